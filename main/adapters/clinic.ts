@@ -1,0 +1,331 @@
+import type { ConversationRef, Message, MessagePage, MessageRole } from '../../shared/domain.ts';
+import { AppError } from '../../shared/errors.ts';
+import { quoteIdent } from '../sqlite/identifiers.ts';
+import type { ReadableDb } from '../sqlite/open.ts';
+import { latest, toIso } from '../store/time.ts';
+import { parseJsonish } from './json.ts';
+import { leftovers, pageByRowid } from './paging.ts';
+import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';
+import {
+  COUNT_WINDOW,
+  RECENT_ROWS,
+  bump,
+  dayExpr,
+  fmt,
+  num,
+  percentile,
+  sortedNumbers,
+  statusClass,
+  truthy,
+  type Chart,
+  type FigureTable,
+} from './stats.ts';
+import type { ConversationList, PageInput } from './types.ts';
+
+// WhatsApp clinic bot (seed 001): the SQLite fallback of its PostgreSQL schema. Ids are TEXT uuids
+// (gen_random_uuid()), so messages are paged by rowid and the rowid is exposed as Message.id.
+// Column names vary between the bot's versions: each role is looked up among a few candidates.
+
+const COLS = {
+  convKey: ['id', 'conversation_id'],
+  phone: ['phone', 'phone_number'],
+  updated: ['updated_at', 'last_message_at', 'last_interaction', 'created_at'],
+  name: ['patient_name', 'name', 'contact_name', 'user_name'],
+  state: ['state', 'status', 'current_state', 'stage'],
+  content: ['content', 'message', 'text', 'body', 'message_text'],
+  time: ['created_at', 'timestamp', 'sent_at', 'received_at'],
+  direction: ['direction', 'sender', 'sender_type', 'role', 'from'],
+  type: ['message_type', 'type'],
+} as const;
+
+const text = (v: unknown): string | null =>
+  v === null || v === undefined ? null : typeof v === 'bigint' ? v.toString() : String(v);
+
+function requireTable(db: ReadableDb, name: string): SchemaObject {
+  const table = tableIfAny(db, name);
+  if (!table) throw new AppError('not_found', `this file has no ${name} table`);
+  return table;
+}
+
+function col(table: SchemaObject, names: readonly string[]): string {
+  const name = pickColumn(table, names);
+  return name ? quoteIdent(name) : 'NULL';
+}
+
+function newestRows(table: SchemaObject, columns: string, n: number): string {
+  const q = quoteIdent(table.name);
+  return table.rowidName
+    ? `SELECT ${columns} FROM ${q} ORDER BY ${table.rowidName} DESC LIMIT ${n}`
+    : `SELECT ${columns} FROM ${q} LIMIT ${n}`;
+}
+
+export function clinicConversations(db: ReadableDb, limit: number): ConversationList {
+  const conversations = requireTable(db, 'conversations');
+  const messages = requireTable(db, 'conversation_messages');
+  const key = pickColumn(conversations, COLS.convKey);
+  const keyExpr = key ? quoteIdent(key) : (conversations.rowidName ?? 'NULL');
+  const listed = db
+    .prepare(
+      `SELECT * FROM (${newestRows(
+        conversations,
+        `${keyExpr} AS k, ${col(conversations, COLS.phone)} AS phone, ${col(conversations, COLS.updated)} AS updated,
+         ${col(conversations, COLS.name)} AS name, ${col(conversations, COLS.state)} AS state`,
+        COUNT_WINDOW,
+      )}) ORDER BY updated DESC LIMIT ?`,
+    )
+    .safeIntegers(true)
+    .all(limit + 1) as { k: unknown; phone: unknown; updated: unknown; name: unknown; state: unknown }[];
+  const counted = db
+    .prepare(
+      `SELECT c, count(*) AS n, max(ts) AS last FROM (${newestRows(
+        messages,
+        `${col(messages, ['conversation_id'])} AS c, ${col(messages, COLS.time)} AS ts`,
+        COUNT_WINDOW,
+      )}) GROUP BY c`,
+    )
+    .safeIntegers(true)
+    .all() as { c: unknown; n: bigint; last: unknown }[];
+  const counts = new Map<string, { n: number; last: unknown }>();
+  let windowRows = 0;
+  for (const row of counted) {
+    windowRows += Number(row.n);
+    const id = text(row.c);
+    if (id !== null) counts.set(id, { n: Number(row.n), last: row.last });
+  }
+  const refs: ConversationRef[] = listed.slice(0, limit).flatMap((row) => {
+    const id = text(row.k);
+    if (id === null || id === '') return [];
+    const count = counts.get(id);
+    const subtitle = [text(row.name), text(row.state)].filter((p): p is string => !!p).join(' · ');
+    return [
+      {
+        id,
+        title: text(row.phone) ?? `conversation ${id}`,
+        subtitle: subtitle || null,
+        messages: count?.n ?? 0,
+        lastActive: latest(toIso(row.updated), toIso(count?.last)),
+      },
+    ];
+  });
+  return { conversations: refs, capped: listed.length > limit || windowRows >= COUNT_WINDOW };
+}
+
+/** inbound → the patient (user); outbound → the bot; a few other spellings seen in the bot's versions. */
+export function clinicRole(raw: unknown): MessageRole {
+  const t = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (['inbound', 'in', 'incoming', 'received', 'user', 'patient', 'customer', 'client'].includes(t))
+    return 'user';
+  if (t === 'system') return 'system';
+  return 'bot';
+}
+
+function mapperFor(messages: SchemaObject): (row: Record<string, unknown>, key: number) => Message {
+  const content = pickColumn(messages, COLS.content);
+  const time = pickColumn(messages, COLS.time);
+  const direction = pickColumn(messages, COLS.direction);
+  const type = pickColumn(messages, COLS.type);
+  const mapped = new Set([
+    'conversation_id',
+    ...[content, time, direction].filter((c): c is string => !!c).map((c) => c.toLowerCase()),
+  ]);
+  return (row, key) => {
+    const rawType = type ? text(row[type]) : null;
+    const extra: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(leftovers(row, mapped))) extra[name] = parseJsonish(value);
+    return {
+      id: key,
+      sessionId: text(row.conversation_id),
+      role: clinicRole(direction ? row[direction] : null),
+      rawRole: direction ? text(row[direction]) : null,
+      content: content ? text(row[content]) : null,
+      originalContent: null,
+      isVoice: rawType !== null && /audio|voice|ptt/i.test(rawType),
+      voiceDuration: null,
+      hasErrors: false,
+      corrections: null,
+      vocabulary: null,
+      confidence: null,
+      responseTime: null,
+      timestamp: time ? toIso(row[time]) : null,
+      extra: Object.keys(extra).length > 0 ? extra : null,
+    };
+  };
+}
+
+export function clinicMessages(db: ReadableDb, conversationId: string, request: PageInput): MessagePage {
+  const messages = requireTable(db, 'conversation_messages');
+  const fk = pickColumn(messages, ['conversation_id']);
+  if (!fk) throw new AppError('not_found', 'conversation_messages has no conversation_id column');
+  // A conversation id may have been stored as text or as an integer: match either, by the index if any.
+  const numeric = /^-?\d{1,18}$/.test(conversationId);
+  const where = numeric ? `${quoteIdent(fk)} IN (?, ?)` : `${quoteIdent(fk)} = ?`;
+  const params: unknown[] = numeric ? [conversationId, BigInt(conversationId)] : [conversationId];
+  return pageByRowid({ db, table: messages, where, params, map: mapperFor(messages) }, request);
+}
+
+/** chatbot_metrics per date and api_call_logs status classes and latency (newest RECENT_ROWS rows). */
+export function clinicMetrics(db: ReadableDb): { charts: Chart[]; tables: FigureTable[] } {
+  const charts: Chart[] = [];
+  const tables: FigureTable[] = [];
+  const daily = tableIfAny(db, 'chatbot_metrics');
+  const dateCol = daily ? pickColumn(daily, ['date', 'day', 'created_at']) : null;
+  if (daily && dateCol) {
+    const fields = [
+      'total_conversations',
+      'successful_appointments',
+      'bot_resolution_rate',
+      'avg_response_time_ms',
+      'user_satisfaction_score',
+    ] as const;
+    const rows = db
+      .prepare(
+        `SELECT ${dayExpr(dateCol)} AS day, ${fields.map((f) => `${col(daily, [f])} AS ${f}`).join(', ')}
+         FROM ${quoteIdent(daily.name)} ORDER BY ${quoteIdent(dateCol)} DESC LIMIT 3660`,
+      )
+      .all() as ({ day: string | null } & Record<(typeof fields)[number], unknown>)[];
+    // Several rows for one date (the fallback has no unique constraint): counts add up, rates average.
+    const sums = new Map<string, Record<string, { sum: number; n: number }>>();
+    for (const r of rows) {
+      if (!r.day) continue;
+      const entry = sums.get(r.day) ?? {};
+      for (const f of fields) {
+        const v = num(r[f]);
+        if (Number.isNaN(v)) continue;
+        const acc = entry[f] ?? { sum: 0, n: 0 };
+        acc.sum += v;
+        acc.n++;
+        entry[f] = acc;
+      }
+      sums.set(r.day, entry);
+    }
+    const days = [...sums.keys()].sort();
+    const series = (f: (typeof fields)[number], average: boolean) =>
+      days.flatMap((day) => {
+        const acc = sums.get(day)?.[f];
+        return acc ? [{ x: day, y: average ? Math.round((acc.sum / acc.n) * 100) / 100 : acc.sum }] : [];
+      });
+    charts.push(
+      {
+        id: 'chatbot-volume',
+        title: 'Conversations and appointments per day',
+        unit: 'count',
+        type: 'bar',
+        series: [
+          { name: 'conversations', points: series('total_conversations', false) },
+          { name: 'appointments', points: series('successful_appointments', false) },
+        ],
+      },
+      {
+        id: 'chatbot-resolution-rate',
+        title: 'Bot resolution rate',
+        unit: '%',
+        type: 'line',
+        series: [{ name: 'resolution rate', points: series('bot_resolution_rate', true) }],
+      },
+      {
+        id: 'chatbot-response-time',
+        title: 'Average response time',
+        unit: 'ms',
+        type: 'line',
+        series: [{ name: 'response time', points: series('avg_response_time_ms', true) }],
+      },
+      {
+        id: 'chatbot-satisfaction',
+        title: 'User satisfaction',
+        unit: 'score',
+        type: 'line',
+        series: [{ name: 'satisfaction', points: series('user_satisfaction_score', true) }],
+      },
+    );
+  }
+
+  const logs = tableIfAny(db, 'api_call_logs');
+  if (logs) {
+    const ts = pickColumn(logs, ['created_at', 'timestamp']);
+    const rows = db
+      .prepare(
+        newestRows(
+          logs,
+          `${col(logs, ['service'])} AS service, ${col(logs, ['endpoint'])} AS endpoint, ${col(logs, ['status_code'])} AS status,
+           ${col(logs, ['response_time_ms'])} AS ms, ${col(logs, ['success'])} AS ok, ${ts ? dayExpr(ts) : 'NULL'} AS day`,
+          RECENT_ROWS,
+        ),
+      )
+      .all() as {
+      service: unknown;
+      endpoint: unknown;
+      status: unknown;
+      ms: unknown;
+      ok: unknown;
+      day: string | null;
+    }[];
+    const perClass = new Map<string, Map<string, number>>();
+    const perEndpoint = new Map<
+      string,
+      { service: string; endpoint: string; times: number[]; calls: number; errors: number }
+    >();
+    for (const r of rows) {
+      const cls = statusClass(r.status);
+      if (r.day) {
+        const byDay = perClass.get(cls) ?? new Map<string, number>();
+        bump(byDay, r.day);
+        perClass.set(cls, byDay);
+      }
+      const service = text(r.service) ?? '—';
+      const endpoint = text(r.endpoint) ?? '—';
+      const key = JSON.stringify([service, endpoint]);
+      const e = perEndpoint.get(key) ?? { service, endpoint, times: [], calls: 0, errors: 0 };
+      e.calls++;
+      const ms = num(r.ms);
+      if (!Number.isNaN(ms)) e.times.push(ms);
+      const failed = (r.ok !== null && r.ok !== undefined && !truthy(r.ok)) || cls === '4xx' || cls === '5xx';
+      if (failed) e.errors++;
+      perEndpoint.set(key, e);
+    }
+    const order = ['2xx', '3xx', '4xx', '5xx', 'other'];
+    const classes = order.filter((c) => ['2xx', '4xx', '5xx'].includes(c) || perClass.has(c));
+    const allDays = new Set<string>();
+    for (const byDay of perClass.values()) for (const d of byDay.keys()) allDays.add(d);
+    const dayList = [...allDays].sort();
+    charts.push({
+      id: 'api-status-per-day',
+      title: 'API calls per day by status',
+      unit: 'calls',
+      type: 'bar',
+      series: classes.map((c) => ({
+        name: c,
+        points: dayList.map((d) => ({ x: d, y: perClass.get(c)?.get(d) ?? 0 })),
+      })),
+    });
+    const endpoints = [...perEndpoint.values()]
+      .map((e) => {
+        const sorted = sortedNumbers(e.times);
+        return { ...e, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+      })
+      .sort(
+        (a, b) =>
+          b.calls - a.calls || a.service.localeCompare(b.service) || a.endpoint.localeCompare(b.endpoint),
+      );
+    charts.push({
+      id: 'api-latency',
+      title: 'API latency by service and endpoint (p50 / p95)',
+      unit: 'ms',
+      type: 'bar',
+      series: (['p50', 'p95'] as const).map((p) => ({
+        name: p,
+        points: endpoints
+          .slice(0, 20)
+          .map((e) => ({ x: `${e.service} ${e.endpoint}`, y: Number.isNaN(e[p]) ? 0 : e[p] })),
+      })),
+    });
+    tables.push({
+      id: 'api-latency',
+      title: `API latency by service and endpoint (newest ${rows.length} of api_call_logs)`,
+      columns: ['Service', 'Endpoint', 'Calls', 'p50 ms', 'p95 ms', 'Errors'],
+      rows: endpoints
+        .slice(0, 200)
+        .map((e) => [e.service, e.endpoint, String(e.calls), fmt(e.p50), fmt(e.p95), String(e.errors)]),
+    });
+  }
+  return { charts, tables };
+}

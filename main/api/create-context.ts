@@ -1,0 +1,17 @@
+import { PlaceAccess } from '../access/places.ts';
+import { defaultUserDataDir } from '../config/paths.ts';
+import { JobRunner } from '../jobs/runner.ts';
+import { sharedPool } from '../workers/pool.ts';
+import type { HandlerContext } from './context.ts';
+
+/** The context of one app process (Electron main or `serve`). */
+export function createContext(options: { userDataDir?: string; now?: () => Date } = {}): HandlerContext {
+  const userDataDir = options.userDataDir ?? defaultUserDataDir();
+  return {
+    places: new PlaceAccess({ userDataDir }),
+    jobs: new JobRunner(),
+    pool: sharedPool(),
+    userDataDir,
+    now: options.now ?? (() => new Date()),
+  };
+}

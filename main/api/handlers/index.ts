@@ -1,0 +1,13 @@
+import type { Handlers } from '../types.ts';
+import { browseHandlers } from './browse.ts';
+import { fileHandlers } from './files.ts';
+import { integrityHandlers } from './integrity.ts';
+import { jobHandlers } from './jobs.ts';
+
+/** Every operation's handler. The type requires one per contract operation. */
+export const handlers: Handlers = {
+  ...jobHandlers,
+  ...browseHandlers,
+  ...fileHandlers,
+  ...integrityHandlers,
+};

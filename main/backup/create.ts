@@ -1,0 +1,190 @@
+// `backup`: one chat, a selection or the whole root into a .tar.gz with the per-chat layout and a manifest.
+//
+// Pipeline: chats go to the worker pool in chunks; each worker makes consistent copies of one chat's files
+// (online backup API) in a private temp folder with their hashes and row counts; the main thread streams the
+// finished chunk into the gzip writer while the workers copy the next one, and deletes each copy as soon as it
+// is packed. So temp space is at most two chunks and memory does not grow with the root. The archive is
+// written as FILE.partial and renamed at the end: no half archive ever carries the final name.
+
+import { mkdtempSync, renameSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { BackupEvent, BackupResult } from '../../shared/contract/backup.ts';
+import { AppError } from '../../shared/errors.ts';
+import { TOOL_VERSION } from './version.ts';
+import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import { chatDir, listChats, type ChatLocation } from '../store/layout.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { fsyncDir, fsyncFile, removeQuietly, requireAbsent, unlinkIfExists } from './fs.ts';
+import {
+  ARCHIVE_FORMAT,
+  FORMAT_VERSION,
+  MANIFEST_NAME,
+  archivePathOf,
+  type Manifest,
+  type ManifestFile,
+} from './manifest.ts';
+import type { SnapshotChatItem, SnapshotChatResult } from './snapshot.ts';
+import { TarGzWriter } from './tar.ts';
+
+export interface BackupOptions {
+  root: string;
+  /** Absent or empty: every chat. */
+  chatIds?: readonly string[] | undefined;
+  out: string;
+  pool: WorkerPool;
+  /** gzip level; 6 is gzip's (and `tar -czf`'s) default. */
+  level?: number | undefined;
+  now?: Date;
+  /** Chats per worker round (temp space holds at most two rounds). */
+  chunkSize?: number;
+}
+
+export const DEFAULT_GZIP_LEVEL = 6;
+
+function selectChats(
+  root: string,
+  chatIds: readonly string[] | undefined,
+): { chats: ChatLocation[]; skipped: { path: string; reason: string }[] } {
+  if (chatIds && chatIds.length > 0) {
+    const unique = [...new Set(chatIds)];
+    return { chats: unique.map((chatId) => ({ chatId, dir: chatDir(root, chatId) })), skipped: [] };
+  }
+  const { chats, skipped } = listChats(root);
+  return { chats, skipped };
+}
+
+export async function createBackup(
+  options: BackupOptions,
+  ctx: JobContext<BackupEvent>,
+): Promise<BackupResult> {
+  const started = Date.now();
+  const root = resolve(options.root);
+  const out = resolve(options.out);
+  requireAbsent(out, 'archive');
+  const partial = `${out}.partial`;
+  const { chats, skipped: rootSkipped } = selectChats(root, options.chatIds);
+  const createdAt = (options.now ?? new Date()).toISOString();
+  const mtime = new Date(createdAt);
+  const tmpDir = mkdtempSync(join(tmpdir(), 'chat-inspector-backup-'));
+  let writer: TarGzWriter;
+  try {
+    writer = new TarGzWriter(partial, options.level ?? DEFAULT_GZIP_LEVEL);
+  } catch (error) {
+    removeQuietly(tmpDir);
+    throw error;
+  }
+  const files: ManifestFile[] = [];
+  const skipped = [...rootSkipped];
+  const damaged: BackupResult['damaged'] = [];
+  const included: string[] = [];
+  let dataBytes = 0;
+  let done = 0;
+  let finished = false;
+  ctx.progress(0, chats.length, null);
+
+  const pack = async (results: (SnapshotChatResult | { chatId: string; error: string })[]): Promise<void> => {
+    for (const result of results) {
+      throwIfCancelled(ctx.signal);
+      if ('error' in result) {
+        skipped.push({ path: `chat_${result.chatId}`, reason: result.error });
+        ctx.emit({ chatId: result.chatId, files: 0, problem: result.error });
+      } else {
+        for (const s of result.skipped) skipped.push(s);
+        if (result.files.length > 0) {
+          await writer.addDir(`chats/chat_${result.chatId}/`, mtime);
+          included.push(result.chatId);
+        }
+        for (const f of result.files) {
+          const path = archivePathOf(result.chatId, f.name);
+          if (f.data) {
+            await writer.addBuffer(
+              path,
+              Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength),
+              new Date(f.mtimeMs),
+            );
+          } else if (f.tmpPath) {
+            await writer.addFile(path, f.tmpPath, f.size, new Date(f.mtimeMs));
+            unlinkIfExists(f.tmpPath);
+          }
+          dataBytes += f.size;
+          const { tmpPath: _tmp, mtimeMs: _mtime, data: _data, ...rest } = f;
+          files.push({ path, chatId: result.chatId, ...rest });
+          if (f.integrity !== 'ok') damaged.push({ path, integrity: f.integrity });
+        }
+        const problem = result.files.find((f) => f.integrity !== 'ok');
+        ctx.emit({
+          chatId: result.chatId,
+          files: result.files.length,
+          problem: problem ? `${problem.name}: ${problem.integrity}` : null,
+        });
+      }
+      done++;
+      ctx.progress(done, chats.length, result.chatId);
+    }
+  };
+
+  try {
+    await writer.addDir('chats/', mtime);
+    const chunkSize = options.chunkSize ?? 64;
+    let packing: Promise<void> = Promise.resolve();
+    for (let i = 0; i < chats.length; i += chunkSize) {
+      throwIfCancelled(ctx.signal);
+      const chunk = chats.slice(i, i + chunkSize);
+      const items: SnapshotChatItem[] = chunk.map((c) => ({ chatId: c.chatId, dir: c.dir, tmpDir }));
+      const results: (SnapshotChatResult | { chatId: string; error: string })[] = new Array(items.length);
+      await options.pool.map('backup.chat', items, {
+        signal: ctx.signal,
+        onResult: (k, outcome) => {
+          results[k] = outcome.ok ? outcome.value : { chatId: items[k]!.chatId, error: outcome.message };
+        },
+      });
+      await packing;
+      packing = pack(results);
+      packing.catch(() => {});
+    }
+    await packing;
+    const manifest: Manifest = {
+      format: ARCHIVE_FORMAT,
+      formatVersion: FORMAT_VERSION,
+      toolVersion: TOOL_VERSION,
+      createdAt,
+      sourceRoot: root,
+      chats: included,
+      files,
+      skipped,
+    };
+    await writer.addBuffer(MANIFEST_NAME, Buffer.from(JSON.stringify(manifest, null, 1)), mtime);
+    await writer.finish();
+    fsyncFile(partial);
+    requireAbsent(out, 'archive');
+    renameSync(partial, out);
+    fsyncDir(dirname(out));
+    finished = true;
+  } catch (error) {
+    await writer.abort();
+    unlinkIfExists(partial);
+    if (error instanceof AppError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new AppError(
+        'conflict',
+        `${partial} exists: another backup is writing there (or one crashed; delete it)`,
+      );
+    if (code === 'ENOSPC') throw new AppError('internal', `no space left for the archive ${out}`);
+    throw error;
+  } finally {
+    removeQuietly(tmpDir);
+    if (!finished) unlinkIfExists(partial);
+  }
+  return {
+    out,
+    chats: included.length,
+    files: files.length,
+    archiveBytes: statSync(out).size,
+    dataBytes,
+    damaged,
+    skipped,
+    durationMs: Date.now() - started,
+  };
+}

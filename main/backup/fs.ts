@@ -1,0 +1,119 @@
+// File-system primitives of every write operation (restore, recover into place, metadata rebuild, migrate,
+// export): temporary names beside the target, fsync of files and folders, backup names, and a crash hook
+// the crash-safety tests use to kill the process at each step of a swap.
+
+import { randomBytes } from 'node:crypto';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  openSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { AppError } from '../../shared/errors.ts';
+
+/** A name beside `target` (same folder, so a rename is atomic), hidden, unique to this process. */
+export function tempBeside(target: string, purpose: string): string {
+  return join(
+    dirname(target),
+    `.${basename(target)}.${purpose}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+}
+
+/** `<name>.bak-<timestamp>` with a compact UTC timestamp; a counter is added if that name is taken. */
+export function backupName(target: string, now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  let candidate = `${target}.bak-${stamp}`;
+  for (let i = 1; existsSync(candidate) || existsSync(`${candidate}-wal`); i++)
+    candidate = `${target}.bak-${stamp}-${i}`;
+  return candidate;
+}
+
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Makes a rename or a new name in `dir` durable. Folders cannot be fsynced on Windows: ignored there. */
+export function fsyncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  let fd: number;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename itself is still atomic.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // best effort: a leftover temporary file is harmless (hidden, never read)
+  }
+}
+
+export function unlinkIfExists(path: string): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+export function sizeOrNull(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+/** Refuses to write over an existing file (used for --out of backup, export and recover). */
+export function requireAbsent(path: string, what: string): void {
+  if (existsSync(path)) {
+    throw new AppError(
+      'conflict',
+      `${path} already exists: choose another ${what} name (nothing is overwritten)`,
+    );
+  }
+  if (!existsSync(dirname(path)))
+    throw new AppError('not_found', `${dirname(path)}: no such folder for the ${what}`);
+}
+
+let crashCounter = 0;
+
+/**
+ * A named step of a write sequence. With CHAT_INSPECTOR_CRASH_AT=<n> the process kills itself (SIGKILL,
+ * no cleanup, like a power cut) when it reaches the n-th step; CHAT_INSPECTOR_CRASH_LOG=<file> records every
+ * step reached, so a test can learn how many steps there are and crash at each of them.
+ */
+export function crashPoint(step: string): void {
+  const at = process.env.CHAT_INSPECTOR_CRASH_AT;
+  const log = process.env.CHAT_INSPECTOR_CRASH_LOG;
+  if (!at && !log) return;
+  crashCounter++;
+  if (log) appendFileSync(log, `${crashCounter} ${step}\n`);
+  if (at && Number(at) === crashCounter) process.kill(process.pid, 'SIGKILL');
+}

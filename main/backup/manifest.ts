@@ -1,0 +1,119 @@
+// manifest.json of a backup archive, and the only paths an archive may hold.
+
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+
+export const MANIFEST_NAME = 'manifest.json';
+export const ARCHIVE_FORMAT = 'chat-inspector-backup';
+export const FORMAT_VERSION = 1;
+/** The manifest is read into memory: 256 MB is about a million chats. */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+export const LAYOUT_FILES = [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON] as const;
+export type LayoutFile = (typeof LAYOUT_FILES)[number];
+
+const ChatIdString = z.string().regex(/^-?\d{1,20}$/);
+
+export const ManifestFile = z.object({
+  path: z.string().max(200),
+  chatId: ChatIdString,
+  name: z.enum(LAYOUT_FILES),
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** How it was copied: SQLite's online backup (consistent), or the raw bytes of a file SQLite cannot read. */
+  copiedBy: z.enum(['online-backup', 'raw-copy', 'file-copy']),
+  /** Rows per table of a DB (null for metadata.json and for unreadable DBs). */
+  rowCounts: z.record(z.string(), z.number().int().min(0)).nullable(),
+  /** `ok`, or what was already wrong with the file when it was backed up (it is kept, but never restored). */
+  integrity: z.string(),
+  /** 'wal' or 'delete' etc. for DBs, null for metadata.json. */
+  journalMode: z.string().nullable(),
+});
+export type ManifestFile = z.infer<typeof ManifestFile>;
+
+export const Manifest = z.object({
+  format: z.literal(ARCHIVE_FORMAT),
+  formatVersion: z.literal(FORMAT_VERSION),
+  toolVersion: z.string(),
+  createdAt: z.string(),
+  sourceRoot: z.string(),
+  chats: z.array(ChatIdString),
+  files: z.array(ManifestFile),
+  /** Chats or files of the source that are not in the archive, and why. */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export type LayoutPath =
+  | { kind: 'manifest' }
+  | { kind: 'dir'; chatId: string | null }
+  | { kind: 'file'; chatId: string; name: LayoutFile };
+
+const FILE_RE = /^chats\/chat_(-?\d{1,20})\/(profile\.db|conversations\.db|metadata\.json)$/;
+const DIR_RE = /^chats(?:\/chat_(-?\d{1,20}))?\/?$/;
+
+/**
+ * What an archive path means in the per-chat layout, or an AppError('hostile_archive') for anything else:
+ * absolute paths, `..`, backslashes, control characters, other names.
+ */
+export function classifyArchivePath(raw: string): LayoutPath {
+  const shown = JSON.stringify(raw.slice(0, 120));
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
+    throw new AppError('hostile_archive', `entry ${shown} has an absolute path: refused`);
+  }
+  const path = raw.startsWith('./') ? raw.slice(2) : raw;
+  if (path.split('/').includes('..'))
+    throw new AppError('hostile_archive', `entry ${shown} climbs out of the target with "..": refused`);
+  if (path.includes('\\') || /[\u0000-\u001f]/.test(path)) {
+    throw new AppError('hostile_archive', `entry ${shown} has characters no backup path has: refused`);
+  }
+  if (path === MANIFEST_NAME) return { kind: 'manifest' };
+  const file = FILE_RE.exec(path);
+  if (file) return { kind: 'file', chatId: file[1]!, name: file[2] as LayoutFile };
+  const dir = DIR_RE.exec(path);
+  if (dir) return { kind: 'dir', chatId: dir[1] ?? null };
+  throw new AppError(
+    'hostile_archive',
+    `entry ${shown} is outside the per-chat layout (only manifest.json and chats/chat_<id>/profile.db, conversations.db, metadata.json): refused`,
+  );
+}
+
+export function archivePathOf(chatId: string, name: LayoutFile): string {
+  return `chats/chat_${chatId}/${name}`;
+}
+
+export function parseManifest(text: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new AppError(
+      'hostile_archive',
+      `manifest.json is not valid JSON (${(error as Error).message}): not a Chat Inspector backup`,
+    );
+  }
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new AppError(
+      'hostile_archive',
+      `manifest.json is malformed (${issue?.message ?? 'invalid'}${where}): not a Chat Inspector backup`,
+    );
+  }
+  const m = parsed.data;
+  const seen = new Set<string>();
+  for (const f of m.files) {
+    if (f.path !== archivePathOf(f.chatId, f.name)) {
+      throw new AppError(
+        'hostile_archive',
+        `manifest.json lists ${JSON.stringify(f.path)} for chat ${f.chatId}/${f.name}: malformed`,
+      );
+    }
+    if (seen.has(f.path))
+      throw new AppError('hostile_archive', `manifest.json lists ${f.path} twice: malformed`);
+    seen.add(f.path);
+  }
+  return m;
+}

@@ -1,0 +1,315 @@
+// `restore`: chats from an archive into a root, safely.
+//
+// 1. The whole archive is verified first (structure, manifest, every checksum, quick_check of every DB);
+//    a hostile or inconsistent archive is refused before anything is written.
+// 2. A plan per chat and file: add, replace (with row counts old → new), unchanged (same bytes) or skip
+//    (damaged when backed up). `dryRun` stops here. Replacing needs `force`.
+// 3. Before anything is written, every DB to replace is checked not to be in use by the bot.
+// 4. The archive is read a second time; each file is written to a temporary name beside its target, its
+//    sha256 is checked again against the manifest (the archive cannot change between the passes unnoticed),
+//    fsynced and quick_checked. A new chat is assembled in a hidden folder beside the others and renamed into
+//    place whole; files of an existing chat are swapped one by one (swap.ts: old file kept as .bak-<time>).
+// A crash at any moment leaves each file either old or new.
+
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RestoreAction, RestoreChatPlan, RestoreFilePlan, RestoreResult, RowCountDiff } from '../../shared/contract/backup.ts';
+import { AppError } from '../../shared/errors.ts';
+import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import { withReadonly } from '../sqlite/open.ts';
+import { resolveChatsDir } from '../store/layout.ts';
+import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
+import { crashPoint, fsyncDir, removeQuietly, sizeOrNull, tempBeside } from './fs.ts';
+import { LAYOUT_FILES, classifyArchivePath, type ManifestFile } from './manifest.ts';
+import { hashFile, quickCheckFile, rowCounts } from './sqlite-util.ts';
+import { assertNotInUse, swapInto } from './swap.ts';
+import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
+import { fileVerdicts, scanArchive } from './verify.ts';
+
+export interface RestoreOptions {
+  archive: string;
+  root: string;
+  chatIds?: readonly string[] | undefined;
+  dryRun?: boolean;
+  force?: boolean;
+  limits?: TarLimits;
+  /** How long to wait for the bot to let go of a DB before refusing (ms). */
+  waitMs?: number;
+  now?: Date;
+  /** Called before a chat's files are replaced (the app closes its cached connections there). */
+  beforeChat?: (chatDir: string) => void;
+}
+
+/** Where chat folders go in `root`: its existing chats folder, or `root/chats` for an empty root. */
+export function targetChatsDir(root: string): string {
+  const resolved = resolveChatsDir(root);
+  if (resolved !== root) return resolved;
+  let hasChats = false;
+  try {
+    hasChats = readdirSync(root).some((name) => CHAT_DIR_PATTERN.test(name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('not_found', `${root}: no such folder`);
+    throw error;
+  }
+  return hasChats ? root : join(root, 'chats');
+}
+
+function targetCounts(path: string): Record<string, number> | null {
+  try {
+    return withReadonly(path, (db) => rowCounts(db));
+  } catch {
+    return null;
+  }
+}
+
+function diffCounts(oldCounts: Record<string, number> | null, newCounts: Record<string, number> | null): RowCountDiff[] {
+  const tables = new Set([...Object.keys(oldCounts ?? {}), ...Object.keys(newCounts ?? {})]);
+  return [...tables]
+    .filter((t) => t !== 'sqlite_sequence')
+    .sort()
+    .map((table) => ({ table, old: oldCounts?.[table] ?? null, new: newCounts?.[table] ?? null }));
+}
+
+interface PlannedFile extends RestoreFilePlan {
+  manifest: ManifestFile;
+  target: string;
+}
+
+interface PlannedChat {
+  chatId: string;
+  dir: string;
+  action: RestoreAction;
+  files: PlannedFile[];
+}
+
+function summarize(chats: { action: RestoreAction }[]): RestoreResult['summary'] {
+  const summary = { add: 0, replace: 0, unchanged: 0, skip: 0 };
+  for (const c of chats) summary[c.action]++;
+  return summary;
+}
+
+function publicPlan(chat: PlannedChat): RestoreChatPlan {
+  return {
+    chatId: chat.chatId,
+    action: chat.action,
+    files: chat.files.map((f) => ({ name: f.name, action: f.action, reason: f.reason, rowCounts: f.rowCounts, backup: f.backup })),
+  };
+}
+
+function planChat(chatId: string, chatsDir: string, files: ManifestFile[], damaged: Map<string, string>): PlannedChat {
+  const dir = join(chatsDir, `chat_${chatId}`);
+  const dirExists = existsSync(dir);
+  const planned: PlannedFile[] = [];
+  for (const m of [...files].sort((a, b) => LAYOUT_FILES.indexOf(a.name) - LAYOUT_FILES.indexOf(b.name))) {
+    const target = join(dir, m.name);
+    const isDb = m.name !== METADATA_JSON;
+    const base = { name: m.name, manifest: m, target, backup: null };
+    const problem = damaged.get(m.path);
+    if (problem) {
+      planned.push({ ...base, action: 'skip', reason: problem, rowCounts: diffCounts(null, m.rowCounts) });
+      continue;
+    }
+    if (!dirExists || !existsSync(target)) {
+      planned.push({ ...base, action: 'add', reason: null, rowCounts: isDb ? diffCounts(null, m.rowCounts) : [] });
+      continue;
+    }
+    const walBytes = sizeOrNull(`${target}-wal`) ?? 0;
+    const same = walBytes === 0 && hashFile(target).sha256 === m.sha256;
+    const oldCounts = isDb ? targetCounts(target) : null;
+    planned.push({
+      ...base,
+      action: same ? 'unchanged' : 'replace',
+      reason: same ? 'identical to the archive' : isDb && oldCounts === null ? 'the current file cannot be read (damaged?)' : null,
+      rowCounts: isDb ? diffCounts(oldCounts, m.rowCounts) : [],
+    });
+  }
+  let action: RestoreAction;
+  if (planned.every((f) => f.action === 'skip')) action = 'skip';
+  else if (!dirExists) action = 'add';
+  else if (planned.some((f) => f.action === 'add' || f.action === 'replace')) action = 'replace';
+  else action = 'unchanged';
+  return { chatId, dir, action, files: planned };
+}
+
+function writeStaged(path: string, chunks: AsyncIterable<Buffer>): Promise<string> {
+  return (async () => {
+    const hash = createHash('sha256');
+    const fd = openSync(path, 'wx', 0o644);
+    try {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        writeSync(fd, chunk);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return hash.digest('hex');
+  })();
+}
+
+export async function restoreArchive(options: RestoreOptions, ctx: JobContext<RestoreChatPlan>): Promise<RestoreResult> {
+  const archive = resolve(options.archive);
+  const root = resolve(options.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new AppError('not_found', `${options.root}: no such folder`);
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const waitMs = options.waitMs ?? 10_000;
+  const now = options.now ?? new Date();
+
+  // 1. Verify everything before touching anything.
+  ctx.progress(0, null, 'verifying the archive');
+  const scan = await scanArchive(archive, limits, ctx.signal, (n, current) => ctx.progress(n, null, `verifying ${current}`));
+  if (scan.problems.length > 0 || !scan.manifest) {
+    const first = scan.problems.slice(0, 3).join('; ');
+    const more = scan.problems.length > 3 ? ` (and ${scan.problems.length - 3} more)` : '';
+    throw new AppError('hostile_archive', `${archive} was refused, nothing was written: ${first}${more}`);
+  }
+  const manifest = scan.manifest;
+  const damaged = new Map<string, string>();
+  for (const v of fileVerdicts(scan)) {
+    if (v.damagedAtBackup) damaged.set(v.path, v.problems[0] ?? 'damaged when it was backed up');
+  }
+
+  // 2. Plan.
+  const inArchive = new Set(manifest.chats);
+  const wanted = options.chatIds && options.chatIds.length > 0 ? [...new Set(options.chatIds)] : manifest.chats;
+  for (const id of wanted) {
+    if (!inArchive.has(id)) throw new AppError('not_found', `chat ${id} is not in ${archive}`);
+  }
+  const chatsDir = targetChatsDir(root);
+  const filesByChat = new Map<string, ManifestFile[]>();
+  for (const f of manifest.files) {
+    const list = filesByChat.get(f.chatId) ?? [];
+    list.push(f);
+    filesByChat.set(f.chatId, list);
+  }
+  const plans: PlannedChat[] = [];
+  for (const [i, chatId] of wanted.entries()) {
+    throwIfCancelled(ctx.signal);
+    plans.push(planChat(chatId, chatsDir, filesByChat.get(chatId) ?? [], damaged));
+    ctx.progress(i + 1, wanted.length, `planning chat ${chatId}`);
+  }
+  const result = (applied: boolean): RestoreResult => ({
+    archive,
+    root,
+    dryRun: options.dryRun ?? false,
+    applied,
+    chats: plans.map(publicPlan),
+    summary: summarize(plans),
+  });
+  if (options.dryRun) return result(false);
+
+  const replacing = plans.filter((c) => c.files.some((f) => f.action === 'replace'));
+  if (replacing.length > 0 && !options.force) {
+    const ids = replacing.slice(0, 5).map((c) => c.chatId).join(', ');
+    throw new AppError(
+      'conflict',
+      `restoring would replace files of ${replacing.length} existing chat(s) (${ids}${replacing.length > 5 ? ', ...' : ''}): ` +
+        'check the dry run, then run again with --force (replaced files are kept as .bak-<time>)',
+    );
+  }
+
+  // 3. Nobody may be writing what will be replaced.
+  for (const chat of replacing) {
+    options.beforeChat?.(chat.dir);
+    for (const f of chat.files) {
+      if (f.action === 'replace' && f.name !== METADATA_JSON) assertNotInUse(f.target, { label: `chat ${chat.chatId}`, waitMs });
+    }
+  }
+
+  // 4. Second pass: stage, check, swap.
+  const work = new Map<string, PlannedChat>();
+  for (const chat of plans) if (chat.action === 'add' || chat.action === 'replace') work.set(chat.chatId, chat);
+  const wantedPaths = new Map<string, { chat: PlannedChat; file: PlannedFile }>();
+  for (const chat of work.values()) {
+    for (const file of chat.files) if (file.action === 'add' || file.action === 'replace') wantedPaths.set(file.manifest.path, { chat, file });
+  }
+  if (wantedPaths.size === 0) return result(true);
+  mkdirSync(chatsDir, { recursive: true });
+  const staged = new Map<string, Map<string, string>>();
+  const newChatDirs = new Map<string, string>();
+  const cleanup: string[] = [];
+  let done = 0;
+
+  const commitChat = (chat: PlannedChat): void => {
+    const files = staged.get(chat.chatId)!;
+    if (chat.action === 'add') {
+      // A new chat: its hidden folder already holds every file; one rename makes it appear whole.
+      const tmpDir = newChatDirs.get(chat.chatId)!;
+      fsyncDir(tmpDir);
+      crashPoint('restore:new-chat-staged');
+      if (existsSync(chat.dir)) throw new AppError('conflict', `${chat.dir} appeared while it was being restored`);
+      renameSync(tmpDir, chat.dir);
+      crashPoint('restore:new-chat-renamed');
+      fsyncDir(chatsDir);
+    } else {
+      for (const file of chat.files) {
+        const stagedPath = files.get(file.name);
+        if (!stagedPath) continue;
+        const { backup } = swapInto(file.target, stagedPath, {
+          label: `chat ${chat.chatId}`,
+          waitMs,
+          now,
+          sqlite: file.name !== METADATA_JSON,
+        });
+        file.backup = backup;
+      }
+    }
+    staged.delete(chat.chatId);
+    ctx.emit(publicPlan(chat));
+    ctx.progress(++done, work.size, `chat ${chat.chatId}`);
+  };
+
+  try {
+    await readTarGz(
+      archive,
+      limits,
+      async (entry, read) => {
+        throwIfCancelled(ctx.signal);
+        const where = classifyArchivePath(entry.path);
+        if (where.kind !== 'file') return;
+        const key = entry.path.replace(/^\.\//, '');
+        const hit = wantedPaths.get(key);
+        if (!hit) return;
+        const { chat, file } = hit;
+        let stagedPath: string;
+        if (chat.action === 'add') {
+          let tmpDir = newChatDirs.get(chat.chatId);
+          if (!tmpDir) {
+            tmpDir = tempBeside(chat.dir, 'restore');
+            mkdirSync(tmpDir, { mode: 0o755 });
+            newChatDirs.set(chat.chatId, tmpDir);
+            cleanup.push(tmpDir);
+          }
+          stagedPath = join(tmpDir, file.name);
+        } else {
+          stagedPath = tempBeside(file.target, 'restore');
+          cleanup.push(stagedPath);
+        }
+        crashPoint('restore:staging');
+        const sha256 = await writeStaged(stagedPath, read());
+        if (sha256 !== file.manifest.sha256) {
+          throw new AppError('hostile_archive', `${key} changed since the archive was verified; restore stopped (files already restored are complete)`);
+        }
+        if (file.name !== METADATA_JSON) {
+          const verdict = quickCheckFile(stagedPath);
+          if (verdict !== 'ok') throw new AppError('corrupt', `${key} fails quick_check after it was written (${verdict}); restore stopped`);
+        }
+        crashPoint('restore:staged');
+        const chatStaged = staged.get(chat.chatId) ?? new Map<string, string>();
+        chatStaged.set(file.name, stagedPath);
+        staged.set(chat.chatId, chatStaged);
+        const expected = chat.files.filter((f) => f.action === 'add' || f.action === 'replace').length;
+        if (chatStaged.size === expected) commitChat(chat);
+      },
+      ctx.signal,
+    );
+    for (const chat of work.values()) {
+      if (staged.has(chat.chatId)) throw new AppError('internal', `chat ${chat.chatId} was not complete in the archive's second reading`);
+    }
+  } finally {
+    for (const path of cleanup) if (existsSync(path)) removeQuietly(path);
+  }
+  return result(true);
+}

@@ -1,0 +1,122 @@
+// Small SQLite helpers for the write operations: private read-only opens of our own copies, integrity
+// checks, row counts, hashing. None of them is used on a file of the data root except through open.ts.
+
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { AppError } from '../../shared/errors.ts';
+import Database from '../sqlite/driver.ts';
+import { quoteIdent } from '../sqlite/identifiers.ts';
+
+/**
+ * Opens a file that nobody else writes (a private copy or a staged temporary file) without locks and
+ * without creating -wal/-shm/-journal beside it.
+ */
+export function openImmutable(path: string): Database.Database {
+  return new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true });
+}
+
+/** 'ok', or the first problems quick_check reports (or the error that stopped it). */
+export function quickCheck(db: Pick<Database.Database, 'prepare'>, maxErrors = 5): string {
+  try {
+    const rows = db.prepare(`PRAGMA quick_check(${maxErrors})`).pluck().all() as string[];
+    if (rows.length === 1 && rows[0] === 'ok') return 'ok';
+    return rows.join('; ') || 'quick_check returned nothing';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** quick_check of a private file: 'ok' or what is wrong. */
+export function quickCheckFile(path: string): string {
+  let db: Database.Database;
+  try {
+    db = openImmutable(path);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  try {
+    return quickCheck(db);
+  } finally {
+    db.close();
+  }
+}
+
+export function tableNames(db: Pick<Database.Database, 'prepare'>): string[] {
+  return db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all() as string[];
+}
+
+/** Rows per table (every table of sqlite_schema, internal ones included). Throws when a table is unreadable. */
+export function rowCounts(db: Pick<Database.Database, 'prepare'>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of tableNames(db)) {
+    const n = db
+      .prepare(`SELECT count(*) FROM ${quoteIdent(name)}`)
+      .pluck()
+      .get() as number;
+    out[name] = Number(n);
+  }
+  return out;
+}
+
+/** Row counts of a private file, or null when it cannot be counted. */
+export function rowCountsOfFile(path: string): Record<string, number> | null {
+  try {
+    const db = openImmutable(path);
+    try {
+      return rowCounts(db);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** sha256 and size of a file, read in 1 MB chunks. */
+export function hashFile(path: string): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let size = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** 'wal' when the file's header says WAL (bytes 18/19 = 2), 'delete' otherwise. */
+export function journalModeOfFile(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const h = Buffer.alloc(20);
+    readSync(fd, h, 0, 20, 0);
+    return h[18] === 2 || h[19] === 2 ? 'wal' : 'delete';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function sqliteErrorCode(error: unknown): string {
+  return (error as { code?: string } | null)?.code ?? '';
+}
+
+export function isBusy(error: unknown): boolean {
+  const code = sqliteErrorCode(error);
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof AppError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

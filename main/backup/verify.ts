@@ -1,0 +1,263 @@
+// `verify`: every checksum and a quick_check of every DB inside an archive, without unpacking it into any
+// data root. Entries are hashed as they stream out of gzip; a DB is checked in memory (or, when large, in a
+// private temp file that is deleted right after). Restore runs the same scan before it touches anything.
+
+import { createHash } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { VerifyFile, VerifyResult } from '../../shared/contract/backup.ts';
+import { AppError } from '../../shared/errors.ts';
+import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import Database from '../sqlite/driver.ts';
+import { METADATA_JSON } from '../store/schema.ts';
+import { removeQuietly } from './fs.ts';
+import { MAX_MANIFEST_BYTES, classifyArchivePath, parseManifest, type Manifest } from './manifest.ts';
+import { INLINE_MAX_BYTES } from './snapshot.ts';
+import { describeError, openImmutable, quickCheck, rowCounts } from './sqlite-util.ts';
+import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
+
+export interface ScannedEntry {
+  path: string;
+  chatId: string;
+  name: string;
+  size: number;
+  sha256: string;
+  /** quick_check of a DB ('ok' or what is wrong); null for metadata.json. */
+  integrity: string | null;
+  rowCounts: Record<string, number> | null;
+}
+
+export interface ArchiveScan {
+  manifest: Manifest | null;
+  entries: Map<string, ScannedEntry>;
+  /** Archive-level problems: when any, nothing may be restored from it. */
+  problems: string[];
+  /** The scan stopped at a hostile entry (links, paths out of the layout, sizes beyond the limits). */
+  hostile: boolean;
+}
+
+/** Checks one DB's bytes in memory: quick_check and row counts. */
+function checkDbBytes(data: Buffer): { integrity: string; rowCounts: Record<string, number> | null } {
+  const patched = Buffer.from(data);
+  if (patched.length > 19) {
+    // An in-memory DB cannot be in WAL mode: the header of this private copy says "rollback".
+    patched[18] = 1;
+    patched[19] = 1;
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(patched, { readonly: true });
+  } catch (error) {
+    return { integrity: describeError(error), rowCounts: null };
+  }
+  return checkOpen(db);
+}
+
+function checkOpen(db: Database.Database): { integrity: string; rowCounts: Record<string, number> | null } {
+  try {
+    const integrity = quickCheck(db);
+    let counts: Record<string, number> | null = null;
+    try {
+      counts = rowCounts(db);
+    } catch {
+      counts = null;
+    }
+    return { integrity, rowCounts: counts };
+  } finally {
+    db.close();
+  }
+}
+
+function checkDbFile(path: string): { integrity: string; rowCounts: Record<string, number> | null } {
+  let db: Database.Database;
+  try {
+    db = openImmutable(path);
+  } catch (error) {
+    return { integrity: describeError(error), rowCounts: null };
+  }
+  return checkOpen(db);
+}
+
+/**
+ * Streams through an archive once: structure (hostile entries stop the scan), every file's sha256, DB checks,
+ * and the manifest. `onProgress` gets the bytes read so far.
+ */
+export async function scanArchive(
+  archivePath: string,
+  limits: TarLimits,
+  signal?: AbortSignal,
+  onProgress?: (entries: number, current: string) => void,
+): Promise<ArchiveScan> {
+  const entries = new Map<string, ScannedEntry>();
+  const problems: string[] = [];
+  let manifestText: string | null = null;
+  let hostile = false;
+  const tmp = mkdtempSync(join(tmpdir(), 'chat-inspector-verify-'));
+  let count = 0;
+  try {
+    await readTarGz(
+      archivePath,
+      limits,
+      async (entry, read) => {
+        const where = classifyArchivePath(entry.path);
+        const key = entry.path.replace(/^\.\//, '').replace(/\/$/, '');
+        if (where.kind === 'dir') {
+          if (entry.type !== 'dir') throw new AppError('hostile_archive', `entry ${JSON.stringify(entry.path)} should be a folder`);
+          return;
+        }
+        if (entry.type !== 'file') throw new AppError('hostile_archive', `entry ${JSON.stringify(entry.path)} should be a file`);
+        if (where.kind === 'manifest') {
+          if (manifestText !== null) throw new AppError('hostile_archive', 'the archive holds manifest.json twice: refused');
+          if (entry.size > MAX_MANIFEST_BYTES) throw new AppError('hostile_archive', 'manifest.json is impossibly large: refused');
+          const parts: Buffer[] = [];
+          for await (const chunk of read()) parts.push(chunk);
+          manifestText = Buffer.concat(parts).toString('utf8');
+          return;
+        }
+        if (entries.has(key)) throw new AppError('hostile_archive', `the archive holds ${key} twice: refused`);
+        onProgress?.(++count, key);
+        const hash = createHash('sha256');
+        let integrity: string | null = null;
+        let counts: Record<string, number> | null = null;
+        if (where.name === METADATA_JSON) {
+          for await (const chunk of read()) hash.update(chunk);
+        } else if (entry.size <= INLINE_MAX_BYTES) {
+          const parts: Buffer[] = [];
+          for await (const chunk of read()) {
+            hash.update(chunk);
+            parts.push(chunk);
+          }
+          ({ integrity, rowCounts: counts } = checkDbBytes(Buffer.concat(parts, entry.size)));
+        } else {
+          const file = join(tmp, `entry-${count}.db`);
+          const fd = openSync(file, 'wx', 0o600);
+          try {
+            for await (const chunk of read()) {
+              hash.update(chunk);
+              writeSync(fd, chunk);
+            }
+          } finally {
+            closeSync(fd);
+          }
+          ({ integrity, rowCounts: counts } = checkDbFile(file));
+          removeQuietly(file);
+        }
+        entries.set(key, {
+          path: key,
+          chatId: where.chatId,
+          name: where.name,
+          size: entry.size,
+          sha256: hash.digest('hex'),
+          integrity,
+          rowCounts: counts,
+        });
+      },
+      signal,
+    );
+  } catch (error) {
+    if (!(error instanceof AppError) || (error.code !== 'hostile_archive' && error.code !== 'invalid_input')) throw error;
+    problems.push(error.message);
+    hostile = error.code === 'hostile_archive';
+    return { manifest: null, entries, problems, hostile };
+  } finally {
+    removeQuietly(tmp);
+  }
+  if (manifestText === null) {
+    problems.push('the archive has no manifest.json: it is not a Chat Inspector backup (or it was cut short)');
+    return { manifest: null, entries, problems, hostile: true };
+  }
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(manifestText);
+  } catch (error) {
+    problems.push(describeError(error));
+    return { manifest: null, entries, problems, hostile: true };
+  }
+  // The manifest and the content must match exactly: no file missing, none extra, same sizes and hashes.
+  const listed = new Set(manifest.files.map((f) => f.path));
+  for (const f of manifest.files) {
+    const e = entries.get(f.path);
+    if (!e) problems.push(`${f.path} is listed in the manifest but missing from the archive`);
+    else if (e.size !== f.size) problems.push(`${f.path} is ${e.size} bytes, the manifest says ${f.size}`);
+    else if (e.sha256 !== f.sha256) problems.push(`${f.path} does not match its sha256 in the manifest (changed or damaged)`);
+  }
+  for (const path of entries.keys()) {
+    if (!listed.has(path)) problems.push(`${path} is in the archive but not in the manifest`);
+  }
+  const chats = new Set(manifest.chats);
+  for (const f of manifest.files) {
+    if (!chats.has(f.chatId)) problems.push(`${f.path} belongs to chat ${f.chatId}, which the manifest does not list`);
+  }
+  if (problems.length > 0) hostile = true;
+  return { manifest, entries, problems, hostile };
+}
+
+/** Per-file verdicts of a scan, for verify's report and restore's plan. */
+export function fileVerdicts(scan: ArchiveScan): VerifyFile[] {
+  const out: VerifyFile[] = [];
+  const manifestFiles = scan.manifest?.files ?? [];
+  for (const f of manifestFiles) {
+    const e = scan.entries.get(f.path);
+    const problems: string[] = [];
+    const checksumOk = !!e && e.size === f.size && e.sha256 === f.sha256;
+    if (!e) problems.push('missing from the archive');
+    else if (!checksumOk) problems.push('checksum does not match the manifest: the archive was changed or damaged after it was made');
+    const integrity = e?.integrity ?? null;
+    const damagedAtBackup = f.integrity !== 'ok' && f.integrity !== 'unchecked';
+    if (damagedAtBackup) problems.push(`was already damaged when it was backed up (${f.integrity}); it is kept but never restored`);
+    else if (checksumOk && integrity !== null && integrity !== 'ok') {
+      problems.push(`fails quick_check (${integrity}): it was damaged in the source when it was backed up`);
+    } else if (checksumOk && f.rowCounts && e?.rowCounts && JSON.stringify(f.rowCounts) !== JSON.stringify(e.rowCounts)) {
+      problems.push('row counts differ from the manifest');
+    }
+    out.push({
+      path: f.path,
+      chatId: f.chatId,
+      name: f.name,
+      size: e?.size ?? null,
+      checksumOk,
+      integrity,
+      damagedAtBackup: damagedAtBackup || (checksumOk && integrity !== null && integrity !== 'ok'),
+      problems,
+    });
+  }
+  if (!scan.manifest) {
+    for (const e of scan.entries.values()) {
+      out.push({
+        path: e.path,
+        chatId: e.chatId,
+        name: e.name,
+        size: e.size,
+        checksumOk: false,
+        integrity: e.integrity,
+        damagedAtBackup: false,
+        problems: ['no usable manifest to check it against'],
+      });
+    }
+  }
+  return out;
+}
+
+export interface VerifyOptions {
+  archive: string;
+  limits?: TarLimits;
+}
+
+export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null>): Promise<VerifyResult> {
+  const archive = resolve(options.archive);
+  ctx.progress(0, null, null);
+  const scan = await scanArchive(archive, options.limits ?? DEFAULT_LIMITS, ctx.signal, (n, current) => ctx.progress(n, null, current));
+  throwIfCancelled(ctx.signal);
+  const files = fileVerdicts(scan);
+  const m = scan.manifest;
+  return {
+    archive,
+    ok: scan.problems.length === 0 && files.every((f) => f.problems.length === 0),
+    manifest: m
+      ? { createdAt: m.createdAt, toolVersion: m.toolVersion, sourceRoot: m.sourceRoot, chats: m.chats.length, files: m.files.length }
+      : null,
+    files,
+    problems: scan.problems,
+  };
+}

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ChatCheck, IntegrityReport } from '../../../shared/contract/integrity.ts';
+import { AppError } from '../../../shared/errors.ts';
+import { reportToHtml } from '../../integrity/report.ts';
+import { checkFile, checkRoot, exitCodeOf } from '../../integrity/run.ts';
+import { WorkerPool, sharedPool } from '../../workers/pool.ts';
+import { printJson, runCliJob } from '../output.ts';
+
+interface CheckOpts {
+  chat?: string[];
+  full?: boolean;
+  json?: boolean;
+  html?: string;
+  workers?: string;
+}
+
+/** What the person named: a data root (folder) or one DB file. */
+function targetKind(path: string): 'root' | 'file' {
+  try {
+    return statSync(path).isDirectory() ? 'root' : 'file';
+  } catch {
+    throw new AppError('not_found', `${path}: no such folder or file`);
+  }
+}
+
+/** One line per finding, grouped by chat; the summary line last, where a terminal leaves it in view. */
+export function formatHumanReport(report: IntegrityReport): string {
+  const lines: string[] = [];
+  const single = report.fileKind !== undefined;
+  for (const chat of report.chats) {
+    if (chat.findings.length === 0) continue;
+    lines.push(`${single ? 'file' : 'chat'} ${chat.chatId}  ${chat.status}`);
+    for (const f of chat.findings) {
+      lines.push(`  ${f.severity.padEnd(7)}  ${f.code.padEnd(18)}  ${f.file.padEnd(16)}  ${f.message}`);
+    }
+  }
+  for (const s of report.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
+  if (lines.length > 0) lines.push('');
+  const { ok, warning, error } = report.summary;
+  const what = single
+    ? `${report.root}${report.fileKind ? ` (${report.fileKind})` : ''}`
+    : `${report.chats.length} chats in ${report.root}`;
+  lines.push(`Checked ${what} (${report.mode}): ${ok} ok, ${warning} warning, ${error} error`);
+  return lines.join('\n');
+}
+
+export function registerIntegrityCommands(program: Command): void {
+  program
+    .command('check')
+    .description('integrity findings per chat (or for one DB file); exit 0 all ok, 1 warnings, 2 errors')
+    .argument('<target>', 'data root (the folder holding chat_<id> folders), or a single SQLite file')
+    .option('--chat <id...>', 'only these chats (repeatable)')
+    .option('--full', 'also run integrity_check, foreign_key_check and look for orphan rows (slower)')
+    .option('--json', 'print JSON for scripts')
+    .option('--html <file>', 'also write the report as a self-contained HTML page')
+    .option('--workers <n>', 'worker threads (0 = check in this thread)')
+    .action(async (targetArg: string, opts: CheckOpts) => {
+      const target = resolve(targetArg);
+      const kind = targetKind(target);
+      if (kind === 'file' && opts.chat && opts.chat.length > 0) {
+        throw new AppError('invalid_input', '--chat applies to a data root, not to a single file');
+      }
+      for (const id of opts.chat ?? []) {
+        if (!/^-?\d{1,20}$/.test(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
+      }
+      const workers = opts.workers === undefined ? undefined : Number(opts.workers);
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
+        throw new AppError(
+          'invalid_input',
+          `--workers must be a whole number from 0 to 64, not ${opts.workers}`,
+        );
+      }
+      const pool = workers === undefined ? sharedPool() : new WorkerPool(workers);
+      const full = opts.full === true;
+      const report = await runCliJob<ChatCheck, IntegrityReport>(
+        full ? 'Checking (full)' : 'Checking',
+        (ctx) =>
+          kind === 'root'
+            ? checkRoot(target, ctx, { pool, full, chatIds: opts.chat })
+            : checkFile(target, ctx, { pool, full }),
+      );
+      if (opts.html) writeFileSync(resolve(opts.html), reportToHtml(report), 'utf8');
+      if (opts.json) printJson(report);
+      else console.log(formatHumanReport(report));
+      process.exitCode = exitCodeOf(report);
+    });
+}

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AppError } from '../../../shared/errors.ts';
+import { describeFile, formatCount } from '../../adapters/index.ts';
+import { withReadonly } from '../../sqlite/open.ts';
+import { formatBytes, printJson, table } from '../output.ts';
+
+const KIND_LABEL: Record<string, string> = {
+  'per-chat': "one chat's file (per-chat layout)",
+  user_history: 'unified legacy user_history.db (English-teacher bot)',
+  duiliocode: 'DuilioCode assistant database',
+  clinic: 'WhatsApp clinic bot database (SQLite fallback)',
+  generic: 'SQLite database (no known chatbot schema)',
+};
+
+/** A file path given on the command line: refuses what is missing or a folder before SQLite sees it. */
+function requireFilePath(path: string): string {
+  const full = resolve(path);
+  let isDir: boolean;
+  try {
+    isDir = statSync(full).isDirectory();
+  } catch {
+    throw new AppError('not_found', `${path}: no such file`);
+  }
+  if (isDir)
+    throw new AppError(
+      'invalid_input',
+      `${path}: is a folder, not a database file (use "scan" for a data root)`,
+    );
+  return full;
+}
+
+export function registerOpenCommands(program: Command): void {
+  program
+    .command('open')
+    .description(
+      'any SQLite file: detected kind (per-chat, user_history, duiliocode, clinic, generic), tables, row counts',
+    )
+    .argument('<file>', 'an SQLite database file')
+    .option('--json', 'print JSON for scripts')
+    .action((fileArg: string, opts: { json?: boolean }) => {
+      const path = requireFilePath(fileArg);
+      const info = withReadonly(path, (db) => describeFile(db, path));
+      if (opts.json) return printJson(info);
+      console.log(`File      ${info.path}`);
+      console.log(
+        `Kind      ${info.kind} — ${KIND_LABEL[info.kind] ?? info.kind}${info.hasConversations ? ' (has conversations)' : ''}`,
+      );
+      console.log(
+        `Size      ${formatBytes(info.sizeBytes)}  journal ${info.journalMode}  page size ${info.pageSize}`,
+      );
+      console.log('');
+      if (info.tables.length === 0) {
+        console.log('No tables.');
+        return;
+      }
+      console.log(
+        table(
+          ['TABLE', 'TYPE', 'COLUMNS', 'ROWS'],
+          info.tables.map((t) => [
+            printable(t.name),
+            t.type,
+            String(t.columns.length),
+            formatCount(t.rowCount, t.rowCountCapped),
+          ]),
+        ),
+      );
+    });
+}
+
+/** Table names come from the file: control characters are shown escaped, never sent to the terminal. */
+function printable(name: string): string {
+  let out = '';
+  for (const ch of name) {
+    const code = ch.codePointAt(0)!;
+    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AppError } from '../../../shared/errors.ts';
+import { readChatDetail } from '../../store/chat.ts';
+import { scanRoot } from '../../store/scan.ts';
+import { WorkerPool, sharedPool } from '../../workers/pool.ts';
+import { formatBytes, printJson, runCliJob, table } from '../output.ts';
+
+function requireDir(path: string): string {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
+  if (!statSync(full).isDirectory()) throw new AppError('invalid_input', `${path}: is a file, not a data root (use "open" for a single DB)`);
+  return full;
+}
+
+export function registerReadCommands(program: Command): void {
+  program
+    .command('scan')
+    .description('list chats: id, name, level, messages, sessions, last active, size, health')
+    .argument('<root>', 'data root (the folder holding chat_<id> folders, or the bot folder)')
+    .option('--json', 'print JSON for scripts')
+    .option('--workers <n>', 'worker threads (0 = read in this thread)')
+    .action(async (rootArg: string, opts: { json?: boolean; workers?: string }) => {
+      const root = requireDir(rootArg);
+      const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
+      const result = await runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool }));
+      if (opts.json) return printJson(result);
+      const rows = result.chats.map((c) => [
+        c.chatId,
+        c.name ?? '—',
+        c.level ?? '—',
+        String(c.messages),
+        String(c.sessions),
+        c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
+        formatBytes(c.sizeBytes),
+        c.health,
+      ]);
+      console.log(table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows));
+      const counts = { ok: 0, warning: 0, error: 0 };
+      for (const c of result.chats) counts[c.health]++;
+      console.log(`\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`);
+      for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
+    });
+
+  program
+    .command('show')
+    .description('one chat: profile, preferences, progress, sessions, message counts')
+    .argument('<root>', 'data root')
+    .argument('<chatId>', 'chat id (the number in chat_<id>)')
+    .option('--json', 'print JSON for scripts')
+    .action((rootArg: string, chatId: string, opts: { json?: boolean }) => {
+      const root = requireDir(rootArg);
+      const detail = readChatDetail(root, chatId);
+      if (opts.json) return printJson(detail);
+      const p = detail.profile;
+      const name = p ? [p.firstName, p.lastName].filter(Boolean).join(' ') || (p.username ? `@${p.username}` : '—') : '—';
+      console.log(`Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`);
+      console.log(`Folder ${detail.dir}`);
+      const c = detail.counts;
+      console.log(
+        `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
+      );
+      console.log(`First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}`);
+      if (detail.preferences) {
+        const pr = detail.preferences;
+        console.log(
+          `Preferences: voice ${pr.voiceEnabled ? 'on' : 'off'}, explanations ${pr.explanationLanguage ?? '—'}, difficulty ${pr.difficultyPreference ?? '—'}, feedback ${pr.feedbackStyle ?? '—'}, reminders ${pr.studyReminders ? `every ${pr.reminderFrequency}h` : 'off'}`,
+        );
+      }
+      if (detail.progress.length > 0) {
+        console.log('\nLearning progress');
+        console.log(
+          table(
+            ['SKILL', 'TYPE', 'LEVEL', 'PRACTICE', 'SUCCESS', 'MASTERY'],
+            detail.progress.map((g) => [
+              g.skillName ?? '—',
+              g.skillType ?? '—',
+              `${g.levelBefore ?? '?'} → ${g.levelAfter ?? '?'}`,
+              String(g.practiceCount ?? 0),
+              g.successRate === null ? '—' : `${Math.round(g.successRate * 100)}%`,
+              g.masteryLevel === null ? '—' : `${Math.round(g.masteryLevel * 100)}%`,
+            ]),
+          ),
+        );
+      }
+      if (detail.sessions.length > 0) {
+        console.log(`\nSessions (newest ${Math.min(10, detail.sessions.length)} of ${c.sessions})`);
+        console.log(
+          table(
+            ['START', 'MINUTES', 'MESSAGES', 'TOPIC'],
+            detail.sessions.slice(0, 10).map((s) => [s.start ?? '—', s.durationMinutes?.toFixed(0) ?? '—', String(s.messagesCount ?? 0), s.topic ?? '—']),
+          ),
+        );
+      }
+      console.log(`\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`);
+      for (const problem of detail.problems) console.log(`problem: ${problem.message}`);
+    });
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppError } from '../../../shared/errors.ts';
+import { defaultUserDataDir } from '../../config/paths.ts';
+import { startServer } from '../../server/server.ts';
+import { defaultStaticDir } from '../../server/static.ts';
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('invalid_input', `--port ${value}: not a port number (0-65535)`);
+  return port;
+}
+
+/** Opens the address in the person's browser when there is a display to show it on; silent otherwise. */
+export function openInBrowser(url: string): void {
+  const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+  if (!hasDisplay) return;
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // No opener: the address is printed anyway.
+  }
+}
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the Chat Inspector UI to a browser on 127.0.0.1 only, behind a random per-run token')
+    .argument('[root]', 'data root (or single DB file) to open; without it, the demo root')
+    .option('--port <n>', 'port to listen on (default: a free one)')
+    .option('--open', 'open the address in the default browser')
+    .action(async (rootArg: string | undefined, opts: { port?: string; open?: boolean }) => {
+      const port = parsePort(opts.port);
+      const userDataDir = defaultUserDataDir();
+      let root: string;
+      let demoRoot: string | null = null;
+      if (rootArg !== undefined) {
+        root = resolve(rootArg);
+        if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such file or folder`);
+      } else {
+        // Loaded only when needed: the fixture generator is not part of every CLI start.
+        const { ensureDemoRoot } = await import('../../config/demo.ts');
+        root = demoRoot = await ensureDemoRoot(userDataDir);
+      }
+      const staticDir = defaultStaticDir();
+      if (!existsSync(join(staticDir, 'index.html'))) {
+        process.stderr.write(`chat-inspector: the UI is not built (${staticDir} is missing); run "npm run build" first.\n`);
+      }
+      const server = await startServer({ roots: demoRoot ? [] : [root], demoRoot, port, userDataDir, staticDir });
+      process.stdout.write(`Chat Inspector is serving ${root} at ${server.url}\n`);
+      process.stdout.write('Press Ctrl-C to stop.\n');
+      if (opts.open) openInBrowser(server.url);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(done);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      process.stderr.write('Chat Inspector stopped.\n');
+    });
+}

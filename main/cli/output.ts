@@ -1,0 +1,82 @@
+import { AppError } from '../../shared/errors.ts';
+import type { JobContext } from '../jobs/job.ts';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Errors reach the person as one line on stderr; the stack only with --debug. */
+export class CliExit extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof CliExit) return error.exitCode;
+  const message = error instanceof AppError || error instanceof Error ? error.message : String(error);
+  process.stderr.write(`chat-inspector: ${message}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 2;
+}
+
+/**
+ * A job context for the CLI: a progress bar on stderr when it is a terminal, silence otherwise
+ * (scripts and cron read stdout). Ctrl-C cancels the job cleanly.
+ */
+export function cliJobContext<E>(label: string, onEvent?: (event: E) => void): JobContext<E> & { finish(): void } {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const tty = process.stderr.isTTY === true;
+  let lastDraw = 0;
+  let drawn = false;
+  return {
+    signal: controller.signal,
+    progress(done, total, current) {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - lastDraw < 80 && done !== total) return;
+      lastDraw = now;
+      drawn = true;
+      const width = 28;
+      const ratio = total ? Math.min(1, done / total) : 0;
+      const bar = total ? `[${'#'.repeat(Math.round(ratio * width)).padEnd(width, '.')}] ` : '';
+      const counts = total ? `${done}/${total}` : `${done}`;
+      process.stderr.write(`\r\x1b[2K${label} ${bar}${counts}${current ? `  ${current}` : ''}`);
+    },
+    emit(event) {
+      onEvent?.(event);
+    },
+    finish() {
+      process.off('SIGINT', onSigint);
+      if (drawn) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** Runs a job function with a CLI context and always clears the progress line. */
+export async function runCliJob<E, R>(label: string, run: (ctx: JobContext<E>) => Promise<R>, onEvent?: (event: E) => void): Promise<R> {
+  const ctx = cliJobContext<E>(label, onEvent);
+  try {
+    return await run(ctx);
+  } finally {
+    ctx.finish();
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1048576).toFixed(1)} MB`;
+  return `${(bytes / 1073741824).toFixed(2)} GB`;
+}
+
+/** A plain text table for humans (the --json output is for scripts). */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

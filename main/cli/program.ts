@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { registerIntegrityCommands } from './commands/integrity.ts';
+import { registerOpenCommands } from './commands/open.ts';
+import { registerReadCommands } from './commands/read.ts';
+import { registerServeCommands } from './commands/serve.ts';
+import { reportError } from './output.ts';
+
+export const VERSION = '0.1.0';
+
+/** Builds the CLI. Capabilities register their commands here, one function each. */
+export function buildProgram(): Command {
+  const program = new Command('chat-inspector')
+    .description('Browse, check, back up and recover chatbot SQLite data stores.')
+    .version(VERSION)
+    .option('--debug', 'print stack traces with errors')
+    .showHelpAfterError(false)
+    .exitOverride();
+  registerReadCommands(program);
+  registerIntegrityCommands(program);
+  registerOpenCommands(program);
+  registerServeCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 warnings, 2 errors or failure). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its one line (unknown option, missing argument, --help, --version).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(error, argv.includes('--debug'));
+  }
+}

@@ -1,0 +1,247 @@
+import type { Finding } from '../../shared/domain.ts';
+import { quoteIdent } from '../sqlite/identifiers.ts';
+import type { ReadableDb } from '../sqlite/open.ts';
+import { finding } from '../store/summary.ts';
+
+// The per-DB checks of an integrity run. Each takes an open read-only connection and returns findings;
+// none writes. SQLite errors other than damage (busy, locked) are thrown for the caller to report.
+
+/** At most this many problems are asked of quick_check / integrity_check (a damaged file can have millions). */
+export const CHECK_MESSAGE_CAP = 10;
+/** How many of SQLite's own problem lines a finding quotes. */
+const QUOTED_PROBLEMS = 2;
+
+/** Tables and their columns in file order, as the file has them (views and SQLite's own tables left out). */
+export type TableColumns = Map<string, string[]>;
+
+/** Expected tables and columns of a file (`null` columns: only the table's presence is expected). */
+export type Expectation = Record<string, readonly string[] | null>;
+
+function sqliteCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** Damage SQLite reports by throwing rather than by a quick_check line. */
+export function isDamageError(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR');
+}
+
+function damageDetail(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function corruptFinding(file: string, problems: string[], full: boolean, capped: boolean): Finding {
+  const check = full ? 'integrity check' : 'quick check';
+  const count = capped
+    ? `${problems.length} or more problems`
+    : problems.length === 1
+      ? 'a problem'
+      : `${problems.length} problems`;
+  const quoted = problems
+    .slice(0, QUOTED_PROBLEMS)
+    .map((p) => `"${p.length > 160 ? `${p.slice(0, 157)}...` : p}"`)
+    .join(', ');
+  return finding(
+    'corrupt',
+    file,
+    `${file} is damaged: SQLite's ${check} found ${count} (${quoted}); recover what is readable (chat-inspector recover) or restore it from a backup.`,
+  );
+}
+
+/**
+ * PRAGMA quick_check (quick mode) or integrity_check (full mode), capped. Finds damaged pages in the
+ * middle of a table that opening the file and reading its schema do not notice.
+ */
+export function pageCheck(db: ReadableDb, file: string, full: boolean): Finding | null {
+  const pragma = full ? 'integrity_check' : 'quick_check';
+  let problems: string[];
+  try {
+    problems = db.prepare(`PRAGMA ${pragma}(${CHECK_MESSAGE_CAP})`).pluck().all() as string[];
+  } catch (error) {
+    if (!isDamageError(error)) throw error;
+    problems = [damageDetail(error)];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return null;
+  if (problems.length === 0) problems = ['no answer'];
+  return corruptFinding(file, problems, full, problems.length >= CHECK_MESSAGE_CAP);
+}
+
+/** Every table of the file with its columns, in one statement. */
+export function readTableColumns(db: ReadableDb): TableColumns {
+  const rows = db
+    .prepare(
+      `SELECT m.name AS t, p.name AS c FROM sqlite_schema AS m, pragma_table_info(m.name) AS p
+       WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid`,
+    )
+    .raw()
+    .all() as [string, string][];
+  const tables: TableColumns = new Map();
+  for (const [t, c] of rows) {
+    const cols = tables.get(t);
+    if (cols) cols.push(c);
+    else tables.set(t, [c]);
+  }
+  return tables;
+}
+
+const TABLE_DDL_SQL = `SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`;
+
+export interface SchemaShape {
+  tables: TableColumns;
+  drift: Finding | null;
+}
+
+/** Shapes already worked out, by file and the exact DDL of its tables (every chat of a root shares a few). */
+const shapeCache = new Map<string, SchemaShape>();
+const SHAPE_CACHE_MAX = 512;
+
+/**
+ * The file's tables and columns, and its schema drift, for the cost of one small query: the tables' DDL
+ * text is the key of a per-thread cache, and only a DDL never seen before is examined column by column
+ * (pragma table_info). A root of 100,000 chats made by one bot has one or two distinct DDLs per file.
+ */
+export function schemaShape(db: ReadableDb, file: string, expected: Expectation, options: DriftOptions): SchemaShape {
+  const rows = db.prepare(TABLE_DDL_SQL).raw().all() as [string, string | null][];
+  let key = file;
+  for (const [name, sql] of rows) key += `\u0000${name}\u0001${sql ?? ''}`;
+  const cached = shapeCache.get(key);
+  if (cached) return cached;
+  const tables = readTableColumns(db);
+  const shape: SchemaShape = { tables, drift: schemaDrift(tables, expected, file, options) };
+  if (shapeCache.size >= SHAPE_CACHE_MAX) shapeCache.clear();
+  shapeCache.set(key, shape);
+  return shape;
+}
+
+function listSome(items: string[], max = 4): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+export interface DriftOptions {
+  /** Tables the file has beyond the expected ones count as drift (true for the bot's own files). */
+  extraTables: boolean;
+  /** What the person should do about it (the end of the sentence). */
+  advice?: string;
+}
+
+/** The differences between the file's tables and columns and what is expected of it, as sentences' parts. */
+export function schemaDifferences(
+  actual: TableColumns,
+  expected: Expectation,
+  options: DriftOptions,
+): string[] {
+  const missingTables: string[] = [];
+  const missingColumns: string[] = [];
+  const extraColumns: string[] = [];
+  for (const [table, columns] of Object.entries(expected)) {
+    const have = actual.get(table);
+    if (!have) {
+      missingTables.push(table);
+      continue;
+    }
+    if (!columns) continue;
+    const haveSet = new Set(have);
+    const wantSet = new Set(columns);
+    for (const c of columns) if (!haveSet.has(c)) missingColumns.push(`${table}.${c}`);
+    for (const c of have) if (!wantSet.has(c)) extraColumns.push(`${table}.${c}`);
+  }
+  const extraTables = options.extraTables ? [...actual.keys()].filter((t) => !(t in expected)) : [];
+  const parts: string[] = [];
+  if (missingTables.length)
+    parts.push(`missing table${missingTables.length > 1 ? 's' : ''} ${listSome(missingTables)}`);
+  if (missingColumns.length)
+    parts.push(`missing column${missingColumns.length > 1 ? 's' : ''} ${listSome(missingColumns)}`);
+  if (extraTables.length)
+    parts.push(`extra table${extraTables.length > 1 ? 's' : ''} ${listSome(extraTables)}`);
+  if (extraColumns.length)
+    parts.push(`extra column${extraColumns.length > 1 ? 's' : ''} ${listSome(extraColumns)}`);
+  return parts;
+}
+
+export function schemaDrift(
+  actual: TableColumns,
+  expected: Expectation,
+  file: string,
+  options: DriftOptions,
+): Finding | null {
+  const parts = schemaDifferences(actual, expected, options);
+  if (parts.length === 0) return null;
+  const advice =
+    options.advice ??
+    'it was changed outside the bot or by another version; check it before restoring or migrating';
+  return finding(
+    'schema_drift',
+    file,
+    `${file} does not match the expected schema (${parts.join('; ')}): ${advice}.`,
+  );
+}
+
+/** PRAGMA foreign_key_check, counted per table (the pragma works whatever `foreign_keys` is set to). */
+export function foreignKeyViolations(db: ReadableDb, file: string): Finding | null {
+  let rows: [string, string | null, number][];
+  try {
+    rows = db
+      .prepare('SELECT "table", "parent", count(*) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2')
+      .raw()
+      .all() as [string, string | null, number][];
+  } catch (error) {
+    // A parent table that does not exist makes the pragma fail: that is schema drift, reported apart.
+    if (/no such table/i.test(damageDetail(error))) return null;
+    if (isDamageError(error)) return null;
+    throw error;
+  }
+  if (rows.length === 0) return null;
+  const total = rows.reduce((sum, r) => sum + r[2], 0);
+  const where = rows.map(([table, parent, n]) => `${n} in ${table} → ${parent ?? '?'}`).join(', ');
+  return finding(
+    'fk_violation',
+    file,
+    `${file} has ${total} row${total === 1 ? '' : 's'} pointing at records that do not exist (${where}): the links are broken; rebuild them or remove those rows after a backup.`,
+  );
+}
+
+/** A count of rows per table for a WHERE clause over `chat_id` (tables without that column are skipped). */
+export function countRowsWhere(
+  db: ReadableDb,
+  tables: TableColumns,
+  names: readonly string[],
+  where: string,
+  params: unknown[],
+): { table: string; count: number }[] {
+  const out: { table: string; count: number }[] = [];
+  for (const name of names) {
+    const columns = tables.get(name);
+    if (!columns || !columns.includes('chat_id')) continue;
+    let count: number;
+    try {
+      count = db
+        .prepare(`SELECT count(*) FROM ${quoteIdent(name)} WHERE ${where}`)
+        .pluck()
+        .get(...params) as number;
+    } catch (error) {
+      // A damaged table is already reported by the page check.
+      if (isDamageError(error)) continue;
+      throw error;
+    }
+    if (count > 0) out.push({ table: name, count });
+  }
+  return out;
+}
+
+export function orphanFinding(
+  file: string,
+  counts: { table: string; count: number }[],
+  whose: string,
+): Finding | null {
+  if (counts.length === 0) return null;
+  const total = counts.reduce((sum, c) => sum + c.count, 0);
+  const where = counts.map((c) => `${c.count} in ${c.table}`).join(', ');
+  return finding(
+    'orphan_rows',
+    file,
+    `${file} has ${total} row${total === 1 ? '' : 's'} ${whose} (${where}): they were probably copied from another chat; review them and remove them after a backup.`,
+  );
+}

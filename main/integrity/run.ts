@@ -1,0 +1,159 @@
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { SkippedEntry } from '../../shared/domain.ts';
+import type { ChatCheck, CheckCounts, CheckMode, IntegrityReport } from '../../shared/contract/integrity.ts';
+import { AppError } from '../../shared/errors.ts';
+import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import { listChats } from '../store/layout.ts';
+import { CONVERSATIONS_DB } from '../store/schema.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { failedCheck, type ChatCheckItem } from './chat.ts';
+import type { FileCheckItem } from './file.ts';
+
+export interface CheckOptions {
+  pool: WorkerPool;
+  /** Full mode: integrity_check, foreign_key_check and orphan rows on top of the quick checks. */
+  full?: boolean;
+  /** Only these chats (ids as in chat_<id>); every chat of the root when absent or empty. */
+  chatIds?: readonly string[];
+  /** Clock for the inactive check. */
+  now?: Date;
+  /** How long to wait for a writer's lock before a file is reported `locked` (ms). */
+  busyTimeoutMs?: number;
+  /** Items per worker message (tuning; the pool picks one when absent). */
+  batchSize?: number;
+}
+
+export function countStatuses(chats: readonly Pick<ChatCheck, 'status'>[]): CheckCounts {
+  const counts: CheckCounts = { ok: 0, warning: 0, error: 0 };
+  for (const c of chats) counts[c.status]++;
+  return counts;
+}
+
+function modeOf(options: CheckOptions): CheckMode {
+  return options.full ? 'full' : 'quick';
+}
+
+/**
+ * Checks every chat of a data root (or the chosen ones) in worker threads. Each chat's result is
+ * emitted as soon as it is known; the report lists them in the root's order. A damaged or locked file
+ * is a finding, never a failed run. Reads only: nothing under the root is created, changed or deleted.
+ */
+export async function checkRoot(
+  root: string,
+  ctx: JobContext<ChatCheck>,
+  options: CheckOptions,
+): Promise<IntegrityReport> {
+  const startedAt = new Date();
+  const { chats, skipped } = listChats(root);
+  let selected = chats;
+  if (options.chatIds && options.chatIds.length > 0) {
+    const byId = new Map(chats.map((c) => [c.chatId, c]));
+    const unknown = options.chatIds.filter((id) => !byId.has(id));
+    if (unknown.length > 0) {
+      throw new AppError(
+        'not_found',
+        `chat ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? '...' : ''} is not in ${root}`,
+      );
+    }
+    const wanted = new Set(options.chatIds);
+    selected = chats.filter((c) => wanted.has(c.chatId));
+  }
+  const nowMs = (options.now ?? new Date()).getTime();
+  const full = options.full === true;
+  const items: ChatCheckItem[] = selected.map((c) => ({
+    chatId: c.chatId,
+    dir: c.dir,
+    nowMs,
+    full,
+    busyTimeoutMs: options.busyTimeoutMs,
+  }));
+  const results: (ChatCheck | null)[] = new Array<ChatCheck | null>(items.length).fill(null);
+  const extraSkipped: SkippedEntry[] = [];
+  let done = 0;
+  ctx.progress(0, items.length, null);
+  await options.pool.map('integrity.chat', items, {
+    signal: ctx.signal,
+    batchSize: options.batchSize,
+    onResult: (index, outcome) => {
+      // Batches already on their way back after a cancel are dropped.
+      if (ctx.signal.aborted) return;
+      const item = items[index]!;
+      done++;
+      let check: ChatCheck | null;
+      if (!outcome.ok) {
+        check = failedCheck(item.chatId, CONVERSATIONS_DB, outcome.message);
+      } else if (outcome.value.kind === 'skip') {
+        extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
+        check = null;
+      } else {
+        check = outcome.value.check;
+      }
+      if (check) {
+        results[index] = check;
+        ctx.emit(check);
+      }
+      ctx.progress(done, items.length, item.chatId);
+    },
+  });
+  throwIfCancelled(ctx.signal);
+  const checked = results.filter((r): r is ChatCheck => r !== null);
+  return {
+    chats: checked,
+    summary: countStatuses(checked),
+    root,
+    mode: modeOf(options),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    skipped: [...skipped, ...extraSkipped].sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}
+
+/** Checks one SQLite file (legacy, foreign, per-chat or any other), off the main thread. */
+export async function checkFile(
+  path: string,
+  ctx: JobContext<ChatCheck>,
+  options: Omit<CheckOptions, 'chatIds' | 'now'>,
+): Promise<IntegrityReport> {
+  const startedAt = new Date();
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // a missing file is a finding of the check itself
+  }
+  if (isDir) throw new AppError('invalid_input', `${path}: is a folder; check it as a data root`);
+  const item: FileCheckItem = { path, full: options.full === true, busyTimeoutMs: options.busyTimeoutMs };
+  ctx.progress(0, 1, path);
+  let report: IntegrityReport | null = null;
+  await options.pool.map('integrity.file', [item], {
+    signal: ctx.signal,
+    onResult: (_index, outcome) => {
+      const check = outcome.ok
+        ? outcome.value.check
+        : failedCheck(basename(path), basename(path), outcome.message);
+      ctx.emit(check);
+      ctx.progress(1, 1, path);
+      report = {
+        chats: [check],
+        summary: countStatuses([check]),
+        root: path,
+        mode: modeOf(options),
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        skipped: [],
+        ...(outcome.ok ? { fileKind: outcome.value.kind } : {}),
+      };
+    },
+  });
+  throwIfCancelled(ctx.signal);
+  if (!report) throw new AppError('internal', `${path}: the check gave no result`);
+  return report;
+}
+
+/** The worst status of a report as the CLI's exit code: 0 all ok, 1 warnings, 2 errors. */
+export function exitCodeOf(report: Pick<IntegrityReport, 'summary'>): 0 | 1 | 2 {
+  if (report.summary.error > 0) return 2;
+  if (report.summary.warning > 0) return 1;
+  return 0;
+}

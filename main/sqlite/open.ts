@@ -1,0 +1,133 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AppError } from '../../shared/errors.ts';
+import Database from './driver.ts';
+import { readHeader } from './header.ts';
+
+/**
+ * A connection that can only read. The brand makes "read-only" part of the type: every browsing
+ * function takes a ReadableDb, and the only way to get a writable one is `openForWrite` (main/sqlite/write.ts),
+ * used by explicit write operations that take a backup first.
+ */
+export type ReadableDb = Pick<Database.Database, 'prepare' | 'pragma' | 'name' | 'close' | 'function'> & {
+  readonly __readable: unique symbol;
+};
+
+export interface OpenReadonlyOptions {
+  /** How long to wait for a writer's lock before reporting `locked` (ms). */
+  busyTimeoutMs?: number;
+  /** Read the schema at open so a damaged file fails here, with its file named (default true). */
+  probe?: boolean;
+}
+
+/** Where an open would leave a trace, it is opened in a way that cannot: how it was opened, for reports. */
+export type OpenMode = 'shared' | 'immutable' | 'snapshot';
+
+export interface OpenedDb {
+  db: ReadableDb;
+  mode: OpenMode;
+}
+
+/**
+ * Opens an SQLite file for reading without ever changing the data root:
+ * - rollback-journal files open read-only as usual;
+ * - WAL files whose -wal and -shm exist (a bot is running, or crashed) open read-only and share the
+ *   bot's index, so rows that live only in the -wal are read, and readers never block the writer;
+ * - WAL files with no -wal (the bot closed cleanly) open `immutable`, because a plain read-only open
+ *   would create -wal/-shm files in the user's folder;
+ * - a -wal without its -shm cannot be read in place without creating the -shm, so the DB and its -wal
+ *   are copied to a private temporary folder and read there (the copy is removed on close).
+ * Throws AppError with the file's problem (not_sqlite, empty_file, truncated, not_found) before SQLite sees it.
+ */
+export function openReadonly(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
+  const header = readHeader(path);
+  if (!header.ok) {
+    throw new AppError(header.code === 'missing_file' ? 'not_found' : header.code, `${path}: ${header.message}`);
+  }
+  const walExists = existsSync(`${path}-wal`);
+  const shmExists = existsSync(`${path}-shm`);
+  const timeout = options.busyTimeoutMs ?? 2000;
+  let raw: Database.Database | undefined;
+  let mode: OpenMode = 'shared';
+  let snapshotDir: string | null = null;
+  try {
+    if (header.wal && !walExists) {
+      mode = 'immutable';
+      raw = new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true });
+    } else if (walExists && !shmExists) {
+      mode = 'snapshot';
+      snapshotDir = mkdtempSync(join(tmpdir(), 'chat-inspector-snap-'));
+      const copy = join(snapshotDir, basename(path));
+      copyFileSync(path, copy);
+      copyFileSync(`${path}-wal`, `${copy}-wal`);
+      raw = new Database(copy, { readonly: true, fileMustExist: true, timeout });
+    } else {
+      raw = new Database(path, { readonly: true, fileMustExist: true, timeout });
+    }
+    // Fails fast on a file whose header looked fine but whose schema cannot be read.
+    if (options.probe !== false) raw.prepare('SELECT count(*) FROM sqlite_schema').get();
+  } catch (error) {
+    raw?.close();
+    if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
+    throw toAppError(error, path);
+  }
+  if (snapshotDir) {
+    const dir = snapshotDir;
+    const close = raw.close.bind(raw);
+    raw.close = () => {
+      const result = close();
+      rmSync(dir, { recursive: true, force: true });
+      return result;
+    };
+  }
+  return { db: raw as unknown as ReadableDb, mode };
+}
+
+/** Runs `fn` with a read-only connection and always closes it. */
+export function withReadonly<T>(path: string, fn: (db: ReadableDb, mode: OpenMode) => T, options?: OpenReadonlyOptions): T {
+  const { db, mode } = openReadonly(path, options);
+  try {
+    return fn(db, mode);
+  } catch (error) {
+    throw toAppError(error, path);
+  } finally {
+    db.close();
+  }
+}
+
+/** Maps SQLite's error codes onto the stable codes a person reads. */
+export function toAppError(error: unknown, path: string): AppError {
+  if (error instanceof AppError) return error;
+  const sqliteCode = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (sqliteCode.startsWith('SQLITE_BUSY') || sqliteCode.startsWith('SQLITE_LOCKED')) {
+    return new AppError('locked', `${path}: the database is locked by another program (${message})`);
+  }
+  if (sqliteCode === 'SQLITE_NOTADB') return new AppError('not_sqlite', `${path}: the file is not an SQLite database`);
+  if (sqliteCode.startsWith('SQLITE_CORRUPT')) return new AppError('corrupt', `${path}: the database is damaged (${message})`);
+  if (sqliteCode === 'SQLITE_IOERR_SHORT_READ') return new AppError('truncated', `${path}: the file is cut short (${message})`);
+  if (sqliteCode === 'SQLITE_CANTOPEN') return new AppError('not_found', `${path}: cannot open the file (${message})`);
+  if (sqliteCode === 'SQLITE_READONLY_ROLLBACK' || sqliteCode === 'SQLITE_READONLY_RECOVERY') {
+    return new AppError('locked', `${path}: a crashed writer left a hot journal; it must be recovered by the bot first`);
+  }
+  if (sqliteCode.startsWith('SQLITE_')) return new AppError('corrupt', `${path}: ${message}`);
+  return new AppError('internal', `${path}: ${message}`);
+}
+
+/** Size of a DB plus its -wal, as a person thinks of "the database's size". */
+export function fileSizes(path: string): { sizeBytes: number; walBytes: number; exists: boolean } {
+  try {
+    const sizeBytes = statSync(path).size;
+    let walBytes = 0;
+    try {
+      walBytes = statSync(`${path}-wal`).size;
+    } catch {
+      walBytes = 0;
+    }
+    return { sizeBytes, walBytes, exists: true };
+  } catch {
+    return { sizeBytes: 0, walBytes: 0, exists: false };
+  }
+}

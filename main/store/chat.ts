@@ -1,0 +1,240 @@
+import { join } from 'node:path';
+import type {
+  ChatDetail,
+  ChatMetrics,
+  ConversationSession,
+  LearningProgress,
+  MessagePage,
+  ReadProblem,
+  UserPreferences,
+  UserProfile,
+} from '../../shared/domain.ts';
+import { healthOf } from '../../shared/domain.ts';
+import { readonlyCache } from '../sqlite/cache.ts';
+import { fileSizes, type ReadableDb } from '../sqlite/open.ts';
+import { chatDir } from './layout.ts';
+import { pageMessages, searchMessages, type PageRequest } from './messages.ts';
+import { metadataDifferences, readMetadata } from './metadata.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
+import { findingFromError, summarizeChatTask } from './summary.ts';
+import { toIso } from './time.ts';
+
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const boolOrNull = (v: unknown): boolean | null =>
+  v === null || v === undefined ? null : v === 1 || v === true || v === '1' || String(v).toUpperCase() === 'TRUE';
+
+type Row = Record<string, unknown>;
+
+/** Runs `read` on one of the chat's DBs; a problem becomes a ReadProblem instead of failing the whole view. */
+function tryRead<T>(path: string, file: string, problems: ReadProblem[], read: (db: ReadableDb) => T): T | null {
+  try {
+    return read(readonlyCache.get(path));
+  } catch (error) {
+    const f = findingFromError(error, file);
+    if (!problems.some((p) => p.file === file)) problems.push({ file, code: f.code, message: f.message });
+    return null;
+  }
+}
+
+function mapProfile(row: Row): UserProfile {
+  return {
+    chatId: String(row.chat_id),
+    username: str(row.username),
+    firstName: str(row.first_name),
+    lastName: str(row.last_name),
+    currentLevel: str(row.current_level),
+    preferredLanguage: str(row.preferred_language),
+    createdAt: toIso(row.created_at),
+    lastActive: toIso(row.last_active),
+    totalMessages: num(row.total_messages),
+    studyStreak: num(row.study_streak),
+  };
+}
+
+function mapPreferences(row: Row): UserPreferences {
+  return {
+    voiceEnabled: boolOrNull(row.voice_enabled),
+    explanationLanguage: str(row.explanation_language),
+    difficultyPreference: str(row.difficulty_preference),
+    feedbackStyle: str(row.feedback_style),
+    studyReminders: boolOrNull(row.study_reminders),
+    reminderFrequency: num(row.reminder_frequency),
+  };
+}
+
+export function mapProgress(row: Row): LearningProgress {
+  return {
+    id: Number(row.id),
+    skillType: str(row.skill_type),
+    skillName: str(row.skill_name),
+    levelBefore: str(row.level_before),
+    levelAfter: str(row.level_after),
+    practiceCount: num(row.practice_count),
+    successRate: num(row.success_rate),
+    lastPracticed: toIso(row.last_practiced),
+    masteryLevel: num(row.mastery_level),
+  };
+}
+
+export function mapSession(row: Row): ConversationSession {
+  return {
+    id: Number(row.id),
+    sessionId: str(row.session_id),
+    start: toIso(row.session_start),
+    end: toIso(row.session_end),
+    durationMinutes: num(row.session_duration),
+    messagesCount: num(row.messages_count),
+    topic: str(row.session_topic),
+    qualityScore: num(row.session_quality_score),
+    summary: str(row.session_summary),
+  };
+}
+
+/** Newest sessions shown in the detail view; the thread pages through messages separately. */
+const MAX_SESSIONS = 2000;
+
+export function readChatDetail(root: string, chatId: string, now: Date = new Date()): ChatDetail {
+  const dir = chatDir(root, chatId);
+  const profilePath = join(dir, PROFILE_DB);
+  const conversationsPath = join(dir, CONVERSATIONS_DB);
+  const problems: ReadProblem[] = [];
+
+  const profileData = tryRead(profilePath, PROFILE_DB, problems, (db) => {
+    const profile = db.prepare('SELECT * FROM user_profile LIMIT 1').get() as Row | undefined;
+    const prefs = db.prepare('SELECT * FROM user_preferences LIMIT 1').get() as Row | undefined;
+    const progress = db.prepare('SELECT * FROM learning_progress ORDER BY last_practiced, id').all() as Row[];
+    return {
+      profile: profile ? mapProfile(profile) : null,
+      preferences: prefs ? mapPreferences(prefs) : null,
+      progress: progress.map(mapProgress),
+    };
+  });
+  const convData = tryRead(conversationsPath, CONVERSATIONS_DB, problems, (db) => {
+    const counts = db
+      .prepare(
+        `SELECT count(*) AS messages,
+                coalesce(sum(message_type = 'user'), 0) AS userMessages,
+                coalesce(sum(message_type NOT IN ('user', 'system')), 0) AS botMessages,
+                coalesce(sum(is_voice = 1), 0) AS voiceMessages,
+                coalesce(sum(has_errors = 1), 0) AS messagesWithErrors,
+                min(timestamp) AS first, max(timestamp) AS last
+         FROM messages`,
+      )
+      .get() as Row;
+    const sessionCount = (db.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number }).n;
+    const sessions = (
+      db.prepare('SELECT * FROM conversation_sessions ORDER BY session_start DESC, id DESC LIMIT ?').all(MAX_SESSIONS) as Row[]
+    ).map(mapSession);
+    return { counts, sessionCount, sessions };
+  });
+
+  const meta = readMetadata(dir);
+  const level = profileData?.profile?.currentLevel ?? null;
+  let differences: string[] = [];
+  let state: ChatDetail['metadata']['state'] = meta.state === 'ok' ? 'ok' : meta.state;
+  if (meta.state === 'ok' && convData) {
+    differences = metadataDifferences(meta.value, {
+      messages: Number(convData.counts.messages),
+      sessions: convData.sessionCount,
+      level,
+    });
+    if (differences.length > 0) state = 'stale';
+  }
+  // Health uses the same cheap findings as the chat list, so the badge and the detail agree.
+  const scan = summarizeChatTask({ chatId, dir, nowMs: now.getTime() });
+  const health = scan.kind === 'chat' ? scan.summary.health : healthOf(problems.map(() => ({ severity: 'error' as const })));
+
+  const c = convData?.counts;
+  return {
+    chatId,
+    dir,
+    profile: profileData?.profile ?? null,
+    preferences: profileData?.preferences ?? null,
+    progress: profileData?.progress ?? [],
+    sessions: convData?.sessions ?? [],
+    counts: {
+      messages: Number(c?.messages ?? 0),
+      sessions: convData?.sessionCount ?? 0,
+      userMessages: Number(c?.userMessages ?? 0),
+      botMessages: Number(c?.botMessages ?? 0),
+      voiceMessages: Number(c?.voiceMessages ?? 0),
+      messagesWithErrors: Number(c?.messagesWithErrors ?? 0),
+    },
+    firstMessageAt: toIso(c?.first),
+    lastMessageAt: toIso(c?.last),
+    files: [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON].map((name) => {
+      const s = fileSizes(join(dir, name));
+      return { name, exists: s.exists, sizeBytes: s.sizeBytes, walBytes: s.walBytes };
+    }),
+    metadata: {
+      state,
+      differences: meta.state === 'malformed' ? [`metadata.json ${meta.message}`] : differences,
+      raw: meta.state === 'ok' ? meta.value : null,
+    },
+    problems,
+    health,
+  };
+}
+
+function conversationsDb(root: string, chatId: string): ReadableDb {
+  const path = join(chatDir(root, chatId), CONVERSATIONS_DB);
+  try {
+    return readonlyCache.get(path);
+  } catch (error) {
+    throw error;
+  }
+}
+
+export function readChatMessages(root: string, chatId: string, request: PageRequest): MessagePage {
+  return pageMessages({ db: conversationsDb(root, chatId) }, request);
+}
+
+export function searchChat(root: string, chatId: string, query: string, limit: number) {
+  return searchMessages({ db: conversationsDb(root, chatId) }, query, limit);
+}
+
+const RESPONSE_BUCKETS: [string, number][] = [
+  ['<1s', 1],
+  ['1–2s', 2],
+  ['2–3s', 3],
+  ['3–5s', 5],
+  ['5–10s', 10],
+  ['≥10s', Infinity],
+];
+
+export function readChatMetrics(root: string, chatId: string): ChatMetrics {
+  const db = conversationsDb(root, chatId);
+  const perDay = db
+    .prepare(
+      `SELECT substr(timestamp, 1, 10) AS day,
+              coalesce(sum(message_type = 'user'), 0) AS user,
+              coalesce(sum(message_type <> 'user'), 0) AS bot
+       FROM messages WHERE timestamp IS NOT NULL GROUP BY day ORDER BY day`,
+    )
+    .all() as { day: string; user: number; bot: number }[];
+  const times = db
+    .prepare(`SELECT response_time AS t FROM messages WHERE response_time IS NOT NULL AND message_type <> 'user'`)
+    .pluck()
+    .all() as number[];
+  const counts = RESPONSE_BUCKETS.map(([bucket]) => ({ bucket, count: 0 }));
+  for (const t of times) {
+    const i = RESPONSE_BUCKETS.findIndex(([, upper]) => t < upper);
+    counts[i === -1 ? counts.length - 1 : i]!.count++;
+  }
+  const sessions = (
+    db
+      .prepare(
+        `SELECT session_id, session_start, session_end, session_duration, messages_count
+         FROM conversation_sessions ORDER BY session_start LIMIT 5000`,
+      )
+      .all() as Row[]
+  ).map((r) => {
+    const start = toIso(r.session_start);
+    const end = toIso(r.session_end);
+    let minutes = num(r.session_duration);
+    if (minutes === null && start && end) minutes = (Date.parse(end) - Date.parse(start)) / 60000;
+    return { sessionId: String(r.session_id ?? ''), start, minutes: Math.max(0, minutes ?? 0), messages: num(r.messages_count) ?? 0 };
+  });
+  return { messagesPerDay: perDay, responseTimes: counts, sessionLengths: sessions };
+}

@@ -1,0 +1,63 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { CHAT_DIR_PATTERN } from './schema.ts';
+
+const DB_EXTENSION = /\.(db|sqlite|sqlite3|db3)$/i;
+const MAX_FILES = 500;
+const MAX_DIRS = 2000;
+const MAX_DEPTH = 4;
+/** Folders never worth walking: chat folders are the chat list's business; the rest is noise. */
+const SKIP_DIRS = new Set(['node_modules', '.git', '__pycache__', '.venv', 'venv']);
+
+export interface DbFileEntry {
+  path: string;
+  relPath: string;
+  sizeBytes: number;
+}
+
+/**
+ * SQLite-looking files under a root, outside the per-chat folders (legacy `user_history.db`, other bots'
+ * DBs): breadth-first, bounded in depth, folders and files, symbolic links not followed. Read-only.
+ */
+export function listDbFiles(root: string): { files: DbFileEntry[]; capped: boolean } {
+  const files: DbFileEntry[] = [];
+  const queue: { dir: string; depth: number }[] = [{ dir: root, depth: 0 }];
+  let dirs = 0;
+  let capped = false;
+  while (queue.length > 0) {
+    const { dir, depth } = queue.shift()!;
+    if (++dirs > MAX_DIRS) {
+      capped = true;
+      break;
+    }
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (depth + 1 < MAX_DEPTH && !CHAT_DIR_PATTERN.test(entry.name) && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
+          queue.push({ dir: path, depth: depth + 1 });
+        }
+      } else if (entry.isFile() && DB_EXTENSION.test(entry.name)) {
+        if (files.length >= MAX_FILES) {
+          capped = true;
+          break;
+        }
+        let sizeBytes = 0;
+        try {
+          sizeBytes = statSync(path).size;
+        } catch {
+          continue;
+        }
+        files.push({ path, relPath: relative(root, path), sizeBytes });
+      }
+    }
+    if (capped) break;
+  }
+  return { files, capped };
+}

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import {
+  DB_LARGE_BYTES,
+  INACTIVE_DAYS,
+  type FleetMetrics,
+} from '../../shared/domain.ts';
+import type { JobContext } from '../jobs/job.ts';
+import { openReadonly } from '../sqlite/open.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { listChats } from './layout.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from './schema.ts';
+import { summarizeChatTask, type ScanItem } from './summary.ts';
+import { daysBetween } from './time.ts';
+
+export interface FleetChatFigures {
+  chatId: string;
+  health: 'ok' | 'warning' | 'error' | 'skip';
+  createdDay: string | null;
+  lastActive: string | null;
+  sizeBytes: number;
+  /** [day, messages] pairs. */
+  perDay: [string, number][];
+}
+
+/** Per-chat figures for the fleet dashboard (runs in a worker). */
+export function fleetChatTask(item: ScanItem): FleetChatFigures {
+  const scan = summarizeChatTask(item);
+  if (scan.kind === 'skip') return { chatId: item.chatId, health: 'skip', createdDay: null, lastActive: null, sizeBytes: 0, perDay: [] };
+  let createdDay: string | null = null;
+  let perDay: [string, number][] = [];
+  try {
+    const { db } = openReadonly(join(item.dir, PROFILE_DB));
+    try {
+      const created = db.prepare('SELECT created_at FROM user_profile LIMIT 1').pluck().get();
+      createdDay = typeof created === 'string' ? created.slice(0, 10) : null;
+    } finally {
+      db.close();
+    }
+  } catch {
+    // unreadable: counted by health
+  }
+  try {
+    const { db } = openReadonly(join(item.dir, CONVERSATIONS_DB));
+    try {
+      perDay = db
+        .prepare(`SELECT substr(timestamp, 1, 10) AS d, count(*) AS n FROM messages WHERE timestamp IS NOT NULL GROUP BY d`)
+        .raw()
+        .all() as [string, number][];
+    } finally {
+      db.close();
+    }
+  } catch {
+    // unreadable: counted by health
+  }
+  return {
+    chatId: item.chatId,
+    health: scan.summary.health,
+    createdDay,
+    lastActive: scan.summary.lastActive,
+    sizeBytes: scan.summary.sizeBytes,
+    perDay,
+  };
+}
+
+const SIZE_BUCKETS: [string, number][] = [
+  ['<100 KB', 100 * 1024],
+  ['100 KB–1 MB', 1024 * 1024],
+  ['1–5 MB', 5 * 1024 * 1024],
+  ['5–10 MB', 10 * 1024 * 1024],
+  ['>10 MB', Infinity],
+];
+
+export async function fleetMetrics(root: string, ctx: JobContext<null>, pool: WorkerPool, now = new Date()): Promise<FleetMetrics> {
+  const { chats } = listChats(root);
+  const items: ScanItem[] = chats.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs: now.getTime() }));
+  const active = new Map<string, number>();
+  const messages = new Map<string, number>();
+  const created = new Map<string, number>();
+  const sizes = SIZE_BUCKETS.map(([bucket]) => ({ bucket, count: 0 }));
+  const alerts: FleetMetrics['alerts'] = [];
+  let counted = 0;
+  let done = 0;
+  ctx.progress(0, items.length, null);
+  await pool.map('fleet.chat', items, {
+    signal: ctx.signal,
+    onResult: (index, outcome) => {
+      done++;
+      ctx.progress(done, items.length, items[index]!.chatId);
+      if (!outcome.ok || outcome.value.health === 'skip') return;
+      const f = outcome.value;
+      counted++;
+      for (const [day, n] of f.perDay) {
+        active.set(day, (active.get(day) ?? 0) + 1);
+        messages.set(day, (messages.get(day) ?? 0) + n);
+      }
+      if (f.createdDay) created.set(f.createdDay, (created.get(f.createdDay) ?? 0) + 1);
+      sizes[SIZE_BUCKETS.findIndex(([, upper]) => f.sizeBytes < upper)]!.count++;
+      if (f.sizeBytes > DB_LARGE_BYTES) {
+        alerts.push({ chatId: f.chatId, kind: 'db_large', severity: 'warning', message: `${(f.sizeBytes / 1048576).toFixed(1)} MB (over 10 MB)` });
+      }
+      if (f.lastActive && daysBetween(f.lastActive, now) > INACTIVE_DAYS) {
+        alerts.push({ chatId: f.chatId, kind: 'inactive', severity: 'info', message: `inactive for ${Math.floor(daysBetween(f.lastActive, now))} days` });
+      }
+      if (f.health === 'error') alerts.push({ chatId: f.chatId, kind: 'health', severity: 'error', message: 'a database could not be read' });
+    },
+  });
+  const series = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, count]) => ({ day, count }));
+  return {
+    chats: counted,
+    activeUsersPerDay: series(active),
+    newUsersPerDay: series(created),
+    messagesPerDay: series(messages),
+    sizeBuckets: sizes,
+    alerts: alerts.sort((a, b) => (a.severity === b.severity ? a.chatId.localeCompare(b.chatId) : a.severity === 'error' ? -1 : 1)),
+  };
+}

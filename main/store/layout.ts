@@ -1,0 +1,75 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SkippedEntry } from '../../shared/domain.ts';
+import { AppError } from '../../shared/errors.ts';
+import { CHAT_DIR_PATTERN } from './schema.ts';
+
+export interface ChatLocation {
+  chatId: string;
+  dir: string;
+}
+
+/**
+ * Where the chat folders are: the root itself, or its `chats/`, `data/chats/` or `bot/data/chats/`
+ * (people point at the bot's project folder as often as at the chats folder).
+ */
+export function resolveChatsDir(root: string): string {
+  for (const candidate of [join(root, 'chats'), join(root, 'data', 'chats'), join(root, 'bot', 'data', 'chats')]) {
+    if (existsSync(candidate) && hasChatFolder(candidate)) return candidate;
+  }
+  return root;
+}
+
+function hasChatFolder(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => CHAT_DIR_PATTERN.test(name));
+  } catch {
+    return false;
+  }
+}
+
+/** Every chat folder of a root, in a stable order, and every other entry with why it was skipped. */
+export function listChats(root: string): { chatsDir: string; chats: ChatLocation[]; skipped: SkippedEntry[] } {
+  const chatsDir = resolveChatsDir(root);
+  let entries;
+  try {
+    entries = readdirSync(chatsDir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new AppError('not_found', `${root}: no such folder`);
+    if (code === 'ENOTDIR') throw new AppError('invalid_input', `${root}: is a file, not a data root (use "open" for a single DB)`);
+    throw new AppError('internal', `${root}: cannot list the folder (${code ?? String(error)})`);
+  }
+  const chats: ChatLocation[] = [];
+  const skipped: SkippedEntry[] = [];
+  for (const entry of entries) {
+    const path = join(chatsDir, entry.name);
+    const match = CHAT_DIR_PATTERN.exec(entry.name);
+    if (entry.isSymbolicLink()) {
+      skipped.push({ path, reason: 'symbolic link: not followed' });
+    } else if (!entry.isDirectory()) {
+      skipped.push({ path, reason: 'not a chat folder (a file)' });
+    } else if (!match) {
+      skipped.push({ path, reason: 'folder name is not chat_<number>' });
+    } else {
+      chats.push({ chatId: match[1]!, dir: path });
+    }
+  }
+  chats.sort((a, b) => compareIds(a.chatId, b.chatId));
+  skipped.sort((a, b) => a.path.localeCompare(b.path));
+  return { chatsDir, chats, skipped };
+}
+
+function compareIds(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The folder of one chat, checked to exist. */
+export function chatDir(root: string, chatId: string): string {
+  if (!/^-?\d{1,20}$/.test(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
+  const dir = join(resolveChatsDir(root), `chat_${chatId}`);
+  if (!existsSync(dir)) throw new AppError('not_found', `chat ${chatId} is not in ${root}`);
+  return dir;
+}

@@ -1,0 +1,63 @@
+import type { ChatSummary, Finding, ScanResult, SkippedEntry } from '../../shared/domain.ts';
+import type { JobContext } from '../jobs/job.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { listChats } from './layout.ts';
+import { findingFromError, type ScanItem } from './summary.ts';
+
+export interface ScanOptions {
+  pool: WorkerPool;
+  now?: Date;
+  /** Also called for each chat with its cheap findings (the integrity view and `show` use them). */
+  onFindings?: (chatId: string, findings: Finding[]) => void;
+}
+
+/**
+ * Lists every chat of a root with exact counts. Chats are read in worker threads, and each row is
+ * emitted as soon as it is read (the UI fills the table while the scan runs). Results come back in the
+ * root's order. A damaged chat is a row with health `error`, never a failed scan.
+ */
+export async function scanRoot(root: string, ctx: JobContext<ChatSummary>, options: ScanOptions): Promise<ScanResult> {
+  const { chats, skipped } = listChats(root);
+  const nowMs = (options.now ?? new Date()).getTime();
+  const items: ScanItem[] = chats.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));
+  const rows: (ChatSummary | null)[] = new Array(items.length).fill(null);
+  const extraSkipped: SkippedEntry[] = [];
+  let done = 0;
+  ctx.progress(0, items.length, null);
+  await options.pool.map('scan.chat', items, {
+    signal: ctx.signal,
+    onResult: (index, outcome) => {
+      const item = items[index]!;
+      done++;
+      if (!outcome.ok) {
+        // A failure outside the per-file handling (should not happen): the chat is still listed.
+        const f = findingFromError(new Error(outcome.message), 'conversations.db');
+        const row: ChatSummary = {
+          chatId: item.chatId,
+          name: null,
+          level: null,
+          messages: 0,
+          sessions: 0,
+          lastActive: null,
+          sizeBytes: 0,
+          health: 'error',
+        };
+        rows[index] = row;
+        options.onFindings?.(item.chatId, [f]);
+        ctx.emit(row);
+      } else if (outcome.value.kind === 'skip') {
+        extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
+      } else {
+        rows[index] = outcome.value.summary;
+        options.onFindings?.(item.chatId, outcome.value.findings);
+        ctx.emit(outcome.value.summary);
+      }
+      ctx.progress(done, items.length, item.chatId);
+    },
+  });
+  return {
+    root,
+    chats: rows.filter((r): r is ChatSummary => r !== null),
+    skipped: [...skipped, ...extraSkipped].sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}

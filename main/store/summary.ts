@@ -1,0 +1,215 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DB_LARGE_BYTES,
+  INACTIVE_DAYS,
+  SEVERITY_OF,
+  healthOf,
+  type ChatSummary,
+  type Finding,
+  type FindingCode,
+} from '../../shared/domain.ts';
+import { AppError } from '../../shared/errors.ts';
+import { openReadonly, toAppError, type ReadableDb } from '../sqlite/open.ts';
+import { metadataDifferences, readMetadata } from './metadata.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
+import { daysBetween, latest, toIso } from './time.ts';
+
+export interface ScanItem {
+  chatId: string;
+  dir: string;
+  /** Clock for the inactive check (ms since epoch). */
+  nowMs: number;
+  /** How long to wait for a writer's lock before reporting `locked` (ms; openReadonly's default when absent). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Extra work on a DB while it is open for the figures (the integrity check's quick_check and schema),
+ * so each file is opened once. Runs before the figures are read; its findings join the chat's.
+ */
+export type DbInspector = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb) => Finding[];
+
+export type ScanOutcome =
+  | { kind: 'chat'; summary: ChatSummary; findings: Finding[] }
+  | { kind: 'skip'; path: string; reason: string };
+
+export function finding(code: FindingCode, file: string, message: string): Finding {
+  return { code, severity: SEVERITY_OF[code], file, message };
+}
+
+/** A file-level AppError as the finding a support person reads. */
+export function findingFromError(error: unknown, file: string): Finding {
+  const code = error instanceof AppError ? error.code : 'internal';
+  const detail = error instanceof Error ? error.message.replace(/^.*?: /, '') : String(error);
+  switch (code) {
+    case 'not_found':
+      return finding('missing_file', file, `${file} is missing: the chat's data for it is gone; restore it from a backup.`);
+    case 'empty_file':
+      return finding('empty_file', file, `${file} is empty (0 bytes): restore it from a backup.`);
+    case 'not_sqlite':
+      return finding('not_sqlite', file, `${file} is not an SQLite database (${detail}): restore it from a backup.`);
+    case 'truncated':
+      return finding('truncated', file, `${file} is cut short (${detail}): recover what is readable or restore a backup.`);
+    case 'locked':
+      return finding('locked', file, `${file} could not be read: ${detail}. Try again when the bot is idle.`);
+    default:
+      return finding('corrupt', file, `${file} is damaged (${detail}): recover what is readable or restore a backup.`);
+  }
+}
+
+interface ProfileFigures {
+  name: string | null;
+  level: string | null;
+  lastActive: string | null;
+}
+
+function readProfileFigures(db: ReadableDb): ProfileFigures {
+  const row = db
+    .prepare('SELECT username, first_name, last_name, current_level, last_active FROM user_profile LIMIT 1')
+    .get() as Record<string, unknown> | undefined;
+  if (!row) return { name: null, level: null, lastActive: null };
+  return { name: displayName(row), level: (row.current_level as string | null) ?? null, lastActive: toIso(row.last_active) };
+}
+
+export function displayName(row: Record<string, unknown>): string | null {
+  const full = [row.first_name, row.last_name].filter((p) => typeof p === 'string' && p.trim() !== '').join(' ');
+  if (full) return full;
+  return typeof row.username === 'string' && row.username ? `@${row.username}` : null;
+}
+
+interface ConversationFigures {
+  messages: number;
+  sessions: number;
+  lastMessageAt: string | null;
+}
+
+function readConversationFigures(db: ReadableDb): ConversationFigures {
+  const m = db.prepare('SELECT count(*) AS n, max(timestamp) AS last FROM messages').get() as { n: number; last: unknown };
+  const s = db.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number };
+  return { messages: m.n, sessions: s.n, lastMessageAt: toIso(m.last) };
+}
+
+function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: number } {
+  let bytes: number;
+  try {
+    bytes = statSync(path).size;
+  } catch {
+    return { exists: false, bytes: 0, walBytes: 0 };
+  }
+  let walBytes = 0;
+  try {
+    walBytes = statSync(`${path}-wal`).size;
+  } catch {
+    // no -wal: the usual case
+  }
+  return { exists: true, bytes, walBytes };
+}
+
+/**
+ * One row of the chat list with exact counts from the DBs, and the cheap findings met on the way
+ * (file problems, metadata state, WAL, size, inactivity). The full integrity check adds the expensive ones.
+ * Runs in a worker thread during a scan.
+ */
+export function summarizeChatTask(item: ScanItem, inspect?: DbInspector): ScanOutcome {
+  const profilePath = join(item.dir, PROFILE_DB);
+  const conversationsPath = join(item.dir, CONVERSATIONS_DB);
+  const profileSize = sizeOf(profilePath);
+  const conversationsSize = sizeOf(conversationsPath);
+  const meta = readMetadata(item.dir);
+  if (!profileSize.exists && !conversationsSize.exists && meta.state === 'missing') {
+    return { kind: 'skip', path: item.dir, reason: 'empty chat folder (no profile.db, conversations.db or metadata.json)' };
+  }
+  const findings: Finding[] = [];
+  let profile: ProfileFigures = { name: null, level: null, lastActive: null };
+  let conversations: ConversationFigures | null = null;
+
+  if (!profileSize.exists) {
+    findings.push(findingFromError(new AppError('not_found', ''), PROFILE_DB));
+  } else {
+    try {
+      const { db } = openReadonly(profilePath, { probe: false, busyTimeoutMs: item.busyTimeoutMs });
+      try {
+        if (inspect) findings.push(...inspect(PROFILE_DB, db));
+        profile = readProfileFigures(db);
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      findings.push(schemaOrFileFinding(error, PROFILE_DB));
+    }
+  }
+  if (!conversationsSize.exists) {
+    findings.push(findingFromError(new AppError('not_found', ''), CONVERSATIONS_DB));
+  } else {
+    try {
+      const { db } = openReadonly(conversationsPath, { probe: false, busyTimeoutMs: item.busyTimeoutMs });
+      try {
+        if (inspect) findings.push(...inspect(CONVERSATIONS_DB, db));
+        conversations = readConversationFigures(db);
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      findings.push(schemaOrFileFinding(error, CONVERSATIONS_DB));
+    }
+  }
+
+  if (meta.state === 'missing') {
+    findings.push(
+      finding('metadata_missing', METADATA_JSON, 'metadata.json is missing: the bot\'s quick stats are gone; rebuild it from the DBs.'),
+    );
+  } else if (meta.state === 'malformed') {
+    findings.push(finding('metadata_malformed', METADATA_JSON, `metadata.json ${meta.message}: rebuild it from the DBs.`));
+  } else if (conversations) {
+    const diffs = metadataDifferences(meta.value, { ...conversations, level: profile.level });
+    if (diffs.length > 0) {
+      findings.push(finding('metadata_mismatch', METADATA_JSON, `${diffs.join('; ')}: rebuild metadata.json from the DBs.`));
+    }
+  }
+
+  if (conversationsSize.walBytes > 0 || profileSize.walBytes > 0) {
+    const file = conversationsSize.walBytes > 0 ? CONVERSATIONS_DB : PROFILE_DB;
+    findings.push(
+      finding('wal_pending', file, `${file} has recent changes still in its -wal file (normal while the bot runs; they are included).`),
+    );
+  }
+  const sizeBytes = profileSize.bytes + profileSize.walBytes + conversationsSize.bytes + conversationsSize.walBytes;
+  const largest = Math.max(profileSize.bytes + profileSize.walBytes, conversationsSize.bytes + conversationsSize.walBytes);
+  if (largest > DB_LARGE_BYTES) {
+    const file = conversationsSize.bytes + conversationsSize.walBytes >= profileSize.bytes ? CONVERSATIONS_DB : PROFILE_DB;
+    findings.push(
+      finding('db_large', file, `${file} is ${(largest / 1048576).toFixed(1)} MB (over 10 MB): review or archive old history.`),
+    );
+  }
+  const lastActive = latest(profile.lastActive, conversations?.lastMessageAt ?? null);
+  if (lastActive && daysBetween(lastActive, new Date(item.nowMs)) > INACTIVE_DAYS) {
+    const days = Math.floor(daysBetween(lastActive, new Date(item.nowMs)));
+    findings.push(finding('inactive', PROFILE_DB, `No activity for ${days} days (over ${INACTIVE_DAYS}): a candidate for archiving.`));
+  }
+
+  return {
+    kind: 'chat',
+    summary: {
+      chatId: item.chatId,
+      name: profile.name,
+      level: profile.level,
+      messages: conversations?.messages ?? 0,
+      sessions: conversations?.sessions ?? 0,
+      lastActive,
+      sizeBytes,
+      health: healthOf(findings),
+    },
+    findings,
+  };
+}
+
+/** "no such table/column" on a readable file is schema drift, not damage. */
+function schemaOrFileFinding(error: unknown, file: string): Finding {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof AppError) && /no such (table|column)/.test(message)) {
+    return finding('schema_drift', file, `${file} does not have the expected tables (${message.replace(/^.*?: /, '')}).`);
+  }
+  // SQLite's own errors (busy, corrupt...) are named for what they are, not all as damage.
+  return findingFromError(toAppError(error, file), file);
+}

@@ -1,0 +1,122 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { getBridge, queryClient } from '../api/index.ts';
+import { Dialog, ErrorState, Loading } from '../components/ui.tsx';
+import { toggleLanguage } from '../i18n/index.ts';
+import { DropZone } from './DropZone.tsx';
+import { Header } from './Header.tsx';
+import { focusScreenSearch, isTypingTarget } from './keyboard.ts';
+import { navigate, useRoute } from './nav.ts';
+import { usePlaces } from './places.ts';
+import { screens } from './screens.tsx';
+import { toggleTheme } from './theme.ts';
+import { Toasts } from './toasts.tsx';
+import { chatsUi, neighbourChat } from '../features/chats/chatsUi.ts';
+import { scanStore } from '../features/chats/scanStore.ts';
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Shell />
+    </QueryClientProvider>
+  );
+}
+
+function Shell() {
+  const { t } = useTranslation();
+  const route = useRoute();
+  const places = usePlaces();
+  const [help, setHelp] = useState(false);
+  const screen = screens.find((s) => s.id === route.screen) ?? screens[0]!;
+  const Screen = screen.component;
+
+  // A single file as the current place opens on the Files screen.
+  const current = places.data?.current;
+  useEffect(() => {
+    if (current?.kind === 'file' && screen.needs === 'root') navigate('files', { path: current.path }, { replace: true });
+  }, [current, screen.needs]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented) return;
+      const typing = isTypingTarget(e.target);
+      if ((e.key === 'f' && (e.ctrlKey || e.metaKey) && !e.altKey) || (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey)) {
+        if (focusScreenSearch()) e.preventDefault();
+      } else if (e.key === '?' && !typing) {
+        e.preventDefault();
+        setHelp(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Menu commands from the desktop shell.
+  useEffect(() => {
+    const bridge = getBridge();
+    if (!bridge) return;
+    return bridge.onMenuCommand((command) => {
+      if (command === 'theme') toggleTheme();
+      else if (command === 'language') toggleLanguage();
+      else if (command === 'next-chat' || command === 'previous-chat') {
+        const id = chatsUi.get().lastChatId;
+        const next = id ? neighbourChat(id, command === 'next-chat' ? 1 : -1, scanStore.get().rows.map((r) => r.chatId)) : null;
+        if (next) navigate('chat', { id: next });
+      } else if (command.startsWith('screen:')) navigate(command.slice(7));
+    });
+  }, []);
+
+  useEffect(() => {
+    document.title = `${t(screen.labelKey)} · ${t('app.name')}`;
+  }, [screen, t]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        {t('app.skip')}
+      </a>
+      <Header />
+      <main id="main" className="app-main" tabIndex={-1}>
+        {places.isPending ? (
+          <Loading />
+        ) : places.isError ? (
+          <ErrorState error={places.error} title={t('app.cannotConnect')} onRetry={() => void places.refetch()} />
+        ) : (
+          <Screen />
+        )}
+      </main>
+      <DropZone />
+      <Toasts />
+      {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
+    </div>
+  );
+}
+
+function ShortcutsDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const rows: [string, string][] = [
+    ['/  ·  Ctrl+F', t('keys.search')],
+    ['j / k  ·  ↓ / ↑', t('keys.move')],
+    ['Enter', t('keys.open')],
+    ['Alt+↓ / Alt+↑', t('keys.nextChat')],
+    ['Esc', t('keys.back')],
+    ['?', t('keys.help')],
+  ];
+  return (
+    <Dialog title={t('keys.title')} onClose={onClose}>
+      <table className="mini-table keys">
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Dialog>
+  );
+}

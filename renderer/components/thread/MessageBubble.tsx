@@ -1,0 +1,134 @@
+import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Message } from '../../../shared/domain.ts';
+import { formatClock, formatDateTime, formatPercent, formatSeconds, formatTime } from '../format.ts';
+
+export interface CorrectionView {
+  original: string;
+  corrected: string;
+  rule: string | null;
+}
+
+/** grammar_corrections JSON in the shapes bots write: a list, {corrections:[...]}, or one object. */
+export function correctionsOf(message: Pick<Message, 'corrections' | 'originalContent' | 'content'>): {
+  items: CorrectionView[];
+  raw: string | null;
+} {
+  const value = message.corrections;
+  const items: CorrectionView[] = [];
+  const take = (v: unknown) => {
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    const original = o.original ?? o.wrong ?? o.error ?? o.from;
+    const corrected = o.corrected ?? o.correction ?? o.right ?? o.to ?? o.suggestion;
+    if (typeof original === 'string' || typeof corrected === 'string') {
+      items.push({
+        original: String(original ?? ''),
+        corrected: String(corrected ?? ''),
+        rule: typeof (o.rule ?? o.explanation ?? o.type) === 'string' ? String(o.rule ?? o.explanation ?? o.type) : null,
+      });
+    }
+  };
+  if (Array.isArray(value)) value.forEach(take);
+  else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (Array.isArray(o.corrections)) o.corrections.forEach(take);
+    else if (Array.isArray(o.errors)) o.errors.forEach(take);
+    else take(o);
+  }
+  if (items.length === 0 && message.originalContent && message.content && message.originalContent !== message.content) {
+    items.push({ original: message.originalContent, corrected: message.content, rule: null });
+  }
+  const raw = items.length === 0 && value !== null && value !== undefined ? (typeof value === 'string' ? value : JSON.stringify(value)) : null;
+  return { items, raw };
+}
+
+interface VocabView {
+  word: string;
+  meaning: string | null;
+}
+
+function vocabularyOf(value: unknown): VocabView[] {
+  const list = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : [];
+  const out: VocabView[] = [];
+  for (const v of list) {
+    if (typeof v === 'string') out.push({ word: v, meaning: null });
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const word = o.word ?? o.term;
+      if (typeof word === 'string') out.push({ word, meaning: typeof o.meaning === 'string' ? o.meaning : null });
+    }
+  }
+  return out;
+}
+
+/** One message as a bubble: user on the right, bot on the left, system centred. */
+export const MessageBubble = memo(function MessageBubble({ message, highlighted }: { message: Message; highlighted?: boolean }) {
+  const { t } = useTranslation();
+  const { items: corrections, raw } = correctionsOf(message);
+  const vocabulary = vocabularyOf(message.vocabulary);
+  const model = message.extra && typeof message.extra.model === 'string' ? message.extra.model : null;
+  const isBot = message.role === 'bot';
+  return (
+    <div
+      className={`msg msg-${message.role}${highlighted ? ' is-highlighted' : ''}`}
+      data-msg-id={message.id}
+      data-role={message.role}
+    >
+      <div className="bubble">
+        {message.isVoice ? (
+          <div className="voice" title={t('thread.voice')}>
+            <span aria-hidden="true">🎤</span>
+            <span className="visually-hidden">{t('thread.voice')}</span>
+            {message.voiceDuration !== null ? <span>{formatClock(message.voiceDuration)}</span> : null}
+          </div>
+        ) : null}
+        <div className="bubble-text" dir="auto">
+          {message.content ?? <span className="muted">{t('thread.noText')}</span>}
+        </div>
+        {corrections.length > 0 ? (
+          <ul className="corrections" aria-label={t('thread.corrections')}>
+            {corrections.map((c, i) => (
+              <li key={i}>
+                <del dir="auto">{c.original}</del>
+                <span className="arrow" aria-hidden="true">
+                  →
+                </span>
+                <ins dir="auto">{c.corrected}</ins>
+                {c.rule ? <span className="rule">{c.rule}</span> : null}
+              </li>
+            ))}
+          </ul>
+        ) : raw ? (
+          <div className="corrections-raw mono">{raw}</div>
+        ) : null}
+        {vocabulary.length > 0 ? (
+          <div className="vocab">
+            {vocabulary.map((v, i) => (
+              <span key={i} className="chip" title={v.meaning ?? undefined}>
+                📚 {v.word}
+                {v.meaning ? <span className="muted"> = {v.meaning}</span> : null}
+              </span>
+            ))}
+          </div>
+        ) : null}
+      </div>
+      <div className="msg-meta">
+        <time dateTime={message.timestamp ?? undefined} title={formatDateTime(message.timestamp)}>
+          {formatTime(message.timestamp)}
+        </time>
+        {message.rawRole && message.role !== 'user' ? <span>{message.rawRole}</span> : null}
+        {isBot && message.confidence !== null ? (
+          <span title={t('thread.confidence')}>
+            {t('thread.confidenceShort')} {formatPercent(message.confidence > 1 ? message.confidence / 100 : message.confidence)}
+          </span>
+        ) : null}
+        {isBot && message.responseTime !== null ? (
+          <span title={t('thread.responseTime')}>⏱ {formatSeconds(message.responseTime)}</span>
+        ) : null}
+        {model ? <span className="mono">{model}</span> : null}
+        {message.hasErrors && corrections.length === 0 ? <span className="warn-text">{t('thread.hasErrors')}</span> : null}
+      </div>
+    </div>
+  );
+});

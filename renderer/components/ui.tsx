@@ -1,0 +1,209 @@
+import { memo, useEffect, useId, useRef, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Health } from '../../shared/domain.ts';
+import type { AppError } from '../../shared/errors.ts';
+import { formatNumber } from './format.ts';
+
+export const HealthBadge = memo(function HealthBadge({ health }: { health: Health }) {
+  const { t } = useTranslation();
+  return (
+    <span className={`badge badge-${health}`} data-health={health}>
+      <span className="badge-dot" aria-hidden="true" />
+      {t(`health.${health}`)}
+    </span>
+  );
+});
+
+export function SeverityBadge({ severity }: { severity: 'error' | 'warning' | 'info' }) {
+  const { t } = useTranslation();
+  const health = severity === 'info' ? 'info' : severity;
+  return (
+    <span className={`badge badge-${health}`}>
+      <span className="badge-dot" aria-hidden="true" />
+      {t(`severity.${severity}`)}
+    </span>
+  );
+}
+
+export function ProgressBar({
+  done,
+  total,
+  label,
+  indeterminate,
+}: {
+  done: number;
+  total: number | null;
+  label: string;
+  indeterminate?: boolean;
+}) {
+  const pct = total && total > 0 ? Math.min(100, (done / total) * 100) : 0;
+  const unknown = indeterminate || !total;
+  return (
+    <div
+      className={`progress${unknown ? ' progress-indeterminate' : ''}`}
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={total ?? undefined}
+      aria-valuenow={unknown ? undefined : done}
+    >
+      <div className="progress-fill" style={unknown ? undefined : { width: `${pct}%` }} />
+    </div>
+  );
+}
+
+export function Spinner({ label }: { label?: string }) {
+  return <span className="spinner" role="status" aria-label={label} />;
+}
+
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
+  return (
+    <div className="state state-loading" role="status">
+      <span className="spinner" aria-hidden="true" />
+      <span>{label ?? t('common.loading')}</span>
+    </div>
+  );
+}
+
+export function Empty({ title, children, icon = '∅' }: { title: string; children?: ReactNode; icon?: string }) {
+  return (
+    <div className="state state-empty">
+      <div className="state-icon" aria-hidden="true">
+        {icon}
+      </div>
+      <div className="state-title">{title}</div>
+      {children ? <div className="state-body">{children}</div> : null}
+    </div>
+  );
+}
+
+/** An error explained in one sentence, with its stable code for support tickets. */
+export function ErrorState({
+  error,
+  title,
+  onRetry,
+  compact,
+}: {
+  error: AppError | Error | null | undefined;
+  title?: string;
+  onRetry?: () => void;
+  compact?: boolean;
+}) {
+  const { t } = useTranslation();
+  const code = error && 'code' in error ? String(error.code) : null;
+  return (
+    <div className={`state state-error${compact ? ' state-compact' : ''}`} role="alert">
+      <div className="state-icon" aria-hidden="true">
+        !
+      </div>
+      <div className="state-title">{title ?? t('common.errorTitle')}</div>
+      <div className="state-body">
+        <p className="error-message">{error?.message ?? t('common.unknownError')}</p>
+        {code ? <code className="error-code">{code}</code> : null}
+      </div>
+      {onRetry ? (
+        <button type="button" className="btn" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
+  return (
+    <div className="stat">
+      <div className="stat-value">{value}</div>
+      <div className="stat-label">{label}</div>
+      {hint ? <div className="stat-hint">{hint}</div> : null}
+    </div>
+  );
+}
+
+export function Count({ n }: { n: number }) {
+  return <>{formatNumber(n)}</>;
+}
+
+/** A modal dialog on the native <dialog> element (focus trap and Escape for free). */
+export function Dialog({
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const { t } = useTranslation();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className={`dialog${wide ? ' dialog-wide' : ''}`}
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      onClick={(e) => {
+        if (e.target === ref.current) onClose();
+      }}
+    >
+      <div className="dialog-head">
+        <h2 id={titleId}>{title}</h2>
+        <button type="button" className="btn btn-ghost btn-icon" onClick={onClose} aria-label={t('common.close')}>
+          ✕
+        </button>
+      </div>
+      <div className="dialog-body">{children}</div>
+    </dialog>
+  );
+}
+
+export function Card({
+  title,
+  children,
+  actions,
+  className,
+  testId,
+}: {
+  title?: ReactNode;
+  children: ReactNode;
+  actions?: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
+  return (
+    <section className={`card${className ? ` ${className}` : ''}`} data-testid={testId}>
+      {title || actions ? (
+        <header className="card-head">
+          {title ? <h3 className="card-title">{title}</h3> : <span />}
+          {actions}
+        </header>
+      ) : null}
+      <div className="card-body">{children}</div>
+    </section>
+  );
+}
+
+export function KeyValue({ rows }: { rows: [ReactNode, ReactNode][] }) {
+  return (
+    <dl className="kv">
+      {rows.map(([k, v], i) => (
+        <div className="kv-row" key={i}>
+          <dt>{k}</dt>
+          <dd>{v ?? '—'}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

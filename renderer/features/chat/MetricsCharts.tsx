@@ -1,0 +1,113 @@
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ChatMetrics } from '../../../shared/domain.ts';
+import type { AppError } from '../../../shared/errors.ts';
+import { axisProps, ChartFrame, gridProps, legendProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
+import { formatDate, formatDay, formatMinutes, formatNumber } from '../../components/format.ts';
+import { Card, ErrorState, Loading, Stat } from '../../components/ui.tsx';
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Per-chat metrics: messages per day (user vs bot), response time distribution, session length. */
+export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetrics | undefined; error: AppError | null; loading: boolean }) {
+  const { t } = useTranslation();
+  const p = usePalette();
+  const sessions = useMemo(
+    () =>
+      (metrics?.sessionLengths ?? []).map((s, i) => ({
+        i,
+        label: s.start ? formatDate(s.start) : `#${i + 1}`,
+        minutes: Math.round(s.minutes * 10) / 10,
+        messages: s.messages,
+      })),
+    [metrics],
+  );
+  if (loading) return <Loading />;
+  if (error) return <ErrorState error={error} title={t('metrics.error')} />;
+  if (!metrics) return null;
+
+  const totalUser = metrics.messagesPerDay.reduce((a, d) => a + d.user, 0);
+  const totalBot = metrics.messagesPerDay.reduce((a, d) => a + d.bot, 0);
+  const activeDays = metrics.messagesPerDay.length;
+  const medianSession = median(sessions.map((s) => s.minutes));
+  const many = metrics.messagesPerDay.length > 60;
+
+  return (
+    <div className="metrics">
+      <div className="stats-row">
+        <Stat label={t('metrics.userMessages')} value={formatNumber(totalUser)} />
+        <Stat label={t('metrics.botMessages')} value={formatNumber(totalBot)} />
+        <Stat label={t('metrics.activeDays')} value={formatNumber(activeDays)} />
+        <Stat label={t('metrics.sessions')} value={formatNumber(sessions.length)} />
+        <Stat label={t('metrics.medianSession')} value={formatMinutes(medianSession)} />
+      </div>
+      <div className="charts-grid">
+        <Card title={t('metrics.perDay')} className="span-2" testId="chart-per-day">
+          {metrics.messagesPerDay.length === 0 ? (
+            <NoData>{t('metrics.noMessages')}</NoData>
+          ) : (
+            <ChartFrame height={240} label={t('metrics.perDay')}>
+              {many ? (
+                <AreaChart data={metrics.messagesPerDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                  <CartesianGrid {...gridProps(p)} />
+                  <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={24} {...axisProps(p)} />
+                  <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
+                  <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+                  <Legend {...legendProps(p)} />
+                  <Area type="monotone" dataKey="user" name={t('metrics.user')} stackId="1" stroke={p.user} fill={p.user} fillOpacity={0.35} isAnimationActive={false} />
+                  <Area type="monotone" dataKey="bot" name={t('metrics.bot')} stackId="1" stroke={p.bot} fill={p.bot} fillOpacity={0.35} isAnimationActive={false} />
+                </AreaChart>
+              ) : (
+                <BarChart data={metrics.messagesPerDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                  <CartesianGrid {...gridProps(p)} />
+                  <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={16} {...axisProps(p)} />
+                  <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
+                  <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+                  <Legend {...legendProps(p)} />
+                  <Bar dataKey="user" name={t('metrics.user')} stackId="m" fill={p.user} isAnimationActive={false} />
+                  <Bar dataKey="bot" name={t('metrics.bot')} stackId="m" fill={p.bot} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+                </BarChart>
+              )}
+            </ChartFrame>
+          )}
+        </Card>
+        <Card title={t('metrics.responseTimes')} testId="chart-response">
+          {metrics.responseTimes.every((b) => b.count === 0) ? (
+            <NoData>{t('metrics.noResponseTimes')}</NoData>
+          ) : (
+            <ChartFrame height={220} label={t('metrics.responseTimes')}>
+              <BarChart data={metrics.responseTimes} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                <CartesianGrid {...gridProps(p)} />
+                <XAxis dataKey="bucket" {...axisProps(p)} />
+                <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
+                <Tooltip {...tooltipProps(p)} />
+                <Bar dataKey="count" name={t('metrics.replies')} fill={p.series[2]} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ChartFrame>
+          )}
+        </Card>
+        <Card title={t('metrics.sessionLength')} testId="chart-sessions">
+          {sessions.length === 0 ? (
+            <NoData>{t('metrics.noSessions')}</NoData>
+          ) : (
+            <ChartFrame height={220} label={t('metrics.sessionLength')}>
+              <BarChart data={sessions} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                <CartesianGrid {...gridProps(p)} />
+                <XAxis dataKey="label" minTickGap={16} {...axisProps(p)} />
+                <YAxis width={36} {...axisProps(p)} />
+                <Tooltip {...tooltipProps(p)} formatter={(v, name) => [name === 'minutes' ? formatMinutes(Number(v)) : v, t('metrics.minutes')]} />
+                <Bar dataKey="minutes" fill={p.series[0]} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ChartFrame>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,195 @@
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ChatDetail, ChatMetrics } from '../../../shared/domain.ts';
+import { axisProps, ChartFrame, gridProps, legendProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
+import { formatDate, formatDay, formatNumber, formatPercent, formatRelative, levelName, levelNumber } from '../../components/format.ts';
+import { Card } from '../../components/ui.tsx';
+
+interface SkillRow {
+  skill: string;
+  type: string;
+  mastery: number;
+  success: number;
+  practice: number;
+}
+
+/** Learning progress: mastery, level before → after over time, success rate, practice counts, streak. */
+export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetrics | undefined }) {
+  const { t } = useTranslation();
+  const p = usePalette();
+
+  // learning_progress keeps one row per practice: the latest row of each skill is its current state.
+  const skills = useMemo<SkillRow[]>(() => {
+    const latest = new Map<string, (typeof detail.progress)[number]>();
+    for (const row of detail.progress) {
+      const key = `${row.skillType ?? ''}:${row.skillName ?? '?'}`;
+      const prev = latest.get(key);
+      if (!prev || (row.lastPracticed ?? '') >= (prev.lastPracticed ?? '')) latest.set(key, row);
+    }
+    return [...latest.values()]
+      .map((r) => ({
+        skill: r.skillName ?? r.skillType ?? '?',
+        type: r.skillType ?? '',
+        mastery: r.masteryLevel ?? 0,
+        success: r.successRate ?? 0,
+        practice: r.practiceCount ?? 0,
+      }))
+      .sort((a, b) => b.mastery - a.mastery);
+  }, [detail]);
+
+  const levels = useMemo(
+    () =>
+      detail.progress
+        .filter((r) => r.lastPracticed && (levelNumber(r.levelAfter) || levelNumber(r.levelBefore)))
+        .map((r) => ({
+          t: Date.parse(r.lastPracticed!),
+          before: levelNumber(r.levelBefore),
+          after: levelNumber(r.levelAfter),
+          skill: r.skillName,
+        }))
+        .sort((a, b) => a.t - b.t),
+    [detail],
+  );
+
+  const skillHeight = Math.max(160, skills.length * 28 + 40);
+  const pctTick = (v: number) => formatPercent(v);
+
+  if (detail.progress.length === 0) {
+    return (
+      <div className="charts-grid">
+        <StreakCard detail={detail} metrics={metrics} />
+        <Card title={t('progress.title')}>
+          <NoData>{t('progress.none')}</NoData>
+        </Card>
+      </div>
+    );
+  }
+
+  return (
+    <div className="charts-grid" data-testid="progress-charts">
+      <Card title={t('progress.mastery')} testId="chart-mastery">
+        <ChartFrame height={skillHeight} label={t('progress.mastery')}>
+          <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
+            <CartesianGrid {...gridProps(p)} horizontal={false} vertical />
+            <XAxis type="number" domain={[0, 1]} tickFormatter={pctTick} {...axisProps(p)} />
+            <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
+            <Tooltip {...tooltipProps(p)} formatter={(v) => formatPercent(Number(v))} />
+            <Bar dataKey="mastery" name={t('progress.masteryShort')} fill={p.series[0]} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ChartFrame>
+      </Card>
+      <Card title={t('progress.levels')} testId="chart-levels">
+        <ChartFrame height={skillHeight} label={t('progress.levels')}>
+          <LineChart data={levels} margin={{ left: 0, right: 16, top: 8, bottom: 4 }}>
+            <CartesianGrid {...gridProps(p)} />
+            <XAxis
+              type="number"
+              dataKey="t"
+              scale="time"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={(v: number) => formatDate(new Date(v).toISOString())}
+              {...axisProps(p)}
+            />
+            <YAxis domain={[1, 6]} ticks={[1, 2, 3, 4, 5, 6]} tickFormatter={levelName} width={32} {...axisProps(p)} />
+            <Tooltip
+              {...tooltipProps(p)}
+              labelFormatter={(v) => formatDate(new Date(Number(v)).toISOString())}
+              formatter={(v, name) => [levelName(Number(v)), name]}
+            />
+            <Legend {...legendProps(p)} />
+            <Line
+              type="stepAfter"
+              dataKey="before"
+              name={t('progress.levelBefore')}
+              stroke={p.axis}
+              strokeDasharray="4 3"
+              dot={false}
+              isAnimationActive={false}
+            />
+            <Line
+              type="stepAfter"
+              dataKey="after"
+              name={t('progress.levelAfter')}
+              stroke={p.series[2]}
+              strokeWidth={2}
+              dot={{ r: 2 }}
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </ChartFrame>
+      </Card>
+      <Card title={t('progress.success')} testId="chart-success">
+        <ChartFrame height={skillHeight} label={t('progress.success')}>
+          <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
+            <CartesianGrid {...gridProps(p)} horizontal={false} vertical />
+            <XAxis type="number" domain={[0, 1]} tickFormatter={pctTick} {...axisProps(p)} />
+            <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
+            <Tooltip {...tooltipProps(p)} formatter={(v) => formatPercent(Number(v))} />
+            <Bar dataKey="success" name={t('progress.successShort')} fill={p.series[1]} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ChartFrame>
+      </Card>
+      <Card title={t('progress.practice')} testId="chart-practice">
+        <ChartFrame height={skillHeight} label={t('progress.practice')}>
+          <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
+            <CartesianGrid {...gridProps(p)} horizontal={false} vertical />
+            <XAxis type="number" allowDecimals={false} {...axisProps(p)} />
+            <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
+            <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v))} />
+            <Bar dataKey="practice" name={t('progress.practiceShort')} fill={p.series[3]} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ChartFrame>
+      </Card>
+      <StreakCard detail={detail} metrics={metrics} />
+    </div>
+  );
+}
+
+const STREAK_DAYS = 35;
+
+/** The study streak as a figure, with the last five weeks of activity up to the last message. */
+function StreakCard({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetrics | undefined }) {
+  const { t } = useTranslation();
+  const streak = detail.profile?.studyStreak ?? null;
+  const days = useMemo(() => {
+    const counts = new Map((metrics?.messagesPerDay ?? []).map((d) => [d.day, d.user + d.bot]));
+    const endIso = detail.lastMessageAt ?? detail.profile?.lastActive ?? null;
+    const end = endIso ? Date.parse(endIso.slice(0, 10) + 'T00:00:00Z') : NaN;
+    if (Number.isNaN(end)) return [];
+    const out: { day: string; n: number }[] = [];
+    for (let i = STREAK_DAYS - 1; i >= 0; i--) {
+      const day = new Date(end - i * 86_400_000).toISOString().slice(0, 10);
+      out.push({ day, n: counts.get(day) ?? 0 });
+    }
+    return out;
+  }, [metrics, detail]);
+  const max = Math.max(1, ...days.map((d) => d.n));
+  return (
+    <Card title={t('progress.streak')} testId="streak">
+      <div className="streak">
+        <div className="streak-figure">
+          <span className="streak-number">{streak === null ? '—' : formatNumber(streak)}</span>
+          <span className="streak-unit">
+            🔥 {t('progress.streakDays', { count: streak ?? 0 })}
+          </span>
+          <span className="muted">
+            {t('progress.lastActive')}: {formatRelative(detail.profile?.lastActive ?? detail.lastMessageAt)}
+          </span>
+        </div>
+        {days.length > 0 ? (
+          <div className="streak-days" aria-label={t('progress.activity')}>
+            {days.map((d) => (
+              <span
+                key={d.day}
+                className="streak-day"
+                data-level={d.n === 0 ? 0 : Math.ceil((d.n / max) * 4)}
+                title={`${formatDay(d.day)}: ${t('progress.messagesCount', { count: d.n, n: formatNumber(d.n) })}`}
+              />
+            ))}
+          </div>
+        ) : null}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,271 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import type { JobProgress } from '../../../shared/contract/index.ts';
+import type { FleetMetrics } from '../../../shared/domain.ts';
+import type { AppError } from '../../../shared/errors.ts';
+import { startJob, toAppError } from '../../api/index.ts';
+import { routeHref } from '../../app/nav.ts';
+import { useCurrentRoot } from '../../app/places.ts';
+import { createStore, useStore } from '../../app/store.ts';
+import { axisProps, ChartFrame, gridProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
+import { formatDay, formatNumber } from '../../components/format.ts';
+import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
+import { chatsUi } from '../chats/chatsUi.ts';
+
+interface FleetState {
+  root: string | null;
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+  progress: JobProgress | null;
+  result: FleetMetrics | null;
+  error: AppError | null;
+}
+
+// Kept across screens: the dashboard of a big root costs a full pass, so it is not redone on every visit.
+const fleet = createStore<FleetState>({ root: null, status: 'idle', progress: null, result: null, error: null });
+let cancelCurrent: (() => void) | null = null;
+let generation = 0;
+
+function runFleet(root: string) {
+  cancelCurrent?.();
+  const gen = ++generation;
+  let frame = 0;
+  let latest: JobProgress | null = null;
+  fleet.set({ root, status: 'running', progress: null, result: null, error: null });
+  const job = startJob(
+    'fleet.metrics',
+    { root },
+    {
+      onProgress(p) {
+        latest = p;
+        if (!frame)
+          frame = requestAnimationFrame(() => {
+            frame = 0;
+            if (gen === generation) fleet.set((s) => ({ ...s, progress: latest }));
+          });
+      },
+    },
+  );
+  cancelCurrent = job.cancel;
+  job.promise.then(
+    (result) => {
+      if (gen === generation) fleet.set((s) => ({ ...s, status: 'done', result }));
+    },
+    (error: unknown) => {
+      if (gen !== generation) return;
+      const e = toAppError(error);
+      fleet.set((s) => ({ ...s, status: e.code === 'cancelled' ? 'cancelled' : 'failed', error: e.code === 'cancelled' ? null : e }));
+    },
+  );
+}
+
+const ALERT_KINDS = ['all', 'health', 'db_large', 'inactive'] as const;
+
+export function FleetScreen() {
+  const { t } = useTranslation();
+  const root = useCurrentRoot();
+  const state = useStore(fleet);
+  const p = usePalette();
+  const [kind, setKind] = useState<(typeof ALERT_KINDS)[number]>('all');
+
+  useEffect(() => {
+    if (root && (fleet.get().root !== root || fleet.get().status === 'idle')) runFleet(root);
+  }, [root]);
+
+  const alerts = useMemo(
+    () => (state.result?.alerts ?? []).filter((a) => kind === 'all' || a.kind === kind),
+    [state.result, kind],
+  );
+  const alertCounts = useMemo(() => {
+    const c: Record<string, number> = { all: 0, health: 0, db_large: 0, inactive: 0 };
+    for (const a of state.result?.alerts ?? []) {
+      c.all!++;
+      c[a.kind] = (c[a.kind] ?? 0) + 1;
+    }
+    return c;
+  }, [state.result]);
+
+  if (!root) return <Empty title={t('chats.noPlace')} icon="📂" />;
+  const r = state.result;
+  const running = state.status === 'running';
+
+  return (
+    <div className="screen fleet-screen">
+      <div className="toolbar">
+        <h1 className="screen-title">{t('fleet.title')}</h1>
+        <div className="toolbar-spacer" />
+        {running ? (
+          <>
+            <span className="muted" aria-live="polite">
+              {t('fleet.reading', {
+                done: formatNumber(state.progress?.done ?? 0),
+                total: state.progress?.total == null ? '…' : formatNumber(state.progress.total),
+              })}
+            </span>
+            <button type="button" className="btn btn-small" onClick={() => cancelCurrent?.()}>
+              {t('common.cancel')}
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn btn-small" onClick={() => runFleet(root)}>
+            {t('fleet.refresh')}
+          </button>
+        )}
+      </div>
+      {running ? (
+        <ProgressBar done={state.progress?.done ?? 0} total={state.progress?.total ?? null} label={t('fleet.reading', { done: '', total: '' })} />
+      ) : (
+        <div className="progress-placeholder" />
+      )}
+      <div className="scroll-pane">
+        {state.status === 'failed' ? <ErrorState error={state.error} onRetry={() => runFleet(root)} /> : null}
+        {state.status === 'cancelled' ? (
+          <Empty title={t('fleet.cancelled')} icon="⏹">
+            <button type="button" className="btn" onClick={() => runFleet(root)}>
+              {t('fleet.refresh')}
+            </button>
+          </Empty>
+        ) : null}
+        {running && !r ? (
+          <div className="state state-loading" role="status">
+            <span className="spinner" aria-hidden="true" />
+            {t('fleet.loading')}
+          </div>
+        ) : null}
+        {r ? (
+          <>
+            <div className="stats-row">
+              <Stat label={t('fleet.chats')} value={formatNumber(r.chats)} />
+              <Stat
+                label={t('fleet.activeLast30')}
+                value={formatNumber(lastDays(r.activeUsersPerDay, 30, 'max'))}
+                hint={t('fleet.peakDaily')}
+              />
+              <Stat label={t('fleet.messagesLast30')} value={formatNumber(lastDays(r.messagesPerDay, 30, 'sum'))} />
+              <Stat label={t('fleet.alerts')} value={formatNumber(r.alerts.length)} />
+            </div>
+            <div className="charts-grid" data-testid="fleet-charts">
+              <Card title={t('fleet.activeUsers')} className="span-2" testId="chart-active">
+                <DayArea data={r.activeUsersPerDay} color={p.series[0]!} name={t('fleet.users')} />
+              </Card>
+              <Card title={t('fleet.newUsers')} testId="chart-new">
+                <DayBars data={r.newUsersPerDay} color={p.series[1]!} name={t('fleet.users')} />
+              </Card>
+              <Card title={t('fleet.sizes')} testId="chart-sizes">
+                <ChartFrame height={200} label={t('fleet.sizes')}>
+                  <BarChart data={r.sizeBuckets} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                    <CartesianGrid {...gridProps(p)} />
+                    <XAxis dataKey="bucket" {...axisProps(p)} />
+                    <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
+                    <Tooltip {...tooltipProps(p)} />
+                    <Bar dataKey="count" name={t('fleet.chats')} fill={p.series[3]} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                  </BarChart>
+                </ChartFrame>
+              </Card>
+              <Card title={t('fleet.messagesPerDay')} className="span-2" testId="chart-messages">
+                <DayArea data={r.messagesPerDay} color={p.series[2]!} name={t('fleet.messages')} />
+              </Card>
+            </div>
+            <Card
+              title={t('fleet.alertsTitle', { count: r.alerts.length, n: formatNumber(r.alerts.length) })}
+              testId="fleet-alerts"
+              actions={
+                <div className="segmented" role="group" aria-label={t('fleet.alertKind')}>
+                  {ALERT_KINDS.map((k) => (
+                    <button
+                      key={k}
+                      type="button"
+                      className={`segment${kind === k ? ' is-active' : ''}`}
+                      aria-pressed={kind === k}
+                      onClick={() => setKind(k)}
+                    >
+                      {t(`fleet.kind.${k}`)} <span className="segment-count">{formatNumber(alertCounts[k] ?? 0)}</span>
+                    </button>
+                  ))}
+                </div>
+              }
+            >
+              {alerts.length === 0 ? (
+                <NoData>{t('fleet.noAlerts')}</NoData>
+              ) : (
+                <div className="alerts-scroll">
+                  <table className="mini-table alerts">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('fleet.severity')}</th>
+                        <th scope="col">{t('fleet.kindCol')}</th>
+                        <th scope="col">{t('chats.col.id')}</th>
+                        <th scope="col">{t('fleet.message')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {alerts.slice(0, 1000).map((a, i) => (
+                        <tr key={`${a.chatId}-${a.kind}-${i}`}>
+                          <td>
+                            <SeverityBadge severity={a.severity} />
+                          </td>
+                          <td>{t(`fleet.kind.${a.kind}`)}</td>
+                          <td>
+                            <a
+                              className="mono"
+                              href={routeHref('chat', { id: a.chatId })}
+                              onClick={() => chatsUi.set((s) => ({ ...s, activeId: a.chatId, lastChatId: a.chatId }))}
+                            >
+                              {a.chatId}
+                            </a>
+                          </td>
+                          <td>{a.message}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  {alerts.length > 1000 ? <p className="muted">{t('fleet.alertsCapped', { n: formatNumber(1000) })}</p> : null}
+                </div>
+              )}
+            </Card>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function lastDays(series: { day: string; count: number }[], days: number, mode: 'sum' | 'max'): number {
+  const last = series.at(-1);
+  if (!last) return 0;
+  const from = new Date(Date.parse(`${last.day}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const inRange = series.filter((d) => d.day >= from).map((d) => d.count);
+  return mode === 'sum' ? inRange.reduce((a, b) => a + b, 0) : Math.max(0, ...inRange);
+}
+
+function DayArea({ data, color, name }: { data: { day: string; count: number }[]; color: string; name: string }) {
+  const p = usePalette();
+  if (data.length === 0) return <NoData>—</NoData>;
+  return (
+    <ChartFrame height={200} label={name}>
+      <AreaChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+        <CartesianGrid {...gridProps(p)} />
+        <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={28} {...axisProps(p)} />
+        <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
+        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+        <Area type="monotone" dataKey="count" name={name} stroke={color} fill={color} fillOpacity={0.25} isAnimationActive={false} />
+      </AreaChart>
+    </ChartFrame>
+  );
+}
+
+function DayBars({ data, color, name }: { data: { day: string; count: number }[]; color: string; name: string }) {
+  const p = usePalette();
+  if (data.length === 0) return <NoData>—</NoData>;
+  return (
+    <ChartFrame height={200} label={name}>
+      <BarChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+        <CartesianGrid {...gridProps(p)} />
+        <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={28} {...axisProps(p)} />
+        <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
+        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+        <Bar dataKey="count" name={name} fill={color} isAnimationActive={false} />
+      </BarChart>
+    </ChartFrame>
+  );
+}

@@ -1,0 +1,101 @@
+// `npm run build` (also run by `prepare` on `npm install`): bundles the CLI, the worker thread, the
+// Electron main process and the preload with esbuild, then the renderer with Vite, into dist/.
+//
+//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it)
+//   dist/worker.js         the SQLite worker thread; main/workers/pool.ts finds it next to the bundle
+//   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
+//   dist/preload.cjs       the sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module)
+//   dist/renderer/         the React UI (index.html + assets), served by the app:// protocol and `serve`
+//
+// Flags: --skip-renderer (backend bundles only), --quiet.
+import { build as esbuild, type BuildOptions, type Plugin } from 'esbuild';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IPC_INVOKE_CHANNEL } from '../shared/contract/index.ts';
+import { BRIDGE_KEY, IPC_DROP_CHANNEL, IPC_MENU_CHANNEL, IPC_PICK_CHANNEL } from '../shared/transport.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const args = new Set(process.argv.slice(2));
+const quiet = args.has('--quiet');
+const log = (line: string): void => {
+  if (!quiet) console.log(line);
+};
+
+// ES module bundles still meet CommonJS dependencies (commander) that call require() for Node's own
+// modules; give the bundle a real require so those calls work.
+const ESM_REQUIRE_BANNER = "import { createRequire as __ciCreateRequire } from 'node:module';\nconst require = __ciCreateRequire(import.meta.url);";
+
+const common: BuildOptions = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  // Native addon (loaded from node_modules, unpacked from the asar) and the Electron runtime itself.
+  external: ['better-sqlite3', 'electron'],
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const nodeBundles: BuildOptions[] = [
+  { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['main/workers/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
+].map((entry) => ({ ...common, ...entry, format: 'esm', banner: { js: ESM_REQUIRE_BANNER } }));
+
+/**
+ * The preload needs only a few channel names from shared/, but those modules also build the whole contract
+ * with zod (~450 KB). The preload's imports of them are answered with just the constants, read here from
+ * the real modules, so the values still have one source. An import of anything else fails the build.
+ */
+const PRELOAD_CONSTANTS: Record<string, string> = { BRIDGE_KEY, IPC_DROP_CHANNEL, IPC_MENU_CHANNEL, IPC_PICK_CHANNEL, IPC_INVOKE_CHANNEL };
+const preloadConstants: Plugin = {
+  name: 'preload-constants',
+  setup(build) {
+    build.onResolve({ filter: /\/shared\/(transport|contract\/index)\.ts$/ }, (args) => ({ path: args.path, namespace: 'preload-constants' }));
+    build.onLoad({ filter: /.*/, namespace: 'preload-constants' }, () => ({
+      contents: Object.entries(PRELOAD_CONSTANTS)
+        .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`)
+        .join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+const preloadBundle: BuildOptions = {
+  ...common,
+  entryPoints: ['preload/index.ts'],
+  outfile: 'dist/preload.cjs',
+  format: 'cjs',
+  // A sandboxed preload gets a browser-like environment plus require('electron') only.
+  platform: 'browser',
+  target: 'chrome130',
+  external: ['electron'],
+  plugins: [preloadConstants],
+};
+
+async function buildRenderer(): Promise<void> {
+  if (args.has('--skip-renderer')) return log('renderer: skipped (--skip-renderer)');
+  if (!existsSync(join(ROOT, 'renderer', 'index.html'))) {
+    console.warn('renderer: renderer/index.html does not exist yet; the UI was not built (dist/renderer is missing).');
+    return;
+  }
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: join(ROOT, 'vite.config.ts'), logLevel: quiet ? 'warn' : 'info' });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  mkdirSync(DIST, { recursive: true });
+  await Promise.all([...nodeBundles, preloadBundle].map((options) => esbuild(options)));
+  log(`bundles: ${[...nodeBundles, preloadBundle].map((o) => relative(ROOT, String(o.outfile))).join(', ')}`);
+  await buildRenderer();
+  log(`build finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import { PathInput } from './browse.ts';
+import { job, query } from './define.ts';
+
+// Backup, verify, restore, recover, export, metadata rebuild and migrate: the operations that write.
+// Every one that writes is marked `writes: true` and runs only from an explicit action of the person.
+
+const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
+/** Where an output goes: a bare file name (saved in Chat Inspector's own backups/exports folder) or a path. */
+const OutputName = z.string().min(1).max(4096);
+
+export const RowCountDiff = z.object({ table: z.string(), old: z.number().int().nullable(), new: z.number().int().nullable() });
+export type RowCountDiff = z.infer<typeof RowCountDiff>;
+
+export const BackupEvent = z.object({ chatId: z.string(), files: z.number().int(), problem: z.string().nullable() });
+export type BackupEvent = z.infer<typeof BackupEvent>;
+
+export const BackupResult = z.object({
+  out: z.string(),
+  chats: z.number().int(),
+  files: z.number().int(),
+  /** Size of the .tar.gz. */
+  archiveBytes: z.number().int(),
+  /** Bytes of the files inside (before compression). */
+  dataBytes: z.number().int(),
+  /** Files that were already damaged in the source: kept byte for byte, marked in the manifest, never restored. */
+  damaged: z.array(z.object({ path: z.string(), integrity: z.string() })),
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  durationMs: z.number(),
+});
+export type BackupResult = z.infer<typeof BackupResult>;
+
+export const VerifyFile = z.object({
+  path: z.string(),
+  chatId: z.string(),
+  name: z.string(),
+  size: z.number().int().nullable(),
+  /** sha256 and size match the manifest. */
+  checksumOk: z.boolean(),
+  /** quick_check of a DB ('ok' or what is wrong); null for metadata.json or a missing file. */
+  integrity: z.string().nullable(),
+  /** The manifest says it was already damaged when backed up (not an archive problem; it is never restored). */
+  damagedAtBackup: z.boolean(),
+  problems: z.array(z.string()),
+});
+export type VerifyFile = z.infer<typeof VerifyFile>;
+
+export const VerifyResult = z.object({
+  archive: z.string(),
+  ok: z.boolean(),
+  manifest: z
+    .object({
+      createdAt: z.string(),
+      toolVersion: z.string(),
+      sourceRoot: z.string(),
+      chats: z.number().int(),
+      files: z.number().int(),
+    })
+    .nullable(),
+  files: z.array(VerifyFile),
+  /** Problems of the archive as a whole (hostile entries, manifest missing or not matching, cut short). */
+  problems: z.array(z.string()),
+});
+export type VerifyResult = z.infer<typeof VerifyResult>;
+
+export const RestoreAction = z.enum(['add', 'replace', 'unchanged', 'skip']);
+export type RestoreAction = z.infer<typeof RestoreAction>;
+
+export const RestoreFilePlan = z.object({
+  name: z.string(),
+  action: RestoreAction,
+  reason: z.string().nullable(),
+  /** Rows per table, in the target now (old) and in the archive (new). */
+  rowCounts: z.array(RowCountDiff),
+  /** Where the replaced file was kept (after a real restore). */
+  backup: z.string().nullable(),
+});
+export type RestoreFilePlan = z.infer<typeof RestoreFilePlan>;
+
+export const RestoreChatPlan = z.object({ chatId: z.string(), action: RestoreAction, files: z.array(RestoreFilePlan) });
+export type RestoreChatPlan = z.infer<typeof RestoreChatPlan>;
+
+export const RestoreResult = z.object({
+  archive: z.string(),
+  root: z.string(),
+  dryRun: z.boolean(),
+  applied: z.boolean(),
+  chats: z.array(RestoreChatPlan),
+  summary: z.object({ add: z.number().int(), replace: z.number().int(), unchanged: z.number().int(), skip: z.number().int() }),
+});
+export type RestoreResult = z.infer<typeof RestoreResult>;
+
+export const RecoverTable = z.object({
+  table: z.string(),
+  recovered: z.number().int(),
+  /** Rows that could not be read: exact, estimated from rowid gaps, or null when it cannot be known. */
+  lost: z.number().int().nullable(),
+  lostIsEstimate: z.boolean(),
+  note: z.string().nullable(),
+});
+export type RecoverTable = z.infer<typeof RecoverTable>;
+
+export const RecoverResult = z.object({
+  source: z.string(),
+  out: z.string().nullable(),
+  method: z.enum(['vacuum-into', 'row-by-row']),
+  tables: z.array(RecoverTable),
+  /** quick_check of the new file. */
+  integrity: z.string(),
+  notes: z.array(z.string()),
+  /** With intoPlace: the damaged file now holds the recovered DB; the damaged one was kept here. */
+  placedInto: z.string().nullable(),
+  backup: z.string().nullable(),
+});
+export type RecoverResult = z.infer<typeof RecoverResult>;
+
+export const ExportFormat = z.enum(['json', 'csv', 'html']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+export const ExportResult = z.object({
+  out: z.string(),
+  format: ExportFormat,
+  chats: z.number().int(),
+  messages: z.number().int(),
+  sessions: z.number().int(),
+  bytes: z.number().int(),
+  redacted: z.boolean(),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const MetadataRebuildResult = z.object({
+  path: z.string(),
+  previousState: z.enum(['missing', 'malformed', 'ok']),
+  backup: z.string().nullable(),
+  metadata: z.unknown(),
+});
+export type MetadataRebuildResult = z.infer<typeof MetadataRebuildResult>;
+
+export const MigrateTable = z.object({
+  table: z.string(),
+  source: z.number().int(),
+  migrated: z.number().int().nullable(),
+  checksumOk: z.boolean().nullable(),
+});
+export const MigrateChat = z.object({
+  chatId: z.string(),
+  action: z.enum(['add', 'replace', 'conflict']),
+  tables: z.array(MigrateTable),
+  backups: z.array(z.string()),
+});
+export type MigrateChat = z.infer<typeof MigrateChat>;
+
+export const MigrateResult = z.object({
+  source: z.string(),
+  root: z.string(),
+  dryRun: z.boolean(),
+  applied: z.boolean(),
+  chats: z.array(MigrateChat),
+  totals: z.object({ users: z.number().int(), messages: z.number().int(), sessions: z.number().int(), rows: z.number().int() }),
+  /** Rows that arrived with the same checksum, as a percentage of the source's rows. */
+  integrityPercent: z.number(),
+});
+export type MigrateResult = z.infer<typeof MigrateResult>;
+
+export const OutputFile = z.object({
+  path: z.string(),
+  name: z.string(),
+  kind: z.enum(['backup', 'export', 'recovered']),
+  sizeBytes: z.number().int(),
+  modifiedAt: z.string(),
+});
+export type OutputFile = z.infer<typeof OutputFile>;
+
+export const backupOperations = {
+  'backup.create': job(
+    'Back up one chat, a selection or a whole root into a .tar.gz with a manifest (consistent while the bot writes).',
+    z.object({
+      root: PathInput,
+      /** Empty or absent: every chat of the root. */
+      chatIds: z.array(ChatId).max(1_000_000).optional(),
+      out: OutputName.optional(),
+      /** gzip level 1 (fast) to 9 (small). */
+      level: z.number().int().min(1).max(9).optional(),
+    }),
+    BackupEvent,
+    BackupResult,
+    { writes: true },
+  ),
+  'backup.verify': job(
+    'Check every checksum and run quick_check on every DB inside an archive, without unpacking it anywhere.',
+    z.object({ archive: PathInput }),
+    z.null(),
+    VerifyResult,
+  ),
+  'backup.restore': job(
+    'Restore chats from an archive into a root: verified first, each file swapped atomically, replaced files kept as .bak-<time>.',
+    z.object({
+      archive: PathInput,
+      root: PathInput,
+      chatIds: z.array(ChatId).max(1_000_000).optional(),
+      dryRun: z.boolean().default(false),
+      /** Replacing existing files needs this (the dry run shows what would be replaced). */
+      force: z.boolean().default(false),
+    }),
+    RestoreChatPlan,
+    RestoreResult,
+    { writes: true },
+  ),
+  'recover.run': job(
+    'Salvage what is readable from a damaged DB into a new file (never modifying it); optionally put it in place.',
+    z.object({ path: PathInput, out: OutputName.optional(), intoPlace: z.boolean().default(false) }),
+    z.null(),
+    RecoverResult,
+    { writes: true },
+  ),
+  'export.run': job(
+    'Export chats as JSON, CSV or a printable HTML transcript, optionally masking phones, e-mails and names.',
+    z.object({
+      root: PathInput,
+      chatIds: z.array(ChatId).min(1).max(10_000),
+      format: ExportFormat,
+      out: OutputName.optional(),
+      redact: z.boolean().default(false),
+    }),
+    z.null(),
+    ExportResult,
+    { writes: true },
+  ),
+  'metadata.rebuild': query(
+    "Rebuild a chat's metadata.json from its DBs (the old one is kept as metadata.json.bak-<time>).",
+    z.object({ root: PathInput, chatId: ChatId }),
+    MetadataRebuildResult,
+    { writes: true },
+  ),
+  'migrate.run': job(
+    'Split a legacy user_history.db into the per-chat layout and verify every row arrived.',
+    z.object({ path: PathInput, root: PathInput, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
+    MigrateChat,
+    MigrateResult,
+    { writes: true },
+  ),
+  'backup.outputs': query(
+    "Archives, exports and recovered DBs in Chat Inspector's own folders (browse mode saves them there).",
+    z.object({}),
+    z.object({ dirs: z.object({ backups: z.string(), exports: z.string(), recovered: z.string() }), files: z.array(OutputFile) }),
+  ),
+  'backup.readOutput': query(
+    'A chunk of one produced file (base64), so browser mode can download it.',
+    z.object({ path: PathInput, offset: z.number().int().min(0).default(0), length: z.number().int().min(1).max(4 * 1024 * 1024).default(4 * 1024 * 1024) }),
+    z.object({ data: z.string(), size: z.number().int(), eof: z.boolean() }),
+  ),
+} as const;

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import {
+  ChatDetail,
+  ChatMetrics,
+  ChatSummary,
+  ConversationRef,
+  FileInfo,
+  FleetMetrics,
+  LegacyMetrics,
+  MessagePage,
+  ScanResult,
+  TablePage,
+} from '../domain.ts';
+import { job, query } from './define.ts';
+
+/** An absolute path the person chose (a data root or a DB file). Main checks it against the allow-list. */
+export const PathInput = z.string().min(1).max(4096);
+const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
+const PageLimit = z.number().int().min(1).max(1000).default(100);
+
+export const Place = z.object({
+  path: z.string(),
+  kind: z.enum(['root', 'file']),
+  label: z.string(),
+  /** Where it came from: the demo, a dialog, a drop, the command line or the recent list. */
+  source: z.enum(['demo', 'dialog', 'drop', 'cli', 'recent']),
+});
+export type Place = z.infer<typeof Place>;
+
+export const browseOperations = {
+  'places.list': query(
+    'The roots and files this session may read: the current one, the demo and the recent list.',
+    z.object({}),
+    z.object({ current: Place.nullable(), places: z.array(Place), canPickWithDialog: z.boolean() }),
+  ),
+  'places.select': query(
+    'Make an allowed place the current one.',
+    z.object({ path: PathInput }),
+    z.object({ current: Place }),
+  ),
+  'chats.scan': job(
+    'List every chat of a data root with exact counts; rows stream in as they are read.',
+    z.object({ root: PathInput }),
+    ChatSummary,
+    ScanResult,
+  ),
+  'chat.detail': query(
+    'One chat: profile, preferences, progress, sessions, counts, files and metadata state.',
+    z.object({ root: PathInput, chatId: ChatId }),
+    ChatDetail,
+  ),
+  'chat.messages': query(
+    'A page of a chat\'s messages: the newest by default, older than `before`, newer than `after`, or around a date.',
+    z.object({
+      root: PathInput,
+      chatId: ChatId,
+      before: z.number().int().optional(),
+      after: z.number().int().optional(),
+      /** ISO date or datetime: the page that starts at the first message on or after it. */
+      at: z.string().max(40).optional(),
+      limit: PageLimit,
+    }),
+    MessagePage,
+  ),
+  'chat.search': query(
+    'Messages of one chat whose text contains the query (newest first, capped).',
+    z.object({ root: PathInput, chatId: ChatId, query: z.string().min(1).max(200), limit: PageLimit }),
+    z.object({ hits: z.array(z.object({ id: z.number().int(), timestamp: z.string().nullable(), snippet: z.string() })), capped: z.boolean() }),
+  ),
+  'chat.metrics': query(
+    'Per-chat charts: messages per day, response time distribution, session length.',
+    z.object({ root: PathInput, chatId: ChatId }),
+    ChatMetrics,
+  ),
+  'fleet.metrics': job(
+    'Fleet dashboard figures for a whole root: active and new users per day, sizes, messages per day, alerts.',
+    z.object({ root: PathInput }),
+    z.null(),
+    FleetMetrics,
+  ),
+  'file.open': query('Any SQLite file: detected kind, tables, columns and (capped) row counts.', z.object({ path: PathInput }), FileInfo),
+  'file.rows': query(
+    'A page of any table or view of a file, typed cells, long values cut.',
+    z.object({ path: PathInput, table: z.string().min(1).max(512), after: z.string().max(64).optional(), limit: PageLimit }),
+    TablePage,
+  ),
+  'file.cell': query(
+    'One full cell value (for "expand" on a cut cell).',
+    z.object({ path: PathInput, table: z.string().min(1).max(512), rowid: z.string().max(32), column: z.string().min(1).max(512) }),
+    z.object({ text: z.string(), isJson: z.boolean() }),
+  ),
+  'file.conversations': query(
+    'Conversations of a chat-like legacy file (user_history, duiliocode, clinic).',
+    z.object({ path: PathInput, limit: z.number().int().min(1).max(5000).default(500) }),
+    z.object({ conversations: z.array(ConversationRef), capped: z.boolean() }),
+  ),
+  'file.messages': query(
+    'A page of one conversation of a legacy file, in the common message model.',
+    z.object({
+      path: PathInput,
+      conversationId: z.string().min(1).max(200),
+      before: z.number().int().optional(),
+      after: z.number().int().optional(),
+      limit: PageLimit,
+    }),
+    MessagePage,
+  ),
+  'file.metrics': query('The legacy file\'s own metrics (latency p50/p95, chatbot_metrics, api_call_logs).', z.object({ path: PathInput }), LegacyMetrics),
+  'files.list': query(
+    'SQLite files found under a data root outside the chat folders (legacy and foreign DBs), to open one by one.',
+    z.object({ root: PathInput }),
+    z.object({
+      files: z.array(z.object({ path: z.string(), relPath: z.string(), sizeBytes: z.number().int() })),
+      /** True when the walk stopped at its limit of files or folders. */
+      capped: z.boolean(),
+    }),
+  ),
+} as const;

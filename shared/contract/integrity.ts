@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { FileKind, Finding, Health, SkippedEntry } from '../domain.ts';
+import { PathInput } from './browse.ts';
+import { job, query } from './define.ts';
+
+// Integrity checks across a data root (or one DB file): findings per chat, streamed as they are found,
+// and the report (the `check --json` shape plus when and how it ran).
+
+export const CheckMode = z.enum(['quick', 'full']);
+export type CheckMode = z.infer<typeof CheckMode>;
+
+/** One chat's result: streamed while the check runs, and one row of the report. */
+export const ChatCheck = z.object({
+  /** The chat id; for a single-file check, the file's name. */
+  chatId: z.string(),
+  status: Health,
+  findings: z.array(Finding),
+});
+export type ChatCheck = z.infer<typeof ChatCheck>;
+
+export const CheckCounts = z.object({
+  ok: z.number().int(),
+  warning: z.number().int(),
+  error: z.number().int(),
+});
+export type CheckCounts = z.infer<typeof CheckCounts>;
+
+export const IntegrityReport = z.object({
+  chats: z.array(ChatCheck),
+  summary: CheckCounts,
+  /** The data root (or the DB file) that was checked. */
+  root: z.string(),
+  mode: CheckMode,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  /** Entries of the root that are not chats (stray files, empty chat folders), as the scan lists them. */
+  skipped: z.array(SkippedEntry).default([]),
+  /** Single-file checks: the detected kind of the file. */
+  fileKind: FileKind.optional(),
+});
+export type IntegrityReport = z.infer<typeof IntegrityReport>;
+
+export const ReportFormat = z.enum(['json', 'html']);
+export type ReportFormat = z.infer<typeof ReportFormat>;
+
+const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
+
+export const integrityOperations = {
+  'integrity.check': job(
+    'Check every chat of a data root (or the chosen ones): quick by default, full with `full`; one result per chat streams in as it is checked.',
+    z.object({
+      root: PathInput,
+      full: z.boolean().default(false),
+      chatIds: z.array(ChatId).max(100_000).optional(),
+    }),
+    ChatCheck,
+    IntegrityReport,
+  ),
+  'integrity.checkFile': job(
+    'Check one SQLite file (a per-chat DB, the legacy user_history.db, a DuilioCode or clinic DB, or any SQLite file).',
+    z.object({ path: PathInput, full: z.boolean().default(false) }),
+    ChatCheck,
+    IntegrityReport,
+  ),
+  'integrity.exportReport': query(
+    'The report of a finished check (by job id, or as given) as JSON or a self-contained HTML page, ready to download.',
+    z
+      .object({
+        jobId: z.string().max(100).optional(),
+        report: IntegrityReport.optional(),
+        format: ReportFormat,
+      })
+      .refine((v) => v.jobId !== undefined || v.report !== undefined, 'give a jobId or a report'),
+    z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
+  ),
+} as const;

@@ -1,0 +1,338 @@
+import { z } from 'zod';
+
+// The data model every process agrees on. Field names are camelCase (the CLI's JSON uses them as-is).
+
+export const Health = z.enum(['ok', 'warning', 'error']);
+export type Health = z.infer<typeof Health>;
+
+export const Severity = z.enum(['error', 'warning', 'info']);
+export type Severity = z.infer<typeof Severity>;
+
+/** One row of the chat list (the spec's `scan --json` shape). */
+export const ChatSummary = z.object({
+  chatId: z.string(),
+  name: z.string().nullable(),
+  level: z.string().nullable(),
+  messages: z.number().int(),
+  sessions: z.number().int(),
+  lastActive: z.string().nullable(),
+  sizeBytes: z.number().int(),
+  health: Health,
+});
+export type ChatSummary = z.infer<typeof ChatSummary>;
+
+export const SkippedEntry = z.object({ path: z.string(), reason: z.string() });
+export type SkippedEntry = z.infer<typeof SkippedEntry>;
+
+export const ScanResult = z.object({
+  root: z.string(),
+  chats: z.array(ChatSummary),
+  skipped: z.array(SkippedEntry),
+});
+export type ScanResult = z.infer<typeof ScanResult>;
+
+/** A problem met while reading (not a full integrity finding): shown in the UI, never fatal. */
+export const ReadProblem = z.object({ file: z.string(), code: z.string(), message: z.string() });
+export type ReadProblem = z.infer<typeof ReadProblem>;
+
+export const UserProfile = z.object({
+  chatId: z.string(),
+  username: z.string().nullable(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  currentLevel: z.string().nullable(),
+  preferredLanguage: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  lastActive: z.string().nullable(),
+  totalMessages: z.number().nullable(),
+  studyStreak: z.number().nullable(),
+});
+export type UserProfile = z.infer<typeof UserProfile>;
+
+export const UserPreferences = z.object({
+  voiceEnabled: z.boolean().nullable(),
+  explanationLanguage: z.string().nullable(),
+  difficultyPreference: z.string().nullable(),
+  feedbackStyle: z.string().nullable(),
+  studyReminders: z.boolean().nullable(),
+  reminderFrequency: z.number().nullable(),
+});
+export type UserPreferences = z.infer<typeof UserPreferences>;
+
+export const LearningProgress = z.object({
+  id: z.number().int(),
+  skillType: z.string().nullable(),
+  skillName: z.string().nullable(),
+  levelBefore: z.string().nullable(),
+  levelAfter: z.string().nullable(),
+  practiceCount: z.number().nullable(),
+  successRate: z.number().nullable(),
+  lastPracticed: z.string().nullable(),
+  masteryLevel: z.number().nullable(),
+});
+export type LearningProgress = z.infer<typeof LearningProgress>;
+
+export const ConversationSession = z.object({
+  id: z.number().int(),
+  sessionId: z.string().nullable(),
+  start: z.string().nullable(),
+  end: z.string().nullable(),
+  durationMinutes: z.number().nullable(),
+  messagesCount: z.number().nullable(),
+  topic: z.string().nullable(),
+  qualityScore: z.number().nullable(),
+  summary: z.string().nullable(),
+});
+export type ConversationSession = z.infer<typeof ConversationSession>;
+
+export const MessageRole = z.enum(['user', 'bot', 'system']);
+export type MessageRole = z.infer<typeof MessageRole>;
+
+/** One message, from any store. Adapters fill what their schema has and leave the rest null. */
+export const Message = z.object({
+  id: z.number().int(),
+  sessionId: z.string().nullable(),
+  role: MessageRole,
+  /** The store's own word for the sender ('sarah', 'assistant', 'user', ...). */
+  rawRole: z.string().nullable(),
+  content: z.string().nullable(),
+  originalContent: z.string().nullable(),
+  isVoice: z.boolean(),
+  voiceDuration: z.number().nullable(),
+  hasErrors: z.boolean(),
+  /** Parsed JSON of grammar_corrections (or the raw text where it is not valid JSON). */
+  corrections: z.unknown().nullable(),
+  vocabulary: z.unknown().nullable(),
+  confidence: z.number().nullable(),
+  responseTime: z.number().nullable(),
+  timestamp: z.string().nullable(),
+  /** Anything else the store keeps (model, extra_data, context...), for display. */
+  extra: z.record(z.string(), z.unknown()).nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+/**
+ * A page of messages in chronological order (oldest first within the page).
+ * Cursors are message ids: keyset paging, never OFFSET.
+ */
+export const MessagePage = z.object({
+  messages: z.array(Message),
+  /** Pass as `before` to get the page just older than this one; null when none is older. */
+  olderCursor: z.number().int().nullable(),
+  /** Pass as `after` to get the page just newer than this one; null when none is newer. */
+  newerCursor: z.number().int().nullable(),
+});
+export type MessagePage = z.infer<typeof MessagePage>;
+
+export const MetadataState = z.enum(['ok', 'missing', 'malformed', 'stale']);
+export type MetadataState = z.infer<typeof MetadataState>;
+
+export const ChatFile = z.object({
+  name: z.string(),
+  exists: z.boolean(),
+  sizeBytes: z.number().int(),
+  /** Bytes in the file's -wal, 0 when none. */
+  walBytes: z.number().int(),
+});
+export type ChatFile = z.infer<typeof ChatFile>;
+
+export const ChatDetail = z.object({
+  chatId: z.string(),
+  dir: z.string(),
+  profile: UserProfile.nullable(),
+  preferences: UserPreferences.nullable(),
+  progress: z.array(LearningProgress),
+  sessions: z.array(ConversationSession),
+  counts: z.object({
+    messages: z.number().int(),
+    sessions: z.number().int(),
+    userMessages: z.number().int(),
+    botMessages: z.number().int(),
+    voiceMessages: z.number().int(),
+    messagesWithErrors: z.number().int(),
+  }),
+  firstMessageAt: z.string().nullable(),
+  lastMessageAt: z.string().nullable(),
+  files: z.array(ChatFile),
+  metadata: z.object({
+    state: MetadataState,
+    /** Human sentences: which quick_stats figures differ from the DBs. */
+    differences: z.array(z.string()),
+    raw: z.unknown().nullable(),
+  }),
+  problems: z.array(ReadProblem),
+  health: Health,
+});
+export type ChatDetail = z.infer<typeof ChatDetail>;
+
+export const DayCount = z.object({ day: z.string(), count: z.number() });
+export type DayCount = z.infer<typeof DayCount>;
+
+export const ChatMetrics = z.object({
+  messagesPerDay: z.array(z.object({ day: z.string(), user: z.number(), bot: z.number() })),
+  /** Histogram of bot response times in seconds. */
+  responseTimes: z.array(z.object({ bucket: z.string(), count: z.number() })),
+  sessionLengths: z.array(
+    z.object({ sessionId: z.string(), start: z.string().nullable(), minutes: z.number(), messages: z.number() }),
+  ),
+});
+export type ChatMetrics = z.infer<typeof ChatMetrics>;
+
+export const FleetMetrics = z.object({
+  chats: z.number().int(),
+  activeUsersPerDay: z.array(DayCount),
+  newUsersPerDay: z.array(DayCount),
+  messagesPerDay: z.array(DayCount),
+  sizeBuckets: z.array(z.object({ bucket: z.string(), count: z.number() })),
+  alerts: z.array(
+    z.object({
+      chatId: z.string(),
+      kind: z.enum(['db_large', 'inactive', 'health']),
+      message: z.string(),
+      severity: Severity,
+    }),
+  ),
+});
+export type FleetMetrics = z.infer<typeof FleetMetrics>;
+
+// ---- single files: legacy, foreign and generic SQLite ----
+
+export const FileKind = z.enum(['per-chat', 'user_history', 'duiliocode', 'clinic', 'generic']);
+export type FileKind = z.infer<typeof FileKind>;
+
+export const ColumnInfo = z.object({
+  name: z.string(),
+  type: z.string(),
+  notNull: z.boolean(),
+  primaryKey: z.boolean(),
+});
+export type ColumnInfo = z.infer<typeof ColumnInfo>;
+
+export const TableInfo = z.object({
+  name: z.string(),
+  type: z.enum(['table', 'view']),
+  columns: z.array(ColumnInfo),
+  /** Exact up to the cap; `rowCountCapped` says the real count is larger (no blocking full counts). */
+  rowCount: z.number().int(),
+  rowCountCapped: z.boolean(),
+});
+export type TableInfo = z.infer<typeof TableInfo>;
+
+export const FileInfo = z.object({
+  path: z.string(),
+  kind: FileKind,
+  sizeBytes: z.number().int(),
+  journalMode: z.string(),
+  pageSize: z.number().int(),
+  tables: z.array(TableInfo),
+  /** For chat-like kinds: an adapter maps conversations onto the common model. */
+  hasConversations: z.boolean(),
+});
+export type FileInfo = z.infer<typeof FileInfo>;
+
+export const ConversationRef = z.object({
+  id: z.string(),
+  title: z.string(),
+  subtitle: z.string().nullable(),
+  messages: z.number().int(),
+  lastActive: z.string().nullable(),
+});
+export type ConversationRef = z.infer<typeof ConversationRef>;
+
+/** A table cell as the UI shows it: typed, long values cut with their full length given. */
+export const Cell = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('null') }),
+  z.object({ t: z.literal('int'), v: z.string() }),
+  z.object({ t: z.literal('real'), v: z.number() }),
+  z.object({ t: z.literal('text'), v: z.string(), length: z.number().int(), truncated: z.boolean() }),
+  z.object({ t: z.literal('blob'), hex: z.string(), length: z.number().int(), truncated: z.boolean() }),
+]);
+export type Cell = z.infer<typeof Cell>;
+
+export const TablePage = z.object({
+  table: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.array(Cell)),
+  /** Pass back as `after` for the next page; null at the end. */
+  nextCursor: z.string().nullable(),
+});
+export type TablePage = z.infer<typeof TablePage>;
+
+export const SeriesPoint = z.object({ x: z.string(), y: z.number() });
+export const LegacyMetrics = z.object({
+  kind: FileKind,
+  /** Named charts: each a title, a unit and one or more series of points. */
+  charts: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      unit: z.string(),
+      type: z.enum(['line', 'bar']),
+      series: z.array(z.object({ name: z.string(), points: z.array(SeriesPoint) })),
+    }),
+  ),
+  /** Small tables of figures (e.g. latency p50/p95 per operation). */
+  tables: z.array(z.object({ id: z.string(), title: z.string(), columns: z.array(z.string()), rows: z.array(z.array(z.string())) })),
+});
+export type LegacyMetrics = z.infer<typeof LegacyMetrics>;
+
+// ---- integrity findings (codes are stable: scripts and cron depend on them) ----
+
+export const FindingCode = z.enum([
+  'not_sqlite',
+  'empty_file',
+  'truncated',
+  'corrupt',
+  'fk_violation',
+  'schema_drift',
+  'metadata_missing',
+  'metadata_malformed',
+  'metadata_mismatch',
+  'orphan_rows',
+  'wal_pending',
+  'db_large',
+  'inactive',
+  'missing_file',
+  'locked',
+]);
+export type FindingCode = z.infer<typeof FindingCode>;
+
+/** Default severity of each code: error = unreadable or damaged, warning = needs attention, info = worth knowing. */
+export const SEVERITY_OF: Record<FindingCode, Severity> = {
+  not_sqlite: 'error',
+  empty_file: 'error',
+  truncated: 'error',
+  corrupt: 'error',
+  missing_file: 'error',
+  fk_violation: 'warning',
+  schema_drift: 'warning',
+  metadata_missing: 'warning',
+  metadata_malformed: 'warning',
+  metadata_mismatch: 'warning',
+  orphan_rows: 'warning',
+  db_large: 'warning',
+  locked: 'warning',
+  wal_pending: 'info',
+  inactive: 'info',
+};
+
+export const Finding = z.object({
+  code: FindingCode,
+  severity: Severity,
+  /** File name relative to the chat folder (or the file's own name for a single DB). */
+  file: z.string(),
+  /** One sentence a support person understands: what is wrong and what to do. */
+  message: z.string(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+/** The worst severity decides a chat's health; info never lowers it. */
+export function healthOf(findings: readonly Pick<Finding, 'severity'>[]): Health {
+  if (findings.some((f) => f.severity === 'error')) return 'error';
+  if (findings.some((f) => f.severity === 'warning')) return 'warning';
+  return 'ok';
+}
+
+/** Alert thresholds from the bot's own monitoring (seed 000). */
+export const DB_LARGE_BYTES = 10 * 1024 * 1024;
+export const INACTIVE_DAYS = 90;

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Stable error codes every transport carries unchanged (IPC, HTTP, CLI exit messages). */
+export const ErrorCode = z.enum([
+  'invalid_input',
+  'unknown_operation',
+  'forbidden_path',
+  'not_found',
+  'not_sqlite',
+  'empty_file',
+  'truncated',
+  'corrupt',
+  'locked',
+  'malformed_json',
+  'conflict',
+  'hostile_archive',
+  'cancelled',
+  'unauthorized',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const AppErrorShape = z.object({ code: ErrorCode, message: z.string() });
+export type AppErrorShape = z.infer<typeof AppErrorShape>;
+
+/** The one error type that crosses process boundaries: a code and one sentence for a person. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+  }
+  toShape(): AppErrorShape {
+    return { code: this.code, message: this.message };
+  }
+  static from(shape: AppErrorShape): AppError {
+    return new AppError(shape.code, shape.message);
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { AppErrorShape } from './errors.ts';
+
+/**
+ * How a call crosses a process boundary, the same over Electron IPC and HTTP:
+ * request = operation name + input; reply = `{ ok: true, value }` or `{ ok: false, error: {code, message} }`.
+ * HTTP: `POST /api/<operation>` with the input as JSON body; every request carries the per-run token
+ * (header `x-chat-inspector-token`, or the cookie set when the page was opened with `?token=`).
+ */
+export const Reply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: AppErrorShape }),
+]);
+export type Reply = z.infer<typeof Reply>;
+
+export const TOKEN_HEADER = 'x-chat-inspector-token';
+export const TOKEN_COOKIE = 'chat_inspector_token';
+export const TOKEN_QUERY = 'token';
+
+/** What the preload script exposes as `window.chatInspector` (and nothing else). */
+export interface PreloadBridge {
+  /** Calls one contract operation in the main process. */
+  invoke(operation: string, input: unknown): Promise<Reply>;
+  /** Opens the native dialog; the chosen path is added to the allow-list by main. Null when cancelled. */
+  pickPlace(kind: 'root' | 'file'): Promise<Reply>;
+  /** For a dropped File: asks main to allow and open its path (Electron gives the path only to the preload). */
+  openDropped(file: File): Promise<Reply>;
+  /** Menu commands (open, theme, language, next/previous chat) pushed from main. Returns an unsubscribe. */
+  onMenuCommand(listener: (command: string) => void): () => void;
+}
+
+export const BRIDGE_KEY = 'chatInspector';
+export const IPC_PICK_CHANNEL = 'chat-inspector:pick';
+export const IPC_DROP_CHANNEL = 'chat-inspector:drop';
+export const IPC_MENU_CHANNEL = 'chat-inspector:menu';
