@@ -16,7 +16,13 @@ function apiProxy(): Record<string, ProxyOptions> | undefined {
   if (!raw) return undefined;
   const url = new URL(raw);
   const token = url.searchParams.get(TOKEN_QUERY) ?? '';
-  return { '/api/': { target: url.origin, changeOrigin: true, headers: { [TOKEN_HEADER]: token, origin: url.origin } } };
+  return {
+    '/api/': {
+      target: url.origin,
+      changeOrigin: true,
+      headers: { [TOKEN_HEADER]: token, origin: url.origin },
+    },
+  };
 }
 
 // The renderer is served from app://chat-inspector/ (Electron) and http://127.0.0.1:PORT/ (browser mode):
@@ -33,6 +39,14 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 2000,
     reportCompressedSize: false,
+    rolldownOptions: {
+      output: {
+        // The CSP forbids eval, so zod cannot compile its fast parsers here anyway; turning its JIT off up
+        // front also skips zod's `new Function` probe, which a strict CSP reports as a violation. (Same as
+        // z.config({ jitless: true }) before the first parse; zod keeps its config on this global.)
+        banner: '(globalThis.__zod_globalConfig ??= {}).jitless = true;',
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

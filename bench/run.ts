@@ -15,7 +15,10 @@ for (const [name, file, fn] of [
 ] as const) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;
-  const mod = (await import(file)) as Record<string, (o: { chats: number }) => Promise<Record<string, number>>>;
+  const mod = (await import(file)) as Record<
+    string,
+    (o: { chats: number }) => Promise<Record<string, number>>
+  >;
   results[name] = await mod[fn]!({ chats });
 }
 console.log(JSON.stringify(results));

@@ -15,7 +15,8 @@ export function minimalCountLoop(root: string): number {
     profile.close();
     const conversations = new Database(join(chat.dir, 'conversations.db'), { readonly: true });
     total += (conversations.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
-    total += (conversations.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number }).n;
+    total += (conversations.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number })
+      .n;
     conversations.close();
   }
   return total;
@@ -25,7 +26,13 @@ const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 
 /** `chat-inspector scan ROOT --json` as a person runs it; returns wall time and peak memory. */
 function runCliScan(root: string, workers?: number): { ms: number; maxRssMb: number; chats: number } {
-  const args = [CLI, 'scan', root, '--json', ...(workers === undefined ? [] : ['--workers', String(workers)])];
+  const args = [
+    CLI,
+    'scan',
+    root,
+    '--json',
+    ...(workers === undefined ? [] : ['--workers', String(workers)]),
+  ];
   const started = performance.now();
   const child = spawnSync(process.execPath, args, {
     env: { ...process.env, CHAT_INSPECTOR_REPORT_RSS: '1' },
@@ -35,10 +42,17 @@ function runCliScan(root: string, workers?: number): { ms: number; maxRssMb: num
   const ms = performance.now() - started;
   if (child.status !== 0) throw new Error(`scan failed: ${child.stderr}`);
   const rss = /maxRss=(\d+)/.exec(child.stderr);
-  return { ms, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN, chats: (JSON.parse(child.stdout) as { chats: unknown[] }).chats.length };
+  return {
+    ms,
+    maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
+    chats: (JSON.parse(child.stdout) as { chats: unknown[] }).chats.length,
+  };
 }
 
-export async function runScanBench(options: { chats: number; rounds?: number }): Promise<Record<string, number>> {
+export async function runScanBench(options: {
+  chats: number;
+  rounds?: number;
+}): Promise<Record<string, number>> {
   if (!existsSync(CLI)) throw new Error('run `npm run build` first (the benchmark times the built CLI)');
   const root = benchRoot(options.chats);
   const rounds = options.rounds ?? 3;
@@ -60,7 +74,9 @@ export async function runScanBench(options: { chats: number; rounds?: number }):
   console.log(`scan of ${options.chats} chats (median of ${rounds})`);
   console.log(`  minimal single-thread count loop     ${fmt(b)}`);
   console.log(`  chat-inspector scan --json, 1 thread ${fmt(s)}  ratio ${ratio(s, b)}`);
-  console.log(`  chat-inspector scan --json, workers  ${fmt(p)}  ratio ${ratio(p, b)}  (target ≤ 1.30×, aim < 1.00×)`);
+  console.log(
+    `  chat-inspector scan --json, workers  ${fmt(p)}  ratio ${ratio(p, b)}  (target ≤ 1.30×, aim < 1.00×)`,
+  );
   console.log(`  peak memory of the scan              ${maxRss.toFixed(0)} MB (target < 300 MB)`);
   return { baselineMs: b, singleMs: s, parallelMs: p, ratio: p / b, maxRssMb: maxRss };
 }

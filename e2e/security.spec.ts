@@ -20,7 +20,9 @@ test('the address with the token opens the UI; without it nothing is served', as
   await page.exposeFunction('reportViolation', (text: string) => violations.push(text));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { reportViolation(text: string): void }).reportViolation(`${event.violatedDirective} ${event.blockedURI}`);
+      (window as unknown as { reportViolation(text: string): void }).reportViolation(
+        `${event.violatedDirective} ${event.blockedURI}`,
+      );
     });
   });
 
@@ -57,7 +59,7 @@ test('the CSP blocks inline script and eval in the served page', async ({ page, 
     script.textContent = 'window.inlineRan = true';
     document.body.append(script);
     await new Promise((r) => setTimeout(r, 50));
-    let evalResult = 'blocked';
+    let evalResult: string;
     try {
       evalResult = String((0, eval)('1 + 1'));
     } catch {
@@ -71,21 +73,35 @@ test('the CSP blocks inline script and eval in the served page', async ({ page, 
 test('the API answers the page itself and refuses other origins', async ({ page, app }) => {
   await page.goto(app.url);
   const own = await page.evaluate(async () => {
-    const res = await fetch('/api/places.list', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    return { status: res.status, body: (await res.json()) as { ok: boolean; value?: { current?: { path: string } } } };
+    const res = await fetch('/api/places.list', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { ok: boolean; value?: { current?: { path: string } } },
+    };
   });
   expect(own.status).toBe(200);
   expect(own.body.value?.current?.path).toBe(app.root);
 
   // A page of another site (served here by Playwright, no network involved) tries to read the API with
   // the person's cookie: the SameSite=Strict cookie is not sent, the Origin is refused, nothing is readable.
-  await page.route('http://evil.example/**', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>evil</title>' }));
+  await page.route('http://evil.example/**', (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>evil</title>' }),
+  );
   await page.goto('http://evil.example/');
   const attempts = await page.evaluate(
     async ({ origin, header, token }) => {
       const results: string[] = [];
       for (const init of [
-        { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: '{}' },
+        {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        },
         { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: '{}' },
         { method: 'POST', headers: { 'content-type': 'application/json', [header]: token }, body: '{}' },
       ] as RequestInit[]) {
@@ -115,7 +131,11 @@ test('a DNS-rebinding name that points at 127.0.0.1 is refused', async ({ app })
     expect(res?.status()).toBe(403);
     expect(await page.content()).not.toContain('<script');
     const api = await page.evaluate(async () => {
-      const r = await fetch('/api/places.list', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const r = await fetch('/api/places.list', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       return r.status;
     });
     expect(api).toBe(403);

@@ -20,14 +20,20 @@ const bridge: PreloadBridge = {
     return ipcRenderer.invoke(IPC_PICK_CHANNEL, kind === 'file' ? 'file' : 'root') as Promise<Reply>;
   },
   async openDropped(file: File): Promise<Reply> {
-    let path = '';
+    let path: string;
     try {
       path = webUtils.getPathForFile(file);
     } catch {
       path = '';
     }
     if (!path) {
-      return { ok: false, error: { code: 'invalid_input', message: 'only files and folders from this computer can be dropped here' } };
+      return {
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          message: 'only files and folders from this computer can be dropped here',
+        },
+      };
     }
     return (await ipcRenderer.invoke(IPC_DROP_CHANNEL, path)) as Reply;
   },

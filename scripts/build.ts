@@ -25,7 +25,8 @@ const log = (line: string): void => {
 
 // ES module bundles still meet CommonJS dependencies (commander) that call require() for Node's own
 // modules; give the bundle a real require so those calls work.
-const ESM_REQUIRE_BANNER = "import { createRequire as __ciCreateRequire } from 'node:module';\nconst require = __ciCreateRequire(import.meta.url);";
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __ciCreateRequire } from 'node:module';\nconst require = __ciCreateRequire(import.meta.url);";
 
 const common: BuildOptions = {
   absWorkingDir: ROOT,
@@ -50,11 +51,20 @@ const nodeBundles: BuildOptions[] = [
  * with zod (~450 KB). The preload's imports of them are answered with just the constants, read here from
  * the real modules, so the values still have one source. An import of anything else fails the build.
  */
-const PRELOAD_CONSTANTS: Record<string, string> = { BRIDGE_KEY, IPC_DROP_CHANNEL, IPC_MENU_CHANNEL, IPC_PICK_CHANNEL, IPC_INVOKE_CHANNEL };
+const PRELOAD_CONSTANTS: Record<string, string> = {
+  BRIDGE_KEY,
+  IPC_DROP_CHANNEL,
+  IPC_MENU_CHANNEL,
+  IPC_PICK_CHANNEL,
+  IPC_INVOKE_CHANNEL,
+};
 const preloadConstants: Plugin = {
   name: 'preload-constants',
   setup(build) {
-    build.onResolve({ filter: /\/shared\/(transport|contract\/index)\.ts$/ }, (args) => ({ path: args.path, namespace: 'preload-constants' }));
+    build.onResolve({ filter: /\/shared\/(transport|contract\/index)\.ts$/ }, (args) => ({
+      path: args.path,
+      namespace: 'preload-constants',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'preload-constants' }, () => ({
       contents: Object.entries(PRELOAD_CONSTANTS)
         .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`)
@@ -79,7 +89,9 @@ const preloadBundle: BuildOptions = {
 async function buildRenderer(): Promise<void> {
   if (args.has('--skip-renderer')) return log('renderer: skipped (--skip-renderer)');
   if (!existsSync(join(ROOT, 'renderer', 'index.html'))) {
-    console.warn('renderer: renderer/index.html does not exist yet; the UI was not built (dist/renderer is missing).');
+    console.warn(
+      'renderer: renderer/index.html does not exist yet; the UI was not built (dist/renderer is missing).',
+    );
     return;
   }
   const { build: viteBuild } = await import('vite');

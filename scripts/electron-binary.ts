@@ -14,7 +14,10 @@ function installed(packageDir: string): string | null {
   const pathFile = join(packageDir, 'path.txt');
   const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null;
   if (override) {
-    const candidate = join(override, relative ?? (process.platform === 'win32' ? 'electron.exe' : 'electron'));
+    const candidate = join(
+      override,
+      relative ?? (process.platform === 'win32' ? 'electron.exe' : 'electron'),
+    );
     return existsSync(candidate) ? candidate : null;
   }
   if (!relative) return null;
@@ -24,7 +27,9 @@ function installed(packageDir: string): string | null {
 
 /** Why a download failed, in a few words (the installer prints a whole stack). */
 function downloadFailure(output: string): string {
-  if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|getaddrinfo/i.test(output)) {
+  if (
+    /fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|getaddrinfo/i.test(output)
+  ) {
     return 'no route to its download';
   }
   const lines = output.trim().split('\n').filter(Boolean);
@@ -37,10 +42,12 @@ function downloadFailure(output: string): string {
  */
 export function findElectron(options: { download?: boolean; projectRoot?: string } = {}): ElectronLookup {
   const packageDir = join(options.projectRoot ?? PROJECT_ROOT, 'node_modules', 'electron');
-  if (!existsSync(join(packageDir, 'package.json'))) return { ok: false, reason: 'the electron package is not installed' };
+  if (!existsSync(join(packageDir, 'package.json')))
+    return { ok: false, reason: 'the electron package is not installed' };
   const found = installed(packageDir);
   if (found) return { ok: true, path: found };
-  if (!options.download) return { ok: false, reason: 'its binary was never downloaded (node_modules/electron/dist is missing)' };
+  if (!options.download)
+    return { ok: false, reason: 'its binary was never downloaded (node_modules/electron/dist is missing)' };
   const result = spawnSync(process.execPath, [join(packageDir, 'install.js')], {
     cwd: packageDir,
     encoding: 'utf8',

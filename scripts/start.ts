@@ -5,8 +5,22 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findElectron, hasDisplay, PROJECT_ROOT } from './electron-binary.ts';
 
-const OUTPUTS = ['dist/cli.js', 'dist/worker.js', 'dist/electron-main.js', 'dist/preload.cjs', 'dist/renderer/index.html'];
-const SOURCES = ['main', 'shared', 'preload', 'renderer', 'scripts/build.ts', 'vite.config.ts', 'package.json'];
+const OUTPUTS = [
+  'dist/cli.js',
+  'dist/worker.js',
+  'dist/electron-main.js',
+  'dist/preload.cjs',
+  'dist/renderer/index.html',
+];
+const SOURCES = [
+  'main',
+  'shared',
+  'preload',
+  'renderer',
+  'scripts/build.ts',
+  'vite.config.ts',
+  'package.json',
+];
 
 function newestMtime(path: string): number {
   let stat;
@@ -25,7 +39,9 @@ function newestMtime(path: string): number {
 }
 
 function needsBuild(): boolean {
-  const outputs = OUTPUTS.filter((o) => o !== 'dist/renderer/index.html' || existsSync(join(PROJECT_ROOT, 'renderer', 'index.html')));
+  const outputs = OUTPUTS.filter(
+    (o) => o !== 'dist/renderer/index.html' || existsSync(join(PROJECT_ROOT, 'renderer', 'index.html')),
+  );
   let oldest = Infinity;
   for (const output of outputs) {
     const path = join(PROJECT_ROOT, output);
@@ -52,24 +68,39 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 
 async function main(): Promise<number> {
   const rootArg = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const root = rootArg === undefined ? undefined : resolve(rootArg);
+  // npm runs scripts in the project folder; a relative ROOT means relative to where the person typed it.
+  const root = rootArg === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), rootArg);
   if (root !== undefined && !existsSync(root)) {
     console.error(`chat-inspector: ${rootArg}: no such file or folder`);
     return 2;
   }
   if (needsBuild()) {
-    const built = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'build.ts'), '--quiet'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    const built = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'build.ts'), '--quiet'], {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+    });
     if (built.status !== 0) return built.status ?? 1;
   }
   const electron = findElectron({ download: true });
-  const reason = !electron.ok ? `Electron is not available on this machine (${electron.reason})` : !hasDisplay() ? 'There is no display here' : null;
+  const reason = !electron.ok
+    ? `Electron is not available on this machine (${electron.reason})`
+    : !hasDisplay()
+      ? 'There is no display here'
+      : null;
   if (electron.ok && reason === null) {
     const env = { ...process.env };
     delete env.ELECTRON_RUN_AS_NODE;
-    return run(electron.path, [PROJECT_ROOT, ...(root ? [root] : [])], env);
+    // Chromium refuses to start as root without --no-sandbox (containers); pages stay in Electron's sandbox.
+    const switches = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+    return run(electron.path, [PROJECT_ROOT, ...switches, ...(root ? [root] : [])], env);
   }
   console.log(`${reason}; opening Chat Inspector in browser mode instead.`);
-  return run(process.execPath, [join(PROJECT_ROOT, 'dist', 'cli.js'), 'serve', ...(root ? [root] : []), '--open']);
+  return run(process.execPath, [
+    join(PROJECT_ROOT, 'dist', 'cli.js'),
+    'serve',
+    ...(root ? [root] : []),
+    '--open',
+  ]);
 }
 
 process.exitCode = await main();

@@ -173,7 +173,12 @@ export const ChatMetrics = z.object({
   /** Histogram of bot response times in seconds. */
   responseTimes: z.array(z.object({ bucket: z.string(), count: z.number() })),
   sessionLengths: z.array(
-    z.object({ sessionId: z.string(), start: z.string().nullable(), minutes: z.number(), messages: z.number() }),
+    z.object({
+      sessionId: z.string(),
+      start: z.string().nullable(),
+      minutes: z.number(),
+      messages: z.number(),
+    }),
   ),
 });
 export type ChatMetrics = z.infer<typeof ChatMetrics>;
@@ -272,7 +277,14 @@ export const LegacyMetrics = z.object({
     }),
   ),
   /** Small tables of figures (e.g. latency p50/p95 per operation). */
-  tables: z.array(z.object({ id: z.string(), title: z.string(), columns: z.array(z.string()), rows: z.array(z.array(z.string())) })),
+  tables: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      columns: z.array(z.string()),
+      rows: z.array(z.array(z.string())),
+    }),
+  ),
 });
 export type LegacyMetrics = z.infer<typeof LegacyMetrics>;
 

@@ -56,7 +56,10 @@ export async function serveFixtureRoot(options: ServeOptions = {}): Promise<Serv
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`the server printed no address within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => fail(new Error(`the server printed no address within 20 s:\n${output}`)),
+      20_000,
+    );
     const check = (): void => {
       const found = SERVING.exec(output);
       if (found) {
@@ -72,7 +75,9 @@ export async function serveFixtureRoot(options: ServeOptions = {}): Promise<Serv
       reject(error);
     };
     child.stdout?.on('data', check);
-    child.once('exit', (code) => fail(new Error(`the server exited (${code}) before printing its address:\n${output}`)));
+    child.once('exit', (code) =>
+      fail(new Error(`the server exited (${code}) before printing its address:\n${output}`)),
+    );
   });
   child.removeAllListeners('exit');
   const url = match[2]!;

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Place } from '../../shared/contract/browse.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -52,7 +60,7 @@ export class PlaceAccess {
 
   /** The real path of an allowed data root. */
   requireRoot(path: string): string {
-    const real = realOrThrow(path);
+    const real = realOrForbidden(path);
     const place = this.places.get(real);
     if (!place || place.kind !== 'root') throw forbidden(path);
     return real;
@@ -60,7 +68,7 @@ export class PlaceAccess {
 
   /** The real path of an allowed file: one chosen itself, or one inside a chosen root. */
   requireFile(path: string): string {
-    const real = realOrThrow(path);
+    const real = realOrForbidden(path);
     const place = this.places.get(real);
     if (place?.kind === 'file') return real;
     for (const candidate of this.places.values()) {
@@ -71,7 +79,7 @@ export class PlaceAccess {
 
   /** A path inside an allowed root where a new file may be written (export, recover output). */
   requireWritableTarget(path: string): string {
-    const parent = realOrThrow(dirname(resolve(path)));
+    const parent = realOrForbidden(dirname(resolve(path)));
     for (const candidate of this.places.values()) {
       if (candidate.kind === 'root' && (parent === candidate.path || isInside(parent, candidate.path))) {
         return join(parent, basename(path));
@@ -115,11 +123,28 @@ function realOrThrow(path: string): string {
   }
 }
 
+/** For checks of untrusted paths: a missing path is refused like any other, so existence is not revealed. */
+function realOrForbidden(path: string): string {
+  try {
+    return realpathSync(resolve(path));
+  } catch {
+    throw forbidden(path);
+  }
+}
+
 function forbidden(path: string): AppError {
-  return new AppError('forbidden_path', `${path}: not a place you opened (open it first with the dialog or by dropping it)`);
+  return new AppError(
+    'forbidden_path',
+    `${path}: not a place you opened (open it first with the dialog or by dropping it)`,
+  );
 }
 
 function isPlace(value: unknown): boolean {
   const v = value as Partial<Place> | null;
-  return !!v && typeof v.path === 'string' && (v.kind === 'root' || v.kind === 'file') && typeof v.label === 'string';
+  return (
+    !!v &&
+    typeof v.path === 'string' &&
+    (v.kind === 'root' || v.kind === 'file') &&
+    typeof v.label === 'string'
+  );
 }

@@ -66,7 +66,8 @@ beforeAll(() => {
      CREATE TABLE cells (i INTEGER, r REAL, t TEXT, b BLOB, z);
      CREATE TABLE shadow (rowid TEXT, oid TEXT, v TEXT);
      CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
-     CREATE VIEW recent_gaps AS SELECT k, label FROM gaps WHERE k % 2 = 0;`,
+     CREATE VIEW recent_gaps AS SELECT k, label FROM gaps WHERE k % 2 = 0;
+     CREATE TABLE wide (${Array.from({ length: 1200 }, (_, i) => `c${i}`).join(', ')});`,
     (db) => {
       db.prepare('INSERT INTO y (v) VALUES (?)').run('must survive');
       const hostile = db.prepare(`INSERT INTO ${q(HOSTILE)} VALUES (?, ?)`);
@@ -92,6 +93,11 @@ beforeAll(() => {
       cells.run(-1n, 1e300, '🚀'.repeat(600), Buffer.alloc(0), 'short');
       db.prepare('INSERT INTO shadow VALUES (?, ?, ?)').run('not the rowid', 'nor this', 'v1');
       db.prepare('INSERT INTO shadow VALUES (?, ?, ?)').run('still not', 'no', 'v2');
+      db.prepare('INSERT INTO wide (c0, c1, c1199) VALUES (?, ?, ?)').run(
+        42n,
+        Buffer.alloc(70, 1),
+        'é'.repeat(800),
+      );
       const kv = db.prepare('INSERT INTO kv VALUES (?, ?)');
       for (let i = 0; i < 333; i++) kv.run(`key${String(i).padStart(4, '0')}`, `value ${i}`);
     },
@@ -250,6 +256,16 @@ describe('file.rows', () => {
     expect(c![2]).toEqual({ t: 'real', v: 1e300 });
   });
 
+  it('cuts cells of tables too wide for SQL-side cutting (1200 columns) the same way', async () => {
+    const page = await call<TablePage>('file.rows', { path: file, table: 'wide', limit: 5 });
+    expect(page.columns).toHaveLength(1201);
+    const row = page.rows[0]!;
+    expect(row[1]).toEqual({ t: 'int', v: '42' });
+    expect(row[2]).toEqual({ t: 'blob', hex: '01'.repeat(64), length: 70, truncated: true });
+    expect(row[1200]).toEqual({ t: 'text', v: 'é'.repeat(500), length: 800, truncated: true });
+    expect(row[3]).toEqual({ t: 'null' });
+  });
+
   it('refuses unknown tables and malformed cursors with a clear error', async () => {
     await expect(call('file.rows', { path: file, table: 'nope', limit: 5 })).rejects.toMatchObject({
       code: 'not_found',
@@ -352,6 +368,37 @@ describe('access and safety', () => {
   it('changed no byte, no mtime and created no file in the folder', () => {
     readonlyCache.closeAll();
     expect(fingerprint(dir)).toEqual(before);
+  });
+});
+
+describe('a WAL database held open by a running bot', () => {
+  it('reads rows that live only in -wal, sees new commits, and changes neither the DB nor its -wal', async () => {
+    const liveDir = join(base, 'live');
+    mkdirSync(liveDir);
+    const live = join(liveDir, 'conversations.db');
+    const bot = new Database(live);
+    try {
+      bot.pragma('journal_mode = WAL');
+      bot.pragma('wal_autocheckpoint = 0');
+      bot.exec('CREATE TABLE events (id INTEGER PRIMARY KEY, what TEXT)');
+      const insert = bot.prepare('INSERT INTO events (what) VALUES (?)');
+      for (let i = 0; i < 5; i++) insert.run(`e${i}`);
+      ctx.places.add(liveDir, 'cli');
+      const liveBefore = fingerprint(liveDir);
+      expect(liveBefore.files).toContain('conversations.db-wal');
+      const info = await call<FileInfo>('file.open', { path: live });
+      expect(info.journalMode).toBe('wal');
+      expect(info.tables.find((t) => t.name === 'events')).toMatchObject({ rowCount: 5 });
+      expect(fingerprint(liveDir)).toEqual(liveBefore);
+      for (let i = 5; i < 8; i++) insert.run(`e${i}`);
+      const page = await call<TablePage>('file.rows', { path: live, table: 'events', limit: 100 });
+      expect(page.rows.map((r) => (r[2] as Extract<Cell, { t: 'text' }>).v)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `e${i}`),
+      );
+    } finally {
+      readonlyCache.closeAll();
+      bot.close();
+    }
   });
 });
 

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileInfo } from '../../shared/domain.ts';
-import { fingerprint, writeDb, writeDuilio, writeUserHistory, type Fingerprint } from './test-support.ts';
+import { generateDuilioCode, generateUserHistory, type UserHistoryUser } from '../fixtures/index.ts';
+import { fingerprint, writeDb, type Fingerprint } from './test-support.ts';
 
 // `chat-inspector open FILE` as scripts run it: a child process, its stdout, stderr and exit code.
 
@@ -32,19 +33,18 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 let base: string;
 let dir: string;
 let before: Fingerprint;
+let users: UserHistoryUser[];
+let duilio: { conversations: number; messages: number; metrics: number };
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'ci-open-cli-'));
   dir = join(base, 'files');
   mkdirSync(dir);
-  writeUserHistory(join(dir, 'user_history.db'), [
-    { chatId: 1, firstName: 'Ana', username: 'ana', level: 'B1', messages: 12 },
-    { chatId: 2, firstName: 'Bia', username: 'bia', level: 'A1', messages: 3 },
-  ]);
-  writeDuilio(join(dir, 'duiliocode.db'), [{ user: 'u', session: 's', turns: 4 }]);
+  users = generateUserHistory(join(dir, 'user_history.db'), { users: 3, messagesPerUser: 12, seed: 9 }).users;
+  duilio = generateDuilioCode(join(dir, 'duiliocode.db'), { users: 2, seed: 9 });
   writeDb(
     join(dir, 'wal.db'),
-    'CREATE TABLE "x""; DROP TABLE t; --" (a); CREATE TABLE t (a)',
+    'CREATE TABLE "x""; DROP TABLE t; --" (a); CREATE TABLE t (a); CREATE TABLE "evil\u001b[31mred" (a)',
     (db) => {
       const insert = db.prepare('INSERT INTO t VALUES (?)');
       for (let i = 0; i < 10_001; i++) insert.run(i);
@@ -74,8 +74,8 @@ describe('chat-inspector open', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Kind\s+user_history\b/m);
     expect(run.stdout).toMatch(/^Size\s+\d+\.\d KB\s+journal delete\s+page size 4096$/m);
-    expect(run.stdout).toMatch(/^messages\s+table\s+15\s+15$/m);
-    expect(run.stdout).toMatch(/^user_profile\s+table\s+10\s+2$/m);
+    expect(run.stdout).toMatch(/^messages\s+table\s+15\s+36$/m);
+    expect(run.stdout).toMatch(new RegExp(`^user_profile\\s+table\\s+10\\s+${users.length}$`, 'm'));
   });
 
   it('shows capped counts as >10000 and hostile names as text', () => {
@@ -85,6 +85,9 @@ describe('chat-inspector open', () => {
     expect(run.stdout).toMatch(/journal wal/);
     expect(run.stdout).toMatch(/^t\s+table\s+1\s+>10000$/m);
     expect(run.stdout).toContain('x"; DROP TABLE t; --');
+    // A name holding a terminal escape is printed escaped, never interpreted by the terminal.
+    expect(run.stdout).toContain('evil\\x1b[31mred');
+    expect(run.stdout).not.toContain('\u001b');
   });
 
   it('--json prints the FileInfo for scripts', () => {
@@ -94,10 +97,10 @@ describe('chat-inspector open', () => {
     expect(info.kind).toBe('duiliocode');
     expect(info.hasConversations).toBe(true);
     expect(info.tables.find((t) => t.name === 'conversation_history')).toMatchObject({
-      rowCount: 4,
+      rowCount: duilio.messages,
       rowCountCapped: false,
     });
-    expect(info.tables.find((t) => t.name === 'system_metrics')).toMatchObject({ rowCount: 104 });
+    expect(info.tables.find((t) => t.name === 'system_metrics')).toMatchObject({ rowCount: duilio.metrics });
   });
 
   it.each([

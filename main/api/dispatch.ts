@@ -13,7 +13,8 @@ type AnyJob = (input: unknown, ctx: HandlerContext, job: JobContext) => Promise<
  * inputs that do not match the contract are refused with a typed error before any handler runs.
  */
 export async function invoke(name: string, rawInput: unknown, ctx: HandlerContext): Promise<unknown> {
-  if (!isOperationName(name)) throw new AppError('unknown_operation', `unknown operation: ${name.slice(0, 80)}`);
+  if (!isOperationName(name))
+    throw new AppError('unknown_operation', `unknown operation: ${name.slice(0, 80)}`);
   const def: OperationDef = operations[name];
   const input = parseOrThrow(def.input, rawInput ?? {}, name);
   if (def.kind === 'query') {
@@ -21,7 +22,9 @@ export async function invoke(name: string, rawInput: unknown, ctx: HandlerContex
     return checkOutput(def.output, output, name);
   }
   const run = handlers[name] as AnyJob;
-  const jobId = ctx.jobs.start(name, async (job) => checkOutput(def.result, await run(input, ctx, job), name));
+  const jobId = ctx.jobs.start(name, async (job) =>
+    checkOutput(def.result, await run(input, ctx, job), name),
+  );
   return { jobId };
 }
 
@@ -38,5 +41,8 @@ function checkOutput(schema: z.ZodType, value: unknown, name: string): unknown {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new AppError('internal', `${name} produced an invalid result: ${issue?.message} at ${issue?.path.join('.')}`);
+  throw new AppError(
+    'internal',
+    `${name} produced an invalid result: ${issue?.message} at ${issue?.path.join('.')}`,
+  );
 }

@@ -9,13 +9,20 @@ import { readHeader } from '../sqlite/header.ts';
  * before it reaches the allow-list. Pure Node, so it is tested without Electron.
  */
 export function checkDroppedPath(path: unknown): string {
-  if (typeof path !== 'string' || path.length === 0 || path.length > 4096 || !isAbsolute(path) || path.includes('\0')) {
+  if (
+    typeof path !== 'string' ||
+    path.length === 0 ||
+    path.length > 4096 ||
+    !isAbsolute(path) ||
+    path.includes('\0')
+  ) {
     throw new AppError('invalid_input', 'only files and folders from this computer can be dropped here');
   }
   let isDirectory: boolean;
   try {
     const stat = statSync(path);
-    if (!stat.isDirectory() && !stat.isFile()) throw new AppError('invalid_input', `${path}: not a file or folder`);
+    if (!stat.isDirectory() && !stat.isFile())
+      throw new AppError('invalid_input', `${path}: not a file or folder`);
     isDirectory = stat.isDirectory();
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -24,6 +31,7 @@ export function checkDroppedPath(path: unknown): string {
   if (isDirectory) return path;
   const header = readHeader(path);
   if (header.ok || header.code === 'truncated') return path;
-  if (header.code === 'empty_file') throw new AppError('empty_file', `${path}: the file is empty (0 bytes), not a database`);
+  if (header.code === 'empty_file')
+    throw new AppError('empty_file', `${path}: the file is empty (0 bytes), not a database`);
   throw new AppError('not_sqlite', `${path}: not an SQLite database (drop a data folder or a .db file)`);
 }

@@ -22,7 +22,9 @@ const SQLITE_FILTERS = [
 
 function failure(error: unknown): Reply {
   const appError =
-    error instanceof AppError ? error : new AppError('internal', error instanceof Error ? error.message : String(error));
+    error instanceof AppError
+      ? error
+      : new AppError('internal', error instanceof Error ? error.message : String(error));
   return { ok: false, error: appError.toShape() };
 }
 
@@ -36,16 +38,21 @@ function trustedSender(event: IpcMainInvokeEvent, window: BrowserWindow | null):
   return event.sender === window.webContents && frame === window.webContents.mainFrame && isAppUrl(frame.url);
 }
 
-const UNTRUSTED: Reply = { ok: false, error: { code: 'unauthorized', message: 'this request did not come from the Chat Inspector window' } };
+const UNTRUSTED: Reply = {
+  ok: false,
+  error: { code: 'unauthorized', message: 'this request did not come from the Chat Inspector window' },
+};
 
 export function registerIpc({ context, window, onPlacesChanged }: IpcOptions): void {
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, name: unknown, input: unknown): Promise<Reply> => {
     if (!trustedSender(event, window())) return UNTRUSTED;
-    if (typeof name !== 'string') return failure(new AppError('invalid_input', 'the operation name must be a string'));
+    if (typeof name !== 'string')
+      return failure(new AppError('invalid_input', 'the operation name must be a string'));
     try {
       const value = await invoke(name, input, context);
       // The desktop app has a native dialog; the shared handler answers for browser mode.
-      if (name === 'places.list' && value && typeof value === 'object') return { ok: true, value: { ...value, canPickWithDialog: true } };
+      if (name === 'places.list' && value && typeof value === 'object')
+        return { ok: true, value: { ...value, canPickWithDialog: true } };
       return { ok: true, value };
     } catch (error) {
       return failure(error);
@@ -55,7 +62,8 @@ export function registerIpc({ context, window, onPlacesChanged }: IpcOptions): v
   ipcMain.handle(IPC_PICK_CHANNEL, async (event, kind: unknown): Promise<Reply> => {
     const owner = window();
     if (!owner || !trustedSender(event, owner)) return UNTRUSTED;
-    if (kind !== 'root' && kind !== 'file') return failure(new AppError('invalid_input', 'pick a "root" or a "file"'));
+    if (kind !== 'root' && kind !== 'file')
+      return failure(new AppError('invalid_input', 'pick a "root" or a "file"'));
     try {
       const result = await dialog.showOpenDialog(
         owner,

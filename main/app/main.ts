@@ -1,7 +1,7 @@
 // The Electron main process: a thin shell around main/ (the only folder that imports 'electron').
 // It opens one locked-down window on app://chat-inspector/, and answers the preload's IPC with the same
 // invoke() that browser mode and the tests use.
-import { app, BrowserWindow, dialog, session } from 'electron';
+import { app, dialog, session, type BrowserWindow } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,10 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(start)
     .catch((error: unknown) => {
-      dialog.showErrorBox('Chat Inspector could not start', error instanceof Error ? error.message : String(error));
+      dialog.showErrorBox(
+        'Chat Inspector could not start',
+        error instanceof Error ? error.message : String(error),
+      );
       app.exit(1);
     });
 }

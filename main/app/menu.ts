@@ -71,7 +71,10 @@ export function installAppMenu(context: HandlerContext, window: () => BrowserWin
       submenu: [
         { label: 'Open Folder…', accelerator: 'CmdOrCtrl+O', click: () => send('open-folder') },
         { label: 'Open Database…', accelerator: 'CmdOrCtrl+Shift+O', click: () => send('open-database') },
-        { label: 'Open Recent', submenu: recent.length > 0 ? recent : [{ label: 'No recent places', enabled: false }] },
+        {
+          label: 'Open Recent',
+          submenu: recent.length > 0 ? recent : [{ label: 'No recent places', enabled: false }],
+        },
         { type: 'separator' },
         process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
       ],
@@ -80,11 +83,16 @@ export function installAppMenu(context: HandlerContext, window: () => BrowserWin
     {
       label: '&View',
       submenu: [
-        { label: 'Theme', submenu: [theme('light', 'Light'), theme('dark', 'Dark'), theme('system', 'System')] },
+        {
+          label: 'Theme',
+          submenu: [theme('light', 'Light'), theme('dark', 'Dark'), theme('system', 'System')],
+        },
         { label: 'Language', submenu: [language('en', 'English'), language('pt-BR', 'Português (Brasil)')] },
         { type: 'separator' },
         // Reload and DevTools only while developing: a packaged app has nothing to debug or reload.
-        ...(development ? [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }] : []),
+        ...(development
+          ? [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }]
+          : []),
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },

@@ -6,30 +6,17 @@ export const APP_HOST = 'chat-inspector';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_START_URL = `${APP_ORIGIN}/`;
 
-/**
- * The web preferences of the window (Electron security checklist): isolated, sandboxed, no Node in any
- * page, frame or worker, web security on, no webviews; a dropped file never navigates the window.
- */
-export const SAFE_WEB_PREFERENCES = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  experimentalFeatures: false,
-  webviewTag: false,
-  navigateOnDragDrop: false,
-  spellcheck: false,
-} as const;
-
 /** True for a URL of our own app origin (app://chat-inspector/...), false for anything else or garbage. */
 export function isAppUrl(url: string | null | undefined): boolean {
   if (typeof url !== 'string' || url.length === 0) return false;
   try {
     const parsed = new URL(url);
-    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST && parsed.username === '' && parsed.password === '';
+    return (
+      parsed.protocol === `${APP_SCHEME}:` &&
+      parsed.host === APP_HOST &&
+      parsed.username === '' &&
+      parsed.password === ''
+    );
   } catch {
     return false;
   }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
 import Database from '../sqlite/driver.ts';
 import { checkDroppedPath } from './drop.ts';
-import { isAppUrl, isOutsideUrl, rootArgument, SAFE_WEB_PREFERENCES } from './origin.ts';
+import { isAppUrl, isOutsideUrl, rootArgument } from './origin.ts';
 
 // The Electron shell's decisions that do not need Electron: which senders and URLs are ours, which
 // dropped paths may be opened, which argument is the root.
@@ -17,10 +17,16 @@ beforeAll(() => {
   const db = new Database(join(base, 'good.db'));
   db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
   db.close();
-  writeFileSync(join(base, 'notes.txt'), 'hello, not a database at all, but longer than a header would be..........................................');
+  writeFileSync(
+    join(base, 'notes.txt'),
+    'hello, not a database at all, but longer than a header would be..........................................',
+  );
   writeFileSync(join(base, 'empty.db'), '');
   // A damaged database still starts with the magic: it must be openable (inspecting those is the point).
-  writeFileSync(join(base, 'cut.db'), Buffer.concat([Buffer.from('SQLite format 3\u0000'), Buffer.alloc(40)]));
+  writeFileSync(
+    join(base, 'cut.db'),
+    Buffer.concat([Buffer.from('SQLite format 3\u0000'), Buffer.alloc(40)]),
+  );
   symlinkSync(join(base, 'root'), join(base, 'link-to-root'));
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -46,7 +52,16 @@ describe('checkDroppedPath', () => {
     expect(codeOf(() => checkDroppedPath(join(base, 'notes.txt')))).toBe('not_sqlite');
     expect(codeOf(() => checkDroppedPath(join(base, 'empty.db')))).toBe('empty_file');
     expect(codeOf(() => checkDroppedPath(join(base, 'missing.db')))).toBe('not_found');
-    for (const bad of ['', 'relative/path', 42, null, undefined, { path: '/' }, `${base}/x\0y`, `/${'a'.repeat(5000)}`]) {
+    for (const bad of [
+      '',
+      'relative/path',
+      42,
+      null,
+      undefined,
+      { path: '/' },
+      `${base}/x\0y`,
+      `/${'a'.repeat(5000)}`,
+    ]) {
       expect(codeOf(() => checkDroppedPath(bad))).toBe('invalid_input');
     }
   });
@@ -75,28 +90,24 @@ describe('app origin', () => {
   });
 
   it('blocks every network and file request, never the app, data: or devtools', () => {
-    for (const url of ['http://example.com/', 'HTTPS://x/', 'ws://127.0.0.1:1/', 'wss://x/', 'file:///etc/passwd', 'ftp://x/']) {
+    for (const url of [
+      'http://example.com/',
+      'HTTPS://x/',
+      'ws://127.0.0.1:1/',
+      'wss://x/',
+      'file:///etc/passwd',
+      'ftp://x/',
+    ]) {
       expect(isOutsideUrl(url), url).toBe(true);
     }
-    for (const url of ['app://chat-inspector/assets/a.js', 'data:image/png;base64,AAAA', 'blob:app://chat-inspector/1', 'devtools://devtools/x']) {
+    for (const url of [
+      'app://chat-inspector/assets/a.js',
+      'data:image/png;base64,AAAA',
+      'blob:app://chat-inspector/1',
+      'devtools://devtools/x',
+    ]) {
       expect(isOutsideUrl(url), url).toBe(false);
     }
-  });
-});
-
-describe('window', () => {
-  it('uses the safe web preferences of the Electron security checklist', () => {
-    expect(SAFE_WEB_PREFERENCES).toMatchObject({
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-    });
   });
 });
 

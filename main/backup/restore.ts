@@ -12,9 +12,25 @@
 // A crash at any moment leaves each file either old or new.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RestoreAction, RestoreChatPlan, RestoreFilePlan, RestoreResult, RowCountDiff } from '../../shared/contract/backup.ts';
+import type {
+  RestoreAction,
+  RestoreChatPlan,
+  RestoreFilePlan,
+  RestoreResult,
+  RowCountDiff,
+} from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
@@ -49,7 +65,8 @@ export function targetChatsDir(root: string): string {
   try {
     hasChats = readdirSync(root).some((name) => CHAT_DIR_PATTERN.test(name));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('not_found', `${root}: no such folder`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AppError('not_found', `${root}: no such folder`);
     throw error;
   }
   return hasChats ? root : join(root, 'chats');
@@ -63,7 +80,10 @@ function targetCounts(path: string): Record<string, number> | null {
   }
 }
 
-function diffCounts(oldCounts: Record<string, number> | null, newCounts: Record<string, number> | null): RowCountDiff[] {
+function diffCounts(
+  oldCounts: Record<string, number> | null,
+  newCounts: Record<string, number> | null,
+): RowCountDiff[] {
   const tables = new Set([...Object.keys(oldCounts ?? {}), ...Object.keys(newCounts ?? {})]);
   return [...tables]
     .filter((t) => t !== 'sqlite_sequence')
@@ -93,11 +113,22 @@ function publicPlan(chat: PlannedChat): RestoreChatPlan {
   return {
     chatId: chat.chatId,
     action: chat.action,
-    files: chat.files.map((f) => ({ name: f.name, action: f.action, reason: f.reason, rowCounts: f.rowCounts, backup: f.backup })),
+    files: chat.files.map((f) => ({
+      name: f.name,
+      action: f.action,
+      reason: f.reason,
+      rowCounts: f.rowCounts,
+      backup: f.backup,
+    })),
   };
 }
 
-function planChat(chatId: string, chatsDir: string, files: ManifestFile[], damaged: Map<string, string>): PlannedChat {
+function planChat(
+  chatId: string,
+  chatsDir: string,
+  files: ManifestFile[],
+  damaged: Map<string, string>,
+): PlannedChat {
   const dir = join(chatsDir, `chat_${chatId}`);
   const dirExists = existsSync(dir);
   const planned: PlannedFile[] = [];
@@ -111,7 +142,12 @@ function planChat(chatId: string, chatsDir: string, files: ManifestFile[], damag
       continue;
     }
     if (!dirExists || !existsSync(target)) {
-      planned.push({ ...base, action: 'add', reason: null, rowCounts: isDb ? diffCounts(null, m.rowCounts) : [] });
+      planned.push({
+        ...base,
+        action: 'add',
+        reason: null,
+        rowCounts: isDb ? diffCounts(null, m.rowCounts) : [],
+      });
       continue;
     }
     const walBytes = sizeOrNull(`${target}-wal`) ?? 0;
@@ -120,7 +156,11 @@ function planChat(chatId: string, chatsDir: string, files: ManifestFile[], damag
     planned.push({
       ...base,
       action: same ? 'unchanged' : 'replace',
-      reason: same ? 'identical to the archive' : isDb && oldCounts === null ? 'the current file cannot be read (damaged?)' : null,
+      reason: same
+        ? 'identical to the archive'
+        : isDb && oldCounts === null
+          ? 'the current file cannot be read (damaged?)'
+          : null,
       rowCounts: isDb ? diffCounts(oldCounts, m.rowCounts) : [],
     });
   }
@@ -149,17 +189,23 @@ function writeStaged(path: string, chunks: AsyncIterable<Buffer>): Promise<strin
   })();
 }
 
-export async function restoreArchive(options: RestoreOptions, ctx: JobContext<RestoreChatPlan>): Promise<RestoreResult> {
+export async function restoreArchive(
+  options: RestoreOptions,
+  ctx: JobContext<RestoreChatPlan>,
+): Promise<RestoreResult> {
   const archive = resolve(options.archive);
   const root = resolve(options.root);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new AppError('not_found', `${options.root}: no such folder`);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new AppError('not_found', `${options.root}: no such folder`);
   const limits = options.limits ?? DEFAULT_LIMITS;
   const waitMs = options.waitMs ?? 10_000;
   const now = options.now ?? new Date();
 
   // 1. Verify everything before touching anything.
   ctx.progress(0, null, 'verifying the archive');
-  const scan = await scanArchive(archive, limits, ctx.signal, (n, current) => ctx.progress(n, null, `verifying ${current}`));
+  const scan = await scanArchive(archive, limits, ctx.signal, (n, current) =>
+    ctx.progress(n, null, `verifying ${current}`),
+  );
   if (scan.problems.length > 0 || !scan.manifest) {
     const first = scan.problems.slice(0, 3).join('; ');
     const more = scan.problems.length > 3 ? ` (and ${scan.problems.length - 3} more)` : '';
@@ -173,7 +219,8 @@ export async function restoreArchive(options: RestoreOptions, ctx: JobContext<Re
 
   // 2. Plan.
   const inArchive = new Set(manifest.chats);
-  const wanted = options.chatIds && options.chatIds.length > 0 ? [...new Set(options.chatIds)] : manifest.chats;
+  const wanted =
+    options.chatIds && options.chatIds.length > 0 ? [...new Set(options.chatIds)] : manifest.chats;
   for (const id of wanted) {
     if (!inArchive.has(id)) throw new AppError('not_found', `chat ${id} is not in ${archive}`);
   }
@@ -202,7 +249,10 @@ export async function restoreArchive(options: RestoreOptions, ctx: JobContext<Re
 
   const replacing = plans.filter((c) => c.files.some((f) => f.action === 'replace'));
   if (replacing.length > 0 && !options.force) {
-    const ids = replacing.slice(0, 5).map((c) => c.chatId).join(', ');
+    const ids = replacing
+      .slice(0, 5)
+      .map((c) => c.chatId)
+      .join(', ');
     throw new AppError(
       'conflict',
       `restoring would replace files of ${replacing.length} existing chat(s) (${ids}${replacing.length > 5 ? ', ...' : ''}): ` +
@@ -214,16 +264,20 @@ export async function restoreArchive(options: RestoreOptions, ctx: JobContext<Re
   for (const chat of replacing) {
     options.beforeChat?.(chat.dir);
     for (const f of chat.files) {
-      if (f.action === 'replace' && f.name !== METADATA_JSON) assertNotInUse(f.target, { label: `chat ${chat.chatId}`, waitMs });
+      if (f.action === 'replace' && f.name !== METADATA_JSON)
+        assertNotInUse(f.target, { label: `chat ${chat.chatId}`, waitMs });
     }
   }
 
   // 4. Second pass: stage, check, swap.
   const work = new Map<string, PlannedChat>();
-  for (const chat of plans) if (chat.action === 'add' || chat.action === 'replace') work.set(chat.chatId, chat);
+  for (const chat of plans)
+    if (chat.action === 'add' || chat.action === 'replace') work.set(chat.chatId, chat);
   const wantedPaths = new Map<string, { chat: PlannedChat; file: PlannedFile }>();
   for (const chat of work.values()) {
-    for (const file of chat.files) if (file.action === 'add' || file.action === 'replace') wantedPaths.set(file.manifest.path, { chat, file });
+    for (const file of chat.files)
+      if (file.action === 'add' || file.action === 'replace')
+        wantedPaths.set(file.manifest.path, { chat, file });
   }
   if (wantedPaths.size === 0) return result(true);
   mkdirSync(chatsDir, { recursive: true });
@@ -239,7 +293,8 @@ export async function restoreArchive(options: RestoreOptions, ctx: JobContext<Re
       const tmpDir = newChatDirs.get(chat.chatId)!;
       fsyncDir(tmpDir);
       crashPoint('restore:new-chat-staged');
-      if (existsSync(chat.dir)) throw new AppError('conflict', `${chat.dir} appeared while it was being restored`);
+      if (existsSync(chat.dir))
+        throw new AppError('conflict', `${chat.dir} appeared while it was being restored`);
       renameSync(tmpDir, chat.dir);
       crashPoint('restore:new-chat-renamed');
       fsyncDir(chatsDir);
@@ -290,11 +345,18 @@ export async function restoreArchive(options: RestoreOptions, ctx: JobContext<Re
         crashPoint('restore:staging');
         const sha256 = await writeStaged(stagedPath, read());
         if (sha256 !== file.manifest.sha256) {
-          throw new AppError('hostile_archive', `${key} changed since the archive was verified; restore stopped (files already restored are complete)`);
+          throw new AppError(
+            'hostile_archive',
+            `${key} changed since the archive was verified; restore stopped (files already restored are complete)`,
+          );
         }
         if (file.name !== METADATA_JSON) {
           const verdict = quickCheckFile(stagedPath);
-          if (verdict !== 'ok') throw new AppError('corrupt', `${key} fails quick_check after it was written (${verdict}); restore stopped`);
+          if (verdict !== 'ok')
+            throw new AppError(
+              'corrupt',
+              `${key} fails quick_check after it was written (${verdict}); restore stopped`,
+            );
         }
         crashPoint('restore:staged');
         const chatStaged = staged.get(chat.chatId) ?? new Map<string, string>();
@@ -306,7 +368,11 @@ export async function restoreArchive(options: RestoreOptions, ctx: JobContext<Re
       ctx.signal,
     );
     for (const chat of work.values()) {
-      if (staged.has(chat.chatId)) throw new AppError('internal', `chat ${chat.chatId} was not complete in the archive's second reading`);
+      if (staged.has(chat.chatId))
+        throw new AppError(
+          'internal',
+          `chat ${chat.chatId} was not complete in the archive's second reading`,
+        );
     }
   } finally {
     for (const path of cleanup) if (existsSync(path)) removeQuietly(path);

@@ -95,7 +95,7 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
             rowCounts: countsOrNull(raw),
           };
         } finally {
-          raw.exec('COMMIT');
+          endRead(raw);
         }
       } else {
         await raw.backup(tmpPath, { progress: () => 0x7fffffff });
@@ -123,6 +123,19 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
       }
     }
     return copy;
+  }
+}
+
+/** Ends the read transaction (after a corruption error COMMIT can fail; ROLLBACK then ends it). */
+function endRead(db: Database.Database): void {
+  try {
+    db.exec('COMMIT');
+  } catch {
+    try {
+      db.exec('ROLLBACK');
+    } catch {
+      // the connection closes next anyway
+    }
   }
 }
 

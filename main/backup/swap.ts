@@ -13,7 +13,16 @@
 // A stale -wal is never left beside a new DB (SQLite would replay it into the new file): by step 4 the old
 // DB has no -wal (checkpointed and removed, or moved aside).
 
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import Database from '../sqlite/driver.ts';
@@ -59,7 +68,11 @@ function tryQuiesce(target: string, busyMs: number): QuiesceOutcome {
     db.exec('COMMIT');
     const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
     if (mode === 'wal') {
-      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }[];
       if (result && result.busy !== 0) outcome = 'busy';
     }
   } catch (error) {
@@ -102,7 +115,8 @@ function keepOld(target: string, bak: string): void {
     linkSync(target, bak);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK' && code !== 'ENOSYS') throw error;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK' && code !== 'ENOSYS')
+      throw error;
     // No hard links here: a full copy, made durable before the swap.
     copyFileSync(target, bak);
     fsyncFile(bak);
@@ -135,7 +149,10 @@ export function swapInto(target: string, staged: string, options: SwapOptions): 
       unlinkSync(staged);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new AppError('conflict', `${target} appeared while it was being restored; nothing was replaced`);
+        throw new AppError(
+          'conflict',
+          `${target} appeared while it was being restored; nothing was replaced`,
+        );
       }
       renameSync(staged, target);
     }

@@ -103,19 +103,24 @@ export async function scanArchive(
         const where = classifyArchivePath(entry.path);
         const key = entry.path.replace(/^\.\//, '').replace(/\/$/, '');
         if (where.kind === 'dir') {
-          if (entry.type !== 'dir') throw new AppError('hostile_archive', `entry ${JSON.stringify(entry.path)} should be a folder`);
+          if (entry.type !== 'dir')
+            throw new AppError('hostile_archive', `entry ${JSON.stringify(entry.path)} should be a folder`);
           return;
         }
-        if (entry.type !== 'file') throw new AppError('hostile_archive', `entry ${JSON.stringify(entry.path)} should be a file`);
+        if (entry.type !== 'file')
+          throw new AppError('hostile_archive', `entry ${JSON.stringify(entry.path)} should be a file`);
         if (where.kind === 'manifest') {
-          if (manifestText !== null) throw new AppError('hostile_archive', 'the archive holds manifest.json twice: refused');
-          if (entry.size > MAX_MANIFEST_BYTES) throw new AppError('hostile_archive', 'manifest.json is impossibly large: refused');
+          if (manifestText !== null)
+            throw new AppError('hostile_archive', 'the archive holds manifest.json twice: refused');
+          if (entry.size > MAX_MANIFEST_BYTES)
+            throw new AppError('hostile_archive', 'manifest.json is impossibly large: refused');
           const parts: Buffer[] = [];
           for await (const chunk of read()) parts.push(chunk);
           manifestText = Buffer.concat(parts).toString('utf8');
           return;
         }
-        if (entries.has(key)) throw new AppError('hostile_archive', `the archive holds ${key} twice: refused`);
+        if (entries.has(key))
+          throw new AppError('hostile_archive', `the archive holds ${key} twice: refused`);
         onProgress?.(++count, key);
         const hash = createHash('sha256');
         let integrity: string | null = null;
@@ -156,7 +161,8 @@ export async function scanArchive(
       signal,
     );
   } catch (error) {
-    if (!(error instanceof AppError) || (error.code !== 'hostile_archive' && error.code !== 'invalid_input')) throw error;
+    if (!(error instanceof AppError) || (error.code !== 'hostile_archive' && error.code !== 'invalid_input'))
+      throw error;
     problems.push(error.message);
     hostile = error.code === 'hostile_archive';
     return { manifest: null, entries, problems, hostile };
@@ -164,7 +170,9 @@ export async function scanArchive(
     removeQuietly(tmp);
   }
   if (manifestText === null) {
-    problems.push('the archive has no manifest.json: it is not a Chat Inspector backup (or it was cut short)');
+    problems.push(
+      'the archive has no manifest.json: it is not a Chat Inspector backup (or it was cut short)',
+    );
     return { manifest: null, entries, problems, hostile: true };
   }
   let manifest: Manifest;
@@ -180,14 +188,16 @@ export async function scanArchive(
     const e = entries.get(f.path);
     if (!e) problems.push(`${f.path} is listed in the manifest but missing from the archive`);
     else if (e.size !== f.size) problems.push(`${f.path} is ${e.size} bytes, the manifest says ${f.size}`);
-    else if (e.sha256 !== f.sha256) problems.push(`${f.path} does not match its sha256 in the manifest (changed or damaged)`);
+    else if (e.sha256 !== f.sha256)
+      problems.push(`${f.path} does not match its sha256 in the manifest (changed or damaged)`);
   }
   for (const path of entries.keys()) {
     if (!listed.has(path)) problems.push(`${path} is in the archive but not in the manifest`);
   }
   const chats = new Set(manifest.chats);
   for (const f of manifest.files) {
-    if (!chats.has(f.chatId)) problems.push(`${f.path} belongs to chat ${f.chatId}, which the manifest does not list`);
+    if (!chats.has(f.chatId))
+      problems.push(`${f.path} belongs to chat ${f.chatId}, which the manifest does not list`);
   }
   if (problems.length > 0) hostile = true;
   return { manifest, entries, problems, hostile };
@@ -202,13 +212,24 @@ export function fileVerdicts(scan: ArchiveScan): VerifyFile[] {
     const problems: string[] = [];
     const checksumOk = !!e && e.size === f.size && e.sha256 === f.sha256;
     if (!e) problems.push('missing from the archive');
-    else if (!checksumOk) problems.push('checksum does not match the manifest: the archive was changed or damaged after it was made');
+    else if (!checksumOk)
+      problems.push(
+        'checksum does not match the manifest: the archive was changed or damaged after it was made',
+      );
     const integrity = e?.integrity ?? null;
     const damagedAtBackup = f.integrity !== 'ok' && f.integrity !== 'unchecked';
-    if (damagedAtBackup) problems.push(`was already damaged when it was backed up (${f.integrity}); it is kept but never restored`);
+    if (damagedAtBackup)
+      problems.push(
+        `was already damaged when it was backed up (${f.integrity}); it is kept but never restored`,
+      );
     else if (checksumOk && integrity !== null && integrity !== 'ok') {
       problems.push(`fails quick_check (${integrity}): it was damaged in the source when it was backed up`);
-    } else if (checksumOk && f.rowCounts && e?.rowCounts && JSON.stringify(f.rowCounts) !== JSON.stringify(e.rowCounts)) {
+    } else if (
+      checksumOk &&
+      f.rowCounts &&
+      e?.rowCounts &&
+      JSON.stringify(f.rowCounts) !== JSON.stringify(e.rowCounts)
+    ) {
       problems.push('row counts differ from the manifest');
     }
     out.push({
@@ -247,7 +268,9 @@ export interface VerifyOptions {
 export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null>): Promise<VerifyResult> {
   const archive = resolve(options.archive);
   ctx.progress(0, null, null);
-  const scan = await scanArchive(archive, options.limits ?? DEFAULT_LIMITS, ctx.signal, (n, current) => ctx.progress(n, null, current));
+  const scan = await scanArchive(archive, options.limits ?? DEFAULT_LIMITS, ctx.signal, (n, current) =>
+    ctx.progress(n, null, current),
+  );
   throwIfCancelled(ctx.signal);
   const files = fileVerdicts(scan);
   const m = scan.manifest;
@@ -255,7 +278,13 @@ export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null
     archive,
     ok: scan.problems.length === 0 && files.every((f) => f.problems.length === 0),
     manifest: m
-      ? { createdAt: m.createdAt, toolVersion: m.toolVersion, sourceRoot: m.sourceRoot, chats: m.chats.length, files: m.files.length }
+      ? {
+          createdAt: m.createdAt,
+          toolVersion: m.toolVersion,
+          sourceRoot: m.sourceRoot,
+          chats: m.chats.length,
+          files: m.files.length,
+        }
       : null,
     files,
     problems: scan.problems,

@@ -26,7 +26,10 @@ export function reportError(error: unknown, debug: boolean): number {
  * A job context for the CLI: a progress bar on stderr when it is a terminal, silence otherwise
  * (scripts and cron read stdout). Ctrl-C cancels the job cleanly.
  */
-export function cliJobContext<E>(label: string, onEvent?: (event: E) => void): JobContext<E> & { finish(): void } {
+export function cliJobContext<E>(
+  label: string,
+  onEvent?: (event: E) => void,
+): JobContext<E> & { finish(): void } {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -58,7 +61,11 @@ export function cliJobContext<E>(label: string, onEvent?: (event: E) => void): J
 }
 
 /** Runs a job function with a CLI context and always clears the progress line. */
-export async function runCliJob<E, R>(label: string, run: (ctx: JobContext<E>) => Promise<R>, onEvent?: (event: E) => void): Promise<R> {
+export async function runCliJob<E, R>(
+  label: string,
+  run: (ctx: JobContext<E>) => Promise<R>,
+  onEvent?: (event: E) => void,
+): Promise<R> {
   const ctx = cliJobContext<E>(label, onEvent);
   try {
     return await run(ctx);
@@ -77,6 +84,10 @@ export function formatBytes(bytes: number): string {
 /** A plain text table for humans (the --json output is for scripts). */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBackupCommands } from './commands/backup.ts';
 import { registerIntegrityCommands } from './commands/integrity.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerIntegrityCommands(program);
   registerOpenCommands(program);
   registerServeCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { SEVERITY_OF, healthOf, type Finding, type Severity } from '../../shared/domain.ts';
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import { openForCheck, schemaOf } from './attach.ts';
 import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
 import { summarizeChatTask, type ScanItem } from '../store/summary.ts';
 import {
@@ -8,8 +9,7 @@ import {
   foreignKeyViolations,
   isDamageError,
   orphanFinding,
-  pageCheck,
-  schemaShape,
+  checkPagesAndSchema,
 } from './checks.ts';
 
 /** One chat folder to check (a worker-thread item: plain data). */
@@ -41,15 +41,20 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
   const chatId = BigInt(item.chatId);
   const inspect = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb): Finding[] => {
     const out: Finding[] = [];
-    const damage = pageCheck(db, file, item.full);
+    const schema = schemaOf(db);
+    const { damage, shape } = checkPagesAndSchema(db, schema, file, item.full, EXPECTED_TABLES[file], {
+      extraTables: true,
+    });
     if (damage) out.push(damage);
+    // A file whose schema cannot be read has nothing more to check.
+    if (!shape) return out;
     try {
-      const { tables, drift } = schemaShape(db, file, EXPECTED_TABLES[file], { extraTables: true });
+      const { tables, drift } = shape;
       if (drift) out.push(drift);
       if (item.full) {
-        const fk = foreignKeyViolations(db, file);
+        const fk = foreignKeyViolations(db, schema, file);
         if (fk) out.push(fk);
-        const orphans = countRowsWhere(db, tables, CHAT_KEYED[file], 'chat_id IS NOT ?', [chatId]);
+        const orphans = countRowsWhere(db, schema, tables, CHAT_KEYED[file], 'chat_id IS NOT ?', [chatId]);
         const orphan = orphanFinding(file, orphans, `belonging to another chat than ${item.chatId}`);
         if (orphan) out.push(orphan);
       }
@@ -63,6 +68,7 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
   const outcome = summarizeChatTask(
     { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS },
     inspect,
+    openForCheck,
   );
   if (outcome.kind === 'skip') return outcome;
   const findings = orderFindings(dedupe(outcome.findings));

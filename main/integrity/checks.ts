@@ -54,11 +54,14 @@ function corruptFinding(file: string, problems: string[], full: boolean, capped:
  * PRAGMA quick_check (quick mode) or integrity_check (full mode), capped. Finds damaged pages in the
  * middle of a table that opening the file and reading its schema do not notice.
  */
-export function pageCheck(db: ReadableDb, file: string, full: boolean): Finding | null {
+export function pageCheck(db: ReadableDb, schema: string, file: string, full: boolean): Finding | null {
   const pragma = full ? 'integrity_check' : 'quick_check';
   let problems: string[];
   try {
-    problems = db.prepare(`PRAGMA ${pragma}(${CHECK_MESSAGE_CAP})`).pluck().all() as string[];
+    problems = db
+      .prepare(`PRAGMA ${quoteIdent(schema)}.${pragma}(${CHECK_MESSAGE_CAP})`)
+      .pluck()
+      .all() as string[];
   } catch (error) {
     if (!isDamageError(error)) throw error;
     problems = [damageDetail(error)];
@@ -69,14 +72,14 @@ export function pageCheck(db: ReadableDb, file: string, full: boolean): Finding 
 }
 
 /** Every table of the file with its columns, in one statement. */
-export function readTableColumns(db: ReadableDb): TableColumns {
+export function readTableColumns(db: ReadableDb, schema: string): TableColumns {
   const rows = db
     .prepare(
-      `SELECT m.name AS t, p.name AS c FROM sqlite_schema AS m, pragma_table_info(m.name) AS p
+      `SELECT m.name AS t, p.name AS c FROM ${quoteIdent(schema)}.sqlite_schema AS m, pragma_table_info(m.name, ?) AS p
        WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid`,
     )
     .raw()
-    .all() as [string, string][];
+    .all(schema) as [string, string][];
   const tables: TableColumns = new Map();
   for (const [t, c] of rows) {
     const cols = tables.get(t);
@@ -86,7 +89,8 @@ export function readTableColumns(db: ReadableDb): TableColumns {
   return tables;
 }
 
-const TABLE_DDL_SQL = `SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`;
+const tableDdlSql = (schema: string) =>
+  `SELECT name, sql FROM ${quoteIdent(schema)}.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`;
 
 export interface SchemaShape {
   tables: TableColumns;
@@ -102,17 +106,91 @@ const SHAPE_CACHE_MAX = 512;
  * text is the key of a per-thread cache, and only a DDL never seen before is examined column by column
  * (pragma table_info). A root of 100,000 chats made by one bot has one or two distinct DDLs per file.
  */
-export function schemaShape(db: ReadableDb, file: string, expected: Expectation, options: DriftOptions): SchemaShape {
-  const rows = db.prepare(TABLE_DDL_SQL).raw().all() as [string, string | null][];
+export function schemaShape(
+  db: ReadableDb,
+  schema: string,
+  file: string,
+  expected: Expectation,
+  options: DriftOptions,
+): SchemaShape {
+  const rows = db.prepare(tableDdlSql(schema)).raw().all() as [string, string | null][];
+  return shapeOf(db, schema, file, rows, expected, options);
+}
+
+function shapeOf(
+  db: ReadableDb,
+  schema: string,
+  file: string,
+  rows: [string, string | null][],
+  expected: Expectation,
+  options: DriftOptions,
+): SchemaShape {
   let key = file;
   for (const [name, sql] of rows) key += `\u0000${name}\u0001${sql ?? ''}`;
   const cached = shapeCache.get(key);
   if (cached) return cached;
-  const tables = readTableColumns(db);
+  const tables = readTableColumns(db, schema);
   const shape: SchemaShape = { tables, drift: schemaDrift(tables, expected, file, options) };
   if (shapeCache.size >= SHAPE_CACHE_MAX) shapeCache.clear();
   shapeCache.set(key, shape);
   return shape;
+}
+
+export interface PagesAndSchema {
+  damage: Finding | null;
+  /** Null when the schema cannot be read (the damage says why). */
+  shape: SchemaShape | null;
+}
+
+/**
+ * pageCheck and schemaShape in ONE statement (the page check's rows, then the tables' DDL): on the tiny
+ * per-chat DBs, each statement costs about as much as the check itself. A file too damaged for the
+ * combined statement gets the two separately.
+ */
+export function checkPagesAndSchema(
+  db: ReadableDb,
+  schema: string,
+  file: string,
+  full: boolean,
+  expected: Expectation,
+  options: DriftOptions,
+): PagesAndSchema {
+  const pragma = full ? 'integrity_check' : 'quick_check';
+  let rows: [string | null, string | null][];
+  try {
+    rows = db
+      .prepare(
+        `SELECT NULL, ${pragma} FROM (SELECT ${pragma} FROM pragma_${pragma}(NULL, ?) LIMIT ${CHECK_MESSAGE_CAP})
+         UNION ALL ${tableDdlSql(schema)}`,
+      )
+      .raw()
+      .all(schema) as [string | null, string | null][];
+  } catch (error) {
+    if (!isDamageError(error)) throw error;
+    const damage = pageCheck(db, schema, file, full);
+    try {
+      return { damage, shape: schemaShape(db, schema, file, expected, options) };
+    } catch (again) {
+      if (!isDamageError(again)) throw again;
+      return { damage, shape: null };
+    }
+  }
+  const problems: string[] = [];
+  const ddl: [string, string | null][] = [];
+  for (const [name, value] of rows) {
+    if (name === null) problems.push(value ?? '');
+    else ddl.push([name, value]);
+  }
+  let damage: Finding | null = null;
+  if (!(problems.length === 1 && problems[0] === 'ok')) {
+    damage = corruptFinding(
+      file,
+      problems.length ? problems : ['no answer'],
+      full,
+      problems.length >= CHECK_MESSAGE_CAP,
+    );
+  }
+  return { damage, shape: shapeOf(db, schema, file, ddl, expected, options) };
 }
 
 function listSome(items: string[], max = 4): string {
@@ -180,13 +258,15 @@ export function schemaDrift(
 }
 
 /** PRAGMA foreign_key_check, counted per table (the pragma works whatever `foreign_keys` is set to). */
-export function foreignKeyViolations(db: ReadableDb, file: string): Finding | null {
+export function foreignKeyViolations(db: ReadableDb, schema: string, file: string): Finding | null {
   let rows: [string, string | null, number][];
   try {
     rows = db
-      .prepare('SELECT "table", "parent", count(*) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2')
+      .prepare(
+        'SELECT "table", "parent", count(*) FROM pragma_foreign_key_check(NULL, ?) GROUP BY 1, 2 ORDER BY 1, 2',
+      )
       .raw()
-      .all() as [string, string | null, number][];
+      .all(schema) as [string, string | null, number][];
   } catch (error) {
     // A parent table that does not exist makes the pragma fail: that is schema drift, reported apart.
     if (/no such table/i.test(damageDetail(error))) return null;
@@ -203,9 +283,13 @@ export function foreignKeyViolations(db: ReadableDb, file: string): Finding | nu
   );
 }
 
-/** A count of rows per table for a WHERE clause over `chat_id` (tables without that column are skipped). */
+/**
+ * A count of rows per table for a WHERE clause over `chat_id` (tables without that column are skipped).
+ * `where` may name other tables as `$schema.table`: they are qualified with the file's schema.
+ */
 export function countRowsWhere(
   db: ReadableDb,
+  schema: string,
   tables: TableColumns,
   names: readonly string[],
   where: string,
@@ -216,9 +300,10 @@ export function countRowsWhere(
     const columns = tables.get(name);
     if (!columns || !columns.includes('chat_id')) continue;
     let count: number;
+    const condition = where.replaceAll('$schema.', `${quoteIdent(schema)}.`);
     try {
       count = db
-        .prepare(`SELECT count(*) FROM ${quoteIdent(name)} WHERE ${where}`)
+        .prepare(`SELECT count(*) FROM ${quoteIdent(schema)}.${quoteIdent(name)} WHERE ${condition}`)
         .pluck()
         .get(...params) as number;
     } catch (error) {

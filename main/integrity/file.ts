@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { detectKind, type Detection } from '../adapters/detect.ts';
 import { DB_LARGE_BYTES, healthOf, type FileKind, type Finding } from '../../shared/domain.ts';
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import { fileSizes, openReadonly, toAppError } from '../sqlite/open.ts';
@@ -44,17 +45,6 @@ const DUILIOCODE_TABLES: Expectation = {
 /** The clinic bot's SQLite fallback (seed 001): the conversation tables every version has. */
 const CLINIC_TABLES: Expectation = { conversations: null, conversation_messages: null };
 
-/** Which store a file belongs to, from its tables (the same families the adapters read). */
-export function detectKind(tables: TableColumns): FileKind {
-  const has = (name: string) => tables.has(name);
-  if (has('user_profile') && has('messages')) return 'user_history';
-  if (has('user_profile') || (has('messages') && has('conversation_sessions'))) return 'per-chat';
-  if (has('conversation_history') || has('alembic_version') || has('system_metrics')) return 'duiliocode';
-  if (has('conversations') && (has('conversation_messages') || has('appointments') || has('chatbot_metrics')))
-    return 'clinic';
-  return 'generic';
-}
-
 interface KindRules {
   expected: Expectation | null;
   extraTables: boolean;
@@ -62,7 +52,8 @@ interface KindRules {
   orphans?: { tables: readonly string[]; where: string; params: unknown[]; whose: string };
 }
 
-function rulesFor(kind: FileKind, path: string, tables: TableColumns): KindRules {
+function rulesFor(detection: Detection, path: string, tables: TableColumns): KindRules {
+  const kind = detection.kind;
   switch (kind) {
     case 'user_history':
       return {
@@ -71,14 +62,14 @@ function rulesFor(kind: FileKind, path: string, tables: TableColumns): KindRules
         orphans: tables.get('user_profile')?.includes('chat_id')
           ? {
               tables: ['messages', 'conversation_sessions', 'learning_progress', 'user_preferences'],
-              where: 'chat_id NOT IN (SELECT chat_id FROM user_profile WHERE chat_id IS NOT NULL)',
+              where: 'chat_id NOT IN (SELECT chat_id FROM $schema.user_profile WHERE chat_id IS NOT NULL)',
               params: [],
               whose: 'whose chat_id has no user_profile',
             }
           : undefined,
       };
     case 'per-chat': {
-      const file = tables.has('user_profile') ? PROFILE_DB : CONVERSATIONS_DB;
+      const file = detection.perChatFile === 'profile' ? PROFILE_DB : CONVERSATIONS_DB;
       const folder = CHAT_DIR_PATTERN.exec(basename(dirname(path)));
       const keyed =
         file === PROFILE_DB
@@ -119,12 +110,13 @@ export function checkFileTask(item: FileCheckItem): FileCheckOutcome {
   try {
     const { db } = openReadonly(item.path, { busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS });
     try {
-      const damage = pageCheck(db, file, item.full);
+      const damage = pageCheck(db, 'main', file, item.full);
       if (damage) findings.push(damage);
       try {
-        const tables = readTableColumns(db);
-        kind = detectKind(tables);
-        const rules = rulesFor(kind, item.path, tables);
+        const tables = readTableColumns(db, 'main');
+        const detection = detectKind(db);
+        kind = detection.kind;
+        const rules = rulesFor(detection, item.path, tables);
         if (rules.expected) {
           const advice =
             kind === 'generic'
@@ -134,11 +126,15 @@ export function checkFileTask(item: FileCheckItem): FileCheckOutcome {
           if (drift) findings.push(drift);
         }
         if (item.full) {
-          const fk = foreignKeyViolations(db, file);
+          const fk = foreignKeyViolations(db, 'main', file);
           if (fk) findings.push(fk);
           if (rules.orphans) {
             const { tables: names, where, params, whose } = rules.orphans;
-            const orphan = orphanFinding(file, countRowsWhere(db, tables, names, where, params), whose);
+            const orphan = orphanFinding(
+              file,
+              countRowsWhere(db, 'main', tables, names, where, params),
+              whose,
+            );
             if (orphan) findings.push(orphan);
           }
         }

@@ -63,7 +63,9 @@ export class JobRunner {
         },
         (error: unknown) => {
           const appError =
-            error instanceof AppError ? error : new AppError('internal', error instanceof Error ? error.message : String(error));
+            error instanceof AppError
+              ? error
+              : new AppError('internal', error instanceof Error ? error.message : String(error));
           record.state = appError.code === 'cancelled' ? 'cancelled' : 'failed';
           record.error = appError.toShape();
           record.finishedAt = Date.now();

@@ -53,7 +53,8 @@ export function allowedHost(req: IncomingMessage, port: number): boolean {
   const host = req.headers.host?.toLowerCase();
   if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return false;
   // A browser marks requests made by another site's page; only a person's own navigation may come from one.
-  if (req.headers['sec-fetch-site'] === 'cross-site' && req.headers['sec-fetch-mode'] !== 'navigate') return false;
+  if (req.headers['sec-fetch-site'] === 'cross-site' && req.headers['sec-fetch-mode'] !== 'navigate')
+    return false;
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   const lower = origin.toLowerCase();

@@ -28,14 +28,31 @@ interface RawResponse {
 }
 
 /** A raw HTTP request (fetch would normalise the path and refuses to set Host). */
-function raw(options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
+function raw(options: {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -89,7 +106,9 @@ function fingerprint(root: string): string[] {
       if (entry.isDirectory()) walk(path);
       else {
         const st = statSync(path);
-        out.push(`${relative(root, path)} ${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
+        out.push(
+          `${relative(root, path)} ${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`,
+        );
       }
     }
   };
@@ -99,18 +118,34 @@ function fingerprint(root: string): string[] {
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'ci-server-'));
-  gen = generateRoot(join(base, 'root'), { chats: 6, broken: ['zero_byte', 'metadata_missing'], strays: true, seed: 11, now: NOW });
+  gen = generateRoot(join(base, 'root'), {
+    chats: 6,
+    broken: ['zero_byte', 'metadata_missing'],
+    strays: true,
+    seed: 11,
+    now: NOW,
+  });
   otherRoot = join(base, 'other');
   mkdirSync(otherRoot);
   generateChat(otherRoot, '777', { messages: 12, seed: 3, now: NOW });
   // A built UI of our own, with a secret file right beside it that no URL may reach.
   const staticDir = join(base, 'ui');
   mkdirSync(join(staticDir, 'assets'), { recursive: true });
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Chat Inspector</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(
+    join(staticDir, 'index.html'),
+    '<!doctype html><title>Chat Inspector</title><script type="module" src="/assets/app.js"></script>',
+  );
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log("ui");');
   writeFileSync(join(staticDir, 'assets', 'style.css'), 'body{}');
   writeFileSync(join(base, 'secret.txt'), SECRET);
-  server = await startServer({ roots: [gen.root], port: 0, userDataDir: join(base, 'home'), staticDir, now: () => NOW, log: () => {} });
+  server = await startServer({
+    roots: [gen.root],
+    port: 0,
+    userDataDir: join(base, 'home'),
+    staticDir,
+    now: () => NOW,
+    log: () => {},
+  });
 });
 
 afterAll(async () => {
@@ -127,7 +162,12 @@ describe('browser mode server', () => {
 
   it('refuses a request without the token and gives away no data', async () => {
     const res = await api('places.list', {}, { [TOKEN_HEADER]: '' });
-    const bare = await raw({ method: 'POST', path: '/api/chats.scan', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const bare = await raw({
+      method: 'POST',
+      path: '/api/chats.scan',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     for (const r of [res, bare]) {
       expect(r.status).toBe(401);
       expect(errorOf(r).code).toBe('unauthorized');
@@ -152,7 +192,12 @@ describe('browser mode server', () => {
     expect(page.status).toBe(401);
     expect(page.headers['set-cookie']).toBeUndefined();
     // The token in the query opens pages only, never the API.
-    const query = await raw({ method: 'POST', path: `/api/places.list?token=${server.token}`, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const query = await raw({
+      method: 'POST',
+      path: `/api/places.list?token=${server.token}`,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(query.status).toBe(401);
   });
 
@@ -163,9 +208,19 @@ describe('browser mode server', () => {
     expect((await api('places.list', {}, { host: `127.0.0.1:${server.port + 1}` })).status).toBe(403);
     expect((await api('places.list', {}, { origin: 'http://evil.com' })).status).toBe(403);
     expect((await api('places.list', {}, { origin: 'null' })).status).toBe(403);
-    expect((await api('places.list', {}, { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' })).status).toBe(403);
+    expect(
+      (await api('places.list', {}, { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' })).status,
+    ).toBe(403);
     // Our own names pass.
-    expect((await api('places.list', {}, { host: `localhost:${server.port}`, origin: `http://localhost:${server.port}` })).status).toBe(200);
+    expect(
+      (
+        await api(
+          'places.list',
+          {},
+          { host: `localhost:${server.port}`, origin: `http://localhost:${server.port}` },
+        )
+      ).status,
+    ).toBe(200);
     expect((await api('places.list', {}, { origin: server.origin })).status).toBe(200);
   });
 
@@ -179,12 +234,19 @@ describe('browser mode server', () => {
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Strict');
     const cookie = `${cookieName(server.port)}=${server.token}`;
-    const res = await raw({ method: 'POST', path: '/api/places.list', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
+    const res = await raw({
+      method: 'POST',
+      path: '/api/places.list',
+      headers: { 'content-type': 'application/json', cookie },
+      body: '{}',
+    });
     expect(res.status).toBe(200);
     const asset = await raw({ path: '/assets/app.js', headers: { cookie } });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect((await raw({ path: '/assets/style.css', headers: { cookie } })).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await raw({ path: '/assets/style.css', headers: { cookie } })).headers['content-type']).toBe(
+      'text/css; charset=utf-8',
+    );
     expect((await raw({ path: '/assets/app.js' })).status).toBe(401);
   });
 
@@ -204,7 +266,11 @@ describe('browser mode server', () => {
   });
 
   it('lists the command-line root as the current place and nothing else', async () => {
-    const places = await call<{ current: { path: string; source: string }; places: { path: string }[]; canPickWithDialog: boolean }>('places.list', {});
+    const places = await call<{
+      current: { path: string; source: string };
+      places: { path: string }[];
+      canPickWithDialog: boolean;
+    }>('places.list', {});
     expect(places.current.path).toBe(gen.root);
     expect(places.current.source).toBe('cli');
     expect(places.places.map((p) => p.path)).toEqual([gen.root]);
@@ -228,7 +294,10 @@ describe('browser mode server', () => {
 
   it('reads one chat of the allowed root', async () => {
     const healthy = gen.chats.find((c) => c.kind === 'healthy')!;
-    const detail = await call<{ chatId: string; counts: { messages: number } }>('chat.detail', { root: gen.root, chatId: healthy.chatId });
+    const detail = await call<{ chatId: string; counts: { messages: number } }>('chat.detail', {
+      root: gen.root,
+      chatId: healthy.chatId,
+    });
     expect(detail.chatId).toBe(healthy.chatId);
     expect(detail.counts.messages).toBe(healthy.messages);
   });
@@ -261,7 +330,12 @@ describe('browser mode server', () => {
     expect(errorOf(unknown).code).toBe('unknown_operation');
     const empty = await api('', {});
     expect(empty.status).toBe(404);
-    const notJson = await raw({ method: 'POST', path: '/api/places.list', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token }, body: '{nope' });
+    const notJson = await raw({
+      method: 'POST',
+      path: '/api/places.list',
+      headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+      body: '{nope',
+    });
     expect(notJson.status).toBe(400);
     expect(errorOf(notJson).code).toBe('invalid_input');
   });
@@ -307,13 +381,20 @@ describe('browser mode server', () => {
       expect(res.body, path).not.toContain('root:');
     }
     // An unknown route of the UI (no extension) gets the page; an unknown file is 404.
-    expect((await raw({ path: '/chats', headers: { cookie } })).body).toContain('<title>Chat Inspector</title>');
+    expect((await raw({ path: '/chats', headers: { cookie } })).body).toContain(
+      '<title>Chat Inspector</title>',
+    );
     expect((await raw({ path: '/assets/missing.js', headers: { cookie } })).status).toBe(404);
     expect((await raw({ method: 'DELETE', path: '/index.html', headers: { cookie } })).status).toBe(405);
   });
 
   it('a second server gets another token and does not accept the first one', async () => {
-    const second = await startServer({ roots: [gen.root], userDataDir: join(base, 'home2'), staticDir: join(base, 'ui'), log: () => {} });
+    const second = await startServer({
+      roots: [gen.root],
+      userDataDir: join(base, 'home2'),
+      staticDir: join(base, 'ui'),
+      log: () => {},
+    });
     try {
       expect(second.token).not.toBe(server.token);
       expect(second.port).not.toBe(server.port);

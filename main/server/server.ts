@@ -84,13 +84,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const url = new URL(`http://127.0.0.1${target}`);
     const isApi = url.pathname === '/api' || url.pathname.startsWith(HTTP_API_PREFIX);
     if (!allowedHost(req, port)) {
-      return sendError(res, isApi, 403, 'unauthorized', `this server answers only to http://127.0.0.1:${port} and http://localhost:${port}`);
+      return sendError(
+        res,
+        isApi,
+        403,
+        'unauthorized',
+        `this server answers only to http://127.0.0.1:${port} and http://localhost:${port}`,
+      );
     }
     // The token: in the query only when a page is opened (it then becomes a cookie), else header or cookie.
     const queryToken = isApi ? null : url.searchParams.get(TOKEN_QUERY);
-    const authorised = queryToken !== null ? sameToken(queryToken, token) : sameToken(requestToken(req, port), token);
+    const authorised =
+      queryToken !== null ? sameToken(queryToken, token) : sameToken(requestToken(req, port), token);
     if (!authorised) {
-      return sendError(res, isApi, 401, 'unauthorized', 'open the address printed by "chat-inspector serve" (it carries the access token)');
+      return sendError(
+        res,
+        isApi,
+        401,
+        'unauthorized',
+        'open the address printed by "chat-inspector serve" (it carries the access token)',
+      );
     }
     if (isApi) return handleApi(req, res, url.pathname);
     return handleStatic(req, res, url.pathname, queryToken !== null);
@@ -107,17 +120,30 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     } catch {
       name = '';
     }
-    if (name === '') return sendError(res, true, 404, 'unknown_operation', `use POST ${HTTP_API_PREFIX}<operation>`);
+    if (name === '')
+      return sendError(res, true, 404, 'unknown_operation', `use POST ${HTTP_API_PREFIX}<operation>`);
     // Only JSON: a form or another page's "simple" request cannot send this content type.
     const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
       req.resume();
-      return sendError(res, true, 415, 'invalid_input', 'send the input as JSON (Content-Type: application/json)');
+      return sendError(
+        res,
+        true,
+        415,
+        'invalid_input',
+        'send the input as JSON (Content-Type: application/json)',
+      );
     }
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === null) {
       res.setHeader('Connection', 'close');
-      return sendError(res, true, 413, 'invalid_input', `the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
+      return sendError(
+        res,
+        true,
+        413,
+        'invalid_input',
+        `the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`,
+      );
     }
     let input: unknown;
     try {
@@ -132,7 +158,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       reply = { ok: true, value: await invoke(name, input, context) };
     } catch (error) {
       const appError =
-        error instanceof AppError ? error : new AppError('internal', error instanceof Error ? error.message : String(error));
+        error instanceof AppError
+          ? error
+          : new AppError('internal', error instanceof Error ? error.message : String(error));
       if (!(error instanceof AppError)) log(`chat-inspector serve: ${name}: ${appError.message}`);
       reply = { ok: false, error: appError.toShape() };
       status = STATUS_OF[appError.code];
@@ -140,7 +168,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sendJson(res, status, reply);
   }
 
-  function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string, setCookie: boolean): void {
+  function handleStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    setCookie: boolean,
+  ): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, 'only GET and HEAD here');
@@ -149,8 +182,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (found.kind === 'forbidden') return sendText(res, 403, 'forbidden');
     if (found.kind === 'missing') {
       if (pathname === '/' || pathname === '/index.html') {
-        return sendText(res, 503, 'The Chat Inspector UI is not built here: run "npm run build", then start the server again.');
+        return sendText(
+          res,
+          503,
+          'The Chat Inspector UI is not built here: run "npm run build", then start the server again.',
+        );
       }
+      // Browsers ask for it on their own; without one, say "nothing" rather than log an error.
+      if (pathname === '/favicon.ico') return sendText(res, 204, '');
       return sendText(res, 404, 'not found');
     }
     setSecurityHeaders(res);
@@ -225,7 +264,13 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, json: boolean, status: number, code: ErrorCode, message: string): void {
+function sendError(
+  res: ServerResponse,
+  json: boolean,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): void {
   if (json) sendJson(res, status, { ok: false, error: { code, message } });
   else sendText(res, status, message);
 }

@@ -21,7 +21,8 @@ export function lookupStatic(staticDir: string, urlPath: string): StaticLookup {
   } catch {
     return { kind: 'forbidden' };
   }
-  if (decoded.includes('\0') || decoded.includes('\\') || !decoded.startsWith('/')) return { kind: 'forbidden' };
+  if (decoded.includes('\0') || decoded.includes('\\') || !decoded.startsWith('/'))
+    return { kind: 'forbidden' };
   let base: string;
   try {
     base = realpathSync(staticDir);
@@ -55,5 +56,7 @@ function isInsideOrSame(child: string, parent: string): boolean {
  */
 export function defaultStaticDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return import.meta.url.endsWith('.ts') ? join(here, '..', '..', 'dist', 'renderer') : join(here, 'renderer');
+  return import.meta.url.endsWith('.ts')
+    ? join(here, '..', '..', 'dist', 'renderer')
+    : join(here, 'renderer');
 }

@@ -78,14 +78,17 @@ export class ReadonlyCache {
 
   private armTimer(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      const cutoff = Date.now() - this.idleMs;
-      for (const [path, entry] of this.entries) if (entry.lastUsed < cutoff) this.drop(path);
-      if (this.entries.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = null;
-      }
-    }, Math.min(this.idleMs, 30_000));
+    this.timer = setInterval(
+      () => {
+        const cutoff = Date.now() - this.idleMs;
+        for (const [path, entry] of this.entries) if (entry.lastUsed < cutoff) this.drop(path);
+        if (this.entries.size === 0 && this.timer) {
+          clearInterval(this.timer);
+          this.timer = null;
+        }
+      },
+      Math.min(this.idleMs, 30_000),
+    );
     this.timer.unref();
   }
 }

@@ -1,4 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,12 +35,17 @@ function snapshot(folder: string): Record<string, { size: number; mtimeMs: numbe
   const out: Record<string, { size: number; mtimeMs: number; sha: string }> = {};
   for (const name of readdirSync(folder).sort()) {
     const st = statSync(join(folder, name));
-    out[name] = { size: st.size, mtimeMs: st.mtimeMs, sha: readFileSync(join(folder, name)).toString('base64') };
+    out[name] = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      sha: readFileSync(join(folder, name)).toString('base64'),
+    };
   }
   return out;
 }
 
-const count = (path: string): number => withReadonly(path, (db) => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n);
+const count = (path: string): number =>
+  withReadonly(path, (db) => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n);
 
 describe('openReadonly', () => {
   it('reads a rollback-journal DB and leaves the folder untouched', () => {

@@ -44,7 +44,10 @@ export interface OpenedDb {
 export function openReadonly(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
   const header = readHeader(path);
   if (!header.ok) {
-    throw new AppError(header.code === 'missing_file' ? 'not_found' : header.code, `${path}: ${header.message}`);
+    throw new AppError(
+      header.code === 'missing_file' ? 'not_found' : header.code,
+      `${path}: ${header.message}`,
+    );
   }
   const walExists = existsSync(`${path}-wal`);
   const shmExists = existsSync(`${path}-shm`);
@@ -86,7 +89,11 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
 }
 
 /** Runs `fn` with a read-only connection and always closes it. */
-export function withReadonly<T>(path: string, fn: (db: ReadableDb, mode: OpenMode) => T, options?: OpenReadonlyOptions): T {
+export function withReadonly<T>(
+  path: string,
+  fn: (db: ReadableDb, mode: OpenMode) => T,
+  options?: OpenReadonlyOptions,
+): T {
   const { db, mode } = openReadonly(path, options);
   try {
     return fn(db, mode);
@@ -105,12 +112,19 @@ export function toAppError(error: unknown, path: string): AppError {
   if (sqliteCode.startsWith('SQLITE_BUSY') || sqliteCode.startsWith('SQLITE_LOCKED')) {
     return new AppError('locked', `${path}: the database is locked by another program (${message})`);
   }
-  if (sqliteCode === 'SQLITE_NOTADB') return new AppError('not_sqlite', `${path}: the file is not an SQLite database`);
-  if (sqliteCode.startsWith('SQLITE_CORRUPT')) return new AppError('corrupt', `${path}: the database is damaged (${message})`);
-  if (sqliteCode === 'SQLITE_IOERR_SHORT_READ') return new AppError('truncated', `${path}: the file is cut short (${message})`);
-  if (sqliteCode === 'SQLITE_CANTOPEN') return new AppError('not_found', `${path}: cannot open the file (${message})`);
+  if (sqliteCode === 'SQLITE_NOTADB')
+    return new AppError('not_sqlite', `${path}: the file is not an SQLite database`);
+  if (sqliteCode.startsWith('SQLITE_CORRUPT'))
+    return new AppError('corrupt', `${path}: the database is damaged (${message})`);
+  if (sqliteCode === 'SQLITE_IOERR_SHORT_READ')
+    return new AppError('truncated', `${path}: the file is cut short (${message})`);
+  if (sqliteCode === 'SQLITE_CANTOPEN')
+    return new AppError('not_found', `${path}: cannot open the file (${message})`);
   if (sqliteCode === 'SQLITE_READONLY_ROLLBACK' || sqliteCode === 'SQLITE_READONLY_RECOVERY') {
-    return new AppError('locked', `${path}: a crashed writer left a hot journal; it must be recovered by the bot first`);
+    return new AppError(
+      'locked',
+      `${path}: a crashed writer left a hot journal; it must be recovered by the bot first`,
+    );
   }
   if (sqliteCode.startsWith('SQLITE_')) return new AppError('corrupt', `${path}: ${message}`);
   return new AppError('internal', `${path}: ${message}`);

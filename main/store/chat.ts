@@ -22,12 +22,19 @@ import { toIso } from './time.ts';
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const boolOrNull = (v: unknown): boolean | null =>
-  v === null || v === undefined ? null : v === 1 || v === true || v === '1' || String(v).toUpperCase() === 'TRUE';
+  v === null || v === undefined
+    ? null
+    : v === 1 || v === true || v === '1' || String(v).toUpperCase() === 'TRUE';
 
 type Row = Record<string, unknown>;
 
 /** Runs `read` on one of the chat's DBs; a problem becomes a ReadProblem instead of failing the whole view. */
-function tryRead<T>(path: string, file: string, problems: ReadProblem[], read: (db: ReadableDb) => T): T | null {
+function tryRead<T>(
+  path: string,
+  file: string,
+  problems: ReadProblem[],
+  read: (db: ReadableDb) => T,
+): T | null {
   try {
     return read(readonlyCache.get(path));
   } catch (error) {
@@ -122,9 +129,13 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
          FROM messages`,
       )
       .get() as Row;
-    const sessionCount = (db.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number }).n;
+    const sessionCount = (
+      db.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number }
+    ).n;
     const sessions = (
-      db.prepare('SELECT * FROM conversation_sessions ORDER BY session_start DESC, id DESC LIMIT ?').all(MAX_SESSIONS) as Row[]
+      db
+        .prepare('SELECT * FROM conversation_sessions ORDER BY session_start DESC, id DESC LIMIT ?')
+        .all(MAX_SESSIONS) as Row[]
     ).map(mapSession);
     return { counts, sessionCount, sessions };
   });
@@ -143,7 +154,10 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
   }
   // Health uses the same cheap findings as the chat list, so the badge and the detail agree.
   const scan = summarizeChatTask({ chatId, dir, nowMs: now.getTime() });
-  const health = scan.kind === 'chat' ? scan.summary.health : healthOf(problems.map(() => ({ severity: 'error' as const })));
+  const health =
+    scan.kind === 'chat'
+      ? scan.summary.health
+      : healthOf(problems.map(() => ({ severity: 'error' as const })));
 
   const c = convData?.counts;
   return {
@@ -178,12 +192,7 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
 }
 
 function conversationsDb(root: string, chatId: string): ReadableDb {
-  const path = join(chatDir(root, chatId), CONVERSATIONS_DB);
-  try {
-    return readonlyCache.get(path);
-  } catch (error) {
-    throw error;
-  }
+  return readonlyCache.get(join(chatDir(root, chatId), CONVERSATIONS_DB));
 }
 
 export function readChatMessages(root: string, chatId: string, request: PageRequest): MessagePage {
@@ -214,7 +223,9 @@ export function readChatMetrics(root: string, chatId: string): ChatMetrics {
     )
     .all() as { day: string; user: number; bot: number }[];
   const times = db
-    .prepare(`SELECT response_time AS t FROM messages WHERE response_time IS NOT NULL AND message_type <> 'user'`)
+    .prepare(
+      `SELECT response_time AS t FROM messages WHERE response_time IS NOT NULL AND message_type <> 'user'`,
+    )
     .pluck()
     .all() as number[];
   const counts = RESPONSE_BUCKETS.map(([bucket]) => ({ bucket, count: 0 }));
@@ -234,7 +245,12 @@ export function readChatMetrics(root: string, chatId: string): ChatMetrics {
     const end = toIso(r.session_end);
     let minutes = num(r.session_duration);
     if (minutes === null && start && end) minutes = (Date.parse(end) - Date.parse(start)) / 60000;
-    return { sessionId: String(r.session_id ?? ''), start, minutes: Math.max(0, minutes ?? 0), messages: num(r.messages_count) ?? 0 };
+    return {
+      sessionId: String(r.session_id ?? ''),
+      start,
+      minutes: Math.max(0, minutes ?? 0),
+      messages: num(r.messages_count) ?? 0,
+    };
   });
   return { messagesPerDay: perDay, responseTimes: counts, sessionLengths: sessions };
 }

@@ -18,6 +18,11 @@ describe('listDbFiles', () => {
     writeFileSync(join(root, 'legacy', 'user_history.db'), Buffer.alloc(4096));
     writeFileSync(join(root, 'legacy', 'duilio.sqlite'), Buffer.alloc(1024));
     writeFileSync(join(root, 'legacy', 'notes.txt'), 'x');
+    // A database named without an extension (the legacy `backup_old_db`) is found by its header.
+    writeFileSync(
+      join(root, 'backup_old_db'),
+      Buffer.concat([Buffer.from('SQLite format 3\u0000', 'latin1'), Buffer.alloc(84)]),
+    );
     writeFileSync(join(root, 'legacy', 'user_history.db-wal'), 'x');
     writeFileSync(join(root, 'chats', 'chat_123', 'profile.db'), Buffer.alloc(512));
     const outside = mkdtempSync(join(tmpdir(), 'ci-files-out-'));
@@ -27,8 +32,12 @@ describe('listDbFiles', () => {
 
     const { files, capped } = listDbFiles(root);
     expect(capped).toBe(false);
-    expect(files.map((f) => f.relPath)).toEqual([join('legacy', 'duilio.sqlite'), join('legacy', 'user_history.db')]);
+    expect(files.map((f) => f.relPath)).toEqual([
+      'backup_old_db',
+      join('legacy', 'duilio.sqlite'),
+      join('legacy', 'user_history.db'),
+    ]);
     expect(files.find((f) => f.relPath.endsWith('user_history.db'))?.sizeBytes).toBe(4096);
-    expect(files[0]!.path).toBe(join(root, 'legacy', 'duilio.sqlite'));
+    expect(files[1]!.path).toBe(join(root, 'legacy', 'duilio.sqlite'));
   });
 });

@@ -1,8 +1,10 @@
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { SQLITE_MAGIC } from '../sqlite/header.ts';
 import { CHAT_DIR_PATTERN } from './schema.ts';
 
 const DB_EXTENSION = /\.(db|sqlite|sqlite3|db3)$/i;
+const SIDE_FILE = /-(wal|shm|journal)$/i;
 const MAX_FILES = 500;
 const MAX_DIRS = 2000;
 const MAX_DEPTH = 4;
@@ -16,7 +18,7 @@ export interface DbFileEntry {
 }
 
 /**
- * SQLite-looking files under a root, outside the per-chat folders (legacy `user_history.db`, other bots'
+ * SQLite files under a root (by extension, or by the header for files named otherwise, like `backup_old_db`), outside the per-chat folders (legacy `user_history.db`, other bots'
  * DBs): breadth-first, bounded in depth, folders and files, symbolic links not followed. Read-only.
  */
 export function listDbFiles(root: string): { files: DbFileEntry[]; capped: boolean } {
@@ -40,15 +42,24 @@ export function listDbFiles(root: string): { files: DbFileEntry[]; capped: boole
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (depth + 1 < MAX_DEPTH && !CHAT_DIR_PATTERN.test(entry.name) && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
+        if (
+          depth + 1 < MAX_DEPTH &&
+          !CHAT_DIR_PATTERN.test(entry.name) &&
+          !SKIP_DIRS.has(entry.name) &&
+          !entry.name.startsWith('.')
+        ) {
           queue.push({ dir: path, depth: depth + 1 });
         }
-      } else if (entry.isFile() && DB_EXTENSION.test(entry.name)) {
+      } else if (
+        entry.isFile() &&
+        !SIDE_FILE.test(entry.name) &&
+        (DB_EXTENSION.test(entry.name) || hasSqliteMagic(path))
+      ) {
         if (files.length >= MAX_FILES) {
           capped = true;
           break;
         }
-        let sizeBytes = 0;
+        let sizeBytes: number;
         try {
           sizeBytes = statSync(path).size;
         } catch {
@@ -60,4 +71,18 @@ export function listDbFiles(root: string): { files: DbFileEntry[]; capped: boole
     if (capped) break;
   }
   return { files, capped };
+}
+
+/** True when the file starts with SQLite's 16-byte magic (read-only, 16 bytes). */
+function hasSqliteMagic(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(16);
+    return readSync(fd, buffer, 0, 16, 0) === 16 && buffer.toString('latin1') === SQLITE_MAGIC;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }

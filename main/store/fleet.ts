@@ -1,9 +1,5 @@
 import { join } from 'node:path';
-import {
-  DB_LARGE_BYTES,
-  INACTIVE_DAYS,
-  type FleetMetrics,
-} from '../../shared/domain.ts';
+import { DB_LARGE_BYTES, INACTIVE_DAYS, type FleetMetrics } from '../../shared/domain.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { openReadonly } from '../sqlite/open.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -25,7 +21,15 @@ export interface FleetChatFigures {
 /** Per-chat figures for the fleet dashboard (runs in a worker). */
 export function fleetChatTask(item: ScanItem): FleetChatFigures {
   const scan = summarizeChatTask(item);
-  if (scan.kind === 'skip') return { chatId: item.chatId, health: 'skip', createdDay: null, lastActive: null, sizeBytes: 0, perDay: [] };
+  if (scan.kind === 'skip')
+    return {
+      chatId: item.chatId,
+      health: 'skip',
+      createdDay: null,
+      lastActive: null,
+      sizeBytes: 0,
+      perDay: [],
+    };
   let createdDay: string | null = null;
   let perDay: [string, number][] = [];
   try {
@@ -43,7 +47,9 @@ export function fleetChatTask(item: ScanItem): FleetChatFigures {
     const { db } = openReadonly(join(item.dir, CONVERSATIONS_DB));
     try {
       perDay = db
-        .prepare(`SELECT substr(timestamp, 1, 10) AS d, count(*) AS n FROM messages WHERE timestamp IS NOT NULL GROUP BY d`)
+        .prepare(
+          `SELECT substr(timestamp, 1, 10) AS d, count(*) AS n FROM messages WHERE timestamp IS NOT NULL GROUP BY d`,
+        )
         .raw()
         .all() as [string, number][];
     } finally {
@@ -70,7 +76,12 @@ const SIZE_BUCKETS: [string, number][] = [
   ['>10 MB', Infinity],
 ];
 
-export async function fleetMetrics(root: string, ctx: JobContext<null>, pool: WorkerPool, now = new Date()): Promise<FleetMetrics> {
+export async function fleetMetrics(
+  root: string,
+  ctx: JobContext<null>,
+  pool: WorkerPool,
+  now = new Date(),
+): Promise<FleetMetrics> {
   const { chats } = listChats(root);
   const items: ScanItem[] = chats.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs: now.getTime() }));
   const active = new Map<string, number>();
@@ -96,21 +107,40 @@ export async function fleetMetrics(root: string, ctx: JobContext<null>, pool: Wo
       if (f.createdDay) created.set(f.createdDay, (created.get(f.createdDay) ?? 0) + 1);
       sizes[SIZE_BUCKETS.findIndex(([, upper]) => f.sizeBytes < upper)]!.count++;
       if (f.sizeBytes > DB_LARGE_BYTES) {
-        alerts.push({ chatId: f.chatId, kind: 'db_large', severity: 'warning', message: `${(f.sizeBytes / 1048576).toFixed(1)} MB (over 10 MB)` });
+        alerts.push({
+          chatId: f.chatId,
+          kind: 'db_large',
+          severity: 'warning',
+          message: `${(f.sizeBytes / 1048576).toFixed(1)} MB (over 10 MB)`,
+        });
       }
       if (f.lastActive && daysBetween(f.lastActive, now) > INACTIVE_DAYS) {
-        alerts.push({ chatId: f.chatId, kind: 'inactive', severity: 'info', message: `inactive for ${Math.floor(daysBetween(f.lastActive, now))} days` });
+        alerts.push({
+          chatId: f.chatId,
+          kind: 'inactive',
+          severity: 'info',
+          message: `inactive for ${Math.floor(daysBetween(f.lastActive, now))} days`,
+        });
       }
-      if (f.health === 'error') alerts.push({ chatId: f.chatId, kind: 'health', severity: 'error', message: 'a database could not be read' });
+      if (f.health === 'error')
+        alerts.push({
+          chatId: f.chatId,
+          kind: 'health',
+          severity: 'error',
+          message: 'a database could not be read',
+        });
     },
   });
-  const series = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, count]) => ({ day, count }));
+  const series = (m: Map<string, number>) =>
+    [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, count]) => ({ day, count }));
   return {
     chats: counted,
     activeUsersPerDay: series(active),
     newUsersPerDay: series(created),
     messagesPerDay: series(messages),
     sizeBuckets: sizes,
-    alerts: alerts.sort((a, b) => (a.severity === b.severity ? a.chatId.localeCompare(b.chatId) : a.severity === 'error' ? -1 : 1)),
+    alerts: alerts.sort((a, b) =>
+      a.severity === b.severity ? a.chatId.localeCompare(b.chatId) : a.severity === 'error' ? -1 : 1,
+    ),
   };
 }

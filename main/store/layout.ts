@@ -14,7 +14,11 @@ export interface ChatLocation {
  * (people point at the bot's project folder as often as at the chats folder).
  */
 export function resolveChatsDir(root: string): string {
-  for (const candidate of [join(root, 'chats'), join(root, 'data', 'chats'), join(root, 'bot', 'data', 'chats')]) {
+  for (const candidate of [
+    join(root, 'chats'),
+    join(root, 'data', 'chats'),
+    join(root, 'bot', 'data', 'chats'),
+  ]) {
     if (existsSync(candidate) && hasChatFolder(candidate)) return candidate;
   }
   return root;
@@ -29,7 +33,11 @@ function hasChatFolder(dir: string): boolean {
 }
 
 /** Every chat folder of a root, in a stable order, and every other entry with why it was skipped. */
-export function listChats(root: string): { chatsDir: string; chats: ChatLocation[]; skipped: SkippedEntry[] } {
+export function listChats(root: string): {
+  chatsDir: string;
+  chats: ChatLocation[];
+  skipped: SkippedEntry[];
+} {
   const chatsDir = resolveChatsDir(root);
   let entries;
   try {
@@ -37,7 +45,8 @@ export function listChats(root: string): { chatsDir: string; chats: ChatLocation
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AppError('not_found', `${root}: no such folder`);
-    if (code === 'ENOTDIR') throw new AppError('invalid_input', `${root}: is a file, not a data root (use "open" for a single DB)`);
+    if (code === 'ENOTDIR')
+      throw new AppError('invalid_input', `${root}: is a file, not a data root (use "open" for a single DB)`);
     throw new AppError('internal', `${root}: cannot list the folder (${code ?? String(error)})`);
   }
   const chats: ChatLocation[] = [];

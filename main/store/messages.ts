@@ -32,7 +32,8 @@ function parseJson(value: unknown): unknown {
   }
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const bool = (v: unknown): boolean => v === 1 || v === true || v === '1' || v === 'true' || v === 'TRUE';
 
@@ -54,7 +55,8 @@ export function mapMessageRow(row: Record<string, unknown>): Message {
     confidence: num(row.confidence_score),
     responseTime: num(row.response_time),
     timestamp: toIso(row.timestamp),
-    extra: context === null || context === undefined || context === '' ? null : { context: parseJson(context) },
+    extra:
+      context === null || context === undefined || context === '' ? null : { context: parseJson(context) },
   };
 }
 
@@ -68,20 +70,40 @@ export function pageMessages(source: MessageSource, request: PageRequest): Messa
   const params = source.filter?.params ?? [];
   let rows: Record<string, unknown>[];
   if (request.after !== undefined) {
-    rows = db.prepare(`SELECT * FROM messages WHERE ${base}id > ? ORDER BY id ASC LIMIT ?`).all(...params, request.after, request.limit) as Record<string, unknown>[];
+    rows = db
+      .prepare(`SELECT * FROM messages WHERE ${base}id > ? ORDER BY id ASC LIMIT ?`)
+      .all(...params, request.after, request.limit) as Record<string, unknown>[];
   } else if (request.at !== undefined) {
     const first = db
       .prepare(`SELECT id FROM messages WHERE ${base}timestamp >= ? ORDER BY timestamp ASC, id ASC LIMIT 1`)
       .get(...params, normalizeAt(request.at)) as { id: number } | undefined;
     if (first) {
-      rows = db.prepare(`SELECT * FROM messages WHERE ${base}id >= ? ORDER BY id ASC LIMIT ?`).all(...params, first.id, request.limit) as Record<string, unknown>[];
+      rows = db
+        .prepare(`SELECT * FROM messages WHERE ${base}id >= ? ORDER BY id ASC LIMIT ?`)
+        .all(...params, first.id, request.limit) as Record<string, unknown>[];
     } else {
-      rows = (db.prepare(`SELECT * FROM messages WHERE ${source.filter ? `(${source.filter.sql})` : '1'} ORDER BY id DESC LIMIT ?`).all(...params, request.limit) as Record<string, unknown>[]).reverse();
+      rows = (
+        db
+          .prepare(
+            `SELECT * FROM messages WHERE ${source.filter ? `(${source.filter.sql})` : '1'} ORDER BY id DESC LIMIT ?`,
+          )
+          .all(...params, request.limit) as Record<string, unknown>[]
+      ).reverse();
     }
   } else if (request.before !== undefined) {
-    rows = (db.prepare(`SELECT * FROM messages WHERE ${base}id < ? ORDER BY id DESC LIMIT ?`).all(...params, request.before, request.limit) as Record<string, unknown>[]).reverse();
+    rows = (
+      db
+        .prepare(`SELECT * FROM messages WHERE ${base}id < ? ORDER BY id DESC LIMIT ?`)
+        .all(...params, request.before, request.limit) as Record<string, unknown>[]
+    ).reverse();
   } else {
-    rows = (db.prepare(`SELECT * FROM messages WHERE ${source.filter ? `(${source.filter.sql})` : '1'} ORDER BY id DESC LIMIT ?`).all(...params, request.limit) as Record<string, unknown>[]).reverse();
+    rows = (
+      db
+        .prepare(
+          `SELECT * FROM messages WHERE ${source.filter ? `(${source.filter.sql})` : '1'} ORDER BY id DESC LIMIT ?`,
+        )
+        .all(...params, request.limit) as Record<string, unknown>[]
+    ).reverse();
   }
   const messages = rows.map(mapMessageRow);
   if (messages.length === 0) return { messages, olderCursor: null, newerCursor: null };
@@ -94,7 +116,11 @@ export function pageMessages(source: MessageSource, request: PageRequest): Messa
 
 /** The bot stores 'YYYY-MM-DD HH:MM:SS'; an ISO date from the UI is compared in that form. */
 function normalizeAt(at: string): string {
-  const iso = at.trim().replace('T', ' ').replace(/Z$/, '').replace(/\.\d+$/, '');
+  const iso = at
+    .trim()
+    .replace('T', ' ')
+    .replace(/Z$/, '')
+    .replace(/\.\d+$/, '');
   return /^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso} 00:00:00` : iso;
 }
 
@@ -113,10 +139,17 @@ export function searchMessages(
        WHERE ${base}(content LIKE ? ESCAPE '\\' OR original_content LIKE ? ESCAPE '\\')
        ORDER BY id DESC LIMIT ?`,
     )
-    .all(...params, pattern, pattern, limit + 1) as { id: number; timestamp: unknown; content: string | null; original_content: string | null }[];
+    .all(...params, pattern, pattern, limit + 1) as {
+    id: number;
+    timestamp: unknown;
+    content: string | null;
+    original_content: string | null;
+  }[];
   const needle = query.toLowerCase();
   const hits = rows.slice(0, limit).map((r) => {
-    const text = r.content?.toLowerCase().includes(needle) ? r.content : (r.original_content ?? r.content ?? '');
+    const text = r.content?.toLowerCase().includes(needle)
+      ? r.content
+      : (r.original_content ?? r.content ?? '');
     return { id: r.id, timestamp: toIso(r.timestamp), snippet: snippet(text ?? '', needle) };
   });
   return { hits, capped: rows.length > limit };

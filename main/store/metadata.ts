@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
 
 export type MetadataRead =
-  | { state: 'missing' }
-  | { state: 'malformed'; message: string }
-  | { state: 'ok'; value: ChatMetadataJson };
+  { state: 'missing' } | { state: 'malformed'; message: string } | { state: 'ok'; value: ChatMetadataJson };
 
 /** metadata.json is the bot's cache: read it, never trust it, never write it while browsing. */
 export function readMetadata(dir: string): MetadataRead {
@@ -43,7 +41,11 @@ export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigure
   if (typeof stats.total_sessions === 'number' && stats.total_sessions !== actual.sessions) {
     out.push(`metadata.json says ${stats.total_sessions} sessions, conversations.db has ${actual.sessions}`);
   }
-  if (typeof stats.current_level === 'string' && actual.level !== null && stats.current_level !== actual.level) {
+  if (
+    typeof stats.current_level === 'string' &&
+    actual.level !== null &&
+    stats.current_level !== actual.level
+  ) {
     out.push(`metadata.json says level ${stats.current_level}, profile.db says ${actual.level}`);
   }
   return out;

@@ -16,7 +16,11 @@ export interface ScanOptions {
  * emitted as soon as it is read (the UI fills the table while the scan runs). Results come back in the
  * root's order. A damaged chat is a row with health `error`, never a failed scan.
  */
-export async function scanRoot(root: string, ctx: JobContext<ChatSummary>, options: ScanOptions): Promise<ScanResult> {
+export async function scanRoot(
+  root: string,
+  ctx: JobContext<ChatSummary>,
+  options: ScanOptions,
+): Promise<ScanResult> {
   const { chats, skipped } = listChats(root);
   const nowMs = (options.now ?? new Date()).getTime();
   const items: ScanItem[] = chats.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));

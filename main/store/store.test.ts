@@ -41,7 +41,10 @@ function fingerprint(root: string): Map<string, string> {
       else if (entry.name.endsWith('-shm')) out.set(relative(root, path), 'shm (may change)');
       else {
         const st = statSync(path);
-        out.set(relative(root, path), `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${st.size} ${st.mtimeMs}`);
+        out.set(
+          relative(root, path),
+          `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${st.size} ${st.mtimeMs}`,
+        );
       }
     }
   };
@@ -52,11 +55,15 @@ function fingerprint(root: string): Map<string, string> {
 async function scan(p = pool) {
   const findings = new Map<string, Finding[]>();
   const streamed: ChatSummary[] = [];
-  const result = await scanRoot(gen.root, silentContext((row: ChatSummary) => streamed.push(row)), {
-    pool: p,
-    now: NOW,
-    onFindings: (id, f) => findings.set(id, f),
-  });
+  const result = await scanRoot(
+    gen.root,
+    silentContext((row: ChatSummary) => streamed.push(row)),
+    {
+      pool: p,
+      now: NOW,
+      onFindings: (id, f) => findings.set(id, f),
+    },
+  );
   return { result, findings, streamed };
 }
 
@@ -69,7 +76,12 @@ describe('scan', () => {
     expect(healthy).toHaveLength(12);
     for (const chat of healthy) {
       const row = result.chats.find((r) => r.chatId === chat.chatId);
-      expect(row, chat.chatId).toMatchObject({ messages: chat.messages, sessions: chat.sessions, health: 'ok', level: chat.level });
+      expect(row, chat.chatId).toMatchObject({
+        messages: chat.messages,
+        sessions: chat.sessions,
+        health: 'ok',
+        level: chat.level,
+      });
     }
     expect(streamed).toHaveLength(result.chats.length);
   });
@@ -83,7 +95,9 @@ describe('scan', () => {
 
   it('skips entries that are not chats, each with its reason', async () => {
     const { result } = await scan();
-    const reasons = Object.fromEntries(result.skipped.map((s) => [s.path.split('/').pop(), s.reason]));
+    const reasons: Record<string, string> = Object.fromEntries(
+      result.skipped.map((s) => [s.path.split('/').pop()!, s.reason]),
+    );
     expect(reasons['notes.txt']).toMatch(/not a chat folder/);
     expect(reasons['chat_notanumber']).toMatch(/not chat_<number>/);
     expect(Object.values(reasons).some((r) => /empty chat folder/.test(r))).toBe(true);
@@ -139,7 +153,9 @@ describe('reading one chat', () => {
   });
 
   it('pages through every message by key, newest first, each exactly once', () => {
-    const chat = [...gen.chats].filter((c) => c.kind === 'healthy').sort((a, b) => b.messages - a.messages)[0]!;
+    const chat = [...gen.chats]
+      .filter((c) => c.kind === 'healthy')
+      .sort((a, b) => b.messages - a.messages)[0]!;
     const seen: number[] = [];
     let page = readChatMessages(gen.root, chat.chatId, { limit: 7 });
     expect(page.newerCursor).toBeNull();
@@ -174,7 +190,9 @@ describe('reading one chat', () => {
     expect(messages.some((m) => m.isVoice && (m.voiceDuration ?? 0) > 0)).toBe(true);
     const corrected = messages.find((m) => m.hasErrors && m.originalContent);
     expect(corrected?.corrections).toBeTruthy();
-    expect(messages.some((m) => m.role === 'bot' && m.confidence !== null && m.responseTime !== null)).toBe(true);
+    expect(messages.some((m) => m.role === 'bot' && m.confidence !== null && m.responseTime !== null)).toBe(
+      true,
+    );
   });
 
   it('finds messages by text', () => {
@@ -197,7 +215,9 @@ describe('reading one chat', () => {
   it('pages by key: the plan uses the rowid, never a full scan', () => {
     const chat = gen.chats.find((c) => c.kind === 'healthy')!;
     withReadonly(join(chat.dir, 'conversations.db'), (db) => {
-      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?').all(100, 10) as {
+      const plan = db
+        .prepare('EXPLAIN QUERY PLAN SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?')
+        .all(100, 10) as {
         detail: string;
       }[];
       expect(plan.map((p) => p.detail).join(' ')).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY/);
@@ -210,8 +230,12 @@ describe('fleet', () => {
     const fleet = await fleetMetrics(gen.root, silentContext(), pool, NOW);
     const healthyMessages = gen.chats.filter((c) => c.kind === 'healthy').reduce((n, c) => n + c.messages, 0);
     expect(fleet.messagesPerDay.reduce((n, d) => n + d.count, 0)).toBeGreaterThanOrEqual(healthyMessages);
-    expect(fleet.alerts.some((a) => a.kind === 'db_large' && a.chatId === chatOf('db_large').chatId)).toBe(true);
-    expect(fleet.alerts.some((a) => a.kind === 'inactive' && a.chatId === chatOf('inactive').chatId)).toBe(true);
+    expect(fleet.alerts.some((a) => a.kind === 'db_large' && a.chatId === chatOf('db_large').chatId)).toBe(
+      true,
+    );
+    expect(fleet.alerts.some((a) => a.kind === 'inactive' && a.chatId === chatOf('inactive').chatId)).toBe(
+      true,
+    );
   });
 });
 
@@ -241,14 +265,29 @@ describe('read-only guarantee', () => {
 
 describe('CLI read commands', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [resolve(import.meta.dirname, '../cli/main.ts'), ...args], { encoding: 'utf8' });
+    spawnSync(process.execPath, [resolve(import.meta.dirname, '../cli/main.ts'), ...args], {
+      encoding: 'utf8',
+    });
 
   it('scan --json prints the spec shape', () => {
     const run = cli('scan', gen.root, '--json');
     expect(run.status).toBe(0);
-    const out = JSON.parse(run.stdout) as { root: string; chats: Record<string, unknown>[]; skipped: unknown[] };
+    const out = JSON.parse(run.stdout) as {
+      root: string;
+      chats: Record<string, unknown>[];
+      skipped: unknown[];
+    };
     expect(Object.keys(out)).toEqual(['root', 'chats', 'skipped']);
-    expect(Object.keys(out.chats[0]!)).toEqual(['chatId', 'name', 'level', 'messages', 'sessions', 'lastActive', 'sizeBytes', 'health']);
+    expect(Object.keys(out.chats[0]!)).toEqual([
+      'chatId',
+      'name',
+      'level',
+      'messages',
+      'sessions',
+      'lastActive',
+      'sizeBytes',
+      'health',
+    ]);
     expect(typeof out.chats[0]!.chatId).toBe('string');
   });
 
@@ -256,7 +295,10 @@ describe('CLI read commands', () => {
     const chat = gen.chats.find((c) => c.kind === 'healthy')!;
     const run = cli('show', gen.root, chat.chatId, '--json');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ chatId: chat.chatId, counts: { messages: chat.messages } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      chatId: chat.chatId,
+      counts: { messages: chat.messages },
+    });
   });
 
   it.each([

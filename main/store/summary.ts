@@ -10,7 +10,7 @@ import {
   type FindingCode,
 } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { openReadonly, toAppError, type ReadableDb } from '../sqlite/open.ts';
+import { openReadonly, toAppError, type OpenReadonlyOptions, type OpenedDb, type ReadableDb } from '../sqlite/open.ts';
 import { metadataDifferences, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { daysBetween, latest, toIso } from './time.ts';
@@ -30,6 +30,9 @@ export interface ScanItem {
  */
 export type DbInspector = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb) => Finding[];
 
+/** How the DBs are opened: openReadonly, or the integrity check's opener that reuses one connection. */
+export type DbOpener = (path: string, options: OpenReadonlyOptions) => OpenedDb;
+
 export type ScanOutcome =
   | { kind: 'chat'; summary: ChatSummary; findings: Finding[] }
   | { kind: 'skip'; path: string; reason: string };
@@ -44,17 +47,33 @@ export function findingFromError(error: unknown, file: string): Finding {
   const detail = error instanceof Error ? error.message.replace(/^.*?: /, '') : String(error);
   switch (code) {
     case 'not_found':
-      return finding('missing_file', file, `${file} is missing: the chat's data for it is gone; restore it from a backup.`);
+      return finding(
+        'missing_file',
+        file,
+        `${file} is missing: the chat's data for it is gone; restore it from a backup.`,
+      );
     case 'empty_file':
       return finding('empty_file', file, `${file} is empty (0 bytes): restore it from a backup.`);
     case 'not_sqlite':
-      return finding('not_sqlite', file, `${file} is not an SQLite database (${detail}): restore it from a backup.`);
+      return finding(
+        'not_sqlite',
+        file,
+        `${file} is not an SQLite database (${detail}): restore it from a backup.`,
+      );
     case 'truncated':
-      return finding('truncated', file, `${file} is cut short (${detail}): recover what is readable or restore a backup.`);
+      return finding(
+        'truncated',
+        file,
+        `${file} is cut short (${detail}): recover what is readable or restore a backup.`,
+      );
     case 'locked':
       return finding('locked', file, `${file} could not be read: ${detail}. Try again when the bot is idle.`);
     default:
-      return finding('corrupt', file, `${file} is damaged (${detail}): recover what is readable or restore a backup.`);
+      return finding(
+        'corrupt',
+        file,
+        `${file} is damaged (${detail}): recover what is readable or restore a backup.`,
+      );
   }
 }
 
@@ -69,11 +88,17 @@ function readProfileFigures(db: ReadableDb): ProfileFigures {
     .prepare('SELECT username, first_name, last_name, current_level, last_active FROM user_profile LIMIT 1')
     .get() as Record<string, unknown> | undefined;
   if (!row) return { name: null, level: null, lastActive: null };
-  return { name: displayName(row), level: (row.current_level as string | null) ?? null, lastActive: toIso(row.last_active) };
+  return {
+    name: displayName(row),
+    level: (row.current_level as string | null) ?? null,
+    lastActive: toIso(row.last_active),
+  };
 }
 
 export function displayName(row: Record<string, unknown>): string | null {
-  const full = [row.first_name, row.last_name].filter((p) => typeof p === 'string' && p.trim() !== '').join(' ');
+  const full = [row.first_name, row.last_name]
+    .filter((p) => typeof p === 'string' && p.trim() !== '')
+    .join(' ');
   if (full) return full;
   return typeof row.username === 'string' && row.username ? `@${row.username}` : null;
 }
@@ -85,25 +110,26 @@ interface ConversationFigures {
 }
 
 function readConversationFigures(db: ReadableDb): ConversationFigures {
-  const m = db.prepare('SELECT count(*) AS n, max(timestamp) AS last FROM messages').get() as { n: number; last: unknown };
-  const s = db.prepare('SELECT count(*) AS n FROM conversation_sessions').get() as { n: number };
-  return { messages: m.n, sessions: s.n, lastMessageAt: toIso(m.last) };
+  // The newest message by rowid, not max(timestamp): the bot inserts in time order, and max() would
+  // decode every row where count(*) only walks the b-tree.
+  const m = db
+    .prepare(
+      'SELECT (SELECT count(*) FROM messages), (SELECT timestamp FROM messages ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM conversation_sessions)',
+    )
+    .raw()
+    .get() as [number, unknown, number];
+  return { messages: m[0], sessions: m[2], lastMessageAt: toIso(m[1]) };
 }
 
 function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: number } {
-  let bytes: number;
-  try {
-    bytes = statSync(path).size;
-  } catch {
-    return { exists: false, bytes: 0, walBytes: 0 };
-  }
-  let walBytes = 0;
-  try {
-    walBytes = statSync(`${path}-wal`).size;
-  } catch {
-    // no -wal: the usual case
-  }
-  return { exists: true, bytes, walBytes };
+  // throwIfNoEntry: a missing -wal is the usual case, and exceptions are slow on a hot path.
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return { exists: false, bytes: 0, walBytes: 0 };
+  return {
+    exists: true,
+    bytes: st.size,
+    walBytes: statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0,
+  };
 }
 
 /**
@@ -111,14 +137,18 @@ function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: numbe
  * (file problems, metadata state, WAL, size, inactivity). The full integrity check adds the expensive ones.
  * Runs in a worker thread during a scan.
  */
-export function summarizeChatTask(item: ScanItem, inspect?: DbInspector): ScanOutcome {
+export function summarizeChatTask(item: ScanItem, inspect?: DbInspector, open: DbOpener = openReadonly): ScanOutcome {
   const profilePath = join(item.dir, PROFILE_DB);
   const conversationsPath = join(item.dir, CONVERSATIONS_DB);
   const profileSize = sizeOf(profilePath);
   const conversationsSize = sizeOf(conversationsPath);
   const meta = readMetadata(item.dir);
   if (!profileSize.exists && !conversationsSize.exists && meta.state === 'missing') {
-    return { kind: 'skip', path: item.dir, reason: 'empty chat folder (no profile.db, conversations.db or metadata.json)' };
+    return {
+      kind: 'skip',
+      path: item.dir,
+      reason: 'empty chat folder (no profile.db, conversations.db or metadata.json)',
+    };
   }
   const findings: Finding[] = [];
   let profile: ProfileFigures = { name: null, level: null, lastActive: null };
@@ -128,7 +158,7 @@ export function summarizeChatTask(item: ScanItem, inspect?: DbInspector): ScanOu
     findings.push(findingFromError(new AppError('not_found', ''), PROFILE_DB));
   } else {
     try {
-      const { db } = openReadonly(profilePath, { probe: false, busyTimeoutMs: item.busyTimeoutMs });
+      const { db } = open(profilePath, { probe: false, busyTimeoutMs: item.busyTimeoutMs });
       try {
         if (inspect) findings.push(...inspect(PROFILE_DB, db));
         profile = readProfileFigures(db);
@@ -143,7 +173,7 @@ export function summarizeChatTask(item: ScanItem, inspect?: DbInspector): ScanOu
     findings.push(findingFromError(new AppError('not_found', ''), CONVERSATIONS_DB));
   } else {
     try {
-      const { db } = openReadonly(conversationsPath, { probe: false, busyTimeoutMs: item.busyTimeoutMs });
+      const { db } = open(conversationsPath, { probe: false, busyTimeoutMs: item.busyTimeoutMs });
       try {
         if (inspect) findings.push(...inspect(CONVERSATIONS_DB, db));
         conversations = readConversationFigures(db);
@@ -157,35 +187,68 @@ export function summarizeChatTask(item: ScanItem, inspect?: DbInspector): ScanOu
 
   if (meta.state === 'missing') {
     findings.push(
-      finding('metadata_missing', METADATA_JSON, 'metadata.json is missing: the bot\'s quick stats are gone; rebuild it from the DBs.'),
+      finding(
+        'metadata_missing',
+        METADATA_JSON,
+        "metadata.json is missing: the bot's quick stats are gone; rebuild it from the DBs.",
+      ),
     );
   } else if (meta.state === 'malformed') {
-    findings.push(finding('metadata_malformed', METADATA_JSON, `metadata.json ${meta.message}: rebuild it from the DBs.`));
+    findings.push(
+      finding('metadata_malformed', METADATA_JSON, `metadata.json ${meta.message}: rebuild it from the DBs.`),
+    );
   } else if (conversations) {
     const diffs = metadataDifferences(meta.value, { ...conversations, level: profile.level });
     if (diffs.length > 0) {
-      findings.push(finding('metadata_mismatch', METADATA_JSON, `${diffs.join('; ')}: rebuild metadata.json from the DBs.`));
+      findings.push(
+        finding(
+          'metadata_mismatch',
+          METADATA_JSON,
+          `${diffs.join('; ')}: rebuild metadata.json from the DBs.`,
+        ),
+      );
     }
   }
 
   if (conversationsSize.walBytes > 0 || profileSize.walBytes > 0) {
     const file = conversationsSize.walBytes > 0 ? CONVERSATIONS_DB : PROFILE_DB;
     findings.push(
-      finding('wal_pending', file, `${file} has recent changes still in its -wal file (normal while the bot runs; they are included).`),
+      finding(
+        'wal_pending',
+        file,
+        `${file} has recent changes still in its -wal file (normal while the bot runs; they are included).`,
+      ),
     );
   }
-  const sizeBytes = profileSize.bytes + profileSize.walBytes + conversationsSize.bytes + conversationsSize.walBytes;
-  const largest = Math.max(profileSize.bytes + profileSize.walBytes, conversationsSize.bytes + conversationsSize.walBytes);
+  const sizeBytes =
+    profileSize.bytes + profileSize.walBytes + conversationsSize.bytes + conversationsSize.walBytes;
+  const largest = Math.max(
+    profileSize.bytes + profileSize.walBytes,
+    conversationsSize.bytes + conversationsSize.walBytes,
+  );
   if (largest > DB_LARGE_BYTES) {
-    const file = conversationsSize.bytes + conversationsSize.walBytes >= profileSize.bytes ? CONVERSATIONS_DB : PROFILE_DB;
+    const file =
+      conversationsSize.bytes + conversationsSize.walBytes >= profileSize.bytes
+        ? CONVERSATIONS_DB
+        : PROFILE_DB;
     findings.push(
-      finding('db_large', file, `${file} is ${(largest / 1048576).toFixed(1)} MB (over 10 MB): review or archive old history.`),
+      finding(
+        'db_large',
+        file,
+        `${file} is ${(largest / 1048576).toFixed(1)} MB (over 10 MB): review or archive old history.`,
+      ),
     );
   }
   const lastActive = latest(profile.lastActive, conversations?.lastMessageAt ?? null);
   if (lastActive && daysBetween(lastActive, new Date(item.nowMs)) > INACTIVE_DAYS) {
     const days = Math.floor(daysBetween(lastActive, new Date(item.nowMs)));
-    findings.push(finding('inactive', PROFILE_DB, `No activity for ${days} days (over ${INACTIVE_DAYS}): a candidate for archiving.`));
+    findings.push(
+      finding(
+        'inactive',
+        PROFILE_DB,
+        `No activity for ${days} days (over ${INACTIVE_DAYS}): a candidate for archiving.`,
+      ),
+    );
   }
 
   return {
@@ -208,7 +271,11 @@ export function summarizeChatTask(item: ScanItem, inspect?: DbInspector): ScanOu
 function schemaOrFileFinding(error: unknown, file: string): Finding {
   const message = error instanceof Error ? error.message : String(error);
   if (!(error instanceof AppError) && /no such (table|column)/.test(message)) {
-    return finding('schema_drift', file, `${file} does not have the expected tables (${message.replace(/^.*?: /, '')}).`);
+    return finding(
+      'schema_drift',
+      file,
+      `${file} does not have the expected tables (${message.replace(/^.*?: /, '')}).`,
+    );
   }
   // SQLite's own errors (busy, corrupt...) are named for what they are, not all as damage.
   return findingFromError(toAppError(error, file), file);

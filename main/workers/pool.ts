@@ -17,7 +17,10 @@ export interface MapOptions<R> {
   signal?: AbortSignal;
   /** Items per message to a worker: large enough to hide messaging cost, small enough to balance. */
   batchSize?: number;
-  onResult: (index: number, outcome: { ok: true; value: R } | { ok: false; code: string; message: string }) => void;
+  onResult: (
+    index: number,
+    outcome: { ok: true; value: R } | { ok: false; code: string; message: string },
+  ) => void;
 }
 
 interface Slot {
@@ -39,7 +42,11 @@ export class WorkerPool {
     this.size = size;
   }
 
-  async map<T extends TaskName>(task: T, items: readonly TaskItem<T>[], options: MapOptions<TaskResult<T>>): Promise<void> {
+  async map<T extends TaskName>(
+    task: T,
+    items: readonly TaskItem<T>[],
+    options: MapOptions<TaskResult<T>>,
+  ): Promise<void> {
     if (this.closed) throw new AppError('internal', 'the worker pool is closed');
     const signal = options.signal;
     if (this.size === 0) {
@@ -52,7 +59,8 @@ export class WorkerPool {
       return;
     }
     this.ensureStarted();
-    const batchSize = options.batchSize ?? Math.max(1, Math.min(64, Math.ceil(items.length / (this.size * 8))));
+    const batchSize =
+      options.batchSize ?? Math.max(1, Math.min(64, Math.ceil(items.length / (this.size * 8))));
     let next = 0;
     await new Promise<void>((resolve, reject) => {
       let running = 0;

@@ -28,7 +28,10 @@ function parseWith<T>(schema: z.ZodType, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data as T;
   const issue = parsed.error.issues[0];
-  throw new AppError('internal', `${what} does not match the contract (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}).`);
+  throw new AppError(
+    'internal',
+    `${what} does not match the contract (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}).`,
+  );
 }
 
 /** Calls one query operation; the reply is checked against the contract's output schema. */

@@ -56,12 +56,17 @@ async function overHttp(operation: string, input: unknown): Promise<Reply> {
     body = await response.json();
   } catch {
     if (response.status === 401 || response.status === 403) {
-      return failure('unauthorized', 'This page is not authorised: open the address printed by "chat-inspector serve".');
+      return failure(
+        'unauthorized',
+        'This page is not authorised: open the address printed by "chat-inspector serve".',
+      );
     }
     return failure('internal', `The server answered ${response.status} without a readable reply.`);
   }
   const parsed = Reply.safeParse(body);
-  return parsed.success ? parsed.data : failure('internal', `The server answered ${response.status} with an unexpected reply.`);
+  return parsed.success
+    ? parsed.data
+    : failure('internal', `The server answered ${response.status} with an unexpected reply.`);
 }
 
 /** Sends one operation and returns the raw Reply (never throws). */

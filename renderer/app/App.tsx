@@ -1,19 +1,18 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getBridge, queryClient } from '../api/index.ts';
+import { getBridge, queryClient, toAppError } from '../api/index.ts';
 import { Dialog, ErrorState, Loading } from '../components/ui.tsx';
-import { toggleLanguage } from '../i18n/index.ts';
+import { setLanguage } from '../i18n/index.ts';
 import { DropZone } from './DropZone.tsx';
 import { Header } from './Header.tsx';
 import { focusScreenSearch, isTypingTarget } from './keyboard.ts';
 import { navigate, useRoute } from './nav.ts';
-import { usePlaces } from './places.ts';
+import { followCurrentPlace, pickPlace, usePlaces } from './places.ts';
 import { screens } from './screens.tsx';
-import { toggleTheme } from './theme.ts';
-import { Toasts } from './toasts.tsx';
-import { chatsUi, neighbourChat } from '../features/chats/chatsUi.ts';
-import { scanStore } from '../features/chats/scanStore.ts';
+import { setThemePref } from './theme.ts';
+import { showToast, Toasts } from './toasts.tsx';
+import { stepChat } from '../features/chat/ChatScreen.tsx';
 
 export function App() {
   return (
@@ -34,14 +33,18 @@ function Shell() {
   // A single file as the current place opens on the Files screen.
   const current = places.data?.current;
   useEffect(() => {
-    if (current?.kind === 'file' && screen.needs === 'root') navigate('files', { path: current.path }, { replace: true });
+    if (current?.kind === 'file' && screen.needs === 'root')
+      navigate('files', { path: current.path }, { replace: true });
   }, [current, screen.needs]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
       const typing = isTypingTarget(e.target);
-      if ((e.key === 'f' && (e.ctrlKey || e.metaKey) && !e.altKey) || (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey)) {
+      if (
+        (e.key === 'f' && (e.ctrlKey || e.metaKey) && !e.altKey) ||
+        (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey)
+      ) {
         if (focusScreenSearch()) e.preventDefault();
       } else if (e.key === '?' && !typing) {
         e.preventDefault();
@@ -52,18 +55,25 @@ function Shell() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  // Menu commands from the desktop shell.
+  // Menu commands from the desktop shell (main/app/menu.ts MENU_COMMANDS).
   useEffect(() => {
     const bridge = getBridge();
     if (!bridge) return;
+    const report = (error: unknown) => showToast(toAppError(error).message, 'error');
     return bridge.onMenuCommand((command) => {
-      if (command === 'theme') toggleTheme();
-      else if (command === 'language') toggleLanguage();
-      else if (command === 'next-chat' || command === 'previous-chat') {
-        const id = chatsUi.get().lastChatId;
-        const next = id ? neighbourChat(id, command === 'next-chat' ? 1 : -1, scanStore.get().rows.map((r) => r.chatId)) : null;
-        if (next) navigate('chat', { id: next });
-      } else if (command.startsWith('screen:')) navigate(command.slice(7));
+      if (command === 'open-folder') pickPlace('root').catch(report);
+      else if (command === 'open-database') pickPlace('file').catch(report);
+      else if (command === 'places-changed') followCurrentPlace().catch(report);
+      else if (command === 'focus-search') focusScreenSearch();
+      else if (command === 'chat:next' || command === 'chat:previous')
+        stepChat(command === 'chat:next' ? 1 : -1);
+      else if (command.startsWith('theme:')) {
+        const pref = command.slice(6);
+        if (pref === 'light' || pref === 'dark' || pref === 'system') setThemePref(pref);
+      } else if (command.startsWith('language:')) {
+        const lng = command.slice(9);
+        if (lng === 'en' || lng === 'pt-BR') setLanguage(lng);
+      }
     });
   }, []);
 
@@ -81,7 +91,11 @@ function Shell() {
         {places.isPending ? (
           <Loading />
         ) : places.isError ? (
-          <ErrorState error={places.error} title={t('app.cannotConnect')} onRetry={() => void places.refetch()} />
+          <ErrorState
+            error={places.error}
+            title={t('app.cannotConnect')}
+            onRetry={() => void places.refetch()}
+          />
         ) : (
           <Screen />
         )}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { isDesktop, toAppError } from '../api/index.ts';
 import { openDropped } from './places.ts';
 import { showToast } from './toasts.tsx';
+import { DropIcon } from '../components/icons.tsx';
 
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
@@ -56,7 +57,9 @@ export function DropZone() {
   return (
     <div className="drop-overlay" aria-hidden="true">
       <div className="drop-card">
-        <div className="drop-icon">⇩</div>
+        <div className="drop-icon">
+          <DropIcon size={32} />
+        </div>
         <div>{isDesktop() ? t('drop.hint') : t('drop.browserMode')}</div>
       </div>
     </div>

@@ -10,6 +10,7 @@ import { screens } from './screens.tsx';
 import { useStore } from './store.ts';
 import { toggleTheme, useTheme } from './theme.ts';
 import { showToast } from './toasts.tsx';
+import { DatabaseIcon, FolderIcon, MoonIcon, SunIcon } from '../components/icons.tsx';
 
 export function Header() {
   const { t } = useTranslation();
@@ -30,14 +31,22 @@ export function Header() {
       <nav className="app-nav" aria-label={t('nav.label')}>
         {screens.map((s) => {
           const active = route.screen === s.id;
-          const disabled = (s.needs === 'root' && current?.kind !== 'root') || (s.id === 'chat' && !lastChatId && route.screen !== 'chat');
-          const href = s.id === 'chat' && lastChatId ? routeHref('chat', { id: lastChatId }) : routeHref(s.id);
+          const disabled =
+            (s.needs === 'root' && current?.kind !== 'root') ||
+            (s.id === 'chat' && !lastChatId && route.screen !== 'chat');
+          const href =
+            s.id === 'chat' && lastChatId ? routeHref('chat', { id: lastChatId }) : routeHref(s.id);
           return disabled ? (
             <span key={s.id} className="nav-link is-disabled" aria-disabled="true">
               {t(s.labelKey)}
             </span>
           ) : (
-            <a key={s.id} href={href} className={`nav-link${active ? ' is-active' : ''}`} aria-current={active ? 'page' : undefined}>
+            <a
+              key={s.id}
+              href={href}
+              className={`nav-link${active ? ' is-active' : ''}`}
+              aria-current={active ? 'page' : undefined}
+            >
               {t(s.labelKey)}
             </a>
           );
@@ -53,7 +62,7 @@ export function Header() {
         title={theme === 'dark' ? t('header.lightTheme') : t('header.darkTheme')}
         data-testid="theme-toggle"
       >
-        {theme === 'dark' ? '☀' : '☾'}
+        {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
       </button>
       <button
         type="button"
@@ -112,7 +121,7 @@ function PlaceMenu({ current, places }: { current: Place | null; places: Place[]
         data-testid="place-button"
       >
         <span className="place-icon" aria-hidden="true">
-          {current?.kind === 'file' ? '🗄' : '📁'}
+          {current?.kind === 'file' ? <DatabaseIcon /> : <FolderIcon />}
         </span>
         <span className="place-label">
           <span className="place-name">{current ? current.label : t('header.nothingOpen')}</span>
@@ -126,11 +135,21 @@ function PlaceMenu({ current, places }: { current: Place | null; places: Place[]
         <div className="menu" role="menu" aria-label={t('header.open')}>
           {desktop ? (
             <>
-              <button type="button" role="menuitem" className="menu-item" onClick={() => run(() => pickPlace('root'))}>
-                📁 {t('header.openFolder')}
+              <button
+                type="button"
+                role="menuitem"
+                className="menu-item"
+                onClick={() => run(() => pickPlace('root'))}
+              >
+                <FolderIcon /> {t('header.openFolder')}
               </button>
-              <button type="button" role="menuitem" className="menu-item" onClick={() => run(() => pickPlace('file'))}>
-                🗄 {t('header.openFile')}
+              <button
+                type="button"
+                role="menuitem"
+                className="menu-item"
+                onClick={() => run(() => pickPlace('file'))}
+              >
+                <DatabaseIcon /> {t('header.openFile')}
               </button>
               <div className="menu-sep" role="separator" />
             </>
@@ -146,10 +165,21 @@ function PlaceMenu({ current, places }: { current: Place | null; places: Place[]
               role="menuitemradio"
               aria-checked={current?.path === p.path}
               className={`menu-item place-item${current?.path === p.path ? ' is-current' : ''}`}
-              onClick={() => run(() => (current?.path === p.path ? Promise.resolve(navigate(p.kind === 'root' ? 'chats' : 'files', p.kind === 'file' ? { path: p.path } : {})) : selectPlace(p.path)))}
+              onClick={() =>
+                run(() =>
+                  current?.path === p.path
+                    ? Promise.resolve(
+                        navigate(
+                          p.kind === 'root' ? 'chats' : 'files',
+                          p.kind === 'file' ? { path: p.path } : {},
+                        ),
+                      )
+                    : selectPlace(p.path),
+                )
+              }
               title={p.path}
             >
-              <span aria-hidden="true">{p.kind === 'file' ? '🗄' : '📁'}</span>
+              {p.kind === 'file' ? <DatabaseIcon /> : <FolderIcon />}
               <span className="place-label">
                 <span className="place-name">
                   {p.label} <span className="muted">· {t(`header.source.${p.source}`)}</span>

@@ -25,7 +25,11 @@ export function routeHref(screen: string, params: Record<string, string | undefi
   return `#/${screen}${q ? `?${q}` : ''}`;
 }
 
-export function navigate(screen: string, params: Record<string, string | undefined> = {}, options: { replace?: boolean } = {}) {
+export function navigate(
+  screen: string,
+  params: Record<string, string | undefined> = {},
+  options: { replace?: boolean } = {},
+) {
   const href = routeHref(screen, params);
   if (window.location.hash === href) return;
   if (options.replace) {

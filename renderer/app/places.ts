@@ -26,6 +26,13 @@ async function afterChange(place: Place) {
   else navigate('files', { path: place.path });
 }
 
+/** The current place changed outside the page (desktop menu: recent item, second start): follow it. */
+export async function followCurrentPlace(): Promise<void> {
+  const { current } = await call('places.list', {});
+  if (current) await afterChange(current);
+  else await queryClient.invalidateQueries();
+}
+
 export async function selectPlace(path: string): Promise<Place> {
   const { current } = await call('places.select', { path });
   await afterChange(current);

@@ -58,7 +58,11 @@ function subscribeTheme(listener: () => void) {
 }
 
 export function useTheme(): Theme {
-  return useSyncExternalStore(subscribeTheme, () => resolvedTheme(), () => 'light');
+  return useSyncExternalStore(
+    subscribeTheme,
+    () => resolvedTheme(),
+    () => 'light',
+  );
 }
 
 /** Chart colours per theme (SVG attributes cannot read CSS variables reliably). */

@@ -26,9 +26,18 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="polite">
       {list.map((toast) => (
-        <div key={toast.id} className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'}>
+        <div
+          key={toast.id}
+          className={`toast toast-${toast.kind}`}
+          role={toast.kind === 'error' ? 'alert' : 'status'}
+        >
           <span>{toast.text}</span>
-          <button type="button" className="btn btn-ghost btn-icon" aria-label={t('common.close')} onClick={() => dismissToast(toast.id)}>
+          <button
+            type="button"
+            className="btn btn-ghost btn-icon"
+            aria-label={t('common.close')}
+            onClick={() => dismissToast(toast.id)}
+          >
             ✕
           </button>
         </div>

@@ -3,7 +3,15 @@ import { ResponsiveContainer } from 'recharts';
 import { useChartPalette, type ChartPalette } from '../app/theme.ts';
 
 /** A sized box for one chart (ResponsiveContainer needs a parent with a height). */
-export function ChartFrame({ height = 220, children, label }: { height?: number; children: ReactElement; label: string }) {
+export function ChartFrame({
+  height = 220,
+  children,
+  label,
+}: {
+  height?: number;
+  children: ReactElement;
+  label: string;
+}) {
   return (
     <div className="chart" style={{ height }} role="img" aria-label={label}>
       <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 400, height }}>

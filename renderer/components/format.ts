@@ -17,12 +17,18 @@ function fmt<T>(key: string, make: () => T): T {
 
 export function formatNumber(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  return fmt(`n${digits}`, () => new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, minimumFractionDigits: 0 })).format(n);
+  return fmt(
+    `n${digits}`,
+    () => new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }),
+  ).format(n);
 }
 
 export function formatPercent(fraction: number | null | undefined): string {
   if (fraction === null || fraction === undefined || Number.isNaN(fraction)) return '—';
-  return fmt('pct', () => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 })).format(fraction);
+  return fmt(
+    'pct',
+    () => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 }),
+  ).format(fraction);
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -46,7 +52,10 @@ function toDate(iso: string | null | undefined): Date | null {
 export function formatDateTime(iso: string | null | undefined): string {
   const d = toDate(iso);
   if (!d) return iso ?? '—';
-  return fmt('dt', () => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' })).format(d);
+  return fmt(
+    'dt',
+    () => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }),
+  ).format(d);
 }
 
 export function formatDate(iso: string | null | undefined): string {
@@ -58,7 +67,11 @@ export function formatDate(iso: string | null | undefined): string {
 export function formatLongDate(iso: string | null | undefined): string {
   const d = toDate(iso);
   if (!d) return iso ?? '—';
-  return fmt('ld', () => new Intl.DateTimeFormat(locale(), { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' })).format(d);
+  return fmt(
+    'ld',
+    () =>
+      new Intl.DateTimeFormat(locale(), { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' }),
+  ).format(d);
 }
 
 export function formatTime(iso: string | null | undefined): string {
@@ -71,7 +84,10 @@ export function formatTime(iso: string | null | undefined): string {
 export function formatDay(day: string): string {
   const d = toDate(`${day}T12:00:00Z`);
   if (!d) return day;
-  return fmt('day', () => new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' })).format(d);
+  return fmt(
+    'day',
+    () => new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+  ).format(d);
 }
 
 export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
@@ -120,7 +136,9 @@ export function levelName(n: number): string {
   return CEFR_LEVELS[Math.round(n) - 1] ?? '';
 }
 
-export function displayName(p: { firstName?: string | null; lastName?: string | null; username?: string | null } | null | undefined): string | null {
+export function displayName(
+  p: { firstName?: string | null; lastName?: string | null; username?: string | null } | null | undefined,
+): string | null {
   if (!p) return null;
   const full = [p.firstName, p.lastName].filter(Boolean).join(' ').trim();
   return full || (p.username ? `@${p.username}` : null);

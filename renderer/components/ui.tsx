@@ -66,11 +66,11 @@ export function Loading({ label }: { label?: string }) {
   );
 }
 
-export function Empty({ title, children, icon = '∅' }: { title: string; children?: ReactNode; icon?: string }) {
+export function Empty({ title, children, icon }: { title: string; children?: ReactNode; icon?: ReactNode }) {
   return (
     <div className="state state-empty">
       <div className="state-icon" aria-hidden="true">
-        {icon}
+        {icon ?? '∅'}
       </div>
       <div className="state-title">{title}</div>
       {children ? <div className="state-body">{children}</div> : null}
@@ -160,7 +160,12 @@ export function Dialog({
     >
       <div className="dialog-head">
         <h2 id={titleId}>{title}</h2>
-        <button type="button" className="btn btn-ghost btn-icon" onClick={onClose} aria-label={t('common.close')}>
+        <button
+          type="button"
+          className="btn btn-ghost btn-icon"
+          onClick={onClose}
+          aria-label={t('common.close')}
+        >
           ✕
         </button>
       </div>

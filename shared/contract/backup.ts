@@ -9,10 +9,18 @@ const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 /** Where an output goes: a bare file name (saved in Chat Inspector's own backups/exports folder) or a path. */
 const OutputName = z.string().min(1).max(4096);
 
-export const RowCountDiff = z.object({ table: z.string(), old: z.number().int().nullable(), new: z.number().int().nullable() });
+export const RowCountDiff = z.object({
+  table: z.string(),
+  old: z.number().int().nullable(),
+  new: z.number().int().nullable(),
+});
 export type RowCountDiff = z.infer<typeof RowCountDiff>;
 
-export const BackupEvent = z.object({ chatId: z.string(), files: z.number().int(), problem: z.string().nullable() });
+export const BackupEvent = z.object({
+  chatId: z.string(),
+  files: z.number().int(),
+  problem: z.string().nullable(),
+});
 export type BackupEvent = z.infer<typeof BackupEvent>;
 
 export const BackupResult = z.object({
@@ -77,7 +85,11 @@ export const RestoreFilePlan = z.object({
 });
 export type RestoreFilePlan = z.infer<typeof RestoreFilePlan>;
 
-export const RestoreChatPlan = z.object({ chatId: z.string(), action: RestoreAction, files: z.array(RestoreFilePlan) });
+export const RestoreChatPlan = z.object({
+  chatId: z.string(),
+  action: RestoreAction,
+  files: z.array(RestoreFilePlan),
+});
 export type RestoreChatPlan = z.infer<typeof RestoreChatPlan>;
 
 export const RestoreResult = z.object({
@@ -86,7 +98,12 @@ export const RestoreResult = z.object({
   dryRun: z.boolean(),
   applied: z.boolean(),
   chats: z.array(RestoreChatPlan),
-  summary: z.object({ add: z.number().int(), replace: z.number().int(), unchanged: z.number().int(), skip: z.number().int() }),
+  summary: z.object({
+    add: z.number().int(),
+    replace: z.number().int(),
+    unchanged: z.number().int(),
+    skip: z.number().int(),
+  }),
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
 
@@ -156,7 +173,12 @@ export const MigrateResult = z.object({
   dryRun: z.boolean(),
   applied: z.boolean(),
   chats: z.array(MigrateChat),
-  totals: z.object({ users: z.number().int(), messages: z.number().int(), sessions: z.number().int(), rows: z.number().int() }),
+  totals: z.object({
+    users: z.number().int(),
+    messages: z.number().int(),
+    sessions: z.number().int(),
+    rows: z.number().int(),
+  }),
   /** Rows that arrived with the same checksum, as a percentage of the source's rows. */
   integrityPercent: z.number(),
 });
@@ -234,7 +256,12 @@ export const backupOperations = {
   ),
   'migrate.run': job(
     'Split a legacy user_history.db into the per-chat layout and verify every row arrived.',
-    z.object({ path: PathInput, root: PathInput, dryRun: z.boolean().default(false), force: z.boolean().default(false) }),
+    z.object({
+      path: PathInput,
+      root: PathInput,
+      dryRun: z.boolean().default(false),
+      force: z.boolean().default(false),
+    }),
     MigrateChat,
     MigrateResult,
     { writes: true },
@@ -242,11 +269,23 @@ export const backupOperations = {
   'backup.outputs': query(
     "Archives, exports and recovered DBs in Chat Inspector's own folders (browse mode saves them there).",
     z.object({}),
-    z.object({ dirs: z.object({ backups: z.string(), exports: z.string(), recovered: z.string() }), files: z.array(OutputFile) }),
+    z.object({
+      dirs: z.object({ backups: z.string(), exports: z.string(), recovered: z.string() }),
+      files: z.array(OutputFile),
+    }),
   ),
   'backup.readOutput': query(
     'A chunk of one produced file (base64), so browser mode can download it.',
-    z.object({ path: PathInput, offset: z.number().int().min(0).default(0), length: z.number().int().min(1).max(4 * 1024 * 1024).default(4 * 1024 * 1024) }),
+    z.object({
+      path: PathInput,
+      offset: z.number().int().min(0).default(0),
+      length: z
+        .number()
+        .int()
+        .min(1)
+        .max(4 * 1024 * 1024)
+        .default(4 * 1024 * 1024),
+    }),
     z.object({ data: z.string(), size: z.number().int(), eof: z.boolean() }),
   ),
 } as const;

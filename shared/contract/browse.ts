@@ -50,7 +50,7 @@ export const browseOperations = {
     ChatDetail,
   ),
   'chat.messages': query(
-    'A page of a chat\'s messages: the newest by default, older than `before`, newer than `after`, or around a date.',
+    "A page of a chat's messages: the newest by default, older than `before`, newer than `after`, or around a date.",
     z.object({
       root: PathInput,
       chatId: ChatId,
@@ -65,7 +65,12 @@ export const browseOperations = {
   'chat.search': query(
     'Messages of one chat whose text contains the query (newest first, capped).',
     z.object({ root: PathInput, chatId: ChatId, query: z.string().min(1).max(200), limit: PageLimit }),
-    z.object({ hits: z.array(z.object({ id: z.number().int(), timestamp: z.string().nullable(), snippet: z.string() })), capped: z.boolean() }),
+    z.object({
+      hits: z.array(
+        z.object({ id: z.number().int(), timestamp: z.string().nullable(), snippet: z.string() }),
+      ),
+      capped: z.boolean(),
+    }),
   ),
   'chat.metrics': query(
     'Per-chat charts: messages per day, response time distribution, session length.',
@@ -78,15 +83,29 @@ export const browseOperations = {
     z.null(),
     FleetMetrics,
   ),
-  'file.open': query('Any SQLite file: detected kind, tables, columns and (capped) row counts.', z.object({ path: PathInput }), FileInfo),
+  'file.open': query(
+    'Any SQLite file: detected kind, tables, columns and (capped) row counts.',
+    z.object({ path: PathInput }),
+    FileInfo,
+  ),
   'file.rows': query(
     'A page of any table or view of a file, typed cells, long values cut.',
-    z.object({ path: PathInput, table: z.string().min(1).max(512), after: z.string().max(64).optional(), limit: PageLimit }),
+    z.object({
+      path: PathInput,
+      table: z.string().min(1).max(512),
+      after: z.string().max(64).optional(),
+      limit: PageLimit,
+    }),
     TablePage,
   ),
   'file.cell': query(
     'One full cell value (for "expand" on a cut cell).',
-    z.object({ path: PathInput, table: z.string().min(1).max(512), rowid: z.string().max(32), column: z.string().min(1).max(512) }),
+    z.object({
+      path: PathInput,
+      table: z.string().min(1).max(512),
+      rowid: z.string().max(32),
+      column: z.string().min(1).max(512),
+    }),
     z.object({ text: z.string(), isJson: z.boolean() }),
   ),
   'file.conversations': query(
@@ -105,7 +124,11 @@ export const browseOperations = {
     }),
     MessagePage,
   ),
-  'file.metrics': query('The legacy file\'s own metrics (latency p50/p95, chatbot_metrics, api_call_logs).', z.object({ path: PathInput }), LegacyMetrics),
+  'file.metrics': query(
+    "The legacy file's own metrics (latency p50/p95, chatbot_metrics, api_call_logs).",
+    z.object({ path: PathInput }),
+    LegacyMetrics,
+  ),
   'files.list': query(
     'SQLite files found under a data root outside the chat folders (legacy and foreign DBs), to open one by one.',
     z.object({ root: PathInput }),

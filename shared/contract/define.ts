@@ -14,7 +14,11 @@ export interface QueryDef<I extends z.ZodType = z.ZodType, O extends z.ZodType =
  * A long operation: starting it returns a job id at once; progress, streamed events and the final
  * result are read with `jobs.poll`, and `jobs.cancel` stops it. Polling works unchanged over IPC and HTTP.
  */
-export interface JobDef<I extends z.ZodType = z.ZodType, E extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+export interface JobDef<
+  I extends z.ZodType = z.ZodType,
+  E extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+> {
   readonly kind: 'job';
   readonly summary: string;
   readonly input: I;

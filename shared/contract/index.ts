@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { backupOperations } from './backup.ts';
 import { browseOperations } from './browse.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
@@ -13,6 +14,7 @@ export const operations = {
   ...jobOperations,
   ...browseOperations,
   ...integrityOperations,
+  ...backupOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;
@@ -24,9 +26,12 @@ export type JobName = { [K in OperationName]: Operations[K] extends JobDef ? K :
 export type InputOf<K extends OperationName> = z.input<Operations[K]['input']>;
 /** What the handler receives (defaults filled in). */
 export type ParsedInputOf<K extends OperationName> = z.output<Operations[K]['input']>;
-export type OutputOf<K extends QueryName> = Operations[K] extends QueryDef<z.ZodType, infer O> ? z.output<O> : never;
-export type EventOf<K extends JobName> = Operations[K] extends JobDef<z.ZodType, infer E, z.ZodType> ? z.output<E> : never;
-export type ResultOf<K extends JobName> = Operations[K] extends JobDef<z.ZodType, z.ZodType, infer R> ? z.output<R> : never;
+export type OutputOf<K extends QueryName> =
+  Operations[K] extends QueryDef<z.ZodType, infer O> ? z.output<O> : never;
+export type EventOf<K extends JobName> =
+  Operations[K] extends JobDef<z.ZodType, infer E, z.ZodType> ? z.output<E> : never;
+export type ResultOf<K extends JobName> =
+  Operations[K] extends JobDef<z.ZodType, z.ZodType, infer R> ? z.output<R> : never;
 
 export const operationNames = Object.keys(operations) as OperationName[];
 export function isOperationName(name: string): name is OperationName {
@@ -41,3 +46,4 @@ export * from './define.ts';
 export * from './jobs.ts';
 export * from './browse.ts';
 export * from './integrity.ts';
+export * from './backup.ts';

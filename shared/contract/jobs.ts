@@ -22,5 +22,9 @@ export const jobOperations = {
     z.object({ jobId: z.string(), cursor: z.number().int().min(0).default(0) }),
     JobSnapshot,
   ),
-  'jobs.cancel': query('Ask a running job to stop.', z.object({ jobId: z.string() }), z.object({ cancelled: z.boolean() })),
+  'jobs.cancel': query(
+    'Ask a running job to stop.',
+    z.object({ jobId: z.string() }),
+    z.object({ cancelled: z.boolean() }),
+  ),
 } as const;

@@ -5,14 +5,21 @@ import { scanRoot } from '../../store/scan.ts';
 import type { Handlers } from '../types.ts';
 
 export const browseHandlers = {
-  'places.list': (_input, ctx) => ({ current: ctx.places.current, places: ctx.places.list(), canPickWithDialog: false }),
+  'places.list': (_input, ctx) => ({
+    current: ctx.places.current,
+    places: ctx.places.list(),
+    canPickWithDialog: false,
+  }),
   'places.select': ({ path }, ctx) => ({ current: ctx.places.select(path) }),
-  'chats.scan': ({ root }, ctx, job) => scanRoot(ctx.places.requireRoot(root), job, { pool: ctx.pool, now: ctx.now() }),
+  'chats.scan': ({ root }, ctx, job) =>
+    scanRoot(ctx.places.requireRoot(root), job, { pool: ctx.pool, now: ctx.now() }),
   'chat.detail': ({ root, chatId }, ctx) => readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now()),
   'chat.messages': ({ root, chatId, before, after, at, limit }, ctx) =>
     readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }),
-  'chat.search': ({ root, chatId, query, limit }, ctx) => searchChat(ctx.places.requireRoot(root), chatId, query, limit),
+  'chat.search': ({ root, chatId, query, limit }, ctx) =>
+    searchChat(ctx.places.requireRoot(root), chatId, query, limit),
   'chat.metrics': ({ root, chatId }, ctx) => readChatMetrics(ctx.places.requireRoot(root), chatId),
-  'fleet.metrics': ({ root }, ctx, job) => fleetMetrics(ctx.places.requireRoot(root), job, ctx.pool, ctx.now()),
+  'fleet.metrics': ({ root }, ctx, job) =>
+    fleetMetrics(ctx.places.requireRoot(root), job, ctx.pool, ctx.now()),
   'files.list': ({ root }, ctx) => listDbFiles(ctx.places.requireRoot(root)),
 } satisfies Partial<Handlers>;

@@ -1,4 +1,5 @@
 import type { Handlers } from '../types.ts';
+import { backupHandlers } from './backup.ts';
 import { browseHandlers } from './browse.ts';
 import { fileHandlers } from './files.ts';
 import { integrityHandlers } from './integrity.ts';
@@ -10,4 +11,5 @@ export const handlers: Handlers = {
   ...browseHandlers,
   ...fileHandlers,
   ...integrityHandlers,
+  ...backupHandlers,
 };

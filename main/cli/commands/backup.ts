@@ -17,7 +17,8 @@ import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts'
 function requireDir(path: string): string {
   const full = resolve(path);
   if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
-  if (!statSync(full).isDirectory()) throw new AppError('invalid_input', `${path}: is a file, not a data root`);
+  if (!statSync(full).isDirectory())
+    throw new AppError('invalid_input', `${path}: is a file, not a data root`);
   return full;
 }
 
@@ -83,51 +84,74 @@ export function formatVerify(result: VerifyResult): string {
   for (const p of result.problems) lines.push(`problem: ${p}`);
   for (const f of result.files) for (const p of f.problems) lines.push(`${f.path}: ${p}`);
   const m = result.manifest;
-  if (m) lines.push(`Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`);
-  lines.push(result.ok ? `OK: every checksum matches and every DB passes quick_check (${result.archive})` : `PROBLEMS found in ${result.archive}`);
+  if (m)
+    lines.push(
+      `Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
+    );
+  lines.push(
+    result.ok
+      ? `OK: every checksum matches and every DB passes quick_check (${result.archive})`
+      : `PROBLEMS found in ${result.archive}`,
+  );
   return lines.join('\n');
 }
 
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
-    .description('back up one chat, a selection or the whole root into a .tar.gz with a manifest (safe while the bot writes)')
+    .description(
+      'back up one chat, a selection or the whole root into a .tar.gz with a manifest (safe while the bot writes)',
+    )
     .argument('<root>', 'data root')
     .requiredOption('--out <file>', 'the archive to write (FILE.tar.gz; never overwritten)')
     .option('--chat <id...>', 'only these chats (repeatable)')
     .option('--level <n>', 'gzip level 1 (fast) to 9 (small); default 6, as tar -czf')
     .option('--workers <n>', 'worker threads (0 = copy in this thread)')
     .option('--json', 'print JSON for scripts')
-    .action(async (rootArg: string, opts: { out: string; chat?: string[]; level?: string; workers?: string; json?: boolean }) => {
-      const root = requireDir(rootArg);
-      const level = opts.level === undefined ? undefined : Number(opts.level);
-      if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
-        throw new AppError('invalid_input', '--level must be 1 to 9');
-      }
-      const result = await runCliJob('Backing up', (ctx) =>
-        createBackup({ root, chatIds: opts.chat, out: resolve(opts.out), pool: poolFrom(opts.workers), level }, ctx),
-      );
-      if (opts.json) printJson(result);
-      else {
-        console.log(
-          `Backed up ${result.chats} chat(s), ${result.files} file(s), ${formatBytes(result.dataBytes)} into ${result.out} (${formatBytes(result.archiveBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s`,
+    .action(
+      async (
+        rootArg: string,
+        opts: { out: string; chat?: string[]; level?: string; workers?: string; json?: boolean },
+      ) => {
+        const root = requireDir(rootArg);
+        const level = opts.level === undefined ? undefined : Number(opts.level);
+        if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
+          throw new AppError('invalid_input', '--level must be 1 to 9');
+        }
+        const result = await runCliJob('Backing up', (ctx) =>
+          createBackup(
+            { root, chatIds: opts.chat, out: resolve(opts.out), pool: poolFrom(opts.workers), level },
+            ctx,
+          ),
         );
-        for (const d of result.damaged) console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
-        for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
-      }
-      if (result.damaged.length > 0 || result.skipped.some((s) => !s.reason.startsWith('missing'))) process.exitCode = 1;
-    });
+        if (opts.json) printJson(result);
+        else {
+          console.log(
+            `Backed up ${result.chats} chat(s), ${result.files} file(s), ${formatBytes(result.dataBytes)} into ${result.out} (${formatBytes(result.archiveBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s`,
+          );
+          for (const d of result.damaged)
+            console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
+          for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
+        }
+        if (result.damaged.length > 0 || result.skipped.some((s) => !s.reason.startsWith('missing')))
+          process.exitCode = 1;
+      },
+    );
 
   program
     .command('verify')
-    .description('check every checksum and run quick_check on every DB inside an archive; exit 0 ok, 2 problems')
+    .description(
+      'check every checksum and run quick_check on every DB inside an archive; exit 0 ok, 2 problems',
+    )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
     .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
     .option('--json', 'print JSON for scripts')
     .action(async (archiveArg: string, opts: { json?: boolean; maxTotal?: string; maxFile?: string }) => {
       const archive = requireFile(archiveArg);
-      const result = await runCliJob('Verifying', (ctx) => verifyArchive({ archive, limits: limitsFrom(opts) }, ctx));
+      const result = await runCliJob('Verifying', (ctx) =>
+        verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
+      );
       if (opts.json) printJson(result);
       else console.log(formatVerify(result));
       if (!result.ok) throw new CliExit(2);
@@ -135,11 +159,16 @@ export function registerBackupCommands(program: Command): void {
 
   program
     .command('restore')
-    .description('restore chats from an archive: verified first, atomic swaps, replaced files kept as .bak-<time>')
+    .description(
+      'restore chats from an archive: verified first, atomic swaps, replaced files kept as .bak-<time>',
+    )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .requiredOption('--into <root>', 'data root to restore into (an empty folder is fine)')
     .option('--chat <id...>', 'only these chats (repeatable)')
-    .option('--dry-run', 'show what would be added, replaced (row counts old → new) or left alone; write nothing')
+    .option(
+      '--dry-run',
+      'show what would be added, replaced (row counts old → new) or left alone; write nothing',
+    )
     .option('--force', 'allow replacing existing files (they are kept as .bak-<time>)')
     .option('--wait <seconds>', 'how long to wait for the bot to let go of a DB before refusing (default 10)')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
@@ -148,7 +177,16 @@ export function registerBackupCommands(program: Command): void {
     .action(
       async (
         archiveArg: string,
-        opts: { into: string; chat?: string[]; dryRun?: boolean; force?: boolean; wait?: string; json?: boolean; maxTotal?: string; maxFile?: string },
+        opts: {
+          into: string;
+          chat?: string[];
+          dryRun?: boolean;
+          force?: boolean;
+          wait?: string;
+          json?: boolean;
+          maxTotal?: string;
+          maxFile?: string;
+        },
       ) => {
         const archive = requireFile(archiveArg);
         const root = requireDir(opts.into);
@@ -173,43 +211,49 @@ export function registerBackupCommands(program: Command): void {
 
   program
     .command('recover')
-    .description('salvage what is readable from a damaged DB into a new file; the damaged file is never modified')
+    .description(
+      'salvage what is readable from a damaged DB into a new file; the damaged file is never modified',
+    )
     .argument('<db>', 'the damaged SQLite file')
     .option('--out <file>', 'the new DB to write (must not exist)')
     .option('--into-place', 'then put the recovered DB in place of the damaged one (kept as .bak-<time>)')
     .option('--wait <seconds>', 'with --into-place: how long to wait for the bot to let go (default 10)')
     .option('--json', 'print JSON for scripts')
-    .action(async (dbArg: string, opts: { out?: string; intoPlace?: boolean; wait?: string; json?: boolean }) => {
-      const path = requireFile(dbArg);
-      if (!opts.out && !opts.intoPlace) throw new AppError('invalid_input', 'give --out NEW.db (and/or --into-place)');
-      const result = await runCliJob('Recovering', (ctx) =>
-        recoverDb(
-          {
-            path,
-            out: opts.out ? resolve(opts.out) : undefined,
-            intoPlace: opts.intoPlace ?? false,
-            waitMs: opts.wait === undefined ? undefined : Number(opts.wait) * 1000,
-          },
-          ctx,
-        ),
-      );
-      if (opts.json) return printJson(result);
-      console.log(
-        table(
-          ['TABLE', 'RECOVERED', 'LOST', 'NOTE'],
-          result.tables.map((t) => [
-            t.table,
-            String(t.recovered),
-            t.lost === null ? 'unknown' : `${t.lostIsEstimate ? '~' : ''}${t.lost}`,
-            t.note ?? '',
-          ]),
-        ),
-      );
-      for (const note of result.notes) console.log(`note: ${note}`);
-      console.log(`\nMethod: ${result.method}; the new file passes quick_check: ${result.integrity}`);
-      if (result.out) console.log(`Recovered DB written to ${result.out}`);
-      if (result.placedInto) console.log(`Put in place at ${result.placedInto}; the damaged file was kept as ${result.backup}`);
-    });
+    .action(
+      async (dbArg: string, opts: { out?: string; intoPlace?: boolean; wait?: string; json?: boolean }) => {
+        const path = requireFile(dbArg);
+        if (!opts.out && !opts.intoPlace)
+          throw new AppError('invalid_input', 'give --out NEW.db (and/or --into-place)');
+        const result = await runCliJob('Recovering', (ctx) =>
+          recoverDb(
+            {
+              path,
+              out: opts.out ? resolve(opts.out) : undefined,
+              intoPlace: opts.intoPlace ?? false,
+              waitMs: opts.wait === undefined ? undefined : Number(opts.wait) * 1000,
+            },
+            ctx,
+          ),
+        );
+        if (opts.json) return printJson(result);
+        console.log(
+          table(
+            ['TABLE', 'RECOVERED', 'LOST', 'NOTE'],
+            result.tables.map((t) => [
+              t.table,
+              String(t.recovered),
+              t.lost === null ? 'unknown' : `${t.lostIsEstimate ? '~' : ''}${t.lost}`,
+              t.note ?? '',
+            ]),
+          ),
+        );
+        for (const note of result.notes) console.log(`note: ${note}`);
+        console.log(`\nMethod: ${result.method}; the new file passes quick_check: ${result.integrity}`);
+        if (result.out) console.log(`Recovered DB written to ${result.out}`);
+        if (result.placedInto)
+          console.log(`Put in place at ${result.placedInto}; the damaged file was kept as ${result.backup}`);
+      },
+    );
 
   program
     .command('export')
@@ -221,36 +265,63 @@ export function registerBackupCommands(program: Command): void {
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
     .option('--force', 'overwrite --out if it exists')
     .option('--json', 'print the result as JSON')
-    .action(async (rootArg: string, opts: { chat: string[]; format: string; out: string; redact?: boolean; force?: boolean; json?: boolean }) => {
-      const root = requireDir(rootArg);
-      if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
-        throw new AppError('invalid_input', '--format must be json, csv or html');
-      }
-      const result = await runCliJob('Exporting', (ctx) =>
-        exportChats(
-          { root, chatIds: opts.chat, format: opts.format as 'json', out: resolve(opts.out), redact: opts.redact ?? false, overwrite: opts.force ?? false },
-          ctx,
-        ),
-      );
-      if (opts.json) return printJson(result);
-      console.log(
-        `Exported ${result.chats} chat(s), ${result.messages} messages, ${result.sessions} sessions as ${result.format.toUpperCase()}${result.redacted ? ' (redacted)' : ''} to ${result.out} (${formatBytes(result.bytes)})`,
-      );
-    });
+    .action(
+      async (
+        rootArg: string,
+        opts: {
+          chat: string[];
+          format: string;
+          out: string;
+          redact?: boolean;
+          force?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const root = requireDir(rootArg);
+        if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
+          throw new AppError('invalid_input', '--format must be json, csv or html');
+        }
+        const result = await runCliJob('Exporting', (ctx) =>
+          exportChats(
+            {
+              root,
+              chatIds: opts.chat,
+              format: opts.format as 'json',
+              out: resolve(opts.out),
+              redact: opts.redact ?? false,
+              overwrite: opts.force ?? false,
+            },
+            ctx,
+          ),
+        );
+        if (opts.json) return printJson(result);
+        console.log(
+          `Exported ${result.chats} chat(s), ${result.messages} messages, ${result.sessions} sessions as ${result.format.toUpperCase()}${result.redacted ? ' (redacted)' : ''} to ${result.out} (${formatBytes(result.bytes)})`,
+        );
+      },
+    );
 
   program
     .command('metadata')
-    .description("rebuild a chat's metadata.json from its DBs (the old one is kept as metadata.json.bak-<time>)")
+    .description(
+      "rebuild a chat's metadata.json from its DBs (the old one is kept as metadata.json.bak-<time>)",
+    )
     .argument('<root>', 'data root')
     .requiredOption('--chat <id>', 'the chat')
     .option('--rebuild', 'rebuild it (required: this command writes)')
     .option('--json', 'print JSON for scripts')
     .action((rootArg: string, opts: { chat: string; rebuild?: boolean; json?: boolean }) => {
       const root = requireDir(rootArg);
-      if (!opts.rebuild) throw new AppError('invalid_input', 'add --rebuild to rebuild metadata.json (the old one is kept as a .bak)');
+      if (!opts.rebuild)
+        throw new AppError(
+          'invalid_input',
+          'add --rebuild to rebuild metadata.json (the old one is kept as a .bak)',
+        );
       const result = rebuildMetadata({ root, chatId: opts.chat });
       if (opts.json) return printJson(result);
-      console.log(`Rebuilt ${result.path} (it was ${result.previousState})${result.backup ? `; the old one is kept as ${result.backup}` : ''}`);
+      console.log(
+        `Rebuilt ${result.path} (it was ${result.previousState})${result.backup ? `; the old one is kept as ${result.backup}` : ''}`,
+      );
     });
 
   program
@@ -260,16 +331,24 @@ export function registerBackupCommands(program: Command): void {
     .requiredOption('--into <root>', 'data root to create the chats in')
     .option('--dry-run', 'show what would be created; write nothing')
     .option('--force', 'replace chats that already exist (kept as .bak-<time>)')
-    .option('--portuguese', 'print the summary in Portuguese, as the bot\'s own migration did')
+    .option('--portuguese', "print the summary in Portuguese, as the bot's own migration did")
     .option('--json', 'print JSON for scripts')
-    .action(async (sourceArg: string, opts: { into: string; dryRun?: boolean; force?: boolean; json?: boolean; portuguese?: boolean }) => {
-      const source = requireFile(sourceArg);
-      const root = requireDir(opts.into);
-      const result = await runCliJob('Migrating', (ctx) =>
-        migrateUserHistory({ path: source, root, dryRun: opts.dryRun ?? false, force: opts.force ?? false }, ctx),
-      );
-      if (opts.json) return printJson(result);
-      console.log(formatMigrationSummary(result, opts.portuguese ? 'pt' : 'en'));
-      if (result.applied && result.integrityPercent < 100) process.exitCode = 2;
-    });
+    .action(
+      async (
+        sourceArg: string,
+        opts: { into: string; dryRun?: boolean; force?: boolean; json?: boolean; portuguese?: boolean },
+      ) => {
+        const source = requireFile(sourceArg);
+        const root = requireDir(opts.into);
+        const result = await runCliJob('Migrating', (ctx) =>
+          migrateUserHistory(
+            { path: source, root, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
+            ctx,
+          ),
+        );
+        if (opts.json) return printJson(result);
+        console.log(formatMigrationSummary(result, opts.portuguese ? 'pt' : 'en'));
+        if (result.applied && result.integrityPercent < 100) process.exitCode = 2;
+      },
+    );
 }

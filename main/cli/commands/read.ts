@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import { writeDemoRoot } from '../../config/demo.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { scanRoot } from '../../store/scan.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
@@ -10,7 +11,8 @@ import { formatBytes, printJson, runCliJob, table } from '../output.ts';
 function requireDir(path: string): string {
   const full = resolve(path);
   if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
-  if (!statSync(full).isDirectory()) throw new AppError('invalid_input', `${path}: is a file, not a data root (use "open" for a single DB)`);
+  if (!statSync(full).isDirectory())
+    throw new AppError('invalid_input', `${path}: is a file, not a data root (use "open" for a single DB)`);
   return full;
 }
 
@@ -36,10 +38,14 @@ export function registerReadCommands(program: Command): void {
         formatBytes(c.sizeBytes),
         c.health,
       ]);
-      console.log(table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows));
+      console.log(
+        table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows),
+      );
       const counts = { ok: 0, warning: 0, error: 0 };
       for (const c of result.chats) counts[c.health]++;
-      console.log(`\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`);
+      console.log(
+        `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
+      );
       for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
     });
 
@@ -54,8 +60,12 @@ export function registerReadCommands(program: Command): void {
       const detail = readChatDetail(root, chatId);
       if (opts.json) return printJson(detail);
       const p = detail.profile;
-      const name = p ? [p.firstName, p.lastName].filter(Boolean).join(' ') || (p.username ? `@${p.username}` : '—') : '—';
-      console.log(`Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`);
+      const name = p
+        ? [p.firstName, p.lastName].filter(Boolean).join(' ') || (p.username ? `@${p.username}` : '—')
+        : '—';
+      console.log(
+        `Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`,
+      );
       console.log(`Folder ${detail.dir}`);
       const c = detail.counts;
       console.log(
@@ -89,11 +99,41 @@ export function registerReadCommands(program: Command): void {
         console.log(
           table(
             ['START', 'MINUTES', 'MESSAGES', 'TOPIC'],
-            detail.sessions.slice(0, 10).map((s) => [s.start ?? '—', s.durationMinutes?.toFixed(0) ?? '—', String(s.messagesCount ?? 0), s.topic ?? '—']),
+            detail.sessions
+              .slice(0, 10)
+              .map((s) => [
+                s.start ?? '—',
+                s.durationMinutes?.toFixed(0) ?? '—',
+                String(s.messagesCount ?? 0),
+                s.topic ?? '—',
+              ]),
           ),
         );
       }
-      console.log(`\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`);
+      console.log(
+        `\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`,
+      );
       for (const problem of detail.problems) console.log(`problem: ${problem.message}`);
+    });
+
+  program
+    .command('demo')
+    .description('write a realistic demo data root (the one the app opens by default)')
+    .argument('<dir>', 'a new or empty folder')
+    .option('--json', 'print JSON for scripts')
+    .action(async (dirArg: string, opts: { json?: boolean }) => {
+      const dir = resolve(dirArg);
+      if (existsSync(dir)) {
+        if (!statSync(dir).isDirectory() || readdirSync(dir).length > 0) {
+          throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
+        }
+        rmdirSync(dir); // written beside it and renamed into place, so a half demo never exists
+      }
+      await writeDemoRoot(dir);
+      if (opts.json) return printJson({ root: dir, chats: `${dir}/chats`, legacy: `${dir}/legacy` });
+      console.log(`Demo data root written to ${dir}`);
+      console.log(`  chats:  ${dir}/chats   (healthy chats, one of each damaged kind, stray entries)`);
+      console.log(`  legacy: ${dir}/legacy  (user_history.db, duiliocode.db, clinic.db)`);
+      console.log(`Try: chat-inspector scan ${dirArg}`);
     });
 }

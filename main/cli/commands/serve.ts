@@ -10,15 +10,18 @@ import { defaultStaticDir } from '../../server/static.ts';
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('invalid_input', `--port ${value}: not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new AppError('invalid_input', `--port ${value}: not a port number (0-65535)`);
   return port;
 }
 
 /** Opens the address in the person's browser when there is a display to show it on; silent otherwise. */
 export function openInBrowser(url: string): void {
-  const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+  const hasDisplay =
+    process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
   if (!hasDisplay) return;
-  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   try {
     const child = spawn(command, [url], { stdio: 'ignore', detached: true });
     child.on('error', () => {});
@@ -50,9 +53,17 @@ export function registerServeCommands(program: Command): void {
       }
       const staticDir = defaultStaticDir();
       if (!existsSync(join(staticDir, 'index.html'))) {
-        process.stderr.write(`chat-inspector: the UI is not built (${staticDir} is missing); run "npm run build" first.\n`);
+        process.stderr.write(
+          `chat-inspector: the UI is not built (${staticDir} is missing); run "npm run build" first.\n`,
+        );
       }
-      const server = await startServer({ roots: demoRoot ? [] : [root], demoRoot, port, userDataDir, staticDir });
+      const server = await startServer({
+        roots: demoRoot ? [] : [root],
+        demoRoot,
+        port,
+        userDataDir,
+        staticDir,
+      });
       process.stdout.write(`Chat Inspector is serving ${root} at ${server.url}\n`);
       process.stdout.write('Press Ctrl-C to stop.\n');
       if (opts.open) openInBrowser(server.url);

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../../../shared/domain.ts';
 import { formatClock, formatDateTime, formatPercent, formatSeconds, formatTime } from '../format.ts';
+import { BookIcon, ClockIcon, MicIcon } from '../icons.tsx';
 
 export interface CorrectionView {
   original: string;
@@ -25,7 +26,10 @@ export function correctionsOf(message: Pick<Message, 'corrections' | 'originalCo
       items.push({
         original: String(original ?? ''),
         corrected: String(corrected ?? ''),
-        rule: typeof (o.rule ?? o.explanation ?? o.type) === 'string' ? String(o.rule ?? o.explanation ?? o.type) : null,
+        rule:
+          typeof (o.rule ?? o.explanation ?? o.type) === 'string'
+            ? String(o.rule ?? o.explanation ?? o.type)
+            : null,
       });
     }
   };
@@ -36,10 +40,20 @@ export function correctionsOf(message: Pick<Message, 'corrections' | 'originalCo
     else if (Array.isArray(o.errors)) o.errors.forEach(take);
     else take(o);
   }
-  if (items.length === 0 && message.originalContent && message.content && message.originalContent !== message.content) {
+  if (
+    items.length === 0 &&
+    message.originalContent &&
+    message.content &&
+    message.originalContent !== message.content
+  ) {
     items.push({ original: message.originalContent, corrected: message.content, rule: null });
   }
-  const raw = items.length === 0 && value !== null && value !== undefined ? (typeof value === 'string' ? value : JSON.stringify(value)) : null;
+  const raw =
+    items.length === 0 && value !== null && value !== undefined
+      ? typeof value === 'string'
+        ? value
+        : JSON.stringify(value)
+      : null;
   return { items, raw };
 }
 
@@ -56,14 +70,21 @@ function vocabularyOf(value: unknown): VocabView[] {
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       const word = o.word ?? o.term;
-      if (typeof word === 'string') out.push({ word, meaning: typeof o.meaning === 'string' ? o.meaning : null });
+      if (typeof word === 'string')
+        out.push({ word, meaning: typeof o.meaning === 'string' ? o.meaning : null });
     }
   }
   return out;
 }
 
 /** One message as a bubble: user on the right, bot on the left, system centred. */
-export const MessageBubble = memo(function MessageBubble({ message, highlighted }: { message: Message; highlighted?: boolean }) {
+export const MessageBubble = memo(function MessageBubble({
+  message,
+  highlighted,
+}: {
+  message: Message;
+  highlighted?: boolean;
+}) {
   const { t } = useTranslation();
   const { items: corrections, raw } = correctionsOf(message);
   const vocabulary = vocabularyOf(message.vocabulary);
@@ -78,7 +99,7 @@ export const MessageBubble = memo(function MessageBubble({ message, highlighted 
       <div className="bubble">
         {message.isVoice ? (
           <div className="voice" title={t('thread.voice')}>
-            <span aria-hidden="true">🎤</span>
+            <MicIcon size={13} />
             <span className="visually-hidden">{t('thread.voice')}</span>
             {message.voiceDuration !== null ? <span>{formatClock(message.voiceDuration)}</span> : null}
           </div>
@@ -106,7 +127,7 @@ export const MessageBubble = memo(function MessageBubble({ message, highlighted 
           <div className="vocab">
             {vocabulary.map((v, i) => (
               <span key={i} className="chip" title={v.meaning ?? undefined}>
-                📚 {v.word}
+                <BookIcon size={12} /> {v.word}
                 {v.meaning ? <span className="muted"> = {v.meaning}</span> : null}
               </span>
             ))}
@@ -120,14 +141,19 @@ export const MessageBubble = memo(function MessageBubble({ message, highlighted 
         {message.rawRole && message.role !== 'user' ? <span>{message.rawRole}</span> : null}
         {isBot && message.confidence !== null ? (
           <span title={t('thread.confidence')}>
-            {t('thread.confidenceShort')} {formatPercent(message.confidence > 1 ? message.confidence / 100 : message.confidence)}
+            {t('thread.confidenceShort')}{' '}
+            {formatPercent(message.confidence > 1 ? message.confidence / 100 : message.confidence)}
           </span>
         ) : null}
         {isBot && message.responseTime !== null ? (
-          <span title={t('thread.responseTime')}>⏱ {formatSeconds(message.responseTime)}</span>
+          <span className="meta-icon" title={t('thread.responseTime')}>
+            <ClockIcon size={11} /> {formatSeconds(message.responseTime)}
+          </span>
         ) : null}
         {model ? <span className="mono">{model}</span> : null}
-        {message.hasErrors && corrections.length === 0 ? <span className="warn-text">{t('thread.hasErrors')}</span> : null}
+        {message.hasErrors && corrections.length === 0 ? (
+          <span className="warn-text">{t('thread.hasErrors')}</span>
+        ) : null}
       </div>
     </div>
   );

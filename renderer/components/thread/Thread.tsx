@@ -6,6 +6,7 @@ import type { AppError } from '../../../shared/errors.ts';
 import { formatLongDate, formatMinutes, formatNumber, formatTime } from '../format.ts';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
 import { MessageBubble } from './MessageBubble.tsx';
+import { ChatIcon } from '../icons.tsx';
 
 /** Where the thread opens: the newest page, the first message on/after a date, or one message. */
 export type ThreadAnchor =
@@ -61,12 +62,17 @@ export function Thread({
 }) {
   const { t } = useTranslation();
   const [queryAnchor, setQueryAnchor] = useState<ThreadAnchor>(anchor);
-  const [highlighted, setHighlighted] = useState<number | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const topRef = useRef<HTMLDivElement>(null);
   const bottomRef = useRef<HTMLDivElement>(null);
 
-  const query = useInfiniteQuery<MessagePage, AppError, InfiniteData<MessagePage, PageParam>, readonly unknown[], PageParam>({
+  const query = useInfiniteQuery<
+    MessagePage,
+    AppError,
+    InfiniteData<MessagePage, PageParam>,
+    readonly unknown[],
+    PageParam
+  >({
     queryKey: [...queryKey, anchorKey(queryAnchor)],
     initialPageParam: paramOf(queryAnchor),
     queryFn: ({ pageParam }) => fetchPage({ ...pageParam, limit: pageSize }),
@@ -74,14 +80,26 @@ export function Thread({
     getPreviousPageParam: (first) => (first.olderCursor !== null ? { before: first.olderCursor } : undefined),
     staleTime: Infinity,
   });
-  const { data, hasNextPage, hasPreviousPage, isFetchingNextPage, isFetchingPreviousPage, fetchNextPage, fetchPreviousPage } =
-    query;
+  const {
+    data,
+    hasNextPage,
+    hasPreviousPage,
+    isFetchingNextPage,
+    isFetchingPreviousPage,
+    fetchNextPage,
+    fetchPreviousPage,
+  } = query;
 
   const messages = useMemo<Message[]>(() => data?.pages.flatMap((p) => p.messages) ?? [], [data]);
 
+  // The jump target blinks once (a class on the element: no re-render of the whole thread).
   const flash = useCallback((id: number) => {
-    setHighlighted(id);
-    window.setTimeout(() => setHighlighted((h) => (h === id ? null : h)), 2600);
+    const el = scrollRef.current?.querySelector(`[data-msg-id="${id}"]`);
+    if (!el) return;
+    el.classList.remove('is-highlighted');
+    void (el as HTMLElement).offsetWidth;
+    el.classList.add('is-highlighted');
+    window.setTimeout(() => el.classList.remove('is-highlighted'), 2600);
   }, []);
 
   // A new anchor from outside (search hit, date, "newest"): scroll if it is already loaded, else page to it.
@@ -129,7 +147,8 @@ export function Thread({
         const target = queryAnchor.kind === 'id' ? queryAnchor.id : messages[0]!.id;
         const el = container.querySelector(`[data-msg-id="${target}"]`);
         const off = offsetIn(container, el);
-        if (off !== null) container.scrollTop += off - (queryAnchor.kind === 'id' ? container.clientHeight / 3 : 48);
+        if (off !== null)
+          container.scrollTop += off - (queryAnchor.kind === 'id' ? container.clientHeight / 3 : 48);
         flash(target);
       }
     } else if (firstId.current !== null && messages[0]!.id !== firstId.current) {
@@ -161,7 +180,16 @@ export function Thread({
     if (topRef.current) observer.observe(topRef.current);
     if (bottomRef.current) observer.observe(bottomRef.current);
     return () => observer.disconnect();
-  }, [hasPreviousPage, hasNextPage, isFetchingPreviousPage, isFetchingNextPage, fetchPreviousPage, fetchNextPage, rememberFirst, messages]);
+  }, [
+    hasPreviousPage,
+    hasNextPage,
+    isFetchingPreviousPage,
+    isFetchingNextPage,
+    fetchPreviousPage,
+    fetchNextPage,
+    rememberFirst,
+    messages,
+  ]);
 
   const [farFromBottom, setFarFromBottom] = useState(false);
   const onScroll = useCallback(() => {
@@ -171,8 +199,9 @@ export function Thread({
   }, [rememberFirst]);
 
   if (query.isPending) return <Loading label={t('thread.loading')} />;
-  if (query.isError) return <ErrorState error={query.error} title={t('thread.error')} onRetry={() => void query.refetch()} />;
-  if (messages.length === 0) return <Empty title={t('thread.empty')} icon="💬" />;
+  if (query.isError)
+    return <ErrorState error={query.error} title={t('thread.error')} onRetry={() => void query.refetch()} />;
+  if (messages.length === 0) return <Empty title={t('thread.empty')} icon={<ChatIcon size={20} />} />;
 
   return (
     <div className="thread-wrap">
@@ -192,7 +221,11 @@ export function Thread({
               <span className="spinner" aria-hidden="true" /> {t('thread.loadingOlder')}
             </span>
           ) : hasPreviousPage ? (
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => void fetchPreviousPage()}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              onClick={() => void fetchPreviousPage()}
+            >
               {t('thread.loadOlder')}
             </button>
           ) : (
@@ -206,9 +239,13 @@ export function Thread({
           return (
             <Fragment key={m.id}>
               {newSession || newDay ? (
-                <SessionSeparator message={m} session={m.sessionId ? sessions?.get(m.sessionId) : undefined} newSession={newSession} />
+                <SessionSeparator
+                  message={m}
+                  session={m.sessionId ? sessions?.get(m.sessionId) : undefined}
+                  newSession={newSession}
+                />
               ) : null}
-              <MessageBubble message={m} highlighted={highlighted === m.id} />
+              <MessageBubble message={m} />
             </Fragment>
           );
         })}
@@ -240,7 +277,15 @@ export function Thread({
   );
 }
 
-function SessionSeparator({ message, session, newSession }: { message: Message; session?: SessionInfo; newSession: boolean }) {
+function SessionSeparator({
+  message,
+  session,
+  newSession,
+}: {
+  message: Message;
+  session?: SessionInfo;
+  newSession: boolean;
+}) {
   const { t } = useTranslation();
   const when = session?.start ?? message.timestamp;
   return (
@@ -258,7 +303,16 @@ function SessionSeparator({ message, session, newSession }: { message: Message; 
                 <span className="topic">{session.topic}</span>
               </>
             ) : null}
-            {session?.messagesCount ? <> · {t('thread.sessionMessages', { count: session.messagesCount, n: formatNumber(session.messagesCount) })}</> : null}
+            {session?.messagesCount ? (
+              <>
+                {' '}
+                ·{' '}
+                {t('thread.sessionMessages', {
+                  count: session.messagesCount,
+                  n: formatNumber(session.messagesCount),
+                })}
+              </>
+            ) : null}
             {session?.durationMinutes ? <> · {formatMinutes(session.durationMinutes)}</> : null}
           </>
         ) : null}

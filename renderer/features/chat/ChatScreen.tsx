@@ -2,16 +2,22 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, useOp } from '../../api/index.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
-import { navigate, patchParams, useRoute } from '../../app/nav.ts';
+import { navigate, parseHash, patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { displayName, formatDateTime, formatNumber } from '../../components/format.ts';
-import { Thread, type PageParam, type SessionInfo, type ThreadAnchor } from '../../components/thread/Thread.tsx';
+import {
+  Thread,
+  type PageParam,
+  type SessionInfo,
+  type ThreadAnchor,
+} from '../../components/thread/Thread.tsx';
 import { Empty, ErrorState, HealthBadge, Loading, Spinner } from '../../components/ui.tsx';
-import { chatsUi, neighbourChat } from '../chats/chatsUi.ts';
+import { chatOrder, chatsUi, neighbourChat } from '../chats/chatsUi.ts';
 import { scanStore } from '../chats/scanStore.ts';
 import { MetricsCharts } from './MetricsCharts.tsx';
 import { ProgressCharts } from './ProgressCharts.tsx';
 import { SidePanel } from './SidePanel.tsx';
+import { ChatIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
 
 const TABS = ['conversation', 'progress', 'metrics'] as const;
 type Tab = (typeof TABS)[number];
@@ -21,11 +27,13 @@ export function ChatScreen() {
   const route = useRoute();
   const root = useCurrentRoot();
   const chatId = route.params.id ?? chatsUi.get().lastChatId ?? null;
-  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '') ? (route.params.tab as Tab) : 'conversation';
-  if (!root) return <Empty title={t('chats.noPlace')} icon="📂" />;
+  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '')
+    ? (route.params.tab as Tab)
+    : 'conversation';
+  if (!root) return <Empty title={t('chats.noPlace')} icon={<FolderIcon size={20} />} />;
   if (!chatId) {
     return (
-      <Empty title={t('chat.noneSelected')} icon="💬">
+      <Empty title={t('chat.noneSelected')} icon={<ChatIcon size={20} />}>
         <button type="button" className="btn" onClick={() => navigate('chats')}>
           {t('chat.backToList')}
         </button>
@@ -36,11 +44,30 @@ export function ChatScreen() {
 }
 
 function goToNeighbour(chatId: string, step: 1 | -1) {
-  const next = neighbourChat(chatId, step, scanStore.get().rows.map((r) => r.chatId));
+  const next = neighbourChat(
+    chatId,
+    step,
+    scanStore.get().rows.map((r) => r.chatId),
+  );
   if (next) {
     chatsUi.set((s) => ({ ...s, activeId: next, lastChatId: next }));
-    const tab = new URLSearchParams(window.location.hash.split('?')[1] ?? '').get('tab') ?? undefined;
+    const tab = parseHash(window.location.hash).params.tab;
     navigate('chat', { id: next, tab }, { replace: true });
+  }
+}
+
+/** Next/previous chat from anywhere (desktop menu): from the open chat, else from the highlighted row. */
+export function stepChat(step: 1 | -1) {
+  const route = parseHash(window.location.hash);
+  const from =
+    route.screen === 'chat' ? (route.params.id ?? chatsUi.get().lastChatId) : chatsUi.get().activeId;
+  if (from) goToNeighbour(from, step);
+  else {
+    const first = chatOrder.current[0] ?? scanStore.get().rows[0]?.chatId;
+    if (first) {
+      chatsUi.set((s) => ({ ...s, activeId: first, lastChatId: first }));
+      navigate('chat', { id: first });
+    }
   }
 }
 
@@ -51,7 +78,9 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   const [anchor, setAnchor] = useState<ThreadAnchor>({ kind: 'newest' });
 
   useEffect(() => {
-    chatsUi.set((s) => (s.lastChatId === chatId && s.activeId === chatId ? s : { ...s, lastChatId: chatId, activeId: chatId }));
+    chatsUi.set((s) =>
+      s.lastChatId === chatId && s.activeId === chatId ? s : { ...s, lastChatId: chatId, activeId: chatId },
+    );
   }, [chatId]);
 
   useEffect(() => {
@@ -72,7 +101,13 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   const sessions = useMemo(() => {
     const map = new Map<string, SessionInfo>();
     for (const s of detail.data?.sessions ?? []) {
-      if (s.sessionId) map.set(s.sessionId, { topic: s.topic, start: s.start, durationMinutes: s.durationMinutes, messagesCount: s.messagesCount });
+      if (s.sessionId)
+        map.set(s.sessionId, {
+          topic: s.topic,
+          start: s.start,
+          durationMinutes: s.durationMinutes,
+          messagesCount: s.messagesCount,
+        });
     }
     return map;
   }, [detail.data]);
@@ -92,7 +127,12 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   return (
     <div className="screen chat-screen">
       <div className="chat-head">
-        <button type="button" className="btn btn-ghost" onClick={() => navigate('chats')} title={t('chat.backHint')}>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => navigate('chats')}
+          title={t('chat.backHint')}
+        >
           ← {t('nav.chats')}
         </button>
         <div className="chat-title">
@@ -116,10 +156,20 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </div>
         </div>
         <div className="chat-nav">
-          <button type="button" className="btn btn-small" onClick={() => goToNeighbour(chatId, -1)} title="Alt+↑">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => goToNeighbour(chatId, -1)}
+            title="Alt+↑"
+          >
             ↑ {t('chat.previous')}
           </button>
-          <button type="button" className="btn btn-small" onClick={() => goToNeighbour(chatId, 1)} title="Alt+↓">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => goToNeighbour(chatId, 1)}
+            title="Alt+↓"
+          >
             ↓ {t('chat.next')}
           </button>
         </div>
@@ -180,7 +230,13 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
               </div>
             )}
           </div>
-          {d ? <SidePanel detail={d} /> : detail.isPending ? <aside className="side-panel"><Loading /></aside> : null}
+          {d ? (
+            <SidePanel detail={d} />
+          ) : detail.isPending ? (
+            <aside className="side-panel">
+              <Loading />
+            </aside>
+          ) : null}
         </div>
       )}
     </div>
@@ -220,7 +276,7 @@ function ThreadToolbar({
         <label className="search-field">
           <span className="visually-hidden">{t('chat.searchLabel')}</span>
           <span className="search-icon" aria-hidden="true">
-            ⌕
+            <SearchIcon size={14} />
           </span>
           <input
             type="search"
@@ -256,11 +312,19 @@ function ThreadToolbar({
                 <span className="error-text">{search.error.message}</span>
               ) : (
                 <span>
-                  {t('chat.hits', { count: search.data?.hits.length ?? 0, n: formatNumber(search.data?.hits.length ?? 0) })}
+                  {t('chat.hits', {
+                    count: search.data?.hits.length ?? 0,
+                    n: formatNumber(search.data?.hits.length ?? 0),
+                  })}
                   {search.data?.capped ? ` ${t('chat.hitsCapped')}` : ''}
                 </span>
               )}
-              <button type="button" className="btn btn-ghost btn-icon" aria-label={t('common.close')} onClick={() => setOpen(false)}>
+              <button
+                type="button"
+                className="btn btn-ghost btn-icon"
+                aria-label={t('common.close')}
+                onClick={() => setOpen(false)}
+              >
                 ✕
               </button>
             </div>
@@ -324,7 +388,11 @@ function ThreadToolbar({
           {t('chat.go')}
         </button>
       </form>
-      <button type="button" className="btn btn-small" onClick={() => onJump({ kind: 'newest', seq: Date.now() })}>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => onJump({ kind: 'newest', seq: Date.now() })}
+      >
         {t('thread.newest')}
       </button>
     </div>

@@ -3,8 +3,17 @@ import { useTranslation } from 'react-i18next';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChatMetrics } from '../../../shared/domain.ts';
 import type { AppError } from '../../../shared/errors.ts';
-import { axisProps, ChartFrame, gridProps, legendProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
+import {
+  axisProps,
+  ChartFrame,
+  gridProps,
+  legendProps,
+  NoData,
+  tooltipProps,
+  usePalette,
+} from '../../components/charts.tsx';
 import { formatDate, formatDay, formatMinutes, formatNumber } from '../../components/format.ts';
+import { fillDays } from '../../components/series.ts';
 import { Card, ErrorState, Loading, Stat } from '../../components/ui.tsx';
 
 function median(values: number[]): number | null {
@@ -15,7 +24,15 @@ function median(values: number[]): number | null {
 }
 
 /** Per-chat metrics: messages per day (user vs bot), response time distribution, session length. */
-export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetrics | undefined; error: AppError | null; loading: boolean }) {
+export function MetricsCharts({
+  metrics,
+  error,
+  loading,
+}: {
+  metrics: ChatMetrics | undefined;
+  error: AppError | null;
+  loading: boolean;
+}) {
   const { t } = useTranslation();
   const p = usePalette();
   const sessions = useMemo(
@@ -28,6 +45,10 @@ export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetric
       })),
     [metrics],
   );
+  const perDay = useMemo(
+    () => fillDays(metrics?.messagesPerDay ?? [], (day) => ({ day, user: 0, bot: 0 })),
+    [metrics],
+  );
   if (loading) return <Loading />;
   if (error) return <ErrorState error={error} title={t('metrics.error')} />;
   if (!metrics) return null;
@@ -36,7 +57,7 @@ export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetric
   const totalBot = metrics.messagesPerDay.reduce((a, d) => a + d.bot, 0);
   const activeDays = metrics.messagesPerDay.length;
   const medianSession = median(sessions.map((s) => s.minutes));
-  const many = metrics.messagesPerDay.length > 60;
+  const many = perDay.length > 60;
 
   return (
     <div className="metrics">
@@ -54,24 +75,55 @@ export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetric
           ) : (
             <ChartFrame height={240} label={t('metrics.perDay')}>
               {many ? (
-                <AreaChart data={metrics.messagesPerDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                <AreaChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
                   <CartesianGrid {...gridProps(p)} />
                   <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={24} {...axisProps(p)} />
                   <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
                   <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
                   <Legend {...legendProps(p)} />
-                  <Area type="monotone" dataKey="user" name={t('metrics.user')} stackId="1" stroke={p.user} fill={p.user} fillOpacity={0.35} isAnimationActive={false} />
-                  <Area type="monotone" dataKey="bot" name={t('metrics.bot')} stackId="1" stroke={p.bot} fill={p.bot} fillOpacity={0.35} isAnimationActive={false} />
+                  <Area
+                    type="monotone"
+                    dataKey="user"
+                    name={t('metrics.user')}
+                    stackId="1"
+                    stroke={p.user}
+                    fill={p.user}
+                    fillOpacity={0.35}
+                    isAnimationActive={false}
+                  />
+                  <Area
+                    type="monotone"
+                    dataKey="bot"
+                    name={t('metrics.bot')}
+                    stackId="1"
+                    stroke={p.bot}
+                    fill={p.bot}
+                    fillOpacity={0.35}
+                    isAnimationActive={false}
+                  />
                 </AreaChart>
               ) : (
-                <BarChart data={metrics.messagesPerDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                <BarChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
                   <CartesianGrid {...gridProps(p)} />
                   <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={16} {...axisProps(p)} />
                   <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
                   <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
                   <Legend {...legendProps(p)} />
-                  <Bar dataKey="user" name={t('metrics.user')} stackId="m" fill={p.user} isAnimationActive={false} />
-                  <Bar dataKey="bot" name={t('metrics.bot')} stackId="m" fill={p.bot} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+                  <Bar
+                    dataKey="user"
+                    name={t('metrics.user')}
+                    stackId="m"
+                    fill={p.user}
+                    isAnimationActive={false}
+                  />
+                  <Bar
+                    dataKey="bot"
+                    name={t('metrics.bot')}
+                    stackId="m"
+                    fill={p.bot}
+                    radius={[2, 2, 0, 0]}
+                    isAnimationActive={false}
+                  />
                 </BarChart>
               )}
             </ChartFrame>
@@ -87,7 +139,13 @@ export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetric
                 <XAxis dataKey="bucket" {...axisProps(p)} />
                 <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
                 <Tooltip {...tooltipProps(p)} />
-                <Bar dataKey="count" name={t('metrics.replies')} fill={p.series[2]} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                <Bar
+                  dataKey="count"
+                  name={t('metrics.replies')}
+                  fill={p.series[2]}
+                  radius={[3, 3, 0, 0]}
+                  isAnimationActive={false}
+                />
               </BarChart>
             </ChartFrame>
           )}
@@ -101,7 +159,13 @@ export function MetricsCharts({ metrics, error, loading }: { metrics: ChatMetric
                 <CartesianGrid {...gridProps(p)} />
                 <XAxis dataKey="label" minTickGap={16} {...axisProps(p)} />
                 <YAxis width={36} {...axisProps(p)} />
-                <Tooltip {...tooltipProps(p)} formatter={(v, name) => [name === 'minutes' ? formatMinutes(Number(v)) : v, t('metrics.minutes')]} />
+                <Tooltip
+                  {...tooltipProps(p)}
+                  formatter={(v, name) => [
+                    name === 'minutes' ? formatMinutes(Number(v)) : v,
+                    t('metrics.minutes'),
+                  ]}
+                />
                 <Bar dataKey="minutes" fill={p.series[0]} radius={[2, 2, 0, 0]} isAnimationActive={false} />
               </BarChart>
             </ChartFrame>

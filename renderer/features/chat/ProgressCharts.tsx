@@ -2,9 +2,26 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChatDetail, ChatMetrics } from '../../../shared/domain.ts';
-import { axisProps, ChartFrame, gridProps, legendProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
-import { formatDate, formatDay, formatNumber, formatPercent, formatRelative, levelName, levelNumber } from '../../components/format.ts';
+import {
+  axisProps,
+  ChartFrame,
+  gridProps,
+  legendProps,
+  NoData,
+  tooltipProps,
+  usePalette,
+} from '../../components/charts.tsx';
+import {
+  formatDate,
+  formatDay,
+  formatNumber,
+  formatPercent,
+  formatRelative,
+  levelName,
+  levelNumber,
+} from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';
+import { FlameIcon } from '../../components/icons.tsx';
 
 interface SkillRow {
   skill: string;
@@ -15,7 +32,13 @@ interface SkillRow {
 }
 
 /** Learning progress: mastery, level before → after over time, success rate, practice counts, streak. */
-export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetrics | undefined }) {
+export function ProgressCharts({
+  detail,
+  metrics,
+}: {
+  detail: ChatDetail;
+  metrics: ChatMetrics | undefined;
+}) {
   const { t } = useTranslation();
   const p = usePalette();
 
@@ -75,7 +98,13 @@ export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metric
             <XAxis type="number" domain={[0, 1]} tickFormatter={pctTick} {...axisProps(p)} />
             <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
             <Tooltip {...tooltipProps(p)} formatter={(v) => formatPercent(Number(v))} />
-            <Bar dataKey="mastery" name={t('progress.masteryShort')} fill={p.series[0]} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+            <Bar
+              dataKey="mastery"
+              name={t('progress.masteryShort')}
+              fill={p.series[0]}
+              radius={[0, 3, 3, 0]}
+              isAnimationActive={false}
+            />
           </BarChart>
         </ChartFrame>
       </Card>
@@ -91,7 +120,13 @@ export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metric
               tickFormatter={(v: number) => formatDate(new Date(v).toISOString())}
               {...axisProps(p)}
             />
-            <YAxis domain={[1, 6]} ticks={[1, 2, 3, 4, 5, 6]} tickFormatter={levelName} width={32} {...axisProps(p)} />
+            <YAxis
+              domain={[1, 6]}
+              ticks={[1, 2, 3, 4, 5, 6]}
+              tickFormatter={levelName}
+              width={32}
+              {...axisProps(p)}
+            />
             <Tooltip
               {...tooltipProps(p)}
               labelFormatter={(v) => formatDate(new Date(Number(v)).toISOString())}
@@ -113,7 +148,7 @@ export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metric
               name={t('progress.levelAfter')}
               stroke={p.series[2]}
               strokeWidth={2}
-              dot={{ r: 2 }}
+              dot={levels.length <= 40 ? { r: 2.5 } : false}
               isAnimationActive={false}
             />
           </LineChart>
@@ -126,7 +161,13 @@ export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metric
             <XAxis type="number" domain={[0, 1]} tickFormatter={pctTick} {...axisProps(p)} />
             <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
             <Tooltip {...tooltipProps(p)} formatter={(v) => formatPercent(Number(v))} />
-            <Bar dataKey="success" name={t('progress.successShort')} fill={p.series[1]} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+            <Bar
+              dataKey="success"
+              name={t('progress.successShort')}
+              fill={p.series[1]}
+              radius={[0, 3, 3, 0]}
+              isAnimationActive={false}
+            />
           </BarChart>
         </ChartFrame>
       </Card>
@@ -137,7 +178,13 @@ export function ProgressCharts({ detail, metrics }: { detail: ChatDetail; metric
             <XAxis type="number" allowDecimals={false} {...axisProps(p)} />
             <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
             <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v))} />
-            <Bar dataKey="practice" name={t('progress.practiceShort')} fill={p.series[3]} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+            <Bar
+              dataKey="practice"
+              name={t('progress.practiceShort')}
+              fill={p.series[3]}
+              radius={[0, 3, 3, 0]}
+              isAnimationActive={false}
+            />
           </BarChart>
         </ChartFrame>
       </Card>
@@ -171,7 +218,7 @@ function StreakCard({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetr
         <div className="streak-figure">
           <span className="streak-number">{streak === null ? '—' : formatNumber(streak)}</span>
           <span className="streak-unit">
-            🔥 {t('progress.streakDays', { count: streak ?? 0 })}
+            <FlameIcon size={14} /> {t('progress.streakDays', { count: streak ?? 0 })}
           </span>
           <span className="muted">
             {t('progress.lastActive')}: {formatRelative(detail.profile?.lastActive ?? detail.lastMessageAt)}

@@ -1,9 +1,16 @@
 import { useTranslation } from 'react-i18next';
 import type { ChatDetail } from '../../../shared/domain.ts';
-import { displayName, formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
+import {
+  displayName,
+  formatBytes,
+  formatDateTime,
+  formatNumber,
+  formatRelative,
+} from '../../components/format.ts';
 import { KeyValue } from '../../components/ui.tsx';
 
-const yesNo = (t: (k: string) => string, v: boolean | null) => (v === null ? '—' : v ? t('common.yes') : t('common.no'));
+const yesNo = (t: (k: string) => string, v: boolean | null) =>
+  v === null ? '—' : v ? t('common.yes') : t('common.no');
 
 /** Everything about a chat that is not the thread: profile, preferences, files, metadata, problems. */
 export function SidePanel({ detail }: { detail: ChatDetail }) {
@@ -13,19 +20,6 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
   const c = detail.counts;
   return (
     <aside className="side-panel" aria-label={t('chat.details')} data-testid="chat-side-panel">
-      {detail.problems.length > 0 ? (
-        <section className="panel-section panel-problems">
-          <h3>{t('chat.problems')}</h3>
-          <ul className="problems">
-            {detail.problems.map((pr, i) => (
-              <li key={i}>
-                <code>{pr.code}</code> <span className="mono muted">{pr.file}</span>
-                <div>{pr.message}</div>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
       <section className="panel-section">
         <h3>{t('chat.profile')}</h3>
         {p ? (
@@ -38,9 +32,14 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
               [t('chat.created'), p.createdAt ? formatDateTime(p.createdAt) : null],
               [
                 t('chat.lastActive'),
-                p.lastActive ? <span title={formatDateTime(p.lastActive)}>{formatRelative(p.lastActive)}</span> : null,
+                p.lastActive ? (
+                  <span title={formatDateTime(p.lastActive)}>{formatRelative(p.lastActive)}</span>
+                ) : null,
               ],
-              [t('chat.streak'), p.studyStreak === null ? null : t('progress.streakDays', { count: p.studyStreak })],
+              [
+                t('chat.streak'),
+                p.studyStreak === null ? null : t('progress.streakDays', { count: p.studyStreak }),
+              ],
               [t('chat.totalMessages'), formatNumber(p.totalMessages)],
             ]}
           />
@@ -52,7 +51,10 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
         <h3>{t('chat.counts')}</h3>
         <KeyValue
           rows={[
-            [t('chat.messages'), `${formatNumber(c.messages)} (${formatNumber(c.userMessages)} / ${formatNumber(c.botMessages)})`],
+            [
+              t('chat.messages'),
+              `${formatNumber(c.messages)} (${formatNumber(c.userMessages)} / ${formatNumber(c.botMessages)})`,
+            ],
             [t('chat.sessions'), formatNumber(c.sessions)],
             [t('chat.voiceMessages'), formatNumber(c.voiceMessages)],
             [t('chat.withErrors'), formatNumber(c.messagesWithErrors)],
@@ -71,7 +73,12 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
               [t('prefs.difficulty'), prefs.difficultyPreference],
               [t('prefs.feedback'), prefs.feedbackStyle],
               [t('prefs.reminders'), yesNo(t, prefs.studyReminders)],
-              [t('prefs.frequency'), prefs.reminderFrequency === null ? null : t('prefs.everyHours', { count: prefs.reminderFrequency })],
+              [
+                t('prefs.frequency'),
+                prefs.reminderFrequency === null
+                  ? null
+                  : t('prefs.everyHours', { count: prefs.reminderFrequency }),
+              ],
             ]}
           />
         ) : (
@@ -108,7 +115,10 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
       </section>
       <section className="panel-section">
         <h3>
-          metadata.json <span className={`badge badge-${detail.metadata.state === 'ok' ? 'ok' : 'warning'}`}>{t(`metadata.${detail.metadata.state}`)}</span>
+          metadata.json{' '}
+          <span className={`badge badge-${detail.metadata.state === 'ok' ? 'ok' : 'warning'}`}>
+            {t(`metadata.${detail.metadata.state}`)}
+          </span>
         </h3>
         {detail.metadata.differences.length > 0 ? (
           <ul className="differences">

@@ -16,10 +16,17 @@ import { navigate, routeHref } from '../../app/nav.ts';
 import { useCurrentPlace } from '../../app/places.ts';
 import { useStore } from '../../app/store.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
-import { formatBytes, formatDateTime, formatNumber, formatRelative, levelNumber } from '../../components/format.ts';
+import {
+  formatBytes,
+  formatDateTime,
+  formatNumber,
+  formatRelative,
+  levelNumber,
+} from '../../components/format.ts';
 import { Empty, ErrorState, HealthBadge, ProgressBar } from '../../components/ui.tsx';
-import { chatsUi } from './chatsUi.ts';
+import { chatOrder, chatsUi } from './chatsUi.ts';
 import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
+import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
 
 const ROW_HEIGHT = 34;
 const HEADER_HEIGHT = 34;
@@ -30,12 +37,20 @@ const folded = new WeakMap<ChatSummary, string>();
 function foldedName(chat: ChatSummary): string {
   let v = folded.get(chat);
   if (v === undefined) {
-    v = (chat.name ?? '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    v = (chat.name ?? '')
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase();
     folded.set(chat, v);
   }
   return v;
 }
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .trim();
 
 const searchFilter: FilterFn<ChatSummary> = (row, _columnId, value: string) => {
   const q = fold(value);
@@ -52,8 +67,10 @@ const byChatId: SortingFn<ChatSummary> = (a, b) => {
   const cmp = x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
   return nx ? -cmp : cmp;
 };
-const byLevel: SortingFn<ChatSummary> = (a, b) => (levelNumber(a.original.level) ?? 0) - (levelNumber(b.original.level) ?? 0);
-const byHealth: SortingFn<ChatSummary> = (a, b) => HEALTH_ORDER[a.original.health] - HEALTH_ORDER[b.original.health];
+const byLevel: SortingFn<ChatSummary> = (a, b) =>
+  (levelNumber(a.original.level) ?? 0) - (levelNumber(b.original.level) ?? 0);
+const byHealth: SortingFn<ChatSummary> = (a, b) =>
+  HEALTH_ORDER[a.original.health] - HEALTH_ORDER[b.original.health];
 const byText: SortingFn<ChatSummary> = (a, b) => foldedName(a.original).localeCompare(foldedName(b.original));
 
 type ColumnId = 'chatId' | 'name' | 'level' | 'messages' | 'sessions' | 'lastActive' | 'sizeBytes' | 'health';
@@ -79,11 +96,15 @@ export function ChatsScreen() {
   }, [root]);
 
   if (!place) {
-    return <Empty title={t('chats.noPlace')} icon="📂">{t('chats.noPlaceHint')}</Empty>;
+    return (
+      <Empty title={t('chats.noPlace')} icon={<FolderIcon size={20} />}>
+        {t('chats.noPlaceHint')}
+      </Empty>
+    );
   }
   if (!root) {
     return (
-      <Empty title={t('chats.fileOpen')} icon="🗄">
+      <Empty title={t('chats.fileOpen')} icon={<DatabaseIcon size={20} />}>
         <button type="button" className="btn" onClick={() => navigate('files', { path: place.path })}>
           {t('chats.goToFile')}
         </button>
@@ -101,7 +122,13 @@ function ChatsView({ root }: { root: string }) {
 
   const columns = useMemo<ColumnDef<ChatSummary>[]>(
     () => [
-      { id: 'chatId', accessorKey: 'chatId', header: t('chats.col.id'), sortingFn: byChatId, filterFn: searchFilter },
+      {
+        id: 'chatId',
+        accessorKey: 'chatId',
+        header: t('chats.col.id'),
+        sortingFn: byChatId,
+        filterFn: searchFilter,
+      },
       { id: 'name', accessorFn: (r) => r.name ?? '', header: t('chats.col.name'), sortingFn: byText },
       {
         id: 'level',
@@ -138,6 +165,8 @@ function ChatsView({ root }: { root: string }) {
     return filters;
   }, [ui.columnFilters, ui.health]);
 
+  // TanStack's hooks return unmemoizable functions; React Compiler skipping this component is expected.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const table = useReactTable({
     data: rows,
     columns,
@@ -156,7 +185,7 @@ function ChatsView({ root }: { root: string }) {
 
   // The order the person sees, for next/previous chat on the chat screen.
   useEffect(() => {
-    chatsUi.set((s) => ({ ...s, order: tableRows.map((r) => r.original.chatId) }));
+    chatOrder.current = tableRows.map((r) => r.original.chatId);
   }, [tableRows]);
 
   const levels = useMemo(() => {
@@ -177,7 +206,7 @@ function ChatsView({ root }: { root: string }) {
         <label className="search-field">
           <span className="visually-hidden">{t('chats.searchLabel')}</span>
           <span className="search-icon" aria-hidden="true">
-            ⌕
+            <SearchIcon size={14} />
           </span>
           <input
             type="search"
@@ -191,7 +220,7 @@ function ChatsView({ root }: { root: string }) {
                 const grid = document.querySelector<HTMLElement>('[data-chat-grid]');
                 grid?.focus();
                 if (e.key === 'Enter') {
-                  const first = chatsUi.get().activeId ?? chatsUi.get().order[0];
+                  const first = chatsUi.get().activeId ?? chatOrder.current[0];
                   if (first) openChat(first);
                 }
               } else if (e.key === 'Escape' && ui.search) {
@@ -213,7 +242,9 @@ function ChatsView({ root }: { root: string }) {
             >
               {h === 'all' ? t('chats.allHealth') : <HealthDot health={h} />}
               {h === 'all' ? null : <span>{t(`health.${h}`)}</span>}
-              <span className="segment-count">{formatNumber(h === 'all' ? rows.length : scan.counts[h])}</span>
+              <span className="segment-count">
+                {formatNumber(h === 'all' ? rows.length : scan.counts[h])}
+              </span>
             </button>
           ))}
         </div>
@@ -269,7 +300,10 @@ function ScanStatusBar({ root }: { root: string }) {
     <div className="scan-status" aria-live="polite" data-testid="scan-status" data-status={scan.status}>
       <span className="scan-count">
         {running
-          ? t('chats.progress', { done: formatNumber(p?.done ?? 0), total: p?.total == null ? '…' : formatNumber(p.total) })
+          ? t('chats.progress', {
+              done: formatNumber(p?.done ?? 0),
+              total: p?.total == null ? '…' : formatNumber(p.total),
+            })
           : scan.status === 'cancelled'
             ? t('chats.cancelledAt', { count: scan.rows.length, n: formatNumber(scan.rows.length) })
             : t('chats.total', { count: scan.rows.length, n: formatNumber(scan.rows.length) })}
@@ -327,9 +361,13 @@ function ChatGrid({
   const parentRef = useRef<HTMLDivElement>(null);
   const gridRef = useRef<HTMLTableElement>(null);
   const activeId = useStore(chatsUi, (s) => s.activeId);
-  const activeIndex = useMemo(() => (activeId ? rows.findIndex((r) => r.id === activeId) : -1), [rows, activeId]);
+  const activeIndex = useMemo(
+    () => (activeId ? rows.findIndex((r) => r.id === activeId) : -1),
+    [rows, activeId],
+  );
   const now = useMemo(() => Date.now(), []);
 
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parentRef.current,
@@ -370,14 +408,25 @@ function ChatGrid({
     const onKey = (e: globalThis.KeyboardEvent) => {
       if (e.defaultPrevented || isTypingTarget(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;
       const page = Math.max(1, Math.floor((parentRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
-      const deltas: Record<string, number> = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1, PageDown: page, PageUp: -page };
+      const deltas: Record<string, number> = {
+        j: 1,
+        ArrowDown: 1,
+        k: -1,
+        ArrowUp: -1,
+        PageDown: page,
+        PageUp: -page,
+      };
       if (e.key in deltas) {
         e.preventDefault();
         move(deltas[e.key]!);
       } else if (e.key === 'Home' || e.key === 'End') {
         e.preventDefault();
         move(e.key === 'Home' ? -rows.length : rows.length);
-      } else if (e.key === 'Enter' && activeIndex >= 0 && (e.target === document.body || e.target === gridRef.current)) {
+      } else if (
+        e.key === 'Enter' &&
+        activeIndex >= 0 &&
+        (e.target === document.body || e.target === gridRef.current)
+      ) {
         e.preventDefault();
         openChat(rows[activeIndex]!.id);
       }
@@ -402,7 +451,7 @@ function ChatGrid({
               {t('chats.loadingRows')}
             </div>
           ) : totalRows > 0 ? (
-            <Empty title={t('chats.noMatch')} icon="⌕">
+            <Empty title={t('chats.noMatch')} icon={<SearchIcon size={20} />}>
               <button
                 type="button"
                 className="btn btn-small"
@@ -412,7 +461,7 @@ function ChatGrid({
               </button>
             </Empty>
           ) : (
-            <Empty title={t('chats.empty')} icon="📭">
+            <Empty title={t('chats.empty')} icon={<InboxIcon size={20} />}>
               {t('chats.emptyHint')}
             </Empty>
           )}
@@ -430,7 +479,13 @@ function ChatGrid({
         {items.map((item) => {
           const row = rows[item.index]!;
           return (
-            <ChatRow key={row.id} chat={row.original} index={item.index} active={item.index === activeIndex} now={now} />
+            <ChatRow
+              key={row.id}
+              chat={row.original}
+              index={item.index}
+              active={item.index === activeIndex}
+              now={now}
+            />
           );
         })}
         {padBottom > 0 ? (
@@ -477,7 +532,11 @@ function ChatGrid({
                   className={NUMERIC.has(header.id as ColumnId) ? 'num' : undefined}
                   data-col={header.id}
                 >
-                  <button type="button" className="th-button" onClick={header.column.getToggleSortingHandler()}>
+                  <button
+                    type="button"
+                    className="th-button"
+                    onClick={header.column.getToggleSortingHandler()}
+                  >
                     <span>{header.column.columnDef.header as string}</span>
                     <span className={`sort-indicator${sorted ? ' is-sorted' : ''}`} aria-hidden="true">
                       {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}

@@ -10,8 +10,6 @@ export interface ChatsUiState {
   columnFilters: ColumnFiltersState;
   /** The highlighted row (keyboard), by chat id. */
   activeId: string | null;
-  /** Chat ids in the order the table shows them now (for next/previous chat from the chat screen). */
-  order: string[];
   /** The chat opened last (the Chat tab returns to it). */
   lastChatId: string | null;
 }
@@ -22,13 +20,18 @@ export const chatsUi = createStore<ChatsUiState>({
   health: 'all',
   columnFilters: [],
   activeId: null,
-  order: [],
   lastChatId: null,
 });
 
+/**
+ * Chat ids in the order the table shows them now (for next/previous chat from the chat screen). Not part
+ * of the reactive state: it changes with every streamed batch and nothing needs to re-render for it.
+ */
+export const chatOrder: { current: string[] } = { current: [] };
+
 /** The chat `step` places away from `chatId` in the list's current order (null at either end). */
 export function neighbourChat(chatId: string, step: 1 | -1, fallbackOrder: string[]): string | null {
-  const order = chatsUi.get().order.length > 0 ? chatsUi.get().order : fallbackOrder;
+  const order = chatOrder.current.length > 0 ? chatOrder.current : fallbackOrder;
   const i = order.indexOf(chatId);
   if (i === -1) return order[0] ?? null;
   return order[i + step] ?? null;

@@ -9,6 +9,7 @@ import { Thread, type PageParam } from '../../components/thread/Thread.tsx';
 import { Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyMetricsView } from './LegacyMetricsView.tsx';
 import { TableBrowser } from './TableBrowser.tsx';
+import { ChatIcon, DatabaseIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
 
 const VIEWS = ['conversations', 'tables', 'metrics'] as const;
 type View = (typeof VIEWS)[number];
@@ -25,7 +26,7 @@ export function FilesScreen() {
   const root = place?.kind === 'root' ? place.path : null;
   const selected = route.params.path ?? (place?.kind === 'file' ? place.path : null);
 
-  if (!place) return <Empty title={t('chats.noPlace')} icon="📂" />;
+  if (!place) return <Empty title={t('chats.noPlace')} icon={<FolderIcon size={20} />} />;
   return (
     <div className="screen files-screen">
       <aside className="file-list" aria-label={t('files.listLabel')}>
@@ -35,7 +36,7 @@ export function FilesScreen() {
         {selected ? (
           <FileView key={selected} path={selected} />
         ) : (
-          <Empty title={t('files.pick')} icon="🗄">
+          <Empty title={t('files.pick')} icon={<DatabaseIcon size={20} />}>
             {t('files.pickHint')}
           </Empty>
         )}
@@ -97,7 +98,10 @@ function FileView({ path }: { path: string }) {
   const route = useRoute();
   const info = useOp('file.open', { path });
   if (info.isPending) return <Loading label={t('files.opening')} />;
-  if (info.isError) return <ErrorState error={info.error} title={t('files.cannotOpen')} onRetry={() => void info.refetch()} />;
+  if (info.isError)
+    return (
+      <ErrorState error={info.error} title={t('files.cannotOpen')} onRetry={() => void info.refetch()} />
+    );
   const f = info.data;
   const available = VIEWS.filter((v) => v !== 'conversations' || f.hasConversations);
   const requested = route.params.view as View | undefined;
@@ -110,7 +114,8 @@ function FileView({ path }: { path: string }) {
           {t(`files.kind.${f.kind}`)}
         </span>
         <span className="muted">
-          {formatBytes(f.sizeBytes)} · {t('files.journal', { mode: f.journalMode })} · {t('files.pageSize', { n: formatNumber(f.pageSize) })} ·{' '}
+          {formatBytes(f.sizeBytes)} · {t('files.journal', { mode: f.journalMode })} ·{' '}
+          {t('files.pageSize', { n: formatNumber(f.pageSize) })} ·{' '}
           {t('files.tableCount', { count: f.tables.length })}
         </span>
       </header>
@@ -164,7 +169,8 @@ function Tables({ file }: { file: FileInfo }) {
               </span>
               <span className="nav-item-sub">
                 {formatNumber(x.rowCount)}
-                {x.rowCountCapped ? '+' : ''} {t('files.rows')} · {t('files.columns', { count: x.columns.length })}
+                {x.rowCountCapped ? '+' : ''} {t('files.rows')} ·{' '}
+                {t('files.columns', { count: x.columns.length })}
               </span>
             </button>
           </li>
@@ -183,12 +189,25 @@ function Conversations({ path }: { path: string }) {
   const shown = useMemo(() => {
     const q = filter.trim().toLowerCase();
     const all = list.data?.conversations ?? [];
-    return q ? all.filter((c) => c.title.toLowerCase().includes(q) || c.id.toLowerCase().includes(q) || (c.subtitle ?? '').toLowerCase().includes(q)) : all;
+    return q
+      ? all.filter(
+          (c) =>
+            c.title.toLowerCase().includes(q) ||
+            c.id.toLowerCase().includes(q) ||
+            (c.subtitle ?? '').toLowerCase().includes(q),
+        )
+      : all;
   }, [list.data, filter]);
   const selected = route.params.conv ?? list.data?.conversations[0]?.id ?? null;
   const fetchPage = useCallback(
     (param: PageParam & { limit: number }) =>
-      call('file.messages', { path, conversationId: selected ?? '', before: param.before, after: param.after, limit: param.limit }),
+      call('file.messages', {
+        path,
+        conversationId: selected ?? '',
+        before: param.before,
+        after: param.after,
+        limit: param.limit,
+      }),
     [path, selected],
   );
   const queryKey = useMemo(() => ['file.messages', path, selected] as const, [path, selected]);
@@ -201,9 +220,15 @@ function Conversations({ path }: { path: string }) {
         <label className="search-field">
           <span className="visually-hidden">{t('files.filterConversations')}</span>
           <span className="search-icon" aria-hidden="true">
-            ⌕
+            <SearchIcon size={14} />
           </span>
-          <input type="search" data-search placeholder={t('files.filterConversations')} value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <input
+            type="search"
+            data-search
+            placeholder={t('files.filterConversations')}
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
         </label>
         <ul className="nav-list" data-testid="conversation-list">
           {shown.map((c) => (
@@ -230,7 +255,7 @@ function Conversations({ path }: { path: string }) {
         {selected ? (
           <Thread key={selected} queryKey={queryKey} fetchPage={fetchPage} anchor={{ kind: 'newest' }} />
         ) : (
-          <Empty title={t('files.noConversations')} icon="💬" />
+          <Empty title={t('files.noConversations')} icon={<ChatIcon size={20} />} />
         )}
       </div>
     </div>

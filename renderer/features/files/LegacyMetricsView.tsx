@@ -1,8 +1,16 @@
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LegacyMetrics } from '../../../shared/domain.ts';
-import { axisProps, ChartFrame, gridProps, legendProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
-import { formatNumber } from '../../components/format.ts';
+import {
+  axisProps,
+  ChartFrame,
+  gridProps,
+  legendProps,
+  NoData,
+  tooltipProps,
+  usePalette,
+} from '../../components/charts.tsx';
+import { formatDay, formatNumber } from '../../components/format.ts';
 import { Card, ErrorState, Loading } from '../../components/ui.tsx';
 import { useOp } from '../../api/index.ts';
 
@@ -65,6 +73,11 @@ export function LegacyMetricsView({ path }: { path: string }) {
   );
 }
 
+const tickOf = (x: unknown) => {
+  const v = String(x);
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(v) : v.length > 18 ? `${v.slice(0, 17)}…` : v;
+};
+
 function LegacyChart({ chart }: { chart: Chart }) {
   const p = usePalette();
   const data = rowsOf(chart);
@@ -80,23 +93,42 @@ function LegacyChart({ chart }: { chart: Chart }) {
           {chart.type === 'line' ? (
             <LineChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
               <CartesianGrid {...gridProps(p)} />
-              <XAxis dataKey="x" minTickGap={20} {...axisProps(p)} />
+              <XAxis dataKey="x" minTickGap={20} tickFormatter={tickOf} {...axisProps(p)} />
               <YAxis width={44} {...axisProps(p)} />
               <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v), 2)} />
               {names.length > 1 ? <Legend {...legendProps(p)} /> : null}
               {names.map((n, i) => (
-                <Line key={n} type="monotone" dataKey={n} stroke={p.series[i % p.series.length]} dot={false} strokeWidth={2} isAnimationActive={false} />
+                <Line
+                  key={n}
+                  type="monotone"
+                  dataKey={n}
+                  stroke={p.series[i % p.series.length]}
+                  dot={false}
+                  strokeWidth={2}
+                  isAnimationActive={false}
+                />
               ))}
             </LineChart>
           ) : (
             <BarChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
               <CartesianGrid {...gridProps(p)} />
-              <XAxis dataKey="x" minTickGap={8} {...axisProps(p)} />
+              <XAxis
+                dataKey="x"
+                tickFormatter={tickOf}
+                {...(data.length <= 10 ? { interval: 0 } : { minTickGap: 8 })}
+                {...axisProps(p)}
+              />
               <YAxis width={44} {...axisProps(p)} />
               <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v), 2)} />
               {names.length > 1 ? <Legend {...legendProps(p)} /> : null}
               {names.map((n, i) => (
-                <Bar key={n} dataKey={n} fill={p.series[i % p.series.length]} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+                <Bar
+                  key={n}
+                  dataKey={n}
+                  fill={p.series[i % p.series.length]}
+                  radius={[2, 2, 0, 0]}
+                  isAnimationActive={false}
+                />
               ))}
             </BarChart>
           )}

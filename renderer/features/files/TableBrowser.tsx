@@ -14,14 +14,20 @@ const PAGE = 100;
 export function TableBrowser({ path, table }: { path: string; table: TableInfo }) {
   const { t } = useTranslation();
   const [expanded, setExpanded] = useState<{ rowid: string; column: string } | null>(null);
-  const query = useInfiniteQuery<TablePage, AppError, InfiniteData<TablePage, string | undefined>, readonly unknown[], string | undefined>({
+  const query = useInfiniteQuery<
+    TablePage,
+    AppError,
+    InfiniteData<TablePage, string | undefined>,
+    readonly unknown[],
+    string | undefined
+  >({
     queryKey: ['file.rows', path, table.name],
     initialPageParam: undefined,
     queryFn: ({ pageParam }) => call('file.rows', { path, table: table.name, after: pageParam, limit: PAGE }),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: Infinity,
   });
-  const columns = query.data?.pages[0]?.columns ?? [];
+  const columns = useMemo(() => query.data?.pages[0]?.columns ?? [], [query.data]);
   const rows = useMemo(() => query.data?.pages.flatMap((p) => p.rows) ?? [], [query.data]);
   const numericCols = useMemo(() => {
     const set = new Set<number>();
@@ -71,7 +77,11 @@ export function TableBrowser({ path, table }: { path: string; table: TableInfo }
                     <td key={i} className={numericCols.has(i) ? 'num' : undefined}>
                       <CellView
                         cell={cell}
-                        onExpand={rowid !== null && i > 0 ? () => setExpanded({ rowid, column: columns[i]! }) : undefined}
+                        onExpand={
+                          rowid !== null && i > 0
+                            ? () => setExpanded({ rowid, column: columns[i]! })
+                            : undefined
+                        }
                       />
                     </td>
                   ))}
@@ -91,19 +101,42 @@ export function TableBrowser({ path, table }: { path: string; table: TableInfo }
           {keyName ? ` · ${t('files.pagedBy', { key: keyName })}` : ''}
         </span>
         {query.hasNextPage ? (
-          <button type="button" className="btn btn-small" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => void query.fetchNextPage()}
+            disabled={query.isFetchingNextPage}
+          >
             {query.isFetchingNextPage ? t('common.loading') : t('files.loadMore')}
           </button>
         ) : null}
       </div>
       {expanded ? (
-        <CellDialog path={path} table={table.name} rowid={expanded.rowid} column={expanded.column} onClose={() => setExpanded(null)} />
+        <CellDialog
+          path={path}
+          table={table.name}
+          rowid={expanded.rowid}
+          column={expanded.column}
+          onClose={() => setExpanded(null)}
+        />
       ) : null}
     </div>
   );
 }
 
-function CellDialog({ path, table, rowid, column, onClose }: { path: string; table: string; rowid: string; column: string; onClose: () => void }) {
+function CellDialog({
+  path,
+  table,
+  rowid,
+  column,
+  onClose,
+}: {
+  path: string;
+  table: string;
+  rowid: string;
+  column: string;
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const cell = useOp('file.cell', { path, table, rowid, column });
   return (
@@ -117,7 +150,11 @@ function CellDialog({ path, table, rowid, column, onClose }: { path: string; tab
           <div className="dialog-tools">
             {cell.data.isJson ? <span className="badge badge-info">JSON</span> : null}
             <span className="muted">{t('files.chars', { n: formatNumber(cell.data.text.length) })}</span>
-            <button type="button" className="btn btn-small" onClick={() => void navigator.clipboard?.writeText(cell.data.text)}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => void navigator.clipboard?.writeText(cell.data.text)}
+            >
               {t('files.copy')}
             </button>
           </div>

@@ -8,10 +8,19 @@ import { startJob, toAppError } from '../../api/index.ts';
 import { routeHref } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { createStore, useStore } from '../../app/store.ts';
-import { axisProps, ChartFrame, gridProps, NoData, tooltipProps, usePalette } from '../../components/charts.tsx';
+import {
+  axisProps,
+  ChartFrame,
+  gridProps,
+  NoData,
+  tooltipProps,
+  usePalette,
+} from '../../components/charts.tsx';
 import { formatDay, formatNumber } from '../../components/format.ts';
+import { fillDays } from '../../components/series.ts';
 import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
 import { chatsUi } from '../chats/chatsUi.ts';
+import { ClockIcon, FolderIcon } from '../../components/icons.tsx';
 
 interface FleetState {
   root: string | null;
@@ -22,7 +31,13 @@ interface FleetState {
 }
 
 // Kept across screens: the dashboard of a big root costs a full pass, so it is not redone on every visit.
-const fleet = createStore<FleetState>({ root: null, status: 'idle', progress: null, result: null, error: null });
+const fleet = createStore<FleetState>({
+  root: null,
+  status: 'idle',
+  progress: null,
+  result: null,
+  error: null,
+});
 let cancelCurrent: (() => void) | null = null;
 let generation = 0;
 
@@ -54,7 +69,11 @@ function runFleet(root: string) {
     (error: unknown) => {
       if (gen !== generation) return;
       const e = toAppError(error);
-      fleet.set((s) => ({ ...s, status: e.code === 'cancelled' ? 'cancelled' : 'failed', error: e.code === 'cancelled' ? null : e }));
+      fleet.set((s) => ({
+        ...s,
+        status: e.code === 'cancelled' ? 'cancelled' : 'failed',
+        error: e.code === 'cancelled' ? null : e,
+      }));
     },
   );
 }
@@ -85,7 +104,7 @@ export function FleetScreen() {
     return c;
   }, [state.result]);
 
-  if (!root) return <Empty title={t('chats.noPlace')} icon="📂" />;
+  if (!root) return <Empty title={t('chats.noPlace')} icon={<FolderIcon size={20} />} />;
   const r = state.result;
   const running = state.status === 'running';
 
@@ -113,14 +132,18 @@ export function FleetScreen() {
         )}
       </div>
       {running ? (
-        <ProgressBar done={state.progress?.done ?? 0} total={state.progress?.total ?? null} label={t('fleet.reading', { done: '', total: '' })} />
+        <ProgressBar
+          done={state.progress?.done ?? 0}
+          total={state.progress?.total ?? null}
+          label={t('fleet.reading', { done: '', total: '' })}
+        />
       ) : (
         <div className="progress-placeholder" />
       )}
       <div className="scroll-pane">
         {state.status === 'failed' ? <ErrorState error={state.error} onRetry={() => runFleet(root)} /> : null}
         {state.status === 'cancelled' ? (
-          <Empty title={t('fleet.cancelled')} icon="⏹">
+          <Empty title={t('fleet.cancelled')} icon={<ClockIcon size={20} />}>
             <button type="button" className="btn" onClick={() => runFleet(root)}>
               {t('fleet.refresh')}
             </button>
@@ -141,7 +164,10 @@ export function FleetScreen() {
                 value={formatNumber(lastDays(r.activeUsersPerDay, 30, 'max'))}
                 hint={t('fleet.peakDaily')}
               />
-              <Stat label={t('fleet.messagesLast30')} value={formatNumber(lastDays(r.messagesPerDay, 30, 'sum'))} />
+              <Stat
+                label={t('fleet.messagesLast30')}
+                value={formatNumber(lastDays(r.messagesPerDay, 30, 'sum'))}
+              />
               <Stat label={t('fleet.alerts')} value={formatNumber(r.alerts.length)} />
             </div>
             <div className="charts-grid" data-testid="fleet-charts">
@@ -158,7 +184,13 @@ export function FleetScreen() {
                     <XAxis dataKey="bucket" {...axisProps(p)} />
                     <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
                     <Tooltip {...tooltipProps(p)} />
-                    <Bar dataKey="count" name={t('fleet.chats')} fill={p.series[3]} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+                    <Bar
+                      dataKey="count"
+                      name={t('fleet.chats')}
+                      fill={p.series[3]}
+                      radius={[3, 3, 0, 0]}
+                      isAnimationActive={false}
+                    />
                   </BarChart>
                 </ChartFrame>
               </Card>
@@ -179,7 +211,8 @@ export function FleetScreen() {
                       aria-pressed={kind === k}
                       onClick={() => setKind(k)}
                     >
-                      {t(`fleet.kind.${k}`)} <span className="segment-count">{formatNumber(alertCounts[k] ?? 0)}</span>
+                      {t(`fleet.kind.${k}`)}{' '}
+                      <span className="segment-count">{formatNumber(alertCounts[k] ?? 0)}</span>
                     </button>
                   ))}
                 </div>
@@ -209,7 +242,9 @@ export function FleetScreen() {
                             <a
                               className="mono"
                               href={routeHref('chat', { id: a.chatId })}
-                              onClick={() => chatsUi.set((s) => ({ ...s, activeId: a.chatId, lastChatId: a.chatId }))}
+                              onClick={() =>
+                                chatsUi.set((s) => ({ ...s, activeId: a.chatId, lastChatId: a.chatId }))
+                              }
                             >
                               {a.chatId}
                             </a>
@@ -219,7 +254,9 @@ export function FleetScreen() {
                       ))}
                     </tbody>
                   </table>
-                  {alerts.length > 1000 ? <p className="muted">{t('fleet.alertsCapped', { n: formatNumber(1000) })}</p> : null}
+                  {alerts.length > 1000 ? (
+                    <p className="muted">{t('fleet.alertsCapped', { n: formatNumber(1000) })}</p>
+                  ) : null}
                 </div>
               )}
             </Card>
@@ -233,13 +270,26 @@ export function FleetScreen() {
 function lastDays(series: { day: string; count: number }[], days: number, mode: 'sum' | 'max'): number {
   const last = series.at(-1);
   if (!last) return 0;
-  const from = new Date(Date.parse(`${last.day}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const from = new Date(Date.parse(`${last.day}T00:00:00Z`) - (days - 1) * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
   const inRange = series.filter((d) => d.day >= from).map((d) => d.count);
   return mode === 'sum' ? inRange.reduce((a, b) => a + b, 0) : Math.max(0, ...inRange);
 }
 
-function DayArea({ data, color, name }: { data: { day: string; count: number }[]; color: string; name: string }) {
+const zeroDay = (day: string) => ({ day, count: 0 });
+
+function DayArea({
+  data: raw,
+  color,
+  name,
+}: {
+  data: { day: string; count: number }[];
+  color: string;
+  name: string;
+}) {
   const p = usePalette();
+  const data = useMemo(() => fillDays(raw, zeroDay), [raw]);
   if (data.length === 0) return <NoData>—</NoData>;
   return (
     <ChartFrame height={200} label={name}>
@@ -248,14 +298,31 @@ function DayArea({ data, color, name }: { data: { day: string; count: number }[]
         <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={28} {...axisProps(p)} />
         <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
         <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
-        <Area type="monotone" dataKey="count" name={name} stroke={color} fill={color} fillOpacity={0.25} isAnimationActive={false} />
+        <Area
+          type="monotone"
+          dataKey="count"
+          name={name}
+          stroke={color}
+          fill={color}
+          fillOpacity={0.25}
+          isAnimationActive={false}
+        />
       </AreaChart>
     </ChartFrame>
   );
 }
 
-function DayBars({ data, color, name }: { data: { day: string; count: number }[]; color: string; name: string }) {
+function DayBars({
+  data: raw,
+  color,
+  name,
+}: {
+  data: { day: string; count: number }[];
+  color: string;
+  name: string;
+}) {
   const p = usePalette();
+  const data = useMemo(() => fillDays(raw, zeroDay), [raw]);
   if (data.length === 0) return <NoData>—</NoData>;
   return (
     <ChartFrame height={200} label={name}>

@@ -1,0 +1,262 @@
+import type { Page, Route } from '@playwright/test';
+import { expect, test } from './support/server.ts';
+import { AppShell } from './pages/app.ts';
+import { ChatPage } from './pages/chat.ts';
+import { ChatsPage, toNumber } from './pages/chats.ts';
+import { FilesPage } from './pages/files.ts';
+
+// Browsing a generated data root in browser mode, as support staff do: the list, one chat (thread,
+// progress, metrics), a broken chat, the fleet dashboard, a legacy DB, theme and language.
+// Screenshots of every screen land in test-results/screens/ for people to look at.
+
+test.describe('browse a data root', () => {
+  test('the chat list fills in, sorts by messages and filters by name', async ({ page, url }) => {
+    const shell = new AppShell(page);
+    const chats = new ChatsPage(page);
+    await shell.open(url);
+    await chats.waitForScan();
+    await expect(chats.rows.first()).toBeVisible();
+    const total = await chats.rows.count();
+    expect(total).toBeGreaterThan(10);
+    await expect(chats.status).toContainText(/\d+ chats/);
+
+    await chats.sortBy('messages');
+    await expect(chats.header('messages')).toHaveAttribute('aria-sort', 'descending');
+    const counts = (await chats.columnTexts(3)).map(toNumber);
+    expect(counts.length).toBeGreaterThan(5);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    await shell.screenshot('chats');
+
+    const name = (await chats.rows.first().locator('td.cell-name').innerText()).split(' ')[0]!;
+    await chats.search.fill(name);
+    await expect(chats.rows.first()).toBeVisible();
+    const names = await chats.columnTexts(1);
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(n.toLowerCase()).toContain(name.toLowerCase());
+  });
+
+  test('a chat: thread with older pages, progress and metrics charts', async ({ page, url }) => {
+    const shell = new AppShell(page);
+    const chats = new ChatsPage(page);
+    const chat = new ChatPage(page);
+    await shell.open(url);
+    await chats.waitForScan();
+    await chats.sortBy('messages');
+    const biggest = toNumber(await chats.rows.first().locator('td').nth(3).innerText());
+    expect(biggest).toBeGreaterThan(100);
+
+    // Keyboard: the highlighted row opens with Enter.
+    await page.keyboard.press('j');
+    await expect(chats.rows.first()).toHaveClass(/is-active/);
+    await page.keyboard.press('Enter');
+    await chat.waitForThread();
+    await expect(chat.sidePanel).toContainText(/Profile/);
+    const firstPage = await chat.messages.count();
+    expect(firstPage).toBe(100);
+    await shell.screenshot('chat');
+
+    // Older messages load when scrolling up, and the messages that were on screen stay in place.
+    const anchorId = await chat.messages.first().getAttribute('data-msg-id');
+    await chat.scrollToTop();
+    await expect.poll(() => chat.messages.count(), { timeout: 10_000 }).toBeGreaterThan(firstPage);
+    const anchor = page.locator(`[data-msg-id="${anchorId}"]`);
+    const box = await anchor.boundingBox();
+    const threadBox = await chat.thread.boundingBox();
+    expect(box && threadBox && box.y >= threadBox.y - 1).toBeTruthy();
+    await shell.screenshot('chat-older');
+
+    await chat.tab('Progress').click();
+    await expect(chat.chartMarks('chart-mastery').first()).toBeVisible();
+    expect(await chat.chartMarks('chart-mastery').count()).toBeGreaterThan(0);
+    expect(await chat.chartMarks('chart-levels').count()).toBeGreaterThan(0);
+    await expect(page.getByTestId('streak')).toBeVisible();
+    await shell.screenshot('progress');
+
+    await chat.tab('Metrics').click();
+    await expect(chat.chartMarks('chart-per-day').first()).toBeVisible();
+    expect(await chat.chartMarks('chart-response').count()).toBeGreaterThan(0);
+    expect(await chat.chartMarks('chart-sessions').count()).toBeGreaterThan(0);
+    await shell.screenshot('metrics');
+
+    // Escape goes back to the list, with the chat still highlighted.
+    await page.keyboard.press('Escape');
+    await expect(chats.rows.first()).toHaveClass(/is-active/);
+  });
+
+  test('searching inside a chat jumps to the message', async ({ page, url }) => {
+    const shell = new AppShell(page);
+    const chats = new ChatsPage(page);
+    const chat = new ChatPage(page);
+    await shell.open(url);
+    await chats.waitForScan();
+    await chats.sortBy('messages');
+    await chats.rows.first().click();
+    await chat.waitForThread();
+    await chat.search.fill('correction');
+    const hits = page.getByTestId('chat-search-results').getByRole('button', { name: /correction/i });
+    await expect(hits.first()).toBeVisible();
+    await hits.last().click();
+    await expect(page.locator('.msg.is-highlighted')).toBeVisible();
+    await expect(page.locator('.msg.is-highlighted')).toBeInViewport();
+  });
+
+  test('a broken chat explains why it cannot be read; the rest keeps working', async ({ page, url, app }) => {
+    const broken = app.generated.chats.find((c) => c.kind === 'not_sqlite');
+    expect(broken).toBeDefined();
+    const shell = new AppShell(page);
+    const chats = new ChatsPage(page);
+    await shell.open(url);
+    await chats.waitForScan();
+    await expect(chats.row(broken!.chatId)).toHaveAttribute('data-health', 'error');
+    await chats.openChat(broken!.chatId);
+    const problems = page.getByTestId('chat-problems');
+    await expect(problems).toBeVisible();
+    await expect(problems).toContainText('not_sqlite');
+    await expect(
+      page
+        .getByRole('alert')
+        .filter({ hasText: /cannot be read/ })
+        .first(),
+    ).toBeVisible();
+    await shell.screenshot('chat-broken');
+
+    // Next chat (Alt+Down) still opens normally.
+    await page.keyboard.press('Escape');
+    await chats.search.fill('');
+    await shell.nav('Fleet').click();
+    await expect(page.getByTestId('fleet-charts')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('chart-active').locator('svg path.recharts-curve').first()).toBeVisible();
+    await expect(page.getByTestId('fleet-alerts').getByRole('link', { name: broken!.chatId })).toBeVisible();
+    await shell.screenshot('fleet');
+  });
+
+  test('a legacy DB under the root opens with conversations and tables', async ({ page, url }) => {
+    const shell = new AppShell(page);
+    const files = new FilesPage(page);
+    await shell.open(url);
+    await shell.nav('Files').click();
+    await files.file('backup_old_db').click();
+    await expect(files.kind).toContainText(/user_history/i);
+    await expect(files.conversations.getByRole('button').first()).toBeVisible();
+    await expect(page.locator('[data-testid=thread] [data-msg-id]').first()).toBeVisible();
+    await shell.screenshot('file-conversations');
+
+    await files.tab('Tables').click();
+    await files.tables
+      .getByRole('button', { name: /messages/ })
+      .first()
+      .click();
+    await expect(files.rows.first()).toBeVisible();
+    expect(await files.rows.count()).toBeGreaterThan(10);
+    await expect(page.locator('[data-testid=table-rows] .cell-null').first()).toBeVisible();
+    await shell.screenshot('file-tables');
+  });
+
+  test('theme and language switch and are remembered', async ({ page, url }) => {
+    const shell = new AppShell(page);
+    const chats = new ChatsPage(page);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shell.open(url);
+    await chats.waitForScan();
+    expect(await shell.theme()).toBe('light');
+    await shell.themeToggle.click();
+    expect(await shell.theme()).toBe('dark');
+    await shell.langToggle.click();
+    await expect(shell.nav('Conversas')).toBeVisible();
+    await expect(chats.header('messages')).toContainText('Mensagens');
+    await shell.screenshot('chats-dark-pt');
+
+    await page.reload();
+    await chats.waitForScan();
+    expect(await shell.theme()).toBe('dark');
+    await expect(shell.nav('Visão geral')).toBeVisible();
+  });
+});
+
+// ---- 100,000 chats: only the visible rows are in the DOM (the API is mocked for this one) ----
+
+const MOCK_ROOT = '/mock/root';
+const N = 100_000;
+
+function mockRows() {
+  const levels = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
+  const health = ['ok', 'ok', 'ok', 'warning', 'error'] as const;
+  return Array.from({ length: N }, (_, i) => ({
+    chatId: String(100_000_000 + i),
+    name: `User ${i}`,
+    level: levels[i % 6]!,
+    messages: (i * 7919) % 5000,
+    sessions: (i * 31) % 200,
+    lastActive: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+    sizeBytes: 20_000 + ((i * 104_729) % 9_000_000),
+    health: health[i % 5]!,
+  }));
+}
+
+async function mockApi(page: Page) {
+  const rows = mockRows();
+  let polls = 0;
+  const reply = (route: Route, value: unknown) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, value }) });
+  await page.route('**/api/**', async (route) => {
+    const op = new URL(route.request().url()).pathname.replace('/api/', '');
+    const place = { path: MOCK_ROOT, kind: 'root', label: 'mock', source: 'cli' };
+    if (op === 'places.list')
+      return reply(route, { current: place, places: [place], canPickWithDialog: false });
+    if (op === 'chats.scan') return reply(route, { jobId: 'mock-scan' });
+    if (op === 'jobs.poll') {
+      polls++;
+      const half = N / 2;
+      const progress = { done: polls === 1 ? half : N, total: N, current: null };
+      if (polls === 1) {
+        return reply(route, {
+          jobId: 'mock-scan',
+          op: 'chats.scan',
+          state: 'running',
+          progress,
+          events: rows.slice(0, half),
+          cursor: half,
+        });
+      }
+      return reply(route, {
+        jobId: 'mock-scan',
+        op: 'chats.scan',
+        state: 'done',
+        progress,
+        events: rows.slice(half),
+        cursor: N,
+        result: { root: MOCK_ROOT, chats: rows, skipped: [] },
+      });
+    }
+    return route.fulfill({
+      status: 404,
+      contentType: 'application/json',
+      body: JSON.stringify({ ok: false, error: { code: 'unknown_operation', message: op } }),
+    });
+  });
+}
+
+test('100,000 chats: the list keeps only the visible rows in the DOM', async ({ page, url }) => {
+  test.setTimeout(60_000);
+  await mockApi(page);
+  const chats = new ChatsPage(page);
+  await page.goto(url);
+  await chats.waitForScan();
+  await expect(chats.status).toContainText('100,000 chats');
+  const visible = await chats.rows.count();
+  expect(visible).toBeGreaterThan(10);
+  expect(visible).toBeLessThan(60);
+
+  await chats.scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
+  await expect
+    .poll(async () => Number(await chats.rows.first().getAttribute('aria-rowindex')))
+    .toBeGreaterThan(40_000);
+  expect(await chats.rows.count()).toBeLessThan(60);
+
+  await chats.sortBy('sizeBytes');
+  await expect(chats.header('sizeBytes')).toHaveAttribute('aria-sort', 'descending');
+  expect(await chats.rows.count()).toBeLessThan(60);
+  await chats.search.fill('User 99999');
+  await expect(chats.rows).toHaveCount(1);
+  await new AppShell(page).screenshot('chats-100k');
+});

@@ -1,0 +1,213 @@
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { OutputFile } from '../../../shared/contract/backup.ts';
+import { AppError } from '../../../shared/errors.ts';
+import { isInside } from '../../access/places.ts';
+import { createBackup } from '../../backup/create.ts';
+import { rebuildMetadata } from '../../backup/metadata.ts';
+import { migrateUserHistory } from '../../backup/migrate.ts';
+import { recoverDb } from '../../backup/recover.ts';
+import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
+import { verifyArchive } from '../../backup/verify.ts';
+import { exportChats } from '../../export/export.ts';
+import { readonlyCache } from '../../sqlite/cache.ts';
+import { CHAT_DIR_PATTERN } from '../../store/schema.ts';
+import type { HandlerContext } from '../context.ts';
+import type { Handlers } from '../types.ts';
+
+// Where outputs go. The UI (desktop and browser mode) names an output file, and it is written into Chat
+// Inspector's own folders under userDataDir: backups/, exports/, recovered/. They are not data roots (they
+// never appear as places to browse, and nothing there is read as a chat); the only operations that read
+// from them are verify/restore (archives) and `backup.readOutput` (download in browser mode). A full path is
+// accepted too, but only where the allow-list permits writing (inside a root the person opened), and
+// never inside a chats folder or a chat folder: outputs must not become strays in the data.
+
+export type OutputKind = 'backups' | 'exports' | 'recovered';
+const KIND_OF: Record<OutputKind, OutputFile['kind']> = {
+  backups: 'backup',
+  exports: 'export',
+  recovered: 'recovered',
+};
+
+export function outputDir(ctx: HandlerContext, kind: OutputKind): string {
+  const dir = join(ctx.userDataDir, kind);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return realpathSync(dir);
+}
+
+function stamp(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+function isBareName(name: string): boolean {
+  return !/[\\/]/.test(name);
+}
+
+/** Refuses a path inside a chat folder or directly in a chats folder (where it would be a stray). */
+function assertNotInChatData(path: string): void {
+  const parent = dirname(path);
+  if (parent.split(/[\\/]/).some((segment) => CHAT_DIR_PATTERN.test(segment))) {
+    throw new AppError('forbidden_path', `${path}: outputs are never written inside a chat folder`);
+  }
+  try {
+    if (readdirSync(parent).some((name) => CHAT_DIR_PATTERN.test(name))) {
+      throw new AppError(
+        'forbidden_path',
+        `${path}: outputs are never written among the chat folders; choose another folder`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+  }
+}
+
+/** The absolute path for an output: a bare name goes to Chat Inspector's own folder of that kind. */
+export function resolveOutput(
+  ctx: HandlerContext,
+  out: string | undefined,
+  kind: OutputKind,
+  defaultName: string,
+  extension: string,
+): string {
+  const name = out ?? defaultName;
+  if (isBareName(name)) {
+    if (!/^[\p{L}\p{N} _.,()+-]{1,200}$/u.test(name) || name.startsWith('.')) {
+      throw new AppError(
+        'invalid_input',
+        `${name}: use letters, digits, spaces, dots and dashes in a file name`,
+      );
+    }
+    const file = name.toLowerCase().endsWith(extension) ? name : `${name}${extension}`;
+    return join(outputDir(ctx, kind), file);
+  }
+  const target = ctx.places.requireWritableTarget(name);
+  assertNotInChatData(target);
+  return target;
+}
+
+function isOwnOutput(ctx: HandlerContext, path: string): string | null {
+  let real: string;
+  try {
+    real = realpathSync(resolve(path));
+  } catch {
+    return null;
+  }
+  for (const kind of ['backups', 'exports', 'recovered'] as const) {
+    if (isInside(real, outputDir(ctx, kind))) return real;
+  }
+  return null;
+}
+
+/** An archive to read: one in our backups folder, or a file the allow-list permits. */
+function requireArchive(ctx: HandlerContext, path: string): string {
+  return isOwnOutput(ctx, path) ?? ctx.places.requireFile(path);
+}
+
+function listOutputs(ctx: HandlerContext): OutputFile[] {
+  const files: OutputFile[] = [];
+  for (const kind of ['backups', 'exports', 'recovered'] as const) {
+    const dir = outputDir(ctx, kind);
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('.') || name.endsWith('.partial')) continue;
+      const path = join(dir, name);
+      try {
+        const st = statSync(path);
+        if (st.isFile())
+          files.push({
+            path,
+            name,
+            kind: KIND_OF[kind],
+            sizeBytes: st.size,
+            modifiedAt: st.mtime.toISOString(),
+          });
+      } catch {
+        // vanished meanwhile
+      }
+    }
+  }
+  return files.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
+}
+
+export const backupHandlers = {
+  'backup.create': ({ root, chatIds, out, level }, ctx, job) => {
+    const realRoot = ctx.places.requireRoot(root);
+    const now = ctx.now();
+    const what = chatIds && chatIds.length === 1 ? `chat_${chatIds[0]}` : basename(realRoot) || 'root';
+    const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
+    return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, now }, job);
+  },
+  'backup.verify': ({ archive }, ctx, job) => verifyArchive({ archive: requireArchive(ctx, archive) }, job),
+  'backup.restore': ({ archive, root, chatIds, dryRun, force }, ctx, job) =>
+    restoreArchive(
+      {
+        archive: requireArchive(ctx, archive),
+        root: ctx.places.requireRoot(root),
+        chatIds,
+        dryRun,
+        force,
+        now: ctx.now(),
+        beforeChat: (dir) => readonlyCache.closeUnder(dir),
+      },
+      job,
+    ),
+  'recover.run': ({ path, out, intoPlace }, ctx, job) => {
+    const source = ctx.places.requireFile(path);
+    const now = ctx.now();
+    const parent = basename(dirname(source));
+    const base = `${CHAT_DIR_PATTERN.test(parent) ? `${parent}-` : ''}${basename(source).replace(/\.[^.]+$/, '')}`;
+    const target =
+      out !== undefined || !intoPlace
+        ? resolveOutput(ctx, out, 'recovered', `${base}-recovered-${stamp(now)}`, '.db')
+        : undefined;
+    if (intoPlace) readonlyCache.closeUnder(source);
+    return recoverDb({ path: source, out: target, intoPlace, now }, job);
+  },
+  'export.run': ({ root, chatIds, format, out, redact }, ctx, job) => {
+    const realRoot = ctx.places.requireRoot(root);
+    const now = ctx.now();
+    const what = chatIds.length === 1 ? `chat_${chatIds[0]}` : `${chatIds.length}-chats`;
+    const target = resolveOutput(
+      ctx,
+      out,
+      'exports',
+      `${what}-${stamp(now)}${redact ? '-redacted' : ''}`,
+      `.${format}`,
+    );
+    return exportChats({ root: realRoot, chatIds, format, out: target, redact, now }, job);
+  },
+  'metadata.rebuild': ({ root, chatId }, ctx) =>
+    rebuildMetadata({ root: ctx.places.requireRoot(root), chatId, now: ctx.now() }),
+  'migrate.run': ({ path, root, dryRun, force }, ctx, job) => {
+    const realRoot = ctx.places.requireRoot(root);
+    if (force && !dryRun) readonlyCache.closeUnder(targetChatsDir(realRoot));
+    return migrateUserHistory(
+      { path: ctx.places.requireFile(path), root: realRoot, dryRun, force, now: ctx.now() },
+      job,
+    );
+  },
+  'backup.outputs': (_input, ctx) => ({
+    dirs: {
+      backups: outputDir(ctx, 'backups'),
+      exports: outputDir(ctx, 'exports'),
+      recovered: outputDir(ctx, 'recovered'),
+    },
+    files: listOutputs(ctx),
+  }),
+  'backup.readOutput': ({ path, offset, length }, ctx) => {
+    const real = isOwnOutput(ctx, path);
+    if (!real)
+      throw new AppError('forbidden_path', `${path}: only files Chat Inspector produced can be downloaded`);
+    const size = statSync(real).size;
+    const fd = openSync(real, 'r');
+    try {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      const n = buf.length > 0 ? readSync(fd, buf, 0, buf.length, offset) : 0;
+      return { data: buf.subarray(0, n).toString('base64'), size, eof: offset + n >= size };
+    } finally {
+      closeSync(fd);
+    }
+  },
+} satisfies Partial<Handlers>;
