@@ -56,11 +56,22 @@ export async function runIntegrityBench(options: IntegrityBenchOptions): Promise
   const s = median(single);
   const p = median(parallel);
   const { ok, warning, error } = warm.summary;
-  console.log(`integrity check (quick) of ${warm.chats.length} chats (median of ${rounds}; ${ok} ok, ${warning} warning, ${error} error)`);
+  console.log(
+    `integrity check (quick) of ${warm.chats.length} chats (median of ${rounds}; ${ok} ok, ${warning} warning, ${error} error)`,
+  );
   console.log(`  minimal single-thread quick_check loop   ${fmt(b)}`);
   console.log(`  engine, 1 thread (pool of size 0)        ${fmt(s)}  ratio ${ratio(s, b)}  (target ≤ 1.20×)`);
-  console.log(`  engine, ${workers.size} worker threads               ${fmt(p)}  ratio ${ratio(p, b)}  (target ≤ 0.75×)`);
-  return { baselineMs: b, singleMs: s, parallelMs: p, singleRatio: s / b, parallelRatio: p / b, workers: workers.size };
+  console.log(
+    `  engine, ${workers.size} worker threads               ${fmt(p)}  ratio ${ratio(p, b)}  (target ≤ 0.75×)`,
+  );
+  return {
+    baselineMs: b,
+    singleMs: s,
+    parallelMs: p,
+    singleRatio: s / b,
+    parallelRatio: p / b,
+    workers: workers.size,
+  };
 }
 
 if (import.meta.main) {

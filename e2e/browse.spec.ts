@@ -134,6 +134,11 @@ test.describe('browse a data root', () => {
     const shell = new AppShell(page);
     const files = new FilesPage(page);
     await shell.open(url);
+    await shell.placeButton.click();
+    await expect(page.getByRole('menu')).toContainText('root');
+    await shell.screenshot('place-menu');
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('menu')).toBeHidden();
     await shell.nav('Files').click();
     await files.file('backup_old_db').click();
     await expect(files.kind).toContainText(/user_history/i);

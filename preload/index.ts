@@ -8,6 +8,8 @@ import {
   IPC_DROP_CHANNEL,
   IPC_MENU_CHANNEL,
   IPC_PICK_CHANNEL,
+  MENU_COMMANDS,
+  type MenuCommand,
   type PreloadBridge,
   type Reply,
 } from '../shared/transport.ts';
@@ -37,9 +39,9 @@ const bridge: PreloadBridge = {
     }
     return (await ipcRenderer.invoke(IPC_DROP_CHANNEL, path)) as Reply;
   },
-  onMenuCommand(listener: (command: string) => void): () => void {
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void {
     const wrapped = (_event: IpcRendererEvent, command: unknown): void => {
-      if (typeof command === 'string') listener(command);
+      if ((MENU_COMMANDS as readonly unknown[]).includes(command)) listener(command as MenuCommand);
     };
     ipcRenderer.on(IPC_MENU_CHANNEL, wrapped);
     return () => {

@@ -13,7 +13,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_INVOKE_CHANNEL } from '../shared/contract/index.ts';
-import { BRIDGE_KEY, IPC_DROP_CHANNEL, IPC_MENU_CHANNEL, IPC_PICK_CHANNEL } from '../shared/transport.ts';
+import {
+  BRIDGE_KEY,
+  IPC_DROP_CHANNEL,
+  IPC_MENU_CHANNEL,
+  IPC_PICK_CHANNEL,
+  MENU_COMMANDS,
+} from '../shared/transport.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -51,7 +57,8 @@ const nodeBundles: BuildOptions[] = [
  * with zod (~450 KB). The preload's imports of them are answered with just the constants, read here from
  * the real modules, so the values still have one source. An import of anything else fails the build.
  */
-const PRELOAD_CONSTANTS: Record<string, string> = {
+const PRELOAD_CONSTANTS: Record<string, unknown> = {
+  MENU_COMMANDS,
   BRIDGE_KEY,
   IPC_DROP_CHANNEL,
   IPC_MENU_CHANNEL,

@@ -26,10 +26,29 @@ export interface PreloadBridge {
   /** For a dropped File: asks main to allow and open its path (Electron gives the path only to the preload). */
   openDropped(file: File): Promise<Reply>;
   /** Menu commands (open, theme, language, next/previous chat) pushed from main. Returns an unsubscribe. */
-  onMenuCommand(listener: (command: string) => void): () => void;
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }
 
 export const BRIDGE_KEY = 'chatInspector';
 export const IPC_PICK_CHANNEL = 'chat-inspector:pick';
 export const IPC_DROP_CHANNEL = 'chat-inspector:drop';
 export const IPC_MENU_CHANNEL = 'chat-inspector:menu';
+
+/**
+ * Commands the desktop menu pushes to the renderer on IPC_MENU_CHANNEL (the renderer decides what each means).
+ * `places-changed`: the current place changed in main (recent item chosen, second start with a root).
+ */
+export const MENU_COMMANDS = [
+  'open-folder',
+  'open-database',
+  'places-changed',
+  'theme:light',
+  'theme:dark',
+  'theme:system',
+  'language:en',
+  'language:pt-BR',
+  'chat:next',
+  'chat:previous',
+  'focus-search',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateRoot, type GeneratedRoot } from '../../main/fixtures/index.ts';
+import { generateChat, generateRoot, type GeneratedRoot } from '../../main/fixtures/index.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -30,6 +30,8 @@ export interface ServeOptions {
   chats?: number;
   broken?: Parameters<typeof generateRoot>[1]['broken'];
   seed?: number;
+  /** Extra healthy chats of a given size written into the root before the server starts (big chats). */
+  extraChats?: { chatId: string; messages: number; seed?: number }[];
 }
 
 /**
@@ -47,6 +49,10 @@ export async function serveFixtureRoot(options: ServeOptions = {}): Promise<Serv
     seed: options.seed ?? 42,
     now: new Date(),
   });
+  for (const extra of options.extraChats ?? []) {
+    const { chatId, ...size } = extra;
+    generated.chats.push(generateChat(generated.root, chatId, { ...size, now: new Date() }));
+  }
   const child = spawn(process.execPath, [CLI, 'serve', generated.root, '--port', '0'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CHAT_INSPECTOR_HOME: home },

@@ -43,6 +43,15 @@ describe('PlaceAccess', () => {
     );
     expect(codeOf(() => places.requireRoot('/no/such/place'))).toBe('forbidden_path');
     expect(codeOf(() => places.requireRoot(join(base, 'root', 'chats')))).toBe('forbidden_path');
+    expect(codeOf(() => places.requireFile(join(base, 'other', 'missing.db')))).toBe('forbidden_path');
+  });
+
+  it('says not_found for a missing file inside a chosen root', () => {
+    const places = new PlaceAccess();
+    places.add(join(base, 'root'), 'cli');
+    expect(codeOf(() => places.requireFile(join(base, 'root', 'chats', 'chat_1', 'gone.db')))).toBe(
+      'not_found',
+    );
   });
 
   it('does not follow a symbolic link out of a chosen root', () => {

@@ -60,7 +60,7 @@ export class PlaceAccess {
 
   /** The real path of an allowed data root. */
   requireRoot(path: string): string {
-    const real = realOrForbidden(path);
+    const real = this.realOrRefuse(path);
     const place = this.places.get(real);
     if (!place || place.kind !== 'root') throw forbidden(path);
     return real;
@@ -68,7 +68,7 @@ export class PlaceAccess {
 
   /** The real path of an allowed file: one chosen itself, or one inside a chosen root. */
   requireFile(path: string): string {
-    const real = realOrForbidden(path);
+    const real = this.realOrRefuse(path);
     const place = this.places.get(real);
     if (place?.kind === 'file') return real;
     for (const candidate of this.places.values()) {
@@ -79,13 +79,31 @@ export class PlaceAccess {
 
   /** A path inside an allowed root where a new file may be written (export, recover output). */
   requireWritableTarget(path: string): string {
-    const parent = realOrForbidden(dirname(resolve(path)));
+    const parent = this.realOrRefuse(dirname(resolve(path)));
     for (const candidate of this.places.values()) {
       if (candidate.kind === 'root' && (parent === candidate.path || isInside(parent, candidate.path))) {
         return join(parent, basename(path));
       }
     }
     throw forbidden(path);
+  }
+
+  /**
+   * The real path, or a refusal. A missing path inside an allowed root is `not_found` (that root is
+   * visible anyway); anywhere else it is `forbidden_path`, like an existing one, so probing reveals nothing.
+   */
+  private realOrRefuse(path: string): string {
+    try {
+      return realpathSync(resolve(path));
+    } catch {
+      let ancestor = dirname(resolve(path));
+      while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+      const realAncestor = realpathSync(ancestor);
+      const visible = [...this.places.values()].some(
+        (p) => p.kind === 'root' && (realAncestor === p.path || isInside(realAncestor, p.path)),
+      );
+      throw visible ? new AppError('not_found', `${path}: no such file or folder`) : forbidden(path);
+    }
   }
 
   private readRecent(): Place[] {
@@ -120,15 +138,6 @@ function realOrThrow(path: string): string {
     return realpathSync(resolve(path));
   } catch {
     throw new AppError('not_found', `${path}: no such file or folder`);
-  }
-}
-
-/** For checks of untrusted paths: a missing path is refused like any other, so existence is not revealed. */
-function realOrForbidden(path: string): string {
-  try {
-    return realpathSync(resolve(path));
-  } catch {
-    throw forbidden(path);
   }
 }
 

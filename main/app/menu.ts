@@ -1,25 +1,8 @@
 import { app, Menu, nativeTheme, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
-import { IPC_MENU_CHANNEL } from '../../shared/transport.ts';
+import { IPC_MENU_CHANNEL, type MenuCommand } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 
-/**
- * Commands the menu pushes to the renderer on IPC_MENU_CHANNEL (the renderer decides what each means).
- * `places-changed`: the current place changed in main (recent item chosen, second start with a root).
- */
-export const MENU_COMMANDS = [
-  'open-folder',
-  'open-database',
-  'places-changed',
-  'theme:light',
-  'theme:dark',
-  'theme:system',
-  'language:en',
-  'language:pt-BR',
-  'chat:next',
-  'chat:previous',
-  'focus-search',
-] as const;
-export type MenuCommand = (typeof MENU_COMMANDS)[number];
+export { MENU_COMMANDS, type MenuCommand } from '../../shared/transport.ts';
 
 export function sendMenuCommand(window: BrowserWindow | null, command: MenuCommand): void {
   if (window && !window.isDestroyed()) window.webContents.send(IPC_MENU_CHANNEL, command);

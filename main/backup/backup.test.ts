@@ -21,7 +21,15 @@ beforeAll(() => {
   gen = generateRoot(join(dir, 'root'), {
     chats: 12,
     seed: 11,
-    broken: ['wal_pending', 'schema_drift', 'orphan_rows', 'fk_violation', 'metadata_stale', 'metadata_missing', 'inactive'],
+    broken: [
+      'wal_pending',
+      'schema_drift',
+      'orphan_rows',
+      'fk_violation',
+      'metadata_stale',
+      'metadata_missing',
+      'inactive',
+    ],
   });
   // A few chats in WAL mode, cleanly closed (no -wal): read through the immutable path.
   generateRoot(join(dir, 'walroot'), { chats: 3, seed: 12, wal: true });
@@ -58,7 +66,9 @@ describe('backup → verify → restore round trip', () => {
     const verify = await verifyArchive({ archive: out }, ctx());
     expect(verify.problems).toEqual([]);
     expect(verify.ok).toBe(true);
-    expect(verify.files.every((f) => f.checksumOk && (f.integrity === null || f.integrity === 'ok'))).toBe(true);
+    expect(verify.files.every((f) => f.checksumOk && (f.integrity === null || f.integrity === 'ok'))).toBe(
+      true,
+    );
 
     const target = join(dir, 'restored');
     mkdirSync(target);
@@ -78,7 +88,8 @@ describe('backup → verify → restore round trip', () => {
         expect(Object.values(copy).reduce((n, rows) => n + rows.length, 0)).toBeGreaterThan(0);
       }
       const metaSource = join(chat.dir, 'metadata.json');
-      if (existsSync(metaSource)) expect(readFileSync(join(restoredDir, 'metadata.json'))).toEqual(readFileSync(metaSource));
+      if (existsSync(metaSource))
+        expect(readFileSync(join(restoredDir, 'metadata.json'))).toEqual(readFileSync(metaSource));
       // The chat with rows only in its -wal got them all (the backup read through the WAL).
       if (chat.kind === 'wal_pending') {
         const rows = dumpDb(join(restoredDir, 'conversations.db')).messages!;
@@ -104,13 +115,18 @@ describe('backup → verify → restore round trip', () => {
     const verify = await verifyArchive({ archive: out }, ctx());
     expect(verify.ok).toBe(true);
     const manifest = readManifest(out);
-    expect(manifest.files.filter((f) => f.name !== 'metadata.json').every((f) => f.journalMode === 'wal')).toBe(true);
+    expect(
+      manifest.files.filter((f) => f.name !== 'metadata.json').every((f) => f.journalMode === 'wal'),
+    ).toBe(true);
   });
 
   it('backs up a selection of chats, and the manifest lists sizes, hashes and row counts', async () => {
     const chosen = gen.chats.slice(0, 2);
     const out = join(dir, 'two.tar.gz');
-    const result = await createBackup({ root: gen.root, chatIds: chosen.map((c) => c.chatId), out, pool }, ctx());
+    const result = await createBackup(
+      { root: gen.root, chatIds: chosen.map((c) => c.chatId), out, pool },
+      ctx(),
+    );
     expect(result.chats).toBe(2);
     const manifest = readManifest(out);
     expect(manifest.chats.sort()).toEqual(chosen.map((c) => c.chatId).sort());
@@ -127,7 +143,9 @@ describe('backup → verify → restore round trip', () => {
   it('never overwrites an existing archive', async () => {
     const out = join(dir, 'exists.tar.gz');
     writeFileSync(out, 'keep me');
-    await expect(createBackup({ root: gen.root, out, pool }, ctx())).rejects.toMatchObject({ code: 'conflict' });
+    await expect(createBackup({ root: gen.root, out, pool }, ctx())).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect(readFileSync(out, 'utf8')).toBe('keep me');
   });
 
@@ -149,7 +167,11 @@ describe('backup → verify → restore round trip', () => {
     const dry = await restoreArchive({ archive: out, root: target, dryRun: true }, ctx());
     const plan = dry.chats[0]!.files.find((f) => f.name === 'conversations.db')!;
     expect(plan.action).toBe('replace');
-    expect(plan.rowCounts.find((r) => r.table === 'messages')).toEqual({ table: 'messages', old: 5, new: chat.messages });
+    expect(plan.rowCounts.find((r) => r.table === 'messages')).toEqual({
+      table: 'messages',
+      old: 5,
+      new: chat.messages,
+    });
 
     const err = await restoreArchive({ archive: out, root: target }, ctx()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
@@ -182,7 +204,11 @@ describe('backup → verify → restore round trip', () => {
 describe('damaged chats', () => {
   it('keeps damaged files byte for byte, marks them, verify exits 2, restore skips them', async () => {
     const root = join(dir, 'broken');
-    const g = generateRoot(root, { chats: 1, seed: 3, broken: ['page_corrupt', 'truncated', 'not_sqlite', 'zero_byte'] });
+    const g = generateRoot(root, {
+      chats: 1,
+      seed: 3,
+      broken: ['page_corrupt', 'truncated', 'not_sqlite', 'zero_byte'],
+    });
     const out = join(dir, 'broken.tar.gz');
     const result = await createBackup({ root, out, pool }, ctx());
     expect(result.damaged.map((d) => d.path.split('/').pop()).sort()).toEqual(
@@ -196,7 +222,9 @@ describe('damaged chats', () => {
     const skipped = restored.chats.flatMap((c) => c.files.filter((f) => f.action === 'skip'));
     expect(skipped).toHaveLength(4);
     const healthy = g.chats.find((c) => c.kind === 'healthy')!;
-    expect(dumpDb(join(target, 'chats', `chat_${healthy.chatId}`, 'conversations.db')).messages).toHaveLength(healthy.messages);
+    expect(dumpDb(join(target, 'chats', `chat_${healthy.chatId}`, 'conversations.db')).messages).toHaveLength(
+      healthy.messages,
+    );
   });
 });
 

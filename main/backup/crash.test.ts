@@ -28,7 +28,8 @@ beforeAll(async () => {
   // The archive: three chats as they are "now".
   const source = join(dir, 'source');
   mkdirSync(source);
-  for (const [i, id] of [B, C, W].entries()) generateChat(source, id, { messages: 30 + i * 7, seed: 100 + i });
+  for (const [i, id] of [B, C, W].entries())
+    generateChat(source, id, { messages: 30 + i * 7, seed: 100 + i });
   archive = join(dir, 'new.tar.gz');
   await createBackup({ root: source, out: archive, pool: new WorkerPool(0) }, ctx());
   newFiles = join(dir, 'new-files');
@@ -55,7 +56,8 @@ function freshTarget(name: string): string {
 /** Opens a copy of the chat folder as the bot would (read-write, replaying any -wal) and dumps one DB. */
 function dumpAsBot(chatDirPath: string, name: string): { check: string; rows: Record<string, unknown[][]> } {
   const scratch = mkdtempSync(join(dir, 'scratch-'));
-  for (const entry of readdirSync(chatDirPath)) if (entry.startsWith(name)) cpSync(join(chatDirPath, entry), join(scratch, entry));
+  for (const entry of readdirSync(chatDirPath))
+    if (entry.startsWith(name)) cpSync(join(chatDirPath, entry), join(scratch, entry));
   const db = new Database(join(scratch, name));
   const check = (db.prepare('PRAGMA quick_check').pluck().all() as string[]).join('; ');
   db.close();
@@ -102,7 +104,10 @@ function assertEachFileOldOrNew(target: string, label: string): { olds: number; 
       const bytes = readFileSync(path);
       const isNew = bytes.equals(readFileSync(newPath));
       if (name === 'metadata.json') {
-        expect(isNew || (oldExists && bytes.equals(readFileSync(oldPath))), `${label}: ${chat}/${name} is torn`).toBe(true);
+        expect(
+          isNew || (oldExists && bytes.equals(readFileSync(oldPath))),
+          `${label}: ${chat}/${name} is torn`,
+        ).toBe(true);
         if (isNew) news++;
         else olds++;
         continue;
@@ -110,13 +115,16 @@ function assertEachFileOldOrNew(target: string, label: string): { olds: number; 
       const { check, rows } = dumpAsBot(chatPath, name);
       expect(check, `${label}: ${chat}/${name} quick_check`).toBe('ok');
       if (isNew) {
-        expect(rows, `${label}: ${chat}/${name} new bytes but other rows (stale -wal?)`).toEqual(dumpOf(newDumps, newPath));
+        expect(rows, `${label}: ${chat}/${name} new bytes but other rows (stale -wal?)`).toEqual(
+          dumpOf(newDumps, newPath),
+        );
         news++;
       } else {
         expect(oldExists, `${label}: ${chat}/${name} appeared but is not the new file`).toBe(true);
         expect(rows, `${label}: ${chat}/${name} is neither old nor new`).toEqual(dumpOf(oldDumps, oldPath));
         // A cleanly closed old DB is still byte for byte the old file (W's old -wal may be checkpointed).
-        if (chat !== W) expect(bytes.equals(readFileSync(oldPath)), `${label}: ${chat}/${name} bytes`).toBe(true);
+        if (chat !== W)
+          expect(bytes.equals(readFileSync(oldPath)), `${label}: ${chat}/${name} bytes`).toBe(true);
         olds++;
       }
     }
@@ -129,11 +137,25 @@ describe('restore is crash-safe', () => {
     // Learn the steps of a full restore.
     const log = join(dir, 'steps.log');
     const probe = freshTarget('probe');
-    const full = runCliSync(['restore', archive, '--into', probe, '--force', '--wait', '1'], { CHAT_INSPECTOR_CRASH_LOG: log });
+    const full = runCliSync(['restore', archive, '--into', probe, '--force', '--wait', '1'], {
+      CHAT_INSPECTOR_CRASH_LOG: log,
+    });
     expect(full.status, full.stderr).toBe(0);
     const steps = readFileSync(log, 'utf8').trim().split('\n');
     const kinds = new Set(steps.map((s) => s.split(' ')[1]));
-    for (const step of ['restore:staging', 'restore:staged', 'swap:start', 'swap:quiesced', 'swap:linked', 'swap:backed-up', 'swap:renamed', 'swap:done', 'swap:added', 'restore:new-chat-staged', 'restore:new-chat-renamed']) {
+    for (const step of [
+      'restore:staging',
+      'restore:staged',
+      'swap:start',
+      'swap:quiesced',
+      'swap:linked',
+      'swap:backed-up',
+      'swap:renamed',
+      'swap:done',
+      'swap:added',
+      'restore:new-chat-staged',
+      'restore:new-chat-renamed',
+    ]) {
       expect(kinds, `step ${step} is exercised`).toContain(step);
     }
     expect(steps.length).toBeGreaterThanOrEqual(20);
@@ -143,7 +165,9 @@ describe('restore is crash-safe', () => {
     let sawMixed = false;
     for (let n = 1; n <= steps.length; n++) {
       const target = freshTarget('target');
-      const r = runCliSync(['restore', archive, '--into', target, '--force', '--wait', '1'], { CHAT_INSPECTOR_CRASH_AT: String(n) });
+      const r = runCliSync(['restore', archive, '--into', target, '--force', '--wait', '1'], {
+        CHAT_INSPECTOR_CRASH_AT: String(n),
+      });
       expect(r.signal, `crash at step ${n} (${steps[n - 1]})`).toBe('SIGKILL');
       const { olds, news } = assertEachFileOldOrNew(target, `crash at ${steps[n - 1]} (#${n})`);
       if (olds > 0 && news > 0) sawMixed = true;
@@ -157,6 +181,3 @@ describe('restore is crash-safe', () => {
     expect(sawMixed).toBe(true);
   }, 600_000);
 });
-
-
-

@@ -77,6 +77,7 @@ export async function createBackup(
   const files: ManifestFile[] = [];
   const skipped = [...rootSkipped];
   const damaged: BackupResult['damaged'] = [];
+  const failed: BackupResult['failed'] = [];
   const included: string[] = [];
   let dataBytes = 0;
   let done = 0;
@@ -87,7 +88,7 @@ export async function createBackup(
     for (const result of results) {
       throwIfCancelled(ctx.signal);
       if ('error' in result) {
-        skipped.push({ path: `chat_${result.chatId}`, reason: result.error });
+        failed.push({ chatId: result.chatId, reason: result.error });
         ctx.emit({ chatId: result.chatId, files: 0, problem: result.error });
       } else {
         for (const s of result.skipped) skipped.push(s);
@@ -185,6 +186,7 @@ export async function createBackup(
     dataBytes,
     damaged,
     skipped,
+    failed,
     durationMs: Date.now() - started,
   };
 }

@@ -1,4 +1,13 @@
-import { cpSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -34,7 +43,11 @@ beforeAll(async () => {
     sync: true,
     onReadEntry: (e) => {
       const parts: Buffer[] = [];
-      const item = { path: e.path, type: e.type === 'Directory' ? ('dir' as const) : ('file' as const), data: Buffer.alloc(0) };
+      const item = {
+        path: e.path,
+        type: e.type === 'Directory' ? ('dir' as const) : ('file' as const),
+        data: Buffer.alloc(0),
+      };
       e.on('data', (c: Buffer) => parts.push(c));
       e.on('end', () => (item.data = Buffer.concat(parts)));
       entries.push(item);
@@ -52,7 +65,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** One raw tar entry with any type flag (what node-tar would never write for us). */
 function rawEntry(path: string, data: Buffer | string, flag = '0', linkpath = ''): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data) : data;
-  const header = encodeHeader({ path, type: 'file', size: flag === '0' ? body.length : 0, mtime: new Date(0) });
+  const header = encodeHeader({
+    path,
+    type: 'file',
+    size: flag === '0' ? body.length : 0,
+    mtime: new Date(0),
+  });
   header[156] = flag.charCodeAt(0);
   if (linkpath) header.write(linkpath, 157, 100, 'utf8');
   if (flag !== '0') header.write('00000000000\0', 124, 12, 'ascii');
@@ -69,7 +87,9 @@ function goodEntries(filter: (p: string) => boolean = () => true): Buffer[] {
   return entries
     .filter((e) => filter(e.path))
     .map((e) =>
-      e.type === 'dir' ? encodeHeader({ path: e.path, type: 'dir', size: 0, mtime: new Date(0) }) : rawEntry(e.path, e.data),
+      e.type === 'dir'
+        ? encodeHeader({ path: e.path, type: 'dir', size: 0, mtime: new Date(0) })
+        : rawEntry(e.path, e.data),
     );
 }
 
@@ -83,7 +103,9 @@ function manifestText(): string {
   return entries.find((e) => e.path === 'manifest.json')!.data.toString('utf8');
 }
 
-function withManifest(edit: (m: { files: { path: string; size: number; sha256: string }[] }) => void): Buffer {
+function withManifest(
+  edit: (m: { files: { path: string; size: number; sha256: string }[] }) => void,
+): Buffer {
   const m = JSON.parse(manifestText()) as { files: { path: string; size: number; sha256: string }[] };
   edit(m);
   return rawEntry('manifest.json', JSON.stringify(m));
@@ -91,7 +113,9 @@ function withManifest(edit: (m: { files: { path: string; size: number; sha256: s
 
 async function expectRefused(file: string, limits?: Parameters<typeof restoreArchive>[0]['limits']) {
   const before = treeSnapshot(target);
-  const err = await restoreArchive({ archive: file, root: target, force: true, limits }, ctx()).catch((e: unknown) => e);
+  const err = await restoreArchive({ archive: file, root: target, force: true, limits }, ctx()).catch(
+    (e: unknown) => e,
+  );
   expect(err, 'restore must refuse').toBeInstanceOf(AppError);
   expect((err as AppError).code).toBe('hostile_archive');
   expect((err as AppError).message).toMatch(/refused|nothing was written/);
@@ -111,12 +135,16 @@ describe('hostile archives are refused and nothing is written', () => {
   });
 
   it('an entry with ".."', async () => {
-    const err = await expectRefused(writeArchive('dotdot', [rawEntry('chats/chat_1/../../../evil.txt', 'x'), ...goodEntries()]));
+    const err = await expectRefused(
+      writeArchive('dotdot', [rawEntry('chats/chat_1/../../../evil.txt', 'x'), ...goodEntries()]),
+    );
     expect(err.message).toMatch(/\.\./);
   });
 
   it('an absolute path', async () => {
-    const err = await expectRefused(writeArchive('absolute', [...goodEntries(), rawEntry('/tmp/evil.txt', 'x')]));
+    const err = await expectRefused(
+      writeArchive('absolute', [...goodEntries(), rawEntry('/tmp/evil.txt', 'x')]),
+    );
     expect(err.message).toMatch(/absolute/);
   });
 
@@ -135,11 +163,18 @@ describe('hostile archives are refused and nothing is written', () => {
     for (const b of header) sum += b;
     header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
     const paxEntry = Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-    await expectRefused(writeArchive('pax', [paxEntry, rawEntry('chats/chat_1/profile.db', 'x'), ...goodEntries()]));
+    await expectRefused(
+      writeArchive('pax', [paxEntry, rawEntry('chats/chat_1/profile.db', 'x'), ...goodEntries()]),
+    );
   });
 
   it('a symbolic link (raw, and as node-tar packs one)', async () => {
-    await expectRefused(writeArchive('symlink', [rawEntry(`chats/chat_${chatId}/profile.db`, '', '2', '/etc/passwd'), ...goodEntries()]));
+    await expectRefused(
+      writeArchive('symlink', [
+        rawEntry(`chats/chat_${chatId}/profile.db`, '', '2', '/etc/passwd'),
+        ...goodEntries(),
+      ]),
+    );
     const stage = join(dir, 'stage-symlink');
     mkdirSync(join(stage, 'chats', `chat_${chatId}`), { recursive: true });
     symlinkSync('/etc/passwd', join(stage, 'chats', `chat_${chatId}`, 'profile.db'));
@@ -154,7 +189,10 @@ describe('hostile archives are refused and nothing is written', () => {
     const stage = join(dir, 'stage-hardlink');
     mkdirSync(join(stage, 'chats', `chat_${chatId}`), { recursive: true });
     writeFileSync(join(stage, 'chats', `chat_${chatId}`, 'metadata.json'), '{}');
-    linkSync(join(stage, 'chats', `chat_${chatId}`, 'metadata.json'), join(stage, 'chats', `chat_${chatId}`, 'profile.db'));
+    linkSync(
+      join(stage, 'chats', `chat_${chatId}`, 'metadata.json'),
+      join(stage, 'chats', `chat_${chatId}`, 'profile.db'),
+    );
     writeFileSync(join(stage, 'manifest.json'), manifestText());
     const file = join(dir, 'hardlink.tar.gz');
     await tar.c({ gzip: true, file, cwd: stage, portable: true }, ['chats', 'manifest.json']);
@@ -164,19 +202,35 @@ describe('hostile archives are refused and nothing is written', () => {
 
   it('devices, FIFOs and other entry types', async () => {
     for (const flag of ['3', '4', '6', 'L', 'S']) {
-      await expectRefused(writeArchive(`type-${flag}`, [rawEntry(`chats/chat_${chatId}/profile.db`, '', flag), ...goodEntries()]));
+      await expectRefused(
+        writeArchive(`type-${flag}`, [
+          rawEntry(`chats/chat_${chatId}/profile.db`, '', flag),
+          ...goodEntries(),
+        ]),
+      );
     }
   });
 
   it('entries outside the per-chat layout', async () => {
-    for (const path of [`chats/chat_${chatId}/evil.sh`, 'notes.txt', 'chats/chat_abc/profile.db', `chats/chat_${chatId}/profile.db-wal`, 'data/chats/x']) {
+    for (const path of [
+      `chats/chat_${chatId}/evil.sh`,
+      'notes.txt',
+      'chats/chat_abc/profile.db',
+      `chats/chat_${chatId}/profile.db-wal`,
+      'data/chats/x',
+    ]) {
       const err = await expectRefused(writeArchive('layout', [...goodEntries(), rawEntry(path, 'x')]));
       expect(err.message).toMatch(/outside the per-chat layout|characters/);
     }
   });
 
   it('a declared size beyond the per-file limit is refused from its header alone', async () => {
-    const header = encodeHeader({ path: `chats/chat_${chatId}/conversations.db`, type: 'file', size: 3 * GiB, mtime: new Date(0) });
+    const header = encodeHeader({
+      path: `chats/chat_${chatId}/conversations.db`,
+      type: 'file',
+      size: 3 * GiB,
+      mtime: new Date(0),
+    });
     // The archive is cut right after the header: the size check must come before any read of the data.
     const file = join(dir, 'huge.tar.gz');
     writeFileSync(file, gzipSync(header));
@@ -208,19 +262,33 @@ describe('hostile archives are refused and nothing is written', () => {
     );
     // wrong size
     await expectRefused(
-      writeArchive('badsize', [...goodEntries(noManifest), withManifest((m) => (m.files.find((f) => f.path === conv)!.size += 1))]),
+      writeArchive('badsize', [
+        ...goodEntries(noManifest),
+        withManifest((m) => (m.files.find((f) => f.path === conv)!.size += 1)),
+      ]),
     );
     // a listed file is missing from the archive
-    await expectRefused(writeArchive('missing', [...goodEntries((p) => noManifest(p) && p !== conv), rawEntry('manifest.json', manifestText())]));
+    await expectRefused(
+      writeArchive('missing', [
+        ...goodEntries((p) => noManifest(p) && p !== conv),
+        rawEntry('manifest.json', manifestText()),
+      ]),
+    );
     // an extra file the manifest does not list
     await expectRefused(
-      writeArchive('extra', [...goodEntries(noManifest), withManifest((m) => (m.files = m.files.filter((f) => f.path !== conv)))]),
+      writeArchive('extra', [
+        ...goodEntries(noManifest),
+        withManifest((m) => (m.files = m.files.filter((f) => f.path !== conv))),
+      ]),
     );
     // content changed (same size), manifest intact
     const tampered = entries.map((e) => {
-      if (e.path !== conv) return e.type === 'dir' ? encodeHeader({ path: e.path, type: 'dir', size: 0, mtime: new Date(0) }) : rawEntry(e.path, e.data);
+      if (e.path !== conv)
+        return e.type === 'dir'
+          ? encodeHeader({ path: e.path, type: 'dir', size: 0, mtime: new Date(0) })
+          : rawEntry(e.path, e.data);
       const data = Buffer.from(e.data);
-      data[data.length - 10] ^= 0xff;
+      data[data.length - 10] = data[data.length - 10]! ^ 0xff;
       return rawEntry(e.path, data);
     });
     const err = await expectRefused(writeArchive('tampered', tampered));
@@ -230,8 +298,18 @@ describe('hostile archives are refused and nothing is written', () => {
   it('a missing or malformed manifest, duplicate entries, a cut-short archive, not a gzip file', async () => {
     const noManifest = (p: string) => p !== 'manifest.json';
     await expectRefused(writeArchive('nomanifest', goodEntries(noManifest)));
-    await expectRefused(writeArchive('badjson', [...goodEntries(noManifest), rawEntry('manifest.json', '{"format": "chat-inspector-backup", ')]));
-    await expectRefused(writeArchive('wrongformat', [...goodEntries(noManifest), rawEntry('manifest.json', '{"format": "other", "files": []}')]));
+    await expectRefused(
+      writeArchive('badjson', [
+        ...goodEntries(noManifest),
+        rawEntry('manifest.json', '{"format": "chat-inspector-backup", '),
+      ]),
+    );
+    await expectRefused(
+      writeArchive('wrongformat', [
+        ...goodEntries(noManifest),
+        rawEntry('manifest.json', '{"format": "other", "files": []}'),
+      ]),
+    );
     const conv = entries.find((e) => e.path.endsWith('conversations.db'))!;
     await expectRefused(writeArchive('dup', [...goodEntries(), rawEntry(conv.path, conv.data)]));
     const full = readFileSync(good);

@@ -78,9 +78,12 @@ function loadRowsIn(archive: string, chatId: string, scratch: string): number[] 
   const db = new Database(join(scratch, 'chats', `chat_${chatId}`, 'conversations.db'), { readonly: true });
   try {
     expect((db.prepare('PRAGMA quick_check').pluck().all() as string[]).join()).toBe('ok');
-    return (db.prepare("SELECT content FROM messages WHERE session_id = 'load' ORDER BY id").pluck().all() as string[]).map((c) =>
-      Number(c.slice(5)),
-    );
+    return (
+      db
+        .prepare("SELECT content FROM messages WHERE session_id = 'load' ORDER BY id")
+        .pluck()
+        .all() as string[]
+    ).map((c) => Number(c.slice(5)));
   } finally {
     db.close();
   }

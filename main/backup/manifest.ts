@@ -65,7 +65,7 @@ export function classifyArchivePath(raw: string): LayoutPath {
   const path = raw.startsWith('./') ? raw.slice(2) : raw;
   if (path.split('/').includes('..'))
     throw new AppError('hostile_archive', `entry ${shown} climbs out of the target with "..": refused`);
-  if (path.includes('\\') || /[\u0000-\u001f]/.test(path)) {
+  if (path.includes('\\') || [...path].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new AppError('hostile_archive', `entry ${shown} has characters no backup path has: refused`);
   }
   if (path === MANIFEST_NAME) return { kind: 'manifest' };

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +41,11 @@ function sourceRows(chatId: string): Record<string, unknown[][]> {
       ['messages', 'id'],
       ['conversation_sessions', 'id'],
     ] as const) {
-      out[table] = db.prepare(`SELECT * FROM ${table} WHERE chat_id = ? ORDER BY ${order}`).raw(true).safeIntegers(true).all(BigInt(chatId)) as unknown[][];
+      out[table] = db
+        .prepare(`SELECT * FROM ${table} WHERE chat_id = ? ORDER BY ${order}`)
+        .raw(true)
+        .safeIntegers(true)
+        .all(BigInt(chatId)) as unknown[][];
     }
     return out;
   });
@@ -73,13 +85,20 @@ describe('migrate user_history.db → per-chat layout', () => {
       for (const [file, tables] of Object.entries(EXPECTED_TABLES)) {
         withReadonly(join(chatPath, file), (db) => {
           for (const [table, columns] of Object.entries(tables)) {
-            const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+            const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+              (c) => c.name,
+            );
             expect(cols).toEqual(columns);
           }
         });
       }
-      const meta = JSON.parse(readFileSync(join(chatPath, 'metadata.json'), 'utf8')) as { quick_stats: Record<string, unknown> };
-      expect(meta.quick_stats).toMatchObject({ total_messages: user.messages, total_sessions: user.sessions });
+      const meta = JSON.parse(readFileSync(join(chatPath, 'metadata.json'), 'utf8')) as {
+        quick_stats: Record<string, unknown>;
+      };
+      expect(meta.quick_stats).toMatchObject({
+        total_messages: user.messages,
+        total_sessions: user.sessions,
+      });
     }
     // No hidden build folders left behind.
     expect(readdirSync(join(root, 'chats')).filter((n) => n.startsWith('.'))).toEqual([]);
@@ -106,7 +125,9 @@ describe('migrate user_history.db → per-chat layout', () => {
     expect(chat.action).toBe('replace');
     const bak = chat.backups.find((b) => b.includes('conversations.db.bak-'))!;
     expect(readFileSync(bak)).toEqual(oldConversations);
-    expect(dumpDb(join(root, 'chats', `chat_${existing}`, 'conversations.db')).messages).toHaveLength(users[0]!.messages);
+    expect(dumpDb(join(root, 'chats', `chat_${existing}`, 'conversations.db')).messages).toHaveLength(
+      users[0]!.messages,
+    );
   });
 
   it('CLI prints the seed-style summary', () => {
@@ -121,41 +142,54 @@ describe('migrate user_history.db → per-chat layout', () => {
   });
 });
 
+interface Meta {
+  chat_id: number;
+  bot_version?: string;
+  quick_stats: Record<string, unknown>;
+  cache: unknown;
+  database_info: Record<string, string>;
+}
+
 describe('metadata rebuild', () => {
-  it.each(['metadata_missing', 'metadata_malformed', 'metadata_stale'] as const)('%s: rebuilt from the DBs, old kept, cache preserved', (kind) => {
-    const root = mkdtempSync(join(dir, 'meta-'));
-    const chat = breakChat(root, kind, { seed: 3 });
-    const path = join(chat.dir, 'metadata.json');
-    const oldText = existsSync(path) ? readFileSync(path, 'utf8') : null;
-    if (kind === 'metadata_stale') {
-      // A field the bot added that Chat Inspector does not know: kept.
-      const old = JSON.parse(oldText!) as Record<string, unknown>;
-      writeFileSync(path, JSON.stringify({ ...old, bot_version: '2.1' }, null, 2));
-    }
-    const previous = existsSync(path) ? readFileSync(path, 'utf8') : null;
-    const result = rebuildMetadata({ root, chatId: chat.chatId, now: new Date('2026-11-01T12:00:00Z') });
-    expect(result.previousState).toBe(kind === 'metadata_missing' ? 'missing' : kind === 'metadata_malformed' ? 'malformed' : 'ok');
-    if (previous === null) expect(result.backup).toBeNull();
-    else expect(readFileSync(result.backup!, 'utf8')).toBe(previous);
-    const meta = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
-    expect(meta.chat_id).toBe(Number(chat.chatId));
-    expect(meta.quick_stats.total_messages).toBe(chat.messages);
-    expect(meta.quick_stats.total_sessions).toBe(chat.sessions);
-    expect(meta.quick_stats.current_level).toBe(chat.level);
-    expect(meta.quick_stats.last_active).toBe(chat.lastActive);
-    expect(meta.database_info.total_size).toMatch(/^\d+(\.\d)?(B|KB|MB)$/);
-    if (kind === 'metadata_stale') {
-      const old = JSON.parse(previous!) as Record<string, any>;
-      expect(meta.bot_version).toBe('2.1');
-      expect(meta.cache).toEqual(old.cache);
-      expect(meta.database_info.last_backup).toBe(old.database_info.last_backup);
-    }
-    // The check that flagged it is now satisfied: the DBs and metadata.json agree.
-    const db = new Database(join(chat.dir, 'conversations.db'), { readonly: true });
-    expect(db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(meta.quick_stats.total_messages);
-    db.close();
-    expect(readdirSync(chat.dir).filter((n) => n.includes('.rebuild-'))).toEqual([]);
-  });
+  it.each(['metadata_missing', 'metadata_malformed', 'metadata_stale'] as const)(
+    '%s: rebuilt from the DBs, old kept, cache preserved',
+    (kind) => {
+      const root = mkdtempSync(join(dir, 'meta-'));
+      const chat = breakChat(root, kind, { seed: 3 });
+      const path = join(chat.dir, 'metadata.json');
+      const oldText = existsSync(path) ? readFileSync(path, 'utf8') : null;
+      if (kind === 'metadata_stale') {
+        // A field the bot added that Chat Inspector does not know: kept.
+        const old = JSON.parse(oldText!) as Record<string, unknown>;
+        writeFileSync(path, JSON.stringify({ ...old, bot_version: '2.1' }, null, 2));
+      }
+      const previous = existsSync(path) ? readFileSync(path, 'utf8') : null;
+      const result = rebuildMetadata({ root, chatId: chat.chatId, now: new Date('2026-11-01T12:00:00Z') });
+      expect(result.previousState).toBe(
+        kind === 'metadata_missing' ? 'missing' : kind === 'metadata_malformed' ? 'malformed' : 'ok',
+      );
+      if (previous === null) expect(result.backup).toBeNull();
+      else expect(readFileSync(result.backup!, 'utf8')).toBe(previous);
+      const meta = JSON.parse(readFileSync(path, 'utf8')) as Meta;
+      expect(meta.chat_id).toBe(Number(chat.chatId));
+      expect(meta.quick_stats.total_messages).toBe(chat.messages);
+      expect(meta.quick_stats.total_sessions).toBe(chat.sessions);
+      expect(meta.quick_stats.current_level).toBe(chat.level);
+      expect(meta.quick_stats.last_active).toBe(chat.lastActive);
+      expect(meta.database_info.total_size).toMatch(/^\d+(\.\d)?(B|KB|MB)$/);
+      if (kind === 'metadata_stale') {
+        const old = JSON.parse(previous!) as Meta;
+        expect(meta.bot_version).toBe('2.1');
+        expect(meta.cache).toEqual(old.cache);
+        expect(meta.database_info.last_backup).toBe(old.database_info.last_backup);
+      }
+      // The check that flagged it is now satisfied: the DBs and metadata.json agree.
+      const db = new Database(join(chat.dir, 'conversations.db'), { readonly: true });
+      expect(db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(meta.quick_stats.total_messages);
+      db.close();
+      expect(readdirSync(chat.dir).filter((n) => n.includes('.rebuild-'))).toEqual([]);
+    },
+  );
 
   it('CLI requires --rebuild (it writes)', () => {
     const root = mkdtempSync(join(dir, 'meta-cli-'));

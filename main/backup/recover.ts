@@ -8,7 +8,18 @@
 // readable rowid (exponential steps, then a binary search). Rows lost per table are reported: exactly 0 when
 // nothing failed, an estimate from the rowid gaps when ids are assigned in order, or "unknown".
 
-import { closeSync, copyFileSync, existsSync, linkSync, mkdtempSync, openSync, readSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecoverResult, RecoverTable } from '../../shared/contract/backup.ts';
@@ -72,7 +83,8 @@ function privateCopy(source: string, dir: string): string {
   const raw = header.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
   const size = statSync(copy).size;
-  if (pageSize >= 512 && size % pageSize !== 0 && size > pageSize) truncateSync(copy, size - (size % pageSize));
+  if (pageSize >= 512 && size % pageSize !== 0 && size > pageSize)
+    truncateSync(copy, size - (size % pageSize));
   for (const suffix of ['-wal', '-journal']) {
     if (existsSync(`${source}${suffix}`)) copyFileSync(`${source}${suffix}`, `${copy}${suffix}`);
   }

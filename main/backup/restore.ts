@@ -61,7 +61,7 @@ export interface RestoreOptions {
 export function targetChatsDir(root: string): string {
   const resolved = resolveChatsDir(root);
   if (resolved !== root) return resolved;
-  let hasChats = false;
+  let hasChats: boolean;
   try {
     hasChats = readdirSync(root).some((name) => CHAT_DIR_PATTERN.test(name));
   } catch (error) {

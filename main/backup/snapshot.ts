@@ -84,9 +84,10 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
     try {
       const raw = db as unknown as Database.Database;
       if (inline) {
+        // One read transaction (BEGIN starts it at serialize's first read): the copy, its quick_check and its
+        // row counts all see the same snapshot.
         raw.exec('BEGIN');
         try {
-          raw.prepare('SELECT count(*) FROM sqlite_schema').get();
           const data = raw.serialize();
           copy = {
             data,
@@ -174,7 +175,7 @@ function fromFile(
   rest: Pick<SnapshotFile, 'copiedBy' | 'integrity' | 'rowCounts'>,
 ): SnapshotFile {
   const { sha256, size } = hashFile(tmpPath);
-  let journalMode: string | null = null;
+  let journalMode: string | null;
   try {
     journalMode = journalModeOfFile(tmpPath);
   } catch {

@@ -20,14 +20,22 @@ export function treeSnapshot(
 ): Record<string, { size: number; mtimeMs: number; sha256: string }> {
   const out: Record<string, { size: number; mtimeMs: number; sha256: string }> = {};
   const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
       else {
         const st = statSync(p);
         // SQLite's shared-memory index (-shm) is updated by every reader: the spec allows its bytes to change.
-        if (options.ignoreShmContent && p.endsWith('-shm')) out[relative(dir, p)] = { size: st.size, mtimeMs: 0, sha256: '' };
-        else out[relative(dir, p)] = { size: st.size, mtimeMs: st.mtimeMs, sha256: createHash('sha256').update(readFileSync(p)).digest('hex') };
+        if (options.ignoreShmContent && p.endsWith('-shm'))
+          out[relative(dir, p)] = { size: st.size, mtimeMs: 0, sha256: '' };
+        else
+          out[relative(dir, p)] = {
+            size: st.size,
+            mtimeMs: st.mtimeMs,
+            sha256: createHash('sha256').update(readFileSync(p)).digest('hex'),
+          };
       }
     }
   };
@@ -38,7 +46,10 @@ export function treeSnapshot(
 /** Every row of every table (rowid order, exact integers), read without changing the file. */
 export function dumpDb(path: string): Record<string, unknown[][]> {
   return withReadonly(path, (db) => {
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    const tables = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all() as string[];
     const out: Record<string, unknown[][]> = {};
     for (const t of tables) {
       out[t] = db

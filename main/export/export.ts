@@ -1,7 +1,7 @@
 // `export`: chats as JSON, CSV or printable HTML, streamed to the file.
 //
 // Messages are read by key (`id > ? ORDER BY id LIMIT 1000`), one short statement per page, and written
-// through a stream that waits for the disk (backpressure): memory stays flat for a chat of any size, and a
+// through one reusable buffer that the disk drains (writer.ts): memory stays flat for a chat of any size, and a
 // bot writing at the same time is never blocked for the length of an export (a single long-running SELECT
 // would hold a read lock on a rollback-journal DB for the whole export). The file is written as
 // FILE.partial and renamed at the end.
@@ -17,7 +17,7 @@ import type {
   UserProfile,
 } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { fsyncDir, fsyncFile, requireAbsent, unlinkIfExists } from '../backup/fs.ts';
+import { fsyncDir, requireAbsent, unlinkIfExists } from '../backup/fs.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openReadonly, withReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { mapProgress, mapSession } from '../store/chat.ts';
@@ -183,6 +183,8 @@ export async function exportChats(options: ExportOptions, ctx: JobContext<null>)
       await output.write(writer.chatStart(header, i === 0));
       const { db } = openReadonly(join(dir, CONVERSATIONS_DB));
       try {
+        // Pages are read once, in order: a small page cache is enough (a per-connection setting).
+        db.pragma('cache_size = -2000');
         let sessions = (
           db.prepare('SELECT * FROM conversation_sessions ORDER BY session_start, id').all() as Row[]
         ).map(mapSession);
@@ -222,7 +224,6 @@ export async function exportChats(options: ExportOptions, ctx: JobContext<null>)
     }
     await output.write(writer.end());
     await output.close();
-    fsyncFile(partial);
     if (!options.overwrite) requireAbsent(out, 'export');
     renameSync(partial, out);
     fsyncDir(dirname(out));

@@ -1,55 +1,68 @@
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 
 /**
- * A text file written with backpressure: `write` waits when the stream's buffer is full, so an export of
- * any size holds at most one page of rows plus the stream's buffer in memory.
+ * A text file written through one reusable 1 MB buffer: pieces are encoded into it and it is written out
+ * whenever it fills, so an export of any size holds one page of rows plus this buffer in memory, and the
+ * disk sets the pace (each write returns only when the kernel has the bytes: natural backpressure).
  */
 export class TextOutput {
-  private readonly stream: WriteStream;
-  private failure: Error | null = null;
-  private pending: string[] = [];
-  private pendingLength = 0;
+  private fd: number | null;
+  private readonly buffer = Buffer.allocUnsafe(1024 * 1024);
+  private used = 0;
   bytes = 0;
 
   constructor(path: string) {
-    this.stream = createWriteStream(path, { flags: 'w', mode: 0o644, highWaterMark: 1024 * 1024 });
-    this.stream.on('error', (error) => {
-      this.failure ??= error;
-    });
+    this.fd = openSync(path, 'w', 0o644);
   }
 
-  /** Buffers small pieces; flushes in ~256 KB writes. */
+  /** Appends text; yields to the event loop after each full buffer so a cancel request is seen. */
   async write(text: string): Promise<void> {
-    this.pending.push(text);
-    this.pendingLength += text.length;
-    if (this.pendingLength >= 256 * 1024) await this.flush();
+    if (this.fd === null) throw new Error('the export file is closed');
+    const length = Buffer.byteLength(text);
+    if (length > this.buffer.length - this.used) {
+      this.flushSync();
+      if (length > this.buffer.length) {
+        this.writeAll(Buffer.from(text, 'utf8'));
+        await new Promise((r) => setImmediate(r));
+        return;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    this.used += this.buffer.write(text, this.used, 'utf8');
+  }
+
+  private writeAll(data: Buffer): void {
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(this.fd!, data, offset, data.length - offset);
+    this.bytes += data.length;
+  }
+
+  private flushSync(): void {
+    if (this.used === 0) return;
+    this.writeAll(this.buffer.subarray(0, this.used));
+    this.used = 0;
   }
 
   async flush(): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (this.pending.length === 0) return;
-    const chunk = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
-    this.pendingLength = 0;
-    this.bytes += chunk.length;
-    if (!this.stream.write(chunk)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
-      if (this.failure) throw this.failure;
-    }
+    this.flushSync();
   }
 
-  /** Flushes, ends and fsyncs (the stream's fd) before it closes. */
+  /** Writes what is left, fsyncs and closes. */
   async close(): Promise<void> {
-    await this.flush();
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(() => resolve());
-    });
-    await new Promise<void>((resolve) => this.stream.once('close', () => resolve()).destroyed && resolve());
+    if (this.fd === null) return;
+    this.flushSync();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = null;
   }
 
   destroy(): void {
-    this.stream.destroy();
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = null;
   }
 }

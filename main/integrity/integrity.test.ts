@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatCheck, IntegrityReport } from '../../shared/contract/integrity.ts';
 import { IntegrityReport as IntegrityReportSchema } from '../../shared/contract/integrity.ts';
+import type { JobSnapshot } from '../../shared/contract/jobs.ts';
 import type { FindingCode, Severity } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import {
@@ -16,11 +17,15 @@ import {
   type BrokenKind,
   type GeneratedRoot,
 } from '../fixtures/index.ts';
+import { PlaceAccess } from '../access/places.ts';
+import type { HandlerContext } from '../api/context.ts';
+import { invoke } from '../api/dispatch.ts';
 import { silentContext } from '../jobs/job.ts';
+import { JobRunner } from '../jobs/runner.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { closeCheckConnection } from './attach.ts';
-import { escapeHtml, exportReport, reportToHtml } from './report.ts';
+import { escapeHtml, exportReport, reportToHtml } from '../../shared/integrity-report.ts';
 import { checkFile, checkRoot, exitCodeOf } from './run.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
@@ -73,7 +78,10 @@ function fingerprint(root: string): Map<string, string> {
       else if (entry.name.endsWith('-shm')) out.set(relative(root, path), 'shm');
       else {
         const st = statSync(path);
-        out.set(relative(root, path), `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${st.size} ${st.mtimeMs}`);
+        out.set(
+          relative(root, path),
+          `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${st.size} ${st.mtimeMs}`,
+        );
       }
     }
   };
@@ -119,7 +127,8 @@ describe('integrity check of a generated root', () => {
         expect(match, `${kind} in ${mode} mode: ${JSON.stringify(chat.findings)}`).toHaveLength(1);
         expect(match[0]!.severity).toBe(want.severity);
         // One sentence a support person reads (the file is in its own field; most sentences name it too).
-        if (want.code !== 'inactive') expect(match[0]!.message).toMatch(new RegExp(want.file.replace('.', '\\.')));
+        if (want.code !== 'inactive')
+          expect(match[0]!.message).toMatch(new RegExp(want.file.replace('.', '\\.')));
         expect(match[0]!.message.length).toBeGreaterThan(30);
       }
     }
@@ -193,7 +202,8 @@ describe('integrity check of a generated root', () => {
         expect(locked, JSON.stringify(row.findings)).toHaveLength(1);
         expect(locked[0]).toMatchObject({ severity: 'warning', file: 'profile.db' });
         expect(row.status).toBe('warning');
-        for (const other of report.chats.filter((c) => c.chatId !== victim.chatId)) expect(other.status).toBe('ok');
+        for (const other of report.chats.filter((c) => c.chatId !== victim.chatId))
+          expect(other.status).toBe('ok');
       }
     } finally {
       holder.kill();
@@ -229,7 +239,9 @@ async function holdExclusive(path: string): Promise<ChildProcess> {
     // The timer keeps the connection referenced: a collected connection would release its lock.
     setInterval(() => void db.inTransaction, 1000);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolvePromise, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -247,7 +259,9 @@ describe('single-file checks', () => {
     generateDuilioCode(join(dir, 'duilio.db'), { users: 3, seed: 2, now: NOW });
     generateClinic(join(dir, 'clinic.db'), { conversations: 5, seed: 2, now: NOW });
     const generic = new Database(join(dir, 'notes.db'));
-    generic.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('hello');");
+    generic.exec(
+      "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('hello');",
+    );
     generic.close();
     for (const [name, kind] of [
       ['user_history.db', 'user_history'],
@@ -268,7 +282,9 @@ describe('single-file checks', () => {
     generateUserHistory(path, { users: 3, seed: 4, now: NOW });
     const db = new Database(path);
     db.pragma('foreign_keys = OFF');
-    db.prepare("INSERT INTO messages (chat_id, message_type, content) VALUES (99, 'user', 'who am I?')").run();
+    db.prepare(
+      "INSERT INTO messages (chat_id, message_type, content) VALUES (99, 'user', 'who am I?')",
+    ).run();
     db.prepare("INSERT INTO learning_progress (chat_id, skill_name) VALUES (98, 'past tense')").run();
     db.close();
     const quick = await checkFile(path, silentContext(), { pool: inline });
@@ -308,7 +324,8 @@ describe('report export', () => {
     expect(html.mimeType).toBe('text/html');
     expect(html.text).toMatch(/^<!doctype html>/);
     expect(html.text).not.toMatch(/<script|<link|src=|@import|url\(/i);
-    for (const chat of report.chats.filter((c) => c.findings.length > 0)) expect(html.text).toContain(`data-chat="${chat.chatId}"`);
+    for (const chat of report.chats.filter((c) => c.findings.length > 0))
+      expect(html.text).toContain(`data-chat="${chat.chatId}"`);
     expect(html.text).toContain(`<b>${report.summary.error}</b><span>error</span>`);
     const hostile: IntegrityReport = {
       ...report,
@@ -317,7 +334,14 @@ describe('report export', () => {
         {
           chatId: '1',
           status: 'warning',
-          findings: [{ code: 'schema_drift', severity: 'warning', file: 'x.db', message: 'extra table "<img src=x onerror=alert(1)>"' }],
+          findings: [
+            {
+              code: 'schema_drift',
+              severity: 'warning',
+              file: 'x.db',
+              message: 'extra table "<img src=x onerror=alert(1)>"',
+            },
+          ],
         },
       ],
     };
@@ -363,7 +387,9 @@ describe('CLI: chat-inspector check', () => {
 
     // --chat narrows the check; a single DB file is accepted instead of a root.
     const one = run(okRoot, '--chat', g.chats[0]!.chatId, '--json');
-    expect((JSON.parse(one.stdout) as IntegrityReport).chats.map((c) => c.chatId)).toEqual([g.chats[0]!.chatId]);
+    expect((JSON.parse(one.stdout) as IntegrityReport).chats.map((c) => c.chatId)).toEqual([
+      g.chats[0]!.chatId,
+    ]);
     const file = run(join(g.chats[0]!.dir, 'conversations.db'), '--json');
     expect(file.status).toBe(0);
     expect((JSON.parse(file.stdout) as IntegrityReport).fileKind).toBe('per-chat');
@@ -371,5 +397,71 @@ describe('CLI: chat-inspector check', () => {
     const missing = run(join(base, 'no-such-root'));
     expect(missing.status).toBe(2);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('contract operations', () => {
+  it('runs integrity.check as a job, streams events, and exports the report by job id (JSON and HTML)', async () => {
+    const places = new PlaceAccess();
+    places.add(gen.root, 'cli');
+    const ctx: HandlerContext = {
+      places,
+      jobs: new JobRunner(),
+      pool: inline,
+      userDataDir: join(base, 'home'),
+      now: () => NOW,
+    };
+    const { jobId } = (await invoke('integrity.check', { root: gen.root, full: true }, ctx)) as {
+      jobId: string;
+    };
+    let snapshot: JobSnapshot;
+    let events = 0;
+    let cursor = 0;
+    for (;;) {
+      snapshot = (await invoke('jobs.poll', { jobId, cursor }, ctx)) as JobSnapshot;
+      events += snapshot.events.length;
+      cursor = snapshot.cursor;
+      if (snapshot.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(snapshot.state).toBe('done');
+    const report = IntegrityReportSchema.parse(snapshot.result);
+    expect(events).toBe(report.chats.length);
+    expect(report.mode).toBe('full');
+    const html = (await invoke('integrity.exportReport', { jobId, format: 'html' }, ctx)) as {
+      text: string;
+      fileName: string;
+    };
+    expect(html.fileName).toMatch(/\.html$/);
+    expect(html.text).toContain('fk_violation');
+    const json = (await invoke('integrity.exportReport', { report, format: 'json' }, ctx)) as {
+      text: string;
+    };
+    expect(JSON.parse(json.text)).toMatchObject({ summary: report.summary });
+    // A root nobody opened is refused before anything is read; so is an export of nothing.
+    const refused = (await invoke('integrity.check', { root: base }, ctx)) as { jobId: string };
+    for (;;) {
+      snapshot = (await invoke('jobs.poll', { jobId: refused.jobId }, ctx)) as JobSnapshot;
+      if (snapshot.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(snapshot).toMatchObject({ state: 'failed', error: { code: 'forbidden_path' } });
+    await expect(invoke('integrity.exportReport', { format: 'json' }, ctx)).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    // A single file inside the opened root can be checked on its own.
+    const one = gen.chats.find((c) => c.kind === 'schema_drift')!;
+    const started = (await invoke(
+      'integrity.checkFile',
+      { path: join(one.dir, 'conversations.db') },
+      ctx,
+    )) as { jobId: string };
+    for (;;) {
+      snapshot = (await invoke('jobs.poll', { jobId: started.jobId }, ctx)) as JobSnapshot;
+      if (snapshot.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const fileReport = IntegrityReportSchema.parse(snapshot.result);
+    expect(fileReport.chats[0]!.findings.map((f) => f.code)).toContain('schema_drift');
   });
 });

@@ -55,7 +55,7 @@ function Shell() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  // Menu commands from the desktop shell (main/app/menu.ts MENU_COMMANDS).
+  // Menu commands from the desktop shell (MENU_COMMANDS in shared/transport.ts).
   useEffect(() => {
     const bridge = getBridge();
     if (!bridge) return;

@@ -12,6 +12,9 @@ import { toggleTheme, useTheme } from './theme.ts';
 import { showToast } from './toasts.tsx';
 import { DatabaseIcon, FolderIcon, MoonIcon, SunIcon } from '../components/icons.tsx';
 
+/** Paths are shown right-aligned-truncated (the end matters); marks keep their slashes in place. */
+const ltr = (path: string) => `\u200e${path}\u200e`;
+
 export function Header() {
   const { t } = useTranslation();
   const route = useRoute();
@@ -125,7 +128,7 @@ function PlaceMenu({ current, places }: { current: Place | null; places: Place[]
         </span>
         <span className="place-label">
           <span className="place-name">{current ? current.label : t('header.nothingOpen')}</span>
-          {current ? <span className="place-path">{current.path}</span> : null}
+          {current ? <span className="place-path">{ltr(current.path)}</span> : null}
         </span>
         <span aria-hidden="true" className="caret">
           ▾
@@ -184,7 +187,7 @@ function PlaceMenu({ current, places }: { current: Place | null; places: Place[]
                 <span className="place-name">
                   {p.label} <span className="muted">· {t(`header.source.${p.source}`)}</span>
                 </span>
-                <span className="place-path">{p.path}</span>
+                <span className="place-path">{ltr(p.path)}</span>
               </span>
             </button>
           ))}

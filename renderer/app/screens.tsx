@@ -1,8 +1,10 @@
 import type { ComponentType } from 'react';
+import { BackupsScreen } from '../features/backups/index.ts';
 import { ChatScreen } from '../features/chat/ChatScreen.tsx';
 import { ChatsScreen } from '../features/chats/ChatsScreen.tsx';
 import { FilesScreen } from '../features/files/FilesScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
+import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to
@@ -26,5 +28,7 @@ export const screens: ScreenDef[] = [
   { id: 'chats', labelKey: 'nav.chats', component: ChatsScreen, needs: 'root' },
   { id: 'chat', labelKey: 'nav.chat', component: ChatScreen, needs: 'root' },
   { id: 'fleet', labelKey: 'nav.fleet', component: FleetScreen, needs: 'root' },
+  { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
+  { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
 ];

@@ -33,7 +33,10 @@ export const BackupResult = z.object({
   dataBytes: z.number().int(),
   /** Files that were already damaged in the source: kept byte for byte, marked in the manifest, never restored. */
   damaged: z.array(z.object({ path: z.string(), integrity: z.string() })),
+  /** Entries of the root that are not chats, and layout files a chat does not have. */
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** Chats that could not be copied at all (not in the archive). */
+  failed: z.array(z.object({ chatId: z.string(), reason: z.string() })),
   durationMs: z.number(),
 });
 export type BackupResult = z.infer<typeof BackupResult>;

@@ -1,6 +1,6 @@
 import { IntegrityReport } from '../../../shared/contract/integrity.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { exportReport } from '../../integrity/report.ts';
+import { exportReport } from '../../../shared/integrity-report.ts';
 import { checkFile, checkRoot } from '../../integrity/run.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';

@@ -132,9 +132,12 @@ export function registerBackupCommands(program: Command): void {
           for (const d of result.damaged)
             console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
           for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
+          for (const f of result.failed)
+            console.log(`FAILED chat ${f.chatId}: ${f.reason} (not in the archive)`);
         }
-        if (result.damaged.length > 0 || result.skipped.some((s) => !s.reason.startsWith('missing')))
-          process.exitCode = 1;
+        // 1: the archive is complete but holds files that were already damaged; 2: chats are missing from it.
+        if (result.failed.length > 0) process.exitCode = 2;
+        else if (result.damaged.length > 0) process.exitCode = 1;
       },
     );
 

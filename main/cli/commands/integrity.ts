@@ -3,7 +3,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChatCheck, IntegrityReport } from '../../../shared/contract/integrity.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { reportToHtml } from '../../integrity/report.ts';
+import { reportToHtml } from '../../../shared/integrity-report.ts';
 import { checkFile, checkRoot, exitCodeOf } from '../../integrity/run.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { printJson, runCliJob } from '../output.ts';

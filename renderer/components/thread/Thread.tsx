@@ -1,5 +1,15 @@
 import { useInfiniteQuery, type InfiniteData } from '@tanstack/react-query';
-import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type RefObject,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message, MessagePage } from '../../../shared/domain.ts';
 import type { AppError } from '../../../shared/errors.ts';
@@ -7,10 +17,15 @@ import { formatLongDate, formatMinutes, formatNumber, formatTime } from '../form
 import { Empty, ErrorState, Loading } from '../ui.tsx';
 import { MessageBubble } from './MessageBubble.tsx';
 import { ChatIcon } from '../icons.tsx';
+import './thread.css';
 
-/** Where the thread opens: the newest page, the first message on/after a date, or one message. */
+/**
+ * Where the thread opens: the newest page, the oldest page, the first message on/after a date, or one
+ * message. A new `seq` makes the same place a new request (jump there again).
+ */
 export type ThreadAnchor =
   | { kind: 'newest'; seq?: number }
+  | { kind: 'oldest'; seq?: number }
   | { kind: 'at'; at: string; seq?: number }
   | { kind: 'id'; id: number; seq?: number };
 
@@ -27,25 +42,111 @@ export interface SessionInfo {
   messagesCount: number | null;
 }
 
+/** A key below every message id: `after` it is the oldest page. */
+const BEFORE_ALL = Number.MIN_SAFE_INTEGER;
+
+// Layout of the windowed list, in px. The top and bottom edges (load buttons, spinners) live in the
+// padding the virtualizer leaves before the first and after the last row; rows carry the gap below them.
+const PAD_TOP = 8;
+const EDGE = 32;
+const GAP = 6;
+const PAD_BOTTOM = 24;
+const PADDING_START = PAD_TOP + EDGE + GAP;
+const PADDING_END = EDGE + PAD_BOTTOM;
+const ESTIMATE_MESSAGE = 84;
+const ESTIMATE_SEPARATOR = 40;
+/** Rows rendered beyond the viewport on each side. */
+const OVERSCAN = 6;
+/** The next page is asked for when the rendered rows come this close to an end of the window. */
+const PREFETCH_ROWS = 40;
+
 function paramOf(anchor: ThreadAnchor): PageParam {
-  if (anchor.kind === 'at') return { at: anchor.at };
-  if (anchor.kind === 'id') return { after: anchor.id - 1 };
-  return {};
+  switch (anchor.kind) {
+    case 'at':
+      return { at: anchor.at };
+    case 'id':
+      return { after: anchor.id - 1 };
+    case 'oldest':
+      return { after: BEFORE_ALL };
+    default:
+      return {};
+  }
 }
 
 function anchorKey(anchor: ThreadAnchor): string {
-  return anchor.kind === 'newest' ? 'newest' : anchor.kind === 'at' ? `at:${anchor.at}` : `id:${anchor.id}`;
+  switch (anchor.kind) {
+    case 'at':
+      return `at:${anchor.at}`;
+    case 'id':
+      return `id:${anchor.id}`;
+    default:
+      return anchor.kind;
+  }
 }
 
-/** Top of an element relative to the scroll container's viewport. */
-function offsetIn(container: HTMLElement, el: Element | null): number | null {
-  if (!el) return null;
-  return el.getBoundingClientRect().top - container.getBoundingClientRect().top;
+/** One request to go somewhere: the place and its sequence number. */
+const requestOf = (anchor: ThreadAnchor) => `${anchorKey(anchor)}#${anchor.seq ?? 0}`;
+
+type Row =
+  | { kind: 'separator'; key: string; message: Message; newSession: boolean }
+  | { kind: 'message'; key: string; message: Message };
+
+/**
+ * The rows of the loaded window: each message, preceded by a separator where a session or a day begins.
+ * The first loaded message only gets one at the true start of the conversation: above it, the window
+ * does not know what came before (and a separator that vanished when older pages arrive would move
+ * the rows under the reader).
+ */
+function rowsOf(messages: Message[], atStart: boolean): Row[] {
+  const rows: Row[] = [];
+  let prev: Message | null = null;
+  for (const m of messages) {
+    const newSession = !prev || prev.sessionId !== m.sessionId;
+    const newDay = !prev || (prev.timestamp ?? '').slice(0, 10) !== (m.timestamp ?? '').slice(0, 10);
+    if (prev ? newSession || newDay : atStart) {
+      rows.push({ kind: 'separator', key: `s${m.id}`, message: m, newSession });
+    }
+    rows.push({ kind: 'message', key: `m${m.id}`, message: m });
+    prev = m;
+  }
+  return rows;
+}
+
+type PagedQuery = ReturnType<typeof useMessagePages>;
+
+function useMessagePages(
+  queryKey: readonly unknown[],
+  start: ThreadAnchor,
+  fetchPage: (param: PageParam & { limit: number }) => Promise<MessagePage>,
+  pageSize: number,
+  windowPages: number,
+) {
+  return useInfiniteQuery<
+    MessagePage,
+    AppError,
+    InfiniteData<MessagePage, PageParam>,
+    readonly unknown[],
+    PageParam
+  >({
+    queryKey: [...queryKey, anchorKey(start), start.seq ?? 0],
+    initialPageParam: paramOf(start),
+    queryFn: ({ pageParam }) => fetchPage({ ...pageParam, limit: pageSize }),
+    getNextPageParam: (last) => (last.newerCursor !== null ? { after: last.newerCursor } : undefined),
+    getPreviousPageParam: (first) => (first.olderCursor !== null ? { before: first.olderCursor } : undefined),
+    // The window: loading a page at one end drops the page at the other end beyond this many; their
+    // cursors stay on the pages kept, so scrolling back reads them again.
+    maxPages: windowPages,
+    staleTime: Infinity,
+    // A window nobody shows is not kept: a chat of 200,000 messages must not pile up in memory.
+    gcTime: 0,
+  });
 }
 
 /**
- * A conversation thread paged by key: opens at `anchor`, loads older pages when scrolled to the top
- * (keeping what is on screen still) and newer pages at the bottom after a jump.
+ * A conversation thread paged by key and windowed: opens at `anchor`, renders only the rows in view
+ * (plus a few), loads older pages when scrolled up and newer ones when scrolled down, and keeps at most
+ * `windowPages` pages loaded, dropping the far end (and reading it again when scrolled back).
+ * The row the reader is looking at stays where it is when pages arrive or are dropped.
  */
 export function Thread({
   queryKey,
@@ -53,223 +154,323 @@ export function Thread({
   anchor,
   sessions,
   pageSize = 100,
+  windowPages = 20,
 }: {
   queryKey: readonly unknown[];
   fetchPage: (param: PageParam & { limit: number }) => Promise<MessagePage>;
   anchor: ThreadAnchor;
   sessions?: Map<string, SessionInfo>;
   pageSize?: number;
+  /** Pages kept loaded at once (the window is `pageSize × windowPages` messages). */
+  windowPages?: number;
 }) {
   const { t } = useTranslation();
-  const [queryAnchor, setQueryAnchor] = useState<ThreadAnchor>(anchor);
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const topRef = useRef<HTMLDivElement>(null);
-  const bottomRef = useRef<HTMLDivElement>(null);
+  const [start, setStart] = useState<ThreadAnchor>(anchor);
+  const query = useMessagePages(queryKey, start, fetchPage, pageSize, windowPages);
+  /** Set by the mounted window: shows an anchor that is already loaded (true), else the window resets. */
+  const jumpInWindow = useRef<((anchor: ThreadAnchor) => boolean) | null>(null);
+  const refocus = useRef(false);
 
-  const query = useInfiniteQuery<
-    MessagePage,
-    AppError,
-    InfiniteData<MessagePage, PageParam>,
-    readonly unknown[],
-    PageParam
-  >({
-    queryKey: [...queryKey, anchorKey(queryAnchor)],
-    initialPageParam: paramOf(queryAnchor),
-    queryFn: ({ pageParam }) => fetchPage({ ...pageParam, limit: pageSize }),
-    getNextPageParam: (last) => (last.newerCursor !== null ? { after: last.newerCursor } : undefined),
-    getPreviousPageParam: (first) => (first.olderCursor !== null ? { before: first.olderCursor } : undefined),
-    staleTime: Infinity,
-  });
+  const reset = useCallback((next: ThreadAnchor) => {
+    refocus.current = document.activeElement?.closest('[data-testid="thread"]') != null;
+    setStart(next);
+  }, []);
+
+  // A new anchor from outside (search hit, date, "newest"): scroll if it is loaded, else load around it.
+  const lastRequest = useRef(requestOf(anchor));
+  useEffect(() => {
+    const request = requestOf(anchor);
+    if (request === lastRequest.current) return;
+    lastRequest.current = request;
+    if (jumpInWindow.current?.(anchor)) return;
+    reset(anchor);
+  }, [anchor, reset]);
+
+  if (query.isPending) return <Loading label={t('thread.loading')} />;
+  if (query.isError)
+    return <ErrorState error={query.error} title={t('thread.error')} onRetry={() => void query.refetch()} />;
+  if (query.data.pages.every((p) => p.messages.length === 0))
+    return <Empty title={t('thread.empty')} icon={<ChatIcon size={20} />} />;
+
+  return (
+    <ThreadWindow
+      key={requestOf(start)}
+      query={query}
+      start={start}
+      sessions={sessions}
+      onReset={reset}
+      jumpInWindow={jumpInWindow}
+      refocus={refocus}
+    />
+  );
+}
+
+function ThreadWindow({
+  query,
+  start,
+  sessions,
+  onReset,
+  jumpInWindow,
+  refocus,
+}: {
+  query: PagedQuery & { data: InfiniteData<MessagePage, PageParam> };
+  start: ThreadAnchor;
+  sessions: Map<string, SessionInfo> | undefined;
+  onReset: (anchor: ThreadAnchor) => void;
+  jumpInWindow: RefObject<((anchor: ThreadAnchor) => boolean) | null>;
+  refocus: RefObject<boolean>;
+}) {
+  const { t } = useTranslation();
   const {
     data,
     hasNextPage,
     hasPreviousPage,
+    isFetching,
     isFetchingNextPage,
     isFetchingPreviousPage,
     fetchNextPage,
     fetchPreviousPage,
   } = query;
+  const scrollRef = useRef<HTMLDivElement>(null);
 
-  const messages = useMemo<Message[]>(() => data?.pages.flatMap((p) => p.messages) ?? [], [data]);
+  const messages = useMemo<Message[]>(() => data.pages.flatMap((p) => p.messages), [data]);
+  const rows = useMemo(() => rowsOf(messages, !hasPreviousPage), [messages, hasPreviousPage]);
+  const rowOfId = useMemo(() => {
+    const map = new Map<number, number>();
+    rows.forEach((r, i) => {
+      if (r.kind === 'message') map.set(r.message.id, i);
+    });
+    return map;
+  }, [rows]);
 
-  // The jump target blinks once (a class on the element: no re-render of the whole thread).
-  const flash = useCallback((id: number) => {
-    const el = scrollRef.current?.querySelector(`[data-msg-id="${id}"]`);
-    if (!el) return;
-    el.classList.remove('is-highlighted');
-    void (el as HTMLElement).offsetWidth;
-    el.classList.add('is-highlighted');
-    window.setTimeout(() => el.classList.remove('is-highlighted'), 2600);
-  }, []);
+  const getItemKey = useCallback((i: number) => rows[i]?.key ?? i, [rows]);
+  const estimateSize = useCallback(
+    (i: number) => (rows[i]?.kind === 'separator' ? ESTIMATE_SEPARATOR : ESTIMATE_MESSAGE),
+    [rows],
+  );
 
-  // A new anchor from outside (search hit, date, "newest"): scroll if it is already loaded, else page to it.
-  const lastAnchorSeq = useRef(anchor);
+  // The message the window opened on: blinks once (the newest page opens without one).
+  const [highlight, setHighlight] = useState<{ id: number; seq: number } | null>(() => {
+    if (start.kind === 'id') return { id: start.id, seq: 0 };
+    if (start.kind === 'at') return messages[0] ? { id: messages[0].id, seq: 0 } : null;
+    return null;
+  });
   useEffect(() => {
-    if (lastAnchorSeq.current === anchor) return;
-    lastAnchorSeq.current = anchor;
-    const container = scrollRef.current;
-    if (anchor.kind === 'id' && container) {
-      const el = container.querySelector(`[data-msg-id="${anchor.id}"]`);
-      if (el) {
-        el.scrollIntoView({ block: 'center' });
-        flash(anchor.id);
-        return;
-      }
-    }
-    if (anchor.kind === 'newest' && container && !hasNextPage && messages.length > 0) {
-      container.scrollTop = container.scrollHeight;
-      return;
-    }
-    setQueryAnchor(anchor);
-  }, [anchor, flash, hasNextPage, messages.length]);
+    if (!highlight) return;
+    const id = window.setTimeout(() => setHighlight(null), 2600);
+    return () => window.clearTimeout(id);
+  }, [highlight]);
 
-  // Scroll bookkeeping: the first loaded message and where it sits, so a prepended page keeps the view still.
-  const positioned = useRef<string | null>(null);
-  const firstId = useRef<number | null>(null);
-  const firstOffset = useRef(0);
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize,
+    getItemKey,
+    overscan: OVERSCAN,
+    paddingStart: PADDING_START,
+    paddingEnd: PADDING_END,
+    // Chat semantics: rows added or dropped at either end keep the row at the top of the viewport in
+    // place, and a reader at the bottom stays at the bottom while rows get measured.
+    anchorTo: 'end',
+    // The first frame already renders the rows the window opens on (the newest at the bottom).
+    initialOffset: () =>
+      start.kind === 'newest' ? Math.max(0, PADDING_START + rows.length * ESTIMATE_MESSAGE - 800) : 0,
+  });
 
-  const rememberFirst = useCallback(() => {
-    const container = scrollRef.current;
-    if (!container || firstId.current === null) return;
-    const off = offsetIn(container, container.querySelector(`[data-msg-id="${firstId.current}"]`));
-    if (off !== null) firstOffset.current = off;
-  }, []);
+  /** Brings row `index` into the middle of the view (a search hit). */
+  const scrollToRow = useCallback(
+    (index: number) => {
+      const target = virtualizer.getOffsetForIndex(index, 'center');
+      if (target) virtualizer.scrollToOffset(target[0]);
+    },
+    [virtualizer],
+  );
 
+  // Opening: the newest message at the bottom, or the target message in view. Before the first paint.
+  const opened = useRef(false);
   useLayoutEffect(() => {
-    const container = scrollRef.current;
-    if (!container || messages.length === 0) return;
-    const key = `${anchorKey(queryAnchor)}#${queryAnchor.seq ?? 0}`;
-    if (positioned.current !== key) {
-      positioned.current = key;
-      if (queryAnchor.kind === 'newest') {
-        container.scrollTop = container.scrollHeight;
-      } else {
-        const target = queryAnchor.kind === 'id' ? queryAnchor.id : messages[0]!.id;
-        const el = container.querySelector(`[data-msg-id="${target}"]`);
-        const off = offsetIn(container, el);
-        if (off !== null)
-          container.scrollTop += off - (queryAnchor.kind === 'id' ? container.clientHeight / 3 : 48);
-        flash(target);
-      }
-    } else if (firstId.current !== null && messages[0]!.id !== firstId.current) {
-      const el = container.querySelector(`[data-msg-id="${firstId.current}"]`);
-      const off = offsetIn(container, el);
-      if (off !== null) container.scrollTop += off - firstOffset.current;
+    if (opened.current) return;
+    opened.current = true;
+    const target = start.kind === 'id' ? rowOfId.get(start.id) : undefined;
+    if (start.kind === 'newest') virtualizer.scrollToEnd();
+    else if (target !== undefined) scrollToRow(target);
+    else virtualizer.scrollToOffset(0);
+    if (refocus.current) {
+      refocus.current = false;
+      scrollRef.current?.focus({ preventScroll: true });
     }
-    firstId.current = messages[0]!.id;
-    rememberFirst();
-  }, [messages, queryAnchor, flash, rememberFirst]);
+  }, [start, virtualizer, rowOfId, scrollToRow, refocus]);
 
-  // Load more when a sentinel comes near the viewport.
+  // Paging starts once the opening scroll has landed (two frames: written, then read back).
+  const [settled, setSettled] = useState(false);
   useEffect(() => {
-    const container = scrollRef.current;
-    if (!container) return;
-    const observer = new IntersectionObserver(
-      (entries) => {
-        for (const entry of entries) {
-          if (!entry.isIntersecting || positioned.current === null) continue;
-          if (entry.target === topRef.current && hasPreviousPage && !isFetchingPreviousPage) {
-            rememberFirst();
-            void fetchPreviousPage();
-          }
-          if (entry.target === bottomRef.current && hasNextPage && !isFetchingNextPage) void fetchNextPage();
-        }
-      },
-      { root: container, rootMargin: '400px 0px' },
-    );
-    if (topRef.current) observer.observe(topRef.current);
-    if (bottomRef.current) observer.observe(bottomRef.current);
-    return () => observer.disconnect();
+    let frame = requestAnimationFrame(() => {
+      frame = requestAnimationFrame(() => setSettled(true));
+    });
+    return () => cancelAnimationFrame(frame);
+  }, []);
+
+  const goNewest = useCallback(() => {
+    if (hasNextPage) onReset({ kind: 'newest', seq: Date.now() });
+    else virtualizer.scrollToEnd();
+  }, [hasNextPage, onReset, virtualizer]);
+
+  const goOldest = useCallback(() => {
+    if (hasPreviousPage) onReset({ kind: 'oldest', seq: Date.now() });
+    else virtualizer.scrollToOffset(0);
+  }, [hasPreviousPage, onReset, virtualizer]);
+
+  // Jumps the parent asks for: shown here when the target is loaded, else the parent loads around it.
+  useEffect(() => {
+    jumpInWindow.current = (anchor) => {
+      if (anchor.kind === 'id') {
+        const index = rowOfId.get(anchor.id);
+        if (index === undefined) return false;
+        scrollToRow(index);
+        setHighlight({ id: anchor.id, seq: anchor.seq ?? Date.now() });
+        return true;
+      }
+      if (anchor.kind === 'newest' && !hasNextPage) {
+        virtualizer.scrollToEnd();
+        return true;
+      }
+      if (anchor.kind === 'oldest' && !hasPreviousPage) {
+        virtualizer.scrollToOffset(0);
+        return true;
+      }
+      return false;
+    };
+    return () => {
+      jumpInWindow.current = null;
+    };
+  }, [jumpInWindow, rowOfId, scrollToRow, virtualizer, hasNextPage, hasPreviousPage]);
+
+  const items = virtualizer.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+
+  // Paging: near the top load the older page, near the bottom the newer one — one request at a time
+  // (the window then drops a page at the far end).
+  useEffect(() => {
+    if (!settled || isFetching) return;
+    if (hasPreviousPage && firstIndex <= PREFETCH_ROWS) void fetchPreviousPage();
+    else if (hasNextPage && lastIndex >= rows.length - 1 - PREFETCH_ROWS) void fetchNextPage();
   }, [
+    settled,
+    isFetching,
     hasPreviousPage,
     hasNextPage,
-    isFetchingPreviousPage,
-    isFetchingNextPage,
+    firstIndex,
+    lastIndex,
+    rows.length,
     fetchPreviousPage,
     fetchNextPage,
-    rememberFirst,
-    messages,
   ]);
+
+  // Sizes measured for rows no longer loaded are forgotten with them (they are measured again if
+  // scrolled back to), so the measurement cache stays as small as the window.
+  useEffect(() => {
+    const cache = virtualizer.itemSizeCache;
+    if (cache.size <= rows.length) return;
+    const live = new Set<unknown>(rows.map((r) => r.key));
+    for (const key of cache.keys()) if (!live.has(key)) cache.delete(key);
+  }, [rows, virtualizer]);
 
   const [farFromBottom, setFarFromBottom] = useState(false);
   const onScroll = useCallback(() => {
-    rememberFirst();
     const c = scrollRef.current;
     if (c) setFarFromBottom(c.scrollHeight - c.scrollTop - c.clientHeight > c.clientHeight * 1.5);
-  }, [rememberFirst]);
+  }, []);
 
-  if (query.isPending) return <Loading label={t('thread.loading')} />;
-  if (query.isError)
-    return <ErrorState error={query.error} title={t('thread.error')} onRetry={() => void query.refetch()} />;
-  if (messages.length === 0) return <Empty title={t('thread.empty')} icon={<ChatIcon size={20} />} />;
+  const onKeyDown = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>) => {
+      if (e.altKey || e.metaKey || e.shiftKey) return;
+      if (e.key === 'End') {
+        e.preventDefault();
+        goNewest();
+      } else if (e.key === 'Home') {
+        e.preventDefault();
+        goOldest();
+      }
+    },
+    [goNewest, goOldest],
+  );
+
+  const total = virtualizer.getTotalSize();
 
   return (
     <div className="thread-wrap">
       <div
-        className="thread"
+        className="thread thread-windowed"
         ref={scrollRef}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
         data-testid="thread"
+        data-loaded={messages.length}
+        data-first-id={messages[0]?.id}
+        data-last-id={messages[messages.length - 1]?.id}
         tabIndex={0}
         role="log"
         aria-label={t('thread.label')}
         aria-busy={isFetchingPreviousPage || isFetchingNextPage}
       >
-        <div ref={topRef} className="thread-edge">
-          {isFetchingPreviousPage ? (
-            <span className="muted" role="status">
-              <span className="spinner" aria-hidden="true" /> {t('thread.loadingOlder')}
-            </span>
-          ) : hasPreviousPage ? (
-            <button
-              type="button"
-              className="btn btn-small btn-ghost"
-              onClick={() => void fetchPreviousPage()}
-            >
-              {t('thread.loadOlder')}
-            </button>
-          ) : (
-            <span className="muted">{t('thread.start')}</span>
-          )}
-        </div>
-        {messages.map((m, i) => {
-          const prev = i > 0 ? messages[i - 1]! : null;
-          const newSession = !prev || prev.sessionId !== m.sessionId;
-          const newDay = !prev || (prev.timestamp ?? '').slice(0, 10) !== (m.timestamp ?? '').slice(0, 10);
-          return (
-            <Fragment key={m.id}>
-              {newSession || newDay ? (
-                <SessionSeparator
-                  message={m}
-                  session={m.sessionId ? sessions?.get(m.sessionId) : undefined}
-                  newSession={newSession}
-                />
-              ) : null}
-              <MessageBubble message={m} />
-            </Fragment>
-          );
-        })}
-        <div ref={bottomRef} className="thread-edge">
-          {isFetchingNextPage ? (
-            <span className="muted" role="status">
-              <span className="spinner" aria-hidden="true" /> {t('thread.loadingNewer')}
-            </span>
-          ) : hasNextPage ? (
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => void fetchNextPage()}>
-              {t('thread.loadNewer')}
-            </button>
-          ) : null}
+        <div className="thread-sizer" style={{ height: total }}>
+          <div className="thread-edge" style={{ top: PAD_TOP }}>
+            {isFetchingPreviousPage ? (
+              <span className="muted" role="status">
+                <span className="spinner" aria-hidden="true" /> {t('thread.loadingOlder')}
+              </span>
+            ) : hasPreviousPage ? (
+              <button
+                type="button"
+                className="btn btn-small btn-ghost"
+                onClick={() => void fetchPreviousPage()}
+              >
+                {t('thread.loadOlder')}
+              </button>
+            ) : (
+              <span className="muted">{t('thread.start')}</span>
+            )}
+          </div>
+          {items.map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            return (
+              <div
+                key={item.key}
+                className="thread-row"
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                {row.kind === 'separator' ? (
+                  <SessionSeparator
+                    message={row.message}
+                    session={row.message.sessionId ? sessions?.get(row.message.sessionId) : undefined}
+                    newSession={row.newSession}
+                  />
+                ) : (
+                  <MessageBubble message={row.message} highlighted={highlight?.id === row.message.id} />
+                )}
+              </div>
+            );
+          })}
+          <div className="thread-edge" style={{ top: total - PADDING_END }}>
+            {isFetchingNextPage ? (
+              <span className="muted" role="status">
+                <span className="spinner" aria-hidden="true" /> {t('thread.loadingNewer')}
+              </span>
+            ) : hasNextPage ? (
+              <button type="button" className="btn btn-small btn-ghost" onClick={() => void fetchNextPage()}>
+                {t('thread.loadNewer')}
+              </button>
+            ) : null}
+          </div>
         </div>
       </div>
       {hasNextPage || farFromBottom ? (
-        <button
-          type="button"
-          className="btn btn-small jump-newest"
-          onClick={() => {
-            if (hasNextPage) setQueryAnchor({ kind: 'newest', seq: Date.now() });
-            else if (scrollRef.current) scrollRef.current.scrollTop = scrollRef.current.scrollHeight;
-          }}
-        >
+        <button type="button" className="btn btn-small jump-newest" onClick={goNewest}>
           ↓ {t('thread.newest')}
         </button>
       ) : null}

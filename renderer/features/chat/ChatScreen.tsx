@@ -13,10 +13,11 @@ import {
 } from '../../components/thread/Thread.tsx';
 import { Empty, ErrorState, HealthBadge, Loading, Spinner } from '../../components/ui.tsx';
 import { chatOrder, chatsUi, neighbourChat } from '../chats/chatsUi.ts';
-import { scanStore } from '../chats/scanStore.ts';
+import { ensureScan, scanStore } from '../chats/scanStore.ts';
 import { MetricsCharts } from './MetricsCharts.tsx';
 import { ProgressCharts } from './ProgressCharts.tsx';
 import { SidePanel } from './SidePanel.tsx';
+import { ExportButton } from '../backups/index.ts';
 import { ChatIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
 
 const TABS = ['conversation', 'progress', 'metrics'] as const;
@@ -76,6 +77,11 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   const detail = useOp('chat.detail', { root, chatId });
   const metrics = useOp('chat.metrics', { root, chatId }, { enabled: tab !== 'conversation' });
   const [anchor, setAnchor] = useState<ThreadAnchor>({ kind: 'newest' });
+
+  // Next/previous chat needs the list: read it in the background when the chat was opened directly.
+  useEffect(() => {
+    ensureScan(root);
+  }, [root]);
 
   useEffect(() => {
     chatsUi.set((s) =>
@@ -138,7 +144,9 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
         <div className="chat-title">
           <h1>
             {title}
-            {d?.profile?.username ? <span className="muted"> @{d.profile.username}</span> : null}
+            {d?.profile?.username && title !== `@${d.profile.username}` ? (
+              <span className="muted"> @{d.profile.username}</span>
+            ) : null}
           </h1>
           <div className="chat-sub">
             <span className="mono">#{chatId}</span>
@@ -156,6 +164,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </div>
         </div>
         <div className="chat-nav">
+          <ExportButton root={root} chatId={chatId} />
           <button
             type="button"
             className="btn btn-small"

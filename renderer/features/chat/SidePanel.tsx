@@ -1,12 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { ChatDetail } from '../../../shared/domain.ts';
-import {
-  displayName,
-  formatBytes,
-  formatDateTime,
-  formatNumber,
-  formatRelative,
-} from '../../components/format.ts';
+import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
 import { KeyValue } from '../../components/ui.tsx';
 
 const yesNo = (t: (k: string) => string, v: boolean | null) =>
@@ -25,7 +19,7 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
         {p ? (
           <KeyValue
             rows={[
-              [t('chat.name'), displayName(p)],
+              [t('chat.name'), [p.firstName, p.lastName].filter(Boolean).join(' ') || null],
               [t('chat.username'), p.username ? `@${p.username}` : null],
               [t('chat.level'), p.currentLevel ? <span className="level">{p.currentLevel}</span> : null],
               [t('chat.language'), p.preferredLanguage],

@@ -1,5 +1,5 @@
-import { SEVERITY_OF, type FindingCode } from '../../shared/domain.ts';
-import type { IntegrityReport, ReportFormat } from '../../shared/contract/integrity.ts';
+import { SEVERITY_OF, type FindingCode } from './domain.ts';
+import type { IntegrityReport, ReportFormat } from './contract/integrity.ts';
 
 // The report of a check as a file a person keeps or sends: JSON (the `check --json` shape) or one
 // self-contained HTML page (inline CSS, no scripts, no external assets; every text escaped).

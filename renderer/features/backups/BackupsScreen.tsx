@@ -1,0 +1,329 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { OutputFile } from '../../../shared/contract/backup.ts';
+import { queryClient, useOp } from '../../api/index.ts';
+import { patchParams, useRoute } from '../../app/nav.ts';
+import { useCurrentRoot } from '../../app/places.ts';
+import { formatBytes, formatDateTime, formatNumber } from '../../components/format.ts';
+import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
+import { baseName } from './download.ts';
+import { useJobSlot } from './jobSlot.ts';
+import { MigratePanel } from './MigratePanel.tsx';
+import { Field, JobStatusView, OutputLine, parseChatIds } from './parts.tsx';
+import { RecoverPanel } from './RecoverPanel.tsx';
+import { RestorePanel, VerifyResultView } from './RestorePanel.tsx';
+import { BACKUPS_NS, ensureBackupsStrings } from './strings.ts';
+
+const TABS = ['create', 'archives', 'recover', 'migrate'] as const;
+type Tab = (typeof TABS)[number];
+
+/**
+ * Backups: create (whole root or chosen chats) with progress and cancel; verify and restore archives with the
+ * dry-run diff shown before a confirmation; recover damaged DBs and rebuild metadata.json; migrate a legacy
+ * user_history.db. Route: `#/backups?tab=<tab>` (+ `chat=<id>` / `path=<file>` to open recover on a chat).
+ */
+export function BackupsScreen() {
+  ensureBackupsStrings();
+  const { t } = useTranslation(BACKUPS_NS);
+  const route = useRoute();
+  const root = useCurrentRoot();
+  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '')
+    ? (route.params.tab as Tab)
+    : 'create';
+  return (
+    <div className="screen backups-screen" data-testid="backups-screen">
+      <div className="toolbar">
+        <h1 className="screen-title">{t('title')}</h1>
+        <span className="muted" style={{ flex: 1, minWidth: 240 }}>
+          {t('intro')}
+        </span>
+      </div>
+      <div className="tabs" role="tablist" aria-label={t('title')}>
+        {TABS.map((id) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`backups-tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`backups-panel-${id}`}
+            className={`tab${tab === id ? ' is-active' : ''}`}
+            onClick={() =>
+              patchParams({ tab: id === 'create' ? undefined : id, chat: undefined, path: undefined })
+            }
+          >
+            {t(`tab.${id}`)}
+          </button>
+        ))}
+      </div>
+      <div
+        role="tabpanel"
+        id={`backups-panel-${tab}`}
+        aria-labelledby={`backups-tab-${tab}`}
+        style={{ overflow: 'auto', padding: 16, display: 'grid', gap: 14, alignContent: 'start' }}
+      >
+        {tab === 'create' ? (
+          root ? (
+            <CreatePanel root={root} />
+          ) : (
+            <Empty title={t('noRoot')} />
+          )
+        ) : tab === 'archives' ? (
+          <ArchivesPanel root={root} />
+        ) : tab === 'recover' ? (
+          <RecoverPanel
+            root={root}
+            chatId={route.params.chat ?? null}
+            initialPath={route.params.path ?? ''}
+          />
+        ) : (
+          <MigratePanel root={root} initialPath={route.params.path ?? ''} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function CreatePanel({ root }: { root: string }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const job = useJobSlot('backup.create', 'backup.create');
+  const outputs = useOp('backup.outputs', {});
+  const [scope, setScope] = useState<'all' | 'some'>('all');
+  const [ids, setIds] = useState('');
+  const [name, setName] = useState('');
+  const [level, setLevel] = useState(6);
+  const parsed = parseChatIds(ids);
+  const invalid = scope === 'some' && (parsed.invalid !== null || parsed.ids.length === 0);
+  const running = job.state.status === 'running';
+  const result = job.state.result;
+
+  const start = async () => {
+    const r = await job.start({
+      root,
+      chatIds: scope === 'some' ? parsed.ids : undefined,
+      out: name.trim() || undefined,
+      level,
+    });
+    if (r) await queryClient.invalidateQueries({ queryKey: ['backup.outputs'] });
+  };
+
+  return (
+    <Card title={t('create.title')} testId="backup-create">
+      <div className="segmented" role="radiogroup" aria-label={t('create.title')}>
+        {(['all', 'some'] as const).map((s) => (
+          <button
+            key={s}
+            type="button"
+            role="radio"
+            aria-checked={scope === s}
+            className={`segment${scope === s ? ' is-active' : ''}`}
+            onClick={() => setScope(s)}
+            disabled={running}
+          >
+            {t(s === 'all' ? 'create.scopeAll' : 'create.scopeSome')}
+          </button>
+        ))}
+      </div>
+      {scope === 'some' ? (
+        <Field
+          label={t('create.chatIds')}
+          hint={
+            parsed.invalid ? (
+              <span className="error-text">{t('create.chatIdsInvalid', { id: parsed.invalid })}</span>
+            ) : null
+          }
+        >
+          <input
+            type="text"
+            value={ids}
+            onChange={(e) => setIds(e.target.value)}
+            disabled={running}
+            data-testid="backup-chat-ids"
+          />
+        </Field>
+      ) : null}
+      <Field
+        label={t('fileName')}
+        hint={outputs.data ? t('fileNameHint', { dir: outputs.data.dirs.backups }) : null}
+      >
+        <input
+          type="text"
+          value={name}
+          placeholder={`backup-${baseName(root)}-….tar.gz`}
+          onChange={(e) => setName(e.target.value)}
+          disabled={running}
+          data-testid="backup-name"
+        />
+      </Field>
+      <Field label={t('create.level')}>
+        <select value={level} onChange={(e) => setLevel(Number(e.target.value))} disabled={running}>
+          <option value={1}>{t('create.levelFast')}</option>
+          <option value={6}>{t('create.levelDefault')}</option>
+          <option value={9}>{t('create.levelSmall')}</option>
+        </select>
+      </Field>
+      <p className="muted">{t('create.consistent')}</p>
+      <button
+        type="button"
+        className="btn"
+        onClick={() => void start()}
+        disabled={running || invalid}
+        data-testid="backup-start"
+      >
+        {t('create.start')}
+      </button>
+      <JobStatusView
+        state={job.state}
+        label={(p) => t('create.running', { current: p?.current ?? '…' })}
+        onCancel={job.cancel}
+        testId="backup-progress"
+      />
+      {result ? (
+        <div data-testid="backup-result" style={{ marginTop: 10 }}>
+          <p>
+            {t('create.done', {
+              chats: formatNumber(result.chats),
+              files: formatNumber(result.files),
+              data: formatBytes(result.dataBytes),
+              archive: formatBytes(result.archiveBytes),
+              seconds: (result.durationMs / 1000).toFixed(1),
+            })}
+          </p>
+          <OutputLine path={result.out}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => patchParams({ tab: 'archives', path: result.out })}
+            >
+              {t('create.verifyNow')}
+            </button>
+          </OutputLine>
+          {result.damaged.length > 0 ? (
+            <div className="banner banner-error">
+              <strong>{t('create.damaged')}</strong>
+              <ul>
+                {result.damaged.map((d) => (
+                  <li key={d.path}>
+                    <span className="mono">{d.path}</span>: {d.integrity}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {result.skipped.length > 0 ? (
+            <details>
+              <summary>
+                {t('create.skipped')} {result.skipped.length}
+              </summary>
+              <ul>
+                {result.skipped.slice(0, 200).map((s) => (
+                  <li key={s.path}>
+                    <span className="mono">{s.path}</span>: {s.reason}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function ArchivesPanel({ root }: { root: string | null }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const route = useRoute();
+  const outputs = useOp('backup.outputs', {});
+  const verify = useJobSlot('backup.verify', 'backup.verify');
+  const [other, setOther] = useState(route.params.path ?? '');
+  const [restoring, setRestoring] = useState<string | null>(route.params.restore ?? null);
+  const archives = (outputs.data?.files ?? []).filter((f: OutputFile) => f.kind === 'backup');
+
+  const runVerify = (archive: string) => {
+    setRestoring(null);
+    void verify.start({ archive });
+  };
+
+  return (
+    <>
+      <Card title={t('archives.title')} testId="archives">
+        {outputs.isPending ? (
+          <Loading />
+        ) : outputs.isError ? (
+          <ErrorState error={outputs.error} compact />
+        ) : archives.length === 0 ? (
+          <p className="muted">{t('archives.none')}</p>
+        ) : (
+          <table className="mini-table">
+            <thead>
+              <tr>
+                <th>{t('fileName')}</th>
+                <th className="num">{t('archives.size')}</th>
+                <th>{t('archives.made')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {archives.map((a) => (
+                <tr key={a.path} data-testid="archive-row">
+                  <td className="mono">{a.name}</td>
+                  <td className="num">{formatBytes(a.sizeBytes)}</td>
+                  <td>{formatDateTime(a.modifiedAt)}</td>
+                  <td style={{ whiteSpace: 'nowrap', textAlign: 'right' }}>
+                    <button type="button" className="btn btn-small" onClick={() => runVerify(a.path)}>
+                      {t('archives.verify')}
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => setRestoring(a.path)}
+                      disabled={!root}
+                    >
+                      {t('archives.restore')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Field label={t('archives.otherPath')}>
+          <span style={{ display: 'flex', gap: 8 }}>
+            <input
+              type="text"
+              value={other}
+              onChange={(e) => setOther(e.target.value)}
+              style={{ flex: 1 }}
+              data-testid="archive-path"
+            />
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!other.trim()}
+              onClick={() => runVerify(other.trim())}
+            >
+              {t('archives.verify')}
+            </button>
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!other.trim() || !root}
+              onClick={() => setRestoring(other.trim())}
+            >
+              {t('archives.restore')}
+            </button>
+          </span>
+        </Field>
+        <JobStatusView
+          state={verify.state}
+          label={(p) => t('archives.verifyRunning', { current: p?.current ?? '…' })}
+          onCancel={verify.cancel}
+        />
+        {verify.state.result && !restoring ? <VerifyResultView result={verify.state.result} /> : null}
+      </Card>
+      {restoring && root ? (
+        <RestorePanel key={restoring} archive={restoring} root={root} onClose={() => setRestoring(null)} />
+      ) : null}
+    </>
+  );
+}

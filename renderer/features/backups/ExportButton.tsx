@@ -1,0 +1,116 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ExportFormat } from '../../../shared/contract/backup.ts';
+import { queryClient } from '../../api/index.ts';
+import { formatBytes, formatNumber } from '../../components/format.ts';
+import { Dialog } from '../../components/ui.tsx';
+import { useJobSlot } from './jobSlot.ts';
+import { Field, JobStatusView, OutputLine } from './parts.tsx';
+import { BACKUPS_NS, ensureBackupsStrings } from './strings.ts';
+
+const FORMATS: ExportFormat[] = ['html', 'json', 'csv'];
+
+/** "Export…" for the chat screen: one chat as JSON, CSV or printable HTML, optionally redacted. */
+export function ExportButton({ root, chatId }: { root: string; chatId: string }) {
+  ensureBackupsStrings();
+  const { t } = useTranslation(BACKUPS_NS);
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => setOpen(true)}
+        data-testid="export-button"
+      >
+        {t('export.button')}
+      </button>
+      {open ? <ExportDialog root={root} chatId={chatId} onClose={() => setOpen(false)} /> : null}
+    </>
+  );
+}
+
+function ExportDialog({ root, chatId, onClose }: { root: string; chatId: string; onClose: () => void }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const job = useJobSlot(`export:${root}:${chatId}`, 'export.run');
+  const [format, setFormat] = useState<ExportFormat>('html');
+  const [redact, setRedact] = useState(false);
+  const [name, setName] = useState('');
+  const running = job.state.status === 'running';
+  const result = job.state.result;
+  return (
+    <Dialog title={t('export.title', { chatId })} onClose={onClose}>
+      <div data-testid="export-dialog">
+        <Field label={t('export.format')}>
+          <div className="segmented" role="radiogroup" aria-label={t('export.format')}>
+            {FORMATS.map((f) => (
+              <button
+                key={f}
+                type="button"
+                role="radio"
+                aria-checked={format === f}
+                className={`segment${format === f ? ' is-active' : ''}`}
+                onClick={() => setFormat(f)}
+                disabled={running}
+              >
+                {t(`export.${f}`)}
+              </button>
+            ))}
+          </div>
+        </Field>
+        {format === 'csv' ? <p className="muted">{t('export.csvNote')}</p> : null}
+        <label style={{ display: 'flex', gap: 6, alignItems: 'center', margin: '8px 0' }}>
+          <input
+            type="checkbox"
+            checked={redact}
+            onChange={(e) => setRedact(e.target.checked)}
+            disabled={running}
+            data-testid="export-redact"
+          />
+          {t('export.redact')}
+        </label>
+        <Field label={t('fileName')}>
+          <input
+            type="text"
+            value={name}
+            placeholder={`chat_${chatId}-….${format}`}
+            onChange={(e) => setName(e.target.value)}
+            disabled={running}
+          />
+        </Field>
+        <button
+          type="button"
+          className="btn"
+          disabled={running}
+          data-testid="export-start"
+          onClick={() =>
+            void job
+              .start({ root, chatIds: [chatId], format, redact, out: name.trim() || undefined })
+              .then(() => queryClient.invalidateQueries({ queryKey: ['backup.outputs'] }))
+          }
+        >
+          {t('export.start')}
+        </button>
+        <JobStatusView
+          state={job.state}
+          label={(p) =>
+            t('export.running', { done: formatNumber(p?.done ?? 0), total: formatNumber(p?.total ?? 0) })
+          }
+          onCancel={job.cancel}
+        />
+        {result ? (
+          <div data-testid="export-result" style={{ marginTop: 10 }}>
+            <p>
+              {t('export.done', {
+                messages: formatNumber(result.messages),
+                sessions: formatNumber(result.sessions),
+                size: formatBytes(result.bytes),
+              })}
+            </p>
+            <OutputLine path={result.out} />
+          </div>
+        ) : null}
+      </div>
+    </Dialog>
+  );
+}

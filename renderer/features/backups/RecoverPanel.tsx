@@ -1,0 +1,254 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RecoverResult } from '../../../shared/contract/backup.ts';
+import { call, queryClient, toAppError, useOp } from '../../api/index.ts';
+import { navigate } from '../../app/nav.ts';
+import { showToast } from '../../app/toasts.tsx';
+import { formatNumber } from '../../components/format.ts';
+import { Card, Dialog, ErrorState, HealthBadge, Loading } from '../../components/ui.tsx';
+import { ensureScan, useScan } from '../chats/scanStore.ts';
+import { useJobSlot } from './jobSlot.ts';
+import { Field, JobStatusView, OutputLine } from './parts.tsx';
+import { BACKUPS_NS } from './strings.ts';
+
+/** Opens the Recover tab on a chat (for a "Recover" action next to a corrupt/truncated finding). */
+export function openRecover(chatId: string, path?: string): void {
+  navigate('backups', { tab: 'recover', chat: chatId, path });
+}
+
+function joinPath(dir: string, name: string): string {
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  return `${dir.replace(/[\\/]$/, '')}${sep}${name}`;
+}
+
+function RecoverTables({ result }: { result: RecoverResult }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  return (
+    <table className="mini-table" data-testid="recover-tables">
+      <thead>
+        <tr>
+          <th>{t('recover.table')}</th>
+          <th className="num">{t('recover.recovered')}</th>
+          <th className="num">{t('recover.lost')}</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {result.tables.map((row) => (
+          <tr key={row.table}>
+            <td className="mono">{row.table}</td>
+            <td className="num">{formatNumber(row.recovered)}</td>
+            <td className="num">
+              {row.lost === null
+                ? t('recover.unknown')
+                : `${row.lostIsEstimate ? '~' : ''}${formatNumber(row.lost)}`}
+            </td>
+            <td className="muted">{row.note}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ChatProblems({
+  root,
+  chatId,
+  onPick,
+}: {
+  root: string;
+  chatId: string;
+  onPick: (path: string) => void;
+}) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const detail = useOp('chat.detail', { root, chatId });
+  const [rebuilt, setRebuilt] = useState<string | null>(null);
+  if (detail.isPending) return <Loading />;
+  if (detail.isError) return <ErrorState error={detail.error} compact />;
+  const d = detail.data;
+  const dbProblems = d.problems.filter((p) => p.file.endsWith('.db'));
+  const metaState = d.metadata.state;
+  const rebuild = () => {
+    call('metadata.rebuild', { root, chatId })
+      .then((r) => {
+        setRebuilt(
+          t('recover.rebuildDone', { kept: r.backup ? t('recover.rebuildKept', { path: r.backup }) : '' }),
+        );
+        void queryClient.invalidateQueries();
+      })
+      .catch((error: unknown) => showToast(toAppError(error).message, 'error'));
+  };
+  return (
+    <div data-testid="recover-chat" style={{ marginTop: 8 }}>
+      <h4 style={{ margin: '6px 0' }}>{t('recover.problems', { chatId })}</h4>
+      {dbProblems.length === 0 ? <p className="muted">{t('recover.noProblems')}</p> : null}
+      <ul>
+        {dbProblems.map((p) => (
+          <li key={p.file} style={{ margin: '4px 0' }}>
+            <span className="mono">{p.file}</span> <code>{p.code}</code> {p.message}{' '}
+            <button type="button" className="btn btn-small" onClick={() => onPick(joinPath(d.dir, p.file))}>
+              {t('recover.start')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {metaState !== 'ok' ? (
+        <p>
+          {t('recover.metadataState', { state: metaState })}{' '}
+          <button type="button" className="btn btn-small" onClick={rebuild} data-testid="rebuild-metadata">
+            {t('recover.rebuildMetadata')}
+          </button>
+        </p>
+      ) : null}
+      {rebuilt ? <p className="muted">{rebuilt}</p> : null}
+    </div>
+  );
+}
+
+export function RecoverPanel({
+  root,
+  chatId,
+  initialPath,
+}: {
+  root: string | null;
+  chatId: string | null;
+  initialPath: string;
+}) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const scan = useScan();
+  const [selected, setSelected] = useState<string | null>(chatId);
+  const [path, setPath] = useState(initialPath);
+  const [confirming, setConfirming] = useState(false);
+  const job = useJobSlot('recover', 'recover.run');
+  const place = useJobSlot('recover-in-place', 'recover.run');
+  useEffect(() => {
+    if (root) ensureScan(root);
+  }, [root]);
+  const errors = scan.root === root ? scan.rows.filter((r) => r.health === 'error') : [];
+  const result = job.state.result;
+  const busy = job.state.status === 'running' || place.state.status === 'running';
+
+  return (
+    <Card title={t('recover.title')} testId="recover-panel">
+      <p className="muted">{t('recover.intro')}</p>
+      {root ? (
+        <>
+          <h4 style={{ margin: '6px 0' }}>{t('recover.chatsWithErrors')}</h4>
+          {errors.length === 0 ? (
+            <p className="muted">{t('recover.noErrors')}</p>
+          ) : (
+            <div style={{ display: 'flex', flexWrap: 'wrap', gap: 6 }}>
+              {errors.slice(0, 100).map((r) => (
+                <button
+                  key={r.chatId}
+                  type="button"
+                  className={`btn btn-small${selected === r.chatId ? ' is-active' : ''}`}
+                  aria-pressed={selected === r.chatId}
+                  onClick={() => setSelected(r.chatId)}
+                >
+                  <HealthBadge health={r.health} /> <span className="mono">{r.chatId}</span> {r.name ?? ''}
+                </button>
+              ))}
+            </div>
+          )}
+          {selected ? <ChatProblems root={root} chatId={selected} onPick={setPath} /> : null}
+        </>
+      ) : null}
+      <Field label={t('recover.dbPath')}>
+        <span style={{ display: 'flex', gap: 8 }}>
+          <input
+            type="text"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            style={{ flex: 1 }}
+            disabled={busy}
+            data-testid="recover-path"
+          />
+          <button
+            type="button"
+            className="btn"
+            disabled={busy || !path.trim()}
+            onClick={() => {
+              place.reset();
+              void job.start({ path: path.trim() });
+            }}
+            data-testid="recover-start"
+          >
+            {t('recover.start')}
+          </button>
+        </span>
+      </Field>
+      <JobStatusView
+        state={job.state}
+        label={(p) => t('recover.running', { current: p?.current ?? '…' })}
+        onCancel={job.cancel}
+      />
+      {result ? (
+        <div data-testid="recover-result" style={{ marginTop: 10 }}>
+          <p>{t(`recover.method_${result.method}`)}</p>
+          <RecoverTables result={result} />
+          {result.notes.length ? (
+            <ul className="muted">
+              {result.notes.map((n, i) => (
+                <li key={i}>{n}</li>
+              ))}
+            </ul>
+          ) : null}
+          {result.out ? (
+            <>
+              <p className="muted">
+                {t('recover.savedAs', { path: result.out, integrity: result.integrity })}
+              </p>
+              <OutputLine path={result.out}>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={busy || place.state.status === 'done'}
+                  onClick={() => setConfirming(true)}
+                >
+                  {t('recover.putInPlace')}
+                </button>
+              </OutputLine>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {confirming && result ? (
+        <Dialog title={t('recover.confirmTitle')} onClose={() => setConfirming(false)}>
+          <p>{t('recover.confirmBody', { path: result.source })}</p>
+          <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
+            <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
+              {t('cancel')}
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="recover-confirm"
+              onClick={() => {
+                setConfirming(false);
+                void place
+                  .start({ path: result.source, intoPlace: true })
+                  .then(() => queryClient.invalidateQueries());
+              }}
+            >
+              {t('recover.confirm')}
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+      <JobStatusView
+        state={place.state}
+        label={(p) => t('recover.running', { current: p?.current ?? '…' })}
+        onCancel={place.cancel}
+      />
+      {place.state.result?.placedInto ? (
+        <p data-testid="recover-placed">
+          {t('recover.placed', {
+            path: place.state.result.placedInto,
+            backup: place.state.result.backup ?? '',
+          })}
+        </p>
+      ) : null}
+    </Card>
+  );
+}

@@ -1,0 +1,217 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RestoreResult, RowCountDiff, VerifyResult } from '../../../shared/contract/backup.ts';
+import { queryClient } from '../../api/index.ts';
+import { formatDateTime, formatNumber } from '../../components/format.ts';
+import { Card, Dialog } from '../../components/ui.tsx';
+import { baseName } from './download.ts';
+import { useJobSlot } from './jobSlot.ts';
+import { Field, JobStatusView, parseChatIds } from './parts.tsx';
+import { BACKUPS_NS } from './strings.ts';
+
+export function VerifyResultView({ result }: { result: VerifyResult }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const m = result.manifest;
+  const bad = result.files.filter((f) => f.problems.length > 0);
+  return (
+    <div data-testid="verify-result" style={{ marginTop: 10 }}>
+      <p className="mono path">{result.archive}</p>
+      {m ? (
+        <p className="muted">
+          {t('archives.madeBy', {
+            chats: formatNumber(m.chats),
+            files: formatNumber(m.files),
+            date: formatDateTime(m.createdAt),
+            root: m.sourceRoot,
+            version: m.toolVersion,
+          })}
+        </p>
+      ) : null}
+      {result.ok ? (
+        <p>
+          <span className="badge badge-ok">
+            <span className="badge-dot" aria-hidden="true" />
+            OK
+          </span>{' '}
+          {t('archives.verifyOk')}
+        </p>
+      ) : (
+        <div className="banner banner-error" role="alert">
+          <strong>{t('archives.verifyProblems')}</strong>
+          <ul>
+            {result.problems.map((p, i) => (
+              <li key={`a${i}`}>{p}</li>
+            ))}
+            {bad.slice(0, 200).map((f) => (
+              <li key={f.path}>
+                <span className="mono">{f.path}</span>: {f.problems.join('; ')}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function countsText(rows: RowCountDiff[]): string {
+  return rows
+    .map((r) =>
+      r.old === r.new ? `${r.table} ${r.new ?? '—'}` : `${r.table} ${r.old ?? '—'} → ${r.new ?? '—'}`,
+    )
+    .join(', ');
+}
+
+function PlanTable({ plan, showBackups }: { plan: RestoreResult; showBackups?: boolean }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const rows = plan.chats.flatMap((c) => c.files.map((f, i) => ({ chat: c, file: f, first: i === 0 })));
+  return (
+    <div style={{ maxHeight: 420, overflow: 'auto' }}>
+      <table className="mini-table" data-testid="restore-plan">
+        <thead>
+          <tr>
+            <th>{t('restore.chat')}</th>
+            <th>{t('restore.file')}</th>
+            <th>{t('restore.action')}</th>
+            <th>{t('restore.rows')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.slice(0, 3000).map(({ chat, file, first }) => (
+            <tr key={`${chat.chatId}/${file.name}`} data-action={file.action}>
+              <td className="mono">{first ? chat.chatId : ''}</td>
+              <td className="mono">{file.name}</td>
+              <td>
+                <span
+                  className={`badge badge-${file.action === 'replace' ? 'warning' : file.action === 'skip' ? 'error' : file.action === 'add' ? 'info' : 'ok'}`}
+                >
+                  {t(`restore.action_${file.action}`)}
+                </span>
+              </td>
+              <td>
+                {countsText(file.rowCounts)}
+                {file.reason ? <div className="muted">{file.reason}</div> : null}
+                {showBackups && file.backup ? (
+                  <div className="muted">{t('restore.keptAs', { path: file.backup })}</div>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Restore with the dry-run diff first, then a confirmation; replaced files are kept as .bak-<time>. */
+export function RestorePanel({
+  archive,
+  root,
+  onClose,
+}: {
+  archive: string;
+  root: string;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation(BACKUPS_NS);
+  const preview = useJobSlot(`restore-preview:${archive}`, 'backup.restore');
+  const apply = useJobSlot(`restore-apply:${archive}`, 'backup.restore');
+  const [target, setTarget] = useState(root);
+  const [only, setOnly] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const parsed = parseChatIds(only);
+  const input = { archive, root: target.trim(), chatIds: parsed.ids.length ? parsed.ids : undefined };
+  const plan = preview.state.result;
+  const changes = plan ? plan.summary.add + plan.summary.replace : 0;
+  const busy = preview.state.status === 'running' || apply.state.status === 'running';
+
+  return (
+    <Card
+      title={t('restore.title', { name: baseName(archive) })}
+      testId="restore-panel"
+      actions={
+        <button type="button" className="btn btn-ghost btn-small" onClick={onClose} aria-label={t('cancel')}>
+          ✕
+        </button>
+      }
+    >
+      <Field label={t('restore.into')}>
+        <input type="text" value={target} onChange={(e) => setTarget(e.target.value)} disabled={busy} />
+      </Field>
+      <Field label={t('restore.onlyChats')}>
+        <input type="text" value={only} onChange={(e) => setOnly(e.target.value)} disabled={busy} />
+      </Field>
+      <button
+        type="button"
+        className="btn"
+        disabled={busy || parsed.invalid !== null || !target.trim()}
+        onClick={() => {
+          apply.reset();
+          void preview.start({ ...input, dryRun: true });
+        }}
+        data-testid="restore-preview"
+      >
+        {t('restore.preview')}
+      </button>
+      <JobStatusView
+        state={preview.state}
+        label={() => t('restore.previewRunning')}
+        onCancel={preview.cancel}
+      />
+      {plan && !apply.state.result ? (
+        <div style={{ marginTop: 10 }}>
+          <p>{t('restore.summary', plan.summary)}</p>
+          <PlanTable plan={plan} />
+          {changes === 0 ? (
+            <p className="muted">{t('restore.nothing')}</p>
+          ) : (
+            <button
+              type="button"
+              className="btn"
+              style={{ marginTop: 10 }}
+              disabled={busy}
+              onClick={() => setConfirming(true)}
+              data-testid="restore-apply"
+            >
+              {t('restore.apply')}
+            </button>
+          )}
+        </div>
+      ) : null}
+      {confirming && plan ? (
+        <Dialog title={t('restore.confirmTitle')} onClose={() => setConfirming(false)}>
+          <p>{t('restore.confirmBody', { replace: plan.summary.replace, add: plan.summary.add })}</p>
+          <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
+            <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
+              {t('cancel')}
+            </button>
+            <button
+              type="button"
+              className="btn"
+              data-testid="restore-confirm"
+              onClick={() => {
+                setConfirming(false);
+                void apply
+                  .start({ ...input, dryRun: false, force: plan.summary.replace > 0 })
+                  .then(() => queryClient.invalidateQueries());
+              }}
+            >
+              {t('restore.confirm')}
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+      <JobStatusView
+        state={apply.state}
+        label={(p) => t('restore.running', { current: p?.current ?? '…' })}
+        onCancel={apply.cancel}
+      />
+      {apply.state.result ? (
+        <div data-testid="restore-result" style={{ marginTop: 10 }}>
+          <p>{t('restore.done', apply.state.result.summary)}</p>
+          <PlanTable plan={apply.state.result} showBackups />
+        </div>
+      ) : null}
+    </Card>
+  );
+}
