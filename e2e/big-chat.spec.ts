@@ -140,32 +140,49 @@ test.describe('a chat of 200,000 messages', () => {
     expect(oldestShown).toBeLessThanOrEqual(MESSAGES - 10 * PAGE);
     await shell.screenshot('big-chat-scrolled');
 
-    // Straight to the top of the window, page after page: the message at the top stays exactly where it
-    // was while the older page is put above it, and past 20 pages the newest ones are dropped.
+    // Straight to the top of the window, page after page. Each older page is held back by the network
+    // until the position of the message at the top has been taken: it must not move when the page is put
+    // above it. Past 20 pages the newest ones are dropped.
+    const gate: { armed: boolean; held: (() => void) | null } = { armed: false, held: null };
+    const takeHeld = () => gate.held;
+    await page.route('**/api/chat.messages', async (route) => {
+      if (gate.armed) {
+        gate.armed = false;
+        await new Promise<void>((resume) => (gate.held = resume));
+      }
+      await route.continue();
+    });
     const drift: number[] = [];
     for (let step = 0; step < 14; step++) {
+      await expect(chat.thread).toHaveAttribute('aria-busy', 'false');
+      await settle(page);
       const before = await shown(chat.thread);
+      gate.armed = true;
       await chat.scrollToTop();
+      await expect.poll(() => takeHeld() !== null).toBe(true);
+      await expect(chat.thread).toHaveAttribute('aria-busy', 'true');
       await settle(page);
       const atTop = await shown(chat.thread);
+      expect(atTop.firstLoaded).toBe(before.firstLoaded);
       const first = atTop.visible[0]!;
       const top = atTop.tops[first]!;
-      if (atTop.firstLoaded === before.firstLoaded) {
-        await expect
-          .poll(async () => (await shown(chat.thread)).firstLoaded, { timeout: 10_000 })
-          .toBeLessThan(before.firstLoaded);
-      }
+      const resume = takeHeld()!;
+      gate.held = null;
+      resume();
+      await expect
+        .poll(async () => (await shown(chat.thread)).firstLoaded, { timeout: 10_000 })
+        .toBeLessThan(before.firstLoaded);
       await settle(page);
       const after = await shown(chat.thread);
       checkWindow(after);
       counts.push(after.bubbles);
-      expect(after.firstLoaded).toBeLessThan(before.firstLoaded);
       expect(Math.min(...after.ids)).toBeLessThanOrEqual(oldestShown);
       oldestShown = Math.min(...after.ids);
-      if (after.tops[first] !== undefined) drift.push(Math.abs(after.tops[first] - top));
       expect(after.tops[first], `message ${first} stays on screen`).toBeDefined();
-      expect(Math.abs(after.tops[first]! - top)).toBeLessThanOrEqual(2);
+      drift.push(Math.abs(after.tops[first]! - top));
+      expect(drift.at(-1)).toBeLessThanOrEqual(2);
     }
+    await page.unroute('**/api/chat.messages');
     const deep = await shown(chat.thread);
     expect(deep.loaded).toBe(WINDOW);
     expect(deep.lastLoaded).toBeLessThan(MESSAGES);
@@ -183,15 +200,19 @@ test.describe('a chat of 200,000 messages', () => {
     const path = join(app.root, `chat_${BIG_CHAT}`, CONVERSATIONS_DB);
     const stamp = withReadonly(
       path,
-      (db) => (db.prepare('SELECT timestamp FROM messages WHERE id = 3000').get() as { timestamp: string }).timestamp,
+      (db) =>
+        (db.prepare('SELECT timestamp FROM messages WHERE id = 3000').get() as { timestamp: string })
+          .timestamp,
     );
     const day = stamp.slice(0, 10);
     const firstOfDay = withReadonly(
       path,
       (db) =>
-        (db.prepare('SELECT min(id) AS id FROM messages WHERE timestamp >= ?').get(`${day} 00:00:00`) as {
-          id: number;
-        }).id,
+        (
+          db.prepare('SELECT min(id) AS id FROM messages WHERE timestamp >= ?').get(`${day} 00:00:00`) as {
+            id: number;
+          }
+        ).id,
     );
     await page.locator('.date-jump input[type=date]').fill(day);
     const target = page.locator(`[data-testid=thread] [data-msg-id="${firstOfDay}"]`);
@@ -214,6 +235,16 @@ test.describe('a chat of 200,000 messages', () => {
     checkWindow(end);
     expect(end.lastLoaded).toBe(MESSAGES);
     await shell.screenshot('big-chat-end');
+
+    // PageUp/PageDown scroll the focused thread a screen at a time, over the same bounded window.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('PageUp');
+    await settle(page);
+    const paged = await shown(chat.thread);
+    checkWindow(paged);
+    expect(paged.visible.at(-1)).toBeLessThan(MESSAGES);
+    await page.keyboard.press('PageDown');
+    await settle(page);
+    expect((await shown(chat.thread)).visible.at(-1)).toBeGreaterThan(paged.visible.at(-1)!);
 
     // Home: the first message of the conversation; the toolbar's "Newest" brings the newest back.
     await page.keyboard.press('Home');

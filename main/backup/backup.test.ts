@@ -140,6 +140,23 @@ describe('backup → verify → restore round trip', () => {
     }
   });
 
+  it('a cancelled backup leaves no file behind (no .partial, no temp folder)', async () => {
+    const out = join(dir, 'cancelled.tar.gz');
+    const controller = new AbortController();
+    const job = {
+      signal: controller.signal,
+      progress: (done: number) => {
+        if (done >= 2) controller.abort();
+      },
+      emit: () => {},
+    };
+    await expect(createBackup({ root: gen.root, out, pool, chunkSize: 2 }, job)).rejects.toMatchObject({
+      code: 'cancelled',
+    });
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
   it('never overwrites an existing archive', async () => {
     const out = join(dir, 'exists.tar.gz');
     writeFileSync(out, 'keep me');

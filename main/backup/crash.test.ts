@@ -7,7 +7,7 @@ import { breakChat, generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
-import { ctx, dumpDb, runCliSync } from './test-helpers.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from './test-helpers.ts';
 
 // Kills a restore (a child process running the CLI) at every step of its write sequence, via the
 // CHAT_INSPECTOR_CRASH_AT hook (SIGKILL: no cleanup, like a power cut), and checks that each target file is
@@ -176,6 +176,10 @@ describe('restore is crash-safe', () => {
         const again = runCliSync(['restore', archive, '--into', target, '--force', '--wait', '1']);
         expect(again.status, again.stderr).toBe(0);
         expect(assertEachFileOldOrNew(target, `restore after crash #${n}`).olds).toBe(0);
+        // The crashed run's temporary files are gone (its process is dead).
+        expect(
+          Object.keys(treeSnapshot(target)).filter((p) => /\.(restore|migrate)-\d+-[0-9a-f]{8}/.test(p)),
+        ).toEqual([]);
       }
     }
     expect(sawMixed).toBe(true);

@@ -10,6 +10,7 @@ import {
   existsSync,
   fsyncSync,
   openSync,
+  readdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -100,6 +101,40 @@ export function requireAbsent(path: string, what: string): void {
   }
   if (!existsSync(dirname(path)))
     throw new AppError('not_found', `${dirname(path)}: no such folder for the ${what}`);
+}
+
+const TEMP_NAME = /^\.(.+)\.(restore|recover|migrate|rebuild|new)-(\d+)-[0-9a-f]{8}$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files and folders (made by tempBeside) that a crashed write left in `dir`: only those
+ * whose process is gone, so a write in progress elsewhere is never disturbed. They never hold data that is
+ * not also in its original place (a crash leaves each target old or new; the temp is the unused copy).
+ */
+export function removeStaleTemps(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[3]))) continue;
+    removeQuietly(join(dir, name));
+    removed++;
+  }
+  return removed;
 }
 
 let crashCounter = 0;

@@ -24,7 +24,7 @@ import {
   PROFILE_DB,
   PROFILE_SCHEMA,
 } from '../store/schema.ts';
-import { crashPoint, fsyncDir, fsyncFile, removeQuietly, tempBeside } from './fs.ts';
+import { crashPoint, fsyncDir, fsyncFile, removeQuietly, removeStaleTemps, tempBeside } from './fs.ts';
 import { buildMetadataFromDbs, writeStagedText } from './metadata.ts';
 import { targetChatsDir } from './restore.ts';
 import { swapInto } from './swap.ts';
@@ -261,6 +261,7 @@ export async function migrateUserHistory(
       );
     }
     mkdirSync(chatsDir, { recursive: true });
+    removeStaleTemps(chatsDir);
     let verifiedRows = 0;
     let done = 0;
     for (const chat of chats) {

@@ -33,10 +33,11 @@ import type {
 } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import type Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { resolveChatsDir } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
-import { crashPoint, fsyncDir, removeQuietly, sizeOrNull, tempBeside } from './fs.ts';
+import { crashPoint, fsyncDir, removeQuietly, removeStaleTemps, sizeOrNull, tempBeside } from './fs.ts';
 import { LAYOUT_FILES, classifyArchivePath, type ManifestFile } from './manifest.ts';
 import { hashFile, quickCheckFile, rowCounts } from './sqlite-util.ts';
 import { assertNotInUse, swapInto } from './swap.ts';
@@ -75,6 +76,23 @@ export function targetChatsDir(root: string): string {
 function targetCounts(path: string): Record<string, number> | null {
   try {
     return withReadonly(path, (db) => rowCounts(db));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * sha256 of what the target holds now, comparable with the archive's: the file's bytes, or for a DB whose
+ * newest rows are in its -wal, the DB image SQLite reads (serialized, as the backup made it).
+ */
+function currentSha256(target: string, isDb: boolean): string | null {
+  if (!isDb || (sizeOrNull(`${target}-wal`) ?? 0) === 0) return hashFile(target).sha256;
+  try {
+    return withReadonly(target, (db) =>
+      createHash('sha256')
+        .update((db as unknown as Database.Database).serialize())
+        .digest('hex'),
+    );
   } catch {
     return null;
   }
@@ -150,8 +168,7 @@ function planChat(
       });
       continue;
     }
-    const walBytes = sizeOrNull(`${target}-wal`) ?? 0;
-    const same = walBytes === 0 && hashFile(target).sha256 === m.sha256;
+    const same = currentSha256(target, isDb) === m.sha256;
     const oldCounts = isDb ? targetCounts(target) : null;
     planned.push({
       ...base,
@@ -281,6 +298,9 @@ export async function restoreArchive(
   }
   if (wantedPaths.size === 0) return result(true);
   mkdirSync(chatsDir, { recursive: true });
+  // Leftovers of a restore that crashed (their process is gone) go first.
+  removeStaleTemps(chatsDir);
+  for (const chat of work.values()) if (chat.action === 'replace') removeStaleTemps(chat.dir);
   const staged = new Map<string, Map<string, string>>();
   const newChatDirs = new Map<string, string>();
   const cleanup: string[] = [];

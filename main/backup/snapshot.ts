@@ -54,7 +54,7 @@ export interface SnapshotChatResult {
 }
 
 /** DBs up to this size (with their -wal) are copied in memory. */
-export const INLINE_MAX_BYTES = 64 * 1024 * 1024;
+export const INLINE_MAX_BYTES = 16 * 1024 * 1024;
 /** How many times a copy is retried when the file changed under an `immutable` read (the bot woke up). */
 const IMMUTABLE_RETRIES = 3;
 

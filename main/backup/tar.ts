@@ -87,10 +87,30 @@ export class TarGzWriter {
     this.done.catch(() => {});
   }
 
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  /**
+   * Small pieces (headers, padding, small files) are gathered and handed to gzip in 256 KB writes: every
+   * write to a zlib stream is one job for the thread pool, and thousands of tiny jobs cost more than the
+   * compression itself.
+   */
   private async write(chunk: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     this.bytesIn += chunk.length;
-    if (!this.gzip.write(chunk)) await once(this.gzip, 'drain');
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= 256 * 1024) await this.flushPending();
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!this.gzip.write(data)) await once(this.gzip, 'drain');
+    if (this.failure) throw this.failure;
   }
 
   async addDir(path: string, mtime: Date): Promise<void> {
@@ -126,6 +146,7 @@ export class TarGzWriter {
 
   async finish(): Promise<void> {
     await this.write(Buffer.alloc(BLOCK * 2));
+    await this.flushPending();
     this.gzip.end();
     await this.done;
   }

@@ -73,8 +73,16 @@ function detach(s: Shared): void {
   s.attached = false;
   try {
     statement(s, `DETACH ${CHECK_SCHEMA}`).run();
-  } catch {
+  } catch (error) {
     // Not attached after all (a failed ATTACH): nothing to undo.
+    if (/no such database/i.test(error instanceof Error ? error.message : '')) return;
+    // Still attached (a statement left running?): start afresh rather than risk the next file.
+    if (shared === s) shared = null;
+    try {
+      s.conn.close();
+    } catch {
+      // already unusable
+    }
   }
 }
 

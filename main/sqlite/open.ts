@@ -50,7 +50,7 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
     );
   }
   const walExists = existsSync(`${path}-wal`);
-  const shmExists = existsSync(`${path}-shm`);
+  const shmExists = walExists && existsSync(`${path}-shm`);
   const timeout = options.busyTimeoutMs ?? 2000;
   let raw: Database.Database | undefined;
   let mode: OpenMode = 'shared';

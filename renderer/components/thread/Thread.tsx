@@ -354,8 +354,10 @@ function ThreadWindow({
   // (the window then drops a page at the far end).
   useEffect(() => {
     if (!settled || isFetching) return;
-    if (hasPreviousPage && firstIndex <= PREFETCH_ROWS) void fetchPreviousPage();
-    else if (hasNextPage && lastIndex >= rows.length - 1 - PREFETCH_ROWS) void fetchNextPage();
+    // (A call while a page is on its way joins it instead of starting the request again.)
+    if (hasPreviousPage && firstIndex <= PREFETCH_ROWS) void fetchPreviousPage({ cancelRefetch: false });
+    else if (hasNextPage && lastIndex >= rows.length - 1 - PREFETCH_ROWS)
+      void fetchNextPage({ cancelRefetch: false });
   }, [
     settled,
     isFetching,
@@ -425,7 +427,7 @@ function ThreadWindow({
               <button
                 type="button"
                 className="btn btn-small btn-ghost"
-                onClick={() => void fetchPreviousPage()}
+                onClick={() => void fetchPreviousPage({ cancelRefetch: false })}
               >
                 {t('thread.loadOlder')}
               </button>
@@ -462,7 +464,11 @@ function ThreadWindow({
                 <span className="spinner" aria-hidden="true" /> {t('thread.loadingNewer')}
               </span>
             ) : hasNextPage ? (
-              <button type="button" className="btn btn-small btn-ghost" onClick={() => void fetchNextPage()}>
+              <button
+                type="button"
+                className="btn btn-small btn-ghost"
+                onClick={() => void fetchNextPage({ cancelRefetch: false })}
+              >
                 {t('thread.loadNewer')}
               </button>
             ) : null}

@@ -91,7 +91,7 @@ function CreatePanel({ root }: { root: string }) {
   const [scope, setScope] = useState<'all' | 'some'>('all');
   const [ids, setIds] = useState('');
   const [name, setName] = useState('');
-  const [level, setLevel] = useState(6);
+  const [level, setLevel] = useState(3);
   const parsed = parseChatIds(ids);
   const invalid = scope === 'some' && (parsed.invalid !== null || parsed.ids.length === 0);
   const running = job.state.status === 'running';
@@ -158,7 +158,7 @@ function CreatePanel({ root }: { root: string }) {
       <Field label={t('create.level')}>
         <select value={level} onChange={(e) => setLevel(Number(e.target.value))} disabled={running}>
           <option value={1}>{t('create.levelFast')}</option>
-          <option value={6}>{t('create.levelDefault')}</option>
+          <option value={3}>{t('create.levelDefault')}</option>
           <option value={9}>{t('create.levelSmall')}</option>
         </select>
       </Field>

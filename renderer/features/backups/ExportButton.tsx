@@ -41,7 +41,8 @@ function ExportDialog({ root, chatId, onClose }: { root: string; chatId: string;
   return (
     <Dialog title={t('export.title', { chatId })} onClose={onClose}>
       <div data-testid="export-dialog">
-        <Field label={t('export.format')}>
+        <div style={{ display: 'grid', gap: 4, margin: '8px 0' }}>
+          <span className="muted">{t('export.format')}</span>
           <div className="segmented" role="radiogroup" aria-label={t('export.format')}>
             {FORMATS.map((f) => (
               <button
@@ -57,7 +58,7 @@ function ExportDialog({ root, chatId, onClose }: { root: string; chatId: string;
               </button>
             ))}
           </div>
-        </Field>
+        </div>
         {format === 'csv' ? <p className="muted">{t('export.csvNote')}</p> : null}
         <label style={{ display: 'flex', gap: 6, alignItems: 'center', margin: '8px 0' }}>
           <input

@@ -54,6 +54,11 @@ export function VerifyResultView({ result }: { result: VerifyResult }) {
   );
 }
 
+/** i18next reserves `replace` in t()'s options: the figures go under other names. */
+function counts(s: RestoreResult['summary']) {
+  return { nAdd: s.add, nReplace: s.replace, nUnchanged: s.unchanged, nSkip: s.skip };
+}
+
 function countsText(rows: RowCountDiff[]): string {
   return rows
     .map((r) =>
@@ -160,7 +165,7 @@ export function RestorePanel({
       />
       {plan && !apply.state.result ? (
         <div style={{ marginTop: 10 }}>
-          <p>{t('restore.summary', plan.summary)}</p>
+          <p>{t('restore.summary', counts(plan.summary))}</p>
           <PlanTable plan={plan} />
           {changes === 0 ? (
             <p className="muted">{t('restore.nothing')}</p>
@@ -180,7 +185,7 @@ export function RestorePanel({
       ) : null}
       {confirming && plan ? (
         <Dialog title={t('restore.confirmTitle')} onClose={() => setConfirming(false)}>
-          <p>{t('restore.confirmBody', { replace: plan.summary.replace, add: plan.summary.add })}</p>
+          <p>{t('restore.confirmBody', counts(plan.summary))}</p>
           <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
             <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
               {t('cancel')}
@@ -208,7 +213,7 @@ export function RestorePanel({
       />
       {apply.state.result ? (
         <div data-testid="restore-result" style={{ marginTop: 10 }}>
-          <p>{t('restore.done', apply.state.result.summary)}</p>
+          <p>{t('restore.done', counts(apply.state.result.summary))}</p>
           <PlanTable plan={apply.state.result} showBackups />
         </div>
       ) : null}
