@@ -7,7 +7,17 @@ import globals from 'globals';
 // and only main/app/ (the Electron shell) and preload/ may import electron.
 const nodeModules = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'];
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      '.tmp/**',
+      '.bench/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,7 +32,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...nodeModules, 'electron', 'better-sqlite3', 'react*', '**/main/**', '**/renderer/**'] },
+        {
+          patterns: [...nodeModules, 'electron', 'better-sqlite3', 'react*', '**/main/**', '**/renderer/**'],
+        },
       ],
     },
   },
@@ -32,7 +44,10 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [...nodeModules, 'electron', 'better-sqlite3', '**/main/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...nodeModules, 'electron', 'better-sqlite3', '**/main/**'] },
+      ],
     },
   },
   {

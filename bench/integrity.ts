@@ -28,6 +28,8 @@ export function minimalQuickCheckLoop(root: string): number {
 export interface IntegrityBenchOptions {
   chats: number;
   rounds?: number;
+  /** Messages per generated chat (default 100, the shared bench root). */
+  messagesPerChat?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface IntegrityBenchOptions {
  * worker threads, each against the minimal loop measured in the same run (targets: ≤ 1.2× and ≤ 0.75×).
  */
 export async function runIntegrityBench(options: IntegrityBenchOptions): Promise<Record<string, number>> {
-  const root = benchRoot(options.chats);
+  const root = benchRoot(options.chats, options.messagesPerChat ?? 100);
   const rounds = options.rounds ?? 3;
   const inline = new WorkerPool(0);
   const workers = new WorkerPool(defaultPoolSize());
@@ -73,7 +75,7 @@ export async function runIntegrityBench(options: IntegrityBenchOptions): Promise
     .map((l) => l.toFixed(1))
     .join(' ');
   console.log(
-    `integrity check (quick) of ${warm.chats.length} chats (median of ${rounds}; ${ok} ok, ${warning} warning, ${error} error)`,
+    `integrity check (quick) of ${warm.chats.length} chats × ${options.messagesPerChat ?? 100} messages (median of ${rounds}; ${ok} ok, ${warning} warning, ${error} error)`,
   );
   console.log(`  minimal single-thread quick_check loop   ${fmt(b)}   (CPU ${fmt(cb)})`);
   console.log(
@@ -97,5 +99,9 @@ export async function runIntegrityBench(options: IntegrityBenchOptions): Promise
 }
 
 if (import.meta.main) {
-  await runIntegrityBench({ chats: argValue('--chats', 10_000), rounds: argValue('--rounds', 3) });
+  await runIntegrityBench({
+    chats: argValue('--chats', 10_000),
+    rounds: argValue('--rounds', 3),
+    messagesPerChat: argValue('--messages', 100),
+  });
 }

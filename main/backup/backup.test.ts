@@ -202,6 +202,47 @@ describe('backup → verify → restore round trip', () => {
     expect(dumpDb(conv).messages).toHaveLength(chat.messages);
   });
 
+  it.each(['wal', 'delete'] as const)(
+    'refuses to replace a DB the bot holds (%s mode): waits, then says so; nothing changes',
+    async (mode) => {
+      const chat = gen.chats.find((c) => c.kind === 'healthy')!;
+      const out = join(dir, `busy-${mode}.tar.gz`);
+      await createBackup({ root: gen.root, chatIds: [chat.chatId], out, pool }, ctx());
+      const target = join(dir, `busy-${mode}`);
+      mkdirSync(target);
+      await restoreArchive({ archive: out, root: target }, ctx());
+      const conv = join(target, 'chats', `chat_${chat.chatId}`, 'conversations.db');
+      const { default: Database } = await import('../sqlite/driver.ts');
+      // "The bot": a connection that changed the chat and still holds it (WAL: open; rollback: mid-transaction).
+      const bot = new Database(conv);
+      bot.pragma(mode === 'wal' ? 'journal_mode = WAL' : 'journal_mode = DELETE');
+      bot.prepare('DELETE FROM messages WHERE id > 3').run();
+      if (mode === 'delete') bot.exec('BEGIN IMMEDIATE');
+      try {
+        const before = treeSnapshot(target, { ignoreShmContent: true });
+        const started = Date.now();
+        const err = await restoreArchive(
+          { archive: out, root: target, force: true, waitMs: 400 },
+          ctx(),
+        ).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe('locked');
+        expect((err as AppError).message).toBe(
+          `chat ${chat.chatId} is in use by the bot; stop it or try again`,
+        );
+        expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+        expect(treeSnapshot(target, { ignoreShmContent: true })).toEqual(before);
+      } finally {
+        if (bot.inTransaction) bot.exec('ROLLBACK');
+        bot.close();
+      }
+      // Once the bot has let go, the same restore goes through.
+      const done = await restoreArchive({ archive: out, root: target, force: true, waitMs: 400 }, ctx());
+      expect(done.summary.replace).toBe(1);
+      expect(dumpDb(conv).messages).toHaveLength(chat.messages);
+    },
+  );
+
   it('CLI: backup, verify (exit 0), restore --dry-run --json', () => {
     const out = join(dir, 'cli.tar.gz');
     const b = runCliSync(['backup', gen.root, '--out', out, '--chat', gen.chats[0]!.chatId, '--json']);

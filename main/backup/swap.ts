@@ -4,9 +4,9 @@
 //
 //   1. the new file is already complete beside the target (same folder), fsynced and checked;
 //   2. quiesce the old DB: a writable connection with a busy timeout takes the write lock (BEGIN IMMEDIATE:
-//      a live writer makes it wait, then refuse), checkpoints the -wal into the DB file and closes; the last
-//      connection's close removes -wal/-shm. If they are still there, another process holds the DB open:
-//      wait, then refuse ("in use by the bot"). A file SQLite cannot open (the damaged file being replaced)
+//      a live writer makes it wait, then refuse) and closes; as the last connection, its close checkpoints
+//      the -wal into the DB file and removes -wal/-shm. If they are still there, another process holds the
+//      DB open (and its -wal was left alone): wait, then refuse ("in use by the bot"). A file SQLite cannot open (the damaged file being replaced)
 //      is not quiesced; its -wal/-journal/-shm are moved aside with its backup instead;
 //   3. hard-link the old file to `.bak-<time>` (a copy where links are impossible), fsync the folder;
 //   4. rename the new file over the target (atomic), fsync the folder.
@@ -66,15 +66,6 @@ function tryQuiesce(target: string, busyMs: number): QuiesceOutcome {
     // journal a crashed writer left (SQLite's own recovery: the committed state is what remains).
     db.exec('BEGIN IMMEDIATE');
     db.exec('COMMIT');
-    const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-    if (mode === 'wal') {
-      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as {
-        busy: number;
-        log: number;
-        checkpointed: number;
-      }[];
-      if (result && result.busy !== 0) outcome = 'busy';
-    }
   } catch (error) {
     outcome = isBusy(error) ? 'busy' : 'unreadable';
   } finally {
@@ -84,7 +75,8 @@ function tryQuiesce(target: string, busyMs: number): QuiesceOutcome {
       // closing never matters more than the outcome
     }
   }
-  // The last connection to close removes -wal and -shm; if they remain, someone else has the DB open.
+  // No explicit checkpoint: the LAST connection to close checkpoints the -wal into the DB and removes -wal
+  // and -shm. If they remain, someone else has the DB open, and nothing of theirs was touched.
   if (outcome === 'clean' && (existsSync(`${target}-wal`) || existsSync(`${target}-shm`))) outcome = 'busy';
   return outcome;
 }

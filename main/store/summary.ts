@@ -10,7 +10,13 @@ import {
   type FindingCode,
 } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { openReadonly, toAppError, type OpenReadonlyOptions, type OpenedDb, type ReadableDb } from '../sqlite/open.ts';
+import {
+  openReadonly,
+  toAppError,
+  type OpenReadonlyOptions,
+  type OpenedDb,
+  type ReadableDb,
+} from '../sqlite/open.ts';
 import { metadataDifferences, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { daysBetween, latest, toIso } from './time.ts';
@@ -137,7 +143,11 @@ function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: numbe
  * (file problems, metadata state, WAL, size, inactivity). The full integrity check adds the expensive ones.
  * Runs in a worker thread during a scan.
  */
-export function summarizeChatTask(item: ScanItem, inspect?: DbInspector, open: DbOpener = openReadonly): ScanOutcome {
+export function summarizeChatTask(
+  item: ScanItem,
+  inspect?: DbInspector,
+  open: DbOpener = openReadonly,
+): ScanOutcome {
   const profilePath = join(item.dir, PROFILE_DB);
   const conversationsPath = join(item.dir, CONVERSATIONS_DB);
   const profileSize = sizeOf(profilePath);
