@@ -22,6 +22,7 @@ test.describe('backups', () => {
     expect(existsSync(archive)).toBe(true);
     expect(existsSync(join(app.root, 'e2e-nightly.tar.gz'))).toBe(false);
     await expect(backups.backupResult).toContainText(`${app.generated.chats.length} chats`);
+    await shell.screenshot('backups-create');
 
     // The archive is listed; verifying it explains the chats that were already damaged.
     await backups.tab(/Verify/).click();
@@ -35,6 +36,7 @@ test.describe('backups', () => {
     await backups.restorePanel.getByTestId('restore-preview').click();
     await expect(backups.restorePlan).toBeVisible({ timeout: 30_000 });
     await expect(backups.restorePanel).toContainText('Nothing to restore');
+    await shell.screenshot('backups-restore-preview');
 
     // Recover: the damaged chat is offered from the scan; recovering it writes a new file only.
     const corrupt = app.generated.chats.find((c) => c.kind === 'page_corrupt')!;

@@ -22,6 +22,7 @@ import {
   FORMAT_VERSION,
   MANIFEST_NAME,
   archivePathOf,
+  isDamaged,
   type Manifest,
   type ManifestFile,
 } from './manifest.ts';
@@ -37,7 +38,9 @@ export interface BackupOptions {
   /** gzip level (default 3; gzip's and `tar -czf`'s default is 6). */
   level?: number | undefined;
   now?: Date;
-  /** Chats per worker round (temp space holds at most two rounds). */
+  /** Run quick_check on every DB while backing up (default false: `verify` does it on the archive). */
+  check?: boolean | undefined;
+  /** Chats per worker round (at most MAX_READY rounds wait in memory). */
   chunkSize?: number;
 }
 
@@ -146,9 +149,9 @@ export async function createBackup(
           dataBytes += f.size;
           const { tmpPath: _tmp, mtimeMs: _mtime, data: _data, ...rest } = f;
           files.push({ path, chatId: result.chatId, ...rest });
-          if (f.integrity !== 'ok') damaged.push({ path, integrity: f.integrity });
+          if (isDamaged(f.integrity)) damaged.push({ path, integrity: f.integrity });
         }
-        const problem = result.files.find((f) => f.integrity !== 'ok');
+        const problem = result.files.find((f) => isDamaged(f.integrity));
         ctx.emit({
           chatId: result.chatId,
           files: result.files.length,
@@ -169,7 +172,12 @@ export async function createBackup(
     for (const chunk of planChunks(chats, options.chunkSize ?? 128)) {
       throwIfCancelled(ctx.signal);
       if (packError) throw packError;
-      const items: SnapshotChatItem[] = chunk.map((c) => ({ chatId: c.chatId, dir: c.dir, tmpDir }));
+      const items: SnapshotChatItem[] = chunk.map((c) => ({
+        chatId: c.chatId,
+        dir: c.dir,
+        tmpDir,
+        check: options.check ?? false,
+      }));
       const results: (SnapshotChatResult | { chatId: string; error: string })[] = new Array(items.length);
       await options.pool.map('backup.chat', items, {
         signal: ctx.signal,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   appendFileSync,
+  chownSync,
   closeSync,
   constants,
   existsSync,
@@ -135,6 +136,20 @@ export function removeStaleTemps(dir: string): number {
     removed++;
   }
   return removed;
+}
+
+/**
+ * Running as root (a server's maintenance shell), new files would belong to root and the bot (another user)
+ * could no longer write them: they are given the owner of `reference` (the folder they go into). Best effort.
+ */
+export function chownLike(paths: string[], reference: string): void {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  try {
+    const { uid, gid } = statSync(reference);
+    for (const p of paths) chownSync(p, uid, gid);
+  } catch {
+    // best effort
+  }
 }
 
 let crashCounter = 0;

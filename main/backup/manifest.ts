@@ -45,6 +45,11 @@ export const Manifest = z.object({
 });
 export type Manifest = z.infer<typeof Manifest>;
 
+/** 'ok' (quick_check passed) and 'unchecked' (counted fine, quick_check left to verify) are not damage. */
+export function isDamaged(integrity: string): boolean {
+  return integrity !== 'ok' && integrity !== 'unchecked';
+}
+
 export type LayoutPath =
   | { kind: 'manifest' }
   | { kind: 'dir'; chatId: string | null }

@@ -24,7 +24,15 @@ import {
   PROFILE_DB,
   PROFILE_SCHEMA,
 } from '../store/schema.ts';
-import { crashPoint, fsyncDir, fsyncFile, removeQuietly, removeStaleTemps, tempBeside } from './fs.ts';
+import {
+  chownLike,
+  crashPoint,
+  fsyncDir,
+  fsyncFile,
+  removeQuietly,
+  removeStaleTemps,
+  tempBeside,
+} from './fs.ts';
 import { buildMetadataFromDbs, writeStagedText } from './metadata.ts';
 import { targetChatsDir } from './restore.ts';
 import { swapInto } from './swap.ts';
@@ -304,6 +312,10 @@ export async function migrateUserHistory(
         fsyncDir(tmpDir);
         crashPoint('migrate:built');
         if (!existsSync(finalDir)) {
+          chownLike(
+            [tmpDir, ...[PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON].map((n) => join(tmpDir, n))],
+            chatsDir,
+          );
           renameSync(tmpDir, finalDir);
           fsyncDir(chatsDir);
         } else {

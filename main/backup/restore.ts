@@ -37,7 +37,15 @@ import type Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { resolveChatsDir } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
-import { crashPoint, fsyncDir, removeQuietly, removeStaleTemps, sizeOrNull, tempBeside } from './fs.ts';
+import {
+  chownLike,
+  crashPoint,
+  fsyncDir,
+  removeQuietly,
+  removeStaleTemps,
+  sizeOrNull,
+  tempBeside,
+} from './fs.ts';
 import { LAYOUT_FILES, classifyArchivePath, type ManifestFile } from './manifest.ts';
 import { hashFile, quickCheckFile, rowCounts } from './sqlite-util.ts';
 import { assertNotInUse, swapInto } from './swap.ts';
@@ -304,6 +312,7 @@ export async function restoreArchive(
   const staged = new Map<string, Map<string, string>>();
   const newChatDirs = new Map<string, string>();
   const cleanup: string[] = [];
+  const committed = new Set<string>();
   let done = 0;
 
   const commitChat = (chat: PlannedChat): void => {
@@ -311,6 +320,7 @@ export async function restoreArchive(
     if (chat.action === 'add') {
       // A new chat: its hidden folder already holds every file; one rename makes it appear whole.
       const tmpDir = newChatDirs.get(chat.chatId)!;
+      chownLike([tmpDir, ...files.values()], chatsDir);
       fsyncDir(tmpDir);
       crashPoint('restore:new-chat-staged');
       if (existsSync(chat.dir))
@@ -332,6 +342,7 @@ export async function restoreArchive(
       }
     }
     staged.delete(chat.chatId);
+    committed.add(chat.chatId);
     ctx.emit(publicPlan(chat));
     ctx.progress(++done, work.size, `chat ${chat.chatId}`);
   };
@@ -388,7 +399,7 @@ export async function restoreArchive(
       ctx.signal,
     );
     for (const chat of work.values()) {
-      if (staged.has(chat.chatId))
+      if (!committed.has(chat.chatId))
         throw new AppError(
           'internal',
           `chat ${chat.chatId} was not complete in the archive's second reading`,

@@ -1,11 +1,12 @@
 // One chat's consistent copy for a backup, made in a worker thread, with each file's sha256, row counts and
-// quick_check verdict for the manifest.
+// integrity verdict for the manifest (quick_check with --check; by default only whether every table can be
+// counted, since verify runs quick_check on every DB of the archive anyway).
 //
 // A DB is copied through SQLite itself from a read-only connection (main/sqlite/open.ts: it never creates
 // -wal/-shm in the root, reads rows that live only in the -wal, and opens a cleanly closed WAL file
 // `immutable`), so a bot writing at the same time is neither blocked nor able to tear the copy:
-// - up to INLINE_MAX_BYTES: sqlite3_serialize inside one read transaction, and quick_check and row counts in
-//   that same transaction (so they describe exactly the copied bytes). No temp file: the copy goes to the
+// - up to INLINE_MAX_BYTES: sqlite3_serialize inside one read transaction, and the row counts (and quick_check)
+//   in that same transaction (so they describe exactly the copied bytes). No temp file: the copy goes to the
 //   archive from memory. This avoids the online backup API's fsyncs of its destination file, which cost more
 //   than everything else together on a root of thousands of small chats (measured: 10x slower than tar).
 // - larger files: the online backup API (db.backup) into the private temp folder, all pages in one step
@@ -36,7 +37,10 @@ export interface SnapshotChatItem {
   dir: string;
   /** Private folder for copies of large files (deleted by the caller). */
   tmpDir: string;
-  /** Run quick_check on each copy (default true). */
+  /**
+   * Also run quick_check on each copy (default false: verify runs it on every archive anyway). Without it a
+   * table that cannot be counted still marks the file damaged.
+   */
   check?: boolean;
 }
 
@@ -67,12 +71,23 @@ interface DbCopy {
   rowCounts: Record<string, number> | null;
 }
 
-function countsOrNull(db: Pick<Database.Database, 'prepare'>): Record<string, number> | null {
+/** Row counts and the integrity verdict: quick_check when asked, else whether every table could be counted. */
+function checkAndCount(
+  db: Pick<Database.Database, 'prepare'>,
+  check: boolean,
+): { integrity: string; rowCounts: Record<string, number> | null } {
+  let counts: Record<string, number> | null = null;
+  let countError: string | null = null;
   try {
-    return rowCounts(db);
-  } catch {
-    return null;
+    counts = rowCounts(db);
+  } catch (error) {
+    countError = describeError(error);
   }
+  if (check) return { integrity: quickCheck(db), rowCounts: counts };
+  return {
+    integrity: countError ? `rows cannot be counted (${countError})` : 'unchecked',
+    rowCounts: counts,
+  };
 }
 
 async function consistentCopy(source: string, tmpPath: string, check: boolean): Promise<DbCopy> {
@@ -89,12 +104,7 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
         raw.exec('BEGIN');
         try {
           const data = raw.serialize();
-          copy = {
-            data,
-            tmpPath: null,
-            integrity: check ? quickCheck(raw) : 'unchecked',
-            rowCounts: countsOrNull(raw),
-          };
+          copy = { data, tmpPath: null, ...checkAndCount(raw, check) };
         } finally {
           endRead(raw);
         }
@@ -117,8 +127,7 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
     if (copy.tmpPath) {
       const copied = openImmutable(copy.tmpPath);
       try {
-        if (check) copy.integrity = quickCheck(copied);
-        copy.rowCounts = countsOrNull(copied);
+        Object.assign(copy, checkAndCount(copied, check));
       } finally {
         copied.close();
       }
@@ -222,7 +231,7 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
       skipped.push({ path: source, reason: 'missing in the source' });
       continue;
     }
-    files.push(await copyDb(source, name, join(item.tmpDir, `${item.chatId}-${name}`), item.check ?? true));
+    files.push(await copyDb(source, name, join(item.tmpDir, `${item.chatId}-${name}`), item.check ?? false));
   }
   const metaSource = join(item.dir, METADATA_JSON);
   try {

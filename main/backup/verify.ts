@@ -12,7 +12,13 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import Database from '../sqlite/driver.ts';
 import { METADATA_JSON } from '../store/schema.ts';
 import { removeQuietly } from './fs.ts';
-import { MAX_MANIFEST_BYTES, classifyArchivePath, parseManifest, type Manifest } from './manifest.ts';
+import {
+  MAX_MANIFEST_BYTES,
+  classifyArchivePath,
+  isDamaged,
+  parseManifest,
+  type Manifest,
+} from './manifest.ts';
 import { INLINE_MAX_BYTES } from './snapshot.ts';
 import { describeError, openImmutable, quickCheck, rowCounts } from './sqlite-util.ts';
 import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
@@ -217,7 +223,7 @@ export function fileVerdicts(scan: ArchiveScan): VerifyFile[] {
         'checksum does not match the manifest: the archive was changed or damaged after it was made',
       );
     const integrity = e?.integrity ?? null;
-    const damagedAtBackup = f.integrity !== 'ok' && f.integrity !== 'unchecked';
+    const damagedAtBackup = isDamaged(f.integrity);
     if (damagedAtBackup)
       problems.push(
         `was already damaged when it was backed up (${f.integrity}); it is kept but never restored`,

@@ -107,7 +107,6 @@ export function openForCheck(path: string, options: OpenReadonlyOptions = {}): O
   try {
     s.attached = true;
     statement(s, `ATTACH ? AS ${CHECK_SCHEMA}`).run(uri);
-    if (process.env.CI_TXN) statement(s, 'BEGIN').run();
   } catch (error) {
     detach(s);
     throw toAppError(error, path);
@@ -116,7 +115,6 @@ export function openForCheck(path: string, options: OpenReadonlyOptions = {}): O
     name: path,
     prepare: (sql: string) => statement(s, sql),
     close: () => {
-      if (process.env.CI_TXN && s.conn.inTransaction) statement(s, 'COMMIT').run();
       detach(s);
       return db;
     },

@@ -204,8 +204,10 @@ export const backupOperations = {
       /** Empty or absent: every chat of the root. */
       chatIds: z.array(ChatId).max(1_000_000).optional(),
       out: OutputName.optional(),
-      /** gzip level 1 (fast) to 9 (small). */
+      /** gzip level 1 (fast) to 9 (small); default 3. */
       level: z.number().int().min(1).max(9).optional(),
+      /** Also quick_check every DB while backing up (verify always does). */
+      check: z.boolean().optional(),
     }),
     BackupEvent,
     BackupResult,

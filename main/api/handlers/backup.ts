@@ -132,12 +132,12 @@ function listOutputs(ctx: HandlerContext): OutputFile[] {
 }
 
 export const backupHandlers = {
-  'backup.create': ({ root, chatIds, out, level }, ctx, job) => {
+  'backup.create': ({ root, chatIds, out, level, check }, ctx, job) => {
     const realRoot = ctx.places.requireRoot(root);
     const now = ctx.now();
     const what = chatIds && chatIds.length === 1 ? `chat_${chatIds[0]}` : basename(realRoot) || 'root';
     const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
-    return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, now }, job);
+    return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now }, job);
   },
   'backup.verify': ({ archive }, ctx, job) => verifyArchive({ archive: requireArchive(ctx, archive) }, job),
   'backup.restore': ({ archive, root, chatIds, dryRun, force }, ctx, job) =>

@@ -109,12 +109,20 @@ export function registerBackupCommands(program: Command): void {
       '--level <n>',
       'gzip level 1 (fast) to 9 (small); default 3 (tar -czf uses 6: ~10% smaller, ~2.4x slower)',
     )
+    .option('--check', 'also run quick_check on every DB while backing up (slower; verify always does)')
     .option('--workers <n>', 'worker threads (0 = copy in this thread)')
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         rootArg: string,
-        opts: { out: string; chat?: string[]; level?: string; workers?: string; json?: boolean },
+        opts: {
+          out: string;
+          chat?: string[];
+          level?: string;
+          check?: boolean;
+          workers?: string;
+          json?: boolean;
+        },
       ) => {
         const root = requireDir(rootArg);
         const level = opts.level === undefined ? undefined : Number(opts.level);
@@ -123,7 +131,14 @@ export function registerBackupCommands(program: Command): void {
         }
         const result = await runCliJob('Backing up', (ctx) =>
           createBackup(
-            { root, chatIds: opts.chat, out: resolve(opts.out), pool: poolFrom(opts.workers), level },
+            {
+              root,
+              chatIds: opts.chat,
+              out: resolve(opts.out),
+              pool: poolFrom(opts.workers),
+              level,
+              check: opts.check,
+            },
             ctx,
           ),
         );

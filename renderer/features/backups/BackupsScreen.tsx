@@ -92,6 +92,7 @@ function CreatePanel({ root }: { root: string }) {
   const [ids, setIds] = useState('');
   const [name, setName] = useState('');
   const [level, setLevel] = useState(3);
+  const [check, setCheck] = useState(false);
   const parsed = parseChatIds(ids);
   const invalid = scope === 'some' && (parsed.invalid !== null || parsed.ids.length === 0);
   const running = job.state.status === 'running';
@@ -103,6 +104,7 @@ function CreatePanel({ root }: { root: string }) {
       chatIds: scope === 'some' ? parsed.ids : undefined,
       out: name.trim() || undefined,
       level,
+      check,
     });
     if (r) await queryClient.invalidateQueries({ queryKey: ['backup.outputs'] });
   };
@@ -162,6 +164,15 @@ function CreatePanel({ root }: { root: string }) {
           <option value={9}>{t('create.levelSmall')}</option>
         </select>
       </Field>
+      <label style={{ display: 'flex', gap: 6, alignItems: 'center', margin: '8px 0' }}>
+        <input
+          type="checkbox"
+          checked={check}
+          onChange={(e) => setCheck(e.target.checked)}
+          disabled={running}
+        />
+        {t('create.check')}
+      </label>
       <p className="muted">{t('create.consistent')}</p>
       <button
         type="button"
