@@ -1,8 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatCheck, IntegrityReport } from '../../shared/contract/integrity.ts';
 import { IntegrityReport as IntegrityReportSchema } from '../../shared/contract/integrity.ts';
@@ -27,6 +26,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import { closeCheckConnection } from './attach.ts';
 import { escapeHtml, exportReport, reportToHtml } from '../../shared/integrity-report.ts';
 import { checkFile, checkRoot, exitCodeOf } from './run.ts';
+import { fingerprintTree } from '../testing/tree.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -64,29 +64,6 @@ function chatOf(report: IntegrityReport, kind: GeneratedRoot['chats'][number]['k
   const found = report.chats.find((c) => c.chatId === chat.chatId);
   if (!found) throw new Error(`chat ${chat.chatId} (${kind}) is not in the report`);
   return found;
-}
-
-/** Every file under a folder with its bytes' hash and mtime, and every folder: the "nothing changed" proof. */
-function fingerprint(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    out.set(`${relative(root, dir)}/`, `dir mtime ${statSync(dir).mtimeMs}`);
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      // The spec allows an existing -shm to change (every reader updates it); it must still exist.
-      else if (entry.name.endsWith('-shm')) out.set(relative(root, path), 'shm');
-      else {
-        const st = statSync(path);
-        out.set(
-          relative(root, path),
-          `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${st.size} ${st.mtimeMs}`,
-        );
-      }
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** What each generated broken chat must produce: code, severity and file (the mode it needs). */
@@ -182,10 +159,10 @@ describe('integrity check of a generated root', () => {
   });
 
   it('changes nothing under the root: bytes, mtimes and the list of files stay the same after a full check', async () => {
-    const before = fingerprint(gen.root);
+    const before = fingerprintTree(gen.root);
     await check(gen.root, { full: true });
     await check(gen.root, { full: true, p: inline });
-    expect(fingerprint(gen.root)).toEqual(before);
+    expect(fingerprintTree(gen.root)).toEqual(before);
   });
 
   it('reports a DB held exclusively by another process as locked (a warning), and the run goes on', async () => {

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../shared/contract/jobs.ts';
 import type { ScanResult } from '../../shared/domain.ts';
@@ -12,6 +11,7 @@ import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { cookieName } from './auth.ts';
 import { CONTENT_SECURITY_POLICY } from './headers.ts';
 import { MAX_BODY_BYTES, startServer, type RunningServer } from './server.ts';
+import { fingerprintTree } from '../testing/tree.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const SECRET = 'top secret: must never be served';
@@ -95,25 +95,6 @@ function errorOf(res: RawResponse): { code: string; message: string } {
   expect(reply.ok).toBe(false);
   if (reply.ok) throw new Error('expected an error reply');
   return reply.error;
-}
-
-/** Bytes, sizes and mtimes of every file under a folder, and its file list: proof that nothing was touched. */
-function fingerprint(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else {
-        const st = statSync(path);
-        out.push(
-          `${relative(root, path)} ${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`,
-        );
-      }
-    }
-  };
-  walk(root);
-  return out.sort();
 }
 
 beforeAll(async () => {
@@ -303,7 +284,7 @@ describe('browser mode server', () => {
   });
 
   it('refuses a root that is not on the allow-list (403 forbidden_path) without touching it', async () => {
-    const before = fingerprint(otherRoot);
+    const before = fingerprintTree(otherRoot);
     for (const root of [otherRoot, join(gen.root, '..', 'other'), base, '/']) {
       const res = await api('chat.detail', { root, chatId: '777' });
       expect(res.status).toBe(403);
@@ -318,7 +299,7 @@ describe('browser mode server', () => {
     expect(finished.events).toEqual([]);
     const file = await api('file.open', { path: join(otherRoot, 'chat_777', 'conversations.db') });
     expect(file.status).toBe(403);
-    expect(fingerprint(otherRoot)).toEqual(before);
+    expect(fingerprintTree(otherRoot)).toEqual(before);
   });
 
   it('answers invalid input with 400 invalid_input and unknown operations with 404', async () => {

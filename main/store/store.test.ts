@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, Finding } from '../../shared/domain.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
@@ -13,6 +12,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from './chat.ts';
 import { fleetMetrics } from './fleet.ts';
 import { scanRoot } from './scan.ts';
+import { fingerprintTree } from '../testing/tree.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 let base: string;
@@ -29,28 +29,6 @@ afterAll(async () => {
   await pool.close();
   rmSync(base, { recursive: true, force: true });
 });
-
-/** Every file under a folder with its bytes' hash and mtime, and every folder: the "nothing changed" proof. */
-function fingerprint(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    out.set(`${relative(root, dir)}/`, `dir mtime ${statSync(dir).mtimeMs}`);
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('-shm')) out.set(relative(root, path), 'shm (may change)');
-      else {
-        const st = statSync(path);
-        out.set(
-          relative(root, path),
-          `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${st.size} ${st.mtimeMs}`,
-        );
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
 
 async function scan(p = pool) {
   const findings = new Map<string, Finding[]>();
@@ -241,7 +219,7 @@ describe('fleet', () => {
 
 describe('read-only guarantee', () => {
   it('scanning and reading the whole root changes no byte and creates or deletes no file', async () => {
-    const before = fingerprint(gen.root);
+    const before = fingerprintTree(gen.root);
     await scan();
     for (const chat of gen.chats) {
       const detail = readChatDetail(gen.root, chat.chatId, NOW);
@@ -252,7 +230,7 @@ describe('read-only guarantee', () => {
     }
     await fleetMetrics(gen.root, silentContext(), pool, NOW);
     readonlyCache.closeAll();
-    expect(fingerprint(gen.root)).toEqual(before);
+    expect(fingerprintTree(gen.root)).toEqual(before);
   });
 
   it('keeps a bounded number of files open while browsing many chats', () => {
