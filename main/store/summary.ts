@@ -50,7 +50,11 @@ export function finding(code: FindingCode, file: string, message: string): Findi
 /** A file-level AppError as the finding a support person reads. */
 export function findingFromError(error: unknown, file: string): Finding {
   const code = error instanceof AppError ? error.code : 'internal';
-  const detail = error instanceof Error ? error.message.replace(/^.*?: /, '') : String(error);
+  // The header reader's own words ("the file is not an SQLite database", "the file is cut short: …")
+  // are folded into one sentence rather than repeated.
+  const detail = (error instanceof Error ? error.message : String(error))
+    .replace(/^.*?: /, '')
+    .replace(/^the file (is not an SQLite database|is cut short)(: )?/, '');
   switch (code) {
     case 'not_found':
       return finding(
@@ -64,13 +68,13 @@ export function findingFromError(error: unknown, file: string): Finding {
       return finding(
         'not_sqlite',
         file,
-        `${file} is not an SQLite database (${detail}): restore it from a backup.`,
+        `${file} is not an SQLite database${detail ? ` (${detail})` : ''}: restore it from a backup.`,
       );
     case 'truncated':
       return finding(
         'truncated',
         file,
-        `${file} is cut short (${detail}): recover what is readable or restore a backup.`,
+        `${file} is cut short${detail ? ` (${detail})` : ''}: recover what is readable or restore a backup.`,
       );
     case 'locked':
       return finding('locked', file, `${file} could not be read: ${detail}. Try again when the bot is idle.`);
