@@ -1,4 +1,4 @@
-import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from './electron.ts';
 import { IPC_INVOKE_CHANNEL } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';

@@ -1,7 +1,7 @@
 // The Electron main process: a thin shell around main/ (the only folder that imports 'electron').
 // It opens one locked-down window on app://chat-inspector/, and answers the preload's IPC with the same
 // invoke() that browser mode and the tests use.
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, session, type BrowserWindow } from './electron.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

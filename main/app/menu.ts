@@ -1,4 +1,4 @@
-import { app, Menu, nativeTheme, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import { app, Menu, nativeTheme, type BrowserWindow, type MenuItemConstructorOptions } from './electron.ts';
 import { IPC_MENU_CHANNEL, type MenuCommand } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 

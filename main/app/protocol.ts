@@ -1,4 +1,4 @@
-import { protocol, type Session } from 'electron';
+import { protocol, type Session } from './electron.ts';
 import { readFile } from 'node:fs/promises';
 import { SECURITY_HEADERS } from '../server/headers.ts';
 import { lookupStatic } from '../server/static.ts';

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, nativeTheme, session, type Session, type WebContents } from 'electron';
+import { app, BrowserWindow, nativeTheme, session, type Session, type WebContents } from './electron.ts';
 import { APP_START_URL, isAppUrl, isOutsideUrl } from './origin.ts';
 
 /** The one window: every web-facing switch set the safe way (Electron security checklist). */
