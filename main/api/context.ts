@@ -8,6 +8,8 @@ export interface HandlerContext {
   readonly jobs: JobRunner;
   readonly pool: WorkerPool;
   readonly userDataDir: string;
+  /** True in the desktop app, which has native open dialogs; browser mode only offers allowed places. */
+  readonly canPickWithDialog?: boolean;
   /** Clock for "inactive" and similar checks; tests fix it. */
   readonly now: () => Date;
 }

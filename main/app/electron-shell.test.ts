@@ -194,6 +194,7 @@ describe('IPC', () => {
       jobs: new JobRunner(),
       pool: new WorkerPool(0),
       userDataDir: join(base, 'home'),
+      canPickWithDialog: true, // as main.ts builds it for the desktop app
       now: () => new Date(),
     };
     registerIpc({ context, window: () => window as never, onPlacesChanged: () => changed++ });

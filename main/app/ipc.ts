@@ -49,11 +49,7 @@ export function registerIpc({ context, window, onPlacesChanged }: IpcOptions): v
     if (typeof name !== 'string')
       return failure(new AppError('invalid_input', 'the operation name must be a string'));
     try {
-      const value = await invoke(name, input, context);
-      // The desktop app has a native dialog; the shared handler answers for browser mode.
-      if (name === 'places.list' && value && typeof value === 'object')
-        return { ok: true, value: { ...value, canPickWithDialog: true } };
-      return { ok: true, value };
+      return { ok: true, value: await invoke(name, input, context) };
     } catch (error) {
       return failure(error);
     }

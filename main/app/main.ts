@@ -42,7 +42,7 @@ function openArgument(argv: readonly string[], cwd: string): boolean {
 
 async function start(): Promise<void> {
   const userDataDir = app.getPath('userData');
-  const ctx = createContext({ userDataDir });
+  const ctx = createContext({ userDataDir, canPickWithDialog: true });
   context = ctx;
   lockDownSession(session.defaultSession);
   serveAppProtocol(session.defaultSession, defaultStaticDir());

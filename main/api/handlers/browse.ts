@@ -8,7 +8,7 @@ export const browseHandlers = {
   'places.list': (_input, ctx) => ({
     current: ctx.places.current,
     places: ctx.places.list(),
-    canPickWithDialog: false,
+    canPickWithDialog: ctx.canPickWithDialog ?? false,
   }),
   'places.select': ({ path }, ctx) => ({ current: ctx.places.select(path) }),
   'chats.scan': ({ root }, ctx, job) =>
