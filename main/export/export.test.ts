@@ -201,6 +201,9 @@ describe('a 200,000-message chat exports with bounded memory', () => {
     generateChat(bigRoot, '200000', { messages: 200_000, seed: 9 });
   }, 180_000);
 
+  // A small heap: an export that held the chat in memory would die here, and V8 collects garbage
+  // promptly instead of when it likes, so the RSS figure below measures the export, not GC timing.
+  const HEAP_CAP = '--max-old-space-size=64';
   // Measured in a child process: RSS before the export and its peak during it (sampled at every page).
   const CHILD = `
 import { exportChats } from ${JSON.stringify(join(REPO, 'main', 'export', 'export.ts'))};
@@ -223,7 +226,7 @@ console.log(JSON.stringify({ deltaMb: (peak - base) / 1048576, messages: result.
       const script = join(dir, 'measure.ts');
       writeFileSync(script, CHILD);
       const out = join(dir, `big.${format}`);
-      const r = spawnSync(NODE, [script, bigRoot, format, out], { encoding: 'utf8' });
+      const r = spawnSync(NODE, [HEAP_CAP, script, bigRoot, format, out], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
         deltaMb: number;
