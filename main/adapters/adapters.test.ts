@@ -1,12 +1,11 @@
+import { createContext } from '../api/create-context.ts';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationRef, FileInfo, LegacyMetrics, Message, MessagePage } from '../../shared/domain.ts';
-import { PlaceAccess } from '../access/places.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { JobRunner } from '../jobs/runner.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { WorkerPool } from '../workers/pool.ts';
@@ -115,15 +114,13 @@ beforeAll(() => {
   const chat = writePerChat(join(root, 'chats'), 694383532, 45);
   paths.profile = chat.profile;
   paths.conversations = chat.conversations;
-  const places = new PlaceAccess();
-  places.add(root, 'cli');
-  ctx = {
-    places,
-    jobs: new JobRunner(),
-    pool: new WorkerPool(0),
+  ctx = createContext({
     userDataDir: base,
     now: () => new Date('2025-04-01T00:00:00Z'),
-  };
+    pool: new WorkerPool(0),
+    rememberRecent: false,
+    roots: [root],
+  });
   before = fingerprint(join(root, 'legacy'));
 });
 

@@ -1,3 +1,4 @@
+import { createContext } from '../api/create-context.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,6 @@ import type {
   MessagePage,
   TablePage,
 } from '../../shared/domain.ts';
-import { PlaceAccess } from '../access/places.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import {
@@ -23,7 +23,6 @@ import {
   type GeneratedClinic,
   type UserHistoryUser,
 } from '../fixtures/index.ts';
-import { JobRunner } from '../jobs/runner.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { withReadonly } from '../sqlite/open.ts';
@@ -109,9 +108,13 @@ beforeAll(() => {
       },
     );
   }
-  const places = new PlaceAccess();
-  places.add(base, 'cli');
-  ctx = { places, jobs: new JobRunner(), pool: new WorkerPool(0), userDataDir: base, now: () => NOW };
+  ctx = createContext({
+    userDataDir: base,
+    now: () => NOW,
+    pool: new WorkerPool(0),
+    rememberRecent: false,
+    roots: [base],
+  });
   for (const dir of new Set(files.map((f) => dirname(f.path)))) before.set(dir, fingerprint(dir));
 });
 

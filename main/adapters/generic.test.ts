@@ -1,13 +1,12 @@
+import { createContext } from '../api/create-context.ts';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cell, FileInfo, TablePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { PlaceAccess } from '../access/places.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { JobRunner } from '../jobs/runner.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
@@ -102,15 +101,13 @@ beforeAll(() => {
       for (let i = 0; i < 333; i++) kv.run(`key${String(i).padStart(4, '0')}`, `value ${i}`);
     },
   );
-  const places = new PlaceAccess();
-  places.add(dir, 'cli');
-  ctx = {
-    places,
-    jobs: new JobRunner(),
-    pool: new WorkerPool(0),
+  ctx = createContext({
     userDataDir: base,
     now: () => new Date('2025-04-01T00:00:00Z'),
-  };
+    pool: new WorkerPool(0),
+    rememberRecent: false,
+    roots: [dir],
+  });
   before = fingerprint(dir);
 });
 

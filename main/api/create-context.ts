@@ -1,18 +1,33 @@
 import { PlaceAccess } from '../access/places.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { JobRunner } from '../jobs/runner.ts';
-import { sharedPool } from '../workers/pool.ts';
+import { sharedPool, type WorkerPool } from '../workers/pool.ts';
 import type { HandlerContext } from './context.ts';
 
-/** The context of one app process (Electron main or `serve`). */
-export function createContext(
-  options: { userDataDir?: string; now?: () => Date; canPickWithDialog?: boolean } = {},
-): HandlerContext {
+export interface ContextOptions {
+  userDataDir?: string;
+  now?: () => Date;
+  /** The desktop app has native open dialogs; browser mode does not. */
+  canPickWithDialog?: boolean;
+  /** Read and keep the recent list in userDataDir (the desktop app); browser mode and tests do not. */
+  rememberRecent?: boolean;
+  /** Roots allowed from the start (the command line); the first becomes current. */
+  roots?: readonly string[];
+  /** Defaults to the process's shared pool; tests pass a pool of size 0. */
+  pool?: WorkerPool;
+}
+
+/** The context of one app process (Electron main or `serve`), or of a test. */
+export function createContext(options: ContextOptions = {}): HandlerContext {
   const userDataDir = options.userDataDir ?? defaultUserDataDir();
+  const places = new PlaceAccess(options.rememberRecent === false ? {} : { userDataDir });
+  for (const root of options.roots ?? []) places.add(root, 'cli');
+  const first = options.roots?.[0];
+  if (first !== undefined) places.select(first);
   return {
-    places: new PlaceAccess({ userDataDir }),
+    places,
     jobs: new JobRunner(),
-    pool: sharedPool(),
+    pool: options.pool ?? sharedPool(),
     userDataDir,
     canPickWithDialog: options.canPickWithDialog ?? false,
     now: options.now ?? (() => new Date()),

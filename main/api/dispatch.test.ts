@@ -1,3 +1,4 @@
+import { createContext } from './create-context.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationNames, operations } from '../../shared/contract/index.ts';
 import type { JobSnapshot } from '../../shared/contract/jobs.ts';
 import { AppError } from '../../shared/errors.ts';
-import { PlaceAccess } from '../access/places.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
-import { JobRunner } from '../jobs/runner.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { HandlerContext } from './context.ts';
 import { invoke } from './dispatch.ts';
@@ -20,15 +19,13 @@ let ctx: HandlerContext;
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'ci-dispatch-'));
   gen = generateRoot(join(base, 'root'), { chats: 4, broken: ['not_sqlite'], seed: 3 });
-  const places = new PlaceAccess();
-  places.add(gen.root, 'cli');
-  ctx = {
-    places,
-    jobs: new JobRunner(),
-    pool: new WorkerPool(0),
+  ctx = createContext({
     userDataDir: join(base, 'home'),
     now: () => new Date('2026-11-01T12:00:00Z'),
-  };
+    pool: new WorkerPool(0),
+    rememberRecent: false,
+    roots: [gen.root],
+  });
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

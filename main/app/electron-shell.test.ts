@@ -1,12 +1,11 @@
+import { createContext } from '../api/create-context.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_INVOKE_CHANNEL } from '../../shared/contract/index.ts';
 import { IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
-import { PlaceAccess } from '../access/places.ts';
 import type { HandlerContext } from '../api/context.ts';
-import { JobRunner } from '../jobs/runner.ts';
 import { CONTENT_SECURITY_POLICY } from '../server/headers.ts';
 import { WorkerPool } from '../workers/pool.ts';
 
@@ -189,14 +188,12 @@ describe('IPC', () => {
     fake.ipc.get(channel)!(event, ...args);
 
   beforeAll(() => {
-    context = {
-      places: new PlaceAccess({ userDataDir: join(base, 'home') }),
-      jobs: new JobRunner(),
-      pool: new WorkerPool(0),
+    // As main.ts builds it for the desktop app.
+    context = createContext({
       userDataDir: join(base, 'home'),
-      canPickWithDialog: true, // as main.ts builds it for the desktop app
-      now: () => new Date(),
-    };
+      canPickWithDialog: true,
+      pool: new WorkerPool(0),
+    });
     registerIpc({ context, window: () => window as never, onPlacesChanged: () => changed++ });
   });
 

@@ -1,3 +1,4 @@
+import { createContext } from '../api/create-context.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,8 @@ import {
   type BrokenKind,
   type GeneratedRoot,
 } from '../fixtures/index.ts';
-import { PlaceAccess } from '../access/places.ts';
-import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { silentContext } from '../jobs/job.ts';
-import { JobRunner } from '../jobs/runner.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { closeCheckConnection } from './attach.ts';
@@ -379,15 +377,13 @@ describe('CLI: chat-inspector check', () => {
 
 describe('contract operations', () => {
   it('runs integrity.check as a job, streams events, and exports the report by job id (JSON and HTML)', async () => {
-    const places = new PlaceAccess();
-    places.add(gen.root, 'cli');
-    const ctx: HandlerContext = {
-      places,
-      jobs: new JobRunner(),
-      pool: inline,
+    const ctx = createContext({
       userDataDir: join(base, 'home'),
       now: () => NOW,
-    };
+      pool: inline,
+      rememberRecent: false,
+      roots: [gen.root],
+    });
     const { jobId } = (await invoke('integrity.check', { root: gen.root, full: true }, ctx)) as {
       jobId: string;
     };

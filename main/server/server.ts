@@ -1,15 +1,12 @@
+import { createContext } from '../api/create-context.ts';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_API_PREFIX } from '../../shared/contract/index.ts';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import { TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
-import { PlaceAccess } from '../access/places.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { defaultUserDataDir } from '../config/paths.ts';
-import { JobRunner } from '../jobs/runner.ts';
-import { sharedPool } from '../workers/pool.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
@@ -54,13 +51,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const token = newToken();
   const staticDir = options.staticDir ?? defaultStaticDir();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const context: HandlerContext = {
-    places: new PlaceAccess(),
-    jobs: new JobRunner(),
-    pool: sharedPool(),
-    userDataDir: options.userDataDir ?? defaultUserDataDir(),
-    now: options.now ?? (() => new Date()),
-  };
+  const context = createContext({
+    userDataDir: options.userDataDir,
+    now: options.now,
+    rememberRecent: false,
+  });
+  // The demo first, then the command line's roots, so the first root given is the current place.
   if (options.demoRoot) context.places.add(options.demoRoot, 'demo');
   for (const root of options.roots ?? []) context.places.add(root, 'cli');
   const first = options.roots?.[0];
