@@ -7,7 +7,7 @@ import type {
 import type { JobProgress } from '../../../shared/contract/index.ts';
 import type { SkippedEntry } from '../../../shared/domain.ts';
 import type { AppError } from '../../../shared/errors.ts';
-import { startJob, toAppError, type JobHandle } from '../../api/index.ts';
+import { streamJob, type Stream } from '../../api/index.ts';
 import { createStore, useStore } from '../../app/store.ts';
 
 export type CheckStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -47,13 +47,9 @@ const EMPTY: CheckState = {
   finishedAt: null,
 };
 
-/** Results reach React at most this often while a check streams (the map and the list redraw on each). */
-const FLUSH_MS = 200;
-
 export const checkStore = createStore<CheckState>(EMPTY);
 
-let handle: JobHandle<unknown> | null = null;
-let generation = 0;
+let stream: Stream | null = null;
 /** Where each chat's result sits in `results` (selection and hover look-ups). */
 let indexById = new Map<string, number>();
 
@@ -63,90 +59,60 @@ export function resultIndex(chatId: string): number | undefined {
 
 /** Starts a check of `root` in the background; the results stay when the person moves to another screen. */
 export function startCheck(root: string, mode: CheckMode): void {
-  handle?.cancel();
-  const gen = ++generation;
+  stream?.detach();
   const results: ChatCheck[] = [];
   indexById = new Map();
   const counts: CheckCounts = { ok: 0, warning: 0, error: 0 };
-  let pending: ChatCheck[] = [];
-  let progress: JobProgress | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let version = 0;
-
-  const flush = () => {
-    timer = null;
-    if (gen !== generation) return;
-    for (const r of pending) {
-      indexById.set(r.chatId, results.length);
-      results.push(r);
-    }
-    pending = [];
-    version++;
-    checkStore.set((s) => ({ ...s, results, version, progress, counts: { ...counts } }));
-  };
-  const schedule = () => {
-    timer ??= setTimeout(flush, FLUSH_MS);
-  };
-
   checkStore.set({ ...EMPTY, root, mode, status: 'running', results, startedAt: new Date().toISOString() });
-  const job = startJob(
+  stream = streamJob(
     'integrity.check',
     { root, full: mode === 'full' },
     {
-      onEvents(events) {
-        if (gen !== generation) return;
-        for (const e of events) counts[e.status]++;
-        pending.push(...events);
-        schedule();
+      onFlush(events, progress) {
+        for (const r of events) {
+          counts[r.status]++;
+          indexById.set(r.chatId, results.length);
+          results.push(r);
+        }
+        version++;
+        checkStore.set((s) => ({ ...s, results, version, progress, counts: { ...counts } }));
       },
-      onProgress(p) {
-        if (gen !== generation) return;
-        progress = p;
-        schedule();
+      onDone(report) {
+        indexById = new Map(report.chats.map((c, i) => [c.chatId, i]));
+        checkStore.set((s) => ({
+          ...s,
+          status: 'done',
+          results: report.chats,
+          version: s.version + 1,
+          counts: report.summary,
+          report,
+          skipped: report.skipped,
+          finishedAt: report.finishedAt,
+          progress: { done: report.chats.length, total: report.chats.length, current: null },
+        }));
       },
-    },
-  );
-  handle = job;
-  job.promise.then(
-    (report) => {
-      if (gen !== generation) return;
-      if (timer) clearTimeout(timer);
-      indexById = new Map(report.chats.map((c, i) => [c.chatId, i]));
-      checkStore.set((s) => ({
-        ...s,
-        status: 'done',
-        results: report.chats,
-        version: s.version + 1,
-        counts: report.summary,
-        report,
-        skipped: report.skipped,
-        finishedAt: report.finishedAt,
-        progress: { done: report.chats.length, total: report.chats.length, current: null },
-      }));
-    },
-    (error: unknown) => {
-      if (gen !== generation) return;
-      if (timer) clearTimeout(timer);
-      flush();
-      const appError = toAppError(error);
-      checkStore.set((s) => ({
-        ...s,
-        status: appError.code === 'cancelled' ? 'cancelled' : 'failed',
-        error: appError.code === 'cancelled' ? null : appError,
-        finishedAt: new Date().toISOString(),
-      }));
+      onEnd(error) {
+        const cancelled = error.code === 'cancelled';
+        checkStore.set((s) => ({
+          ...s,
+          status: cancelled ? 'cancelled' : 'failed',
+          error: cancelled ? null : error,
+          finishedAt: new Date().toISOString(),
+        }));
+      },
     },
   );
 }
 
 export function cancelCheck(): void {
-  handle?.cancel();
+  stream?.cancel();
 }
 
 /** Forgets the results of another root (a new place was opened). */
 export function resetCheck(): void {
-  handle?.cancel();
-  generation++;
+  stream?.detach();
+  stream = null;
   indexById = new Map();
   checkStore.set(EMPTY);
 }
