@@ -174,6 +174,39 @@ export function Dialog({
   );
 }
 
+/** "Are you sure?" before an action that writes to a person's data: Cancel, or the named action. */
+export function ConfirmDialog({
+  title,
+  body,
+  confirmLabel,
+  cancelLabel,
+  testId,
+  onCancel,
+  onConfirm,
+}: {
+  title: string;
+  body: ReactNode;
+  confirmLabel: string;
+  cancelLabel: string;
+  testId?: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog title={title} onClose={onCancel}>
+      <p>{body}</p>
+      <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          {cancelLabel}
+        </button>
+        <button type="button" className="btn" data-testid={testId} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function Card({
   title,
   children,

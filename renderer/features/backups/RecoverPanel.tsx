@@ -5,7 +5,7 @@ import { call, queryClient, toAppError, useOp } from '../../api/index.ts';
 import { navigate } from '../../app/nav.ts';
 import { showToast } from '../../app/toasts.tsx';
 import { formatNumber } from '../../components/format.ts';
-import { Card, Dialog, ErrorState, HealthBadge, Loading } from '../../components/ui.tsx';
+import { Card, ConfirmDialog, ErrorState, HealthBadge, Loading } from '../../components/ui.tsx';
 import { ensureScan, useScan } from '../chats/scanStore.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from './parts.tsx';
@@ -214,27 +214,20 @@ export function RecoverPanel({
         </div>
       ) : null}
       {confirming && result ? (
-        <Dialog title={t('recover.confirmTitle')} onClose={() => setConfirming(false)}>
-          <p>{t('recover.confirmBody', { path: result.source })}</p>
-          <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
-            <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
-              {t('cancel')}
-            </button>
-            <button
-              type="button"
-              className="btn"
-              data-testid="recover-confirm"
-              onClick={() => {
-                setConfirming(false);
-                void place
-                  .start({ path: result.source, intoPlace: true })
-                  .then(() => queryClient.invalidateQueries());
-              }}
-            >
-              {t('recover.confirm')}
-            </button>
-          </div>
-        </Dialog>
+        <ConfirmDialog
+          title={t('recover.confirmTitle')}
+          body={t('recover.confirmBody', { path: result.source })}
+          confirmLabel={t('recover.confirm')}
+          cancelLabel={t('cancel')}
+          testId="recover-confirm"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void place
+              .start({ path: result.source, intoPlace: true })
+              .then(() => queryClient.invalidateQueries());
+          }}
+        />
       ) : null}
       <JobStatusView
         state={place.state}

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { RestoreResult, RowCountDiff, VerifyResult } from '../../../shared/contract/backup.ts';
 import { queryClient } from '../../api/index.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
-import { Card, Dialog } from '../../components/ui.tsx';
+import { Card, ConfirmDialog } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { Field, JobStatusView, parseChatIds } from './parts.tsx';
@@ -184,27 +184,20 @@ export function RestorePanel({
         </div>
       ) : null}
       {confirming && plan ? (
-        <Dialog title={t('restore.confirmTitle')} onClose={() => setConfirming(false)}>
-          <p>{t('restore.confirmBody', counts(plan.summary))}</p>
-          <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
-            <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
-              {t('cancel')}
-            </button>
-            <button
-              type="button"
-              className="btn"
-              data-testid="restore-confirm"
-              onClick={() => {
-                setConfirming(false);
-                void apply
-                  .start({ ...input, dryRun: false, force: plan.summary.replace > 0 })
-                  .then(() => queryClient.invalidateQueries());
-              }}
-            >
-              {t('restore.confirm')}
-            </button>
-          </div>
-        </Dialog>
+        <ConfirmDialog
+          title={t('restore.confirmTitle')}
+          body={t('restore.confirmBody', counts(plan.summary))}
+          confirmLabel={t('restore.confirm')}
+          cancelLabel={t('cancel')}
+          testId="restore-confirm"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void apply
+              .start({ ...input, dryRun: false, force: plan.summary.replace > 0 })
+              .then(() => queryClient.invalidateQueries());
+          }}
+        />
       ) : null}
       <JobStatusView
         state={apply.state}
