@@ -16,7 +16,7 @@ import { chatDir } from './layout.ts';
 import { pageMessages, searchMessages, type PageRequest } from './messages.ts';
 import { metadataDifferences, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
-import { findingFromError, summarizeChatTask } from './summary.ts';
+import { findingFromError, summarizeChatTask, type DbOpener } from './summary.ts';
 import { toIso } from './time.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -98,6 +98,19 @@ export function mapSession(row: Row): ConversationSession {
   };
 }
 
+/** The browsing cache's connection, lent: the borrower's close() leaves it open for the next read. */
+const lendFromCache: DbOpener = (path) => {
+  const db = readonlyCache.get(path);
+  const lent = new Proxy(db, {
+    get(target, property) {
+      if (property === 'close') return () => target;
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: lent, mode: 'shared' };
+};
+
 /** Newest sessions shown in the detail view; the thread pages through messages separately. */
 const MAX_SESSIONS = 2000;
 
@@ -152,8 +165,9 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
     });
     if (differences.length > 0) state = 'stale';
   }
-  // Health uses the same cheap findings as the chat list, so the badge and the detail agree.
-  const scan = summarizeChatTask({ chatId, dir, nowMs: now.getTime() });
+  // Health uses the same cheap findings as the chat list, so the badge and the detail agree; it reads
+  // through the connections opened above instead of opening both DBs a second time.
+  const scan = summarizeChatTask({ chatId, dir, nowMs: now.getTime() }, undefined, lendFromCache);
   const health =
     scan.kind === 'chat'
       ? scan.summary.health
