@@ -11,18 +11,11 @@ import type { MetadataRebuildResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { chatDir } from '../store/layout.ts';
-import { readMetadata } from '../store/metadata.ts';
+import { humanSize, readMetadata } from '../store/metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB, type ChatMetadataJson } from '../store/schema.ts';
 import { toIso } from '../store/time.ts';
 import { removeQuietly, tempBeside } from './fs.ts';
 import { swapInto } from './swap.ts';
-
-/** Sizes as the bot writes them in database_info: "512B", "45KB", "10.4MB". */
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes}B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)}MB`;
-}
 
 /** 'YYYY-MM-DDTHH:MM:SSZ', as metadata.json carries times. */
 function isoSeconds(value: unknown): string | null {

@@ -50,3 +50,10 @@ export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigure
   }
   return out;
 }
+
+/** Sizes as the bot writes them in metadata.json's database_info: "512B", "45KB", "10.4MB". */
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes}B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)}MB`;
+}
