@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/errors.ts';
 import Database from '../sqlite/driver.ts';
-import { readHeader } from '../sqlite/header.ts';
 import {
   openReadonly,
+  requireHeader,
   toAppError,
   type OpenedDb,
   type OpenReadonlyOptions,
@@ -92,13 +92,7 @@ function detach(s: Shared): void {
  * Close the returned db before opening the next one.
  */
 export function openForCheck(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
-  const header = readHeader(path);
-  if (!header.ok) {
-    throw new AppError(
-      header.code === 'missing_file' ? 'not_found' : header.code,
-      `${path}: ${header.message}`,
-    );
-  }
+  const header = requireHeader(path);
   const s = state(options.busyTimeoutMs ?? 2000);
   if (s.attached || existsSync(`${path}-wal`) || (!header.wal && existsSync(`${path}-journal`))) {
     return openReadonly(path, options);

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/errors.ts';
 import Database from './driver.ts';
-import { readHeader } from './header.ts';
+import { readHeader, type HeaderVerdict } from './header.ts';
 
 /**
  * A connection that can only read. The brand makes "read-only" part of the type: every browsing
@@ -30,6 +30,18 @@ export interface OpenedDb {
   mode: OpenMode;
 }
 
+/** The file's header, or the AppError that names what is wrong with the file before SQLite sees it. */
+export function requireHeader(path: string): Extract<HeaderVerdict, { ok: true }> {
+  const header = readHeader(path);
+  if (!header.ok) {
+    throw new AppError(
+      header.code === 'missing_file' ? 'not_found' : header.code,
+      `${path}: ${header.message}`,
+    );
+  }
+  return header;
+}
+
 /**
  * Opens an SQLite file for reading without ever changing the data root:
  * - rollback-journal files open read-only as usual;
@@ -42,13 +54,7 @@ export interface OpenedDb {
  * Throws AppError with the file's problem (not_sqlite, empty_file, truncated, not_found) before SQLite sees it.
  */
 export function openReadonly(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
-  const header = readHeader(path);
-  if (!header.ok) {
-    throw new AppError(
-      header.code === 'missing_file' ? 'not_found' : header.code,
-      `${path}: ${header.message}`,
-    );
-  }
+  const header = requireHeader(path);
   const walExists = existsSync(`${path}-wal`);
   const shmExists = walExists && existsSync(`${path}-shm`);
   const timeout = options.busyTimeoutMs ?? 2000;
