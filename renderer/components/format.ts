@@ -4,6 +4,9 @@ import i18next from 'i18next';
 
 const locale = () => (i18next.language === 'pt-BR' ? 'pt-BR' : 'en-GB');
 
+/** The locale dates and numbers are written in (the UI language's). */
+export const uiLocale = locale;
+
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
 function fmt<T>(key: string, make: () => T): T {
   const k = `${locale()}|${key}`;

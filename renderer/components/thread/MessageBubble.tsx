@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Message } from '../../../shared/domain.ts';
 import { formatClock, formatDateTime, formatPercent, formatSeconds, formatTime } from '../format.ts';
 import { BookIcon, ClockIcon, MicIcon } from '../icons.tsx';
+import { MarkdownText } from './MessageText.tsx';
 
 export interface CorrectionView {
   original: string;
@@ -105,7 +106,13 @@ export const MessageBubble = memo(function MessageBubble({
           </div>
         ) : null}
         <div className="bubble-text" dir="auto">
-          {message.content ?? <span className="muted">{t('thread.noText')}</span>}
+          {message.content === null ? (
+            <span className="muted">{t('thread.noText')}</span>
+          ) : isBot ? (
+            <MarkdownText text={message.content} />
+          ) : (
+            message.content
+          )}
         </div>
         {corrections.length > 0 ? (
           <ul className="corrections" aria-label={t('thread.corrections')}>
