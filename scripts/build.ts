@@ -49,6 +49,7 @@ const common: BuildOptions = {
 const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['main/workers/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/query/worker.ts'], outfile: 'dist/query-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({ ...common, ...entry, format: 'esm', banner: { js: ESM_REQUIRE_BANNER } }));
 

@@ -15,6 +15,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'hostile_archive',
   'cancelled',
+  'timeout',
   'unauthorized',
   'internal',
 ]);

@@ -44,6 +44,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   corrupt: 422,
   malformed_json: 422,
   hostile_archive: 422,
+  timeout: 422,
   internal: 500,
 };
 

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { Cell, TablePage } from '../domain.ts';
+import { query } from './define.ts';
+
+// The table browser's sorted/filtered pages and the read-only SQL console. Every statement runs in a
+// thread of its own on a read-only connection and is stopped at its time limit.
+
+const FilePath = z.string().min(1).max(4096);
+const Sql = z.string().min(1).max(100_000);
+/** Milliseconds a statement may run before it is stopped. */
+const TimeLimit = z.number().int().min(100).max(60_000).default(1000);
+/** Rows a console result keeps at most. */
+const RowCap = z.number().int().min(1).max(100_000).default(10_000);
+const PageLimit = z.number().int().min(1).max(1000).default(100);
+
+export const FilterOp = z.enum(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'contains', 'starts', 'null', 'notnull']);
+export type FilterOp = z.infer<typeof FilterOp>;
+
+export const RowFilter = z.object({
+  column: z.string().min(1).max(512),
+  op: FilterOp,
+  value: z.string().max(10_000).optional(),
+});
+export type RowFilter = z.infer<typeof RowFilter>;
+
+export const queryOperations = {
+  'file.query': query(
+    'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
+    z.object({
+      path: FilePath,
+      table: z.string().min(1).max(512),
+      sort: z.object({ column: z.string().min(1).max(512), desc: z.boolean() }).optional(),
+      filters: z.array(RowFilter).max(20).default([]),
+      offset: z.number().int().min(0).max(1_000_000).default(0),
+      limit: PageLimit,
+      timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    }),
+    TablePage,
+  ),
+  'sql.run': query(
+    'Runs one read-only statement (SELECT or WITH) on a file: the first page of its rows, up to a row cap, within a time limit.',
+    z.object({ path: FilePath, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
+    z.object({
+      resultId: z.string(),
+      columns: z.array(z.string()),
+      rows: z.array(z.array(Cell)),
+      rowCount: z.number().int(),
+      /** True when the statement had more rows than the cap. */
+      capped: z.boolean(),
+      elapsedMs: z.number().int(),
+    }),
+  ),
+  'sql.page': query(
+    'Another page of a console result (kept for a while; run the statement again when it is gone).',
+    z.object({
+      resultId: z.string().min(1).max(64),
+      offset: z.number().int().min(0),
+      limit: PageLimit,
+    }),
+    z.object({ rows: z.array(z.array(Cell)), offset: z.number().int() }),
+  ),
+  'sql.export': query(
+    "A console statement's rows (full values, up to the row cap) as CSV or JSON text, to save as a file.",
+    z.object({
+      path: FilePath,
+      sql: Sql,
+      timeoutMs: TimeLimit,
+      rowCap: RowCap,
+      format: z.enum(['csv', 'json']),
+    }),
+    z.object({ text: z.string(), rowCount: z.number().int(), capped: z.boolean(), filename: z.string() }),
+  ),
+} as const;
