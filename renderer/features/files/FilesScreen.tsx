@@ -9,9 +9,10 @@ import { Thread, type PageParam } from '../../components/thread/Thread.tsx';
 import { Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyMetricsView } from './LegacyMetricsView.tsx';
 import { TableBrowser } from './TableBrowser.tsx';
+import { SqlConsole } from './SqlConsole.tsx';
 import { ChatIcon, DatabaseIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
 
-const VIEWS = ['conversations', 'tables', 'metrics'] as const;
+const VIEWS = ['conversations', 'tables', 'sql', 'metrics'] as const;
 type View = (typeof VIEWS)[number];
 
 function baseName(path: string): string {
@@ -137,6 +138,8 @@ function FileView({ path }: { path: string }) {
         <Conversations path={path} />
       ) : view === 'tables' ? (
         <Tables file={f} />
+      ) : view === 'sql' ? (
+        <SqlConsole file={f} />
       ) : (
         <div className="scroll-pane">
           <LegacyMetricsView path={path} />
