@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './support/server.ts';
+import { join } from 'node:path';
+import { expect, serveFixtureRoot, test } from './support/server.ts';
 import { AppShell } from './pages/app.ts';
 import { FilesPage } from './pages/files.ts';
 
@@ -78,5 +79,38 @@ test.describe('table browser and SQL console', () => {
     await files.runSql('SELECT count(*) AS n FROM messages');
     await expect(files.sqlStatus).toContainText(/1 row/);
     await expect(files.sqlError).toBeHidden();
+  });
+
+  test('a folder of legacy DBs opened as a root lands on Files, not on an empty chat list', async ({
+    page,
+  }) => {
+    const legacy = await serveFixtureRoot({ chats: 0, broken: [] });
+    try {
+      const shell = new AppShell(page);
+      const files = new FilesPage(page);
+      await shell.open(legacy.url);
+      await expect(page).toHaveURL(/#\/?files/);
+      await expect(files.fileList).toBeVisible();
+      await expect(files.file('backup_old_db')).toBeVisible();
+      await shell.screenshot('files-legacy-root');
+    } finally {
+      await legacy.stop();
+    }
+  });
+
+  test('a damaged DB is browsed, its damage stated at the top', async ({ page, url, app }) => {
+    const broken = app.generated.chats.find((c) => c.kind === 'page_corrupt')!;
+    const shell = new AppShell(page);
+    const files = new FilesPage(page);
+    await shell.open(url);
+    await page.goto(
+      `${url}#/files?path=${encodeURIComponent(join(broken.dir, 'conversations.db'))}&view=tables`,
+    );
+    await expect(files.damage).toBeVisible({ timeout: 15_000 });
+    await expect(files.damage).toContainText(/damaged/);
+    await expect(files.damage).toContainText('messages');
+    // The readable tables still open.
+    await files.openTable('conversation_sessions');
+    await shell.screenshot('file-damaged');
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cell, TablePage } from '../domain.ts';
+import { Cell, FileInfo, TablePage } from '../domain.ts';
 import { query } from './define.ts';
 
 // The table browser's sorted/filtered pages and the read-only SQL console. Every statement runs in a
@@ -24,6 +24,21 @@ export const RowFilter = z.object({
 export type RowFilter = z.infer<typeof RowFilter>;
 
 export const queryOperations = {
+  'file.inspect': query(
+    "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
+    z.object({ path: FilePath }),
+    z.object({
+      info: FileInfo,
+      unreadable: z.array(z.object({ table: z.string(), message: z.string() })),
+      /** quick_check's lines ('ok' alone: no damage found); null when it did not finish in time. */
+      damage: z.array(z.string()).nullable(),
+    }),
+  ),
+  'root.overview': query(
+    'What a data root holds at a glance: chat folders, and SQLite files outside them (a folder of legacy DBs has only the latter).',
+    z.object({ root: FilePath }),
+    z.object({ chatFolders: z.number().int(), dbFiles: z.number().int() }),
+  ),
   'file.query': query(
     'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
     z.object({

@@ -1,10 +1,13 @@
-import { basename } from 'node:path';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { findObject } from '../../adapters/schema.ts';
+import { listDbFiles } from '../../store/files.ts';
+import { listChats } from '../../store/layout.ts';
 import { toCell } from '../../adapters/cells.ts';
 import { readonlyCache } from '../../sqlite/cache.ts';
 import { toAppError } from '../../sqlite/open.ts';
+import { describeTolerant, quickCheck } from '../../query/damage.ts';
 import { runWithDeadline } from '../../query/runner.ts';
 import { resultPage, storeResult } from '../../query/results.ts';
 import { checkConsoleSql, tableQuerySql } from '../../query/sql.ts';
@@ -19,6 +22,24 @@ function fileOf(path: string, ctx: HandlerContext): string {
 }
 
 export const queryHandlers = {
+  'file.inspect': async ({ path }, ctx) => {
+    const real = fileOf(path, ctx);
+    let described;
+    try {
+      described = describeTolerant(readonlyCache.get(real), real);
+    } catch (error) {
+      throw toAppError(error, real);
+    }
+    return { ...described, damage: await quickCheck(real) };
+  },
+  'root.overview': ({ root }, ctx) => {
+    const real = ctx.places.requireRoot(root);
+    // An empty chat_<id> folder is not a chat: only folders holding one of the bot's DBs count.
+    const chats = listChats(real).chats.filter(
+      (c) => existsSync(join(c.dir, 'conversations.db')) || existsSync(join(c.dir, 'profile.db')),
+    );
+    return { chatFolders: chats.length, dbFiles: listDbFiles(real).files.length };
+  },
   'file.query': async ({ path, table, sort, filters, offset, limit, timeoutMs }, ctx) => {
     const real = fileOf(path, ctx);
     let object;
