@@ -187,9 +187,18 @@ header.chat h1{margin:0 0 4px;font-size:20px}
 /** Corrections as the thread shows them: original → corrected (rule); raw text only for unknown shapes. */
 function correctionsHtml(m: Message): string {
   const { items, raw } = correctionsOf(m);
-  const parts = items.map(
-    (c) =>
-      `<div><del>${e(c.original)}</del> → <ins>${e(c.corrected)}</ins>${c.rule ? ` <span class="meta">(${e(c.rule)})</span>` : ''}</div>`,
+  const parts: string[] = [];
+  // The message's own before/after (original_content → content) first, as the transcript always did.
+  const rewritten = m.originalContent && m.content && m.originalContent !== m.content;
+  if (rewritten) parts.push(`<div><del>${e(m.originalContent)}</del> → <ins>${e(m.content)}</ins></div>`);
+  const listed = items.filter(
+    (c) => !(rewritten && c.original === m.originalContent && c.corrected === m.content && c.rule === null),
+  );
+  parts.push(
+    ...listed.map(
+      (c) =>
+        `<div><del>${e(c.original)}</del> → <ins>${e(c.corrected)}</ins>${c.rule ? ` <span class="meta">(${e(c.rule)})</span>` : ''}</div>`,
+    ),
   );
   if (raw) parts.push(`<div class="meta">${e(raw)}</div>`);
   return parts.length ? `<div class="fix">${parts.join('')}</div>` : '';
