@@ -93,6 +93,27 @@ export function formatDay(day: string): string {
   ).format(d);
 }
 
+/** "22 Nov 2001": a day with its year, for ranges that span years. */
+export function formatDayYear(day: string): string {
+  const d = toDate(`${day.slice(0, 10)}T12:00:00Z`);
+  if (!d) return day;
+  return fmt(
+    'dayYear',
+    () =>
+      new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+  ).format(d);
+}
+
+/** "Nov 2001": a month bucket. */
+export function formatMonth(day: string): string {
+  const d = toDate(`${day.slice(0, 7)}-15T12:00:00Z`);
+  if (!d) return day;
+  return fmt(
+    'month',
+    () => new Intl.DateTimeFormat(locale(), { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+  ).format(d);
+}
+
 export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
   const d = toDate(iso);
   if (!d) return '—';

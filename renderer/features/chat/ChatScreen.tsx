@@ -250,7 +250,12 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
               </div>
             ) : (
               <div className="scroll-pane">
-                <MetricsCharts metrics={metrics.data} error={metrics.error} loading={metrics.isPending} />
+                <MetricsCharts
+                  metrics={metrics.data}
+                  error={metrics.error}
+                  loading={metrics.isPending}
+                  sessionsTotal={d?.counts.sessions}
+                />
               </div>
             )}
           </div>

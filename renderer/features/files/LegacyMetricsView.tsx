@@ -12,7 +12,7 @@ import {
   tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
-import { formatDay, formatNumber } from '../../components/format.ts';
+import { formatDateTime, formatDay, formatNumber } from '../../components/format.ts';
 import { Card, ErrorState, Loading } from '../../components/ui.tsx';
 import { useOp } from '../../api/index.ts';
 
@@ -43,6 +43,10 @@ function seriesColour(name: string, index: number, p: ChartPalette): string {
   const neutral = p.series.filter((c) => c !== p.series[1] && c !== p.series[5]);
   return neutral[index % neutral.length]!;
 }
+
+const NUMERIC = /^[\d.,\s%+-]+$|^—$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const numericColumn = (rows: string[][], i: number) => rows.every((r) => NUMERIC.test(r[i] ?? ''));
 
 /** "…(newest 500 of api_call_logs)" → its figures, so the title can be said in the UI language. */
 function titleParams(title: string): { n: string; table: string } {
@@ -77,7 +81,11 @@ export function LegacyMetricsView({ path }: { path: string }) {
               <thead>
                 <tr>
                   {table.columns.map((c, i) => (
-                    <th key={i} scope="col" className={i > 0 ? 'num' : undefined}>
+                    <th
+                      key={i}
+                      scope="col"
+                      className={i > 0 && numericColumn(table.rows, i) ? 'num' : undefined}
+                    >
                       {t(`files.metricsColumn.${c}`, { defaultValue: c })}
                     </th>
                   ))}
@@ -87,8 +95,8 @@ export function LegacyMetricsView({ path }: { path: string }) {
                 {table.rows.map((row, r) => (
                   <tr key={r}>
                     {row.map((v, i) => (
-                      <td key={i} className={i > 0 ? 'num' : undefined}>
-                        {v}
+                      <td key={i} className={i > 0 && numericColumn(table.rows, i) ? 'num' : undefined}>
+                        {ISO_TIME.test(v) ? formatDateTime(v) : v}
                       </td>
                     ))}
                   </tr>
@@ -150,7 +158,7 @@ function LegacyChart({ chart }: { chart: Chart }) {
               {names.map((n, i) => (
                 <Line
                   key={n}
-                  type="monotone"
+                  type={whole ? 'linear' : 'monotone'}
                   dataKey={n}
                   stroke={seriesColour(n, i, p)}
                   dot={false}
