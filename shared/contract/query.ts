@@ -24,6 +24,29 @@ export const RowFilter = z.object({
 export type RowFilter = z.infer<typeof RowFilter>;
 
 export const queryOperations = {
+  'chat.learning': query(
+    "What a chat's databases say about the learner: most frequent corrections, vocabulary suggested per month, errors per session.",
+    z.object({ root: FilePath, chatId: z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number') }),
+    z.object({
+      topCorrections: z.array(
+        z.object({ original: z.string(), corrected: z.string(), count: z.number().int() }),
+      ),
+      vocabularyPerMonth: z.array(
+        z.object({ month: z.string(), words: z.number().int(), newWords: z.number().int() }),
+      ),
+      topWords: z.array(z.object({ word: z.string(), count: z.number().int() })),
+      errorsPerSession: z.array(
+        z.object({
+          sessionId: z.string(),
+          start: z.string().nullable(),
+          messages: z.number().int(),
+          withErrors: z.number().int(),
+        }),
+      ),
+      rowsRead: z.number().int(),
+      windowed: z.boolean(),
+    }),
+  ),
   'file.inspect': query(
     "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
     z.object({ path: FilePath }),

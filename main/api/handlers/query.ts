@@ -8,6 +8,7 @@ import { toCell } from '../../adapters/cells.ts';
 import { readonlyCache } from '../../sqlite/cache.ts';
 import { toAppError } from '../../sqlite/open.ts';
 import { describeTolerant, quickCheck } from '../../query/damage.ts';
+import { readChatLearning } from '../../query/learning.ts';
 import { runWithDeadline } from '../../query/runner.ts';
 import { resultPage, storeResult } from '../../query/results.ts';
 import { checkConsoleSql, tableQuerySql } from '../../query/sql.ts';
@@ -22,6 +23,14 @@ function fileOf(path: string, ctx: HandlerContext): string {
 }
 
 export const queryHandlers = {
+  'chat.learning': ({ root, chatId }, ctx) => {
+    const real = ctx.places.requireRoot(root);
+    try {
+      return readChatLearning(real, chatId);
+    } catch (error) {
+      throw toAppError(error, `chat ${chatId}`);
+    }
+  },
   'file.inspect': async ({ path }, ctx) => {
     const real = fileOf(path, ctx);
     let described;

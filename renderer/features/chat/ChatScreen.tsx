@@ -246,7 +246,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
               <Loading />
             ) : tab === 'progress' && d ? (
               <div className="scroll-pane">
-                <ProgressCharts detail={d} metrics={metrics.data} />
+                <ProgressCharts root={root} detail={d} metrics={metrics.data} />
               </div>
             ) : (
               <div className="scroll-pane">
