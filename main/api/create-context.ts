@@ -1,7 +1,7 @@
 import { PlaceAccess } from '../access/places.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { JobRunner } from '../jobs/runner.ts';
-import { sharedPool, type WorkerPool } from '../workers/pool.ts';
+import { defaultPoolSize, sharedPool, WorkerPool } from '../workers/pool.ts';
 import type { HandlerContext } from './context.ts';
 
 export interface ContextOptions {
@@ -15,6 +15,13 @@ export interface ContextOptions {
   roots?: readonly string[];
   /** Defaults to the process's shared pool; tests pass a pool of size 0. */
   pool?: WorkerPool;
+  /**
+   * The workers that run file-touching operations off the main thread (main/api/dispatch.ts). Default: a
+   * pool of this context's own, so a stuck request never waits behind a scan; null runs them inline.
+   */
+  offload?: WorkerPool | null;
+  /** How long a reading request may take in its worker before it is stopped (ms, default 10 s). */
+  deadlineMs?: number;
 }
 
 /** The context of one app process (Electron main or `serve`), or of a test. */
@@ -31,5 +38,10 @@ export function createContext(options: ContextOptions = {}): HandlerContext {
     userDataDir,
     canPickWithDialog: options.canPickWithDialog ?? false,
     now: options.now ?? (() => new Date()),
+    offload:
+      options.offload === null
+        ? undefined
+        : (options.offload ?? new WorkerPool(Math.min(2, defaultPoolSize()) + 1)),
+    deadlineMs: options.deadlineMs,
   };
 }
