@@ -71,8 +71,22 @@ function unavailable(what: string, name: string): never {
   );
 }
 
+/**
+ * Test hook: an operation whose chat (`chat_<id>`) or path equals CHAT_INSPECTOR_TEST_STALL blocks its
+ * worker as a read of a file that never answers does (a FIFO, a hung network mount), so tests can prove
+ * the deadline and cancel stop it while other requests go on.
+ */
+function stallIfAsked(input: unknown): void {
+  const stall = process.env.CHAT_INSPECTOR_TEST_STALL;
+  if (!stall) return;
+  const fields = (input ?? {}) as { chatId?: unknown; path?: unknown };
+  const target = typeof fields.chatId === 'string' ? `chat_${fields.chatId}` : fields.path;
+  if (target === stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
 /** The worker task behind every offloaded operation: its handler's output (queries) or result (jobs). */
 export async function runOperationTask(item: OperationItem, task: TaskContext): Promise<unknown> {
+  stallIfAsked(item.input);
   const def = operations[item.name];
   const snapshot = item.context;
   const base = {

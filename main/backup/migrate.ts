@@ -213,6 +213,9 @@ export async function migrateUserHistory(
     const chats: MigrateChat[] = [];
     const digests = new Map<string, Map<string, { count: number; sha256: string }>>();
     for (const id of ids) {
+      // Reading the source can take long on a big file: progress, and a cancel seen between chats.
+      throwIfCancelled(ctx.signal);
+      ctx.progress(digests.size, null, `reading chat ${id}`);
       const chatId = String(id);
       const dir = join(chatsDir, `chat_${chatId}`);
       const perTable = new Map<string, { count: number; sha256: string }>();

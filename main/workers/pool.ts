@@ -10,9 +10,10 @@
 //       - the task gets (item, ctx) with ctx = { signal, progress(done, total, current), emit(event) } and
 //         its progress and events reach onProgress/onEvent as they happen;
 //       - cancel: aborting `signal` makes `ctx.signal.aborted` true at once inside the worker, even in a
-//         synchronous loop (it reads a shared flag). A task that has not ended CANCEL_GRACE_MS (1 s) later
+//         synchronous loop (it reads a shared flag). A task that has not ended CANCEL_GRACE_MS (0.8 s) later
 //         has its worker terminated and replaced; the promise rejects with AppError('cancelled');
-//       - deadline: after `deadlineMs` the worker is terminated and replaced and the promise rejects with
+//       - deadline: `deadlineMs` after the worker began the task (its own start-up is not counted), the
+//         worker is terminated and replaced and the promise rejects with
 //         AppError('timeout', "timed out after 10 s <describe>"); the other workers go on meanwhile.
 //       When every worker is busy, requests wait in order for the next free one.
 //
@@ -37,7 +38,7 @@ import {
 import { runItem, type ItemOutcome, type WorkerReply, type WorkerRequest } from './worker.ts';
 
 /** How long a cancelled task may take to stop on its own before its worker is terminated. */
-export const CANCEL_GRACE_MS = 1000;
+export const CANCEL_GRACE_MS = 800;
 
 /**
  * The worker entry: the task table at the edge (main/tasks.ts) when running from source (Node strips the
@@ -200,21 +201,8 @@ export class WorkerPool {
           CANCEL_GRACE_MS,
         );
       };
-      slot.pending.set(id, {
-        reply: (reply) => {
-          if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total, reply.current);
-          else if (reply.kind === 'event') options.onEvent?.(reply.event);
-          else if (reply.kind === 'result')
-            finish(() => {
-              this.release(slot);
-              const { outcome } = reply;
-              if (outcome.ok) resolve(outcome.value as TaskResult<T>);
-              else reject(new AppError(outcome.code as AppError['code'], outcome.message));
-            });
-        },
-        fail: (error) => finish(() => reject(error)),
-      });
-      if (options.deadlineMs !== undefined && options.deadlineMs > 0) {
+      const startDeadline = (): void => {
+        if (options.deadlineMs === undefined || options.deadlineMs <= 0 || deadline) return;
         const seconds = Math.round((options.deadlineMs / 1000) * 10) / 10;
         deadline = setTimeout(
           () =>
@@ -229,7 +217,22 @@ export class WorkerPool {
             }),
           options.deadlineMs,
         );
-      }
+      };
+      slot.pending.set(id, {
+        reply: (reply) => {
+          if (reply.kind === 'started') startDeadline();
+          else if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total, reply.current);
+          else if (reply.kind === 'event') options.onEvent?.(reply.event);
+          else if (reply.kind === 'result')
+            finish(() => {
+              this.release(slot);
+              const { outcome } = reply;
+              if (outcome.ok) resolve(outcome.value as TaskResult<T>);
+              else reject(new AppError(outcome.code as AppError['code'], outcome.message));
+            });
+        },
+        fail: (error) => finish(() => reject(error)),
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.post(slot, { kind: 'run', id, task, item, cancelFlag }, id);
     });

@@ -14,6 +14,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { kind: 'batch'; id: number; outcomes: ItemOutcome[] }
+  | { kind: 'started'; id: number }
   | { kind: 'progress'; id: number; done: number; total: number | null; current?: string | null }
   | { kind: 'event'; id: number; event: unknown }
   | { kind: 'result'; id: number; outcome: ItemOutcome };
@@ -72,6 +73,8 @@ export function serveTasks(): void {
       return;
     }
     const { id } = request;
+    // The deadline counts from here: a worker's start-up (loading the modules) is not the task's time.
+    send({ kind: 'started', id });
     const controller = flaggedSignal(new Int32Array(request.cancelFlag));
     running.set(id, controller);
     const ctx: TaskContext = {
