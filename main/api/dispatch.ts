@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { operations, type OperationDef } from '../../shared/contract/index.ts';
+import { operations, type OperationDef, type OperationName } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
@@ -11,23 +11,33 @@ import { handlers } from './handlers/index.ts';
 import { snapshotContext } from './offload.ts';
 
 /**
- * Operations that run on the main thread. Everything else runs in a worker of `ctx.offload`, so that no
- * file a person points us at (a FIFO, a hung network share, a huge DB) can stall the app or the server:
- * - the allow-list and the job runner live in this process's memory and touch no file;
- * - the coordinators hand every chat's file work to the worker pool (`ctx.pool`) themselves.
- * A new operation runs in a worker unless it is listed here.
+ * Operations that run in a worker of `ctx.offload`, off the main thread, because they open a chat's or a
+ * file's data: no file a person points us at (a FIFO, a hung network share, a huge DB) may stall the app or
+ * the server. Reads get a deadline; jobs get progress, events and cancel. The others stay on the main thread:
+ * the allow-list and the job runner (memory of this process, no file), and the coordinators (chats.scan,
+ * fleet.metrics, integrity.check(File), backup.create) that hand each chat's file work to `ctx.pool` themselves.
+ * A handler listed here must not use `ctx.jobs`, `ctx.pool` or state kept in the main process's memory.
  */
-export const MAIN_THREAD_OPERATIONS: ReadonlySet<string> = new Set([
-  'places.list',
-  'places.select',
-  'jobs.poll',
-  'jobs.cancel',
-  'integrity.exportReport',
-  'chats.scan',
-  'fleet.metrics',
-  'integrity.check',
-  'integrity.checkFile',
-  'backup.create',
+export const WORKER_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
+  'chat.detail',
+  'chat.messages',
+  'chat.search',
+  'chat.metrics',
+  'file.open',
+  'file.rows',
+  'file.cell',
+  'file.conversations',
+  'file.messages',
+  'file.metrics',
+  'files.list',
+  'metadata.rebuild',
+  'backup.outputs',
+  'backup.readOutput',
+  'backup.verify',
+  'backup.restore',
+  'recover.run',
+  'export.run',
+  'migrate.run',
 ]);
 
 /** How long a reading request may take in its worker before it is stopped (ctx.deadlineMs overrides). */
@@ -54,7 +64,8 @@ export function createInvoke(registry: OperationRegistry): Invoke {
     const def = registry.operations[name]!;
     const handler = registry.handlers[name];
     const input = parseOrThrow(def.input, rawInput ?? {}, name);
-    const pool = registry.offload !== false && !MAIN_THREAD_OPERATIONS.has(name) ? ctx.offload : undefined;
+    const offloaded = registry.offload !== false && WORKER_OPERATIONS.has(name as OperationName);
+    const pool = offloaded ? ctx.offload : undefined;
     const call = (job: JobContext | undefined): Promise<unknown> =>
       pool
         ? runInWorker(pool, name, def, input, ctx, job)

@@ -90,12 +90,12 @@ describe('the read handle', () => {
     });
   });
 
-  it('has no run(), and no way back to the driver (a type error, and undefined at run time)', () => {
+  it('offers no run() and no way back to the driver (type errors; the handle has no driver methods)', () => {
     const { db: handle } = openReadonly(db);
     try {
       const stmt = handle.prepare('SELECT 1');
       // @ts-expect-error a read statement has no run()
-      expect(typeof stmt.run).toBe('function'); // the driver's object, but only a readonly statement gets here
+      expect(typeof stmt.run).toBe('function'); // the driver's statement, but only a read-only one gets here
       // @ts-expect-error a read handle has no unsafeMode, loadExtension or transaction
       expect(handle.unsafeMode).toBeUndefined();
       // @ts-expect-error exec() takes only the statements of a read transaction

@@ -308,6 +308,8 @@ export class WorkerPool {
   private retire(slot: Slot, error?: AppError): void {
     if (!this.slots.includes(slot)) return;
     this.slots = this.slots.filter((s) => s !== slot);
+    // A thread blocked in a system call cannot be stopped until the call returns: never wait for it.
+    slot.worker.unref();
     void slot.worker.terminate();
     const failure = error ?? new AppError('internal', 'the worker was stopped');
     for (const pending of [...slot.pending.values()]) pending.fail(failure);
