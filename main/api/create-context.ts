@@ -1,3 +1,4 @@
+import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { JobRunner } from '../jobs/runner.ts';
@@ -20,8 +21,25 @@ export interface ContextOptions {
    * pool of this context's own, so a stuck request never waits behind a scan; null runs them inline.
    */
   offload?: WorkerPool | null;
-  /** How long a reading request may take in its worker before it is stopped (ms, default 10 s). */
+  /**
+   * How long a reading request may take in its worker before it is stopped (ms). Default: the
+   * CHAT_INSPECTOR_DEADLINE_MS environment variable, else 10 s (main/api/dispatch.ts).
+   */
   deadlineMs?: number;
+}
+
+/** CHAT_INSPECTOR_DEADLINE_MS, when set: a whole number of milliseconds from 100 to 3,600,000. */
+export function deadlineFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.CHAT_INSPECTOR_DEADLINE_MS;
+  if (text === undefined || text.trim() === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) {
+    throw new AppError(
+      'invalid_input',
+      `CHAT_INSPECTOR_DEADLINE_MS=${text.slice(0, 40)}: give a whole number of milliseconds from 100 to 3600000`,
+    );
+  }
+  return ms;
 }
 
 /** The context of one app process (Electron main or `serve`), or of a test. */
@@ -42,6 +60,6 @@ export function createContext(options: ContextOptions = {}): HandlerContext {
       options.offload === null
         ? undefined
         : (options.offload ?? new WorkerPool(Math.min(2, defaultPoolSize()) + 1)),
-    deadlineMs: options.deadlineMs,
+    deadlineMs: options.deadlineMs ?? deadlineFromEnvironment(),
   };
 }

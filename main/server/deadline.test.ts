@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../shared/contract/jobs.ts';
 import { TOKEN_HEADER, type Reply } from '../../shared/transport.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
+import { deadlineFromEnvironment } from '../api/create-context.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 // No single chat may stall the server: a request whose files never answer (simulated in its worker by
@@ -109,5 +110,16 @@ describe('browser mode under a chat whose files never answer', () => {
       snapshot = (polled.reply as { ok: true; value: JobSnapshot }).value;
     } while (snapshot.state === 'running');
     expect(snapshot.state).toBe('done');
+  });
+});
+
+describe('the deadline setting', () => {
+  it('comes from CHAT_INSPECTOR_DEADLINE_MS when set, and a bad value is one clear error', () => {
+    expect(deadlineFromEnvironment({})).toBeUndefined();
+    expect(deadlineFromEnvironment({ CHAT_INSPECTOR_DEADLINE_MS: '2500' })).toBe(2500);
+    for (const bad of ['abc', '-1', '0', '1.5', '99999999'])
+      expect(() => deadlineFromEnvironment({ CHAT_INSPECTOR_DEADLINE_MS: bad })).toThrow(
+        /CHAT_INSPECTOR_DEADLINE_MS=.*whole number of milliseconds/,
+      );
   });
 });
