@@ -14,7 +14,7 @@ export interface StatementRequest {
   rowCap: number;
   /** cells: typed, long values cut (for the grid); csv / json: the full values as a file's text. */
   output: 'cells' | 'csv' | 'json';
-  /** The console's statements must also pass sqlite3_stmt_readonly (the table browser's own SQL does). */
+  /** Kept for callers' clarity: every statement must pass sqlite3_stmt_readonly on the read handle. */
   requireReadonly: boolean;
 }
 
@@ -26,12 +26,19 @@ export function runStatement(request: StatementRequest): StatementResult {
   const { db } = openReadonly(request.path);
   const started = performance.now();
   try {
-    const stmt = db.prepare(request.sql);
-    if (request.requireReadonly && !stmt.readonly)
-      throw new AppError(
-        'invalid_input',
-        'This statement would change the database (SQLite does not mark it read-only): the console only reads.',
-      );
+    let stmt;
+    try {
+      // The read handle compiles only what SQLite marks read-only (sqlite3_stmt_readonly), and refuses
+      // ATTACH and pragma assignments besides.
+      stmt = db.prepare(request.sql);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_input')
+        throw new AppError(
+          'invalid_input',
+          `This statement would change the database or the connection, and the console only reads (${error.message}).`,
+        );
+      throw error;
+    }
     if (!stmt.reader) throw new AppError('invalid_input', 'This statement returns no rows: run a SELECT.');
     stmt.raw(true).safeIntegers(true);
     const columns = stmt.columns().map((c) => c.name);

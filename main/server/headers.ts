@@ -37,6 +37,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   unknown_operation: 404,
   conflict: 409,
   cancelled: 409,
+  timeout: 504,
   locked: 423,
   not_sqlite: 422,
   empty_file: 422,
@@ -44,7 +45,6 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   corrupt: 422,
   malformed_json: 422,
   hostile_archive: 422,
-  timeout: 422,
   internal: 500,
 };
 
