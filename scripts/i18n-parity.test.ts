@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 // Every translation file pair of the renderer (the app's and each feature's i18n folder): the same keys
 // in English and Brazilian Portuguese, no empty text, and the same {{placeholders}} in both.
 
-const RENDERER = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RENDERER = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
 
 function englishFiles(dir: string): string[] {
   const out: string[] = [];
