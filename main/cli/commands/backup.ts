@@ -6,7 +6,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory, formatMigrationSummary } from '../../backup/migrate.ts';
-import { recoverDb } from '../../backup/recover.ts';
+import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
