@@ -43,11 +43,7 @@ test.describe('backups', () => {
     const before = readFileSync(join(corrupt.dir, 'conversations.db'));
     await page.goto(`${new URL(url).origin}/#/backups?tab=recover&chat=${corrupt.chatId}`);
     await expect(backups.recoverPanel.getByTestId('recover-chat')).toContainText('conversations.db');
-    await backups.recoverPanel
-      .getByTestId('recover-chat')
-      .getByRole('button', { name: 'Recover' })
-      .first()
-      .click();
+    await backups.recoverPanel.getByTestId('recover-chat').getByTestId('recover-pick').first().click();
     await backups.recoverPanel.getByTestId('recover-start').click();
     await expect(backups.recoverResult).toBeVisible({ timeout: 30_000 });
     await expect(backups.recoverResult.getByTestId('recover-tables')).toContainText('messages');

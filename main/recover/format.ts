@@ -18,7 +18,10 @@ export interface FileHeader {
   usable: number;
   /** Pages in the file as the bytes on disk have them (a partial last page is not counted). */
   pageCount: number;
-  /** The page count in the header (may disagree with the file after truncation). */
+  /**
+   * The page count in the header, when SQLite itself would trust it (its version-valid-for number matches
+   * the change counter), else 0. It says how long a file cut short was.
+   */
   headerPageCount: number;
   firstFreelistTrunk: number;
   freelistPages: number;
@@ -55,7 +58,7 @@ export function readFileHeader(file: Buffer): FileHeader | null {
     pageSize,
     usable: pageSize - reserved,
     pageCount: Math.floor(file.length / pageSize),
-    headerPageCount: file.readUInt32BE(28),
+    headerPageCount: file.readUInt32BE(92) === file.readUInt32BE(24) ? file.readUInt32BE(28) : 0,
     firstFreelistTrunk: file.readUInt32BE(32),
     freelistPages: file.readUInt32BE(36),
     encoding,
@@ -81,7 +84,11 @@ export function readVarint(buf: Buffer, pos: number, end: number): { value: bigi
 }
 
 /** A small varint (a length or a serial type) as a number: faster than the bigint path for the hot loop. */
-export function readSmallVarint(buf: Buffer, pos: number, end: number): { value: number; next: number } | null {
+export function readSmallVarint(
+  buf: Buffer,
+  pos: number,
+  end: number,
+): { value: number; next: number } | null {
   let value = 0;
   for (let i = 0; i < 9; i++) {
     if (pos + i >= end) return null;
@@ -250,11 +257,7 @@ export interface LeafCell {
   end: number;
 }
 
-export function parseTableLeafCell(
-  page: Buffer,
-  offset: number,
-  usable: number,
-): LeafCell | string {
+export function parseTableLeafCell(page: Buffer, offset: number, usable: number): LeafCell | string {
   const p = readSmallVarint(page, offset, usable);
   if (!p) return 'cell payload size runs past the page';
   if (p.value > 0x7fffffff) return 'cell payload size out of range';

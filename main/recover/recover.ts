@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { RecoverResult } from '../../shared/contract/backup.ts';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import { crashPoint, fsyncFile, requireAbsent, tempBeside } from '../backup/fs.ts';
+import { quickCheckFile } from '../backup/sqlite-util.ts';
 import { swapInto } from '../backup/swap.ts';
 import { requireRegularFile } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
@@ -63,7 +64,9 @@ function runInWorker(input: RecoverWorkInput, ctx: JobContext<null>): Promise<Re
       else finish(() => reject(new AppError(message.code as ErrorCode, message.message)));
       if (message.type !== 'progress') void worker.terminate();
     });
-    worker.on('error', (error) => finish(() => reject(new AppError('internal', `recovery failed: ${error.message}`))));
+    worker.on('error', (error) =>
+      finish(() => reject(new AppError('internal', `recovery failed: ${error.message}`))),
+    );
     worker.on('exit', (code) =>
       finish(() => reject(new AppError('internal', `the recovery worker stopped (exit ${code})`))),
     );
@@ -161,7 +164,10 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
       : await runInWorker(input, ctx);
     throwIfCancelled(ctx.signal);
     if (done.integrity !== 'ok') {
-      throw new AppError('internal', `the recovered DB fails quick_check (${done.integrity}); nothing was written`);
+      throw new AppError(
+        'internal',
+        `the recovered DB fails quick_check (${done.integrity}); nothing was written`,
+      );
     }
     fsyncFile(building);
     result = { source, out, ...done, placedInto: null, backup: null, durationMs: 0 };
@@ -213,12 +219,10 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
 }
 
 /** Puts an already recovered DB (a file `recover` wrote) in place of the damaged one, through the swap. */
-export function placeRecovered(options: {
-  path: string;
-  recovered: string;
-  waitMs?: number;
-  now?: Date;
-}): { placedInto: string; backup: string | null } {
+export function placeRecovered(options: { path: string; recovered: string; waitMs?: number; now?: Date }): {
+  placedInto: string;
+  backup: string | null;
+} {
   const source = resolve(options.path);
   requireRegularFile(source);
   requireRegularFile(options.recovered);
@@ -227,8 +231,12 @@ export function placeRecovered(options: {
   try {
     copyFileSync(options.recovered, staged);
     fsyncFile(staged);
-    const check = readHeader(staged);
-    if (!check.ok) throw new AppError('corrupt', `${options.recovered}: ${check.message}`);
+    const check = quickCheckFile(staged);
+    if (check !== 'ok')
+      throw new AppError(
+        'corrupt',
+        `${options.recovered} fails quick_check (${check}); it was not put in place`,
+      );
     const { backup } = swapInto(source, staged, {
       label: CHAT_DIR_PATTERN.test(basename(dirname(source)))
         ? `chat ${basename(dirname(source)).slice(5)}`

@@ -138,8 +138,6 @@ class Pages {
     this.usable = header.usable;
     this.filePages = header.pageCount;
     let count = Math.max(header.pageCount, header.headerPageCount);
-    // A header page count far beyond the file is garbage, not truncation: trust the file.
-    if (header.headerPageCount > header.pageCount * 4 + 16) count = header.pageCount;
     if (wal && wal.dbPages > 0) count = wal.dbPages;
     this.count = count;
   }
@@ -207,14 +205,20 @@ class Salvager {
       for (let i = 0; i < leaves; i++) if (this.claim(page.readUInt32BE(8 + 4 * i), 'freelist')) found++;
       trunk = next;
     }
-    return { found, problem: found === h.freelistPages ? null : `the freelist holds ${found} pages, the header says ${h.freelistPages}` };
+    return {
+      found,
+      problem:
+        found === h.freelistPages
+          ? null
+          : `the freelist holds ${found} pages, the header says ${h.freelistPages}`,
+    };
   }
 
   /** Reads a table-leaf page's cells; `salvage` reads the pointer array even when the header is bad. */
   readLeaf(pgno: number, page: Buffer, salvage: boolean, lo: bigint | null, hi: bigint | null): LeafReading {
     const usable = this.pages.usable;
     const header = readPageHeader(page, pgno, usable);
-    let offsets: number[] | null = null;
+    let offsets: number[] | null;
     let salvaged = false;
     if (header && header.type === PAGE_TABLE_LEAF) {
       offsets = cellOffsets(page, header, usable);
@@ -231,14 +235,17 @@ class Salvager {
         if (typeof cell === 'string') break;
         offsets.push(offset);
       }
-      if (offsets.length === 0) return { cells: [], pageError: header ? 'not a table leaf page' : 'not a b-tree page', salvaged };
+      if (offsets.length === 0)
+        return { cells: [], pageError: header ? 'not a table leaf page' : 'not a b-tree page', salvaged };
     } else {
       return { cells: [], pageError: header ? 'not a table leaf page' : 'not a b-tree page', salvaged };
     }
     // Cells must not overlap one another.
     const parsed = offsets.map((offset) => ({ offset, cell: parseTableLeafCell(page, offset, usable) }));
     const byOffset = parsed
-      .filter((p): p is { offset: number; cell: Exclude<typeof p.cell, string> } => typeof p.cell !== 'string')
+      .filter(
+        (p): p is { offset: number; cell: Exclude<typeof p.cell, string> } => typeof p.cell !== 'string',
+      )
       .sort((a, b) => a.offset - b.offset);
     for (let i = 1; i < byOffset.length; i++) {
       if (byOffset[i - 1]!.cell.end > byOffset[i]!.offset)
@@ -269,7 +276,10 @@ class Salvager {
   }
 
   /** A cell's whole payload: local bytes plus its overflow chain (bounds, loops and claims checked). */
-  private payload(page: Buffer, cell: { payloadSize: number; localStart: number; localSize: number; overflow: number }): Buffer | string {
+  private payload(
+    page: Buffer,
+    cell: { payloadSize: number; localStart: number; localSize: number; overflow: number },
+  ): Buffer | string {
     const local = page.subarray(cell.localStart, cell.localStart + cell.localSize);
     if (cell.overflow === 0) return local;
     const out = Buffer.alloc(cell.payloadSize);
@@ -280,7 +290,8 @@ class Salvager {
     const per = this.pages.usable - 4;
     while (at < cell.payloadSize) {
       if (pgno < 2 || pgno > this.pages.count) return 'overflow page number out of range';
-      if (this.claims.has(pgno) || chain.includes(pgno)) return 'overflow chain reaches a page already in use';
+      if (this.claims.has(pgno) || chain.includes(pgno))
+        return 'overflow chain reaches a page already in use';
       const op = this.pages.get(pgno);
       if (!op) return 'overflow page missing (file cut short)';
       if (readPageHeader(op, pgno, this.pages.usable)) return 'overflow chain reaches a b-tree page';
@@ -344,7 +355,10 @@ function walkTable(s: Salvager, root: number): TreeWalk {
     if (depth > MAX_DEPTH) return lose('the tree is too deep (a loop?)');
     if (s.claims.has(pgno)) return lose(`page ${pgno} is reached twice (a loop, or damage)`);
     const page = s.pages.get(pgno);
-    if (!page) return lose(pgno > s.pages.count ? `page ${pgno} is out of range` : `page ${pgno} is missing (file cut short)`);
+    if (!page)
+      return lose(
+        pgno > s.pages.count ? `page ${pgno} is out of range` : `page ${pgno} is missing (file cut short)`,
+      );
     const header = readPageHeader(page, pgno, s.pages.usable);
     if (header?.type === PAGE_TABLE_INTERIOR) {
       const cells = readTableInteriorCells(page, header, s.pages.usable, s.pages.count);
@@ -387,16 +401,24 @@ function schemaEntryOf(values: Value[]): SchemaEntry | null {
 export function valueViolation(column: ColumnDef, value: Value): string | null {
   if (column.rowidAlias) return value === null ? null : 'the rowid column holds a value';
   if (value === null) return column.notNull ? `NULL in NOT NULL column ${column.name}` : null;
-  if (typeof value === 'string' && value.includes('\u0000')) return `a NUL character in text of ${column.name}`;
+  if (typeof value === 'string' && value.includes('\u0000'))
+    return `a NUL character in text of ${column.name}`;
   switch (column.affinity) {
     case 'INTEGER':
       if (typeof value === 'bigint') return null;
-      if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < 2 ** 63 ? `an integral REAL in INTEGER column ${column.name}` : null;
+      if (typeof value === 'number')
+        return Number.isInteger(value) && Math.abs(value) < 2 ** 63
+          ? `an integral REAL in INTEGER column ${column.name}`
+          : null;
       return `${typeof value === 'string' ? 'text' : 'a blob'} in INTEGER column ${column.name}`;
     case 'REAL':
-      return typeof value === 'bigint' || typeof value === 'number' ? null : `${typeof value === 'string' ? 'text' : 'a blob'} in REAL column ${column.name}`;
+      return typeof value === 'bigint' || typeof value === 'number'
+        ? null
+        : `${typeof value === 'string' ? 'text' : 'a blob'} in REAL column ${column.name}`;
     case 'TEXT':
-      return typeof value === 'string' ? null : `${typeof value === 'object' ? 'a blob' : 'a number'} in TEXT column ${column.name}`;
+      return typeof value === 'string'
+        ? null
+        : `${typeof value === 'object' ? 'a blob' : 'a number'} in TEXT column ${column.name}`;
     case 'NUMERIC':
       return Buffer.isBuffer(value) ? `a blob in NUMERIC column ${column.name}` : null;
     case 'BLOB':
@@ -407,7 +429,8 @@ export function valueViolation(column: ColumnDef, value: Value): string | null {
 /** Why a record cannot be a row of `def`, or null when it fits (fewer fields: columns added later). */
 function rowViolation(def: TableDef, values: Value[], exactShape: boolean): string | null {
   if (values.length > def.stored.length) return `${values.length} values for ${def.stored.length} columns`;
-  if (exactShape && values.length !== def.stored.length) return `${values.length} values for ${def.stored.length} columns`;
+  if (exactShape && values.length !== def.stored.length)
+    return `${values.length} values for ${def.stored.length} columns`;
   if (values.length === 0) return 'an empty record';
   for (let i = 0; i < values.length; i++) {
     const why = valueViolation(def.stored[i]!, values[i]!);
@@ -454,7 +477,8 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
         ? `${wal.committedFrames} committed frame(s) of the -wal applied`
         : 'the -wal holds no committed frame',
     );
-    if (wal.ignoredFrames > 0) notes.push(`${wal.ignoredFrames} -wal frame(s) ignored: ${wal.stoppedBecause}`);
+    if (wal.ignoredFrames > 0)
+      notes.push(`${wal.ignoredFrames} -wal frame(s) ignored: ${wal.stoppedBecause}`);
   }
   const progress = options.progress ?? (() => {});
   const total = pages.count;
@@ -480,7 +504,8 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
     const page = pages.get(leaf.pgno)!;
     for (const cell of s.readLeaf(leaf.pgno, page, true, leaf.lo, leaf.hi).cells) addSchema(cell.values);
   }
-  if (schemaWalk.lostRanges.length > 0) notes.push('the schema table is damaged: the rest of it was searched for on every page');
+  if (schemaWalk.lostRanges.length > 0)
+    notes.push('the schema table is damaged: the rest of it was searched for on every page');
 
   // 3. Every table's and index's tree from its root.
   const tables: TableState[] = [];
@@ -490,7 +515,9 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
     if (entry.type !== 'table' || entry.rootpage <= 0 || !entry.sql) continue;
     const def = parseCreateTable(entry.name, entry.sql);
     if (!def) {
-      notes.push(`table ${entry.name}: its CREATE statement is not one this reader understands; not recovered`);
+      notes.push(
+        `table ${entry.name}: its CREATE statement is not one this reader understands; not recovered`,
+      );
       continue;
     }
     if (def.withoutRowid) {
@@ -521,13 +548,23 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
       const page = pages.get(leaf.pgno)!;
       const reading = s.readLeaf(leaf.pgno, page, true, leaf.lo, leaf.hi);
       if (reading.pageError) {
-        t.walk.lostRanges.push({ lo: leaf.lo, hi: leaf.hi, pgno: leaf.pgno, why: `page ${leaf.pgno}: ${reading.pageError}` });
+        t.walk.lostRanges.push({
+          lo: leaf.lo,
+          hi: leaf.hi,
+          pgno: leaf.pgno,
+          why: `page ${leaf.pgno}: ${reading.pageError}`,
+        });
         continue;
       }
       if (reading.salvaged) {
         // Cells read past a damaged header: the page may have held more than was found.
         t.salvagedPages++;
-        t.walk.lostRanges.push({ lo: leaf.lo, hi: leaf.hi, pgno: leaf.pgno, why: `page ${leaf.pgno}: damaged header` });
+        t.walk.lostRanges.push({
+          lo: leaf.lo,
+          hi: leaf.hi,
+          pgno: leaf.pgno,
+          why: `page ${leaf.pgno}: damaged header`,
+        });
       }
       for (const cell of reading.cells) {
         if (!cell.values) {
@@ -574,19 +611,29 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
         s.claims.set(pgno, 'tree');
         orphans.push({ pgno, cells: reading.cells });
       }
-    } else if (h.type === PAGE_TABLE_INTERIOR || h.type === PAGE_INDEX_INTERIOR || h.type === PAGE_INDEX_LEAF) {
+    } else if (
+      h.type === PAGE_TABLE_INTERIOR ||
+      h.type === PAGE_INDEX_INTERIOR ||
+      h.type === PAGE_INDEX_LEAF
+    ) {
       census.orphan++;
     }
   }
   if (schemaWalk.lostRanges.length > 0) {
-    for (const o of orphans) for (const c of o.cells) if (c.values && c.values.length === 5) addSchema(c.values);
+    for (const o of orphans)
+      for (const c of o.cells) if (c.values && c.values.length === 5) addSchema(c.values);
   }
   const damaged = tables.filter((t) => t.walk.lostRanges.length > 0);
   for (const o of orphans) {
     census.orphan++;
     const valid = o.cells.filter((c): c is CellOutcome & { values: Value[] } => c.values !== null);
     // Schema rows found on an orphan page are not data.
-    if (valid.length > 0 && valid.every((c) => schemaEntryOf(c.values) !== null) && schemaWalk.lostRanges.length > 0) continue;
+    if (
+      valid.length > 0 &&
+      valid.every((c) => schemaEntryOf(c.values) !== null) &&
+      schemaWalk.lostRanges.length > 0
+    )
+      continue;
     const fits = damaged.filter(
       (t) =>
         valid.length > 0 &&
@@ -612,7 +659,14 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
         if (existing) {
           if (sameValues(existing, c.values)) continue;
           t.lostAndFound.add(c.rowid);
-          lostAndFound.push({ rootpgno: t.entry.rootpage, pgno: o.pgno, rowid: c.rowid, values: c.values, candidates: [t.def.name], why: 'a second, different row with the same rowid' });
+          lostAndFound.push({
+            rootpgno: t.entry.rootpage,
+            pgno: o.pgno,
+            rowid: c.rowid,
+            values: c.values,
+            candidates: [t.def.name],
+            why: 'a second, different row with the same rowid',
+          });
           continue;
         }
         t.rows.set(c.rowid, c.values);
@@ -629,7 +683,12 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
         rowid: c.rowid,
         values: c.values,
         candidates: fits.length > 1 ? fits.map((t) => t.def.name) : [],
-        why: fits.length > 1 ? `fits several tables (${fits.map((t) => t.def.name).join(', ')})` : candidates.length ? 'a page no table reaches (stale or freed content)' : 'fits no table',
+        why:
+          fits.length > 1
+            ? `fits several tables (${fits.map((t) => t.def.name).join(', ')})`
+            : candidates.length
+              ? 'a page no table reaches (stale or freed content)'
+              : 'fits no table',
       });
     }
   }
@@ -659,14 +718,25 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
       if (typeof values[0] === 'string' && typeof values[1] === 'bigint') sequences.set(values[0], values[1]);
     }
   }
-  const sequenceIntact = sequenceState.state !== null && sequenceState.state.walk.lostRanges.length === 0 && sequenceState.state.knownLost === 0;
+  const sequenceIntact =
+    sequenceState.state !== null &&
+    sequenceState.state.walk.lostRanges.length === 0 &&
+    sequenceState.state.knownLost === 0;
   const hints = new Map((options.hints ?? []).map((h) => [h.table, h]));
   const out: SalvagedTable[] = [];
   for (const t of tables) {
     if (t.entry.name === 'sqlite_sequence') continue;
-    const rows = [...t.rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([rowid, values]) => ({ rowid, values }));
+    const rows = [...t.rows.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([rowid, values]) => ({ rowid, values }));
     const seq = sequenceIntact || sequences.has(t.def.name) ? (sequences.get(t.def.name) ?? null) : null;
-    const account = accountFor(t, rows, seq, t.def.autoincrement && sequenceIntact, hints.get(t.def.name) ?? null);
+    const account = accountFor(
+      t,
+      rows,
+      seq,
+      t.def.autoincrement && sequenceIntact,
+      hints.get(t.def.name) ?? null,
+    );
     out.push({ def: t.def, entry: t.entry, rows, account });
   }
   progress(total, total, 'pages read');
@@ -706,7 +776,13 @@ function accountFor(
   const reasons = [...t.reasons.entries()].map(([reason, count]) => ({ reason, count }));
   const base = { table: t.def.name, recovered, lostAndFound, reasons };
   if (t.walk.lostRanges.length === 0) {
-    return { ...base, lost: t.knownLost, lostBasis: 'exact', lostSource: 'tree', note: t.knownLost ? 'every page of the table was read; the lost rows failed their checks' : null };
+    return {
+      ...base,
+      lost: t.knownLost,
+      lostBasis: 'exact',
+      lostSource: 'tree',
+      note: t.knownLost ? 'every page of the table was read; the lost rows failed their checks' : null,
+    };
   }
   // Upper bound: rowid slots in the damaged ranges not filled by a recovered row.
   let bound: bigint | null = 0n;
@@ -739,13 +815,31 @@ function accountFor(
   if (hint) {
     const lost = hint.count - recovered - lostAndFound;
     if (lost >= t.knownLost && (upper === null || lost <= upper)) {
-      return { ...base, lost, lostBasis: 'exact', lostSource: hint.source, note: `${where}; the count comes from ${hint.source}` };
+      return {
+        ...base,
+        lost,
+        lostBasis: 'exact',
+        lostSource: hint.source,
+        note: `${where}; the count comes from ${hint.source}`,
+      };
     }
     if (upper === null)
-      return { ...base, lost: null, lostBasis: 'unknown', lostSource: 'none', note: `${where}; ${hint.source} says ${hint.count} rows, which does not agree with the file` };
+      return {
+        ...base,
+        lost: null,
+        lostBasis: 'unknown',
+        lostSource: 'none',
+        note: `${where}; ${hint.source} says ${hint.count} rows, which does not agree with the file`,
+      };
   }
   if (upper === null) {
-    return { ...base, lost: null, lostBasis: 'unknown', lostSource: 'none', note: `${where}; the last rows' page is damaged and nothing says how many rows came after` };
+    return {
+      ...base,
+      lost: null,
+      lostBasis: 'unknown',
+      lostSource: 'none',
+      note: `${where}; the last rows' page is damaged and nothing says how many rows came after`,
+    };
   }
   return {
     ...base,
@@ -757,7 +851,9 @@ function accountFor(
 }
 
 function mergeRanges(ranges: LostRange[]): LostRange[] {
-  const sorted = [...ranges].sort((a, b) => (a.lo === null ? -1 : b.lo === null ? 1 : a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const sorted = [...ranges].sort((a, b) =>
+    a.lo === null ? -1 : b.lo === null ? 1 : a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0,
+  );
   const out: LostRange[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];

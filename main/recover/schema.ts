@@ -154,7 +154,11 @@ export function parseCreateTable(name: string, sql: string): TableDef | null {
             d--;
             if (d === 0) break;
           }
-          if (d === 1 && (t.kind === 'word' || t.kind === 'ident') && (def[i - 1]?.text === '(' || def[i - 1]?.text === ','))
+          if (
+            d === 1 &&
+            (t.kind === 'word' || t.kind === 'ident') &&
+            (def[i - 1]?.text === '(' || def[i - 1]?.text === ',')
+          )
             names.push(t.text);
         }
         tablePk = names;

@@ -66,7 +66,11 @@ export function readWal(wal: Buffer, pageSize: number): WalReading | null {
   }
   const headerSum = checksum(wal, 0, 24, bigEndian, [0, 0]);
   if (headerSum[0] !== wal.readUInt32BE(24) || headerSum[1] !== wal.readUInt32BE(28)) {
-    return { ...empty, stoppedBecause: 'its header checksum fails', problems: ['-wal header checksum fails'] };
+    return {
+      ...empty,
+      stoppedBecause: 'its header checksum fails',
+      problems: ['-wal header checksum fails'],
+    };
   }
   const salt1 = wal.readUInt32BE(16);
   const salt2 = wal.readUInt32BE(20);

@@ -62,12 +62,19 @@ function countRows(path: string): RecoverTable[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const names = db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+      .prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+      )
       .pluck()
       .all() as string[];
     return names.map((table) => ({
       table,
-      recovered: Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get()),
+      recovered: Number(
+        db
+          .prepare(`SELECT count(*) FROM ${quoteIdent(table)}`)
+          .pluck()
+          .get(),
+      ),
       lostAndFound: 0,
       lost: 0,
       lostBasis: 'exact' as const,
@@ -94,9 +101,12 @@ export function recoverWork(input: RecoverWorkInput, progress: Progress): Recove
         stoppedBecause: walReading.stoppedBecause,
       }
     : null;
-  const walNotes = walReading && walReading.ignoredFrames > 0
-    ? [`${walReading.ignoredFrames} frame(s) at the end of the -wal were ignored: ${walReading.stoppedBecause}`]
-    : [];
+  const walNotes =
+    walReading && walReading.ignoredFrames > 0
+      ? [
+          `${walReading.ignoredFrames} frame(s) at the end of the -wal were ignored: ${walReading.stoppedBecause}`,
+        ]
+      : [];
 
   progress(0, null, 'checking the file');
   const copy = join(input.work, 'damaged.db');
@@ -124,7 +134,9 @@ export function recoverWork(input: RecoverWorkInput, progress: Progress): Recove
     progress: (done, total, what) => progress(done, total, what),
   });
   progress(0, null, 'writing the new file');
-  const written = writeSalvage(input.building, result, (done, total) => progress(done, total, 'writing rows'));
+  const written = writeSalvage(input.building, result, (done, total) =>
+    progress(done, total, 'writing rows'),
+  );
   const tables: RecoverTable[] = result.tables.map((t) => {
     const refused = written.refused.get(t.def.name) ?? 0;
     const a = t.account;
@@ -136,7 +148,9 @@ export function recoverWork(input: RecoverWorkInput, progress: Progress): Recove
       lostBasis: a.lostBasis,
       lostSource: a.lostSource,
       reasons: a.reasons,
-      note: refused ? `${a.note ? `${a.note}; ` : ''}${refused} row(s) broke a constraint and are in lost_and_found` : a.note,
+      note: refused
+        ? `${a.note ? `${a.note}; ` : ''}${refused} row(s) broke a constraint and are in lost_and_found`
+        : a.note,
     };
   });
   return {

@@ -31,9 +31,13 @@ export function writeSalvage(
   const db: WritableDb = openForWrite(path);
   const notes: string[] = [];
   const refused = new Map<string, number>();
-  const lostRows: { rootpgno: number | null; pgno: number; rowid: bigint; values: Value[] }[] = result.lostAndFound.map(
-    (r) => ({ rootpgno: r.rootpgno, pgno: r.pgno, rowid: r.rowid, values: r.values }),
-  );
+  const lostRows: { rootpgno: number | null; pgno: number; rowid: bigint; values: Value[] }[] =
+    result.lostAndFound.map((r) => ({
+      rootpgno: r.rootpgno,
+      pgno: r.pgno,
+      rowid: r.rowid,
+      values: r.values,
+    }));
   let lostAndFoundTable: string | null = null;
   try {
     db.pragma(`page_size = ${result.header.pageSize}`);
@@ -87,8 +91,11 @@ export function writeSalvage(
     // AUTOINCREMENT counters: never lower than the damaged file's, so new ids never reuse lost ones.
     for (const [name, seq] of result.sequences) {
       try {
-        const updated = db.prepare('UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(seq, name);
-        if (updated.changes === 0) db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(name, seq);
+        const updated = db
+          .prepare('UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?')
+          .run(seq, name);
+        if (updated.changes === 0)
+          db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(name, seq);
       } catch {
         // no AUTOINCREMENT table was created, so there is no sqlite_sequence
       }

@@ -155,7 +155,11 @@ export const RecoverResult = z.object({
   pages: RecoverPages.nullable(),
   /** The -wal beside the damaged file: frames applied, frames ignored after the last commit and why. */
   wal: z
-    .object({ committedFrames: z.number().int(), ignoredFrames: z.number().int(), stoppedBecause: z.string() })
+    .object({
+      committedFrames: z.number().int(),
+      ignoredFrames: z.number().int(),
+      stoppedBecause: z.string(),
+    })
     .nullable(),
   /** quick_check of the damaged file ('ok' on the fast path). */
   sourceCheck: z.string(),
@@ -273,6 +277,13 @@ export const backupOperations = {
     z.object({ path: PathInput, out: OutputName.optional(), intoPlace: z.boolean().default(false) }),
     z.null(),
     RecoverResult,
+    { writes: true },
+  ),
+  'recover.place': job(
+    'Put a recovered DB (a file recover wrote) in place of the damaged one, which is kept as .bak-<time>, through the restore swap.',
+    z.object({ path: PathInput, recovered: PathInput }),
+    z.null(),
+    z.object({ placedInto: z.string(), backup: z.string().nullable() }),
     { writes: true },
   ),
   'export.run': job(
