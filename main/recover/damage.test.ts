@@ -12,10 +12,19 @@ import { fingerprintTree } from '../testing/tree.ts';
 import { recoverDb } from './recover.ts';
 
 let dir: string;
+let savedTmp: string | undefined;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ci-damage-'));
+  // A temp folder of this file's own, so "no temporary file is left" is not disturbed by other processes.
+  savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = join(dir, 'tmp');
+  mkdirSync(process.env.TMPDIR);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (savedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmp;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function key(row: unknown[]): string {
   return JSON.stringify(row, (_k, v: unknown) =>
@@ -67,11 +76,11 @@ async function recoverDamaged(
   out: string,
 ): Promise<{ result: RecoverResult; cmp: Record<string, Comparison> }> {
   const before = fingerprintTree(d.chat.dir);
-  const tempsBefore = recoverTemps(tmpdir());
+  const tempsBefore = readdirSync(tmpdir());
   const result = await recoverDb({ path: d.path, out }, silentContext());
   // The damaged file, its -wal and everything beside it are exactly as they were; no temp file is left.
   expect(fingerprintTree(d.chat.dir)).toEqual(before);
-  expect(recoverTemps(tmpdir())).toEqual(tempsBefore);
+  expect(readdirSync(tmpdir())).toEqual(tempsBefore);
   expect(readdirSync(join(out, '..')).filter((n) => n.includes('.recover-'))).toEqual([]);
   expect(result.integrity).toBe('ok');
   return { result, cmp: compare(d.original, out) };

@@ -286,11 +286,11 @@ class Salvager {
     local.copy(out, 0);
     let at = cell.localSize;
     let pgno = cell.overflow;
-    const chain: number[] = [];
+    const chain = new Set<number>();
     const per = this.pages.usable - 4;
     while (at < cell.payloadSize) {
       if (pgno < 2 || pgno > this.pages.count) return 'overflow page number out of range';
-      if (this.claims.has(pgno) || chain.includes(pgno))
+      if (this.claims.has(pgno) || chain.has(pgno))
         return 'overflow chain reaches a page already in use';
       const op = this.pages.get(pgno);
       if (!op) return 'overflow page missing (file cut short)';
@@ -298,7 +298,7 @@ class Salvager {
       const n = Math.min(per, cell.payloadSize - at);
       op.copy(out, at, 4, 4 + n);
       at += n;
-      chain.push(pgno);
+      chain.add(pgno);
       pgno = op.readUInt32BE(0);
     }
     if (pgno !== 0) return 'overflow chain does not end where the payload does';
@@ -442,8 +442,44 @@ function rowViolation(def: TableDef, values: Value[], exactShape: boolean): stri
   return null;
 }
 
-function inRanges(rowid: bigint, ranges: LostRange[]): boolean {
-  return ranges.some((r) => (r.lo === null || rowid > r.lo) && (r.hi === null || rowid <= r.hi));
+/** Merged, sorted, disjoint (lo, hi] ranges: membership by binary search (linear work overall). */
+class RangeSet {
+  readonly ranges: LostRange[];
+  constructor(ranges: LostRange[]) {
+    this.ranges = mergeRanges(ranges);
+  }
+  has(rowid: bigint): boolean {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    let found = -1;
+    // The last range whose lower bound is below rowid.
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.ranges[mid]!;
+      if (r.lo === null || r.lo < rowid) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return false;
+    const r = this.ranges[found]!;
+    return r.hi === null || rowid <= r.hi;
+  }
+}
+
+/** How many of the sorted `ids` are in (lo, hi]. */
+function countBetween(ids: bigint[], lo: bigint, hi: bigint): number {
+  const firstAbove = (x: bigint): number => {
+    let a = 0;
+    let b = ids.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (ids[m]! <= x) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+  return firstAbove(hi) - firstAbove(lo);
 }
 
 interface TableState {
@@ -480,7 +516,13 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
     if (wal.ignoredFrames > 0)
       notes.push(`${wal.ignoredFrames} -wal frame(s) ignored: ${wal.stoppedBecause}`);
   }
-  const progress = options.progress ?? (() => {});
+  // Pages done of the file's pages: those the trees reached and read, then the rest as it is scanned.
+  const report = options.progress ?? (() => {});
+  let reported = 0;
+  const progress = (done: number, total: number, what: string): void => {
+    reported = Math.min(total, Math.max(reported, done));
+    report(reported, total, what);
+  };
   const total = pages.count;
   if (pages.count > pages.filePages && !(wal && wal.dbPages >= pages.count))
     notes.push(`the file is cut short: ${pages.count - pages.filePages} page(s) missing at its end`);
@@ -544,7 +586,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
   let done = 0;
   for (const t of tables) {
     for (const leaf of t.walk.leaves) {
-      if (++done % 256 === 0) progress(done, total, `reading ${t.def.name}`);
+      if (++done % 256 === 0) progress(s.claims.size, total, `reading ${t.def.name}`);
       const page = pages.get(leaf.pgno)!;
       const reading = s.readLeaf(leaf.pgno, page, true, leaf.lo, leaf.hi);
       if (reading.pageError) {
@@ -599,7 +641,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
   };
   const orphans: { pgno: number; cells: CellOutcome[] }[] = [];
   for (let pgno = 2; pgno <= pages.count; pgno++) {
-    if (pgno % 1024 === 0) progress(done + pgno, total * 2, 'reading pages no tree reaches');
+    if (pgno % 1024 === 0) progress(s.claims.size + pgno / 2, total, 'reading pages no tree reaches');
     if (s.claims.has(pgno)) continue;
     const page = pages.get(pgno);
     if (!page) continue;
@@ -624,6 +666,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
       for (const c of o.cells) if (c.values && c.values.length === 5) addSchema(c.values);
   }
   const damaged = tables.filter((t) => t.walk.lostRanges.length > 0);
+  const lostSets = new Map(damaged.map((t) => [t, new RangeSet(t.walk.lostRanges)]));
   for (const o of orphans) {
     census.orphan++;
     const valid = o.cells.filter((c): c is CellOutcome & { values: Value[] } => c.values !== null);
@@ -637,7 +680,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
     const fits = damaged.filter(
       (t) =>
         valid.length > 0 &&
-        valid.every((c) => c.values.length === t.def.stored.length && inRanges(c.rowid, t.walk.lostRanges)) &&
+        valid.every((c) => c.values.length === t.def.stored.length && lostSets.get(t)!.has(c.rowid)) &&
         valid.some((c) => rowViolation(t.def, c.values, true) === null),
     );
     if (fits.length === 1) {
@@ -694,6 +737,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
   }
 
   // 6. Census of the rest.
+  const orphanPages = new Set(orphans.map((o) => o.pgno));
   for (let pgno = 1; pgno <= pages.count; pgno++) {
     const claim = s.claims.get(pgno);
     if (claim === 'freelist') census.freelist++;
@@ -705,7 +749,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
       else if (type === PAGE_TABLE_LEAF) census.tableLeaf++;
       else if (type === PAGE_INDEX_INTERIOR || type === PAGE_INDEX_LEAF) census.indexPages++;
       else census.unreadable++;
-    } else if (pages.get(pgno) && !orphans.some((o) => o.pgno === pgno)) {
+    } else if (pages.get(pgno) && !orphanPages.has(pgno)) {
       const page = pages.get(pgno)!;
       if (!readPageHeader(page, pgno, pages.usable)) census.unreadable++;
     }
@@ -799,12 +843,11 @@ function accountFor(
       break;
     }
     if (hi <= lo) continue;
-    let inside = 0n;
-    for (const id of recoveredIds) if (id > lo && id <= hi) inside++;
-    bound! += hi - lo - inside;
+    bound! += hi - lo - BigInt(countBetween(recoveredIds, lo, hi));
   }
+  const mergedSet = new RangeSet(merged);
   let knownOutside = 0;
-  for (const id of t.lostRowids) if (!inRanges(id, merged)) knownOutside++;
+  for (const id of t.lostRowids) if (!mergedSet.has(id)) knownOutside++;
   const knownLostOutsideRanges = t.knownLost - (t.lostRowids.size - knownOutside);
   const upper = bound === null ? null : Number(bound) + knownLostOutsideRanges - lostAndFound;
   const ranges = merged
