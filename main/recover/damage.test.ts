@@ -176,7 +176,7 @@ describe('recover: one test per kind of damage', () => {
     expect(result.pages!.missing).toBeGreaterThan(0);
   });
 
-  it.each(['garbage_leaf', 'random_pages', 'truncated'] as const)(
+  it.each(['garbage_leaf', 'random_pages', 'truncated', 'short_cell_count'] as const)(
     '%s without metadata.json and profile.db: an upper bound that holds, never "0 lost"',
     async (kind) => {
       const root = mkdtempSync(join(dir, `nohint-${kind}-`));

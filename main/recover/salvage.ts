@@ -164,6 +164,32 @@ interface LeafReading {
   pageError: string | null;
   /** The page's header was invalid and cells were read from its pointer array alone. */
   salvaged: boolean;
+  /**
+   * The page's space does not add up (cells + free blocks + fragments ≠ the content area): its header may
+   * count fewer cells than it holds, so rows may be missing though every listed cell was read.
+   */
+  suspect: boolean;
+}
+
+/** Whether a leaf's content area is exactly its cells plus its free blocks and fragmented bytes. */
+function spaceAddsUp(
+  page: Buffer,
+  header: NonNullable<ReturnType<typeof readPageHeader>>,
+  usable: number,
+  cellSizes: number[],
+): boolean {
+  let free = 0;
+  let at = header.firstFreeblock;
+  for (let guard = 0; at !== 0; guard++) {
+    if (guard > usable / 4 || at + 4 > usable) return false;
+    const next = page.readUInt16BE(at);
+    const size = page.readUInt16BE(at + 2);
+    if (size < 4 || at + size > usable || (next !== 0 && next <= at + size - 1)) return false;
+    free += size;
+    at = next;
+  }
+  const used = cellSizes.reduce((n, size) => n + Math.max(4, size), 0);
+  return used + free + header.fragmented === usable - header.contentStart;
 }
 
 class Salvager {
@@ -220,9 +246,10 @@ class Salvager {
     const header = readPageHeader(page, pgno, usable);
     let offsets: number[] | null;
     let salvaged = false;
+    const suspect = false;
     if (header && header.type === PAGE_TABLE_LEAF) {
       offsets = cellOffsets(page, header, usable);
-      if (!offsets) return { cells: [], pageError: 'a cell pointer is out of bounds', salvaged };
+      if (!offsets) return { cells: [], pageError: 'a cell pointer is out of bounds', salvaged, suspect };
     } else if (salvage) {
       // The header is damaged: read pointers after it for as long as they point at cells.
       salvaged = true;
@@ -236,9 +263,19 @@ class Salvager {
         offsets.push(offset);
       }
       if (offsets.length === 0)
-        return { cells: [], pageError: header ? 'not a table leaf page' : 'not a b-tree page', salvaged };
+        return {
+          cells: [],
+          pageError: header ? 'not a table leaf page' : 'not a b-tree page',
+          salvaged,
+          suspect,
+        };
     } else {
-      return { cells: [], pageError: header ? 'not a table leaf page' : 'not a b-tree page', salvaged };
+      return {
+        cells: [],
+        pageError: header ? 'not a table leaf page' : 'not a b-tree page',
+        salvaged,
+        suspect,
+      };
     }
     // Cells must not overlap one another.
     const parsed = offsets.map((offset) => ({ offset, cell: parseTableLeafCell(page, offset, usable) }));
@@ -249,7 +286,7 @@ class Salvager {
       .sort((a, b) => a.offset - b.offset);
     for (let i = 1; i < byOffset.length; i++) {
       if (byOffset[i - 1]!.cell.end > byOffset[i]!.offset)
-        return { cells: [], pageError: 'cells overlap', salvaged };
+        return { cells: [], pageError: 'cells overlap', salvaged, suspect };
     }
     const cells: CellOutcome[] = [];
     let previous: bigint | null = null;
@@ -259,10 +296,10 @@ class Salvager {
         continue;
       }
       if (previous !== null && cell.rowid <= previous)
-        return { cells: [], pageError: 'rowids out of order', salvaged };
+        return { cells: [], pageError: 'rowids out of order', salvaged, suspect };
       previous = cell.rowid;
       if ((lo !== null && cell.rowid <= lo) || (hi !== null && cell.rowid > hi))
-        return { cells: [], pageError: 'rowids outside the range its parent gives it', salvaged };
+        return { cells: [], pageError: 'rowids outside the range its parent gives it', salvaged, suspect };
       const payload = this.payload(page, cell);
       if (typeof payload === 'string') {
         cells.push({ rowid: cell.rowid, values: null, error: payload });
@@ -272,7 +309,17 @@ class Salvager {
       if (typeof record === 'string') cells.push({ rowid: cell.rowid, values: null, error: record });
       else cells.push({ rowid: cell.rowid, values: record.values, error: null });
     }
-    return { cells, pageError: null, salvaged };
+    const accounted =
+      !salvaged &&
+      header !== null &&
+      byOffset.length === parsed.length &&
+      spaceAddsUp(
+        page,
+        header,
+        usable,
+        byOffset.map((p) => p.cell.end - p.offset),
+      );
+    return { cells, pageError: null, salvaged, suspect: !salvaged && !accounted };
   }
 
   /** A cell's whole payload: local bytes plus its overflow chain (bounds, loops and claims checked). */
@@ -290,8 +337,7 @@ class Salvager {
     const per = this.pages.usable - 4;
     while (at < cell.payloadSize) {
       if (pgno < 2 || pgno > this.pages.count) return 'overflow page number out of range';
-      if (this.claims.has(pgno) || chain.has(pgno))
-        return 'overflow chain reaches a page already in use';
+      if (this.claims.has(pgno) || chain.has(pgno)) return 'overflow chain reaches a page already in use';
       const op = this.pages.get(pgno);
       if (!op) return 'overflow page missing (file cut short)';
       if (readPageHeader(op, pgno, this.pages.usable)) return 'overflow chain reaches a b-tree page';
@@ -598,14 +644,14 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
         });
         continue;
       }
-      if (reading.salvaged) {
-        // Cells read past a damaged header: the page may have held more than was found.
+      if (reading.salvaged || reading.suspect) {
+        // Cells read past a damaged header, or a page whose space does not add up: it may have held more.
         t.salvagedPages++;
         t.walk.lostRanges.push({
           lo: leaf.lo,
           hi: leaf.hi,
           pgno: leaf.pgno,
-          why: `page ${leaf.pgno}: damaged header`,
+          why: `page ${leaf.pgno}: ${reading.salvaged ? 'damaged header' : 'its space does not add up'}`,
         });
       }
       for (const cell of reading.cells) {
