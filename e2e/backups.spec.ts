@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from './support/server.ts';
 import { AppShell } from './pages/app.ts';
@@ -47,8 +47,14 @@ test.describe('backups', () => {
     await backups.recoverPanel.getByTestId('recover-start').click();
     await expect(backups.recoverResult).toBeVisible({ timeout: 30_000 });
     await expect(backups.recoverResult.getByTestId('recover-tables')).toContainText('messages');
+    await expect(backups.recoverResult.getByTestId('recover-lnf')).toBeVisible();
     expect(readFileSync(join(corrupt.dir, 'conversations.db'))).toEqual(before);
     await shell.screenshot('backups-recover');
+    // The file shown is the one put in place, after a confirmation; the damaged one is kept as .bak.
+    await backups.recoverResult.getByRole('button', { name: 'Put it in place…' }).click();
+    await page.getByTestId('recover-confirm').click();
+    await expect(backups.recoverPanel.getByTestId('recover-placed')).toBeVisible({ timeout: 30_000 });
+    expect(readdirSync(corrupt.dir).some((n) => n.startsWith('conversations.db.bak-'))).toBe(true);
   });
 
   test('a chat exports as a redacted HTML transcript and downloads', async ({ page, url, app }) => {

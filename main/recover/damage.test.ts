@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoverResult } from '../../shared/contract/backup.ts';
-import { CLI, NODE, REPO, dumpDb } from '../backup/test-helpers.ts';
+import { CLI, NODE, REPO, dumpDb, runCliSync } from '../backup/test-helpers.ts';
 import { damageChat, DAMAGE_KINDS, type DamagedDb, type DamageKind } from '../fixtures/damage.ts';
 import { silentContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
@@ -221,6 +221,42 @@ describe('recover: one test per kind of damage', () => {
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(recoverTemps(tmpdir())).toEqual(tempsBefore);
+  });
+
+  it('CLI: the per-table account for people, and the same facts in --json', () => {
+    const root = mkdtempSync(join(dir, 'cli-'));
+    const d = damageChat(root, 'garbage_leaf', { seed: 11 });
+    const human = runCliSync(['recover', d.path, '--out', join(root, 'a.db')]);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/TABLE\s+RECOVERED\s+LOST_AND_FOUND\s+LOST\s+HOW LOST IS KNOWN/);
+    const lost = d.rowsOnDamagedPages.messages!.length;
+    expect(human.stdout).toMatch(new RegExp(`messages\\s+\\d+\\s+0\\s+${lost}\\s+exact: metadata\\.json`));
+    const json = runCliSync(['recover', d.path, '--out', join(root, 'b.db'), '--json']);
+    const result = JSON.parse(json.stdout) as RecoverResult;
+    expect(result.method).toBe('pages');
+    expect(result.tables.find((t) => t.table === 'messages')).toMatchObject({
+      lost,
+      lostBasis: 'exact',
+      lostAndFound: 0,
+    });
+    expect(Object.keys(result).sort()).toEqual(
+      [
+        'backup',
+        'durationMs',
+        'integrity',
+        'lostAndFound',
+        'lostAndFoundTable',
+        'method',
+        'notes',
+        'out',
+        'pages',
+        'placedInto',
+        'sourceCheck',
+        'source',
+        'tables',
+        'wal',
+      ].sort(),
+    );
   });
 
   it('CLI: SIGINT mid-run removes every temporary file and writes no output', async () => {

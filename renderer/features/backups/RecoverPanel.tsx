@@ -49,7 +49,12 @@ function RecoverTables({ result }: { result: RecoverResult }) {
             <td className="num">{formatNumber(row.lostAndFound)}</td>
             <td className="num">{lostCell(row, t)}</td>
             <td className="muted">
-              {t(`recover.basis_${row.lostBasis}`, { source: row.lostSource })}
+              {t(`recover.basis_${row.lostBasis}`, {
+                source:
+                  row.lostSource === 'tree' || row.lostSource === 'quick_check'
+                    ? t(`recover.source_${row.lostSource}`)
+                    : row.lostSource,
+              })}
               {row.note ? <div>{row.note}</div> : null}
               {row.reasons.map((r) => (
                 <div key={r.reason}>{t('recover.reason', { count: r.count, reason: r.reason })}</div>
