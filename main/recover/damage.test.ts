@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,8 +128,13 @@ describe('recover: one test per kind of damage', () => {
     const { result, cmp } = await recoverDamaged(d, out);
     expect(result.method).toBe('pages');
     expectHonest(result, cmp);
-    // With metadata.json and profile.db beside it, every count is exact.
-    for (const t of result.tables) expect(t.lostBasis, t.table).toBe('exact');
+    // With metadata.json and profile.db beside it, every count is exact; except that random pages may hit
+    // sqlite_sequence, and then conversation_sessions' one outside count (metadata.json) is unconfirmed.
+    for (const t of result.tables) {
+      if (kind === 'random_pages' && t.table === 'conversation_sessions')
+        expect(['exact', 'upper_bound']).toContain(t.lostBasis);
+      else expect(t.lostBasis, t.table).toBe('exact');
+    }
     for (const [table, c] of Object.entries(cmp)) {
       const onDamaged = new Set(d.rowsOnDamagedPages[table] ?? []);
       // Only rows that were on damaged pages are lost...
@@ -192,6 +206,27 @@ describe('recover: one test per kind of damage', () => {
       expect(messages.lostSource).toMatch(/sqlite_sequence/);
     },
   );
+
+  it('a single outside count is trusted only when sqlite_sequence confirms it', async () => {
+    const root = mkdtempSync(join(dir, 'stale-'));
+    const d = damageChat(root, 'garbage_leaf', { seed: 12 });
+    unlinkSync(join(d.chat.dir, 'profile.db'));
+    const out1 = join(root, 'one.db');
+    // metadata.json alone, right: it equals sqlite_sequence (no row was ever deleted), so the count is exact.
+    const first = await recoverDamaged(d, out1);
+    expectHonest(first.result, first.cmp);
+    expect(first.result.tables.find((t) => t.table === 'messages')!.lostBasis).toBe('exact');
+    // metadata.json alone and stale (a few rows short): not trusted, the bound is reported instead.
+    const metaPath = join(d.chat.dir, 'metadata.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { quick_stats: { total_messages: number } };
+    meta.quick_stats.total_messages -= 3;
+    writeFileSync(metaPath, JSON.stringify(meta));
+    const second = await recoverDamaged(d, join(root, 'two.db'));
+    expectHonest(second.result, second.cmp);
+    const messages = second.result.tables.find((t) => t.table === 'messages')!;
+    expect(messages.lostBasis).toBe('upper_bound');
+    expect(messages.note).toMatch(/nothing else confirms it/);
+  });
 
   it('reports progress and stops within 1 s of a cancel, leaving no temporary file', async () => {
     const root = mkdtempSync(join(dir, 'cancel-'));

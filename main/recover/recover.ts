@@ -109,7 +109,12 @@ export function rowCountHints(source: string): RowCountHint[] {
   const hints: RowCountHint[] = [];
   for (const [table, counts] of found) {
     if (counts.every((c) => c.count === counts[0]!.count))
-      hints.push({ table, count: counts[0]!.count, source: counts.map((c) => c.source).join(' and ') });
+      hints.push({
+        table,
+        count: counts[0]!.count,
+        source: counts.map((c) => c.source).join(' and '),
+        sources: counts.length,
+      });
   }
   return hints;
 }

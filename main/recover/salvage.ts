@@ -109,6 +109,8 @@ export interface RowCountHint {
   table: string;
   count: number;
   source: string;
+  /** How many independent places gave this same count (metadata.json, profile.db, ...). */
+  sources: number;
 }
 
 export interface SalvageOptions {
@@ -901,9 +903,16 @@ function accountFor(
     .map((r) => `${r.lo === null ? '…' : (r.lo + 1n).toString()}–${r.hi === null ? '…' : r.hi.toString()}`)
     .join(', ');
   const where = `rowids ${ranges}${merged.length > 4 ? ', …' : ''} were on damaged pages`;
+  let hintNote = '';
   if (hint) {
     const lost = hint.count - recovered - lostAndFound;
-    if (lost >= t.knownLost && (upper === null || lost <= upper)) {
+    // One outside count is trusted only when something else says the same: a second source, or
+    // sqlite_sequence (as many rows as ids ever given: none was deleted).
+    const corroborated = hint.sources >= 2 || (seq !== null && BigInt(hint.count) === seq);
+    const fits = lost >= t.knownLost && (upper === null || lost <= upper);
+    if (!corroborated && fits)
+      hintNote = `; ${hint.source} says ${hint.count} rows (${lost} lost), but nothing else confirms it`;
+    if (corroborated && fits) {
       return {
         ...base,
         lost,
@@ -912,7 +921,7 @@ function accountFor(
         note: `${where}; the count comes from ${hint.source}`,
       };
     }
-    if (upper === null)
+    if (!fits && upper === null)
       return {
         ...base,
         lost: null,
@@ -927,7 +936,7 @@ function accountFor(
       lost: null,
       lostBasis: 'unknown',
       lostSource: 'none',
-      note: `${where}; the last rows' page is damaged and nothing says how many rows came after`,
+      note: `${where}; the last rows' page is damaged and nothing says how many rows came after${hintNote}`,
     };
   }
   return {
@@ -935,7 +944,7 @@ function accountFor(
     lost: upper,
     lostBasis: 'upper_bound',
     lostSource: ceiling !== null ? 'rowid ranges and sqlite_sequence' : 'rowid ranges',
-    note: `${where}; at most ${upper} rows were lost (rowids assigned in order, none deleted, would make it exact)`,
+    note: `${where}; at most ${upper} rows were lost (rowids assigned in order, none deleted, would make it exact)${hintNote}`,
   };
 }
 
