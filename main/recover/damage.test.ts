@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
+  openSync,
+  writeSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -206,6 +209,21 @@ describe('recover: one test per kind of damage', () => {
       expect(messages.lostSource).toMatch(/sqlite_sequence/);
     },
   );
+
+  it('page 1 (the schema) damaged: no row is guessed into a table, every one is kept in lost_and_found', async () => {
+    const root = mkdtempSync(join(dir, 'page1-'));
+    const d = damageChat(root, 'zeroed_leaf', { seed: 13 });
+    const fd = openSync(d.path, 'r+');
+    writeSync(fd, Buffer.alloc(4096 - 100, 0x5a), 0, 4096 - 100, 100);
+    closeSync(fd);
+    const out = join(root, 'recovered.db');
+    const result = await recoverDb({ path: d.path, out }, silentContext());
+    expect(result.tables).toEqual([]);
+    expect(result.notes.join(' ')).toMatch(/schema table is damaged.*no table definition/);
+    const intact = Object.values(d.rowsInIntactLeaves).reduce((a, b) => a + b, 0);
+    // Every row of every intact leaf (the schema's own rows were on page 1) is in lost_and_found.
+    expect(result.lostAndFound).toBe(intact - (d.rowsInIntactLeaves.sqlite_schema ?? 0));
+  });
 
   it('a single outside count is trusted only when sqlite_sequence confirms it', async () => {
     const root = mkdtempSync(join(dir, 'stale-'));

@@ -590,12 +590,14 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
       schema.push(entry);
     }
   };
+  let schemaDamaged = schemaWalk.lostRanges.length > 0;
   for (const leaf of schemaWalk.leaves) {
     const page = pages.get(leaf.pgno)!;
-    for (const cell of s.readLeaf(leaf.pgno, page, true, leaf.lo, leaf.hi).cells) addSchema(cell.values);
+    const reading = s.readLeaf(leaf.pgno, page, true, leaf.lo, leaf.hi);
+    if (reading.pageError || reading.salvaged || reading.suspect) schemaDamaged = true;
+    for (const cell of reading.cells) addSchema(cell.values);
   }
-  if (schemaWalk.lostRanges.length > 0)
-    notes.push('the schema table is damaged: the rest of it was searched for on every page');
+  if (schemaDamaged) notes.push('the schema table is damaged: the rest of it was searched for on every page');
 
   // 3. Every table's and index's tree from its root.
   const tables: TableState[] = [];
@@ -629,6 +631,9 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
     tables.push(state);
     if (entry.name === 'sqlite_sequence') sequenceState.state = state;
   }
+
+  if (!tables.some((t) => t.entry.name !== 'sqlite_sequence'))
+    notes.push('no table definition could be read: every row found is kept in lost_and_found');
 
   // 4. Leaves reached from the roots: decode, check, keep.
   let done = 0;
@@ -709,7 +714,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
       census.orphan++;
     }
   }
-  if (schemaWalk.lostRanges.length > 0) {
+  if (schemaDamaged) {
     for (const o of orphans)
       for (const c of o.cells) if (c.values && c.values.length === 5) addSchema(c.values);
   }
@@ -719,12 +724,7 @@ export function salvage(file: Buffer, options: SalvageOptions = {}): SalvageResu
     census.orphan++;
     const valid = o.cells.filter((c): c is CellOutcome & { values: Value[] } => c.values !== null);
     // Schema rows found on an orphan page are not data.
-    if (
-      valid.length > 0 &&
-      valid.every((c) => schemaEntryOf(c.values) !== null) &&
-      schemaWalk.lostRanges.length > 0
-    )
-      continue;
+    if (valid.length > 0 && valid.every((c) => schemaEntryOf(c.values) !== null) && schemaDamaged) continue;
     const fits = damaged.filter(
       (t) =>
         valid.length > 0 &&
