@@ -45,17 +45,33 @@ export function writeSalvage(
     db.pragma('synchronous = OFF');
     db.exec('BEGIN');
     const tables = result.schema.filter((e) => e.type === 'table' && e.sql && !e.name.startsWith('sqlite_'));
+    const created = new Set<string>();
     for (const e of tables) {
       try {
         db.exec(e.sql!);
+        // The statement must have made the table its entry names (a damaged entry may name another).
+        if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(e.name))
+          created.add(e.name);
+        else
+          notes.push(
+            `table ${e.name}: its CREATE statement makes another table; its rows are in lost_and_found`,
+          );
       } catch (error) {
-        notes.push(`table ${e.name} could not be created (${(error as Error).message})`);
+        notes.push(
+          `table ${e.name} could not be created (${(error as Error).message}); its rows are in lost_and_found`,
+        );
       }
     }
     const totalRows = result.tables.reduce((n, t) => n + t.rows.length, 0);
     let written = 0;
     for (const table of result.tables) {
-      if (!tables.some((e) => e.name === table.def.name)) continue;
+      if (!created.has(table.def.name)) {
+        // No table to put them in: kept aside, never dropped.
+        refused.set(table.def.name, table.rows.length);
+        for (const row of table.rows)
+          lostRows.push({ rootpgno: table.entry.rootpage, pgno: 0, rowid: row.rowid, values: row.values });
+        continue;
+      }
       const insertable = table.def.stored
         .map((c, i) => ({ c, i }))
         .filter(({ c }) => !c.rowidAlias && !c.generated);
@@ -73,15 +89,15 @@ export function writeSalvage(
         return stmt;
       };
       for (const row of table.rows) {
-        const stmt = statementFor(row.values.length);
         const args: Value[] = [row.rowid];
         for (const { i } of insertable) if (i < row.values.length) args.push(row.values[i]!);
         try {
           // A failed INSERT undoes only itself (ABORT): the transaction goes on.
-          stmt.run(...args);
+          statementFor(row.values.length).run(...args);
         } catch (error) {
           const code = (error as { code?: string }).code ?? '';
-          if (!code.startsWith('SQLITE_CONSTRAINT')) throw error;
+          // A constraint, or columns the new table does not have (its statement disagrees with the record).
+          if (!code.startsWith('SQLITE_CONSTRAINT') && code !== 'SQLITE_ERROR') throw error;
           refused.set(table.def.name, (refused.get(table.def.name) ?? 0) + 1);
           lostRows.push({ rootpgno: table.entry.rootpage, pgno: 0, rowid: row.rowid, values: row.values });
         }
