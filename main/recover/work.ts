@@ -9,7 +9,9 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecoverTable } from '../../shared/contract/backup.ts';
 import { quickCheck, quickCheckFile } from '../backup/sqlite-util.ts';
-import Database from '../sqlite/driver.ts';
+import { openReadonly } from '../sqlite/open.ts';
+import { openPrivateReadonly } from '../sqlite/readable.ts';
+import { openForWrite } from '../sqlite/write.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { readWal } from './wal.ts';
 import { readFileHeader } from './format.ts';
@@ -40,15 +42,22 @@ export interface RecoverWorkResult {
 export type Progress = (done: number, total: number | null, what: string) => void;
 
 function tryFastPath(copy: string, building: string): { check: string; ok: boolean } {
-  let db: Database.Database;
+  let check: string;
+  // quick_check through a read-only open of the private copy (its -wal read as SQLite would).
   try {
-    db = new Database(copy, { readonly: true, fileMustExist: true });
+    const { db } = openReadonly(copy, { probe: false });
+    try {
+      check = quickCheck(db);
+    } finally {
+      db.close();
+    }
   } catch (error) {
     return { check: (error as Error).message, ok: false };
   }
+  if (check !== 'ok') return { check, ok: false };
+  // VACUUM INTO writes only `building`; it needs a connection that may run it (the copy is ours).
+  const db = openForWrite(copy, { fileMustExist: true });
   try {
-    const check = quickCheck(db);
-    if (check !== 'ok') return { check, ok: false };
     db.prepare('VACUUM INTO ?').run(building);
     return { check, ok: quickCheckFile(building) === 'ok' };
   } catch (error) {
@@ -59,7 +68,7 @@ function tryFastPath(copy: string, building: string): { check: string; ok: boole
 }
 
 function countRows(path: string): RecoverTable[] {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openPrivateReadonly(path);
   try {
     const names = db
       .prepare(
