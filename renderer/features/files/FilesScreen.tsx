@@ -100,14 +100,19 @@ function FileView({ path }: { path: string }) {
   const info = useOp('file.open', { path });
   // A damaged file is still browsed: what can be read, with the damage stated at the top.
   const damaged = info.isError && info.error.code === 'corrupt';
-  const inspect = useOp('file.inspect', { path }, { enabled: damaged });
+  // SQLite's own check runs beside every open (in a thread, bounded in time): damage that the first
+  // reads did not touch is stated too.
+  const inspect = useOp('file.inspect', { path }, { enabled: damaged || info.isSuccess });
   if (info.isPending || (damaged && inspect.isPending)) return <Loading label={t('files.opening')} />;
   if (damaged && inspect.data) return <FileBody path={path} f={inspect.data.info} damage={inspect.data} />;
   if (info.isError)
     return (
       <ErrorState error={info.error} title={t('files.cannotOpen')} onRetry={() => void info.refetch()} />
     );
-  return <FileBody path={path} f={info.data} />;
+  const found =
+    inspect.data &&
+    (inspect.data.unreadable.length > 0 || (inspect.data.damage ?? ['ok']).some((line) => line !== 'ok'));
+  return <FileBody path={path} f={info.data} damage={found ? inspect.data : undefined} />;
 }
 
 function DamageBanner({ damage }: { damage: OutputOf<'file.inspect'> }) {
