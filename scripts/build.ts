@@ -1,7 +1,8 @@
 // `npm run build` (also run by `prepare` on `npm install`): bundles the CLI, the worker thread, the
 // Electron main process and the preload with esbuild, then the renderer with Vite, into dist/.
 //
-//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it)
+//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it): a few lines that refuse
+//                          a Node too old for SQLite, then load dist/cli-main.js (the CLI itself)
 //   dist/worker.js         the SQLite worker thread; main/workers/pool.ts finds it next to the bundle
 //   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
 //   dist/preload.cjs       the sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module)
@@ -47,7 +48,8 @@ const common: BuildOptions = {
 };
 
 const nodeBundles: BuildOptions[] = [
-  { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['main/cli/launcher.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['main/workers/worker.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({ ...common, ...entry, format: 'esm', banner: { js: ESM_REQUIRE_BANNER } }));

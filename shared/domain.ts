@@ -306,6 +306,7 @@ export const FindingCode = z.enum([
   'inactive',
   'missing_file',
   'locked',
+  'not_a_file',
 ]);
 export type FindingCode = z.infer<typeof FindingCode>;
 
@@ -316,6 +317,7 @@ export const SEVERITY_OF: Record<FindingCode, Severity> = {
   truncated: 'error',
   corrupt: 'error',
   missing_file: 'error',
+  not_a_file: 'error',
   fk_violation: 'warning',
   schema_drift: 'warning',
   metadata_missing: 'warning',

@@ -4,6 +4,7 @@ import { registerIntegrityCommands } from './commands/integrity.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { validateAllCommands } from './options.ts';
 import { reportError } from './output.ts';
 
 export const VERSION = '0.1.0';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError(false)
     .exitOverride();
+  validateAllCommands(program);
   registerReadCommands(program);
   registerIntegrityCommands(program);
   registerOpenCommands(program);

@@ -3,16 +3,23 @@ import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
+import { describeKind, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { scanRoot } from '../../store/scan.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, runCliJob, table } from '../output.ts';
 
+/** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
 function requireDir(path: string): string {
+  if (path.trim() === '') throw new AppError('invalid_input', 'the data root must not be empty');
   const full = resolve(path);
-  if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
-  if (!statSync(full).isDirectory())
-    throw new AppError('invalid_input', `${path}: is a file, not a data root (use "open" for a single DB)`);
+  const stats = statSync(full, { throwIfNoEntry: false });
+  if (!stats) throw new AppError('not_found', `${path}: no such folder`);
+  if (!stats.isDirectory())
+    throw new AppError(
+      'invalid_input',
+      `${path}: is ${stats.isFile() ? 'a file' : describeKind(kindOf(stats))}, not a data root (use "open" for a single DB)`,
+    );
   return full;
 }
 
