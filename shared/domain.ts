@@ -18,6 +18,11 @@ export const ChatSummary = z.object({
   lastActive: z.string().nullable(),
   sizeBytes: z.number().int(),
   health: Health,
+  /**
+   * Set when a DB could not be read because another program holds it (or a crashed writer left a hot
+   * journal): the figures from that file are unknown, not zero. `message` says why, as the `locked` finding.
+   */
+  locked: z.object({ file: z.string(), message: z.string() }).optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 

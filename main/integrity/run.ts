@@ -88,6 +88,7 @@ export async function checkRoot(
         check = null;
       } else {
         check = outcome.value.check;
+        extraSkipped.push(...(outcome.value.skipped ?? []));
       }
       if (check) {
         results[index] = check;
@@ -141,7 +142,7 @@ export async function checkFile(
         mode: modeOf(options),
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        skipped: [],
+        skipped: outcome.ok ? (outcome.value.skipped ?? []) : [],
         ...(outcome.ok ? { fileKind: outcome.value.kind } : {}),
       };
     },

@@ -291,6 +291,7 @@ export function summarizeChatTask(
     );
   }
 
+  const locked = findings.find((f) => f.code === 'locked');
   return {
     kind: 'chat',
     summary: {
@@ -302,6 +303,7 @@ export function summarizeChatTask(
       lastActive,
       sizeBytes,
       health: healthOf(findings),
+      ...(locked ? { locked: { file: locked.file, message: locked.message } } : {}),
     },
     findings,
   };
