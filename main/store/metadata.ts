@@ -21,7 +21,9 @@ const optionalCount = z.number().int().min(0).nullish();
  * adds some); a known field of another type makes the file malformed, since its figures cannot be trusted.
  */
 const MetadataSchema = z.looseObject({
-  chat_id: z.union([z.number().int(), z.string().regex(/^-?\d{1,20}$/)]).optional(),
+  chat_id: z
+    .union([z.number().refine(Number.isInteger, 'expected a whole number'), z.string().regex(/^-?\d{1,20}$/)])
+    .optional(),
   last_update: optionalText,
   quick_stats: z
     .looseObject({
