@@ -236,6 +236,37 @@ process.exit(0);
   });
 });
 
+describe('the same guard for check --chat, and outputs never written through', () => {
+  it('check --chat of a linked chat folder: the guard message, exit 2', () => {
+    const run = cli(['check', root, '--chat', linkedChatId], { timeoutMs: DEADLINE_MS });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `chat-inspector: ${join(root, `chat_${linkedChatId}`)}: is a symbolic link; links are never followed, so nothing behind it is read or written\n`,
+    );
+  });
+
+  it('check --html onto a FIFO replaces the FIFO with the report instead of blocking on it', () => {
+    const reports = mkdtempSync(join(base, 'reports-'));
+    const html = join(reports, 'report.html');
+    execFileSync('mkfifo', [html]);
+    const run = cli(['check', root, '--chat', healthy.chatId, '--html', html], { timeoutMs: DEADLINE_MS });
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(0);
+    expect(listTree(reports)['report.html']).toMatch(/^[0-9a-f]{64} /);
+    expect(Object.keys(listTree(reports))).toEqual(['report.html']);
+  });
+
+  it('demo into a link to an empty folder is refused, the folder behind it untouched', () => {
+    const empty = mkdtempSync(join(base, 'empty-'));
+    const link = join(base, 'demo-link');
+    symlinkSync(empty, link);
+    const run = cli(['demo', link], { timeoutMs: DEADLINE_MS });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/already exists and is not empty; choose a new folder/);
+    expect(readdirSync(empty)).toEqual([]);
+  });
+});
+
 describe('read-only', () => {
   it('nothing under the root changed: no byte, no entry created, removed or replaced', () => {
     expect(listTree(root)).toEqual(before);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
-import { describeKind, kindOf } from '../../fs/entry.ts';
+import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { scanRoot } from '../../store/scan.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
@@ -142,8 +142,10 @@ export function registerReadCommands(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (dirArg: string, opts: { json?: boolean }) => {
       const dir = resolve(dirArg);
-      if (existsSync(dir)) {
-        if (!statSync(dir).isDirectory() || readdirSync(dir).length > 0) {
+      const { kind } = entryAt(dir);
+      if (kind !== 'missing') {
+        // lstat: a link to an empty folder is not an empty folder (it would be replaced, not followed).
+        if (kind !== 'directory' || readdirSync(dir).length > 0) {
           throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
         }
         rmdirSync(dir); // written beside it and renamed into place, so a half demo never exists
