@@ -43,6 +43,7 @@ let outside: string;
 let healthy: GeneratedChat;
 let linkedChatId: string;
 let escapingChatId: string;
+const fifoChatId = '700000003';
 let before: Record<string, string>;
 const sockets: Server[] = [];
 
@@ -77,6 +78,8 @@ beforeAll(async () => {
   generateRoot(outside, { chats: 1, messagesPerChat: 5, seed: 82 });
   escapingChatId = '700000002';
   symlinkSync(join(outside, readdirSync(outside)[0]!), join(root, `chat_${escapingChatId}`));
+  // A FIFO named like a chat folder.
+  execFileSync('mkfifo', [join(root, `chat_${fifoChatId}`)]);
   before = listTree(root);
 }, 120_000);
 
@@ -150,6 +153,21 @@ describe('special files where a chat file belongs', () => {
     expect(run.signal).toBeNull();
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/named pipe \(FIFO\), not a regular file/);
+  });
+});
+
+describe('a FIFO named like a chat folder', () => {
+  it('scan skips it saying what it is; show refuses it with one line', () => {
+    const scan = JSON.parse(cli(['scan', root, '--json'], { timeoutMs: DEADLINE_MS }).stdout) as ScanResult;
+    expect(scan.skipped).toContainEqual({
+      path: join(root, `chat_${fifoChatId}`),
+      reason: 'not a chat folder (a named pipe (FIFO))',
+    });
+    const run = cli(['show', root, fifoChatId], { timeoutMs: DEADLINE_MS });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `chat-inspector: ${join(root, `chat_${fifoChatId}`)}: is a named pipe (FIFO), not a chat folder; it was not opened\n`,
+    );
   });
 });
 

@@ -68,7 +68,8 @@ export function listChats(root: string): {
     if (entry.isSymbolicLink()) {
       skipped.push({ path, reason: 'symbolic link: not followed' });
     } else if (!entry.isDirectory()) {
-      skipped.push({ path, reason: 'not a chat folder (a file)' });
+      const kind = entry.isFile() ? 'a file' : describeKind(entryAt(path).kind);
+      skipped.push({ path, reason: `not a chat folder (${kind})` });
     } else if (!match) {
       skipped.push({ path, reason: 'folder name is not chat_<number>' });
     } else {
