@@ -14,7 +14,7 @@ import { cli, listTree, REPO, runNode } from '../testing/cli.ts';
 // never opens it, so nothing hangs and nothing behind a link is read. Each command runs as a real CLI
 // process with a deadline: on today's main a FIFO hangs it and the deadline kills it.
 
-type SpecialKind = 'fifo' | 'directory' | 'symlink' | 'socket';
+type SpecialKind = 'fifo' | 'directory' | 'symlink' | 'socket' | 'device';
 interface Case {
   file: string;
   kind: SpecialKind;
@@ -34,7 +34,19 @@ const CASES: Case[] = [
   { file: 'profile.db', kind: 'symlink' },
   { file: 'metadata.json', kind: 'symlink' },
   { file: 'profile.db', kind: 'socket' },
+  // A character device (/dev/null's numbers), where the machine lets this user make one (root in CI).
+  { file: 'conversations.db', kind: 'device' },
 ];
+
+function canMakeDevice(dir: string): boolean {
+  try {
+    execFileSync('mknod', [join(dir, 'probe'), 'c', '1', '3'], { stdio: 'ignore' });
+    rmSync(join(dir, 'probe'));
+    return true;
+  } catch {
+    return false;
+  }
+}
 const DEADLINE_MS = 45_000;
 
 let base: string;
@@ -53,6 +65,11 @@ function label(c: Case): string {
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'ci-special-'));
+  if (!canMakeDevice(base))
+    CASES.splice(
+      CASES.findIndex((c) => c.kind === 'device'),
+      1,
+    );
   root = join(base, 'root');
   const gen = generateRoot(root, { chats: CASES.length + 1, messagesPerChat: 12, seed: 81 });
   healthy = gen.chats[0]!;
@@ -63,6 +80,7 @@ beforeAll(async () => {
     rmSync(path, { force: true });
     if (c.kind === 'fifo') execFileSync('mkfifo', [path]);
     else if (c.kind === 'directory') mkdirSync(path);
+    else if (c.kind === 'device') execFileSync('mknod', [path, 'c', '1', '3']);
     // A link to the healthy chat's own file: inside the root, and still never followed.
     else if (c.kind === 'symlink') symlinkSync(join(healthy.dir, c.file.replace(/-.*$/, '')), path);
     else {
