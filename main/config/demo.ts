@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { generateClinic, generateDuilioCode, generateUserHistory } from '../fixtures/index.ts';
@@ -33,8 +34,10 @@ export async function writeDemoRoot(target: string, options: { now?: Date } = {}
   const now = options.now ?? new Date();
   const parent = join(target, '..');
   mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(join(parent, '.demo-tmp-'));
+  // Tracked before it exists, so a signal arriving the moment it is created still removes it.
+  const tmp = join(parent, `.demo-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   const untrack = trackTemp(tmp);
+  mkdirSync(tmp);
   try {
     // generateRoot's chats, strays and broken kinds, written in steps (the same bytes).
     const chats = join(tmp, 'chats');

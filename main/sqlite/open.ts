@@ -1,4 +1,5 @@
-import { copyFileSync, lstatSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -89,8 +90,10 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
     } else if (walExists && !shmExists) {
       mode = 'snapshot';
       // A private copy of someone's data: tracked, so a crash or Ctrl-C cannot leave it in /tmp.
-      snapshotDir = mkdtempSync(join(tmpdir(), 'chat-inspector-snap-'));
+      // Tracked before it exists, so a signal arriving the moment it is created still removes it.
+      snapshotDir = join(tmpdir(), `chat-inspector-snap-${process.pid}-${randomBytes(6).toString('hex')}`);
       trackTemp(snapshotDir);
+      mkdirSync(snapshotDir, { mode: 0o700 });
       const copy = join(snapshotDir, basename(path));
       copyFileSync(path, copy);
       copyFileSync(`${path}-wal`, `${copy}-wal`);
