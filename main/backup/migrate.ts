@@ -13,9 +13,10 @@ import { join, resolve } from 'node:path';
 import type { MigrateChat, MigrateResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import Database from '../sqlite/driver.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
+import { openPrivateReadonly, type Reader } from '../sqlite/readable.ts';
+import { openForWrite } from '../sqlite/write.ts';
 import { guardInsideRoot } from '../fs/entry.ts';
 import { resolveChatsDir } from '../store/layout.ts';
 import {
@@ -56,8 +57,6 @@ const TABLES: { table: string; file: typeof PROFILE_DB | typeof CONVERSATIONS_DB
   { table: 'conversation_sessions', file: CONVERSATIONS_DB, orderBy: 'id' },
 ];
 
-type Raw = Database.Database;
-
 function sourceColumns(db: ReadableDb): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const existing = new Set(
@@ -88,7 +87,7 @@ function hashValue(hash: Hash, value: unknown): void {
 
 /** Row count and sha256 of a table's rows (the given columns, in `orderBy` order). */
 function tableDigest(
-  db: Pick<Raw, 'prepare'>,
+  db: Reader,
   table: string,
   columns: string[],
   orderBy: string,
@@ -119,7 +118,7 @@ function buildDb(
   file: string,
   chatId: bigint,
 ): void {
-  const db = new Database(path);
+  const db = openForWrite(path);
   try {
     db.pragma('journal_mode = DELETE');
     db.pragma('synchronous = OFF');
@@ -229,6 +228,9 @@ export async function migrateUserHistory(
     const chats: MigrateChat[] = [];
     const digests = new Map<string, Map<string, { count: number; sha256: string }>>();
     for (const id of ids) {
+      // Reading the source can take long on a big file: progress, and a cancel seen between chats.
+      throwIfCancelled(ctx.signal);
+      ctx.progress(digests.size, null, `reading chat ${id}`);
       const chatId = String(id);
       // A chat folder that is a link is refused (the one path guard), never written through.
       const dir = guardInsideRoot(root, join(chatsDir, `chat_${chatId}`));
@@ -236,7 +238,7 @@ export async function migrateUserHistory(
       for (const { table, orderBy } of TABLES) {
         const cols = columns.get(table);
         if (!cols) continue;
-        perTable.set(table, tableDigest(src as unknown as Raw, table, cols, orderBy, id));
+        perTable.set(table, tableDigest(src, table, cols, orderBy, id));
       }
       digests.set(chatId, perTable);
       chats.push({
@@ -303,7 +305,7 @@ export async function migrateUserHistory(
         const expected = digests.get(chat.chatId)!;
         for (const t of chat.tables) {
           const spec = TABLES.find((x) => x.table === t.table)!;
-          const db = new Database(join(tmpDir, spec.file), { readonly: true });
+          const db = openPrivateReadonly(join(tmpDir, spec.file));
           try {
             const got = tableDigest(db, t.table, columns.get(t.table)!, spec.orderBy, null);
             t.migrated = got.count;

@@ -25,7 +25,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { RecoverResult, RecoverTable } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import Database from '../sqlite/driver.ts';
+import type Database from '../sqlite/driver.ts';
+import { openPrivateReadonly, type Reader } from '../sqlite/readable.ts';
+import { openForWrite } from '../sqlite/write.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { crashPoint, fsyncFile, removeQuietly, requireAbsent, tempBeside } from './fs.ts';
@@ -93,7 +95,7 @@ function privateCopy(source: string, dir: string): string {
 
 function openCopy(copy: string): Database.Database {
   // Read-write on our private copy, so a -wal is replayed and a hot journal rolled back as SQLite would.
-  const db = new Database(copy, { fileMustExist: true, timeout: 0 });
+  const db = openForWrite(copy, { fileMustExist: true });
   // Lets SQLite read a file shorter than its header says (cut short): the missing pages then fail one by
   // one instead of the whole file. It needs SQLite's "defensive" flag off (better-sqlite3's unsafe mode);
   // only this connection to our private copy has it, and nothing writes the schema.
@@ -123,7 +125,7 @@ function tryVacuumInto(db: Database.Database, target: string): boolean {
   }
 }
 
-function countRows(db: Database.Database, table: string): number | null {
+function countRows(db: Reader, table: string): number | null {
   try {
     return Number(
       db
@@ -376,7 +378,7 @@ function rowByRow(
   options: { batch: number; wal: boolean },
   ctx: JobContext<null>,
 ): { tables: RecoverTable[]; notes: string[] } {
-  const dest = new Database(target);
+  const dest = openForWrite(target);
   const notes: string[] = [];
   const tables: RecoverTable[] = [];
   try {
@@ -520,7 +522,7 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
       let notes: string[] = [];
       const sourceCheck = quickCheck(src);
       if (tryVacuumInto(src, building)) {
-        const dest = new Database(building, { readonly: true });
+        const dest = openPrivateReadonly(building);
         try {
           const userTables = schema.filter((s) => s.type === 'table' && !s.name.startsWith('sqlite_'));
           tables = userTables.map((t) => {
