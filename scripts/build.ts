@@ -5,6 +5,7 @@
 //                          a Node too old for SQLite, then load dist/cli-main.js (the CLI itself)
 //   dist/worker.js         the worker thread (main/tasks.ts: the task table); main/workers/pool.ts finds it
 //                          next to the bundle
+//   dist/recover-worker.js the worker thread of one `recover` job (main/recover/recover.ts finds it)
 //   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
 //   dist/preload.cjs       the sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module)
 //   dist/renderer/         the React UI (index.html + assets), served by the app:// protocol and `serve`
@@ -52,6 +53,7 @@ const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/launcher.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({ ...common, ...entry, format: 'esm', banner: { js: ESM_REQUIRE_BANNER } }));
 

@@ -6,7 +6,7 @@ import { isInside } from '../../access/places.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
-import { recoverDb } from '../../backup/recover.ts';
+import { placeRecovered, recoverDb } from '../../recover/recover.ts';
 import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
@@ -163,6 +163,13 @@ export const backupHandlers = {
         : undefined;
     if (intoPlace) ctx.write.releaseConnections(source);
     return recoverDb({ path: source, out: target, intoPlace, now }, job);
+  },
+  'recover.place': async ({ path, recovered }, ctx) => {
+    const source = ctx.places.requireFile(path);
+    // Only a file recover wrote into Chat Inspector's own folder (or one the allow-list permits) is placed.
+    const file = isOwnOutput(ctx, recovered) ?? ctx.places.requireFile(recovered);
+    ctx.write.releaseConnections(source);
+    return placeRecovered({ path: source, recovered: file, now: ctx.now() });
   },
   'export.run': ({ root, chatIds, format, out, redact }, ctx, job) => {
     const realRoot = ctx.places.requireRoot(root);
