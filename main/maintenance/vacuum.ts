@@ -18,13 +18,7 @@ import { copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { VacuumCandidate, VacuumOutcome, VacuumResult } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
-import {
-  crashPoint,
-  fsyncFile,
-  removeStaleTemps,
-  sizeOrNull,
-  tempBeside,
-} from '../backup/fs.ts';
+import { crashPoint, fsyncFile, removeStaleTemps, sizeOrNull, tempBeside } from '../backup/fs.ts';
 import { openImmutable, quickCheckFile } from '../backup/sqlite-util.ts';
 import { quiesce, swapInto } from '../backup/swap.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
@@ -246,7 +240,10 @@ export async function vacuumDb(
   } catch (error) {
     release(lock);
     removeTemp(temp);
-    return outcome('failed', `${error instanceof Error ? error.message : String(error)}; nothing was changed`);
+    return outcome(
+      'failed',
+      `${error instanceof Error ? error.message : String(error)}; nothing was changed`,
+    );
   }
   release(lock);
   options.beforeSwap?.(path);
@@ -293,7 +290,10 @@ function putBack(
   );
 }
 
-export async function runVacuum(options: VacuumOptions, ctx: JobContext<VacuumOutcome>): Promise<VacuumResult> {
+export async function runVacuum(
+  options: VacuumOptions,
+  ctx: JobContext<VacuumOutcome>,
+): Promise<VacuumResult> {
   const root = resolve(options.root);
   ctx.progress(0, null, 'measuring free pages');
   const { candidates, unreadable } = planVacuum(root, options.chatIds, options.minFreePercent, ctx.signal);

@@ -1,6 +1,7 @@
 import { snapshotChatTask } from '../backup/snapshot.ts';
 import { checkChatTask } from '../integrity/chat.ts';
 import { checkFileTask } from '../integrity/file.ts';
+import { chatFiguresTask } from '../maintenance/figures.ts';
 import { fleetChatTask } from '../store/fleet.ts';
 import { summarizeChatTask } from '../store/summary.ts';
 
@@ -14,6 +15,7 @@ export const tasks = {
   'integrity.chat': checkChatTask,
   'integrity.file': checkFileTask,
   'backup.chat': snapshotChatTask,
+  'maintenance.chat': chatFiguresTask,
 } satisfies Record<string, (item: never) => unknown>;
 
 export type TaskName = keyof typeof tasks;
