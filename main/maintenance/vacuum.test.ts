@@ -85,7 +85,7 @@ describe('vacuum and a bot that holds the DB', () => {
   });
 
   it('with --wait, waits for the bot to let go, then vacuums with the rows it wrote', async () => {
-    const { root, db } = freshRoot('wait');
+    const { db } = freshRoot('wait');
     const holder = await startHolder(dir, db, { writeEveryMs: 10, holdMs: 800 });
     const outcome = await vacuumDb(
       { chatId: ID, file: 'conversations.db', path: db },
