@@ -100,6 +100,7 @@ function VacuumPanel({ root }: { root: string }) {
       <Field label={t('vacuum.minFree')}>
         <input
           type="number"
+          style={{ maxWidth: 200 }}
           min={0}
           max={100}
           value={minFree}
@@ -110,6 +111,7 @@ function VacuumPanel({ root }: { root: string }) {
       <Field label={t('vacuum.wait')}>
         <input
           type="number"
+          style={{ maxWidth: 200 }}
           min={0}
           max={3600}
           value={wait}
@@ -251,7 +253,14 @@ function ArchivePanel({ root }: { root: string }) {
   return (
     <Card title={t('tab.archive')} testId="archive-panel">
       <Field label={t('archive.days')}>
-        <input type="number" min={1} value={days} onChange={(e) => setDays(e.target.value)} disabled={busy} />
+        <input
+          type="number"
+          style={{ maxWidth: 200 }}
+          min={1}
+          value={days}
+          onChange={(e) => setDays(e.target.value)}
+          disabled={busy}
+        />
       </Field>
       <Field label={t('archive.outDir')}>
         <input type="text" value={outDir} onChange={(e) => setOutDir(e.target.value)} disabled={busy} />
@@ -396,6 +405,7 @@ export function AlertsPanel({ root }: { root: string }) {
         <Field label={t('alerts.dbMaxMb')}>
           <input
             type="number"
+            style={{ maxWidth: 200 }}
             min={0}
             value={thresholds.dbMaxMb}
             onChange={(e) => set('dbMaxMb', e.target.value)}
@@ -404,6 +414,7 @@ export function AlertsPanel({ root }: { root: string }) {
         <Field label={t('alerts.inactiveDays')}>
           <input
             type="number"
+            style={{ maxWidth: 200 }}
             min={0}
             value={thresholds.inactiveDays}
             onChange={(e) => set('inactiveDays', e.target.value)}
@@ -412,6 +423,7 @@ export function AlertsPanel({ root }: { root: string }) {
         <Field label={t('alerts.slowMs')}>
           <input
             type="number"
+            style={{ maxWidth: 200 }}
             min={0}
             value={thresholds.slowMs}
             onChange={(e) => set('slowMs', e.target.value)}
@@ -479,7 +491,13 @@ function RotatePanel({ root }: { root: string }) {
   return (
     <Card title={t('tab.rotate')} testId="rotate-panel">
       <Field label={t('rotate.keep')}>
-        <input type="number" min={1} value={keep} onChange={(e) => setKeep(e.target.value)} />
+        <input
+          type="number"
+          style={{ maxWidth: 200 }}
+          min={1}
+          value={keep}
+          onChange={(e) => setKeep(e.target.value)}
+        />
       </Field>
       <Field label={t('rotate.outDir')}>
         <input
