@@ -52,7 +52,7 @@ describe.each([false, true])('vacuum (wal: %s)', (wal) => {
     expect(dumpDb(outcome.backup!)).toEqual(rowsBefore);
     expect(strays(join(db, '..'))).toEqual([]);
     // Nothing left to reclaim.
-    expect(planVacuum(root, undefined, 10).candidates).toEqual([]);
+    expect((await planVacuum(root, undefined, 10)).candidates).toEqual([]);
   });
 });
 

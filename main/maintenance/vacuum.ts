@@ -70,15 +70,17 @@ export function measureDb(chatId: string, file: (typeof DB_FILES)[number], path:
   });
 }
 
-export function planVacuum(
+/** Measures every DB of the chats (read-only); yields to the event loop now and then so cancel is heard. */
+export async function planVacuum(
   root: string,
   chatIds: readonly string[] | undefined,
   minFreePercent: number,
   signal?: AbortSignal,
-): { candidates: VacuumCandidate[]; unreadable: { path: string; reason: string }[] } {
+): Promise<{ candidates: VacuumCandidate[]; unreadable: { path: string; reason: string }[] }> {
   const candidates: VacuumCandidate[] = [];
   const unreadable: { path: string; reason: string }[] = [];
-  for (const chat of selectChats(root, chatIds)) {
+  for (const [i, chat] of selectChats(root, chatIds).entries()) {
+    if (i % 64 === 63) await yieldToEventLoop();
     if (signal) throwIfCancelled(signal);
     for (const file of DB_FILES) {
       const path = join(chat.dir, file);
@@ -92,6 +94,10 @@ export function planVacuum(
     }
   }
   return { candidates, unreadable };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 type Acquired = { lock: WritableDb } | { busy: string } | { unreadable: string };
@@ -296,11 +302,18 @@ export async function runVacuum(
 ): Promise<VacuumResult> {
   const root = resolve(options.root);
   ctx.progress(0, null, 'measuring free pages');
-  const { candidates, unreadable } = planVacuum(root, options.chatIds, options.minFreePercent, ctx.signal);
+  const { candidates, unreadable } = await planVacuum(
+    root,
+    options.chatIds,
+    options.minFreePercent,
+    ctx.signal,
+  );
   const outcomes: VacuumOutcome[] = [];
   if (!options.dryRun) {
     for (const [i, candidate] of candidates.entries()) {
       ctx.progress(i, candidates.length, candidate.path);
+      // Each DB's work is synchronous: between DBs the event loop runs (progress, cancel requests).
+      await yieldToEventLoop();
       const result = await vacuumDb(candidate, options, ctx.signal);
       outcomes.push(result);
       ctx.emit(result);
