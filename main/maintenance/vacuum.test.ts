@@ -100,6 +100,34 @@ describe('vacuum and a bot that holds the DB', () => {
   });
 });
 
+describe('vacuum and a write in the instant before the swap', () => {
+  it('puts the original back with the new row; nothing is lost', async () => {
+    const { db } = freshRoot('race');
+    const outcome = await vacuumDb(
+      { chatId: ID, file: 'conversations.db', path: db },
+      {
+        waitMs: 0,
+        // Between our lock and the swap's, the bot writes one message.
+        beforeSwap: (path) => {
+          const bot = new Database(path);
+          bot
+            .prepare(
+              "INSERT INTO messages (chat_id, session_id, message_type, content) VALUES (1, 'race', 'user', 'just in time')",
+            )
+            .run();
+          bot.close();
+        },
+      },
+      new AbortController().signal,
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toMatch(/written while it was being vacuumed: the original .* was put back/);
+    const rows = dumpDb(db).messages!;
+    expect(rows.some((r) => r[4] === 'just in time')).toBe(true);
+    expect(quickCheckFile(db)).toBe('ok');
+  });
+});
+
 describe('vacuum killed at every step (SIGKILL)', () => {
   it('leaves the DB old or new, complete, passing quick_check; the next run finishes and cleans up', () => {
     const pristine = join(dir, 'crash-pristine');
