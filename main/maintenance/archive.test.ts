@@ -1,4 +1,5 @@
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -12,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreArchive } from '../backup/restore.ts';
-import { ctx, dumpDb, treeSnapshot } from '../backup/test-helpers.ts';
+import { verifyArchive } from '../backup/verify.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
 import { generateRoot } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { archiveInactive } from './archive.ts';
+import { archiveInactive, leftoverTrash } from './archive.ts';
 
 // Far enough after the fixtures' clock (2026-11-01) that every generated chat is inactive for > 90 days.
 const LATER = new Date('2027-09-01T00:00:00Z');
@@ -137,3 +139,65 @@ describe('archive-inactive', () => {
     expect(trashFolders(root)).toEqual([]);
   });
 });
+
+describe('archive-inactive killed at every step (SIGKILL)', () => {
+  it('never loses a chat, and the next run finishes the job', async () => {
+    const pristine = join(dir, 'crash-pristine', 'data');
+    const { chats } = generateRoot(pristine, { chats: 3, seed: 9 });
+    const states = new Map(chats.map((c) => [basenameOf(c.dir), chatState(c.dir)]));
+    const probe = join(dir, 'crash-probe');
+    cpSync(join(dir, 'crash-pristine'), probe, { recursive: true });
+    mkdirSync(join(probe, 'archives'));
+    const log = join(dir, 'archive-crash.log');
+    const first = runCliSync(
+      ['archive-inactive', join(probe, 'data'), '--days', '1', '--out', join(probe, 'archives')],
+      {
+        CHAT_INSPECTOR_CRASH_LOG: log,
+      },
+    );
+    expect(first.status, first.stderr).toBe(0);
+    const steps = readFileSync(log, 'utf8').trim().split('\n').length;
+    expect(steps).toBeGreaterThanOrEqual(6);
+    for (let at = 1; at <= steps; at++) {
+      const base = join(dir, `crash-${at}`);
+      cpSync(join(dir, 'crash-pristine'), base, { recursive: true });
+      const root = join(base, 'data');
+      const out = join(base, 'archives');
+      mkdirSync(out);
+      const run = runCliSync(['archive-inactive', root, '--days', '1', '--out', out], {
+        CHAT_INSPECTOR_CRASH_AT: String(at),
+      });
+      expect(run.signal, `step ${at}`).toBe('SIGKILL');
+      // Every chat is whole, in the root or in the trash folder the run left, or gone from both only once
+      // it is in an archive that verifies.
+      const trash = leftoverTrash(root);
+      const archived = new Set<string>();
+      for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz'))) {
+        const v = await verifyArchive({ archive: join(out, name) }, ctx());
+        if (v.ok) for (const f of v.files) archived.add(`chat_${f.chatId}`);
+      }
+      for (const [name, state] of states) {
+        const where = [join(root, name), ...trash.map((t) => join(t, name))].find((p) => existsSync(p));
+        if (where) expect(chatState(where), `step ${at}: ${name}`).toEqual(state);
+        else expect(archived.has(name), `step ${at}: ${name}`).toBe(true);
+      }
+      // The next run finishes: no trash is left, and the archives bring every chat back as it was.
+      const again = runCliSync(['archive-inactive', root, '--days', '1', '--out', out]);
+      expect(again.status, again.stderr).toBe(0);
+      expect(leftoverTrash(root), `step ${at}`).toEqual([]);
+      expect(trashFolders(root)).toEqual([]);
+      for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz')))
+        await restoreArchive({ archive: join(out, name), root }, ctx());
+      // (restore puts chats into ROOT/chats when the root holds no chat folder any more)
+      for (const [name, state] of states) {
+        const back = [join(root, name), join(root, 'chats', name)].find((p) => existsSync(p));
+        expect(back, `step ${at}: ${name}`).toBeDefined();
+        expect(chatState(back!), `step ${at}: ${name}`).toEqual(state);
+      }
+    }
+  }, 300_000);
+});
+
+function basenameOf(path: string): string {
+  return path.split(/[\\/]/).pop()!;
+}

@@ -8,14 +8,15 @@
 //   4. right before moving, each chat is checked again: same fingerprint, not open in another process;
 //   5. the chat folders are renamed into a trash folder beside the chats folder (same file system: atomic),
 //      the archive is verified a second time, and only then the trash is removed. Any failure before that
-//      moves the folders back. A kill in between leaves them in the trash folder, whole (the report names it).
+//      moves the folders back. After a kill, the next run finishes the job: a trash folder whose archive was
+//      verified twice (it holds a marker written then) is removed, any other one is moved back whole.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ArchiveInactiveResult, ArchivePlan, InactiveChat } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createBackup } from '../backup/create.ts';
-import { crashPoint, fsyncDir, removeQuietly } from '../backup/fs.ts';
+import { crashPoint, fsyncDir, fsyncFile, removeQuietly } from '../backup/fs.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
@@ -72,8 +73,65 @@ function makeTrash(chatsDir: string, now: Date): string {
   return inside;
 }
 
+/** Written into the trash once the archive passed its second verification: its chats may then go. */
+const VERIFIED_MARK = '.archive-verified';
+
+function trashPattern(chatsDir: string): RegExp {
+  const name = basename(chatsDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${name}\\.trash-\\d{8}T\\d{6}Z-(\\d+)$`);
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Trash folders an interrupted run left (its process is gone), beside or inside the chats folder. */
+export function leftoverTrash(chatsDir: string): string[] {
+  const pattern = trashPattern(chatsDir);
+  const out: string[] = [];
+  for (const dir of [dirname(chatsDir), chatsDir]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (m && !processAlive(Number(m[1]))) out.push(join(dir, name));
+    }
+  }
+  return out;
+}
+
+/** Finishes what a killed run left: removes a verified trash, moves any other back. Returns what it did. */
+export function finishInterrupted(chatsDir: string): string[] {
+  const notes: string[] = [];
+  for (const trash of leftoverTrash(chatsDir)) {
+    if (existsSync(join(trash, VERIFIED_MARK))) {
+      removeQuietly(trash);
+      notes.push(`finished removing chats an interrupted run had archived and verified (${trash})`);
+    } else {
+      moveBack(trash, chatsDir);
+      notes.push(
+        existsSync(trash)
+          ? `an interrupted run left ${trash}; chats whose name exists again in the root stay there`
+          : `moved back the chats an interrupted run had set aside (${trash})`,
+      );
+    }
+  }
+  return notes;
+}
+
 function moveBack(trash: string, chatsDir: string): void {
   for (const name of readdirSync(trash)) {
+    if (name === VERIFIED_MARK) continue;
     if (!existsSync(join(chatsDir, name))) renameSync(join(trash, name), join(chatsDir, name));
   }
   fsyncDir(chatsDir);
@@ -95,6 +153,9 @@ export async function archiveInactive(
     ctx.progress(0, null, detail ? `${name}: ${detail}` : name);
   };
   const { chatsDir } = listChats(root);
+  const notes = options.dryRun
+    ? leftoverTrash(chatsDir).map((t) => `an interrupted run left ${t}: the next run finishes it`)
+    : finishInterrupted(chatsDir);
 
   // 1. Candidates.
   step('reading last activity');
@@ -134,6 +195,7 @@ export async function archiveInactive(
     archiveBytes: null,
     freedBytes: 0,
     plan,
+    notes,
   };
   if (options.dryRun) return result;
 
@@ -213,6 +275,7 @@ export async function archiveInactive(
 
   // 4 and 5. Checked again, moved to the trash, the archive verified again, the trash removed.
   const trash = makeTrash(chatsDir, now);
+  crashPoint('archive:trash');
   const moved: string[] = [];
   try {
     for (const c of selected) {
@@ -240,6 +303,11 @@ export async function archiveInactive(
         'corrupt',
         `the archive ${archive} failed its second verification; the chats were put back`,
       );
+    const mark = join(trash, VERIFIED_MARK);
+    writeFileSync(mark, `${archive}\n`);
+    fsyncFile(mark);
+    fsyncDir(trash);
+    crashPoint('archive:marked');
   } catch (error) {
     moveBack(trash, chatsDir);
     throw error;

@@ -90,6 +90,8 @@ export const ArchiveInactiveResult = z.object({
   /** Bytes of chat folders removed from the root. */
   freedBytes: z.number().int(),
   plan: ArchivePlan,
+  /** What was done about trash folders a killed run left (finished or moved back). */
+  notes: z.array(z.string()),
 });
 export type ArchiveInactiveResult = z.infer<typeof ArchiveInactiveResult>;
 

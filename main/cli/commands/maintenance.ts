@@ -163,6 +163,7 @@ export function registerMaintenanceCommands(program: Command): void {
               ]),
             ),
           );
+        for (const n of result.notes) console.log(`note: ${n}`);
         for (const k of result.kept) console.log(`kept chat ${k.chatId}: ${k.reason}`);
         if (result.dryRun)
           console.log(
