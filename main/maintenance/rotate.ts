@@ -117,6 +117,7 @@ export async function backupRotate(
     archiveBytes: backup.archiveBytes,
     chats: backup.chats,
     failed: backup.failed,
+    damaged: backup.damaged,
   };
   if (!archiveIntact(verdict)) {
     const listed = listRotated(outDir);

@@ -38,6 +38,8 @@ export interface VacuumOptions {
   dryRun: boolean;
   /** How long to wait for another process to let go of a DB (ms). */
   waitMs: number;
+  /** Only these DB paths (what a confirmed preview listed). */
+  paths?: readonly string[] | undefined;
   /** Called before a DB is swapped (the app closes its cached connections to it there). */
   beforeSwap?: (path: string) => void;
 }
@@ -302,12 +304,10 @@ export async function runVacuum(
 ): Promise<VacuumResult> {
   const root = resolve(options.root);
   ctx.progress(0, null, 'measuring free pages');
-  const { candidates, unreadable } = await planVacuum(
-    root,
-    options.chatIds,
-    options.minFreePercent,
-    ctx.signal,
-  );
+  const planned = await planVacuum(root, options.chatIds, options.minFreePercent, ctx.signal);
+  const only = options.paths ? new Set(options.paths.map((p) => resolve(p))) : null;
+  const candidates = only ? planned.candidates.filter((c) => only.has(resolve(c.path))) : planned.candidates;
+  const { unreadable } = planned;
   const outcomes: VacuumOutcome[] = [];
   if (!options.dryRun) {
     for (const [i, candidate] of candidates.entries()) {

@@ -145,6 +145,8 @@ export const RotateResult = z.object({
   verified: z.boolean(),
   /** Chats that could not be copied: the archive is incomplete and no older one was removed. */
   failed: z.array(z.object({ chatId: z.string(), reason: z.string() })),
+  /** Files that were already damaged in the source (kept byte for byte in the archive, never restored). */
+  damaged: z.array(z.object({ path: z.string(), integrity: z.string() })),
   kept: z.array(RotatedArchive),
   removed: z.array(RotatedArchive),
   /** Archives of this folder without a verification record: never counted, never removed. */
@@ -164,6 +166,8 @@ export const maintenanceOperations = {
       dryRun: z.boolean().default(false),
       /** How long to wait for another process to let go of a DB before refusing it (seconds). */
       waitSeconds: z.number().min(0).max(3600).default(0),
+      /** Only these DBs (the paths a preview listed), so what runs is exactly what was confirmed. */
+      paths: z.array(z.string().min(1).max(4096)).max(1_000_000).optional(),
     }),
     VacuumOutcome,
     VacuumResult,

@@ -245,5 +245,10 @@ export async function runBackupRotation(
     console.log(`Keeping ${result.kept.length} verified archive(s) in ${result.outDir}`);
     for (const u of result.unverified) console.log(`not verified (left alone): ${u}`);
   }
+  for (const d of result.damaged)
+    if (!opts.json)
+      console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
+  // Like backup: 1 the archive holds files already damaged in the source, 2 it failed or is incomplete.
   if (!result.verified || result.failed.length > 0) process.exitCode = 2;
+  else if (result.damaged.length > 0) process.exitCode = 1;
 }

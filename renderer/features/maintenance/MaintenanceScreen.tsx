@@ -228,7 +228,12 @@ function VacuumPanel({ root }: { root: string }) {
           onConfirm={() => {
             setConfirming(false);
             void apply
-              .start({ ...input, chatIds: [...new Set(plan.candidates.map((c) => c.chatId))], dryRun: false })
+              .start({
+                ...input,
+                chatIds: [...new Set(plan.candidates.map((c) => c.chatId))],
+                paths: plan.candidates.map((c) => c.path),
+                dryRun: false,
+              })
               .then(() => queryClient.invalidateQueries());
           }}
         />
