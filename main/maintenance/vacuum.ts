@@ -40,7 +40,13 @@ export interface VacuumOptions {
   waitMs: number;
   /** Only these DB paths (what a confirmed preview listed). */
   paths?: readonly string[] | undefined;
-  /** Called before a DB is swapped (the app closes its cached connections to it there). */
+  /**
+   * Closes this process's own cached connections to a DB (the app's read-only cache): called before the DB
+   * is checked for other holders and again right before the swap. A connection left open would keep the
+   * -wal/-shm alive (refused as "in use") or keep reading the replaced file.
+   */
+  closeOwnConnections?: (path: string) => void;
+  /** Tests: runs after our lock is released, right before the swap (where a bot could slip a write in). */
   beforeSwap?: (path: string) => void;
 }
 
@@ -203,7 +209,7 @@ function makeCheckedCopy(path: string, temp: string, label: string): DbDigest {
 /** Vacuums one DB (see the top of this file). Never throws for the DB's own problems: they are outcomes. */
 export async function vacuumDb(
   candidate: Pick<VacuumCandidate, 'chatId' | 'file' | 'path'>,
-  options: Pick<VacuumOptions, 'waitMs' | 'beforeSwap'>,
+  options: Pick<VacuumOptions, 'waitMs' | 'beforeSwap' | 'closeOwnConnections'>,
   signal: AbortSignal,
 ): Promise<VacuumOutcome> {
   const { path } = candidate;
@@ -226,6 +232,7 @@ export async function vacuumDb(
     ...extra,
   });
   removeStaleTemps(dirname(path));
+  options.closeOwnConnections?.(path);
   const deadline = Date.now() + options.waitMs;
   let lock: WritableDb;
   for (;;) {
@@ -254,6 +261,7 @@ export async function vacuumDb(
     );
   }
   release(lock);
+  options.closeOwnConnections?.(path);
   options.beforeSwap?.(path);
   let backup: string | null;
   try {

@@ -42,7 +42,7 @@ export const maintenanceHandlers = {
         minFreePercent,
         dryRun,
         waitMs: waitSeconds * 1000,
-        beforeSwap: (path) => readonlyCache.closeUnder(path),
+        closeOwnConnections: (path) => readonlyCache.closeUnder(path),
       },
       job,
     ),
