@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
 import { hashFile, journalModeOfFile, quickCheckFile } from '../backup/sqlite-util.ts';
 import Database from '../sqlite/driver.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import { chatWithFreePages, startHolder, stopHolder } from './test-support.ts';
 import { planVacuum, runVacuum, vacuumDb } from './vacuum.ts';
 
@@ -53,6 +54,22 @@ describe.each([false, true])('vacuum (wal: %s)', (wal) => {
     expect(strays(join(db, '..'))).toEqual([]);
     // Nothing left to reclaim.
     expect((await planVacuum(root, undefined, 10)).candidates).toEqual([]);
+  });
+});
+
+describe('vacuum in a worker thread (the app)', () => {
+  it('does the same work off the main thread', async () => {
+    const { root, db } = freshRoot('worker');
+    const rows = dumpDb(db);
+    const pool = new WorkerPool(1);
+    try {
+      const result = await runVacuum({ root, minFreePercent: 10, dryRun: false, waitMs: 0, pool }, ctx());
+      expect(result.outcomes.map((o) => o.status)).toEqual(['vacuumed']);
+    } finally {
+      await pool.close();
+    }
+    expect(dumpDb(db)).toEqual(rows);
+    expect(strays(join(db, '..'))).toEqual([]);
   });
 });
 

@@ -28,6 +28,7 @@ import { openReadonly, withReadonly } from '../sqlite/open.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { chatDir, listChats, type ChatLocation } from '../store/layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 import { digestDb, digestDifferences, type DbDigest } from './digest.ts';
 import { describeHolders, findHolders } from './holders.ts';
 
@@ -48,6 +49,8 @@ export interface VacuumOptions {
   closeOwnConnections?: (path: string) => void;
   /** Tests: runs after our lock is released, right before the swap (where a bot could slip a write in). */
   beforeSwap?: (path: string) => void;
+  /** Run each DB's work in this pool's worker threads (the app); absent: in this thread (the CLI). */
+  pool?: WorkerPool | undefined;
 }
 
 const DB_FILES = [PROFILE_DB, CONVERSATIONS_DB] as const;
@@ -206,22 +209,35 @@ function makeCheckedCopy(path: string, temp: string, label: string): DbDigest {
   return before;
 }
 
-/** Vacuums one DB (see the top of this file). Never throws for the DB's own problems: they are outcomes. */
-export async function vacuumDb(
-  candidate: Pick<VacuumCandidate, 'chatId' | 'file' | 'path'>,
-  options: Pick<VacuumOptions, 'waitMs' | 'beforeSwap' | 'closeOwnConnections'>,
-  signal: AbortSignal,
-): Promise<VacuumOutcome> {
-  const { path } = candidate;
-  const label = `chat ${candidate.chatId} ${candidate.file}`;
+/** One DB to vacuum, as a worker item (plain data). */
+export interface VacuumItem {
+  chatId: string;
+  file: VacuumCandidate['file'];
+  path: string;
+  /** How long the swap waits for the bot to let go between our lock and its own (ms). */
+  swapWaitMs: number;
+}
+
+export type VacuumAttempt = VacuumOutcome | { busy: string };
+
+/**
+ * One attempt, synchronous (a worker task): if the DB is free, the whole sequence at the top of this file;
+ * if another process holds it, `{ busy }` at once (the caller waits and retries, listening for cancel).
+ */
+export function vacuumAttempt(
+  item: VacuumItem,
+  hooks: Pick<VacuumOptions, 'beforeSwap' | 'closeOwnConnections'> = {},
+): VacuumAttempt {
+  const { path } = item;
+  const label = `chat ${item.chatId} ${item.file}`;
   const bytesBefore = (sizeOrNull(path) ?? 0) + (sizeOrNull(`${path}-wal`) ?? 0);
   const outcome = (
     status: VacuumOutcome['status'],
     reason: string | null,
     extra: Partial<VacuumOutcome> = {},
   ): VacuumOutcome => ({
-    chatId: candidate.chatId,
-    file: candidate.file,
+    chatId: item.chatId,
+    file: item.file,
     path,
     status,
     reason,
@@ -232,20 +248,11 @@ export async function vacuumDb(
     ...extra,
   });
   removeStaleTemps(dirname(path));
-  options.closeOwnConnections?.(path);
-  const deadline = Date.now() + options.waitMs;
-  let lock: WritableDb;
-  for (;;) {
-    throwIfCancelled(signal);
-    const got = tryAcquire(path, label);
-    if ('lock' in got) {
-      lock = got.lock;
-      break;
-    }
-    if ('unreadable' in got) return outcome('failed', got.unreadable);
-    if (Date.now() >= deadline) return outcome('refused', `${got.busy}; nothing was changed`);
-    await delay(Math.min(250, Math.max(10, deadline - Date.now())));
-  }
+  hooks.closeOwnConnections?.(path);
+  const got = tryAcquire(path, label);
+  if ('busy' in got) return got;
+  if ('unreadable' in got) return outcome('failed', got.unreadable);
+  const lock = got.lock;
   crashPoint('vacuum:locked');
   const temp = tempBeside(path, 'new');
   const untrack = trackTemp(temp);
@@ -261,11 +268,11 @@ export async function vacuumDb(
     );
   }
   release(lock);
-  options.closeOwnConnections?.(path);
-  options.beforeSwap?.(path);
+  hooks.closeOwnConnections?.(path);
+  hooks.beforeSwap?.(path);
   let backup: string | null;
   try {
-    ({ backup } = swapInto(path, temp, { label, waitMs: options.waitMs, sqlite: true, now: new Date() }));
+    ({ backup } = swapInto(path, temp, { label, waitMs: item.swapWaitMs, sqlite: true, now: new Date() }));
     untrack();
   } catch (error) {
     removeTemp(temp);
@@ -279,6 +286,81 @@ export async function vacuumDb(
     if (digestDifferences(before, kept).length > 0) return putBack(path, backup, label, outcome);
   }
   return outcome('vacuumed', null, { bytesAfter: sizeOrNull(path), backup, tablesCompared });
+}
+
+/** The worker task: one attempt, no hooks (functions do not cross threads). */
+export function vacuumAttemptTask(item: VacuumItem): VacuumAttempt {
+  return vacuumAttempt(item);
+}
+
+/**
+ * Vacuums one DB (see the top of this file), retrying while another process holds it until `waitMs` ran
+ * out; with a pool, each attempt runs in a worker thread so the app's main thread stays free. Never throws
+ * for the DB's own problems: they are outcomes.
+ */
+export async function vacuumDb(
+  candidate: Pick<VacuumCandidate, 'chatId' | 'file' | 'path'>,
+  options: Pick<VacuumOptions, 'waitMs' | 'beforeSwap' | 'closeOwnConnections' | 'pool'>,
+  signal: AbortSignal,
+): Promise<VacuumOutcome> {
+  const item: VacuumItem = {
+    chatId: candidate.chatId,
+    file: candidate.file,
+    path: candidate.path,
+    swapWaitMs: Math.min(options.waitMs, 2000),
+  };
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    throwIfCancelled(signal);
+    const attempt = options.pool
+      ? await attemptInPool(options.pool, item, options, signal)
+      : vacuumAttempt(item, options);
+    if (!('busy' in attempt)) return attempt;
+    if (Date.now() >= deadline)
+      return {
+        chatId: item.chatId,
+        file: item.file,
+        path: item.path,
+        status: 'refused',
+        reason: `${attempt.busy}; nothing was changed`,
+        bytesBefore: (sizeOrNull(item.path) ?? 0) + (sizeOrNull(`${item.path}-wal`) ?? 0),
+        bytesAfter: null,
+        backup: null,
+        tablesCompared: 0,
+      };
+    await delay(Math.min(250, Math.max(10, deadline - Date.now())));
+  }
+}
+
+async function attemptInPool(
+  pool: WorkerPool,
+  item: VacuumItem,
+  options: Pick<VacuumOptions, 'closeOwnConnections'>,
+  signal: AbortSignal,
+): Promise<VacuumAttempt> {
+  // This thread's cached connections are closed here; the worker has none of its own.
+  options.closeOwnConnections?.(item.path);
+  let result: VacuumAttempt | null = null;
+  await pool.map('maintenance.vacuumDb', [item], {
+    signal,
+    onResult: (_k, outcome) => {
+      result = outcome.ok
+        ? outcome.value
+        : {
+            chatId: item.chatId,
+            file: item.file,
+            path: item.path,
+            status: 'failed',
+            reason: outcome.message,
+            bytesBefore: sizeOrNull(item.path) ?? 0,
+            bytesAfter: null,
+            backup: null,
+            tablesCompared: 0,
+          };
+    },
+  });
+  if (!result) throw new AppError('internal', `no answer from the worker for ${item.path}`);
+  return result;
 }
 
 function putBack(

@@ -2,6 +2,7 @@ import { snapshotChatTask } from '../backup/snapshot.ts';
 import { checkChatTask } from '../integrity/chat.ts';
 import { checkFileTask } from '../integrity/file.ts';
 import { chatFiguresTask } from '../maintenance/figures.ts';
+import { vacuumAttemptTask } from '../maintenance/vacuum.ts';
 import { fleetChatTask } from '../store/fleet.ts';
 import { summarizeChatTask } from '../store/summary.ts';
 
@@ -16,6 +17,7 @@ export const tasks = {
   'integrity.file': checkFileTask,
   'backup.chat': snapshotChatTask,
   'maintenance.chat': chatFiguresTask,
+  'maintenance.vacuumDb': vacuumAttemptTask,
 } satisfies Record<string, (item: never) => unknown>;
 
 export type TaskName = keyof typeof tasks;

@@ -43,6 +43,7 @@ export const maintenanceHandlers = {
         dryRun,
         waitMs: waitSeconds * 1000,
         closeOwnConnections: (path) => readonlyCache.closeUnder(path),
+        pool: ctx.pool,
       },
       job,
     ),
