@@ -57,6 +57,23 @@ describe.each([false, true])('vacuum (wal: %s)', (wal) => {
   });
 });
 
+describe('vacuum on the command line', () => {
+  it('--dry-run --json lists the DB and the space to reclaim, writes nothing; bad options are one line, exit 2', () => {
+    const { root, db } = freshRoot('cli');
+    const before = treeSnapshot(root);
+    const dry = runCliSync(['vacuum', root, '--dry-run', '--json', '--min-free-percent', '20']);
+    expect(dry.status, dry.stderr).toBe(0);
+    const result = JSON.parse(dry.stdout) as { candidates: { path: string; reclaimableBytes: number }[] };
+    expect(result.candidates.map((c) => c.path)).toEqual([db]);
+    expect(result.candidates[0]!.reclaimableBytes).toBeGreaterThan(0);
+    expect(treeSnapshot(root)).toEqual(before);
+    const bad = runCliSync(['vacuum', root, '--min-free-percent', '150']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(treeSnapshot(root)).toEqual(before);
+  });
+});
+
 describe('vacuum in a worker thread (the app)', () => {
   it('does the same work off the main thread', async () => {
     const { root, db } = freshRoot('worker');

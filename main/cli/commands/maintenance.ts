@@ -122,7 +122,7 @@ export function registerMaintenanceCommands(program: Command): void {
         opts: { days: string; out?: string; dryRun?: boolean; plan?: string; json?: boolean },
       ) => {
         const root = requireDir(rootArg);
-        const days = numberOption(opts.days, '--days', 0, 0, 100_000);
+        const days = numberOption(opts.days, '--days', 0, 0.001, 100_000);
         if (!opts.dryRun && !opts.out)
           throw new AppError('invalid_input', 'give --out DIR for the archive (or --dry-run)');
         const outDir = opts.out ? requireDir(opts.out, 'folder for the archive') : '';
