@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { VacuumCandidate, VacuumOutcome, VacuumResult } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
 import { crashPoint, fsyncFile, removeStaleTemps, sizeOrNull, tempBeside } from '../backup/fs.ts';
-import { openImmutable, quickCheckFile } from '../backup/sqlite-util.ts';
+import { journalModeOfFile, openImmutable, quickCheckFile } from '../backup/sqlite-util.ts';
 import { quiesce, swapInto } from '../backup/swap.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
@@ -170,16 +170,13 @@ function digestFile(path: string): DbDigest {
   }
 }
 
-function isWalFile(path: string): boolean {
-  return withReadonly(path, (db) => String(db.pragma('journal_mode', { simple: true })) === 'wal');
-}
 
 /**
  * The copy, made while `lock` holds the original's write lock: VACUUM INTO, the original's journal mode,
  * fsync, quick_check, and the row digests compared. Returns the original's digest.
  */
 function makeCheckedCopy(path: string, temp: string, label: string): DbDigest {
-  const wal = isWalFile(path);
+  const wal = journalModeOfFile(path) === 'wal';
   const { db: reader } = openReadonly(path, { busyTimeoutMs: 2000 });
   let before: DbDigest;
   try {
