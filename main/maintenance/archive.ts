@@ -235,7 +235,10 @@ export async function archiveInactive(
     throw new AppError('not_found', `${options.outDir}: no such folder for the archive`);
   if (isInsideOrSame(outDir, chatsDir))
     throw new AppError('invalid_input', `${options.outDir}: the archive cannot go inside the chats folder`);
-  const archive = join(outDir, `inactive-${basename(root) || 'root'}-${stamp(now)}.tar.gz`);
+  const name = `inactive-${basename(root) || 'root'}-${stamp(now)}`;
+  let archive = join(outDir, `${name}.tar.gz`);
+  for (let i = 1; existsSync(archive) || existsSync(`${archive}.partial`); i++)
+    archive = join(outDir, `${name}-${i}.tar.gz`);
   step('writing the archive', archive);
   const backup = await createBackup(
     { root, chatIds: selected.map((c) => c.chatId), out: archive, pool: options.pool, now },
