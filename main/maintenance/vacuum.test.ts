@@ -118,6 +118,25 @@ describe('vacuum and a bot that holds the DB', () => {
     expect(readdirSync(join(db, '..')).some((n) => n.includes('.bak-'))).toBe(false);
   });
 
+  it('a cancel while waiting for the bot ends the job, nothing changed', async () => {
+    const { root, db } = freshRoot('cancel');
+    const holder = await startHolder(dir, db);
+    try {
+      const before = treeSnapshot(root);
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 300);
+      await expect(
+        vacuumDb({ chatId: ID, file: 'conversations.db', path: db }, { waitMs: 60_000 }, controller.signal),
+      ).rejects.toMatchObject({ code: 'cancelled' });
+      // The wait would last a minute: ending long before proves the cancel was heard (not a speed test).
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(treeSnapshot(root)).toEqual(before);
+    } finally {
+      await stopHolder(holder);
+    }
+  });
+
   it('with --wait, waits for the bot to let go, then vacuums with the rows it wrote', async () => {
     const { db } = freshRoot('wait');
     const holder = await startHolder(dir, db, { writeEveryMs: 10, holdMs: 800 });
