@@ -19,6 +19,7 @@ import { generateRoot } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { archiveInactive, leftoverTrash } from './archive.ts';
+import { startHolder, stopHolder } from './test-support.ts';
 
 // Far enough after the fixtures' clock (2026-11-01) that every generated chat is inactive for > 90 days.
 const LATER = new Date('2027-09-01T00:00:00Z');
@@ -114,6 +115,25 @@ describe('archive-inactive', () => {
     for (const id of result.archived) {
       const chat = chats.find((c) => c.chatId === id)!;
       expect(chatState(chat.dir)).toEqual(states.get(id));
+    }
+  });
+
+  it('a chat the bot has open stays in place', async () => {
+    const { root, out, chats } = setup('open');
+    const open = chats[0]!;
+    const holder = await startHolder(dir, join(open.dir, 'conversations.db'));
+    try {
+      const result = await archiveInactive(
+        { root, days: 90, outDir: out, dryRun: false, pool, now: LATER },
+        ctx(),
+      );
+      expect(result.kept).toEqual([
+        { chatId: open.chatId, reason: expect.stringMatching(/^open in .*pid \d+/) },
+      ]);
+      expect(result.archived).toHaveLength(chats.length - 1);
+      expect(existsSync(open.dir)).toBe(true);
+    } finally {
+      await stopHolder(holder);
     }
   });
 

@@ -24,7 +24,7 @@ import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import { daysBetween } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { archiveIntact, chatFingerprint, collectChatFigures } from './figures.ts';
-import { describeHolders, findHolders } from './holders.ts';
+import { describeHolders, findHolders, type Holder } from './holders.ts';
 
 export interface ArchiveInactiveOptions {
   root: string;
@@ -218,12 +218,24 @@ export async function archiveInactive(
     for (const c of candidates)
       if (!planned.has(c.chatId)) result.kept.push({ chatId: c.chatId, reason: 'not in the dry run' });
   }
-  const openNow = (dir: string): string | null => {
-    const scan = findHolders([join(dir, PROFILE_DB), join(dir, CONVERSATIONS_DB)]);
-    return scan.holders.length > 0 ? `open in ${describeHolders(scan.holders)}` : null;
+  // One scan of the open files for all chats (it reads every process's file table): per chat it would cost
+  // as much each time.
+  const openNow = (chats: readonly InactiveChat[]): Map<string, string> => {
+    const byDb = new Map<string, string>();
+    for (const c of chats) {
+      byDb.set(join(c.dir, PROFILE_DB), c.chatId);
+      byDb.set(join(c.dir, CONVERSATIONS_DB), c.chatId);
+    }
+    const holders = new Map<string, Holder[]>();
+    for (const h of findHolders([...byDb.keys()]).holders) {
+      const chatId = byDb.get(h.db);
+      if (chatId) holders.set(chatId, [...(holders.get(chatId) ?? []), h]);
+    }
+    return new Map([...holders].map(([id, hs]) => [id, `open in ${describeHolders(hs)}`]));
   };
+  const busyBefore = openNow(selected);
   selected = selected.filter((c) => {
-    const busy = openNow(c.dir);
+    const busy = busyBefore.get(c.chatId);
     if (busy) result.kept.push({ chatId: c.chatId, reason: busy });
     return !busy;
   });
@@ -281,8 +293,9 @@ export async function archiveInactive(
   crashPoint('archive:trash');
   const moved: string[] = [];
   try {
+    const busyNow = openNow(selected);
     for (const c of selected) {
-      const busy = openNow(c.dir);
+      const busy = busyNow.get(c.chatId);
       if (busy || chatFingerprint(c.dir) !== c.fingerprint) {
         result.kept.push({
           chatId: c.chatId,

@@ -10,7 +10,10 @@ import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 export interface Holder {
   pid: number;
   command: string;
+  /** What the process has open (the DB or one of its sidecars). */
   path: string;
+  /** The DB (as asked for) that this open file belongs to. */
+  db: string;
 }
 
 export interface HolderScan {
@@ -69,10 +72,7 @@ export function findHolders(dbPaths: readonly string[]): HolderScan {
         continue;
       }
       const db = wanted.get(target.replace(/ \(deleted\)$/, ''));
-      if (db) {
-        holders.push({ pid, command: commandOf(pid), path: target });
-        break;
-      }
+      if (db) holders.push({ pid, command: commandOf(pid), path: target, db });
     }
   }
   return { supported: true, holders };
