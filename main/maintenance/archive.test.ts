@@ -118,6 +118,22 @@ describe('archive-inactive', () => {
     }
   });
 
+  it('when every chat was archived, restore into the folder it names brings them back where they were', async () => {
+    const chatsDir = join(dir, 'all', 'bot', 'chats');
+    const out = join(dir, 'all', 'archives');
+    mkdirSync(out, { recursive: true });
+    const { chats } = generateRoot(chatsDir, { chats: 2, seed: 12 });
+    const states = new Map(chats.map((c) => [c.dir, chatState(c.dir)]));
+    const result = await archiveInactive(
+      { root: chatsDir, days: 90, outDir: out, dryRun: false, pool, now: LATER },
+      ctx(),
+    );
+    expect(result.archived).toHaveLength(2);
+    expect(readdirSync(chatsDir)).toEqual([]);
+    await restoreArchive({ archive: result.archive!, root: result.restoreInto }, ctx());
+    for (const [chatDir, state] of states) expect(chatState(chatDir)).toEqual(state);
+  });
+
   it('a chat the bot has open stays in place', async () => {
     const { root, out, chats } = setup('open');
     const open = chats[0]!;

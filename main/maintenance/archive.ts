@@ -142,6 +142,15 @@ function moveBack(trash: string, chatsDir: string): void {
   }
 }
 
+/**
+ * Where `restore --into` puts the chats back in place. Restore writes into a root's existing chats folder,
+ * or into ROOT/chats when the root holds no chat folder: once every chat was archived, a chats folder named
+ * `chats` is found again from its parent.
+ */
+function restoreTarget(root: string, chatsDir: string): string {
+  return basename(chatsDir) === 'chats' ? dirname(chatsDir) : root;
+}
+
 export async function archiveInactive(
   options: ArchiveInactiveOptions,
   ctx: JobContext<Step>,
@@ -196,6 +205,7 @@ export async function archiveInactive(
     freedBytes: 0,
     plan,
     notes,
+    restoreInto: restoreTarget(root, chatsDir),
   };
   if (options.dryRun) return result;
 

@@ -92,6 +92,8 @@ export const ArchiveInactiveResult = z.object({
   plan: ArchivePlan,
   /** What was done about trash folders a killed run left (finished or moved back). */
   notes: z.array(z.string()),
+  /** The folder to give `restore --into` so the chats come back where they were. */
+  restoreInto: z.string(),
 });
 export type ArchiveInactiveResult = z.infer<typeof ArchiveInactiveResult>;
 

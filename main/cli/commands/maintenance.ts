@@ -172,7 +172,7 @@ export function registerMaintenanceCommands(program: Command): void {
         else
           console.log(
             result.archive
-              ? `Archived ${result.archived.length} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes ?? 0)}, verified twice) and removed them from the root (${formatBytes(result.freedBytes)}); bring them back with: chat-inspector restore ${result.archive} --into ${result.root}`
+              ? `Archived ${result.archived.length} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes ?? 0)}, verified twice) and removed them from the root (${formatBytes(result.freedBytes)}); bring them back with: chat-inspector restore ${result.archive} --into ${result.restoreInto}`
               : 'Nothing to archive.',
           );
       },

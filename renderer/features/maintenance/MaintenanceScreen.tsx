@@ -301,7 +301,7 @@ function ArchivePanel({ root }: { root: string }) {
           {done?.archive ? (
             <>
               <OutputLine path={done.archive} />
-              <p className="muted">{t('archive.restoreHint')}</p>
+              <p className="muted">{t('archive.restoreHint', { path: done.restoreInto })}</p>
             </>
           ) : null}
           {done && done.kept.length > 0 ? (
