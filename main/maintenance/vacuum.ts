@@ -170,7 +170,6 @@ function digestFile(path: string): DbDigest {
   }
 }
 
-
 /**
  * The copy, made while `lock` holds the original's write lock: VACUUM INTO, the original's journal mode,
  * fsync, quick_check, and the row digests compared. Returns the original's digest.
