@@ -4,10 +4,8 @@
 // rowid or a value that changed type is a mismatch.
 
 import { createHash } from 'node:crypto';
-import type Database from '../sqlite/driver.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
-
-type Reader = Pick<Database.Database, 'prepare'>;
+import type { Reader } from '../sqlite/readable.ts';
 
 export interface TableDigest {
   rows: number;

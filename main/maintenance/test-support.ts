@@ -6,13 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE, REPO } from '../backup/test-helpers.ts';
 import { generateChat } from '../fixtures/index.ts';
-import Database from '../sqlite/driver.ts';
+import { openForWrite } from '../sqlite/write.ts';
 
 /** A chat whose conversations.db has most of its rows deleted (many free pages). */
 export function chatWithFreePages(root: string, chatId: string, options: { wal?: boolean } = {}): string {
   const chat = generateChat(root, chatId, { messages: 3000, seed: 7, wal: options.wal ?? false });
   const path = join(chat.dir, 'conversations.db');
-  const db = new Database(path);
+  const db = openForWrite(path, { fileMustExist: true });
   db.exec('DELETE FROM messages WHERE id <= 2400');
   db.close();
   return path;

@@ -23,8 +23,7 @@ import { journalModeOfFile, openImmutable, quickCheckFile } from '../backup/sqli
 import { quiesce, swapInto } from '../backup/swap.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import type Database from '../sqlite/driver.ts';
-import { openReadonly, withReadonly } from '../sqlite/open.ts';
+import { withReadonly } from '../sqlite/open.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { chatDir, listChats, type ChatLocation } from '../store/layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
@@ -176,13 +175,15 @@ function digestFile(path: string): DbDigest {
  */
 function makeCheckedCopy(path: string, temp: string, label: string): DbDigest {
   const wal = journalModeOfFile(path) === 'wal';
-  const { db: reader } = openReadonly(path, { busyTimeoutMs: 2000 });
+  // A second connection of ours (VACUUM cannot run inside the lock's transaction): it only reads the
+  // original, under the read lock the write lock still allows, and writes nothing but the new file.
+  const copier = openForWrite(path, { fileMustExist: true, busyTimeoutMs: 2000 });
   let before: DbDigest;
   try {
-    reader.prepare('VACUUM INTO ?').run(temp);
-    before = digestDb(reader as unknown as Pick<Database.Database, 'prepare'>);
+    copier.prepare('VACUUM INTO ?').run(temp);
+    before = digestDb(copier);
   } finally {
-    reader.close();
+    copier.close();
   }
   crashPoint('vacuum:copied');
   if (wal) {

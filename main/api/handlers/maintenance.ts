@@ -5,7 +5,6 @@ import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
-import { readonlyCache } from '../../sqlite/cache.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 import { outputDir } from './backup.ts';
@@ -42,7 +41,7 @@ export const maintenanceHandlers = {
         minFreePercent,
         dryRun,
         waitMs: waitSeconds * 1000,
-        closeOwnConnections: (path) => readonlyCache.closeUnder(path),
+        closeOwnConnections: (path) => ctx.write.releaseConnections(path),
         pool: ctx.pool,
       },
       job,
@@ -58,7 +57,7 @@ export const maintenanceHandlers = {
         plan,
         pool: ctx.pool,
         now: ctx.now(),
-        beforeMove: (dir) => readonlyCache.closeUnder(dir),
+        beforeMove: (dir) => ctx.write.releaseConnections(dir),
       },
       job,
     );
