@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBackupCommands } from './commands/backup.ts';
 import { registerIntegrityCommands } from './commands/integrity.ts';
+import { registerMaintenanceCommands } from './commands/maintenance.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerOpenCommands(program);
   registerServeCommands(program);
   registerBackupCommands(program);
+  registerMaintenanceCommands(program);
   return program;
 }
 
