@@ -70,7 +70,8 @@ describe('migrate user_history.db → per-chat layout', () => {
     for (const user of users) {
       const chat = result.chats.find((c) => c.chatId === user.chatId)!;
       expect(chat.tables.every((t) => t.checksumOk && t.migrated === t.source)).toBe(true);
-      const chatPath = join(root, 'chats', `chat_${user.chatId}`);
+      // Into an empty folder: the chat folders go into the folder given (shared with restore).
+      const chatPath = join(root, `chat_${user.chatId}`);
       expect(readdirSync(chatPath).sort()).toEqual(['conversations.db', 'metadata.json', 'profile.db']);
       const profile = dumpDb(join(chatPath, 'profile.db'));
       const conversations = dumpDb(join(chatPath, 'conversations.db'));
@@ -101,7 +102,7 @@ describe('migrate user_history.db → per-chat layout', () => {
       });
     }
     // No hidden build folders left behind.
-    expect(readdirSync(join(root, 'chats')).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('never overwrites an existing chat without --force; with it, the old files are kept as .bak', async () => {

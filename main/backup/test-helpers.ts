@@ -1,13 +1,17 @@
 // Helpers shared by the backup/restore/recover tests (not used by the app).
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar';
 import { join, relative } from 'node:path';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { withReadonly } from '../sqlite/open.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { silentContext, type JobContext } from '../jobs/job.ts';
+import type { Manifest } from './manifest.ts';
+import { encodeHeader } from './tar.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const NODE = join(REPO, 'node_modules', '.bin', 'node');
@@ -68,4 +72,83 @@ export function ctx<E>(): JobContext<E> {
 
 export function runCliSync(args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
   return spawnSync(NODE, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd: REPO });
+}
+
+export interface ArchiveEntry {
+  path: string;
+  type: 'file' | 'dir';
+  data: Buffer;
+}
+
+/** Every entry of a .tar.gz with its bytes, in order (read with node-tar, independent of our reader). */
+export function readArchiveEntries(file: string): ArchiveEntry[] {
+  const entries: ArchiveEntry[] = [];
+  tar.t({
+    file,
+    sync: true,
+    onReadEntry: (e) => {
+      const parts: Buffer[] = [];
+      const item: ArchiveEntry = {
+        path: e.path,
+        type: e.type === 'Directory' ? 'dir' : 'file',
+        data: Buffer.alloc(0),
+      };
+      e.on('data', (c: Buffer) => parts.push(c));
+      e.on('end', () => (item.data = Buffer.concat(parts)));
+      entries.push(item);
+    },
+  });
+  return entries;
+}
+
+/** A .tar.gz of these entries (ustar headers as a backup writes them). */
+export function writeArchiveEntries(file: string, entries: ArchiveEntry[]): string {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    parts.push(encodeHeader({ path: e.path, type: e.type, size: e.data.length, mtime: new Date(0) }));
+    if (e.type === 'file') {
+      parts.push(e.data);
+      parts.push(Buffer.alloc((512 - (e.data.length % 512)) % 512));
+    }
+  }
+  parts.push(Buffer.alloc(1024));
+  writeFileSync(file, gzipSync(Buffer.concat(parts)));
+  return file;
+}
+
+/** The archive's manifest, edited, as a new archive. */
+export function editManifest(
+  source: string,
+  out: string,
+  edit: (manifest: Manifest) => void,
+  editEntries: (entries: ArchiveEntry[]) => ArchiveEntry[] = (e) => e,
+): string {
+  const entries = editEntries(readArchiveEntries(source));
+  const m = entries.find((e) => e.path === 'manifest.json')!;
+  const manifest = JSON.parse(m.data.toString('utf8')) as Manifest;
+  edit(manifest);
+  m.data = Buffer.from(JSON.stringify(manifest));
+  return writeArchiveEntries(out, entries);
+}
+
+/** Files (and empty folders) of every folder under `dir` with their kind, to prove nothing was left. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        out.push(`${rel}/`);
+        walk(join(d, e.name), rel);
+      } else out.push(rel);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
 }
