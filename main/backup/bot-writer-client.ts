@@ -20,8 +20,9 @@ export function startBotWriter(
   chatId: string,
   rowsPerSecond: number,
   mode: 'wal' | 'delete',
+  sync: 'full' | 'off' = 'full',
 ): Promise<ChildProcess> {
-  const child = spawn(NODE, [SCRIPT, db, chatId, String(rowsPerSecond), mode], {
+  const child = spawn(NODE, [SCRIPT, db, chatId, String(rowsPerSecond), mode, sync], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

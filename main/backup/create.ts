@@ -261,11 +261,16 @@ export async function createBackup(
     }
     await Promise.all(inflight);
     if (included.length === 0) {
-      const why = [...failed.map((f) => `chat ${f.chatId}: ${f.reason}`), ...notBackedUp.map((n) => `${n.path}: ${n.reason}`)];
+      const why = [
+        ...failed.map((f) => `chat ${f.chatId}: ${f.reason}`),
+        ...notBackedUp.map((n) => `${n.path}: ${n.reason}`),
+      ];
       throw new AppError(
         'invalid_input',
         `nothing could be backed up from ${root}, so no archive was written` +
-          (why.length > 0 ? `: ${why.slice(0, 3).join('; ')}${why.length > 3 ? ` (and ${why.length - 3} more)` : ''}` : ' (it holds no chat)'),
+          (why.length > 0
+            ? `: ${why.slice(0, 3).join('; ')}${why.length > 3 ? ` (and ${why.length - 3} more)` : ''}`
+            : ' (it holds no chat)'),
       );
     }
     const manifest: Manifest = {

@@ -46,7 +46,7 @@ import {
   chownLike,
   crashPoint,
   fsyncDir,
-  removeQuietly,
+  holdPoint,
   removeStaleTemps,
   sizeOrNull,
   tempBeside,
@@ -438,6 +438,7 @@ export async function restoreArchive(
             );
         }
         crashPoint('restore:staged');
+        await holdPoint('restore:staged');
         const chatStaged = staged.get(chat.chatId) ?? new Map<string, string>();
         chatStaged.set(file.name, stagedPath);
         staged.set(chat.chatId, chatStaged);

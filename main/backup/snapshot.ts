@@ -342,7 +342,9 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
   const dirKind = entryAt(item.dir).kind;
   if (dirKind !== 'directory') {
     const reason =
-      dirKind === 'missing' ? 'the chat folder is missing' : notAFileMessage(item.dir, dirKind).replace(/^.*?: /, '');
+      dirKind === 'missing'
+        ? 'the chat folder is missing'
+        : notAFileMessage(item.dir, dirKind).replace(/^.*?: /, '');
     return { chatId: item.chatId, files, skipped, notBackedUp: [{ path: item.dir, reason }] };
   }
   for (const name of [PROFILE_DB, CONVERSATIONS_DB] as const) {
@@ -357,7 +359,12 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
       continue;
     }
     try {
-      const copy = await copyDb(source, name, join(item.tmpDir, `${item.chatId}-${name}`), item.check ?? false);
+      const copy = await copyDb(
+        source,
+        name,
+        join(item.tmpDir, `${item.chatId}-${name}`),
+        item.check ?? false,
+      );
       if ('notBackedUp' in copy) notBackedUp.push({ path: source, reason: copy.notBackedUp });
       else files.push(copy);
     } catch (error) {
@@ -368,7 +375,10 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
   const metaKind = entryAt(metaSource).kind;
   if (metaKind === 'missing') skipped.push({ path: metaSource, reason: 'missing in the source' });
   else if (metaKind !== 'file')
-    notBackedUp.push({ path: metaSource, reason: notAFileMessage(metaSource, metaKind).replace(/^.*?: /, '') });
+    notBackedUp.push({
+      path: metaSource,
+      reason: notAFileMessage(metaSource, metaKind).replace(/^.*?: /, ''),
+    });
   else {
     try {
       const mtimeMs = statSync(metaSource).mtimeMs;

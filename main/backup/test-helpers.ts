@@ -1,7 +1,7 @@
 // Helpers shared by the backup/restore/recover tests (not used by the app).
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { join, relative } from 'node:path';
@@ -29,7 +29,10 @@ export function treeSnapshot(
     )) {
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
-      else {
+      else if (entry.isSymbolicLink()) {
+        // A link is recorded as a link (where it points), never followed.
+        out[relative(dir, p)] = { size: 0, mtimeMs: lstatSync(p).mtimeMs, sha256: `link:${readlinkSync(p)}` };
+      } else {
         const st = statSync(p);
         // SQLite's shared-memory index (-shm) is updated by every reader: the spec allows its bytes to change.
         if (options.ignoreShmContent && p.endsWith('-shm'))

@@ -12,6 +12,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import Database from '../sqlite/driver.ts';
 import { METADATA_JSON } from '../store/schema.ts';
+import { holdPoint } from './fs.ts';
 import { classifyArchivePath, isDamaged, manifestLimit, parseManifest, type Manifest } from './manifest.ts';
 import { INLINE_MAX_BYTES } from './snapshot.ts';
 import { describeError, openImmutable, quickCheck, rowCounts } from './sqlite-util.ts';
@@ -159,6 +160,7 @@ export async function scanArchive(
             closeSync(fd);
           }
           try {
+            await holdPoint('verify:large-entry');
             ({ integrity, rowCounts: counts } = checkDbFile(file));
           } finally {
             removeTemp(file);
@@ -333,12 +335,7 @@ export async function checkArchive(
   onProgress?: (entries: number, current: string) => void,
   targetDir?: string,
 ): Promise<ArchiveVerdict> {
-  const scan = await scanArchive(
-    archivePath,
-    limitsForDisk(limits, tmpdir(), targetDir),
-    signal,
-    onProgress,
-  );
+  const scan = await scanArchive(archivePath, limitsForDisk(limits, tmpdir(), targetDir), signal, onProgress);
   return judgeArchive(scan);
 }
 

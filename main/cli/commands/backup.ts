@@ -37,16 +37,32 @@ function parseSize(text: string, what: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
-function limitsFrom(opts: { maxTotal?: string; maxFile?: string }): TarLimits {
+function limitsFrom(opts: { maxTotal?: string; maxFile?: string; maxRatio?: string }): TarLimits {
+  let maxRatio = DEFAULT_LIMITS.maxRatio;
+  if (opts.maxRatio !== undefined) {
+    maxRatio = Number(opts.maxRatio);
+    if (!/^\d+$/.test(opts.maxRatio.trim()) || maxRatio < 2)
+      throw new AppError(
+        'invalid_input',
+        `--max-ratio must be a whole number of at least 2 (got ${opts.maxRatio})`,
+      );
+  }
   return {
     ...DEFAULT_LIMITS,
+    maxRatio,
     maxTotalBytes: opts.maxTotal ? parseSize(opts.maxTotal, '--max-total') : DEFAULT_LIMITS.maxTotalBytes,
     maxFileBytes: opts.maxFile ? parseSize(opts.maxFile, '--max-file') : DEFAULT_LIMITS.maxFileBytes,
   };
 }
 
 function poolFrom(workers: string | undefined): WorkerPool {
-  return workers === undefined ? sharedPool() : new WorkerPool(Number(workers));
+  if (workers === undefined) return sharedPool();
+  if (!/^\d{1,3}$/.test(workers.trim()))
+    throw new AppError(
+      'invalid_input',
+      `--workers must be a whole number 0 to 999 (got ${JSON.stringify(workers)})`,
+    );
+  return new WorkerPool(Number(workers));
 }
 
 function formatCounts(rows: { table: string; old: number | null; new: number | null }[]): string {
@@ -140,13 +156,14 @@ export function registerBackupCommands(program: Command): void {
         if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
           throw new AppError('invalid_input', '--level must be 1 to 9');
         }
+        const pool = poolFrom(opts.workers);
         const result = await runCliJob('Backing up', (ctx) =>
           createBackup(
             {
               root,
               chatIds: opts.chat,
               out: resolve(opts.out),
-              pool: poolFrom(opts.workers),
+              pool,
               level,
               check: opts.check,
             },
@@ -161,8 +178,7 @@ export function registerBackupCommands(program: Command): void {
           for (const d of result.damaged)
             console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
           for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
-          for (const n of result.notBackedUp)
-            process.stderr.write(`NOT BACKED UP ${n.path}: ${n.reason}\n`);
+          for (const n of result.notBackedUp) process.stderr.write(`NOT BACKED UP ${n.path}: ${n.reason}\n`);
           for (const f of result.failed)
             process.stderr.write(`FAILED chat ${f.chatId}: ${f.reason} (not in the archive)\n`);
         }
@@ -181,21 +197,27 @@ export function registerBackupCommands(program: Command): void {
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
     .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
+    .option('--max-ratio <n>', 'refuse archives that expand more than n:1 (default 200; gzip bombs ~1000:1)')
     .option('--json', 'print JSON for scripts')
-    .action(async (archiveArg: string, opts: { json?: boolean; maxTotal?: string; maxFile?: string }) => {
-      const archive = requireFile(archiveArg);
-      const result = await runCliJob('Verifying', (ctx) =>
-        verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
-      );
-      if (opts.json) printJson(result);
-      else {
-        const { report, errors } = formatVerify(result);
-        if (report) console.log(report);
-        if (errors) process.stderr.write(`${errors}\n`);
-      }
-      if (!result.restorable) throw new CliExit(2);
-      if (!result.ok) process.exitCode = 1;
-    });
+    .action(
+      async (
+        archiveArg: string,
+        opts: { json?: boolean; maxTotal?: string; maxFile?: string; maxRatio?: string },
+      ) => {
+        const archive = requireFile(archiveArg);
+        const result = await runCliJob('Verifying', (ctx) =>
+          verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
+        );
+        if (opts.json) printJson(result);
+        else {
+          const { report, errors } = formatVerify(result);
+          if (report) console.log(report);
+          if (errors) process.stderr.write(`${errors}\n`);
+        }
+        if (!result.restorable) throw new CliExit(2);
+        if (!result.ok) process.exitCode = 1;
+      },
+    );
 
   program
     .command('restore')
@@ -213,12 +235,14 @@ export function registerBackupCommands(program: Command): void {
     .option('--wait <seconds>', 'how long to wait for the bot to let go of a DB before refusing (default 10)')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
     .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
+    .option('--max-ratio <n>', 'refuse archives that expand more than n:1 (default 200; gzip bombs ~1000:1)')
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         archiveArg: string,
         opts: {
           into: string;
+          maxRatio?: string;
           chat?: string[];
           dryRun?: boolean;
           force?: boolean;
