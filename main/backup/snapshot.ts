@@ -178,6 +178,7 @@ async function copyOnce(source: string, tmpPath: string, check: boolean): Promis
           copy = { data, tmpPath: null, ...checkAndCount(raw, check) };
         } else {
           await raw.backup(tmpPath, { progress: () => 0x7fffffff });
+          if (!existsSync(`${source}-wal`)) matchHeader(source, tmpPath);
           copy = { data: null, tmpPath, integrity: 'unchecked', rowCounts: null };
         }
       } finally {
@@ -204,6 +205,33 @@ async function copyOnce(source: string, tmpPath: string, check: boolean): Promis
       }
     }
     return copy;
+  }
+}
+
+/**
+ * The online backup API bumps the copy's change counter and schema cookie (header bytes 24-27, 40-43,
+ * 92-99), so the copy of an unchanged DB would never hash like the DB itself and a restore would call it
+ * changed. Under the read lock the file is exactly the DB (no -wal): those bytes are taken from it, and the
+ * copy is then the DB byte for byte.
+ */
+function matchHeader(source: string, copy: string): void {
+  const header = Buffer.alloc(100);
+  const src = openSync(source, NO_FOLLOW_READ_FLAGS);
+  try {
+    if (readSync(src, header, 0, 100, 0) !== 100) return;
+  } finally {
+    closeSync(src);
+  }
+  const dst = openSync(copy, 'r+');
+  try {
+    for (const [start, end] of [
+      [24, 28],
+      [40, 44],
+      [92, 100],
+    ] as const)
+      writeSync(dst, header, start, end - start, start);
+  } finally {
+    closeSync(dst);
   }
 }
 

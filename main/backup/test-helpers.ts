@@ -5,8 +5,9 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFile
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { join, relative } from 'node:path';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { silentContext, type JobContext } from '../jobs/job.ts';
@@ -154,4 +155,70 @@ export function listTree(dir: string): string[] {
   };
   walk(dir, '');
   return out.sort();
+}
+
+/** Grows a chat DB's messages table with copies of its rows until the file is at least `mb` MB. */
+export function growDb(path: string, mb: number): void {
+  const db = new Database(path);
+  try {
+    const columns = (db.prepare('PRAGMA table_info(messages)').all() as { name: string }[])
+      .map((c) => c.name)
+      .filter((name) => name !== 'id')
+      .join(', ');
+    while (statSync(path).size < mb * 1024 * 1024) {
+      db.exec(`INSERT INTO messages (${columns}) SELECT ${columns} FROM messages LIMIT 20000`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+export interface HeldRun {
+  /** The signal the process died of (or null), and its exit code. */
+  signal: NodeJS.Signals | null;
+  status: number | null;
+  stderr: string;
+  /** What was in its temp folder while it was held. */
+  tmpWhileHeld: string[];
+  /** What is left in its temp folder once it ended. */
+  tmpAfter: string[];
+}
+
+/**
+ * Runs the CLI with a temp folder of its own (TMPDIR), holds it at `step` (CHAT_INSPECTOR_HOLD_AT), lists
+ * the temp folder, calls `whileHeld`, then sends `signal` and waits for the end.
+ */
+export function runHeldCli(
+  args: string[],
+  step: string,
+  signal: NodeJS.Signals,
+  tmp: string,
+  whileHeld: () => void = () => {},
+): Promise<HeldRun> {
+  const child = spawn(NODE, [CLI, ...args], {
+    cwd: REPO,
+    env: { ...process.env, TMPDIR: tmp, CHAT_INSPECTOR_HOLD_AT: step },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let tmpWhileHeld: string[] = [];
+  let sent = false;
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (!sent && stderr.includes(`held at ${step}`)) {
+        sent = true;
+        try {
+          tmpWhileHeld = listTree(tmp);
+          whileHeld();
+        } finally {
+          child.kill(signal);
+        }
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (status, sig) => {
+      resolve({ signal: sig, status, stderr, tmpWhileHeld, tmpAfter: listTree(tmp) });
+    });
+  });
 }
