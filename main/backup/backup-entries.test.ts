@@ -1,5 +1,5 @@
-import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,56 @@ describe('backup of a root with bad entries', () => {
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(readdirSync(dir).filter((n) => n.startsWith(`w-${workers}`))).toEqual([]);
+    }
+  });
+
+  it('a DB locked by another program (or left with a hot journal) is reported locked, never "damaged"', async () => {
+    const root = join(dir, 'locked-root');
+    generateChat(root, '6400001', { messages: 20, seed: 1 });
+    generateChat(root, '6400002', { messages: 20, seed: 2 });
+    const held = join(root, 'chat_6400001', 'conversations.db');
+    const crashed = join(root, 'chat_6400002', 'conversations.db');
+    // A writer that crashed mid-transaction: its -journal is hot (SIGKILL, no cleanup).
+    const script = join(dir, 'holder.ts');
+    writeFileSync(
+      script,
+      `
+      import Database from ${JSON.stringify(join(REPO, 'main', 'sqlite', 'driver.ts'))};
+      const db = new Database(process.argv[2]);
+      db.pragma('journal_mode = DELETE');
+      db.pragma('cache_size = 1');
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec("UPDATE messages SET content = content || 'x'");
+      process.send?.('ready');
+      if (process.argv[3] === 'crash') process.kill(process.pid, 'SIGKILL');
+      setInterval(() => {}, 1000);`,
+    );
+    const crash = spawnSync(NODE, [script, crashed, 'crash'], { cwd: REPO });
+    expect(crash.signal).toBe('SIGKILL');
+    expect(existsSync(`${crashed}-journal`)).toBe(true);
+    // A program holding an EXCLUSIVE lock for as long as the backup runs.
+    const holder = spawn(NODE, [script, held, 'hold'], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise((resolve) => holder.once('message', resolve));
+    try {
+      const out = join(dir, 'locked.tar.gz');
+      const r = backup([root, '--out', out, '--wait', '1', '--json']);
+      expect(r.status, r.stderr).toBe(1);
+      const result = JSON.parse(r.stdout) as {
+        damaged: unknown[];
+        notBackedUp: { path: string; reason: string }[];
+        chats: number;
+      };
+      expect(result.damaged).toEqual([]);
+      expect(result.notBackedUp.map((n) => n.path).sort()).toEqual([crashed, held].sort());
+      for (const n of result.notBackedUp) expect(n.reason).toMatch(/^locked: /);
+      expect(result.notBackedUp.find((n) => n.path === crashed)!.reason).toMatch(/hot journal/);
+      // Their profile.db and metadata.json are in the archive all the same.
+      expect(result.chats).toBe(2);
+    } finally {
+      holder.kill('SIGKILL');
     }
   });
 });

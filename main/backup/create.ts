@@ -57,6 +57,8 @@ export interface BackupOptions {
   now?: Date;
   /** Run quick_check on every DB while backing up (default false: `verify` does it on the archive). */
   check?: boolean | undefined;
+  /** How long to keep trying to read a DB another program keeps locked, before leaving it out (ms). */
+  lockWaitMs?: number | undefined;
   /** Chats per worker round (at most MAX_READY rounds wait in memory). */
   chunkSize?: number;
 }
@@ -243,6 +245,7 @@ export async function createBackup(
         dir: c.dir,
         tmpDir,
         check: options.check ?? false,
+        lockWaitMs: options.lockWaitMs,
       }));
       const results: (SnapshotChatResult | { chatId: string; error: string })[] = new Array(items.length);
       await options.pool.map('backup.chat', items, {

@@ -18,7 +18,7 @@
 // header and size change under a reader. So a copy attempt that meets a lock ("database is locked"), a
 // journal coming and going ("unable to open database file") or a header caught mid-write (a false
 // "truncated") is retried, with short randomized waits (a fixed rhythm can miss every gap between a busy
-// writer's commits), for up to COPY_BUDGET_MS. Once the read lock is held, the copy is one read transaction:
+// writer's commits), for up to COPY_BUDGET_MS (or the --wait given). Once the read lock is held, the copy is one read transaction:
 // the writer waits for it (its busy timeout; the copy of a 50 MB DB takes a fraction of a second) and never
 // fails. A DB still locked at the end of the budget is reported as locked and left out, never archived as
 // "damaged"; only a file that fails the same way while nobody changes it is kept raw and marked damaged.
@@ -33,14 +33,13 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { entryAt, kindOf, NO_FOLLOW_READ_FLAGS, notAFileMessage } from '../fs/entry.ts';
 import type Database from '../sqlite/driver.ts';
-import { openReadonly } from '../sqlite/open.ts';
+import { openReadonly, toAppError } from '../sqlite/open.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { removeQuietly, sizeOrNull } from './fs.ts';
 import type { LayoutFile, ManifestFile } from './manifest.ts';
 import {
   describeError,
   hashFile,
-  isBusy,
   journalModeOfFile,
   openImmutable,
   quickCheck,
@@ -57,6 +56,8 @@ export interface SnapshotChatItem {
    * table that cannot be counted still marks the file damaged.
    */
   check?: boolean;
+  /** How long to keep trying for a consistent read of a DB another program keeps locked (ms). */
+  lockWaitMs?: number;
 }
 
 export interface SnapshotFile extends Omit<ManifestFile, 'path' | 'chatId'> {
@@ -89,9 +90,8 @@ const UNREADABLE_CODES = new Set(['not_sqlite', 'empty_file', 'truncated']);
 /** Thrown when a DB stayed locked for the whole budget: reported and left out, never kept as "damaged". */
 class StillLocked extends Error {}
 
-function isLockError(error: unknown): boolean {
-  if (error instanceof AppError) return error.code === 'locked';
-  return isBusy(error);
+function isLockError(error: AppError): boolean {
+  return error.code === 'locked';
 }
 
 /** What changes when a writer commits: size, mtime, and the presence of its rollback journal. */
@@ -135,14 +135,21 @@ function checkAndCount(
  * COPY_BUDGET_MS. Throws StillLocked when the lock never came free, or the error of a file that fails the
  * same way while it does not change (damaged).
  */
-async function consistentCopy(source: string, tmpPath: string, check: boolean): Promise<DbCopy> {
-  const deadline = Date.now() + COPY_BUDGET_MS;
+async function consistentCopy(
+  source: string,
+  tmpPath: string,
+  check: boolean,
+  budgetMs: number,
+): Promise<DbCopy> {
+  const deadline = Date.now() + budgetMs;
   let lastStamp = writeStamp(source);
   let stableFailures = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       return await copyOnce(source, tmpPath, check);
-    } catch (error) {
+    } catch (raw) {
+      // SQLite's codes as the stable ones a person reads: a hot journal a crashed writer left is `locked`.
+      const error = toAppError(raw, source);
       removeQuietly(tmpPath);
       const locked = isLockError(error);
       const stamp = writeStamp(source);
@@ -325,11 +332,12 @@ async function copyDb(
   name: LayoutFile,
   tmpPath: string,
   check: boolean,
+  budgetMs: number,
 ): Promise<SnapshotFile | { notBackedUp: string }> {
   const mtimeMs = statSync(source).mtimeMs;
   let reason: string;
   try {
-    const copy = await consistentCopy(source, tmpPath, check);
+    const copy = await consistentCopy(source, tmpPath, check, budgetMs);
     const rest = { copiedBy: 'online-backup' as const, integrity: copy.integrity, rowCounts: copy.rowCounts };
     return copy.data
       ? fromData(name, copy.data, mtimeMs, rest)
@@ -338,7 +346,7 @@ async function copyDb(
     removeQuietly(tmpPath);
     if (error instanceof StillLocked) {
       return {
-        notBackedUp: `locked: another program held it for ${COPY_BUDGET_MS / 1000} s (${error.message}); it is healthy as far as is known, and was not backed up`,
+        notBackedUp: `locked: ${error.message.replace(/^.*?: /, '')} (still so after ${budgetMs / 1000} s); it was not backed up`,
       };
     }
     reason =
@@ -392,6 +400,7 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
         name,
         join(item.tmpDir, `${item.chatId}-${name}`),
         item.check ?? false,
+        item.lockWaitMs ?? COPY_BUDGET_MS,
       );
       if ('notBackedUp' in copy) notBackedUp.push({ path: source, reason: copy.notBackedUp });
       else files.push(copy);

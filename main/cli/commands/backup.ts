@@ -65,6 +65,13 @@ function poolFrom(workers: string | undefined): WorkerPool {
   return new WorkerPool(Number(workers));
 }
 
+function secondsToMs(text: string, what: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || seconds > 3600)
+    throw new AppError('invalid_input', `${what} must be a number of seconds, 0 to 3600 (got ${text})`);
+  return Math.round(seconds * 1000);
+}
+
 function formatCounts(rows: { table: string; old: number | null; new: number | null }[]): string {
   return rows
     .map((r) => {
@@ -138,12 +145,17 @@ export function registerBackupCommands(program: Command): void {
     )
     .option('--check', 'also run quick_check on every DB while backing up (slower; verify always does)')
     .option('--workers <n>', 'worker threads (0 = copy in this thread)')
+    .option(
+      '--wait <seconds>',
+      'how long to keep trying to read a DB another program keeps locked before leaving it out (default 30)',
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         rootArg: string,
         opts: {
           out: string;
+          wait?: string;
           chat?: string[];
           level?: string;
           check?: boolean;
@@ -156,6 +168,7 @@ export function registerBackupCommands(program: Command): void {
         if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
           throw new AppError('invalid_input', '--level must be 1 to 9');
         }
+        const lockWaitMs = opts.wait === undefined ? undefined : secondsToMs(opts.wait, '--wait');
         const pool = poolFrom(opts.workers);
         const result = await runCliJob('Backing up', (ctx) =>
           createBackup(
@@ -166,6 +179,7 @@ export function registerBackupCommands(program: Command): void {
               pool,
               level,
               check: opts.check,
+              lockWaitMs,
             },
             ctx,
           ),
