@@ -367,7 +367,7 @@ export async function restoreArchive(
       chownLike([tmpDir, ...files.values()], chatsDir);
       fsyncDir(tmpDir);
       crashPoint('restore:new-chat-staged');
-      if (existsSync(chat.dir))
+      if (entryAt(chat.dir).kind !== 'missing')
         throw new AppError('conflict', `${chat.dir} appeared while it was being restored`);
       renameSync(tmpDir, chat.dir);
       cleanup.get(tmpDir)?.();
@@ -378,6 +378,8 @@ export async function restoreArchive(
       for (const file of chat.files) {
         const stagedPath = files.get(file.name);
         if (!stagedPath) continue;
+        // Checked again right before the swap: a link put there since the plan is refused too.
+        guardTarget(root, file.target, 'file');
         const { backup } = swapInto(file.target, stagedPath, {
           label: `chat ${chat.chatId}`,
           waitMs,
