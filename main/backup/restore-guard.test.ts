@@ -9,6 +9,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { generateChat, generateRoot, type GeneratedRoot } from '../fixtures/inde
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
-import { ctx, editManifest, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { CLI, NODE, REPO, ctx, editManifest, runCliSync, treeSnapshot } from './test-helpers.ts';
 
 // Restore refuses whatever verify refuses (one shared verification, before anything is written, with or
 // without --force), never writes through a link or outside the root, and puts chat folders into the folder
@@ -163,6 +164,34 @@ describe('restore writes only inside the root, never through a link', () => {
       expect(r.stderr, name).toMatch(message);
       expect(treeSnapshot(join(root, 'chats'))).toEqual(before);
     }
+  });
+});
+
+describe('metadata --rebuild writes only inside the root too', () => {
+  it('a linked chat folder or a FIFO named metadata.json: refused (exit 2), nothing written, no hang', () => {
+    const root = join(dir, 'meta-root');
+    const outside = join(dir, 'meta-outside');
+    generateChat(outside, '5300001', { messages: 5, seed: 1 });
+    mkdirSync(root);
+    symlinkSync(join(outside, 'chat_5300001'), join(root, 'chat_5300001'));
+    generateChat(root, '5300002', { messages: 5, seed: 2 });
+    rmSync(join(root, 'chat_5300002', 'metadata.json'));
+    execFileSync('mkfifo', [join(root, 'chat_5300002', 'metadata.json')]);
+    const before = { root: treeSnapshot(root), outside: treeSnapshot(outside) };
+    for (const [id, message] of [
+      ['5300001', /symbolic link/],
+      ['5300002', /named pipe \(FIFO\)/],
+    ] as const) {
+      const r = spawnSync(NODE, [CLI, 'metadata', root, '--chat', id, '--rebuild'], {
+        encoding: 'utf8',
+        cwd: REPO,
+        timeout: 60_000,
+      });
+      expect(r.status, `${id}: ${r.stdout}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(treeSnapshot(root)).toEqual(before.root);
+    expect(treeSnapshot(outside)).toEqual(before.outside);
   });
 });
 

@@ -33,6 +33,9 @@ export function treeSnapshot(
       else if (entry.isSymbolicLink()) {
         // A link is recorded as a link (where it points), never followed.
         out[relative(dir, p)] = { size: 0, mtimeMs: lstatSync(p).mtimeMs, sha256: `link:${readlinkSync(p)}` };
+      } else if (!entry.isFile()) {
+        // A FIFO, socket or device: recorded by kind, never opened (reading a FIFO would block forever).
+        out[relative(dir, p)] = { size: 0, mtimeMs: lstatSync(p).mtimeMs, sha256: 'special' };
       } else {
         const st = statSync(p);
         // SQLite's shared-memory index (-shm) is updated by every reader: the spec allows its bytes to change.
