@@ -144,6 +144,9 @@ async function consistentCopy(
   const deadline = Date.now() + budgetMs;
   let lastStamp = writeStamp(source);
   let stableFailures = 0;
+  // Once a lock was met, a failure at the end of the budget is the lock's doing (a journal that comes and
+  // goes makes other errors in between): the DB is reported locked, never kept raw as "damaged".
+  let lockMessage: string | null = null;
   for (let attempt = 0; ; attempt++) {
     try {
       return await copyOnce(source, tmpPath, check);
@@ -152,13 +155,14 @@ async function consistentCopy(
       const error = toAppError(raw, source);
       removeQuietly(tmpPath);
       const locked = isLockError(error);
+      if (locked) lockMessage = error.message;
       const stamp = writeStamp(source);
       const writing = stamp !== lastStamp || existsSync(`${source}-journal`);
       lastStamp = stamp;
       // The same failure on a file nobody is changing: it is what the file is, not a writer's doing.
       if (!locked && !writing && ++stableFailures >= 2) throw error;
       if (Date.now() >= deadline) {
-        if (locked) throw new StillLocked(describeError(error));
+        if (lockMessage !== null) throw new StillLocked(lockMessage);
         throw error;
       }
       // Randomized and short at first: a busy writer leaves only brief gaps between its commits.
