@@ -1,6 +1,8 @@
-// Starts and stops main/backup/bot-writer.ts from a test or a benchmark (never used by the app).
+// Starts and stops main/backup/bot-writer.ts from a test or a benchmark, and grows a chat DB to a size (never
+// used by the app).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Database from '../sqlite/driver.ts';
@@ -49,6 +51,22 @@ export function loadRowsOf(path: string): number[] {
         .pluck()
         .all() as string[]
     ).map((c) => Number(c.slice(5)));
+  } finally {
+    db.close();
+  }
+}
+
+/** Grows a chat DB's messages table with copies of its rows until the file is at least `mb` MB. */
+export function growDb(path: string, mb: number): void {
+  const db = new Database(path);
+  try {
+    const columns = (db.prepare('PRAGMA table_info(messages)').all() as { name: string }[])
+      .map((c) => c.name)
+      .filter((name) => name !== 'id')
+      .join(', ');
+    while (statSync(path).size < mb * 1024 * 1024) {
+      db.exec(`INSERT INTO messages (${columns}) SELECT ${columns} FROM messages LIMIT 20000`);
+    }
   } finally {
     db.close();
   }

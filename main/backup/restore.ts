@@ -38,7 +38,6 @@ import { AppError } from '../../shared/errors.ts';
 import { entryAt, describeKind, guardInsideRoot } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import type Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { resolveChatsDir } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
@@ -131,11 +130,7 @@ function targetCounts(path: string): Record<string, number> | null {
 function currentSha256(target: string, isDb: boolean): string | null {
   if (!isDb || (sizeOrNull(`${target}-wal`) ?? 0) === 0) return hashFile(target).sha256;
   try {
-    return withReadonly(target, (db) =>
-      createHash('sha256')
-        .update((db as unknown as Database.Database).serialize())
-        .digest('hex'),
-    );
+    return withReadonly(target, (db) => createHash('sha256').update(db.serialize()).digest('hex'));
   } catch {
     return null;
   }

@@ -32,8 +32,8 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSy
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { entryAt, kindOf, NO_FOLLOW_READ_FLAGS, notAFileMessage } from '../fs/entry.ts';
-import type Database from '../sqlite/driver.ts';
 import { openReadonly, toAppError } from '../sqlite/open.ts';
+import type { ReadableDb, Reader } from '../sqlite/readable.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { removeQuietly, sizeOrNull } from './fs.ts';
 import type { LayoutFile, ManifestFile } from './manifest.ts';
@@ -113,7 +113,7 @@ interface DbCopy {
 
 /** Row counts and the integrity verdict: quick_check when asked, else whether every table could be counted. */
 function checkAndCount(
-  db: Pick<Database.Database, 'prepare'>,
+  db: Reader,
   check: boolean,
 ): { integrity: string; rowCounts: Record<string, number> | null } {
   let counts: Record<string, number> | null = null;
@@ -178,7 +178,7 @@ async function copyOnce(source: string, tmpPath: string, check: boolean): Promis
     const { db, mode } = openReadonly(source, { busyTimeoutMs: ATTEMPT_BUSY_MS, probe: false });
     let copy: DbCopy;
     try {
-      const raw = db as unknown as Database.Database;
+      const raw = db;
       // One read transaction, its lock taken by the first read: the copy (and, in memory, its quick_check and
       // row counts) all see the same snapshot, and no commit can land in the middle of it.
       raw.exec('BEGIN');
@@ -247,7 +247,7 @@ function matchHeader(source: string, copy: string): void {
 }
 
 /** Ends the read transaction (after a corruption error COMMIT can fail; ROLLBACK then ends it). */
-function endRead(db: Database.Database): void {
+function endRead(db: ReadableDb): void {
   try {
     db.exec('COMMIT');
   } catch {

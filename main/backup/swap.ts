@@ -29,7 +29,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import Database from '../sqlite/driver.ts';
+import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { backupName, crashPoint, fsyncDir, fsyncFile } from './fs.ts';
 import { hashFile, isBusy } from './sqlite-util.ts';
@@ -58,9 +58,9 @@ type QuiesceOutcome = 'clean' | 'busy' | 'unreadable';
 
 function tryQuiesce(target: string, busyMs: number): QuiesceOutcome {
   if (!readHeader(target).ok) return 'unreadable';
-  let db: Database.Database;
+  let db: WritableDb;
   try {
-    db = new Database(target, { fileMustExist: true, timeout: busyMs });
+    db = openForWrite(target, { fileMustExist: true, busyTimeoutMs: busyMs });
   } catch (error) {
     return isBusy(error) ? 'busy' : 'unreadable';
   }

@@ -7,7 +7,6 @@ import * as tar from 'tar';
 import { join, relative } from 'node:path';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { silentContext, type JobContext } from '../jobs/job.ts';
@@ -158,22 +157,6 @@ export function listTree(dir: string): string[] {
   };
   walk(dir, '');
   return out.sort();
-}
-
-/** Grows a chat DB's messages table with copies of its rows until the file is at least `mb` MB. */
-export function growDb(path: string, mb: number): void {
-  const db = new Database(path);
-  try {
-    const columns = (db.prepare('PRAGMA table_info(messages)').all() as { name: string }[])
-      .map((c) => c.name)
-      .filter((name) => name !== 'id')
-      .join(', ');
-    while (statSync(path).size < mb * 1024 * 1024) {
-      db.exec(`INSERT INTO messages (${columns}) SELECT ${columns} FROM messages LIMIT 20000`);
-    }
-  } finally {
-    db.close();
-  }
 }
 
 export interface HeldRun {
