@@ -5,6 +5,7 @@ import { ChatsScreen } from '../features/chats/ChatsScreen.tsx';
 import { FilesScreen } from '../features/files/FilesScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
+import { MaintenanceScreen } from '../features/maintenance/index.ts';
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to
@@ -12,6 +13,7 @@ import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
  *
  *   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
  *   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
  *
  * A screen reads its route with `useRoute()` (app/nav.ts) and the open place with `useCurrentPlace()` /
  * `useCurrentRoot()` (app/places.ts); it navigates with `navigate(id, params)`.
@@ -31,4 +33,5 @@ export const screens: ScreenDef[] = [
   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
 ];

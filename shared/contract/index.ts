@@ -4,6 +4,7 @@ import { browseOperations } from './browse.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
+import { maintenanceOperations } from './maintenance.ts';
 
 /**
  * Every operation of Chat Inspector, declared once. Main validates inputs against these schemas;
@@ -15,6 +16,7 @@ export const operations = {
   ...browseOperations,
   ...integrityOperations,
   ...backupOperations,
+  ...maintenanceOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;
