@@ -17,6 +17,12 @@ export const ErrorCode = z.enum([
   'cancelled',
   'unauthorized',
   'internal',
+  // Server sources (PostgreSQL, MySQL): what went wrong talking to the server.
+  'unreachable',
+  'timeout',
+  'permission_denied',
+  'connection_lost',
+  'read_only',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
