@@ -4,6 +4,7 @@ import { registerIntegrityCommands } from './commands/integrity.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { registerSourceCommands } from './commands/sources.ts';
 import { reportError } from './output.ts';
 
 export const VERSION = '0.1.0';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerOpenCommands(program);
   registerServeCommands(program);
   registerBackupCommands(program);
+  registerSourceCommands(program);
   return program;
 }
 

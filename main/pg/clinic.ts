@@ -8,6 +8,7 @@ import type {
   MessageHit,
   MessageQuery,
   MessageSearchQuery,
+  SourceConversation,
   SourceMessage,
   SourceMessagePage,
   SourceMetrics,
@@ -90,6 +91,27 @@ export async function clinicConversationsPg(
         lastActivity: iso(r.last) ?? iso(r.updated),
       })),
       next: rows.length > query.limit && last ? encodeCursor([String(last.k), String(last.id)]) : null,
+    };
+  });
+}
+
+export async function clinicConversationPg(db: PgConnection, id: string): Promise<SourceConversation> {
+  return db.read(async (tx) => {
+    const rows = await tx.rows(
+      `SELECT c.id::text AS id, c.phone, coalesce(c.updated_at, c.created_at) AS updated,
+              (SELECT count(*)::int FROM conversation_messages m WHERE m.conversation_id = c.id) AS n,
+              (SELECT max(m.created_at) FROM conversation_messages m WHERE m.conversation_id = c.id) AS last
+       FROM conversations c WHERE c.id::text = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r)
+      throw new AppError('not_found', `no conversation ${JSON.stringify(id.slice(0, 80))} in this database`);
+    return {
+      id: String(r.id),
+      title: String(r.phone ?? r.id),
+      messages: Number(r.n),
+      lastActivity: iso(r.last) ?? iso(r.updated),
     };
   });
 }

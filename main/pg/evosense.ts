@@ -9,6 +9,7 @@ import type {
   MessageSearchQuery,
   SimilarMessage,
   SimilarQuery,
+  SourceConversation,
   SourceMessage,
   SourceMessagePage,
   SourceMetrics,
@@ -160,6 +161,27 @@ export async function evoConversations(
           ? encodeCursor([String(lastRow.last_key), String(lastRow.chat_id)])
           : null,
     };
+  });
+}
+
+export async function evoConversation(
+  db: PgConnection,
+  tenantArg: string | undefined,
+  chatId: string,
+): Promise<SourceConversation> {
+  return db.read(async (tx) => {
+    const tenant = String((await requireTenant(tx, tenantArg)).id);
+    const rows = await tx.rows(
+      'SELECT count(*)::int AS n, max(created_at) AS last FROM messages_message WHERE tenant_id = $1 AND chat_id = $2',
+      [tenant, chatId],
+    );
+    const n = Number(rows[0]?.n ?? 0);
+    if (n === 0)
+      throw new AppError(
+        'not_found',
+        `no conversation ${JSON.stringify(chatId.slice(0, 80))} in tenant ${tenant}`,
+      );
+    return { id: chatId, title: chatId, messages: n, lastActivity: iso(rows[0]!.last) };
   });
 }
 

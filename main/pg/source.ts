@@ -14,13 +14,16 @@ import type {
   SourceKind,
   SourceMessage,
   SourceMessagePage,
+  SourceConversation,
   SourceMetrics,
+  SourceSummary,
   SourceTable,
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
 import { PgConnection, type ReadTx } from './client.ts';
 import {
+  clinicConversationPg,
   clinicConversationsPg,
   clinicExportPg,
   clinicMessagesPg,
@@ -28,6 +31,7 @@ import {
   clinicSearchPg,
 } from './clinic.ts';
 import {
+  evoConversation,
   evoConversations,
   evoExport,
   evoMessages,
@@ -157,13 +161,19 @@ export class PgSource implements Source {
       }
       return out;
     });
+    return { ...this.summary(), tables };
+  }
+
+  summary(): SourceSummary {
     return {
       source: this.db.target.display,
       engine: 'postgres',
       kind: this.detected.kind,
-      tables,
       hasConversations: this.detected.kind !== 'generic',
       tenantScoped: this.detected.kind === 'evosense',
+      hasSimilar:
+        this.detected.kind === 'evosense' &&
+        (this.detected.tables.get('messages_message')?.has('embedding') ?? false),
     };
   }
 
@@ -181,6 +191,12 @@ export class PgSource implements Source {
   async conversations(query: ConversationQuery): Promise<ConversationPage> {
     if (this.kind === 'evosense') return evoConversations(this.db, query);
     if (this.kind === 'clinic') return clinicConversationsPg(this.db, query);
+    throw this.noConversations();
+  }
+
+  async conversation(id: string, options: { tenant?: string | undefined } = {}): Promise<SourceConversation> {
+    if (this.kind === 'evosense') return evoConversation(this.db, options.tenant, id);
+    if (this.kind === 'clinic') return clinicConversationPg(this.db, id);
     throw this.noConversations();
   }
 

@@ -17,16 +17,22 @@ export interface SourceTable {
   rowsEstimated: boolean;
 }
 
-export interface SourceInfo {
+/** What a Source is, known from the open (no further query). */
+export interface SourceSummary {
   /** Where it is, safe to print: a path, or a URL without its password. */
   source: string;
   engine: SourceEngine;
   /** The recognised schema: 'per-chat-root', a file kind (user_history, clinic...), 'evosense', 'generic'. */
   kind: string;
-  tables: SourceTable[];
   hasConversations: boolean;
   /** Conversations are listed per tenant (EvoSense): `tenant` is required by conversations/messages. */
   tenantScoped: boolean;
+  /** Whether `similar` can rank messages (pgvector embeddings). */
+  hasSimilar: boolean;
+}
+
+export interface SourceInfo extends SourceSummary {
+  tables: SourceTable[];
 }
 
 /** Rows counted exactly up to here; larger tables get the planner's estimate (never a full count(*)). */
@@ -147,10 +153,14 @@ export interface QueryResult {
 }
 
 export interface Source {
+  summary(): SourceSummary;
+  /** The summary plus every table with its row count (bounded work: see EXACT_ROWS_LIMIT). */
   info(): Promise<SourceInfo>;
   /** Tenants of a multi-tenant store; empty for the others. */
   tenants(): Promise<Tenant[]>;
   conversations(query: ConversationQuery): Promise<ConversationPage>;
+  /** One conversation's figures (the thread header, the export's count); not_found when it is not there. */
+  conversation(id: string, options?: { tenant?: string | undefined }): Promise<SourceConversation>;
   messages(query: MessageQuery): Promise<SourceMessagePage>;
   searchMessages(query: MessageSearchQuery): Promise<MessageHit[]>;
   /** Charts and figure tables for the whole store or one tenant. */

@@ -7,6 +7,7 @@ import { readChatDetail } from '../../store/chat.ts';
 import { scanRoot } from '../../store/scan.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { demoPostgres } from './sources.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -119,9 +120,17 @@ export function registerReadCommands(program: Command): void {
   program
     .command('demo')
     .description('write a realistic demo data root (the one the app opens by default)')
-    .argument('<dir>', 'a new or empty folder')
+    .argument('[dir]', 'a new or empty folder')
+    .option('--postgres <url>', 'instead: fill this empty PostgreSQL database with EvoSense demo data')
     .option('--json', 'print JSON for scripts')
-    .action(async (dirArg: string, opts: { json?: boolean }) => {
+    .action(async (dirArg: string | undefined, opts: { json?: boolean; postgres?: string }) => {
+      if (opts.postgres !== undefined) {
+        if (dirArg !== undefined)
+          throw new AppError('invalid_input', 'give a folder or --postgres URL, not both');
+        return demoPostgres(opts.postgres, opts);
+      }
+      if (dirArg === undefined)
+        throw new AppError('invalid_input', 'give a new or empty folder (or --postgres URL)');
       const dir = resolve(dirArg);
       if (existsSync(dir)) {
         if (!statSync(dir).isDirectory() || readdirSync(dir).length > 0) {
