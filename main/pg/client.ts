@@ -26,6 +26,8 @@ export interface ReadTx {
 
 export interface PgConnectionOptions {
   statementTimeoutMs?: number;
+  /** Sees every statement sent (tests and benchmarks EXPLAIN them). */
+  onQuery?: (sql: string, params: unknown[]) => void;
   /** Connections kept for parallel requests (the UI asks for a page and its metrics at once). */
   maxConnections?: number;
 }
@@ -77,9 +79,11 @@ export class PgConnection {
   readonly statementTimeoutMs: number;
   private readonly pool: pg.Pool;
   private closed = false;
+  private readonly onQuery: ((sql: string, params: unknown[]) => void) | undefined;
 
   constructor(locator: string, options: PgConnectionOptions = {}) {
     this.target = parsePgUrl(locator);
+    this.onQuery = options.onQuery;
     this.statementTimeoutMs = Math.max(
       1,
       Math.round(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
@@ -142,8 +146,10 @@ export class PgConnection {
       await client.query(this.beginSql(options.snapshot ?? false));
       const tx: ReadTx = {
         client,
-        rows: async <R extends Row>(sql: string, params: unknown[] = []) =>
-          (await client.query<R>(extended(sql, params))).rows,
+        rows: async <R extends Row>(sql: string, params: unknown[] = []) => {
+          this.onQuery?.(sql, params);
+          return (await client.query<R>(extended(sql, params))).rows;
+        },
         raw: async (sql: string, params: unknown[] = []) => {
           const config: pg.QueryArrayConfig = { ...extended(sql, params), rowMode: 'array' };
           const result = await client.query(config);
@@ -177,6 +183,7 @@ export class PgConnection {
     let cursor: Cursor<T> | null = null;
     try {
       await client.query(this.beginSql(true));
+      this.onQuery?.(sql, params);
       cursor = client.query(new Cursor<T>(sql, params));
       for (;;) {
         const rows = await cursor.read(pageSize);

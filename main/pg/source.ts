@@ -102,7 +102,10 @@ export class PgSource implements Source {
   }
 
   static async open(locator: string, options: OpenOptions = {}): Promise<PgSource> {
-    const db = new PgConnection(locator, { statementTimeoutMs: options.statementTimeoutMs });
+    const db = new PgConnection(locator, {
+      statementTimeoutMs: options.statementTimeoutMs,
+      onQuery: options.onQuery,
+    });
     try {
       const detected = await db.read(detect);
       return new PgSource(db, detected);
@@ -118,8 +121,15 @@ export class PgSource implements Source {
 
   async info(): Promise<SourceInfo> {
     const tables = await this.db.read(async (tx) => {
-      const objects = await tx.rows<{ name: string; kind: string; columns: number; est: number }>(
+      const objects = await tx.rows<{
+        name: string;
+        kind: string;
+        columns: number;
+        est: number;
+        readable: boolean;
+      }>(
         `SELECT c.relname AS name, c.relkind AS kind, c.reltuples::float8 AS est,
+                has_table_privilege(c.oid, 'SELECT') AS readable,
                 (SELECT count(*)::int FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY(current_schemas(false))
@@ -128,6 +138,17 @@ export class PgSource implements Source {
       const out: SourceTable[] = [];
       for (const o of objects) {
         const isView = o.kind === 'v';
+        if (!o.readable) {
+          out.push({
+            name: o.name,
+            type: isView ? 'view' : 'table',
+            columns: o.columns,
+            rows: null,
+            rowsEstimated: false,
+            readable: false,
+          });
+          continue;
+        }
         if (isView) {
           // A view's count can be a whole join (tenant_metrics is): not run on open.
           out.push({ name: o.name, type: 'view', columns: o.columns, rows: null, rowsEstimated: false });

@@ -15,6 +15,8 @@ export interface SourceTable {
   /** Exact up to EXACT_ROWS_LIMIT; beyond it the planner's estimate, flagged by rowsEstimated. */
   rows: number | null;
   rowsEstimated: boolean;
+  /** False when the connection's role may not read it (rows then unknown). */
+  readable?: boolean;
 }
 
 /** What a Source is, known from the open (no further query). */
@@ -181,6 +183,8 @@ export interface Source {
 export interface OpenOptions {
   /** Server statement time limit per statement (ms, default 5000). */
   statementTimeoutMs?: number;
+  /** Sees every statement a server Source sends (tests and benchmarks EXPLAIN them). */
+  onQuery?: (sql: string, params: unknown[]) => void;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */
