@@ -49,6 +49,11 @@ export class PerChatRootSource implements Source {
     this.root = resolve(root);
     if (entryAt(this.root).kind !== 'directory')
       throw new AppError('invalid_input', `${root}: is not a folder`);
+    if (listChats(this.root).chats.length === 0)
+      throw new AppError(
+        'invalid_input',
+        `${root}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
+      );
   }
 
   private chatFigures(chatId: string, dir: string): SourceConversation {
