@@ -168,6 +168,19 @@ try {
     if (run.status !== 0) throw new Error(run.stderr);
     return Number(/maxRss=(\d+)/.exec(run.stderr)![1]) / 1024;
   };
+  process.stderr.write(`${JSON.stringify(figures)}\n`);
+  const exportPlan = await (async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query('BEGIN; SET LOCAL cursor_tuple_fraction = 1.0');
+    const plan = await c.query({
+      text: 'EXPLAIN SELECT id FROM messages_message WHERE tenant_id = $1 AND chat_id = $2 ORDER BY created_at, id',
+      values: [tenant, 'big-chat@g.us'],
+    });
+    await c.end();
+    return plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join(' / ');
+  })();
+  figures.exportPlan = exportPlan.replace(/\s+/g, ' ').slice(0, 300);
   const baseline = rss(['conversations', url, '--tenant', tenant, '--limit', '5', '--json']);
   const out = join(work, 'big.json');
   const start = performance.now();

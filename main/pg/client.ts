@@ -183,6 +183,9 @@ export class PgConnection {
     let cursor: Cursor<T> | null = null;
     try {
       await client.query(this.beginSql(true));
+      // The whole result will be read: plan for total cost, not for a fast first row (a fast-start plan
+      // can walk a global time index across every tenant before the first match).
+      await client.query('SET LOCAL cursor_tuple_fraction = 1.0');
       this.onQuery?.(sql, params);
       cursor = client.query(new Cursor<T>(sql, params));
       for (;;) {

@@ -11,6 +11,10 @@ import { sourceContractSuite } from '../sources/contract-suite.ts';
 import { openSource } from '../sources/index.ts';
 import type { Source } from '../sources/types.ts';
 import { PgSource } from './source.ts';
+import { createContext } from '../api/create-context.ts';
+import { invoke } from '../api/dispatch.ts';
+import type { SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
+import { SourceSession } from '../sources/session.ts';
 import { requirePgForTests, startTestServer, type TestServer } from './test-server.ts';
 
 // PostgreSQL sources against a real, throwaway server (initdb + postgres as the `postgres` user, random
@@ -407,6 +411,69 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
     } finally {
       await source.close();
     }
+  });
+
+  describe('the app operations (contract sources.*)', () => {
+    it('connect with a separate password, browse a tenant, similar; the URL and password never come back', async () => {
+      const ctx = createContext({ rememberRecent: false, canPickWithDialog: true });
+      const bare = `postgresql://reader@127.0.0.1:${server.port}/evosense`;
+      const ref = (await invoke(
+        'sources.connect',
+        { url: bare, password: READER_PASSWORD },
+        ctx,
+      )) as SourceRef;
+      expect(ref.kind).toBe('evosense');
+      const list = (await invoke('sources.list', {}, ctx)) as { sources: SourceRef[]; canConnect: boolean };
+      expect(list.sources.map((x) => x.id)).toContain(ref.id);
+      const tenant = evo.tenants[3]!;
+      const info = (await invoke('sources.info', { id: ref.id }, ctx)) as SourceInfoOut;
+      expect(info.tenants).toHaveLength(evo.tenants.length);
+      const page = (await invoke(
+        'sources.conversations',
+        { id: ref.id, tenant: tenant.id, limit: 500 },
+        ctx,
+      )) as {
+        conversations: { id: string; messages: number }[];
+      };
+      expect(page.conversations.reduce((n, c) => n + c.messages, 0)).toBe(tenant.messages);
+      const chat = page.conversations[0]!.id;
+      const thread = (await invoke(
+        'sources.messages',
+        { id: ref.id, tenant: tenant.id, conversationId: chat, limit: 500 },
+        ctx,
+      )) as {
+        messages: { id: string; analysis: { sentiment: number } | null; extra: { hasEmbedding: boolean } }[];
+      };
+      expect(thread.messages).toHaveLength(tenant.chats.get(chat)!.messages);
+      expect(typeof thread.messages[0]!.analysis!.sentiment).toBe('number');
+      const embedded = thread.messages.find((m) => m.extra.hasEmbedding)!;
+      const similar = (await invoke(
+        'sources.similar',
+        { id: ref.id, tenant: tenant.id, messageId: embedded.id, limit: 5 },
+        ctx,
+      )) as {
+        similar: unknown[];
+      };
+      expect(similar.similar).toHaveLength(5);
+      const metrics = (await invoke('sources.metrics', { id: ref.id, tenant: tenant.id }, ctx)) as {
+        charts: { id: string }[];
+      };
+      expect(metrics.charts.map((c) => c.id)).toContain('sentiment-over-time');
+      expect(JSON.stringify([ref, list, info])).not.toContain(READER_PASSWORD);
+      const wrong = await codeOf(invoke('sources.connect', { url: bare, password: 'nope-123' }, ctx));
+      expect(wrong.code).toBe('unauthorized');
+    });
+
+    it('browser mode reaches only the sources given on its command line', async () => {
+      const session = new SourceSession();
+      session.register(readerUrl);
+      session.restrictToRegistered();
+      expect(session.canConnect).toBe(false);
+      expect((await codeOf(session.connect(clinicUrl))).code).toBe('forbidden_path');
+      const ok = await session.connect(readerUrl);
+      expect(ok.kind).toBe('evosense');
+      await session.closeAll();
+    });
   });
 
   describe('CLI over a postgres:// URL', () => {

@@ -5,6 +5,7 @@ import { ChatsScreen } from '../features/chats/ChatsScreen.tsx';
 import { FilesScreen } from '../features/files/FilesScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
+import { SourcesScreen } from '../features/sources/index.ts';
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to
@@ -31,4 +32,5 @@ export const screens: ScreenDef[] = [
   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'sources', labelKey: 'nav.sources', component: SourcesScreen },
 ];

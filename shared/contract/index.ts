@@ -4,6 +4,7 @@ import { browseOperations } from './browse.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
+import { sourceOperations } from './sources.ts';
 
 /**
  * Every operation of Chat Inspector, declared once. Main validates inputs against these schemas;
@@ -15,6 +16,7 @@ export const operations = {
   ...browseOperations,
   ...integrityOperations,
   ...backupOperations,
+  ...sourceOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;
@@ -47,3 +49,4 @@ export * from './jobs.ts';
 export * from './browse.ts';
 export * from './integrity.ts';
 export * from './backup.ts';
+export * from './sources.ts';

@@ -4,6 +4,7 @@ import { browseHandlers } from './browse.ts';
 import { fileHandlers } from './files.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
+import { sourceHandlers } from './sources.ts';
 
 /** Every operation's handler. The type requires one per contract operation. */
 export const handlers: Handlers = {
@@ -12,4 +13,5 @@ export const handlers: Handlers = {
   ...fileHandlers,
   ...integrityHandlers,
   ...backupHandlers,
+  ...sourceHandlers,
 };
