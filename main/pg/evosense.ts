@@ -413,16 +413,8 @@ export async function evoMetrics(db: PgConnection, tenantArg: string | undefined
           id: 'tenant-metrics-view',
           title: "The database's tenant_metrics view",
           columns: ['Column', 'Value'],
-          rows: Object.entries(view[0]).map(([k, v]) => [
-            k,
-            v instanceof Date
-              ? v.toISOString()
-              : fmt(v, 2) === '—' && typeof v === 'string'
-                ? v
-                : typeof v === 'string' && Number.isNaN(Number(v))
-                  ? v
-                  : fmt(v, 2),
-          ]),
+          // The seed's view joins messages with inferences per tenant, so its counts are multiplied: shown as is.
+          rows: Object.entries(view[0]).map(([k, v]) => [k, cellText(v)]),
         });
       }
     }
@@ -531,6 +523,14 @@ export async function evoRetention(
     }
     return out;
   });
+}
+
+/** A value of an arbitrary view as text: numbers rounded, text and ids as they are. */
+function cellText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))))
+    return fmt(v, 2);
+  return v === null || v === undefined ? '—' : String(v);
 }
 
 function bytes(n: number): string {

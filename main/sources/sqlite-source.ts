@@ -166,6 +166,11 @@ export class SqliteFileSource implements Source {
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
     this.requireConversations();
     if (query.at !== undefined) {
+      if (this.detection.kind === 'user_history' && !/^-?\d{1,20}$/.test(query.conversationId))
+        throw new AppError(
+          'not_found',
+          `no conversation ${JSON.stringify(query.conversationId.slice(0, 80))} in this file`,
+        );
       if (this.detection.kind === 'user_history' || this.detection.kind === 'per-chat') {
         // Seed 000's messages table: pageMessages jumps by timestamp with the chat filter.
         const filter =
