@@ -6,8 +6,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { startServer } from '../../server/server.ts';
 import { defaultStaticDir } from '../../server/static.ts';
-import { isPostgresUrl } from '../../pg/url.ts';
-import { sourceSession } from '../../sources/session.ts';
+import { allowServeSources } from './sources.ts';
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -33,69 +32,55 @@ export function openInBrowser(url: string): void {
   }
 }
 
+type ServeOptions = { port?: string; open?: boolean; source?: string[] };
+
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('serve the Chat Inspector UI to a browser on 127.0.0.1 only, behind a random per-run token')
     .argument('[root]', 'data root (or single DB file) to open; without it, the demo root')
-    .option(
-      '--source <url...>',
-      'a postgres:// URL the browser may read (repeatable); no other server is reachable',
-    )
+    .option('--source <url...>', 'a postgres:// URL the browser may read (repeatable; no other server)')
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--open', 'open the address in the default browser')
-    .action(
-      async (rootArg: string | undefined, opts: { port?: string; open?: boolean; source?: string[] }) => {
-        const port = parsePort(opts.port);
-        // Browser mode reaches only the server sources named here (a URL as [root] counts as one).
-        const urls = [...(opts.source ?? [])];
-        if (rootArg !== undefined && isPostgresUrl(rootArg)) {
-          urls.push(rootArg);
-          rootArg = undefined;
-        }
-        sourceSession.restrictToRegistered();
-        for (const url of urls) {
-          if (!isPostgresUrl(url))
-            throw new AppError('invalid_input', '--source takes a postgres:// or postgresql:// URL');
-          sourceSession.register(url);
-        }
-        const userDataDir = defaultUserDataDir();
-        let root: string;
-        let demoRoot: string | null = null;
-        if (rootArg !== undefined) {
-          root = resolve(rootArg);
-          if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such file or folder`);
-        } else {
-          // Loaded only when needed: the fixture generator is not part of every CLI start.
-          const { ensureDemoRoot } = await import('../../config/demo.ts');
-          root = demoRoot = await ensureDemoRoot(userDataDir);
-        }
-        const staticDir = defaultStaticDir();
-        if (!existsSync(join(staticDir, 'index.html'))) {
-          process.stderr.write(
-            `chat-inspector: the UI is not built (${staticDir} is missing); run "npm run build" first.\n`,
-          );
-        }
-        const server = await startServer({
-          roots: demoRoot ? [] : [root],
-          demoRoot,
-          port,
-          userDataDir,
-          staticDir,
-        });
-        process.stdout.write(`Chat Inspector is serving ${root} at ${server.url}\n`);
-        process.stdout.write('Press Ctrl-C to stop.\n');
-        if (opts.open) openInBrowser(server.url);
-        await new Promise<void>((done) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            void server.close().then(done);
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
-        process.stderr.write('Chat Inspector stopped.\n');
-      },
-    );
+    .action(async (rootOrUrl: string | undefined, opts: ServeOptions) => {
+      const rootArg = allowServeSources(rootOrUrl, opts.source);
+      const port = parsePort(opts.port);
+      const userDataDir = defaultUserDataDir();
+      let root: string;
+      let demoRoot: string | null = null;
+      if (rootArg !== undefined) {
+        root = resolve(rootArg);
+        if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such file or folder`);
+      } else {
+        // Loaded only when needed: the fixture generator is not part of every CLI start.
+        const { ensureDemoRoot } = await import('../../config/demo.ts');
+        root = demoRoot = await ensureDemoRoot(userDataDir);
+      }
+      const staticDir = defaultStaticDir();
+      if (!existsSync(join(staticDir, 'index.html'))) {
+        process.stderr.write(
+          `chat-inspector: the UI is not built (${staticDir} is missing); run "npm run build" first.\n`,
+        );
+      }
+      const server = await startServer({
+        roots: demoRoot ? [] : [root],
+        demoRoot,
+        port,
+        userDataDir,
+        staticDir,
+      });
+      process.stdout.write(`Chat Inspector is serving ${root} at ${server.url}\n`);
+      process.stdout.write('Press Ctrl-C to stop.\n');
+      if (opts.open) openInBrowser(server.url);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(done);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      process.stderr.write('Chat Inspector stopped.\n');
+    });
 }

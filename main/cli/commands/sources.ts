@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { AppError } from '../../../shared/errors.ts';
-import { writeEvoSense } from '../../fixtures/evosense.ts';
 import { pgError } from '../../pg/errors.ts';
 import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
 import { exportFromSource } from '../../sources/export.ts';
+import { sourceSession } from '../../sources/session.ts';
 import { withSource, type OpenOptions, type Source, type SourceInfo } from '../../sources/index.ts';
 import { formatBytes, printJson, runCliJob, table } from '../output.ts';
 
@@ -108,6 +108,22 @@ export async function openSourceCommand(
   );
 }
 
+/**
+ * `serve [ROOT|URL] [--source URL...]`: browser mode reaches only the server sources named on its command
+ * line. Returns the data root argument that is left (a URL given as ROOT is a source, not a root).
+ */
+export function allowServeSources(rootOrUrl: string | undefined, urls: string[] = []): string | undefined {
+  const all = [...urls];
+  if (rootOrUrl !== undefined && isPostgresUrl(rootOrUrl)) all.push(rootOrUrl);
+  for (const url of all) {
+    if (!isPostgresUrl(url))
+      throw new AppError('invalid_input', '--source takes a postgres:// or postgresql:// URL');
+  }
+  sourceSession.restrictToRegistered();
+  for (const url of all) sourceSession.register(url);
+  return rootOrUrl !== undefined && isPostgresUrl(rootOrUrl) ? undefined : rootOrUrl;
+}
+
 /** True when `open`/`export` should go through a Source rather than their file/root paths. */
 export function isServerLocator(locator: string): boolean {
   return isPostgresUrl(locator);
@@ -176,6 +192,8 @@ export async function demoPostgres(url: string, opts: { json?: boolean }): Promi
         'conflict',
         `${target.display}: the database already has tables; the demo fills an empty database only (CREATE DATABASE a new one)`,
       );
+    // Loaded only here: the fixture generator is not part of every CLI start.
+    const { writeEvoSense } = await import('../../fixtures/evosense.ts');
     await client.query('BEGIN');
     const truth = await writeEvoSense(client, {
       messagesPerTenant: 400,
