@@ -116,20 +116,32 @@ function searchCondition(search: string, param: number): { sql: string; value: s
   };
 }
 
+export const conversationWindow = {
+  /** How many of a tenant's newest messages the first try of a conversation page reads. */
+  start: 4000,
+  /** Beyond this window the exact aggregate over the tenant's messages is cheaper than widening again. */
+  max: 256_000,
+};
+
+type ChatRow = Row & { chat_id: string; n: number; last: Date; last_key: string };
+
+/**
+ * Conversations of a tenant, most recent activity first, keyset on (last activity, chat_id).
+ *
+ * Without a search, a page does not aggregate the tenant's whole history: it reads the tenant's newest
+ * messages (idx_message_tenant_created, backwards, older than the cursor) in a window, takes the chats
+ * seen there by their newest message, and counts just those chats (idx_message_chat_id). A chat whose
+ * newest message is in the window is placed exactly; the window widens until it holds a full page, and only
+ * past conversationWindow.max falls back to the full GROUP BY. Chats already listed on earlier pages (newer activity
+ * than the cursor) are recognised by their true last activity and skipped.
+ */
 export async function evoConversations(
   db: PgConnection,
   query: ConversationQuery,
 ): Promise<ConversationPage> {
   return db.read(async (tx) => {
     const tenant = String((await requireTenant(tx, query.tenant)).id);
-    const params: unknown[] = [tenant];
-    let where = 'tenant_id = $1';
-    if (query.search?.trim()) {
-      const cond = searchCondition(query.search, params.length + 1);
-      params.push(cond.value);
-      where += ` AND ${cond.sql}`;
-    }
-    let having = '';
+    let cursor: [string, string] | null = null;
     if (query.after) {
       const [last, chat] = decodeCursor(query.after, 2);
       if (typeof last !== 'string' || typeof chat !== 'string')
@@ -137,16 +149,20 @@ export async function evoConversations(
           'invalid_input',
           'that cursor is not one this source gave out: start from the first page',
         );
-      params.push(last, chat);
-      having = `HAVING (max(created_at), chat_id) < ($${params.length - 1}::timestamptz, $${params.length}::text)`;
+      cursor = [last, chat];
     }
-    const rows = await tx.rows(
-      `SELECT chat_id, count(*)::int AS n, max(created_at) AS last, max(created_at)::text AS last_key
-       FROM messages_message WHERE ${where}
-       GROUP BY chat_id ${having}
-       ORDER BY max(created_at) DESC, chat_id DESC LIMIT ${query.limit + 1}`,
-      params,
-    );
+    const want = query.limit + 1;
+    let rows: ChatRow[] | null = null;
+    if (!query.search?.trim()) {
+      for (
+        let window = conversationWindow.start;
+        window <= conversationWindow.max && rows === null;
+        window *= 4
+      ) {
+        rows = await windowPage(tx, tenant, cursor, window, want);
+      }
+    }
+    rows ??= await aggregatePage(tx, tenant, query.search, cursor, want);
     const shown = rows.slice(0, query.limit);
     const lastRow = shown[shown.length - 1];
     return {
@@ -162,6 +178,92 @@ export async function evoConversations(
           : null,
     };
   });
+}
+
+/** One window try; null when the window could not decide a full page (widen it). */
+async function windowPage(
+  tx: ReadTx,
+  tenant: string,
+  cursor: [string, string] | null,
+  window: number,
+  want: number,
+): Promise<ChatRow[] | null> {
+  const seen = await tx.rows<{ chat_id: string; wmax: string; oldest: string; total: number }>(
+    `SELECT chat_id, max(created_at)::text AS wmax, min(min(created_at)) OVER ()::text AS oldest, sum(count(*)) OVER ()::int AS total
+     FROM (SELECT chat_id, created_at FROM messages_message
+           WHERE tenant_id = $1 ${cursor ? 'AND created_at <= $2::timestamptz' : ''}
+           ORDER BY created_at DESC LIMIT ${window}) w
+     GROUP BY chat_id ORDER BY max(created_at) DESC, chat_id COLLATE "C" DESC`,
+    cursor ? [tenant, cursor[0]] : [tenant],
+  );
+  if (seen.length === 0) return [];
+  const complete = Number(seen[0]!.total) < window; // the window reached the tenant's first message
+  const oldest = seen[0]!.oldest;
+  // Exact figures (count, true last activity) for the chats seen, in the window's order, a chunk at a time:
+  // chats listed on earlier pages may still have older messages in the window, and are skipped.
+  const rows: ChatRow[] = [];
+  let taken = 0;
+  for (let chunk = 0; chunk < 8 && taken < seen.length && rows.length < want; chunk++) {
+    const candidates = seen.slice(taken, taken + want * 2).map((r) => r.chat_id);
+    taken += candidates.length;
+    const figures = await tx.rows<ChatRow>(
+      `SELECT chat_id, count(*)::int AS n, max(created_at) AS last, max(created_at)::text AS last_key
+       FROM messages_message WHERE tenant_id = $1 AND chat_id = ANY($2::text[])
+       GROUP BY chat_id ORDER BY max(created_at) DESC, chat_id COLLATE "C" DESC`,
+      [tenant, candidates],
+    );
+    for (const r of figures) {
+      if (cursor && !isBefore(r.last_key, r.chat_id, cursor)) continue; // listed on an earlier page
+      // A chat whose newest message sits on the window's oldest instant may have been cut: not decided here.
+      if (!complete && !(r.last_key > oldest)) continue;
+      rows.push(r);
+    }
+  }
+  // Every chat kept is placed by its true last activity, which is inside the window, so the window's order
+  // is theirs: the page is decided when full, or when the window held the tenant's whole (older) history.
+  rows.sort((x, y) =>
+    x.last_key === y.last_key ? (x.chat_id < y.chat_id ? 1 : -1) : x.last_key < y.last_key ? 1 : -1,
+  );
+  if (rows.length >= want) return rows.slice(0, want);
+  return complete && taken === seen.length ? rows : null;
+}
+
+/**
+ * (last, chat) comes strictly after the cursor in the (last DESC, chat DESC) order. PostgreSQL's UTC text
+ * timestamps compare correctly as strings ('+' sorts before digits and '.'), and chat ids are ordered
+ * COLLATE "C" in SQL, which is JavaScript's code-point order.
+ */
+function isBefore(lastKey: string, chat: string, cursor: [string, string]): boolean {
+  return lastKey < cursor[0] || (lastKey === cursor[0] && chat < cursor[1]);
+}
+
+/** The exact aggregate over the tenant's (matching) messages: searches, and windows that did not decide. */
+async function aggregatePage(
+  tx: ReadTx,
+  tenant: string,
+  search: string | undefined,
+  cursor: [string, string] | null,
+  want: number,
+): Promise<ChatRow[]> {
+  const params: unknown[] = [tenant];
+  let where = 'tenant_id = $1';
+  if (search?.trim()) {
+    const cond = searchCondition(search, params.length + 1);
+    params.push(cond.value);
+    where += ` AND ${cond.sql}`;
+  }
+  let having = '';
+  if (cursor) {
+    params.push(cursor[0], cursor[1]);
+    having = `HAVING (max(created_at), chat_id COLLATE "C") < ($${params.length - 1}::timestamptz, $${params.length}::text)`;
+  }
+  return tx.rows<ChatRow>(
+    `SELECT chat_id, count(*)::int AS n, max(created_at) AS last, max(created_at)::text AS last_key
+     FROM messages_message WHERE ${where}
+     GROUP BY chat_id ${having}
+     ORDER BY max(created_at) DESC, chat_id COLLATE "C" DESC LIMIT ${want}`,
+    params,
+  );
 }
 
 export async function evoConversation(
@@ -193,6 +295,11 @@ export async function evoMessages(db: PgConnection, query: MessageQuery): Promis
 }
 
 /** Every message of a chat in time order through a server-side cursor (pg-cursor), one page in memory. */
+/**
+ * Every message of a chat in time order, one keyset page (`(created_at, id) > last`) per short read-only
+ * transaction: each statement is bounded (the statement time limit holds for a 100,000-message chat), no
+ * snapshot is held open on a production server for the length of an export, and memory holds one page.
+ */
 export async function* evoExport(
   db: PgConnection,
   tenant: string | undefined,
@@ -201,12 +308,29 @@ export async function* evoExport(
 ): AsyncGenerator<SourceMessage[]> {
   const id = requireTenantId(tenant);
   await db.read((tx) => requireTenant(tx, id));
-  for await (const rows of db.stream(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages_message WHERE tenant_id = $1 AND chat_id = $2 ORDER BY created_at, id`,
-    [id, chatId],
-    pageSize,
-  ))
+  let last: [string, string] | null = null;
+  for (;;) {
+    const key: [string, string] | null = last;
+    const rows: Row[] = await db.read((tx) =>
+      key
+        ? tx.rows(
+            `SELECT ${MESSAGE_COLUMNS}, created_at::text AS ci_time_key FROM messages_message
+             WHERE tenant_id = $1 AND chat_id = $2 AND (created_at, id) > ($3::timestamptz, $4::bigint)
+             ORDER BY created_at, id LIMIT ${pageSize}`,
+            [id, chatId, key[0], key[1]],
+          )
+        : tx.rows(
+            `SELECT ${MESSAGE_COLUMNS}, created_at::text AS ci_time_key FROM messages_message
+             WHERE tenant_id = $1 AND chat_id = $2 ORDER BY created_at, id LIMIT ${pageSize}`,
+            [id, chatId],
+          ),
+    );
+    if (rows.length === 0) return;
     yield rows.map(mapMessage);
+    if (rows.length < pageSize) return;
+    const end = rows[rows.length - 1]!;
+    last = [String(end.ci_time_key), String(end.id)];
+  }
 }
 
 export async function evoSearch(db: PgConnection, query: MessageSearchQuery): Promise<MessageHit[]> {

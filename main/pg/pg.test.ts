@@ -11,6 +11,7 @@ import { sourceContractSuite } from '../sources/contract-suite.ts';
 import { openSource } from '../sources/index.ts';
 import type { Source } from '../sources/types.ts';
 import { PgSource } from './source.ts';
+import { conversationWindow } from './evosense.ts';
 import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
 import type { SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
@@ -126,6 +127,37 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
           expect(seen.get(chatId)?.messages, chatId).toBe(truth.messages);
           expect(seen.get(chatId)?.last).toBe(new Date(truth.last).toISOString());
         }
+      }
+    });
+
+    it('conversation pages stay exact when the newest-messages window must widen or fall back', async () => {
+      const saved = { ...conversationWindow };
+      try {
+        for (const [start, max] of [
+          [8, 512],
+          [8, 32],
+        ] as const) {
+          conversationWindow.start = start;
+          conversationWindow.max = max;
+          for (const tenant of evo.tenants.slice(0, 3)) {
+            const order: string[] = [];
+            let after: string | undefined;
+            do {
+              const page = await source.conversations({ tenant: tenant.id, limit: 2, after });
+              for (const c of page.conversations) {
+                expect(c.messages, c.id).toBe(tenant.chats.get(c.id)!.messages);
+                order.push(c.id);
+              }
+              after = page.next ?? undefined;
+            } while (after);
+            const expected = [...tenant.chats.entries()]
+              .sort((a, b) => b[1].last - a[1].last || (a[0] < b[0] ? 1 : -1))
+              .map(([id]) => id);
+            expect(order).toEqual(expected);
+          }
+        }
+      } finally {
+        Object.assign(conversationWindow, saved);
       }
     });
 
