@@ -33,6 +33,11 @@ export function pgError(error: unknown, target: PgTarget, statementTimeoutMs: nu
       'unreachable',
       `cannot reach the PostgreSQL server at ${where} (${code === 'ECONNREFUSED' ? 'connection refused: is it running, on that port?' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'unknown host name' : 'no route or no answer'})`,
     );
+  if (/timeout exceeded when trying to connect|connection timeout/i.test(raw))
+    return new AppError(
+      'unreachable',
+      `cannot reach the PostgreSQL server at ${where} (no answer within 10 s)`,
+    );
   if (code === '28P01' || code === '28000')
     return new AppError(
       'unauthorized',
