@@ -127,6 +127,21 @@ try {
   figures.conversationsNextPageMs = await timed(5, () =>
     source.conversations({ tenant, limit: 50, after: first.next! }),
   );
+  const other = String(
+    (
+      await (async () => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        const r = await c.query('SELECT id FROM tenancy_tenant WHERE id <> $1 ORDER BY id LIMIT 1', [tenant]);
+        await c.end();
+        return r;
+      })()
+    ).rows[0].id,
+  );
+  await source.conversations({ tenant: other, limit: 50 });
+  figures.conversationsFirstPageOtherTenantMs = await timed(5, () =>
+    source.conversations({ tenant: other, limit: 50 }),
+  );
   figures.messagesPageSmallChatMs = await timed(9, () =>
     source.messages({ tenant, conversationId: smallChat, limit: 50 }),
   );
@@ -143,6 +158,27 @@ try {
     source.similar!({ tenant, messageId: embedded[i++ % embedded.length]!, limit: 20 }),
   );
   await source.close();
+
+  // The one index the seed lacks for this: (tenant_id, chat_id, created_at) makes per-chat counts and
+  // thread pages index-only work; measured with it, as docs/postgres.md recommends it for big chats.
+  {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(
+      'CREATE INDEX idx_message_tenant_chat_created ON messages_message (tenant_id, chat_id, created_at)',
+    );
+    await c.query('VACUUM ANALYZE messages_message');
+    await c.end();
+    const withIndex = await openSource(url);
+    await withIndex.conversations({ tenant, limit: 50 });
+    figures.conversationsFirstPageWithTenantChatIndexMs = await timed(5, () =>
+      withIndex.conversations({ tenant, limit: 50 }),
+    );
+    figures.messagesOlderPageBigChatWithTenantChatIndexMs = await timed(9, () =>
+      withIndex.messages({ tenant, conversationId: 'big-chat@g.us', limit: 50, before: page.older! }),
+    );
+    await withIndex.close();
+  }
 
   // The natural plans (nothing forced) of what was just measured.
   const explain = new pg.Client({ connectionString: url });

@@ -109,7 +109,7 @@ export async function exportFromSource(
     for await (const page of source.exportMessages({
       conversationId: options.conversationId,
       tenant: options.tenant,
-      pageSize: options.pageSize ?? 1000,
+      pageSize: options.pageSize ?? 5000,
     })) {
       throwIfCancelled(ctx.signal);
       for (const m of page) {
