@@ -45,7 +45,7 @@ export function SourcesScreen() {
                       onClick={() => navigate('sources', { src: s.id })}
                     >
                       <span className="nav-item-title">
-                        {s.kind ? t(`kind.${s.kind}`, { defaultValue: s.kind }) : '…'}
+                        {s.kind ? t(`kind.${s.kind}`, { defaultValue: s.kind }) : t('kind.postgres')}
                       </span>
                       <span className="nav-item-sub mono">{s.label}</span>
                     </button>
