@@ -139,11 +139,28 @@ export class PgConnection {
   }
 
   /** Runs `work` in one read-only transaction; always rolled back (there is nothing to commit). */
+  /**
+   * A pooled connection with its read-only transaction begun. A pooled connection the server dropped while
+   * idle (restart, pg_terminate_backend, a proxy's idle timeout) fails at BEGIN, before anything was read:
+   * it is discarded and a fresh one is tried, once.
+   */
+  private async begin(snapshot: boolean): Promise<pg.PoolClient> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      try {
+        await client.query(this.beginSql(snapshot));
+        return client;
+      } catch (error) {
+        client.release(error instanceof Error ? error : new Error(String(error)));
+        if (attempt > 0) throw this.translate(error);
+      }
+    }
+  }
+
   async read<T>(work: (tx: ReadTx) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
-    const client = await this.connect();
+    const client = await this.begin(options.snapshot ?? false);
     let broken: Error | undefined;
     try {
-      await client.query(this.beginSql(options.snapshot ?? false));
       const tx: ReadTx = {
         client,
         rows: async <R extends Row>(sql: string, params: unknown[] = []) => {
@@ -178,11 +195,10 @@ export class PgConnection {
    * REPEATABLE READ transaction (a consistent snapshot from first page to last). Memory holds one page.
    */
   async *stream<T extends Row = Row>(sql: string, params: unknown[], pageSize: number): AsyncGenerator<T[]> {
-    const client = await this.connect();
+    const client = await this.begin(true);
     let broken: Error | undefined;
     let cursor: Cursor<T> | null = null;
     try {
-      await client.query(this.beginSql(true));
       // The whole result will be read: plan for total cost, not for a fast first row (a fast-start plan
       // can walk a global time index across every tenant before the first match).
       await client.query('SET LOCAL cursor_tuple_fraction = 1.0');

@@ -336,28 +336,66 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
       }
     });
 
-    it('lost connection mid-export: an error, not a short export', async () => {
+    const terminateReaders = (who: string) =>
+      server.admin(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'chat-inspector' AND usename = '${who}' AND pid <> pg_backend_pid()`,
+      );
+
+    it('lost connection mid-query: one line, code connection_lost (the UI offers a retry)', async () => {
       const source = await openSource(readerUrl);
-      const { tenantId, chatId } = evo.bigChat;
-      const stream = source.exportMessages({ conversationId: chatId, tenant: tenantId, pageSize: 20 });
-      const pages = stream[Symbol.asyncIterator]();
       try {
-        const first = await pages.next();
-        expect(first.value).toHaveLength(20);
-        await server.admin(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'chat-inspector' AND usename = 'reader'",
-        );
-        let failure: { code: string; message: string } = { code: 'resolved', message: '' };
+        const running = codeOf(source.query('SELECT pg_sleep(3)'));
+        await new Promise((r) => setTimeout(r, 400));
+        await terminateReaders('reader');
+        const failure = await running;
+        expect(failure.code).toBe('connection_lost');
+        expect(failure.message).toMatch(/lost the connection .* retry/);
+        // The next request gets a fresh connection.
+        expect((await source.query('SELECT 1 AS one')).rows[0]![0]).toBe(1);
+      } finally {
+        await source.close();
+      }
+    });
+
+    it('lost connection mid-export: a cursor export fails, never a short file', async () => {
+      const source = await openSource(clinicUrl);
+      const chosen = [...clinic.conversations].sort((a, b) => b.messages - a.messages)[0]!;
+      const pages = source.exportMessages({ conversationId: chosen.id, pageSize: 2 })[Symbol.asyncIterator]();
+      try {
+        expect((await pages.next()).value).toHaveLength(2);
+        await terminateReaders('postgres');
+        let failure = { code: 'resolved', message: '' };
         try {
           for (;;) if ((await pages.next()).done) break;
         } catch (error) {
           failure = { code: (error as AppError).code, message: (error as Error).message };
         }
         expect(failure.code).toBe('connection_lost');
-        expect(failure.message).toMatch(/lost the connection .* retry/);
       } finally {
         await source.close();
       }
+    });
+
+    it('an EvoSense export (a keyset page per transaction) carries on over a dropped idle connection, exactly', async () => {
+      const source = await openSource(readerUrl);
+      const { tenantId, chatId } = evo.bigChat;
+      const ids: string[] = [];
+      try {
+        for await (const page of source.exportMessages({
+          conversationId: chatId,
+          tenant: tenantId,
+          pageSize: 40,
+        })) {
+          ids.push(...page.map((m) => m.id));
+          if (ids.length === 40) await terminateReaders('reader');
+        }
+      } finally {
+        await source.close();
+      }
+      const truth = evo.messages
+        .filter((m) => m.chatId === chatId)
+        .sort((a, b) => a.createdAt - b.createdAt || Number(a.id) - Number(b.id));
+      expect(ids).toEqual(truth.map((m) => m.id));
     });
 
     it('PGPASSWORD and ~/.pgpass are honoured when the URL has no password', async () => {
