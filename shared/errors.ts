@@ -21,7 +21,6 @@ export const ErrorCode = z.enum([
   'internal',
   // Server sources (PostgreSQL, MySQL): what went wrong talking to the server.
   'unreachable',
-  'timeout',
   'permission_denied',
   'connection_lost',
   'read_only',

@@ -47,7 +47,6 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   hostile_archive: 422,
   internal: 500,
   unreachable: 502,
-  timeout: 504,
   permission_denied: 403,
   connection_lost: 502,
   read_only: 403,

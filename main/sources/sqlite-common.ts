@@ -115,25 +115,21 @@ export function scanSearch(ids: string[], query: MessageSearchQuery, page: Forwa
   return hits;
 }
 
-/** One statement on a read-only connection; a write is refused by SQLite itself (the file is opened read-only). */
+/**
+ * One statement on a read-only connection. The read handle (main/sqlite/readable.ts) refuses at prepare
+ * anything SQLite says could write, and the file is opened read-only besides: a write never runs.
+ */
 export function sqliteQuery(db: ReadableDb, sql: string, limit: number): QueryResult {
   let statement;
   try {
     statement = db.prepare(sql);
   } catch (error) {
-    throw new AppError('invalid_input', error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    if (/read-only|readonly/i.test(message))
+      throw new AppError('read_only', `refused: Chat Inspector only reads (${message})`);
+    throw new AppError('invalid_input', message);
   }
-  if (!statement.reader) {
-    try {
-      statement.run();
-    } catch (error) {
-      throw new AppError(
-        'read_only',
-        `refused: Chat Inspector only reads (${error instanceof Error ? error.message : String(error)})`,
-      );
-    }
-    throw new AppError('internal', 'a write statement ran on a read-only connection: report this');
-  }
+  if (!statement.reader) throw new AppError('invalid_input', 'this statement returns no rows; nothing to show');
   const columns = statement.columns().map((c) => c.name);
   const rows: unknown[][] = [];
   let truncated = false;
