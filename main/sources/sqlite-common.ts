@@ -129,7 +129,8 @@ export function sqliteQuery(db: ReadableDb, sql: string, limit: number): QueryRe
       throw new AppError('read_only', `refused: Chat Inspector only reads (${message})`);
     throw new AppError('invalid_input', message);
   }
-  if (!statement.reader) throw new AppError('invalid_input', 'this statement returns no rows; nothing to show');
+  if (!statement.reader)
+    throw new AppError('invalid_input', 'this statement returns no rows; nothing to show');
   const columns = statement.columns().map((c) => c.name);
   const rows: unknown[][] = [];
   let truncated = false;
