@@ -6,6 +6,7 @@ import { FilesScreen } from '../features/files/FilesScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
 import { SourcesScreen } from '../features/sources/index.ts';
+import { MaintenanceScreen } from '../features/maintenance/index.ts';
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to
@@ -13,6 +14,7 @@ import { SourcesScreen } from '../features/sources/index.ts';
  *
  *   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
  *   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
  *
  * A screen reads its route with `useRoute()` (app/nav.ts) and the open place with `useCurrentPlace()` /
  * `useCurrentRoot()` (app/places.ts); it navigates with `navigate(id, params)`.
@@ -33,4 +35,5 @@ export const screens: ScreenDef[] = [
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
   { id: 'sources', labelKey: 'nav.sources', component: SourcesScreen },
+  { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
 ];
