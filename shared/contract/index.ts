@@ -5,6 +5,7 @@ import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
 import { sourceOperations } from './sources.ts';
+import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
 
 /**
@@ -18,6 +19,7 @@ export const operations = {
   ...integrityOperations,
   ...backupOperations,
   ...sourceOperations,
+  ...queryOperations,
   ...maintenanceOperations,
 } as const satisfies Record<string, OperationDef>;
 
