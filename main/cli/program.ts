@@ -5,6 +5,7 @@ import { registerMaintenanceCommands } from './commands/maintenance.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { registerSourceCommands } from './commands/sources.ts';
 import { validateAllCommands } from './options.ts';
 import { reportError } from './output.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerOpenCommands(program);
   registerServeCommands(program);
   registerBackupCommands(program);
+  registerSourceCommands(program);
   registerMaintenanceCommands(program);
   return program;
 }

@@ -5,6 +5,7 @@ import { ChatsScreen } from '../features/chats/ChatsScreen.tsx';
 import { FilesScreen } from '../features/files/FilesScreen.tsx';
 import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
 import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
+import { SourcesScreen } from '../features/sources/index.ts';
 import { MaintenanceScreen } from '../features/maintenance/index.ts';
 
 /**
@@ -33,5 +34,6 @@ export const screens: ScreenDef[] = [
   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'sources', labelKey: 'nav.sources', component: SourcesScreen },
   { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
 ];

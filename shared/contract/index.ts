@@ -4,6 +4,7 @@ import { browseOperations } from './browse.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
+import { sourceOperations } from './sources.ts';
 import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
 
@@ -17,6 +18,7 @@ export const operations = {
   ...browseOperations,
   ...integrityOperations,
   ...backupOperations,
+  ...sourceOperations,
   ...queryOperations,
   ...maintenanceOperations,
 } as const satisfies Record<string, OperationDef>;
@@ -55,3 +57,4 @@ export * from './jobs.ts';
 export * from './browse.ts';
 export * from './integrity.ts';
 export * from './backup.ts';
+export * from './sources.ts';

@@ -4,6 +4,7 @@ import { browseHandlers } from './browse.ts';
 import { fileHandlers } from './files.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
+import { sourceHandlers } from './sources.ts';
 import { queryHandlers } from './query.ts';
 import { maintenanceHandlers } from './maintenance.ts';
 
@@ -14,6 +15,7 @@ export const handlers: Handlers = {
   ...fileHandlers,
   ...integrityHandlers,
   ...backupHandlers,
+  ...sourceHandlers,
   ...queryHandlers,
   ...maintenanceHandlers,
 };

@@ -11,9 +11,11 @@ import { restoreArchive } from '../../backup/restore.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
+import { entryAt } from '../../fs/entry.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { exportSourceCommand, isServerLocator } from './sources.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -381,8 +383,10 @@ export function registerBackupCommands(program: Command): void {
     .description(
       'export chats as JSON, CSV or a printable HTML transcript (streamed); CSV is one file for messages and sessions, told apart by its "record" column (UTF-8 with BOM, RFC 4180)',
     )
-    .argument('<root>', 'data root')
+    .argument('<root>', 'data root, or any source: an SQLite file or a postgres:// URL (one --chat)')
     .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
+    .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
+    .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
@@ -398,8 +402,13 @@ export function registerBackupCommands(program: Command): void {
           redact?: boolean;
           force?: boolean;
           json?: boolean;
+          tenant?: string;
+          statementTimeout?: string;
         },
       ) => {
+        // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
+        if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file')
+          return exportSourceCommand(rootArg, opts);
         const root = requireDir(rootArg);
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');

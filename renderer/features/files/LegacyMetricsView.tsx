@@ -115,7 +115,7 @@ const tickOf = (x: unknown) => {
   return /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(v) : v.length > 18 ? `${v.slice(0, 17)}…` : v;
 };
 
-function LegacyChart({ chart }: { chart: Chart }) {
+export function LegacyChart({ chart }: { chart: Chart }) {
   const { t } = useTranslation();
   const p = usePalette();
   const data = rowsOf(chart);
