@@ -3,6 +3,7 @@ import { registerBackupCommands } from './commands/backup.ts';
 import { registerIntegrityCommands } from './commands/integrity.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
+import { registerSearchCommands } from './commands/search.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { reportError } from './output.ts';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerOpenCommands(program);
   registerServeCommands(program);
   registerBackupCommands(program);
+  registerSearchCommands(program);
   return program;
 }
 

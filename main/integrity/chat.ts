@@ -3,7 +3,7 @@ import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { openForCheck, schemaOf } from './attach.ts';
 import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
-import { summarizeChatTask, type ScanItem } from '../store/summary.ts';
+import { summarizeChatTask, type DbInspector, type ScanItem } from '../store/summary.ts';
 import {
   countRowsWhere,
   foreignKeyViolations,
@@ -38,8 +38,23 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 
  * or locked file: those are findings.
  */
 export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
+  const outcome = summarizeChatTask(
+    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS },
+    chatInspector(item),
+    openForCheck,
+  );
+  if (outcome.kind === 'skip') return outcome;
+  const findings = orderFindings(dedupe(outcome.findings));
+  return { kind: 'chat', check: { chatId: item.chatId, status: healthOf(findings), findings } };
+}
+
+/**
+ * The checks run on each DB while it is open for the figures (summarizeChatTask's inspector): the fleet
+ * index's one pass uses it too, so the list, the chat header and this check come from the same findings.
+ */
+export function chatInspector(item: ChatCheckItem): DbInspector {
   const chatId = BigInt(item.chatId);
-  const inspect = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb): Finding[] => {
+  return (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb): Finding[] => {
     const out: Finding[] = [];
     const schema = schemaOf(db);
     const { damage, shape } = checkPagesAndSchema(db, schema, file, item.full, EXPECTED_TABLES[file], {
@@ -65,14 +80,6 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
     }
     return out;
   };
-  const outcome = summarizeChatTask(
-    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS },
-    inspect,
-    openForCheck,
-  );
-  if (outcome.kind === 'skip') return outcome;
-  const findings = orderFindings(dedupe(outcome.findings));
-  return { kind: 'chat', check: { chatId: item.chatId, status: healthOf(findings), findings } };
 }
 
 /**

@@ -1,16 +1,21 @@
 import { snapshotChatTask } from '../backup/snapshot.ts';
+import { chatIdentity, visitChatTask } from '../fleet/visit.ts';
+import { searchChatTask } from '../fleet/search.ts';
 import { checkChatTask } from '../integrity/chat.ts';
 import { checkFileTask } from '../integrity/file.ts';
 import { fleetChatTask } from '../store/fleet.ts';
-import { summarizeChatTask } from '../store/summary.ts';
 
 /**
  * Work that can run in a worker thread: each task takes one plain, structured-clonable item and returns
  * a plain result. Capabilities register their per-item work here (scan, integrity, ...).
  */
 export const tasks = {
-  'scan.chat': summarizeChatTask,
+  // The scan is the fleet's one pass: figures and quick check in the same visit of each chat.
+  'scan.chat': visitChatTask,
   'fleet.chat': fleetChatTask,
+  'fleet.visit': visitChatTask,
+  'fleet.identity': chatIdentity,
+  'fleet.search': searchChatTask,
   'integrity.chat': checkChatTask,
   'integrity.file': checkFileTask,
   'backup.chat': snapshotChatTask,

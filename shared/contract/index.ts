@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { backupOperations } from './backup.ts';
 import { browseOperations } from './browse.ts';
+import { fleetOperations } from './fleet.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
@@ -15,6 +16,7 @@ export const operations = {
   ...browseOperations,
   ...integrityOperations,
   ...backupOperations,
+  ...fleetOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;
@@ -47,3 +49,4 @@ export * from './jobs.ts';
 export * from './browse.ts';
 export * from './integrity.ts';
 export * from './backup.ts';
+export * from './fleet.ts';

@@ -2,6 +2,7 @@ import type { Handlers } from '../types.ts';
 import { backupHandlers } from './backup.ts';
 import { browseHandlers } from './browse.ts';
 import { fileHandlers } from './files.ts';
+import { fleetHandlers } from './fleet.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
 
@@ -12,4 +13,5 @@ export const handlers: Handlers = {
   ...fileHandlers,
   ...integrityHandlers,
   ...backupHandlers,
+  ...fleetHandlers,
 };

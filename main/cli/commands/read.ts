@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { readChatDetail } from '../../store/chat.ts';
-import { scanRoot } from '../../store/scan.ts';
+import { scanForCli } from '../../fleet/cli.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
-import { formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { formatBytes, printJson, table } from '../output.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -23,10 +23,11 @@ export function registerReadCommands(program: Command): void {
     .argument('<root>', 'data root (the folder holding chat_<id> folders, or the bot folder)')
     .option('--json', 'print JSON for scripts')
     .option('--workers <n>', 'worker threads (0 = read in this thread)')
-    .action(async (rootArg: string, opts: { json?: boolean; workers?: string }) => {
+    .option('--no-index', "read every chat, without reading or writing Chat Inspector's fleet index")
+    .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
-      const result = await runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool }));
+      const result = await scanForCli(root, pool, opts.index !== false);
       if (opts.json) return printJson(result);
       const rows = result.chats.map((c) => [
         c.chatId,
