@@ -111,7 +111,7 @@ describe('one pass', () => {
     const { home } = copyRoot();
     const index = openIndex(home, gen.root);
     const first = await refresh(index);
-    expect(first.visited).toBe(gen.chats.length + 1); // + the empty chat folder, skipped
+    expect(first.visited).toBe(gen.chats.length); // the empty chat folder is skipped unread
     const pass = await scanRoot(gen.root, silentContext(), { pool, now: NOW });
     const strip = ({ partial: _p, codes: _c, ...s }: FleetRow): ChatSummary => s as ChatSummary;
     expect(allRows(index).map(strip)).toEqual(
@@ -134,7 +134,7 @@ describe('fleet index', () => {
       firstEvent ??= allRows(index);
     });
     expect(firstEvent).not.toBeNull();
-    expect(firstEvent!.length).toBe(gen.chats.length + 1);
+    expect(firstEvent!.length).toBe(gen.chats.length);
     expect(firstEvent!.every((r) => r.health === 'unchecked')).toBe(true);
     expect(allRows(index).some((r) => r.health === 'unchecked')).toBe(false);
   });
@@ -149,7 +149,7 @@ describe('fleet index', () => {
     expect(b.rebuilt).toBe(false);
     expect(allRows(b)).toEqual(before);
     const again = await refresh(b);
-    expect(again.visited).toBe(1); // only the empty chat folder, which has no row to compare
+    expect(again.visited).toBe(0);
     expect(again.removed).toBe(0);
     expect(allRows(b)).toEqual(before);
   });
@@ -188,7 +188,7 @@ describe('fleet index', () => {
     rmSync(dirOf(deleted!), { recursive: true });
 
     const result = await refresh(index);
-    expect(result.visited).toBe(3 + 1); // + the empty folder
+    expect(result.visited).toBe(3);
     expect(result.removed).toBe(1);
     const rows = new Map(allRows(index).map((r) => [r.chatId, r]));
     expect(rows.has(deleted!)).toBe(false);

@@ -3,9 +3,9 @@ import { INACTIVE_DAYS, type SkippedEntry } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
 import type { ScanItem } from '../store/summary.ts';
-import type { WorkerPool } from '../workers/pool.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
-import type { VisitOutcome } from './visit.ts';
+import { EMPTY_FOLDER, EMPTY_FOLDER_REASON, chatIdentity, type VisitOutcome } from './visit.ts';
 
 export interface RefreshOptions {
   pool: WorkerPool;
@@ -15,6 +15,11 @@ export interface RefreshOptions {
 /** Rows are written (and an event sent) at least this often while chats are being read. */
 const FLUSH_MS = 150;
 const FLUSH_ROWS = 500;
+/** Chats whose files are stat'ed between two yields to the event loop. */
+const IDENTITY_SLICE = 2000;
+/** Up to this many chats to read are read without the worker pool. */
+const INLINE_MAX = 8;
+const inlinePool = new WorkerPool(0);
 
 /**
  * Brings a root's fleet index up to date. A `readdir` of the chats folder and a few `lstat`s per chat
@@ -37,20 +42,17 @@ export async function refreshIndex(
   const stored = index.states();
   ctx.progress(0, null, null);
 
-  // Which chats changed: their files' identities, taken in the workers.
+  // Which chats changed: a few lstats per chat, on this thread (starting workers would cost more than
+  // the stats), yielding now and then so requests for the list's pages are answered meanwhile.
   const known = chats.filter((c) => stored.has(c.chatId));
-  const identities: (string | null)[] = new Array<string | null>(known.length).fill(null);
-  await options.pool.map(
-    'fleet.identity',
-    known.map((c) => c.dir),
-    {
-      signal: ctx.signal,
-      batchSize: 256,
-      onResult: (i, outcome) => {
-        identities[i] = outcome.ok ? outcome.value : null;
-      },
-    },
-  );
+  const identities: string[] = [];
+  for (let i = 0; i < known.length; i++) {
+    identities.push(chatIdentity(known[i]!.dir));
+    if (i % IDENTITY_SLICE === IDENTITY_SLICE - 1) {
+      await new Promise((r) => setImmediate(r));
+      throwIfCancelled(ctx.signal);
+    }
+  }
   const changed = new Set<string>();
   known.forEach((c, i) => {
     const s = stored.get(c.chatId)!;
@@ -59,7 +61,15 @@ export async function refreshIndex(
   });
   const listed = new Set(chats.map((c) => c.chatId));
   const vanished = [...stored.keys()].filter((id) => !listed.has(id));
-  const toVisit = chats.filter((c) => !stored.has(c.chatId) || changed.has(c.chatId));
+  // A chat folder without any of the chat's files is skipped without a visit (nothing to read there).
+  const extraSkipped: SkippedEntry[] = [];
+  const toVisit = chats.filter((c) => {
+    if (changed.has(c.chatId)) return true;
+    if (stored.has(c.chatId)) return false;
+    if (chatIdentity(c.dir) !== EMPTY_FOLDER) return true;
+    extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
+    return false;
+  });
   index.transaction(() => {
     for (const id of vanished) index.remove(id);
     for (const c of toVisit) {
@@ -70,7 +80,6 @@ export async function refreshIndex(
   if (vanished.length + toVisit.length > 0) ctx.emit({ updated: vanished.length + toVisit.length });
 
   const items: ScanItem[] = toVisit.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));
-  const extraSkipped: SkippedEntry[] = [];
   let pending: { chatId: string; outcome: VisitOutcome }[] = [];
   let lastFlush = Date.now();
   const flush = (): void => {
@@ -83,7 +92,9 @@ export async function refreshIndex(
   let done = 0;
   ctx.progress(0, items.length, null);
   try {
-    await options.pool.map('fleet.visit', items, {
+    // A handful of chats is read on this thread: starting the workers would cost more.
+    const pool = items.length <= INLINE_MAX ? inlinePool : options.pool;
+    await pool.map('fleet.visit', items, {
       signal: ctx.signal,
       onResult: (i, outcome) => {
         if (ctx.signal.aborted) return;
