@@ -23,6 +23,7 @@ import { checkChatTask } from '../integrity/chat.ts';
 import { silentContext } from '../jobs/job.ts';
 import Database from '../sqlite/driver.ts';
 import { openForWrite } from '../sqlite/write.ts';
+import { fleetMetrics } from '../store/fleet.ts';
 import { scanRoot } from '../store/scan.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
 import { fingerprintTree } from '../testing/tree.ts';
@@ -435,5 +436,50 @@ describe('search across every chat', () => {
     expect(parsed.totalHits).toBe(bruteForce('the').total);
     expect(parsed.hits).toHaveLength(3);
     expect(Object.keys(parsed.hits[0]!)).toEqual(['chatId', 'messageId', 'timestamp', 'role', 'snippet']);
+  });
+});
+
+describe('a clock that ran wild', () => {
+  it('is an info finding of its own, and its days are left out of the fleet charts', async () => {
+    const { root } = copyRoot();
+    const chat = gen.chats.find((c) => c.kind === 'healthy')!;
+    const dir = join(root, relative(gen.root, chat.dir));
+    const db = openForWrite(join(dir, CONVERSATIONS_DB), { fileMustExist: true });
+    db.prepare(
+      "INSERT INTO messages (chat_id, message_type, content, timestamp) VALUES (?, 'user', 'from the future', '2062-03-01 10:00:00')",
+    ).run(Number(chat.chatId));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const findings = new Map<string, Finding[]>();
+    const result = await scanRoot(root, silentContext(), {
+      pool,
+      now: NOW,
+      onFindings: (id, f) => findings.set(id, f),
+    });
+    const skew = findings.get(chat.chatId)!.find((f) => f.code === 'clock_skew');
+    expect(skew?.severity).toBe('info');
+    expect(skew?.message).toContain('2062-03-01');
+    // The skew alone lowers nothing (the added row makes metadata.json out of date, a warning of its own).
+    expect(
+      findings
+        .get(chat.chatId)!
+        .filter((f) => f.severity !== 'info')
+        .map((f) => f.code),
+    ).toEqual(['metadata_mismatch']);
+    expect(result.chats.find((r) => r.chatId === chat.chatId)?.health).toBe('warning');
+    expect([...findings.values()].filter((f) => f.some((x) => x.code === 'clock_skew'))).toHaveLength(1);
+
+    const metrics = await fleetMetrics(root, silentContext(), pool, NOW);
+    const days = [...metrics.activeUsersPerDay, ...metrics.messagesPerDay].map((d) => d.day);
+    expect(days.every((d) => d >= '2000-01-01' && d <= '2026-11-02')).toBe(true);
+    expect(metrics.clockSkewChats).toBe(1);
+    expect(metrics.alerts).toContainEqual(
+      expect.objectContaining({ chatId: chat.chatId, kind: 'clock_skew' }),
+    );
+    // The size histogram's outliers: the largest chats, biggest first.
+    expect(metrics.largestChats.length).toBeGreaterThan(0);
+    const sizes = metrics.largestChats.map((c) => c.sizeBytes);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(metrics.largestChats[0]!.chatId).toBe(chatOf('db_large').chatId);
   });
 });
