@@ -46,6 +46,17 @@ export class RowSource {
     for (const l of this.listeners) l();
   }
 
+  /** The index's version the rows were read at: a newer one re-reads them, the first one just reads. */
+  private seenVersion: number | null = null;
+
+  sync(version: number): void {
+    if (this.seenVersion === version) return;
+    const first = this.seenVersion === null;
+    this.seenVersion = version;
+    if (first) this.load(0);
+    else this.invalidate();
+  }
+
   invalidate(): void {
     this.generation++;
     for (const [page, rows] of this.pages) this.stale.set(page, rows);
@@ -89,7 +100,16 @@ export class RowSource {
       ...(after ? { after } : page > 0 ? { offset: page * PAGE_ROWS } : {}),
     }).then(
       (result) => {
-        if (generation !== this.generation) return; // the index changed meanwhile: read again
+        if (generation !== this.generation) {
+          // The index changed meanwhile and the page is being read again; until that answer comes,
+          // these rows are better than none.
+          if (!this.pages.has(page)) {
+            this.stale.set(page, result.rows);
+            this.total ??= result.total;
+            this.changed();
+          }
+          return;
+        }
         this.inflight.delete(page);
         this.pages.set(page, result.rows);
         this.stale.delete(page);
@@ -116,7 +136,7 @@ export function useFleetRows(query: ListQuery, version: number): RowSource {
   const source = useMemo(() => new RowSource(query), [key]);
   useSyncExternalStore(source.subscribe, () => source.tick);
   useEffect(() => {
-    source.invalidate();
+    source.sync(version);
   }, [source, version]);
   return source;
 }

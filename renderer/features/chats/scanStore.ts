@@ -41,7 +41,8 @@ export function startScan(root: string) {
   stream?.detach();
   let lastBump = 0;
   let changed = false;
-  scanStore.set((s) => ({ ...EMPTY, root, status: 'running', version: s.version + 1 }));
+  // The list keeps showing what the index has; it is read again when the refresh writes something.
+  scanStore.set((s) => ({ ...EMPTY, root, status: 'running', version: s.version }));
   stream = streamJob(
     'fleet.refresh',
     { root },
