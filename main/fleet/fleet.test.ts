@@ -114,7 +114,7 @@ describe('one pass', () => {
     const first = await refresh(index);
     expect(first.visited).toBe(gen.chats.length); // the empty chat folder is skipped unread
     const pass = await scanRoot(gen.root, silentContext(), { pool, now: NOW });
-    const strip = ({ partial: _p, codes: _c, ...s }: FleetRow): ChatSummary => s as ChatSummary;
+    const strip = ({ partial: _p, unread: _u, codes: _c, ...s }: FleetRow): ChatSummary => s as ChatSummary;
     expect(allRows(index).map(strip)).toEqual(
       [...pass.chats].sort((a, b) => Number(a.chatId) - Number(b.chatId)),
     );
@@ -122,6 +122,10 @@ describe('one pass', () => {
     expect(rows.get(chatOf('not_sqlite').chatId)?.partial).toBe(true);
     expect(rows.get(chatOf('truncated').chatId)?.partial).toBe(true);
     expect(rows.get(gen.chats[0]!.chatId)?.partial).toBe(false);
+    // A conversations.db that cannot be read at all has no counts (not "0 messages").
+    expect(rows.get(chatOf('not_sqlite').chatId)?.unread).toBe(true);
+    expect(rows.get(chatOf('missing_file').chatId)?.unread).toBe(true);
+    expect(rows.get(gen.chats[0]!.chatId)?.unread).toBe(false);
     expect(index.skipped().map((s) => s.path)).toEqual(pass.skipped.map((s) => s.path));
   });
 });

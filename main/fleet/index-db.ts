@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS chats (
   size_bytes INTEGER NOT NULL,
   health TEXT NOT NULL,
   health_rank INTEGER NOT NULL,
-  partial INTEGER NOT NULL,
+  partial INTEGER NOT NULL, -- 0 complete, 1 partial counts, 2 conversations.db unread
   codes TEXT NOT NULL,
   findings TEXT NOT NULL,
   identity TEXT NOT NULL,

@@ -67,7 +67,8 @@ function toRow(r: RowTuple): FleetRow {
     lastActive: r[5] === '' ? null : r[5],
     sizeBytes: r[6],
     health: r[7] as ListHealth,
-    partial: r[8] === 1,
+    partial: r[8] >= 1,
+    unread: r[8] === 2,
     codes: JSON.parse(r[9]) as FindingCode[],
   };
 }
@@ -241,7 +242,7 @@ export class FleetIndex {
           s.sizeBytes,
           s.health,
           HEALTH_RANK[s.health],
-          outcome.partial ? 1 : 0,
+          outcome.unread ? 2 : outcome.partial ? 1 : 0,
           JSON.stringify(codes),
           JSON.stringify(outcome.findings),
           outcome.identity,
@@ -353,7 +354,7 @@ export class FleetIndex {
       .raw()
       .all() as RowTuple[];
     return rows.map((r) => {
-      const { partial: _p, codes: _c, ...summary } = toRow(r);
+      const { partial: _p, unread: _u, codes: _c, ...summary } = toRow(r);
       return summary as ChatSummary;
     });
   }

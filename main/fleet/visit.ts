@@ -43,6 +43,8 @@ export type VisitOutcome =
       findings: Finding[];
       /** The counts are what could be read from a damaged or unreadable conversations.db. */
       partial: boolean;
+      /** conversations.db could not be read at all: there are no counts to show. */
+      unread: boolean;
       identity: string;
     }
   | { kind: 'skip'; path: string; reason: string; identity: string };
@@ -67,7 +69,8 @@ export function visitChatTask(item: ScanItem): VisitOutcome {
     kind: 'chat',
     summary: { ...outcome.summary, health: healthOf(findings) },
     findings,
-    partial,
+    partial: partial || outcome.countsRead === false,
+    unread: outcome.countsRead === false,
     identity,
   };
 }

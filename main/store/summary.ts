@@ -40,7 +40,13 @@ export type DbInspector = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db
 export type DbOpener = (path: string, options: OpenReadonlyOptions) => OpenedDb;
 
 export type ScanOutcome =
-  | { kind: 'chat'; summary: ChatSummary; findings: Finding[] }
+  | {
+      kind: 'chat';
+      summary: ChatSummary;
+      findings: Finding[];
+      /** False when conversations.db's figures could not be read at all (the counts are not counts). */
+      countsRead?: boolean;
+    }
   | { kind: 'skip'; path: string; reason: string };
 
 export function finding(code: FindingCode, file: string, message: string): Finding {
@@ -289,6 +295,7 @@ export function summarizeChatTask(
 
   return {
     kind: 'chat',
+    countsRead: conversations !== null,
     summary: {
       chatId: item.chatId,
       name: profile.name,

@@ -20,6 +20,8 @@ export const FleetRow = ChatSummary.extend({
   health: ListHealth,
   /** The counts are what could be read from a damaged or unreadable conversations.db, not the whole chat. */
   partial: z.boolean(),
+  /** conversations.db could not be read at all: messages and sessions are unknown, not 0. */
+  unread: z.boolean(),
   /** The codes of the chat's findings (the list's finding filter). */
   codes: z.array(FindingCode),
 });

@@ -167,6 +167,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
               <span className="muted">
                 <PartialCount
                   partial={partial}
+                  unread={scanRow?.unread === true || d.problems.some((p) => p.file === 'conversations.db')}
                   value={t('chat.summary', {
                     messages: formatNumber(d.counts.messages),
                     sessions: formatNumber(d.counts.sessions),

@@ -571,10 +571,18 @@ const ChatRow = memo(function ChatRow({
       </td>
       <td>{chat.level ? <span className="level">{chat.level}</span> : <span className="muted">—</span>}</td>
       <td className="num">
-        {notRead ? '—' : <PartialCount value={formatNumber(chat.messages)} partial={chat.partial} />}
+        {notRead ? (
+          '—'
+        ) : (
+          <PartialCount value={formatNumber(chat.messages)} partial={chat.partial} unread={chat.unread} />
+        )}
       </td>
       <td className="num">
-        {notRead ? '—' : <PartialCount value={formatNumber(chat.sessions)} partial={chat.partial} />}
+        {notRead ? (
+          '—'
+        ) : (
+          <PartialCount value={formatNumber(chat.sessions)} partial={chat.partial} unread={chat.unread} />
+        )}
       </td>
       <td title={chat.lastActive ? formatDateTime(chat.lastActive) : undefined}>
         {chat.lastActive ? formatRelative(chat.lastActive, now) : <span className="muted">—</span>}

@@ -17,10 +17,25 @@ export const ListHealthBadge = memo(function ListHealthBadge({ health }: { healt
   );
 });
 
-/** A count read from a damaged file: the figure, marked partial. */
-export function PartialCount({ value, partial }: { value: string; partial: boolean }) {
+/** A count read from a damaged file: the figure marked partial, or a dash when nothing could be read. */
+export function PartialCount({
+  value,
+  partial,
+  unread = false,
+}: {
+  value: string;
+  partial: boolean;
+  unread?: boolean;
+}) {
   ensureChatsStrings();
   const { t } = useTranslation(CHATS_NS);
+  if (unread) {
+    return (
+      <span className="count-partial" title={t('unreadHint')} data-unread="true">
+        — <span className="muted">({t('unread')})</span>
+      </span>
+    );
+  }
   if (!partial) return <>{value}</>;
   return (
     <span className="count-partial" title={t('partialHint')} data-partial="true">
