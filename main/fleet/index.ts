@@ -9,7 +9,10 @@ import type {
 } from '../../shared/contract/fleet.ts';
 import type { ChatSummary, Finding, FindingCode, SkippedEntry } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { Database } from '../sqlite/driver.ts';
 import type { WritableDb } from '../sqlite/write.ts';
+
+type Statement = Database.Statement<unknown[]>;
 import { indexPathFor, openIndexDb } from './index-db.ts';
 import type { VisitOutcome } from './visit.ts';
 
@@ -159,6 +162,8 @@ export class FleetIndex {
   readonly path: string;
   readonly rebuilt: boolean;
   private readonly db: WritableDb;
+  /** Statements compiled once: a prepare per call would hold native memory per chat until GC. */
+  private readonly statements = new Map<string, Statement>();
 
   constructor(userDataDir: string, root: string) {
     this.root = root;
@@ -172,11 +177,23 @@ export class FleetIndex {
     this.db.close();
   }
 
+  private stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // The list's filters make a few SQL texts each; the cache is bounded all the same.
+      if (this.statements.size > 256) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Every chat in the index with what decides whether it must be read again. */
   states(): Map<string, StoredState> {
     const out = new Map<string, StoredState>();
-    const rows = this.db
-      .prepare(`SELECT chat_id, identity, health, last_active, instr(codes, '"inactive"') > 0 FROM chats`)
+    const rows = this.stmt(
+      `SELECT chat_id, identity, health, last_active, instr(codes, '"inactive"') > 0 FROM chats`,
+    )
       .raw()
       .iterate() as IterableIterator<[string, string, ListHealth, string, number]>;
     for (const [id, identity, health, lastActive, inactive] of rows)
@@ -190,41 +207,40 @@ export class FleetIndex {
 
   /** A chat found in the root but not read yet: listed at once, as `unchecked`. */
   addUnchecked(chatId: string): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
+    this.stmt(
+      `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
            last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at)
          VALUES (?, ?, NULL, '', NULL, 0, 0, 0, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL)`,
-      )
-      .run(chatId, Number(chatId), HEALTH_RANK.unchecked);
+    ).run(chatId, Number(chatId), HEALTH_RANK.unchecked);
   }
 
   /** A chat whose files changed: its old figures stay visible, its health says it is not checked. */
   markUnchecked(chatId: string): void {
-    this.db
-      .prepare(`UPDATE chats SET health = 'unchecked', health_rank = ? WHERE chat_id = ?`)
-      .run(HEALTH_RANK.unchecked, chatId);
+    this.stmt(`UPDATE chats SET health = 'unchecked', health_rank = ? WHERE chat_id = ?`).run(
+      HEALTH_RANK.unchecked,
+      chatId,
+    );
   }
 
   remove(chatId: string): void {
-    this.db.prepare('DELETE FROM chats WHERE chat_id = ?').run(chatId);
-    this.db.prepare('DELETE FROM chat_codes WHERE chat_id = ?').run(chatId);
+    this.stmt('DELETE FROM chats WHERE chat_id = ?').run(chatId);
+    this.stmt('DELETE FROM chat_codes WHERE chat_id = ?').run(chatId);
   }
 
   /** The results of visits, in one transaction. */
   writeVisits(visits: { chatId: string; outcome: VisitOutcome }[], checkedAt: string): void {
-    const upsert = this.db.prepare(
+    const upsert = this.stmt(
       `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
          last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const dropCodes = this.db.prepare('DELETE FROM chat_codes WHERE chat_id = ?');
-    const addCode = this.db.prepare('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
+    const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
+    const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
     this.transaction(() => {
       for (const { chatId, outcome } of visits) {
         dropCodes.run(chatId);
         if (outcome.kind === 'skip') {
-          this.db.prepare('DELETE FROM chats WHERE chat_id = ?').run(chatId);
+          this.stmt('DELETE FROM chats WHERE chat_id = ?').run(chatId);
           continue;
         }
         const s = outcome.summary;
@@ -255,25 +271,24 @@ export class FleetIndex {
 
   setSkipped(entries: readonly SkippedEntry[]): void {
     this.transaction(() => {
-      this.db.prepare('DELETE FROM skipped').run();
-      const add = this.db.prepare('INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)');
+      this.stmt('DELETE FROM skipped').run();
+      const add = this.stmt('INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)');
       for (const e of entries) add.run(e.path, e.reason);
     });
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    this.stmt('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 
   meta(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string) ?? null;
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string) ?? null;
   }
 
   counts(filter: FleetFilter = {}): HealthCounts {
     const where = whereOf(filter, { health: false });
     const counts: HealthCounts = { ok: 0, warning: 0, error: 0, unchecked: 0 };
-    const rows = this.db
-      .prepare(`SELECT health, count(*) FROM chats ${where.sql} GROUP BY health`)
+    const rows = this.stmt(`SELECT health, count(*) FROM chats ${where.sql} GROUP BY health`)
       .raw()
       .all(...where.params) as [ListHealth, number][];
     for (const [h, n] of rows) counts[h] = n;
@@ -285,8 +300,7 @@ export class FleetIndex {
     const column = SORT_COLUMN[request.sort];
     const dir = request.desc ? 'DESC' : 'ASC';
     const where = whereOf(request.filter, { health: true });
-    const total = this.db
-      .prepare(`SELECT count(*) FROM chats ${where.sql}`)
+    const total = this.stmt(`SELECT count(*) FROM chats ${where.sql}`)
       .pluck()
       .get(...where.params) as number;
     const parts = where.sql ? [where.sql.slice('WHERE '.length)] : [];
@@ -301,8 +315,7 @@ export class FleetIndex {
     }
     const sql = `SELECT ${ROW_COLUMNS}, ${column} FROM chats ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
       ORDER BY ${column} ${dir}, chat_id ${dir} LIMIT ? OFFSET ?`;
-    const raw = this.db
-      .prepare(sql)
+    const raw = this.stmt(sql)
       .raw()
       .all(...params, request.limit, offset) as [...RowTuple, string | number][];
     const last = raw[raw.length - 1];
@@ -315,15 +328,17 @@ export class FleetIndex {
 
   overview(filter: FleetFilter = {}): FleetOverview {
     const counts = this.counts(filter);
-    const levels = this.db
-      .prepare('SELECT DISTINCT level FROM chats WHERE level IS NOT NULL ORDER BY level_sort, level')
+    const levels = this.stmt(
+      'SELECT DISTINCT level FROM chats WHERE level IS NOT NULL ORDER BY level_sort, level',
+    )
       .pluck()
       .all() as string[];
-    const codes = this.db
-      .prepare('SELECT code, count(*) FROM chat_codes GROUP BY code ORDER BY count(*) DESC, code')
+    const codes = this.stmt(
+      'SELECT code, count(*) FROM chat_codes GROUP BY code ORDER BY count(*) DESC, code',
+    )
       .raw()
       .all() as [FindingCode, number][];
-    const skipped = this.db.prepare('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    const skipped = this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
     return {
       total: counts.ok + counts.warning + counts.error + counts.unchecked,
       counts,
@@ -335,8 +350,7 @@ export class FleetIndex {
   }
 
   chat(chatId: string): { row: FleetRow | null; findings: Finding[]; checkedAt: string | null } {
-    const r = this.db
-      .prepare(`SELECT ${ROW_COLUMNS}, findings, checked_at FROM chats WHERE chat_id = ?`)
+    const r = this.stmt(`SELECT ${ROW_COLUMNS}, findings, checked_at FROM chats WHERE chat_id = ?`)
       .raw()
       .get(chatId) as [...RowTuple, string, string | null] | undefined;
     if (!r) return { row: null, findings: [], checkedAt: null };
@@ -349,8 +363,9 @@ export class FleetIndex {
 
   /** Every checked row in the root's order (the CLI's `scan --json`). */
   summaries(): ChatSummary[] {
-    const rows = this.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM chats WHERE health <> 'unchecked' ORDER BY id_sort, chat_id`)
+    const rows = this.stmt(
+      `SELECT ${ROW_COLUMNS} FROM chats WHERE health <> 'unchecked' ORDER BY id_sort, chat_id`,
+    )
       .raw()
       .all() as RowTuple[];
     return rows.map((r) => {
@@ -360,6 +375,6 @@ export class FleetIndex {
   }
 
   skipped(): SkippedEntry[] {
-    return this.db.prepare('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    return this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
   }
 }
