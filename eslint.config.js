@@ -55,4 +55,39 @@ export default tseslint.config(
     ignores: ['main/app/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
+  // main/sqlite/ owns every SQLite connection: elsewhere, read through ReadableDb (open.ts, readable.ts) and
+  // write through openForWrite (write.ts). Types of the driver may still be imported. Tests and fixtures build
+  // their own files and play the bot, so they may open connections directly.
+  {
+    files: ['main/**/*.ts'],
+    ignores: [
+      'main/sqlite/**',
+      'main/fixtures/**',
+      'main/**/*.test.ts',
+      'main/adapters/test-support.ts',
+      // Stand-ins for the bot in tests and benchmarks (they write as the bot does, never used by the app).
+      'main/backup/bot-writer*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'better-sqlite3',
+              message: 'open SQLite through main/sqlite/ (openReadonly, openForWrite)',
+              allowTypeImports: true,
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/sqlite/driver.ts'],
+              message: 'open SQLite through main/sqlite/ (openReadonly, openForWrite)',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

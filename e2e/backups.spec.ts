@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from './support/server.ts';
 import { AppShell } from './pages/app.ts';
@@ -43,16 +43,18 @@ test.describe('backups', () => {
     const before = readFileSync(join(corrupt.dir, 'conversations.db'));
     await page.goto(`${new URL(url).origin}/#/backups?tab=recover&chat=${corrupt.chatId}`);
     await expect(backups.recoverPanel.getByTestId('recover-chat')).toContainText('conversations.db');
-    await backups.recoverPanel
-      .getByTestId('recover-chat')
-      .getByRole('button', { name: 'Recover' })
-      .first()
-      .click();
+    await backups.recoverPanel.getByTestId('recover-chat').getByTestId('recover-pick').first().click();
     await backups.recoverPanel.getByTestId('recover-start').click();
     await expect(backups.recoverResult).toBeVisible({ timeout: 30_000 });
     await expect(backups.recoverResult.getByTestId('recover-tables')).toContainText('messages');
+    await expect(backups.recoverResult.getByTestId('recover-lnf')).toBeVisible();
     expect(readFileSync(join(corrupt.dir, 'conversations.db'))).toEqual(before);
     await shell.screenshot('backups-recover');
+    // The file shown is the one put in place, after a confirmation; the damaged one is kept as .bak.
+    await backups.recoverResult.getByRole('button', { name: 'Put it in place…' }).click();
+    await page.getByTestId('recover-confirm').click();
+    await expect(backups.recoverPanel.getByTestId('recover-placed')).toBeVisible({ timeout: 30_000 });
+    expect(readdirSync(corrupt.dir).some((n) => n.startsWith('conversations.db.bak-'))).toBe(true);
   });
 
   test('a chat exports as a redacted HTML transcript and downloads', async ({ page, url, app }) => {

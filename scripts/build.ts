@@ -2,7 +2,9 @@
 // Electron main process and the preload with esbuild, then the renderer with Vite, into dist/.
 //
 //   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it)
-//   dist/worker.js         the SQLite worker thread; main/workers/pool.ts finds it next to the bundle
+//   dist/worker.js         the worker thread (main/tasks.ts: the task table); main/workers/pool.ts finds it
+//                          next to the bundle
+//   dist/recover-worker.js the worker thread of one `recover` job (main/recover/recover.ts finds it)
 //   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
 //   dist/preload.cjs       the sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module)
 //   dist/renderer/         the React UI (index.html + assets), served by the app:// protocol and `serve`
@@ -48,7 +50,8 @@ const common: BuildOptions = {
 
 const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js' },
-  { entryPoints: ['main/workers/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({ ...common, ...entry, format: 'esm', banner: { js: ESM_REQUIRE_BANNER } }));
 

@@ -15,6 +15,8 @@ export const ErrorCode = z.enum([
   'conflict',
   'hostile_archive',
   'cancelled',
+  /** A request ran past its deadline (a file that never answers): it was stopped, the rest went on. */
+  'timeout',
   'unauthorized',
   'internal',
 ]);

@@ -1,15 +1,39 @@
 import type { PlaceAccess } from '../access/places.ts';
 import type { JobRunner } from '../jobs/runner.ts';
+import type { openForWrite } from '../sqlite/write.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 /** What every handler gets: the allow-list, the job runner and the worker pool of this process. */
 export interface HandlerContext {
   readonly places: PlaceAccess;
   readonly jobs: JobRunner;
+  /** Fan-out of per-chat work (scan, check, backup) to worker threads. */
   readonly pool: WorkerPool;
   readonly userDataDir: string;
   /** True in the desktop app, which has native open dialogs; browser mode only offers allowed places. */
   readonly canPickWithDialog?: boolean;
   /** Clock for "inactive" and similar checks; tests fix it. */
   readonly now: () => Date;
+  /**
+   * Where the dispatcher runs operations that touch files, off the main thread (main/api/dispatch.ts).
+   * Absent: they run inline, on the caller's thread (unit tests of handlers).
+   */
+  readonly offload?: WorkerPool;
+  /** How long a request that reads files may take before it is stopped with a `timeout` error (ms). */
+  readonly deadlineMs?: number;
+}
+
+/**
+ * The write capability. Only handlers of operations whose contract says `writes: true` receive it (the
+ * `Handlers` type gives them a WriteHandlerContext, and the dispatcher builds one only for them); inside the
+ * others, `openForWrite` itself refuses (main/sqlite/write.ts).
+ */
+export interface WriteAccess {
+  readonly openForWrite: typeof openForWrite;
+  /** Closes cached read connections under a folder before its files are replaced. */
+  releaseConnections(prefix: string): void;
+}
+
+export interface WriteHandlerContext extends HandlerContext {
+  readonly write: WriteAccess;
 }

@@ -1,7 +1,8 @@
+import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { JobRunner } from '../jobs/runner.ts';
-import { sharedPool, type WorkerPool } from '../workers/pool.ts';
+import { defaultPoolSize, sharedPool, WorkerPool } from '../workers/pool.ts';
 import type { HandlerContext } from './context.ts';
 
 export interface ContextOptions {
@@ -15,6 +16,30 @@ export interface ContextOptions {
   roots?: readonly string[];
   /** Defaults to the process's shared pool; tests pass a pool of size 0. */
   pool?: WorkerPool;
+  /**
+   * The workers that run file-touching operations off the main thread (main/api/dispatch.ts). Default: a
+   * pool of this context's own, so a stuck request never waits behind a scan; null runs them inline.
+   */
+  offload?: WorkerPool | null;
+  /**
+   * How long a reading request may take in its worker before it is stopped (ms). Default: the
+   * CHAT_INSPECTOR_DEADLINE_MS environment variable, else 10 s (main/api/dispatch.ts).
+   */
+  deadlineMs?: number;
+}
+
+/** CHAT_INSPECTOR_DEADLINE_MS, when set: a whole number of milliseconds from 100 to 3,600,000. */
+export function deadlineFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.CHAT_INSPECTOR_DEADLINE_MS;
+  if (text === undefined || text.trim() === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) {
+    throw new AppError(
+      'invalid_input',
+      `CHAT_INSPECTOR_DEADLINE_MS=${text.slice(0, 40)}: give a whole number of milliseconds from 100 to 3600000`,
+    );
+  }
+  return ms;
 }
 
 /** The context of one app process (Electron main or `serve`), or of a test. */
@@ -31,5 +56,10 @@ export function createContext(options: ContextOptions = {}): HandlerContext {
     userDataDir,
     canPickWithDialog: options.canPickWithDialog ?? false,
     now: options.now ?? (() => new Date()),
+    offload:
+      options.offload === null
+        ? undefined
+        : (options.offload ?? new WorkerPool(Math.min(2, defaultPoolSize()) + 1)),
+    deadlineMs: options.deadlineMs ?? deadlineFromEnvironment(),
   };
 }

@@ -1,31 +1,137 @@
 import type { z } from 'zod';
-import { isOperationName, operations, type OperationDef } from '../../shared/contract/index.ts';
+import { operations, type OperationDef, type OperationName } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
-import type { HandlerContext } from './context.ts';
+import { readonlyCache } from '../sqlite/cache.ts';
+import { openForWrite } from '../sqlite/write.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { callHandler } from './call.ts';
+import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
 import { handlers } from './handlers/index.ts';
-
-type AnyQuery = (input: unknown, ctx: HandlerContext) => unknown;
-type AnyJob = (input: unknown, ctx: HandlerContext, job: JobContext) => Promise<unknown>;
+import { snapshotContext } from './offload.ts';
 
 /**
- * The one entry point every transport calls (Electron IPC, HTTP, tests): unknown operation names and
- * inputs that do not match the contract are refused with a typed error before any handler runs.
+ * Operations that run in a worker of `ctx.offload`, off the main thread, because they open a chat's or a
+ * file's data: no file a person points us at (a FIFO, a hung network share, a huge DB) may stall the app or
+ * the server. Reads get a deadline; jobs get progress, events and cancel. The others stay on the main thread:
+ * the allow-list and the job runner (memory of this process, no file), and the coordinators (chats.scan,
+ * fleet.metrics, integrity.check(File), backup.create) that hand each chat's file work to `ctx.pool` themselves.
+ * A handler listed here must not use `ctx.jobs`, `ctx.pool` or state kept in the main process's memory.
  */
-export async function invoke(name: string, rawInput: unknown, ctx: HandlerContext): Promise<unknown> {
-  if (!isOperationName(name))
-    throw new AppError('unknown_operation', `unknown operation: ${name.slice(0, 80)}`);
-  const def: OperationDef = operations[name];
-  const input = parseOrThrow(def.input, rawInput ?? {}, name);
-  if (def.kind === 'query') {
-    const output = await (handlers[name] as AnyQuery)(input, ctx);
-    return checkOutput(def.output, output, name);
+export const WORKER_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
+  'chat.detail',
+  'chat.messages',
+  'chat.search',
+  'chat.metrics',
+  'file.open',
+  'file.rows',
+  'file.cell',
+  'file.conversations',
+  'file.messages',
+  'file.metrics',
+  'files.list',
+  'metadata.rebuild',
+  'backup.outputs',
+  'backup.readOutput',
+  'backup.verify',
+  'backup.restore',
+  'recover.run',
+  'export.run',
+  'migrate.run',
+]);
+
+/** How long a reading request may take in its worker before it is stopped (ctx.deadlineMs overrides). */
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+export interface OperationRegistry {
+  operations: Readonly<Record<string, OperationDef>>;
+  handlers: Readonly<Record<string, unknown>>;
+  /** Run file-touching operations in `ctx.offload` (default true; the worker runs the real registry). */
+  offload?: boolean;
+}
+
+export type Invoke = (name: string, rawInput: unknown, ctx: HandlerContext) => Promise<unknown>;
+
+/**
+ * The dispatcher of a registry of operations and handlers: unknown operation names and inputs that do not
+ * match the contract are refused with a typed error before any handler runs; only operations whose contract
+ * says `writes: true` get the write capability; file-touching ones run in a worker, reads with a deadline.
+ */
+export function createInvoke(registry: OperationRegistry): Invoke {
+  return async (name, rawInput, ctx) => {
+    if (!Object.prototype.hasOwnProperty.call(registry.operations, name))
+      throw new AppError('unknown_operation', `unknown operation: ${name.slice(0, 80)}`);
+    const def = registry.operations[name]!;
+    const handler = registry.handlers[name];
+    const input = parseOrThrow(def.input, rawInput ?? {}, name);
+    const offloaded = registry.offload !== false && WORKER_OPERATIONS.has(name as OperationName);
+    const pool = offloaded ? ctx.offload : undefined;
+    const call = (job: JobContext | undefined): Promise<unknown> =>
+      pool
+        ? runInWorker(pool, name, def, input, ctx, job)
+        : callHandler(name, def, handler, input, contextFor(def, ctx), job);
+    if (def.kind === 'query') return checkOutput(def.output, await call(undefined), name);
+    const jobId = ctx.jobs.start(name, async (job) => checkOutput(def.result, await call(job), name));
+    return { jobId };
+  };
+}
+
+/** The one entry point every transport calls (Electron IPC, HTTP, tests). */
+export const invoke: Invoke = createInvoke({ operations, handlers });
+
+/** The context a handler gets: the write capability for writing operations only. */
+function contextFor(def: OperationDef, ctx: HandlerContext): HandlerContext | WriteHandlerContext {
+  if (!def.writes) return ctx;
+  const write: WriteAccess = {
+    openForWrite,
+    releaseConnections: (prefix) => {
+      readonlyCache.closeUnder(prefix);
+      ctx.offload?.broadcast('sqlite.release', prefix);
+    },
+  };
+  return { ...ctx, write };
+}
+
+async function runInWorker(
+  pool: WorkerPool,
+  name: string,
+  def: OperationDef,
+  input: unknown,
+  ctx: HandlerContext,
+  job: JobContext | undefined,
+): Promise<unknown> {
+  const item = { name: name as never, input, context: snapshotContext(ctx) };
+  try {
+    if (job) {
+      return await pool.run('operation', item, {
+        signal: job.signal,
+        onProgress: (done, total, current) => job.progress(done, total, current),
+        onEvent: (event) => job.emit(event),
+      });
+    }
+    // Reads get a deadline; an explicit write is not cut off halfway.
+    return await pool.run('operation', item, {
+      deadlineMs: def.writes ? undefined : (ctx.deadlineMs ?? DEFAULT_DEADLINE_MS),
+      describe: describeRequest(name, def, input),
+    });
+  } finally {
+    // Files may have been replaced: no worker keeps reading the old ones through a cached connection.
+    if (def.writes) pool.broadcast('sqlite.release', '');
   }
-  const run = handlers[name] as AnyJob;
-  const jobId = ctx.jobs.start(name, async (job) =>
-    checkOutput(def.result, await run(input, ctx, job), name),
-  );
-  return { jobId };
+}
+
+/** "reading chat_5 (chat.detail): …", for the timeout message. */
+function describeRequest(name: string, def: OperationDef, input: unknown): string {
+  const fields = (input ?? {}) as { chatId?: unknown; path?: unknown; root?: unknown };
+  const target =
+    typeof fields.chatId === 'string'
+      ? `chat_${fields.chatId}`
+      : typeof fields.path === 'string'
+        ? fields.path
+        : typeof fields.root === 'string'
+          ? fields.root
+          : 'its files';
+  return `${def.writes ? 'writing' : 'reading'} ${target} (${name}): the file did not answer and the request was stopped; other requests go on`;
 }
 
 function parseOrThrow(schema: z.ZodType, value: unknown, name: string): unknown {

@@ -13,9 +13,10 @@ import { join, resolve } from 'node:path';
 import type { MigrateChat, MigrateResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import Database from '../sqlite/driver.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
+import { openPrivateReadonly, type Reader } from '../sqlite/readable.ts';
+import { openForWrite } from '../sqlite/write.ts';
 import {
   CONVERSATIONS_DB,
   CONVERSATIONS_SCHEMA,
@@ -55,8 +56,6 @@ const TABLES: { table: string; file: typeof PROFILE_DB | typeof CONVERSATIONS_DB
   { table: 'conversation_sessions', file: CONVERSATIONS_DB, orderBy: 'id' },
 ];
 
-type Raw = Database.Database;
-
 function sourceColumns(db: ReadableDb): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const existing = new Set(
@@ -87,7 +86,7 @@ function hashValue(hash: Hash, value: unknown): void {
 
 /** Row count and sha256 of a table's rows (the given columns, in `orderBy` order). */
 function tableDigest(
-  db: Pick<Raw, 'prepare'>,
+  db: Reader,
   table: string,
   columns: string[],
   orderBy: string,
@@ -118,7 +117,7 @@ function buildDb(
   file: string,
   chatId: bigint,
 ): void {
-  const db = new Database(path);
+  const db = openForWrite(path);
   try {
     db.pragma('journal_mode = DELETE');
     db.pragma('synchronous = OFF');
@@ -214,13 +213,16 @@ export async function migrateUserHistory(
     const chats: MigrateChat[] = [];
     const digests = new Map<string, Map<string, { count: number; sha256: string }>>();
     for (const id of ids) {
+      // Reading the source can take long on a big file: progress, and a cancel seen between chats.
+      throwIfCancelled(ctx.signal);
+      ctx.progress(digests.size, null, `reading chat ${id}`);
       const chatId = String(id);
       const dir = join(chatsDir, `chat_${chatId}`);
       const perTable = new Map<string, { count: number; sha256: string }>();
       for (const { table, orderBy } of TABLES) {
         const cols = columns.get(table);
         if (!cols) continue;
-        perTable.set(table, tableDigest(src as unknown as Raw, table, cols, orderBy, id));
+        perTable.set(table, tableDigest(src, table, cols, orderBy, id));
       }
       digests.set(chatId, perTable);
       chats.push({
@@ -286,7 +288,7 @@ export async function migrateUserHistory(
         const expected = digests.get(chat.chatId)!;
         for (const t of chat.tables) {
           const spec = TABLES.find((x) => x.table === t.table)!;
-          const db = new Database(join(tmpDir, spec.file), { readonly: true });
+          const db = openPrivateReadonly(join(tmpDir, spec.file));
           try {
             const got = tableDigest(db, t.table, columns.get(t.table)!, spec.orderBy, null);
             t.migrated = got.count;

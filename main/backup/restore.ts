@@ -33,7 +33,6 @@ import type {
 } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import type Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { resolveChatsDir } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
@@ -96,11 +95,7 @@ function targetCounts(path: string): Record<string, number> | null {
 function currentSha256(target: string, isDb: boolean): string | null {
   if (!isDb || (sizeOrNull(`${target}-wal`) ?? 0) === 0) return hashFile(target).sha256;
   try {
-    return withReadonly(target, (db) =>
-      createHash('sha256')
-        .update((db as unknown as Database.Database).serialize())
-        .digest('hex'),
-    );
+    return withReadonly(target, (db) => createHash('sha256').update(db.serialize()).digest('hex'));
   } catch {
     return null;
   }

@@ -18,8 +18,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import type Database from '../sqlite/driver.ts';
 import { openReadonly } from '../sqlite/open.ts';
+import type { ReadableDb, Reader } from '../sqlite/readable.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { removeQuietly, sizeOrNull } from './fs.ts';
 import type { LayoutFile, ManifestFile } from './manifest.ts';
@@ -73,7 +73,7 @@ interface DbCopy {
 
 /** Row counts and the integrity verdict: quick_check when asked, else whether every table could be counted. */
 function checkAndCount(
-  db: Pick<Database.Database, 'prepare'>,
+  db: Reader,
   check: boolean,
 ): { integrity: string; rowCounts: Record<string, number> | null } {
   let counts: Record<string, number> | null = null;
@@ -97,7 +97,7 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
     const { db, mode } = openReadonly(source);
     let copy: DbCopy;
     try {
-      const raw = db as unknown as Database.Database;
+      const raw = db;
       if (inline) {
         // One read transaction (BEGIN starts it at serialize's first read): the copy, its quick_check and its
         // row counts all see the same snapshot.
@@ -137,7 +137,7 @@ async function consistentCopy(source: string, tmpPath: string, check: boolean): 
 }
 
 /** Ends the read transaction (after a corruption error COMMIT can fail; ROLLBACK then ends it). */
-function endRead(db: Database.Database): void {
+function endRead(db: ReadableDb): void {
   try {
     db.exec('COMMIT');
   } catch {

@@ -3,21 +3,20 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/errors.ts';
-import Database from '../sqlite/driver.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
+import { openPrivateReadonly, type ReadableDb, type Reader } from '../sqlite/readable.ts';
 
 /**
  * Opens a file that nobody else writes (a private copy or a staged temporary file) without locks and
  * without creating -wal/-shm/-journal beside it.
  */
-export function openImmutable(path: string): Database.Database {
-  return new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true });
+export function openImmutable(path: string): ReadableDb {
+  return openPrivateReadonly(path);
 }
 
 /** 'ok', or the first problems quick_check reports (or the error that stopped it). */
-export function quickCheck(db: Pick<Database.Database, 'prepare'>, maxErrors = 5): string {
+export function quickCheck(db: Reader, maxErrors = 5): string {
   try {
     const rows = db.prepare(`PRAGMA quick_check(${maxErrors})`).pluck().all() as string[];
     if (rows.length === 1 && rows[0] === 'ok') return 'ok';
@@ -29,7 +28,7 @@ export function quickCheck(db: Pick<Database.Database, 'prepare'>, maxErrors = 5
 
 /** quick_check of a private file: 'ok' or what is wrong. */
 export function quickCheckFile(path: string): string {
-  let db: Database.Database;
+  let db: ReadableDb;
   try {
     db = openImmutable(path);
   } catch (error) {
@@ -42,7 +41,7 @@ export function quickCheckFile(path: string): string {
   }
 }
 
-export function tableNames(db: Pick<Database.Database, 'prepare'>): string[] {
+export function tableNames(db: Reader): string[] {
   return db
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
     .pluck()
@@ -54,7 +53,7 @@ export function tableNames(db: Pick<Database.Database, 'prepare'>): string[] {
  * counts at once: preparing a statement costs more than counting a small table). Throws when a table is
  * unreadable.
  */
-export function rowCounts(db: Pick<Database.Database, 'prepare'>): Record<string, number> {
+export function rowCounts(db: Reader): Record<string, number> {
   const names = tableNames(db);
   const out: Record<string, number> = {};
   if (names.length === 0) return out;

@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import Database from '../sqlite/driver.ts';
+import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { backupName, crashPoint, fsyncDir, fsyncFile } from './fs.ts';
 import { isBusy } from './sqlite-util.ts';
@@ -54,9 +54,9 @@ type QuiesceOutcome = 'clean' | 'busy' | 'unreadable';
 
 function tryQuiesce(target: string, busyMs: number): QuiesceOutcome {
   if (!readHeader(target).ok) return 'unreadable';
-  let db: Database.Database;
+  let db: WritableDb;
   try {
-    db = new Database(target, { fileMustExist: true, timeout: busyMs });
+    db = openForWrite(target, { fileMustExist: true, busyTimeoutMs: busyMs });
   } catch (error) {
     return isBusy(error) ? 'busy' : 'unreadable';
   }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { VerifyFile, VerifyResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import Database from '../sqlite/driver.ts';
+import { openImageReadonly, type ReadableDb } from '../sqlite/readable.ts';
 import { METADATA_JSON } from '../store/schema.ts';
 import { removeQuietly } from './fs.ts';
 import {
@@ -51,16 +51,16 @@ function checkDbBytes(data: Buffer): { integrity: string; rowCounts: Record<stri
     patched[18] = 1;
     patched[19] = 1;
   }
-  let db: Database.Database;
+  let db: ReadableDb;
   try {
-    db = new Database(patched, { readonly: true });
+    db = openImageReadonly(patched);
   } catch (error) {
     return { integrity: describeError(error), rowCounts: null };
   }
   return checkOpen(db);
 }
 
-function checkOpen(db: Database.Database): { integrity: string; rowCounts: Record<string, number> | null } {
+function checkOpen(db: ReadableDb): { integrity: string; rowCounts: Record<string, number> | null } {
   try {
     const integrity = quickCheck(db);
     let counts: Record<string, number> | null = null;
@@ -76,7 +76,7 @@ function checkOpen(db: Database.Database): { integrity: string; rowCounts: Recor
 }
 
 function checkDbFile(path: string): { integrity: string; rowCounts: Record<string, number> | null } {
-  let db: Database.Database;
+  let db: ReadableDb;
   try {
     db = openImmutable(path);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openForWrite, type WritableDb } from '../sqlite/write.ts';
+import { openOwnFile, type WritableDb } from '../sqlite/write.ts';
 
 // The fleet index of one data root: an SQLite file in Chat Inspector's own folder (never in the root),
 // in WAL mode so two windows or a CLI run can read and write it at the same time. A file that is not
@@ -77,10 +77,11 @@ function unusable(db: WritableDb, root: string): string | null {
   return null;
 }
 
-function tryOpen(path: string, root: string): WritableDb | null {
+function tryOpen(path: string, root: string, ownDir: string): WritableDb | null {
   let db: WritableDb | null = null;
   try {
-    db = openForWrite(path, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+    // Chat Inspector's own file, never in a data root: kept up to date by read operations too.
+    db = openOwnFile(path, ownDir, { busyTimeoutMs: BUSY_TIMEOUT_MS });
     if (unusable(db, root) !== null) {
       db.close();
       return null;
@@ -111,12 +112,12 @@ function tryOpen(path: string, root: string): WritableDb | null {
 }
 
 /** Opens (creating or rebuilding when needed) the index of `root` at `path`. */
-export function openIndexDb(path: string, root: string): OpenedIndex {
+export function openIndexDb(path: string, root: string, ownDir: string): OpenedIndex {
   mkdirSync(join(path, '..'), { recursive: true });
-  const db = tryOpen(path, root);
+  const db = tryOpen(path, root, ownDir);
   if (db) return { db, rebuilt: false };
   removeIndexFiles(path);
-  const fresh = tryOpen(path, root);
+  const fresh = tryOpen(path, root, ownDir);
   if (!fresh) throw new Error(`the fleet index ${path} could not be made again`);
   return { db: fresh, rebuilt: true };
 }

@@ -168,7 +168,7 @@ export class FleetIndex {
   constructor(userDataDir: string, root: string) {
     this.root = root;
     this.path = indexPathFor(userDataDir, root);
-    const opened = openIndexDb(this.path, root);
+    const opened = openIndexDb(this.path, root, userDataDir);
     this.db = opened.db;
     this.rebuilt = opened.rebuilt;
   }

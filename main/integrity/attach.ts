@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { AppError } from '../../shared/errors.ts';
-import Database from '../sqlite/driver.ts';
+import type Database from '../sqlite/driver.ts';
 import {
   openReadonly,
   requireHeader,
@@ -10,6 +9,7 @@ import {
   type OpenReadonlyOptions,
   type ReadableDb,
 } from '../sqlite/open.ts';
+import { openAttachHost, readable } from '../sqlite/readable.ts';
 
 // The integrity check opens two small DBs per chat, tens of thousands of times: a new connection and a
 // fresh compile of every statement each time cost more than the quick_check itself. So each thread keeps
@@ -43,7 +43,7 @@ function state(timeoutMs: number): Shared {
     // An empty in-memory main DB: unqualified table names in the scan's figure queries resolve to the
     // attached file (SQLite searches main, temp, then attached schemas).
     shared = {
-      conn: new Database(':memory:', { timeout: timeoutMs }),
+      conn: openAttachHost(timeoutMs),
       statements: new Map(),
       attached: false,
       timeoutMs,
@@ -105,22 +105,15 @@ export function openForCheck(path: string, options: OpenReadonlyOptions = {}): O
     detach(s);
     throw toAppError(error, path);
   }
-  const db = {
+  // The read handle checks every statement; ATTACH/DETACH above run on the connection itself.
+  const db = readable(s.conn, {
     name: path,
-    prepare: (sql: string) => statement(s, sql),
-    close: () => {
-      detach(s);
-      return db;
-    },
-    pragma: () => {
-      throw new AppError('internal', 'pragma() is not available on a checked file; use prepare()');
-    },
-    function: () => {
-      throw new AppError('internal', 'function() is not available on a checked file');
-    },
-  };
+    compile: (sql) => statement(s, sql),
+    close: () => detach(s),
+    pragmas: false,
+  });
   schemas.set(db, CHECK_SCHEMA);
-  return { db: db as unknown as ReadableDb, mode: header.wal ? 'immutable' : 'shared' };
+  return { db, mode: header.wal ? 'immutable' : 'shared' };
 }
 
 /** Closes the thread's shared connection (tests; a worker thread just ends). */

@@ -37,6 +37,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   unknown_operation: 404,
   conflict: 409,
   cancelled: 409,
+  timeout: 504,
   locked: 423,
   not_sqlite: 422,
   empty_file: 422,

@@ -26,6 +26,8 @@ export interface ServerOptions {
   /** The built UI; default dist/renderer. */
   staticDir?: string;
   now?: () => Date;
+  /** How long a request that reads a chat's files may take before it answers `timeout` (ms, default 10 s). */
+  deadlineMs?: number;
   /** Called with one line per unexpected (internal) error; default stderr. */
   log?: (line: string) => void;
 }
@@ -55,6 +57,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     userDataDir: options.userDataDir,
     now: options.now,
     rememberRecent: false,
+    deadlineMs: options.deadlineMs,
   });
   // The demo first, then the command line's roots, so the first root given is the current place.
   if (options.demoRoot) context.places.add(options.demoRoot, 'demo');
@@ -227,6 +230,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= new Promise<void>((resolve) => {
         context.jobs.cancelAll();
+        void context.offload?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -6,13 +6,16 @@ interface Entry {
   mode: OpenMode;
   mtimeMs: number;
   size: number;
+  ino: number;
   lastUsed: number;
 }
 
 /**
  * A small LRU of read-only connections for browsing (paging a chat opens its DB once, not per page).
  * Bounded, so a root of 100,000 chats never holds more than `max` files open; idle ones close on a timer.
- * A connection opened `immutable` is reopened when the file changes or a -wal appears (the bot woke up).
+ * A connection opened `immutable` is reopened when the file changes or a -wal appears (the bot woke up);
+ * any connection is reopened when its file was replaced (a restore or migrate swapped it: a new inode).
+ * Each worker thread has its own cache (main/api/dispatch.ts runs reads in workers).
  */
 export class ReadonlyCache {
   private readonly entries = new Map<string, Entry>();
@@ -37,7 +40,14 @@ export class ReadonlyCache {
     if (entry) this.drop(path);
     const { db, mode } = openReadonly(path);
     const st = statSync(path);
-    this.entries.set(path, { db, mode, mtimeMs: st.mtimeMs, size: st.size, lastUsed: Date.now() });
+    this.entries.set(path, {
+      db,
+      mode,
+      mtimeMs: st.mtimeMs,
+      size: st.size,
+      ino: st.ino,
+      lastUsed: Date.now(),
+    });
     while (this.entries.size > this.max) this.drop(this.entries.keys().next().value as string);
     this.armTimer();
     return db;
@@ -57,9 +67,10 @@ export class ReadonlyCache {
   }
 
   private isFresh(path: string, entry: Entry): boolean {
-    if (entry.mode !== 'immutable') return true;
     try {
       const st = statSync(path);
+      if (st.ino !== entry.ino) return false;
+      if (entry.mode !== 'immutable') return true;
       return st.mtimeMs === entry.mtimeMs && st.size === entry.size && !existsSync(`${path}-wal`);
     } catch {
       return false;

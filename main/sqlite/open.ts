@@ -5,15 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/errors.ts';
 import Database from './driver.ts';
 import { readHeader, type HeaderVerdict } from './header.ts';
+import { readable, type ReadableDb } from './readable.ts';
 
 /**
- * A connection that can only read. The brand makes "read-only" part of the type: every browsing
- * function takes a ReadableDb, and the only way to get a writable one is `openForWrite` (main/sqlite/write.ts),
- * used by explicit write operations that take a backup first.
+ * A connection that can only read (main/sqlite/readable.ts): its statements have no `run`, and any statement
+ * SQLite does not mark read-only is refused. The only way to a writable one is `openForWrite`
+ * (main/sqlite/write.ts), used by explicit write operations that take a backup first.
  */
-export type ReadableDb = Pick<Database.Database, 'prepare' | 'pragma' | 'name' | 'close' | 'function'> & {
-  readonly __readable: unique symbol;
-};
+export type { ReadableDb };
 
 export interface OpenReadonlyOptions {
   /** How long to wait for a writer's lock before reporting `locked` (ms). */
@@ -91,7 +90,7 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
       return result;
     };
   }
-  return { db: raw as unknown as ReadableDb, mode };
+  return { db: readable(raw), mode };
 }
 
 /** Runs `fn` with a read-only connection and always closes it. */

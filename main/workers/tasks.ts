@@ -1,26 +1,42 @@
-import { snapshotChatTask } from '../backup/snapshot.ts';
-import { chatIdentity, visitChatTask } from '../fleet/visit.ts';
-import { searchChatTask } from '../fleet/search.ts';
-import { checkChatTask } from '../integrity/chat.ts';
-import { checkFileTask } from '../integrity/file.ts';
-import { fleetChatTask } from '../store/fleet.ts';
+// The worker mechanism knows no feature. Features' per-item work is listed once, at the edge, in the task
+// table (main/tasks.ts), which is also the worker thread's entry: it registers the table here and serves
+// it. Its types reach the pool by declaration merging (`declare module './workers/tasks.ts'` there), so
+// `pool.map('scan.chat', ...)` is checked without this folder importing anything of a feature.
+
+import { AppError } from '../../shared/errors.ts';
+import type { JobContext } from '../jobs/job.ts';
 
 /**
- * Work that can run in a worker thread: each task takes one plain, structured-clonable item and returns
- * a plain result. Capabilities register their per-item work here (scan, integrity, ...).
+ * What a task gets besides its item when it runs through `WorkerPool.run`: the caller's cancel (seen by
+ * synchronous code too: reading `signal.aborted` checks the caller's flag), progress and events, which
+ * travel to the caller as messages. Batch work (`WorkerPool.map`) gets a context that reports nothing.
  */
-export const tasks = {
-  // The scan is the fleet's one pass: figures and quick check in the same visit of each chat.
-  'scan.chat': visitChatTask,
-  'fleet.chat': fleetChatTask,
-  'fleet.visit': visitChatTask,
-  'fleet.identity': chatIdentity,
-  'fleet.search': searchChatTask,
-  'integrity.chat': checkChatTask,
-  'integrity.file': checkFileTask,
-  'backup.chat': snapshotChatTask,
-} satisfies Record<string, (item: never) => unknown>;
+export type TaskContext = JobContext;
 
-export type TaskName = keyof typeof tasks;
-export type TaskItem<T extends TaskName> = Parameters<(typeof tasks)[T]>[0];
-export type TaskResult<T extends TaskName> = Awaited<ReturnType<(typeof tasks)[T]>>;
+export type TaskFn = (item: never, ctx: TaskContext) => unknown;
+
+/** Name → task function. Empty here; the task table at the edge adds its entries (declaration merging). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface TaskTable {}
+
+export type TaskName = keyof TaskTable & string;
+type FnOf<T extends TaskName> = TaskTable[T] extends (...args: never[]) => unknown ? TaskTable[T] : never;
+export type TaskItem<T extends TaskName> = Parameters<FnOf<T>>[0];
+export type TaskResult<T extends TaskName> = Awaited<ReturnType<FnOf<T>>>;
+
+const registered = new Map<string, TaskFn>();
+
+/** Adds tasks to this thread's table (the edge does this once, in each thread that runs tasks). */
+export function registerTasks(table: Readonly<Record<string, TaskFn>>): void {
+  for (const [name, fn] of Object.entries(table)) registered.set(name, fn);
+}
+
+export function hasTasks(): boolean {
+  return registered.size > 0;
+}
+
+export function taskNamed(name: string): TaskFn {
+  const fn = registered.get(name);
+  if (!fn) throw new AppError('internal', `no worker task named ${name}`);
+  return fn;
+}

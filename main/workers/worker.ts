@@ -1,33 +1,89 @@
+// The worker thread's message loop: runs tasks of the thread's task table (main/workers/tasks.ts) for the
+// pool (main/workers/pool.ts). The entry that registers the table calls `serveTasks()` (main/tasks.ts).
+
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.ts';
-import { tasks, type TaskName } from './tasks.ts';
+import { taskNamed, type TaskContext } from './tasks.ts';
 
-export interface BatchRequest {
-  id: number;
-  task: TaskName;
-  items: unknown[];
-}
 export type ItemOutcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
-export interface BatchReply {
-  id: number;
-  outcomes: ItemOutcome[];
-}
 
-export async function runItem(task: TaskName, item: unknown): Promise<ItemOutcome> {
+export type WorkerRequest =
+  | { kind: 'batch'; id: number; task: string; items: unknown[] }
+  | { kind: 'run'; id: number; task: string; item: unknown; cancelFlag: SharedArrayBuffer }
+  | { kind: 'cancel'; id: number };
+
+export type WorkerReply =
+  | { kind: 'batch'; id: number; outcomes: ItemOutcome[] }
+  | { kind: 'started'; id: number }
+  | { kind: 'progress'; id: number; done: number; total: number | null; current?: string | null }
+  | { kind: 'event'; id: number; event: unknown }
+  | { kind: 'result'; id: number; outcome: ItemOutcome };
+
+const quiet: TaskContext = {
+  signal: new AbortController().signal,
+  progress: () => {},
+  emit: () => {},
+};
+
+export async function runItem(task: string, item: unknown, ctx: TaskContext = quiet): Promise<ItemOutcome> {
   try {
-    const fn = tasks[task] as (item: unknown) => unknown;
-    return { ok: true, value: await fn(item) };
+    const fn = taskNamed(task) as (item: unknown, ctx: TaskContext) => unknown;
+    return { ok: true, value: await fn(item, ctx) };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, code: error.code, message: error.message };
     return { ok: false, code: 'internal', message: error instanceof Error ? error.message : String(error) };
   }
 }
 
-if (parentPort) {
+const nativeAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+
+/**
+ * An AbortSignal that synchronous code sees aborted as soon as the caller sets the shared flag: its
+ * `aborted` reads the flag (Atomics), so a long loop that checks `throwIfCancelled(signal)` stops even
+ * though this thread's event loop never gets to the 'cancel' message.
+ */
+export function flaggedSignal(flag: Int32Array): AbortController {
+  const controller = new AbortController();
+  Object.defineProperty(controller.signal, 'aborted', {
+    get(this: AbortSignal) {
+      if (Atomics.load(flag, 0) === 1 && !nativeAborted.call(this)) {
+        controller.abort(new AppError('cancelled', 'the operation was cancelled'));
+      }
+      return nativeAborted.call(this) as boolean;
+    },
+  });
+  return controller;
+}
+
+/** Serves the pool's requests on this worker thread (no-op on the main thread). */
+export function serveTasks(): void {
+  if (!parentPort) return;
   const port = parentPort;
-  port.on('message', async (request: BatchRequest) => {
-    const outcomes: ItemOutcome[] = [];
-    for (const item of request.items) outcomes.push(await runItem(request.task, item));
-    port.postMessage({ id: request.id, outcomes } satisfies BatchReply);
+  const running = new Map<number, AbortController>();
+  const send = (reply: WorkerReply): void => port.postMessage(reply);
+  port.on('message', async (request: WorkerRequest) => {
+    if (request.kind === 'cancel') {
+      running.get(request.id)?.abort(new AppError('cancelled', 'the operation was cancelled'));
+      return;
+    }
+    if (request.kind === 'batch') {
+      const outcomes: ItemOutcome[] = [];
+      for (const item of request.items) outcomes.push(await runItem(request.task, item));
+      send({ kind: 'batch', id: request.id, outcomes });
+      return;
+    }
+    const { id } = request;
+    // The deadline counts from here: a worker's start-up (loading the modules) is not the task's time.
+    send({ kind: 'started', id });
+    const controller = flaggedSignal(new Int32Array(request.cancelFlag));
+    running.set(id, controller);
+    const ctx: TaskContext = {
+      signal: controller.signal,
+      progress: (done, total, current) => send({ kind: 'progress', id, done, total, current }),
+      emit: (event) => send({ kind: 'event', id, event }),
+    };
+    const outcome = await runItem(request.task, request.item, ctx);
+    running.delete(id);
+    send({ kind: 'result', id, outcome });
   });
 }

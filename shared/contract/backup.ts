@@ -110,27 +110,66 @@ export const RestoreResult = z.object({
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
 
+export const LostBasis = z.enum(['exact', 'upper_bound', 'unknown']);
+export type LostBasis = z.infer<typeof LostBasis>;
+
 export const RecoverTable = z.object({
   table: z.string(),
+  /** Rows in the new file's table, byte for byte as they were. */
   recovered: z.number().int(),
-  /** Rows that could not be read: exact, estimated from rowid gaps, or null when it cannot be known. */
+  /** Rows of this table (and of no other) put in lost_and_found (a rowid conflict, a broken constraint). */
+  lostAndFound: z.number().int(),
+  /** Rows that are in neither: exact, an upper bound, or null when it cannot be known. */
   lost: z.number().int().nullable(),
-  lostIsEstimate: z.boolean(),
+  lostBasis: LostBasis,
+  /** What the count rests on: 'quick_check', 'tree', 'metadata.json', 'profile.db', 'rowid ranges', ... */
+  lostSource: z.string(),
+  /** Why rows that were read were not kept (NULL in a NOT NULL column, text in an INTEGER column, ...). */
+  reasons: z.array(z.object({ reason: z.string(), count: z.number().int() })),
   note: z.string().nullable(),
 });
 export type RecoverTable = z.infer<typeof RecoverTable>;
 
+export const RecoverPages = z.object({
+  total: z.number().int(),
+  tableInterior: z.number().int(),
+  tableLeaf: z.number().int(),
+  indexPages: z.number().int(),
+  overflow: z.number().int(),
+  freelist: z.number().int(),
+  missing: z.number().int(),
+  unreadable: z.number().int(),
+  orphan: z.number().int(),
+});
+
 export const RecoverResult = z.object({
   source: z.string(),
   out: z.string().nullable(),
-  method: z.enum(['vacuum-into', 'row-by-row']),
+  /** 'vacuum-into': every page was readable (quick_check ok); 'pages': read page by page. */
+  method: z.enum(['vacuum-into', 'pages']),
   tables: z.array(RecoverTable),
+  /** Rows in the lost_and_found table of the new file (0: there is none). */
+  lostAndFound: z.number().int(),
+  lostAndFoundTable: z.string().nullable(),
+  /** What the page reader found, page by page (null on the fast path). */
+  pages: RecoverPages.nullable(),
+  /** The -wal beside the damaged file: frames applied, frames ignored after the last commit and why. */
+  wal: z
+    .object({
+      committedFrames: z.number().int(),
+      ignoredFrames: z.number().int(),
+      stoppedBecause: z.string(),
+    })
+    .nullable(),
+  /** quick_check of the damaged file ('ok' on the fast path). */
+  sourceCheck: z.string(),
   /** quick_check of the new file. */
   integrity: z.string(),
   notes: z.array(z.string()),
   /** With intoPlace: the damaged file now holds the recovered DB; the damaged one was kept here. */
   placedInto: z.string().nullable(),
   backup: z.string().nullable(),
+  durationMs: z.number(),
 });
 export type RecoverResult = z.infer<typeof RecoverResult>;
 
@@ -238,6 +277,13 @@ export const backupOperations = {
     z.object({ path: PathInput, out: OutputName.optional(), intoPlace: z.boolean().default(false) }),
     z.null(),
     RecoverResult,
+    { writes: true },
+  ),
+  'recover.place': job(
+    'Put a recovered DB (a file recover wrote) in place of the damaged one, which is kept as .bak-<time>, through the restore swap.',
+    z.object({ path: PathInput, recovered: PathInput }),
+    z.null(),
+    z.object({ placedInto: z.string(), backup: z.string().nullable() }),
     { writes: true },
   ),
   'export.run': job(

@@ -23,6 +23,10 @@ export type Operations = typeof operations;
 export type OperationName = keyof Operations;
 export type QueryName = { [K in OperationName]: Operations[K] extends QueryDef ? K : never }[OperationName];
 export type JobName = { [K in OperationName]: Operations[K] extends JobDef ? K : never }[OperationName];
+/** Operations whose contract says they may write (their handlers alone get the write capability). */
+export type WritingName = {
+  [K in OperationName]: Operations[K]['writes'] extends true ? K : never;
+}[OperationName];
 
 /** What the caller passes (defaults may be omitted). */
 export type InputOf<K extends OperationName> = z.input<Operations[K]['input']>;

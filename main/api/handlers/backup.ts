@@ -6,11 +6,10 @@ import { isInside } from '../../access/places.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
-import { recoverDb } from '../../backup/recover.ts';
+import { placeRecovered, recoverDb } from '../../recover/recover.ts';
 import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
-import { readonlyCache } from '../../sqlite/cache.ts';
 import { CHAT_DIR_PATTERN } from '../../store/schema.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
@@ -149,7 +148,7 @@ export const backupHandlers = {
         dryRun,
         force,
         now: ctx.now(),
-        beforeChat: (dir) => readonlyCache.closeUnder(dir),
+        beforeChat: (dir) => ctx.write.releaseConnections(dir),
       },
       job,
     ),
@@ -162,8 +161,15 @@ export const backupHandlers = {
       out !== undefined || !intoPlace
         ? resolveOutput(ctx, out, 'recovered', `${base}-recovered-${stamp(now)}`, '.db')
         : undefined;
-    if (intoPlace) readonlyCache.closeUnder(source);
+    if (intoPlace) ctx.write.releaseConnections(source);
     return recoverDb({ path: source, out: target, intoPlace, now }, job);
+  },
+  'recover.place': async ({ path, recovered }, ctx) => {
+    const source = ctx.places.requireFile(path);
+    // Only a file recover wrote into Chat Inspector's own folder (or one the allow-list permits) is placed.
+    const file = isOwnOutput(ctx, recovered) ?? ctx.places.requireFile(recovered);
+    ctx.write.releaseConnections(source);
+    return placeRecovered({ path: source, recovered: file, now: ctx.now() });
   },
   'export.run': ({ root, chatIds, format, out, redact }, ctx, job) => {
     const realRoot = ctx.places.requireRoot(root);
@@ -182,7 +188,7 @@ export const backupHandlers = {
     rebuildMetadata({ root: ctx.places.requireRoot(root), chatId, now: ctx.now() }),
   'migrate.run': ({ path, root, dryRun, force }, ctx, job) => {
     const realRoot = ctx.places.requireRoot(root);
-    if (force && !dryRun) readonlyCache.closeUnder(targetChatsDir(realRoot));
+    if (force && !dryRun) ctx.write.releaseConnections(targetChatsDir(realRoot));
     return migrateUserHistory(
       { path: ctx.places.requireFile(path), root: realRoot, dryRun, force, now: ctx.now() },
       job,

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
+import type { RecoverResult, RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory, formatMigrationSummary } from '../../backup/migrate.ts';
-import { recoverDb } from '../../backup/recover.ts';
+import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
@@ -93,6 +93,48 @@ export function formatVerify(result: VerifyResult): string {
       ? `OK: every checksum matches and every DB passes quick_check (${result.archive})`
       : `PROBLEMS found in ${result.archive}`,
   );
+  return lines.join('\n');
+}
+
+function lostCell(t: RecoverResult['tables'][number]): string {
+  if (t.lost === null) return 'unknown';
+  return t.lostBasis === 'upper_bound' ? `<= ${t.lost}` : String(t.lost);
+}
+
+/** The per-table account of a recovery, for people (the --json output carries the same facts). */
+export function formatRecover(result: RecoverResult): string {
+  const lines: string[] = [
+    table(
+      ['TABLE', 'RECOVERED', 'LOST_AND_FOUND', 'LOST', 'HOW LOST IS KNOWN'],
+      result.tables.map((t) => [
+        t.table,
+        String(t.recovered),
+        String(t.lostAndFound),
+        lostCell(t),
+        t.lostBasis === 'unknown' ? 'cannot be known' : `${t.lostBasis.replace('_', ' ')}: ${t.lostSource}`,
+      ]),
+    ),
+  ];
+  for (const t of result.tables) {
+    if (t.note) lines.push(`${t.table}: ${t.note}`);
+    for (const r of t.reasons) lines.push(`${t.table}: ${r.count} row(s) not kept: ${r.reason}`);
+  }
+  if (result.lostAndFound > 0)
+    lines.push(
+      `${result.lostAndFound} row(s) that fit no table are in the new file's ${result.lostAndFoundTable} table`,
+    );
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  const p = result.pages;
+  if (p)
+    lines.push(
+      `Pages: ${p.total} (${p.tableLeaf} table leaf, ${p.tableInterior} interior, ${p.indexPages} index, ${p.overflow} overflow, ${p.freelist} free, ${p.orphan} reached by no tree, ${p.unreadable} unreadable, ${p.missing} missing)`,
+    );
+  lines.push(
+    `\nMethod: ${result.method === 'pages' ? 'read page by page (the file fails quick_check)' : 'a clean copy (the file passes quick_check)'}; the new file passes quick_check: ${result.integrity}; ${(result.durationMs / 1000).toFixed(1)} s`,
+  );
+  if (result.out) lines.push(`Recovered DB written to ${result.out}`);
+  if (result.placedInto)
+    lines.push(`Put in place at ${result.placedInto}; the damaged file was kept as ${result.backup}`);
   return lines.join('\n');
 }
 
@@ -233,7 +275,7 @@ export function registerBackupCommands(program: Command): void {
   program
     .command('recover')
     .description(
-      'salvage what is readable from a damaged DB into a new file; the damaged file is never modified',
+      'salvage every readable row of a damaged DB into a new file (page by page when SQLite cannot read it), with a per-table account of what was lost; the damaged file, its -wal and -shm are never modified',
     )
     .argument('<db>', 'the damaged SQLite file')
     .option('--out <file>', 'the new DB to write (must not exist)')
@@ -257,22 +299,7 @@ export function registerBackupCommands(program: Command): void {
           ),
         );
         if (opts.json) return printJson(result);
-        console.log(
-          table(
-            ['TABLE', 'RECOVERED', 'LOST', 'NOTE'],
-            result.tables.map((t) => [
-              t.table,
-              String(t.recovered),
-              t.lost === null ? 'unknown' : `${t.lostIsEstimate ? '~' : ''}${t.lost}`,
-              t.note ?? '',
-            ]),
-          ),
-        );
-        for (const note of result.notes) console.log(`note: ${note}`);
-        console.log(`\nMethod: ${result.method}; the new file passes quick_check: ${result.integrity}`);
-        if (result.out) console.log(`Recovered DB written to ${result.out}`);
-        if (result.placedInto)
-          console.log(`Put in place at ${result.placedInto}; the damaged file was kept as ${result.backup}`);
+        console.log(formatRecover(result));
       },
     );
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { RecoverResult } from '../../../shared/contract/backup.ts';
+import type { RecoverResult, RecoverTable } from '../../../shared/contract/backup.ts';
 import { call, queryClient, toAppError, useOp } from '../../api/index.ts';
 import { navigate } from '../../app/nav.ts';
 import { showToast } from '../../app/toasts.tsx';
@@ -22,6 +22,13 @@ function joinPath(dir: string, name: string): string {
   return `${dir.replace(/[\\/]$/, '')}${sep}${name}`;
 }
 
+function lostCell(row: RecoverTable, t: (key: string, options?: Record<string, unknown>) => string): string {
+  if (row.lost === null) return t('recover.unknown');
+  return row.lostBasis === 'upper_bound'
+    ? t('recover.atMost', { count: formatNumber(row.lost) })
+    : formatNumber(row.lost);
+}
+
 function RecoverTables({ result }: { result: RecoverResult }) {
   const { t } = useTranslation(BACKUPS_NS);
   return (
@@ -30,21 +37,30 @@ function RecoverTables({ result }: { result: RecoverResult }) {
         <tr>
           <th>{t('recover.table')}</th>
           <th className="num">{t('recover.recovered')}</th>
+          <th className="num">{t('recover.lostAndFoundColumn')}</th>
           <th className="num">{t('recover.lost')}</th>
-          <th />
+          <th>{t('recover.basis')}</th>
         </tr>
       </thead>
       <tbody>
         {result.tables.map((row) => (
-          <tr key={row.table}>
+          <tr key={row.table} data-testid={`recover-row-${row.table}`}>
             <td className="mono">{row.table}</td>
             <td className="num">{formatNumber(row.recovered)}</td>
-            <td className="num">
-              {row.lost === null
-                ? t('recover.unknown')
-                : `${row.lostIsEstimate ? '~' : ''}${formatNumber(row.lost)}`}
+            <td className="num">{formatNumber(row.lostAndFound)}</td>
+            <td className="num">{lostCell(row, t)}</td>
+            <td className="muted">
+              {t(`recover.basis_${row.lostBasis}`, {
+                source:
+                  row.lostSource === 'tree' || row.lostSource === 'quick_check'
+                    ? t(`recover.source_${row.lostSource}`)
+                    : row.lostSource,
+              })}
+              {row.note ? <div>{row.note}</div> : null}
+              {row.reasons.map((r) => (
+                <div key={r.reason}>{t('recover.reason', { count: r.count, reason: r.reason })}</div>
+              ))}
             </td>
-            <td className="muted">{row.note}</td>
           </tr>
         ))}
       </tbody>
@@ -87,8 +103,13 @@ function ChatProblems({
         {dbProblems.map((p) => (
           <li key={p.file} style={{ margin: '4px 0' }}>
             <span className="mono">{p.file}</span> <code>{p.code}</code> {p.message}{' '}
-            <button type="button" className="btn btn-small" onClick={() => onPick(joinPath(d.dir, p.file))}>
-              {t('recover.start')}
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => onPick(joinPath(d.dir, p.file))}
+              data-testid="recover-pick"
+            >
+              {t('recover.useFile')}
             </button>
           </li>
         ))}
@@ -120,7 +141,7 @@ export function RecoverPanel({
   const [path, setPath] = useState(initialPath);
   const [confirming, setConfirming] = useState(false);
   const job = useJobSlot('recover', 'recover.run');
-  const place = useJobSlot('recover-in-place', 'recover.run');
+  const place = useJobSlot('recover-in-place', 'recover.place');
   useEffect(() => {
     if (root) ensureScan(root);
   }, [root]);
@@ -187,6 +208,19 @@ export function RecoverPanel({
         <div data-testid="recover-result" style={{ marginTop: 10 }}>
           <p>{t(`recover.method_${result.method}`)}</p>
           <RecoverTables result={result} />
+          <p data-testid="recover-lnf">
+            {result.lostAndFound > 0
+              ? t('recover.lostAndFound', {
+                  count: result.lostAndFound,
+                  table: result.lostAndFoundTable ?? 'lost_and_found',
+                })
+              : t('recover.noLostAndFound')}
+          </p>
+          {result.wal && result.wal.ignoredFrames > 0 ? (
+            <p className="muted">
+              {t('recover.walIgnored', { count: result.wal.ignoredFrames, why: result.wal.stoppedBecause })}
+            </p>
+          ) : null}
           {result.notes.length ? (
             <ul className="muted">
               {result.notes.map((n, i) => (
@@ -213,7 +247,7 @@ export function RecoverPanel({
           ) : null}
         </div>
       ) : null}
-      {confirming && result ? (
+      {confirming && result?.out ? (
         <ConfirmDialog
           title={t('recover.confirmTitle')}
           body={t('recover.confirmBody', { path: result.source })}
@@ -224,16 +258,12 @@ export function RecoverPanel({
           onConfirm={() => {
             setConfirming(false);
             void place
-              .start({ path: result.source, intoPlace: true })
+              .start({ path: result.source, recovered: result.out! })
               .then(() => queryClient.invalidateQueries());
           }}
         />
       ) : null}
-      <JobStatusView
-        state={place.state}
-        label={(p) => t('recover.running', { current: p?.current ?? '…' })}
-        onCancel={place.cancel}
-      />
+      <JobStatusView state={place.state} label={() => t('recover.placing')} onCancel={place.cancel} />
       {place.state.result?.placedInto ? (
         <p data-testid="recover-placed">
           {t('recover.placed', {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breakChat, generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { recoverDb } from './recover.ts';
-import { ctx, dumpDb, runCliSync } from './test-helpers.ts';
+import { ctx, dumpDb, runCliSync } from '../backup/test-helpers.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -37,7 +37,7 @@ describe('recover', () => {
       const out = join(root, 'recovered.db');
       const result = await recoverDb({ path: source, out }, ctx());
       expect(fingerprint(source)).toEqual(before);
-      expect(result.method).toBe('row-by-row');
+      expect(result.method).toBe('pages');
       expect(result.integrity).toBe('ok');
       expect(quickCheck(out)).toBe('ok');
       const messages = result.tables.find((t) => t.table === 'messages')!;
@@ -47,9 +47,10 @@ describe('recover', () => {
       expect(messages.recovered).toBeLessThanOrEqual(chat.before!.messages);
       expect(messages.recovered).toBe(chat.before!.messages - chat.lostMessages!);
       expect(messages.lost).toBe(chat.lostMessages);
-      expect(messages.lostIsEstimate).toBe(true);
+      // metadata.json and profile.db agree on the total: the count is exact.
+      expect(messages.lostBasis).toBe('exact');
       // The healthy table comes back whole, and exactly.
-      expect(sessions).toMatchObject({ recovered: chat.before!.sessions, lost: 0, lostIsEstimate: false });
+      expect(sessions).toMatchObject({ recovered: chat.before!.sessions, lost: 0, lostBasis: 'exact' });
       const recovered = dumpDb(out);
       expect(recovered.messages).toHaveLength(messages.recovered);
       // The original schema: same tables, same SQL, the AUTOINCREMENT counter never goes back.

@@ -1,0 +1,111 @@
+// Running a contract operation in a worker thread. The dispatcher (dispatch.ts) sends the operation's name,
+// its validated input and a snapshot of the context; this side rebuilds a context and calls the same
+// handler the main thread would. Cached read connections therefore live per worker.
+
+import type { Place } from '../../shared/contract/browse.ts';
+import { operations, type OperationName } from '../../shared/contract/index.ts';
+import { AppError } from '../../shared/errors.ts';
+import { PlaceAccess } from '../access/places.ts';
+import { readonlyCache } from '../sqlite/cache.ts';
+import { openForWrite } from '../sqlite/write.ts';
+import type { TaskContext } from '../workers/tasks.ts';
+import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
+import { callHandler } from './call.ts';
+import { handlers } from './handlers/index.ts';
+
+/** The parts of a HandlerContext a worker needs, as plain data. */
+export interface ContextSnapshot {
+  /** Allowed places, most recent first (as PlaceAccess.list() gives them), and the current one. */
+  places: Place[];
+  current: string | null;
+  userDataDir: string;
+  canPickWithDialog: boolean;
+  nowMs: number;
+}
+
+export interface OperationItem {
+  name: OperationName;
+  input: unknown;
+  context: ContextSnapshot;
+}
+
+export function snapshotContext(ctx: HandlerContext): ContextSnapshot {
+  return {
+    places: ctx.places.list(),
+    current: ctx.places.current?.path ?? null,
+    userDataDir: ctx.userDataDir,
+    canPickWithDialog: ctx.canPickWithDialog ?? false,
+    nowMs: ctx.now().getTime(),
+  };
+}
+
+let cachedPlaces: { key: string; access: PlaceAccess } | null = null;
+
+/** The allow-list of the snapshot (rebuilt only when it changed since the last request on this worker). */
+function placesOf(snapshot: ContextSnapshot): PlaceAccess {
+  const key = JSON.stringify([snapshot.places, snapshot.current]);
+  if (cachedPlaces?.key === key) return cachedPlaces.access;
+  const access = new PlaceAccess();
+  for (const place of [...snapshot.places].reverse()) {
+    try {
+      access.add(place.path, place.source);
+    } catch {
+      // gone since it was allowed: requests for it are refused as for any other path
+    }
+  }
+  if (snapshot.current !== null) {
+    try {
+      access.select(snapshot.current);
+    } catch {
+      // as above
+    }
+  }
+  cachedPlaces = { key, access };
+  return access;
+}
+
+function unavailable(what: string, name: string): never {
+  throw new AppError(
+    'internal',
+    `${name} runs in a worker thread, where ${what} is not available; take it out of WORKER_OPERATIONS in main/api/dispatch.ts`,
+  );
+}
+
+/**
+ * Test hook: an operation whose chat (`chat_<id>`) or path equals CHAT_INSPECTOR_TEST_STALL blocks its
+ * worker as a read of a file that never answers does (a FIFO, a hung network mount), so tests can prove
+ * the deadline and cancel stop it while other requests go on.
+ */
+function stallIfAsked(input: unknown): void {
+  const stall = process.env.CHAT_INSPECTOR_TEST_STALL;
+  if (!stall) return;
+  const fields = (input ?? {}) as { chatId?: unknown; path?: unknown };
+  const target = typeof fields.chatId === 'string' ? `chat_${fields.chatId}` : fields.path;
+  if (target === stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
+/** The worker task behind every offloaded operation: its handler's output (queries) or result (jobs). */
+export async function runOperationTask(item: OperationItem, task: TaskContext): Promise<unknown> {
+  stallIfAsked(item.input);
+  const def = operations[item.name];
+  const snapshot = item.context;
+  const base = {
+    places: placesOf(snapshot),
+    userDataDir: snapshot.userDataDir,
+    canPickWithDialog: snapshot.canPickWithDialog,
+    now: () => new Date(snapshot.nowMs),
+  };
+  Object.defineProperties(base, {
+    jobs: { get: () => unavailable('the job runner', item.name) },
+    pool: { get: () => unavailable('the worker pool', item.name) },
+  });
+  const ctx = (def.writes ? Object.assign(base, { write: workerWriteAccess }) : base) as
+    HandlerContext | WriteHandlerContext;
+  return callHandler(item.name, def, handlers[item.name], item.input, ctx, task);
+}
+
+/** In a worker, releasing connections closes this worker's own; the dispatcher tells the others after. */
+const workerWriteAccess: WriteAccess = {
+  openForWrite,
+  releaseConnections: (prefix) => readonlyCache.closeUnder(prefix),
+};

@@ -1,0 +1,47 @@
+// The task table: every feature's work that runs in a worker thread, listed at the edge so that
+// main/workers/ stays a mechanism that knows no feature. This module is also the worker thread's entry
+// (dist/worker.js when built): it registers the table in the thread that loads it and serves the pool.
+//
+// A capability adds its task with one line in `taskTable` (and its type comes along with it).
+
+import { runOperationTask } from './api/offload.ts';
+import { searchChatTask, type ChatSearchItem } from './fleet/search.ts';
+import { chatIdentity, visitChatTask } from './fleet/visit.ts';
+import { snapshotChatTask } from './backup/snapshot.ts';
+import { checkChatTask } from './integrity/chat.ts';
+import { checkFileTask, type FileCheckItem } from './integrity/file.ts';
+import { readonlyCache } from './sqlite/cache.ts';
+import { fleetChatTask } from './store/fleet.ts';
+import type { ScanItem } from './store/summary.ts';
+import { registerTasks, type TaskFn } from './workers/tasks.ts';
+import { serveTasks } from './workers/worker.ts';
+import type { ChatCheckItem } from './integrity/chat.ts';
+import type { SnapshotChatItem } from './backup/snapshot.ts';
+
+export const taskTable = {
+  // The scan is the fleet's one pass: figures and quick check in the same visit of each chat.
+  'scan.chat': (item: ScanItem) => visitChatTask(item),
+  'fleet.visit': (item: ScanItem) => visitChatTask(item),
+  'fleet.identity': (dir: string) => chatIdentity(dir),
+  'fleet.search': (item: ChatSearchItem) => searchChatTask(item),
+  'fleet.chat': (item: ScanItem) => fleetChatTask(item),
+  'integrity.chat': (item: ChatCheckItem) => checkChatTask(item),
+  'integrity.file': (item: FileCheckItem) => checkFileTask(item),
+  'backup.chat': (item: SnapshotChatItem) => snapshotChatTask(item),
+  /** One contract operation, run off the main thread by the dispatcher (main/api/offload.ts). */
+  operation: runOperationTask,
+  /** Closes this worker's cached read connections under a folder ('' = all), before or after a write. */
+  'sqlite.release': (prefix: string) => {
+    if (prefix === '') readonlyCache.closeAll();
+    else readonlyCache.closeUnder(prefix);
+  },
+} satisfies Record<string, TaskFn>;
+
+type Table = typeof taskTable;
+declare module './workers/tasks.ts' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface TaskTable extends Table {}
+}
+
+registerTasks(taskTable);
+serveTasks();
