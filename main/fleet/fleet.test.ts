@@ -22,7 +22,7 @@ import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { checkChatTask } from '../integrity/chat.ts';
 import { silentContext } from '../jobs/job.ts';
 import Database from '../sqlite/driver.ts';
-import { openForWrite } from '../sqlite/write.ts';
+import { openForWrite, openOwnFile } from '../sqlite/write.ts';
 import { fleetMetrics } from '../store/fleet.ts';
 import { scanRoot } from '../store/scan.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
@@ -253,6 +253,15 @@ describe('fleet index', () => {
     const check = new Database(path, { readonly: true });
     expect(check.pragma('application_id', { simple: true })).toBe(FLEET_APP_ID);
     check.close();
+  });
+
+  it("opens its file only inside Chat Inspector's own folder", () => {
+    const home = join(base, 'own-home');
+    expect(() => openOwnFile(join(gen.root, 'index.sqlite'), home)).toThrow(
+      /not one of Chat Inspector's own files/,
+    );
+    expect(() => openOwnFile(join(home, '..', 'escape.sqlite'), home)).toThrow(/own files/);
+    expect(existsSync(join(gen.root, 'index.sqlite'))).toBe(false);
   });
 
   it('two processes refreshing the same index at once leave it sound and complete', async () => {
