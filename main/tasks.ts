@@ -10,6 +10,8 @@ import { chatIdentity, visitChatTask } from './fleet/visit.ts';
 import { snapshotChatTask } from './backup/snapshot.ts';
 import { checkChatTask } from './integrity/chat.ts';
 import { checkFileTask, type FileCheckItem } from './integrity/file.ts';
+import { chatFiguresTask, type ChatFiguresItem } from './maintenance/figures.ts';
+import { vacuumAttemptTask, type VacuumItem } from './maintenance/vacuum.ts';
 import { readonlyCache } from './sqlite/cache.ts';
 import { fleetChatTask } from './store/fleet.ts';
 import type { ScanItem } from './store/summary.ts';
@@ -28,6 +30,8 @@ export const taskTable = {
   'integrity.chat': (item: ChatCheckItem) => checkChatTask(item),
   'integrity.file': (item: FileCheckItem) => checkFileTask(item),
   'backup.chat': (item: SnapshotChatItem) => snapshotChatTask(item),
+  'maintenance.chat': (item: ChatFiguresItem) => chatFiguresTask(item),
+  'maintenance.vacuumDb': (item: VacuumItem) => vacuumAttemptTask(item),
   /** One contract operation, run off the main thread by the dispatcher (main/api/offload.ts). */
   operation: runOperationTask,
   /** Closes this worker's cached read connections under a folder ('' = all), before or after a write. */

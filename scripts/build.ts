@@ -1,7 +1,8 @@
 // `npm run build` (also run by `prepare` on `npm install`): bundles the CLI, the worker thread, the
 // Electron main process and the preload with esbuild, then the renderer with Vite, into dist/.
 //
-//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it)
+//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it): a few lines that refuse
+//                          a Node too old for SQLite, then load dist/cli-main.js (the CLI itself)
 //   dist/worker.js         the worker thread (main/tasks.ts: the task table); main/workers/pool.ts finds it
 //                          next to the bundle
 //   dist/recover-worker.js the worker thread of one `recover` job (main/recover/recover.ts finds it)
@@ -49,7 +50,8 @@ const common: BuildOptions = {
 };
 
 const nodeBundles: BuildOptions[] = [
-  { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['main/cli/launcher.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },

@@ -3,10 +3,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isSupportedNode, oldNodeMessage } from '../main/cli/node-version.ts';
 import { findElectron, hasDisplay, PROJECT_ROOT } from './electron-binary.ts';
 
 const OUTPUTS = [
   'dist/cli.js',
+  'dist/cli-main.js',
   'dist/worker.js',
   'dist/electron-main.js',
   'dist/preload.cjs',
@@ -67,6 +69,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 async function main(): Promise<number> {
+  // Browser mode runs dist/cli.js with this same Node: refuse an old one before building anything.
+  if (!isSupportedNode(process.versions.node)) {
+    console.error(oldNodeMessage(process.versions.node));
+    return 2;
+  }
   const rootArg = process.argv.slice(2).find((a) => !a.startsWith('-'));
   // npm runs scripts in the project folder; a relative ROOT means relative to where the person typed it.
   const root = rootArg === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), rootArg);

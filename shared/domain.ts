@@ -18,6 +18,11 @@ export const ChatSummary = z.object({
   lastActive: z.string().nullable(),
   sizeBytes: z.number().int(),
   health: Health,
+  /**
+   * Set when a DB could not be read because another program holds it (or a crashed writer left a hot
+   * journal): the figures from that file are unknown, not zero. `message` says why, as the `locked` finding.
+   */
+  locked: z.object({ file: z.string(), message: z.string() }).optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 
@@ -311,6 +316,7 @@ export const FindingCode = z.enum([
   'missing_file',
   'locked',
   'clock_skew',
+  'not_a_file',
 ]);
 export type FindingCode = z.infer<typeof FindingCode>;
 
@@ -321,6 +327,7 @@ export const SEVERITY_OF: Record<FindingCode, Severity> = {
   truncated: 'error',
   corrupt: 'error',
   missing_file: 'error',
+  not_a_file: 'error',
   fk_violation: 'warning',
   schema_drift: 'warning',
   metadata_missing: 'warning',

@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   'truncated',
   'corrupt',
   'locked',
+  'not_a_file',
   'malformed_json',
   'conflict',
   'hostile_archive',

@@ -66,13 +66,20 @@ export class PlaceAccess {
     return real;
   }
 
-  /** The real path of an allowed file: one chosen itself, or one inside a chosen root. */
+  /**
+   * The real path of an allowed file: one chosen itself, or one inside a chosen root. Inside a root, a
+   * path that reaches its file through a symbolic link is refused (links are never followed), even when
+   * the link points back inside the root.
+   */
   requireFile(path: string): string {
     const real = this.realOrRefuse(path);
     const place = this.places.get(real);
     if (place?.kind === 'file') return real;
     for (const candidate of this.places.values()) {
-      if (candidate.kind === 'root' && isInside(real, candidate.path)) return real;
+      if (candidate.kind === 'root' && isInside(real, candidate.path)) {
+        if (real !== resolve(path)) throw linkRefused(path);
+        return real;
+      }
     }
     throw forbidden(path);
   }
@@ -139,6 +146,13 @@ function realOrThrow(path: string): string {
   } catch {
     throw new AppError('not_found', `${path}: no such file or folder`);
   }
+}
+
+function linkRefused(path: string): AppError {
+  return new AppError(
+    'forbidden_path',
+    `${path}: is reached through a symbolic link; links are never followed, so nothing behind it is read or written`,
+  );
 }
 
 function forbidden(path: string): AppError {

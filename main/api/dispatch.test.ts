@@ -54,9 +54,12 @@ describe('the contract', () => {
   it('marks every writing operation as such, and only those', () => {
     const writes = operationNames.filter((name) => operations[name].writes);
     for (const name of writes)
-      expect(name).toMatch(/^(backup\.restore|recover|metadata|migrate|export|backup\.create)/);
+      expect(name).toMatch(
+        /^(backup\.restore|recover|metadata|migrate|export|backup\.create|maintenance\.(vacuum|archiveInactive|backupRotate)$)/,
+      );
     expect(operations['chat.detail'].writes).toBe(false);
     expect(operations['chats.scan'].writes).toBe(false);
+    expect(operations['maintenance.alerts'].writes).toBe(false);
   });
 });
 

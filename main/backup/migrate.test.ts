@@ -62,6 +62,8 @@ describe('migrate user_history.db → per-chat layout', () => {
     expect(treeSnapshot(root)).toEqual({});
 
     const result = await migrateUserHistory({ path: source, root }, ctx());
+    // An empty folder gets the chat folders itself: where the bot looks when pointed at it.
+    expect(result.chatsDir).toBe(root);
     expect(result.integrityPercent).toBe(100);
     expect(result.totals.users).toBe(3);
     expect(result.totals.messages).toBe(users.reduce((n, u) => n + u.messages, 0));
@@ -70,7 +72,7 @@ describe('migrate user_history.db → per-chat layout', () => {
     for (const user of users) {
       const chat = result.chats.find((c) => c.chatId === user.chatId)!;
       expect(chat.tables.every((t) => t.checksumOk && t.migrated === t.source)).toBe(true);
-      const chatPath = join(root, 'chats', `chat_${user.chatId}`);
+      const chatPath = join(root, `chat_${user.chatId}`);
       expect(readdirSync(chatPath).sort()).toEqual(['conversations.db', 'metadata.json', 'profile.db']);
       const profile = dumpDb(join(chatPath, 'profile.db'));
       const conversations = dumpDb(join(chatPath, 'conversations.db'));
@@ -101,7 +103,7 @@ describe('migrate user_history.db → per-chat layout', () => {
       });
     }
     // No hidden build folders left behind.
-    expect(readdirSync(join(root, 'chats')).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('never overwrites an existing chat without --force; with it, the old files are kept as .bak', async () => {

@@ -17,6 +17,8 @@ import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { openPrivateReadonly, type Reader } from '../sqlite/readable.ts';
 import { openForWrite } from '../sqlite/write.ts';
+import { guardInsideRoot } from '../fs/entry.ts';
+import { resolveChatsDir } from '../store/layout.ts';
 import {
   CONVERSATIONS_DB,
   CONVERSATIONS_SCHEMA,
@@ -35,7 +37,6 @@ import {
   tempBeside,
 } from './fs.ts';
 import { buildMetadataFromDbs, writeStagedText } from './metadata.ts';
-import { targetChatsDir } from './restore.ts';
 import { swapInto } from './swap.ts';
 
 export interface MigrateOptions {
@@ -144,6 +145,15 @@ function buildDb(
   fsyncFile(path);
 }
 
+/**
+ * Where the chat folders go: into the folder given, as the bot reads them (`--into data/chats` writes
+ * `data/chats/chat_<id>`, not `data/chats/chats/...`). A folder that already holds the chats layout, itself
+ * or in its `chats/`, `data/chats/` or `bot/data/chats/`, gets them beside the chats already there.
+ */
+export function migrationChatsDir(root: string): string {
+  return resolveChatsDir(root);
+}
+
 export function formatMigrationSummary(result: MigrateResult, language: 'en' | 'pt' = 'en'): string {
   const t = result.totals;
   const pt = language === 'pt';
@@ -163,6 +173,11 @@ export function formatMigrationSummary(result: MigrateResult, language: 'en' | '
         `✅ ${pt ? 'Sessões migradas' : 'Sessions migrated'}: ${t.sessions}`,
         `${ok} ${pt ? 'Integridade dos dados' : 'Data integrity'}: ${formatPercent(result.integrityPercent)}`,
       ];
+  lines.push(
+    result.dryRun
+      ? `${pt ? 'As pastas dos chats iriam para' : 'Chat folders would go to'} ${result.chatsDir}`
+      : `${pt ? 'Pastas dos chats gravadas em' : 'Chat folders written to'} ${result.chatsDir}`,
+  );
   const conflicts = result.chats.filter((c) => c.action === 'conflict').map((c) => c.chatId);
   if (conflicts.length > 0) {
     lines.push(
@@ -209,7 +224,7 @@ export async function migrateUserHistory(
     const ids = (src.prepare(`${union} ORDER BY 1`).pluck().safeIntegers(true).all() as unknown[]).filter(
       (v): v is bigint => typeof v === 'bigint',
     );
-    const chatsDir = targetChatsDir(root);
+    const chatsDir = migrationChatsDir(root);
     const chats: MigrateChat[] = [];
     const digests = new Map<string, Map<string, { count: number; sha256: string }>>();
     for (const id of ids) {
@@ -217,7 +232,8 @@ export async function migrateUserHistory(
       throwIfCancelled(ctx.signal);
       ctx.progress(digests.size, null, `reading chat ${id}`);
       const chatId = String(id);
-      const dir = join(chatsDir, `chat_${chatId}`);
+      // A chat folder that is a link is refused (the one path guard), never written through.
+      const dir = guardInsideRoot(root, join(chatsDir, `chat_${chatId}`));
       const perTable = new Map<string, { count: number; sha256: string }>();
       for (const { table, orderBy } of TABLES) {
         const cols = columns.get(table);
@@ -252,6 +268,7 @@ export async function migrateUserHistory(
       return {
         source,
         root,
+        chatsDir,
         dryRun: true,
         applied: false,
         chats,
@@ -344,7 +361,7 @@ export async function migrateUserHistory(
     }
     const t = totals(chats);
     const integrityPercent = t.rows === 0 ? 100 : Math.floor((verifiedRows / t.rows) * 10000) / 100;
-    return { source, root, dryRun: false, applied: true, chats, totals: t, integrityPercent };
+    return { source, root, chatsDir, dryRun: false, applied: true, chats, totals: t, integrityPercent };
   } finally {
     src.close();
   }

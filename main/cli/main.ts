@@ -1,6 +1,16 @@
 import { runCli } from './program.ts';
 
-// Entry point of `chat-inspector` (bin/chat-inspector.js runs the built copy of this file).
+// Entry point of `chat-inspector` (dist/cli.js checks the Node version, then runs the built copy of this file).
+
+// `chat-inspector scan ROOT | head -1`: the reader left, so there is no one to tell anything to. Stop
+// quietly (exit 0, tracked temp files removed by the exit handler) instead of dying with an EPIPE stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const code = await runCli(process.argv.slice(2));
 process.exitCode = code;
 if (process.env.CHAT_INSPECTOR_REPORT_RSS === '1') {

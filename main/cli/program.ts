@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerBackupCommands } from './commands/backup.ts';
 import { registerIntegrityCommands } from './commands/integrity.ts';
+import { registerMaintenanceCommands } from './commands/maintenance.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
 import { registerSearchCommands } from './commands/search.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { validateAllCommands } from './options.ts';
 import { reportError } from './output.ts';
 
 export const VERSION = '0.1.0';
@@ -17,12 +19,14 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError(false)
     .exitOverride();
+  validateAllCommands(program);
   registerReadCommands(program);
   registerIntegrityCommands(program);
   registerOpenCommands(program);
   registerServeCommands(program);
   registerBackupCommands(program);
   registerSearchCommands(program);
+  registerMaintenanceCommands(program);
   return program;
 }
 

@@ -1,11 +1,25 @@
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateClinic, generateDuilioCode, generateRoot, generateUserHistory } from '../fixtures/index.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
+import { generateClinic, generateDuilioCode, generateUserHistory } from '../fixtures/index.ts';
+import {
+  writeBrokenChats,
+  writeHealthyChats,
+  writeRootStrays,
+  type GenerateRootOptions,
+} from '../fixtures/root.ts';
 
 /** Where the demo lives inside Chat Inspector's own folder. */
 export const DEMO_DIR_NAME = 'demo-root';
 /** The same demo on every machine (the dates follow the day it was written). */
 const DEMO_SEED = 20240611;
+const DEMO_CHATS = 60;
+/** Chats written between two turns of the event loop, where a Ctrl-C or SIGTERM gets handled. */
+const CHATS_PER_STEP = 5;
+
+/** Lets signal handlers run (they remove the tracked temp folder) between two pieces of synchronous work. */
+const turn = (): Promise<void> => new Promise((done) => setImmediate(done));
 
 /**
  * Writes a complete demo data root into `target`, which must not exist yet:
@@ -13,24 +27,45 @@ const DEMO_SEED = 20240611;
  *   target/chats/chat_<id>/...   ~60 healthy chats, one of each damaged kind, and a few stray entries
  *   target/legacy/user_history.db, duiliocode.db, clinic.db   legacy files to open inside the same root
  *
- * Everything is written into a temporary folder beside `target` and renamed into place at the end, so a
- * crash or a Ctrl-C never leaves half a demo behind.
+ * Everything is written into a tracked temporary folder beside `target` and renamed into place at the end,
+ * so a failure, a Ctrl-C or a SIGTERM never leaves half a demo behind.
  */
 export async function writeDemoRoot(target: string, options: { now?: Date } = {}): Promise<string> {
   const now = options.now ?? new Date();
   const parent = join(target, '..');
   mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(join(parent, '.demo-tmp-'));
+  // Tracked before it exists, so a signal arriving the moment it is created still removes it.
+  const tmp = join(parent, `.demo-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const untrack = trackTemp(tmp);
+  mkdirSync(tmp);
   try {
-    generateRoot(join(tmp, 'chats'), { chats: 60, broken: 'all', strays: true, seed: DEMO_SEED, now });
+    // generateRoot's chats, strays and broken kinds, written in steps (the same bytes).
+    const chats = join(tmp, 'chats');
+    const rootOptions: GenerateRootOptions = {
+      chats: DEMO_CHATS,
+      broken: 'all',
+      strays: true,
+      seed: DEMO_SEED,
+      now,
+    };
+    for (let from = 0; from < DEMO_CHATS; from += CHATS_PER_STEP) {
+      writeHealthyChats(chats, rootOptions, from, Math.min(DEMO_CHATS, from + CHATS_PER_STEP));
+      await turn();
+    }
+    writeBrokenChats(chats, rootOptions);
+    await turn();
+    writeRootStrays(chats, rootOptions);
     const legacy = join(tmp, 'legacy');
     mkdirSync(legacy, { recursive: true });
     generateUserHistory(join(legacy, 'user_history.db'), { users: 8, seed: DEMO_SEED, now });
+    await turn();
     generateDuilioCode(join(legacy, 'duiliocode.db'), { users: 4, seed: DEMO_SEED, now });
+    await turn();
     generateClinic(join(legacy, 'clinic.db'), { conversations: 40, seed: DEMO_SEED, now });
     renameSync(tmp, target);
+    untrack();
   } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeTemp(tmp);
     // Another process finished the same demo first: use theirs.
     if (existsSync(target)) return target;
     throw error;

@@ -34,7 +34,15 @@ export const EMPTY_FOLDER = WATCHED.map(() => '-|').join('');
 export const EMPTY_FOLDER_REASON = 'empty chat folder (no profile.db, conversations.db or metadata.json)';
 
 /** Codes of findings that mean the figures beside them are only what could be read. */
-const DAMAGE_CODES = new Set(['corrupt', 'truncated', 'not_sqlite', 'empty_file', 'missing_file', 'locked']);
+const DAMAGE_CODES = new Set([
+  'corrupt',
+  'truncated',
+  'not_sqlite',
+  'empty_file',
+  'missing_file',
+  'not_a_file',
+  'locked',
+]);
 
 export type VisitOutcome =
   | {

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type Database from '../sqlite/driver.ts';
 import {
   openReadonly,
   requireHeader,
+  requireRegularSideFiles,
   toAppError,
   type OpenedDb,
   type OpenReadonlyOptions,
@@ -93,8 +93,9 @@ function detach(s: Shared): void {
  */
 export function openForCheck(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
   const header = requireHeader(path);
+  const sides = requireRegularSideFiles(path);
   const s = state(options.busyTimeoutMs ?? 2000);
-  if (s.attached || existsSync(`${path}-wal`) || (!header.wal && existsSync(`${path}-journal`))) {
+  if (s.attached || sides['-wal'] || (!header.wal && sides['-journal'])) {
     return openReadonly(path, options);
   }
   const uri = `${pathToFileURL(path).href}?${header.wal ? 'immutable=1' : 'mode=ro'}`;

@@ -1,4 +1,10 @@
-import { SEVERITY_OF, healthOf, type Finding, type Severity } from '../../shared/domain.ts';
+import {
+  SEVERITY_OF,
+  healthOf,
+  type Finding,
+  type Severity,
+  type SkippedEntry,
+} from '../../shared/domain.ts';
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { openForCheck, schemaOf } from './attach.ts';
@@ -8,8 +14,10 @@ import {
   countRowsWhere,
   foreignKeyViolations,
   isDamageError,
+  orphanCheckSkipped,
   orphanFinding,
   checkPagesAndSchema,
+  sqliteChatId,
 } from './checks.ts';
 
 /** One chat folder to check (a worker-thread item: plain data). */
@@ -18,7 +26,8 @@ export interface ChatCheckItem extends ScanItem {
 }
 
 export type ChatCheckOutcome =
-  { kind: 'chat'; check: ChatCheck } | { kind: 'skip'; path: string; reason: string };
+  | { kind: 'chat'; check: ChatCheck; skipped?: SkippedEntry[] }
+  | { kind: 'skip'; path: string; reason: string };
 
 /** Per-chat tables keyed by chat_id, by file: a row of another chat_id there is an orphan. */
 const CHAT_KEYED: Record<typeof PROFILE_DB | typeof CONVERSATIONS_DB, readonly string[]> = {
@@ -45,7 +54,10 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
   );
   if (outcome.kind === 'skip') return outcome;
   const findings = orderFindings(dedupe(outcome.findings));
-  return { kind: 'chat', check: { chatId: item.chatId, status: healthOf(findings), findings } };
+  const check: ChatCheck = { chatId: item.chatId, status: healthOf(findings), findings };
+  return item.full && sqliteChatId(item.chatId) === null
+    ? { kind: 'chat', check, skipped: [orphanCheckSkipped(item.dir, item.chatId)] }
+    : { kind: 'chat', check };
 }
 
 /**
@@ -53,7 +65,7 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
  * index's one pass uses it too, so the list, the chat header and this check come from the same findings.
  */
 export function chatInspector(item: ChatCheckItem): DbInspector {
-  const chatId = BigInt(item.chatId);
+  const chatId = sqliteChatId(item.chatId);
   return (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb): Finding[] => {
     const out: Finding[] = [];
     const schema = schemaOf(db);
@@ -69,6 +81,7 @@ export function chatInspector(item: ChatCheckItem): DbInspector {
       if (item.full) {
         const fk = foreignKeyViolations(db, schema, file);
         if (fk) out.push(fk);
+        if (chatId === null) return out;
         const orphans = countRowsWhere(db, schema, tables, CHAT_KEYED[file], 'chat_id IS NOT ?', [chatId]);
         const orphan = orphanFinding(file, orphans, `belonging to another chat than ${item.chatId}`);
         if (orphan) out.push(orphan);

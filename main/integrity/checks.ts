@@ -330,3 +330,24 @@ export function orphanFinding(
     `${file} has ${total} row${total === 1 ? '' : 's'} ${whose} (${where}): they were probably copied from another chat; review them and remove them after a backup.`,
   );
 }
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A chat id as SQLite stores it (a 64-bit integer), or null for an id beyond that range
+ * (`chat_99999999999999999999`): no INTEGER column can hold it, so no row can belong to it, and binding
+ * it would fail ("bigint is too big"), which is not damage.
+ */
+export function sqliteChatId(chatId: string): bigint | null {
+  const id = BigInt(chatId);
+  return id < INT64_MIN || id > INT64_MAX ? null : id;
+}
+
+/** The one note said for such a chat (a skip of the orphan-row check, not a finding about its files). */
+export function orphanCheckSkipped(path: string, chatId: string): { path: string; reason: string } {
+  return {
+    path,
+    reason: `chat id ${chatId} is beyond the 64-bit integers SQLite stores, so no row can carry it: the orphan-row check was skipped`,
+  };
+}

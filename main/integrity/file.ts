@@ -1,6 +1,12 @@
 import { basename, dirname } from 'node:path';
 import { detectKind, type Detection } from '../adapters/detect.ts';
-import { DB_LARGE_BYTES, healthOf, type FileKind, type Finding } from '../../shared/domain.ts';
+import {
+  DB_LARGE_BYTES,
+  healthOf,
+  type FileKind,
+  type Finding,
+  type SkippedEntry,
+} from '../../shared/domain.ts';
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import { fileSizes, openReadonly, toAppError } from '../sqlite/open.ts';
 import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
@@ -10,10 +16,12 @@ import {
   countRowsWhere,
   foreignKeyViolations,
   isDamageError,
+  orphanCheckSkipped,
   orphanFinding,
   pageCheck,
   readTableColumns,
   schemaDrift,
+  sqliteChatId,
   type Expectation,
   type TableColumns,
 } from './checks.ts';
@@ -28,6 +36,8 @@ export interface FileCheckItem {
 export interface FileCheckOutcome {
   check: ChatCheck;
   kind: FileKind;
+  /** Checks that could not apply (an orphan check for a chat id beyond SQLite's integers). */
+  skipped?: SkippedEntry[];
 }
 
 /** The legacy unified DB the per-chat layout was migrated from: the five per-chat tables in one file. */
@@ -71,6 +81,7 @@ function rulesFor(detection: Detection, path: string, tables: TableColumns): Kin
     case 'per-chat': {
       const file = detection.perChatFile === 'profile' ? PROFILE_DB : CONVERSATIONS_DB;
       const folder = CHAT_DIR_PATTERN.exec(basename(dirname(path)));
+      const chatId = folder ? sqliteChatId(folder[1]!) : null;
       const keyed =
         file === PROFILE_DB
           ? ['user_profile', 'user_preferences', 'learning_progress']
@@ -78,14 +89,15 @@ function rulesFor(detection: Detection, path: string, tables: TableColumns): Kin
       return {
         expected: EXPECTED_TABLES[file],
         extraTables: true,
-        orphans: folder
-          ? {
-              tables: keyed,
-              where: 'chat_id IS NOT ?',
-              params: [BigInt(folder[1]!)],
-              whose: `belonging to another chat than ${folder[1]}`,
-            }
-          : undefined,
+        orphans:
+          folder && chatId !== null
+            ? {
+                tables: keyed,
+                where: 'chat_id IS NOT ?',
+                params: [chatId],
+                whose: `belonging to another chat than ${folder[1]}`,
+              }
+            : undefined,
       };
     }
     case 'duiliocode':
@@ -168,5 +180,10 @@ export function checkFileTask(item: FileCheckItem): FileCheckOutcome {
     );
   }
   const ordered = orderFindings(dedupe(findings));
-  return { check: { chatId: file, status: healthOf(ordered), findings: ordered }, kind };
+  const check: ChatCheck = { chatId: file, status: healthOf(ordered), findings: ordered };
+  const folder = CHAT_DIR_PATTERN.exec(basename(dirname(item.path)));
+  if (item.full && kind === 'per-chat' && folder && sqliteChatId(folder[1]!) === null) {
+    return { check, kind, skipped: [orphanCheckSkipped(item.path, folder[1]!)] };
+  }
+  return { check, kind };
 }

@@ -4,7 +4,7 @@ import type { SkippedEntry } from '../../shared/domain.ts';
 import type { ChatCheck, CheckCounts, CheckMode, IntegrityReport } from '../../shared/contract/integrity.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { listChats } from '../store/layout.ts';
+import { chatDir, listChats } from '../store/layout.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { failedCheck, type ChatCheckItem } from './chat.ts';
@@ -50,6 +50,8 @@ export async function checkRoot(
   if (options.chatIds && options.chatIds.length > 0) {
     const byId = new Map(chats.map((c) => [c.chatId, c]));
     const unknown = options.chatIds.filter((id) => !byId.has(id));
+    // A chat folder that is a link (or not a folder) gets the one guard's message, as for every per-chat operation.
+    for (const id of unknown) chatDir(root, id);
     if (unknown.length > 0) {
       throw new AppError(
         'not_found',
@@ -88,6 +90,7 @@ export async function checkRoot(
         check = null;
       } else {
         check = outcome.value.check;
+        extraSkipped.push(...(outcome.value.skipped ?? []));
       }
       if (check) {
         results[index] = check;
@@ -141,7 +144,7 @@ export async function checkFile(
         mode: modeOf(options),
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        skipped: [],
+        skipped: outcome.ok ? (outcome.value.skipped ?? []) : [],
         ...(outcome.ok ? { fileKind: outcome.value.kind } : {}),
       };
     },

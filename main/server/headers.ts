@@ -41,6 +41,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   locked: 423,
   not_sqlite: 422,
   empty_file: 422,
+  not_a_file: 422,
   truncated: 422,
   corrupt: 422,
   malformed_json: 422,

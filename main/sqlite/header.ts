@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
 
 export const SQLITE_MAGIC = 'SQLite format 3\u0000';
 export const HEADER_BYTES = 100;
@@ -7,27 +8,51 @@ export type HeaderVerdict =
   | { ok: true; pageSize: number; pageCount: number; wal: boolean; sizeBytes: number }
   | {
       ok: false;
-      code: 'missing_file' | 'empty_file' | 'not_sqlite' | 'truncated';
+      code: 'missing_file' | 'empty_file' | 'not_sqlite' | 'truncated' | 'not_a_file';
       message: string;
       sizeBytes: number;
     };
 
+function notAFile(kind: EntryKind): HeaderVerdict {
+  return {
+    ok: false,
+    code: 'not_a_file',
+    message: `is ${describeKind(kind)}, not a regular file; it was not opened`,
+    sizeBytes: 0,
+  };
+}
+
 /**
  * Reads the 100-byte header without SQLite, so a file that is not a database, is empty or was cut short
- * is named for what it is (SQLite would only say "file is not a database").
+ * is named for what it is (SQLite would only say "file is not a database"). Anything but a regular file
+ * (a link, FIFO, socket, device or directory) is `not_a_file` and never opened: `lstat` first, then an
+ * open that neither follows a link nor blocks on a FIFO swapped in since, then `fstat` of what was opened.
  */
 export function readHeader(path: string): HeaderVerdict {
+  const missing: HeaderVerdict = {
+    ok: false,
+    code: 'missing_file',
+    message: 'the file does not exist',
+    sizeBytes: 0,
+  };
+  const entry = entryAt(path);
+  if (entry.kind === 'missing') return missing;
+  if (entry.kind !== 'file') return notAFile(entry.kind);
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, NO_FOLLOW_READ_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      return { ok: false, code: 'missing_file', message: 'the file does not exist', sizeBytes: 0 };
+    if (code === 'ENOENT') return missing;
+    // O_NOFOLLOW met a link swapped in after the lstat.
+    if (code === 'ELOOP') return notAFile('symlink');
+    if (code === 'EISDIR') return notAFile('directory');
     throw error;
   }
   try {
-    const sizeBytes = fstatSync(fd).size;
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return notAFile(kindOf(stats));
+    const sizeBytes = stats.size;
     if (sizeBytes === 0)
       return { ok: false, code: 'empty_file', message: 'the file is empty (0 bytes)', sizeBytes };
     const header = Buffer.alloc(HEADER_BYTES);

@@ -1,8 +1,11 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/errors.ts';
+import { entryAt, notAFileMessage } from '../fs/entry.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import Database from './driver.ts';
 import { readHeader, type HeaderVerdict } from './header.ts';
 import { readable, type ReadableDb } from './readable.ts';
@@ -41,6 +44,24 @@ export function requireHeader(path: string): Extract<HeaderVerdict, { ok: true }
   return header;
 }
 
+/** The files SQLite opens beside a database by name (it would block on a FIFO there, or follow a link). */
+const SIDE_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
+
+/**
+ * Which side files exist as regular files. One that is anything else (a FIFO, a link, a folder...) is
+ * `not_a_file`, and the database is not opened at all: SQLite would open it by name and hang or follow it.
+ */
+export function requireRegularSideFiles(path: string): Record<(typeof SIDE_SUFFIXES)[number], boolean> {
+  const present = { '-wal': false, '-shm': false, '-journal': false };
+  for (const suffix of SIDE_SUFFIXES) {
+    const side = `${path}${suffix}`;
+    const { kind } = entryAt(side);
+    if (kind === 'file') present[suffix] = true;
+    else if (kind !== 'missing') throw new AppError('not_a_file', notAFileMessage(side, kind));
+  }
+  return present;
+}
+
 /**
  * Opens an SQLite file for reading without ever changing the data root:
  * - rollback-journal files open read-only as usual;
@@ -54,8 +75,9 @@ export function requireHeader(path: string): Extract<HeaderVerdict, { ok: true }
  */
 export function openReadonly(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
   const header = requireHeader(path);
-  const walExists = existsSync(`${path}-wal`);
-  const shmExists = walExists && existsSync(`${path}-shm`);
+  const sides = requireRegularSideFiles(path);
+  const walExists = sides['-wal'];
+  const shmExists = walExists && sides['-shm'];
   const timeout = options.busyTimeoutMs ?? 2000;
   let raw: Database.Database | undefined;
   let mode: OpenMode = 'shared';
@@ -66,7 +88,11 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
       raw = new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true });
     } else if (walExists && !shmExists) {
       mode = 'snapshot';
-      snapshotDir = mkdtempSync(join(tmpdir(), 'chat-inspector-snap-'));
+      // A private copy of someone's data: tracked, so a crash or Ctrl-C cannot leave it in /tmp.
+      // Tracked before it exists, so a signal arriving the moment it is created still removes it.
+      snapshotDir = join(tmpdir(), `chat-inspector-snap-${process.pid}-${randomBytes(6).toString('hex')}`);
+      trackTemp(snapshotDir);
+      mkdirSync(snapshotDir, { mode: 0o700 });
       const copy = join(snapshotDir, basename(path));
       copyFileSync(path, copy);
       copyFileSync(`${path}-wal`, `${copy}-wal`);
@@ -78,7 +104,7 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
     if (options.probe !== false) raw.prepare('SELECT count(*) FROM sqlite_schema').get();
   } catch (error) {
     raw?.close();
-    if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
+    if (snapshotDir) removeTemp(snapshotDir);
     throw toAppError(error, path);
   }
   if (snapshotDir) {
@@ -86,7 +112,7 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
     const close = raw.close.bind(raw);
     raw.close = () => {
       const result = close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTemp(dir);
       return result;
     };
   }
@@ -135,18 +161,16 @@ export function toAppError(error: unknown, path: string): AppError {
   return new AppError('internal', `${path}: ${message}`);
 }
 
-/** Size of a DB plus its -wal, as a person thinks of "the database's size". */
+/**
+ * Size of a DB plus its -wal, as a person thinks of "the database's size". Read with `lstat`: a link or
+ * a FIFO in the DB's place counts as no file (its size is not the database's); the open names it.
+ */
 export function fileSizes(path: string): { sizeBytes: number; walBytes: number; exists: boolean } {
-  try {
-    const sizeBytes = statSync(path).size;
-    let walBytes = 0;
-    try {
-      walBytes = statSync(`${path}-wal`).size;
-    } catch {
-      walBytes = 0;
-    }
-    return { sizeBytes, walBytes, exists: true };
-  } catch {
-    return { sizeBytes: 0, walBytes: 0, exists: false };
-  }
+  const regularSize = (p: string): number | null => {
+    const stats = lstatSync(p, { throwIfNoEntry: false });
+    return stats?.isFile() ? stats.size : null;
+  };
+  const sizeBytes = regularSize(path);
+  if (sizeBytes === null) return { sizeBytes: 0, walBytes: 0, exists: false };
+  return { sizeBytes, walBytes: regularSize(`${path}-wal`) ?? 0, exists: true };
 }

@@ -1,5 +1,6 @@
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
 import { SQLITE_MAGIC } from '../sqlite/header.ts';
 import { CHAT_DIR_PATTERN } from './schema.ts';
 
@@ -59,12 +60,10 @@ export function listDbFiles(root: string): { files: DbFileEntry[]; capped: boole
           capped = true;
           break;
         }
-        let sizeBytes: number;
-        try {
-          sizeBytes = statSync(path).size;
-        } catch {
-          continue;
-        }
+        // lstat: a file swapped for a link or a FIFO since the listing is not listed.
+        const stats = lstatSync(path, { throwIfNoEntry: false });
+        if (!stats?.isFile()) continue;
+        const sizeBytes = stats.size;
         files.push({ path, relPath: relative(root, path), sizeBytes });
       }
     }
@@ -73,11 +72,12 @@ export function listDbFiles(root: string): { files: DbFileEntry[]; capped: boole
   return { files, capped };
 }
 
-/** True when the file starts with SQLite's 16-byte magic (read-only, 16 bytes). */
+/** True when the file starts with SQLite's 16-byte magic (read-only, 16 bytes; links and FIFOs never opened). */
 function hasSqliteMagic(path: string): boolean {
   let fd: number | null = null;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, NO_FOLLOW_READ_FLAGS);
+    if (!fstatSync(fd).isFile()) return false;
     const buffer = Buffer.alloc(16);
     return readSync(fd, buffer, 0, 16, 0) === 16 && buffer.toString('latin1') === SQLITE_MAGIC;
   } catch {

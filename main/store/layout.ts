@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SkippedEntry } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
+import { describeKind, entryAt, guardInsideRoot } from '../fs/entry.ts';
 import { CHAT_DIR_PATTERN } from './schema.ts';
 
 export interface ChatLocation {
@@ -11,7 +12,8 @@ export interface ChatLocation {
 
 /**
  * Where the chat folders are: the root itself, or its `chats/`, `data/chats/` or `bot/data/chats/`
- * (people point at the bot's project folder as often as at the chats folder).
+ * (people point at the bot's project folder as often as at the chats folder). A candidate reached through
+ * a symbolic link is not taken (links are never followed).
  */
 export function resolveChatsDir(root: string): string {
   for (const candidate of [
@@ -19,9 +21,18 @@ export function resolveChatsDir(root: string): string {
     join(root, 'data', 'chats'),
     join(root, 'bot', 'data', 'chats'),
   ]) {
-    if (existsSync(candidate) && hasChatFolder(candidate)) return candidate;
+    if (isRealFolderInside(root, candidate) && hasChatFolder(candidate)) return candidate;
   }
   return root;
+}
+
+function isRealFolderInside(root: string, candidate: string): boolean {
+  try {
+    guardInsideRoot(root, candidate);
+  } catch {
+    return false;
+  }
+  return entryAt(candidate).kind === 'directory';
 }
 
 function hasChatFolder(dir: string): boolean {
@@ -57,7 +68,8 @@ export function listChats(root: string): {
     if (entry.isSymbolicLink()) {
       skipped.push({ path, reason: 'symbolic link: not followed' });
     } else if (!entry.isDirectory()) {
-      skipped.push({ path, reason: 'not a chat folder (a file)' });
+      const kind = entry.isFile() ? 'a file' : describeKind(entryAt(path).kind);
+      skipped.push({ path, reason: `not a chat folder (${kind})` });
     } else if (!match) {
       skipped.push({ path, reason: 'folder name is not chat_<number>' });
     } else {
@@ -75,10 +87,20 @@ function compareIds(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The folder of one chat, checked to exist. */
+/**
+ * The folder of one chat, checked to exist, through the one path guard: a chat folder that is a symbolic
+ * link (or reached through one) is refused by every per-chat operation, as the scan skips it.
+ */
 export function chatDir(root: string, chatId: string): string {
   if (!/^-?\d{1,20}$/.test(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
-  const dir = join(resolveChatsDir(root), `chat_${chatId}`);
-  if (!existsSync(dir)) throw new AppError('not_found', `chat ${chatId} is not in ${root}`);
+  const dir = guardInsideRoot(root, join(resolveChatsDir(root), `chat_${chatId}`));
+  const { kind } = entryAt(dir);
+  if (kind === 'missing') throw new AppError('not_found', `chat ${chatId} is not in ${root}`);
+  if (kind !== 'directory') {
+    throw new AppError(
+      'not_a_file',
+      `${dir}: is ${describeKind(kind)}, not a chat folder; it was not opened`,
+    );
+  }
   return dir;
 }

@@ -1,44 +1,170 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
+import { CHAT_DIR_PATTERN, METADATA_JSON, type ChatMetadataJson } from './schema.ts';
 
 export type MetadataRead =
-  { state: 'missing' } | { state: 'malformed'; message: string } | { state: 'ok'; value: ChatMetadataJson };
+  | { state: 'missing' }
+  /** `notAFile`: a FIFO, link, folder... in its place, never opened (the finding is `not_a_file`). */
+  | { state: 'malformed'; message: string; notAFile?: EntryKind }
+  | { state: 'ok'; value: ChatMetadataJson };
 
-/** metadata.json is the bot's cache: read it, never trust it, never write it while browsing. */
-export function readMetadata(dir: string): MetadataRead {
-  let text: string;
+/** The bot writes a few KB; anything far larger is not its metadata.json and is not read into memory. */
+export const METADATA_MAX_BYTES = 1024 * 1024;
+
+const optionalText = z.string().nullish();
+const optionalCount = z.number().int().min(0).nullish();
+
+/**
+ * The fields the app reads, with the types the bot writes (seed 000). Unknown fields are kept (the bot
+ * adds some); a known field of another type makes the file malformed, since its figures cannot be trusted.
+ */
+const MetadataSchema = z.looseObject({
+  chat_id: z
+    .union([z.number().refine(Number.isInteger, 'expected a whole number'), z.string().regex(/^-?\d{1,20}$/)])
+    .optional(),
+  last_update: optionalText,
+  quick_stats: z
+    .looseObject({
+      total_messages: optionalCount,
+      total_sessions: optionalCount,
+      current_level: optionalText,
+      study_streak: optionalCount,
+      last_active: optionalText,
+      favorite_topics: z.array(z.string()).nullish(),
+      improvement_areas: z.array(z.string()).nullish(),
+    })
+    .nullish(),
+  cache: z.record(z.string(), z.unknown()).nullish(),
+  database_info: z
+    .looseObject({
+      profile_db_size: optionalText,
+      conversations_db_size: optionalText,
+      total_size: optionalText,
+      last_backup: optionalText,
+    })
+    .nullish(),
+});
+
+/** "quick_stats.total_messages: expected number, got string" for the first few problems zod found. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Reads at most METADATA_MAX_BYTES + 1 bytes from a regular file opened without following links. */
+function readSmallRegularFile(path: string): { text: string } | { kind: EntryKind } | { tooLarge: true } {
+  const fd = openSync(path, NO_FOLLOW_READ_FLAGS);
   try {
-    text = readFileSync(join(dir, METADATA_JSON), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
-    return { state: 'malformed', message: `cannot be read (${(error as NodeJS.ErrnoException).code})` };
-  }
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      return { state: 'malformed', message: 'is not a JSON object' };
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { kind: kindOf(stats) };
+    if (stats.size > METADATA_MAX_BYTES) return { tooLarge: true };
+    const buffer = Buffer.alloc(Math.min(stats.size, METADATA_MAX_BYTES) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      if (read === 0) break;
+      length += read;
     }
-    return { state: 'ok', value: value as ChatMetadataJson };
-  } catch (error) {
-    return { state: 'malformed', message: `is not valid JSON (${(error as Error).message})` };
+    if (length > METADATA_MAX_BYTES) return { tooLarge: true };
+    return { text: buffer.toString('utf8', 0, length) };
+  } finally {
+    closeSync(fd);
   }
 }
 
+/**
+ * metadata.json is the bot's cache: read it, never trust it, never write it while browsing. Anything but
+ * a regular file in its place (a FIFO, a link, a folder...) is `not_a_file` and never opened; a file whose
+ * known fields have the wrong types is malformed.
+ */
+export function readMetadata(dir: string): MetadataRead {
+  const path = join(dir, METADATA_JSON);
+  const entry = entryAt(path);
+  if (entry.kind === 'missing') return { state: 'missing' };
+  if (entry.kind !== 'file') return notAFile(entry.kind);
+  let read: ReturnType<typeof readSmallRegularFile>;
+  try {
+    read = readSmallRegularFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { state: 'missing' };
+    if (code === 'ELOOP') return notAFile('symlink');
+    return { state: 'malformed', message: `cannot be read (${code ?? String(error)})` };
+  }
+  if ('kind' in read) return notAFile(read.kind);
+  if ('tooLarge' in read) {
+    return {
+      state: 'malformed',
+      message: `is larger than ${METADATA_MAX_BYTES / 1024} KB, so it was not read`,
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(read.text) as unknown;
+  } catch (error) {
+    return { state: 'malformed', message: `is not valid JSON (${(error as Error).message})` };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { state: 'malformed', message: 'is not a JSON object' };
+  }
+  const parsed = MetadataSchema.safeParse(value);
+  if (!parsed.success) {
+    return { state: 'malformed', message: `has fields of the wrong type (${describeIssues(parsed.error)})` };
+  }
+  return { state: 'ok', value: value as ChatMetadataJson };
+}
+
+function notAFile(kind: EntryKind): MetadataRead {
+  return {
+    state: 'malformed',
+    notAFile: kind,
+    message: `is ${describeKind(kind)}, not a regular file; it was not opened`,
+  };
+}
+
+/** The chat id of a `chat_<id>` folder, or null for any other folder. */
+export function chatIdOfDir(dir: string): string | null {
+  return CHAT_DIR_PATTERN.exec(basename(dir))?.[1] ?? null;
+}
+
+/** What the DBs hold; figures that could not be read are left out (and not compared). */
 export interface ActualFigures {
-  messages: number;
-  sessions: number;
+  /** The chat the folder belongs to (chat_<id>): metadata.json of another chat is a mismatch. */
+  chatId?: string | null;
+  messages?: number;
+  sessions?: number;
   level: string | null;
+}
+
+/** True when metadata.json's chat_id names the chat `chatId` (ids beyond 2^53 compare as JSON reads them). */
+function sameChat(metaChatId: number | string, chatId: string): boolean {
+  return typeof metaChatId === 'string' ? metaChatId === chatId : metaChatId === Number(chatId);
 }
 
 /** Human sentences for each quick_stats figure that differs from what the DBs hold. */
 export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigures): string[] {
   const stats = meta.quick_stats ?? {};
   const out: string[] = [];
-  if (typeof stats.total_messages === 'number' && stats.total_messages !== actual.messages) {
+  const metaChatId = meta.chat_id as number | string | undefined;
+  if (actual.chatId && metaChatId !== undefined && !sameChat(metaChatId, actual.chatId)) {
+    out.push(`metadata.json belongs to chat ${String(metaChatId)}, not to chat ${actual.chatId}`);
+  }
+  if (
+    typeof stats.total_messages === 'number' &&
+    actual.messages !== undefined &&
+    stats.total_messages !== actual.messages
+  ) {
     out.push(`metadata.json says ${stats.total_messages} messages, conversations.db has ${actual.messages}`);
   }
-  if (typeof stats.total_sessions === 'number' && stats.total_sessions !== actual.sessions) {
+  if (
+    typeof stats.total_sessions === 'number' &&
+    actual.sessions !== undefined &&
+    stats.total_sessions !== actual.sessions
+  ) {
     out.push(`metadata.json says ${stats.total_sessions} sessions, conversations.db has ${actual.sessions}`);
   }
   if (

@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
   DB_LARGE_BYTES,
   INACTIVE_DAYS,
@@ -84,6 +84,17 @@ export function findingFromError(error: unknown, file: string): Finding {
       );
     case 'locked':
       return finding('locked', file, `${file} could not be read: ${detail}. Try again when the bot is idle.`);
+    case 'not_a_file': {
+      // The entry named may be a side file (conversations.db-wal): the message starts with its path.
+      const message = error instanceof Error ? error.message : String(error);
+      const path = /^(.*?): is /.exec(message)?.[1];
+      const name = path ? basename(path) : file;
+      return finding(
+        'not_a_file',
+        file,
+        `${name} ${detail.replace(/; it was not opened$/, '')}: it was never opened; put the real file back (restore it from a backup).`,
+      );
+    }
     default:
       return finding(
         'corrupt',
@@ -147,13 +158,16 @@ function readConversationFigures(db: ReadableDb): ConversationFigures {
 }
 
 function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: number } {
-  // throwIfNoEntry: a missing -wal is the usual case, and exceptions are slow on a hot path.
-  const st = statSync(path, { throwIfNoEntry: false });
+  // throwIfNoEntry: a missing -wal is the usual case, and exceptions are slow on a hot path. lstat: a
+  // link is never followed; an entry that is not a regular file exists (the open reports not_a_file)
+  // but has no size of its own.
+  const st = lstatSync(path, { throwIfNoEntry: false });
   if (!st) return { exists: false, bytes: 0, walBytes: 0 };
+  const wal = lstatSync(`${path}-wal`, { throwIfNoEntry: false });
   return {
     exists: true,
-    bytes: st.size,
-    walBytes: statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0,
+    bytes: st.isFile() ? st.size : 0,
+    walBytes: wal?.isFile() ? wal.size : 0,
   };
 }
 
@@ -222,12 +236,24 @@ export function summarizeChatTask(
         "metadata.json is missing: the bot's quick stats are gone; rebuild it from the DBs.",
       ),
     );
+  } else if (meta.state === 'malformed' && meta.notAFile) {
+    findings.push(
+      finding(
+        'not_a_file',
+        METADATA_JSON,
+        `metadata.json ${meta.message.replace(/; it was not opened$/, '')}: it was never opened; remove it and rebuild metadata.json from the DBs.`,
+      ),
+    );
   } else if (meta.state === 'malformed') {
     findings.push(
       finding('metadata_malformed', METADATA_JSON, `metadata.json ${meta.message}: rebuild it from the DBs.`),
     );
-  } else if (conversations) {
-    const diffs = metadataDifferences(meta.value, { ...conversations, level: profile.level });
+  } else {
+    const diffs = metadataDifferences(meta.value, {
+      chatId: item.chatId,
+      ...(conversations ?? {}),
+      level: profile.level,
+    });
     if (diffs.length > 0) {
       findings.push(
         finding(
@@ -293,6 +319,7 @@ export function summarizeChatTask(
     );
   }
 
+  const locked = findings.find((f) => f.code === 'locked');
   return {
     kind: 'chat',
     countsRead: conversations !== null,
@@ -305,6 +332,7 @@ export function summarizeChatTask(
       lastActive,
       sizeBytes,
       health: healthOf(findings),
+      ...(locked ? { locked: { file: locked.file, message: locked.message } } : {}),
     },
     findings,
   };

@@ -18,6 +18,9 @@ const FilesScreen = lazy(() =>
 const BackupsScreen = lazy(() =>
   import('../features/backups/index.ts').then((m) => ({ default: m.BackupsScreen })),
 );
+const MaintenanceScreen = lazy(() =>
+  import('../features/maintenance/index.ts').then((m) => ({ default: m.MaintenanceScreen })),
+);
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to
@@ -25,6 +28,7 @@ const BackupsScreen = lazy(() =>
  *
  *   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
  *   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
  *
  * A screen reads its route with `useRoute()` (app/nav.ts) and the open place with `useCurrentPlace()` /
  * `useCurrentRoot()` (app/places.ts); it navigates with `navigate(id, params)`.
@@ -44,4 +48,5 @@ export const screens: ScreenDef[] = [
   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
 ];

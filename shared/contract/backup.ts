@@ -212,6 +212,8 @@ export type MigrateChat = z.infer<typeof MigrateChat>;
 export const MigrateResult = z.object({
   source: z.string(),
   root: z.string(),
+  /** Where the chat folders went (or would go): the folder given, or its existing chats folder. */
+  chatsDir: z.string(),
   dryRun: z.boolean(),
   applied: z.boolean(),
   chats: z.array(MigrateChat),

@@ -16,6 +16,8 @@ import { job, query } from './define.ts';
 /** An absolute path the person chose (a data root or a DB file). Main checks it against the allow-list. */
 export const PathInput = z.string().min(1).max(4096);
 const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
+/** A chat id as every operation takes it (the CLI checks `--chat` with it too). */
+export const ChatIdInput = ChatId;
 const PageLimit = z.number().int().min(1).max(1000).default(100);
 
 export const Place = z.object({

@@ -5,6 +5,7 @@ import { fleetOperations } from './fleet.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
+import { maintenanceOperations } from './maintenance.ts';
 
 /**
  * Every operation of Chat Inspector, declared once. Main validates inputs against these schemas;
@@ -17,6 +18,7 @@ export const operations = {
   ...integrityOperations,
   ...backupOperations,
   ...fleetOperations,
+  ...maintenanceOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;

@@ -5,6 +5,7 @@ import { fileHandlers } from './files.ts';
 import { fleetHandlers } from './fleet.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
+import { maintenanceHandlers } from './maintenance.ts';
 
 /** Every operation's handler. The type requires one per contract operation. */
 export const handlers: Handlers = {
@@ -14,4 +15,5 @@ export const handlers: Handlers = {
   ...integrityHandlers,
   ...backupHandlers,
   ...fleetHandlers,
+  ...maintenanceHandlers,
 };

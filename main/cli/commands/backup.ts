@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
+import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
 
 function requireDir(path: string): string {
@@ -145,7 +146,15 @@ export function registerBackupCommands(program: Command): void {
       'back up one chat, a selection or the whole root into a .tar.gz with a manifest (safe while the bot writes); exit 0 ok, 1 some files were already damaged (kept as they are), 2 failed',
     )
     .argument('<root>', 'data root')
-    .requiredOption('--out <file>', 'the archive to write (FILE.tar.gz; never overwritten)')
+    .option('--out <file>', 'the archive to write (FILE.tar.gz; never overwritten)')
+    .option(
+      '--out-dir <dir>',
+      'instead of --out: a timestamped archive into this folder, verified, keeping the newest --keep',
+    )
+    .option(
+      '--keep <n>',
+      'with --out-dir: how many verified archives to keep (default 7; the newest is never removed)',
+    )
     .option('--chat <id...>', 'only these chats (repeatable)')
     .option(
       '--level <n>',
@@ -158,7 +167,9 @@ export function registerBackupCommands(program: Command): void {
       async (
         rootArg: string,
         opts: {
-          out: string;
+          out?: string;
+          outDir?: string;
+          keep?: string;
           chat?: string[];
           level?: string;
           check?: boolean;
@@ -166,6 +177,10 @@ export function registerBackupCommands(program: Command): void {
           json?: boolean;
         },
       ) => {
+        if (opts.outDir !== undefined) return runBackupRotation(rootArg, { ...opts, outDir: opts.outDir });
+        if (opts.out === undefined)
+          throw new AppError('invalid_input', 'give --out FILE.tar.gz (or --out-dir DIR)');
+        const out = opts.out;
         const root = requireDir(rootArg);
         const level = opts.level === undefined ? undefined : Number(opts.level);
         if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
@@ -176,7 +191,7 @@ export function registerBackupCommands(program: Command): void {
             {
               root,
               chatIds: opts.chat,
-              out: resolve(opts.out),
+              out: resolve(out),
               pool: poolFrom(opts.workers),
               level,
               check: opts.check,

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { statSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChatCheck, IntegrityReport } from '../../../shared/contract/integrity.ts';
 import { AppError } from '../../../shared/errors.ts';
+import { entryAt } from '../../fs/entry.ts';
+import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { reportToHtml } from '../../../shared/integrity-report.ts';
 import { checkFile, checkRoot, exitCodeOf } from '../../integrity/run.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
@@ -14,6 +16,24 @@ interface CheckOpts {
   json?: boolean;
   html?: string;
   workers?: string;
+}
+
+/**
+ * Writes `path` through a tracked temp file renamed over it: whatever sits at `path` (a FIFO, a link) is
+ * replaced, never written through or blocked on, and a failure or Ctrl-C leaves no half report.
+ */
+function writeReplacing(path: string, text: string): void {
+  if (entryAt(path).kind === 'directory') throw new AppError('invalid_input', `${path}: is a folder`);
+  const partial = `${path}.${process.pid}.partial`;
+  const untrack = trackTemp(partial);
+  try {
+    writeFileSync(partial, text, { encoding: 'utf8', flag: 'wx' });
+    renameSync(partial, path);
+    untrack();
+  } catch (error) {
+    removeTemp(partial);
+    throw error;
+  }
 }
 
 /** What the person named: a data root (folder) or one DB file. */
@@ -81,7 +101,7 @@ export function registerIntegrityCommands(program: Command): void {
             ? checkRoot(target, ctx, { pool, full, chatIds: opts.chat })
             : checkFile(target, ctx, { pool, full }),
       );
-      if (opts.html) writeFileSync(resolve(opts.html), reportToHtml(report), 'utf8');
+      if (opts.html) writeReplacing(resolve(opts.html), reportToHtml(report));
       if (opts.json) printJson(report);
       else console.log(formatHumanReport(report));
       process.exitCode = exitCodeOf(report);

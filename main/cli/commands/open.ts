@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import { entryAt, notAFileMessage } from '../../fs/entry.ts';
 import { describeFile, formatCount } from '../../adapters/index.ts';
 import { withReadonly } from '../../sqlite/open.ts';
 import { formatBytes, printJson, table } from '../output.ts';
@@ -14,20 +14,20 @@ const KIND_LABEL: Record<string, string> = {
   generic: 'SQLite database (no known chatbot schema)',
 };
 
-/** A file path given on the command line: refuses what is missing or a folder before SQLite sees it. */
+/**
+ * A file path given on the command line: refuses what is missing, a folder, or anything else that is not
+ * a regular file (a FIFO would hang the open, a link is never followed) before SQLite sees it.
+ */
 function requireFilePath(path: string): string {
   const full = resolve(path);
-  let isDir: boolean;
-  try {
-    isDir = statSync(full).isDirectory();
-  } catch {
-    throw new AppError('not_found', `${path}: no such file`);
-  }
-  if (isDir)
+  const { kind } = entryAt(full);
+  if (kind === 'missing') throw new AppError('not_found', `${path}: no such file`);
+  if (kind === 'directory')
     throw new AppError(
       'invalid_input',
       `${path}: is a folder, not a database file (use "scan" for a data root)`,
     );
+  if (kind !== 'file') throw new AppError('not_a_file', notAFileMessage(path, kind));
   return full;
 }
 

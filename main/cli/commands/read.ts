@@ -1,18 +1,26 @@
 import type { Command } from 'commander';
-import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
+import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { scanForCli } from '../../fleet/cli.ts';
+import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, table } from '../output.ts';
 
+/** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
 function requireDir(path: string): string {
+  if (path.trim() === '') throw new AppError('invalid_input', 'the data root must not be empty');
   const full = resolve(path);
-  if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
-  if (!statSync(full).isDirectory())
-    throw new AppError('invalid_input', `${path}: is a file, not a data root (use "open" for a single DB)`);
+  const stats = statSync(full, { throwIfNoEntry: false });
+  if (!stats) throw new AppError('not_found', `${path}: no such folder`);
+  if (!stats.isDirectory())
+    throw new AppError(
+      'invalid_input',
+      `${path}: is ${stats.isFile() ? 'a file' : describeKind(kindOf(stats))}, not a data root (use "open" for a single DB)`,
+    );
   return full;
 }
 
@@ -29,16 +37,20 @@ export function registerReadCommands(program: Command): void {
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
       const result = await scanForCli(root, pool, opts.index !== false);
       if (opts.json) return printJson(result);
-      const rows = result.chats.map((c) => [
-        c.chatId,
-        c.name ?? '—',
-        c.level ?? '—',
-        String(c.messages),
-        String(c.sessions),
-        c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
-        formatBytes(c.sizeBytes),
-        c.health,
-      ]);
+      const rows = result.chats.map((c) => {
+        // A locked conversations.db has unknown counts, not zero ones.
+        const unknownCounts = c.locked?.file === CONVERSATIONS_DB;
+        return [
+          c.chatId,
+          c.name ?? '—',
+          c.level ?? '—',
+          unknownCounts ? 'locked' : String(c.messages),
+          unknownCounts ? 'locked' : String(c.sessions),
+          c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
+          formatBytes(c.sizeBytes),
+          c.locked ? `${c.health} (locked)` : c.health,
+        ];
+      });
       console.log(
         table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows),
       );
@@ -47,6 +59,7 @@ export function registerReadCommands(program: Command): void {
       console.log(
         `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
       );
+      for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
       for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
     });
 
@@ -69,9 +82,15 @@ export function registerReadCommands(program: Command): void {
       );
       console.log(`Folder ${detail.dir}`);
       const c = detail.counts;
-      console.log(
-        `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
-      );
+      const unread = detail.problems.find((problem) => problem.file === CONVERSATIONS_DB);
+      if (unread) {
+        // Counts of a file that could not be read are unknown, not zero.
+        console.log(`Messages unknown: ${unread.code === 'locked' ? 'locked — ' : ''}${unread.message}`);
+      } else {
+        console.log(
+          `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
+        );
+      }
       console.log(`First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}`);
       if (detail.preferences) {
         const pr = detail.preferences;
@@ -124,8 +143,10 @@ export function registerReadCommands(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (dirArg: string, opts: { json?: boolean }) => {
       const dir = resolve(dirArg);
-      if (existsSync(dir)) {
-        if (!statSync(dir).isDirectory() || readdirSync(dir).length > 0) {
+      const { kind } = entryAt(dir);
+      if (kind !== 'missing') {
+        // lstat: a link to an empty folder is not an empty folder (it would be replaced, not followed).
+        if (kind !== 'directory' || readdirSync(dir).length > 0) {
           throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
         }
         rmdirSync(dir); // written beside it and renamed into place, so a half demo never exists

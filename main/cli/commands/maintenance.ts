@@ -1,0 +1,254 @@
+import type { Command } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AlertThresholds, ArchivePlan } from '../../../shared/contract/maintenance.ts';
+import { AppError } from '../../../shared/errors.ts';
+import { runAlerts } from '../../maintenance/alerts.ts';
+import { archiveInactive } from '../../maintenance/archive.ts';
+import { backupRotate } from '../../maintenance/rotate.ts';
+import { runVacuum } from '../../maintenance/vacuum.ts';
+import { sharedPool } from '../../workers/pool.ts';
+import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
+
+function requireDir(path: string, what = 'data root'): string {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
+  if (!statSync(full).isDirectory()) throw new AppError('invalid_input', `${path}: is a file, not a ${what}`);
+  return full;
+}
+
+/** A number option: `name` must be a finite number in [min, max]. */
+function numberOption(
+  text: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max)
+    throw new AppError('invalid_input', `${name} must be a number from ${min} to ${max}, not ${text}`);
+  return value;
+}
+
+function checkChatIds(ids: string[] | undefined): void {
+  for (const id of ids ?? [])
+    if (!/^-?\d{1,20}$/.test(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
+}
+
+function day(iso: string | null): string {
+  return iso ? iso.slice(0, 10) : '—';
+}
+
+export function registerMaintenanceCommands(program: Command): void {
+  program
+    .command('vacuum')
+    .description(
+      'compact DBs with many free pages: refused while another process holds a DB, VACUUM INTO a checked copy (every row compared), swapped in atomically, the original kept as .bak-<time>; exit 0 ok, 1 some DBs refused, 2 failures',
+    )
+    .argument('<root>', 'data root')
+    .option('--chat <id...>', 'only these chats (repeatable)')
+    .option(
+      '--min-free-percent <n>',
+      'only DBs whose free pages are at least this share of the file (default 10)',
+    )
+    .option('--dry-run', 'list the DBs and the space to reclaim; write nothing')
+    .option('--wait <seconds>', 'wait this long for the bot to let go of a DB before refusing it (default 0)')
+    .option('--json', 'print JSON for scripts')
+    .action(
+      async (
+        rootArg: string,
+        opts: { chat?: string[]; minFreePercent?: string; dryRun?: boolean; wait?: string; json?: boolean },
+      ) => {
+        const root = requireDir(rootArg);
+        checkChatIds(opts.chat);
+        const minFreePercent = numberOption(opts.minFreePercent, '--min-free-percent', 10, 0, 100);
+        const waitMs = numberOption(opts.wait, '--wait', 0, 0, 3600) * 1000;
+        const result = await runCliJob('Vacuuming', (ctx) =>
+          runVacuum({ root, chatIds: opts.chat, minFreePercent, dryRun: opts.dryRun ?? false, waitMs }, ctx),
+        );
+        if (opts.json) printJson(result);
+        else {
+          if (result.candidates.length > 0)
+            console.log(
+              table(
+                ['CHAT', 'FILE', 'SIZE', 'FREE', 'RECLAIM', result.dryRun ? '' : 'RESULT'],
+                result.candidates.map((c) => {
+                  const o = result.outcomes.find((x) => x.path === c.path);
+                  const status = !o
+                    ? ''
+                    : o.status === 'vacuumed'
+                      ? `${formatBytes(o.bytesBefore)} → ${formatBytes(o.bytesAfter ?? 0)}, old kept as ${o.backup}`
+                      : `${o.status.toUpperCase()}: ${o.reason}`;
+                  return [
+                    c.chatId,
+                    c.file,
+                    formatBytes(c.sizeBytes),
+                    `${c.freePercent}%`,
+                    formatBytes(c.reclaimableBytes),
+                    status,
+                  ];
+                }),
+              ),
+            );
+          for (const u of result.unreadable) console.log(`not measured ${u.path}: ${u.reason}`);
+          const saved = result.bytesBefore - result.bytesAfter;
+          console.log(
+            result.dryRun
+              ? `Would vacuum ${result.candidates.length} DB(s) with at least ${result.minFreePercent}% free pages: ${formatBytes(result.bytesBefore)} → about ${formatBytes(result.bytesAfter)} (dry run: nothing was written)`
+              : `Vacuumed ${result.outcomes.filter((o) => o.status === 'vacuumed').length} of ${result.candidates.length} DB(s): ${formatBytes(result.bytesBefore)} → ${formatBytes(result.bytesAfter)} (${formatBytes(saved)} reclaimed; the originals are kept as .bak files until you delete them)`,
+          );
+        }
+        if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = 2;
+        else if (result.outcomes.some((o) => o.status === 'refused')) process.exitCode = 1;
+      },
+    );
+
+  program
+    .command('archive-inactive')
+    .description(
+      'archive chats inactive for more than N days into one verified archive (restore brings them back), then remove them from the root; --dry-run lists them',
+    )
+    .argument('<root>', 'data root')
+    .requiredOption('--days <n>', 'inactive for more than this many days (last activity from the DBs)')
+    .option('--out <dir>', 'the folder for the archive (required unless --dry-run)')
+    .option('--dry-run', 'list the chats, sizes and last activity; write nothing')
+    .option('--plan <file>', "the dry run's --json output: only its chats, and only if unchanged since")
+    .option('--json', "print JSON for scripts (a dry run's JSON is a plan for --plan)")
+    .action(
+      async (
+        rootArg: string,
+        opts: { days: string; out?: string; dryRun?: boolean; plan?: string; json?: boolean },
+      ) => {
+        const root = requireDir(rootArg);
+        const days = numberOption(opts.days, '--days', 0, 0.001, 100_000);
+        if (!opts.dryRun && !opts.out)
+          throw new AppError('invalid_input', 'give --out DIR for the archive (or --dry-run)');
+        const outDir = opts.out ? requireDir(opts.out, 'folder for the archive') : '';
+        let plan: ArchivePlan | undefined;
+        if (opts.plan) {
+          let text: string;
+          try {
+            text = readFileSync(resolve(opts.plan), 'utf8');
+          } catch {
+            throw new AppError('not_found', `${opts.plan}: no such file`);
+          }
+          try {
+            const parsed = JSON.parse(text) as { plan?: unknown };
+            plan = ArchivePlan.parse(parsed.plan ?? parsed);
+          } catch {
+            throw new AppError(
+              'invalid_input',
+              `${opts.plan}: not a plan (use the JSON of "archive-inactive --dry-run --json")`,
+            );
+          }
+        }
+        const result = await runCliJob('Archiving', (ctx) =>
+          archiveInactive(
+            { root, days, outDir, dryRun: opts.dryRun ?? false, plan, pool: sharedPool() },
+            ctx,
+          ),
+        );
+        if (opts.json) return printJson(result);
+        if (result.candidates.length > 0)
+          console.log(
+            table(
+              ['CHAT', 'SIZE', 'LAST ACTIVE', 'DAYS'],
+              result.candidates.map((c) => [
+                c.chatId,
+                formatBytes(c.sizeBytes),
+                day(c.lastActive),
+                String(c.inactiveDays ?? '—'),
+              ]),
+            ),
+          );
+        for (const n of result.notes) console.log(`note: ${n}`);
+        for (const k of result.kept) console.log(`kept chat ${k.chatId}: ${k.reason}`);
+        if (result.dryRun)
+          console.log(
+            `${result.candidates.length} chat(s) inactive for more than ${result.days} days, ${formatBytes(result.candidates.reduce((s, c) => s + c.sizeBytes, 0))} (dry run: nothing was written)`,
+          );
+        else
+          console.log(
+            result.archive
+              ? `Archived ${result.archived.length} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes ?? 0)}, verified twice) and removed them from the root (${formatBytes(result.freedBytes)}); bring them back with: chat-inspector restore ${result.archive} --into ${result.restoreInto}`
+              : 'Nothing to archive.',
+          );
+      },
+    );
+
+  program
+    .command('alerts')
+    .description(
+      'the monitoring alerts: DBs over a size, inactive users, integrity errors (quick check), slow chats (newest-page query time); read-only; exit 0 no alert, 1 warnings, 2 errors',
+    )
+    .argument('<root>', 'data root')
+    .option('--db-max-mb <n>', 'a DB larger than this is a warning (default 10)')
+    .option('--inactive-days <n>', 'no activity for longer than this is a warning (default 90)')
+    .option('--slow-ms <n>', 'a newest-page query slower than this is a warning (default 100)')
+    .option('--json', 'print JSON for scripts')
+    .action(
+      async (
+        rootArg: string,
+        opts: { dbMaxMb?: string; inactiveDays?: string; slowMs?: string; json?: boolean },
+      ) => {
+        const root = requireDir(rootArg);
+        const thresholds = AlertThresholds.parse({
+          dbMaxMb: numberOption(opts.dbMaxMb, '--db-max-mb', 10, 0.001, 1_000_000),
+          inactiveDays: numberOption(opts.inactiveDays, '--inactive-days', 90, 0.001, 100_000),
+          slowMs: numberOption(opts.slowMs, '--slow-ms', 100, 0.001, 600_000),
+        });
+        const result = await runCliJob('Checking', (ctx) =>
+          runAlerts({ root, thresholds, pool: sharedPool() }, ctx),
+        );
+        if (opts.json) printJson(result);
+        else {
+          for (const a of result.alerts)
+            console.log(`${a.severity.padEnd(7)}  ${a.kind.padEnd(10)}  chat ${a.chatId}  ${a.message}`);
+          const errors = result.alerts.filter((a) => a.severity === 'error').length;
+          console.log(
+            `${result.alerts.length === 0 ? 'No alert' : `${errors} error(s), ${result.alerts.length - errors} warning(s)`} in ${result.chats} chats of ${result.root}`,
+          );
+        }
+        if (result.exitCode !== 0) throw new CliExit(result.exitCode);
+      },
+    );
+}
+
+/** `backup ROOT --out-dir DIR [--keep N]`: called by the backup command when --out-dir is given. */
+export async function runBackupRotation(
+  rootArg: string,
+  opts: { outDir: string; keep?: string; json?: boolean; out?: string; chat?: string[] },
+): Promise<void> {
+  if (opts.out !== undefined) throw new AppError('invalid_input', 'give either --out or --out-dir, not both');
+  if (opts.chat !== undefined)
+    throw new AppError('invalid_input', '--out-dir backs up the whole root: --chat does not apply');
+  const root = requireDir(rootArg);
+  const outDir = requireDir(opts.outDir, 'folder for the archives');
+  const keep = numberOption(opts.keep, '--keep', 7, 1, 10_000);
+  if (!Number.isInteger(keep))
+    throw new AppError('invalid_input', `--keep must be a whole number, not ${opts.keep}`);
+  const result = await runCliJob('Backing up', (ctx) =>
+    backupRotate({ root, outDir, keep, pool: sharedPool() }, ctx),
+  );
+  if (opts.json) printJson(result);
+  else {
+    console.log(
+      result.verified
+        ? `Backed up ${result.chats} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes)}), verified`
+        : `FAILED verification: ${result.archive} (no older archive was removed)`,
+    );
+    for (const f of result.failed)
+      console.log(`FAILED chat ${f.chatId}: ${f.reason} (not in the archive; no older archive was removed)`);
+    for (const r of result.removed) console.log(`removed old archive ${r.path}`);
+    console.log(`Keeping ${result.kept.length} verified archive(s) in ${result.outDir}`);
+    for (const u of result.unverified) console.log(`not verified (left alone): ${u}`);
+  }
+  for (const d of result.damaged)
+    if (!opts.json)
+      console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
+  // Like backup: 1 the archive holds files already damaged in the source, 2 it failed or is incomplete.
+  if (!result.verified || result.failed.length > 0) process.exitCode = 2;
+  else if (result.damaged.length > 0) process.exitCode = 1;
+}

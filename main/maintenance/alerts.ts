@@ -1,0 +1,104 @@
+// `alerts`: the seed's automatic alerts (a DB over 10 MB, a user inactive over 90 days, an integrity error
+// in any DB, queries slower than 100 ms) from one read-only pass over the root, with settable thresholds,
+// and the exit code cron mails on: 0 no alert, 1 warnings only, 2 at least one error.
+// `alertsFromFigures` is pure: the figures may come from this pass or, later, from a persistent fleet index.
+
+import { resolve } from 'node:path';
+import type { Alert, AlertsResult, AlertThresholds } from '../../shared/contract/maintenance.ts';
+import type { JobContext } from '../jobs/job.ts';
+import { daysBetween } from '../store/time.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { collectChatFigures, type ChatFigures } from './figures.ts';
+
+const MB = 1024 * 1024;
+
+export function alertsFromFigures(
+  figures: readonly ChatFigures[],
+  thresholds: AlertThresholds,
+  now: Date,
+): Alert[] {
+  const alerts: Alert[] = [];
+  for (const chat of figures) {
+    if (chat.skipped) continue;
+    for (const f of chat.errors) {
+      alerts.push({
+        kind: 'integrity',
+        severity: 'error',
+        chatId: chat.chatId,
+        file: f.file,
+        message: f.message,
+        value: null,
+      });
+    }
+    for (const db of chat.dbs) {
+      if (db.bytes > thresholds.dbMaxMb * MB) {
+        const mb = Math.round((db.bytes / MB) * 10) / 10;
+        alerts.push({
+          kind: 'db_large',
+          severity: 'warning',
+          chatId: chat.chatId,
+          file: db.file,
+          message: `${db.file} is ${mb} MB (over ${thresholds.dbMaxMb} MB): review its history or archive it.`,
+          value: mb,
+        });
+      }
+    }
+    if (chat.lastActive) {
+      const days = Math.floor(daysBetween(chat.lastActive, now));
+      if (days > thresholds.inactiveDays) {
+        alerts.push({
+          kind: 'inactive',
+          severity: 'warning',
+          chatId: chat.chatId,
+          file: null,
+          message: `No activity for ${days} days (over ${thresholds.inactiveDays}): a candidate for archiving.`,
+          value: days,
+        });
+      }
+    }
+    if (chat.newestPageMs !== null && chat.newestPageMs > thresholds.slowMs) {
+      alerts.push({
+        kind: 'slow',
+        severity: 'warning',
+        chatId: chat.chatId,
+        file: 'conversations.db',
+        message: `The newest page of messages took ${chat.newestPageMs} ms (over ${thresholds.slowMs} ms).`,
+        value: chat.newestPageMs,
+      });
+    }
+  }
+  const rank = { error: 0, warning: 1 } as const;
+  return alerts.sort((a, b) => rank[a.severity] - rank[b.severity]);
+}
+
+export function alertsExitCode(alerts: readonly Alert[]): 0 | 1 | 2 {
+  if (alerts.some((a) => a.severity === 'error')) return 2;
+  return alerts.length > 0 ? 1 : 0;
+}
+
+export interface AlertsOptions {
+  root: string;
+  thresholds: AlertThresholds;
+  pool: WorkerPool;
+  now?: Date;
+}
+
+export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>): Promise<AlertsResult> {
+  const root = resolve(options.root);
+  const now = options.now ?? new Date();
+  const figures = await collectChatFigures(root, options.pool, ctx, {
+    quickCheck: true,
+    timeQuery: true,
+    now,
+  });
+  const alerts = alertsFromFigures(figures, options.thresholds, now);
+  for (const a of alerts) ctx.emit(a);
+  return {
+    root,
+    thresholds: options.thresholds,
+    checkedAt: now.toISOString(),
+    chats: figures.filter((f) => !f.skipped).length,
+    alerts,
+    exitCode: alertsExitCode(alerts),
+  };
+}

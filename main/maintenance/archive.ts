@@ -1,0 +1,348 @@
+// `archive-inactive`: seed 000's cleanup_inactive_users, done so that nothing is ever lost.
+//   1. last activity of every chat from its DBs (and metadata.json when later), read-only; chats inactive
+//      for more than N days are the candidates. The dry run stops here and returns a plan (with each chat's
+//      file fingerprint);
+//   2. with a plan, only its chats are taken, and only those whose files did not change since;
+//   3. one archive in the backup format (so `restore` brings them back), verified; chats that could not be
+//      copied or hold an already damaged file stay in place;
+//   4. right before moving, each chat is checked again: same fingerprint, not open in another process;
+//   5. the chat folders are renamed into a trash folder beside the chats folder (same file system: atomic),
+//      the archive is verified a second time, and only then the trash is removed. Any failure before that
+//      moves the folders back. After a kill, the next run finishes the job: a trash folder whose archive was
+//      verified twice (it holds a marker written then) is removed, any other one is moved back whole.
+
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ArchiveInactiveResult, ArchivePlan, InactiveChat } from '../../shared/contract/maintenance.ts';
+import { AppError } from '../../shared/errors.ts';
+import { createBackup } from '../backup/create.ts';
+import { crashPoint, fsyncDir, fsyncFile, removeQuietly } from '../backup/fs.ts';
+import { verifyArchive } from '../backup/verify.ts';
+import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import { listChats } from '../store/layout.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
+import { daysBetween } from '../store/time.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import { archiveIntact, chatFingerprint, collectChatFigures } from './figures.ts';
+import { describeHolders, findHolders, type Holder } from './holders.ts';
+
+export interface ArchiveInactiveOptions {
+  root: string;
+  days: number;
+  /** Folder for the archive (must exist, outside the chats folder). */
+  outDir: string;
+  dryRun: boolean;
+  plan?: ArchivePlan | undefined;
+  pool: WorkerPool;
+  now?: Date;
+  /** Called before a chat folder is moved (the app closes its cached connections there). */
+  beforeMove?: (dir: string) => void;
+  /** Tests: runs after the archive is written, before it is verified. */
+  afterArchiveWritten?: (archive: string) => void;
+}
+
+type Step = { step: string; detail: string | null };
+
+export function stamp(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+function isInsideOrSame(child: string, parent: string): boolean {
+  const c = resolve(child);
+  const p = resolve(parent);
+  return c === p || c.startsWith(`${p}/`) || c.startsWith(`${p}\\`);
+}
+
+/** A folder on the same file system as the chats folder (renames must be atomic), not among the chats. */
+function makeTrash(chatsDir: string, now: Date): string {
+  const name = `.${basename(chatsDir)}.trash-${stamp(now)}-${process.pid}`;
+  const beside = join(dirname(chatsDir), name);
+  try {
+    if (statSync(dirname(chatsDir)).dev === statSync(chatsDir).dev) {
+      mkdirSync(beside);
+      return beside;
+    }
+  } catch {
+    // not writable beside: inside the chats folder (a hidden name, never read as a chat)
+  }
+  const inside = join(chatsDir, name);
+  mkdirSync(inside);
+  return inside;
+}
+
+/** Written into the trash once the archive passed its second verification: its chats may then go. */
+const VERIFIED_MARK = '.archive-verified';
+
+function trashPattern(chatsDir: string): RegExp {
+  const name = basename(chatsDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${name}\\.trash-\\d{8}T\\d{6}Z-(\\d+)$`);
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Trash folders an interrupted run left (its process is gone), beside or inside the chats folder. */
+export function leftoverTrash(chatsDir: string): string[] {
+  const pattern = trashPattern(chatsDir);
+  const out: string[] = [];
+  for (const dir of [dirname(chatsDir), chatsDir]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (m && !processAlive(Number(m[1]))) out.push(join(dir, name));
+    }
+  }
+  return out;
+}
+
+/** Finishes what a killed run left: removes a verified trash, moves any other back. Returns what it did. */
+export function finishInterrupted(chatsDir: string): string[] {
+  const notes: string[] = [];
+  for (const trash of leftoverTrash(chatsDir)) {
+    if (existsSync(join(trash, VERIFIED_MARK))) {
+      removeQuietly(trash);
+      notes.push(`finished removing chats an interrupted run had archived and verified (${trash})`);
+    } else {
+      moveBack(trash, chatsDir);
+      notes.push(
+        existsSync(trash)
+          ? `an interrupted run left ${trash}; chats whose name exists again in the root stay there`
+          : `moved back the chats an interrupted run had set aside (${trash})`,
+      );
+    }
+  }
+  return notes;
+}
+
+function moveBack(trash: string, chatsDir: string): void {
+  for (const name of readdirSync(trash)) {
+    if (name === VERIFIED_MARK) continue;
+    if (!existsSync(join(chatsDir, name))) renameSync(join(trash, name), join(chatsDir, name));
+  }
+  fsyncDir(chatsDir);
+  try {
+    rmdirSync(trash);
+  } catch {
+    // not empty: a folder whose name came back meanwhile stays in the trash, reported by the error
+  }
+}
+
+/**
+ * Where `restore --into` puts the chats back in place. Restore writes into a root's existing chats folder,
+ * or into ROOT/chats when the root holds no chat folder: once every chat was archived, a chats folder named
+ * `chats` is found again from its parent.
+ */
+function restoreTarget(root: string, chatsDir: string): string {
+  return basename(chatsDir) === 'chats' ? dirname(chatsDir) : root;
+}
+
+export async function archiveInactive(
+  options: ArchiveInactiveOptions,
+  ctx: JobContext<Step>,
+): Promise<ArchiveInactiveResult> {
+  const root = resolve(options.root);
+  const now = options.now ?? new Date();
+  const step = (name: string, detail: string | null = null): void => {
+    ctx.emit({ step: name, detail });
+    ctx.progress(0, null, detail ? `${name}: ${detail}` : name);
+  };
+  const { chatsDir } = listChats(root);
+  const notes = options.dryRun
+    ? leftoverTrash(chatsDir).map((t) => `an interrupted run left ${t}: the next run finishes it`)
+    : finishInterrupted(chatsDir);
+
+  // 1. Candidates.
+  step('reading last activity');
+  const figures = await collectChatFigures(root, options.pool, ctx, {
+    quickCheck: false,
+    timeQuery: false,
+    now,
+  });
+  const candidates: InactiveChat[] = figures
+    .filter((f) => !f.skipped && f.lastActive !== null && daysBetween(f.lastActive, now) > options.days)
+    .map((f) => ({
+      chatId: f.chatId,
+      dir: f.dir,
+      sizeBytes: f.sizeBytes,
+      lastActive: f.lastActive,
+      inactiveDays: Math.floor(daysBetween(f.lastActive!, now)),
+      fingerprint: f.fingerprint,
+    }));
+  const plan: ArchivePlan = {
+    root,
+    days: options.days,
+    createdAt: now.toISOString(),
+    chats: candidates.map((c) => ({
+      chatId: c.chatId,
+      lastActive: c.lastActive,
+      fingerprint: c.fingerprint,
+    })),
+  };
+  const result: ArchiveInactiveResult = {
+    root,
+    dryRun: options.dryRun,
+    days: options.days,
+    candidates,
+    archived: [],
+    kept: [],
+    archive: null,
+    archiveBytes: null,
+    freedBytes: 0,
+    plan,
+    notes,
+    restoreInto: restoreTarget(root, chatsDir),
+  };
+  if (options.dryRun) return result;
+
+  // 2. The plan's chats, unchanged since.
+  let selected = candidates;
+  if (options.plan) {
+    if (resolve(options.plan.root) !== root)
+      throw new AppError('invalid_input', `the plan is for ${options.plan.root}, not ${root}`);
+    const now = new Map(candidates.map((c) => [c.chatId, c]));
+    selected = [];
+    for (const p of options.plan.chats) {
+      const c = now.get(p.chatId);
+      if (!c)
+        result.kept.push({ chatId: p.chatId, reason: 'active since the dry run (or no longer in the root)' });
+      else if (c.fingerprint !== p.fingerprint)
+        result.kept.push({ chatId: p.chatId, reason: 'its files changed since the dry run' });
+      else selected.push(c);
+    }
+    const planned = new Set(options.plan.chats.map((p) => p.chatId));
+    for (const c of candidates)
+      if (!planned.has(c.chatId)) result.kept.push({ chatId: c.chatId, reason: 'not in the dry run' });
+  }
+  // One scan of the open files for all chats (it reads every process's file table): per chat it would cost
+  // as much each time.
+  const openNow = (chats: readonly InactiveChat[]): Map<string, string> => {
+    const byDb = new Map<string, string>();
+    for (const c of chats) {
+      byDb.set(join(c.dir, PROFILE_DB), c.chatId);
+      byDb.set(join(c.dir, CONVERSATIONS_DB), c.chatId);
+    }
+    const holders = new Map<string, Holder[]>();
+    for (const h of findHolders([...byDb.keys()]).holders) {
+      const chatId = byDb.get(h.db);
+      if (chatId) holders.set(chatId, [...(holders.get(chatId) ?? []), h]);
+    }
+    return new Map([...holders].map(([id, hs]) => [id, `open in ${describeHolders(hs)}`]));
+  };
+  const busyBefore = openNow(selected);
+  selected = selected.filter((c) => {
+    const busy = busyBefore.get(c.chatId);
+    if (busy) result.kept.push({ chatId: c.chatId, reason: busy });
+    return !busy;
+  });
+  if (selected.length === 0) return result;
+
+  // 3. One archive, verified.
+  const outDir = resolve(options.outDir);
+  if (!existsSync(outDir) || !statSync(outDir).isDirectory())
+    throw new AppError('not_found', `${options.outDir}: no such folder for the archive`);
+  if (isInsideOrSame(outDir, chatsDir))
+    throw new AppError('invalid_input', `${options.outDir}: the archive cannot go inside the chats folder`);
+  const name = `inactive-${basename(root) || 'root'}-${stamp(now)}`;
+  let archive = join(outDir, `${name}.tar.gz`);
+  for (let i = 1; existsSync(archive) || existsSync(`${archive}.partial`); i++)
+    archive = join(outDir, `${name}-${i}.tar.gz`);
+  step('writing the archive', archive);
+  const backup = await createBackup(
+    { root, chatIds: selected.map((c) => c.chatId), out: archive, pool: options.pool, now },
+    { signal: ctx.signal, progress: (d, t, c) => ctx.progress(d, t, c), emit: () => {} },
+  );
+  result.archive = archive;
+  result.archiveBytes = backup.archiveBytes;
+  crashPoint('archive:written');
+  options.afterArchiveWritten?.(archive);
+  const failed = new Map(backup.failed.map((f) => [f.chatId, f.reason]));
+  const damaged = new Set(backup.damaged.map((d) => d.path.split('/')[1]?.replace(/^chat_/, '') ?? ''));
+  step('verifying the archive', archive);
+  const verdict = await verifyArchive(
+    { archive },
+    { signal: ctx.signal, progress: () => {}, emit: () => {} },
+  );
+  if (!archiveIntact(verdict)) {
+    const why = [
+      ...verdict.problems,
+      ...verdict.files.flatMap((f) => f.problems.map((p) => `${f.path}: ${p}`)),
+    ];
+    throw new AppError(
+      'corrupt',
+      `the archive ${archive} failed verification (${why.slice(0, 2).join('; ')}); no chat was removed`,
+    );
+  }
+  const inArchive = new Set(verdict.files.filter((f) => f.checksumOk).map((f) => f.chatId));
+  selected = selected.filter((c) => {
+    let reason: string | null = null;
+    if (failed.has(c.chatId)) reason = `could not be archived (${failed.get(c.chatId)})`;
+    else if (damaged.has(c.chatId)) reason = 'holds a damaged file (kept in place; it would not restore)';
+    else if (!inArchive.has(c.chatId)) reason = 'is not in the archive';
+    if (reason) result.kept.push({ chatId: c.chatId, reason });
+    return reason === null;
+  });
+  throwIfCancelled(ctx.signal);
+
+  // 4 and 5. Checked again, moved to the trash, the archive verified again, the trash removed.
+  const trash = makeTrash(chatsDir, now);
+  crashPoint('archive:trash');
+  const moved: string[] = [];
+  try {
+    const busyNow = openNow(selected);
+    for (const c of selected) {
+      const busy = busyNow.get(c.chatId);
+      if (busy || chatFingerprint(c.dir) !== c.fingerprint) {
+        result.kept.push({
+          chatId: c.chatId,
+          reason: busy ?? 'its files changed while it was being archived',
+        });
+        continue;
+      }
+      options.beforeMove?.(c.dir);
+      renameSync(c.dir, join(trash, basename(c.dir)));
+      moved.push(c.chatId);
+      crashPoint('archive:moved');
+    }
+    fsyncDir(chatsDir);
+    step('verifying the archive again', archive);
+    const again = await verifyArchive(
+      { archive },
+      { signal: ctx.signal, progress: () => {}, emit: () => {} },
+    );
+    if (!archiveIntact(again))
+      throw new AppError(
+        'corrupt',
+        `the archive ${archive} failed its second verification; the chats were put back`,
+      );
+    const mark = join(trash, VERIFIED_MARK);
+    writeFileSync(mark, `${archive}\n`);
+    fsyncFile(mark);
+    fsyncDir(trash);
+    crashPoint('archive:marked');
+  } catch (error) {
+    moveBack(trash, chatsDir);
+    throw error;
+  }
+  step('removing the archived chats', trash);
+  removeQuietly(trash);
+  crashPoint('archive:removed');
+  const movedSet = new Set(moved);
+  result.archived = moved;
+  result.freedBytes = selected.filter((c) => movedSet.has(c.chatId)).reduce((s, c) => s + c.sizeBytes, 0);
+  return result;
+}

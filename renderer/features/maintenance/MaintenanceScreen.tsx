@@ -1,0 +1,574 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
+import { queryClient } from '../../api/index.ts';
+import { patchParams, useRoute } from '../../app/nav.ts';
+import { useCurrentRoot } from '../../app/places.ts';
+import { formatBytes, formatDate, formatNumber } from '../../components/format.ts';
+import { Card, ConfirmDialog, Empty, SeverityBadge } from '../../components/ui.tsx';
+import { useJobSlot } from '../backups/jobSlot.ts';
+import { Field, JobStatusView, OutputLine } from '../backups/parts.tsx';
+import { ensureBackupsStrings } from '../backups/strings.ts';
+import { MAINTENANCE_NS, ensureMaintenanceStrings } from './strings.ts';
+
+const TABS = ['vacuum', 'archive', 'alerts', 'rotate'] as const;
+type Tab = (typeof TABS)[number];
+
+/**
+ * Maintenance (seed 000's operator tasks, done safely): each operation shows its dry run as a table first,
+ * asks once in a dialog that names exactly what will be written, runs as a job with progress and cancel, and
+ * shows where the archive and the .bak files are. Route: `#/maintenance?tab=<tab>`.
+ */
+export function MaintenanceScreen() {
+  ensureBackupsStrings();
+  ensureMaintenanceStrings();
+  const { t } = useTranslation(MAINTENANCE_NS);
+  const route = useRoute();
+  const root = useCurrentRoot();
+  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '')
+    ? (route.params.tab as Tab)
+    : 'vacuum';
+  return (
+    <div className="screen maintenance-screen" data-testid="maintenance-screen">
+      <div className="toolbar">
+        <h1 className="screen-title">{t('title')}</h1>
+        <span className="muted" style={{ flex: 1, minWidth: 240 }}>
+          {t('intro')}
+        </span>
+      </div>
+      <div className="tabs" role="tablist" aria-label={t('title')}>
+        {TABS.map((id) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`maintenance-tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`maintenance-panel-${id}`}
+            className={`tab${tab === id ? ' is-active' : ''}`}
+            onClick={() => patchParams({ tab: id === 'vacuum' ? undefined : id })}
+          >
+            {t(`tab.${id}`)}
+          </button>
+        ))}
+      </div>
+      <div
+        role="tabpanel"
+        id={`maintenance-panel-${tab}`}
+        aria-labelledby={`maintenance-tab-${tab}`}
+        style={{ overflow: 'auto', padding: 16, display: 'grid', gap: 14, alignContent: 'start' }}
+      >
+        {!root ? (
+          <Empty title={t('noRoot')} />
+        ) : tab === 'vacuum' ? (
+          <VacuumPanel root={root} />
+        ) : tab === 'archive' ? (
+          <ArchivePanel root={root} />
+        ) : tab === 'alerts' ? (
+          <AlertsPanel root={root} />
+        ) : (
+          <RotatePanel root={root} />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function numberOr(text: string, fallback: number): number {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+function VacuumPanel({ root }: { root: string }) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  const preview = useJobSlot(`vacuum-preview:${root}`, 'maintenance.vacuum');
+  const apply = useJobSlot(`vacuum-apply:${root}`, 'maintenance.vacuum');
+  const [minFree, setMinFree] = useState('10');
+  const [wait, setWait] = useState('5');
+  const [confirming, setConfirming] = useState(false);
+  const input = {
+    root,
+    minFreePercent: Math.min(100, numberOr(minFree, 10)),
+    waitSeconds: numberOr(wait, 0),
+  };
+  const plan = preview.state.result;
+  const done = apply.state.result;
+  const busy = preview.state.status === 'running' || apply.state.status === 'running';
+  const shown = done ?? plan;
+  return (
+    <Card title={t('tab.vacuum')} testId="vacuum-panel">
+      <Field label={t('vacuum.minFree')}>
+        <input
+          type="number"
+          style={{ maxWidth: 200 }}
+          min={0}
+          max={100}
+          value={minFree}
+          onChange={(e) => setMinFree(e.target.value)}
+          disabled={busy}
+        />
+      </Field>
+      <Field label={t('vacuum.wait')}>
+        <input
+          type="number"
+          style={{ maxWidth: 200 }}
+          min={0}
+          max={3600}
+          value={wait}
+          onChange={(e) => setWait(e.target.value)}
+          disabled={busy}
+        />
+      </Field>
+      <button
+        type="button"
+        className="btn"
+        disabled={busy}
+        data-testid="vacuum-preview"
+        onClick={() => {
+          apply.reset();
+          void preview.start({ ...input, dryRun: true });
+        }}
+      >
+        {t('preview')}
+      </button>
+      <JobStatusView state={preview.state} label={() => t('previewRunning')} onCancel={preview.cancel} />
+      <JobStatusView
+        state={apply.state}
+        label={(p) => p?.current ?? t('running')}
+        onCancel={apply.cancel}
+        testId="vacuum-progress"
+      />
+      {shown ? (
+        <div style={{ marginTop: 10 }}>
+          <p>
+            {done
+              ? t('vacuum.done', {
+                  done: done.outcomes.filter((o) => o.status === 'vacuumed').length,
+                  count: done.candidates.length,
+                  before: formatBytes(done.bytesBefore),
+                  after: formatBytes(done.bytesAfter),
+                })
+              : shown.candidates.length === 0
+                ? t('vacuum.nothing')
+                : t('vacuum.summary', {
+                    count: shown.candidates.length,
+                    before: formatBytes(shown.bytesBefore),
+                    after: formatBytes(shown.bytesAfter),
+                  })}
+          </p>
+          {shown.candidates.length > 0 ? (
+            <div style={{ maxHeight: 420, overflow: 'auto' }}>
+              <table className="mini-table" data-testid="vacuum-plan">
+                <thead>
+                  <tr>
+                    <th>{t('chat')}</th>
+                    <th>{t('file')}</th>
+                    <th>{t('size')}</th>
+                    <th>{t('vacuum.free')}</th>
+                    <th>{t('vacuum.reclaim')}</th>
+                    {done ? <th>{t('vacuum.result')}</th> : null}
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.candidates.slice(0, 3000).map((c) => {
+                    const o = done?.outcomes.find((x) => x.path === c.path);
+                    return (
+                      <tr key={c.path} data-status={o?.status}>
+                        <td className="mono">{c.chatId}</td>
+                        <td className="mono">{c.file}</td>
+                        <td className="num">{formatBytes(c.sizeBytes)}</td>
+                        <td className="num">{`${formatNumber(c.freePercent, 1)}%`}</td>
+                        <td className="num">{formatBytes(c.reclaimableBytes)}</td>
+                        {done ? (
+                          <td>
+                            {o?.status === 'vacuumed' ? (
+                              <>
+                                {t('vacuum.vacuumed', {
+                                  before: formatBytes(o.bytesBefore),
+                                  after: formatBytes(o.bytesAfter),
+                                })}
+                                <div className="muted">
+                                  {t('vacuum.keptAs')} <span className="mono path">{o.backup}</span>
+                                </div>
+                              </>
+                            ) : o ? (
+                              <span className="muted">{o.reason}</span>
+                            ) : null}
+                          </td>
+                        ) : null}
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {plan && !done && plan.candidates.length > 0 ? (
+            <button
+              type="button"
+              className="btn"
+              style={{ marginTop: 10 }}
+              disabled={busy}
+              data-testid="vacuum-apply"
+              onClick={() => setConfirming(true)}
+            >
+              {t('vacuum.apply')}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {confirming && plan ? (
+        <ConfirmDialog
+          title={t('vacuum.confirmTitle', { count: plan.candidates.length })}
+          body={t('vacuum.confirmBody', { files: plan.candidates.map((c) => c.path).join(', ') })}
+          confirmLabel={t('vacuum.confirm')}
+          cancelLabel={t('cancel')}
+          testId="vacuum-confirm"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void apply
+              .start({
+                ...input,
+                chatIds: [...new Set(plan.candidates.map((c) => c.chatId))],
+                paths: plan.candidates.map((c) => c.path),
+                dryRun: false,
+              })
+              .then(() => queryClient.invalidateQueries());
+          }}
+        />
+      ) : null}
+    </Card>
+  );
+}
+
+function ArchivePanel({ root }: { root: string }) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  const preview = useJobSlot(`archive-preview:${root}`, 'maintenance.archiveInactive');
+  const apply = useJobSlot(`archive-apply:${root}`, 'maintenance.archiveInactive');
+  const [days, setDays] = useState('365');
+  const [outDir, setOutDir] = useState('inactive');
+  const [confirming, setConfirming] = useState(false);
+  const input = { root, days: Math.max(0.001, numberOr(days, 365)), outDir: outDir.trim() || undefined };
+  const plan = preview.state.result;
+  const done = apply.state.result;
+  const busy = preview.state.status === 'running' || apply.state.status === 'running';
+  const shown = done ?? plan;
+  const totalSize = (plan?.candidates ?? []).reduce((s, c) => s + c.sizeBytes, 0);
+  return (
+    <Card title={t('tab.archive')} testId="archive-panel">
+      <Field label={t('archive.days')}>
+        <input
+          type="number"
+          style={{ maxWidth: 200 }}
+          min={1}
+          value={days}
+          onChange={(e) => setDays(e.target.value)}
+          disabled={busy}
+        />
+      </Field>
+      <Field label={t('archive.outDir')}>
+        <input type="text" value={outDir} onChange={(e) => setOutDir(e.target.value)} disabled={busy} />
+      </Field>
+      <button
+        type="button"
+        className="btn"
+        disabled={busy}
+        data-testid="archive-preview"
+        onClick={() => {
+          apply.reset();
+          void preview.start({ ...input, dryRun: true });
+        }}
+      >
+        {t('preview')}
+      </button>
+      <JobStatusView state={preview.state} label={() => t('previewRunning')} onCancel={preview.cancel} />
+      <JobStatusView
+        state={apply.state}
+        label={(p) => p?.current ?? t('running')}
+        onCancel={apply.cancel}
+        testId="archive-progress"
+      />
+      {shown ? (
+        <div style={{ marginTop: 10 }}>
+          <p>
+            {done
+              ? t('archive.done', { count: done.archived.length, size: formatBytes(done.freedBytes) })
+              : shown.candidates.length === 0
+                ? t('archive.nothing')
+                : t('archive.summary', { count: shown.candidates.length, size: formatBytes(totalSize) })}
+          </p>
+          {done?.archive ? (
+            <>
+              <OutputLine path={done.archive} />
+              <p className="muted">{t('archive.restoreHint', { path: done.restoreInto })}</p>
+            </>
+          ) : null}
+          {done && done.kept.length > 0 ? (
+            <div>
+              <strong>{t('archive.kept')}</strong>
+              <ul>
+                {done.kept.map((k) => (
+                  <li key={k.chatId}>
+                    <span className="mono">{k.chatId}</span>: {k.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {!done && shown.candidates.length > 0 ? (
+            <div style={{ maxHeight: 420, overflow: 'auto' }}>
+              <table className="mini-table" data-testid="archive-plan">
+                <thead>
+                  <tr>
+                    <th>{t('chat')}</th>
+                    <th>{t('size')}</th>
+                    <th>{t('archive.lastActive')}</th>
+                    <th>{t('archive.inactiveDays')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.candidates.slice(0, 3000).map((c) => (
+                    <tr key={c.chatId}>
+                      <td className="mono">{c.chatId}</td>
+                      <td className="num">{formatBytes(c.sizeBytes)}</td>
+                      <td>{formatDate(c.lastActive)}</td>
+                      <td className="num">{formatNumber(c.inactiveDays)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {plan && !done && plan.candidates.length > 0 ? (
+            <button
+              type="button"
+              className="btn"
+              style={{ marginTop: 10 }}
+              disabled={busy}
+              data-testid="archive-apply"
+              onClick={() => setConfirming(true)}
+            >
+              {t('archive.apply')}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {confirming && plan ? (
+        <ConfirmDialog
+          title={t('archive.confirmTitle', { count: plan.candidates.length })}
+          body={t('archive.confirmBody', {
+            folder: input.outDir ?? 'inactive',
+            chats: plan.candidates.map((c) => c.chatId).join(', '),
+            root,
+          })}
+          confirmLabel={t('archive.confirm')}
+          cancelLabel={t('cancel')}
+          testId="archive-confirm"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void apply
+              .start({ ...input, dryRun: false, plan: plan.plan })
+              .then(() => queryClient.invalidateQueries());
+          }}
+        />
+      ) : null}
+    </Card>
+  );
+}
+
+const THRESHOLDS_KEY = 'chat-inspector.maintenance.alertThresholds';
+const DEFAULT_THRESHOLDS: AlertThresholds = { dbMaxMb: 10, inactiveDays: 90, slowMs: 100 };
+
+function loadThresholds(): AlertThresholds {
+  try {
+    const saved = JSON.parse(
+      localStorage.getItem(THRESHOLDS_KEY) ?? 'null',
+    ) as Partial<AlertThresholds> | null;
+    return { ...DEFAULT_THRESHOLDS, ...(saved ?? {}) };
+  } catch {
+    return DEFAULT_THRESHOLDS;
+  }
+}
+
+/** The seed's alerts with settable thresholds (remembered); the same list `chat-inspector alerts` prints. */
+export function AlertsPanel({ root }: { root: string }) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  const job = useJobSlot(`alerts:${root}`, 'maintenance.alerts');
+  const [thresholds, setThresholds] = useState<AlertThresholds>(loadThresholds);
+  const set = (key: keyof AlertThresholds, text: string) => {
+    const next = { ...thresholds, [key]: numberOr(text, DEFAULT_THRESHOLDS[key]) || DEFAULT_THRESHOLDS[key] };
+    setThresholds(next);
+    localStorage.setItem(THRESHOLDS_KEY, JSON.stringify(next));
+  };
+  const result = job.state.result;
+  const errors = result?.alerts.filter((a) => a.severity === 'error').length ?? 0;
+  return (
+    <Card title={t('tab.alerts')} testId="alerts-panel">
+      <div style={{ display: 'flex', gap: 12, flexWrap: 'wrap' }}>
+        <Field label={t('alerts.dbMaxMb')}>
+          <input
+            type="number"
+            style={{ maxWidth: 200 }}
+            min={0}
+            value={thresholds.dbMaxMb}
+            onChange={(e) => set('dbMaxMb', e.target.value)}
+          />
+        </Field>
+        <Field label={t('alerts.inactiveDays')}>
+          <input
+            type="number"
+            style={{ maxWidth: 200 }}
+            min={0}
+            value={thresholds.inactiveDays}
+            onChange={(e) => set('inactiveDays', e.target.value)}
+          />
+        </Field>
+        <Field label={t('alerts.slowMs')}>
+          <input
+            type="number"
+            style={{ maxWidth: 200 }}
+            min={0}
+            value={thresholds.slowMs}
+            onChange={(e) => set('slowMs', e.target.value)}
+          />
+        </Field>
+      </div>
+      <button
+        type="button"
+        className="btn"
+        disabled={job.state.status === 'running'}
+        data-testid="alerts-run"
+        onClick={() => void job.start({ root, thresholds })}
+      >
+        {t('alerts.run')}
+      </button>
+      <JobStatusView state={job.state} label={(p) => p?.current ?? t('running')} onCancel={job.cancel} />
+      {result ? (
+        <div style={{ marginTop: 10 }}>
+          <p data-testid="alerts-summary">
+            {result.alerts.length === 0
+              ? t('alerts.none', { chats: result.chats })
+              : t('alerts.count', { errors, warnings: result.alerts.length - errors, chats: result.chats })}
+          </p>
+          {result.alerts.length > 0 ? (
+            <div style={{ maxHeight: 480, overflow: 'auto' }}>
+              <table className="mini-table" data-testid="alerts-table">
+                <thead>
+                  <tr>
+                    <th>{t('alerts.severity')}</th>
+                    <th>{t('alerts.kind')}</th>
+                    <th>{t('chat')}</th>
+                    <th>{t('alerts.message')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.alerts.slice(0, 5000).map((a, i) => (
+                    <tr key={`${a.chatId}-${a.kind}-${i}`} data-kind={a.kind}>
+                      <td>
+                        <SeverityBadge severity={a.severity} />
+                      </td>
+                      <td>{t(`alerts.kind_${a.kind}`)}</td>
+                      <td className="mono">{a.chatId}</td>
+                      <td>{a.message}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function RotatePanel({ root }: { root: string }) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  const job = useJobSlot(`rotate:${root}`, 'maintenance.backupRotate');
+  const [keep, setKeep] = useState('7');
+  const [outDir, setOutDir] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const keepN = Math.max(1, Math.floor(numberOr(keep, 7)));
+  const result = job.state.result;
+  const folderName = outDir.trim() || `rotation-${root.split(/[\\/]/).filter(Boolean).pop() ?? 'root'}`;
+  return (
+    <Card title={t('tab.rotate')} testId="rotate-panel">
+      <Field label={t('rotate.keep')}>
+        <input
+          type="number"
+          style={{ maxWidth: 200 }}
+          min={1}
+          value={keep}
+          onChange={(e) => setKeep(e.target.value)}
+        />
+      </Field>
+      <Field label={t('rotate.outDir')}>
+        <input
+          type="text"
+          value={outDir}
+          placeholder={folderName}
+          onChange={(e) => setOutDir(e.target.value)}
+        />
+      </Field>
+      <button
+        type="button"
+        className="btn"
+        disabled={job.state.status === 'running'}
+        data-testid="rotate-apply"
+        onClick={() => setConfirming(true)}
+      >
+        {t('rotate.apply')}
+      </button>
+      <p className="muted">{t('rotate.cron')}</p>
+      <JobStatusView
+        state={job.state}
+        label={(p) => p?.current ?? t('running')}
+        onCancel={job.cancel}
+        testId="rotate-progress"
+      />
+      {result ? (
+        <div style={{ marginTop: 10 }} data-testid="rotate-result">
+          <OutputLine path={result.archive} />
+          <p>{result.verified ? t('rotate.verified') : t('rotate.notVerified')}</p>
+          {result.failed.length > 0 ? <p>{t('rotate.failed', { count: result.failed.length })}</p> : null}
+          {(
+            [
+              ['rotate.keptList', result.kept.map((k) => k.path)],
+              ['rotate.removed', result.removed.map((r) => r.path)],
+              ['rotate.unverified', result.unverified],
+            ] as const
+          ).map(([label, paths]) =>
+            paths.length > 0 ? (
+              <div key={label}>
+                <strong>{t(label)}</strong>
+                <ul>
+                  {paths.map((p) => (
+                    <li key={p} className="mono path">
+                      {p}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ) : null,
+          )}
+        </div>
+      ) : null}
+      {confirming ? (
+        <ConfirmDialog
+          title={t('rotate.confirmTitle')}
+          body={t('rotate.confirmBody', { root, folder: folderName, keep: keepN })}
+          confirmLabel={t('rotate.confirm')}
+          cancelLabel={t('cancel')}
+          testId="rotate-confirm"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void job.start({ root, keep: keepN, outDir: outDir.trim() || undefined });
+          }}
+        />
+      ) : null}
+    </Card>
+  );
+}
