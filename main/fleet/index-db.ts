@@ -11,7 +11,7 @@ import { openOwnFile, type WritableDb } from '../sqlite/write.ts';
 /** PRAGMA application_id of an index file ('CIFX'). */
 export const FLEET_APP_ID = 0x43494658;
 /** PRAGMA user_version: bump when the tables change; an older file is rebuilt. */
-export const FLEET_SCHEMA_VERSION = 1;
+export const FLEET_SCHEMA_VERSION = 2;
 /** How long a writer waits for another process's write to finish. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS chats (
   health TEXT NOT NULL,
   health_rank INTEGER NOT NULL,
   partial INTEGER NOT NULL, -- 0 complete, 1 partial counts, 2 conversations.db unread
+  locked TEXT, -- JSON {file, message} when a DB was held by another program
   codes TEXT NOT NULL,
   findings TEXT NOT NULL,
   identity TEXT NOT NULL,

@@ -46,7 +46,7 @@ const SORT_COLUMN: Record<FleetSort, string> = {
 };
 
 const ROW_COLUMNS =
-  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes';
+  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked';
 type RowTuple = [
   string,
   string | null,
@@ -58,6 +58,7 @@ type RowTuple = [
   string,
   number,
   string,
+  string | null,
 ];
 
 function toRow(r: RowTuple): FleetRow {
@@ -73,6 +74,7 @@ function toRow(r: RowTuple): FleetRow {
     partial: r[8] >= 1,
     unread: r[8] === 2,
     codes: JSON.parse(r[9]) as FindingCode[],
+    ...(r[10] ? { locked: JSON.parse(r[10]) as { file: string; message: string } } : {}),
   };
 }
 
@@ -231,8 +233,8 @@ export class FleetIndex {
   writeVisits(visits: { chatId: string; outcome: VisitOutcome }[], checkedAt: string): void {
     const upsert = this.stmt(
       `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
-         last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
     const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
@@ -263,6 +265,7 @@ export class FleetIndex {
           JSON.stringify(outcome.findings),
           outcome.identity,
           checkedAt,
+          s.locked ? JSON.stringify(s.locked) : null,
         );
         for (const code of codes) addCode.run(code, chatId);
       }
@@ -320,9 +323,9 @@ export class FleetIndex {
       .all(...params, request.limit, offset) as [...RowTuple, string | number][];
     const last = raw[raw.length - 1];
     return {
-      rows: raw.map((r) => toRow(r.slice(0, 10) as RowTuple)),
+      rows: raw.map((r) => toRow(r.slice(0, 11) as RowTuple)),
       total,
-      nextCursor: last && raw.length === request.limit ? encodeCursor(last[10], last[0]) : null,
+      nextCursor: last && raw.length === request.limit ? encodeCursor(last[11], last[0]) : null,
     };
   }
 
@@ -355,9 +358,9 @@ export class FleetIndex {
       .get(chatId) as [...RowTuple, string, string | null] | undefined;
     if (!r) return { row: null, findings: [], checkedAt: null };
     return {
-      row: toRow(r.slice(0, 10) as RowTuple),
-      findings: JSON.parse(r[10]) as Finding[],
-      checkedAt: r[11],
+      row: toRow(r.slice(0, 11) as RowTuple),
+      findings: JSON.parse(r[11]) as Finding[],
+      checkedAt: r[12],
     };
   }
 
