@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import i18next from 'eslint-plugin-i18next';
 
 // Process boundaries, enforced: shared/ is pure, renderer/ reaches main only through the preload API,
 // and only main/app/ (the Electron shell) and preload/ may import electron.
@@ -54,6 +55,31 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/app/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
+  },
+  // Every string a person reads comes from the translation files: literal text in JSX, and literal
+  // titles, labels and placeholders, are errors. Symbols, units and format names are not words.
+  {
+    files: ['renderer/**/*.tsx'],
+    ignores: ['renderer/**/*.test.tsx'],
+    plugins: { i18next },
+    rules: {
+      'i18next/no-literal-string': [
+        'error',
+        {
+          mode: 'jsx-text-only',
+          'jsx-attributes': { include: ['title', 'aria-label', 'placeholder', 'alt', 'label'] },
+          words: {
+            exclude: [
+              // Separators, arrows, punctuation and numbers around the translated words.
+              '^[\\s\\d.,:;·•…—–+×✕↑↓←→▾◧#@=/(){}%|*!?<>°\\[\\]\\-]*$',
+              // File names of the bot's data are names, not words.
+              '^(-wal|metadata\\.json|profile\\.db|conversations\\.db)$',
+              '^(OK|JSON|CSV|HTML|SQL|PK|ANY|NULL|ms|s|B|KB|MB|GB|p50|p95|Alt\\+[↑↓]|Ctrl\\+Enter|Esc)$',
+            ],
+          },
+        },
+      ],
+    },
   },
   // main/sqlite/ owns every SQLite connection: elsewhere, read through ReadableDb (open.ts, readable.ts) and
   // write through openForWrite (write.ts). Types of the driver may still be imported. Tests and fixtures build

@@ -53,6 +53,7 @@ const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/launcher.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/query/worker.ts'], outfile: 'dist/query-worker.js' },
   { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({ ...common, ...entry, format: 'esm', banner: { js: ESM_REQUIRE_BANNER } }));

@@ -20,6 +20,11 @@ export const ErrorCode = z.enum([
   'timeout',
   'unauthorized',
   'internal',
+  // Server sources (PostgreSQL, MySQL): what went wrong talking to the server.
+  'unreachable',
+  'permission_denied',
+  'connection_lost',
+  'read_only',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

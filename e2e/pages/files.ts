@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export class FilesPage {
   readonly fileList: Locator;
@@ -6,6 +6,18 @@ export class FilesPage {
   readonly conversations: Locator;
   readonly tables: Locator;
   readonly rows: Locator;
+  readonly tableStatus: Locator;
+  readonly filterColumn: Locator;
+  readonly filterOp: Locator;
+  readonly filterValue: Locator;
+  readonly filterAdd: Locator;
+  readonly sqlInput: Locator;
+  readonly sqlRun: Locator;
+  readonly sqlStatus: Locator;
+  readonly sqlError: Locator;
+  readonly sqlRows: Locator;
+  readonly sqlPage: Locator;
+  readonly damage: Locator;
 
   readonly page: Page;
 
@@ -16,6 +28,18 @@ export class FilesPage {
     this.conversations = page.getByTestId('conversation-list');
     this.tables = page.getByTestId('table-list');
     this.rows = page.locator('[data-testid=table-rows] tbody tr');
+    this.tableStatus = page.getByTestId('table-status');
+    this.filterColumn = page.getByTestId('filter-column');
+    this.filterOp = page.getByTestId('filter-op');
+    this.filterValue = page.getByTestId('filter-value');
+    this.filterAdd = page.getByTestId('filter-add');
+    this.sqlInput = page.getByTestId('sql-input');
+    this.sqlRun = page.getByTestId('sql-run');
+    this.sqlStatus = page.getByTestId('sql-status');
+    this.sqlError = page.getByTestId('sql-error');
+    this.sqlRows = page.locator('[data-testid=sql-result] tbody tr');
+    this.sqlPage = page.getByTestId('sql-page');
+    this.damage = page.getByTestId('file-damage');
   }
 
   file(relPath: string): Locator {
@@ -24,5 +48,41 @@ export class FilesPage {
 
   tab(name: string | RegExp): Locator {
     return this.page.getByRole('tab', { name });
+  }
+
+  async openTable(name: string) {
+    await this.tables.locator(`[data-table="${name}"]`).click();
+    await expect(this.rows.first()).toBeVisible();
+  }
+
+  /** The sort button of a column header, and the header itself (aria-sort). */
+  sortButton(column: string): Locator {
+    return this.page.locator(`[data-testid=table-rows] thead button[data-column="${column}"]`);
+  }
+
+  header(column: string): Locator {
+    return this.page
+      .locator('[data-testid=table-rows] thead th')
+      .filter({ has: this.page.locator(`button[data-column="${column}"]`) });
+  }
+
+  /** Texts of one column of the loaded rows, by its header name. */
+  async columnTexts(column: string): Promise<string[]> {
+    const headers = await this.page.locator('[data-testid=table-rows] thead th').allInnerTexts();
+    const index = headers.findIndex((h) => h.split('\n')[0]!.replace(/[▲▼]/g, '').trim() === column);
+    if (index < 0) throw new Error(`no column ${column} in ${headers.join(' | ')}`);
+    return this.rows.locator(`td:nth-child(${index + 1})`).allInnerTexts();
+  }
+
+  async addFilter(column: string, op: string, value?: string) {
+    await this.filterColumn.selectOption(column);
+    await this.filterOp.selectOption(op);
+    if (value !== undefined) await this.filterValue.fill(value);
+    await this.filterAdd.click();
+  }
+
+  async runSql(sql: string) {
+    await this.sqlInput.fill(sql);
+    await this.sqlRun.click();
   }
 }

@@ -34,6 +34,15 @@ export class IntegrityPage {
     this.openChat = page.getByTestId('integrity-open-chat');
   }
 
+  /** The action button of a finding (by its code) in the selected chat's findings. */
+  action(code: string, action: 'recover' | 'restore' | 'rebuildMetadata' | 'openFile'): Locator {
+    return this.findings.locator(`tr[data-code="${code}"] button[data-action="${action}"]`);
+  }
+
+  get confirm(): Locator {
+    return this.page.getByTestId('finding-confirm');
+  }
+
   row(chatId: string): Locator {
     return this.list.locator(`[data-chat-id="${chatId}"]`);
   }

@@ -105,7 +105,7 @@ describe('chat-inspector open', () => {
 
   it.each([
     ['missing.db', /missing\.db: no such file$/],
-    ['.', /: is a folder, not a database file/],
+    ['.', /: is a folder with no chat_<id> folders, not a data root/],
     ['empty.db', /empty\.db: the file is empty \(0 bytes\)$/],
     ['notes.db', /notes\.db: the file is not an SQLite database$/],
     ['cut.db', /cut\.db: the file is cut short/],

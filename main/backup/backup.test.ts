@@ -79,8 +79,10 @@ describe('backup → verify → restore round trip', () => {
     const restored = await restoreArchive({ archive: out, root: target }, ctx());
     expect(restored.applied).toBe(true);
     expect(restored.summary.add).toBe(gen.chats.length);
+    // An empty folder gets the chat folders themselves (not a chats/ inside it).
+    expect(restored.chatsDir).toBe(target);
     for (const chat of gen.chats) {
-      const restoredDir = join(target, 'chats', `chat_${chat.chatId}`);
+      const restoredDir = join(target, `chat_${chat.chatId}`);
       for (const name of ['profile.db', 'conversations.db']) {
         const original = dumpDb(join(chat.dir, name));
         const copy = dumpDb(join(restoredDir, name));
@@ -174,7 +176,7 @@ describe('backup → verify → restore round trip', () => {
     const target = join(dir, 'changed');
     mkdirSync(target);
     await restoreArchive({ archive: out, root: target }, ctx());
-    const conv = join(target, 'chats', `chat_${chat.chatId}`, 'conversations.db');
+    const conv = join(target, `chat_${chat.chatId}`, 'conversations.db');
     const { default: Database } = await import('../sqlite/driver.ts');
     const db = new Database(conv);
     db.prepare('DELETE FROM messages WHERE id > 5').run();
@@ -211,7 +213,7 @@ describe('backup → verify → restore round trip', () => {
       const target = join(dir, `busy-${mode}`);
       mkdirSync(target);
       await restoreArchive({ archive: out, root: target }, ctx());
-      const conv = join(target, 'chats', `chat_${chat.chatId}`, 'conversations.db');
+      const conv = join(target, `chat_${chat.chatId}`, 'conversations.db');
       const { default: Database } = await import('../sqlite/driver.ts');
       // "The bot": a connection that changed the chat and still holds it (WAL: open; rollback: mid-transaction).
       const bot = new Database(conv);
@@ -260,7 +262,7 @@ describe('backup → verify → restore round trip', () => {
 });
 
 describe('damaged chats', () => {
-  it('keeps damaged files byte for byte, marks them, verify exits 2, restore skips them', async () => {
+  it('keeps damaged files byte for byte, marks them, verify exits 1, restore skips them', async () => {
     const root = join(dir, 'broken');
     const g = generateRoot(root, {
       chats: 1,
@@ -272,15 +274,17 @@ describe('damaged chats', () => {
     expect(result.damaged.map((d) => d.path.split('/').pop()).sort()).toEqual(
       ['conversations.db', 'conversations.db', 'conversations.db', 'profile.db'].sort(),
     );
+    // The archive is intact: it holds files that were damaged when backed up, which restore leaves out.
     const v = runCliSync(['verify', out]);
-    expect(v.status).toBe(2);
+    expect(v.status).toBe(1);
     expect(v.stdout).toMatch(/already damaged when it was backed up/);
+    expect(v.stdout).toMatch(/^OK with damaged files/m);
     const target = mkdtempSync(join(dir, 'broken-target-'));
     const restored = await restoreArchive({ archive: out, root: target }, ctx());
     const skipped = restored.chats.flatMap((c) => c.files.filter((f) => f.action === 'skip'));
     expect(skipped).toHaveLength(4);
     const healthy = g.chats.find((c) => c.kind === 'healthy')!;
-    expect(dumpDb(join(target, 'chats', `chat_${healthy.chatId}`, 'conversations.db')).messages).toHaveLength(
+    expect(dumpDb(join(target, `chat_${healthy.chatId}`, 'conversations.db')).messages).toHaveLength(
       healthy.messages,
     );
   });

@@ -184,4 +184,42 @@ describe('restore is crash-safe', () => {
     }
     expect(sawMixed).toBe(true);
   }, 600_000);
+
+  it('a restore killed after keeping a .bak, run again, keeps one .bak per replaced file, not two', () => {
+    const log = join(dir, 'steps-bak.log');
+    const probe = freshTarget('probe-bak');
+    const full = runCliSync(['restore', archive, '--into', probe, '--force', '--wait', '1'], {
+      CHAT_INSPECTOR_CRASH_LOG: log,
+    });
+    expect(full.status, full.stderr).toBe(0);
+    const steps = readFileSync(log, 'utf8').trim().split('\n');
+    const afterBak = steps
+      .map((line, i) => ({ n: i + 1, step: line.split(' ')[1] }))
+      .filter((s) => s.step === 'swap:linked' || s.step === 'swap:backed-up');
+    expect(afterBak.length).toBeGreaterThanOrEqual(4);
+    for (const { n, step } of afterBak) {
+      const target = freshTarget('target-bak');
+      const crashed = runCliSync(['restore', archive, '--into', target, '--force', '--wait', '1'], {
+        CHAT_INSPECTOR_CRASH_AT: String(n),
+      });
+      expect(crashed.signal, `crash at ${step} (#${n})`).toBe('SIGKILL');
+      const again = runCliSync(['restore', archive, '--into', target, '--force', '--wait', '1']);
+      expect(again.status, again.stderr).toBe(0);
+      expect(assertEachFileOldOrNew(target, `re-run after ${step} (#${n})`).olds).toBe(0);
+      for (const chat of [B, C, W]) {
+        const chatPath = join(target, 'chats', `chat_${chat}`);
+        for (const name of NAMES) {
+          const baks = readdirSync(chatPath).filter((f) =>
+            new RegExp(`^${name.replace('.', '\\.')}\\.bak-[0-9TZ-]+$`).test(f),
+          );
+          expect(baks.length, `${step} (#${n}): ${chat}/${name} has ${baks.join(', ')}`).toBeLessThanOrEqual(
+            1,
+          );
+          // The kept file is the old one, byte for byte (a DB's rows may live in its -wal beside it).
+          if (baks.length === 1 && name === 'metadata.json')
+            expect(readFileSync(join(chatPath, baks[0]!))).toEqual(readFileSync(oldVersion(chat, name)));
+        }
+      }
+    }
+  }, 600_000);
 });

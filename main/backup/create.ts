@@ -4,18 +4,35 @@
 // (online backup API) in a private temp folder with their hashes and row counts; the main thread streams the
 // finished chunk into the gzip writer while the workers copy the next one, and deletes each copy as soon as it
 // is packed. So temp space is at most two chunks and memory does not grow with the root. The archive is
-// written as FILE.partial and renamed at the end: no half archive ever carries the final name.
+// written as FILE.<pid>.partial and linked to its name at the end: no half archive ever carries the final
+// name. The partial and the temp folder are tracked (main/fs/temp.ts): an error, a cancel, SIGINT or
+// SIGTERM removes them; a SIGKILLed backup's partial is removed by the next backup to the same name.
+//
+// Each chat's files are judged one by one: a folder, FIFO or link where a file should be (or a DB locked for
+// the whole wait) is reported in `notBackedUp` and the chat's healthy files are archived all the same. An
+// archive that would hold no chat at all is not left on disk: that is an error.
 
-import { mkdtempSync, renameSync, statSync } from 'node:fs';
+import { linkSync, mkdtempSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupEvent, BackupResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
 import { TOOL_VERSION } from './version.ts';
+import { describeKind, entryAt } from '../fs/entry.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { chatDir, listChats, type ChatLocation } from '../store/layout.ts';
+import { chatDir, listChats, resolveChatsDir, type ChatLocation } from '../store/layout.ts';
+import { CHAT_DIR_PATTERN } from '../store/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
-import { fsyncDir, fsyncFile, removeQuietly, requireAbsent, sizeOrNull, unlinkIfExists } from './fs.ts';
+import {
+  fsyncDir,
+  fsyncFile,
+  holdPoint,
+  partialName,
+  removeStalePartials,
+  requireAbsent,
+  sizeOrNull,
+} from './fs.ts';
 import {
   ARCHIVE_FORMAT,
   LAYOUT_FILES,
@@ -40,6 +57,8 @@ export interface BackupOptions {
   now?: Date;
   /** Run quick_check on every DB while backing up (default false: `verify` does it on the archive). */
   check?: boolean | undefined;
+  /** How long to keep trying to read a DB another program keeps locked, before leaving it out (ms). */
+  lockWaitMs?: number | undefined;
   /** Chats per worker round (at most MAX_READY rounds wait in memory). */
   chunkSize?: number;
 }
@@ -80,16 +99,53 @@ function* planChunks(chats: ChatLocation[], maxCount: number): Generator<ChatLoc
   if (chunk.length > 0) yield chunk;
 }
 
+type PathReason = { path: string; reason: string };
+
+/**
+ * The chats to back up. A chat folder that is a symbolic link (asked for by id, or met in the chats folder)
+ * is never followed: it goes to `notBackedUp`, so the person learns that chat is not in the archive.
+ */
 function selectChats(
   root: string,
   chatIds: readonly string[] | undefined,
-): { chats: ChatLocation[]; skipped: { path: string; reason: string }[] } {
+): { chats: ChatLocation[]; skipped: PathReason[]; notBackedUp: PathReason[] } {
+  const notBackedUp: PathReason[] = [];
   if (chatIds && chatIds.length > 0) {
-    const unique = [...new Set(chatIds)];
-    return { chats: unique.map((chatId) => ({ chatId, dir: chatDir(root, chatId) })), skipped: [] };
+    const chats: ChatLocation[] = [];
+    for (const chatId of new Set(chatIds)) {
+      const dir = join(resolveChatsDir(root), `chat_${chatId}`);
+      const kind = entryAt(dir).kind;
+      if (kind === 'directory') chats.push({ chatId, dir });
+      else if (kind === 'missing') chats.push({ chatId, dir: chatDir(root, chatId) });
+      else notBackedUp.push({ path: dir, reason: `the chat folder is ${describeKind(kind)}` });
+    }
+    return { chats, skipped: [], notBackedUp };
   }
   const { chats, skipped } = listChats(root);
-  return { chats, skipped };
+  const rest: PathReason[] = [];
+  for (const s of skipped) {
+    const kind = entryAt(s.path).kind;
+    if (kind === 'symlink' && CHAT_DIR_PATTERN.test(basename(s.path)))
+      notBackedUp.push({ path: s.path, reason: `the chat folder is ${describeKind(kind)}` });
+    else rest.push(s);
+  }
+  return { chats, skipped: rest, notBackedUp };
+}
+
+/** Gives the finished partial its name, never over a file that appeared meanwhile; stops tracking it. */
+function publish(partial: string, out: string): void {
+  try {
+    linkSync(partial, out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') requireAbsent(out, 'archive');
+    // No hard links on this file system: a rename, after checking once more.
+    requireAbsent(out, 'archive');
+    renameSync(partial, out);
+    removeTemp(partial);
+    return;
+  }
+  removeTemp(partial);
 }
 
 export async function createBackup(
@@ -100,20 +156,25 @@ export async function createBackup(
   const root = resolve(options.root);
   const out = resolve(options.out);
   requireAbsent(out, 'archive');
-  const partial = `${out}.partial`;
-  const { chats, skipped: rootSkipped } = selectChats(root, options.chatIds);
+  removeStalePartials(out);
+  const partial = partialName(out);
+  const { chats, skipped: rootSkipped, notBackedUp: rootNotBackedUp } = selectChats(root, options.chatIds);
   const createdAt = (options.now ?? new Date()).toISOString();
   const mtime = new Date(createdAt);
   const tmpDir = mkdtempSync(join(tmpdir(), 'chat-inspector-backup-'));
+  trackTemp(tmpDir);
   let writer: TarGzWriter;
   try {
+    trackTemp(partial);
     writer = new TarGzWriter(partial, options.level ?? DEFAULT_GZIP_LEVEL);
   } catch (error) {
-    removeQuietly(tmpDir);
+    removeTemp(tmpDir);
+    removeTemp(partial);
     throw error;
   }
   const files: ManifestFile[] = [];
   const skipped = [...rootSkipped];
+  const notBackedUp = [...rootNotBackedUp];
   const damaged: BackupResult['damaged'] = [];
   const failed: BackupResult['failed'] = [];
   const included: string[] = [];
@@ -130,6 +191,7 @@ export async function createBackup(
         ctx.emit({ chatId: result.chatId, files: 0, problem: result.error });
       } else {
         for (const s of result.skipped) skipped.push(s);
+        for (const n of result.notBackedUp) notBackedUp.push(n);
         if (result.files.length > 0) {
           await writer.addDir(`chats/chat_${result.chatId}/`, mtime);
           included.push(result.chatId);
@@ -144,7 +206,7 @@ export async function createBackup(
             );
           } else if (f.tmpPath) {
             await writer.addFile(path, f.tmpPath, f.size, new Date(f.mtimeMs));
-            unlinkIfExists(f.tmpPath);
+            removeTemp(f.tmpPath);
           }
           dataBytes += f.size;
           const { tmpPath: _tmp, mtimeMs: _mtime, data: _data, ...rest } = f;
@@ -152,14 +214,20 @@ export async function createBackup(
           if (isDamaged(f.integrity)) damaged.push({ path, integrity: f.integrity });
         }
         const problem = result.files.find((f) => isDamaged(f.integrity));
+        const left = result.notBackedUp[0];
         ctx.emit({
           chatId: result.chatId,
           files: result.files.length,
-          problem: problem ? `${problem.name}: ${problem.integrity}` : null,
+          problem: problem
+            ? `${problem.name}: ${problem.integrity}`
+            : left
+              ? `${basename(left.path)} not backed up: ${left.reason}`
+              : null,
         });
       }
       done++;
       ctx.progress(done, chats.length, result.chatId);
+      await holdPoint('backup:packed-chat');
     }
   };
 
@@ -177,6 +245,7 @@ export async function createBackup(
         dir: c.dir,
         tmpDir,
         check: options.check ?? false,
+        lockWaitMs: options.lockWaitMs,
       }));
       const results: (SnapshotChatResult | { chatId: string; error: string })[] = new Array(items.length);
       await options.pool.map('backup.chat', items, {
@@ -194,6 +263,19 @@ export async function createBackup(
       if (inflight.length >= MAX_READY) await inflight.shift();
     }
     await Promise.all(inflight);
+    if (included.length === 0) {
+      const why = [
+        ...failed.map((f) => `chat ${f.chatId}: ${f.reason}`),
+        ...notBackedUp.map((n) => `${n.path}: ${n.reason}`),
+      ];
+      throw new AppError(
+        'invalid_input',
+        `nothing could be backed up from ${root}, so no archive was written` +
+          (why.length > 0
+            ? `: ${why.slice(0, 3).join('; ')}${why.length > 3 ? ` (and ${why.length - 3} more)` : ''}`
+            : ' (it holds no chat)'),
+      );
+    }
     const manifest: Manifest = {
       format: ARCHIVE_FORMAT,
       formatVersion: FORMAT_VERSION,
@@ -207,13 +289,12 @@ export async function createBackup(
     await writer.addBuffer(MANIFEST_NAME, Buffer.from(JSON.stringify(manifest, null, 1)), mtime);
     await writer.finish();
     fsyncFile(partial);
-    requireAbsent(out, 'archive');
-    renameSync(partial, out);
+    publish(partial, out);
     fsyncDir(dirname(out));
     finished = true;
   } catch (error) {
     await writer.abort();
-    unlinkIfExists(partial);
+    removeTemp(partial);
     if (error instanceof AppError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST')
@@ -224,8 +305,8 @@ export async function createBackup(
     if (code === 'ENOSPC') throw new AppError('internal', `no space left for the archive ${out}`);
     throw error;
   } finally {
-    removeQuietly(tmpDir);
-    if (!finished) unlinkIfExists(partial);
+    removeTemp(tmpDir);
+    if (!finished) removeTemp(partial);
   }
   return {
     out,
@@ -236,6 +317,7 @@ export async function createBackup(
     damaged,
     skipped,
     failed,
+    notBackedUp,
     durationMs: Date.now() - started,
   };
 }

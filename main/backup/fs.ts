@@ -152,6 +152,40 @@ export function chownLike(paths: string[], reference: string): void {
   }
 }
 
+/**
+ * A named point where a test may hold a command (CHAT_INSPECTOR_HOLD_AT=<step>): it prints "held at <step>"
+ * on stderr and waits forever with its event loop running, so the test can signal it at a known moment.
+ */
+export async function holdPoint(step: string): Promise<void> {
+  if (process.env.CHAT_INSPECTOR_HOLD_AT !== step) return;
+  process.stderr.write(`held at ${step}\n`);
+  await new Promise<never>(() => {
+    setInterval(() => {}, 60_000);
+  });
+}
+
+/** `<out>.<pid>.partial`: the archive being written, named by its process so a dead one's can be told. */
+export function partialName(out: string): string {
+  return `${out}.${process.pid}.partial`;
+}
+
+/** Removes `<out>.<pid>.partial` files of processes that are gone (a backup killed with SIGKILL). */
+export function removeStalePartials(out: string): void {
+  const dir = dirname(out);
+  const prefix = `${basename(out)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)\.partial$/.exec(name.slice(prefix.length));
+    if (m && !processAlive(Number(m[1]))) removeQuietly(join(dir, name));
+  }
+}
+
 let crashCounter = 0;
 
 /**

@@ -18,7 +18,7 @@ import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
 import { restoreArchive } from './restore.ts';
-import { encodeHeader, GiB } from './tar.ts';
+import { DEFAULT_LIMITS, encodeHeader, GiB } from './tar.ts';
 import { ctx, runCliSync, treeSnapshot } from './test-helpers.ts';
 import { verifyArchive } from './verify.ts';
 
@@ -245,7 +245,12 @@ describe('hostile archives are refused and nothing is written', () => {
     for (let i = 0; i < 40; i++) parts.push(rawEntry(`chats/chat_${i}/conversations.db`, zeros));
     const file = writeArchive('bomb', parts);
     expect(readFileSync(file).length).toBeLessThan(200 * 1024);
-    const limits = { maxTotalBytes: 16 * 1024 * 1024, maxFileBytes: 2 * 1024 * 1024, maxEntries: 1000 };
+    const limits = {
+      ...DEFAULT_LIMITS,
+      maxTotalBytes: 16 * 1024 * 1024,
+      maxFileBytes: 2 * 1024 * 1024,
+      maxEntries: 1000,
+    };
     const err = await expectRefused(file, limits);
     expect(err.message).toMatch(/beyond the limit/);
   });

@@ -7,8 +7,17 @@ import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts'
 export const MANIFEST_NAME = 'manifest.json';
 export const ARCHIVE_FORMAT = 'chat-inspector-backup';
 export const FORMAT_VERSION = 1;
-/** The manifest is read into memory: 256 MB is about a million chats. */
-export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+/**
+ * The manifest is read into memory and parsed, so its size is capped: 16 MB, plus 1 KB for each file entry
+ * that came before it in the archive (a backup writes it last; one file takes ~350 bytes of it). So memory
+ * stays bounded by the archive's real content, however large the manifest claims to be.
+ */
+export const MANIFEST_BASE_BYTES = 16 * 1024 * 1024;
+export const MANIFEST_BYTES_PER_FILE = 1024;
+
+export function manifestLimit(filesBefore: number): number {
+  return MANIFEST_BASE_BYTES + filesBefore * MANIFEST_BYTES_PER_FILE;
+}
 
 export const LAYOUT_FILES = [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON] as const;
 export type LayoutFile = (typeof LAYOUT_FILES)[number];

@@ -9,6 +9,8 @@ import { closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetadataRebuildResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
+import { entryAt, guardInsideRoot, notAFileMessage } from '../fs/entry.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { chatDir } from '../store/layout.ts';
 import { humanSize, readMetadata } from '../store/metadata.ts';
@@ -201,6 +203,13 @@ export interface RebuildOptions {
 export function rebuildMetadata(options: RebuildOptions): MetadataRebuildResult {
   const dir = chatDir(options.root, options.chatId);
   const path = join(dir, METADATA_JSON);
+  // The one path guard: never through a linked chat folder, never over a link, folder or FIFO.
+  guardInsideRoot(options.root, path);
+  for (const file of [path, join(dir, PROFILE_DB), join(dir, CONVERSATIONS_DB)]) {
+    const kind = entryAt(file).kind;
+    if (kind !== 'file' && kind !== 'missing')
+      throw new AppError('forbidden_path', notAFileMessage(file, kind));
+  }
   const old = readMetadata(dir);
   const meta = buildMetadataFromDbs(
     dir,
@@ -209,6 +218,7 @@ export function rebuildMetadata(options: RebuildOptions): MetadataRebuildResult 
     old.state === 'ok' ? old.value : null,
   );
   const staged = writeStagedText(path, `${JSON.stringify(meta, null, 2)}\n`, 'rebuild');
+  trackTemp(staged);
   try {
     const { backup } = swapInto(path, staged, {
       label: `chat ${options.chatId}`,
@@ -218,6 +228,6 @@ export function rebuildMetadata(options: RebuildOptions): MetadataRebuildResult 
     });
     return { path, previousState: old.state, backup, metadata: meta };
   } finally {
-    removeQuietly(staged);
+    removeTemp(staged);
   }
 }

@@ -1,7 +1,8 @@
 // `restore`: chats from an archive into a root, safely.
 //
-// 1. The whole archive is verified first (structure, manifest, every checksum, quick_check of every DB);
-//    a hostile or inconsistent archive is refused before anything is written.
+// 1. The whole archive is verified first, by the very check `verify` runs (verify.ts checkArchive: structure,
+//    manifest against content, every checksum and row count, quick_check of every DB): whatever verify
+//    refuses, restore refuses before anything is written, --force or not.
 // 2. A plan per chat and file: add, replace (with row counts old → new), unchanged (same bytes) or skip
 //    (damaged when backed up). `dryRun` stops here. Replacing needs `force`.
 // 3. Before anything is written, every DB to replace is checked not to be in use by the bot.
@@ -9,7 +10,9 @@
 //    sha256 is checked again against the manifest (the archive cannot change between the passes unnoticed),
 //    fsynced and quick_checked. A new chat is assembled in a hidden folder beside the others and renamed into
 //    place whole; files of an existing chat are swapped one by one (swap.ts: old file kept as .bak-<time>).
-// A crash at any moment leaves each file either old or new.
+// A crash at any moment leaves each file either old or new. Every target passes the one path guard
+// (main/fs/entry.ts): nothing is written through a symbolic link or outside the root, and a target that is
+// not a regular file (a folder, a FIFO) is refused, all before the first write.
 
 import { createHash } from 'node:crypto';
 import {
@@ -32,6 +35,8 @@ import type {
   RowCountDiff,
 } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
+import { entryAt, describeKind, guardInsideRoot } from '../fs/entry.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { resolveChatsDir } from '../store/layout.ts';
@@ -40,7 +45,7 @@ import {
   chownLike,
   crashPoint,
   fsyncDir,
-  removeQuietly,
+  holdPoint,
   removeStaleTemps,
   sizeOrNull,
   tempBeside,
@@ -49,7 +54,7 @@ import { LAYOUT_FILES, classifyArchivePath, type ManifestFile } from './manifest
 import { hashFile, quickCheckFile, rowCounts } from './sqlite-util.ts';
 import { assertNotInUse, swapInto } from './swap.ts';
 import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
-import { fileVerdicts, scanArchive } from './verify.ts';
+import { checkArchive } from './verify.ts';
 
 export interface RestoreOptions {
   archive: string;
@@ -65,19 +70,49 @@ export interface RestoreOptions {
   beforeChat?: (chatDir: string) => void;
 }
 
-/** Where chat folders go in `root`: its existing chats folder, or `root/chats` for an empty root. */
+/** The chats folders a root may have (as resolveChatsDir looks for them), nearest first. */
+const CHATS_LAYOUTS = [['chats'], ['data', 'chats'], ['bot', 'data', 'chats']];
+
+/**
+ * Where chat folders go in `root`: the folder the person gave, unless it already has a chats layout
+ * (resolveChatsDir: `chats/`, `data/chats/` or `bot/data/chats/` holding chat folders, or such a folder
+ * still empty and no chat folder in the root itself). An empty folder gets the chat folders directly.
+ */
 export function targetChatsDir(root: string): string {
   const resolved = resolveChatsDir(root);
   if (resolved !== root) return resolved;
-  let hasChats: boolean;
+  let names: string[];
   try {
-    hasChats = readdirSync(root).some((name) => CHAT_DIR_PATTERN.test(name));
+    names = readdirSync(root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new AppError('not_found', `${root}: no such folder`);
     throw error;
   }
-  return hasChats ? root : join(root, 'chats');
+  if (names.some((name) => CHAT_DIR_PATTERN.test(name))) return root;
+  for (const parts of CHATS_LAYOUTS) {
+    const candidate = join(root, ...parts);
+    if (entryAt(candidate).kind === 'directory') return candidate;
+  }
+  return root;
+}
+
+/**
+ * The path guard for one target of a restore, before anything is written: inside the root, no link on the
+ * way, and (when it exists) of the kind expected. A DB's -wal/-shm/-journal must be regular files too.
+ */
+function guardTarget(root: string, target: string, kind: 'file' | 'directory'): void {
+  guardInsideRoot(root, target);
+  const paths = kind === 'file' ? [target, `${target}-wal`, `${target}-shm`, `${target}-journal`] : [target];
+  for (const path of paths) {
+    const entry = entryAt(path);
+    if (entry.kind === 'missing' || entry.kind === kind) continue;
+    if (entry.kind === 'symlink') guardInsideRoot(root, path);
+    throw new AppError(
+      'forbidden_path',
+      `${path}: is ${describeKind(entry.kind)}, not a ${kind === 'file' ? 'regular file' : 'folder'}; nothing was written`,
+    );
+  }
 }
 
 function targetCounts(path: string): Record<string, number> | null {
@@ -145,16 +180,19 @@ function publicPlan(chat: PlannedChat): RestoreChatPlan {
 }
 
 function planChat(
+  root: string,
   chatId: string,
   chatsDir: string,
   files: ManifestFile[],
   damaged: Map<string, string>,
 ): PlannedChat {
   const dir = join(chatsDir, `chat_${chatId}`);
+  guardTarget(root, dir, 'directory');
   const dirExists = existsSync(dir);
   const planned: PlannedFile[] = [];
   for (const m of [...files].sort((a, b) => LAYOUT_FILES.indexOf(a.name) - LAYOUT_FILES.indexOf(b.name))) {
     const target = join(dir, m.name);
+    guardTarget(root, target, 'file');
     const isDb = m.name !== METADATA_JSON;
     const base = { name: m.name, manifest: m, target, backup: null };
     const problem = damaged.get(m.path);
@@ -221,21 +259,21 @@ export async function restoreArchive(
   const waitMs = options.waitMs ?? 10_000;
   const now = options.now ?? new Date();
 
-  // 1. Verify everything before touching anything.
+  // 1. Verify everything before touching anything: the same verdict as `verify`.
   ctx.progress(0, null, 'verifying the archive');
-  const scan = await scanArchive(archive, limits, ctx.signal, (n, current) =>
-    ctx.progress(n, null, `verifying ${current}`),
+  const { scan, refusals, damaged } = await checkArchive(
+    archive,
+    limits,
+    ctx.signal,
+    (n, current) => ctx.progress(n, null, `verifying ${current}`),
+    root,
   );
-  if (scan.problems.length > 0 || !scan.manifest) {
-    const first = scan.problems.slice(0, 3).join('; ');
-    const more = scan.problems.length > 3 ? ` (and ${scan.problems.length - 3} more)` : '';
+  if (refusals.length > 0 || !scan.manifest) {
+    const first = refusals.slice(0, 3).join('; ');
+    const more = refusals.length > 3 ? ` (and ${refusals.length - 3} more)` : '';
     throw new AppError('hostile_archive', `${archive} was refused, nothing was written: ${first}${more}`);
   }
   const manifest = scan.manifest;
-  const damaged = new Map<string, string>();
-  for (const v of fileVerdicts(scan)) {
-    if (v.damagedAtBackup) damaged.set(v.path, v.problems[0] ?? 'damaged when it was backed up');
-  }
 
   // 2. Plan.
   const inArchive = new Set(manifest.chats);
@@ -245,6 +283,7 @@ export async function restoreArchive(
     if (!inArchive.has(id)) throw new AppError('not_found', `chat ${id} is not in ${archive}`);
   }
   const chatsDir = targetChatsDir(root);
+  guardTarget(root, chatsDir, 'directory');
   const filesByChat = new Map<string, ManifestFile[]>();
   for (const f of manifest.files) {
     const list = filesByChat.get(f.chatId) ?? [];
@@ -254,12 +293,13 @@ export async function restoreArchive(
   const plans: PlannedChat[] = [];
   for (const [i, chatId] of wanted.entries()) {
     throwIfCancelled(ctx.signal);
-    plans.push(planChat(chatId, chatsDir, filesByChat.get(chatId) ?? [], damaged));
+    plans.push(planChat(root, chatId, chatsDir, filesByChat.get(chatId) ?? [], damaged));
     ctx.progress(i + 1, wanted.length, `planning chat ${chatId}`);
   }
   const result = (applied: boolean): RestoreResult => ({
     archive,
     root,
+    chatsDir,
     dryRun: options.dryRun ?? false,
     applied,
     chats: plans.map(publicPlan),
@@ -306,7 +346,11 @@ export async function restoreArchive(
   for (const chat of work.values()) if (chat.action === 'replace') removeStaleTemps(chat.dir);
   const staged = new Map<string, Map<string, string>>();
   const newChatDirs = new Map<string, string>();
-  const cleanup: string[] = [];
+  // Staged files and hidden new-chat folders: tracked, so a signal removes them; the finally removes the rest.
+  const cleanup = new Map<string, () => void>();
+  const stage = (path: string): void => {
+    cleanup.set(path, trackTemp(path));
+  };
   const committed = new Set<string>();
   let done = 0;
 
@@ -318,15 +362,19 @@ export async function restoreArchive(
       chownLike([tmpDir, ...files.values()], chatsDir);
       fsyncDir(tmpDir);
       crashPoint('restore:new-chat-staged');
-      if (existsSync(chat.dir))
+      if (entryAt(chat.dir).kind !== 'missing')
         throw new AppError('conflict', `${chat.dir} appeared while it was being restored`);
       renameSync(tmpDir, chat.dir);
+      cleanup.get(tmpDir)?.();
+      cleanup.delete(tmpDir);
       crashPoint('restore:new-chat-renamed');
       fsyncDir(chatsDir);
     } else {
       for (const file of chat.files) {
         const stagedPath = files.get(file.name);
         if (!stagedPath) continue;
+        // Checked again right before the swap: a link put there since the plan is refused too.
+        guardTarget(root, file.target, 'file');
         const { backup } = swapInto(file.target, stagedPath, {
           label: `chat ${chat.chatId}`,
           waitMs,
@@ -334,6 +382,8 @@ export async function restoreArchive(
           sqlite: file.name !== METADATA_JSON,
         });
         file.backup = backup;
+        cleanup.get(stagedPath)?.();
+        cleanup.delete(stagedPath);
       }
     }
     staged.delete(chat.chatId);
@@ -359,14 +409,14 @@ export async function restoreArchive(
           let tmpDir = newChatDirs.get(chat.chatId);
           if (!tmpDir) {
             tmpDir = tempBeside(chat.dir, 'restore');
+            stage(tmpDir);
             mkdirSync(tmpDir, { mode: 0o755 });
             newChatDirs.set(chat.chatId, tmpDir);
-            cleanup.push(tmpDir);
           }
           stagedPath = join(tmpDir, file.name);
         } else {
           stagedPath = tempBeside(file.target, 'restore');
-          cleanup.push(stagedPath);
+          stage(stagedPath);
         }
         crashPoint('restore:staging');
         const sha256 = await writeStaged(stagedPath, read());
@@ -385,6 +435,7 @@ export async function restoreArchive(
             );
         }
         crashPoint('restore:staged');
+        await holdPoint('restore:staged');
         const chatStaged = staged.get(chat.chatId) ?? new Map<string, string>();
         chatStaged.set(file.name, stagedPath);
         staged.set(chat.chatId, chatStaged);
@@ -401,7 +452,7 @@ export async function restoreArchive(
         );
     }
   } finally {
-    for (const path of cleanup) if (existsSync(path)) removeQuietly(path);
+    for (const path of cleanup.keys()) removeTemp(path);
   }
   return result(true);
 }

@@ -20,7 +20,8 @@ export function quickCheck(db: Reader, maxErrors = 5): string {
   try {
     const rows = db.prepare(`PRAGMA quick_check(${maxErrors})`).pluck().all() as string[];
     if (rows.length === 1 && rows[0] === 'ok') return 'ok';
-    return rows.join('; ') || 'quick_check returned nothing';
+    // One line: it ends up in one-line errors and reports.
+    return rows.join('; ').replace(/\s*\n\s*/g, '; ') || 'quick_check returned nothing';
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

@@ -8,7 +8,9 @@
 //      the -wal into the DB file and removes -wal/-shm. If they are still there, another process holds the
 //      DB open (and its -wal was left alone): wait, then refuse ("in use by the bot"). A file SQLite cannot open (the damaged file being replaced)
 //      is not quiesced; its -wal/-journal/-shm are moved aside with its backup instead;
-//   3. hard-link the old file to `.bak-<time>` (a copy where links are impossible), fsync the folder;
+//   3. hard-link the old file to `.bak-<time>` (a copy where links are impossible), fsync the folder; a
+//      `.bak-*` that already is the old file (a run killed after this step left it) is reused, so running
+//      again after a crash never makes a second backup of the same file;
 //   4. rename the new file over the target (atomic), fsync the folder.
 // A stale -wal is never left beside a new DB (SQLite would replay it into the new file): by step 4 the old
 // DB has no -wal (checkpointed and removed, or moved aside).
@@ -19,16 +21,18 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
+  lstatSync,
+  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { backupName, crashPoint, fsyncDir, fsyncFile } from './fs.ts';
-import { isBusy } from './sqlite-util.ts';
+import { hashFile, isBusy } from './sqlite-util.ts';
 
 export interface SwapOptions {
   /** What to call the owner of the file in messages ("chat 123"). */
@@ -115,6 +119,32 @@ function keepOld(target: string, bak: string): void {
   }
 }
 
+const BAK_SUFFIX = /^\.bak-\d{8}T\d{6}Z(?:-\d+)?$/;
+
+/**
+ * A `<name>.bak-<time>` beside `target` that already holds exactly the target (the same inode, or where
+ * links were impossible, the same bytes), or null. Found only when an earlier run stopped between keeping
+ * the old file and putting the new one in place.
+ */
+export function existingBackupOf(target: string): string | null {
+  const dir = dirname(target);
+  const prefix = basename(target);
+  const st = statSync(target);
+  let sha: string | null = null;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !BAK_SUFFIX.test(name.slice(prefix.length))) continue;
+    const path = join(dir, name);
+    const bak = lstatSync(path);
+    if (!bak.isFile()) continue;
+    if (bak.ino === st.ino && bak.dev === st.dev) return path;
+    if (st.nlink === 1 && bak.nlink === 1 && bak.size === st.size) {
+      sha ??= hashFile(target).sha256;
+      if (hashFile(path).sha256 === sha) return path;
+    }
+  }
+  return null;
+}
+
 /** Gives the new file the old one's permissions and (where allowed) owner, so the bot can still write it. */
 function inheritOwnership(staged: string, from: string): void {
   try {
@@ -155,8 +185,11 @@ export function swapInto(target: string, staged: string, options: SwapOptions): 
   if (options.sqlite) quiesce(target, options);
   crashPoint('swap:quiesced');
   inheritOwnership(staged, target);
-  const bak = backupName(target, options.now);
-  keepOld(target, bak);
+  let bak = existingBackupOf(target);
+  if (bak === null) {
+    bak = backupName(target, options.now);
+    keepOld(target, bak);
+  }
   crashPoint('swap:linked');
   // Whatever sidecars remain belong to a file SQLite could not open: they go with its backup, before the
   // new file arrives, so they can never be replayed into it.

@@ -6,7 +6,7 @@
 // are decompressed, counts every decompressed byte, and knows only the entry types a backup may hold.
 // Archives are still standard: `tar -tzf` and node-tar read them (tests check that).
 
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statfsSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { AppError } from '../../shared/errors.ts';
@@ -169,14 +169,61 @@ export interface TarLimits {
   maxFileBytes: number;
   /** Most entries (files and folders). */
   maxEntries: number;
+  /**
+   * Largest expansion ratio (bytes out of gzip per byte in), checked once RATIO_GRACE_BYTES came out. A
+   * backup of SQLite pages expands 2-20:1; a gzip bomb ~1000:1: it is stopped within its first megabytes.
+   */
+  maxRatio: number;
+  /** Why maxTotalBytes / maxFileBytes are what they are, when it is not the fixed default (for messages). */
+  totalReason?: string;
+  fileReason?: string;
 }
 
 export const GiB = 1024 ** 3;
+export const MiB = 1024 ** 2;
 export const DEFAULT_LIMITS: TarLimits = {
   maxTotalBytes: 20 * GiB,
   maxFileBytes: 2 * GiB,
   maxEntries: 3_000_000,
+  maxRatio: 200,
 };
+/** The ratio is judged only after this much came out (headers and small files alone can exceed it). */
+export const RATIO_GRACE_BYTES = 32 * MiB;
+
+/** Bytes that may still be written on the file system of `dir` (null when it cannot be known). */
+export function freeBytes(dir: string): number | null {
+  try {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The limits, lowered to what the disks can take: what is written to the temp folder (one entry at a time)
+ * must fit its free space, and with `targetDir` (restore) so must the whole archive's content.
+ */
+export function limitsForDisk(limits: TarLimits, tempDir: string, targetDir?: string): TarLimits {
+  const out = { ...limits };
+  const tempFree = freeBytes(tempDir);
+  if (tempFree !== null && tempFree < out.maxFileBytes) {
+    out.maxFileBytes = tempFree;
+    out.fileReason = `the free space in ${tempDir}`;
+  }
+  if (targetDir !== undefined) {
+    const targetFree = freeBytes(targetDir);
+    if (targetFree !== null && targetFree < out.maxTotalBytes) {
+      out.maxTotalBytes = targetFree;
+      out.totalReason = `the free space in ${targetDir}`;
+    }
+  }
+  return out;
+}
+
+function limitText(bytes: number, reason: string | undefined): string {
+  return reason ? `${formatLimit(bytes)} (${reason})` : formatLimit(bytes);
+}
 
 export interface TarEntry {
   path: string;
@@ -307,6 +354,10 @@ export async function readTarGz(
   // headers' share) is stopped there, whatever the entries claim.
   const rawLimit = limits.maxTotalBytes + Math.min(limits.maxEntries, 1_000_000) * 1024 + 64 * 1024 * 1024;
   let expanded = 0;
+  let compressed = 0;
+  input.on('data', (chunk) => {
+    compressed += chunk.length;
+  });
   input.on('error', (error) => gunzip.destroy(error));
   input.pipe(gunzip);
   async function* counted(): AsyncGenerator<Buffer> {
@@ -316,7 +367,12 @@ export async function readTarGz(
         expanded += buf.length;
         if (expanded > rawLimit) {
           throw hostile(
-            `the archive expands beyond the limit of ${formatLimit(limits.maxTotalBytes)}: refused`,
+            `the archive expands beyond the limit of ${limitText(limits.maxTotalBytes, limits.totalReason)}: refused`,
+          );
+        }
+        if (expanded > RATIO_GRACE_BYTES && expanded > compressed * limits.maxRatio) {
+          throw hostile(
+            `the archive expands more than ${limits.maxRatio}:1 (${formatLimit(expanded)} out of the first ${formatLimit(compressed)}): a gzip bomb, refused`,
           );
         }
         yield buf;
@@ -378,13 +434,13 @@ export async function readTarGz(
       const type = flag === '5' ? 'dir' : 'file';
       if (type === 'file' && realSize > limits.maxFileBytes) {
         throw hostile(
-          `entry ${JSON.stringify(path)} would expand to ${formatLimit(realSize)}, beyond the ${formatLimit(limits.maxFileBytes)} per-file limit: refused`,
+          `entry ${JSON.stringify(path)} would expand to ${formatLimit(realSize)}, beyond the ${limitText(limits.maxFileBytes, limits.fileReason)} per-file limit: refused`,
         );
       }
       declaredTotal += type === 'file' ? realSize : 0;
       if (declaredTotal > limits.maxTotalBytes) {
         throw hostile(
-          `the archive would expand beyond the limit of ${formatLimit(limits.maxTotalBytes)}: refused`,
+          `the archive would expand beyond the limit of ${limitText(limits.maxTotalBytes, limits.totalReason)}: refused`,
         );
       }
       const dataSize = type === 'dir' ? 0 : realSize;
@@ -430,5 +486,6 @@ function parsePax(data: Buffer): Record<string, string> {
 export function formatLimit(bytes: number): string {
   if (bytes >= GiB) return `${(bytes / GiB).toFixed(bytes % GiB === 0 ? 0 : 1)} GiB`;
   if (bytes >= 1024 * 1024) return `${(bytes / 1048576).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} bytes`;
 }

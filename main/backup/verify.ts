@@ -8,20 +8,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { VerifyFile, VerifyResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openImageReadonly, type ReadableDb } from '../sqlite/readable.ts';
 import { METADATA_JSON } from '../store/schema.ts';
-import { removeQuietly } from './fs.ts';
-import {
-  MAX_MANIFEST_BYTES,
-  classifyArchivePath,
-  isDamaged,
-  parseManifest,
-  type Manifest,
-} from './manifest.ts';
+import { holdPoint } from './fs.ts';
+import { classifyArchivePath, isDamaged, manifestLimit, parseManifest, type Manifest } from './manifest.ts';
 import { INLINE_MAX_BYTES } from './snapshot.ts';
 import { describeError, openImmutable, quickCheck, rowCounts } from './sqlite-util.ts';
-import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
+import { DEFAULT_LIMITS, formatLimit, limitsForDisk, readTarGz, type TarLimits } from './tar.ts';
 
 export interface ScannedEntry {
   path: string;
@@ -99,7 +94,15 @@ export async function scanArchive(
   const problems: string[] = [];
   let manifestText: string | null = null;
   let hostile = false;
-  const tmp = mkdtempSync(join(tmpdir(), 'chat-inspector-verify-'));
+  // The private folder for large DBs is made only when one comes, and tracked: a signal removes it too.
+  let tmp: string | null = null;
+  const tempDir = (): string => {
+    if (tmp === null) {
+      tmp = mkdtempSync(join(tmpdir(), 'chat-inspector-verify-'));
+      trackTemp(tmp);
+    }
+    return tmp;
+  };
   let count = 0;
   try {
     await readTarGz(
@@ -118,8 +121,13 @@ export async function scanArchive(
         if (where.kind === 'manifest') {
           if (manifestText !== null)
             throw new AppError('hostile_archive', 'the archive holds manifest.json twice: refused');
-          if (entry.size > MAX_MANIFEST_BYTES)
-            throw new AppError('hostile_archive', 'manifest.json is impossibly large: refused');
+          // Read into memory and parsed: its size is capped (by the number of files it can describe).
+          const limit = manifestLimit(count);
+          if (entry.size > limit)
+            throw new AppError(
+              'hostile_archive',
+              `manifest.json is ${formatLimit(entry.size)}, more than the ${formatLimit(limit)} a manifest of ${count} file(s) can need: refused`,
+            );
           const parts: Buffer[] = [];
           for await (const chunk of read()) parts.push(chunk);
           manifestText = Buffer.concat(parts).toString('utf8');
@@ -141,7 +149,7 @@ export async function scanArchive(
           }
           ({ integrity, rowCounts: counts } = checkDbBytes(Buffer.concat(parts, entry.size)));
         } else {
-          const file = join(tmp, `entry-${count}.db`);
+          const file = join(tempDir(), `entry-${count}.db`);
           const fd = openSync(file, 'wx', 0o600);
           try {
             for await (const chunk of read()) {
@@ -151,8 +159,12 @@ export async function scanArchive(
           } finally {
             closeSync(fd);
           }
-          ({ integrity, rowCounts: counts } = checkDbFile(file));
-          removeQuietly(file);
+          try {
+            await holdPoint('verify:large-entry');
+            ({ integrity, rowCounts: counts } = checkDbFile(file));
+          } finally {
+            removeTemp(file);
+          }
         }
         entries.set(key, {
           path: key,
@@ -173,7 +185,7 @@ export async function scanArchive(
     hostile = error.code === 'hostile_archive';
     return { manifest: null, entries, problems, hostile };
   } finally {
-    removeQuietly(tmp);
+    if (tmp !== null) removeTemp(tmp);
   }
   if (manifestText === null) {
     problems.push(
@@ -205,53 +217,94 @@ export async function scanArchive(
     if (!chats.has(f.chatId))
       problems.push(`${f.path} belongs to chat ${f.chatId}, which the manifest does not list`);
   }
+  if (chats.size !== manifest.chats.length) problems.push('manifest.json lists a chat twice');
+  const withFiles = new Set(manifest.files.map((f) => f.chatId));
+  for (const chatId of chats) {
+    if (!withFiles.has(chatId))
+      problems.push(`chat ${chatId} is listed in the manifest but has no file in the archive`);
+  }
   if (problems.length > 0) hostile = true;
   return { manifest, entries, problems, hostile };
 }
 
-/** Per-file verdicts of a scan, for verify's report and restore's plan. */
-export function fileVerdicts(scan: ArchiveScan): VerifyFile[] {
-  const out: VerifyFile[] = [];
-  const manifestFiles = scan.manifest?.files ?? [];
-  for (const f of manifestFiles) {
-    const e = scan.entries.get(f.path);
-    const problems: string[] = [];
-    const checksumOk = !!e && e.size === f.size && e.sha256 === f.sha256;
-    if (!e) problems.push('missing from the archive');
-    else if (!checksumOk)
-      problems.push(
-        'checksum does not match the manifest: the archive was changed or damaged after it was made',
-      );
-    const integrity = e?.integrity ?? null;
-    const damagedAtBackup = isDamaged(f.integrity);
-    if (damagedAtBackup)
-      problems.push(
-        `was already damaged when it was backed up (${f.integrity}); it is kept but never restored`,
-      );
-    else if (checksumOk && integrity !== null && integrity !== 'ok') {
-      problems.push(`fails quick_check (${integrity}): it was damaged in the source when it was backed up`);
-    } else if (
-      checksumOk &&
-      f.rowCounts &&
-      e?.rowCounts &&
-      JSON.stringify(f.rowCounts) !== JSON.stringify(e.rowCounts)
-    ) {
-      problems.push('row counts differ from the manifest');
-    }
-    out.push({
-      path: f.path,
-      chatId: f.chatId,
-      name: f.name,
-      size: e?.size ?? null,
-      checksumOk,
-      integrity,
-      damagedAtBackup: damagedAtBackup || (checksumOk && integrity !== null && integrity !== 'ok'),
-      problems,
-    });
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a).sort();
+  const other = Object.keys(b).sort();
+  return keys.length === other.length && keys.every((k, i) => k === other[i] && a[k] === b[k]);
+}
+
+function countsText(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .filter(([table]) => table !== 'sqlite_sequence')
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ');
+}
+
+/** One file of the archive judged against its manifest row. */
+interface FileJudgement extends VerifyFile {
+  /** Why the archive must not be restored because of this file (the manifest and the content disagree). */
+  refusal: string | null;
+}
+
+function judgeFile(scan: ArchiveScan, f: Manifest['files'][number]): FileJudgement {
+  const e = scan.entries.get(f.path);
+  const problems: string[] = [];
+  let refusal: string | null = null;
+  const checksumOk = !!e && e.size === f.size && e.sha256 === f.sha256;
+  const integrity = e?.integrity ?? null;
+  const damagedAtBackup = isDamaged(f.integrity);
+  const isDb = f.name !== METADATA_JSON;
+  if (!e) refusal = 'missing from the archive';
+  else if (!checksumOk)
+    refusal = 'checksum does not match the manifest: the archive was changed or damaged after it was made';
+  else if (damagedAtBackup) {
+    problems.push(
+      `was already damaged when it was backed up (${f.integrity}); it is kept but never restored`,
+    );
+  } else if (isDb && integrity !== 'ok') {
+    refusal = `fails quick_check (${integrity ?? 'not checked'}), yet the manifest says it was healthy when it was backed up`;
+  } else if (isDb && (!f.rowCounts || !e.rowCounts)) {
+    refusal = f.rowCounts
+      ? 'its rows cannot be counted, yet the manifest has its row counts'
+      : 'the manifest has no row counts for it, yet says it is a healthy DB';
+  } else if (isDb && f.rowCounts && e.rowCounts && !sameCounts(f.rowCounts, e.rowCounts)) {
+    refusal = `row counts differ from the manifest (archive: ${countsText(e.rowCounts)}; manifest: ${countsText(f.rowCounts)})`;
   }
+  if (refusal) problems.unshift(refusal);
+  return {
+    path: f.path,
+    chatId: f.chatId,
+    name: f.name,
+    size: e?.size ?? null,
+    checksumOk,
+    integrity,
+    damagedAtBackup,
+    problems,
+    refusal,
+  };
+}
+
+/**
+ * The one verification of an archive, shared by `verify` and `restore`: structure and layout (the scan),
+ * the manifest against the content (every file present, sizes, sha256, row counts), quick_check of every DB.
+ * `refusals` non-empty: the archive must not be restored at all (verify exits 2, restore writes nothing).
+ * `damaged`: files the manifest itself marks as damaged when backed up; kept, never restored (exit 1).
+ */
+export interface ArchiveVerdict {
+  scan: ArchiveScan;
+  files: VerifyFile[];
+  refusals: string[];
+  damaged: Map<string, string>;
+}
+
+export function judgeArchive(scan: ArchiveScan): ArchiveVerdict {
+  const refusals = [...scan.problems];
+  const damaged = new Map<string, string>();
+  const files: VerifyFile[] = [];
   if (!scan.manifest) {
+    if (refusals.length === 0) refusals.push('the archive has no usable manifest.json');
     for (const e of scan.entries.values()) {
-      out.push({
+      files.push({
         path: e.path,
         chatId: e.chatId,
         name: e.name,
@@ -262,8 +315,28 @@ export function fileVerdicts(scan: ArchiveScan): VerifyFile[] {
         problems: ['no usable manifest to check it against'],
       });
     }
+    return { scan, files, refusals, damaged };
   }
-  return out;
+  for (const f of scan.manifest.files) {
+    const { refusal, ...file } = judgeFile(scan, f);
+    // Missing and changed files are already among the scan's problems (said once).
+    if (refusal && file.checksumOk) refusals.push(`${f.path} ${refusal}`);
+    if (file.damagedAtBackup && !refusal) damaged.set(f.path, file.problems[0]!);
+    files.push(file);
+  }
+  return { scan, files, refusals, damaged };
+}
+
+/** Scans and judges an archive (the limits lowered to the free space of the temp folder and the target). */
+export async function checkArchive(
+  archivePath: string,
+  limits: TarLimits,
+  signal?: AbortSignal,
+  onProgress?: (entries: number, current: string) => void,
+  targetDir?: string,
+): Promise<ArchiveVerdict> {
+  const scan = await scanArchive(archivePath, limitsForDisk(limits, tmpdir(), targetDir), signal, onProgress);
+  return judgeArchive(scan);
 }
 
 export interface VerifyOptions {
@@ -274,15 +347,18 @@ export interface VerifyOptions {
 export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null>): Promise<VerifyResult> {
   const archive = resolve(options.archive);
   ctx.progress(0, null, null);
-  const scan = await scanArchive(archive, options.limits ?? DEFAULT_LIMITS, ctx.signal, (n, current) =>
-    ctx.progress(n, null, current),
+  const { scan, files, refusals, damaged } = await checkArchive(
+    archive,
+    options.limits ?? DEFAULT_LIMITS,
+    ctx.signal,
+    (n, current) => ctx.progress(n, null, current),
   );
   throwIfCancelled(ctx.signal);
-  const files = fileVerdicts(scan);
   const m = scan.manifest;
   return {
     archive,
-    ok: scan.problems.length === 0 && files.every((f) => f.problems.length === 0),
+    ok: refusals.length === 0 && damaged.size === 0,
+    restorable: refusals.length === 0,
     manifest: m
       ? {
           createdAt: m.createdAt,
@@ -293,6 +369,6 @@ export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null
         }
       : null,
     files,
-    problems: scan.problems,
+    problems: refusals,
   };
 }

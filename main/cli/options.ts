@@ -59,6 +59,9 @@ const OPTION_RULES: Record<string, ValueRule> = {
   '--into': PATH_RULE,
   '--html': PATH_RULE,
   '--archive': PATH_RULE,
+  // A database source's conversation ids are not chat numbers (EvoSense: a WhatsApp chat id); a data root
+  // still checks its chat ids when it exports.
+  'export --chat': { expected: 'a conversation id (not empty)', schema: z.string().trim().min(1).max(512) },
   'export --format': { expected: ExportFormat.options.join(', '), schema: ExportFormat },
 };
 

@@ -6,6 +6,7 @@ import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
 import { registerSearchCommands } from './commands/search.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { registerSourceCommands } from './commands/sources.ts';
 import { validateAllCommands } from './options.ts';
 import { reportError } from './output.ts';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerBackupCommands(program);
   registerSearchCommands(program);
+  registerSourceCommands(program);
   registerMaintenanceCommands(program);
   return program;
 }

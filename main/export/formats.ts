@@ -11,6 +11,7 @@
 // HTML: a printable, self-contained transcript (inline CSS with print styles, no script), bubbles by role,
 //   session headers, corrections shown original → corrected. Every text is escaped.
 
+import { correctionsOf } from '../../shared/corrections.ts';
 import type {
   ConversationSession,
   LearningProgress,
@@ -183,26 +184,23 @@ header.chat h1{margin:0 0 4px;font-size:20px}
 .bubble{break-inside:avoid;page-break-inside:avoid;border-color:#999}.row.user .bubble{background:#f0f0f0}.session{break-after:avoid;page-break-after:avoid}}
 `;
 
+/** Corrections as the thread shows them: original → corrected (rule); raw text only for unknown shapes. */
 function correctionsHtml(m: Message): string {
+  const { items, raw } = correctionsOf(m);
   const parts: string[] = [];
-  if (m.originalContent && m.originalContent !== m.content) {
-    parts.push(`<div><del>${e(m.originalContent)}</del> → <ins>${e(m.content)}</ins></div>`);
-  }
-  const list = Array.isArray(m.corrections) ? m.corrections : m.corrections ? [m.corrections] : [];
-  for (const c of list) {
-    if (c && typeof c === 'object') {
-      const r = c as Record<string, unknown>;
-      const original = r.original ?? r.wrong;
-      const corrected = r.corrected ?? r.right;
-      if (original !== undefined || corrected !== undefined) {
-        parts.push(
-          `<div><del>${e(original)}</del> → <ins>${e(corrected)}</ins>${r.rule ? ` <span class="meta">(${e(r.rule)})</span>` : ''}</div>`,
-        );
-        continue;
-      }
-    }
-    parts.push(`<div>${e(typeof c === 'string' ? c : JSON.stringify(c))}</div>`);
-  }
+  // The message's own before/after (original_content → content) first, as the transcript always did.
+  const rewritten = m.originalContent && m.content && m.originalContent !== m.content;
+  if (rewritten) parts.push(`<div><del>${e(m.originalContent)}</del> → <ins>${e(m.content)}</ins></div>`);
+  const listed = items.filter(
+    (c) => !(rewritten && c.original === m.originalContent && c.corrected === m.content && c.rule === null),
+  );
+  parts.push(
+    ...listed.map(
+      (c) =>
+        `<div><del>${e(c.original)}</del> → <ins>${e(c.corrected)}</ins>${c.rule ? ` <span class="meta">(${e(c.rule)})</span>` : ''}</div>`,
+    ),
+  );
+  if (raw) parts.push(`<div class="meta">${e(raw)}</div>`);
   return parts.length ? `<div class="fix">${parts.join('')}</div>` : '';
 }
 

@@ -50,7 +50,7 @@ describe('alerts', () => {
     expect(result.alerts.length).toBeGreaterThanOrEqual(3);
     expect(new Set(result.alerts.map((a) => a.kind))).toEqual(new Set(['db_large']));
 
-    const inactive = runCliSync(['alerts', healthy, '--inactive-days', '0.001', '--slow-ms', '600000']);
+    const inactive = runCliSync(['alerts', healthy, '--inactive-days', '1', '--slow-ms', '600000']);
     expect(inactive.status).toBe(1);
     expect(inactive.stdout).toMatch(/inactive .*No activity for \d+ days/);
 

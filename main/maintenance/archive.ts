@@ -272,6 +272,10 @@ export async function archiveInactive(
   options.afterArchiveWritten?.(archive);
   const failed = new Map(backup.failed.map((f) => [f.chatId, f.reason]));
   const damaged = new Set(backup.damaged.map((d) => d.path.split('/')[1]?.replace(/^chat_/, '') ?? ''));
+  // A chat with a file that could not be backed up (not a regular file, locked) is not whole in the archive.
+  const partlyBackedUp = new Set(
+    backup.notBackedUp.map((n) => /(?:^|[\\/])chat_(-?\d+)(?:[\\/]|$)/.exec(n.path)?.[1] ?? ''),
+  );
   step('verifying the archive', archive);
   const verdict = await verifyArchive(
     { archive },
@@ -292,6 +296,7 @@ export async function archiveInactive(
     let reason: string | null = null;
     if (failed.has(c.chatId)) reason = `could not be archived (${failed.get(c.chatId)})`;
     else if (damaged.has(c.chatId)) reason = 'holds a damaged file (kept in place; it would not restore)';
+    else if (partlyBackedUp.has(c.chatId)) reason = 'has a file that could not be backed up (kept in place)';
     else if (!inArchive.has(c.chatId)) reason = 'is not in the archive';
     if (reason) result.kept.push({ chatId: c.chatId, reason });
     return reason === null;

@@ -47,6 +47,10 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   malformed_json: 422,
   hostile_archive: 422,
   internal: 500,
+  unreachable: 502,
+  permission_denied: 403,
+  connection_lost: 502,
+  read_only: 403,
 };
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

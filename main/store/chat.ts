@@ -13,7 +13,7 @@ import { healthOf } from '../../shared/domain.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { fileSizes, type ReadableDb } from '../sqlite/open.ts';
 import { chatDir } from './layout.ts';
-import { pageMessages, searchMessages, type PageRequest } from './messages.ts';
+import { pageMessages, ROLE_SQL, searchMessages, type PageRequest, type SearchFilter } from './messages.ts';
 import { metadataDifferences, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { findingFromError, summarizeChatTask, type DbOpener } from './summary.ts';
@@ -134,8 +134,8 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
     const counts = db
       .prepare(
         `SELECT count(*) AS messages,
-                coalesce(sum(message_type = 'user'), 0) AS userMessages,
-                coalesce(sum(message_type NOT IN ('user', 'system')), 0) AS botMessages,
+                coalesce(sum(${ROLE_SQL} = 'user'), 0) AS userMessages,
+                coalesce(sum(${ROLE_SQL} = 'bot'), 0) AS botMessages,
                 coalesce(sum(is_voice = 1), 0) AS voiceMessages,
                 coalesce(sum(has_errors = 1), 0) AS messagesWithErrors,
                 min(timestamp) AS first, max(timestamp) AS last
@@ -213,8 +213,14 @@ export function readChatMessages(root: string, chatId: string, request: PageRequ
   return pageMessages({ db: conversationsDb(root, chatId) }, request);
 }
 
-export function searchChat(root: string, chatId: string, query: string, limit: number) {
-  return searchMessages({ db: conversationsDb(root, chatId) }, query, limit);
+export function searchChat(
+  root: string,
+  chatId: string,
+  query: string,
+  limit: number,
+  filter: SearchFilter = {},
+) {
+  return searchMessages({ db: conversationsDb(root, chatId) }, query, limit, filter);
 }
 
 const RESPONSE_BUCKETS: [string, number][] = [
@@ -231,14 +237,14 @@ export function readChatMetrics(root: string, chatId: string): ChatMetrics {
   const perDay = db
     .prepare(
       `SELECT substr(timestamp, 1, 10) AS day,
-              coalesce(sum(message_type = 'user'), 0) AS user,
-              coalesce(sum(message_type <> 'user'), 0) AS bot
+              coalesce(sum(${ROLE_SQL} = 'user'), 0) AS user,
+              coalesce(sum(${ROLE_SQL} = 'bot'), 0) AS bot
        FROM messages WHERE timestamp IS NOT NULL GROUP BY day ORDER BY day`,
     )
     .all() as { day: string; user: number; bot: number }[];
   const times = db
     .prepare(
-      `SELECT response_time AS t FROM messages WHERE response_time IS NOT NULL AND message_type <> 'user'`,
+      `SELECT response_time AS t FROM messages WHERE response_time IS NOT NULL AND ${ROLE_SQL} = 'bot'`,
     )
     .pluck()
     .all() as number[];

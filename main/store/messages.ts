@@ -124,35 +124,106 @@ function normalizeAt(at: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso} 00:00:00` : iso;
 }
 
-/** Messages whose text contains `query`, newest first, with a short snippet around the match. */
+/**
+ * The one definition of a message's role in SQL, the same as `roleOf`: counts (side panel, metrics) and
+ * the search's role filter all use it, so they agree.
+ */
+export const ROLE_SQL = `(CASE WHEN lower(coalesce(message_type, '')) IN ('user', 'inbound', 'human') THEN 'user'
+  WHEN lower(message_type) = 'system' THEN 'system' ELSE 'bot' END)`;
+
+/** What a search keeps besides the text: one role, and a day range (inclusive, `YYYY-MM-DD`). */
+export interface SearchFilter {
+  role?: MessageRole | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Keyset cursor: only hits older than this id (the next page). */
+  before?: number | undefined;
+}
+
+export interface SearchResult {
+  hits: { id: number; timestamp: string | null; role: MessageRole; snippet: string }[];
+  /** Every hit of the query and filters, not only this page. */
+  total: number;
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: number | null;
+}
+
+/**
+ * Messages whose text contains `query`, newest first, a page at a time by key (the id), with the total
+ * number of hits and a short snippet around the match.
+ */
 export function searchMessages(
   source: MessageSource,
   query: string,
   limit: number,
-): { hits: { id: number; timestamp: string | null; snippet: string }[]; capped: boolean } {
-  const base = source.filter ? `(${source.filter.sql}) AND ` : '';
-  const params = source.filter?.params ?? [];
+  filter: SearchFilter = {},
+): SearchResult {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (source.filter) {
+    where.push(`(${source.filter.sql})`);
+    params.push(...source.filter.params);
+  }
   const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  where.push(`(content LIKE ? ESCAPE '\\' OR original_content LIKE ? ESCAPE '\\')`);
+  params.push(pattern, pattern);
+  if (filter.role) {
+    where.push(`${ROLE_SQL} = ?`);
+    params.push(filter.role);
+  }
+  if (filter.from) {
+    where.push('timestamp >= ?');
+    params.push(normalizeAt(filter.from));
+  }
+  if (filter.to) {
+    // Inclusive of the whole last day: everything before the start of the next one.
+    where.push('timestamp < ?');
+    params.push(`${nextDay(filter.to)} 00:00:00`);
+  }
+  const conditions = where.join(' AND ');
+  const total = Number(
+    (
+      source.db.prepare(`SELECT count(*) AS n FROM messages WHERE ${conditions}`).get(...params) as {
+        n: number;
+      }
+    ).n,
+  );
+  const pageWhere = filter.before !== undefined ? `${conditions} AND id < ?` : conditions;
+  const pageParams = filter.before !== undefined ? [...params, filter.before] : params;
   const rows = source.db
     .prepare(
-      `SELECT id, timestamp, content, original_content FROM messages
-       WHERE ${base}(content LIKE ? ESCAPE '\\' OR original_content LIKE ? ESCAPE '\\')
-       ORDER BY id DESC LIMIT ?`,
+      `SELECT id, timestamp, message_type, content, original_content FROM messages
+       WHERE ${pageWhere} ORDER BY id DESC LIMIT ?`,
     )
-    .all(...params, pattern, pattern, limit + 1) as {
+    .all(...pageParams, limit + 1) as {
     id: number;
     timestamp: unknown;
+    message_type: unknown;
     content: string | null;
     original_content: string | null;
   }[];
   const needle = query.toLowerCase();
-  const hits = rows.slice(0, limit).map((r) => {
+  const page = rows.slice(0, limit);
+  const hits = page.map((r) => {
     const text = r.content?.toLowerCase().includes(needle)
       ? r.content
       : (r.original_content ?? r.content ?? '');
-    return { id: r.id, timestamp: toIso(r.timestamp), snippet: snippet(text ?? '', needle) };
+    return {
+      id: Number(r.id),
+      timestamp: toIso(r.timestamp),
+      role: roleOf(r.message_type),
+      snippet: snippet(text ?? '', needle),
+    };
   });
-  return { hits, capped: rows.length > limit };
+  const last = page[page.length - 1];
+  return { hits, total, nextBefore: rows.length > limit && last ? Number(last.id) : null };
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return day;
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 function snippet(text: string, needle: string): string {

@@ -1,7 +1,7 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getBridge, queryClient, toAppError } from '../api/index.ts';
+import { getBridge, queryClient, toAppError, useOp } from '../api/index.ts';
 import { Dialog, ErrorState, Loading } from '../components/ui.tsx';
 import { setLanguage } from '../i18n/index.ts';
 import { DropZone } from './DropZone.tsx';
@@ -35,6 +35,19 @@ function Shell() {
     if (current?.kind === 'file' && screen.needs === 'root')
       navigate('files', { path: current.path }, { replace: true });
   }, [current, screen.needs]);
+
+  // A root without chat folders but with SQLite files (a folder of legacy DBs) opens on Files, not on an
+  // empty chat list.
+  const rootPath = current?.kind === 'root' ? current.path : null;
+  const overview = useOp('root.overview', { root: rootPath ?? '' }, { enabled: rootPath !== null });
+  const legacyOnly = overview.data && overview.data.chatFolders === 0 && overview.data.dbFiles > 0;
+  // Once per root: a person who then goes to Chats on purpose stays there.
+  const sentToFiles = useRef(new Set<string>());
+  useEffect(() => {
+    if (!legacyOnly || !rootPath || route.screen !== 'chats' || sentToFiles.current.has(rootPath)) return;
+    sentToFiles.current.add(rootPath);
+    navigate('files', {}, { replace: true });
+  }, [legacyOnly, rootPath, route.screen]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

@@ -21,6 +21,9 @@ const BackupsScreen = lazy(() =>
 const MaintenanceScreen = lazy(() =>
   import('../features/maintenance/index.ts').then((m) => ({ default: m.MaintenanceScreen })),
 );
+const SourcesScreen = lazy(() =>
+  import('../features/sources/index.ts').then((m) => ({ default: m.SourcesScreen })),
+);
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to
@@ -48,5 +51,6 @@ export const screens: ScreenDef[] = [
   { id: 'integrity', labelKey: 'nav.integrity', component: IntegrityScreen, needs: 'root' },
   { id: 'files', labelKey: 'nav.files', component: FilesScreen },
   { id: 'backups', labelKey: 'nav.backups', component: BackupsScreen },
+  { id: 'sources', labelKey: 'nav.sources', component: SourcesScreen },
   { id: 'maintenance', labelKey: 'nav.maintenance', component: MaintenanceScreen, needs: 'root' },
 ];

@@ -62,3 +62,16 @@ export function usePalette() {
 export function NoData({ children }: { children: ReactNode }) {
   return <div className="chart-empty">{children}</div>;
 }
+
+/**
+ * A y-axis wide enough for its longest tick label (11 px text: about 7 px a character, plus the tick gap),
+ * so "12,000" is never clipped to "2,000".
+ */
+export function yAxisWidth(values: readonly number[], format: (v: number) => string): number {
+  let max = 0;
+  for (const v of values) if (Number.isFinite(v) && Math.abs(v) > max) max = Math.abs(v);
+  // Ticks are rounded up past the largest value: measure the next round number.
+  const magnitude = max > 0 ? 10 ** Math.ceil(Math.log10(max + 1)) : 10;
+  const longest = Math.max(format(magnitude).length, format(max).length, format(-max).length);
+  return Math.max(32, Math.min(96, 10 + longest * 7));
+}

@@ -4,6 +4,9 @@ import i18next from 'i18next';
 
 const locale = () => (i18next.language === 'pt-BR' ? 'pt-BR' : 'en-GB');
 
+/** The locale dates and numbers are written in (the UI language's). */
+export const uiLocale = locale;
+
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
 function fmt<T>(key: string, make: () => T): T {
   const k = `${locale()}|${key}`;
@@ -87,6 +90,27 @@ export function formatDay(day: string): string {
   return fmt(
     'day',
     () => new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+  ).format(d);
+}
+
+/** "22 Nov 2001": a day with its year, for ranges that span years. */
+export function formatDayYear(day: string): string {
+  const d = toDate(`${day.slice(0, 10)}T12:00:00Z`);
+  if (!d) return day;
+  return fmt(
+    'dayYear',
+    () =>
+      new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+  ).format(d);
+}
+
+/** "Nov 2001": a month bucket. */
+export function formatMonth(day: string): string {
+  const d = toDate(`${day.slice(0, 7)}-15T12:00:00Z`);
+  if (!d) return day;
+  return fmt(
+    'month',
+    () => new Intl.DateTimeFormat(locale(), { month: 'short', year: 'numeric', timeZone: 'UTC' }),
   ).format(d);
 }
 

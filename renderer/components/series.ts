@@ -23,3 +23,65 @@ export function fillDays<T extends { day: string }>(
   }
   return out;
 }
+
+export type Bucket = 'day' | 'week' | 'month';
+
+const DAY_MS = 86_400_000;
+const dayNumber = (day: string) => Math.floor(Date.parse(`${day.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+
+/** Days between two ISO days, both counted. */
+export function spanDays(first: string, last: string): number {
+  return dayNumber(last) - dayNumber(first) + 1;
+}
+
+/** A bar per day up to four months, per week up to two years, per month beyond: always a readable count. */
+export function bucketFor(days: number): Bucket {
+  return days <= 120 ? 'day' : days <= 731 ? 'week' : 'month';
+}
+
+/** The first day of the bucket `day` falls in: itself, its week's Monday, or its month's first day. */
+export function bucketStart(day: string, bucket: Bucket): string {
+  if (bucket === 'day') return day.slice(0, 10);
+  if (bucket === 'month') return `${day.slice(0, 7)}-01`;
+  const n = dayNumber(day);
+  // 1970-01-01 was a Thursday: Monday-based weekday is (n + 3) mod 7.
+  const monday = n - ((n + 3) % 7);
+  return new Date(monday * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Sums a day series into buckets (empty buckets included, so gaps show as zero), keyed by the bucket's
+ * first day.
+ */
+export function bucketize<K extends string>(
+  series: readonly ({ day: string } & Record<K, number>)[],
+  keys: readonly K[],
+  bucket: Bucket,
+): ({ day: string } & Record<K, number>)[] {
+  if (series.length === 0) return [];
+  const sums = new Map<string, Record<K, number>>();
+  for (const row of series) {
+    const key = bucketStart(row.day, bucket);
+    let sum = sums.get(key);
+    if (!sum) sums.set(key, (sum = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>));
+    for (const k of keys) sum[k] += row[k];
+  }
+  const ordered = [...sums.keys()].sort();
+  const out: ({ day: string } & Record<K, number>)[] = [];
+  const zero = () => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  let cursor = ordered[0]!;
+  const last = ordered[ordered.length - 1]!;
+  // Walk bucket by bucket so quiet periods are drawn as zero, not skipped.
+  for (let guard = 0; cursor <= last && guard < 20_000; guard++) {
+    out.push({ day: cursor, ...(sums.get(cursor) ?? zero()) });
+    cursor = nextBucket(cursor, bucket);
+  }
+  return out;
+}
+
+function nextBucket(start: string, bucket: Bucket): string {
+  const d = new Date(`${start}T00:00:00Z`);
+  if (bucket === 'month') d.setUTCMonth(d.getUTCMonth() + 1);
+  else d.setUTCDate(d.getUTCDate() + (bucket === 'week' ? 7 : 1));
+  return d.toISOString().slice(0, 10);
+}

@@ -90,8 +90,11 @@ export function ErrorState({
   onRetry?: () => void;
   compact?: boolean;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const code = error && 'code' in error ? String(error.code) : null;
+  // Messages from main are English sentences; other languages get the code's meaning first.
+  const explained =
+    code && i18n.language !== 'en' && i18n.exists(`errors.${code}`) ? t(`errors.${code}`) : null;
   return (
     <div className={`state state-error${compact ? ' state-compact' : ''}`} role="alert">
       <div className="state-icon" aria-hidden="true">
@@ -99,7 +102,10 @@ export function ErrorState({
       </div>
       <div className="state-title">{title ?? t('common.errorTitle')}</div>
       <div className="state-body">
-        <p className="error-message">{error?.message ?? t('common.unknownError')}</p>
+        {explained ? <p className="error-explained">{explained}</p> : null}
+        <p className="error-message" lang={explained ? 'en' : undefined}>
+          {error?.message ?? t('common.unknownError')}
+        </p>
         {code ? <code className="error-code">{code}</code> : null}
       </div>
       {onRetry ? (

@@ -37,6 +37,12 @@ export const BackupResult = z.object({
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
   /** Chats that could not be copied at all (not in the archive). */
   failed: z.array(z.object({ chatId: z.string(), reason: z.string() })),
+  /**
+   * Files or chat folders that should have been backed up and were not, and why: not a regular file (a
+   * folder, FIFO or link in its place: never opened, never followed), or locked by another program for
+   * the whole wait. The rest of their chat is in the archive.
+   */
+  notBackedUp: z.array(z.object({ path: z.string(), reason: z.string() })),
   durationMs: z.number(),
 });
 export type BackupResult = z.infer<typeof BackupResult>;
@@ -58,7 +64,10 @@ export type VerifyFile = z.infer<typeof VerifyFile>;
 
 export const VerifyResult = z.object({
   archive: z.string(),
+  /** Nothing wrong at all. */
   ok: z.boolean(),
+  /** Restore would accept it (false exactly when restore refuses it): only damaged-at-backup files, if any. */
+  restorable: z.boolean(),
   manifest: z
     .object({
       createdAt: z.string(),
@@ -69,7 +78,10 @@ export const VerifyResult = z.object({
     })
     .nullable(),
   files: z.array(VerifyFile),
-  /** Problems of the archive as a whole (hostile entries, manifest missing or not matching, cut short). */
+  /**
+   * Why the archive is refused (verify exits 2, restore writes nothing): hostile entries, manifest missing or
+   * not matching the content (files, sizes, sha256, row counts), a DB failing quick_check, cut short.
+   */
   problems: z.array(z.string()),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
@@ -98,6 +110,8 @@ export type RestoreChatPlan = z.infer<typeof RestoreChatPlan>;
 export const RestoreResult = z.object({
   archive: z.string(),
   root: z.string(),
+  /** The folder the chat folders went into (the root itself, or its existing chats folder). */
+  chatsDir: z.string(),
   dryRun: z.boolean(),
   applied: z.boolean(),
   chats: z.array(RestoreChatPlan),

@@ -16,6 +16,7 @@ import { job, query } from './define.ts';
 /** An absolute path the person chose (a data root or a DB file). Main checks it against the allow-list. */
 export const PathInput = z.string().min(1).max(4096);
 const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
+const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
 /** A chat id as every operation takes it (the CLI checks `--chat` with it too). */
 export const ChatIdInput = ChatId;
 const PageLimit = z.number().int().min(1).max(1000).default(100);
@@ -65,13 +66,30 @@ export const browseOperations = {
     MessagePage,
   ),
   'chat.search': query(
-    'Messages of one chat whose text contains the query (newest first, capped).',
-    z.object({ root: PathInput, chatId: ChatId, query: z.string().min(1).max(200), limit: PageLimit }),
+    'Messages of one chat whose text contains the query: newest first, a page at a time, with the total; by role and day range.',
+    z.object({
+      root: PathInput,
+      chatId: ChatId,
+      query: z.string().min(1).max(200),
+      role: z.enum(['user', 'bot', 'system']).optional(),
+      /** First and last day kept, inclusive (YYYY-MM-DD). */
+      from: IsoDay.optional(),
+      to: IsoDay.optional(),
+      /** Keyset cursor from the previous page's `nextBefore`. */
+      before: z.number().int().optional(),
+      limit: PageLimit,
+    }),
     z.object({
       hits: z.array(
-        z.object({ id: z.number().int(), timestamp: z.string().nullable(), snippet: z.string() }),
+        z.object({
+          id: z.number().int(),
+          timestamp: z.string().nullable(),
+          role: z.enum(['user', 'bot', 'system']),
+          snippet: z.string(),
+        }),
       ),
-      capped: z.boolean(),
+      total: z.number().int(),
+      nextBefore: z.number().int().nullable(),
     }),
   ),
   'chat.metrics': query(

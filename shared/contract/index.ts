@@ -5,6 +5,8 @@ import { fleetOperations } from './fleet.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
+import { sourceOperations } from './sources.ts';
+import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
 
 /**
@@ -18,6 +20,8 @@ export const operations = {
   ...integrityOperations,
   ...backupOperations,
   ...fleetOperations,
+  ...sourceOperations,
+  ...queryOperations,
   ...maintenanceOperations,
 } as const satisfies Record<string, OperationDef>;
 
@@ -56,3 +60,4 @@ export * from './browse.ts';
 export * from './integrity.ts';
 export * from './backup.ts';
 export * from './fleet.ts';
+export * from './sources.ts';

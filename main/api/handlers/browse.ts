@@ -16,8 +16,8 @@ export const browseHandlers = {
   'chat.detail': ({ root, chatId }, ctx) => readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now()),
   'chat.messages': ({ root, chatId, before, after, at, limit }, ctx) =>
     readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }),
-  'chat.search': ({ root, chatId, query, limit }, ctx) =>
-    searchChat(ctx.places.requireRoot(root), chatId, query, limit),
+  'chat.search': ({ root, chatId, query, limit, role, from, to, before }, ctx) =>
+    searchChat(ctx.places.requireRoot(root), chatId, query, limit, { role, from, to, before }),
   'chat.metrics': ({ root, chatId }, ctx) => readChatMetrics(ctx.places.requireRoot(root), chatId),
   'fleet.metrics': ({ root }, ctx, job) =>
     fleetMetrics(ctx.places.requireRoot(root), job, ctx.pool, ctx.now()),

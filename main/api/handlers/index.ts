@@ -5,6 +5,8 @@ import { fileHandlers } from './files.ts';
 import { fleetHandlers } from './fleet.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
+import { sourceHandlers } from './sources.ts';
+import { queryHandlers } from './query.ts';
 import { maintenanceHandlers } from './maintenance.ts';
 
 /** Every operation's handler. The type requires one per contract operation. */
@@ -15,5 +17,7 @@ export const handlers: Handlers = {
   ...integrityHandlers,
   ...backupHandlers,
   ...fleetHandlers,
+  ...sourceHandlers,
+  ...queryHandlers,
   ...maintenanceHandlers,
 };

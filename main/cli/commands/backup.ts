@@ -11,9 +11,11 @@ import { restoreArchive } from '../../backup/restore.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
+import { entryAt } from '../../fs/entry.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { exportSourceCommand, isServerLocator } from './sources.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -38,16 +40,39 @@ function parseSize(text: string, what: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
-function limitsFrom(opts: { maxTotal?: string; maxFile?: string }): TarLimits {
+function limitsFrom(opts: { maxTotal?: string; maxFile?: string; maxRatio?: string }): TarLimits {
+  let maxRatio = DEFAULT_LIMITS.maxRatio;
+  if (opts.maxRatio !== undefined) {
+    maxRatio = Number(opts.maxRatio);
+    if (!/^\d+$/.test(opts.maxRatio.trim()) || maxRatio < 2)
+      throw new AppError(
+        'invalid_input',
+        `--max-ratio must be a whole number of at least 2 (got ${opts.maxRatio})`,
+      );
+  }
   return {
     ...DEFAULT_LIMITS,
+    maxRatio,
     maxTotalBytes: opts.maxTotal ? parseSize(opts.maxTotal, '--max-total') : DEFAULT_LIMITS.maxTotalBytes,
     maxFileBytes: opts.maxFile ? parseSize(opts.maxFile, '--max-file') : DEFAULT_LIMITS.maxFileBytes,
   };
 }
 
 function poolFrom(workers: string | undefined): WorkerPool {
-  return workers === undefined ? sharedPool() : new WorkerPool(Number(workers));
+  if (workers === undefined) return sharedPool();
+  if (!/^\d{1,3}$/.test(workers.trim()))
+    throw new AppError(
+      'invalid_input',
+      `--workers must be a whole number 0 to 999 (got ${JSON.stringify(workers)})`,
+    );
+  return new WorkerPool(Number(workers));
+}
+
+function secondsToMs(text: string, what: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || seconds > 3600)
+    throw new AppError('invalid_input', `${what} must be a number of seconds, 0 to 3600 (got ${text})`);
+  return Math.round(seconds * 1000);
 }
 
 function formatCounts(rows: { table: string; old: number | null; new: number | null }[]): string {
@@ -73,28 +98,39 @@ export function formatRestore(result: RestoreResult): string {
   }
   const s = result.summary;
   const verb = result.dryRun ? 'Would restore' : 'Restored';
+  const filesSkipped = skippedFiles(result);
   lines.push(
-    `${lines.length ? '\n' : ''}${verb} into ${result.root}: ${s.add} chat(s) added, ${s.replace} replaced, ${s.unchanged} unchanged, ${s.skip} skipped` +
+    `${lines.length ? '\n' : ''}${verb} into ${result.chatsDir}: ${s.add} chat(s) added, ${s.replace} replaced, ${s.unchanged} unchanged, ${s.skip} skipped` +
+      (filesSkipped > 0 ? `; ${filesSkipped} file(s) left out (damaged when backed up)` : '') +
       (result.dryRun ? ' (dry run: nothing was written)' : ''),
   );
   return lines.join('\n');
 }
 
-export function formatVerify(result: VerifyResult): string {
-  const lines: string[] = [];
-  for (const p of result.problems) lines.push(`problem: ${p}`);
-  for (const f of result.files) for (const p of f.problems) lines.push(`${f.path}: ${p}`);
+function skippedFiles(result: RestoreResult): number {
+  return result.chats.reduce((n, c) => n + c.files.filter((f) => f.action === 'skip').length, 0);
+}
+
+/** verify's report: what is wrong goes to stderr (`errors`), the rest to stdout (`report`). */
+export function formatVerify(result: VerifyResult): { report: string; errors: string } {
+  const errors: string[] = [];
+  const report: string[] = [];
+  for (const p of result.problems) errors.push(`problem: ${p}`);
+  for (const f of result.files)
+    if (f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
   const m = result.manifest;
   if (m)
-    lines.push(
+    report.push(
       `Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
     );
-  lines.push(
-    result.ok
-      ? `OK: every checksum matches and every DB passes quick_check (${result.archive})`
-      : `PROBLEMS found in ${result.archive}`,
-  );
-  return lines.join('\n');
+  if (!result.restorable)
+    errors.push(`REFUSED: ${result.archive} has problems; restore would refuse it and write nothing`);
+  else if (!result.ok)
+    report.push(
+      `OK with damaged files: every checksum matches; the files above were already damaged when backed up and are never restored (${result.archive})`,
+    );
+  else report.push(`OK: every checksum matches and every DB passes quick_check (${result.archive})`);
+  return { report: report.join('\n'), errors: errors.join('\n') };
 }
 
 function lostCell(t: RecoverResult['tables'][number]): string {
@@ -143,7 +179,7 @@ export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
     .description(
-      'back up one chat, a selection or the whole root into a .tar.gz with a manifest (safe while the bot writes); exit 0 ok, 1 some files were already damaged (kept as they are), 2 failed',
+      'back up one chat, a selection or the whole root into a .tar.gz with a manifest (safe while the bot writes); exit 0 ok, 1 some files were already damaged (kept as they are) or could not be backed up (not regular files, locked: listed), 2 failed',
     )
     .argument('<root>', 'data root')
     .option('--out <file>', 'the archive to write (FILE.tar.gz; never overwritten)')
@@ -162,6 +198,10 @@ export function registerBackupCommands(program: Command): void {
     )
     .option('--check', 'also run quick_check on every DB while backing up (slower; verify always does)')
     .option('--workers <n>', 'worker threads (0 = copy in this thread)')
+    .option(
+      '--wait <seconds>',
+      'how long to keep trying to read a DB another program keeps locked before leaving it out (default 30)',
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
@@ -170,6 +210,7 @@ export function registerBackupCommands(program: Command): void {
           out?: string;
           outDir?: string;
           keep?: string;
+          wait?: string;
           chat?: string[];
           level?: string;
           check?: boolean;
@@ -186,15 +227,18 @@ export function registerBackupCommands(program: Command): void {
         if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
           throw new AppError('invalid_input', '--level must be 1 to 9');
         }
+        const lockWaitMs = opts.wait === undefined ? undefined : secondsToMs(opts.wait, '--wait');
+        const pool = poolFrom(opts.workers);
         const result = await runCliJob('Backing up', (ctx) =>
           createBackup(
             {
               root,
               chatIds: opts.chat,
               out: resolve(out),
-              pool: poolFrom(opts.workers),
+              pool,
               level,
               check: opts.check,
+              lockWaitMs,
             },
             ctx,
           ),
@@ -207,38 +251,51 @@ export function registerBackupCommands(program: Command): void {
           for (const d of result.damaged)
             console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
           for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
+          for (const n of result.notBackedUp) process.stderr.write(`NOT BACKED UP ${n.path}: ${n.reason}\n`);
           for (const f of result.failed)
-            console.log(`FAILED chat ${f.chatId}: ${f.reason} (not in the archive)`);
+            process.stderr.write(`FAILED chat ${f.chatId}: ${f.reason} (not in the archive)\n`);
         }
-        // 1: the archive is complete but holds files that were already damaged; 2: chats are missing from it.
+        // 1: the archive holds what is healthy, but files were already damaged or could not be backed up;
+        // 2: whole chats are missing from it.
         if (result.failed.length > 0) process.exitCode = 2;
-        else if (result.damaged.length > 0) process.exitCode = 1;
+        else if (result.damaged.length > 0 || result.notBackedUp.length > 0) process.exitCode = 1;
       },
     );
 
   program
     .command('verify')
     .description(
-      'check every checksum and run quick_check on every DB inside an archive; exit 0 ok, 2 problems',
+      'check every checksum, row count and quick_check of every DB inside an archive; exit 0 ok, 1 it holds files already damaged when backed up (restore leaves them out), 2 refused (restore would refuse it too)',
     )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
     .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
+    .option('--max-ratio <n>', 'refuse archives that expand more than n:1 (default 200; gzip bombs ~1000:1)')
     .option('--json', 'print JSON for scripts')
-    .action(async (archiveArg: string, opts: { json?: boolean; maxTotal?: string; maxFile?: string }) => {
-      const archive = requireFile(archiveArg);
-      const result = await runCliJob('Verifying', (ctx) =>
-        verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
-      );
-      if (opts.json) printJson(result);
-      else console.log(formatVerify(result));
-      if (!result.ok) throw new CliExit(2);
-    });
+    .action(
+      async (
+        archiveArg: string,
+        opts: { json?: boolean; maxTotal?: string; maxFile?: string; maxRatio?: string },
+      ) => {
+        const archive = requireFile(archiveArg);
+        const result = await runCliJob('Verifying', (ctx) =>
+          verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
+        );
+        if (opts.json) printJson(result);
+        else {
+          const { report, errors } = formatVerify(result);
+          if (report) console.log(report);
+          if (errors) process.stderr.write(`${errors}\n`);
+        }
+        if (!result.restorable) throw new CliExit(2);
+        if (!result.ok) process.exitCode = 1;
+      },
+    );
 
   program
     .command('restore')
     .description(
-      'restore chats from an archive: verified first, atomic swaps, replaced files kept as .bak-<time>',
+      'restore chats from an archive: verified first (refused, nothing written, when verify refuses it), atomic swaps, replaced files kept as .bak-<time>; exit 0 ok, 1 files damaged when backed up were left out, 2 refused',
     )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .requiredOption('--into <root>', 'data root to restore into (an empty folder is fine)')
@@ -251,12 +308,14 @@ export function registerBackupCommands(program: Command): void {
     .option('--wait <seconds>', 'how long to wait for the bot to let go of a DB before refusing (default 10)')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
     .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
+    .option('--max-ratio <n>', 'refuse archives that expand more than n:1 (default 200; gzip bombs ~1000:1)')
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         archiveArg: string,
         opts: {
           into: string;
+          maxRatio?: string;
           chat?: string[];
           dryRun?: boolean;
           force?: boolean;
@@ -284,6 +343,7 @@ export function registerBackupCommands(program: Command): void {
         );
         if (opts.json) printJson(result);
         else console.log(formatRestore(result));
+        if (skippedFiles(result) > 0) process.exitCode = 1;
       },
     );
 
@@ -323,8 +383,10 @@ export function registerBackupCommands(program: Command): void {
     .description(
       'export chats as JSON, CSV or a printable HTML transcript (streamed); CSV is one file for messages and sessions, told apart by its "record" column (UTF-8 with BOM, RFC 4180)',
     )
-    .argument('<root>', 'data root')
+    .argument('<root>', 'data root, or any source: an SQLite file or a postgres:// URL (one --chat)')
     .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
+    .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
+    .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
@@ -340,8 +402,13 @@ export function registerBackupCommands(program: Command): void {
           redact?: boolean;
           force?: boolean;
           json?: boolean;
+          tenant?: string;
+          statementTimeout?: string;
         },
       ) => {
+        // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
+        if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file')
+          return exportSourceCommand(rootArg, opts);
         const root = requireDir(rootArg);
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');

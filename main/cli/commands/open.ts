@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { entryAt, notAFileMessage } from '../../fs/entry.ts';
 import { describeFile, formatCount } from '../../adapters/index.ts';
 import { withReadonly } from '../../sqlite/open.ts';
+import { isServerLocator, openSourceCommand } from './sources.ts';
 import { formatBytes, printJson, table } from '../output.ts';
 
 const KIND_LABEL: Record<string, string> = {
@@ -37,9 +38,13 @@ export function registerOpenCommands(program: Command): void {
     .description(
       'any SQLite file: detected kind (per-chat, user_history, duiliocode, clinic, generic), tables, row counts',
     )
-    .argument('<file>', 'an SQLite database file')
+    .argument('<file>', 'an SQLite database file, a data root folder, or a postgres:// URL')
+    .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .option('--json', 'print JSON for scripts')
-    .action((fileArg: string, opts: { json?: boolean }) => {
+    .action(async (fileArg: string, opts: { json?: boolean; statementTimeout?: string }) => {
+      // Server URLs and data roots are Sources (main/sources); a file keeps its detailed view below.
+      if (isServerLocator(fileArg) || entryAt(resolve(fileArg)).kind === 'directory')
+        return openSourceCommand(fileArg, opts);
       const path = requireFilePath(fileArg);
       const info = withReadonly(path, (db) => describeFile(db, path));
       if (opts.json) return printJson(info);

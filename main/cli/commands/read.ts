@@ -9,6 +9,7 @@ import { scanForCli } from '../../fleet/cli.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, table } from '../output.ts';
+import { demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
 function requireDir(path: string): string {
@@ -139,9 +140,17 @@ export function registerReadCommands(program: Command): void {
   program
     .command('demo')
     .description('write a realistic demo data root (the one the app opens by default)')
-    .argument('<dir>', 'a new or empty folder')
+    .argument('[dir]', 'a new or empty folder')
+    .option('--postgres <url>', 'instead: fill this empty PostgreSQL database with EvoSense demo data')
     .option('--json', 'print JSON for scripts')
-    .action(async (dirArg: string, opts: { json?: boolean }) => {
+    .action(async (dirArg: string | undefined, opts: { json?: boolean; postgres?: string }) => {
+      if (opts.postgres !== undefined) {
+        if (dirArg !== undefined)
+          throw new AppError('invalid_input', 'give a folder or --postgres URL, not both');
+        return demoPostgres(opts.postgres, opts);
+      }
+      if (dirArg === undefined)
+        throw new AppError('invalid_input', 'give a new or empty folder (or --postgres URL)');
       const dir = resolve(dirArg);
       const { kind } = entryAt(dir);
       if (kind !== 'missing') {

@@ -6,6 +6,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { startServer } from '../../server/server.ts';
 import { defaultStaticDir } from '../../server/static.ts';
+import { allowServeSources } from './sources.ts';
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -31,14 +32,18 @@ export function openInBrowser(url: string): void {
   }
 }
 
+type ServeOptions = { port?: string; open?: boolean; source?: string[] };
+
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('serve the Chat Inspector UI to a browser on 127.0.0.1 only, behind a random per-run token')
     .argument('[root]', 'data root (or single DB file) to open; without it, the demo root')
+    .option('--source <url...>', 'a postgres:// URL the browser may read (repeatable; no other server)')
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--open', 'open the address in the default browser')
-    .action(async (rootArg: string | undefined, opts: { port?: string; open?: boolean }) => {
+    .action(async (rootOrUrl: string | undefined, opts: ServeOptions) => {
+      const rootArg = allowServeSources(rootOrUrl, opts.source);
       const port = parsePort(opts.port);
       const userDataDir = defaultUserDataDir();
       let root: string;

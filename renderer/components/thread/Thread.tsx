@@ -155,7 +155,10 @@ export function Thread({
   sessions,
   pageSize = 100,
   windowPages = 20,
+  autoFocus = false,
 }: {
+  /** Focus the thread once it opens, unless the person is already somewhere else (e.g. typing). */
+  autoFocus?: boolean;
   queryKey: readonly unknown[];
   fetchPage: (param: PageParam & { limit: number }) => Promise<MessagePage>;
   anchor: ThreadAnchor;
@@ -170,6 +173,7 @@ export function Thread({
   /** Set by the mounted window: shows an anchor that is already loaded (true), else the window resets. */
   const jumpInWindow = useRef<((anchor: ThreadAnchor) => boolean) | null>(null);
   const refocus = useRef(false);
+  const focusOnOpen = useRef(autoFocus);
 
   const reset = useCallback((next: ThreadAnchor) => {
     refocus.current = document.activeElement?.closest('[data-testid="thread"]') != null;
@@ -201,6 +205,7 @@ export function Thread({
       onReset={reset}
       jumpInWindow={jumpInWindow}
       refocus={refocus}
+      focusOnOpen={focusOnOpen}
     />
   );
 }
@@ -212,7 +217,9 @@ function ThreadWindow({
   onReset,
   jumpInWindow,
   refocus,
+  focusOnOpen,
 }: {
+  focusOnOpen: RefObject<boolean>;
   query: PagedQuery & { data: InfiniteData<MessagePage, PageParam> };
   start: ThreadAnchor;
   sessions: Map<string, SessionInfo> | undefined;
@@ -296,11 +303,16 @@ function ThreadWindow({
     if (start.kind === 'newest') virtualizer.scrollToEnd();
     else if (target !== undefined) scrollToRow(target);
     else virtualizer.scrollToOffset(0);
-    if (refocus.current) {
-      refocus.current = false;
+    // The first window takes the focus when nothing else has it (Enter on the chat list left it on the
+    // body); a window that replaces another keeps it where the reader had it.
+    const active = document.activeElement;
+    const unfocused = !active || active === document.body;
+    if (refocus.current || (focusOnOpen.current && unfocused)) {
       scrollRef.current?.focus({ preventScroll: true });
     }
-  }, [start, virtualizer, rowOfId, scrollToRow, refocus]);
+    refocus.current = false;
+    focusOnOpen.current = false;
+  }, [start, virtualizer, rowOfId, scrollToRow, refocus, focusOnOpen]);
 
   // Paging starts once the opening scroll has landed (two frames: written, then read back).
   const [settled, setSettled] = useState(false);
@@ -476,9 +488,11 @@ function ThreadWindow({
         </div>
       </div>
       {hasNextPage || farFromBottom ? (
-        <button type="button" className="btn btn-small jump-newest" onClick={goNewest}>
-          ↓ {t('thread.newest')}
-        </button>
+        <div className="thread-foot">
+          <button type="button" className="btn btn-small jump-newest" onClick={goNewest}>
+            ↓ {t('thread.newest')}
+          </button>
+        </div>
       ) : null}
     </div>
   );

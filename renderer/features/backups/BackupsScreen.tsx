@@ -257,6 +257,11 @@ function ArchivesPanel({ root }: { root: string | null }) {
 
   return (
     <>
+      {route.params.chat ? (
+        <div className="banner banner-info" data-testid="restore-for-chat">
+          {t('archives.forChat', { chat: route.params.chat })}
+        </div>
+      ) : null}
       <Card title={t('archives.title')} testId="archives">
         {outputs.isPending ? (
           <Loading />
@@ -333,7 +338,13 @@ function ArchivesPanel({ root }: { root: string | null }) {
         {verify.state.result && !restoring ? <VerifyResultView result={verify.state.result} /> : null}
       </Card>
       {restoring && root ? (
-        <RestorePanel key={restoring} archive={restoring} root={root} onClose={() => setRestoring(null)} />
+        <RestorePanel
+          key={restoring}
+          archive={restoring}
+          root={root}
+          chatIds={route.params.chat ?? ''}
+          onClose={() => setRestoring(null)}
+        />
       ) : null}
     </>
   );

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RestoreResult, RowCountDiff, VerifyResult } from '../../../shared/contract/backup.ts';
-import { queryClient } from '../../api/index.ts';
+import { queryClient, useOp } from '../../api/index.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
@@ -33,7 +33,7 @@ export function VerifyResultView({ result }: { result: VerifyResult }) {
             <span className="badge-dot" aria-hidden="true" />
             OK
           </span>{' '}
-          {t('archives.verifyOk')}
+          {t('archives.verifyAll', { count: result.files.length, n: formatNumber(result.files.length) })}
         </p>
       ) : (
         <div className="banner banner-error" role="alert">
@@ -67,43 +67,78 @@ function countsText(rows: RowCountDiff[]): string {
     .join(', ');
 }
 
+type PlanRow = {
+  chat: RestoreResult['chats'][number];
+  file: RestoreResult['chats'][number]['files'][number];
+};
+
+function PlanRows({ rows, showBackups }: { rows: PlanRow[]; showBackups?: boolean }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  return (
+    <>
+      {rows.slice(0, 3000).map(({ chat, file }, i) => (
+        <tr key={`${chat.chatId}/${file.name}`} data-action={file.action}>
+          <td className="mono">{i === 0 || rows[i - 1]!.chat !== chat ? chat.chatId : ''}</td>
+          <td className="mono">{file.name}</td>
+          <td>
+            <span
+              className={`badge badge-${file.action === 'replace' ? 'warning' : file.action === 'skip' ? 'error' : file.action === 'add' ? 'info' : 'ok'}`}
+            >
+              {t(`restore.action_${file.action}`)}
+            </span>
+          </td>
+          <td>
+            {countsText(file.rowCounts)}
+            {file.reason ? <div className="muted">{file.reason}</div> : null}
+            {showBackups && file.backup ? (
+              <div className="muted">{t('restore.keptAs', { path: file.backup })}</div>
+            ) : null}
+          </td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+/** The plan with its changes first (add, replace, skip); the unchanged files folded away below them. */
 function PlanTable({ plan, showBackups }: { plan: RestoreResult; showBackups?: boolean }) {
   const { t } = useTranslation(BACKUPS_NS);
-  const rows = plan.chats.flatMap((c) => c.files.map((f, i) => ({ chat: c, file: f, first: i === 0 })));
+  const rows: PlanRow[] = plan.chats.flatMap((chat) => chat.files.map((file) => ({ chat, file })));
+  const changes = rows.filter((r) => r.file.action !== 'unchanged');
+  const unchanged = rows.filter((r) => r.file.action === 'unchanged');
+  const head = (
+    <thead>
+      <tr>
+        <th>{t('restore.chat')}</th>
+        <th>{t('restore.file')}</th>
+        <th>{t('restore.action')}</th>
+        <th>{t('restore.rows')}</th>
+      </tr>
+    </thead>
+  );
   return (
-    <div style={{ maxHeight: 420, overflow: 'auto' }}>
-      <table className="mini-table" data-testid="restore-plan">
-        <thead>
-          <tr>
-            <th>{t('restore.chat')}</th>
-            <th>{t('restore.file')}</th>
-            <th>{t('restore.action')}</th>
-            <th>{t('restore.rows')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.slice(0, 3000).map(({ chat, file, first }) => (
-            <tr key={`${chat.chatId}/${file.name}`} data-action={file.action}>
-              <td className="mono">{first ? chat.chatId : ''}</td>
-              <td className="mono">{file.name}</td>
-              <td>
-                <span
-                  className={`badge badge-${file.action === 'replace' ? 'warning' : file.action === 'skip' ? 'error' : file.action === 'add' ? 'info' : 'ok'}`}
-                >
-                  {t(`restore.action_${file.action}`)}
-                </span>
-              </td>
-              <td>
-                {countsText(file.rowCounts)}
-                {file.reason ? <div className="muted">{file.reason}</div> : null}
-                {showBackups && file.backup ? (
-                  <div className="muted">{t('restore.keptAs', { path: file.backup })}</div>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div style={{ maxHeight: 420, overflow: 'auto' }} data-testid="restore-plan">
+      {changes.length > 0 ? (
+        <table className="mini-table" data-testid="restore-changes">
+          {head}
+          <tbody>
+            <PlanRows rows={changes} showBackups={showBackups} />
+          </tbody>
+        </table>
+      ) : null}
+      {unchanged.length > 0 ? (
+        <details className="plan-unchanged" data-testid="restore-unchanged">
+          <summary>
+            {t('restore.unchangedFiles', { count: unchanged.length, n: formatNumber(unchanged.length) })}
+          </summary>
+          <table className="mini-table">
+            {head}
+            <tbody>
+              <PlanRows rows={unchanged} />
+            </tbody>
+          </table>
+        </details>
+      ) : null}
     </div>
   );
 }
@@ -113,16 +148,21 @@ export function RestorePanel({
   archive,
   root,
   onClose,
+  chatIds = '',
 }: {
   archive: string;
   root: string;
   onClose: () => void;
+  /** Chats to restore, pre-filled (e.g. from an integrity finding). */
+  chatIds?: string;
 }) {
   const { t } = useTranslation(BACKUPS_NS);
   const preview = useJobSlot(`restore-preview:${archive}`, 'backup.restore');
   const apply = useJobSlot(`restore-apply:${archive}`, 'backup.restore');
   const [target, setTarget] = useState(root);
-  const [only, setOnly] = useState('');
+  const [only, setOnly] = useState(chatIds);
+  const places = useOp('places.list', {});
+  const roots = (places.data?.places ?? []).filter((p) => p.kind === 'root');
   const [confirming, setConfirming] = useState(false);
   const parsed = parseChatIds(only);
   const input = { archive, root: target.trim(), chatIds: parsed.ids.length ? parsed.ids : undefined };
@@ -141,7 +181,22 @@ export function RestorePanel({
       }
     >
       <Field label={t('restore.into')}>
-        <input type="text" value={target} onChange={(e) => setTarget(e.target.value)} disabled={busy} />
+        {/* The allowed roots to choose from; another path can still be typed (desktop). */}
+        <input
+          type="text"
+          list="restore-roots"
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+          disabled={busy}
+          data-testid="restore-into"
+        />
+        <datalist id="restore-roots">
+          {roots.map((p) => (
+            <option key={p.path} value={p.path}>
+              {p.label}
+            </option>
+          ))}
+        </datalist>
       </Field>
       <Field label={t('restore.onlyChats')}>
         <input type="text" value={only} onChange={(e) => setOnly(e.target.value)} disabled={busy} />

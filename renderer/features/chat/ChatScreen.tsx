@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, useOp } from '../../api/index.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
 import { navigate, parseHash, patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
-import { displayName, formatDateTime, formatNumber } from '../../components/format.ts';
+import { displayName, formatNumber } from '../../components/format.ts';
 import {
   Thread,
   type PageParam,
@@ -20,7 +20,9 @@ import { MetricsCharts } from './MetricsCharts.tsx';
 import { ProgressCharts } from './ProgressCharts.tsx';
 import { SidePanel } from './SidePanel.tsx';
 import { ExportButton } from '../backups/index.ts';
-import { ChatIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
+import { ChatIcon, FolderIcon } from '../../components/icons.tsx';
+import { DateField } from '../../components/DateField.tsx';
+import { ChatSearch } from './ChatSearch.tsx';
 
 const TABS = ['conversation', 'progress', 'metrics'] as const;
 type Tab = (typeof TABS)[number];
@@ -84,6 +86,8 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
       ? { kind: 'id', id: messageParam, seq: 0 }
       : { kind: 'newest' },
   );
+  // Below 1100 px the side panel is a drawer opened by a toggle (CSS hides the toggle on wide screens).
+  const [panelOpen, setPanelOpen] = useState(false);
 
   // Next/previous chat needs the list: read it in the background when the chat was opened directly.
   useEffect(() => {
@@ -104,7 +108,8 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
         goToNeighbour(chatId, e.key === 'ArrowDown' ? 1 : -1);
       } else if (e.key === 'Escape' && !isTypingTarget(e.target) && !document.querySelector('dialog[open]')) {
         e.preventDefault();
-        navigate('chats');
+        if (document.querySelector('.chat-body.panel-open')) setPanelOpen(false);
+        else navigate('chats');
       }
     };
     window.addEventListener('keydown', onKey);
@@ -179,6 +184,16 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </div>
         </div>
         <div className="chat-nav">
+          <button
+            type="button"
+            className="btn btn-small panel-toggle"
+            aria-expanded={panelOpen}
+            aria-controls="chat-side-panel"
+            data-testid="chat-panel-toggle"
+            onClick={() => setPanelOpen((o) => !o)}
+          >
+            {t('chat.details')}
+          </button>
           <ExportButton root={root} chatId={chatId} />
           <button
             type="button"
@@ -217,7 +232,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
       {detail.isError ? (
         <ErrorState error={detail.error} title={t('chat.unreadable')} onRetry={() => void detail.refetch()} />
       ) : (
-        <div className="chat-body">
+        <div className={`chat-body${panelOpen ? ' panel-open' : ''}`}>
           <div className="chat-main" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
             {unreadable ? (
               <div className="banner banner-error" role="alert" data-testid="chat-problems">
@@ -233,24 +248,29 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
             ) : null}
             {tab === 'conversation' ? (
               <>
-                <ThreadToolbar
-                  root={root}
-                  chatId={chatId}
-                  min={d?.firstMessageAt ?? null}
-                  max={d?.lastMessageAt ?? null}
-                  onJump={setAnchor}
+                <ThreadToolbar root={root} chatId={chatId} onJump={setAnchor} />
+                <Thread
+                  queryKey={queryKey}
+                  fetchPage={fetchPage}
+                  anchor={anchor}
+                  sessions={sessions}
+                  autoFocus
                 />
-                <Thread queryKey={queryKey} fetchPage={fetchPage} anchor={anchor} sessions={sessions} />
               </>
             ) : detail.isPending ? (
               <Loading />
             ) : tab === 'progress' && d ? (
               <div className="scroll-pane">
-                <ProgressCharts detail={d} metrics={metrics.data} />
+                <ProgressCharts root={root} detail={d} metrics={metrics.data} />
               </div>
             ) : (
               <div className="scroll-pane">
-                <MetricsCharts metrics={metrics.data} error={metrics.error} loading={metrics.isPending} />
+                <MetricsCharts
+                  metrics={metrics.data}
+                  error={metrics.error}
+                  loading={metrics.isPending}
+                  sessionsTotal={d?.counts.sessions}
+                />
               </div>
             )}
           </div>
@@ -270,124 +290,18 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
 function ThreadToolbar({
   root,
   chatId,
-  min,
-  max,
   onJump,
 }: {
   root: string;
   chatId: string;
-  min: string | null;
-  max: string | null;
   onJump: (anchor: ThreadAnchor) => void;
 }) {
   const { t } = useTranslation();
-  const [text, setText] = useState('');
-  const [query, setQuery] = useState('');
-  const [open, setOpen] = useState(false);
   const [date, setDate] = useState('');
-  const listRef = useRef<HTMLUListElement>(null);
-
-  useEffect(() => {
-    const id = window.setTimeout(() => setQuery(text.trim()), 250);
-    return () => window.clearTimeout(id);
-  }, [text]);
-
-  const search = useOp('chat.search', { root, chatId, query, limit: 100 }, { enabled: query.length > 0 });
 
   return (
     <div className="toolbar thread-toolbar">
-      <div className="search-wrap">
-        <label className="search-field">
-          <span className="visually-hidden">{t('chat.searchLabel')}</span>
-          <span className="search-icon" aria-hidden="true">
-            <SearchIcon size={14} />
-          </span>
-          <input
-            type="search"
-            data-search
-            placeholder={t('chat.searchPlaceholder')}
-            value={text}
-            aria-controls="chat-search-results"
-            aria-expanded={open && query.length > 0}
-            onChange={(e) => {
-              setText(e.target.value);
-              setOpen(true);
-            }}
-            onFocus={() => setOpen(true)}
-            onKeyDown={(e) => {
-              if (e.key === 'ArrowDown' || (e.key === 'Enter' && search.data?.hits.length)) {
-                e.preventDefault();
-                listRef.current?.querySelector('button')?.focus();
-              } else if (e.key === 'Escape') {
-                e.stopPropagation();
-                if (text) setText('');
-                else (e.target as HTMLInputElement).blur();
-                setOpen(false);
-              }
-            }}
-          />
-        </label>
-        {open && query.length > 0 ? (
-          <div className="search-results" id="chat-search-results" data-testid="chat-search-results">
-            <div className="search-results-head">
-              {search.isFetching ? (
-                <Spinner />
-              ) : search.isError ? (
-                <span className="error-text">{search.error.message}</span>
-              ) : (
-                <span>
-                  {t('chat.hits', {
-                    count: search.data?.hits.length ?? 0,
-                    n: formatNumber(search.data?.hits.length ?? 0),
-                  })}
-                  {search.data?.capped ? ` ${t('chat.hitsCapped')}` : ''}
-                </span>
-              )}
-              <button
-                type="button"
-                className="btn btn-ghost btn-icon"
-                aria-label={t('common.close')}
-                onClick={() => setOpen(false)}
-              >
-                ✕
-              </button>
-            </div>
-            <ul
-              ref={listRef}
-              onKeyDown={(e) => {
-                const buttons = [...(listRef.current?.querySelectorAll('button') ?? [])];
-                const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
-                if (e.key === 'ArrowDown' || e.key === 'j') {
-                  e.preventDefault();
-                  buttons[Math.min(buttons.length - 1, i + 1)]?.focus();
-                } else if (e.key === 'ArrowUp' || e.key === 'k') {
-                  e.preventDefault();
-                  buttons[Math.max(0, i - 1)]?.focus();
-                } else if (e.key === 'Escape') {
-                  e.stopPropagation();
-                  setOpen(false);
-                }
-              }}
-            >
-              {search.data?.hits.map((hit) => (
-                <li key={hit.id}>
-                  <button
-                    type="button"
-                    className="hit"
-                    onClick={() => {
-                      onJump({ kind: 'id', id: hit.id, seq: Date.now() });
-                      setOpen(false);
-                    }}
-                  >
-                    <span className="hit-time">{formatDateTime(hit.timestamp)}</span>
-                    <Highlight text={hit.snippet} query={query} />
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
-      </div>
+      <ChatSearch root={root} chatId={chatId} onHit={(id) => onJump({ kind: 'id', id, seq: Date.now() })} />
       <form
         className="date-jump"
         onSubmit={(e) => {
@@ -395,19 +309,15 @@ function ThreadToolbar({
           if (date) onJump({ kind: 'at', at: date, seq: Date.now() });
         }}
       >
-        <label>
-          <span>{t('chat.jumpToDate')}</span>
-          <input
-            type="date"
-            value={date}
-            min={min?.slice(0, 10)}
-            max={max?.slice(0, 10)}
-            onChange={(e) => {
-              setDate(e.target.value);
-              if (e.target.value) onJump({ kind: 'at', at: e.target.value, seq: Date.now() });
-            }}
-          />
-        </label>
+        <DateField
+          label={t('chat.jumpToDate')}
+          value={date}
+          testId="chat-jump-date"
+          onChange={(day) => {
+            setDate(day);
+            if (day) onJump({ kind: 'at', at: day, seq: Date.now() });
+          }}
+        />
         <button type="submit" className="btn btn-small" disabled={!date}>
           {t('chat.go')}
         </button>
@@ -420,17 +330,5 @@ function ThreadToolbar({
         {t('thread.newest')}
       </button>
     </div>
-  );
-}
-
-function Highlight({ text, query }: { text: string; query: string }) {
-  const i = text.toLowerCase().indexOf(query.toLowerCase());
-  if (i < 0 || !query) return <span className="hit-text">{text}</span>;
-  return (
-    <span className="hit-text" dir="auto">
-      {text.slice(0, i)}
-      <mark>{text.slice(i, i + query.length)}</mark>
-      {text.slice(i + query.length)}
-    </span>
   );
 }

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChatMetrics } from '../../../shared/domain.ts';
@@ -11,9 +11,17 @@ import {
   NoData,
   tooltipProps,
   usePalette,
+  yAxisWidth,
 } from '../../components/charts.tsx';
-import { formatDate, formatDay, formatMinutes, formatNumber } from '../../components/format.ts';
-import { fillDays } from '../../components/series.ts';
+import {
+  formatDate,
+  formatDay,
+  formatDayYear,
+  formatMinutes,
+  formatMonth,
+  formatNumber,
+} from '../../components/format.ts';
+import { bucketFor, bucketize, fillDays, spanDays, type Bucket } from '../../components/series.ts';
 import { Card, ErrorState, Loading, Stat } from '../../components/ui.tsx';
 
 function median(values: number[]): number | null {
@@ -24,11 +32,43 @@ function median(values: number[]): number | null {
 }
 
 /** Per-chat metrics: messages per day (user vs bot), response time distribution, session length. */
+const WINDOWS = ['all', '365', '90', '30'] as const;
+type TimeWindow = (typeof WINDOWS)[number];
+
+/** The days in the window (counted back from the last active day), bucketed by the window's span. */
+function shapeSeries(days: ChatMetrics['messagesPerDay'], window: TimeWindow) {
+  const sorted = [...days].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const last = sorted[sorted.length - 1]?.day;
+  const kept =
+    window === 'all' || !last ? sorted : sorted.filter((d) => spanDays(d.day, last) <= Number(window));
+  const first = kept[0]?.day;
+  const span = first && last ? spanDays(first, last) : 0;
+  const bucket = bucketFor(span);
+  const rows =
+    bucket === 'day'
+      ? fillDays(kept, (day) => ({ day, user: 0, bot: 0 }))
+      : bucketize(kept, ['user', 'bot'] as const, bucket);
+  return { rows, bucket, spansYears: !!first && !!last && first.slice(0, 4) !== last.slice(0, 4) };
+}
+
+function tickFormatter(bucket: Bucket, spansYears: boolean) {
+  if (bucket === 'month') return (d: string) => formatMonth(d);
+  return spansYears ? (d: string) => formatDayYear(d) : (d: string) => formatDay(d);
+}
+
+function tooltipLabel(day: string, bucket: Bucket): string {
+  if (bucket === 'month') return formatMonth(day);
+  return bucket === 'week' ? `${formatDayYear(day)} +7` : formatDayYear(day);
+}
+
 export function MetricsCharts({
   metrics,
   error,
   loading,
+  sessionsTotal,
 }: {
+  /** The chat's session count (the chart reads at most 5,000 sessions; the figure is the real one). */
+  sessionsTotal?: number;
   metrics: ChatMetrics | undefined;
   error: AppError | null;
   loading: boolean;
@@ -45,10 +85,9 @@ export function MetricsCharts({
       })),
     [metrics],
   );
-  const perDay = useMemo(
-    () => fillDays(metrics?.messagesPerDay ?? [], (day) => ({ day, user: 0, bot: 0 })),
-    [metrics],
-  );
+  const [range, setRange] = useState<TimeWindow>('all');
+  const shaped = useMemo(() => shapeSeries(metrics?.messagesPerDay ?? [], range), [metrics, range]);
+  const perDay = shaped.rows;
   if (loading) return <Loading />;
   if (error) return <ErrorState error={error} title={t('metrics.error')} />;
   if (!metrics) return null;
@@ -58,6 +97,11 @@ export function MetricsCharts({
   const activeDays = metrics.messagesPerDay.length;
   const medianSession = median(sessions.map((s) => s.minutes));
   const many = perDay.length > 60;
+  const tick = tickFormatter(shaped.bucket, shaped.spansYears);
+  const yWidth = yAxisWidth(
+    perDay.map((d) => d.user + d.bot),
+    (v) => formatNumber(v),
+  );
 
   return (
     <div className="metrics">
@@ -65,11 +109,31 @@ export function MetricsCharts({
         <Stat label={t('metrics.userMessages')} value={formatNumber(totalUser)} />
         <Stat label={t('metrics.botMessages')} value={formatNumber(totalBot)} />
         <Stat label={t('metrics.activeDays')} value={formatNumber(activeDays)} />
-        <Stat label={t('metrics.sessions')} value={formatNumber(sessions.length)} />
+        <Stat label={t('metrics.sessions')} value={formatNumber(sessionsTotal ?? sessions.length)} />
         <Stat label={t('metrics.medianSession')} value={formatMinutes(medianSession)} />
       </div>
       <div className="charts-grid">
-        <Card title={t('metrics.perDay')} className="span-2" testId="chart-per-day">
+        <Card
+          title={t(`metrics.per.${shaped.bucket}`)}
+          className="span-2"
+          testId="chart-per-day"
+          actions={
+            <div className="segmented" role="radiogroup" aria-label={t('metrics.window')}>
+              {WINDOWS.map((w) => (
+                <button
+                  key={w}
+                  type="button"
+                  role="radio"
+                  aria-checked={range === w}
+                  className={range === w ? 'is-active' : undefined}
+                  onClick={() => setRange(w)}
+                >
+                  {t(`metrics.windows.${w}`)}
+                </button>
+              ))}
+            </div>
+          }
+        >
           {metrics.messagesPerDay.length === 0 ? (
             <NoData>{t('metrics.noMessages')}</NoData>
           ) : (
@@ -77,9 +141,17 @@ export function MetricsCharts({
               {many ? (
                 <AreaChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
                   <CartesianGrid {...gridProps(p)} />
-                  <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={24} {...axisProps(p)} />
-                  <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
-                  <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+                  <XAxis dataKey="day" tickFormatter={tick} minTickGap={28} {...axisProps(p)} />
+                  <YAxis
+                    allowDecimals={false}
+                    width={yWidth}
+                    tickFormatter={(v: number) => formatNumber(v)}
+                    {...axisProps(p)}
+                  />
+                  <Tooltip
+                    {...tooltipProps(p)}
+                    labelFormatter={(d) => tooltipLabel(String(d), shaped.bucket)}
+                  />
                   <Legend {...legendProps(p)} />
                   <Area
                     type="monotone"
@@ -105,9 +177,17 @@ export function MetricsCharts({
               ) : (
                 <BarChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
                   <CartesianGrid {...gridProps(p)} />
-                  <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={16} {...axisProps(p)} />
-                  <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
-                  <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+                  <XAxis dataKey="day" tickFormatter={tick} minTickGap={16} {...axisProps(p)} />
+                  <YAxis
+                    allowDecimals={false}
+                    width={yWidth}
+                    tickFormatter={(v: number) => formatNumber(v)}
+                    {...axisProps(p)}
+                  />
+                  <Tooltip
+                    {...tooltipProps(p)}
+                    labelFormatter={(d) => tooltipLabel(String(d), shaped.bucket)}
+                  />
                   <Legend {...legendProps(p)} />
                   <Bar
                     dataKey="user"

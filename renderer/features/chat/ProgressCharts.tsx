@@ -22,6 +22,7 @@ import {
 } from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';
 import { FlameIcon } from '../../components/icons.tsx';
+import { LearningProgress } from './LearningProgress.tsx';
 
 interface SkillRow {
   skill: string;
@@ -35,7 +36,9 @@ interface SkillRow {
 export function ProgressCharts({
   detail,
   metrics,
+  root,
 }: {
+  root: string;
   detail: ChatDetail;
   metrics: ChatMetrics | undefined;
 }) {
@@ -85,12 +88,14 @@ export function ProgressCharts({
         <Card title={t('progress.title')}>
           <NoData>{t('progress.none')}</NoData>
         </Card>
+        <LearningProgress root={root} detail={detail} />
       </div>
     );
   }
 
   return (
     <div className="charts-grid" data-testid="progress-charts">
+      <LearningProgress root={root} detail={detail} />
       <Card title={t('progress.mastery')} testId="chart-mastery">
         <ChartFrame height={skillHeight} label={t('progress.mastery')}>
           <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
@@ -117,6 +122,7 @@ export function ProgressCharts({
               dataKey="t"
               scale="time"
               domain={['dataMin', 'dataMax']}
+              ticks={dayTicks(levels.map((l) => l.t))}
               tickFormatter={(v: number) => formatDate(new Date(v).toISOString())}
               {...axisProps(p)}
             />
@@ -195,6 +201,21 @@ export function ProgressCharts({
 
 const STREAK_DAYS = 35;
 
+/** At most five ticks on distinct days (a level chart over three days must not say one date five times). */
+function dayTicks(times: number[]): number[] {
+  if (times.length === 0) return [];
+  const min = Math.min(...times);
+  const max = Math.max(...times);
+  const day = 86_400_000;
+  const out: number[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const t = Math.floor((min + ((max - min) * i) / 4) / day) * day + day / 2;
+    const clamped = Math.min(max, Math.max(min, t));
+    if (!out.some((o) => Math.floor(o / day) === Math.floor(clamped / day))) out.push(clamped);
+  }
+  return out;
+}
+
 /** The study streak as a figure, with the last five weeks of activity up to the last message. */
 function StreakCard({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetrics | undefined }) {
   const { t } = useTranslation();
@@ -225,15 +246,28 @@ function StreakCard({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetr
           </span>
         </div>
         {days.length > 0 ? (
-          <div className="streak-days" aria-label={t('progress.activity')}>
-            {days.map((d) => (
-              <span
-                key={d.day}
-                className="streak-day"
-                data-level={d.n === 0 ? 0 : Math.ceil((d.n / max) * 4)}
-                title={`${formatDay(d.day)}: ${t('progress.messagesCount', { count: d.n, n: formatNumber(d.n) })}`}
-              />
-            ))}
+          <div className="streak-calendar">
+            <div className="streak-days" aria-label={t('progress.activity')} data-testid="streak-days">
+              {days.map((d) => (
+                <span
+                  key={d.day}
+                  className="streak-day"
+                  data-level={d.n === 0 ? 0 : Math.ceil((d.n / max) * 4)}
+                  title={`${formatDay(d.day)}: ${t('progress.messagesCount', { count: d.n, n: formatNumber(d.n) })}`}
+                />
+              ))}
+            </div>
+            <div className="streak-range muted">
+              <span>{formatDay(days[0]!.day)}</span>
+              <span>{formatDay(days[days.length - 1]!.day)}</span>
+            </div>
+            <div className="streak-legend muted" aria-hidden="true">
+              {t('progress.less')}
+              {[0, 1, 2, 3, 4].map((level) => (
+                <span key={level} className="streak-day" data-level={level} />
+              ))}
+              {t('progress.more')}
+            </div>
           </div>
         ) : null}
       </div>

@@ -13,7 +13,12 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
   const prefs = detail.preferences;
   const c = detail.counts;
   return (
-    <aside className="side-panel" aria-label={t('chat.details')} data-testid="chat-side-panel">
+    <aside
+      id="chat-side-panel"
+      className="side-panel"
+      aria-label={t('chat.details')}
+      data-testid="chat-side-panel"
+    >
       <section className="panel-section">
         <h3>{t('chat.profile')}</h3>
         {p ? (

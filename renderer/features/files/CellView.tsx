@@ -5,6 +5,19 @@ import { formatBytes, formatNumber } from '../../components/format.ts';
 
 const looksJson = (s: string) => /^\s*[[{]/.test(s);
 
+/**
+ * JSON text as a person reads it: `\u00e7` shown as ç (bots write JSON with ASCII escapes). Only the
+ * escapes of printable characters are decoded, so the text stays what it was otherwise.
+ */
+export function decodeJsonEscapes(text: string): string {
+  // `\\` is an escaped backslash, kept as it is, so `\\u00e7` (a literal backslash-u) is not decoded.
+  return text.replace(/\\(\\|u[0-9a-fA-F]{4})/g, (escape, body: string) => {
+    if (body === '\\') return escape;
+    const unit = parseInt(body.slice(1), 16);
+    return unit < 0x20 || unit === 0x22 || unit === 0x5c ? escape : String.fromCharCode(unit);
+  });
+}
+
 /** Hex in groups of two bytes, like a hex dump line. */
 function hexPreview(hex: string, maxBytes = 16): string {
   const bytes = hex.slice(0, maxBytes * 2).match(/../g) ?? [];
@@ -25,11 +38,12 @@ export const CellView = memo(function CellView({ cell, onExpand }: { cell: Cell;
       return <span className="cell-num">{String(cell.v)}</span>;
     case 'text': {
       const json = looksJson(cell.v);
+      const shown = json ? decodeJsonEscapes(cell.v) : cell.v;
       const expandable = cell.truncated || json || cell.v.length > 80 || cell.v.includes('\n');
       return (
         <span className="cell-text">
           <span className={`cell-value${json ? ' mono' : ''}`} dir="auto">
-            {cell.v.length > 200 ? `${cell.v.slice(0, 200)}…` : cell.v}
+            {shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}
           </span>
           {expandable && onExpand ? (
             <button

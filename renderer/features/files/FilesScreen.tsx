@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { OutputOf } from '../../../shared/contract/index.ts';
 import type { FileInfo } from '../../../shared/domain.ts';
 import { call, useOp } from '../../api/index.ts';
 import { navigate, patchParams, useRoute } from '../../app/nav.ts';
@@ -9,9 +10,10 @@ import { Thread, type PageParam } from '../../components/thread/Thread.tsx';
 import { Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyMetricsView } from './LegacyMetricsView.tsx';
 import { TableBrowser } from './TableBrowser.tsx';
+import { SqlConsole } from './SqlConsole.tsx';
 import { ChatIcon, DatabaseIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
 
-const VIEWS = ['conversations', 'tables', 'metrics'] as const;
+const VIEWS = ['conversations', 'tables', 'sql', 'metrics'] as const;
 type View = (typeof VIEWS)[number];
 
 function baseName(path: string): string {
@@ -95,19 +97,67 @@ function RootFiles({ root, selected }: { root: string; selected: string | null }
 
 function FileView({ path }: { path: string }) {
   const { t } = useTranslation();
-  const route = useRoute();
   const info = useOp('file.open', { path });
-  if (info.isPending) return <Loading label={t('files.opening')} />;
+  // A damaged file is still browsed: what can be read, with the damage stated at the top.
+  const damaged = info.isError && info.error.code === 'corrupt';
+  // SQLite's own check runs beside every open (in a thread, bounded in time): damage that the first
+  // reads did not touch is stated too.
+  const inspect = useOp('file.inspect', { path }, { enabled: damaged || info.isSuccess });
+  if (info.isPending || (damaged && inspect.isPending)) return <Loading label={t('files.opening')} />;
+  if (damaged && inspect.data) return <FileBody path={path} f={inspect.data.info} damage={inspect.data} />;
   if (info.isError)
     return (
       <ErrorState error={info.error} title={t('files.cannotOpen')} onRetry={() => void info.refetch()} />
     );
-  const f = info.data;
+  const found =
+    inspect.data &&
+    (inspect.data.unreadable.length > 0 || (inspect.data.damage ?? ['ok']).some((line) => line !== 'ok'));
+  return <FileBody path={path} f={info.data} damage={found ? inspect.data : undefined} />;
+}
+
+function DamageBanner({ damage }: { damage: OutputOf<'file.inspect'> }) {
+  const { t } = useTranslation();
+  const findings = damage.damage?.filter((line) => line !== 'ok') ?? [];
+  return (
+    <div className="banner banner-error" role="alert" data-testid="file-damage">
+      <strong>{t('files.damage.title')}</strong>{' '}
+      {damage.damage === null ? t('files.damage.checkTimedOut') : t('files.damage.intro')}
+      {damage.unreadable.length > 0 ? (
+        <p>
+          {t('files.damage.unreadable', { count: damage.unreadable.length })}{' '}
+          {damage.unreadable.map((u, i) => (
+            <span key={u.table}>
+              {i > 0 ? ', ' : ''}
+              <span className="mono" title={u.message}>
+                {u.table}
+              </span>
+            </span>
+          ))}
+        </p>
+      ) : null}
+      {findings.length > 0 ? (
+        <details>
+          <summary>{t('files.damage.findings', { count: findings.length })}</summary>
+          <ul className="mono damage-lines">
+            {findings.map((line, i) => (
+              <li key={i}>{line}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function FileBody({ path, f, damage }: { path: string; f: FileInfo; damage?: OutputOf<'file.inspect'> }) {
+  const { t } = useTranslation();
+  const route = useRoute();
   const available = VIEWS.filter((v) => v !== 'conversations' || f.hasConversations);
   const requested = route.params.view as View | undefined;
   const view: View = requested && available.includes(requested) ? requested : available[0]!;
   return (
     <div className="file-view">
+      {damage ? <DamageBanner damage={damage} /> : null}
       <header className="file-head">
         <h1>{baseName(f.path)}</h1>
         <span className={`badge badge-kind`} data-testid="file-kind">
@@ -136,7 +186,9 @@ function FileView({ path }: { path: string }) {
       {view === 'conversations' ? (
         <Conversations path={path} />
       ) : view === 'tables' ? (
-        <Tables file={f} />
+        <Tables file={f} unreadable={new Set(damage?.unreadable.map((u) => u.table))} />
+      ) : view === 'sql' ? (
+        <SqlConsole file={f} />
       ) : (
         <div className="scroll-pane">
           <LegacyMetricsView path={path} />
@@ -146,7 +198,7 @@ function FileView({ path }: { path: string }) {
   );
 }
 
-function Tables({ file }: { file: FileInfo }) {
+function Tables({ file, unreadable }: { file: FileInfo; unreadable: ReadonlySet<string> }) {
   const { t } = useTranslation();
   const route = useRoute();
   const current = file.tables.find((x) => x.name === route.params.table) ?? file.tables[0];
@@ -168,9 +220,15 @@ function Tables({ file }: { file: FileInfo }) {
                 {x.type === 'view' ? <span className="muted"> · {t('files.viewType')}</span> : null}
               </span>
               <span className="nav-item-sub">
-                {formatNumber(x.rowCount)}
-                {x.rowCountCapped ? '+' : ''} {t('files.rows')} ·{' '}
-                {t('files.columns', { count: x.columns.length })}
+                {unreadable.has(x.name) ? (
+                  <span className="error-text">{t('files.damage.tableUnreadable')}</span>
+                ) : (
+                  <>
+                    {formatNumber(x.rowCount)}
+                    {x.rowCountCapped ? '+' : ''} {t('files.rows')}
+                  </>
+                )}{' '}
+                · {t('files.columns', { count: x.columns.length })}
               </span>
             </button>
           </li>

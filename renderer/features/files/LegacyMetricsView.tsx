@@ -1,7 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LegacyMetrics } from '../../../shared/domain.ts';
+import type { ChartPalette } from '../../app/theme.ts';
 import {
+  yAxisWidth,
   axisProps,
   ChartFrame,
   gridProps,
@@ -10,7 +12,7 @@ import {
   tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
-import { formatDay, formatNumber } from '../../components/format.ts';
+import { formatDateTime, formatDay, formatNumber } from '../../components/format.ts';
 import { Card, ErrorState, Loading } from '../../components/ui.tsx';
 import { useOp } from '../../api/index.ts';
 
@@ -29,6 +31,29 @@ function rowsOf(chart: Chart): Record<string, string | number>[] {
   return [...byX.values()];
 }
 
+/** Series whose meaning has a colour: failures red, successes green, client errors amber. */
+function seriesColour(name: string, index: number, p: ChartPalette): string {
+  const n = name.toLowerCase();
+  if (/^(failed|failure|errors?|5xx)$/.test(n)) return p.error;
+  if (/^(4xx)$/.test(n)) return p.warning;
+  if (/^(succeeded|success|ok|2xx)$/.test(n)) return p.ok;
+  if (n === 'user' || n === 'users') return p.user;
+  if (n === 'bot') return p.bot;
+  // Neutral series skip the palette's green and red, which carry meaning above.
+  const neutral = p.series.filter((c) => c !== p.series[1] && c !== p.series[5]);
+  return neutral[index % neutral.length]!;
+}
+
+const NUMERIC = /^[\d.,\s%+-]+$|^—$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const numericColumn = (rows: string[][], i: number) => rows.every((r) => NUMERIC.test(r[i] ?? ''));
+
+/** "…(newest 500 of api_call_logs)" → its figures, so the title can be said in the UI language. */
+function titleParams(title: string): { n: string; table: string } {
+  const m = /newest (\d+) of ([\w.]+)/.exec(title);
+  return { n: m ? formatNumber(Number(m[1])) : '', table: m?.[2] ?? '' };
+}
+
 export function LegacyMetricsView({ path }: { path: string }) {
   const { t } = useTranslation();
   const metrics = useOp('file.metrics', { path });
@@ -42,14 +67,26 @@ export function LegacyMetricsView({ path }: { path: string }) {
         <LegacyChart key={c.id} chart={c} />
       ))}
       {m.tables.map((table) => (
-        <Card key={table.id} title={table.title} className="span-2" testId={`metrics-table-${table.id}`}>
+        <Card
+          key={table.id}
+          title={t(`files.metricsTable.${table.id}`, {
+            defaultValue: table.title,
+            ...titleParams(table.title),
+          })}
+          className="span-2"
+          testId={`metrics-table-${table.id}`}
+        >
           <div className="mini-scroll">
             <table className="mini-table">
               <thead>
                 <tr>
                   {table.columns.map((c, i) => (
-                    <th key={i} scope="col" className={i > 0 ? 'num' : undefined}>
-                      {c}
+                    <th
+                      key={i}
+                      scope="col"
+                      className={i > 0 && numericColumn(table.rows, i) ? 'num' : undefined}
+                    >
+                      {t(`files.metricsColumn.${c}`, { defaultValue: c })}
                     </th>
                   ))}
                 </tr>
@@ -58,8 +95,8 @@ export function LegacyMetricsView({ path }: { path: string }) {
                 {table.rows.map((row, r) => (
                   <tr key={r}>
                     {row.map((v, i) => (
-                      <td key={i} className={i > 0 ? 'num' : undefined}>
-                        {v}
+                      <td key={i} className={i > 0 && numericColumn(table.rows, i) ? 'num' : undefined}>
+                        {ISO_TIME.test(v) ? formatDateTime(v) : v}
                       </td>
                     ))}
                   </tr>
@@ -78,31 +115,52 @@ const tickOf = (x: unknown) => {
   return /^\d{4}-\d{2}-\d{2}$/.test(v) ? formatDay(v) : v.length > 18 ? `${v.slice(0, 17)}…` : v;
 };
 
-function LegacyChart({ chart }: { chart: Chart }) {
+export function LegacyChart({ chart }: { chart: Chart }) {
+  const { t } = useTranslation();
   const p = usePalette();
   const data = rowsOf(chart);
   const names = chart.series.map((s) => s.name);
-  const title = chart.unit ? `${chart.title} (${chart.unit})` : chart.title;
+  const label = (name: string) => t(`files.metricsSeries.${name}`, { defaultValue: name });
+  const chartTitle = t(`files.metricsChart.${chart.id}`, { defaultValue: chart.title });
+  const unit = chart.unit ? t(`files.metricsUnit.${chart.unit}`, { defaultValue: chart.unit }) : '';
+  const title = unit ? `${chartTitle} (${unit})` : chartTitle;
   const many = data.length > 12;
+  // Counts are whole numbers: no 0.75 of a call on the axis.
+  const whole = chart.series.every((s) => s.points.every((pt) => Number.isInteger(pt.y)));
+  const values = chart.series.flatMap((s) => s.points.map((pt) => pt.y));
+  const yWidth = yAxisWidth(values, (v) => formatNumber(v, whole ? 0 : 1));
+  // Category axes (operation or endpoint names) are slanted so neighbours never overlap.
+  const categories = data.length > 0 && !/^\d{4}-\d{2}-\d{2}$/.test(String(data[0]!.x));
+  const xAxis = categories
+    ? ({ interval: 0, angle: -30, textAnchor: 'end', height: 64, tickFormatter: shortTick } as const)
+    : ({ minTickGap: 24, tickFormatter: tickOf } as const);
   return (
     <Card title={title} testId={`metrics-chart-${chart.id}`} className={many ? 'span-2' : undefined}>
       {data.length === 0 ? (
         <NoData>—</NoData>
       ) : (
-        <ChartFrame height={220} label={title}>
+        <ChartFrame height={categories ? 260 : 220} label={title}>
           {chart.type === 'line' ? (
             <LineChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
               <CartesianGrid {...gridProps(p)} />
-              <XAxis dataKey="x" minTickGap={20} tickFormatter={tickOf} {...axisProps(p)} />
-              <YAxis width={44} {...axisProps(p)} />
-              <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v), 2)} />
-              {names.length > 1 ? <Legend {...legendProps(p)} /> : null}
+              <XAxis dataKey="x" {...xAxis} {...axisProps(p)} />
+              <YAxis
+                width={yWidth}
+                allowDecimals={!whole}
+                tickFormatter={(v: number) => formatNumber(v, 1)}
+                {...axisProps(p)}
+              />
+              <Tooltip
+                {...tooltipProps(p)}
+                formatter={(v, n) => [formatNumber(Number(v), 2), label(String(n))]}
+              />
+              {names.length > 1 ? <Legend {...legendProps(p)} formatter={(n) => label(String(n))} /> : null}
               {names.map((n, i) => (
                 <Line
                   key={n}
-                  type="monotone"
+                  type={whole ? 'linear' : 'monotone'}
                   dataKey={n}
-                  stroke={p.series[i % p.series.length]}
+                  stroke={seriesColour(n, i, p)}
                   dot={false}
                   strokeWidth={2}
                   isAnimationActive={false}
@@ -112,20 +170,23 @@ function LegacyChart({ chart }: { chart: Chart }) {
           ) : (
             <BarChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
               <CartesianGrid {...gridProps(p)} />
-              <XAxis
-                dataKey="x"
-                tickFormatter={tickOf}
-                {...(data.length <= 10 ? { interval: 0 } : { minTickGap: 8 })}
+              <XAxis dataKey="x" {...xAxis} {...axisProps(p)} />
+              <YAxis
+                width={yWidth}
+                allowDecimals={!whole}
+                tickFormatter={(v: number) => formatNumber(v, 1)}
                 {...axisProps(p)}
               />
-              <YAxis width={44} {...axisProps(p)} />
-              <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v), 2)} />
-              {names.length > 1 ? <Legend {...legendProps(p)} /> : null}
+              <Tooltip
+                {...tooltipProps(p)}
+                formatter={(v, n) => [formatNumber(Number(v), 2), label(String(n))]}
+              />
+              {names.length > 1 ? <Legend {...legendProps(p)} formatter={(n) => label(String(n))} /> : null}
               {names.map((n, i) => (
                 <Bar
                   key={n}
                   dataKey={n}
-                  fill={p.series[i % p.series.length]}
+                  fill={seriesColour(n, i, p)}
                   radius={[2, 2, 0, 0]}
                   isAnimationActive={false}
                 />
@@ -137,3 +198,8 @@ function LegacyChart({ chart }: { chart: Chart }) {
     </Card>
   );
 }
+
+const shortTick = (x: unknown) => {
+  const v = String(x);
+  return v.length > 16 ? `${v.slice(0, 15)}…` : v;
+};

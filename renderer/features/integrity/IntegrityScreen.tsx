@@ -9,7 +9,9 @@ import { navigate } from '../../app/nav.ts';
 import { useCurrentPlace } from '../../app/places.ts';
 import { createStore, useStore } from '../../app/store.ts';
 import { showToast } from '../../app/toasts.tsx';
-import { formatDateTime, formatNumber } from '../../components/format.ts';
+import { displayName, formatDateTime, formatNumber } from '../../components/format.ts';
+import { useOp } from '../../api/index.ts';
+import { FindingActions } from './FindingActions.tsx';
 import { Card, Empty, ErrorState, HealthBadge, ProgressBar, SeverityBadge } from '../../components/ui.tsx';
 import {
   cancelCheck,
@@ -485,13 +487,28 @@ function ChatFindings({ selectedId }: { selectedId: string | null }) {
       </Card>
     );
   }
+  return <ChatFindingsCard chat={chat} />;
+}
+
+function ChatFindingsCard({ chat }: { chat: ChatCheck }) {
+  const { t } = useTranslation(INTEGRITY_NS);
+  const root = useCurrentPlace()?.path ?? '';
+  // The chat's name and folder, as far as its files can be read (a broken chat still has a folder).
+  const detail = useOp(
+    'chat.detail',
+    { root, chatId: chat.chatId },
+    { enabled: root !== '' && /^-?\d+$/.test(chat.chatId) },
+  );
+  const name = displayName(detail.data?.profile);
   return (
     <Card
       className="integrity-detail-card"
       testId="integrity-detail"
       title={
         <span className="integrity-detail-title">
-          {t('detailTitle', { id: chat.chatId })} <HealthBadge health={chat.status} />
+          {t('detailTitle', { id: chat.chatId })}
+          {name ? <span className="integrity-chat-name"> · {name}</span> : null}{' '}
+          <HealthBadge health={chat.status} />
         </span>
       }
       actions={
@@ -532,7 +549,18 @@ function ChatFindings({ selectedId }: { selectedId: string | null }) {
                   <div className="muted mono">{f.code}</div>
                 </td>
                 <td className="mono">{f.file}</td>
-                <td>{f.message}</td>
+                <td>
+                  {t(`advice.${f.code}`)}
+                  <div className="muted finding-detail" lang="en">
+                    {f.message}
+                  </div>
+                  <FindingActions
+                    root={root}
+                    chatId={chat.chatId}
+                    chatDir={detail.data?.dir ?? null}
+                    finding={f}
+                  />
+                </td>
               </tr>
             ))}
           </tbody>

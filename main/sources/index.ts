@@ -1,0 +1,12 @@
+import { postgresSourceKind } from '../pg/source.ts';
+import { registerSourceKind } from './registry.ts';
+import { perChatRootSourceKind } from './root-source.ts';
+import { sqliteFileSourceKind } from './sqlite-source.ts';
+
+// Every kind of Source, registered once, URL kinds first. A new engine adds one line here.
+registerSourceKind(postgresSourceKind);
+registerSourceKind(perChatRootSourceKind);
+registerSourceKind(sqliteFileSourceKind);
+
+export { displayLocator, openSource, withSource, registeredSourceKinds } from './registry.ts';
+export type * from './types.ts';

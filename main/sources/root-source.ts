@@ -1,0 +1,237 @@
+import { join, resolve } from 'node:path';
+import { AppError } from '../../shared/errors.ts';
+import type { Chart } from '../adapters/stats.ts';
+import { entryAt } from '../fs/entry.ts';
+import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
+import { chatDir, listChats } from '../store/layout.ts';
+import { pageMessages } from '../store/messages.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
+import { displayName } from '../store/summary.ts';
+import { toIso } from '../store/time.ts';
+import { encodeCursor, decodeCursor } from './cursor.ts';
+import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
+import { sourceMessageOf, sqliteTables } from './sqlite-source.ts';
+import type {
+  ConversationPage,
+  ConversationQuery,
+  MessageHit,
+  MessageQuery,
+  MessageSearchQuery,
+  QueryResult,
+  Source,
+  SourceConversation,
+  SourceInfo,
+  SourceKind,
+  SourceMessage,
+  SourceMessagePage,
+  SourceMetrics,
+  SourceSummary,
+  Tenant,
+} from './types.ts';
+
+// The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation is a chat folder, its
+// thread is that chat's conversations.db (store/messages.ts pages it). Each call opens the chat's files
+// read-only and closes them: nothing stays open between requests, nothing in the root is changed.
+
+function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
+  const { db } = openReadonly(path);
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+export class PerChatRootSource implements Source {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    if (entryAt(this.root).kind !== 'directory')
+      throw new AppError('invalid_input', `${root}: is not a folder`);
+    if (listChats(this.root).chats.length === 0)
+      throw new AppError(
+        'invalid_input',
+        `${root}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
+      );
+  }
+
+  private chatFigures(chatId: string, dir: string): SourceConversation {
+    let title = `Chat ${chatId}`;
+    try {
+      const row = withDb(join(dir, PROFILE_DB), (db) =>
+        db.prepare('SELECT * FROM user_profile LIMIT 1').get(),
+      ) as Record<string, unknown> | undefined;
+      if (row) title = displayName(row) ?? title;
+    } catch {
+      // a damaged profile.db leaves the default title; the thread is still readable
+    }
+    let messages = 0;
+    let last: string | null = null;
+    try {
+      const figures = withDb(join(dir, CONVERSATIONS_DB), (db) =>
+        db
+          .prepare(
+            'SELECT (SELECT count(*) FROM messages), (SELECT timestamp FROM messages ORDER BY id DESC LIMIT 1)',
+          )
+          .raw()
+          .get(),
+      ) as [number, unknown];
+      messages = Number(figures[0]);
+      last = toIso(figures[1]);
+    } catch {
+      // a chat whose conversations.db cannot be read is listed with 0 messages
+    }
+    return { id: chatId, title, messages, lastActivity: last };
+  }
+
+  private all(): SourceConversation[] {
+    return listChats(this.root).chats.map((c) => this.chatFigures(c.chatId, c.dir));
+  }
+
+  async info(): Promise<SourceInfo> {
+    const { chats } = listChats(this.root);
+    // The per-chat schema, as the first chat's files have it (every chat has the same tables).
+    const tables = chats[0]
+      ? [PROFILE_DB, CONVERSATIONS_DB].flatMap((file) => {
+          try {
+            return withDb(join(chats[0]!.dir, file), sqliteTables).map((t) => ({
+              ...t,
+              name: `${file}:${t.name}`,
+            }));
+          } catch {
+            return [];
+          }
+        })
+      : [];
+    return { ...this.summary(), tables };
+  }
+
+  summary(): SourceSummary {
+    return {
+      source: this.root,
+      engine: 'root',
+      kind: 'per-chat-root',
+      hasConversations: true,
+      tenantScoped: false,
+      hasSimilar: false,
+    };
+  }
+
+  async tenants(): Promise<Tenant[]> {
+    return [];
+  }
+
+  async conversations(query: ConversationQuery): Promise<ConversationPage> {
+    return conversationPage(this.all(), query);
+  }
+
+  async conversation(id: string): Promise<SourceConversation> {
+    return this.chatFigures(id, chatDir(this.root, id));
+  }
+
+  private page(
+    chatId: string,
+    before: number | undefined,
+    after: number | undefined,
+    at: string | undefined,
+    limit: number,
+  ): SourceMessagePage {
+    const path = join(chatDir(this.root, chatId), CONVERSATIONS_DB);
+    const page = withDb(path, (db) => pageMessages({ db }, { before, after, at, limit }));
+    return {
+      messages: page.messages.map((m) => sourceMessageOf(m, chatId)),
+      older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
+      newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
+    };
+  }
+
+  async messages(query: MessageQuery): Promise<SourceMessagePage> {
+    if (query.at !== undefined) {
+      if (Number.isNaN(new Date(query.at).getTime()))
+        throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at.slice(0, 40))}`);
+      return this.page(query.conversationId, undefined, undefined, query.at, query.limit);
+    }
+    return this.page(
+      query.conversationId,
+      numericCursor(query.before),
+      numericCursor(query.after),
+      undefined,
+      query.limit,
+    );
+  }
+
+  async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
+    const ids =
+      query.conversationId !== undefined
+        ? [query.conversationId]
+        : listChats(this.root).chats.map((c) => c.chatId);
+    return scanSearch(ids, query, (id, after, limit) => this.page(id, undefined, after, undefined, limit));
+  }
+
+  /** Messages per day (user / bot) over every chat of the root. */
+  async metrics(): Promise<SourceMetrics> {
+    const user = new Map<string, number>();
+    const bot = new Map<string, number>();
+    for (const chat of listChats(this.root).chats) {
+      try {
+        const rows = withDb(join(chat.dir, CONVERSATIONS_DB), (db) =>
+          db
+            .prepare(
+              "SELECT substr(timestamp, 1, 10) AS day, sum(message_type = 'user') AS u, sum(message_type IS NOT 'user') AS b FROM messages WHERE timestamp IS NOT NULL GROUP BY 1",
+            )
+            .all(),
+        ) as { day: string; u: number; b: number }[];
+        for (const r of rows) {
+          user.set(r.day, (user.get(r.day) ?? 0) + r.u);
+          bot.set(r.day, (bot.get(r.day) ?? 0) + r.b);
+        }
+      } catch {
+        // unreadable chats are the integrity check's business
+      }
+    }
+    const days = [...new Set([...user.keys(), ...bot.keys()])].sort();
+    const chart: Chart = {
+      id: 'messages-per-day',
+      title: 'Messages per day (all chats)',
+      unit: 'messages',
+      type: 'bar',
+      series: [
+        { name: 'user', points: days.map((d) => ({ x: d, y: user.get(d) ?? 0 })) },
+        { name: 'bot', points: days.map((d) => ({ x: d, y: bot.get(d) ?? 0 })) },
+      ],
+    };
+    return { kind: 'per-chat-root', charts: [chart], tables: [] };
+  }
+
+  async *exportMessages(options: {
+    conversationId: string;
+    pageSize?: number;
+  }): AsyncGenerator<SourceMessage[]> {
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const page = this.page(options.conversationId, undefined, after, undefined, options.pageSize ?? 1000);
+      if (page.messages.length === 0) return;
+      yield page.messages;
+      if (page.newer === null) return;
+      after = Number(decodeCursor(page.newer, 1)[0]);
+    }
+  }
+
+  /** The SQL console runs on one chat's conversations.db (the first chat when none is named). */
+  async query(sql: string, options: { limit?: number; conversationId?: string } = {}): Promise<QueryResult> {
+    const chatId = options.conversationId ?? listChats(this.root).chats[0]?.chatId;
+    if (chatId === undefined) throw new AppError('not_found', `${this.root} holds no chats`);
+    return withDb(join(chatDir(this.root, chatId), CONVERSATIONS_DB), (db) =>
+      sqliteQuery(db, sql, options.limit ?? 1000),
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
+export const perChatRootSourceKind: SourceKind = {
+  name: 'root',
+  accepts: (locator) => entryAt(resolve(locator)).kind === 'directory',
+  open: async (locator) => new PerChatRootSource(locator),
+};

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../shared/errors.ts';
+import { isPostgresUrl, parsePgUrl } from '../pg/url.ts';
+import { openSource } from './registry.ts';
+import type { Source } from './types.ts';
+import './index.ts';
+
+// The server sources of this process (desktop app or browser mode), by id. The URL — with its password —
+// stays here in memory and is never sent back to the renderer; the renderer sees an id and a masked label.
+// Browser mode is restricted: it reaches only the sources given on its command line (`serve URL`).
+
+interface Entry {
+  id: string;
+  locator: string;
+  label: string;
+  kind: string | null;
+  source: Promise<Source> | null;
+}
+
+export class SourceSession {
+  private readonly entries = new Map<string, Entry>();
+  /** Set by `serve URL`: then only preregistered sources may be used. */
+  private restricted = false;
+
+  restrictToRegistered(): void {
+    this.restricted = true;
+  }
+
+  get canConnect(): boolean {
+    return !this.restricted;
+  }
+
+  /** A source the command line named (browser mode). */
+  register(locator: string): Entry {
+    return this.add(locator);
+  }
+
+  private add(locator: string): Entry {
+    const existing = [...this.entries.values()].find((e) => e.locator === locator);
+    if (existing) return existing;
+    const entry: Entry = {
+      id: randomBytes(6).toString('hex'),
+      locator,
+      label: parsePgUrl(locator).display,
+      kind: null,
+      source: null,
+    };
+    this.entries.set(entry.id, entry);
+    return entry;
+  }
+
+  async connect(url: string, password?: string): Promise<{ id: string; label: string; kind: string | null }> {
+    if (!isPostgresUrl(url))
+      throw new AppError('invalid_input', 'a server source is a postgres:// or postgresql:// URL');
+    let locator = url.trim();
+    if (password) {
+      const parsed = new URL(locator);
+      parsed.password = encodeURIComponent(password);
+      locator = parsed.href;
+    }
+    const known = [...this.entries.values()].find((e) => e.locator === locator);
+    if (!known && this.restricted)
+      throw new AppError(
+        'forbidden_path',
+        'browser mode reaches only the sources given on its command line (chat-inspector serve URL)',
+      );
+    const entry = known ?? this.add(locator);
+    try {
+      await this.open(entry.id);
+    } catch (error) {
+      if (!known) this.entries.delete(entry.id);
+      throw error;
+    }
+    return { id: entry.id, label: entry.label, kind: entry.kind };
+  }
+
+  list(): { id: string; label: string; kind: string | null }[] {
+    return [...this.entries.values()].map((e) => ({ id: e.id, label: e.label, kind: e.kind }));
+  }
+
+  /** The open Source of an id (opened once, reopened after a failure). */
+  async open(id: string): Promise<Source> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new AppError('not_found', 'that source is not open in this session; connect again');
+    if (!entry.source) {
+      entry.source = openSource(entry.locator).then((source) => {
+        entry.kind = source.summary().kind;
+        return source;
+      });
+      entry.source.catch(() => {
+        entry.source = null;
+      });
+    }
+    return entry.source;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const entry of this.entries.values()) {
+      const source = entry.source;
+      entry.source = null;
+      if (source) await source.then((s) => s.close()).catch(() => {});
+    }
+  }
+}
+
+export const sourceSession = new SourceSession();

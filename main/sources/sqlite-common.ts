@@ -1,0 +1,155 @@
+import { AppError } from '../../shared/errors.ts';
+import type { ReadableDb } from '../sqlite/open.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type {
+  ConversationPage,
+  ConversationQuery,
+  MessageHit,
+  MessageQuery,
+  MessageSearchQuery,
+  QueryResult,
+  SourceConversation,
+  SourceMessagePage,
+} from './types.ts';
+
+// Helpers shared by the file-backed Sources (a per-chat root, a single SQLite file).
+
+/** Most recent activity first, then id: the order every Source lists conversations in. */
+export function compareConversations(a: SourceConversation, b: SourceConversation): number {
+  const x = a.lastActivity ?? '';
+  const y = b.lastActivity ?? '';
+  return x < y ? 1 : x > y ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Search (id or title contains, any case), keyset on (lastActivity, id) over an already-read list. */
+export function conversationPage(all: SourceConversation[], query: ConversationQuery): ConversationPage {
+  const needle = query.search?.trim().toLowerCase();
+  let list = needle
+    ? all.filter((c) => c.id.toLowerCase().includes(needle) || c.title.toLowerCase().includes(needle))
+    : all;
+  list = [...list].sort(compareConversations);
+  if (query.after) {
+    const [last, id] = decodeCursor(query.after, 2);
+    const mark: SourceConversation = {
+      id: String(id),
+      title: '',
+      messages: 0,
+      lastActivity: last === null ? null : String(last),
+    };
+    list = list.filter((c) => compareConversations(c, mark) > 0);
+  }
+  const shown = list.slice(0, query.limit);
+  const end = shown[shown.length - 1];
+  return {
+    conversations: shown,
+    next: list.length > query.limit && end ? encodeCursor([end.lastActivity, end.id]) : null,
+  };
+}
+
+export function numericCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const [value] = decodeCursor(cursor, 1);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw new AppError(
+      'invalid_input',
+      'that cursor is not one this source gave out: start from the first page',
+    );
+  return value;
+}
+
+type Pager = (before: number | undefined, after: number | undefined, limit: number) => SourceMessagePage;
+
+/**
+ * Jump to a time where the store has no time index: walk pages back from the newest until one starts before
+ * `at`, then return the page that starts at the first message on or after it.
+ */
+export function jumpToTime(query: MessageQuery, page: Pager): SourceMessagePage {
+  const at = new Date(query.at!);
+  if (Number.isNaN(at.getTime()))
+    throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at)}`);
+  const target = at.toISOString();
+  let current = page(undefined, undefined, 500);
+  for (;;) {
+    const first = current.messages[0];
+    if (!first || current.older === null || (first.timestamp !== null && first.timestamp < target)) break;
+    current = page(numericCursor(current.older), undefined, 500);
+  }
+  const index = current.messages.findIndex((m) => m.timestamp !== null && m.timestamp >= target);
+  if (index < 0) {
+    if (current.newer === null) return page(undefined, undefined, query.limit);
+    return page(undefined, numericCursor(current.newer), query.limit);
+  }
+  // Ids are integers (message ids, rowids): `after id - 1` starts the page at that very message.
+  return page(undefined, Number(current.messages[index]!.id) - 1, query.limit);
+}
+
+type ForwardPager = (conversationId: string, after: number | undefined, limit: number) => SourceMessagePage;
+
+/** Text search by reading the conversations' messages page by page (file stores without a text index). */
+export function scanSearch(ids: string[], query: MessageSearchQuery, page: ForwardPager): MessageHit[] {
+  const needle = query.text.trim().toLowerCase();
+  if (!needle) return [];
+  const hits: MessageHit[] = [];
+  for (const id of ids) {
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const p = page(id, after, 1000);
+      for (const m of p.messages) {
+        const text = m.text ?? '';
+        const at = text.toLowerCase().indexOf(needle);
+        if (at < 0) continue;
+        const start = Math.max(0, at - 50);
+        hits.push({
+          conversationId: id,
+          messageId: m.id,
+          timestamp: m.timestamp,
+          role: m.role,
+          snippet: `${start > 0 ? '…' : ''}${text.slice(start, at + needle.length + 70)}`,
+        });
+        if (hits.length >= query.limit) return hits;
+      }
+      if (p.newer === null || p.messages.length === 0) break;
+      after = numericCursor(p.newer)!;
+    }
+  }
+  return hits;
+}
+
+/**
+ * One statement on a read-only connection. The read handle (main/sqlite/readable.ts) refuses at prepare
+ * anything SQLite says could write, and the file is opened read-only besides: a write never runs.
+ */
+export function sqliteQuery(db: ReadableDb, sql: string, limit: number): QueryResult {
+  let statement;
+  try {
+    statement = db.prepare(sql);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/read-only|readonly/i.test(message))
+      throw new AppError('read_only', `refused: Chat Inspector only reads (${message})`);
+    throw new AppError('invalid_input', message);
+  }
+  if (!statement.reader)
+    throw new AppError('invalid_input', 'this statement returns no rows; nothing to show');
+  const columns = statement.columns().map((c) => c.name);
+  const rows: unknown[][] = [];
+  let truncated = false;
+  for (const row of statement.raw(true).safeIntegers(true).iterate() as Iterable<unknown[]>) {
+    if (rows.length >= limit) {
+      truncated = true;
+      break;
+    }
+    rows.push(
+      row.map((v) =>
+        typeof v === 'bigint'
+          ? Number.isSafeInteger(Number(v))
+            ? Number(v)
+            : v.toString()
+          : v instanceof Uint8Array
+            ? `<${v.length} bytes>`
+            : v,
+      ),
+    );
+  }
+  return { columns, rows, truncated };
+}

@@ -1,0 +1,196 @@
+import type { Chart, FigureTable } from '../adapters/stats.ts';
+import type { MessageRole } from '../../shared/domain.ts';
+
+// One interface for every store Chat Inspector reads: a per-chat root, a single SQLite file, a PostgreSQL
+// database (and MySQL next). Every method is async (servers are), every cursor is an opaque string (keyset
+// keys differ per store: an id, a rowid, a (time, id) pair), and nothing here can write.
+
+/** Which engine holds the data; `kind` says which schema was recognised in it. */
+export type SourceEngine = 'root' | 'sqlite' | 'postgres' | 'mysql';
+
+export interface SourceTable {
+  name: string;
+  type: 'table' | 'view';
+  columns: number;
+  /** Exact up to EXACT_ROWS_LIMIT; beyond it the planner's estimate, flagged by rowsEstimated. */
+  rows: number | null;
+  rowsEstimated: boolean;
+  /** False when the connection's role may not read it (rows then unknown). */
+  readable?: boolean;
+}
+
+/** What a Source is, known from the open (no further query). */
+export interface SourceSummary {
+  /** Where it is, safe to print: a path, or a URL without its password. */
+  source: string;
+  engine: SourceEngine;
+  /** The recognised schema: 'per-chat-root', a file kind (user_history, clinic...), 'evosense', 'generic'. */
+  kind: string;
+  hasConversations: boolean;
+  /** Conversations are listed per tenant (EvoSense): `tenant` is required by conversations/messages. */
+  tenantScoped: boolean;
+  /** Whether `similar` can rank messages (pgvector embeddings). */
+  hasSimilar: boolean;
+}
+
+export interface SourceInfo extends SourceSummary {
+  tables: SourceTable[];
+}
+
+/** Rows counted exactly up to here; larger tables get the planner's estimate (never a full count(*)). */
+export const EXACT_ROWS_LIMIT = 100_000;
+
+export interface Tenant {
+  id: string;
+  name: string;
+  plan: string | null;
+  status: string | null;
+}
+
+export interface ConversationQuery {
+  tenant?: string | undefined;
+  /** Conversations whose id/title or messages contain this text (full-text where the store has it). */
+  search?: string | undefined;
+  limit: number;
+  /** The `next` of the previous page. */
+  after?: string | undefined;
+}
+
+export interface SourceConversation {
+  id: string;
+  title: string;
+  /** Messages in the conversation (with `search`: the matching ones). */
+  messages: number;
+  lastActivity: string | null;
+}
+
+export interface ConversationPage {
+  conversations: SourceConversation[];
+  /** Pass as `after` for the next page; null at the end. */
+  next: string | null;
+}
+
+/** What a store knows about a message beyond who said what when (EvoSense's AI analysis, clinic fields...). */
+export interface MessageAnalysis {
+  sentiment?: number | null;
+  emotion?: string | null;
+  satisfaction?: number | null;
+  tone?: string | null;
+  summary?: string | null;
+}
+
+export interface SourceMessage {
+  id: string;
+  conversationId: string;
+  timestamp: string | null;
+  role: MessageRole;
+  /** The store's own word for the sender. */
+  rawRole: string | null;
+  text: string | null;
+  analysis: MessageAnalysis | null;
+  /** Other columns, for display. */
+  extra: Record<string, unknown> | null;
+}
+
+export interface MessageQuery {
+  conversationId: string;
+  tenant?: string | undefined;
+  limit: number;
+  /** Older than this cursor (the `older` of a page). */
+  before?: string | undefined;
+  /** Newer than this cursor (the `newer` of a page). */
+  after?: string | undefined;
+  /** ISO date or datetime: the page starting at the first message on or after it. */
+  at?: string | undefined;
+}
+
+/** A page in time order (oldest first); newest page when no cursor is given. */
+export interface SourceMessagePage {
+  messages: SourceMessage[];
+  older: string | null;
+  newer: string | null;
+}
+
+export interface MessageSearchQuery {
+  text: string;
+  tenant?: string | undefined;
+  conversationId?: string | undefined;
+  limit: number;
+}
+
+export interface MessageHit {
+  conversationId: string;
+  messageId: string;
+  timestamp: string | null;
+  role: MessageRole;
+  snippet: string;
+}
+
+export interface SimilarQuery {
+  tenant: string;
+  messageId: string;
+  limit: number;
+}
+
+export interface SimilarMessage {
+  conversationId: string;
+  messageId: string;
+  timestamp: string | null;
+  text: string;
+  /** Cosine distance to the selected message's embedding (0 = same direction). */
+  distance: number;
+}
+
+export interface SourceMetrics {
+  kind: string;
+  charts: Chart[];
+  tables: FigureTable[];
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+  /** True when more rows existed than `limit`. */
+  truncated: boolean;
+}
+
+export interface Source {
+  summary(): SourceSummary;
+  /** The summary plus every table with its row count (bounded work: see EXACT_ROWS_LIMIT). */
+  info(): Promise<SourceInfo>;
+  /** Tenants of a multi-tenant store; empty for the others. */
+  tenants(): Promise<Tenant[]>;
+  conversations(query: ConversationQuery): Promise<ConversationPage>;
+  /** One conversation's figures (the thread header, the export's count); not_found when it is not there. */
+  conversation(id: string, options?: { tenant?: string | undefined }): Promise<SourceConversation>;
+  messages(query: MessageQuery): Promise<SourceMessagePage>;
+  searchMessages(query: MessageSearchQuery): Promise<MessageHit[]>;
+  /** Charts and figure tables for the whole store or one tenant. */
+  metrics(options: { tenant?: string | undefined }): Promise<SourceMetrics>;
+  /** Every message of one conversation in time order, page by page, without holding them all in memory. */
+  exportMessages(options: {
+    conversationId: string;
+    tenant?: string | undefined;
+    pageSize?: number;
+  }): AsyncIterable<SourceMessage[]>;
+  /** Messages ranked by embedding distance to one message; absent where the store has no embeddings. */
+  similar?(query: SimilarQuery): Promise<SimilarMessage[]>;
+  /** One statement, read-only: the SQL console and table browser. A write is refused by the store itself. */
+  query(sql: string, options?: { limit?: number; conversationId?: string }): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Server statement time limit per statement (ms, default 5000). */
+  statementTimeoutMs?: number;
+  /** Sees every statement a server Source sends (tests and benchmarks EXPLAIN them). */
+  onQuery?: (sql: string, params: unknown[]) => void;
+}
+
+/** One kind of Source, registered once: how to recognise its locator and how to open it. */
+export interface SourceKind {
+  name: string;
+  /** Whether this locator (path or URL) is one of this kind's; cheap, no connection made. */
+  accepts(locator: string): boolean;
+  open(locator: string, options: OpenOptions): Promise<Source>;
+}

@@ -1,0 +1,13 @@
+import i18next from 'i18next';
+import en from './i18n/en.json' with { type: 'json' };
+import ptBR from './i18n/pt-BR.json' with { type: 'json' };
+
+/** This feature's own i18next namespace (`useTranslation(SOURCES_NS)`), kept beside its code. */
+export const SOURCES_NS = 'sources';
+
+/** Adds the feature's strings once i18next is initialised (called when a component renders). */
+export function ensureSourcesStrings(): void {
+  if (!i18next.isInitialized || i18next.hasResourceBundle('en', SOURCES_NS)) return;
+  i18next.addResourceBundle('en', SOURCES_NS, en, true, true);
+  i18next.addResourceBundle('pt-BR', SOURCES_NS, ptBR, true, true);
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { Cell, FileInfo, TablePage } from '../domain.ts';
+import { query } from './define.ts';
+
+// The table browser's sorted/filtered pages and the read-only SQL console. Every statement runs in a
+// thread of its own on a read-only connection and is stopped at its time limit.
+
+const FilePath = z.string().min(1).max(4096);
+const Sql = z.string().min(1).max(100_000);
+/** Milliseconds a statement may run before it is stopped. */
+const TimeLimit = z.number().int().min(100).max(60_000).default(1000);
+/** Rows a console result keeps at most. */
+const RowCap = z.number().int().min(1).max(100_000).default(10_000);
+const PageLimit = z.number().int().min(1).max(1000).default(100);
+
+export const FilterOp = z.enum(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'contains', 'starts', 'null', 'notnull']);
+export type FilterOp = z.infer<typeof FilterOp>;
+
+export const RowFilter = z.object({
+  column: z.string().min(1).max(512),
+  op: FilterOp,
+  value: z.string().max(10_000).optional(),
+});
+export type RowFilter = z.infer<typeof RowFilter>;
+
+export const queryOperations = {
+  'chat.learning': query(
+    "What a chat's databases say about the learner: most frequent corrections, vocabulary suggested per month, errors per session.",
+    z.object({ root: FilePath, chatId: z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number') }),
+    z.object({
+      topCorrections: z.array(
+        z.object({ original: z.string(), corrected: z.string(), count: z.number().int() }),
+      ),
+      vocabularyPerMonth: z.array(
+        z.object({ month: z.string(), words: z.number().int(), newWords: z.number().int() }),
+      ),
+      topWords: z.array(z.object({ word: z.string(), count: z.number().int() })),
+      errorsPerSession: z.array(
+        z.object({
+          sessionId: z.string(),
+          start: z.string().nullable(),
+          messages: z.number().int(),
+          withErrors: z.number().int(),
+        }),
+      ),
+      rowsRead: z.number().int(),
+      windowed: z.boolean(),
+    }),
+  ),
+  'file.inspect': query(
+    "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
+    z.object({ path: FilePath }),
+    z.object({
+      info: FileInfo,
+      unreadable: z.array(z.object({ table: z.string(), message: z.string() })),
+      /** quick_check's lines ('ok' alone: no damage found); null when it did not finish in time. */
+      damage: z.array(z.string()).nullable(),
+    }),
+  ),
+  'root.overview': query(
+    'What a data root holds at a glance: chat folders, and SQLite files outside them (a folder of legacy DBs has only the latter).',
+    z.object({ root: FilePath }),
+    z.object({ chatFolders: z.number().int(), dbFiles: z.number().int() }),
+  ),
+  'file.query': query(
+    'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
+    z.object({
+      path: FilePath,
+      table: z.string().min(1).max(512),
+      sort: z.object({ column: z.string().min(1).max(512), desc: z.boolean() }).optional(),
+      filters: z.array(RowFilter).max(20).default([]),
+      offset: z.number().int().min(0).max(1_000_000).default(0),
+      limit: PageLimit,
+      timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    }),
+    TablePage,
+  ),
+  'sql.run': query(
+    'Runs one read-only statement (SELECT or WITH) on a file: the first page of its rows, up to a row cap, within a time limit.',
+    z.object({ path: FilePath, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
+    z.object({
+      resultId: z.string(),
+      columns: z.array(z.string()),
+      rows: z.array(z.array(Cell)),
+      rowCount: z.number().int(),
+      /** True when the statement had more rows than the cap. */
+      capped: z.boolean(),
+      elapsedMs: z.number().int(),
+    }),
+  ),
+  'sql.page': query(
+    'Another page of a console result (kept for a while; run the statement again when it is gone).',
+    z.object({
+      resultId: z.string().min(1).max(64),
+      offset: z.number().int().min(0),
+      limit: PageLimit,
+    }),
+    z.object({ rows: z.array(z.array(Cell)), offset: z.number().int() }),
+  ),
+  'sql.export': query(
+    "A console statement's rows (full values, up to the row cap) as CSV or JSON text, to save as a file.",
+    z.object({
+      path: FilePath,
+      sql: Sql,
+      timeoutMs: TimeLimit,
+      rowCap: RowCap,
+      format: z.enum(['csv', 'json']),
+    }),
+    z.object({ text: z.string(), rowCount: z.number().int(), capped: z.boolean(), filename: z.string() }),
+  ),
+} as const;
