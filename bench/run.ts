@@ -12,6 +12,7 @@ if (!only || only === 'scan') results.scan = await runScanBench({ chats });
 for (const [name, file, fn] of [
   ['integrity', './integrity.ts', 'runIntegrityBench'],
   ['backup', './backup.ts', 'runBackupBench'],
+  ['fleet', './fleet.ts', 'runFleetBench'],
 ] as const) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;

@@ -29,10 +29,13 @@ test.describe('browse a data root', () => {
 
     const name = (await chats.rows.first().locator('td.cell-name').innerText()).split(' ')[0]!;
     await chats.search.fill(name);
-    await expect(chats.rows.first()).toBeVisible();
-    const names = await chats.columnTexts(1);
-    expect(names.length).toBeGreaterThan(0);
-    for (const n of names) expect(n.toLowerCase()).toContain(name.toLowerCase());
+    // The filter is a query to the fleet index: the rows change when its answer comes.
+    await expect
+      .poll(async () => {
+        const names = await chats.columnTexts(1);
+        return names.length > 0 && names.every((n) => n.toLowerCase().includes(name.toLowerCase()));
+      })
+      .toBe(true);
   });
 
   test('a chat: thread with older pages, progress and metrics charts', async ({ page, url }) => {
@@ -101,6 +104,34 @@ test.describe('browse a data root', () => {
     await hits.last().click();
     await expect(page.locator('.msg.is-highlighted')).toBeVisible();
     await expect(page.locator('.msg.is-highlighted')).toBeInViewport();
+  });
+
+  test('a search through every chat opens the chat at the message found', async ({ page, url }) => {
+    const chats = new ChatsPage(page);
+    await new AppShell(page).open(url);
+    await chats.waitForScan();
+    await chats.searchMessages('correction');
+    await expect(page.locator('[data-search-status="done"]')).toBeVisible({ timeout: 20_000 });
+    await expect(chats.messageHits.first()).toBeVisible();
+    const messageId = await chats.messageHits.last().getAttribute('data-hit-message');
+    await chats.messageHits.last().click();
+    const highlighted = page.locator('.msg.is-highlighted');
+    await expect(highlighted).toBeVisible({ timeout: 10_000 });
+    await expect(highlighted).toHaveAttribute('data-msg-id', messageId!);
+  });
+
+  test('a chat with a damaged page is an error in the list, never ok', async ({ page, url, app }) => {
+    const damaged = app.generated.chats.filter((c) =>
+      ['page_corrupt', 'truncated', 'zero_byte', 'not_sqlite'].includes(c.kind),
+    );
+    expect(damaged.length).toBeGreaterThan(0);
+    const chats = new ChatsPage(page);
+    await new AppShell(page).open(url);
+    await chats.waitForScan();
+    for (const chat of damaged) {
+      await chats.search.fill(chat.chatId);
+      await expect(chats.row(chat.chatId)).toHaveAttribute('data-health', 'error');
+    }
   });
 
   test('a broken chat explains why it cannot be read; the rest keeps working', async ({ page, url, app }) => {
@@ -201,39 +232,85 @@ function mockRows() {
   }));
 }
 
+type MockRow = ReturnType<typeof mockRows>[number];
+
+/** The fleet index's list ops over an in-memory fleet: sort, filter by health and text, offset/keyset pages. */
 async function mockApi(page: Page) {
-  const rows = mockRows();
+  const rows = mockRows().map((r) => ({ ...r, partial: false, unread: false, codes: [] as string[] }));
+  const largestReply = { rows: 0 };
   let polls = 0;
   const reply = (route: Route, value: unknown) =>
     route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, value }) });
+  const counts = () => {
+    const c = { ok: 0, warning: 0, error: 0, unchecked: 0 };
+    for (const r of rows) c[r.health]++;
+    return c;
+  };
   await page.route('**/api/**', async (route) => {
     const op = new URL(route.request().url()).pathname.replace('/api/', '');
+    const input = (route.request().postDataJSON() ?? {}) as Record<string, unknown>;
     const place = { path: MOCK_ROOT, kind: 'root', label: 'mock', source: 'cli' };
     if (op === 'places.list')
       return reply(route, { current: place, places: [place], canPickWithDialog: false });
-    if (op === 'chats.scan') return reply(route, { jobId: 'mock-scan' });
+    if (op === 'fleet.refresh') return reply(route, { jobId: 'mock-refresh' });
     if (op === 'jobs.poll') {
       polls++;
-      const half = N / 2;
-      const progress = { done: polls === 1 ? half : N, total: N, current: null };
-      if (polls === 1) {
-        return reply(route, {
-          jobId: 'mock-scan',
-          op: 'chats.scan',
-          state: 'running',
-          progress,
-          events: rows.slice(0, half),
-          cursor: half,
-        });
-      }
+      const done = polls > 1;
       return reply(route, {
-        jobId: 'mock-scan',
-        op: 'chats.scan',
-        state: 'done',
-        progress,
-        events: rows.slice(half),
-        cursor: N,
-        result: { root: MOCK_ROOT, chats: rows, skipped: [] },
+        jobId: 'mock-refresh',
+        op: 'fleet.refresh',
+        state: done ? 'done' : 'running',
+        progress: { done: done ? N : N / 2, total: N, current: null },
+        events: [{ updated: N / 2 }],
+        cursor: polls,
+        ...(done
+          ? {
+              result: {
+                root: MOCK_ROOT,
+                total: N,
+                counts: counts(),
+                visited: N,
+                removed: 0,
+                rebuilt: false,
+                skipped: [],
+              },
+            }
+          : {}),
+      });
+    }
+    if (op === 'fleet.overview') {
+      return reply(route, {
+        total: N,
+        counts: counts(),
+        levels: ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'],
+        codes: [],
+        skipped: [],
+        refreshedAt: null,
+      });
+    }
+    if (op === 'fleet.page') {
+      const filter = (input.filter ?? {}) as { text?: string; health?: string[] };
+      const sort = (input.sort ?? 'chatId') as keyof MockRow;
+      const desc = input.desc === true;
+      let list = rows.filter(
+        (r) =>
+          (!filter.text || r.name.toLowerCase().includes(filter.text.toLowerCase())) &&
+          (!filter.health || filter.health.includes(r.health)),
+      );
+      list = [...list].sort((a, b) => {
+        const x = a[sort];
+        const y = b[sort];
+        const cmp = x < y ? -1 : x > y ? 1 : a.chatId < b.chatId ? -1 : 1;
+        return desc ? -cmp : cmp;
+      });
+      const limit = Number(input.limit ?? 100);
+      const start = input.after ? Number(input.after) : Number(input.offset ?? 0);
+      const pageRows = list.slice(start, start + limit);
+      largestReply.rows = Math.max(largestReply.rows, pageRows.length);
+      return reply(route, {
+        rows: pageRows,
+        total: list.length,
+        nextCursor: start + limit < list.length ? String(start + limit) : null,
       });
     }
     return route.fulfill({
@@ -242,11 +319,12 @@ async function mockApi(page: Page) {
       body: JSON.stringify({ ok: false, error: { code: 'unknown_operation', message: op } }),
     });
   });
+  return largestReply;
 }
 
 test('100,000 chats: the list keeps only the visible rows in the DOM', async ({ page, url }) => {
   test.setTimeout(60_000);
-  await mockApi(page);
+  const largestReply = await mockApi(page);
   const chats = new ChatsPage(page);
   await page.goto(url);
   await chats.waitForScan();
@@ -266,5 +344,8 @@ test('100,000 chats: the list keeps only the visible rows in the DOM', async ({ 
   expect(await chats.rows.count()).toBeLessThan(60);
   await chats.search.fill('User 99999');
   await expect(chats.rows).toHaveCount(1);
+  // The renderer asked for pages, never for the whole fleet.
+  expect(largestReply.rows).toBeGreaterThan(0);
+  expect(largestReply.rows).toBeLessThanOrEqual(1000);
   await new AppShell(page).screenshot('chats-100k');
 });

@@ -5,6 +5,8 @@
 // A capability adds its task with one line in `taskTable` (and its type comes along with it).
 
 import { runOperationTask } from './api/offload.ts';
+import { searchChatTask, type ChatSearchItem } from './fleet/search.ts';
+import { chatIdentity, visitChatTask } from './fleet/visit.ts';
 import { snapshotChatTask } from './backup/snapshot.ts';
 import { checkChatTask } from './integrity/chat.ts';
 import { checkFileTask, type FileCheckItem } from './integrity/file.ts';
@@ -12,14 +14,18 @@ import { chatFiguresTask, type ChatFiguresItem } from './maintenance/figures.ts'
 import { vacuumAttemptTask, type VacuumItem } from './maintenance/vacuum.ts';
 import { readonlyCache } from './sqlite/cache.ts';
 import { fleetChatTask } from './store/fleet.ts';
-import { summarizeChatTask, type ScanItem } from './store/summary.ts';
+import type { ScanItem } from './store/summary.ts';
 import { registerTasks, type TaskFn } from './workers/tasks.ts';
 import { serveTasks } from './workers/worker.ts';
 import type { ChatCheckItem } from './integrity/chat.ts';
 import type { SnapshotChatItem } from './backup/snapshot.ts';
 
 export const taskTable = {
-  'scan.chat': (item: ScanItem) => summarizeChatTask(item),
+  // The scan is the fleet's one pass: figures and quick check in the same visit of each chat.
+  'scan.chat': (item: ScanItem) => visitChatTask(item),
+  'fleet.visit': (item: ScanItem) => visitChatTask(item),
+  'fleet.identity': (dir: string) => chatIdentity(dir),
+  'fleet.search': (item: ChatSearchItem) => searchChatTask(item),
   'fleet.chat': (item: ScanItem) => fleetChatTask(item),
   'integrity.chat': (item: ChatCheckItem) => checkChatTask(item),
   'integrity.file': (item: FileCheckItem) => checkFileTask(item),

@@ -194,10 +194,14 @@ export const FleetMetrics = z.object({
   newUsersPerDay: z.array(DayCount),
   messagesPerDay: z.array(DayCount),
   sizeBuckets: z.array(z.object({ bucket: z.string(), count: z.number() })),
+  /** The biggest chats (the size histogram's outliers), largest first. */
+  largestChats: z.array(z.object({ chatId: z.string(), sizeBytes: z.number() })).default([]),
+  /** Chats with timestamps in the future or before 2000: those days are left out of the charts. */
+  clockSkewChats: z.number().int().default(0),
   alerts: z.array(
     z.object({
       chatId: z.string(),
-      kind: z.enum(['db_large', 'inactive', 'health']),
+      kind: z.enum(['db_large', 'inactive', 'health', 'clock_skew']),
       message: z.string(),
       severity: Severity,
     }),
@@ -311,6 +315,7 @@ export const FindingCode = z.enum([
   'inactive',
   'missing_file',
   'locked',
+  'clock_skew',
   'not_a_file',
 ]);
 export type FindingCode = z.infer<typeof FindingCode>;
@@ -333,6 +338,7 @@ export const SEVERITY_OF: Record<FindingCode, Severity> = {
   locked: 'warning',
   wal_pending: 'info',
   inactive: 'info',
+  clock_skew: 'info',
 };
 
 export const Finding = z.object({

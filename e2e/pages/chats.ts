@@ -5,6 +5,9 @@ export class ChatsPage {
   readonly rows: Locator;
   readonly status: Locator;
   readonly scroller: Locator;
+  /** The search through every chat's messages, and its results. */
+  readonly messageSearch: Locator;
+  readonly messageHits: Locator;
 
   readonly page: Page;
 
@@ -14,6 +17,8 @@ export class ChatsPage {
     this.rows = page.locator('tbody tr.grid-row');
     this.status = page.getByTestId('scan-status');
     this.scroller = page.getByTestId('chat-list-scroll');
+    this.messageSearch = page.locator('input[data-message-search]');
+    this.messageHits = page.getByTestId('message-search-results').locator('a[data-hit-chat]');
   }
 
   header(column: string): Locator {
@@ -28,7 +33,12 @@ export class ChatsPage {
     await this.header(column).getByRole('button').click();
   }
 
-  async filterHealth(health: 'all' | 'ok' | 'warning' | 'error') {
+  async searchMessages(text: string) {
+    await this.messageSearch.fill(text);
+    await this.messageSearch.press('Enter');
+  }
+
+  async filterHealth(health: 'all' | 'ok' | 'warning' | 'error' | 'unchecked') {
     await this.page.locator(`[data-health-filter="${health}"]`).click();
   }
 

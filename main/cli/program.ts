@@ -4,6 +4,7 @@ import { registerIntegrityCommands } from './commands/integrity.ts';
 import { registerMaintenanceCommands } from './commands/maintenance.ts';
 import { registerOpenCommands } from './commands/open.ts';
 import { registerReadCommands } from './commands/read.ts';
+import { registerSearchCommands } from './commands/search.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerSourceCommands } from './commands/sources.ts';
 import { validateAllCommands } from './options.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerOpenCommands(program);
   registerServeCommands(program);
   registerBackupCommands(program);
+  registerSearchCommands(program);
   registerSourceCommands(program);
   registerMaintenanceCommands(program);
   return program;

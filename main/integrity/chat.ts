@@ -9,7 +9,7 @@ import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { openForCheck, schemaOf } from './attach.ts';
 import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
-import { summarizeChatTask, type ScanItem } from '../store/summary.ts';
+import { summarizeChatTask, type DbInspector, type ScanItem } from '../store/summary.ts';
 import {
   countRowsWhere,
   foreignKeyViolations,
@@ -47,8 +47,26 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 
  * or locked file: those are findings.
  */
 export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
+  const outcome = summarizeChatTask(
+    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS },
+    chatInspector(item),
+    openForCheck,
+  );
+  if (outcome.kind === 'skip') return outcome;
+  const findings = orderFindings(dedupe(outcome.findings));
+  const check: ChatCheck = { chatId: item.chatId, status: healthOf(findings), findings };
+  return item.full && sqliteChatId(item.chatId) === null
+    ? { kind: 'chat', check, skipped: [orphanCheckSkipped(item.dir, item.chatId)] }
+    : { kind: 'chat', check };
+}
+
+/**
+ * The checks run on each DB while it is open for the figures (summarizeChatTask's inspector): the fleet
+ * index's one pass uses it too, so the list, the chat header and this check come from the same findings.
+ */
+export function chatInspector(item: ChatCheckItem): DbInspector {
   const chatId = sqliteChatId(item.chatId);
-  const inspect = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb): Finding[] => {
+  return (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db: ReadableDb): Finding[] => {
     const out: Finding[] = [];
     const schema = schemaOf(db);
     const { damage, shape } = checkPagesAndSchema(db, schema, file, item.full, EXPECTED_TABLES[file], {
@@ -75,17 +93,6 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
     }
     return out;
   };
-  const outcome = summarizeChatTask(
-    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS },
-    inspect,
-    openForCheck,
-  );
-  if (outcome.kind === 'skip') return outcome;
-  const findings = orderFindings(dedupe(outcome.findings));
-  const check: ChatCheck = { chatId: item.chatId, status: healthOf(findings), findings };
-  return item.full && chatId === null
-    ? { kind: 'chat', check, skipped: [orphanCheckSkipped(item.dir, item.chatId)] }
-    : { kind: 'chat', check };
 }
 
 /**

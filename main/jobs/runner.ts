@@ -16,6 +16,28 @@ interface JobRecord {
   error?: AppErrorShape;
   controller: AbortController;
   finishedAt: number | null;
+  /** Pollers waiting for something new (see `next`). */
+  waiters: Set<() => void>;
+  wakeTimer: ReturnType<typeof setTimeout> | null;
+}
+
+/** News of a running job is handed to a waiting poller at most this often (events are batched meanwhile). */
+const WAKE_EVERY_MS = 50;
+
+function wake(record: JobRecord, now = false): void {
+  if (record.waiters.size === 0) return;
+  const run = (): void => {
+    record.wakeTimer = null;
+    const waiters = [...record.waiters];
+    record.waiters.clear();
+    for (const w of waiters) w();
+  };
+  if (now) {
+    if (record.wakeTimer) clearTimeout(record.wakeTimer);
+    run();
+  } else {
+    record.wakeTimer ??= setTimeout(run, WAKE_EVERY_MS);
+  }
 }
 
 /** Finished jobs are kept this long for a last poll, then dropped. */
@@ -40,6 +62,8 @@ export class JobRunner {
       events: [],
       controller: new AbortController(),
       finishedAt: null,
+      waiters: new Set(),
+      wakeTimer: null,
     };
     this.jobs.set(record.id, record);
     const ctx: JobContext = {
@@ -48,9 +72,11 @@ export class JobRunner {
         record.done = done;
         record.total = total;
         if (current !== undefined) record.current = current;
+        wake(record);
       },
       emit: (event) => {
         record.events.push(event);
+        wake(record);
       },
     };
     // Start on the next tick so the caller gets the id before any work happens.
@@ -60,6 +86,7 @@ export class JobRunner {
           record.state = record.controller.signal.aborted ? 'cancelled' : 'done';
           record.result = result;
           record.finishedAt = Date.now();
+          wake(record, true);
         },
         (error: unknown) => {
           const appError =
@@ -69,6 +96,7 @@ export class JobRunner {
           record.state = appError.code === 'cancelled' ? 'cancelled' : 'failed';
           record.error = appError.toShape();
           record.finishedAt = Date.now();
+          wake(record, true);
         },
       );
     });
@@ -90,6 +118,28 @@ export class JobRunner {
     if (record.state === 'done') snapshot.result = record.result;
     if (record.error) snapshot.error = record.error;
     return snapshot;
+  }
+
+  /**
+   * Like poll, but waits (up to `waitMs`) until the job has news past `cursor`: new events, progress or its
+   * end. The UI's pushes: each answer comes as soon as there is something to say, with no polling interval,
+   * over IPC and HTTP alike.
+   */
+  async next(jobId: string, cursor: number, waitMs: number): Promise<JobSnapshot> {
+    const record = this.jobs.get(jobId);
+    if (!record) return this.poll(jobId, cursor);
+    if (waitMs > 0 && record.state === 'running' && record.events.length <= cursor) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitMs);
+        function done(): void {
+          clearTimeout(timer);
+          record!.waiters.delete(done);
+          resolve();
+        }
+        record.waiters.add(done);
+      });
+    }
+    return this.poll(jobId, cursor);
   }
 
   cancel(jobId: string): boolean {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import Database from './driver.ts';
 
@@ -44,6 +45,23 @@ export function assertWriteAllowed(what: string): void {
 /** The one way to open an SQLite file for writing. */
 export function openForWrite(path: string, options: OpenForWriteOptions = {}): WritableDb {
   assertWriteAllowed(path);
+  const db = new Database(path, {
+    fileMustExist: options.fileMustExist ?? false,
+    timeout: options.busyTimeoutMs ?? 0,
+  });
+  return db as WritableDb;
+}
+
+/**
+ * Chat Inspector's own SQLite files in its user-data folder (the fleet index): a cache of what the data roots
+ * say, never a person's data, so read operations may keep them up to date. Refused for any path outside
+ * `ownDir`, so it cannot be turned into a way around `openForWrite`'s rule.
+ */
+export function openOwnFile(path: string, ownDir: string, options: OpenForWriteOptions = {}): WritableDb {
+  const rel = relative(resolve(ownDir), resolve(path));
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(rel) === rel) {
+    throw new AppError('internal', `${path} is not one of Chat Inspector's own files: refused`);
+  }
   const db = new Database(path, {
     fileMustExist: options.fileMustExist ?? false,
     timeout: options.busyTimeoutMs ?? 0,

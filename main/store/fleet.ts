@@ -5,7 +5,7 @@ import { openReadonly } from '../sqlite/open.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { listChats } from './layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from './schema.ts';
-import { summarizeChatTask, type ScanItem } from './summary.ts';
+import { EARLIEST_PLAUSIBLE, latestPlausible, summarizeChatTask, type ScanItem } from './summary.ts';
 import { daysBetween } from './time.ts';
 
 export interface FleetChatFigures {
@@ -89,6 +89,11 @@ export async function fleetMetrics(
   const created = new Map<string, number>();
   const sizes = SIZE_BUCKETS.map(([bucket]) => ({ bucket, count: 0 }));
   const alerts: FleetMetrics['alerts'] = [];
+  // Days outside 2000..tomorrow come from a wrong clock: left out of the charts, reported once per chat.
+  const lastDay = latestPlausible(now.getTime()).slice(0, 10);
+  const plausible = (day: string) => day >= EARLIEST_PLAUSIBLE && day <= lastDay;
+  const largest: { chatId: string; sizeBytes: number }[] = [];
+  let clockSkewChats = 0;
   let counted = 0;
   let done = 0;
   ctx.progress(0, items.length, null);
@@ -100,12 +105,34 @@ export async function fleetMetrics(
       if (!outcome.ok || outcome.value.health === 'skip') return;
       const f = outcome.value;
       counted++;
+      const skewed: string[] = [];
       for (const [day, n] of f.perDay) {
+        if (!plausible(day)) {
+          skewed.push(day);
+          continue;
+        }
         active.set(day, (active.get(day) ?? 0) + 1);
         messages.set(day, (messages.get(day) ?? 0) + n);
       }
-      if (f.createdDay) created.set(f.createdDay, (created.get(f.createdDay) ?? 0) + 1);
+      if (f.createdDay && plausible(f.createdDay))
+        created.set(f.createdDay, (created.get(f.createdDay) ?? 0) + 1);
+      else if (f.createdDay) skewed.push(f.createdDay);
+      if (skewed.length > 0) {
+        clockSkewChats++;
+        skewed.sort();
+        alerts.push({
+          chatId: f.chatId,
+          kind: 'clock_skew',
+          severity: 'info',
+          message: `dates outside 2000–today (${[...new Set([skewed[0], skewed.at(-1)])].join(' … ')}): left out of the charts`,
+        });
+      }
       sizes[SIZE_BUCKETS.findIndex(([, upper]) => f.sizeBytes < upper)]!.count++;
+      largest.push({ chatId: f.chatId, sizeBytes: f.sizeBytes });
+      if (largest.length > 40) {
+        largest.sort((a, b) => b.sizeBytes - a.sizeBytes);
+        largest.length = 10;
+      }
       if (f.sizeBytes > DB_LARGE_BYTES) {
         alerts.push({
           chatId: f.chatId,
@@ -114,7 +141,11 @@ export async function fleetMetrics(
           message: `${(f.sizeBytes / 1048576).toFixed(1)} MB (over 10 MB)`,
         });
       }
-      if (f.lastActive && daysBetween(f.lastActive, now) > INACTIVE_DAYS) {
+      if (
+        f.lastActive &&
+        plausible(f.lastActive.slice(0, 10)) &&
+        daysBetween(f.lastActive, now) > INACTIVE_DAYS
+      ) {
         alerts.push({
           chatId: f.chatId,
           kind: 'inactive',
@@ -139,6 +170,8 @@ export async function fleetMetrics(
     newUsersPerDay: series(created),
     messagesPerDay: series(messages),
     sizeBuckets: sizes,
+    largestChats: largest.sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 10),
+    clockSkewChats,
     alerts: alerts.sort((a, b) =>
       a.severity === b.severity ? a.chatId.localeCompare(b.chatId) : a.severity === 'error' ? -1 : 1,
     ),

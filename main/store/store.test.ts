@@ -248,6 +248,8 @@ describe('CLI read commands', () => {
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [resolve(import.meta.dirname, '../cli/main.ts'), ...args], {
       encoding: 'utf8',
+      // The scan's fleet index goes to a folder of the test's own, never the person's home.
+      env: { ...process.env, CHAT_INSPECTOR_HOME: join(base, 'home') },
     });
 
   it('scan --json prints the spec shape', () => {

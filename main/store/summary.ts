@@ -40,7 +40,13 @@ export type DbInspector = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db
 export type DbOpener = (path: string, options: OpenReadonlyOptions) => OpenedDb;
 
 export type ScanOutcome =
-  | { kind: 'chat'; summary: ChatSummary; findings: Finding[] }
+  | {
+      kind: 'chat';
+      summary: ChatSummary;
+      findings: Finding[];
+      /** False when conversations.db's figures could not be read at all (the counts are not counts). */
+      countsRead?: boolean;
+    }
   | { kind: 'skip'; path: string; reason: string };
 
 export function finding(code: FindingCode, file: string, message: string): Finding {
@@ -128,6 +134,15 @@ interface ConversationFigures {
   messages: number;
   sessions: number;
   lastMessageAt: string | null;
+  firstMessageAt: string | null;
+}
+
+/** Timestamps before this are a clock that was never set (or a bad import), not history. */
+export const EARLIEST_PLAUSIBLE = '2000-01-01';
+
+/** A day after `nowMs`: later timestamps come from a clock that ran ahead. */
+export function latestPlausible(nowMs: number): string {
+  return new Date(nowMs + 86_400_000).toISOString();
 }
 
 function readConversationFigures(db: ReadableDb): ConversationFigures {
@@ -135,11 +150,11 @@ function readConversationFigures(db: ReadableDb): ConversationFigures {
   // decode every row where count(*) only walks the b-tree.
   const m = db
     .prepare(
-      'SELECT (SELECT count(*) FROM messages), (SELECT timestamp FROM messages ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM conversation_sessions)',
+      'SELECT (SELECT count(*) FROM messages), (SELECT timestamp FROM messages ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM conversation_sessions), (SELECT timestamp FROM messages ORDER BY id LIMIT 1)',
     )
     .raw()
-    .get() as [number, unknown, number];
-  return { messages: m[0], sessions: m[2], lastMessageAt: toIso(m[1]) };
+    .get() as [number, unknown, number, unknown];
+  return { messages: m[0], sessions: m[2], lastMessageAt: toIso(m[1]), firstMessageAt: toIso(m[3]) };
 }
 
 function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: number } {
@@ -280,6 +295,19 @@ export function summarizeChatTask(
     );
   }
   const lastActive = latest(profile.lastActive, conversations?.lastMessageAt ?? null);
+  const ahead = lastActive !== null && lastActive > latestPlausible(item.nowMs) ? lastActive : null;
+  const first = conversations?.firstMessageAt ?? null;
+  const before = first !== null && first < EARLIEST_PLAUSIBLE ? first : null;
+  if (ahead || before) {
+    const dates = [before, ahead].filter((d): d is string => d !== null).map((d) => d.slice(0, 10));
+    findings.push(
+      finding(
+        'clock_skew',
+        CONVERSATIONS_DB,
+        `Timestamps ${ahead && before ? 'before 2000 and in the future' : ahead ? 'in the future' : 'before 2000'} (${dates.join(', ')}): the clock of the machine that wrote them was wrong; those days are left out of the fleet charts.`,
+      ),
+    );
+  }
   if (lastActive && daysBetween(lastActive, new Date(item.nowMs)) > INACTIVE_DAYS) {
     const days = Math.floor(daysBetween(lastActive, new Date(item.nowMs)));
     findings.push(
@@ -294,6 +322,7 @@ export function summarizeChatTask(
   const locked = findings.find((f) => f.code === 'locked');
   return {
     kind: 'chat',
+    countsRead: conversations !== null,
     summary: {
       chatId: item.chatId,
       name: profile.name,

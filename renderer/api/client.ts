@@ -16,7 +16,9 @@ import { AppError } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
 import { send } from './transport.ts';
 
-/** How often a running job is polled. */
+/** How long one poll may wait for news: the main process answers as soon as a job has some (a push). */
+export const POLL_WAIT_MS = 2000;
+/** Kept for callers that pace their own polling. */
 export const POLL_MS = 150;
 
 function unwrap(reply: Reply): unknown {
@@ -76,7 +78,8 @@ export function startJob<K extends JobName>(
     if (cancelled) requestCancel(jobId);
     let cursor = 0;
     for (;;) {
-      const snapshot = await call('jobs.poll', { jobId, cursor });
+      // A held poll: answered when the job has new events, progress or has ended, not on a timer.
+      const snapshot = await call('jobs.poll', { jobId, cursor, waitMs: cancelled ? 0 : POLL_WAIT_MS });
       cursor = snapshot.cursor;
       if (snapshot.events.length > 0 && !cancelled) {
         const events = snapshot.events.map((e) => parseWith<EventOf<K>>(def.event, e, `An event of ${name}`));
@@ -94,7 +97,7 @@ export function startJob<K extends JobName>(
       if (snapshot.state === 'cancelled') throw new AppError('cancelled', 'Cancelled.');
       // A job that ignores cancel for a few seconds is left behind: the caller has moved on.
       if (cancelled && ++pollsSinceCancel > 20) throw new AppError('cancelled', 'Cancelled.');
-      await sleep(POLL_MS);
+      if (cancelled) await sleep(POLL_MS);
     }
   };
 

@@ -60,7 +60,8 @@ export function streamJob<K extends JobName>(
     (result) => {
       if (!live) return;
       stopTimer();
-      pending = [];
+      // Events not yet handed over come first: a result need not repeat them.
+      if (pending.length > 0) flush();
       callbacks.onDone(result);
     },
     (error: unknown) => {

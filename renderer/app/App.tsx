@@ -1,5 +1,5 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getBridge, queryClient, toAppError, useOp } from '../api/index.ts';
 import { Dialog, ErrorState, Loading } from '../components/ui.tsx';
@@ -12,7 +12,6 @@ import { followCurrentPlace, pickPlace, usePlaces } from './places.ts';
 import { screens } from './screens.tsx';
 import { setThemePref } from './theme.ts';
 import { showToast, Toasts } from './toasts.tsx';
-import { stepChat } from '../features/chat/ChatScreen.tsx';
 
 export function App() {
   return (
@@ -79,7 +78,9 @@ function Shell() {
       else if (command === 'places-changed') followCurrentPlace().catch(report);
       else if (command === 'focus-search') focusScreenSearch();
       else if (command === 'chat:next' || command === 'chat:previous')
-        stepChat(command === 'chat:next' ? 1 : -1);
+        void import('../features/chat/ChatScreen.tsx').then((m) =>
+          m.stepChat(command === 'chat:next' ? 1 : -1),
+        );
       else if (command.startsWith('theme:')) {
         const pref = command.slice(6);
         if (pref === 'light' || pref === 'dark' || pref === 'system') setThemePref(pref);
@@ -110,7 +111,9 @@ function Shell() {
             onRetry={() => void places.refetch()}
           />
         ) : (
-          <Screen />
+          <Suspense fallback={<Loading />}>
+            <Screen />
+          </Suspense>
         )}
       </main>
       <DropZone />

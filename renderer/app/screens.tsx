@@ -1,12 +1,29 @@
-import type { ComponentType } from 'react';
-import { BackupsScreen } from '../features/backups/index.ts';
-import { ChatScreen } from '../features/chat/ChatScreen.tsx';
+import { lazy, type ComponentType } from 'react';
 import { ChatsScreen } from '../features/chats/ChatsScreen.tsx';
-import { FilesScreen } from '../features/files/FilesScreen.tsx';
-import { FleetScreen } from '../features/fleet/FleetScreen.tsx';
-import { IntegrityScreen } from '../features/integrity/IntegrityScreen.tsx';
-import { SourcesScreen } from '../features/sources/index.ts';
-import { MaintenanceScreen } from '../features/maintenance/index.ts';
+
+// The first screen (the chat list) is in the first load; every other screen, and the chart library most
+// of them use, is a chunk of its own, fetched when the person goes there.
+const ChatScreen = lazy(() =>
+  import('../features/chat/ChatScreen.tsx').then((m) => ({ default: m.ChatScreen })),
+);
+const FleetScreen = lazy(() =>
+  import('../features/fleet/FleetScreen.tsx').then((m) => ({ default: m.FleetScreen })),
+);
+const IntegrityScreen = lazy(() =>
+  import('../features/integrity/IntegrityScreen.tsx').then((m) => ({ default: m.IntegrityScreen })),
+);
+const FilesScreen = lazy(() =>
+  import('../features/files/FilesScreen.tsx').then((m) => ({ default: m.FilesScreen })),
+);
+const BackupsScreen = lazy(() =>
+  import('../features/backups/index.ts').then((m) => ({ default: m.BackupsScreen })),
+);
+const MaintenanceScreen = lazy(() =>
+  import('../features/maintenance/index.ts').then((m) => ({ default: m.MaintenanceScreen })),
+);
+const SourcesScreen = lazy(() =>
+  import('../features/sources/index.ts').then((m) => ({ default: m.SourcesScreen })),
+);
 
 /**
  * The screens of the app, in navigation order. A feature adds ONE entry here (and its label to

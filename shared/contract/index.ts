@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { backupOperations } from './backup.ts';
 import { browseOperations } from './browse.ts';
+import { fleetOperations } from './fleet.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
@@ -18,6 +19,7 @@ export const operations = {
   ...browseOperations,
   ...integrityOperations,
   ...backupOperations,
+  ...fleetOperations,
   ...sourceOperations,
   ...queryOperations,
   ...maintenanceOperations,
@@ -57,4 +59,5 @@ export * from './jobs.ts';
 export * from './browse.ts';
 export * from './integrity.ts';
 export * from './backup.ts';
+export * from './fleet.ts';
 export * from './sources.ts';

@@ -18,8 +18,13 @@ export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
 export const jobOperations = {
   'jobs.poll': query(
-    'Progress, new events and (when finished) the result of a job.',
-    z.object({ jobId: z.string(), cursor: z.number().int().min(0).default(0) }),
+    'Progress, new events and (when finished) the result of a job; with `waitMs`, answered as soon as there is news.',
+    z.object({
+      jobId: z.string(),
+      cursor: z.number().int().min(0).default(0),
+      /** Wait up to this long for news (events, progress, the end) before answering: pushes without polling. */
+      waitMs: z.number().int().min(0).max(5000).default(0),
+    }),
     JobSnapshot,
   ),
   'jobs.cancel': query(

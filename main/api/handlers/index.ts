@@ -2,6 +2,7 @@ import type { Handlers } from '../types.ts';
 import { backupHandlers } from './backup.ts';
 import { browseHandlers } from './browse.ts';
 import { fileHandlers } from './files.ts';
+import { fleetHandlers } from './fleet.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
 import { sourceHandlers } from './sources.ts';
@@ -15,6 +16,7 @@ export const handlers: Handlers = {
   ...fileHandlers,
   ...integrityHandlers,
   ...backupHandlers,
+  ...fleetHandlers,
   ...sourceHandlers,
   ...queryHandlers,
   ...maintenanceHandlers,

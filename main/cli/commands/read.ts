@@ -5,10 +5,10 @@ import { AppError } from '../../../shared/errors.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
-import { scanRoot } from '../../store/scan.ts';
+import { scanForCli } from '../../fleet/cli.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
-import { formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { formatBytes, printJson, table } from '../output.ts';
 import { demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
@@ -32,10 +32,11 @@ export function registerReadCommands(program: Command): void {
     .argument('<root>', 'data root (the folder holding chat_<id> folders, or the bot folder)')
     .option('--json', 'print JSON for scripts')
     .option('--workers <n>', 'worker threads (0 = read in this thread)')
-    .action(async (rootArg: string, opts: { json?: boolean; workers?: string }) => {
+    .option('--no-index', "read every chat, without reading or writing Chat Inspector's fleet index")
+    .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
-      const result = await runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool }));
+      const result = await scanForCli(root, pool, opts.index !== false);
       if (opts.json) return printJson(result);
       const rows = result.chats.map((c) => {
         // A locked conversations.db has unknown counts, not zero ones.

@@ -6,7 +6,8 @@ import { navigate } from '../../app/nav.ts';
 import { showToast } from '../../app/toasts.tsx';
 import { formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog, ErrorState, HealthBadge, Loading } from '../../components/ui.tsx';
-import { ensureScan, useScan } from '../chats/scanStore.ts';
+import { useChatsWithHealth } from '../chats/hooks.ts';
+import { ensureScan } from '../chats/scanStore.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from './parts.tsx';
 import { BACKUPS_NS } from './strings.ts';
@@ -136,7 +137,6 @@ export function RecoverPanel({
   initialPath: string;
 }) {
   const { t } = useTranslation(BACKUPS_NS);
-  const scan = useScan();
   const [selected, setSelected] = useState<string | null>(chatId);
   const [path, setPath] = useState(initialPath);
   const [confirming, setConfirming] = useState(false);
@@ -145,7 +145,7 @@ export function RecoverPanel({
   useEffect(() => {
     if (root) ensureScan(root);
   }, [root]);
-  const errors = scan.root === root ? scan.rows.filter((r) => r.health === 'error') : [];
+  const errors = useChatsWithHealth(root, 'error');
   const result = job.state.result;
   const busy = job.state.status === 'running' || place.state.status === 'running';
 

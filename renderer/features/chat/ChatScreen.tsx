@@ -11,9 +11,11 @@ import {
   type SessionInfo,
   type ThreadAnchor,
 } from '../../components/thread/Thread.tsx';
-import { Empty, ErrorState, HealthBadge, Loading, Spinner } from '../../components/ui.tsx';
+import { Empty, ErrorState, Loading, Spinner } from '../../components/ui.tsx';
 import { chatOrder, chatsUi, neighbourChat } from '../chats/chatsUi.ts';
-import { ensureScan, scanStore } from '../chats/scanStore.ts';
+import { useFleetChat } from '../chats/hooks.ts';
+import { ListHealthBadge, PartialCount } from '../chats/ListHealthBadge.tsx';
+import { ensureScan } from '../chats/scanStore.ts';
 import { MetricsCharts } from './MetricsCharts.tsx';
 import { ProgressCharts } from './ProgressCharts.tsx';
 import { SidePanel } from './SidePanel.tsx';
@@ -43,15 +45,14 @@ export function ChatScreen() {
       </Empty>
     );
   }
-  return <ChatView key={`${root}|${chatId}`} root={root} chatId={chatId} tab={tab} />;
+  // A new ?msg= (another search hit) opens the chat afresh at that message.
+  return (
+    <ChatView key={`${root}|${chatId}|${route.params.msg ?? ''}`} root={root} chatId={chatId} tab={tab} />
+  );
 }
 
 function goToNeighbour(chatId: string, step: 1 | -1) {
-  const next = neighbourChat(
-    chatId,
-    step,
-    scanStore.get().rows.map((r) => r.chatId),
-  );
+  const next = neighbourChat(chatId, step, []);
   if (next) {
     chatsUi.set((s) => ({ ...s, activeId: next, lastChatId: next }));
     const tab = parseHash(window.location.hash).params.tab;
@@ -66,7 +67,7 @@ export function stepChat(step: 1 | -1) {
     route.screen === 'chat' ? (route.params.id ?? chatsUi.get().lastChatId) : chatsUi.get().activeId;
   if (from) goToNeighbour(from, step);
   else {
-    const first = chatOrder.current[0] ?? scanStore.get().rows[0]?.chatId;
+    const first = chatOrder.current[0];
     if (first) {
       chatsUi.set((s) => ({ ...s, activeId: first, lastChatId: first }));
       navigate('chat', { id: first });
@@ -78,7 +79,13 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   const { t } = useTranslation();
   const detail = useOp('chat.detail', { root, chatId });
   const metrics = useOp('chat.metrics', { root, chatId }, { enabled: tab !== 'conversation' });
-  const [anchor, setAnchor] = useState<ThreadAnchor>({ kind: 'newest' });
+  // A hit of the search across chats opens the chat at that message (?msg=<id>).
+  const messageParam = Number(useRoute().params.msg);
+  const [anchor, setAnchor] = useState<ThreadAnchor>(
+    Number.isInteger(messageParam) && messageParam > 0
+      ? { kind: 'id', id: messageParam, seq: 0 }
+      : { kind: 'newest' },
+  );
   // Below 1100 px the side panel is a drawer opened by a toggle (CSS hides the toggle on wide screens).
   const [panelOpen, setPanelOpen] = useState(false);
 
@@ -129,10 +136,14 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   );
   const queryKey = useMemo(() => ['chat.messages', root, chatId] as const, [root, chatId]);
 
-  const scanRow = scanStore.get().rows.find((r) => r.chatId === chatId);
+  // The health is the fleet index's, from the same findings as the list and the Integrity screen.
+  const indexed = useFleetChat(root, chatId);
+  const scanRow = indexed?.row ?? null;
   const d = detail.data;
   const title = displayName(d?.profile) ?? scanRow?.name ?? t('chat.untitled');
-  const health = d?.health ?? scanRow?.health;
+  const health = indexed ? (scanRow?.health ?? 'unchecked') : undefined;
+  const partial =
+    scanRow?.partial === true || (d?.problems.some((p) => p.file === 'conversations.db') ?? false);
   const unreadable = d && d.problems.length > 0;
 
   return (
@@ -155,14 +166,18 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </h1>
           <div className="chat-sub">
             <span className="mono">#{chatId}</span>
-            {health ? <HealthBadge health={health} /> : null}
+            {health ? <ListHealthBadge health={health} /> : null}
             {d?.profile?.currentLevel ? <span className="level">{d.profile.currentLevel}</span> : null}
             {d ? (
               <span className="muted">
-                {t('chat.summary', {
-                  messages: formatNumber(d.counts.messages),
-                  sessions: formatNumber(d.counts.sessions),
-                })}
+                <PartialCount
+                  partial={partial}
+                  unread={scanRow?.unread === true || d.problems.some((p) => p.file === 'conversations.db')}
+                  value={t('chat.summary', {
+                    messages: formatNumber(d.counts.messages),
+                    sessions: formatNumber(d.counts.sessions),
+                  })}
+                />
               </span>
             ) : null}
             {detail.isFetching ? <Spinner /> : null}

@@ -1,90 +1,59 @@
-import {
-  getCoreRowModel,
-  getFilteredRowModel,
-  getSortedRowModel,
-  useReactTable,
-  type ColumnDef,
-  type FilterFn,
-  type Row,
-  type SortingFn,
-} from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ChatSummary, Health } from '../../../shared/domain.ts';
+import type { FleetFilter, FleetRow, FleetSort, ListHealth } from '../../../shared/contract/index.ts';
+import { useOp } from '../../api/index.ts';
 import { navigate, routeHref } from '../../app/nav.ts';
 import { useCurrentPlace } from '../../app/places.ts';
 import { useStore } from '../../app/store.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
-import {
-  formatBytes,
-  formatDateTime,
-  formatNumber,
-  formatRelative,
-  levelNumber,
-} from '../../components/format.ts';
-import { Empty, ErrorState, HealthBadge, ProgressBar } from '../../components/ui.tsx';
-import { chatOrder, chatsUi } from './chatsUi.ts';
-import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
+import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
+import { Empty, ErrorState, ProgressBar } from '../../components/ui.tsx';
 import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
+import { chatOrder, chatsUi, type ChatsUiState } from './chatsUi.ts';
+import { useFleetRows } from './fleetRows.ts';
+import { ListHealthBadge, PartialCount } from './ListHealthBadge.tsx';
+import { MessageSearch } from './MessageSearch.tsx';
+import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
+import { CHATS_NS, ensureChatsStrings } from './strings.ts';
+import './chats.css';
 
 const ROW_HEIGHT = 34;
 const HEADER_HEIGHT = 34;
-const HEALTH_ORDER: Record<Health, number> = { ok: 0, warning: 1, error: 2 };
+const HEALTH_FILTERS = ['all', 'ok', 'warning', 'error', 'unchecked'] as const;
 
-/** Accent-insensitive lower case, cached per row object (100k rows are filtered on every keystroke). */
-const folded = new WeakMap<ChatSummary, string>();
-function foldedName(chat: ChatSummary): string {
-  let v = folded.get(chat);
-  if (v === undefined) {
-    v = (chat.name ?? '')
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase();
-    folded.set(chat, v);
-  }
-  return v;
+type ColumnId = FleetSort;
+const COLUMNS: { id: ColumnId; label: string; width: string; numeric?: boolean; descFirst?: boolean }[] = [
+  { id: 'chatId', label: 'chats.col.id', width: '13%' },
+  { id: 'name', label: 'chats.col.name', width: '23%' },
+  { id: 'level', label: 'chats.col.level', width: '7%' },
+  { id: 'messages', label: 'chats.col.messages', width: '11%', numeric: true, descFirst: true },
+  { id: 'sessions', label: 'chats.col.sessions', width: '9%', numeric: true, descFirst: true },
+  { id: 'lastActive', label: 'chats.col.lastActive', width: '15%', descFirst: true },
+  { id: 'sizeBytes', label: 'chats.col.size', width: '9%', numeric: true, descFirst: true },
+  { id: 'health', label: 'chats.col.health', width: '13%', descFirst: true },
+];
+
+/** The list's filter as the index takes it (the search text waits until typing pauses). */
+function filterOf(ui: ChatsUiState, text: string, withHealth: boolean): FleetFilter {
+  const filter: FleetFilter = {};
+  if (withHealth && ui.health !== 'all') filter.health = [ui.health];
+  if (ui.level) filter.level = ui.level;
+  if (ui.code) filter.code = ui.code;
+  if (ui.activeFrom) filter.activeFrom = ui.activeFrom;
+  if (ui.activeTo) filter.activeTo = ui.activeTo;
+  if (text.trim()) filter.text = text.trim();
+  return filter;
 }
-const fold = (s: string) =>
-  s
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .trim();
 
-const searchFilter: FilterFn<ChatSummary> = (row, _columnId, value: string) => {
-  const q = fold(value);
-  if (!q) return true;
-  return row.original.chatId.includes(q) || foldedName(row.original).includes(q);
-};
-
-const byChatId: SortingFn<ChatSummary> = (a, b) => {
-  const x = a.original.chatId;
-  const y = b.original.chatId;
-  const nx = x.startsWith('-');
-  const ny = y.startsWith('-');
-  if (nx !== ny) return nx ? -1 : 1;
-  const cmp = x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
-  return nx ? -cmp : cmp;
-};
-const byLevel: SortingFn<ChatSummary> = (a, b) =>
-  (levelNumber(a.original.level) ?? 0) - (levelNumber(b.original.level) ?? 0);
-const byHealth: SortingFn<ChatSummary> = (a, b) =>
-  HEALTH_ORDER[a.original.health] - HEALTH_ORDER[b.original.health];
-const byText: SortingFn<ChatSummary> = (a, b) => foldedName(a.original).localeCompare(foldedName(b.original));
-
-type ColumnId = 'chatId' | 'name' | 'level' | 'messages' | 'sessions' | 'lastActive' | 'sizeBytes' | 'health';
-const COLUMN_WIDTHS: Record<ColumnId, string> = {
-  chatId: '13%',
-  name: '25%',
-  level: '7%',
-  messages: '10%',
-  sessions: '9%',
-  lastActive: '15%',
-  sizeBytes: '9%',
-  health: '12%',
-};
-const NUMERIC = new Set<ColumnId>(['messages', 'sessions', 'sizeBytes']);
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const id = window.setTimeout(() => setDebounced(value), ms);
+    return () => window.clearTimeout(id);
+  }, [value, ms]);
+  return debounced;
+}
 
 export function ChatsScreen() {
   const { t } = useTranslation();
@@ -115,90 +84,31 @@ export function ChatsScreen() {
 }
 
 function ChatsView({ root }: { root: string }) {
+  ensureChatsStrings();
   const { t } = useTranslation();
+  const { t: tl } = useTranslation(CHATS_NS);
   const scan = useScan();
   const ui = useStore(chatsUi);
-  const rows = scan.root === root ? scan.rows : [];
-
-  const columns = useMemo<ColumnDef<ChatSummary>[]>(
-    () => [
-      {
-        id: 'chatId',
-        accessorKey: 'chatId',
-        header: t('chats.col.id'),
-        sortingFn: byChatId,
-        filterFn: searchFilter,
-      },
-      { id: 'name', accessorFn: (r) => r.name ?? '', header: t('chats.col.name'), sortingFn: byText },
-      {
-        id: 'level',
-        accessorFn: (r) => r.level ?? '',
-        header: t('chats.col.level'),
-        sortingFn: byLevel,
-        filterFn: 'equalsString',
-      },
-      { id: 'messages', accessorKey: 'messages', header: t('chats.col.messages'), sortDescFirst: true },
-      { id: 'sessions', accessorKey: 'sessions', header: t('chats.col.sessions'), sortDescFirst: true },
-      {
-        id: 'lastActive',
-        accessorFn: (r) => r.lastActive ?? '',
-        header: t('chats.col.lastActive'),
-        sortDescFirst: true,
-        sortingFn: 'basic',
-      },
-      { id: 'sizeBytes', accessorKey: 'sizeBytes', header: t('chats.col.size'), sortDescFirst: true },
-      {
-        id: 'health',
-        accessorKey: 'health',
-        header: t('chats.col.health'),
-        sortingFn: byHealth,
-        sortDescFirst: true,
-        filterFn: 'equalsString',
-      },
-    ],
-    [t],
+  const text = useDebounced(ui.search, 200);
+  const version = scan.root === root ? scan.version : 0;
+  const filter = useMemo(() => filterOf(ui, text, true), [ui, text]);
+  const overviewFilter = useMemo(() => filterOf(ui, text, false), [ui, text]);
+  const overview = useOp(
+    'fleet.overview',
+    { root, filter: overviewFilter },
+    { placeholderData: (previous) => previous, staleTime: 0 },
   );
-
-  const columnFilters = useMemo(() => {
-    const filters = ui.columnFilters.filter((f) => f.id !== 'health');
-    if (ui.health !== 'all') filters.push({ id: 'health', value: ui.health });
-    return filters;
-  }, [ui.columnFilters, ui.health]);
-
-  // TanStack's hooks return unmemoizable functions; React Compiler skipping this component is expected.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const table = useReactTable({
-    data: rows,
-    columns,
-    state: { sorting: ui.sorting, globalFilter: ui.search, columnFilters },
-    onSortingChange: (updater) =>
-      chatsUi.set((s) => ({ ...s, sorting: typeof updater === 'function' ? updater(s.sorting) : updater })),
-    globalFilterFn: searchFilter,
-    getColumnCanGlobalFilter: (column) => column.id === 'chatId',
-    getCoreRowModel: getCoreRowModel(),
-    getFilteredRowModel: getFilteredRowModel(),
-    getSortedRowModel: getSortedRowModel(),
-    getRowId: (r) => r.chatId,
-    enableMultiSort: false,
-  });
-  const tableRows = table.getRowModel().rows;
-
-  // The order the person sees, for next/previous chat on the chat screen.
+  // The totals follow the index as the refresh writes it.
+  const refetchOverview = overview.refetch;
   useEffect(() => {
-    chatOrder.current = tableRows.map((r) => r.original.chatId);
-  }, [tableRows]);
-
-  const levels = useMemo(() => {
-    const set = new Set<string>();
-    for (const r of rows) if (r.level) set.add(r.level);
-    return [...set].sort((a, b) => (levelNumber(a) ?? 99) - (levelNumber(b) ?? 99) || a.localeCompare(b));
-    // Levels only need recomputing when the row set grows noticeably.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [rows.length > 0 ? Math.ceil(rows.length / 500) : 0, scan.status]);
-  const levelFilter = (ui.columnFilters.find((f) => f.id === 'level')?.value as string | undefined) ?? '';
+    if (version > 0) void refetchOverview();
+  }, [version, refetchOverview]);
+  const rows = useFleetRows({ root, sort: ui.sort, desc: ui.desc, filter }, version);
 
   const running = scan.status === 'running' && scan.root === root;
   const progress = scan.progress;
+  const counts = overview.data?.counts;
+  const setUi = (patch: Partial<ChatsUiState>) => chatsUi.set((s) => ({ ...s, ...patch }));
 
   return (
     <div className="screen chats-screen">
@@ -213,7 +123,7 @@ function ChatsView({ root }: { root: string }) {
             data-search
             placeholder={t('chats.searchPlaceholder')}
             value={ui.search}
-            onChange={(e) => chatsUi.set((s) => ({ ...s, search: e.target.value }))}
+            onChange={(e) => setUi({ search: e.target.value })}
             onKeyDown={(e) => {
               if (e.key === 'ArrowDown' || e.key === 'Enter') {
                 e.preventDefault();
@@ -225,103 +135,151 @@ function ChatsView({ root }: { root: string }) {
                 }
               } else if (e.key === 'Escape' && ui.search) {
                 e.stopPropagation();
-                chatsUi.set((s) => ({ ...s, search: '' }));
+                setUi({ search: '' });
               }
             }}
           />
         </label>
         <div className="segmented" role="group" aria-label={t('chats.healthFilter')}>
-          {(['all', 'ok', 'warning', 'error'] as const).map((h) => (
+          {HEALTH_FILTERS.map((h) => (
             <button
               key={h}
               type="button"
               className={`segment${ui.health === h ? ' is-active' : ''}`}
               aria-pressed={ui.health === h}
               data-health-filter={h}
-              onClick={() => chatsUi.set((s) => ({ ...s, health: h }))}
+              hidden={h === 'unchecked' && !counts?.unchecked && ui.health !== 'unchecked'}
+              onClick={() => setUi({ health: h })}
             >
               {h === 'all' ? t('chats.allHealth') : <HealthDot health={h} />}
-              {h === 'all' ? null : <span>{t(`health.${h}`)}</span>}
+              {h === 'all' ? null : <span>{h === 'unchecked' ? tl('unchecked') : t(`health.${h}`)}</span>}
               <span className="segment-count">
-                {formatNumber(h === 'all' ? rows.length : scan.counts[h])}
+                {formatNumber(h === 'all' ? (overview.data?.total ?? 0) : (counts?.[h] ?? 0))}
               </span>
             </button>
           ))}
         </div>
         <label className="select-field">
           <span>{t('chats.col.level')}</span>
-          <select
-            value={levelFilter}
-            onChange={(e) =>
-              chatsUi.set((s) => ({
-                ...s,
-                columnFilters: [
-                  ...s.columnFilters.filter((f) => f.id !== 'level'),
-                  ...(e.target.value ? [{ id: 'level', value: e.target.value }] : []),
-                ],
-              }))
-            }
-          >
+          <select value={ui.level} onChange={(e) => setUi({ level: e.target.value })} data-level-filter>
             <option value="">{t('chats.allLevels')}</option>
-            {levels.map((l) => (
+            {(overview.data?.levels ?? []).map((l) => (
               <option key={l} value={l}>
                 {l}
               </option>
             ))}
           </select>
         </label>
+        <label className="select-field">
+          <span>{tl('finding')}</span>
+          <select
+            value={ui.code}
+            onChange={(e) => setUi({ code: e.target.value as ChatsUiState['code'] })}
+            data-code-filter
+          >
+            <option value="">{tl('allCodes')}</option>
+            {(overview.data?.codes ?? []).map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.code} ({formatNumber(c.chats)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="date-range">
+          <label>
+            <span>{tl('activeFrom')} </span>
+            <input
+              type="date"
+              value={ui.activeFrom}
+              onChange={(e) => setUi({ activeFrom: e.target.value })}
+              data-active-from
+            />
+          </label>
+          <label>
+            <span>{tl('activeTo')} </span>
+            <input
+              type="date"
+              value={ui.activeTo}
+              onChange={(e) => setUi({ activeTo: e.target.value })}
+              data-active-to
+            />
+          </label>
+        </span>
         <div className="toolbar-spacer" />
-        <ScanStatusBar root={root} />
+        <ScanStatusBar root={root} total={overview.data?.total ?? null} />
       </div>
+      <MessageSearch root={root} />
       {running ? (
         <ProgressBar done={progress?.done ?? 0} total={progress?.total ?? null} label={t('chats.scanning')} />
       ) : (
         <div className="progress-placeholder" />
       )}
-      {scan.status === 'failed' && scan.root === root ? (
+      {scan.status === 'failed' && scan.root === root && !rows.total ? (
         <ErrorState error={scan.error} title={t('chats.scanFailed')} onRetry={() => startScan(root)} />
+      ) : rows.error && rows.total === null ? (
+        <ErrorState error={rows.error} title={t('chats.scanFailed')} onRetry={() => startScan(root)} />
       ) : (
-        <ChatGrid rows={tableRows} table={table} running={running} totalRows={rows.length} />
+        <ChatGrid
+          rows={rows}
+          sort={ui.sort}
+          desc={ui.desc}
+          running={running}
+          indexed={overview.data?.total ?? 0}
+        />
       )}
     </div>
   );
 }
 
-function HealthDot({ health }: { health: Health }) {
+function HealthDot({ health }: { health: ListHealth }) {
   return <span className={`dot dot-${health}`} aria-hidden="true" />;
 }
 
-function ScanStatusBar({ root }: { root: string }) {
+function ScanStatusBar({ root, total }: { root: string; total: number | null }) {
   const { t } = useTranslation();
+  const { t: tl } = useTranslation(CHATS_NS);
   const scan = useScan();
+  const overview = useOp('fleet.overview', { root, filter: {} }, { staleTime: 0 });
+  const refetch = overview.refetch;
+  useEffect(() => {
+    if (scan.version > 0) void refetch();
+  }, [scan.version, refetch]);
   const p = scan.progress;
-  const running = scan.status === 'running';
+  const running = scan.status === 'running' && scan.root === root;
+  const counts = overview.data?.counts;
+  const all = overview.data?.total ?? total ?? 0;
+  const skipped = overview.data?.skipped ?? [];
   return (
-    <div className="scan-status" aria-live="polite" data-testid="scan-status" data-status={scan.status}>
+    <div
+      className="scan-status"
+      aria-live="polite"
+      data-testid="scan-status"
+      data-status={scan.root === root ? scan.status : 'idle'}
+    >
       <span className="scan-count">
         {running
-          ? t('chats.progress', {
-              done: formatNumber(p?.done ?? 0),
-              total: p?.total == null ? '…' : formatNumber(p.total),
-            })
+          ? p?.total
+            ? tl('refreshing', { done: formatNumber(p.done), total: formatNumber(p.total) })
+            : tl('fromIndex')
           : scan.status === 'cancelled'
-            ? t('chats.cancelledAt', { count: scan.rows.length, n: formatNumber(scan.rows.length) })
-            : t('chats.total', { count: scan.rows.length, n: formatNumber(scan.rows.length) })}
+            ? t('chats.cancelledAt', { count: all, n: formatNumber(all) })
+            : t('chats.total', { count: all, n: formatNumber(all) })}
       </span>
       <span className="scan-health">
-        <span className="scan-health-item" title={t('health.ok')}>
-          <HealthDot health="ok" /> {formatNumber(scan.counts.ok)}
-        </span>
-        <span className="scan-health-item" title={t('health.warning')}>
-          <HealthDot health="warning" /> {formatNumber(scan.counts.warning)}
-        </span>
-        <span className="scan-health-item" title={t('health.error')}>
-          <HealthDot health="error" /> {formatNumber(scan.counts.error)}
-        </span>
+        {(['ok', 'warning', 'error'] as const).map((h) => (
+          <span key={h} className="scan-health-item" title={t(`health.${h}`)}>
+            <HealthDot health={h} /> {formatNumber(counts?.[h] ?? 0)}
+          </span>
+        ))}
+        {counts?.unchecked ? (
+          <span className="scan-health-item" title={tl('unchecked')} data-unchecked-count>
+            <HealthDot health="unchecked" /> {formatNumber(counts.unchecked)}
+          </span>
+        ) : null}
       </span>
-      {scan.skipped.length > 0 ? (
-        <span className="muted" title={scan.skipped.map((s) => `${s.path}: ${s.reason}`).join('\n')}>
-          {t('chats.skipped', { count: scan.skipped.length })}
+      {skipped.length > 0 ? (
+        <span className="muted" title={skipped.map((s) => `${s.path}: ${s.reason}`).join('\n')}>
+          {t('chats.skipped', { count: skipped.length })}
         </span>
       ) : null}
       {running ? (
@@ -337,70 +295,70 @@ function ScanStatusBar({ root }: { root: string }) {
   );
 }
 
-export function openChat(chatId: string) {
+export function openChat(chatId: string, messageId?: number) {
   chatsUi.set((s) => ({ ...s, activeId: chatId, lastChatId: chatId }));
-  navigate('chat', { id: chatId });
-}
-
-function isActivationKey(e: KeyboardEvent) {
-  return !e.altKey && !e.ctrlKey && !e.metaKey;
+  navigate('chat', { id: chatId, msg: messageId === undefined ? undefined : String(messageId) });
 }
 
 function ChatGrid({
   rows,
-  table,
+  sort,
+  desc,
   running,
-  totalRows,
+  indexed,
 }: {
-  rows: Row<ChatSummary>[];
-  table: ReturnType<typeof useReactTable<ChatSummary>>;
+  rows: ReturnType<typeof useFleetRows>;
+  sort: FleetSort;
+  desc: boolean;
   running: boolean;
-  totalRows: number;
+  indexed: number;
 }) {
   const { t } = useTranslation();
   const parentRef = useRef<HTMLDivElement>(null);
   const gridRef = useRef<HTMLTableElement>(null);
   const activeId = useStore(chatsUi, (s) => s.activeId);
-  const activeIndex = useMemo(
-    () => (activeId ? rows.findIndex((r) => r.id === activeId) : -1),
-    [rows, activeId],
-  );
+  const total = rows.total ?? 0;
   const now = useMemo(() => Date.now(), []);
 
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: total,
     getScrollElement: () => parentRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
     paddingStart: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
   });
-
-  // Coming back from a chat: bring the row that was open into view and focus the list.
+  const items = virtualizer.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  const ensure = rows.ensure;
   useEffect(() => {
-    const s = chatsUi.get();
-    if (s.activeId) {
-      const i = rows.findIndex((r) => r.id === s.activeId);
-      if (i >= 0) {
-        virtualizer.scrollToIndex(i, { align: 'center' });
-        gridRef.current?.focus({ preventScroll: true });
-      }
-    }
-    // Only on mount.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+    if (total > 0) ensure(firstIndex, lastIndex);
+  }, [ensure, firstIndex, lastIndex, total]);
+
+  // The order the person sees (the loaded part), for next/previous chat on the chat screen.
+  useEffect(() => {
+    chatOrder.current = rows.loadedIds();
+  });
+
+  const activeIndex = useMemo(() => {
+    if (!activeId) return -1;
+    for (let i = firstIndex; i <= lastIndex; i++) if (rows.rowAt(i)?.chatId === activeId) return i;
+    const loaded = chatOrder.current.indexOf(activeId);
+    return loaded;
+  }, [activeId, rows, firstIndex, lastIndex]);
 
   const move = useCallback(
     (delta: number) => {
-      if (rows.length === 0) return;
-      const from = activeIndex === -1 ? (delta > 0 ? -1 : rows.length) : activeIndex;
-      const next = Math.max(0, Math.min(rows.length - 1, from + delta));
-      const id = rows[next]!.id;
-      chatsUi.set((s) => ({ ...s, activeId: id }));
+      if (total === 0) return;
+      const from = activeIndex === -1 ? (delta > 0 ? -1 : total) : activeIndex;
+      const next = Math.max(0, Math.min(total - 1, from + delta));
       virtualizer.scrollToIndex(next, { align: 'auto' });
+      const id = rows.rowAt(next)?.chatId;
+      if (id) chatsUi.set((s) => ({ ...s, activeId: id }));
     },
-    [rows, activeIndex, virtualizer],
+    [total, activeIndex, virtualizer, rows],
   );
 
   // j/k and the arrows work anywhere on the screen except while typing.
@@ -421,41 +379,62 @@ function ChatGrid({
         move(deltas[e.key]!);
       } else if (e.key === 'Home' || e.key === 'End') {
         e.preventDefault();
-        move(e.key === 'Home' ? -rows.length : rows.length);
+        move(e.key === 'Home' ? -total : total);
       } else if (
         e.key === 'Enter' &&
         activeIndex >= 0 &&
         (e.target === document.body || e.target === gridRef.current)
       ) {
         e.preventDefault();
-        openChat(rows[activeIndex]!.id);
+        const id = rows.rowAt(activeIndex)?.chatId;
+        if (id) openChat(id);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [move, rows, activeIndex]);
+  }, [move, rows, activeIndex, total]);
 
-  const items = virtualizer.getVirtualItems();
+  // Coming back from a chat: focus the list (the row is highlighted when its page is loaded).
+  useEffect(() => {
+    if (chatsUi.get().activeId) gridRef.current?.focus({ preventScroll: true });
+  }, []);
+
   const padTop = items.length > 0 ? items[0]!.start - HEADER_HEIGHT : 0;
   const padBottom = items.length > 0 ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
-  const headers = table.getHeaderGroups()[0]!.headers;
+
+  const toggleSort = (column: (typeof COLUMNS)[number]) =>
+    chatsUi.set((s) =>
+      s.sort === column.id
+        ? { ...s, desc: !s.desc }
+        : { ...s, sort: column.id, desc: column.descFirst === true },
+    );
 
   let body: React.ReactNode;
-  if (rows.length === 0) {
+  if (rows.total === null || total === 0) {
     body = (
       <tr>
-        <td colSpan={headers.length} className="grid-state">
-          {running ? (
+        <td colSpan={COLUMNS.length} className="grid-state">
+          {rows.total === null || (running && indexed === 0) ? (
             <div className="state state-loading" role="status">
               <span className="spinner" aria-hidden="true" />
               {t('chats.loadingRows')}
             </div>
-          ) : totalRows > 0 ? (
+          ) : indexed > 0 ? (
             <Empty title={t('chats.noMatch')} icon={<SearchIcon size={20} />}>
               <button
                 type="button"
                 className="btn btn-small"
-                onClick={() => chatsUi.set((s) => ({ ...s, search: '', health: 'all', columnFilters: [] }))}
+                onClick={() =>
+                  chatsUi.set((s) => ({
+                    ...s,
+                    search: '',
+                    health: 'all',
+                    level: '',
+                    code: '',
+                    activeFrom: '',
+                    activeTo: '',
+                  }))
+                }
               >
                 {t('chats.clearFilters')}
               </button>
@@ -473,24 +452,30 @@ function ChatGrid({
       <>
         {padTop > 0 ? (
           <tr aria-hidden="true" className="spacer">
-            <td colSpan={headers.length} style={{ height: padTop }} />
+            <td colSpan={COLUMNS.length} style={{ height: padTop }} />
           </tr>
         ) : null}
         {items.map((item) => {
-          const row = rows[item.index]!;
-          return (
+          const row = rows.rowAt(item.index);
+          return row ? (
             <ChatRow
-              key={row.id}
-              chat={row.original}
+              key={row.chatId}
+              chat={row}
               index={item.index}
-              active={item.index === activeIndex}
+              active={row.chatId === activeId}
               now={now}
             />
+          ) : (
+            <tr key={`loading-${item.index}`} className="grid-row is-loading" aria-rowindex={item.index + 2}>
+              <td colSpan={COLUMNS.length} className="muted">
+                …
+              </td>
+            </tr>
           );
         })}
         {padBottom > 0 ? (
           <tr aria-hidden="true" className="spacer">
-            <td colSpan={headers.length} style={{ height: padBottom }} />
+            <td colSpan={COLUMNS.length} style={{ height: padBottom }} />
           </tr>
         ) : null}
       </>
@@ -506,38 +491,35 @@ function ChatGrid({
         tabIndex={0}
         data-chat-grid
         aria-label={t('chats.tableLabel')}
-        aria-rowcount={rows.length + 1}
-        aria-activedescendant={activeIndex >= 0 ? `chat-row-${rows[activeIndex]!.id}` : undefined}
+        aria-rowcount={total + 1}
+        aria-activedescendant={activeId && activeIndex >= 0 ? `chat-row-${activeId}` : undefined}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && isActivationKey(e) && activeIndex >= 0) {
+          if (e.key === 'Enter' && !e.altKey && !e.ctrlKey && !e.metaKey && activeIndex >= 0) {
             e.preventDefault();
-            openChat(rows[activeIndex]!.id);
+            const id = rows.rowAt(activeIndex)?.chatId;
+            if (id) openChat(id);
           }
         }}
       >
         <colgroup>
-          {headers.map((h) => (
-            <col key={h.id} style={{ width: COLUMN_WIDTHS[h.id as ColumnId] }} />
+          {COLUMNS.map((c) => (
+            <col key={c.id} style={{ width: c.width }} />
           ))}
         </colgroup>
         <thead>
           <tr aria-rowindex={1}>
-            {headers.map((header) => {
-              const sorted = header.column.getIsSorted();
+            {COLUMNS.map((column) => {
+              const sorted = sort === column.id ? (desc ? 'desc' : 'asc') : false;
               return (
                 <th
-                  key={header.id}
+                  key={column.id}
                   scope="col"
                   aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
-                  className={NUMERIC.has(header.id as ColumnId) ? 'num' : undefined}
-                  data-col={header.id}
+                  className={column.numeric ? 'num' : undefined}
+                  data-col={column.id}
                 >
-                  <button
-                    type="button"
-                    className="th-button"
-                    onClick={header.column.getToggleSortingHandler()}
-                  >
-                    <span>{header.column.columnDef.header as string}</span>
+                  <button type="button" className="th-button" onClick={() => toggleSort(column)}>
+                    <span>{t(column.label)}</span>
                     <span className={`sort-indicator${sorted ? ' is-sorted' : ''}`} aria-hidden="true">
                       {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}
                     </span>
@@ -559,12 +541,14 @@ const ChatRow = memo(function ChatRow({
   active,
   now,
 }: {
-  chat: ChatSummary;
+  chat: FleetRow;
   index: number;
   active: boolean;
   now: number;
 }) {
   const { t } = useTranslation();
+  // A chat listed before its first visit has no figures yet: a dash, never "0 messages".
+  const notRead = chat.health === 'unchecked' && chat.sizeBytes === 0 && chat.messages === 0;
   return (
     <tr
       id={`chat-row-${chat.chatId}`}
@@ -586,14 +570,26 @@ const ChatRow = memo(function ChatRow({
         </a>
       </td>
       <td>{chat.level ? <span className="level">{chat.level}</span> : <span className="muted">—</span>}</td>
-      <td className="num">{formatNumber(chat.messages)}</td>
-      <td className="num">{formatNumber(chat.sessions)}</td>
+      <td className="num">
+        {notRead ? (
+          '—'
+        ) : (
+          <PartialCount value={formatNumber(chat.messages)} partial={chat.partial} unread={chat.unread} />
+        )}
+      </td>
+      <td className="num">
+        {notRead ? (
+          '—'
+        ) : (
+          <PartialCount value={formatNumber(chat.sessions)} partial={chat.partial} unread={chat.unread} />
+        )}
+      </td>
       <td title={chat.lastActive ? formatDateTime(chat.lastActive) : undefined}>
         {chat.lastActive ? formatRelative(chat.lastActive, now) : <span className="muted">—</span>}
       </td>
       <td className="num">{formatBytes(chat.sizeBytes)}</td>
       <td>
-        <HealthBadge health={chat.health} />
+        <ListHealthBadge health={chat.health} />
       </td>
     </tr>
   );

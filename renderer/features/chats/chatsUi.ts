@@ -1,13 +1,19 @@
-import type { ColumnFiltersState, SortingState } from '@tanstack/react-table';
-import type { Health } from '../../../shared/domain.ts';
+import type { FleetSort, ListHealth } from '../../../shared/contract/index.ts';
+import type { FindingCode } from '../../../shared/domain.ts';
 import { createStore } from '../../app/store.ts';
 
 /** The chat list's view state, kept across screens (coming back from a chat restores it). */
 export interface ChatsUiState {
-  sorting: SortingState;
+  sort: FleetSort;
+  desc: boolean;
+  /** Part of an id or a name. */
   search: string;
-  health: Health | 'all';
-  columnFilters: ColumnFiltersState;
+  health: ListHealth | 'all';
+  level: string;
+  code: FindingCode | '';
+  /** Last active range (YYYY-MM-DD, empty for open). */
+  activeFrom: string;
+  activeTo: string;
   /** The highlighted row (keyboard), by chat id. */
   activeId: string | null;
   /** The chat opened last (the Chat tab returns to it). */
@@ -15,17 +21,21 @@ export interface ChatsUiState {
 }
 
 export const chatsUi = createStore<ChatsUiState>({
-  sorting: [{ id: 'lastActive', desc: true }],
+  sort: 'lastActive',
+  desc: true,
   search: '',
   health: 'all',
-  columnFilters: [],
+  level: '',
+  code: '',
+  activeFrom: '',
+  activeTo: '',
   activeId: null,
   lastChatId: null,
 });
 
 /**
- * Chat ids in the order the table shows them now (for next/previous chat from the chat screen). Not part
- * of the reactive state: it changes with every streamed batch and nothing needs to re-render for it.
+ * Chat ids of the list's loaded rows in the order the table shows them (for next/previous chat from the
+ * chat screen). Not reactive: nothing needs to re-render for it.
  */
 export const chatOrder: { current: string[] } = { current: [] };
 

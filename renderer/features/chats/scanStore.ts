@@ -1,63 +1,68 @@
-import type { JobProgress } from '../../../shared/contract/index.ts';
-import type { ChatSummary, Health, SkippedEntry } from '../../../shared/domain.ts';
+import type { FleetRefreshResult, JobProgress } from '../../../shared/contract/index.ts';
 import type { AppError } from '../../../shared/errors.ts';
 import { streamJob, type Stream } from '../../api/index.ts';
 import { createStore, useStore } from '../../app/store.ts';
 
 export type ScanStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
+/**
+ * The refresh of the open root's fleet index. The rows are not here: the list reads them page by page
+ * from the index (fleet.page), so the renderer never holds the whole fleet. `version` grows whenever the
+ * refresh wrote rows, and the visible pages are read again.
+ */
 export interface ScanState {
   root: string | null;
   status: ScanStatus;
-  /** Rows read so far (a new array per batch of streamed rows, at most every 200 ms). */
-  rows: ChatSummary[];
   progress: JobProgress | null;
-  counts: Record<Health, number>;
+  /** Bumped (at most every VERSION_MS) when the index changed. */
+  version: number;
+  result: FleetRefreshResult | null;
   error: AppError | null;
-  skipped: SkippedEntry[];
 }
 
 const EMPTY: ScanState = {
   root: null,
   status: 'idle',
-  rows: [],
   progress: null,
-  counts: { ok: 0, warning: 0, error: 0 },
+  version: 0,
+  result: null,
   error: null,
-  skipped: [],
 };
+
+/** The list re-reads its visible rows at most this often while a refresh writes. */
+const VERSION_MS = 400;
 
 export const scanStore = createStore<ScanState>(EMPTY);
 
 let stream: Stream | null = null;
 
-/**
- * Scans a root in the background, keeping the rows across screens (going back to the list does not rescan).
- * Rows arrive in batches (streamJob), so a fast scan never floods React.
- */
+/** Refreshes the root's index in the background; the list shows what the index has meanwhile. */
 export function startScan(root: string) {
   stream?.detach();
-  let rows: ChatSummary[] = [];
-  const counts = { ok: 0, warning: 0, error: 0 };
-  scanStore.set({ ...EMPTY, root, status: 'running' });
+  let lastBump = 0;
+  let changed = false;
+  // The list keeps showing what the index has; it is read again when the refresh writes something.
+  scanStore.set((s) => ({ ...EMPTY, root, status: 'running', version: s.version }));
   stream = streamJob(
-    'chats.scan',
+    'fleet.refresh',
     { root },
     {
       onFlush(events, progress) {
-        for (const e of events) counts[e.health]++;
-        if (events.length > 0) rows = rows.concat(events);
-        scanStore.set((s) => ({ ...s, rows, progress, counts: { ...counts } }));
+        if (events.length > 0) changed = true;
+        const now = Date.now();
+        const bump = changed && now - lastBump >= VERSION_MS;
+        if (bump) {
+          lastBump = now;
+          changed = false;
+        }
+        scanStore.set((s) => ({ ...s, progress, version: bump ? s.version + 1 : s.version }));
       },
       onDone(result) {
-        const final = { ok: 0, warning: 0, error: 0 };
-        for (const r of result.chats) final[r.health]++;
         scanStore.set((s) => ({
           ...s,
           status: 'done',
-          rows: result.chats,
-          counts: final,
-          skipped: result.skipped,
+          result,
+          version: s.version + 1,
           progress: s.progress ? { ...s.progress, done: s.progress.total ?? s.progress.done } : s.progress,
         }));
       },
@@ -67,6 +72,7 @@ export function startScan(root: string) {
           ...s,
           status: cancelled ? 'cancelled' : 'failed',
           error: cancelled ? null : error,
+          version: s.version + 1,
         }));
       },
     },
@@ -77,7 +83,7 @@ export function cancelScan() {
   stream?.cancel();
 }
 
-/** Starts a scan of `root` unless one for it is running or done. */
+/** Starts a refresh of `root` unless one for it is running or done. */
 export function ensureScan(root: string) {
   const s = scanStore.get();
   if (s.root === root && s.status !== 'idle') return;

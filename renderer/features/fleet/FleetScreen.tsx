@@ -16,11 +16,20 @@ import {
   tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
-import { formatDay, formatNumber } from '../../components/format.ts';
+import { formatBytes, formatDay, formatNumber } from '../../components/format.ts';
 import { fillDays } from '../../components/series.ts';
 import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
 import { chatsUi } from '../chats/chatsUi.ts';
 import { ClockIcon, FolderIcon } from '../../components/icons.tsx';
+import { FLEET_NS, ensureFleetStrings } from './strings.ts';
+import {
+  WINDOW_PRESETS,
+  inWindow,
+  spansYears,
+  windowOf,
+  type DateWindow,
+  type WindowPreset,
+} from './window.ts';
 
 interface FleetState {
   root: string | null;
@@ -78,7 +87,12 @@ function runFleet(root: string) {
   );
 }
 
-const ALERT_KINDS = ['all', 'health', 'db_large', 'inactive'] as const;
+const ALERT_KINDS = ['all', 'health', 'db_large', 'inactive', 'clock_skew'] as const;
+
+/** The axis label of a day: with the year when the days shown span more than one year. */
+function dayTick(withYear: boolean) {
+  return (day: string) => (withYear ? `${formatDay(day)} ${day.slice(0, 4)}` : formatDay(day));
+}
 
 export function FleetScreen() {
   const { t } = useTranslation();
@@ -86,6 +100,22 @@ export function FleetScreen() {
   const state = useStore(fleet);
   const p = usePalette();
   const [kind, setKind] = useState<(typeof ALERT_KINDS)[number]>('all');
+  ensureFleetStrings();
+  const { t: tf } = useTranslation(FLEET_NS);
+  const [preset, setPreset] = useState<WindowPreset>('90');
+  const [custom, setCustom] = useState<DateWindow>({ from: null, to: null });
+  const [now] = useState(() => Date.now());
+  const dateWindow = useMemo(() => windowOf(preset, custom, now), [preset, custom, now]);
+  const series = useMemo(() => {
+    const m = state.result;
+    if (!m) return null;
+    return {
+      active: inWindow(m.activeUsersPerDay, dateWindow),
+      created: inWindow(m.newUsersPerDay, dateWindow),
+      messages: inWindow(m.messagesPerDay, dateWindow),
+    };
+  }, [state.result, dateWindow]);
+  const withYear = series ? spansYears([...series.active, ...series.created, ...series.messages]) : false;
 
   useEffect(() => {
     if (root && (fleet.get().root !== root || fleet.get().status === 'idle')) runFleet(root);
@@ -96,7 +126,7 @@ export function FleetScreen() {
     [state.result, kind],
   );
   const alertCounts = useMemo(() => {
-    const c: Record<string, number> = { all: 0, health: 0, db_large: 0, inactive: 0 };
+    const c: Record<string, number> = { all: 0, health: 0, db_large: 0, inactive: 0, clock_skew: 0 };
     for (const a of state.result?.alerts ?? []) {
       c.all!++;
       c[a.kind] = (c[a.kind] ?? 0) + 1;
@@ -112,6 +142,40 @@ export function FleetScreen() {
     <div className="screen fleet-screen">
       <div className="toolbar">
         <h1 className="screen-title">{t('fleet.title')}</h1>
+        <div className="segmented" role="group" aria-label={tf('window')} data-testid="fleet-window">
+          {WINDOW_PRESETS.map((w) => (
+            <button
+              key={w}
+              type="button"
+              className={`segment${preset === w ? ' is-active' : ''}`}
+              aria-pressed={preset === w}
+              data-window={w}
+              onClick={() => setPreset(w)}
+            >
+              {tf(`preset.${w}`)}
+            </button>
+          ))}
+        </div>
+        {preset === 'custom' ? (
+          <span className="date-range">
+            <label>
+              {tf('from')}{' '}
+              <input
+                type="date"
+                value={custom.from ?? ''}
+                onChange={(e) => setCustom((c) => ({ ...c, from: e.target.value || null }))}
+              />
+            </label>{' '}
+            <label>
+              {tf('to')}{' '}
+              <input
+                type="date"
+                value={custom.to ?? ''}
+                onChange={(e) => setCustom((c) => ({ ...c, to: e.target.value || null }))}
+              />
+            </label>
+          </span>
+        ) : null}
         <div className="toolbar-spacer" />
         {running ? (
           <>
@@ -155,27 +219,42 @@ export function FleetScreen() {
             {t('fleet.loading')}
           </div>
         ) : null}
-        {r ? (
+        {r && series ? (
           <>
+            {r.clockSkewChats > 0 ? (
+              <p className="muted" data-testid="fleet-clock-skew">
+                {tf('clockSkew', { count: r.clockSkewChats, n: formatNumber(r.clockSkewChats) })}
+              </p>
+            ) : null}
             <div className="stats-row">
               <Stat label={t('fleet.chats')} value={formatNumber(r.chats)} />
               <Stat
                 label={t('fleet.activeLast30')}
-                value={formatNumber(lastDays(r.activeUsersPerDay, 30, 'max'))}
+                value={formatNumber(lastDays(series.active, 30, 'max'))}
                 hint={t('fleet.peakDaily')}
               />
               <Stat
                 label={t('fleet.messagesLast30')}
-                value={formatNumber(lastDays(r.messagesPerDay, 30, 'sum'))}
+                value={formatNumber(lastDays(series.messages, 30, 'sum'))}
               />
               <Stat label={t('fleet.alerts')} value={formatNumber(r.alerts.length)} />
             </div>
             <div className="charts-grid" data-testid="fleet-charts">
               <Card title={t('fleet.activeUsers')} className="span-2" testId="chart-active">
-                <DayArea data={r.activeUsersPerDay} color={p.series[0]!} name={t('fleet.users')} />
+                <DayArea
+                  data={series.active}
+                  color={p.series[0]!}
+                  name={t('fleet.users')}
+                  withYear={withYear}
+                />
               </Card>
               <Card title={t('fleet.newUsers')} testId="chart-new">
-                <DayBars data={r.newUsersPerDay} color={p.series[1]!} name={t('fleet.users')} />
+                <DayBars
+                  data={series.created}
+                  color={p.series[1]!}
+                  name={t('fleet.users')}
+                  withYear={withYear}
+                />
               </Card>
               <Card title={t('fleet.sizes')} testId="chart-sizes">
                 <ChartFrame height={200} label={t('fleet.sizes')}>
@@ -193,9 +272,29 @@ export function FleetScreen() {
                     />
                   </BarChart>
                 </ChartFrame>
+                {r.largestChats.length > 0 ? (
+                  <div data-testid="fleet-largest">
+                    <div className="muted">{tf('largest')}</div>
+                    <ol className="mini-list">
+                      {r.largestChats.slice(0, 5).map((c) => (
+                        <li key={c.chatId}>
+                          <a className="mono" href={routeHref('chat', { id: c.chatId })}>
+                            {c.chatId}
+                          </a>{' '}
+                          {formatBytes(c.sizeBytes)}
+                        </li>
+                      ))}
+                    </ol>
+                  </div>
+                ) : null}
               </Card>
               <Card title={t('fleet.messagesPerDay')} className="span-2" testId="chart-messages">
-                <DayArea data={r.messagesPerDay} color={p.series[2]!} name={t('fleet.messages')} />
+                <DayArea
+                  data={series.messages}
+                  color={p.series[2]!}
+                  name={t('fleet.messages')}
+                  withYear={withYear}
+                />
               </Card>
             </div>
             <Card
@@ -211,7 +310,7 @@ export function FleetScreen() {
                       aria-pressed={kind === k}
                       onClick={() => setKind(k)}
                     >
-                      {t(`fleet.kind.${k}`)}{' '}
+                      {k === 'clock_skew' ? tf('kindClockSkew') : t(`fleet.kind.${k}`)}{' '}
                       <span className="segment-count">{formatNumber(alertCounts[k] ?? 0)}</span>
                     </button>
                   ))}
@@ -237,7 +336,7 @@ export function FleetScreen() {
                           <td>
                             <SeverityBadge severity={a.severity} />
                           </td>
-                          <td>{t(`fleet.kind.${a.kind}`)}</td>
+                          <td>{a.kind === 'clock_skew' ? tf('kindClockSkew') : t(`fleet.kind.${a.kind}`)}</td>
                           <td>
                             <a
                               className="mono"
@@ -283,10 +382,12 @@ function DayArea({
   data: raw,
   color,
   name,
+  withYear,
 }: {
   data: { day: string; count: number }[];
   color: string;
   name: string;
+  withYear: boolean;
 }) {
   const p = usePalette();
   const data = useMemo(() => fillDays(raw, zeroDay), [raw]);
@@ -295,9 +396,9 @@ function DayArea({
     <ChartFrame height={200} label={name}>
       <AreaChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
         <CartesianGrid {...gridProps(p)} />
-        <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={28} {...axisProps(p)} />
+        <XAxis dataKey="day" tickFormatter={dayTick(withYear)} minTickGap={28} {...axisProps(p)} />
         <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
-        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => dayTick(true)(String(d))} />
         <Area
           type="monotone"
           dataKey="count"
@@ -316,10 +417,12 @@ function DayBars({
   data: raw,
   color,
   name,
+  withYear,
 }: {
   data: { day: string; count: number }[];
   color: string;
   name: string;
+  withYear: boolean;
 }) {
   const p = usePalette();
   const data = useMemo(() => fillDays(raw, zeroDay), [raw]);
@@ -328,9 +431,9 @@ function DayBars({
     <ChartFrame height={200} label={name}>
       <BarChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
         <CartesianGrid {...gridProps(p)} />
-        <XAxis dataKey="day" tickFormatter={formatDay} minTickGap={28} {...axisProps(p)} />
+        <XAxis dataKey="day" tickFormatter={dayTick(withYear)} minTickGap={28} {...axisProps(p)} />
         <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
-        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => formatDay(String(d))} />
+        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => dayTick(true)(String(d))} />
         <Bar dataKey="count" name={name} fill={color} isAnimationActive={false} />
       </BarChart>
     </ChartFrame>

@@ -1,0 +1,112 @@
+import { chromium } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/support/browser.ts';
+import { BENCH_DIR, argValue, benchRoot, median } from './common.ts';
+
+// `node bench/first-rows.ts [--chats 300] [--rounds 3]`: browser mode on headless Chromium, from opening
+// the page to the first rows of the chat list on screen, on a first visit (no index yet) and on a reopen
+// (a new server process whose index already has the root). An e2e benchmark, not a timed test.
+
+const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
+
+async function serve(root: string, home: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI, 'serve', root, '--port', '0'], {
+    env: { ...process.env, CHAT_INSPECTOR_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no address from the server:\n${output}`)), 30_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const found = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        done(found[1]!);
+      }
+    });
+  });
+  return { url, child };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function runFirstRowsBench(options: { chats: number; rounds?: number }) {
+  if (!existsSync(CLI)) throw new Error('run `npm run build` first');
+  const root = benchRoot(options.chats);
+  const rounds = options.rounds ?? 3;
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const first: number[] = [];
+  const reopen: number[] = [];
+  const firstLoadKb: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const home = mkdtempSync(join(BENCH_DIR, 'first-rows-home-'));
+      try {
+        for (const phase of ['first', 'reopen'] as const) {
+          const server = await serve(root, home);
+          const page = await browser.newPage();
+          let bytes = 0;
+          page.on('response', (r) => {
+            if (r.url().includes('/assets/') && r.url().endsWith('.js'))
+              void r
+                .body()
+                .then((b) => (bytes += b.length))
+                .catch(() => {});
+          });
+          const started = performance.now();
+          await page.goto(server.url);
+          await page.locator('tbody tr.grid-row[data-chat-id]').first().waitFor({ timeout: 60_000 });
+          const ms = performance.now() - started;
+          if (process.env.FIRST_ROWS_DEBUG) {
+            const timing = await page.evaluate(() =>
+              [
+                ...performance.getEntriesByType('navigation'),
+                ...performance.getEntriesByType('resource'),
+              ].map(
+                (e) =>
+                  `${e.name.replace(/^.*\//, '').slice(0, 40)} ${e.startTime.toFixed(0)}→${(e as PerformanceResourceTiming).responseEnd.toFixed(0)}`,
+              ),
+            );
+            console.log(phase, ms.toFixed(0), timing.join('\n  '));
+          }
+          (phase === 'first' ? first : reopen).push(ms);
+          if (phase === 'first') {
+            // Let the first visit finish filling the index before the reopen.
+            await page
+              .locator('[data-testid="scan-status"][data-status="done"]')
+              .waitFor({ timeout: 300_000 });
+            firstLoadKb.push(bytes / 1024);
+          }
+          await page.close();
+          await stop(server.child);
+        }
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const result = {
+    firstVisitFirstRowsMs: median(first),
+    reopenFirstRowsMs: median(reopen),
+    firstLoadJsKb: median(firstLoadKb),
+  };
+  console.log(`first rows of a ${options.chats}-chat root in browser mode (median of ${rounds})`);
+  console.log(`  first visit (no index): ${result.firstVisitFirstRowsMs.toFixed(0)} ms (target < 500 ms)`);
+  console.log(`  reopen from the index:  ${result.reopenFirstRowsMs.toFixed(0)} ms (target < 300 ms)`);
+  console.log(`  JavaScript on the first load: ${result.firstLoadJsKb.toFixed(0)} kB`);
+  return result;
+}
+
+if (import.meta.main) {
+  await runFirstRowsBench({ chats: argValue('--chats', 300), rounds: argValue('--rounds', 3) });
+}

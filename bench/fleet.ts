@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FleetIndex } from '../main/fleet/index.ts';
+import { refreshIndex } from '../main/fleet/refresh.ts';
+import { searchRoot } from '../main/fleet/search.ts';
+import { silentContext } from '../main/jobs/job.ts';
+import { WorkerPool } from '../main/workers/pool.ts';
+import { BENCH_DIR, argValue, benchRoot, fmt, median, ratio, timeIt } from './common.ts';
+import { minimalCountLoop } from './scan.ts';
+
+const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
+
+/** The built CLI as a person runs it: wall time and the process's peak RSS. */
+function runCli(args: string[], home: string): { ms: number; maxRssMb: number } {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, CHAT_INSPECTOR_REPORT_RSS: '1', CHAT_INSPECTOR_HOME: home },
+    maxBuffer: 1024 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - started;
+  if (child.status !== 0) throw new Error(`${args.join(' ')} failed: ${child.stderr}`);
+  const rss = /maxRss=(\d+)/.exec(child.stderr);
+  return { ms, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+/**
+ * The fleet view against the raw single-thread count loop, in the same run:
+ *   - one full pass (figures + quick check, no index), CLI `scan --json --no-index`   target ≤ 0.6×
+ *   - reopen with nothing changed: first page of the list                           target < 300 ms
+ *   - reopen with nothing changed: the whole refresh                                target ≤ 0.1×
+ *   - search across every chat                                                      target ≤ 1.0×
+ * and the CLI's peak RSS for the index scan.
+ */
+export async function runFleetBench(options: {
+  chats: number;
+  rounds?: number;
+}): Promise<Record<string, number>> {
+  if (!existsSync(CLI)) throw new Error('run `npm run build` first (the benchmark times the built CLI)');
+  const root = benchRoot(options.chats);
+  const rounds = options.rounds ?? 3;
+  const home = mkdtempSync(join(BENCH_DIR, 'fleet-home-'));
+  const pool = new WorkerPool();
+  try {
+    minimalCountLoop(root); // warm the page cache
+    const baseline: number[] = [];
+    const fullPass: number[] = [];
+    const firstIndex: number[] = [];
+    const firstPage: number[] = [];
+    const reopen: number[] = [];
+    const search: number[] = [];
+    let indexRss = 0;
+    let passRss = 0;
+    let hits = 0;
+    for (let i = 0; i < rounds; i++) {
+      baseline.push((await timeIt(() => minimalCountLoop(root))).ms);
+      const pass = runCli(['scan', root, '--json', '--no-index'], home);
+      fullPass.push(pass.ms);
+      passRss = Math.max(passRss, pass.maxRssMb);
+      // A first visit builds the index (a fresh home each round).
+      const roundHome = join(home, `round-${i}`);
+      const build = runCli(['scan', root, '--json'], roundHome);
+      firstIndex.push(build.ms);
+      indexRss = Math.max(indexRss, build.maxRssMb);
+      // Reopen: the list's first page straight from the index, then the refresh that finds nothing to read.
+      const opened = await timeIt(() => {
+        const index = new FleetIndex(roundHome, root);
+        index.page({ sort: 'lastActive', desc: true, filter: {}, limit: 100 });
+        return index;
+      });
+      firstPage.push(opened.ms);
+      const refreshed = await timeIt(() =>
+        refreshIndex(opened.value, silentContext(), { pool, now: new Date('2026-11-01T12:00:00Z') }),
+      );
+      if (refreshed.value.visited > 0) throw new Error(`reopen read ${refreshed.value.visited} chats`);
+      reopen.push(refreshed.ms);
+      opened.value.close();
+      const found = await timeIt(() =>
+        searchRoot(root, { query: 'the', limit: 1000 }, silentContext(), pool),
+      );
+      search.push(found.ms);
+      hits = found.value.totalHits;
+    }
+    const b = median(baseline);
+    const result = {
+      baselineMs: b,
+      fullPassMs: median(fullPass),
+      fullPassRatio: median(fullPass) / b,
+      firstIndexMs: median(firstIndex),
+      reopenFirstPageMs: median(firstPage),
+      reopenRefreshMs: median(reopen),
+      reopenRefreshRatio: median(reopen) / b,
+      searchMs: median(search),
+      searchRatio: median(search) / b,
+      searchHits: hits,
+      cliScanIndexRssMb: indexRss,
+      cliScanNoIndexRssMb: passRss,
+    };
+    console.log(`fleet of ${options.chats} chats (median of ${rounds}, ${pool.size} workers)`);
+    console.log(`  raw single-thread count loop                  ${fmt(b)}`);
+    console.log(
+      `  full pass: counts + quick check (--no-index)   ${fmt(result.fullPassMs)}  ${ratio(result.fullPassMs, b)} (target ≤ 0.60×)`,
+    );
+    console.log(
+      `  first visit: scan --json building the index   ${fmt(result.firstIndexMs)}  ${ratio(result.firstIndexMs, b)}`,
+    );
+    console.log(
+      `  reopen: first page from the index             ${result.reopenFirstPageMs.toFixed(0)} ms (target < 300 ms)`,
+    );
+    console.log(
+      `  reopen: whole refresh, nothing changed        ${fmt(result.reopenRefreshMs)}  ${ratio(result.reopenRefreshMs, b)} (target ≤ 0.10×)`,
+    );
+    console.log(
+      `  search "the" across every chat (${hits} hits)  ${fmt(result.searchMs)}  ${ratio(result.searchMs, b)} (target ≤ 1.00×)`,
+    );
+    console.log(
+      `  CLI peak RSS: scan with index ${indexRss.toFixed(0)} MB, --no-index ${passRss.toFixed(0)} MB`,
+    );
+    return result;
+  } finally {
+    await pool.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  await runFleetBench({ chats: argValue('--chats', 10_000), rounds: argValue('--rounds', 3) });
+}

@@ -1,0 +1,21 @@
+import { refreshIndex } from '../../fleet/refresh.ts';
+import { exclusive, fleetIndexFor } from '../../fleet/registry.ts';
+import { searchRoot } from '../../fleet/search.ts';
+import type { HandlerContext } from '../context.ts';
+import type { Handlers } from '../types.ts';
+
+const indexOf = (root: string, ctx: HandlerContext) =>
+  fleetIndexFor(ctx.userDataDir, ctx.places.requireRoot(root));
+
+export const fleetHandlers = {
+  'fleet.refresh': ({ root }, ctx, job) => {
+    const index = indexOf(root, ctx);
+    return exclusive(index, () => refreshIndex(index, job, { pool: ctx.pool, now: ctx.now() }));
+  },
+  'fleet.page': ({ root, sort, desc, filter, after, offset, limit }, ctx) =>
+    indexOf(root, ctx).page({ sort, desc, filter, after, offset, limit }),
+  'fleet.overview': ({ root, filter }, ctx) => indexOf(root, ctx).overview(filter),
+  'fleet.chat': ({ root, chatId }, ctx) => indexOf(root, ctx).chat(chatId),
+  'fleet.search': ({ root, query, role, from, to, limit }, ctx, job) =>
+    searchRoot(ctx.places.requireRoot(root), { query, role, from, to, limit }, job, ctx.pool),
+} satisfies Partial<Handlers>;

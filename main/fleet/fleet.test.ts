@@ -1,0 +1,498 @@
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetRow, SearchHit } from '../../shared/contract/fleet.ts';
+import type { ChatSummary, Finding } from '../../shared/domain.ts';
+import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
+import { checkChatTask } from '../integrity/chat.ts';
+import { silentContext } from '../jobs/job.ts';
+import Database from '../sqlite/driver.ts';
+import { openForWrite, openOwnFile } from '../sqlite/write.ts';
+import { fleetMetrics } from '../store/fleet.ts';
+import { scanRoot } from '../store/scan.ts';
+import { CONVERSATIONS_DB } from '../store/schema.ts';
+import { fingerprintTree } from '../testing/tree.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { FleetIndex } from './index.ts';
+import { FLEET_APP_ID, indexPathFor } from './index-db.ts';
+import { refreshIndex } from './refresh.ts';
+import { closeFleetIndexes } from './registry.ts';
+import { searchRoot } from './search.ts';
+
+const NOW = new Date('2026-11-01T12:00:00Z');
+let base: string;
+let gen: GeneratedRoot;
+let pool: WorkerPool;
+const open: FleetIndex[] = [];
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'ci-fleet-'));
+  gen = generateRoot(join(base, 'root'), { chats: 10, broken: 'all', strays: true, seed: 11, now: NOW });
+  pool = new WorkerPool(2);
+});
+afterEach(() => {
+  while (open.length) open.pop()!.close();
+  closeFleetIndexes();
+});
+afterAll(async () => {
+  await pool.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+let copies = 0;
+/** A private copy of the fixture root (tests that change files) and an empty home for its index. */
+function copyRoot(): { root: string; home: string } {
+  const dir = join(base, `copy-${++copies}`);
+  cpSync(gen.root, join(dir, 'root'), { recursive: true });
+  return { root: join(dir, 'root'), home: join(dir, 'home') };
+}
+
+function openIndex(home: string, root: string): FleetIndex {
+  const index = new FleetIndex(home, root);
+  open.push(index);
+  return index;
+}
+
+async function refresh(index: FleetIndex, onEvent?: () => void) {
+  return refreshIndex(index, silentContext(onEvent), { pool, now: NOW });
+}
+
+function allRows(index: FleetIndex): FleetRow[] {
+  return index.page({ sort: 'chatId', desc: false, filter: {}, limit: 1000 }).rows;
+}
+
+const chatOf = (kind: string) => gen.chats.find((c) => c.kind === kind)!;
+
+describe('one pass', () => {
+  it('never lists a damaged or unreadable chat as ok, and its findings are the integrity check’s', async () => {
+    const findings = new Map<string, Finding[]>();
+    const result = await scanRoot(gen.root, silentContext(), {
+      pool,
+      now: NOW,
+      onFindings: (id, f) => findings.set(id, f),
+    });
+    for (const kind of ['page_corrupt', 'truncated', 'zero_byte', 'not_sqlite', 'missing_file']) {
+      const chat = chatOf(kind);
+      const row = result.chats.find((r) => r.chatId === chat.chatId)!;
+      expect(row.health, kind).toBe('error');
+      const check = checkChatTask({ chatId: chat.chatId, dir: chat.dir, nowMs: NOW.getTime(), full: false });
+      expect(check.kind).toBe('chat');
+      if (check.kind === 'chat') {
+        expect(findings.get(chat.chatId), kind).toEqual(check.check.findings);
+        expect(row.health).toBe(check.check.status);
+      }
+    }
+    // The corrupt page is found by the quick check within the pass, not left for the Integrity screen.
+    expect(findings.get(chatOf('page_corrupt').chatId)?.map((f) => f.code)).toContain('corrupt');
+    // Healthy chats are ok, with their exact counts.
+    for (const chat of gen.chats.filter((c) => c.kind === 'healthy')) {
+      expect(result.chats.find((r) => r.chatId === chat.chatId)).toMatchObject({
+        health: 'ok',
+        messages: chat.messages,
+      });
+    }
+  });
+
+  it('the index has the same rows as a pass without it, and marks the counts of damaged chats partial', async () => {
+    const { home } = copyRoot();
+    const index = openIndex(home, gen.root);
+    const first = await refresh(index);
+    expect(first.visited).toBe(gen.chats.length); // the empty chat folder is skipped unread
+    const pass = await scanRoot(gen.root, silentContext(), { pool, now: NOW });
+    const strip = ({ partial: _p, unread: _u, codes: _c, ...s }: FleetRow): ChatSummary => s as ChatSummary;
+    expect(allRows(index).map(strip)).toEqual(
+      [...pass.chats].sort((a, b) => Number(a.chatId) - Number(b.chatId)),
+    );
+    const rows = new Map(allRows(index).map((r) => [r.chatId, r]));
+    expect(rows.get(chatOf('not_sqlite').chatId)?.partial).toBe(true);
+    expect(rows.get(chatOf('truncated').chatId)?.partial).toBe(true);
+    expect(rows.get(gen.chats[0]!.chatId)?.partial).toBe(false);
+    // A conversations.db that cannot be read at all has no counts (not "0 messages").
+    expect(rows.get(chatOf('not_sqlite').chatId)?.unread).toBe(true);
+    expect(rows.get(chatOf('missing_file').chatId)?.unread).toBe(true);
+    expect(rows.get(gen.chats[0]!.chatId)?.unread).toBe(false);
+    expect(index.skipped().map((s) => s.path)).toEqual(pass.skipped.map((s) => s.path));
+  });
+});
+
+describe('fleet index', () => {
+  it('lists new chats at once as unchecked, then checked', async () => {
+    const { home } = copyRoot();
+    const index = openIndex(home, gen.root);
+    let firstEvent: FleetRow[] | null = null;
+    await refresh(index, () => {
+      firstEvent ??= allRows(index);
+    });
+    expect(firstEvent).not.toBeNull();
+    expect(firstEvent!.length).toBe(gen.chats.length);
+    expect(firstEvent!.every((r) => r.health === 'unchecked')).toBe(true);
+    expect(allRows(index).some((r) => r.health === 'unchecked')).toBe(false);
+  });
+
+  it('survives a restart: reopening reads nothing when nothing changed', async () => {
+    const { root, home } = copyRoot();
+    const a = new FleetIndex(home, root);
+    await refresh(a);
+    const before = allRows(a);
+    a.close();
+    const b = openIndex(home, root);
+    expect(b.rebuilt).toBe(false);
+    expect(allRows(b)).toEqual(before);
+    const again = await refresh(b);
+    expect(again.visited).toBe(0);
+    expect(again.removed).toBe(0);
+    expect(allRows(b)).toEqual(before);
+  });
+
+  it('re-reads a chat changed by size, by mtime only, or replaced by a rename; drops a deleted one', async () => {
+    const { root, home } = copyRoot();
+    const index = openIndex(home, root);
+    await refresh(index);
+    const healthy = gen.chats.filter((c) => c.kind === 'healthy');
+    const dirOf = (id: string) => join(root, relative(gen.root, gen.chats.find((c) => c.chatId === id)!.dir));
+    const [bySize, byMtime, byRename, deleted] = healthy.map((c) => c.chatId);
+
+    // Size: one more message.
+    const db = openForWrite(join(dirOf(bySize!), CONVERSATIONS_DB), { fileMustExist: true });
+    db.prepare(
+      "INSERT INTO messages (chat_id, message_type, content, timestamp) VALUES (?, 'user', 'hi', ?)",
+    ).run(Number(bySize), '2026-10-31 10:00:00');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    // Mtime only.
+    const touched = join(dirOf(byMtime!), CONVERSATIONS_DB);
+    const later = new Date(statSync(touched).mtimeMs + 5000);
+    utimesSync(touched, later, later);
+    // Replaced by a rename: same size and mtime, other bytes (a damaged page), a new inode.
+    const target = join(dirOf(byRename!), CONVERSATIONS_DB);
+    const st = statSync(target);
+    const temp = `${target}.new`;
+    copyFileSync(target, temp);
+    const fd = openSync(temp, 'r+');
+    writeSync(fd, Buffer.alloc(st.size - 4096 * 2, 0xa5), 0, st.size - 4096 * 2, 4096 * 2);
+    closeSync(fd);
+    utimesSync(temp, st.atime, st.mtime);
+    renameSync(temp, target);
+    expect(statSync(target).size).toBe(st.size);
+    // Deleted.
+    rmSync(dirOf(deleted!), { recursive: true });
+
+    const result = await refresh(index);
+    expect(result.visited).toBe(3);
+    expect(result.removed).toBe(1);
+    const rows = new Map(allRows(index).map((r) => [r.chatId, r]));
+    expect(rows.has(deleted!)).toBe(false);
+    const sizeChat = healthy.find((c) => c.chatId === bySize)!;
+    expect(rows.get(bySize!)?.messages).toBe(sizeChat.messages + 1);
+    expect(rows.get(byMtime!)?.health).toBe('ok');
+    expect(rows.get(byRename!)?.health).toBe('error');
+  });
+
+  it('lives outside the root, and the root’s bytes are unchanged', async () => {
+    const { home } = copyRoot();
+    const before = fingerprintTree(gen.root);
+    const index = openIndex(home, gen.root);
+    await refresh(index);
+    await searchRoot(gen.root, { query: 'the', limit: 10 }, silentContext(), pool);
+    expect(fingerprintTree(gen.root)).toEqual(before);
+    expect(index.path.startsWith(resolve(home))).toBe(true);
+    expect(relative(gen.root, index.path).startsWith('..')).toBe(true);
+  });
+
+  it('rebuilds a damaged or foreign index instead of trusting it', async () => {
+    const { home } = copyRoot();
+    const path = indexPathFor(home, gen.root);
+    const first = new FleetIndex(home, gen.root);
+    await refresh(first);
+    const good = allRows(first);
+    first.close();
+
+    // Damaged: garbage over the pages after the header.
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096);
+    closeSync(fd);
+    const damaged = openIndex(home, gen.root);
+    expect(damaged.rebuilt).toBe(true);
+    expect(allRows(damaged)).toEqual([]);
+    await refresh(damaged);
+    expect(allRows(damaged)).toEqual(good);
+    damaged.close();
+    open.pop();
+
+    // Foreign: some other SQLite file where the index should be.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    const foreign = new Database(path);
+    foreign.exec('CREATE TABLE chats (x); INSERT INTO chats VALUES (1);');
+    foreign.close();
+    const reopened = openIndex(home, gen.root);
+    expect(reopened.rebuilt).toBe(true);
+    expect(allRows(reopened)).toEqual([]);
+
+    // Not SQLite at all.
+    reopened.close();
+    open.pop();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    writeFileSync(path, 'not a database, just text '.repeat(100));
+    const text = openIndex(home, gen.root);
+    expect(text.rebuilt).toBe(true);
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('application_id', { simple: true })).toBe(FLEET_APP_ID);
+    check.close();
+  });
+
+  it("opens its file only inside Chat Inspector's own folder", () => {
+    const home = join(base, 'own-home');
+    expect(() => openOwnFile(join(gen.root, 'index.sqlite'), home)).toThrow(
+      /not one of Chat Inspector's own files/,
+    );
+    expect(() => openOwnFile(join(home, '..', 'escape.sqlite'), home)).toThrow(/own files/);
+    expect(existsSync(join(gen.root, 'index.sqlite'))).toBe(false);
+  });
+
+  it('two processes refreshing the same index at once leave it sound and complete', async () => {
+    const { root, home } = copyRoot();
+    const cli = resolve(import.meta.dirname, '../cli/main.ts');
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((done) => {
+        const child = spawn(process.execPath, [cli, 'scan', root, '--json', '--workers', '1'], {
+          env: { ...process.env, CHAT_INSPECTOR_HOME: home },
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', (code) => done({ code, out }));
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(JSON.parse(a.out)).toEqual(JSON.parse(b.out));
+    const path = indexPathFor(home, root);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT count(*) FROM chats').pluck().get()).toBe(gen.chats.length);
+    db.close();
+    expect(existsSync(join(root, 'fleet-index'))).toBe(false);
+  });
+});
+
+describe('the list from the index', () => {
+  let index: FleetIndex;
+  let rows: FleetRow[];
+  beforeAll(async () => {
+    index = new FleetIndex(join(base, 'list-home'), gen.root);
+    await refreshIndex(index, silentContext(), { pool, now: NOW });
+    rows = index.page({ sort: 'chatId', desc: false, filter: {}, limit: 1000 }).rows;
+  });
+  afterAll(() => index.close());
+
+  it('pages by key through every sort in both directions, without gaps or repeats', () => {
+    for (const sort of [
+      'chatId',
+      'name',
+      'level',
+      'messages',
+      'lastActive',
+      'sizeBytes',
+      'health',
+    ] as const) {
+      for (const desc of [false, true]) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = index.page({ sort, desc, filter: {}, after, limit: 4 });
+          expect(page.total).toBe(rows.length);
+          seen.push(...page.rows.map((r) => r.chatId));
+          if (!page.nextCursor) break;
+          after = page.nextCursor;
+        }
+        expect(new Set(seen).size, `${sort} ${desc}`).toBe(rows.length);
+        // Offsets (a jump in the list) give the same order.
+        const jump = index.page({ sort, desc, filter: {}, offset: 5, limit: 3 });
+        expect(jump.rows.map((r) => r.chatId)).toEqual(seen.slice(5, 8));
+      }
+    }
+    const bySize = index.page({ sort: 'sizeBytes', desc: true, filter: {}, limit: 1000 }).rows;
+    for (let i = 1; i < bySize.length; i++)
+      expect(bySize[i - 1]!.sizeBytes).toBeGreaterThanOrEqual(bySize[i]!.sizeBytes);
+  });
+
+  it('filters by health, level, finding code, last active range and id or name', () => {
+    const q = (filter: Parameters<FleetIndex['page']>[0]['filter']) =>
+      index.page({ sort: 'chatId', desc: false, filter, limit: 1000 }).rows.map((r) => r.chatId);
+    const ids = (pred: (r: FleetRow) => boolean) => rows.filter(pred).map((r) => r.chatId);
+    expect(q({ health: ['error'] })).toEqual(ids((r) => r.health === 'error'));
+    expect(q({ health: ['error'] }).length).toBeGreaterThanOrEqual(5);
+    const level = rows.find((r) => r.level)!.level!;
+    expect(q({ level })).toEqual(ids((r) => r.level === level));
+    expect(q({ code: 'corrupt' })).toEqual(ids((r) => r.codes.includes('corrupt')));
+    expect(q({ code: 'corrupt' })).toContain(chatOf('page_corrupt').chatId);
+    expect(q({ activeFrom: '2026-10-01', activeTo: '2026-10-31' })).toEqual(
+      ids((r) => r.lastActive !== null && r.lastActive >= '2026-10-01' && r.lastActive < '2026-11-01'),
+    );
+    const named = rows.find((r) => r.name && /[áéíóúãõç]/i.test(r.name)) ?? rows.find((r) => r.name)!;
+    const plain = named
+      .name!.normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toUpperCase();
+    expect(q({ text: plain })).toContain(named.chatId);
+    expect(q({ text: named.chatId.slice(2, 8) })).toContain(named.chatId);
+    const overview = index.overview();
+    expect(overview.total).toBe(rows.length);
+    expect(overview.counts.error).toBe(ids((r) => r.health === 'error').length);
+  });
+});
+
+describe('search across every chat', () => {
+  /** Every message read in plain JavaScript from a copy of each chat (its -wal included). */
+  function bruteForce(query: string, role?: 'user' | 'bot') {
+    const fold = (t: string) => t.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const needle = fold(query);
+    let total = 0;
+    const hits: string[] = [];
+    const scratch = mkdtempSync(join(base, 'brute-'));
+    for (const chat of [...gen.chats].sort((a, b) => (BigInt(a.chatId) < BigInt(b.chatId) ? -1 : 1))) {
+      const path = join(chat.dir, CONVERSATIONS_DB);
+      const copy = join(scratch, `${chat.chatId}.db`);
+      let db;
+      try {
+        copyFileSync(path, copy);
+        if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+        db = new Database(copy, { readonly: true, fileMustExist: true });
+        const rows = db.prepare('SELECT id, message_type, content FROM messages ORDER BY id').raw().all() as [
+          number,
+          string | null,
+          string | null,
+        ][];
+        for (const [id, type, content] of rows) {
+          if (content === null || !fold(content).includes(needle)) continue;
+          if (role === 'user' && type !== 'user') continue;
+          if (role === 'bot' && type === 'user') continue;
+          total++;
+          hits.push(`${chat.chatId}:${id}`);
+        }
+      } catch {
+        // unreadable: not searched
+      } finally {
+        db?.close();
+      }
+    }
+    rmSync(scratch, { recursive: true, force: true });
+    return { total, hits };
+  }
+
+  it.each([
+    ['the', undefined],
+    ['THE', 'user'],
+    ['você', 'bot'],
+    ['100%', undefined],
+  ] as const)('finds exactly what a brute-force LIKE finds (%s, %s)', async (query, role) => {
+    const expected = bruteForce(query, role);
+    const hits: SearchHit[] = [];
+    const summary = await searchRoot(
+      gen.root,
+      { query, role, limit: 1_000_000 },
+      silentContext((h: SearchHit) => hits.push(h)),
+      pool,
+    );
+    expect(summary.totalHits).toBe(expected.total);
+    expect(hits.map((h) => `${h.chatId}:${h.messageId}`)).toEqual(expected.hits);
+    if (role) expect(hits.every((h) => (role === 'user' ? h.role === 'user' : h.role !== 'user'))).toBe(true);
+  });
+
+  it('caps the hits it sends, not the total, and filters by date', async () => {
+    const hits: SearchHit[] = [];
+    const summary = await searchRoot(
+      gen.root,
+      { query: 'e', limit: 7 },
+      silentContext((h: SearchHit) => hits.push(h)),
+      pool,
+    );
+    expect(hits).toHaveLength(7);
+    expect(summary.totalHits).toBe(bruteForce('e').total);
+    expect(summary.capped).toBe(true);
+    const dated: SearchHit[] = [];
+    await searchRoot(
+      gen.root,
+      { query: 'e', from: '2026-10-20', to: '2026-10-25', limit: 100_000 },
+      silentContext((h: SearchHit) => dated.push(h)),
+      pool,
+    );
+    expect(dated.length).toBeGreaterThan(0);
+    expect(dated.every((h) => h.timestamp! >= '2026-10-20' && h.timestamp! < '2026-10-26')).toBe(true);
+  });
+
+  it('search --json prints the documented shape', async () => {
+    const cli = resolve(import.meta.dirname, '../cli/main.ts');
+    const out = await new Promise<string>((done) => {
+      const child = spawn(process.execPath, [cli, 'search', gen.root, 'the', '--limit', '3', '--json']);
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('close', () => done(text));
+    });
+    const parsed = JSON.parse(out) as Record<string, unknown> & { hits: Record<string, unknown>[] };
+    expect(Object.keys(parsed)).toEqual(['query', 'chatsSearched', 'totalHits', 'hits']);
+    expect(parsed.totalHits).toBe(bruteForce('the').total);
+    expect(parsed.hits).toHaveLength(3);
+    expect(Object.keys(parsed.hits[0]!)).toEqual(['chatId', 'messageId', 'timestamp', 'role', 'snippet']);
+  });
+});
+
+describe('a clock that ran wild', () => {
+  it('is an info finding of its own, and its days are left out of the fleet charts', async () => {
+    const { root } = copyRoot();
+    const chat = gen.chats.find((c) => c.kind === 'healthy')!;
+    const dir = join(root, relative(gen.root, chat.dir));
+    const db = openForWrite(join(dir, CONVERSATIONS_DB), { fileMustExist: true });
+    db.prepare(
+      "INSERT INTO messages (chat_id, message_type, content, timestamp) VALUES (?, 'user', 'from the future', '2062-03-01 10:00:00')",
+    ).run(Number(chat.chatId));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const findings = new Map<string, Finding[]>();
+    const result = await scanRoot(root, silentContext(), {
+      pool,
+      now: NOW,
+      onFindings: (id, f) => findings.set(id, f),
+    });
+    const skew = findings.get(chat.chatId)!.find((f) => f.code === 'clock_skew');
+    expect(skew?.severity).toBe('info');
+    expect(skew?.message).toContain('2062-03-01');
+    // The skew alone lowers nothing (the added row makes metadata.json out of date, a warning of its own).
+    expect(
+      findings
+        .get(chat.chatId)!
+        .filter((f) => f.severity !== 'info')
+        .map((f) => f.code),
+    ).toEqual(['metadata_mismatch']);
+    expect(result.chats.find((r) => r.chatId === chat.chatId)?.health).toBe('warning');
+    expect([...findings.values()].filter((f) => f.some((x) => x.code === 'clock_skew'))).toHaveLength(1);
+
+    const metrics = await fleetMetrics(root, silentContext(), pool, NOW);
+    const days = [...metrics.activeUsersPerDay, ...metrics.messagesPerDay].map((d) => d.day);
+    expect(days.every((d) => d >= '2000-01-01' && d <= '2026-11-02')).toBe(true);
+    expect(metrics.clockSkewChats).toBe(1);
+    expect(metrics.alerts).toContainEqual(
+      expect.objectContaining({ chatId: chat.chatId, kind: 'clock_skew' }),
+    );
+    // The size histogram's outliers: the largest chats, biggest first.
+    expect(metrics.largestChats.length).toBeGreaterThan(0);
+    const sizes = metrics.largestChats.map((c) => c.sizeBytes);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(metrics.largestChats[0]!.chatId).toBe(chatOf('db_large').chatId);
+  });
+});

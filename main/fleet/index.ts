@@ -1,0 +1,383 @@
+import type {
+  FleetFilter,
+  FleetOverview,
+  FleetPage,
+  FleetRow,
+  FleetSort,
+  HealthCounts,
+  ListHealth,
+} from '../../shared/contract/fleet.ts';
+import type { ChatSummary, Finding, FindingCode, SkippedEntry } from '../../shared/domain.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Database } from '../sqlite/driver.ts';
+import type { WritableDb } from '../sqlite/write.ts';
+
+type Statement = Database.Statement<unknown[]>;
+import { indexPathFor, openIndexDb } from './index-db.ts';
+import type { VisitOutcome } from './visit.ts';
+
+const CEFR = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
+const HEALTH_RANK: Record<ListHealth, number> = { unchecked: -1, ok: 0, warning: 1, error: 2 };
+
+/** Accent- and case-insensitive text, as the list's search compares it. */
+export function foldText(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .trim();
+}
+
+function levelSort(level: string | null): number {
+  if (!level) return 0;
+  const i = CEFR.indexOf(level.trim().toUpperCase());
+  return i === -1 ? 99 : i + 1;
+}
+
+const SORT_COLUMN: Record<FleetSort, string> = {
+  chatId: 'id_sort',
+  name: 'name_fold',
+  level: 'level_sort',
+  messages: 'messages',
+  sessions: 'sessions',
+  lastActive: 'last_active',
+  sizeBytes: 'size_bytes',
+  health: 'health_rank',
+};
+
+const ROW_COLUMNS =
+  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked';
+type RowTuple = [
+  string,
+  string | null,
+  string | null,
+  number,
+  number,
+  string,
+  number,
+  string,
+  number,
+  string,
+  string | null,
+];
+
+function toRow(r: RowTuple): FleetRow {
+  return {
+    chatId: r[0],
+    name: r[1],
+    level: r[2],
+    messages: r[3],
+    sessions: r[4],
+    lastActive: r[5] === '' ? null : r[5],
+    sizeBytes: r[6],
+    health: r[7] as ListHealth,
+    partial: r[8] >= 1,
+    unread: r[8] === 2,
+    codes: JSON.parse(r[9]) as FindingCode[],
+    ...(r[10] ? { locked: JSON.parse(r[10]) as { file: string; message: string } } : {}),
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The day after an ISO date (an `activeTo` date includes its whole day). */
+function endOf(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const d = new Date(`${value}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().replace('.000Z', 'Z');
+}
+
+function whereOf(filter: FleetFilter, options: { health: boolean }): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (options.health && filter.health && filter.health.length > 0) {
+    parts.push(`health IN (${filter.health.map(() => '?').join(', ')})`);
+    params.push(...filter.health);
+  }
+  if (filter.level) {
+    parts.push('level = ?');
+    params.push(filter.level);
+  }
+  if (filter.code) {
+    parts.push('chat_id IN (SELECT chat_id FROM chat_codes WHERE code = ?)');
+    params.push(filter.code);
+  }
+  if (filter.activeFrom) {
+    parts.push('last_active >= ?');
+    params.push(filter.activeFrom);
+  }
+  if (filter.activeTo) {
+    parts.push("last_active < ? AND last_active <> ''");
+    params.push(endOf(filter.activeTo));
+  }
+  const text = filter.text ? foldText(filter.text) : '';
+  if (text) {
+    parts.push("(chat_id LIKE ? ESCAPE '\\' OR name_fold LIKE ? ESCAPE '\\')");
+    const pattern = `%${escapeLike(text)}%`;
+    params.push(pattern, pattern);
+  }
+  return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+function encodeCursor(value: unknown, chatId: string): string {
+  return Buffer.from(JSON.stringify([value, chatId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      (typeof v[0] === 'string' || typeof v[0] === 'number') &&
+      typeof v[1] === 'string'
+    )
+      return [v[0], v[1]];
+  } catch {
+    // reported below
+  }
+  throw new AppError('invalid_input', 'the page cursor is not valid: start from the first page');
+}
+
+export interface StoredState {
+  identity: string;
+  health: ListHealth;
+  lastActive: string;
+  inactive: boolean;
+}
+
+export interface PageRequest {
+  sort: FleetSort;
+  desc: boolean;
+  filter: FleetFilter;
+  after?: string;
+  offset?: number;
+  limit: number;
+}
+
+/** The fleet index of one root (see index-db.ts for where it lives and how it is kept sound). */
+export class FleetIndex {
+  readonly root: string;
+  readonly path: string;
+  readonly rebuilt: boolean;
+  private readonly db: WritableDb;
+  /** Statements compiled once: a prepare per call would hold native memory per chat until GC. */
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(userDataDir: string, root: string) {
+    this.root = root;
+    this.path = indexPathFor(userDataDir, root);
+    const opened = openIndexDb(this.path, root, userDataDir);
+    this.db = opened.db;
+    this.rebuilt = opened.rebuilt;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // The list's filters make a few SQL texts each; the cache is bounded all the same.
+      if (this.statements.size > 256) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Every chat in the index with what decides whether it must be read again. */
+  states(): Map<string, StoredState> {
+    const out = new Map<string, StoredState>();
+    const rows = this.stmt(
+      `SELECT chat_id, identity, health, last_active, instr(codes, '"inactive"') > 0 FROM chats`,
+    )
+      .raw()
+      .iterate() as IterableIterator<[string, string, ListHealth, string, number]>;
+    for (const [id, identity, health, lastActive, inactive] of rows)
+      out.set(id, { identity, health, lastActive, inactive: inactive === 1 });
+    return out;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** A chat found in the root but not read yet: listed at once, as `unchecked`. */
+  addUnchecked(chatId: string): void {
+    this.stmt(
+      `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
+           last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at)
+         VALUES (?, ?, NULL, '', NULL, 0, 0, 0, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL)`,
+    ).run(chatId, Number(chatId), HEALTH_RANK.unchecked);
+  }
+
+  /** A chat whose files changed: its old figures stay visible, its health says it is not checked. */
+  markUnchecked(chatId: string): void {
+    this.stmt(`UPDATE chats SET health = 'unchecked', health_rank = ? WHERE chat_id = ?`).run(
+      HEALTH_RANK.unchecked,
+      chatId,
+    );
+  }
+
+  remove(chatId: string): void {
+    this.stmt('DELETE FROM chats WHERE chat_id = ?').run(chatId);
+    this.stmt('DELETE FROM chat_codes WHERE chat_id = ?').run(chatId);
+  }
+
+  /** The results of visits, in one transaction. */
+  writeVisits(visits: { chatId: string; outcome: VisitOutcome }[], checkedAt: string): void {
+    const upsert = this.stmt(
+      `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
+         last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
+    const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
+    this.transaction(() => {
+      for (const { chatId, outcome } of visits) {
+        dropCodes.run(chatId);
+        if (outcome.kind === 'skip') {
+          this.stmt('DELETE FROM chats WHERE chat_id = ?').run(chatId);
+          continue;
+        }
+        const s = outcome.summary;
+        const codes = [...new Set(outcome.findings.map((f) => f.code))];
+        upsert.run(
+          chatId,
+          Number(chatId),
+          s.name,
+          foldText(s.name ?? ''),
+          s.level,
+          levelSort(s.level),
+          s.messages,
+          s.sessions,
+          s.lastActive ?? '',
+          s.sizeBytes,
+          s.health,
+          HEALTH_RANK[s.health],
+          outcome.unread ? 2 : outcome.partial ? 1 : 0,
+          JSON.stringify(codes),
+          JSON.stringify(outcome.findings),
+          outcome.identity,
+          checkedAt,
+          s.locked ? JSON.stringify(s.locked) : null,
+        );
+        for (const code of codes) addCode.run(code, chatId);
+      }
+    });
+  }
+
+  setSkipped(entries: readonly SkippedEntry[]): void {
+    this.transaction(() => {
+      this.stmt('DELETE FROM skipped').run();
+      const add = this.stmt('INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)');
+      for (const e of entries) add.run(e.path, e.reason);
+    });
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  meta(key: string): string | null {
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string) ?? null;
+  }
+
+  counts(filter: FleetFilter = {}): HealthCounts {
+    const where = whereOf(filter, { health: false });
+    const counts: HealthCounts = { ok: 0, warning: 0, error: 0, unchecked: 0 };
+    const rows = this.stmt(`SELECT health, count(*) FROM chats ${where.sql} GROUP BY health`)
+      .raw()
+      .all(...where.params) as [ListHealth, number][];
+    for (const [h, n] of rows) counts[h] = n;
+    return counts;
+  }
+
+  /** One page of the list, keyset-paged on (sort column, chat id). */
+  page(request: PageRequest): FleetPage {
+    const column = SORT_COLUMN[request.sort];
+    const dir = request.desc ? 'DESC' : 'ASC';
+    const where = whereOf(request.filter, { health: true });
+    const total = this.stmt(`SELECT count(*) FROM chats ${where.sql}`)
+      .pluck()
+      .get(...where.params) as number;
+    const parts = where.sql ? [where.sql.slice('WHERE '.length)] : [];
+    const params = [...where.params];
+    let offset = 0;
+    if (request.after) {
+      const [value, chatId] = decodeCursor(request.after);
+      parts.push(`(${column}, chat_id) ${request.desc ? '<' : '>'} (?, ?)`);
+      params.push(value, chatId);
+    } else if (request.offset) {
+      offset = request.offset;
+    }
+    const sql = `SELECT ${ROW_COLUMNS}, ${column} FROM chats ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
+      ORDER BY ${column} ${dir}, chat_id ${dir} LIMIT ? OFFSET ?`;
+    const raw = this.stmt(sql)
+      .raw()
+      .all(...params, request.limit, offset) as [...RowTuple, string | number][];
+    const last = raw[raw.length - 1];
+    return {
+      rows: raw.map((r) => toRow(r.slice(0, 11) as RowTuple)),
+      total,
+      nextCursor: last && raw.length === request.limit ? encodeCursor(last[11], last[0]) : null,
+    };
+  }
+
+  overview(filter: FleetFilter = {}): FleetOverview {
+    const counts = this.counts(filter);
+    const levels = this.stmt(
+      'SELECT DISTINCT level FROM chats WHERE level IS NOT NULL ORDER BY level_sort, level',
+    )
+      .pluck()
+      .all() as string[];
+    const codes = this.stmt(
+      'SELECT code, count(*) FROM chat_codes GROUP BY code ORDER BY count(*) DESC, code',
+    )
+      .raw()
+      .all() as [FindingCode, number][];
+    const skipped = this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    return {
+      total: counts.ok + counts.warning + counts.error + counts.unchecked,
+      counts,
+      levels,
+      codes: codes.map(([code, chats]) => ({ code, chats })),
+      skipped,
+      refreshedAt: this.meta('refreshedAt'),
+    };
+  }
+
+  chat(chatId: string): { row: FleetRow | null; findings: Finding[]; checkedAt: string | null } {
+    const r = this.stmt(`SELECT ${ROW_COLUMNS}, findings, checked_at FROM chats WHERE chat_id = ?`)
+      .raw()
+      .get(chatId) as [...RowTuple, string, string | null] | undefined;
+    if (!r) return { row: null, findings: [], checkedAt: null };
+    return {
+      row: toRow(r.slice(0, 11) as RowTuple),
+      findings: JSON.parse(r[11]) as Finding[],
+      checkedAt: r[12],
+    };
+  }
+
+  /** Every checked row in the root's order (the CLI's `scan --json`). */
+  summaries(): ChatSummary[] {
+    const rows = this.stmt(
+      `SELECT ${ROW_COLUMNS} FROM chats WHERE health <> 'unchecked' ORDER BY id_sort, chat_id`,
+    )
+      .raw()
+      .all() as RowTuple[];
+    return rows.map((r) => {
+      const { partial: _p, unread: _u, codes: _c, ...summary } = toRow(r);
+      return summary as ChatSummary;
+    });
+  }
+
+  skipped(): SkippedEntry[] {
+    return this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+  }
+}

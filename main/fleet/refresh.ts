@@ -1,0 +1,132 @@
+import type { FleetRefreshResult } from '../../shared/contract/fleet.ts';
+import { INACTIVE_DAYS, type SkippedEntry } from '../../shared/domain.ts';
+import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
+import { listChats } from '../store/layout.ts';
+import type { ScanItem } from '../store/summary.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import type { FleetIndex } from './index.ts';
+import { EMPTY_FOLDER, EMPTY_FOLDER_REASON, chatIdentity, type VisitOutcome } from './visit.ts';
+
+export interface RefreshOptions {
+  pool: WorkerPool;
+  now?: Date;
+}
+
+/** Rows are written (and an event sent) at least this often while chats are being read. */
+const FLUSH_MS = 150;
+const FLUSH_ROWS = 500;
+/** Chats whose files are stat'ed between two yields to the event loop. */
+const IDENTITY_SLICE = 2000;
+/** Up to this many chats to read are read without the worker pool. */
+const INLINE_MAX = 8;
+const inlinePool = new WorkerPool(0);
+
+/**
+ * Brings a root's fleet index up to date. A `readdir` of the chats folder and a few `lstat`s per chat
+ * (in the workers) find what is new, changed or gone; only new and changed chats are read, in one visit
+ * each (figures and quick check), across the worker pool. New chats are listed at once as `unchecked`,
+ * changed ones keep their old figures marked `unchecked` until read. Each event says how many rows were
+ * written; the rows themselves are read from the index (fleet.page), so nothing is sent twice.
+ * A cancelled refresh leaves the chats it did not reach `unchecked`.
+ */
+export async function refreshIndex(
+  index: FleetIndex,
+  ctx: JobContext<{ updated: number }>,
+  options: RefreshOptions,
+): Promise<FleetRefreshResult> {
+  const root = index.root;
+  const { chats, skipped } = listChats(root);
+  const nowMs = (options.now ?? new Date()).getTime();
+  // A chat last active before this gets its `inactive` finding without any change on disk.
+  const inactiveBefore = new Date(nowMs - INACTIVE_DAYS * 86_400_000).toISOString();
+  const stored = index.states();
+  ctx.progress(0, null, null);
+
+  // Which chats changed: a few lstats per chat, on this thread (starting workers would cost more than
+  // the stats), yielding now and then so requests for the list's pages are answered meanwhile.
+  const known = chats.filter((c) => stored.has(c.chatId));
+  const identities: string[] = [];
+  for (let i = 0; i < known.length; i++) {
+    identities.push(chatIdentity(known[i]!.dir));
+    if (i % IDENTITY_SLICE === IDENTITY_SLICE - 1) {
+      await new Promise((r) => setImmediate(r));
+      throwIfCancelled(ctx.signal);
+    }
+  }
+  const changed = new Set<string>();
+  known.forEach((c, i) => {
+    const s = stored.get(c.chatId)!;
+    const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
+    if (s.health === 'unchecked' || identities[i] !== s.identity || stale) changed.add(c.chatId);
+  });
+  const listed = new Set(chats.map((c) => c.chatId));
+  const vanished = [...stored.keys()].filter((id) => !listed.has(id));
+  // A chat folder without any of the chat's files is skipped without a visit (nothing to read there).
+  const extraSkipped: SkippedEntry[] = [];
+  const toVisit = chats.filter((c) => {
+    if (changed.has(c.chatId)) return true;
+    if (stored.has(c.chatId)) return false;
+    if (chatIdentity(c.dir) !== EMPTY_FOLDER) return true;
+    extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
+    return false;
+  });
+  index.transaction(() => {
+    for (const id of vanished) index.remove(id);
+    for (const c of toVisit) {
+      if (stored.has(c.chatId)) index.markUnchecked(c.chatId);
+      else index.addUnchecked(c.chatId);
+    }
+  });
+  if (vanished.length + toVisit.length > 0) ctx.emit({ updated: vanished.length + toVisit.length });
+
+  const items: ScanItem[] = toVisit.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));
+  let pending: { chatId: string; outcome: VisitOutcome }[] = [];
+  let lastFlush = Date.now();
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    index.writeVisits(pending, new Date(nowMs).toISOString());
+    ctx.emit({ updated: pending.length });
+    pending = [];
+    lastFlush = Date.now();
+  };
+  let done = 0;
+  ctx.progress(0, items.length, null);
+  try {
+    // A handful of chats is read on this thread: starting the workers would cost more.
+    const pool = items.length <= INLINE_MAX ? inlinePool : options.pool;
+    await pool.map('fleet.visit', items, {
+      signal: ctx.signal,
+      onResult: (i, outcome) => {
+        if (ctx.signal.aborted) return;
+        const item = items[i]!;
+        done++;
+        if (!outcome.ok) {
+          // A failure outside the per-file handling: the chat stays listed as unchecked.
+          ctx.progress(done, items.length, item.chatId);
+          return;
+        }
+        if (outcome.value.kind === 'skip')
+          extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
+        pending.push({ chatId: item.chatId, outcome: outcome.value });
+        if (pending.length >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) flush();
+        ctx.progress(done, items.length, item.chatId);
+      },
+    });
+  } finally {
+    flush();
+  }
+  throwIfCancelled(ctx.signal);
+  const allSkipped = [...skipped, ...extraSkipped].sort((a, b) => a.path.localeCompare(b.path));
+  index.setSkipped(allSkipped);
+  index.setMeta('refreshedAt', new Date().toISOString());
+  const counts = index.counts();
+  return {
+    root,
+    total: counts.ok + counts.warning + counts.error + counts.unchecked,
+    counts,
+    visited: items.length,
+    removed: vanished.length,
+    rebuilt: index.rebuilt,
+    skipped: allSkipped,
+  };
+}

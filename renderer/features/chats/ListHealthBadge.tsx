@@ -1,0 +1,45 @@
+import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ListHealth } from '../../../shared/contract/index.ts';
+import { HealthBadge } from '../../components/ui.tsx';
+import { CHATS_NS, ensureChatsStrings } from './strings.ts';
+
+/** A chat's health as the list knows it: ok, warning, error, or not checked yet (never shown as ok). */
+export const ListHealthBadge = memo(function ListHealthBadge({ health }: { health: ListHealth }) {
+  ensureChatsStrings();
+  const { t } = useTranslation(CHATS_NS);
+  if (health !== 'unchecked') return <HealthBadge health={health} />;
+  return (
+    <span className="badge badge-unchecked" data-health="unchecked" title={t('uncheckedHint')}>
+      <span className="badge-dot" aria-hidden="true" />
+      {t('unchecked')}
+    </span>
+  );
+});
+
+/** A count read from a damaged file: the figure marked partial, or a dash when nothing could be read. */
+export function PartialCount({
+  value,
+  partial,
+  unread = false,
+}: {
+  value: string;
+  partial: boolean;
+  unread?: boolean;
+}) {
+  ensureChatsStrings();
+  const { t } = useTranslation(CHATS_NS);
+  if (unread) {
+    return (
+      <span className="count-partial" title={t('unreadHint')} data-unread="true">
+        — <span className="muted">({t('unread')})</span>
+      </span>
+    );
+  }
+  if (!partial) return <>{value}</>;
+  return (
+    <span className="count-partial" title={t('partialHint')} data-partial="true">
+      {value} <span className="muted">({t('partial')})</span>
+    </span>
+  );
+}

@@ -1,0 +1,142 @@
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import type { FleetFilter, FleetRow, FleetSort } from '../../../shared/contract/index.ts';
+import { call } from '../../api/index.ts';
+
+/** Rows per request: a screenful many times over, far from the whole fleet. */
+export const PAGE_ROWS = 200;
+
+export interface ListQuery {
+  root: string;
+  sort: FleetSort;
+  desc: boolean;
+  filter: FleetFilter;
+}
+
+/**
+ * The chat list's rows for one query, read page by page from the fleet index: only the pages around what
+ * is visible are fetched, a page that follows a loaded one by its keyset cursor, a far jump by offset.
+ * `invalidate` (the index changed) re-reads the pages that are asked for again, showing the old rows
+ * until they arrive.
+ */
+export class RowSource {
+  private pages = new Map<number, FleetRow[]>();
+  private stale = new Map<number, FleetRow[]>();
+  private cursors = new Map<number, string | null>();
+  private inflight = new Set<number>();
+  private generation = 0;
+  private listeners = new Set<() => void>();
+  /** Changes whenever something visible changed (the useSyncExternalStore snapshot). */
+  tick = 0;
+  total: number | null = null;
+  error: Error | null = null;
+
+  private readonly query: ListQuery;
+
+  constructor(query: ListQuery) {
+    this.query = query;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private changed(): void {
+    this.tick++;
+    for (const l of this.listeners) l();
+  }
+
+  /** The index's version the rows were read at: a newer one re-reads them, the first one just reads. */
+  private seenVersion: number | null = null;
+
+  sync(version: number): void {
+    if (this.seenVersion === version) return;
+    const first = this.seenVersion === null;
+    this.seenVersion = version;
+    if (first) this.load(0);
+    else this.invalidate();
+  }
+
+  invalidate(): void {
+    this.generation++;
+    for (const [page, rows] of this.pages) this.stale.set(page, rows);
+    this.pages = new Map();
+    this.cursors = new Map();
+    this.inflight = new Set();
+    this.load(0);
+  }
+
+  rowAt(index: number): FleetRow | undefined {
+    const page = Math.floor(index / PAGE_ROWS);
+    return (this.pages.get(page) ?? this.stale.get(page))?.[index % PAGE_ROWS];
+  }
+
+  /** Every loaded chat id in list order (next/previous chat). */
+  loadedIds(): string[] {
+    return [...this.pages.entries()]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, rows]) => rows.map((r) => r.chatId));
+  }
+
+  /** Asks for the rows from..to (inclusive) to be read if they are not yet. */
+  ensure = (from: number, to: number): void => {
+    const first = Math.max(0, Math.floor(from / PAGE_ROWS));
+    const last = Math.max(first, Math.floor(Math.max(0, to) / PAGE_ROWS));
+    for (let p = first; p <= last; p++) this.load(p);
+  };
+
+  load(page: number): void {
+    if (this.pages.has(page) || this.inflight.has(page)) return;
+    this.inflight.add(page);
+    const generation = this.generation;
+    const after = page > 0 ? this.cursors.get(page - 1) : undefined;
+    const q = this.query;
+    call('fleet.page', {
+      root: q.root,
+      sort: q.sort,
+      desc: q.desc,
+      filter: q.filter,
+      limit: PAGE_ROWS,
+      ...(after ? { after } : page > 0 ? { offset: page * PAGE_ROWS } : {}),
+    }).then(
+      (result) => {
+        if (generation !== this.generation) {
+          // The index changed meanwhile and the page is being read again; until that answer comes,
+          // these rows are better than none.
+          if (!this.pages.has(page)) {
+            this.stale.set(page, result.rows);
+            this.total ??= result.total;
+            this.changed();
+          }
+          return;
+        }
+        this.inflight.delete(page);
+        this.pages.set(page, result.rows);
+        this.stale.delete(page);
+        this.cursors.set(page, result.nextCursor);
+        this.total = result.total;
+        this.error = null;
+        this.changed();
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.inflight.delete(page);
+        this.error = error instanceof Error ? error : new Error(String(error));
+        this.changed();
+      },
+    );
+  }
+}
+
+/** The list's rows for a query; `version` is the fleet index's (a new one re-reads the visible rows). */
+export function useFleetRows(query: ListQuery, version: number): RowSource {
+  const key = JSON.stringify(query);
+  // One source per query; the key says when the query really changed.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const source = useMemo(() => new RowSource(query), [key]);
+  useSyncExternalStore(source.subscribe, () => source.tick);
+  useEffect(() => {
+    source.sync(version);
+  }, [source, version]);
+  return source;
+}

@@ -1,0 +1,34 @@
+/** The dashboard's date window: a preset of the last N days (up to today), everything, or custom dates. */
+export type WindowPreset = '30' | '90' | '365' | 'all' | 'custom';
+export const WINDOW_PRESETS: WindowPreset[] = ['30', '90', '365', 'all', 'custom'];
+
+export interface DateWindow {
+  /** Inclusive YYYY-MM-DD bounds; null for open. */
+  from: string | null;
+  to: string | null;
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function windowOf(preset: WindowPreset, custom: DateWindow, now: number): DateWindow {
+  if (preset === 'all') return { from: null, to: null };
+  if (preset === 'custom') return custom;
+  return { from: isoDay(now - (Number(preset) - 1) * DAY_MS), to: isoDay(now) };
+}
+
+export function inWindow<T extends { day: string }>(series: readonly T[], w: DateWindow): T[] {
+  return series.filter((d) => (w.from === null || d.day >= w.from) && (w.to === null || d.day <= w.to));
+}
+
+/** True when the days shown cross a year boundary: the axis then shows the year. */
+export function spansYears(series: readonly { day: string }[]): boolean {
+  if (series.length === 0) return false;
+  let min = series[0]!.day;
+  let max = min;
+  for (const d of series) {
+    if (d.day < min) min = d.day;
+    if (d.day > max) max = d.day;
+  }
+  return min.slice(0, 4) !== max.slice(0, 4);
+}
