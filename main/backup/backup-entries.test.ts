@@ -159,7 +159,8 @@ describe('backup of a root with bad entries', () => {
       db.exec("UPDATE messages SET content = content || 'x'");
       process.send?.('ready');
       if (process.argv[3] === 'crash') process.kill(process.pid, 'SIGKILL');
-      setInterval(() => {}, 1000);`,
+      // The interval keeps the connection referenced: an unreferenced one is closed by GC, releasing the lock.
+      setInterval(() => db.inTransaction, 1000);`,
     );
     const crash = spawnSync(NODE, [script, crashed, 'crash'], { cwd: REPO });
     expect(crash.signal).toBe('SIGKILL');

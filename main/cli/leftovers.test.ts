@@ -70,9 +70,10 @@ describe('interrupted', () => {
     writeFileSync(
       driver,
       `import { openReadonly } from '${REPO}/main/sqlite/open.ts';
-const { mode } = openReadonly(process.argv[2]);
+const { db, mode } = openReadonly(process.argv[2]);
 process.stdout.write(mode + ' open\\n');
-setInterval(() => {}, 1000);
+// Referenced from the interval: an unreferenced connection would be closed by GC (and its snapshot removed).
+setInterval(() => db.name, 1000);
 `,
     );
     const child = startCli([driver, join(walOnly.dir, 'conversations.db')], { script: true, tmp });
