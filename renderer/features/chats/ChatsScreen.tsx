@@ -547,6 +547,7 @@ const ChatRow = memo(function ChatRow({
   now: number;
 }) {
   const { t } = useTranslation();
+  const { t: tl } = useTranslation(CHATS_NS);
   // A chat listed before its first visit has no figures yet: a dash, never "0 messages".
   const notRead = chat.health === 'unchecked' && chat.sizeBytes === 0 && chat.messages === 0;
   return (
@@ -586,6 +587,11 @@ const ChatRow = memo(function ChatRow({
       </td>
       <td title={chat.lastActive ? formatDateTime(chat.lastActive) : undefined}>
         {chat.lastActive ? formatRelative(chat.lastActive, now) : <span className="muted">—</span>}
+        {chat.codes.includes('inactive') ? (
+          <span className="archive-candidate" title={tl('archiveCandidateHint')} data-archive-candidate>
+            {tl('archiveCandidate')}
+          </span>
+        ) : null}
       </td>
       <td className="num">{formatBytes(chat.sizeBytes)}</td>
       <td>
