@@ -214,7 +214,9 @@ test.describe('a chat of 200,000 messages', () => {
           }
         ).id,
     );
-    await page.locator('.date-jump input[type=date]').fill(day);
+    // The day field takes the UI language's order or an ISO day; Enter jumps.
+    await chat.jumpDate.fill(day);
+    await chat.jumpDate.press('Enter');
     const target = page.locator(`[data-testid=thread] [data-msg-id="${firstOfDay}"]`);
     await expect(target).toBeInViewport();
     await expect(target).toHaveClass(/is-highlighted/);
