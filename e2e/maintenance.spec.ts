@@ -65,4 +65,11 @@ test('vacuum with preview, confirmation and the .bak kept; alerts', async ({ pag
   await maintenance.tab(/Archive inactive/).click();
   await maintenance.archivePanel.getByTestId('archive-preview').click();
   await expect(maintenance.archivePanel).toContainText(/No chat is inactive|inactive,/, { timeout: 30_000 });
+
+  // The fleet dashboard shows the same alerts, with the same thresholds.
+  await shell.nav(/Fleet/).click();
+  const fleetAlerts = page.getByTestId('alerts-panel');
+  await fleetAlerts.getByTestId('alerts-run').click();
+  await expect(fleetAlerts.getByTestId('alerts-summary')).toContainText('1 error(s)', { timeout: 30_000 });
+  await expect(fleetAlerts.locator('tr[data-kind="integrity"]')).toContainText(corrupt.chatId);
 });

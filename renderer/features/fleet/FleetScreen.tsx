@@ -21,6 +21,7 @@ import { fillDays } from '../../components/series.ts';
 import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
 import { chatsUi } from '../chats/chatsUi.ts';
 import { ClockIcon, FolderIcon } from '../../components/icons.tsx';
+import { AlertsPanel } from '../maintenance/MaintenanceScreen.tsx';
 import { FLEET_NS, ensureFleetStrings } from './strings.ts';
 import {
   WINDOW_PRESETS,
@@ -359,6 +360,8 @@ export function FleetScreen() {
                 </div>
               )}
             </Card>
+            {/* The seed's alerts with their thresholds (the same list and settings as Maintenance → Alerts). */}
+            {root ? <AlertsPanel root={root} /> : null}
           </>
         ) : null}
       </div>

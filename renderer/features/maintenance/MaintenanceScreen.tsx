@@ -394,6 +394,9 @@ function loadThresholds(): AlertThresholds {
 
 /** The seed's alerts with settable thresholds (remembered); the same list `chat-inspector alerts` prints. */
 export function AlertsPanel({ root }: { root: string }) {
+  // Also shown on the fleet dashboard, which may render before the Maintenance screen ever did.
+  ensureBackupsStrings();
+  ensureMaintenanceStrings();
   const { t } = useTranslation(MAINTENANCE_NS);
   const job = useJobSlot(`alerts:${root}`, 'maintenance.alerts');
   const [thresholds, setThresholds] = useState<AlertThresholds>(loadThresholds);
