@@ -6,7 +6,7 @@ import { patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDate, formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog, Empty, SeverityBadge } from '../../components/ui.tsx';
-import { useJobSlot } from '../backups/jobSlot.ts';
+import { useJobSlot, type JobSlot } from '../backups/jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from '../backups/parts.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
 import { MAINTENANCE_NS, ensureMaintenanceStrings } from './strings.ts';
@@ -74,6 +74,46 @@ export function MaintenanceScreen() {
   );
 }
 
+/** The dry-run button and the two jobs' progress (the preview's, then the confirmed run's) of a writing panel. */
+function PreviewThenApply<P extends 'maintenance.vacuum' | 'maintenance.archiveInactive'>({
+  kind,
+  busy,
+  preview,
+  apply,
+  onPreview,
+}: {
+  kind: 'vacuum' | 'archive';
+  busy: boolean;
+  preview: JobSlot<P>;
+  apply: JobSlot<P>;
+  onPreview: () => void;
+}) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn"
+        disabled={busy}
+        data-testid={`${kind}-preview`}
+        onClick={() => {
+          apply.reset();
+          onPreview();
+        }}
+      >
+        {t('preview')}
+      </button>
+      <JobStatusView state={preview.state} label={() => t('previewRunning')} onCancel={preview.cancel} />
+      <JobStatusView
+        state={apply.state}
+        label={(p) => p?.current ?? t('running')}
+        onCancel={apply.cancel}
+        testId={`${kind}-progress`}
+      />
+    </>
+  );
+}
+
 function numberOr(text: string, fallback: number): number {
   const n = Number(text);
   return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
@@ -119,24 +159,12 @@ function VacuumPanel({ root }: { root: string }) {
           disabled={busy}
         />
       </Field>
-      <button
-        type="button"
-        className="btn"
-        disabled={busy}
-        data-testid="vacuum-preview"
-        onClick={() => {
-          apply.reset();
-          void preview.start({ ...input, dryRun: true });
-        }}
-      >
-        {t('preview')}
-      </button>
-      <JobStatusView state={preview.state} label={() => t('previewRunning')} onCancel={preview.cancel} />
-      <JobStatusView
-        state={apply.state}
-        label={(p) => p?.current ?? t('running')}
-        onCancel={apply.cancel}
-        testId="vacuum-progress"
+      <PreviewThenApply
+        kind="vacuum"
+        busy={busy}
+        preview={preview}
+        apply={apply}
+        onPreview={() => void preview.start({ ...input, dryRun: true })}
       />
       {shown ? (
         <div style={{ marginTop: 10 }}>
@@ -270,24 +298,12 @@ function ArchivePanel({ root }: { root: string }) {
       <Field label={t('archive.outDir')}>
         <input type="text" value={outDir} onChange={(e) => setOutDir(e.target.value)} disabled={busy} />
       </Field>
-      <button
-        type="button"
-        className="btn"
-        disabled={busy}
-        data-testid="archive-preview"
-        onClick={() => {
-          apply.reset();
-          void preview.start({ ...input, dryRun: true });
-        }}
-      >
-        {t('preview')}
-      </button>
-      <JobStatusView state={preview.state} label={() => t('previewRunning')} onCancel={preview.cancel} />
-      <JobStatusView
-        state={apply.state}
-        label={(p) => p?.current ?? t('running')}
-        onCancel={apply.cancel}
-        testId="archive-progress"
+      <PreviewThenApply
+        kind="archive"
+        busy={busy}
+        preview={preview}
+        apply={apply}
+        onPreview={() => void preview.start({ ...input, dryRun: true })}
       />
       {shown ? (
         <div style={{ marginTop: 10 }}>
