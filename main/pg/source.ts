@@ -21,6 +21,7 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
+import { postgresEngine, type SqlEngine } from '../mapping/engine.ts';
 import { PgConnection, type ReadTx } from './client.ts';
 import {
   clinicConversationPg,
@@ -287,6 +288,10 @@ export class PgSource implements Source {
         truncated: result.rows.length > limit,
       };
     });
+  }
+
+  sqlEngine(): SqlEngine {
+    return postgresEngine(this.db);
   }
 
   async close(): Promise<void> {

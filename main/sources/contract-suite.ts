@@ -19,6 +19,8 @@ export interface ContractTruth {
   conversation: { id: string; messages: number };
   /** Text that occurs in that conversation's messages (search must find it there). */
   searchText: string;
+  /** The store keeps no message times (LangChain): `at` gives the oldest page instead of a jump. */
+  untimed?: boolean;
   /** A statement that writes; it must be refused and change nothing. */
   writeSql: string;
   /** Reads the store by other means; must give the same answer before and after the write attempt. */
@@ -149,6 +151,17 @@ export function sourceContractSuite(name: string, setup: () => Promise<ContractF
 
     it('jumps to a time: the page starts at the first message on or after it', async () => {
       const all = await wholeThreadBackwards(source, truth, 50);
+      if (truth.untimed) {
+        const page = await source.messages({
+          conversationId: truth.conversation.id,
+          tenant: truth.tenant,
+          limit: 4,
+          at: '2001-01-01',
+        });
+        expect(page.messages.map((m) => m.id)).toEqual(all.slice(0, 4).map((m) => m.id));
+        expect(page.older).toBeNull();
+        return;
+      }
       const middle = all.findIndex(
         (m, i) => i >= all.length / 2 && m.timestamp !== null && all[i - 1]?.timestamp !== m.timestamp,
       );

@@ -1,5 +1,6 @@
+import { applyChatMapping } from '../mapping/open.ts';
 import { postgresSourceKind } from '../pg/source.ts';
-import { registerSourceKind } from './registry.ts';
+import { registerSourceKind, registerSourceWrapper } from './registry.ts';
 import { perChatRootSourceKind } from './root-source.ts';
 import { sqliteFileSourceKind } from './sqlite-source.ts';
 
@@ -7,6 +8,7 @@ import { sqliteFileSourceKind } from './sqlite-source.ts';
 registerSourceKind(postgresSourceKind);
 registerSourceKind(perChatRootSourceKind);
 registerSourceKind(sqliteFileSourceKind);
+registerSourceWrapper(applyChatMapping);
 
 export { displayLocator, openSource, withSource, registeredSourceKinds } from './registry.ts';
 export type * from './types.ts';

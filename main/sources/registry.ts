@@ -23,9 +23,26 @@ export function displayLocator(locator: string): string {
   return redactSecrets(locator);
 }
 
+type SourceWrapper = (source: Source, options: OpenOptions) => Promise<Source>;
+let wrapper: SourceWrapper | null = null;
+
+/** One step after every open (main/mapping: frameworks recognised by shape, `--map`, remembered mappings). */
+export function registerSourceWrapper(wrap: SourceWrapper): void {
+  wrapper = wrap;
+}
+
 export async function openSource(locator: string, options: OpenOptions = {}): Promise<Source> {
   const kind = kinds.find((k) => k.accepts(locator));
-  if (kind) return kind.open(locator, options);
+  if (kind) {
+    const source = await kind.open(locator, options);
+    if (!wrapper) return source;
+    try {
+      return await wrapper(source, options);
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(locator))
     throw new AppError(
       'invalid_input',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
 import { isPostgresUrl, parsePgUrl } from '../pg/url.ts';
 import { openSource } from './registry.ts';
-import type { Source } from './types.ts';
+import type { OpenOptions, Source } from './types.ts';
 import './index.ts';
 
 // The server sources of this process (desktop app or browser mode), by id. The URL — with its password —
@@ -15,6 +15,8 @@ interface Entry {
   label: string;
   kind: string | null;
   source: Promise<Source> | null;
+  /** How it is opened (a mapping chosen in the app: main/mapping). */
+  options?: OpenOptions;
 }
 
 export class SourceSession {
@@ -35,13 +37,13 @@ export class SourceSession {
     return this.add(locator);
   }
 
-  private add(locator: string): Entry {
+  private add(locator: string, label?: string): Entry {
     const existing = [...this.entries.values()].find((e) => e.locator === locator);
     if (existing) return existing;
     const entry: Entry = {
       id: randomBytes(6).toString('hex'),
       locator,
-      label: parsePgUrl(locator).display,
+      label: label ?? parsePgUrl(locator).display,
       kind: null,
       source: null,
     };
@@ -74,6 +76,32 @@ export class SourceSession {
     return { id: entry.id, label: entry.label, kind: entry.kind };
   }
 
+  /**
+   * An SQLite file the person already opened (the caller checked it against the allow-list) as a Source,
+   * so its conversations — LangChain, Rasa, or through a mapping — show in the Sources view.
+   */
+  async openFile(path: string): Promise<{ id: string; label: string; kind: string | null }> {
+    const entry = this.add(path, path);
+    try {
+      await this.open(entry.id);
+    } catch (error) {
+      this.entries.delete(entry.id);
+      throw error;
+    }
+    return { id: entry.id, label: entry.label, kind: entry.kind };
+  }
+
+  /** Opens an id again with other options (a mapping chosen in the app); the old connection is closed. */
+  async reopen(id: string, options: OpenOptions): Promise<Source> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new AppError('not_found', 'that source is not open in this session; connect again');
+    const old = entry.source;
+    entry.source = null;
+    entry.options = options;
+    if (old) await old.then((s) => s.close()).catch(() => {});
+    return this.open(id);
+  }
+
   list(): { id: string; label: string; kind: string | null }[] {
     return [...this.entries.values()].map((e) => ({ id: e.id, label: e.label, kind: e.kind }));
   }
@@ -83,7 +111,7 @@ export class SourceSession {
     const entry = this.entries.get(id);
     if (!entry) throw new AppError('not_found', 'that source is not open in this session; connect again');
     if (!entry.source) {
-      entry.source = openSource(entry.locator).then((source) => {
+      entry.source = openSource(entry.locator, entry.options).then((source) => {
         entry.kind = source.summary().kind;
         return source;
       });

@@ -9,6 +9,7 @@ import {
   type Detection,
 } from '../adapters/index.ts';
 import { listObjects } from '../adapters/schema.ts';
+import { sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
@@ -226,6 +227,10 @@ export class SqliteFileSource implements Source {
 
   async query(sql: string, options: { limit?: number } = {}): Promise<QueryResult> {
     return sqliteQuery(this.db, sql, options.limit ?? 1000);
+  }
+
+  sqlEngine(): SqlEngine {
+    return sqliteEngine(this.db);
   }
 
   async close(): Promise<void> {

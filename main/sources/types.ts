@@ -1,5 +1,7 @@
 import type { Chart, FigureTable } from '../adapters/stats.ts';
+import type { ChatMapping } from '../../shared/contract/mapping.ts';
 import type { MessageRole } from '../../shared/domain.ts';
+import type { SqlEngine } from '../mapping/engine.ts';
 
 // One interface for every store Chat Inspector reads: a per-chat root, a single SQLite file, a PostgreSQL
 // database (and MySQL next). Every method is async (servers are), every cursor is an opaque string (keyset
@@ -177,6 +179,8 @@ export interface Source {
   similar?(query: SimilarQuery): Promise<SimilarMessage[]>;
   /** One statement, read-only: the SQL console and table browser. A write is refused by the store itself. */
   query(sql: string, options?: { limit?: number; conversationId?: string }): Promise<QueryResult>;
+  /** Read-only SQL for mappings (main/mapping): absent where the store is not one SQL database. */
+  sqlEngine?(): SqlEngine;
   close(): Promise<void>;
 }
 
@@ -185,6 +189,10 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
   /** Sees every statement a server Source sends (tests and benchmarks EXPLAIN them). */
   onQuery?: (sql: string, params: unknown[]) => void;
+  /** Read conversations through this mapping (`--map`); its table and columns are checked at open. */
+  mapping?: ChatMapping;
+  /** Where remembered mappings are read (default: Chat Inspector's own folder). */
+  mappingHome?: string;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */

@@ -8,6 +8,7 @@ import { jobOperations } from './jobs.ts';
 import { sourceOperations } from './sources.ts';
 import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
+import { mappingOperations } from './mapping.ts';
 
 /**
  * Every operation of Chat Inspector, declared once. Main validates inputs against these schemas;
@@ -23,6 +24,7 @@ export const operations = {
   ...sourceOperations,
   ...queryOperations,
   ...maintenanceOperations,
+  ...mappingOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;
@@ -61,3 +63,4 @@ export * from './integrity.ts';
 export * from './backup.ts';
 export * from './fleet.ts';
 export * from './sources.ts';
+export * from './mapping.ts';

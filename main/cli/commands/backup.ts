@@ -15,6 +15,7 @@ import { entryAt } from '../../fs/entry.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { MAP_HELP } from '../../mapping/cli.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 
 function requireDir(path: string): string {
@@ -387,6 +388,7 @@ export function registerBackupCommands(program: Command): void {
     .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
     .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
+    .option('--map <mapping>', MAP_HELP)
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
@@ -404,11 +406,17 @@ export function registerBackupCommands(program: Command): void {
           json?: boolean;
           tenant?: string;
           statementTimeout?: string;
+          map?: string;
         },
       ) => {
         // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
         if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file')
           return exportSourceCommand(rootArg, opts);
+        if (opts.map !== undefined)
+          throw new AppError(
+            'invalid_input',
+            '--map works on an SQLite file or a database URL, not on a data root (its chats are already conversations)',
+          );
         const root = requireDir(rootArg);
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');

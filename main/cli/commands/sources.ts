@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { AppError } from '../../../shared/errors.ts';
 import { pgError } from '../../pg/errors.ts';
+import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
 import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
 import { exportFromSource } from '../../sources/export.ts';
 import { sourceSession } from '../../sources/session.ts';
@@ -22,11 +23,12 @@ function parseLimit(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
-function openOptions(opts: { statementTimeout?: string }): OpenOptions {
-  if (opts.statementTimeout === undefined) return {};
+function openOptions(opts: { statementTimeout?: string; map?: string }): OpenOptions {
+  const mapping = opts.map === undefined ? {} : { mapping: parseMapOption(opts.map) };
+  if (opts.statementTimeout === undefined) return mapping;
   if (!/^\d+$/.test(opts.statementTimeout) || Number(opts.statementTimeout) < 1)
     throw new AppError('invalid_input', '--statement-timeout is a number of milliseconds (default 5000)');
-  return { statementTimeoutMs: Number(opts.statementTimeout) };
+  return { statementTimeoutMs: Number(opts.statementTimeout), ...mapping };
 }
 
 /** Any error on its way out loses the passwords it might quote (a driver may echo a connection string). */
@@ -140,6 +142,7 @@ export async function exportSourceCommand(
     force?: boolean;
     json?: boolean;
     statementTimeout?: string;
+    map?: string;
   },
 ): Promise<void> {
   if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html')
@@ -239,6 +242,7 @@ export function registerSourceCommands(program: Command): void {
     .option('--limit <n>', 'conversations per page (default 50)')
     .option('--after <cursor>', 'the page after this cursor (the "next" of the previous page)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
+    .option('--map <mapping>', MAP_HELP)
     .option('--json', 'print JSON for scripts')
     .action(
       async (
@@ -249,6 +253,7 @@ export function registerSourceCommands(program: Command): void {
           limit?: string;
           after?: string;
           statementTimeout?: string;
+          map?: string;
           json?: boolean;
         },
       ) => {
@@ -305,6 +310,7 @@ export function registerSourceCommands(program: Command): void {
     .option('--after <cursor>', 'the page newer than this cursor')
     .option('--at <time>', 'the page starting at this date or time (ISO 8601)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
+    .option('--map <mapping>', MAP_HELP)
     .option('--json', 'print JSON for scripts')
     .action(
       async (
@@ -317,6 +323,7 @@ export function registerSourceCommands(program: Command): void {
           after?: string;
           at?: string;
           statementTimeout?: string;
+          map?: string;
           json?: boolean;
         },
       ) => {
