@@ -15,6 +15,11 @@ interface StoreFile {
   mappings: Record<string, ChatMapping>;
 }
 
+/** The display locator without even the mask: with a password, from ~/.pgpass, or none, one key. */
+export function mappingKey(locator: string): string {
+  return locator.replace(/^([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):\*\*\*@/i, '$1@');
+}
+
 function storePath(home: string): string {
   return join(home, MAPPINGS_FILE);
 }
@@ -37,7 +42,7 @@ function readStore(home: string): StoreFile {
 }
 
 export function savedMapping(locator: string, home: string = defaultUserDataDir()): ChatMapping | null {
-  return readStore(home).mappings[locator] ?? null;
+  return readStore(home).mappings[mappingKey(locator)] ?? null;
 }
 
 /** Remembers (or, with null, forgets) a source's mapping: written whole to a temp file, then renamed. */
@@ -47,8 +52,9 @@ export function saveMapping(
   home: string = defaultUserDataDir(),
 ): void {
   const store = readStore(home);
-  if (mapping) store.mappings[locator] = mapping;
-  else delete store.mappings[locator];
+  const key = mappingKey(locator);
+  if (mapping) store.mappings[key] = mapping;
+  else delete store.mappings[key];
   const path = storePath(home);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
