@@ -12,6 +12,7 @@ import { LegacyMetricsView } from './LegacyMetricsView.tsx';
 import { TableBrowser } from './TableBrowser.tsx';
 import { SqlConsole } from './SqlConsole.tsx';
 import { ChatIcon, DatabaseIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
+import { ReadAsConversations } from '../sources/mapping/ReadAsConversations.tsx';
 
 const VIEWS = ['conversations', 'tables', 'sql', 'metrics'] as const;
 type View = (typeof VIEWS)[number];
@@ -168,6 +169,7 @@ function FileBody({ path, f, damage }: { path: string; f: FileInfo; damage?: Out
           {t('files.pageSize', { n: formatNumber(f.pageSize) })} ·{' '}
           {t('files.tableCount', { count: f.tables.length })}
         </span>
+        {f.kind === 'generic' ? <ReadAsConversations path={f.path} /> : null}
       </header>
       <div className="tabs" role="tablist">
         {available.map((v) => (

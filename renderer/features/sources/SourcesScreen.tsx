@@ -9,13 +9,15 @@ import { navigate, patchParams, useRoute } from '../../app/nav.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyChart } from '../files/LegacyMetricsView.tsx';
+import { FoldedEvents, IntentChip, foldEvents } from './mapping/events.tsx';
+import { MappingPanel } from './mapping/MappingPanel.tsx';
 import { SOURCES_NS, ensureSourcesStrings } from './strings.ts';
 
 // Server sources: connect (URL + password held in the main process only), then for EvoSense a tenant first,
 // its conversations, a thread with sentiment / emotion / satisfaction in colour, similar messages (pgvector)
 // and the tenant's metrics; any other database shows its tables. Route: #/sources?src=&tenant=&view=&conv=
 
-type View = 'conversations' | 'metrics' | 'tables';
+type View = 'conversations' | 'metrics' | 'tables' | 'mapping';
 
 export function SourcesScreen() {
   ensureSourcesStrings();
@@ -137,6 +139,9 @@ function SourceView({ id }: { id: string }) {
   const s = info.data;
   const tenant = s.tenantScoped ? (route.params.tenant ?? null) : null;
   const views: View[] = s.hasConversations ? ['conversations', 'metrics', 'tables'] : ['metrics', 'tables'];
+  // Tables but no recognised conversations (or a mapping in use): the mapping panel, first when unmapped.
+  if (s.engine !== 'root' && (!s.hasConversations || s.kind === 'mapped'))
+    views.splice(s.hasConversations ? views.length : 0, 0, 'mapping');
   const requested = route.params.view as View | undefined;
   const view: View = requested && views.includes(requested) ? requested : views[0]!;
   return (
@@ -168,6 +173,8 @@ function SourceView({ id }: { id: string }) {
           </div>
           {view === 'conversations' ? (
             <Conversations id={id} tenant={tenant ?? undefined} hasSimilar={s.hasSimilar} />
+          ) : view === 'mapping' ? (
+            <MappingPanel id={id} />
           ) : view === 'metrics' ? (
             <Metrics id={id} tenant={tenant ?? undefined} />
           ) : (
@@ -353,13 +360,21 @@ function Thread({
       {error ? <ErrorState error={error} compact onRetry={() => void loadOlder()} /> : null}
       {messages.length === 0 ? <p className="muted">{t('noMessages')}</p> : null}
       <ol style={{ listStyle: 'none', padding: 0, display: 'grid', gap: 8 }}>
-        {messages.map((m) => (
-          <MessageBubble
-            key={m.id}
-            message={m}
-            onSimilar={hasSimilar && m.extra?.hasEmbedding === true ? () => setSimilarOf(m.id) : undefined}
-          />
-        ))}
+        {foldEvents(messages).map((item) =>
+          item.kind === 'events' ? (
+            <FoldedEvents key={item.key} events={item.events} />
+          ) : (
+            <MessageBubble
+              key={item.message.id}
+              message={item.message}
+              onSimilar={
+                hasSimilar && item.message.extra?.hasEmbedding === true
+                  ? () => setSimilarOf(item.message.id)
+                  : undefined
+              }
+            />
+          ),
+        )}
       </ol>
       {similarOf && tenant ? (
         <SimilarPanel id={id} tenant={tenant} messageId={similarOf} onClose={() => setSimilarOf(null)} />
@@ -409,6 +424,7 @@ function MessageBubble({ message: m, onSimilar }: { message: SourceMessageOut; o
         #{m.id} · {m.rawRole ?? m.role} · {formatDateTime(m.timestamp)}
       </div>
       <div style={{ whiteSpace: 'pre-wrap' }}>{m.text}</div>
+      <IntentChip message={m} />
       {a ? (
         <div style={{ display: 'flex', gap: 6, flexWrap: 'wrap', marginTop: 4 }} data-testid="analysis">
           {a.sentiment !== null && a.sentiment !== undefined ? (
