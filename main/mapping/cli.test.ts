@@ -96,6 +96,10 @@ describe('CLI', () => {
     const r = cli('messages', rasaPath, rasa.conversations[0]!.id, '--limit', '200');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(rasa.conversations[0]!.texts[0]!);
+    // The intent beside each user turn, the other events marked.
+    const userLines = r.stdout.split('\n').filter((l) => / user {3}#/.test(l));
+    expect(userLines.map((l) => /\[intent (\w+)\]/.exec(l)?.[1])).toEqual(rasa.conversations[0]!.intents);
+    expect(r.stdout).toMatch(/system #\d+ {2}action action_listen {2}\[event action\]/);
   });
 
   it('refuses a bad --map with one line and exit 2', () => {

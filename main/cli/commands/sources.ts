@@ -348,6 +348,8 @@ export function registerSourceCommands(program: Command): void {
                   timestamp: m.timestamp,
                   role: m.role,
                   text: m.text,
+                  ...(m.extra?.intent !== undefined ? { intent: m.extra.intent } : {}),
+                  ...(m.extra?.event !== undefined ? { event: m.extra.event } : {}),
                 })),
                 next: page.older,
               });
@@ -365,6 +367,9 @@ export function registerSourceCommands(program: Command): void {
                     a.tone ? `tone ${a.tone}` : null,
                   ].filter(Boolean)
                 : [];
+              // Bot frameworks (main/mapping): Rasa's intent beside a user turn, its other events marked.
+              if (typeof m.extra?.intent === 'string') figures.push(`intent ${m.extra.intent}`);
+              if (m.extra?.folded === true) figures.push(`event ${String(m.extra.event)}`);
               console.log(
                 `${shortTime(m.timestamp)}  ${m.role.padEnd(6)} #${m.id}  ${oneLine(m.text, 160)}${figures.length ? `  [${figures.join(', ')}]` : ''}`,
               );
