@@ -12,6 +12,7 @@ import { checkChatTask } from './integrity/chat.ts';
 import { checkFileTask, type FileCheckItem } from './integrity/file.ts';
 import { chatFiguresTask, type ChatFiguresItem } from './maintenance/figures.ts';
 import { vacuumAttemptTask, type VacuumItem } from './maintenance/vacuum.ts';
+import { sqliteRowsTask, type SqliteRowsItem } from './mapping/worker-rows.ts';
 import { readonlyCache } from './sqlite/cache.ts';
 import { fleetChatTask } from './store/fleet.ts';
 import type { ScanItem } from './store/summary.ts';
@@ -32,6 +33,8 @@ export const taskTable = {
   'backup.chat': (item: SnapshotChatItem) => snapshotChatTask(item),
   'maintenance.chat': (item: ChatFiguresItem) => chatFiguresTask(item),
   'maintenance.vacuumDb': (item: VacuumItem) => vacuumAttemptTask(item),
+  /** One read-only statement on a mapped SQLite file (main/mapping): off the main thread in the app. */
+  'mapping.rows': (item: SqliteRowsItem) => sqliteRowsTask(item),
   /** One contract operation, run off the main thread by the dispatcher (main/api/offload.ts). */
   operation: runOperationTask,
   /** Closes this worker's cached read connections under a folder ('' = all), before or after a write. */

@@ -8,6 +8,7 @@ import type { SourceRef } from '../../shared/contract/sources.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import { generateChatLogs, generateLangChain } from '../fixtures/frameworks.ts';
 import { openReadonly } from '../sqlite/open.ts';
 import { openSource } from '../sources/index.ts';
@@ -170,8 +171,16 @@ describe('the app: guess, preview, save', () => {
     const path = join(dir, 'support.db');
     const truth = generateChatLogs(path, { conversations: 3, seed: 4 });
     const before = JSON.stringify([...fingerprintTree(dir).entries()].sort());
-    const ctx = createContext({ userDataDir: home, rememberRecent: false, offload: null });
+    // A real worker: the mapping's statements on an SQLite file run off the main thread in the app.
+    const offload = new WorkerPool(1);
+    const ctx = createContext({ userDataDir: home, rememberRecent: false, offload });
     ctx.places.add(path, 'dialog');
+    const ran: string[] = [];
+    const run = offload.run.bind(offload);
+    offload.run = ((task: string, item: never, options?: object) => {
+      ran.push(task);
+      return run(task as 'mapping.rows', item, options);
+    }) as typeof offload.run;
     const ref = (await invoke('sources.openFile', { path }, ctx)) as SourceRef;
     expect(ref.kind).toBe('generic');
     const guess = (await invoke('sources.mapping.guess', { id: ref.id }, ctx)) as MappingGuessOut;
@@ -192,8 +201,10 @@ describe('the app: guess, preview, save', () => {
       kind: string;
     };
     expect(saved.kind).toBe('mapped');
+    ran.length = 0;
     const page = (await invoke('sources.conversations', { id: ref.id }, ctx)) as { conversations: unknown[] };
     expect(page.conversations).toHaveLength(3);
+    expect(ran).toEqual(['mapping.rows']);
     const stored = JSON.parse(readFileSync(join(home, 'mappings.json'), 'utf8')) as {
       mappings: Record<string, ChatMapping>;
     };

@@ -80,8 +80,12 @@ export class SourceSession {
    * An SQLite file the person already opened (the caller checked it against the allow-list) as a Source,
    * so its conversations — LangChain, Rasa, or through a mapping — show in the Sources view.
    */
-  async openFile(path: string): Promise<{ id: string; label: string; kind: string | null }> {
+  async openFile(
+    path: string,
+    options: OpenOptions = {},
+  ): Promise<{ id: string; label: string; kind: string | null }> {
     const entry = this.add(path, path);
+    entry.options = { ...options, ...entry.options };
     try {
       await this.open(entry.id);
     } catch (error) {
@@ -97,7 +101,7 @@ export class SourceSession {
     if (!entry) throw new AppError('not_found', 'that source is not open in this session; connect again');
     const old = entry.source;
     entry.source = null;
-    entry.options = options;
+    entry.options = { ...entry.options, ...options };
     if (old) await old.then((s) => s.close()).catch(() => {});
     return this.open(id);
   }

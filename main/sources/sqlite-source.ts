@@ -9,7 +9,7 @@ import {
   type Detection,
 } from '../adapters/index.ts';
 import { listObjects } from '../adapters/schema.ts';
-import { sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
+import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
@@ -17,6 +17,7 @@ import { pageMessages } from '../store/messages.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conversationPage, jumpToTime, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import type {
+  OpenOptions,
   ConversationPage,
   ConversationQuery,
   MessageHit,
@@ -87,9 +88,11 @@ export class SqliteFileSource implements Source {
   readonly path: string;
   private readonly db: ReadableDb;
   private readonly detection: Detection;
+  private readonly sqliteRows: OpenOptions['sqliteRows'];
 
-  constructor(path: string) {
+  constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path);
+    this.sqliteRows = options.sqliteRows;
     requireRegularFile(this.path);
     this.db = openReadonly(this.path).db;
     try {
@@ -230,7 +233,10 @@ export class SqliteFileSource implements Source {
   }
 
   sqlEngine(): SqlEngine {
-    return sqliteEngine(this.db);
+    const rows = this.sqliteRows;
+    if (!rows) return sqliteEngine(this.db);
+    const path = this.path;
+    return createEngine('sqlite', (sql, params) => rows(path, sql, params));
   }
 
   async close(): Promise<void> {
@@ -241,5 +247,5 @@ export class SqliteFileSource implements Source {
 export const sqliteFileSourceKind: SourceKind = {
   name: 'sqlite',
   accepts: (locator) => entryAt(resolve(locator)).kind === 'file',
-  open: async (locator) => new SqliteFileSource(locator),
+  open: async (locator, options) => new SqliteFileSource(locator, options),
 };

@@ -193,6 +193,8 @@ export interface OpenOptions {
   mapping?: ChatMapping;
   /** Where remembered mappings are read (default: Chat Inspector's own folder). */
   mappingHome?: string;
+  /** SQLite files: run the mapping's statements here (a worker thread in the app) instead of in-process. */
+  sqliteRows?: (path: string, sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */

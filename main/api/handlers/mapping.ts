@@ -21,7 +21,19 @@ async function sourceWithEngine(id: string): Promise<{ source: Source; engine: S
 }
 
 export const mappingHandlers = {
-  'sources.openFile': ({ path }, ctx) => sourceSession.openFile(ctx.places.requireFile(path)),
+  'sources.openFile': ({ path }, ctx) => {
+    const pool = ctx.offload;
+    // The mapping's statements run in a worker (the conversations of a big table are an aggregation).
+    return sourceSession.openFile(
+      ctx.places.requireFile(path),
+      pool
+        ? {
+            sqliteRows: (file, sql, params) =>
+              pool.run('mapping.rows', { path: file, sql, params }, { deadlineMs: ctx.deadlineMs ?? 10_000 }),
+          }
+        : {},
+    );
+  },
   'sources.mapping.guess': async ({ id }, ctx) => {
     const { source, engine } = await sourceWithEngine(id);
     const { tables, guess } = await guessMapping(engine, await engine.tables());
@@ -50,7 +62,11 @@ export const mappingHandlers = {
     // Checked before it is remembered: a mapping that names no real column is refused, nothing written.
     if (mapping) await resolveMapping(engine, await engine.tables(), mapping);
     saveMapping(source.summary().source, mapping, ctx.userDataDir);
-    const reopened = await sourceSession.reopen(id, mapping ? { mapping } : { mappingHome: ctx.userDataDir });
+    // Options merge into the source's own (a worker for SQLite files): the mapping is set or cleared here.
+    const reopened = await sourceSession.reopen(id, {
+      mapping: mapping ?? undefined,
+      mappingHome: ctx.userDataDir,
+    });
     const summary = reopened.summary();
     return { kind: summary.kind, hasConversations: summary.hasConversations };
   },
