@@ -92,6 +92,10 @@ describe('CLI', () => {
       conversations: { id: string }[];
     };
     expect(lc.kind).toBe('langchain');
+    expect(cli('open', langchainPath).stdout).toContain(
+      `Holds     a LangChain chat history (table message_store): chat-inspector conversations ${langchainPath}`,
+    );
+    expect(cli('open', rasaPath).stdout).toContain('Holds     a Rasa tracker store (table events)');
     expect(lc.conversations.length).toBe(langchain.conversations.length);
     const r = cli('messages', rasaPath, rasa.conversations[0]!.id, '--limit', '200');
     expect(r.code).toBe(0);

@@ -6,6 +6,7 @@ import { describeFile, formatCount } from '../../adapters/index.ts';
 import { withReadonly } from '../../sqlite/open.ts';
 import { isServerLocator, openSourceCommand } from './sources.ts';
 import { formatBytes, printJson, table } from '../output.ts';
+import { frameworkOf } from '../../mapping/hint.ts';
 
 const KIND_LABEL: Record<string, string> = {
   'per-chat': "one chat's file (per-chat layout)",
@@ -47,11 +48,17 @@ export function registerOpenCommands(program: Command): void {
         return openSourceCommand(fileArg, opts);
       const path = requireFilePath(fileArg);
       const info = withReadonly(path, (db) => describeFile(db, path));
-      if (opts.json) return printJson(info);
+      // A generic file may hold a bot framework's history (main/mapping): said, with how to read it.
+      const framework = info.kind === 'generic' ? await frameworkOf(path) : null;
+      if (opts.json) return printJson(framework ? { ...info, framework } : info);
       console.log(`File      ${info.path}`);
       console.log(
         `Kind      ${info.kind} — ${KIND_LABEL[info.kind] ?? info.kind}${info.hasConversations ? ' (has conversations)' : ''}`,
       );
+      if (framework)
+        console.log(
+          `Holds     a ${framework.kind === 'langchain' ? 'LangChain chat history' : 'Rasa tracker store'} (table ${framework.table}): chat-inspector conversations ${/\s/.test(fileArg) ? JSON.stringify(fileArg) : fileArg}`,
+        );
       console.log(
         `Size      ${formatBytes(info.sizeBytes)}  journal ${info.journalMode}  page size ${info.pageSize}`,
       );
