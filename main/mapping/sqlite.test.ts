@@ -184,6 +184,22 @@ describe('--map on a home-made schema', () => {
     });
   });
 
+  it('finds conversations by the text of their messages or by their id', async () => {
+    await withSource(logsPath, { mapping: LOGS_MAP }, async (s) => {
+      const word = 'Porto Alegre';
+      const expected = logs.conversations.filter((c) => c.texts.some((t) => t.includes(word)));
+      expect(expected.length).toBeGreaterThan(0);
+      const page = await s.conversations({ search: 'porto alegre', limit: 50 });
+      expect(page.conversations.map((c) => c.id).sort()).toEqual(expected.map((c) => c.id).sort());
+      for (const c of page.conversations) {
+        const truth = expected.find((e) => e.id === c.id)!;
+        expect(c.messages).toBe(truth.texts.filter((t) => t.includes(word)).length);
+      }
+      const byId = await s.conversations({ search: logs.conversations[2]!.id, limit: 50 });
+      expect(byId.conversations.map((c) => c.id)).toEqual([logs.conversations[2]!.id]);
+    });
+  });
+
   it('refuses an unknown table or column with one clear line, naming what exists', async () => {
     const table = await codeOf(openSource(logsPath, { mapping: { ...LOGS_MAP, table: 'chats' } }));
     expect(table).toMatch(/^invalid_input: --map: no table "chats" in this source \(tables: .*chat_logs/);
