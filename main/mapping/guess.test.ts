@@ -204,7 +204,8 @@ describe('the app: guess, preview, save', () => {
     ran.length = 0;
     const page = (await invoke('sources.conversations', { id: ref.id }, ctx)) as { conversations: unknown[] };
     expect(page.conversations).toHaveLength(3);
-    expect(ran).toEqual(['mapping.rows']);
+    expect(ran.length).toBeGreaterThan(0);
+    expect(new Set(ran)).toEqual(new Set(['mapping.rows']));
     const stored = JSON.parse(readFileSync(join(home, 'mappings.json'), 'utf8')) as {
       mappings: Record<string, ChatMapping>;
     };

@@ -27,6 +27,8 @@ import type { FieldRef, ResolvedMapping } from './mapping.ts';
 
 /** Aggregations for metrics read at most this many of the newest rows. */
 const METRICS_ROWS = 50_000;
+/** A title is the first user turn among a thread's first rows (Rasa starts with a few events). */
+const TITLE_ROWS = 8;
 
 /** Store time values into ISO 8601 UTC; a value without a zone is taken as UTC. */
 export function isoOf(value: unknown, mode: ResolvedMapping['timeMode']): string | null {
@@ -232,7 +234,36 @@ export class MappedSource implements Source {
     );
     const n = Number(rows[0]?.n ?? 0);
     if (n === 0) throw this.notFound(id);
-    return { id, title: id, messages: n, lastActivity: isoOf(rows[0]?.last, this.mapping.timeMode) };
+    return {
+      id,
+      title: (await this.titleOf(id)) ?? id,
+      messages: n,
+      lastActivity: isoOf(rows[0]?.last, this.mapping.timeMode),
+    };
+  }
+
+  /**
+   * A conversation's title: its first user turn, cut (LangChain session ids and Rasa sender ids say nothing
+   * to a person). Read from the thread's first few rows only, by the conversation key.
+   */
+  private async titleOf(id: string): Promise<string | null> {
+    const rows = await this.select(id, () => [], 'ASC', TITLE_ROWS);
+    for (const row of rows) {
+      const m = this.message(row, id);
+      const text = m.text?.replace(/\s+/g, ' ').trim();
+      if (m.role === 'user' && text) return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+    }
+    return null;
+  }
+
+  private async titles(ids: string[]): Promise<(string | null)[]> {
+    // SQLite answers synchronously; servers get the few small reads at once.
+    if (this.engine.dialect.name === 'sqlite') {
+      const out: (string | null)[] = [];
+      for (const id of ids) out.push(await this.titleOf(id));
+      return out;
+    }
+    return Promise.all(ids.map((id) => this.titleOf(id)));
   }
 
   private lastSelect(): string {
@@ -264,12 +295,13 @@ export class MappedSource implements Source {
     );
     const shown = rows.slice(0, query.limit);
     const last = shown[shown.length - 1];
+    const titles = await this.titles(shown.map((r) => String(r.c)));
     const plain = (v: unknown): string | number | null =>
       v === null || v === undefined ? null : typeof v === 'number' ? v : String(v);
     return {
-      conversations: shown.map((r) => ({
+      conversations: shown.map((r, i) => ({
         id: String(r.c),
-        title: String(r.c),
+        title: titles[i] ?? String(r.c),
         messages: Number(r.n),
         lastActivity: this.timeExpr ? isoOf(r.kt, this.mapping.timeMode) : null,
       })),

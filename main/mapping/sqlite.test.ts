@@ -112,6 +112,19 @@ describe('LangChain', () => {
     });
   });
 
+  it('titles a session with its first human message', async () => {
+    await withSource(langchainPath, {}, async (s) => {
+      const page = await s.conversations({ limit: 50 });
+      for (const c of page.conversations) {
+        const truth = langchain.conversations.find((x) => x.id === c.id)!;
+        const firstHuman = truth.texts.find((t) => !t.startsWith('You are'))!;
+        expect(c.title).toBe(firstHuman.length > 80 ? `${firstHuman.slice(0, 79)}…` : firstHuman);
+      }
+      const one = await s.conversation(langchain.conversations[0]!.id);
+      expect(one.title).toBe(page.conversations.find((c) => c.id === one.id)!.title);
+    });
+  });
+
   it('orders a thread by id (sessions interleave) and maps human/ai/system', async () => {
     await withSource(langchainPath, {}, async (s) => {
       for (const truth of langchain.conversations) {

@@ -281,6 +281,7 @@ function Conversations({ id, tenant, hasSimilar }: { id: string; tenant?: string
                 >
                   <span className="nav-item-title mono">{c.title}</span>
                   <span className="nav-item-sub">
+                    {c.title !== c.id ? <span className="mono">{c.id} · </span> : null}
                     {t('messagesCount', { count: c.messages, formatted: formatNumber(c.messages) })} ·{' '}
                     {formatDateTime(c.lastActivity)}
                   </span>
