@@ -1,7 +1,7 @@
 // The Electron main process: a thin shell around main/ (the only folder that imports 'electron').
 // It opens one locked-down window on app://chat-inspector/, and answers the preload's IPC with the same
 // invoke() that browser mode and the tests use.
-import { app, dialog, session, type BrowserWindow } from './electron.ts';
+import { app, dialog, safeStorage, session, type BrowserWindow } from './electron.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import type { HandlerContext } from '../api/context.ts';
 import { ensureDemoRoot } from '../config/demo.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { defaultStaticDir } from '../server/static.ts';
+import { keychainFrom } from '../sources/saved.ts';
 import { registerIpc } from './ipc.ts';
 import { installAppMenu, sendMenuCommand } from './menu.ts';
 import { rootArgument } from './origin.ts';
@@ -42,7 +43,12 @@ function openArgument(argv: readonly string[], cwd: string): boolean {
 
 async function start(): Promise<void> {
   const userDataDir = app.getPath('userData');
-  const ctx = createContext({ userDataDir, canPickWithDialog: true });
+  // Saved connections keep their passwords sealed by the OS keychain (main/sources/saved.ts).
+  const ctx = createContext({
+    userDataDir,
+    canPickWithDialog: true,
+    keychain: keychainFrom(safeStorage),
+  });
   context = ctx;
   lockDownSession(session.defaultSession);
   serveAppProtocol(session.defaultSession, defaultStaticDir());

@@ -14,7 +14,7 @@ import { PgSource } from './source.ts';
 import { conversationWindow } from './evosense.ts';
 import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
-import type { SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
+import type { ConnectionsOut, SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
 import { SourceSession } from '../sources/session.ts';
 import { requirePgForTests, startTestServer, type TestServer } from './test-server.ts';
 
@@ -532,6 +532,36 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
       expect(JSON.stringify([ref, list, info])).not.toContain(READER_PASSWORD);
       const wrong = await codeOf(invoke('sources.connect', { url: bare, password: 'nope-123' }, ctx));
       expect(wrong.code).toBe('unauthorized');
+    });
+
+    it('a saved connection opens with its sealed password; the recent list keeps the URL without it', async () => {
+      const dir = mkdtempSync(join(work, 'home-'));
+      // A stand-in for Electron's safeStorage: sealed bytes hold neither the password nor its base64.
+      const keychain = {
+        isEncryptionAvailable: () => true,
+        encryptString: (text: string) => Buffer.from(Buffer.from(text, 'utf8').map((b) => b ^ 0x33)),
+        decryptString: (sealed: Buffer) => Buffer.from(sealed.map((b) => b ^ 0x33)).toString('utf8'),
+      };
+      const ctx = createContext({ userDataDir: dir, keychain, canPickWithDialog: true });
+      const bare = `postgresql://reader@127.0.0.1:${server.port}/evosense`;
+      const saved = (await invoke(
+        'sources.save',
+        { url: bare, name: 'EvoSense', password: READER_PASSWORD, rememberPassword: true },
+        ctx,
+      )) as ConnectionsOut;
+      const ref = (await invoke('sources.connectSaved', { savedId: saved.saved[0]!.id }, ctx)) as SourceRef;
+      expect(ref.kind).toBe('evosense');
+      const after = (await invoke('sources.connections', {}, ctx)) as ConnectionsOut;
+      expect(after.recent.map((r) => r.label)).toEqual([bare]);
+      const file = readFileSync(join(dir, 'connections.json'), 'utf8');
+      for (const text of [file, JSON.stringify([saved, ref, after])]) {
+        expect(text).not.toContain(READER_PASSWORD);
+        expect(text).not.toContain(Buffer.from(READER_PASSWORD).toString('base64'));
+      }
+      // Without the keychain that sealed it (browser mode), the saved password is not used.
+      const browser = createContext({ userDataDir: dir, rememberRecent: false });
+      const refused = await codeOf(invoke('sources.connectSaved', { savedId: saved.saved[0]!.id }, browser));
+      expect(refused.message).toMatch(/keychain/);
     });
 
     it('browser mode reaches only the sources given on its command line', async () => {
