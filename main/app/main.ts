@@ -11,9 +11,10 @@ import { ensureDemoRoot } from '../config/demo.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { defaultStaticDir } from '../server/static.ts';
 import { keychainFrom } from '../sources/saved.ts';
+import { sourceSession } from '../sources/session.ts';
 import { registerIpc } from './ipc.ts';
 import { installAppMenu, sendMenuCommand } from './menu.ts';
-import { rootArgument } from './origin.ts';
+import { rootArgument, sourceArguments } from './origin.ts';
 import { registerAppScheme, serveAppProtocol } from './protocol.ts';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window.ts';
 
@@ -55,6 +56,14 @@ async function start(): Promise<void> {
   // The demo is always offered; it is also where the app starts when no root was given.
   ctx.places.add(await ensureDemoRoot(userDataDir), 'demo');
   openArgument(process.argv, process.cwd());
+  // Server URLs from the command line are listed on the Sources screen (connected when opened there).
+  for (const url of sourceArguments(process.argv)) {
+    try {
+      sourceSession.register(url);
+    } catch (error) {
+      dialog.showErrorBox('Chat Inspector', error instanceof Error ? error.message : String(error));
+    }
+  }
   const window = () => mainWindow;
   const rebuildMenu = () => installAppMenu(ctx, window);
   registerIpc({ context: ctx, window, onPlacesChanged: rebuildMenu });
