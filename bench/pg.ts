@@ -125,6 +125,7 @@ try {
   await client.end();
   if (process.argv.includes('--generate-only')) {
     console.log(url);
+    setInterval(() => {}, 1 << 30); // the server stays up until Ctrl-C
     await new Promise<void>((done) => process.once('SIGINT', done));
     process.exit(0);
   }
