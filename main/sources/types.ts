@@ -185,6 +185,8 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
   /** Sees every statement a server Source sends (tests and benchmarks EXPLAIN them). */
   onQuery?: (sql: string, params: unknown[]) => void;
+  /** Sees how many rows each statement of a file Source handed to JavaScript (tests: pages stay pages). */
+  onRows?: (sql: string, rows: number) => void;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */
