@@ -240,7 +240,10 @@ try {
     await c.connect();
     await c.query('BEGIN; SET LOCAL cursor_tuple_fraction = 1.0');
     const plan = await c.query({
-      text: 'EXPLAIN SELECT id FROM messages_message WHERE tenant_id = $1 AND chat_id = $2 ORDER BY created_at, id',
+      // The shape of an export page (main/pg/evosense.ts evoExport): keyset below, a time window above.
+      text: `EXPLAIN SELECT id FROM messages_message WHERE tenant_id = $1 AND chat_id = $2
+             AND (created_at, id) > (now() - interval '20 days', 0::bigint) AND created_at < now() - interval '19 days'
+             ORDER BY created_at, id LIMIT 5000`,
       values: [tenant, 'big-chat@g.us'],
     });
     await c.end();
