@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { redactSecrets } from '../pg/url.ts';
 import { registeredSourceKinds } from './registry.ts';
 import './index.ts';
@@ -208,8 +209,16 @@ export class SavedConnections {
       renameSync(this.file, `${this.file}.untrusted-${this.now().toISOString().replace(/[:.]/g, '-')}`);
     }
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    const untrack = trackTemp(tmp);
+    try {
+      writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+      renameSync(tmp, this.file);
+    } catch (error) {
+      removeTemp(tmp);
+      throw error;
+    } finally {
+      untrack();
+    }
   }
 
   view(): ConnectionsView {
