@@ -1,10 +1,17 @@
-// `npm start [ROOT]`: builds what is out of date, then opens the Electron app; where Electron cannot be
+// `npm start [ROOT|URL] [--source URL...]`: builds what is out of date, then opens the Electron app; where Electron cannot be
 // had (no route to its download, no display), says so in one line and serves the same UI in browser mode.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isSupportedNode, oldNodeMessage } from '../main/cli/node-version.ts';
+import { redactSecrets } from '../main/pg/url.ts';
 import { findElectron, hasDisplay, PROJECT_ROOT } from './electron-binary.ts';
+import {
+  browserModeArguments,
+  electronArguments,
+  parseStartArguments,
+  type StartRequest,
+} from './start-plan.ts';
 
 const OUTPUTS = [
   'dist/cli.js',
@@ -74,11 +81,12 @@ async function main(): Promise<number> {
     console.error(oldNodeMessage(process.versions.node));
     return 2;
   }
-  const rootArg = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  // npm runs scripts in the project folder; a relative ROOT means relative to where the person typed it.
-  const root = rootArg === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), rootArg);
-  if (root !== undefined && !existsSync(root)) {
-    console.error(`chat-inspector: ${rootArg}: no such file or folder`);
+  let request: StartRequest;
+  try {
+    // npm runs scripts in the project folder; a relative ROOT means relative to where the person typed it.
+    request = parseStartArguments(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd());
+  } catch (error) {
+    console.error(`chat-inspector: ${redactSecrets((error as Error).message)}`);
     return 2;
   }
   if (needsBuild()) {
@@ -99,15 +107,11 @@ async function main(): Promise<number> {
     delete env.ELECTRON_RUN_AS_NODE;
     // Chromium refuses to start as root without --no-sandbox (containers); pages stay in Electron's sandbox.
     const switches = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-    return run(electron.path, [PROJECT_ROOT, ...switches, ...(root ? [root] : [])], env);
+    return run(electron.path, [PROJECT_ROOT, ...switches, ...electronArguments(request)], env);
   }
   console.log(`${reason}; opening Chat Inspector in browser mode instead.`);
-  return run(process.execPath, [
-    join(PROJECT_ROOT, 'dist', 'cli.js'),
-    'serve',
-    ...(root ? [root] : []),
-    '--open',
-  ]);
+  // Browser mode reaches only the server sources given here (main/server/server.ts restricts it).
+  return run(process.execPath, [join(PROJECT_ROOT, 'dist', 'cli.js'), ...browserModeArguments(request)]);
 }
 
 process.exitCode = await main();

@@ -1,4 +1,5 @@
 import type { PlaceAccess } from '../access/places.ts';
+import type { Encryptor } from '../sources/saved.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import type { openForWrite } from '../sqlite/write.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -21,6 +22,10 @@ export interface HandlerContext {
   readonly offload?: WorkerPool;
   /** How long a request that reads files may take before it is stopped with a `timeout` error (ms). */
   readonly deadlineMs?: number;
+  /** Seals saved connection passwords: Electron's safeStorage in the desktop app; absent elsewhere. */
+  readonly keychain?: Encryptor | null;
+  /** False in browser mode and tests: the recent lists (roots, server URLs) are neither read nor written. */
+  readonly rememberRecent?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
+import type { Encryptor } from '../sources/saved.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { defaultPoolSize, sharedPool, WorkerPool } from '../workers/pool.ts';
@@ -26,6 +27,8 @@ export interface ContextOptions {
    * CHAT_INSPECTOR_DEADLINE_MS environment variable, else 10 s (main/api/dispatch.ts).
    */
   deadlineMs?: number;
+  /** The OS keychain for saved connection passwords (the desktop app passes Electron's safeStorage). */
+  keychain?: Encryptor | null;
 }
 
 /** CHAT_INSPECTOR_DEADLINE_MS, when set: a whole number of milliseconds from 100 to 3,600,000. */
@@ -61,5 +64,7 @@ export function createContext(options: ContextOptions = {}): HandlerContext {
         ? undefined
         : (options.offload ?? new WorkerPool(Math.min(2, defaultPoolSize()) + 1)),
     deadlineMs: options.deadlineMs ?? deadlineFromEnvironment(),
+    keychain: options.keychain ?? null,
+    rememberRecent: options.rememberRecent !== false,
   };
 }

@@ -1,7 +1,7 @@
 // The Electron main process: a thin shell around main/ (the only folder that imports 'electron').
 // It opens one locked-down window on app://chat-inspector/, and answers the preload's IPC with the same
 // invoke() that browser mode and the tests use.
-import { app, dialog, session, type BrowserWindow } from './electron.ts';
+import { app, dialog, safeStorage, session, type BrowserWindow } from './electron.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,11 @@ import type { HandlerContext } from '../api/context.ts';
 import { ensureDemoRoot } from '../config/demo.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { defaultStaticDir } from '../server/static.ts';
+import { keychainFrom } from '../sources/saved.ts';
+import { sourceSession } from '../sources/session.ts';
 import { registerIpc } from './ipc.ts';
 import { installAppMenu, sendMenuCommand } from './menu.ts';
-import { rootArgument } from './origin.ts';
+import { rootArgument, sourceArguments } from './origin.ts';
 import { registerAppScheme, serveAppProtocol } from './protocol.ts';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window.ts';
 
@@ -42,13 +44,26 @@ function openArgument(argv: readonly string[], cwd: string): boolean {
 
 async function start(): Promise<void> {
   const userDataDir = app.getPath('userData');
-  const ctx = createContext({ userDataDir, canPickWithDialog: true });
+  // Saved connections keep their passwords sealed by the OS keychain (main/sources/saved.ts).
+  const ctx = createContext({
+    userDataDir,
+    canPickWithDialog: true,
+    keychain: keychainFrom(safeStorage),
+  });
   context = ctx;
   lockDownSession(session.defaultSession);
   serveAppProtocol(session.defaultSession, defaultStaticDir());
   // The demo is always offered; it is also where the app starts when no root was given.
   ctx.places.add(await ensureDemoRoot(userDataDir), 'demo');
   openArgument(process.argv, process.cwd());
+  // Server URLs from the command line are listed on the Sources screen (connected when opened there).
+  for (const url of sourceArguments(process.argv)) {
+    try {
+      sourceSession.register(url);
+    } catch (error) {
+      dialog.showErrorBox('Chat Inspector', error instanceof Error ? error.message : String(error));
+    }
+  }
   const window = () => mainWindow;
   const rebuildMenu = () => installAppMenu(ctx, window);
   registerIpc({ context: ctx, window, onPlacesChanged: rebuildMenu });

@@ -42,3 +42,8 @@ export function rootArgument(argv: readonly string[], packaged: boolean): string
   }
   return null;
 }
+
+/** Server sources the app was started with (`--source=URL`, as `npm start URL` passes them). */
+export function sourceArguments(argv: readonly string[]): string[] {
+  return argv.filter((a) => a.startsWith('--source=')).map((a) => a.slice('--source='.length));
+}

@@ -206,10 +206,15 @@ async function windowPage(
   for (let chunk = 0; chunk < 8 && taken < seen.length && rows.length < want; chunk++) {
     const candidates = seen.slice(taken, taken + want * 2).map((r) => r.chat_id);
     taken += candidates.length;
+    // One aggregate per chat (a nested loop over the candidates), not a GROUP BY over all their rows: a
+    // 100,000-message chat among them would otherwise be sorted by chat_id, spilling past work_mem.
     const figures = await tx.rows<ChatRow>(
-      `SELECT chat_id, count(*)::int AS n, max(created_at) AS last, max(created_at)::text AS last_key
-       FROM messages_message WHERE tenant_id = $1 AND chat_id = ANY($2::text[])
-       GROUP BY chat_id ORDER BY max(created_at) DESC, chat_id COLLATE "C" DESC`,
+      `SELECT c.chat_id, f.n, f.last, f.last::text AS last_key
+       FROM unnest($2::text[]) AS c(chat_id)
+       CROSS JOIN LATERAL (SELECT count(*)::int AS n, max(created_at) AS last FROM messages_message m
+                           WHERE m.tenant_id = $1 AND m.chat_id = c.chat_id) f
+       WHERE f.n > 0
+       ORDER BY f.last DESC, c.chat_id COLLATE "C" DESC`,
       [tenant, candidates],
     );
     for (const r of figures) {
@@ -294,11 +299,23 @@ export async function evoMessages(db: PgConnection, query: MessageQuery): Promis
   });
 }
 
-/** Every message of a chat in time order through a server-side cursor (pg-cursor), one page in memory. */
+/** How an export walks a chat: pages of `pageSize`, each read `batch` rows at a time (see evoExport). */
+export const exportPaging = { batch: 200 };
+
 /**
  * Every message of a chat in time order, one keyset page (`(created_at, id) > last`) per short read-only
  * transaction: each statement is bounded (the statement time limit holds for a 100,000-message chat), no
- * snapshot is held open on a production server for the length of an export, and memory holds one page.
+ * snapshot is held open on a production server for the length of an export.
+ *
+ * The seed has no index in (chat, time) order, so a page bounded only below would gather and sort every
+ * remaining row of the chat (a 100,000-message chat: 20 pages of 60,000 rows each on average). Each page
+ * is therefore also bounded above, by a time window sized from the chat's own pace (its span / its count):
+ * the (tenant_id, created_at) index then hands just that window to the chat_id index (a BitmapAnd). A window
+ * that holds less than a page grows for the next one, one that overflows shrinks.
+ *
+ * Each page is read through a server-side cursor `exportPaging.batch` rows at a time and handed on batch by
+ * batch, so only a few hundred rows are alive at once: what survives the young generation is what makes a
+ * long export's heap (and RSS) grow, not the total exported.
  */
 export async function* evoExport(
   db: PgConnection,
@@ -307,29 +324,59 @@ export async function* evoExport(
   pageSize: number,
 ): AsyncGenerator<SourceMessage[]> {
   const id = requireTenantId(tenant);
-  await db.read((tx) => requireTenant(tx, id));
-  let last: [string, string] | null = null;
-  for (;;) {
-    const key: [string, string] | null = last;
-    const rows: Row[] = await db.read((tx) =>
-      key
-        ? tx.rows(
-            `SELECT ${MESSAGE_COLUMNS}, created_at::text AS ci_time_key FROM messages_message
-             WHERE tenant_id = $1 AND chat_id = $2 AND (created_at, id) > ($3::timestamptz, $4::bigint)
-             ORDER BY created_at, id LIMIT ${pageSize}`,
-            [id, chatId, key[0], key[1]],
-          )
-        : tx.rows(
-            `SELECT ${MESSAGE_COLUMNS}, created_at::text AS ci_time_key FROM messages_message
-             WHERE tenant_id = $1 AND chat_id = $2 ORDER BY created_at, id LIMIT ${pageSize}`,
-            [id, chatId],
-          ),
+  const span = await db.read(async (tx) => {
+    await requireTenant(tx, id);
+    const rows = await tx.rows<{ first: string | null; first_s: number; last_s: number; n: number }>(
+      `SELECT min(created_at)::text AS first, extract(epoch FROM min(created_at))::float8 AS first_s,
+              extract(epoch FROM max(created_at))::float8 AS last_s, count(*)::int AS n
+       FROM messages_message WHERE tenant_id = $1 AND chat_id = $2`,
+      [id, chatId],
     );
-    if (rows.length === 0) return;
-    yield rows.map(mapMessage);
-    if (rows.length < pageSize) return;
-    const end = rows[rows.length - 1]!;
-    last = [String(end.ci_time_key), String(end.id)];
+    return rows[0];
+  });
+  if (!span || span.first === null || Number(span.n) === 0) return;
+  const lastSeconds = Number(span.last_s);
+  // Seconds of the chat per page, twice over: most pages then fill from one window.
+  let window = Math.max(1, ((lastSeconds - Number(span.first_s)) / Number(span.n)) * pageSize * 2);
+  let key: [string, string] | null = null;
+  let baseSeconds = Number(span.first_s);
+  for (;;) {
+    const windowEnd = baseSeconds + window;
+    const params: unknown[] = key
+      ? [id, chatId, key[0], key[1], windowEnd]
+      : [id, chatId, span.first, windowEnd];
+    const sql = `SELECT ${MESSAGE_COLUMNS}, created_at::text AS ci_time_key,
+                        extract(epoch FROM created_at)::float8 AS ci_seconds
+                 FROM messages_message
+                 WHERE tenant_id = $1 AND chat_id = $2
+                   AND ${key ? '(created_at, id) > ($3::timestamptz, $4::bigint)' : 'created_at >= $3::timestamptz'}
+                   AND created_at < to_timestamp($${params.length})
+                 ORDER BY created_at, id LIMIT ${pageSize}`;
+    let got = 0;
+    let lastRow: Row | undefined;
+    // A batch is handed on once the next one has arrived, and the page's last one after its transaction has
+    // ended: between pages the connection is idle in the pool, so one dropped there is simply replaced.
+    let held: Row[] | null = null;
+    for await (const batch of db.stream(sql, params, Math.min(pageSize, exportPaging.batch))) {
+      got += batch.length;
+      lastRow = batch[batch.length - 1];
+      if (held) yield held.map(mapMessage);
+      held = batch;
+    }
+    if (held) yield held.map(mapMessage);
+    if (lastRow) {
+      key = [String(lastRow.ci_time_key), String(lastRow.id)];
+      baseSeconds = Number(lastRow.ci_seconds);
+    }
+    if (got < pageSize) {
+      // The window is exhausted: done once it reached past the chat's newest message (a second of slack for
+      // the float seconds), else the next one starts where this one ended and is wider.
+      if (windowEnd > lastSeconds + 1) return;
+      if (!lastRow) baseSeconds = windowEnd;
+      window *= got < pageSize / 2 ? 4 : 2;
+    } else {
+      window = Math.max(1, window / 2);
+    }
   }
 }
 

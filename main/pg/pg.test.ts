@@ -6,7 +6,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
 import { writeClinicPg, type ClinicPgTruth } from '../fixtures/clinic-pg.ts';
-import { RETENTION_DAYS, TOPICS, writeEvoSense, type EvoSenseTruth } from '../fixtures/evosense.ts';
+import {
+  EVOSENSE_SCHEMA,
+  RETENTION_DAYS,
+  TOPICS,
+  writeEvoSense,
+  type EvoSenseTruth,
+} from '../fixtures/evosense.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
 import { openSource } from '../sources/index.ts';
 import type { Source } from '../sources/types.ts';
@@ -14,7 +20,7 @@ import { PgSource } from './source.ts';
 import { conversationWindow } from './evosense.ts';
 import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
-import type { SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
+import type { ConnectionsOut, SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
 import { SourceSession } from '../sources/session.ts';
 import { requirePgForTests, startTestServer, type TestServer } from './test-server.ts';
 
@@ -534,6 +540,36 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
       expect(wrong.code).toBe('unauthorized');
     });
 
+    it('a saved connection opens with its sealed password; the recent list keeps the URL without it', async () => {
+      const dir = mkdtempSync(join(work, 'home-'));
+      // A stand-in for Electron's safeStorage: sealed bytes hold neither the password nor its base64.
+      const keychain = {
+        isEncryptionAvailable: () => true,
+        encryptString: (text: string) => Buffer.from(Buffer.from(text, 'utf8').map((b) => b ^ 0x33)),
+        decryptString: (sealed: Buffer) => Buffer.from(sealed.map((b) => b ^ 0x33)).toString('utf8'),
+      };
+      const ctx = createContext({ userDataDir: dir, keychain, canPickWithDialog: true });
+      const bare = `postgresql://reader@127.0.0.1:${server.port}/evosense`;
+      const saved = (await invoke(
+        'sources.save',
+        { url: bare, name: 'EvoSense', password: READER_PASSWORD, rememberPassword: true },
+        ctx,
+      )) as ConnectionsOut;
+      const ref = (await invoke('sources.connectSaved', { savedId: saved.saved[0]!.id }, ctx)) as SourceRef;
+      expect(ref.kind).toBe('evosense');
+      const after = (await invoke('sources.connections', {}, ctx)) as ConnectionsOut;
+      expect(after.recent.map((r) => r.label)).toEqual([bare]);
+      const file = readFileSync(join(dir, 'connections.json'), 'utf8');
+      for (const text of [file, JSON.stringify([saved, ref, after])]) {
+        expect(text).not.toContain(READER_PASSWORD);
+        expect(text).not.toContain(Buffer.from(READER_PASSWORD).toString('base64'));
+      }
+      // Without the keychain that sealed it (browser mode), the saved password is not used.
+      const browser = createContext({ userDataDir: dir, rememberRecent: false });
+      const refused = await codeOf(invoke('sources.connectSaved', { savedId: saved.saved[0]!.id }, browser));
+      expect(refused.message).toMatch(/keychain/);
+    });
+
     it('browser mode reaches only the sources given on its command line', async () => {
       const session = new SourceSession();
       session.register(readerUrl);
@@ -544,6 +580,85 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
       expect(ok.kind).toBe('evosense');
       await session.closeAll();
     });
+  });
+
+  describe('a 100,000-message EvoSense chat exports with flat memory', () => {
+    let bigUrl: string;
+    let tenantId: string;
+    const BIG = 100_000;
+    beforeAll(async () => {
+      await ready;
+      bigUrl = await server.createDatabase('bigexport');
+      await withClient(bigUrl, async (c) => {
+        await c.query(EVOSENSE_SCHEMA);
+        tenantId = String(
+          (await c.query("INSERT INTO tenancy_tenant (name, plan) VALUES ('Big', 'pro') RETURNING id"))
+            .rows[0].id,
+        );
+        // The big chat every 30 s, interleaved with other chats of the tenant (as in bench/pg.ts), ~400 bytes each.
+        await c.query(
+          `INSERT INTO messages_message (tenant_id, chat_id, sender, text, created_at, sentiment, emotion, satisfaction, tone)
+           SELECT $1, CASE WHEN g % 5 = 0 THEN 'other-' || (g % 97) ELSE 'big@g.us' END, 'h',
+                  repeat('mensagem ' || g || ' ', 20), now() - (${BIG * 1.25} - g) * interval '24 seconds',
+                  0.5, 'alegria', 80, 'neutro'
+           FROM generate_series(1, ${BIG * 1.25}) g`,
+          [tenantId],
+        );
+        await c.query('VACUUM ANALYZE messages_message');
+      });
+    }, 180_000);
+
+    // Measured in a child process under a small heap (an export holding the chat would die there), as the
+    // SQLite export memory test does: RSS before the export and its peak during it, sampled at every batch.
+    const CHILD = `
+import { openSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'index.ts'))};
+import { exportFromSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'export.ts'))};
+const [url, tenant, format, out] = process.argv.slice(2);
+const source = await openSource(url);
+const base = process.memoryUsage().rss;
+let peak = base;
+const sample = () => { peak = Math.max(peak, process.memoryUsage().rss); };
+const timer = setInterval(sample, 5);
+const result = await exportFromSource(source, { conversationId: 'big@g.us', tenant, format, out }, {
+  signal: new AbortController().signal, progress: sample, emit: () => {},
+});
+clearInterval(timer);
+sample();
+await source.close();
+console.log(JSON.stringify({ deltaMb: (peak - base) / 1048576, messages: result.messages, bytes: result.bytes }));
+`;
+
+    it.each(['json', 'html'] as const)(
+      '%s: every message, in order, RSS growing by less than 150 MB',
+      (format) => {
+        const script = join(work, 'measure-pg.ts');
+        writeFileSync(script, CHILD);
+        const out = join(work, `big-pg.${format}`);
+        const r = spawnSync(
+          join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'node'),
+          ['--max-old-space-size=64', script, bigUrl, tenantId, format, out],
+          { encoding: 'utf8' },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+          deltaMb: number;
+          messages: number;
+          bytes: number;
+        };
+        expect(m.messages).toBe(BIG);
+        expect(m.bytes).toBeGreaterThan(30 * 1024 * 1024);
+        expect(m.deltaMb).toBeLessThan(150);
+        if (format === 'json') {
+          const texts = (
+            JSON.parse(readFileSync(out, 'utf8')) as { chats: { messages: { content: string }[] }[] }
+          ).chats[0]!.messages.map((x) => Number(/mensagem (\d+)/.exec(x.content)![1]));
+          expect(texts).toHaveLength(BIG);
+          expect(texts.every((n, i) => i === 0 || n > texts[i - 1]!)).toBe(true);
+        }
+        rmSync(out, { force: true });
+      },
+      180_000,
+    );
   });
 
   describe('CLI over a postgres:// URL', () => {

@@ -7,6 +7,7 @@ import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import { TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
+import { sourceSession } from '../sources/session.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
@@ -16,6 +17,11 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface ServerOptions {
   /** Data roots (or single DB files) from the command line: the allow-list, with source 'cli'. */
   roots?: readonly string[];
+  /**
+   * Server sources (postgres:// URLs) from the command line: the only ones this browser mode may reach.
+   * Whatever is given, a browser-mode process never connects to a server that was not named here.
+   */
+  sources?: readonly string[];
   /** The demo root, allowed with source 'demo' (used when no root was given). */
   demoRoot?: string | null;
   /** 0 (default) picks a free port. */
@@ -59,6 +65,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     rememberRecent: false,
     deadlineMs: options.deadlineMs,
   });
+  // Browser mode reaches only the server sources of its command line: no URL typed in a page is opened.
+  sourceSession.restrictToRegistered();
+  for (const url of options.sources ?? []) sourceSession.register(url);
   // The demo first, then the command line's roots, so the first root given is the current place.
   if (options.demoRoot) context.places.add(options.demoRoot, 'demo');
   for (const root of options.roots ?? []) context.places.add(root, 'cli');

@@ -16,13 +16,14 @@ import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { pageMessages } from '../store/messages.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conversationPage, jumpToTime, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
+import { conversationById, conversationKeysetPage, conversationRelation } from './sqlite-conversations.ts';
 import type {
-  OpenOptions,
   ConversationPage,
   ConversationQuery,
   MessageHit,
   MessageQuery,
   MessageSearchQuery,
+  OpenOptions,
   QueryResult,
   Source,
   SourceConversation,
@@ -94,7 +95,8 @@ export class SqliteFileSource implements Source {
     this.path = resolve(path);
     this.sqliteRows = options.sqliteRows;
     requireRegularFile(this.path);
-    this.db = openReadonly(this.path).db;
+    const db = openReadonly(this.path).db;
+    this.db = options.onRows ? countingRows(db, options.onRows) : db;
     try {
       this.detection = detectKind(this.db);
     } catch (error) {
@@ -132,17 +134,44 @@ export class SqliteFileSource implements Source {
     }));
   }
 
+  private relationSql: string | null | undefined;
+
+  /** Chat-like files page their conversations in SQL (keyset); a per-chat file has just one (null). */
+  private get relation(): string | null {
+    if (this.relationSql === undefined) this.relationSql = conversationRelation(this.db, this.detection.kind);
+    return this.relationSql;
+  }
+
   async conversations(query: ConversationQuery): Promise<ConversationPage> {
     this.requireConversations();
+    const relation = this.relation;
+    if (relation) return conversationKeysetPage(this.db, relation, query);
     return conversationPage(this.allConversations(), query);
   }
 
   async conversation(id: string): Promise<SourceConversation> {
     this.requireConversations();
-    const found = this.allConversations().find((c) => c.id === id);
+    const relation = this.relation;
+    const found = relation
+      ? conversationById(this.db, relation, id)
+      : this.allConversations().find((c) => c.id === id);
     if (!found)
       throw new AppError('not_found', `no conversation ${JSON.stringify(id.slice(0, 80))} in this file`);
     return found;
+  }
+
+  /** Every conversation id, a keyset page at a time (text search reads each conversation in turn). */
+  private conversationIds(): string[] {
+    const relation = this.relation;
+    if (!relation) return this.allConversations().map((c) => c.id);
+    const ids: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = conversationKeysetPage(this.db, relation, { limit: 500, after });
+      ids.push(...page.conversations.map((c) => c.id));
+      after = page.next ?? undefined;
+    } while (after);
+    return ids;
   }
 
   private requireConversations(): void {
@@ -203,8 +232,7 @@ export class SqliteFileSource implements Source {
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
     this.requireConversations();
-    const ids =
-      query.conversationId !== undefined ? [query.conversationId] : this.allConversations().map((c) => c.id);
+    const ids = query.conversationId !== undefined ? [query.conversationId] : this.conversationIds();
     return scanSearch(ids, query, (id, after, limit) => this.page(id, undefined, after, limit));
   }
 
@@ -249,3 +277,56 @@ export const sqliteFileSourceKind: SourceKind = {
   accepts: (locator) => entryAt(resolve(locator)).kind === 'file',
   open: async (locator, options) => new SqliteFileSource(locator, options),
 };
+
+/**
+ * The same read handle, reporting how many rows each statement handed to JavaScript (`all`, `get`,
+ * `iterate`); chained calls (`safeIntegers`, `pluck`, `raw`) keep reporting. Only when a test asks.
+ */
+function countingRows(db: ReadableDb, onRows: (sql: string, rows: number) => void): ReadableDb {
+  const statement = (target: object, sql: string): object => {
+    const proxy: object = new Proxy(target, {
+      get(inner, prop) {
+        const value: unknown = Reflect.get(inner, prop, inner);
+        if (typeof value !== 'function') return value;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (prop === 'all')
+          return (...args: unknown[]) => {
+            const rows = fn.apply(inner, args) as unknown[];
+            onRows(sql, rows.length);
+            return rows;
+          };
+        if (prop === 'get')
+          return (...args: unknown[]) => {
+            const row = fn.apply(inner, args);
+            onRows(sql, row === undefined ? 0 : 1);
+            return row;
+          };
+        if (prop === 'iterate')
+          return function* (...args: unknown[]) {
+            let n = 0;
+            try {
+              for (const row of fn.apply(inner, args) as Iterable<unknown>) {
+                n++;
+                yield row;
+              }
+            } finally {
+              onRows(sql, n);
+            }
+          };
+        return (...args: unknown[]) => {
+          const result = fn.apply(inner, args);
+          return result === inner ? proxy : result;
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(inner, prop) {
+      const value: unknown = Reflect.get(inner, prop, inner);
+      if (prop === 'prepare')
+        return (sql: string) => statement((value as (s: string) => object).call(inner, sql), sql);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(inner) : value;
+    },
+  });
+}

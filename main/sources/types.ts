@@ -195,6 +195,8 @@ export interface OpenOptions {
   mappingHome?: string;
   /** SQLite files: run the mapping's statements here (a worker thread in the app) instead of in-process. */
   sqliteRows?: (path: string, sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+  /** Sees how many rows each statement of a file Source handed to JavaScript (tests: pages stay pages). */
+  onRows?: (sql: string, rows: number) => void;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */

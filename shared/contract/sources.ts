@@ -73,6 +73,28 @@ export const SourceMessageOut = z.object({
 });
 export type SourceMessageOut = z.infer<typeof SourceMessageOut>;
 
+const ServerUrl = z.string().min(1).max(4096);
+
+export const ConnectionsOut = z.object({
+  saved: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      /** The URL without its password. */
+      label: z.string(),
+      /** A password is kept, sealed by the OS keychain (never sent here). */
+      hasPassword: z.boolean(),
+      savedAt: z.string(),
+    }),
+  ),
+  recent: z.array(z.object({ id: z.string(), label: z.string(), usedAt: z.string() })),
+  /** False where no OS keychain can seal a password (browser mode, no keyring). */
+  canSavePasswords: z.boolean(),
+  /** Why the connections file was not trusted (then ignored), or null. */
+  problem: z.string().nullable(),
+});
+export type ConnectionsOut = z.infer<typeof ConnectionsOut>;
+
 export const sourceOperations = {
   'sources.list': query(
     'The server sources this session may read (browser mode: only those given on its command line).',
@@ -83,6 +105,33 @@ export const sourceOperations = {
     'Open a server source by URL (postgres:// or postgresql://); the password may be given apart from the URL.',
     z.object({ url: z.string().min(1).max(4096), password: z.string().max(1024).optional() }),
     SourceRef,
+  ),
+  // Saved connections and recent server sources live in Chat Inspector's own settings folder, like the
+  // recent list of roots: remembering them is not a write to anyone's data (no `writes`).
+  'sources.connections': query(
+    'Saved server connections (passwords sealed by the OS keychain, never returned) and recently opened server URLs.',
+    z.object({}),
+    ConnectionsOut,
+  ),
+  'sources.save': query(
+    'Save a server connection: the URL without its password; the password only sealed by the OS keychain, when asked.',
+    z.object({
+      url: ServerUrl,
+      name: z.string().max(200).optional(),
+      password: z.string().max(1024).optional(),
+      rememberPassword: z.boolean().default(false),
+    }),
+    ConnectionsOut,
+  ),
+  'sources.connectSaved': query(
+    'Open a saved server connection (its password unsealed in the main process only).',
+    z.object({ savedId: z.string().min(1).max(64) }),
+    SourceRef,
+  ),
+  'sources.forget': query(
+    'Forget a saved connection (with its sealed password) or a recent server URL.',
+    z.object({ saved: z.string().max(64).optional(), recent: z.string().max(64).optional() }),
+    ConnectionsOut,
   ),
   'sources.info': query(
     'What a source is: kind, tables with row counts (exact up to 100,000), tenants.',

@@ -1,12 +1,51 @@
+import { SavedConnections } from '../../sources/saved.ts';
 import { sourceSession } from '../../sources/session.ts';
+import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
+
+/** The settings file is read per request (small): the app, a second window and tests agree without a cache. */
+const connections = (ctx: HandlerContext) =>
+  new SavedConnections(ctx.userDataDir, ctx.keychain ?? null, ctx.now);
+
+/** Saved connections and (outside browser mode) the recent server URLs. */
+function view(ctx: HandlerContext, store: SavedConnections) {
+  const shown = store.view();
+  return ctx.rememberRecent === false ? { ...shown, recent: [] } : shown;
+}
+
+/** A server URL just opened goes to the recent list (without its password), except in browser mode. */
+function remember(ctx: HandlerContext, url: string): void {
+  if (ctx.rememberRecent !== false) connections(ctx).remember(url);
+}
 
 // Server sources in the app (contract: shared/contract/sources.ts). Every read goes through the Source
 // model; PostgreSQL work is async socket I/O, so the main process never blocks on the server.
 
 export const sourceHandlers = {
   'sources.list': () => ({ sources: sourceSession.list(), canConnect: sourceSession.canConnect }),
-  'sources.connect': ({ url, password }) => sourceSession.connect(url, password),
+  'sources.connect': async ({ url, password }, ctx) => {
+    const ref = await sourceSession.connect(url, password);
+    remember(ctx, url);
+    return ref;
+  },
+  'sources.connections': (_input, ctx) => view(ctx, connections(ctx)),
+  'sources.save': ({ url, name, password, rememberPassword }, ctx) => {
+    const store = connections(ctx);
+    store.save({ url, name, password, rememberPassword });
+    return view(ctx, store);
+  },
+  'sources.connectSaved': async ({ savedId }, ctx) => {
+    const store = connections(ctx);
+    const { url, password } = store.unlock(savedId);
+    const ref = await sourceSession.connect(url, password);
+    remember(ctx, url);
+    return ref;
+  },
+  'sources.forget': ({ saved, recent }, ctx) => {
+    const store = connections(ctx);
+    store.forget({ saved, recent });
+    return view(ctx, store);
+  },
   'sources.info': async ({ id }) => {
     const source = await sourceSession.open(id);
     const info = await source.info();

@@ -1,5 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OutputOf } from '../../../shared/contract/index.ts';
 import type { SourceInfoOut, SourceMessageOut } from '../../../shared/contract/sources.ts';
@@ -11,6 +10,7 @@ import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyChart } from '../files/LegacyMetricsView.tsx';
 import { FoldedEvents, IntentChip, foldEvents } from './mapping/events.tsx';
 import { MappingPanel } from './mapping/MappingPanel.tsx';
+import { ConnectPanel } from './ConnectPanel.tsx';
 import { SOURCES_NS, ensureSourcesStrings } from './strings.ts';
 
 // Server sources: connect (URL + password held in the main process only), then for EvoSense a tenant first,
@@ -28,7 +28,7 @@ export function SourcesScreen() {
   return (
     <div className="screen files-screen" data-testid="sources-screen">
       <aside className="file-list" aria-label={t('listLabel')}>
-        {list.data?.canConnect ? <ConnectForm /> : null}
+        {list.data?.canConnect ? <ConnectPanel /> : null}
         {list.isPending ? <Loading /> : null}
         {list.isError ? <ErrorState error={list.error} compact /> : null}
         {list.data ? (
@@ -66,67 +66,6 @@ export function SourcesScreen() {
         )}
       </div>
     </div>
-  );
-}
-
-function ConnectForm() {
-  const { t } = useTranslation(SOURCES_NS);
-  const client = useQueryClient();
-  const [url, setUrl] = useState('');
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<AppError | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const ref = await call('sources.connect', { url, password: password || undefined });
-      setPassword('');
-      await client.invalidateQueries({ queryKey: ['sources.list'] });
-      navigate('sources', { src: ref.id });
-    } catch (e) {
-      setError(e as AppError);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form
-      className="pad"
-      onSubmit={(e) => void submit(e)}
-      data-testid="source-connect"
-      style={{ display: 'grid', gap: 6 }}
-    >
-      <h2 className="list-title">{t('connect.title')}</h2>
-      <label className="muted" htmlFor="source-url">
-        {t('connect.url')}
-      </label>
-      <input
-        id="source-url"
-        className="input mono"
-        value={url}
-        placeholder={t('connect.urlHint')}
-        onChange={(e) => setUrl(e.target.value)}
-        autoComplete="off"
-        spellCheck={false}
-      />
-      <label className="muted" htmlFor="source-password">
-        {t('connect.password')}
-      </label>
-      <input
-        id="source-password"
-        className="input"
-        type="password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        autoComplete="off"
-      />
-      <button type="submit" className="btn btn-primary" disabled={busy || url.trim() === ''}>
-        {busy ? t('connect.connecting') : t('connect.button')}
-      </button>
-      {error ? <ErrorState error={error} compact /> : null}
-    </form>
   );
 }
 
