@@ -1,3 +1,4 @@
+import { mysqlSourceKind } from '../mysql/source.ts';
 import { postgresSourceKind } from '../pg/source.ts';
 import { registerSourceKind } from './registry.ts';
 import { perChatRootSourceKind } from './root-source.ts';
@@ -5,6 +6,7 @@ import { sqliteFileSourceKind } from './sqlite-source.ts';
 
 // Every kind of Source, registered once, URL kinds first. A new engine adds one line here.
 registerSourceKind(postgresSourceKind);
+registerSourceKind(mysqlSourceKind);
 registerSourceKind(perChatRootSourceKind);
 registerSourceKind(sqliteFileSourceKind);
 

@@ -109,6 +109,8 @@ export interface SourceMessagePage {
   messages: SourceMessage[];
   older: string | null;
   newer: string | null;
+  /** What could not be read for this page (a damaged archive file, with its line); the rest is shown. */
+  warnings?: string[];
 }
 
 export interface MessageSearchQuery {
@@ -185,6 +187,8 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
   /** Sees every statement a server Source sends (tests and benchmarks EXPLAIN them). */
   onQuery?: (sql: string, params: unknown[]) => void;
+  /** A cold-archive folder beside a MySQL messaging database (seed 003: <company>/<YYYY-MM>.jsonl.gz). */
+  archive?: string | undefined;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */

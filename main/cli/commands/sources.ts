@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { AppError } from '../../../shared/errors.ts';
 import { pgError } from '../../pg/errors.ts';
+import { isMysqlUrl } from '../../mysql/url.ts';
 import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
 import { exportFromSource } from '../../sources/export.ts';
 import { sourceSession } from '../../sources/session.ts';
@@ -22,11 +23,12 @@ function parseLimit(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
-function openOptions(opts: { statementTimeout?: string }): OpenOptions {
-  if (opts.statementTimeout === undefined) return {};
+function openOptions(opts: { statementTimeout?: string; archive?: string }): OpenOptions {
+  const archive = opts.archive !== undefined ? { archive: opts.archive } : {};
+  if (opts.statementTimeout === undefined) return archive;
   if (!/^\d+$/.test(opts.statementTimeout) || Number(opts.statementTimeout) < 1)
     throw new AppError('invalid_input', '--statement-timeout is a number of milliseconds (default 5000)');
-  return { statementTimeoutMs: Number(opts.statementTimeout) };
+  return { statementTimeoutMs: Number(opts.statementTimeout), ...archive };
 }
 
 /** Any error on its way out loses the passwords it might quote (a driver may echo a connection string). */
@@ -95,7 +97,7 @@ function printInfo(
 /** `open` for folders and server URLs (files keep their own detailed view in open.ts). */
 export async function openSourceCommand(
   locator: string,
-  opts: { json?: boolean; statementTimeout?: string },
+  opts: { json?: boolean; statementTimeout?: string; archive?: string },
 ): Promise<void> {
   await redacting(() =>
     withSource(locator, openOptions(opts), async (source) => {
@@ -114,19 +116,19 @@ export async function openSourceCommand(
  */
 export function allowServeSources(rootOrUrl: string | undefined, urls: string[] = []): string | undefined {
   const all = [...urls];
-  if (rootOrUrl !== undefined && isPostgresUrl(rootOrUrl)) all.push(rootOrUrl);
+  if (rootOrUrl !== undefined && isServerLocator(rootOrUrl)) all.push(rootOrUrl);
   for (const url of all) {
-    if (!isPostgresUrl(url))
-      throw new AppError('invalid_input', '--source takes a postgres:// or postgresql:// URL');
+    if (!isServerLocator(url))
+      throw new AppError('invalid_input', '--source takes a postgres:// or mysql:// URL');
   }
   sourceSession.restrictToRegistered();
   for (const url of all) sourceSession.register(url);
-  return rootOrUrl !== undefined && isPostgresUrl(rootOrUrl) ? undefined : rootOrUrl;
+  return rootOrUrl !== undefined && isServerLocator(rootOrUrl) ? undefined : rootOrUrl;
 }
 
 /** True when `open`/`export` should go through a Source rather than their file/root paths. */
 export function isServerLocator(locator: string): boolean {
-  return isPostgresUrl(locator);
+  return isPostgresUrl(locator) || isMysqlUrl(locator);
 }
 
 export async function exportSourceCommand(
@@ -140,6 +142,7 @@ export async function exportSourceCommand(
     force?: boolean;
     json?: boolean;
     statementTimeout?: string;
+    archive?: string;
   },
 ): Promise<void> {
   if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html')
@@ -239,11 +242,16 @@ export function registerSourceCommands(program: Command): void {
     .option('--limit <n>', 'conversations per page (default 50)')
     .option('--after <cursor>', 'the page after this cursor (the "next" of the previous page)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
+    .option(
+      '--archive <dir>',
+      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         locator: string,
         opts: {
+          archive?: string;
           tenant?: string;
           search?: string;
           limit?: string;
@@ -305,12 +313,17 @@ export function registerSourceCommands(program: Command): void {
     .option('--after <cursor>', 'the page newer than this cursor')
     .option('--at <time>', 'the page starting at this date or time (ISO 8601)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
+    .option(
+      '--archive <dir>',
+      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         locator: string,
         conversationId: string,
         opts: {
+          archive?: string;
           tenant?: string;
           limit?: string;
           before?: string;
