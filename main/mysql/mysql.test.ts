@@ -3,7 +3,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
 import { AppError } from '../../shared/errors.ts';
+import { createContext } from '../api/create-context.ts';
+import { invoke } from '../api/dispatch.ts';
 import {
   damageArchiveFile,
   writeMessaging,
@@ -592,6 +595,44 @@ describe.skipIf(!availability.ok)(`MySQL/MariaDB sources${skipReason}`, () => {
     }
   }, 120_000);
 
+  it('the app operations: connect with a separate password and an archive folder, thread with tiers, summary', async () => {
+    const ctx = createContext({ rememberRecent: false, canPickWithDialog: true });
+    const big = truth.bigConversation;
+    const bare = `mysql://${TEST_USER}@127.0.0.1:${server.port}/messaging`;
+    const ref = (await invoke(
+      'sources.connect',
+      { url: bare, password: server.userPassword, archive },
+      ctx,
+    )) as SourceRef;
+    expect(ref.kind).toBe('messaging');
+    expect(ref.label).toContain(archive);
+    const info = (await invoke('sources.info', { id: ref.id }, ctx)) as SourceInfoOut;
+    expect(info.engine).toBe('mysql');
+    expect(info.tenants.map((t) => t.id).sort()).toEqual(truth.companies.map((c) => c.id).sort());
+    const page = (await invoke(
+      'sources.messages',
+      { id: ref.id, tenant: big.companyId, conversationId: big.id, limit: 500 },
+      ctx,
+    )) as { messages: { id: string; extra: { tier: string } }[]; warnings?: string[] };
+    expect(page.messages.map((m) => m.extra.tier)).toEqual(truth.threads.get(big.id)!.map((m) => m.tier));
+    expect(page.warnings).toBeUndefined();
+    const summary = (await invoke(
+      'messaging.summary',
+      { id: ref.id, tenant: big.companyId, conversationId: big.id },
+      ctx,
+    )) as { summary: { sentiment: string; tags: string[] } | null };
+    expect(summary.summary).toMatchObject({ sentiment: big.summary!.sentiment, tags: big.summary!.tags });
+    expect(JSON.stringify([ref, info])).not.toContain(server.userPassword);
+    const wrongArchive = await codeOf(
+      invoke(
+        'sources.connect',
+        { url: bare, password: server.userPassword, archive: join(work, 'none') },
+        ctx,
+      ),
+    );
+    expect(wrongArchive.code).toBe('not_found');
+  });
+
   describe('CLI over a mysql:// URL with --archive', () => {
     const cli = (...args: string[]) =>
       spawnSync(join(process.cwd(), 'node_modules/.bin/node'), ['main/cli/main.ts', ...args], {
@@ -662,6 +703,28 @@ describe.skipIf(!availability.ok)(`MySQL/MariaDB sources${skipReason}`, () => {
       expect(wrong.status).toBe(2);
       expect(wrong.stderr).toMatch(/^chat-inspector: authentication failed for user "reader"/);
       expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    });
+
+    it('demo --mysql fills an empty database and a new archive folder, and refuses a database that is not empty', async () => {
+      const demoUrl = await server.createDatabase('demo');
+      const demoArchive = join(work, 'demo-archive');
+      const run = cli('demo', '--mysql', demoUrl, '--archive', demoArchive, '--json');
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(result.companies).toHaveLength(4);
+      expect(result.source).not.toContain(server.userPassword);
+      expect(result.messages.cold).toBeGreaterThan(0);
+      const again = cli('demo', '--mysql', demoUrl, '--archive', join(work, 'demo-archive-2'));
+      expect(again.status).toBe(2);
+      expect(again.stderr).toMatch(/already has tables/);
+      expect(existsSync(join(work, 'demo-archive-2'))).toBe(false);
+      const source = await openSource(demoUrl, { archive: demoArchive });
+      try {
+        const page = await source.conversations({ tenant: result.companies[0].id, limit: 1 });
+        expect(page.conversations).toHaveLength(1);
+      } finally {
+        await source.close();
+      }
     });
   });
 });

@@ -8,6 +8,7 @@ import { jobOperations } from './jobs.ts';
 import { sourceOperations } from './sources.ts';
 import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
+import { messagingOperations } from './messaging.ts';
 
 /**
  * Every operation of Chat Inspector, declared once. Main validates inputs against these schemas;
@@ -23,6 +24,7 @@ export const operations = {
   ...sourceOperations,
   ...queryOperations,
   ...maintenanceOperations,
+  ...messagingOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;

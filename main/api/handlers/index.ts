@@ -8,6 +8,7 @@ import { jobHandlers } from './jobs.ts';
 import { sourceHandlers } from './sources.ts';
 import { queryHandlers } from './query.ts';
 import { maintenanceHandlers } from './maintenance.ts';
+import { messagingHandlers } from './messaging.ts';
 
 /** Every operation's handler. The type requires one per contract operation. */
 export const handlers: Handlers = {
@@ -20,4 +21,5 @@ export const handlers: Handlers = {
   ...sourceHandlers,
   ...queryHandlers,
   ...maintenanceHandlers,
+  ...messagingHandlers,
 };

@@ -6,7 +6,7 @@ import type { Handlers } from '../types.ts';
 
 export const sourceHandlers = {
   'sources.list': () => ({ sources: sourceSession.list(), canConnect: sourceSession.canConnect }),
-  'sources.connect': ({ url, password }) => sourceSession.connect(url, password),
+  'sources.connect': ({ url, password, archive }) => sourceSession.connect(url, password, archive),
   'sources.info': async ({ id }) => {
     const source = await sourceSession.open(id);
     const info = await source.info();

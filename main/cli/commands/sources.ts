@@ -229,6 +229,38 @@ export async function demoPostgres(url: string, opts: { json?: boolean }): Promi
   }
 }
 
+/**
+ * `demo --mysql URL --archive DIR`: seed 003's messaging demo (hot and warm tables, summaries) in a given,
+ * empty MySQL/MariaDB database, and its cold archive in a new or empty folder (written beside it and renamed
+ * into place, so a half archive never exists). The one MySQL command that writes.
+ */
+export async function demoMysql(
+  url: string,
+  archiveArg: string | undefined,
+  opts: { json?: boolean },
+): Promise<void> {
+  if (archiveArg === undefined)
+    throw new AppError(
+      'invalid_input',
+      'give the cold-archive folder to write as well: --archive DIR (new or empty)',
+    );
+  const { demoMessaging } = await import('../../mysql/demo.ts');
+  const result = await demoMessaging(url, resolve(archiveArg));
+  if (opts.json) return printJson(result);
+  console.log(
+    `Messaging demo written to ${result.source}: ${result.messages.hot} hot, ${result.messages.warm} warm messages; ${result.messages.cold} cold in ${result.archive}`,
+  );
+  console.log(
+    table(
+      ['COMPANY', 'NAME', 'CONVERSATIONS', 'MESSAGES'],
+      result.companies.map((c) => [c.id, c.name, String(c.conversations), String(c.messages)]),
+    ),
+  );
+  console.log(
+    `Try: chat-inspector conversations '${result.source}' --archive ${result.archive} --tenant ${result.companies[0]!.id}`,
+  );
+}
+
 export function registerSourceCommands(program: Command): void {
   program
     .command('conversations')
