@@ -9,6 +9,7 @@ import { navigate, patchParams, useRoute } from '../../app/nav.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyChart } from '../files/LegacyMetricsView.tsx';
+import { ArchiveField, PageWarnings, SummaryAside, TierBadge, useServerUrlLabel } from './messaging/index.ts';
 import { SOURCES_NS, ensureSourcesStrings } from './strings.ts';
 
 // Server sources: connect (URL + password held in the main process only), then for EvoSense a tenant first,
@@ -72,6 +73,8 @@ function ConnectForm() {
   const client = useQueryClient();
   const [url, setUrl] = useState('');
   const [password, setPassword] = useState('');
+  const [archive, setArchive] = useState('');
+  const urlLabel = useServerUrlLabel();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
   const submit = async (event: FormEvent) => {
@@ -79,7 +82,11 @@ function ConnectForm() {
     setBusy(true);
     setError(null);
     try {
-      const ref = await call('sources.connect', { url, password: password || undefined });
+      const ref = await call('sources.connect', {
+        url,
+        password: password || undefined,
+        archive: archive.trim() || undefined,
+      });
       setPassword('');
       await client.invalidateQueries({ queryKey: ['sources.list'] });
       navigate('sources', { src: ref.id });
@@ -98,7 +105,7 @@ function ConnectForm() {
     >
       <h2 className="list-title">{t('connect.title')}</h2>
       <label className="muted" htmlFor="source-url">
-        {t('connect.url')}
+        {urlLabel}
       </label>
       <input
         id="source-url"
@@ -120,6 +127,7 @@ function ConnectForm() {
         onChange={(e) => setPassword(e.target.value)}
         autoComplete="off"
       />
+      <ArchiveField value={archive} onChange={setArchive} />
       <button type="submit" className="btn btn-primary" disabled={busy || url.trim() === ''}>
         {busy ? t('connect.connecting') : t('connect.button')}
       </button>
@@ -167,7 +175,12 @@ function SourceView({ id }: { id: string }) {
             ))}
           </div>
           {view === 'conversations' ? (
-            <Conversations id={id} tenant={tenant ?? undefined} hasSimilar={s.hasSimilar} />
+            <Conversations
+              id={id}
+              tenant={tenant ?? undefined}
+              hasSimilar={s.hasSimilar}
+              withSummary={s.kind === 'messaging'}
+            />
           ) : view === 'metrics' ? (
             <Metrics id={id} tenant={tenant ?? undefined} />
           ) : (
@@ -203,7 +216,17 @@ function TenantPicker({ info, tenant }: { info: SourceInfoOut; tenant: string | 
 
 type ConversationPage = OutputOf<'sources.conversations'>;
 
-function Conversations({ id, tenant, hasSimilar }: { id: string; tenant?: string; hasSimilar: boolean }) {
+function Conversations({
+  id,
+  tenant,
+  hasSimilar,
+  withSummary,
+}: {
+  id: string;
+  tenant?: string;
+  hasSimilar: boolean;
+  withSummary: boolean;
+}) {
   const { t } = useTranslation(SOURCES_NS);
   const route = useRoute();
   const [search, setSearch] = useState('');
@@ -288,15 +311,20 @@ function Conversations({ id, tenant, hasSimilar }: { id: string; tenant?: string
         ) : null}
         {moreError ? <ErrorState error={moreError} compact onRetry={() => void more()} /> : null}
       </div>
-      <div style={{ flex: 1, minWidth: 0, overflow: 'auto' }}>
+      <div style={{ flex: 1, minWidth: 0, overflow: 'auto', display: 'flex', alignItems: 'flex-start' }}>
         {conv ? (
-          <Thread
-            key={`${tenant}:${conv}`}
-            id={id}
-            tenant={tenant}
-            conversationId={conv}
-            hasSimilar={hasSimilar}
-          />
+          <>
+            <div style={{ flex: 1, minWidth: 0 }}>
+              <Thread
+                key={`${tenant}:${conv}`}
+                id={id}
+                tenant={tenant}
+                conversationId={conv}
+                hasSimilar={hasSimilar}
+              />
+            </div>
+            {withSummary ? <SummaryAside key={conv} id={id} tenant={tenant} conversationId={conv} /> : null}
+          </>
         ) : (
           <Empty title={t('pickConversation')} />
         )}
@@ -351,6 +379,7 @@ function Thread({
         </button>
       ) : null}
       {error ? <ErrorState error={error} compact onRetry={() => void loadOlder()} /> : null}
+      <PageWarnings warnings={pages.flatMap((p) => p.warnings ?? [])} />
       {messages.length === 0 ? <p className="muted">{t('noMessages')}</p> : null}
       <ol style={{ listStyle: 'none', padding: 0, display: 'grid', gap: 8 }}>
         {messages.map((m) => (
@@ -406,7 +435,7 @@ function MessageBubble({ message: m, onSimilar }: { message: SourceMessageOut; o
       }}
     >
       <div className="muted" style={{ fontSize: 12 }}>
-        #{m.id} · {m.rawRole ?? m.role} · {formatDateTime(m.timestamp)}
+        #{m.id} · {m.rawRole ?? m.role} · {formatDateTime(m.timestamp)} <TierBadge extra={m.extra} />
       </div>
       <div style={{ whiteSpace: 'pre-wrap' }}>{m.text}</div>
       {a ? (
