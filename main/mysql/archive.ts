@@ -153,6 +153,7 @@ export class ColdArchive {
     companyId: string,
     month: string,
     visit: (record: ColdRecord) => void | 'stop',
+    options: { mustContain?: string } = {},
   ): Promise<ArchiveWarning[]> {
     const warnings: ArchiveWarning[] = [];
     const path = this.fileOf(companyId, month, warnings);
@@ -180,9 +181,12 @@ export class ColdArchive {
     let pending = '';
     let lineNo = 0;
     let stopped = false;
+    // Once the file's index is built, lines that cannot be the conversation asked for are not parsed.
+    const needle = building ? undefined : options.mustContain;
     const handle = (text: string): void => {
       lineNo++;
       if (stopped || text.trim() === '') return;
+      if (needle !== undefined && !text.includes(needle)) return;
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -458,9 +458,14 @@ export class MessagingStore {
       }
       const inFile: Msg[] = [];
       warnings.push(
-        ...(await this.archive.scan(c.companyId, month, (r) => {
-          if (r.conversationId === c.id && inRange([r.createdAt, r.id])) inFile.push(this.fromCold(r));
-        })),
+        ...(await this.archive.scan(
+          c.companyId,
+          month,
+          (r) => {
+            if (r.conversationId === c.id && inRange([r.createdAt, r.id])) inFile.push(this.fromCold(r));
+          },
+          { mustContain: c.id },
+        )),
       );
       found.push(...inFile);
       if (found.length >= n) break;
@@ -570,13 +575,18 @@ export class MessagingStore {
       let sorted = true;
       let previous: Key | null = null;
       const inFile: Msg[] = [];
-      await this.archive!.scan(ctx.c.companyId, month, (r) => {
-        if (r.conversationId !== ctx.c.id) return;
-        const k: Key = [r.createdAt, r.id];
-        if (previous && compareKeys(k, previous) < 0) sorted = false;
-        previous = k;
-        inFile.push(this.fromCold(r));
-      });
+      await this.archive!.scan(
+        ctx.c.companyId,
+        month,
+        (r) => {
+          if (r.conversationId !== ctx.c.id) return;
+          const k: Key = [r.createdAt, r.id];
+          if (previous && compareKeys(k, previous) < 0) sorted = false;
+          previous = k;
+          inFile.push(this.fromCold(r));
+        },
+        { mustContain: ctx.c.id },
+      );
       if (!sorted) inFile.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
       for (const m of inFile) {
         page.push(toMessage(m, root, ctx.c.companyId));
@@ -631,10 +641,15 @@ export class MessagingStore {
         if (hits.length >= query.limit * 2) break;
         const index = await this.archive!.index(ctx.c.companyId, month);
         if (!index?.conversations.get(ctx.c.id)) continue;
-        await this.archive!.scan(ctx.c.companyId, month, (r) => {
-          if (r.conversationId === ctx.c.id && r.content?.toLowerCase().includes(needle))
-            hits.push(this.fromCold(r));
-        });
+        await this.archive!.scan(
+          ctx.c.companyId,
+          month,
+          (r) => {
+            if (r.conversationId === ctx.c.id && r.content?.toLowerCase().includes(needle))
+              hits.push(this.fromCold(r));
+          },
+          { mustContain: ctx.c.id },
+        );
       }
     } else {
       // A whole company: the MySQL tiers through (companyId, createdAt); the cold files are searched per conversation.
