@@ -61,6 +61,8 @@ export interface FileIndex {
   responseCount: number;
   responseBuckets: number[];
   records: number;
+  /** Lines in (time, id) order, as the archive job writes them. */
+  sorted: boolean;
   warnings: ArchiveWarning[];
 }
 
@@ -156,10 +158,27 @@ export class ColdArchive {
     options: { mustContain?: string } = {},
   ): Promise<ArchiveWarning[]> {
     const warnings: ArchiveWarning[] = [];
+    outer: for await (const batch of this.records(companyId, month, warnings, options)) {
+      for (const record of batch) if (visit(record) === 'stop') break outer;
+    }
+    return warnings;
+  }
+
+  /**
+   * One file's message lines in file order, a chunk's worth at a time (the caller may stop early: the file is
+   * closed). Problems are pushed to `warnings`. The first full read of a file records its index.
+   */
+  async *records(
+    companyId: string,
+    month: string,
+    warnings: ArchiveWarning[],
+    options: { mustContain?: string } = {},
+  ): AsyncGenerator<ColdRecord[]> {
     const path = this.fileOf(companyId, month, warnings);
-    if (!path) return warnings;
+    if (!path) return;
     const stamp = this.stampOf(path);
     const building = this.indexes.get(path)?.stamp === stamp ? null : emptyIndex([]);
+    const fileWarnings: ArchiveWarning[] = [];
     let fd: number;
     try {
       fd = openSync(path, NO_FOLLOW_READ_FLAGS);
@@ -169,29 +188,30 @@ export class ColdArchive {
         line: null,
         message: `${path}: cannot be opened (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
       });
-      return warnings;
+      return;
     }
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);
       warnings.push({ file: path, line: null, message: `${path}: is not a regular file; it was not read` });
-      return warnings;
+      return;
     }
     const lines = pipeline(createReadStream('', { fd, autoClose: true }), createGunzip(), () => {});
     const decoder = new StringDecoder('utf8');
-    let pending = '';
-    let lineNo = 0;
-    let stopped = false;
     // Once the file's index is built, lines that cannot be the conversation asked for are not parsed.
     const needle = building ? undefined : options.mustContain;
+    let pending = '';
+    let lineNo = 0;
+    let previous: Key | null = null;
+    let batch: ColdRecord[] = [];
     const handle = (text: string): void => {
       lineNo++;
-      if (stopped || text.trim() === '') return;
+      if (text.trim() === '') return;
       if (needle !== undefined && !text.includes(needle)) return;
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        warnings.push({
+        fileWarnings.push({
           file: path,
           line: lineNo,
           message: `${path} line ${lineNo}: not valid JSON; that line is skipped`,
@@ -200,43 +220,57 @@ export class ColdArchive {
       }
       const record = asRecord(parsed, companyId, lineNo);
       if (!record) {
-        warnings.push({
+        fileWarnings.push({
           file: path,
           line: lineNo,
           message: `${path} line ${lineNo}: not a message (needs id, conversationId and createdAt); that line is skipped`,
         });
         return;
       }
-      if (building) note(building, record);
-      if (visit(record) === 'stop' && !building) stopped = true;
-    };
-    try {
-      for await (const chunk of lines) {
-        pending += decoder.write(chunk as Buffer);
-        let at: number;
-        while ((at = pending.indexOf('\n')) !== -1) {
-          handle(pending.slice(0, at));
-          pending = pending.slice(at + 1);
-        }
-        if (stopped) break;
+      if (building) {
+        note(building, record);
+        const key: Key = [record.createdAt, record.id];
+        if (previous && compareKeys(key, previous) < 0) building.sorted = false;
+        previous = key;
       }
-      pending += decoder.end();
-      if (pending !== '') handle(pending);
-    } catch (error) {
-      const reason = (error as Error).message || String(error);
-      warnings.push({
-        file: path,
-        line: lineNo + 1,
-        message: `${path}: damaged or truncated gzip at line ${lineNo + 1} (${reason}); the ${lineNo} line(s) before it are shown, the rest of the file is not`,
-      });
+      batch.push(record);
+    };
+    let complete = false;
+    try {
+      try {
+        for await (const chunk of lines) {
+          pending += decoder.write(chunk as Buffer);
+          let at: number;
+          while ((at = pending.indexOf('\n')) !== -1) {
+            handle(pending.slice(0, at));
+            pending = pending.slice(at + 1);
+          }
+          if (batch.length > 0) {
+            const out = batch;
+            batch = [];
+            yield out;
+          }
+        }
+        pending += decoder.end();
+        if (pending !== '') handle(pending);
+      } catch (error) {
+        const reason = (error as Error).message || String(error);
+        fileWarnings.push({
+          file: path,
+          line: lineNo + 1,
+          message: `${path}: damaged or truncated gzip at line ${lineNo + 1} (${reason}); the ${lineNo} line(s) before it are shown, the rest of the file is not`,
+        });
+      }
+      if (batch.length > 0) yield batch;
+      complete = true;
     } finally {
       lines.destroy();
+      warnings.push(...fileWarnings);
+      if (building && complete) {
+        building.warnings = fileWarnings.slice();
+        this.indexes.set(path, { stamp, index: building });
+      }
     }
-    if (building && !stopped) {
-      building.warnings = warnings.slice();
-      this.indexes.set(path, { stamp, index: building });
-    }
-    return warnings;
   }
 }
 
@@ -248,6 +282,7 @@ function emptyIndex(warnings: ArchiveWarning[]): FileIndex {
     responseCount: 0,
     responseBuckets: RESPONSE_BUCKETS.map(() => 0).concat(0),
     records: 0,
+    sorted: true,
     warnings,
   };
 }

@@ -456,18 +456,27 @@ export class MessagingStore {
         const cmp = compareKeys(older ? span.last : span.first, stopAt);
         if (older ? cmp <= 0 : cmp >= 0) continue;
       }
+      // A file in time order (as the archive job writes) is read only as far as needed: newer-than pages stop
+      // after `n` matches, older-than pages at the bound; only the `n` nearest matches are kept.
+      const ordered = index!.sorted;
       const inFile: Msg[] = [];
-      warnings.push(
-        ...(await this.archive.scan(
-          c.companyId,
-          month,
-          (r) => {
-            if (r.conversationId === c.id && inRange([r.createdAt, r.id])) inFile.push(this.fromCold(r));
-          },
-          { mustContain: c.id },
-        )),
-      );
-      found.push(...inFile);
+      reading: for await (const batch of this.archive.records(c.companyId, month, warnings, {
+        mustContain: c.id,
+      })) {
+        for (const r of batch) {
+          if (r.conversationId !== c.id) continue;
+          const k: Key = [r.createdAt, r.id];
+          if (!inRange(k)) {
+            if (ordered && bound && older && compareKeys(k, bound) >= 0) break reading;
+            continue;
+          }
+          inFile.push(this.fromCold(r));
+          if (ordered && !older && inFile.length >= n) break reading;
+          if (ordered && older && inFile.length > 4 * n) inFile.splice(0, inFile.length - n);
+        }
+      }
+      if (!ordered) inFile.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+      found.push(...(older ? inFile.slice(-n) : inFile.slice(0, n)));
       if (found.length >= n) break;
     }
     found.sort((a, b) => compareKeys(keyOf(a), keyOf(b)) * (older ? -1 : 1));
@@ -479,9 +488,42 @@ export class MessagingStore {
     tenant: string | undefined,
   ): Promise<{ c: Conversation; months: string[]; dbFirst: string | null }> {
     const c = await this.findConversation(conversationId, tenant);
-    const f = (await this.dbFigures([c])).get(c.id)!;
+    // The conversation's first message in MySQL (where its cold part ends): the oldest row of each table.
+    const firsts = (await this.dbPage(c, 'newer', null, false, 1)).map((m) => m.createdAt);
+    const dbFirst = firsts[0] ?? null;
     const present = this.archive ? this.archive.months(c.companyId) : [];
-    return { c, months: this.coldMonths(c, f.first, present), dbFirst: f.first };
+    return { c, months: this.coldMonths(c, dbFirst, present), dbFirst };
+  }
+
+  /** Whether the archive holds a message of this conversation beyond `key` (from the files' indexes). */
+  private async coldBeyond(
+    ctx: { c: Conversation; months: string[] },
+    direction: 'older' | 'newer',
+    key: Key,
+    warnings: ArchiveWarning[],
+  ): Promise<boolean> {
+    if (!this.archive) return false;
+    const months = direction === 'older' ? [...ctx.months].reverse() : ctx.months;
+    for (const month of months) {
+      if (direction === 'older' ? month > key[0].slice(0, 7) : month < key[0].slice(0, 7)) continue;
+      const index = await this.archive.index(ctx.c.companyId, month);
+      if (index) warnings.push(...index.warnings);
+      const span = index?.conversations.get(ctx.c.id);
+      if (!span) continue;
+      if (direction === 'older' ? compareKeys(span.first, key) < 0 : compareKeys(span.last, key) > 0)
+        return true;
+    }
+    return false;
+  }
+
+  private async beyond(
+    ctx: { c: Conversation; months: string[] },
+    direction: 'older' | 'newer',
+    key: Key,
+    warnings: ArchiveWarning[],
+  ): Promise<boolean> {
+    if ((await this.dbPage(ctx.c, direction, key, false, 1)).length > 0) return true;
+    return this.coldBeyond(ctx, direction, key, warnings);
   }
 
   /** `n` messages nearest to the bound in one direction, hot, warm and cold merged; nearest first. */
@@ -544,8 +586,8 @@ export class MessagingStore {
     if (rows.length === 0) return { messages: [], older: null, newer: null, ...warned(warnings) };
     const first = keyOf(rows[0]!);
     const last = keyOf(rows[rows.length - 1]!);
-    olderMore ??= (await this.side(ctx, 'older', first, false, 1, warnings)).length > 0;
-    newerMore ??= (await this.side(ctx, 'newer', last, false, 1, warnings)).length > 0;
+    olderMore ??= await this.beyond(ctx, 'older', first, warnings);
+    newerMore ??= await this.beyond(ctx, 'newer', last, warnings);
     return {
       messages: rows.map((m) => toMessage(m, this.archive?.root ?? null, ctx.c.companyId)),
       older: olderMore ? encodeCursor([first[0], first[1]]) : null,
@@ -556,9 +598,9 @@ export class MessagingStore {
 
   /**
    * The whole thread in time order, a page at a time: the cold months oldest first (each file streamed, its
-   * lines of this conversation passed on as they come; a file found out of order is sorted first), then
-   * MySQL's tiers by keyset pages after the last cold message. Memory holds a page (or one month's lines of
-   * an out-of-order file).
+   * lines of this conversation passed on as they come; a file out of time order is sorted first), then
+   * MySQL's tiers by keyset pages after the last cold message. Memory holds a page (or, for a file out of
+   * order, that month's lines of the conversation).
    */
   async *exportMessages(
     conversationId: string,
@@ -569,26 +611,33 @@ export class MessagingStore {
     const root = this.archive?.root ?? null;
     let last: Key | null = null;
     let page: SourceMessage[] = [];
+    const warnings: ArchiveWarning[] = [];
     for (const month of ctx.months) {
       const index = await this.archive!.index(ctx.c.companyId, month);
       if (!index?.conversations.get(ctx.c.id)) continue;
-      let sorted = true;
-      let previous: Key | null = null;
-      const inFile: Msg[] = [];
-      await this.archive!.scan(
-        ctx.c.companyId,
-        month,
-        (r) => {
-          if (r.conversationId !== ctx.c.id) return;
-          const k: Key = [r.createdAt, r.id];
-          if (previous && compareKeys(k, previous) < 0) sorted = false;
-          previous = k;
-          inFile.push(this.fromCold(r));
-        },
-        { mustContain: ctx.c.id },
-      );
-      if (!sorted) inFile.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
-      for (const m of inFile) {
+      // A file in time order streams straight through; one that is not is sorted first (its lines of this
+      // conversation only).
+      const unsorted: Msg[] = [];
+      for await (const batch of this.archive!.records(ctx.c.companyId, month, warnings, {
+        mustContain: ctx.c.id,
+      })) {
+        for (const r of batch) {
+          if (r.conversationId !== ctx.c.id) continue;
+          const m = this.fromCold(r);
+          if (!index.sorted) {
+            unsorted.push(m);
+            continue;
+          }
+          page.push(toMessage(m, root, ctx.c.companyId));
+          last = keyOf(m);
+          if (page.length >= pageSize) {
+            yield page;
+            page = [];
+          }
+        }
+      }
+      unsorted.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+      for (const m of unsorted) {
         page.push(toMessage(m, root, ctx.c.companyId));
         last = keyOf(m);
         if (page.length >= pageSize) {

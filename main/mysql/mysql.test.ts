@@ -526,6 +526,32 @@ describe.skipIf(!availability.ok)(`MySQL/MariaDB sources${skipReason}`, () => {
       }
     });
 
+    it('an archive file out of time order still gives the thread in order (pages and export)', async () => {
+      const shuffled = join(work, 'shuffled');
+      cpSync(archive, shuffled, { recursive: true });
+      const big = truth.bigConversation;
+      const expected = truth.threads.get(big.id)!;
+      for (const month of new Set(
+        expected.filter((m) => m.tier === 'cold').map((m) => m.createdAt.slice(0, 7)),
+      ))
+        damageArchiveFile(join(shuffled, big.companyId, `${month}.jsonl.gz`), 'out-of-order');
+      const source = await openSource(url, { archive: shuffled });
+      try {
+        const thread = await wholeThread(source, big.id, big.companyId, 9);
+        expect(thread.map((m) => m.id)).toEqual(expected.map((m) => m.id));
+        const exported: string[] = [];
+        for await (const page of source.exportMessages({
+          conversationId: big.id,
+          tenant: big.companyId,
+          pageSize: 13,
+        }))
+          exported.push(...page.map((m) => m.id));
+        expect(exported).toEqual(expected.map((m) => m.id));
+      } finally {
+        await source.close();
+      }
+    });
+
     it('a link in the archive is not followed; a missing folder is one clear error', async () => {
       const linked = join(work, 'linked');
       cpSync(archive, linked, { recursive: true });

@@ -114,15 +114,22 @@ export async function openSourceCommand(
  * `serve [ROOT|URL] [--source URL...]`: browser mode reaches only the server sources named on its command
  * line. Returns the data root argument that is left (a URL given as ROOT is a source, not a root).
  */
-export function allowServeSources(rootOrUrl: string | undefined, urls: string[] = []): string | undefined {
+export function allowServeSources(
+  rootOrUrl: string | undefined,
+  urls: string[] = [],
+  archive?: string,
+): string | undefined {
   const all = [...urls];
   if (rootOrUrl !== undefined && isServerLocator(rootOrUrl)) all.push(rootOrUrl);
   for (const url of all) {
     if (!isServerLocator(url))
       throw new AppError('invalid_input', '--source takes a postgres:// or mysql:// URL');
   }
+  if (archive !== undefined && !all.some(isMysqlUrl))
+    throw new AppError('invalid_input', '--archive goes with a mysql:// messaging source');
   sourceSession.restrictToRegistered();
-  for (const url of all) sourceSession.register(url);
+  // The cold-archive folder goes with the MySQL sources (browser mode cannot name another folder).
+  for (const url of all) sourceSession.register(url, isMysqlUrl(url) ? archive : undefined);
   return rootOrUrl !== undefined && isServerLocator(rootOrUrl) ? undefined : rootOrUrl;
 }
 
