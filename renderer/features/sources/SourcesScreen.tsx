@@ -9,7 +9,14 @@ import { navigate, patchParams, useRoute } from '../../app/nav.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { LegacyChart } from '../files/LegacyMetricsView.tsx';
-import { ArchiveField, PageWarnings, SummaryAside, TierBadge, useServerUrlLabel } from './messaging/index.ts';
+import {
+  ArchiveField,
+  ensureMessagingStrings,
+  PageWarnings,
+  SummaryAside,
+  TierBadge,
+  useServerUrlLabel,
+} from './messaging/index.ts';
 import { SOURCES_NS, ensureSourcesStrings } from './strings.ts';
 
 // Server sources: connect (URL + password held in the main process only), then for EvoSense a tenant first,
@@ -20,6 +27,7 @@ type View = 'conversations' | 'metrics' | 'tables';
 
 export function SourcesScreen() {
   ensureSourcesStrings();
+  ensureMessagingStrings();
   const { t } = useTranslation(SOURCES_NS);
   const route = useRoute();
   const list = useOp('sources.list', {});
@@ -46,7 +54,9 @@ export function SourcesScreen() {
                       onClick={() => navigate('sources', { src: s.id })}
                     >
                       <span className="nav-item-title">
-                        {s.kind ? t(`kind.${s.kind}`, { defaultValue: s.kind }) : t('kind.postgres')}
+                        {s.kind
+                          ? t(`kind.${s.kind}`, { defaultValue: s.kind })
+                          : t(/^(mysql|mariadb):/.test(s.label) ? 'kind.mysql' : 'kind.postgres')}
                       </span>
                       <span className="nav-item-sub mono">{s.label}</span>
                     </button>

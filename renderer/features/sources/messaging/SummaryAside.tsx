@@ -25,6 +25,14 @@ export function SummaryAside({
   ensureMessagingStrings();
   const { t } = useTranslation(MESSAGING_NS);
   const summary = useOp('messaging.summary', { id, tenant, conversationId });
+  const duration = (minutes: number): string => {
+    const d = Math.floor(minutes / 1440);
+    const h = Math.floor((minutes % 1440) / 60);
+    const m = minutes % 60;
+    if (d > 0) return t('summary.durationParts.days', { d: formatNumber(d), h });
+    if (h > 0) return t('summary.durationParts.hours', { h, m });
+    return t('summary.durationParts.minutes', { m });
+  };
   return (
     <aside style={{ width: 300, flex: 'none' }} data-testid="conversation-summary">
       <Card title={t('summary.title')}>
@@ -74,12 +82,7 @@ export function SummaryAside({
               {summary.data.summary.duration !== null ? (
                 <>
                   <dt className="muted">{t('summary.duration')}</dt>
-                  <dd style={{ margin: 0 }}>
-                    {t('summary.minutes', {
-                      count: summary.data.summary.duration,
-                      formatted: formatNumber(summary.data.summary.duration),
-                    })}
-                  </dd>
+                  <dd style={{ margin: 0 }}>{duration(summary.data.summary.duration)}</dd>
                 </>
               ) : null}
               {summary.data.summary.createdAt ? (
