@@ -1,4 +1,5 @@
 import { applyChatMapping } from '../mapping/open.ts';
+import { mysqlSourceKind } from '../mysql/source.ts';
 import { postgresSourceKind } from '../pg/source.ts';
 import { registerSourceKind, registerSourceWrapper } from './registry.ts';
 import { perChatRootSourceKind } from './root-source.ts';
@@ -6,6 +7,7 @@ import { sqliteFileSourceKind } from './sqlite-source.ts';
 
 // Every kind of Source, registered once, URL kinds first. A new engine adds one line here.
 registerSourceKind(postgresSourceKind);
+registerSourceKind(mysqlSourceKind);
 registerSourceKind(perChatRootSourceKind);
 registerSourceKind(sqliteFileSourceKind);
 registerSourceWrapper(applyChatMapping);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
+import { isMysqlUrl, parseMysqlUrl } from '../mysql/url.ts';
 import { isPostgresUrl, parsePgUrl } from '../pg/url.ts';
 import { openSource } from './registry.ts';
 import type { OpenOptions, Source } from './types.ts';
@@ -17,6 +18,8 @@ interface Entry {
   source: Promise<Source> | null;
   /** How it is opened (a mapping chosen in the app: main/mapping). */
   options?: OpenOptions;
+  /** A MySQL messaging database's cold-archive folder. */
+  archive?: string | undefined;
 }
 
 export class SourceSession {
@@ -33,40 +36,50 @@ export class SourceSession {
   }
 
   /** A source the command line named (browser mode). */
-  register(locator: string): Entry {
-    return this.add(locator);
+  register(locator: string, archive?: string): Entry {
+    return this.add(locator, { archive });
   }
 
-  private add(locator: string, label?: string): Entry {
-    const existing = [...this.entries.values()].find((e) => e.locator === locator);
+  private add(locator: string, how: { label?: string; archive?: string | undefined } = {}): Entry {
+    const { label, archive } = how;
+    const existing = [...this.entries.values()].find((e) => e.locator === locator && e.archive === archive);
     if (existing) return existing;
+    const display = isMysqlUrl(locator) ? parseMysqlUrl(locator).display : parsePgUrl(locator).display;
     const entry: Entry = {
       id: randomBytes(6).toString('hex'),
       locator,
-      label: label ?? parsePgUrl(locator).display,
+      label: label ?? (archive ? `${display} + ${archive}` : display),
       kind: null,
       source: null,
+      archive,
     };
     this.entries.set(entry.id, entry);
     return entry;
   }
 
-  async connect(url: string, password?: string): Promise<{ id: string; label: string; kind: string | null }> {
-    if (!isPostgresUrl(url))
-      throw new AppError('invalid_input', 'a server source is a postgres:// or postgresql:// URL');
+  async connect(
+    url: string,
+    password?: string,
+    archiveFolder?: string,
+  ): Promise<{ id: string; label: string; kind: string | null }> {
+    if (!isPostgresUrl(url) && !isMysqlUrl(url))
+      throw new AppError('invalid_input', 'a server source is a postgres:// or mysql:// (mariadb://) URL');
+    const archive = archiveFolder?.trim() ? archiveFolder.trim() : undefined;
+    if (archive && !isMysqlUrl(url))
+      throw new AppError('invalid_input', 'a cold-archive folder goes with a mysql:// messaging database');
     let locator = url.trim();
     if (password) {
       const parsed = new URL(locator);
       parsed.password = encodeURIComponent(password);
       locator = parsed.href;
     }
-    const known = [...this.entries.values()].find((e) => e.locator === locator);
+    const known = [...this.entries.values()].find((e) => e.locator === locator && e.archive === archive);
     if (!known && this.restricted)
       throw new AppError(
         'forbidden_path',
         'browser mode reaches only the sources given on its command line (chat-inspector serve URL)',
       );
-    const entry = known ?? this.add(locator);
+    const entry = known ?? this.add(locator, { archive });
     try {
       await this.open(entry.id);
     } catch (error) {
@@ -84,7 +97,7 @@ export class SourceSession {
     path: string,
     options: OpenOptions = {},
   ): Promise<{ id: string; label: string; kind: string | null }> {
-    const entry = this.add(path, path);
+    const entry = this.add(path, { label: path });
     entry.options = { ...options, ...entry.options };
     try {
       await this.open(entry.id);
@@ -115,7 +128,8 @@ export class SourceSession {
     const entry = this.entries.get(id);
     if (!entry) throw new AppError('not_found', 'that source is not open in this session; connect again');
     if (!entry.source) {
-      entry.source = openSource(entry.locator, entry.options).then((source) => {
+      const options: OpenOptions = { ...entry.options, ...(entry.archive ? { archive: entry.archive } : {}) };
+      entry.source = openSource(entry.locator, options).then((source) => {
         entry.kind = source.summary().kind;
         return source;
       });

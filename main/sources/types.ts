@@ -111,6 +111,8 @@ export interface SourceMessagePage {
   messages: SourceMessage[];
   older: string | null;
   newer: string | null;
+  /** What could not be read for this page (a damaged archive file, with its line); the rest is shown. */
+  warnings?: string[];
 }
 
 export interface MessageSearchQuery {
@@ -197,6 +199,8 @@ export interface OpenOptions {
   sqliteRows?: (path: string, sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
   /** Sees how many rows each statement of a file Source handed to JavaScript (tests: pages stay pages). */
   onRows?: (sql: string, rows: number) => void;
+  /** A cold-archive folder beside a MySQL messaging database (seed 003: <company>/<YYYY-MM>.jsonl.gz). */
+  archive?: string | undefined;
 }
 
 /** One kind of Source, registered once: how to recognise its locator and how to open it. */

@@ -9,6 +9,7 @@ import { sourceOperations } from './sources.ts';
 import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
 import { mappingOperations } from './mapping.ts';
+import { messagingOperations } from './messaging.ts';
 
 /**
  * Every operation of Chat Inspector, declared once. Main validates inputs against these schemas;
@@ -25,6 +26,7 @@ export const operations = {
   ...queryOperations,
   ...maintenanceOperations,
   ...mappingOperations,
+  ...messagingOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;

@@ -102,8 +102,12 @@ export const sourceOperations = {
     z.object({ sources: z.array(SourceRef), canConnect: z.boolean() }),
   ),
   'sources.connect': query(
-    'Open a server source by URL (postgres:// or postgresql://); the password may be given apart from the URL.',
-    z.object({ url: z.string().min(1).max(4096), password: z.string().max(1024).optional() }),
+    'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
+    z.object({
+      url: z.string().min(1).max(4096),
+      password: z.string().max(1024).optional(),
+      archive: z.string().max(4096).optional(),
+    }),
     SourceRef,
   ),
   // Saved connections and recent server sources live in Chat Inspector's own settings folder, like the
@@ -164,6 +168,8 @@ export const sourceOperations = {
       messages: z.array(SourceMessageOut),
       older: z.string().nullable(),
       newer: z.string().nullable(),
+      /** What could not be read for this page (a damaged archive file and line); the rest is shown. */
+      warnings: z.array(z.string()).optional(),
     }),
   ),
   'sources.metrics': query(

@@ -9,6 +9,7 @@ import { sourceHandlers } from './sources.ts';
 import { queryHandlers } from './query.ts';
 import { maintenanceHandlers } from './maintenance.ts';
 import { mappingHandlers } from './mapping.ts';
+import { messagingHandlers } from './messaging.ts';
 
 /** Every operation's handler. The type requires one per contract operation. */
 export const handlers: Handlers = {
@@ -22,4 +23,5 @@ export const handlers: Handlers = {
   ...queryHandlers,
   ...maintenanceHandlers,
   ...mappingHandlers,
+  ...messagingHandlers,
 };

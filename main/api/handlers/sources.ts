@@ -23,8 +23,8 @@ function remember(ctx: HandlerContext, url: string): void {
 
 export const sourceHandlers = {
   'sources.list': () => ({ sources: sourceSession.list(), canConnect: sourceSession.canConnect }),
-  'sources.connect': async ({ url, password }, ctx) => {
-    const ref = await sourceSession.connect(url, password);
+  'sources.connect': async ({ url, password, archive }, ctx) => {
+    const ref = await sourceSession.connect(url, password, archive);
     remember(ctx, url);
     return ref;
   },

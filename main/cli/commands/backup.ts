@@ -389,6 +389,10 @@ export function registerBackupCommands(program: Command): void {
     .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .option('--map <mapping>', MAP_HELP)
+    .option(
+      '--archive <dir>',
+      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    )
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
@@ -407,6 +411,7 @@ export function registerBackupCommands(program: Command): void {
           tenant?: string;
           statementTimeout?: string;
           map?: string;
+          archive?: string;
         },
       ) => {
         // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.

@@ -41,44 +41,50 @@ export function registerOpenCommands(program: Command): void {
     )
     .argument('<file>', 'an SQLite database file, a data root folder, or a postgres:// URL')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
+    .option(
+      '--archive <dir>',
+      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    )
     .option('--json', 'print JSON for scripts')
-    .action(async (fileArg: string, opts: { json?: boolean; statementTimeout?: string }) => {
-      // Server URLs and data roots are Sources (main/sources); a file keeps its detailed view below.
-      if (isServerLocator(fileArg) || entryAt(resolve(fileArg)).kind === 'directory')
-        return openSourceCommand(fileArg, opts);
-      const path = requireFilePath(fileArg);
-      const info = withReadonly(path, (db) => describeFile(db, path));
-      // A generic file may hold a bot framework's history (main/mapping): said, with how to read it.
-      const framework = info.kind === 'generic' ? await frameworkOf(path) : null;
-      if (opts.json) return printJson(framework ? { ...info, framework } : info);
-      console.log(`File      ${info.path}`);
-      console.log(
-        `Kind      ${info.kind} — ${KIND_LABEL[info.kind] ?? info.kind}${info.hasConversations ? ' (has conversations)' : ''}`,
-      );
-      if (framework)
+    .action(
+      async (fileArg: string, opts: { json?: boolean; statementTimeout?: string; archive?: string }) => {
+        // Server URLs and data roots are Sources (main/sources); a file keeps its detailed view below.
+        if (isServerLocator(fileArg) || entryAt(resolve(fileArg)).kind === 'directory')
+          return openSourceCommand(fileArg, opts);
+        const path = requireFilePath(fileArg);
+        const info = withReadonly(path, (db) => describeFile(db, path));
+        // A generic file may hold a bot framework's history (main/mapping): said, with how to read it.
+        const framework = info.kind === 'generic' ? await frameworkOf(path) : null;
+        if (opts.json) return printJson(framework ? { ...info, framework } : info);
+        console.log(`File      ${info.path}`);
         console.log(
-          `Holds     a ${framework.kind === 'langchain' ? 'LangChain chat history' : 'Rasa tracker store'} (table ${framework.table}): chat-inspector conversations ${/\s/.test(fileArg) ? JSON.stringify(fileArg) : fileArg}`,
+          `Kind      ${info.kind} — ${KIND_LABEL[info.kind] ?? info.kind}${info.hasConversations ? ' (has conversations)' : ''}`,
         );
-      console.log(
-        `Size      ${formatBytes(info.sizeBytes)}  journal ${info.journalMode}  page size ${info.pageSize}`,
-      );
-      console.log('');
-      if (info.tables.length === 0) {
-        console.log('No tables.');
-        return;
-      }
-      console.log(
-        table(
-          ['TABLE', 'TYPE', 'COLUMNS', 'ROWS'],
-          info.tables.map((t) => [
-            printable(t.name),
-            t.type,
-            String(t.columns.length),
-            formatCount(t.rowCount, t.rowCountCapped),
-          ]),
-        ),
-      );
-    });
+        if (framework)
+          console.log(
+            `Holds     a ${framework.kind === 'langchain' ? 'LangChain chat history' : 'Rasa tracker store'} (table ${framework.table}): chat-inspector conversations ${/\s/.test(fileArg) ? JSON.stringify(fileArg) : fileArg}`,
+          );
+        console.log(
+          `Size      ${formatBytes(info.sizeBytes)}  journal ${info.journalMode}  page size ${info.pageSize}`,
+        );
+        console.log('');
+        if (info.tables.length === 0) {
+          console.log('No tables.');
+          return;
+        }
+        console.log(
+          table(
+            ['TABLE', 'TYPE', 'COLUMNS', 'ROWS'],
+            info.tables.map((t) => [
+              printable(t.name),
+              t.type,
+              String(t.columns.length),
+              formatCount(t.rowCount, t.rowCountCapped),
+            ]),
+          ),
+        );
+      },
+    );
 }
 
 /** Table names come from the file: control characters are shown escaped, never sent to the terminal. */

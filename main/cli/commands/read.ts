@@ -9,7 +9,7 @@ import { scanForCli } from '../../fleet/cli.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, table } from '../output.ts';
-import { demoPostgres } from './sources.ts';
+import { demoMysql, demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
 function requireDir(path: string): string {
@@ -142,29 +142,44 @@ export function registerReadCommands(program: Command): void {
     .description('write a realistic demo data root (the one the app opens by default)')
     .argument('[dir]', 'a new or empty folder')
     .option('--postgres <url>', 'instead: fill this empty PostgreSQL database with EvoSense demo data')
+    .option('--mysql <url>', 'instead: fill this empty MySQL/MariaDB database with seed-003 messaging data')
+    .option(
+      '--archive <dir>',
+      'with --mysql: the new cold-archive folder to write (.jsonl.gz per company and month)',
+    )
     .option('--json', 'print JSON for scripts')
-    .action(async (dirArg: string | undefined, opts: { json?: boolean; postgres?: string }) => {
-      if (opts.postgres !== undefined) {
-        if (dirArg !== undefined)
-          throw new AppError('invalid_input', 'give a folder or --postgres URL, not both');
-        return demoPostgres(opts.postgres, opts);
-      }
-      if (dirArg === undefined)
-        throw new AppError('invalid_input', 'give a new or empty folder (or --postgres URL)');
-      const dir = resolve(dirArg);
-      const { kind } = entryAt(dir);
-      if (kind !== 'missing') {
-        // lstat: a link to an empty folder is not an empty folder (it would be replaced, not followed).
-        if (kind !== 'directory' || readdirSync(dir).length > 0) {
-          throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
+    .action(
+      async (
+        dirArg: string | undefined,
+        opts: { json?: boolean; postgres?: string; mysql?: string; archive?: string },
+      ) => {
+        if (opts.mysql !== undefined) {
+          if (dirArg !== undefined || opts.postgres !== undefined)
+            throw new AppError('invalid_input', 'give one of a folder, --postgres URL or --mysql URL');
+          return demoMysql(opts.mysql, opts.archive, opts);
         }
-        rmdirSync(dir); // written beside it and renamed into place, so a half demo never exists
-      }
-      await writeDemoRoot(dir);
-      if (opts.json) return printJson({ root: dir, chats: `${dir}/chats`, legacy: `${dir}/legacy` });
-      console.log(`Demo data root written to ${dir}`);
-      console.log(`  chats:  ${dir}/chats   (healthy chats, one of each damaged kind, stray entries)`);
-      console.log(`  legacy: ${dir}/legacy  (user_history.db, duiliocode.db, clinic.db)`);
-      console.log(`Try: chat-inspector scan ${dirArg}`);
-    });
+        if (opts.postgres !== undefined) {
+          if (dirArg !== undefined)
+            throw new AppError('invalid_input', 'give a folder or --postgres URL, not both');
+          return demoPostgres(opts.postgres, opts);
+        }
+        if (dirArg === undefined)
+          throw new AppError('invalid_input', 'give a new or empty folder (or --postgres URL)');
+        const dir = resolve(dirArg);
+        const { kind } = entryAt(dir);
+        if (kind !== 'missing') {
+          // lstat: a link to an empty folder is not an empty folder (it would be replaced, not followed).
+          if (kind !== 'directory' || readdirSync(dir).length > 0) {
+            throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
+          }
+          rmdirSync(dir); // written beside it and renamed into place, so a half demo never exists
+        }
+        await writeDemoRoot(dir);
+        if (opts.json) return printJson({ root: dir, chats: `${dir}/chats`, legacy: `${dir}/legacy` });
+        console.log(`Demo data root written to ${dir}`);
+        console.log(`  chats:  ${dir}/chats   (healthy chats, one of each damaged kind, stray entries)`);
+        console.log(`  legacy: ${dir}/legacy  (user_history.db, duiliocode.db, clinic.db)`);
+        console.log(`Try: chat-inspector scan ${dirArg}`);
+      },
+    );
 }

@@ -32,7 +32,7 @@ export function openInBrowser(url: string): void {
   }
 }
 
-type ServeOptions = { port?: string; open?: boolean; source?: string[] };
+type ServeOptions = { port?: string; open?: boolean; source?: string[]; archive?: string };
 
 export function registerServeCommands(program: Command): void {
   program
@@ -40,10 +40,11 @@ export function registerServeCommands(program: Command): void {
     .description('serve the Chat Inspector UI to a browser on 127.0.0.1 only, behind a random per-run token')
     .argument('[root]', 'data root (or single DB file) to open; without it, the demo root')
     .option('--source <url...>', 'a postgres:// URL the browser may read (repeatable; no other server)')
+    .option('--archive <dir>', 'the cold-archive folder of the mysql:// messaging source given')
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--open', 'open the address in the default browser')
     .action(async (rootOrUrl: string | undefined, opts: ServeOptions) => {
-      const rootArg = allowServeSources(rootOrUrl, opts.source);
+      const rootArg = allowServeSources(rootOrUrl, opts.source, opts.archive);
       const port = parsePort(opts.port);
       const userDataDir = defaultUserDataDir();
       let root: string;

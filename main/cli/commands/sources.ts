@@ -4,6 +4,7 @@ import pg from 'pg';
 import { AppError } from '../../../shared/errors.ts';
 import { pgError } from '../../pg/errors.ts';
 import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
+import { isMysqlUrl } from '../../mysql/url.ts';
 import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
 import { exportFromSource } from '../../sources/export.ts';
 import { sourceSession } from '../../sources/session.ts';
@@ -23,12 +24,15 @@ function parseLimit(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
-function openOptions(opts: { statementTimeout?: string; map?: string }): OpenOptions {
-  const mapping = opts.map === undefined ? {} : { mapping: parseMapOption(opts.map) };
-  if (opts.statementTimeout === undefined) return mapping;
+function openOptions(opts: { statementTimeout?: string; map?: string; archive?: string }): OpenOptions {
+  const extra: OpenOptions = {
+    ...(opts.map === undefined ? {} : { mapping: parseMapOption(opts.map) }),
+    ...(opts.archive === undefined ? {} : { archive: opts.archive }),
+  };
+  if (opts.statementTimeout === undefined) return extra;
   if (!/^\d+$/.test(opts.statementTimeout) || Number(opts.statementTimeout) < 1)
     throw new AppError('invalid_input', '--statement-timeout is a number of milliseconds (default 5000)');
-  return { statementTimeoutMs: Number(opts.statementTimeout), ...mapping };
+  return { statementTimeoutMs: Number(opts.statementTimeout), ...extra };
 }
 
 /** Any error on its way out loses the passwords it might quote (a driver may echo a connection string). */
@@ -97,7 +101,7 @@ function printInfo(
 /** `open` for folders and server URLs (files keep their own detailed view in open.ts). */
 export async function openSourceCommand(
   locator: string,
-  opts: { json?: boolean; statementTimeout?: string },
+  opts: { json?: boolean; statementTimeout?: string; archive?: string },
 ): Promise<void> {
   await redacting(() =>
     withSource(locator, openOptions(opts), async (source) => {
@@ -114,21 +118,28 @@ export async function openSourceCommand(
  * `serve [ROOT|URL] [--source URL...]`: browser mode reaches only the server sources named on its command
  * line. Returns the data root argument that is left (a URL given as ROOT is a source, not a root).
  */
-export function allowServeSources(rootOrUrl: string | undefined, urls: string[] = []): string | undefined {
+export function allowServeSources(
+  rootOrUrl: string | undefined,
+  urls: string[] = [],
+  archive?: string,
+): string | undefined {
   const all = [...urls];
-  if (rootOrUrl !== undefined && isPostgresUrl(rootOrUrl)) all.push(rootOrUrl);
+  if (rootOrUrl !== undefined && isServerLocator(rootOrUrl)) all.push(rootOrUrl);
   for (const url of all) {
-    if (!isPostgresUrl(url))
-      throw new AppError('invalid_input', '--source takes a postgres:// or postgresql:// URL');
+    if (!isServerLocator(url))
+      throw new AppError('invalid_input', '--source takes a postgres:// or mysql:// URL');
   }
+  if (archive !== undefined && !all.some(isMysqlUrl))
+    throw new AppError('invalid_input', '--archive goes with a mysql:// messaging source');
   sourceSession.restrictToRegistered();
-  for (const url of all) sourceSession.register(url);
-  return rootOrUrl !== undefined && isPostgresUrl(rootOrUrl) ? undefined : rootOrUrl;
+  // The cold-archive folder goes with the MySQL sources (browser mode cannot name another folder).
+  for (const url of all) sourceSession.register(url, isMysqlUrl(url) ? archive : undefined);
+  return rootOrUrl !== undefined && isServerLocator(rootOrUrl) ? undefined : rootOrUrl;
 }
 
 /** True when `open`/`export` should go through a Source rather than their file/root paths. */
 export function isServerLocator(locator: string): boolean {
-  return isPostgresUrl(locator);
+  return isPostgresUrl(locator) || isMysqlUrl(locator);
 }
 
 export async function exportSourceCommand(
@@ -143,6 +154,7 @@ export async function exportSourceCommand(
     json?: boolean;
     statementTimeout?: string;
     map?: string;
+    archive?: string;
   },
 ): Promise<void> {
   if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html')
@@ -229,6 +241,38 @@ export async function demoPostgres(url: string, opts: { json?: boolean }): Promi
   }
 }
 
+/**
+ * `demo --mysql URL --archive DIR`: seed 003's messaging demo (hot and warm tables, summaries) in a given,
+ * empty MySQL/MariaDB database, and its cold archive in a new or empty folder (written beside it and renamed
+ * into place, so a half archive never exists). The one MySQL command that writes.
+ */
+export async function demoMysql(
+  url: string,
+  archiveArg: string | undefined,
+  opts: { json?: boolean },
+): Promise<void> {
+  if (archiveArg === undefined)
+    throw new AppError(
+      'invalid_input',
+      'give the cold-archive folder to write as well: --archive DIR (new or empty)',
+    );
+  const { demoMessaging } = await import('../../mysql/demo.ts');
+  const result = await demoMessaging(url, resolve(archiveArg));
+  if (opts.json) return printJson(result);
+  console.log(
+    `Messaging demo written to ${result.source}: ${result.messages.hot} hot, ${result.messages.warm} warm messages; ${result.messages.cold} cold in ${result.archive}`,
+  );
+  console.log(
+    table(
+      ['COMPANY', 'NAME', 'CONVERSATIONS', 'MESSAGES'],
+      result.companies.map((c) => [c.id, c.name, String(c.conversations), String(c.messages)]),
+    ),
+  );
+  console.log(
+    `Try: chat-inspector conversations '${result.source}' --archive ${result.archive} --tenant ${result.companies[0]!.id}`,
+  );
+}
+
 export function registerSourceCommands(program: Command): void {
   program
     .command('conversations')
@@ -243,11 +287,16 @@ export function registerSourceCommands(program: Command): void {
     .option('--after <cursor>', 'the page after this cursor (the "next" of the previous page)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .option('--map <mapping>', MAP_HELP)
+    .option(
+      '--archive <dir>',
+      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         locator: string,
         opts: {
+          archive?: string;
           tenant?: string;
           search?: string;
           limit?: string;
@@ -311,12 +360,17 @@ export function registerSourceCommands(program: Command): void {
     .option('--at <time>', 'the page starting at this date or time (ISO 8601)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .option('--map <mapping>', MAP_HELP)
+    .option(
+      '--archive <dir>',
+      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         locator: string,
         conversationId: string,
         opts: {
+          archive?: string;
           tenant?: string;
           limit?: string;
           before?: string;

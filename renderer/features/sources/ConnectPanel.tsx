@@ -7,6 +7,7 @@ import { call, opKey, useOp } from '../../api/index.ts';
 import { navigate } from '../../app/nav.ts';
 import { formatDateTime } from '../../components/format.ts';
 import { ErrorState } from '../../components/ui.tsx';
+import { ArchiveField, useServerUrlLabel } from './messaging/index.ts';
 import { SOURCES_NS } from './strings.ts';
 
 // Connect to a server source: a URL and a password (held by the main process, never sent back), optionally
@@ -21,6 +22,8 @@ export function ConnectPanel() {
   const connections = useOp('sources.connections', {});
   const [url, setUrl] = useState('');
   const [password, setPassword] = useState('');
+  const [archive, setArchive] = useState('');
+  const urlLabel = useServerUrlLabel();
   const [save, setSave] = useState(false);
   const [name, setName] = useState('');
   const [rememberPassword, setRememberPassword] = useState(false);
@@ -60,7 +63,11 @@ export function ConnectPanel() {
           password: given,
           rememberPassword: rememberPassword && canSavePasswords,
         });
-      const ref = await call('sources.connect', { url, password: given });
+      const ref = await call('sources.connect', {
+        url,
+        password: given,
+        archive: archive.trim() || undefined,
+      });
       setPassword('');
       return ref;
     });
@@ -77,7 +84,7 @@ export function ConnectPanel() {
       <form onSubmit={submit} data-testid="source-connect" style={{ display: 'grid', gap: 6 }}>
         <h2 className="list-title">{t('connect.title')}</h2>
         <label className="muted" htmlFor="source-url">
-          {t('connect.url')}
+          {urlLabel}
         </label>
         <input
           id="source-url"
@@ -99,6 +106,7 @@ export function ConnectPanel() {
           onChange={(e) => setPassword(e.target.value)}
           autoComplete="off"
         />
+        <ArchiveField value={archive} onChange={setArchive} />
         <label className="muted">
           <input
             type="checkbox"

@@ -11,6 +11,7 @@ import { LegacyChart } from '../files/LegacyMetricsView.tsx';
 import { FoldedEvents, IntentChip, foldEvents } from './mapping/events.tsx';
 import { MappingPanel } from './mapping/MappingPanel.tsx';
 import { ConnectPanel } from './ConnectPanel.tsx';
+import { ensureMessagingStrings, PageWarnings, SummaryAside, TierBadge } from './messaging/index.ts';
 import { SOURCES_NS, ensureSourcesStrings } from './strings.ts';
 
 // Server sources: connect (URL + password held in the main process only), then for EvoSense a tenant first,
@@ -21,6 +22,7 @@ type View = 'conversations' | 'metrics' | 'tables' | 'mapping';
 
 export function SourcesScreen() {
   ensureSourcesStrings();
+  ensureMessagingStrings();
   const { t } = useTranslation(SOURCES_NS);
   const route = useRoute();
   const list = useOp('sources.list', {});
@@ -47,7 +49,9 @@ export function SourcesScreen() {
                       onClick={() => navigate('sources', { src: s.id })}
                     >
                       <span className="nav-item-title">
-                        {s.kind ? t(`kind.${s.kind}`, { defaultValue: s.kind }) : t('kind.postgres')}
+                        {s.kind
+                          ? t(`kind.${s.kind}`, { defaultValue: s.kind })
+                          : t(/^(mysql|mariadb):/.test(s.label) ? 'kind.mysql' : 'kind.postgres')}
                       </span>
                       <span className="nav-item-sub mono">{s.label}</span>
                     </button>
@@ -111,7 +115,12 @@ function SourceView({ id }: { id: string }) {
             ))}
           </div>
           {view === 'conversations' ? (
-            <Conversations id={id} tenant={tenant ?? undefined} hasSimilar={s.hasSimilar} />
+            <Conversations
+              id={id}
+              tenant={tenant ?? undefined}
+              hasSimilar={s.hasSimilar}
+              withSummary={s.kind === 'messaging'}
+            />
           ) : view === 'mapping' ? (
             <MappingPanel id={id} />
           ) : view === 'metrics' ? (
@@ -149,7 +158,17 @@ function TenantPicker({ info, tenant }: { info: SourceInfoOut; tenant: string | 
 
 type ConversationPage = OutputOf<'sources.conversations'>;
 
-function Conversations({ id, tenant, hasSimilar }: { id: string; tenant?: string; hasSimilar: boolean }) {
+function Conversations({
+  id,
+  tenant,
+  hasSimilar,
+  withSummary,
+}: {
+  id: string;
+  tenant?: string;
+  hasSimilar: boolean;
+  withSummary: boolean;
+}) {
   const { t } = useTranslation(SOURCES_NS);
   const route = useRoute();
   const [search, setSearch] = useState('');
@@ -235,15 +254,20 @@ function Conversations({ id, tenant, hasSimilar }: { id: string; tenant?: string
         ) : null}
         {moreError ? <ErrorState error={moreError} compact onRetry={() => void more()} /> : null}
       </div>
-      <div style={{ flex: 1, minWidth: 0, overflow: 'auto' }}>
+      <div style={{ flex: 1, minWidth: 0, overflow: 'auto', display: 'flex', alignItems: 'flex-start' }}>
         {conv ? (
-          <Thread
-            key={`${tenant}:${conv}`}
-            id={id}
-            tenant={tenant}
-            conversationId={conv}
-            hasSimilar={hasSimilar}
-          />
+          <>
+            <div style={{ flex: 1, minWidth: 0 }}>
+              <Thread
+                key={`${tenant}:${conv}`}
+                id={id}
+                tenant={tenant}
+                conversationId={conv}
+                hasSimilar={hasSimilar}
+              />
+            </div>
+            {withSummary ? <SummaryAside key={conv} id={id} tenant={tenant} conversationId={conv} /> : null}
+          </>
         ) : (
           <Empty title={t('pickConversation')} />
         )}
@@ -298,6 +322,7 @@ function Thread({
         </button>
       ) : null}
       {error ? <ErrorState error={error} compact onRetry={() => void loadOlder()} /> : null}
+      <PageWarnings warnings={pages.flatMap((p) => p.warnings ?? [])} />
       {messages.length === 0 ? <p className="muted">{t('noMessages')}</p> : null}
       <ol style={{ listStyle: 'none', padding: 0, display: 'grid', gap: 8 }}>
         {foldEvents(messages).map((item) =>
@@ -361,7 +386,7 @@ function MessageBubble({ message: m, onSimilar }: { message: SourceMessageOut; o
       }}
     >
       <div className="muted" style={{ fontSize: 12 }}>
-        #{m.id} · {m.rawRole ?? m.role} · {formatDateTime(m.timestamp)}
+        #{m.id} · {m.rawRole ?? m.role} · {formatDateTime(m.timestamp)} <TierBadge extra={m.extra} />
       </div>
       <div style={{ whiteSpace: 'pre-wrap' }}>{m.text}</div>
       <IntentChip message={m} />
