@@ -20,6 +20,7 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
+import { createEngine, type SqlEngine } from '../mapping/engine.ts';
 import { ColdArchive } from './archive.ts';
 import { MysqlConnection, type Row } from './client.ts';
 import { MessagingStore, type ConversationSummary, type MessagingSchema } from './messaging.ts';
@@ -309,6 +310,11 @@ export class MysqlSource implements Source {
 
   get archiveRoot(): string | null {
     return this.archive?.root ?? null;
+  }
+
+  /** The mapping layer's read-only SQL (LangChain, Rasa and mapped tables on MySQL: main/mapping). */
+  sqlEngine(): SqlEngine {
+    return createEngine('mysql', (sql, params) => this.db.rows(sql, params));
   }
 
   async close(): Promise<void> {
