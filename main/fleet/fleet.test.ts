@@ -290,6 +290,74 @@ describe('fleet index', () => {
   });
 });
 
+describe("a damaged chat's health", () => {
+  // The e2e "a chat with a damaged page is an error in the list" once saw the page_corrupt chat as
+  // `warning`: backups.spec, in the same Playwright worker and on the same root, had recovered it and
+  // put the recovered DB in place. The list was right (the file there was no longer damaged); the
+  // shared root was the fault (e2e/support/server.ts now gives writing spec files a root of their own).
+  // This is that sequence, step by step.
+  it('follows the file actually there: error, then unchecked (never ok) while a replaced file waits, then its new findings', async () => {
+    const { root, home } = copyRoot();
+    const index = openIndex(home, root);
+    await refresh(index);
+    const corrupt = chatOf('page_corrupt');
+    const dir = join(root, relative(gen.root, corrupt.dir));
+    expect(index.chat(corrupt.chatId).row).toMatchObject({ health: 'error', partial: true });
+    expect(index.chat(corrupt.chatId).row?.codes).toContain('corrupt');
+
+    // "Put it in place": the damaged file kept as .bak, a sound copy renamed over it (here a healthy
+    // chat's DB, so metadata.json no longer matches it: a warning, as after a real recovery).
+    const target = join(dir, CONVERSATIONS_DB);
+    copyFileSync(target, `${target}.bak-test`);
+    const healthy = gen.chats.find((c) => c.kind === 'healthy')!;
+    copyFileSync(join(healthy.dir, CONVERSATIONS_DB), `${target}.new`);
+    renameSync(`${target}.new`, target);
+
+    const seen: (string | undefined)[] = [];
+    await refresh(index, () => seen.push(index.chat(corrupt.chatId).row?.health));
+    expect(seen[0]).toBe('unchecked');
+    expect(seen).not.toContain('ok');
+    const after = index.chat(corrupt.chatId);
+    expect(after.row?.codes).not.toContain('corrupt');
+    expect(after.row?.health).toBe('warning');
+    expect(after.findings.map((f) => f.code)).toContain('metadata_mismatch');
+  });
+
+  it('keeps damage found before when the file is locked by another program this time', async () => {
+    const { root, home } = copyRoot();
+    const index = openIndex(home, root);
+    await refresh(index);
+    const corrupt = chatOf('page_corrupt');
+    const target = join(root, relative(gen.root, corrupt.dir), CONVERSATIONS_DB);
+    const touch = () => {
+      const later = new Date(statSync(target).mtimeMs + 5000);
+      utimesSync(target, later, later);
+    };
+    touch();
+    // Another program (the bot) holds the write lock while the chat is read again.
+    const holder = new Database(target, { timeout: 0 });
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const result = await refresh(index);
+      expect(result.visited).toBe(1);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const locked = index.chat(corrupt.chatId);
+    expect(locked.row?.health).toBe('error');
+    expect(locked.findings.map((f) => f.code).sort()).toEqual(expect.arrayContaining(['corrupt', 'locked']));
+    expect(locked.findings.find((f) => f.code === 'corrupt')?.message).toMatch(/previous check/);
+
+    // Unlocked: read again for real, the note goes.
+    touch();
+    await refresh(index);
+    const again = index.chat(corrupt.chatId);
+    expect(again.findings.map((f) => f.code)).not.toContain('locked');
+    expect(again.findings.find((f) => f.code === 'corrupt')?.message).not.toMatch(/previous check/);
+  });
+});
+
 describe('the list from the index', () => {
   let index: FleetIndex;
   let rows: FleetRow[];

@@ -1,11 +1,11 @@
 import type { FleetRefreshResult } from '../../shared/contract/fleet.ts';
-import { INACTIVE_DAYS, type SkippedEntry } from '../../shared/domain.ts';
+import { INACTIVE_DAYS, type Finding, type SkippedEntry } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
 import type { ScanItem } from '../store/summary.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
-import { EMPTY_FOLDER, EMPTY_FOLDER_REASON, chatIdentity, type VisitOutcome } from './visit.ts';
+import { EMPTY_FOLDER, EMPTY_FOLDER_REASON, chatIdentity, withFindings, type VisitOutcome } from './visit.ts';
 
 export interface RefreshOptions {
   pool: WorkerPool;
@@ -107,7 +107,10 @@ export async function refreshIndex(
         }
         if (outcome.value.kind === 'skip')
           extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
-        pending.push({ chatId: item.chatId, outcome: outcome.value });
+        const value = stored.has(item.chatId)
+          ? keepDamageBehindLock(outcome.value, index.chat(item.chatId).findings)
+          : outcome.value;
+        pending.push({ chatId: item.chatId, outcome: value });
         if (pending.length >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) flush();
         ctx.progress(done, items.length, item.chatId);
       },
@@ -130,3 +133,24 @@ export async function refreshIndex(
     skipped: allSkipped,
   };
 }
+
+/**
+ * A DB held locked by another program could not be checked this time: the lock says nothing about
+ * damage, so damage found in that file by the previous check is kept (and says so) rather than dropped.
+ * A damaged chat is never listed as better than its worst known finding because its bot was writing.
+ */
+export function keepDamageBehindLock(outcome: VisitOutcome, before: readonly Finding[]): VisitOutcome {
+  if (outcome.kind !== 'chat') return outcome;
+  const lockedFiles = new Set(outcome.findings.filter((f) => f.code === 'locked').map((f) => f.file));
+  if (lockedFiles.size === 0) return outcome;
+  const have = new Set(outcome.findings.map((f) => `${f.code}\u0000${f.file}`));
+  const kept = before
+    .filter((f) => f.severity === 'error' && lockedFiles.has(f.file) && !have.has(`${f.code}\u0000${f.file}`))
+    .map((f) => ({
+      ...f,
+      message: f.message.includes(LOCKED_NOTE) ? f.message : `${f.message} ${LOCKED_NOTE}`,
+    }));
+  return kept.length === 0 ? outcome : withFindings(outcome, [...kept, ...outcome.findings]);
+}
+
+const LOCKED_NOTE = '(Found by the previous check; the file was locked by another program this time.)';

@@ -71,14 +71,30 @@ export function visitChatTask(item: ScanItem): VisitOutcome {
     openForCheck,
   );
   if (outcome.kind === 'skip') return { ...outcome, identity };
-  const findings = orderFindings(dedupe(outcome.findings));
-  const partial = findings.some((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
+  return withFindings(
+    {
+      kind: 'chat',
+      summary: outcome.summary,
+      findings: [],
+      partial: false,
+      unread: outcome.countsRead === false,
+      identity,
+    },
+    outcome.findings,
+  );
+}
+
+/** A visit's outcome with these findings: its health, and whether its counts are partial, follow them. */
+export function withFindings(
+  outcome: Extract<VisitOutcome, { kind: 'chat' }>,
+  all: readonly Finding[],
+): Extract<VisitOutcome, { kind: 'chat' }> {
+  const findings = orderFindings(dedupe(all));
+  const damaged = findings.some((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
   return {
-    kind: 'chat',
+    ...outcome,
     summary: { ...outcome.summary, health: healthOf(findings) },
     findings,
-    partial: partial || outcome.countsRead === false,
-    unread: outcome.countsRead === false,
-    identity,
+    partial: damaged || outcome.unread,
   };
 }
