@@ -26,6 +26,7 @@ import { openForWrite, openOwnFile } from '../sqlite/write.ts';
 import { fleetMetrics } from '../store/fleet.ts';
 import { scanRoot } from '../store/scan.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
+import { cli } from '../testing/cli.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { FleetIndex } from './index.ts';
@@ -355,6 +356,42 @@ describe("a damaged chat's health", () => {
     const again = index.chat(corrupt.chatId);
     expect(again.findings.map((f) => f.code)).not.toContain('locked');
     expect(again.findings.find((f) => f.code === 'corrupt')?.message).not.toMatch(/previous check/);
+  });
+});
+
+describe('show: the health of the list and the Integrity screen', () => {
+  it('comes from the fleet index when its files are unchanged, else from a quick check of that chat', () => {
+    const { root, home } = copyRoot();
+    const env = { ...process.env, CHAT_INSPECTOR_HOME: home };
+    const drift = chatOf('schema_drift');
+    const corrupt = chatOf('page_corrupt');
+    const indexFile = indexPathFor(home, root);
+
+    // No index yet: a quick check of that one chat (schema drift is not a cheap finding), no index made.
+    const fresh = cli(['show', root, drift.chatId], { env });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toMatch(/health warning/);
+    expect(fresh.stdout).toMatch(/Findings \(quick check\)\nwarning schema_drift/);
+    expect(existsSync(indexFile)).toBe(false);
+    const json = JSON.parse(cli(['show', root, drift.chatId, '--json'], { env }).stdout) as {
+      health: string;
+    };
+    expect(json.health).toBe('warning');
+
+    // Indexed: the index's findings, the same as the list's row.
+    expect(cli(['scan', root], { env }).code).toBe(0);
+    const listed = cli(['show', root, corrupt.chatId], { env });
+    expect(listed.stdout).toMatch(/health error/);
+    expect(listed.stdout).toMatch(/Findings \(fleet index, checked /);
+    expect(listed.stdout).toMatch(/error corrupt conversations\.db: .*quick check found/);
+
+    // Its file changed since: checked again, not taken from the index.
+    const db = join(root, relative(gen.root, corrupt.dir), CONVERSATIONS_DB);
+    const later = new Date(statSync(db).mtimeMs + 5000);
+    utimesSync(db, later, later);
+    const changed = cli(['show', root, corrupt.chatId], { env });
+    expect(changed.stdout).toMatch(/health error/);
+    expect(changed.stdout).toMatch(/Findings \(quick check\)/);
   });
 });
 
