@@ -204,6 +204,22 @@ describe('fleet index', () => {
     expect(rows.get(byRename!)?.health).toBe('error');
   });
 
+  it('notices a watched file that appears beside unchanged ones (the folder’s mtime), and stats only what it holds', async () => {
+    const { root, home } = copyRoot();
+    const index = openIndex(home, root);
+    await refresh(index);
+    const chat = gen.chats.filter((c) => c.kind === 'healthy')[1]!;
+    const dir = join(root, relative(gen.root, chat.dir));
+    // A bot starts writing: a -wal appears (copied from a real one), the DB itself is untouched.
+    const walChat = chatOf('wal_pending');
+    copyFileSync(join(walChat.dir, `${CONVERSATIONS_DB}-wal`), join(dir, `${CONVERSATIONS_DB}-wal`));
+    const result = await refresh(index);
+    expect(result.visited).toBe(1);
+    expect(index.chat(chat.chatId).row?.codes).toContain('wal_pending');
+    // And nothing else is read again.
+    expect((await refresh(index)).visited).toBe(0);
+  });
+
   it('lives outside the root, and the root’s bytes are unchanged', async () => {
     const { home } = copyRoot();
     const before = fingerprintTree(gen.root);

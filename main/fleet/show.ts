@@ -3,7 +3,7 @@ import { INACTIVE_DAYS, healthOf, type Finding, type Health } from '../../shared
 import { chatDir } from '../store/layout.ts';
 import { FleetIndex } from './index.ts';
 import { indexPathFor } from './index-db.ts';
-import { chatIdentity, visitChatTask } from './visit.ts';
+import { sameIdentity, visitChatTask } from './visit.ts';
 
 export interface ChatFindings {
   health: Health;
@@ -56,7 +56,7 @@ function fromIndex(
   }
   try {
     const { row, findings, checkedAt } = index.chat(chatId);
-    if (!row || row.health === 'unchecked' || index.identityOf(chatId) !== chatIdentity(dir)) return null;
+    if (!row || row.health === 'unchecked' || !sameIdentity(dir, index.identityOf(chatId) ?? '')) return null;
     // Grown inactive since it was checked: its findings lack that one.
     const inactiveBefore = new Date(now.getTime() - INACTIVE_DAYS * 86_400_000).toISOString();
     if (row.lastActive && row.lastActive < inactiveBefore && !row.codes.includes('inactive')) return null;
