@@ -3,13 +3,15 @@ import { createRoot } from 'react-dom/client';
 import { call, opKey, queryClient } from './api/index.ts';
 import { App } from './app/App.tsx';
 import { parseHash } from './app/nav.ts';
+import { firstListQuery } from './features/chats/ChatsScreen.tsx';
+import { prefetchFirstPage } from './features/chats/fleetRows.ts';
 import { ensureScan } from './features/chats/scanStore.ts';
 import { initTheme } from './app/theme.ts';
 import { initI18n } from './i18n/index.ts';
 import './styles/app.css';
 
-// The first rows are on the critical path: ask for the open place, and start the chat list's refresh,
-// before React's first render rather than after it.
+// The first rows are on the critical path: ask for the open place, then the list's first page and its
+// refresh, before React's first render rather than after it.
 void queryClient
   .prefetchQuery({
     queryKey: opKey('places.list', {}),
@@ -20,8 +22,9 @@ void queryClient
     const current = queryClient.getQueryData<{ current: { kind: string; path: string } | null }>(
       opKey('places.list', {}),
     )?.current;
-    if (current?.kind === 'root' && parseHash(window.location.hash).screen === 'chats')
-      ensureScan(current.path);
+    if (current?.kind !== 'root' || parseHash(window.location.hash).screen !== 'chats') return;
+    prefetchFirstPage(firstListQuery(current.path));
+    ensureScan(current.path);
   });
 
 initTheme();
