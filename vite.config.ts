@@ -16,13 +16,13 @@ function apiProxy(): Record<string, ProxyOptions> | undefined {
   if (!raw) return undefined;
   const url = new URL(raw);
   const token = url.searchParams.get(TOKEN_QUERY) ?? '';
-  return {
-    '/api/': {
-      target: url.origin,
-      changeOrigin: true,
-      headers: { [TOKEN_HEADER]: token, origin: url.origin },
-    },
+  const proxy = {
+    target: url.origin,
+    changeOrigin: true,
+    headers: { [TOKEN_HEADER]: token, origin: url.origin },
   };
+  // The operations, and the jobs' server-sent events.
+  return { '/api/': proxy, '/events/': proxy };
 }
 
 // The renderer is served from app://chat-inspector/ (Electron) and http://127.0.0.1:PORT/ (browser mode):

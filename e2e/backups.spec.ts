@@ -8,6 +8,9 @@ import { BackupsPage, ExportDialog } from './pages/backups.ts';
 // data root), verifies, restores with a preview first, a damaged chat is recovered from its problems, and
 // a chat exports as a redacted HTML transcript that downloads.
 
+// A root of its own: it recovers a chat and puts the file in place, which the other spec files must not see.
+test.use({ ownRoot: 'backups' });
+
 test.describe('backups', () => {
   test('back up, verify, preview a restore; recover a damaged chat', async ({ page, url, app }) => {
     const shell = new AppShell(page);

@@ -238,7 +238,6 @@ type MockRow = ReturnType<typeof mockRows>[number];
 async function mockApi(page: Page) {
   const rows = mockRows().map((r) => ({ ...r, partial: false, unread: false, codes: [] as string[] }));
   const largestReply = { rows: 0 };
-  let polls = 0;
   const reply = (route: Route, value: unknown) =>
     route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, value }) });
   const counts = () => {
@@ -246,6 +245,32 @@ async function mockApi(page: Page) {
     for (const r of rows) c[r.health]++;
     return c;
   };
+  // The refresh's updates, pushed as server-sent events: half the fleet written, then the end.
+  await page.route('**/events/jobs/**', (route) => {
+    const update = (state: string, done: number, cursor: number, extra: object = {}) =>
+      `data: ${JSON.stringify({
+        jobId: 'mock-refresh',
+        op: 'fleet.refresh',
+        state,
+        progress: { done, total: N, current: null },
+        events: [{ updated: N / 2 }],
+        cursor,
+        ...extra,
+      })}\n\n`;
+    const result = {
+      root: MOCK_ROOT,
+      total: N,
+      counts: counts(),
+      visited: N,
+      removed: 0,
+      rebuilt: false,
+      skipped: [],
+    };
+    return route.fulfill({
+      contentType: 'text/event-stream',
+      body: update('running', N / 2, 1) + update('done', N, 2, { result }),
+    });
+  });
   await page.route('**/api/**', async (route) => {
     const op = new URL(route.request().url()).pathname.replace('/api/', '');
     const input = (route.request().postDataJSON() ?? {}) as Record<string, unknown>;
@@ -253,31 +278,6 @@ async function mockApi(page: Page) {
     if (op === 'places.list')
       return reply(route, { current: place, places: [place], canPickWithDialog: false });
     if (op === 'fleet.refresh') return reply(route, { jobId: 'mock-refresh' });
-    if (op === 'jobs.poll') {
-      polls++;
-      const done = polls > 1;
-      return reply(route, {
-        jobId: 'mock-refresh',
-        op: 'fleet.refresh',
-        state: done ? 'done' : 'running',
-        progress: { done: done ? N : N / 2, total: N, current: null },
-        events: [{ updated: N / 2 }],
-        cursor: polls,
-        ...(done
-          ? {
-              result: {
-                root: MOCK_ROOT,
-                total: N,
-                counts: counts(),
-                visited: N,
-                removed: 0,
-                rebuilt: false,
-                skipped: [],
-              },
-            }
-          : {}),
-      });
-    }
     if (op === 'fleet.overview') {
       return reply(route, {
         total: N,

@@ -78,7 +78,7 @@ test('the preload exposes exactly the bridge, and it answers through IPC', async
   const keys = await win.evaluate(() =>
     Object.keys((window as unknown as { chatInspector: object }).chatInspector).sort(),
   );
-  expect(keys).toEqual(['invoke', 'onMenuCommand', 'openDropped', 'pickPlace']);
+  expect(keys).toEqual(['invoke', 'onMenuCommand', 'openDropped', 'pickPlace', 'watchJob']);
   const reply = await win.evaluate(() =>
     (
       window as unknown as { chatInspector: { invoke(op: string, input: unknown): Promise<unknown> } }

@@ -6,6 +6,9 @@ import { IntegrityPage } from './pages/integrity.ts';
 
 // A finding ends in what to do about it: buttons that start the fix through a confirmation.
 
+// A root of its own: it rebuilds a metadata.json, which the other spec files must not see.
+test.use({ ownRoot: 'integrity-actions' });
+
 test.describe('integrity finding → action', () => {
   test('a finding names the chat and its buttons recover, rebuild metadata.json or lead to a restore', async ({
     page,

@@ -1,6 +1,7 @@
 // The sandboxed preload: exposes exactly the PreloadBridge of shared/transport.ts as window.chatInspector.
-// No raw ipcRenderer, no Node: every call goes through one of three invoke channels with plain arguments,
-// and main checks the sender of each. (A sandboxed preload can only require('electron'); the rest is bundled.)
+// No raw ipcRenderer, no Node: every call goes through one of the invoke channels with plain arguments,
+// and main checks the sender of each; jobs push their updates back on one channel (job-watch.ts).
+// (A sandboxed preload can only require('electron'); the rest is bundled.)
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_INVOKE_CHANNEL } from '../shared/contract/index.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type PreloadBridge,
   type Reply,
 } from '../shared/transport.ts';
+import { makeWatchJob } from './job-watch.ts';
 
 const bridge: PreloadBridge = {
   invoke(operation: string, input: unknown): Promise<Reply> {
@@ -48,6 +50,7 @@ const bridge: PreloadBridge = {
       ipcRenderer.removeListener(IPC_MENU_CHANNEL, wrapped);
     };
   },
+  watchJob: makeWatchJob(ipcRenderer),
 };
 
 contextBridge.exposeInMainWorld(BRIDGE_KEY, bridge);

@@ -27,6 +27,17 @@ export interface PreloadBridge {
   openDropped(file: File): Promise<Reply>;
   /** Menu commands (open, theme, language, next/previous chat) pushed from main. Returns an unsubscribe. */
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  /**
+   * Pushes a job's updates (JobUpdate of shared/contract/jobs.ts, events past `cursor` first) to
+   * `listener` until its last one; `ready` says whether main accepted the watch.
+   */
+  watchJob(jobId: string, cursor: number, listener: (update: unknown) => void): JobWatch;
+}
+
+export interface JobWatch {
+  ready: Promise<Reply>;
+  /** Stops the updates (the job goes on; cancel it with jobs.cancel). */
+  stop(): void;
 }
 
 export const BRIDGE_KEY = 'chatInspector';

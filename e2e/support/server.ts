@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateChat, generateRoot, type GeneratedRoot } from '../../main/fixtures/index.ts';
+import { fingerprintTree } from '../../main/testing/tree.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -119,20 +120,53 @@ function stopChild(child: ChildProcess): Promise<void> {
 /**
  * Playwright fixtures: one server on a generated root per worker (`served`), and for each test `url`,
  * `root` and the built-in `page` on the system Chromium (see playwright.config.ts).
+ *
+ * The root is shared by every spec file that runs in the worker, so it must stay as generated: a test
+ * that writes into it (recovers a chat in place, rebuilds a metadata.json...) changes what the files
+ * after it see (the page_corrupt chat once showed `warning` in browse.spec because backups.spec had
+ * put a recovered DB in its place). Such a spec file declares `test.use({ ownRoot: '<name>' })`: a
+ * worker option, so Playwright runs it in a worker, with a server and root, of its own. Every test on
+ * the shared root is checked afterwards to have left its bytes as they were.
  */
-export const test = base.extend<{ url: string; root: string; app: ServedApp }, { served: ServedApp }>({
+export const test = base.extend<
+  { url: string; root: string; app: ServedApp; sharedRootUnchanged: void },
+  { served: ServedApp; ownRoot: string }
+>({
+  ownRoot: ['', { scope: 'worker', option: true }],
   served: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
+    async ({ ownRoot: _ownRoot }, use) => {
       const served = await serveFixtureRoot();
       await use(served);
       await served.stop();
     },
     { scope: 'worker', timeout: 90_000 },
   ],
+  sharedRootUnchanged: [
+    async ({ served, ownRoot }, use, testInfo) => {
+      if (ownRoot !== '') return use();
+      const before = fingerprintTree(served.root);
+      await use();
+      const changed = changedPaths(before, fingerprintTree(served.root));
+      if (changed.length > 0 && testInfo.status === testInfo.expectedStatus) {
+        throw new Error(
+          `${testInfo.titlePath.join(' › ')} changed the data root shared with other spec files ` +
+            `(${changed.slice(0, 5).join(', ')}): give its file a root of its own with test.use({ ownRoot: '<name>' })`,
+        );
+      }
+    },
+    { auto: true },
+  ],
   app: async ({ served }, use) => use(served),
   url: async ({ served }, use) => use(served.url),
   root: async ({ served }, use) => use(served.root),
 });
+
+/** Paths added, removed or changed between two fingerprints of a tree. */
+export function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [path, value] of after) if (before.get(path) !== value) out.push(path);
+  for (const path of before.keys()) if (!after.has(path)) out.push(path);
+  return out;
+}
 
 export { expect } from '@playwright/test';

@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.ts';
 import { IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
+import { registerJobPush } from '../jobs/push.ts';
 import { checkDroppedPath } from './drop.ts';
 import { isAppUrl } from './origin.ts';
 
@@ -44,6 +45,9 @@ const UNTRUSTED: Reply = {
 };
 
 export function registerIpc({ context, window, onPlacesChanged }: IpcOptions): void {
+  // Long jobs push their updates to the window (after the same sender check).
+  registerJobPush(ipcMain, { jobs: context.jobs, trusted: (event) => trustedSender(event, window()) });
+
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, name: unknown, input: unknown): Promise<Reply> => {
     if (!trustedSender(event, window())) return UNTRUSTED;
     if (typeof name !== 'string')

@@ -364,6 +364,11 @@ export class FleetIndex {
     };
   }
 
+  /** The identity of the chat's files when it was last read (null when the index does not hold it). */
+  identityOf(chatId: string): string | null {
+    return (this.stmt('SELECT identity FROM chats WHERE chat_id = ?').pluck().get(chatId) as string) ?? null;
+  }
+
   /** Every checked row in the root's order (the CLI's `scan --json`). */
   summaries(): ChatSummary[] {
     const rows = this.stmt(

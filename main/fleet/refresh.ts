@@ -1,11 +1,18 @@
 import type { FleetRefreshResult } from '../../shared/contract/fleet.ts';
-import { INACTIVE_DAYS, type SkippedEntry } from '../../shared/domain.ts';
+import { INACTIVE_DAYS, type Finding, type SkippedEntry } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
 import type { ScanItem } from '../store/summary.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
-import { EMPTY_FOLDER, EMPTY_FOLDER_REASON, chatIdentity, type VisitOutcome } from './visit.ts';
+import {
+  EMPTY_FOLDER_REASON,
+  chatIdentity,
+  isEmptyFolder,
+  sameIdentity,
+  withFindings,
+  type VisitOutcome,
+} from './visit.ts';
 
 export interface RefreshOptions {
   pool: WorkerPool;
@@ -42,23 +49,21 @@ export async function refreshIndex(
   const stored = index.states();
   ctx.progress(0, null, null);
 
-  // Which chats changed: a few lstats per chat, on this thread (starting workers would cost more than
-  // the stats), yielding now and then so requests for the list's pages are answered meanwhile.
-  const known = chats.filter((c) => stored.has(c.chatId));
-  const identities: string[] = [];
-  for (let i = 0; i < known.length; i++) {
-    identities.push(chatIdentity(known[i]!.dir));
-    if (i % IDENTITY_SLICE === IDENTITY_SLICE - 1) {
+  // Which chats changed: an lstat of each chat folder and of the files it held (see sameIdentity), on
+  // this thread (starting workers would cost more than the stats), yielding now and then so requests
+  // for the list's pages are answered meanwhile.
+  const changed = new Set<string>();
+  let i = 0;
+  for (const c of chats) {
+    const s = stored.get(c.chatId);
+    if (!s) continue;
+    const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
+    if (s.health === 'unchecked' || stale || !sameIdentity(c.dir, s.identity)) changed.add(c.chatId);
+    if (++i % IDENTITY_SLICE === 0) {
       await new Promise((r) => setImmediate(r));
       throwIfCancelled(ctx.signal);
     }
   }
-  const changed = new Set<string>();
-  known.forEach((c, i) => {
-    const s = stored.get(c.chatId)!;
-    const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
-    if (s.health === 'unchecked' || identities[i] !== s.identity || stale) changed.add(c.chatId);
-  });
   const listed = new Set(chats.map((c) => c.chatId));
   const vanished = [...stored.keys()].filter((id) => !listed.has(id));
   // A chat folder without any of the chat's files is skipped without a visit (nothing to read there).
@@ -66,7 +71,7 @@ export async function refreshIndex(
   const toVisit = chats.filter((c) => {
     if (changed.has(c.chatId)) return true;
     if (stored.has(c.chatId)) return false;
-    if (chatIdentity(c.dir) !== EMPTY_FOLDER) return true;
+    if (!isEmptyFolder(chatIdentity(c.dir))) return true;
     extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
     return false;
   });
@@ -94,24 +99,28 @@ export async function refreshIndex(
   try {
     // A handful of chats is read on this thread: starting the workers would cost more.
     const pool = items.length <= INLINE_MAX ? inlinePool : options.pool;
-    await pool.map('fleet.visit', items, {
-      signal: ctx.signal,
-      onResult: (i, outcome) => {
-        if (ctx.signal.aborted) return;
-        const item = items[i]!;
-        done++;
-        if (!outcome.ok) {
-          // A failure outside the per-file handling: the chat stays listed as unchecked.
+    if (items.length > 0)
+      await pool.map('fleet.visit', items, {
+        signal: ctx.signal,
+        onResult: (i, outcome) => {
+          if (ctx.signal.aborted) return;
+          const item = items[i]!;
+          done++;
+          if (!outcome.ok) {
+            // A failure outside the per-file handling: the chat stays listed as unchecked.
+            ctx.progress(done, items.length, item.chatId);
+            return;
+          }
+          if (outcome.value.kind === 'skip')
+            extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
+          const value = stored.has(item.chatId)
+            ? keepDamageBehindLock(outcome.value, index.chat(item.chatId).findings)
+            : outcome.value;
+          pending.push({ chatId: item.chatId, outcome: value });
+          if (pending.length >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) flush();
           ctx.progress(done, items.length, item.chatId);
-          return;
-        }
-        if (outcome.value.kind === 'skip')
-          extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
-        pending.push({ chatId: item.chatId, outcome: outcome.value });
-        if (pending.length >= FLUSH_ROWS || Date.now() - lastFlush >= FLUSH_MS) flush();
-        ctx.progress(done, items.length, item.chatId);
-      },
-    });
+        },
+      });
   } finally {
     flush();
   }
@@ -130,3 +139,24 @@ export async function refreshIndex(
     skipped: allSkipped,
   };
 }
+
+/**
+ * A DB held locked by another program could not be checked this time: the lock says nothing about
+ * damage, so damage found in that file by the previous check is kept (and says so) rather than dropped.
+ * A damaged chat is never listed as better than its worst known finding because its bot was writing.
+ */
+export function keepDamageBehindLock(outcome: VisitOutcome, before: readonly Finding[]): VisitOutcome {
+  if (outcome.kind !== 'chat') return outcome;
+  const lockedFiles = new Set(outcome.findings.filter((f) => f.code === 'locked').map((f) => f.file));
+  if (lockedFiles.size === 0) return outcome;
+  const have = new Set(outcome.findings.map((f) => `${f.code}\u0000${f.file}`));
+  const kept = before
+    .filter((f) => f.severity === 'error' && lockedFiles.has(f.file) && !have.has(`${f.code}\u0000${f.file}`))
+    .map((f) => ({
+      ...f,
+      message: f.message.includes(LOCKED_NOTE) ? f.message : `${f.message} ${LOCKED_NOTE}`,
+    }));
+  return kept.length === 0 ? outcome : withFindings(outcome, [...kept, ...outcome.findings]);
+}
+
+const LOCKED_NOTE = '(Found by the previous check; the file was locked by another program this time.)';

@@ -1,10 +1,9 @@
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { healthOf, type ChatSummary, type Finding } from '../../shared/domain.ts';
 import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector, dedupe, orderFindings } from '../integrity/chat.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
-import { summarizeChatTask, type ScanItem } from '../store/summary.ts';
+import { summarizeChatTask, type KnownFiles, type ScanItem } from '../store/summary.ts';
 
 /** The files whose identity decides whether a chat must be read again. */
 const WATCHED = [
@@ -15,22 +14,78 @@ const WATCHED = [
   METADATA_JSON,
 ] as const;
 
-/**
- * A chat folder's identity: size, mtime in nanoseconds and inode of each watched file (lstat: a link is
- * never followed), "-" for an absent one. A write changes the size or the mtime; a file replaced by a
- * rename changes the inode even when size and mtime were copied over.
- */
-export function chatIdentity(dir: string): string {
-  let out = '';
-  for (const name of WATCHED) {
-    const st = lstatSync(join(dir, name), { bigint: true, throwIfNoEntry: false });
-    out += st ? `${st.size}:${st.mtimeNs}:${st.ino}|` : '-|';
-  }
+/** The watched files' lstat, in WATCHED order (undefined: absent). */
+type WatchedStats = (BigIntStats | undefined)[];
+
+function statWatched(dir: string): WatchedStats {
+  // Concatenation, not path.join: `dir` is already normal, and this runs 5 times per chat on a reopen.
+  return WATCHED.map((name) => lstatSync(`${dir}/${name}`, { bigint: true, throwIfNoEntry: false }));
+}
+
+function fileIdentity(st: BigIntStats | undefined): string {
+  return st ? `${st.size}:${st.mtimeNs}:${st.ino}` : '-';
+}
+
+function folderIdentity(dir: string): string {
+  return fileIdentity(lstatSync(dir, { bigint: true, throwIfNoEntry: false }));
+}
+
+function identityOf(folder: string, stats: WatchedStats): string {
+  let out = `${folder}#`;
+  for (const st of stats) out += `${fileIdentity(st)}|`;
   return out;
 }
 
-/** The identity of a chat folder holding none of the watched files. */
-export const EMPTY_FOLDER = WATCHED.map(() => '-|').join('');
+/**
+ * A chat folder's identity: the folder's mtime in nanoseconds and inode, then size, mtime in ns and inode
+ * of each watched file (lstat: a link is never followed), "-" for an absent one. A write changes a file's
+ * size or mtime; a file replaced by a rename changes its inode even when size and mtime were copied over;
+ * a file created, removed or renamed changes the folder's mtime. The folder is stat'ed first, so a change
+ * made while the chat is read shows next time.
+ */
+export function chatIdentity(dir: string): string {
+  const folder = folderIdentity(dir);
+  return identityOf(folder, statWatched(dir));
+}
+
+/**
+ * Whether a chat folder still has the identity stored when it was read, for the cost of one lstat of the
+ * folder and one of each file that existed then: a watched file that appeared since (a -wal) changed the
+ * folder's mtime, so absent files need no lstat while the folder is unchanged.
+ */
+export function sameIdentity(dir: string, stored: string): boolean {
+  const hash = stored.indexOf('#');
+  if (hash === -1 || folderIdentity(dir) !== stored.slice(0, hash)) return false;
+  const parts = stored.slice(hash + 1).split('|');
+  for (let i = 0; i < WATCHED.length; i++) {
+    const part = parts[i];
+    if (part === undefined) return false;
+    if (part === '-') continue;
+    if (fileIdentity(lstatSync(`${dir}/${WATCHED[i]}`, { bigint: true, throwIfNoEntry: false })) !== part)
+      return false;
+  }
+  return true;
+}
+
+/** Whether an identity says none of the watched files exists (a chat folder with nothing to read). */
+export function isEmptyFolder(identity: string): boolean {
+  return identity.slice(identity.indexOf('#') + 1) === EMPTY_FILES;
+}
+
+/** What the visit's lstats already say about the DBs, so the figures do not stat them again. */
+function knownFiles(stats: WatchedStats): KnownFiles {
+  const entry = (st: BigIntStats | undefined) =>
+    st ? { regular: st.isFile(), size: Number(st.size) } : null;
+  return {
+    [PROFILE_DB]: entry(stats[0]),
+    [`${PROFILE_DB}-wal`]: entry(stats[1]),
+    [CONVERSATIONS_DB]: entry(stats[2]),
+    [`${CONVERSATIONS_DB}-wal`]: entry(stats[3]),
+  };
+}
+
+/** The files' part of the identity of a chat folder holding none of the watched files. */
+const EMPTY_FILES = WATCHED.map(() => '-|').join('');
 export const EMPTY_FOLDER_REASON = 'empty chat folder (no profile.db, conversations.db or metadata.json)';
 
 /** Codes of findings that mean the figures beside them are only what could be read. */
@@ -64,21 +119,39 @@ export type VisitOutcome =
  * change made while the chat is read makes the next refresh read it again. Runs in a worker thread.
  */
 export function visitChatTask(item: ScanItem): VisitOutcome {
-  const identity = chatIdentity(item.dir);
+  const folder = folderIdentity(item.dir);
+  const stats = statWatched(item.dir);
+  const identity = identityOf(folder, stats);
   const outcome = summarizeChatTask(
-    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS },
+    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS, known: knownFiles(stats) },
     chatInspector({ ...item, full: false }),
     openForCheck,
   );
   if (outcome.kind === 'skip') return { ...outcome, identity };
-  const findings = orderFindings(dedupe(outcome.findings));
-  const partial = findings.some((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
+  return withFindings(
+    {
+      kind: 'chat',
+      summary: outcome.summary,
+      findings: [],
+      partial: false,
+      unread: outcome.countsRead === false,
+      identity,
+    },
+    outcome.findings,
+  );
+}
+
+/** A visit's outcome with these findings: its health, and whether its counts are partial, follow them. */
+export function withFindings(
+  outcome: Extract<VisitOutcome, { kind: 'chat' }>,
+  all: readonly Finding[],
+): Extract<VisitOutcome, { kind: 'chat' }> {
+  const findings = orderFindings(dedupe(all));
+  const damaged = findings.some((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
   return {
-    kind: 'chat',
+    ...outcome,
     summary: { ...outcome.summary, health: healthOf(findings) },
     findings,
-    partial: partial || outcome.countsRead === false,
-    unread: outcome.countsRead === false,
-    identity,
+    partial: damaged || outcome.unread,
   };
 }

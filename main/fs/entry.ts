@@ -13,14 +13,17 @@ export interface Entry {
 
 /** The one `lstat` every reader asks before it opens or lists anything. */
 export function entryAt(path: string): Entry {
-  let stats: Stats;
+  let stats: Stats | undefined;
   try {
-    stats = lstatSync(path, { bigint: false });
+    // throwIfNoEntry: a missing entry (most -wal/-shm/-journal beside a DB) is the usual answer, and an
+    // exception per missing file cost more than the whole quick check of a small chat.
+    stats = lstatSync(path, { bigint: false, throwIfNoEntry: false });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing', stats: null };
     throw error;
   }
+  if (!stats) return { kind: 'missing', stats: null };
   return { kind: kindOf(stats), stats };
 }
 

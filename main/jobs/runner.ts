@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobSnapshot } from '../../shared/contract/jobs.ts';
+import type { JobSnapshot, JobUpdate } from '../../shared/contract/jobs.ts';
 import type { JobState } from '../../shared/contract/define.ts';
 import { AppError, type AppErrorShape } from '../../shared/errors.ts';
 import type { JobContext } from './job.ts';
@@ -16,12 +16,12 @@ interface JobRecord {
   error?: AppErrorShape;
   controller: AbortController;
   finishedAt: number | null;
-  /** Pollers waiting for something new (see `next`). */
+  /** Watchers waiting for something new (see `watch`). */
   waiters: Set<() => void>;
   wakeTimer: ReturnType<typeof setTimeout> | null;
 }
 
-/** News of a running job is handed to a waiting poller at most this often (events are batched meanwhile). */
+/** News of a running job is pushed to its watchers at most this often (events are batched meanwhile). */
 const WAKE_EVERY_MS = 50;
 
 function wake(record: JobRecord, now = false): void {
@@ -121,25 +121,29 @@ export class JobRunner {
   }
 
   /**
-   * Like poll, but waits (up to `waitMs`) until the job has news past `cursor`: new events, progress or its
-   * end. The UI's pushes: each answer comes as soon as there is something to say, with no polling interval,
-   * over IPC and HTTP alike.
+   * Pushes the job's news to `send` as it happens (IPC events, server-sent events): at once what there is
+   * past `cursor` (state, progress, events), then an update whenever there are new events or progress
+   * (batched for at most WAKE_EVERY_MS) and one at the end, the last. Returns the unsubscribe; throws
+   * `not_found` for an unknown job. `send` must not throw (a closed channel just stops receiving).
    */
-  async next(jobId: string, cursor: number, waitMs: number): Promise<JobSnapshot> {
+  watch(jobId: string, cursor: number, send: (update: JobUpdate) => void): () => void {
     const record = this.jobs.get(jobId);
-    if (!record) return this.poll(jobId, cursor);
-    if (waitMs > 0 && record.state === 'running' && record.events.length <= cursor) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        function done(): void {
-          clearTimeout(timer);
-          record!.waiters.delete(done);
-          resolve();
-        }
-        record.waiters.add(done);
-      });
-    }
-    return this.poll(jobId, cursor);
+    if (!record) throw new AppError('not_found', `no job ${jobId} (it may have finished long ago)`);
+    let at = cursor;
+    let live = true;
+    const push = (): void => {
+      if (!live) return;
+      const update = this.poll(jobId, at);
+      at = update.cursor;
+      if (update.state !== 'running') live = false;
+      else record.waiters.add(push);
+      send(update);
+    };
+    push();
+    return () => {
+      live = false;
+      record.waiters.delete(push);
+    };
   }
 
   cancel(jobId: string): boolean {

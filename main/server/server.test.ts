@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../shared/contract/jobs.ts';
-import type { ScanResult } from '../../shared/domain.ts';
+import type { ChatSummary } from '../../shared/domain.ts';
 import { TOKEN_HEADER, type Reply } from '../../shared/transport.ts';
 import { generateChat } from '../fixtures/chat.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
@@ -258,19 +258,21 @@ describe('browser mode server', () => {
     expect(places.canPickWithDialog).toBe(false);
   });
 
-  it('runs a chats.scan job and returns every chat through jobs.poll', async () => {
+  it('runs a chats.scan job: every chat streams once as an event, the result does not repeat them', async () => {
     const { jobId } = await call<{ jobId: string }>('chats.scan', { root: gen.root });
     const { snapshot, events } = await pollUntilDone(jobId);
-    const streamed = events.map((e) => (e as { chatId: string }).chatId);
+    const rows = events as ChatSummary[];
     expect(snapshot.state).toBe('done');
-    const result = snapshot.result as ScanResult;
+    const result = snapshot.result as { root: string; total: number; skipped: unknown[]; chats?: unknown };
     const expected = gen.chats.map((c) => c.chatId).sort();
-    expect(result.chats.map((c) => c.chatId).sort()).toEqual(expected);
-    expect([...streamed].sort()).toEqual(expected);
+    expect(rows.map((r) => r.chatId).sort()).toEqual(expected);
+    expect(result.total).toBe(expected.length);
+    expect(result.chats).toBeUndefined();
+    expect(result.skipped.length).toBeGreaterThan(0);
     const zero = gen.chats.find((c) => c.kind === 'zero_byte')!;
-    expect(result.chats.find((c) => c.chatId === zero.chatId)?.health).toBe('error');
+    expect(rows.find((c) => c.chatId === zero.chatId)?.health).toBe('error');
     const healthy = gen.chats.find((c) => c.kind === 'healthy')!;
-    expect(result.chats.find((c) => c.chatId === healthy.chatId)?.messages).toBe(healthy.messages);
+    expect(rows.find((c) => c.chatId === healthy.chatId)?.messages).toBe(healthy.messages);
   });
 
   it('reads one chat of the allowed root', async () => {

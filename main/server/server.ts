@@ -2,11 +2,12 @@ import { createContext } from '../api/create-context.ts';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HTTP_API_PREFIX } from '../../shared/contract/index.ts';
+import { HTTP_API_PREFIX, JOB_EVENTS_PREFIX } from '../../shared/contract/index.ts';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import { TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
+import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
@@ -90,7 +91,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // Origin-form only ("/path?query"); "//host/..." must stay a path, absolute-form is a proxy request.
     if (!target.startsWith('/')) return sendText(res, 400, 'bad request');
     const url = new URL(`http://127.0.0.1${target}`);
-    const isApi = url.pathname === '/api' || url.pathname.startsWith(HTTP_API_PREFIX);
+    const isEvents = url.pathname.startsWith(JOB_EVENTS_PREFIX);
+    const isApi = url.pathname === '/api' || url.pathname.startsWith(HTTP_API_PREFIX) || isEvents;
     if (!allowedHost(req, port)) {
       return sendError(
         res,
@@ -113,6 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         'open the address printed by "chat-inspector serve" (it carries the access token)',
       );
     }
+    if (isEvents) return handleJobEvents(req, res, url);
     if (isApi) return handleApi(req, res, url.pathname);
     return handleStatic(req, res, url.pathname, queryToken !== null);
   }
@@ -174,6 +177,27 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       status = STATUS_OF[appError.code];
     }
     sendJson(res, status, reply);
+  }
+
+  /** `GET /events/jobs/<jobId>?cursor=N`: the job's updates as server-sent events (see JobUpdate). */
+  function handleJobEvents(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.method !== 'GET') {
+      res.setHeader('Allow', 'GET');
+      return sendError(res, true, 405, 'invalid_input', `use GET ${JOB_EVENTS_PREFIX}<jobId>`);
+    }
+    try {
+      const jobId = decodeURIComponent(url.pathname.slice(JOB_EVENTS_PREFIX.length));
+      streamJobEvents(req, res, context.jobs, jobId, cursorParam(url.searchParams.get('cursor')), {
+        ...SECURITY_HEADERS,
+      });
+    } catch (error) {
+      const appError =
+        error instanceof AppError
+          ? error
+          : new AppError('invalid_input', error instanceof Error ? error.message : String(error));
+      if (res.headersSent) return void res.end();
+      sendError(res, true, STATUS_OF[appError.code], appError.code, appError.message);
+    }
   }
 
   function handleStatic(

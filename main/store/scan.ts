@@ -9,6 +9,8 @@ export interface ScanOptions {
   now?: Date;
   /** Also called for each chat with its cheap findings (the integrity view and `show` use them). */
   onFindings?: (chatId: string, findings: Finding[]) => void;
+  /** Keep the rows for the result (default true); false when they only go out as events. */
+  keepRows?: boolean;
 }
 
 /**
@@ -24,7 +26,8 @@ export async function scanRoot(
   const { chats, skipped } = listChats(root);
   const nowMs = (options.now ?? new Date()).getTime();
   const items: ScanItem[] = chats.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));
-  const rows: (ChatSummary | null)[] = new Array(items.length).fill(null);
+  const keep = options.keepRows !== false;
+  const rows: (ChatSummary | null)[] = new Array(keep ? items.length : 0).fill(null);
   const extraSkipped: SkippedEntry[] = [];
   let done = 0;
   ctx.progress(0, items.length, null);
@@ -46,13 +49,13 @@ export async function scanRoot(
           sizeBytes: 0,
           health: 'error',
         };
-        rows[index] = row;
+        if (keep) rows[index] = row;
         options.onFindings?.(item.chatId, [f]);
         ctx.emit(row);
       } else if (outcome.value.kind === 'skip') {
         extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
       } else {
-        rows[index] = outcome.value.summary;
+        if (keep) rows[index] = outcome.value.summary;
         options.onFindings?.(item.chatId, outcome.value.findings);
         ctx.emit(outcome.value.summary);
       }

@@ -28,7 +28,12 @@ export interface ScanItem {
   nowMs: number;
   /** How long to wait for a writer's lock before reporting `locked` (ms; openReadonly's default when absent). */
   busyTimeoutMs?: number;
+  /** The DBs' and their -wal's lstat, when the caller just took it (not stat'ed again). */
+  known?: KnownFiles;
 }
+
+/** By file name (profile.db, profile.db-wal, conversations.db, conversations.db-wal): null when absent. */
+export type KnownFiles = Record<string, { regular: boolean; size: number } | null>;
 
 /**
  * Extra work on a DB while it is open for the figures (the integrity check's quick_check and schema),
@@ -157,7 +162,14 @@ function readConversationFigures(db: ReadableDb): ConversationFigures {
   return { messages: m[0], sessions: m[2], lastMessageAt: toIso(m[1]), firstMessageAt: toIso(m[3]) };
 }
 
-function sizeOf(path: string): { exists: boolean; bytes: number; walBytes: number } {
+function sizeOf(path: string, known?: KnownFiles): { exists: boolean; bytes: number; walBytes: number } {
+  const name = basename(path);
+  if (known && name in known && `${name}-wal` in known) {
+    const file = known[name];
+    const wal = known[`${name}-wal`];
+    if (!file) return { exists: false, bytes: 0, walBytes: 0 };
+    return { exists: true, bytes: file.regular ? file.size : 0, walBytes: wal?.regular ? wal.size : 0 };
+  }
   // throwIfNoEntry: a missing -wal is the usual case, and exceptions are slow on a hot path. lstat: a
   // link is never followed; an entry that is not a regular file exists (the open reports not_a_file)
   // but has no size of its own.
@@ -183,8 +195,8 @@ export function summarizeChatTask(
 ): ScanOutcome {
   const profilePath = join(item.dir, PROFILE_DB);
   const conversationsPath = join(item.dir, CONVERSATIONS_DB);
-  const profileSize = sizeOf(profilePath);
-  const conversationsSize = sizeOf(conversationsPath);
+  const profileSize = sizeOf(profilePath, item.known);
+  const conversationsSize = sizeOf(conversationsPath, item.known);
   const meta = readMetadata(item.dir);
   if (!profileSize.exists && !conversationsSize.exists && meta.state === 'missing') {
     return {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   JobStarted,
+  JobUpdate,
   operations,
   type EventOf,
   type InputOf,
@@ -14,12 +15,12 @@ import {
 } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
-import { send } from './transport.ts';
+import { send, watchJob } from './transport.ts';
 
-/** How long one poll may wait for news: the main process answers as soon as a job has some (a push). */
-export const POLL_WAIT_MS = 2000;
-/** Kept for callers that pace their own polling. */
-export const POLL_MS = 150;
+/** After a cancel, a job that has not ended within this long is left behind (the caller moved on). */
+const CANCEL_GRACE_MS = 3000;
+/** A push channel that closes before the job's last update is opened again (from the cursor) this often. */
+const RECONNECTS = 3;
 
 function unwrap(reply: Reply): unknown {
   if (!reply.ok) throw AppError.from(reply.error);
@@ -45,7 +46,7 @@ export async function call<K extends QueryName>(name: K, input: InputOf<K>): Pro
 export interface JobCallbacks<E> {
   /** Each streamed event, in order. */
   onEvent?: (event: E) => void;
-  /** All events of one poll at once (cheaper for big streams). */
+  /** All events of one pushed update at once (cheaper for big streams). */
   onEvents?: (events: E[]) => void;
   onProgress?: (progress: JobProgress) => void;
 }
@@ -56,9 +57,10 @@ export interface JobHandle<R> {
   cancel(): void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Starts a job and polls it until it finishes; events and the result are checked against the contract. */
+/**
+ * Starts a job and receives its updates as they are pushed (IPC events or server-sent events, see
+ * watchJob): events, progress and the result are checked against the contract. No polling.
+ */
 export function startJob<K extends JobName>(
   name: K,
   input: InputOf<K>,
@@ -67,38 +69,82 @@ export function startJob<K extends JobName>(
   const def = operations[name] as unknown as JobDef;
   let jobId: string | null = null;
   let cancelled = false;
-  let pollsSinceCancel = 0;
+  let leaveBehind: (() => void) | null = null;
 
   const requestCancel = (id: string) => {
     void send('jobs.cancel', { jobId: id });
   };
 
   const run = async (): Promise<ResultOf<K>> => {
-    jobId = parseWith<JobStarted>(JobStarted, unwrap(await send(name, input)), `The start of ${name}`).jobId;
-    if (cancelled) requestCancel(jobId);
-    let cursor = 0;
-    for (;;) {
-      // A held poll: answered when the job has new events, progress or has ended, not on a timer.
-      const snapshot = await call('jobs.poll', { jobId, cursor, waitMs: cancelled ? 0 : POLL_WAIT_MS });
-      cursor = snapshot.cursor;
-      if (snapshot.events.length > 0 && !cancelled) {
-        const events = snapshot.events.map((e) => parseWith<EventOf<K>>(def.event, e, `An event of ${name}`));
-        callbacks.onEvents?.(events);
-        if (callbacks.onEvent) for (const event of events) callbacks.onEvent(event);
-      }
-      if (!cancelled) callbacks.onProgress?.(snapshot.progress);
-      if (snapshot.state === 'done') {
-        if (cancelled) throw new AppError('cancelled', 'Cancelled.');
-        return parseWith<ResultOf<K>>(def.result, snapshot.result, `The result of ${name}`);
-      }
-      if (snapshot.state === 'failed') {
-        throw snapshot.error ? AppError.from(snapshot.error) : new AppError('internal', `${name} failed.`);
-      }
-      if (snapshot.state === 'cancelled') throw new AppError('cancelled', 'Cancelled.');
-      // A job that ignores cancel for a few seconds is left behind: the caller has moved on.
-      if (cancelled && ++pollsSinceCancel > 20) throw new AppError('cancelled', 'Cancelled.');
-      if (cancelled) await sleep(POLL_MS);
-    }
+    const id = parseWith<JobStarted>(
+      JobStarted,
+      unwrap(await send(name, input)),
+      `The start of ${name}`,
+    ).jobId;
+    jobId = id;
+    if (cancelled) requestCancel(id);
+    return new Promise<ResultOf<K>>((resolve, reject) => {
+      let cursor = 0;
+      let settled = false;
+      let reconnects = 0;
+      let stop: () => void = () => {};
+      let grace: ReturnType<typeof setTimeout> | null = null;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        if (grace) clearTimeout(grace);
+        stop();
+        fn();
+      };
+      leaveBehind = () => {
+        grace ??= setTimeout(
+          () => settle(() => reject(new AppError('cancelled', 'Cancelled.'))),
+          CANCEL_GRACE_MS,
+        );
+      };
+      if (cancelled) leaveBehind();
+      const onUpdate = (raw: unknown): void => {
+        if (settled) return;
+        try {
+          const update = parseWith<JobUpdate>(JobUpdate, raw, `An update of ${name}`);
+          cursor = update.cursor;
+          if (update.events.length > 0 && !cancelled) {
+            const events = update.events.map((e) =>
+              parseWith<EventOf<K>>(def.event, e, `An event of ${name}`),
+            );
+            callbacks.onEvents?.(events);
+            if (callbacks.onEvent) for (const event of events) callbacks.onEvent(event);
+          }
+          if (!cancelled) callbacks.onProgress?.(update.progress);
+          if (update.state === 'done') {
+            if (cancelled) settle(() => reject(new AppError('cancelled', 'Cancelled.')));
+            else {
+              const result = parseWith<ResultOf<K>>(def.result, update.result, `The result of ${name}`);
+              settle(() => resolve(result));
+            }
+          } else if (update.state === 'failed') {
+            const error = update.error
+              ? AppError.from(update.error)
+              : new AppError('internal', `${name} failed.`);
+            settle(() => reject(error));
+          } else if (update.state === 'cancelled') {
+            settle(() => reject(new AppError('cancelled', 'Cancelled.')));
+          }
+        } catch (error) {
+          settle(() => reject(error));
+        }
+      };
+      const onClosed = (error: AppError | null): void => {
+        if (settled) return;
+        if (error && error.code !== 'internal') return settle(() => reject(error));
+        // Closed before the last update (a dropped connection): open it again from where it stopped.
+        if (++reconnects > RECONNECTS) {
+          return settle(() => reject(error ?? new AppError('internal', `Lost the updates of ${name}.`)));
+        }
+        stop = watchJob(id, cursor, onUpdate, onClosed);
+      };
+      stop = watchJob(id, cursor, onUpdate, onClosed);
+    });
   };
 
   return {
@@ -107,6 +153,7 @@ export function startJob<K extends JobName>(
       if (cancelled) return;
       cancelled = true;
       if (jobId) requestCancel(jobId);
+      leaveBehind?.();
     },
   };
 }

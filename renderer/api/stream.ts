@@ -38,8 +38,11 @@ export function streamJob<K extends JobName>(
     pending = [];
     callbacks.onFlush(events, progress);
   };
+  // The first news goes out at once (the first rows of a list wait for it), the rest at most every flushMs.
+  let first = true;
   const schedule = () => {
-    timer ??= setTimeout(flush, flushMs);
+    timer ??= setTimeout(flush, first ? 0 : flushMs);
+    first = false;
   };
   const stopTimer = () => {
     if (timer) clearTimeout(timer);

@@ -1,5 +1,5 @@
-import { HTTP_API_PREFIX } from '../../shared/contract/index.ts';
-import type { AppErrorShape } from '../../shared/errors.ts';
+import { HTTP_API_PREFIX, JOB_EVENTS_PREFIX } from '../../shared/contract/index.ts';
+import { AppError, type AppErrorShape } from '../../shared/errors.ts';
 import { BRIDGE_KEY, Reply, TOKEN_HEADER, TOKEN_QUERY, type PreloadBridge } from '../../shared/transport.ts';
 
 // One transport per platform, chosen once: the Electron preload bridge when it exists, else HTTP to the
@@ -79,4 +79,110 @@ export async function send(operation: string, input: unknown): Promise<Reply> {
   } catch (error) {
     return failure('internal', error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * Receives a job's pushed updates (raw JobUpdate values, parsed by the caller): IPC events from main in
+ * the desktop app, server-sent events in browser mode. `onClosed` is called once when the channel ends:
+ * with null after it closed (normally right after the last update), with an error when it could not be
+ * opened. Returns the stop function.
+ */
+export function watchJob(
+  jobId: string,
+  cursor: number,
+  onUpdate: (update: unknown) => void,
+  onClosed: (error: AppError | null) => void,
+): () => void {
+  let closed = false;
+  const close = (error: AppError | null): void => {
+    if (closed) return;
+    closed = true;
+    onClosed(error);
+  };
+  const bridge = getBridge();
+  if (bridge) {
+    const watch = bridge.watchJob(jobId, cursor, (update) => {
+      if (closed) return;
+      onUpdate(update);
+      const state = (update as { state?: unknown } | null)?.state;
+      if (state !== 'running') close(null);
+    });
+    watch.ready.then(
+      (reply) => {
+        const parsed = Reply.safeParse(reply);
+        if (!parsed.success) close(new AppError('internal', 'The app answered with an unexpected reply.'));
+        else if (!parsed.data.ok) close(AppError.from(parsed.data.error));
+      },
+      (error: unknown) =>
+        close(new AppError('internal', error instanceof Error ? error.message : String(error))),
+    );
+    return () => {
+      closed = true;
+      watch.stop();
+    };
+  }
+  const controller = new AbortController();
+  void overSse(jobId, cursor, controller.signal, (update) => {
+    if (!closed) onUpdate(update);
+  }).then(close, (error: unknown) => {
+    if (controller.signal.aborted) return close(null);
+    close(new AppError('internal', error instanceof Error ? error.message : String(error)));
+  });
+  return () => {
+    closed = true;
+    controller.abort();
+  };
+}
+
+/** Reads `GET /events/jobs/<id>` (server-sent events, `data: <JSON>` per update) until it ends. */
+async function overSse(
+  jobId: string,
+  cursor: number,
+  signal: AbortSignal,
+  onUpdate: (update: unknown) => void,
+): Promise<AppError | null> {
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  const t = currentToken();
+  if (t) headers[TOKEN_HEADER] = t;
+  let response: Response;
+  try {
+    response = await fetch(`${JOB_EVENTS_PREFIX}${encodeURIComponent(jobId)}?cursor=${cursor}`, {
+      headers,
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch {
+    if (signal.aborted) return null;
+    return new AppError('internal', 'The Chat Inspector server cannot be reached. Is it still running?');
+  }
+  if (!response.ok || !response.body) {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      // reported below
+    }
+    const parsed = Reply.safeParse(body);
+    if (parsed.success && !parsed.data.ok) return AppError.from(parsed.data.error);
+    return new AppError('internal', `The server answered ${response.status} to a job's updates.`);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const message = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = message
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n');
+      if (data) onUpdate(JSON.parse(data));
+    }
+  }
+  return null;
 }

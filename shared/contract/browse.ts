@@ -8,7 +8,7 @@ import {
   FleetMetrics,
   LegacyMetrics,
   MessagePage,
-  ScanResult,
+  SkippedEntry,
   TablePage,
 } from '../domain.ts';
 import { job, query } from './define.ts';
@@ -30,6 +30,18 @@ export const Place = z.object({
 });
 export type Place = z.infer<typeof Place>;
 
+/**
+ * chats.scan's result: the rows were already sent as the job's events, so they are not sent again; the
+ * CLI's `scan --json` prints ScanResult (with its rows) from the fleet index or its own pass, unchanged.
+ */
+export const ScanJobResult = z.object({
+  root: z.string(),
+  /** Rows streamed (one event per chat). */
+  total: z.number().int(),
+  skipped: z.array(SkippedEntry),
+});
+export type ScanJobResult = z.infer<typeof ScanJobResult>;
+
 export const browseOperations = {
   'places.list': query(
     'The roots and files this session may read: the current one, the demo and the recent list.',
@@ -42,10 +54,10 @@ export const browseOperations = {
     z.object({ current: Place }),
   ),
   'chats.scan': job(
-    'List every chat of a data root with exact counts; rows stream in as they are read.',
+    'List every chat of a data root with exact counts; rows stream in as they are read (the events), and the result does not repeat them.',
     z.object({ root: PathInput }),
     ChatSummary,
-    ScanResult,
+    ScanJobResult,
   ),
   'chat.detail': query(
     'One chat: profile, preferences, progress, sessions, counts, files and metadata state.',

@@ -19,7 +19,7 @@ export interface QueryDef<
 
 /**
  * A long operation: starting it returns a job id at once; progress, streamed events and the final
- * result are read with `jobs.poll`, and `jobs.cancel` stops it. Polling works unchanged over IPC and HTTP.
+ * result are pushed to whoever watches it (JobUpdate in jobs.ts) or read with `jobs.poll`; `jobs.cancel` stops it.
  */
 export interface JobDef<
   I extends z.ZodType = z.ZodType,

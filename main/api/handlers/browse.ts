@@ -1,3 +1,4 @@
+import type { ChatSummary } from '../../../shared/domain.ts';
 import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../../store/chat.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
@@ -11,8 +12,24 @@ export const browseHandlers = {
     canPickWithDialog: ctx.canPickWithDialog ?? false,
   }),
   'places.select': ({ path }, ctx) => ({ current: ctx.places.select(path) }),
-  'chats.scan': ({ root }, ctx, job) =>
-    scanRoot(ctx.places.requireRoot(root), job, { pool: ctx.pool, now: ctx.now() }),
+  'chats.scan': async ({ root }, ctx, job) => {
+    // Each row goes out once, as an event; the result only counts them.
+    let total = 0;
+    const counted = {
+      signal: job.signal,
+      progress: job.progress,
+      emit: (row: ChatSummary) => {
+        total++;
+        job.emit(row);
+      },
+    };
+    const result = await scanRoot(ctx.places.requireRoot(root), counted, {
+      pool: ctx.pool,
+      now: ctx.now(),
+      keepRows: false,
+    });
+    return { root: result.root, total, skipped: result.skipped };
+  },
   'chat.detail': ({ root, chatId }, ctx) => readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now()),
   'chat.messages': ({ root, chatId, before, after, at, limit }, ctx) =>
     readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }),

@@ -1,6 +1,6 @@
 import type { Handlers } from '../types.ts';
 
 export const jobHandlers = {
-  'jobs.poll': ({ jobId, cursor, waitMs }, ctx) => ctx.jobs.next(jobId, cursor, waitMs),
+  'jobs.poll': ({ jobId, cursor }, ctx) => ctx.jobs.poll(jobId, cursor),
   'jobs.cancel': ({ jobId }, ctx) => ({ cancelled: ctx.jobs.cancel(jobId) }),
 } satisfies Partial<Handlers>;

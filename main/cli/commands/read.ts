@@ -6,6 +6,8 @@ import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { scanForCli } from '../../fleet/cli.ts';
+import { chatFindings } from '../../fleet/show.ts';
+import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, table } from '../output.ts';
@@ -73,6 +75,9 @@ export function registerReadCommands(program: Command): void {
     .action((rootArg: string, chatId: string, opts: { json?: boolean }) => {
       const root = requireDir(rootArg);
       const detail = readChatDetail(root, chatId);
+      // The health the list and the Integrity screen show: the fleet index's findings, or a quick check.
+      const checked = chatFindings(root, chatId, defaultUserDataDir(), new Date());
+      if (checked) detail.health = checked.health;
       if (opts.json) return printJson(detail);
       const p = detail.profile;
       const name = p
@@ -135,6 +140,14 @@ export function registerReadCommands(program: Command): void {
         `\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`,
       );
       for (const problem of detail.problems) console.log(`problem: ${problem.message}`);
+      const shown = new Set(detail.problems.map((p) => p.message));
+      const notable = (checked?.findings ?? []).filter((f) => f.severity !== 'info' && !shown.has(f.message));
+      if (notable.length > 0) {
+        const when =
+          checked?.source === 'index' ? `fleet index, checked ${checked.checkedAt ?? '?'}` : 'quick check';
+        console.log(`\nFindings (${when})`);
+        for (const f of notable) console.log(`${f.severity} ${f.code} ${f.file}: ${f.message}`);
+      }
     });
 
   program

@@ -11,7 +11,7 @@ import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../..
 import { Empty, ErrorState, ProgressBar } from '../../components/ui.tsx';
 import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
 import { chatOrder, chatsUi, type ChatsUiState } from './chatsUi.ts';
-import { useFleetRows } from './fleetRows.ts';
+import { useFleetRows, type ListQuery } from './fleetRows.ts';
 import { ListHealthBadge, PartialCount } from './ListHealthBadge.tsx';
 import { MessageSearch } from './MessageSearch.tsx';
 import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
@@ -35,7 +35,7 @@ const COLUMNS: { id: ColumnId; label: string; width: string; numeric?: boolean; 
 ];
 
 /** The list's filter as the index takes it (the search text waits until typing pauses). */
-function filterOf(ui: ChatsUiState, text: string, withHealth: boolean): FleetFilter {
+export function filterOf(ui: ChatsUiState, text: string, withHealth: boolean): FleetFilter {
   const filter: FleetFilter = {};
   if (withHealth && ui.health !== 'all') filter.health = [ui.health];
   if (ui.level) filter.level = ui.level;
@@ -53,6 +53,12 @@ function useDebounced<T>(value: T, ms: number): T {
     return () => window.clearTimeout(id);
   }, [value, ms]);
   return debounced;
+}
+
+/** The list's first query for a root as the screen will make it (the app's start asks for it early). */
+export function firstListQuery(root: string): ListQuery {
+  const ui = chatsUi.get();
+  return { root, sort: ui.sort, desc: ui.desc, filter: filterOf(ui, ui.search, true) };
 }
 
 export function ChatsScreen() {

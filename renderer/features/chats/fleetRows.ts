@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
-import type { FleetFilter, FleetRow, FleetSort } from '../../../shared/contract/index.ts';
+import type { FleetFilter, FleetPage, FleetRow, FleetSort } from '../../../shared/contract/index.ts';
 import { call } from '../../api/index.ts';
 
 /** Rows per request: a screenful many times over, far from the whole fleet. */
@@ -10,6 +10,25 @@ export interface ListQuery {
   sort: FleetSort;
   desc: boolean;
   filter: FleetFilter;
+}
+
+/** First pages asked for before the list was on screen (see prefetchFirstPage), by query. */
+const early = new Map<string, Promise<FleetPage>>();
+
+function firstPageRequest(q: ListQuery) {
+  return { root: q.root, sort: q.sort, desc: q.desc, filter: q.filter, limit: PAGE_ROWS };
+}
+
+/**
+ * Asks for a query's first page now, before the list is rendered (the app's start): the list of that
+ * query takes this answer instead of asking again.
+ */
+export function prefetchFirstPage(query: ListQuery): void {
+  const key = JSON.stringify(query);
+  if (early.has(key)) return;
+  const pending = call('fleet.page', firstPageRequest(query));
+  pending.catch(() => early.delete(key));
+  early.set(key, pending);
 }
 
 /**
@@ -91,14 +110,16 @@ export class RowSource {
     const generation = this.generation;
     const after = page > 0 ? this.cursors.get(page - 1) : undefined;
     const q = this.query;
-    call('fleet.page', {
-      root: q.root,
-      sort: q.sort,
-      desc: q.desc,
-      filter: q.filter,
-      limit: PAGE_ROWS,
-      ...(after ? { after } : page > 0 ? { offset: page * PAGE_ROWS } : {}),
-    }).then(
+    const key = JSON.stringify(q);
+    const prefetched = page === 0 ? early.get(key) : undefined;
+    if (prefetched) early.delete(key);
+    (
+      prefetched ??
+      call('fleet.page', {
+        ...firstPageRequest(q),
+        ...(after ? { after } : page > 0 ? { offset: page * PAGE_ROWS } : {}),
+      })
+    ).then(
       (result) => {
         if (generation !== this.generation) {
           // The index changed meanwhile and the page is being read again; until that answer comes,

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { INACTIVE_DAYS, healthOf, type Finding, type Health } from '../../shared/domain.ts';
+import { chatDir } from '../store/layout.ts';
+import { FleetIndex } from './index.ts';
+import { indexPathFor } from './index-db.ts';
+import { sameIdentity, visitChatTask } from './visit.ts';
+
+export interface ChatFindings {
+  health: Health;
+  findings: Finding[];
+  /** `index`: the fleet index's findings, its files unchanged since; `check`: a quick check just now. */
+  source: 'index' | 'check';
+  checkedAt: string | null;
+}
+
+/**
+ * One chat's health and findings as the list, the chat header and the Integrity screen have them: from
+ * the root's fleet index when it holds the chat and none of its files changed since, else from a quick
+ * check of that one chat now (the same visit a refresh makes). Never creates an index. Null for a chat
+ * folder holding none of the chat's files (nothing to check).
+ */
+export function chatFindings(
+  root: string,
+  chatId: string,
+  userDataDir: string,
+  now: Date,
+): ChatFindings | null {
+  const dir = chatDir(root, chatId);
+  const stored = existsSync(indexPathFor(userDataDir, root))
+    ? fromIndex(userDataDir, root, chatId, dir, now)
+    : null;
+  if (stored) return stored;
+  const visit = visitChatTask({ chatId, dir, nowMs: now.getTime() });
+  if (visit.kind === 'skip')
+    return { health: 'ok', findings: [], source: 'check', checkedAt: now.toISOString() };
+  return {
+    health: healthOf(visit.findings),
+    findings: visit.findings,
+    source: 'check',
+    checkedAt: now.toISOString(),
+  };
+}
+
+function fromIndex(
+  userDataDir: string,
+  root: string,
+  chatId: string,
+  dir: string,
+  now: Date,
+): ChatFindings | null {
+  let index: FleetIndex;
+  try {
+    index = new FleetIndex(userDataDir, root);
+  } catch {
+    return null; // busy past its timeout, or unreadable: the chat is checked instead
+  }
+  try {
+    const { row, findings, checkedAt } = index.chat(chatId);
+    if (!row || row.health === 'unchecked' || !sameIdentity(dir, index.identityOf(chatId) ?? '')) return null;
+    // Grown inactive since it was checked: its findings lack that one.
+    const inactiveBefore = new Date(now.getTime() - INACTIVE_DAYS * 86_400_000).toISOString();
+    if (row.lastActive && row.lastActive < inactiveBefore && !row.codes.includes('inactive')) return null;
+    return { health: row.health, findings, source: 'index', checkedAt };
+  } finally {
+    index.close();
+  }
+}
