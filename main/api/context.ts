@@ -21,6 +21,11 @@ export interface HandlerContext {
   readonly offload?: WorkerPool;
   /** How long a request that reads files may take before it is stopped with a `timeout` error (ms). */
   readonly deadlineMs?: number;
+  /**
+   * Browser mode: real paths of archives uploaded during this run (main/server/upload.ts). backup.verify and
+   * backup.restore accept them as the archive; no other operation reads them.
+   */
+  readonly uploadedArchives?: ReadonlySet<string>;
 }
 
 /**

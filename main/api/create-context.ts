@@ -26,6 +26,8 @@ export interface ContextOptions {
    * CHAT_INSPECTOR_DEADLINE_MS environment variable, else 10 s (main/api/dispatch.ts).
    */
   deadlineMs?: number;
+  /** Browser mode's uploaded archives (see HandlerContext.uploadedArchives). */
+  uploadedArchives?: ReadonlySet<string>;
 }
 
 /** CHAT_INSPECTOR_DEADLINE_MS, when set: a whole number of milliseconds from 100 to 3,600,000. */
@@ -61,5 +63,6 @@ export function createContext(options: ContextOptions = {}): HandlerContext {
         ? undefined
         : (options.offload ?? new WorkerPool(Math.min(2, defaultPoolSize()) + 1)),
     deadlineMs: options.deadlineMs ?? deadlineFromEnvironment(),
+    uploadedArchives: options.uploadedArchives,
   };
 }

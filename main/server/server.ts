@@ -10,6 +10,8 @@ import { invoke } from '../api/dispatch.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
+import { ArchiveUploads } from './upload.ts';
+import { UPLOAD_ARCHIVE_PATH } from '../../shared/upload.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,6 +32,8 @@ export interface ServerOptions {
   deadlineMs?: number;
   /** Called with one line per unexpected (internal) error; default stderr. */
   log?: (line: string) => void;
+  /** The largest archive upload accepted (bytes, default 2 GiB; main/server/upload.ts). */
+  maxUploadBytes?: number;
 }
 
 export interface RunningServer {
@@ -53,11 +57,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const token = newToken();
   const staticDir = options.staticDir ?? defaultStaticDir();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const uploads = new ArchiveUploads(() => context.userDataDir, options.maxUploadBytes);
   const context = createContext({
     userDataDir: options.userDataDir,
     now: options.now,
     rememberRecent: false,
     deadlineMs: options.deadlineMs,
+    uploadedArchives: uploads.paths,
   });
   // The demo first, then the command line's roots, so the first root given is the current place.
   if (options.demoRoot) context.places.add(options.demoRoot, 'demo');
@@ -104,6 +110,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         'open the address printed by "chat-inspector serve" (it carries the access token)',
       );
     }
+    if (url.pathname === UPLOAD_ARCHIVE_PATH) return uploads.handle(req, res, url);
     if (isApi) return handleApi(req, res, url.pathname);
     return handleStatic(req, res, url.pathname, queryToken !== null);
   }
@@ -230,6 +237,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= new Promise<void>((resolve) => {
         context.jobs.cancelAll();
+        uploads.removeAll();
         void context.offload?.close();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { OutputFile } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { isInside } from '../../access/places.ts';
+import { entryAt } from '../../fs/entry.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
@@ -100,9 +101,21 @@ function isOwnOutput(ctx: HandlerContext, path: string): string | null {
   return null;
 }
 
-/** An archive to read: one in our backups folder, or a file the allow-list permits. */
+/**
+ * An archive to read: one in our backups folder, one uploaded in this run of browser mode (verify and
+ * restore only: nothing else calls this), or a file the allow-list permits.
+ */
 function requireArchive(ctx: HandlerContext, path: string): string {
-  return isOwnOutput(ctx, path) ?? ctx.places.requireFile(path);
+  return isOwnOutput(ctx, path) ?? uploadedArchive(ctx, path) ?? ctx.places.requireFile(path);
+}
+
+function uploadedArchive(ctx: HandlerContext, path: string): string | null {
+  if (!ctx.uploadedArchives?.has(path)) return null;
+  // The upload route keeps real paths of regular files it wrote; refuse anything else found there since.
+  const entry = entryAt(path);
+  if (entry.kind !== 'file')
+    throw new AppError('not_found', `${path}: the uploaded archive is gone; upload it again`);
+  return path;
 }
 
 function listOutputs(ctx: HandlerContext): OutputFile[] {
