@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { OutputFile } from '../../../shared/contract/backup.ts';
+import type { OutputFile, PlaceArchives } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { isInside } from '../../access/places.ts';
 import { entryAt } from '../../fs/entry.ts';
@@ -118,6 +118,68 @@ function uploadedArchive(ctx: HandlerContext, path: string): string | null {
   return path;
 }
 
+const ARCHIVE_NAME = /\.(tar\.gz|tgz)$/i;
+/** Archives listed per place at most (a folder of thousands is cut, and says so). */
+const MAX_PLACE_ARCHIVES = 200;
+/** Entries read per folder at most. */
+const MAX_FOLDER_ENTRIES = 5000;
+
+/**
+ * Archives in the allowed places: a place that is an archive itself, else the top of a root and its
+ * folders one level down (the bot's `backup_old_db/`, a `backups/` folder). Chat folders and the chats
+ * folder are not walked; links, FIFOs and devices are never followed or opened (lstat only).
+ */
+function placeArchives(ctx: HandlerContext): PlaceArchives[] {
+  const out: PlaceArchives[] = [];
+  for (const place of ctx.places.list()) {
+    const found: PlaceArchives = { place: place.path, label: place.label, archives: [], capped: false };
+    const add = (path: string, name: string): boolean => {
+      const entry = entryAt(path);
+      if (entry.kind !== 'file' || !entry.stats || !ARCHIVE_NAME.test(name)) return true;
+      if (found.archives.length >= MAX_PLACE_ARCHIVES) {
+        found.capped = true;
+        return false;
+      }
+      found.archives.push({
+        path,
+        name,
+        sizeBytes: entry.stats.size,
+        modifiedAt: entry.stats.mtime.toISOString(),
+      });
+      return true;
+    };
+    if (place.kind === 'file') {
+      add(place.path, basename(place.path));
+    } else {
+      const top = listFolder(place.path);
+      found.capped ||= top.capped;
+      for (const name of top.names) {
+        const path = join(place.path, name);
+        const kind = entryAt(path).kind;
+        if (kind === 'file') {
+          if (!add(path, name)) break;
+        } else if (kind === 'directory' && !CHAT_DIR_PATTERN.test(name) && name !== 'chats') {
+          const inner = listFolder(path);
+          found.capped ||= inner.capped;
+          if (!inner.names.every((n) => add(join(path, n), `${name}/${n}`))) break;
+        }
+      }
+    }
+    found.archives.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
+    out.push(found);
+  }
+  return out;
+}
+
+function listFolder(dir: string): { names: string[]; capped: boolean } {
+  try {
+    const names = readdirSync(dir).sort();
+    return { names: names.slice(0, MAX_FOLDER_ENTRIES), capped: names.length > MAX_FOLDER_ENTRIES };
+  } catch {
+    return { names: [], capped: false }; // unreadable: nothing to offer from it
+  }
+}
+
 function listOutputs(ctx: HandlerContext): OutputFile[] {
   const files: OutputFile[] = [];
   for (const kind of ['backups', 'exports', 'recovered'] as const) {
@@ -215,6 +277,7 @@ export const backupHandlers = {
     },
     files: listOutputs(ctx),
   }),
+  'backup.placeArchives': (_input, ctx) => ({ places: placeArchives(ctx) }),
   'backup.readOutput': ({ path, offset, length }, ctx) => {
     const real = isOwnOutput(ctx, path);
     if (!real)
