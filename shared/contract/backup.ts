@@ -83,6 +83,11 @@ export const VerifyResult = z.object({
    * not matching the content (files, sizes, sha256, row counts), a DB failing quick_check, cut short.
    */
   problems: z.array(z.string()),
+  /**
+   * When verify was given a root: the chats of that root with no file in this archive (the archive does
+   * not back them up), by id, oldest folder name order. Absent without a root.
+   */
+  notInArchive: z.object({ root: z.string(), chatIds: z.array(z.string()) }).optional(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 
@@ -282,7 +287,11 @@ export const backupOperations = {
   ),
   'backup.verify': job(
     'Check every checksum and run quick_check on every DB inside an archive, without unpacking it anywhere.',
-    z.object({ archive: PathInput }),
+    z.object({
+      archive: PathInput,
+      /** Also list the chats of this (allowed) root that are not in the archive. */
+      root: PathInput.optional(),
+    }),
     z.null(),
     VerifyResult,
   ),

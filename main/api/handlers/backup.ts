@@ -11,7 +11,7 @@ import { placeRecovered, recoverDb } from '../../recover/recover.ts';
 import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
-import { CHAT_DIR_PATTERN } from '../../store/schema.ts';
+import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../../store/schema.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 
@@ -180,6 +180,25 @@ function listFolder(dir: string): { names: string[]; capped: boolean } {
   }
 }
 
+/**
+ * The chat ids of a root's chat folders that hold something to back up: real folders (a link or a file
+ * named chat_<id> is not one) with at least one of the chat's files (an empty folder has nothing to lose).
+ */
+function chatIdsOf(root: string): string[] {
+  const dir = targetChatsDir(root);
+  const holdsData = (folder: string) =>
+    [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON].some(
+      (name) => entryAt(join(folder, name)).kind !== 'missing',
+    );
+  return listFolder(dir)
+    .names.map((name) => CHAT_DIR_PATTERN.exec(name))
+    .filter(
+      (m): m is RegExpExecArray =>
+        m !== null && entryAt(join(dir, m[0])).kind === 'directory' && holdsData(join(dir, m[0])),
+    )
+    .map((m) => m[1]!);
+}
+
 function listOutputs(ctx: HandlerContext): OutputFile[] {
   const files: OutputFile[] = [];
   for (const kind of ['backups', 'exports', 'recovered'] as const) {
@@ -213,7 +232,14 @@ export const backupHandlers = {
     const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
     return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now }, job);
   },
-  'backup.verify': ({ archive }, ctx, job) => verifyArchive({ archive: requireArchive(ctx, archive) }, job),
+  'backup.verify': async ({ archive, root }, ctx, job) => {
+    const realRoot = root === undefined ? null : ctx.places.requireRoot(root);
+    const result = await verifyArchive({ archive: requireArchive(ctx, archive) }, job);
+    if (realRoot === null || !result.manifest) return result;
+    const inArchive = new Set(result.files.map((f) => f.chatId));
+    const chatIds = chatIdsOf(realRoot).filter((id) => !inArchive.has(id));
+    return { ...result, notInArchive: { root: realRoot, chatIds } };
+  },
   'backup.restore': ({ archive, root, chatIds, dryRun, force }, ctx, job) =>
     restoreArchive(
       {

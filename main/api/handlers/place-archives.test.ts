@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlaceArchives } from '../../../shared/contract/backup.ts';
+import type { BackupResult, PlaceArchives, VerifyResult } from '../../../shared/contract/backup.ts';
+import type { JobSnapshot } from '../../../shared/contract/jobs.ts';
 import { generateRoot, type GeneratedRoot } from '../../fixtures/index.ts';
 import { WorkerPool } from '../../workers/pool.ts';
 import type { HandlerContext } from '../context.ts';
@@ -43,6 +44,15 @@ beforeAll(() => {
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
+async function runJob<T>(name: string, input: unknown): Promise<T> {
+  const { jobId } = (await invoke(name, input, ctx)) as { jobId: string };
+  for (;;) {
+    const snapshot = (await invoke('jobs.poll', { jobId, cursor: 0, waitMs: 200 }, ctx)) as JobSnapshot;
+    if (snapshot.state === 'done') return snapshot.result as T;
+    if (snapshot.state !== 'running') throw new Error(JSON.stringify(snapshot.error));
+  }
+}
+
 describe('backup.placeArchives', () => {
   it('lists archives at the top of a root and one folder down, nothing in chat folders or behind links', async () => {
     const { places } = (await invoke('backup.placeArchives', {}, ctx)) as { places: PlaceArchives[] };
@@ -60,5 +70,23 @@ describe('backup.placeArchives', () => {
     const { places } = (await invoke('backup.placeArchives', {}, ctx)) as { places: PlaceArchives[] };
     const own = places.find((p) => p.place.endsWith('secret.tar.gz'))!;
     expect(own.archives.map((a) => a.name)).toEqual(['secret.tar.gz']);
+  });
+});
+
+describe('backup.verify with a root', () => {
+  it('names the chats of the root that hold data and are not in the archive', async () => {
+    const [first, second] = gen.chats;
+    const made = await runJob<BackupResult>('backup.create', { root: gen.root, chatIds: [first!.chatId] });
+    // An empty chat folder has nothing to back up: it is not reported.
+    mkdirSync(join(second!.dir, '..', 'chat_123456'));
+    const plain = await runJob<VerifyResult>('backup.verify', { archive: made.out });
+    expect(plain.ok).toBe(true);
+    expect(plain.restorable).toBe(true);
+    expect(plain.notInArchive).toBeUndefined();
+    const compared = await runJob<VerifyResult>('backup.verify', { archive: made.out, root: gen.root });
+    expect(compared.notInArchive).toEqual({ root: gen.root, chatIds: [second!.chatId] });
+    const whole = await runJob<BackupResult>('backup.create', { root: gen.root });
+    const all = await runJob<VerifyResult>('backup.verify', { archive: whole.out, root: gen.root });
+    expect(all.notInArchive).toEqual({ root: gen.root, chatIds: [] });
   });
 });
