@@ -166,7 +166,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </h1>
           <div className="chat-sub">
             <span className="mono">#{chatId}</span>
-            {health ? <ListHealthBadge health={health} /> : null}
+            {health ? <ListHealthBadge health={health} locked={scanRow?.locked} /> : null}
             {d?.profile?.currentLevel ? <span className="level">{d.profile.currentLevel}</span> : null}
             {d ? (
               <span className="muted">
