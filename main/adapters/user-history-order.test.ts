@@ -8,6 +8,7 @@ import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { generateUserHistory, type UserHistoryUser } from '../fixtures/index.ts';
+import Database from '../sqlite/driver.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { fingerprint, type Fingerprint } from './test-support.ts';
@@ -21,7 +22,7 @@ const NOW = new Date('2025-06-01T12:00:00Z');
 
 let base: string;
 let ctx: HandlerContext;
-const files = { reversed: '', inOrder: '' };
+const files = { reversed: '', inOrder: '', ties: '' };
 let reversedUsers: UserHistoryUser[];
 let inOrderUsers: UserHistoryUser[];
 let before: Fingerprint[];
@@ -30,6 +31,8 @@ beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'ci-uh-order-'));
   mkdirSync(join(base, 'reversed'));
   mkdirSync(join(base, 'in-order'));
+  mkdirSync(join(base, 'ties'));
+  files.ties = join(base, 'ties', 'user_history.db');
   files.reversed = join(base, 'reversed', 'user_history.db');
   files.inOrder = join(base, 'in-order', 'user_history.db');
   reversedUsers = generateUserHistory(files.reversed, {
@@ -39,6 +42,22 @@ beforeAll(() => {
     now: NOW,
     idOrder: 'newest-first',
   }).users;
+  // Ids against time, and every second message stamped with the same second as the one before it.
+  generateUserHistory(files.ties, {
+    users: 3,
+    messagesPerUser: 73,
+    seed: 11,
+    now: NOW,
+    idOrder: 'newest-first',
+  });
+  const db = new Database(files.ties);
+  const stamps = db.prepare('SELECT id, timestamp FROM messages ORDER BY chat_id, id DESC').all() as {
+    id: number;
+    timestamp: string;
+  }[];
+  const same = db.prepare('UPDATE messages SET timestamp = ? WHERE id = ?');
+  for (let i = 1; i < stamps.length; i += 2) same.run(stamps[i - 1]!.timestamp, stamps[i]!.id);
+  db.close();
   inOrderUsers = generateUserHistory(files.inOrder, {
     users: 3,
     messagesPerUser: 73,
@@ -126,6 +145,16 @@ describe('legacy user_history.db thread order', () => {
         inOrder.map((m) => [m.timestamp, m.role, m.content]),
       );
       expect(isSorted(inOrder.map((m) => m.id))).toBe(true);
+    }
+  });
+
+  it('keeps messages of the same second in their order when ids run against time', async () => {
+    for (const [i, user] of inOrderUsers.entries()) {
+      const ties = await readBackwards(files.ties, user.chatId);
+      const inOrder = await readBackwards(files.inOrder, user.chatId);
+      expect(ties.map((m) => m.content)).toEqual(inOrder.map((m) => m.content));
+      expect(isSorted(times(ties)), `chat ${i}`).toBe(true);
+      expect(await readForwards(files.ties, user.chatId)).toEqual(ties);
     }
   });
 

@@ -117,7 +117,8 @@ export function userHistoryMessages(
   const chatId = parseChatId(conversationId);
   const table = messagesTable(db);
   const ts = pickColumn(table, ['timestamp', 'created_at']);
-  if (ts && !idsFollowTime(db, chatId, ts)) return pageByTime(db, chatId, ts, request);
+  const order = ts ? idOrder(db, chatId, ts) : 'forward';
+  if (ts && order !== 'forward') return pageByTime(db, chatId, ts, request, order === 'backward');
   return pageMessages(
     { db, filter: { sql: 'chat_id = ?', params: [chatId] } },
     { before: request.before, after: request.after, at: request.at, limit: request.limit },
@@ -135,11 +136,17 @@ function timeKey(column: string): string {
       ELSE (julianday(${c}) - 2440587.5) * 86400.0 END, -1e18)`;
 }
 
-/** Per connection: chat id → whether its ids follow time, valid while the file's max id is the same. */
-const orderCache = new WeakMap<object, { maxId: unknown; chats: Map<string, boolean> }>();
+/**
+ * How a chat's ids relate to time: 'forward' when no message is older than one with a smaller id (the fast,
+ * id-ordered path fits), 'backward' when they mostly run against it (messages of the same second are then
+ * ordered by id downwards too), 'mixed' otherwise.
+ */
+type IdOrder = 'forward' | 'backward' | 'mixed';
 
-/** True when no message of the chat is older than one with a smaller id (the fast, id-ordered path fits). */
-function idsFollowTime(db: ReadableDb, chatId: bigint, ts: string): boolean {
+/** Per connection: chat id → its IdOrder, valid while the file's max id is the same. */
+const orderCache = new WeakMap<object, { maxId: unknown; chats: Map<string, IdOrder> }>();
+
+function idOrder(db: ReadableDb, chatId: bigint, ts: string): IdOrder {
   const maxId = db.prepare('SELECT max(id) FROM messages').safeIntegers(true).pluck().get();
   let entry = orderCache.get(db);
   if (!entry || entry.maxId !== maxId) {
@@ -149,25 +156,32 @@ function idsFollowTime(db: ReadableDb, chatId: bigint, ts: string): boolean {
   const key = chatId.toString();
   const known = entry.chats.get(key);
   if (known !== undefined) return known;
-  const outOfOrder = db
+  const steps = db
     .prepare(
-      `SELECT 1 FROM (SELECT ${timeKey(ts)} AS k, lag(${timeKey(ts)}) OVER (ORDER BY id) AS previous
-        FROM messages WHERE chat_id = ?) WHERE k < previous LIMIT 1`,
+      `SELECT coalesce(sum(k < previous), 0) AS back, coalesce(sum(k > previous), 0) AS forth
+        FROM (SELECT ${timeKey(ts)} AS k, lag(${timeKey(ts)}) OVER (ORDER BY id) AS previous
+        FROM messages WHERE chat_id = ?)`,
     )
-    .get(chatId);
-  const follows = outOfOrder === undefined;
-  entry.chats.set(key, follows);
-  return follows;
+    .get(chatId) as { back: number; forth: number };
+  const order: IdOrder = steps.back === 0 ? 'forward' : steps.back > steps.forth ? 'backward' : 'mixed';
+  entry.chats.set(key, order);
+  return order;
 }
 
-/** Keyset paging on (time, id): the newest page by default, older than `before`, newer than `after`, or from `at`. */
+/**
+ * Keyset paging on (time, id) — (time, -id) when ids run backwards, so messages of the same second keep
+ * their order: the newest page by default, older than `before`, newer than `after`, or from `at`.
+ */
 function pageByTime(
   db: ReadableDb,
   chatId: bigint,
   ts: string,
   request: PageInput & { at?: string | undefined },
+  backward: boolean,
 ): MessagePage {
   const k = timeKey(ts);
+  const tie = backward ? '(-id)' : 'id';
+  const tieOf = (id: unknown): number => (backward ? -Number(id) : Number(id));
   const from = `SELECT *, ${k} AS "ci$time" FROM messages WHERE chat_id = ?`;
   /** The time of the cursor's message; `after` 0 or below (no message has it) starts at the beginning. */
   const keyOf = (id: number, allowStart = false): number => {
@@ -180,22 +194,22 @@ function pageByTime(
   let rows: Row[];
   if (request.after !== undefined) {
     rows = db
-      .prepare(`${from} AND (${k}, id) > (?, ?) ORDER BY ${k} ASC, id ASC LIMIT ?`)
-      .all(chatId, keyOf(request.after, true), request.after, request.limit) as Row[];
+      .prepare(`${from} AND (${k}, ${tie}) > (?, ?) ORDER BY ${k} ASC, ${tie} ASC LIMIT ?`)
+      .all(chatId, keyOf(request.after, true), tieOf(request.after), request.limit) as Row[];
   } else if (request.before !== undefined) {
     rows = (
       db
-        .prepare(`${from} AND (${k}, id) < (?, ?) ORDER BY ${k} DESC, id DESC LIMIT ?`)
-        .all(chatId, keyOf(request.before), request.before, request.limit) as Row[]
+        .prepare(`${from} AND (${k}, ${tie}) < (?, ?) ORDER BY ${k} DESC, ${tie} DESC LIMIT ?`)
+        .all(chatId, keyOf(request.before), tieOf(request.before), request.limit) as Row[]
     ).reverse();
   } else if (request.at !== undefined) {
     rows = db
-      .prepare(`${from} AND ${k} >= ? ORDER BY ${k} ASC, id ASC LIMIT ?`)
+      .prepare(`${from} AND ${k} >= ? ORDER BY ${k} ASC, ${tie} ASC LIMIT ?`)
       .all(chatId, atKey(request.at), request.limit) as Row[];
-    if (rows.length === 0) return pageByTime(db, chatId, ts, { limit: request.limit });
+    if (rows.length === 0) return pageByTime(db, chatId, ts, { limit: request.limit }, backward);
   } else {
     rows = (
-      db.prepare(`${from} ORDER BY ${k} DESC, id DESC LIMIT ?`).all(chatId, request.limit) as Row[]
+      db.prepare(`${from} ORDER BY ${k} DESC, ${tie} DESC LIMIT ?`).all(chatId, request.limit) as Row[]
     ).reverse();
   }
   const messages = rows.map(mapMessageRow);
@@ -204,8 +218,8 @@ function pageByTime(
   const last = rows[rows.length - 1]!;
   const exists = (cmp: '<' | '>', row: Row): boolean =>
     db
-      .prepare(`SELECT 1 FROM messages WHERE chat_id = ? AND (${k}, id) ${cmp} (?, ?) LIMIT 1`)
-      .get(chatId, row['ci$time'], row.id) !== undefined;
+      .prepare(`SELECT 1 FROM messages WHERE chat_id = ? AND (${k}, ${tie}) ${cmp} (?, ?) LIMIT 1`)
+      .get(chatId, row['ci$time'], tieOf(row.id)) !== undefined;
   return {
     messages,
     olderCursor: exists('<', first) ? Number(first.id) : null,
