@@ -183,6 +183,14 @@ describe('legacy user_history.db thread order', () => {
     const olderStamps = older.messages.map((m) => Date.parse(m.timestamp));
     expect(isSorted(olderStamps)).toBe(true);
     expect(olderStamps[olderStamps.length - 1]!).toBeLessThanOrEqual(stamps[0]!);
+    // --at: the page from a date, in time order, starting at the first message on or after it.
+    const fromDay = newest.messages[5]!.timestamp.slice(0, 10);
+    const at = run('--limit', '10', '--json', '--at', fromDay);
+    expect(at.status, at.stderr).toBe(0);
+    const atPage = JSON.parse(at.stdout) as { messages: { timestamp: string }[] };
+    const atStamps = atPage.messages.map((m) => Date.parse(m.timestamp));
+    expect(isSorted(atStamps)).toBe(true);
+    expect(atStamps[0]!).toBeGreaterThanOrEqual(Date.parse(`${fromDay}T00:00:00Z`));
     // The plain (human) output reads top to bottom in time too.
     const text = run('--limit', '10');
     expect(text.status).toBe(0);
