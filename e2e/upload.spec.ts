@@ -87,3 +87,20 @@ test('upload an archive made by the backup command: verify, then a restore previ
   await expect(backups.uploaded).toHaveCount(0);
   await expect.poll(() => readdirSync(uploads)).toEqual([]);
 });
+
+test('migrate offers the legacy DBs found in the root and the allowed roots to choose from', async ({
+  page,
+}) => {
+  const shell = new AppShell(page);
+  await shell.open(app.url);
+  await page.goto(`${app.origin}/#/backups?tab=migrate`);
+  const sources = page.locator('datalist#migrate-sources option');
+  await expect
+    .poll(() => sources.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)))
+    .toContain(`${app.root}/backup_old_db`);
+  const roots = page.locator('datalist#migrate-roots option');
+  expect(await roots.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([app.root]);
+  await page.getByTestId('migrate-source').fill(`${app.root}/backup_old_db`);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByTestId('migrate-result')).toContainText('Users', { timeout: 30_000 });
+});
