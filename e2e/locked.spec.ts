@@ -64,6 +64,11 @@ test('a chat held by another program shows as Locked in the list and the header,
   await chats.openChat(held.chatId);
   const header = page.locator('.chat-sub [data-health]');
   await expect(header).toHaveAttribute('data-health', 'locked');
+  // Said as Locked with what to do, not as a problem of the chat.
+  await expect(page.getByTestId('chat-locked')).toContainText('Another program (usually the bot) is writing');
+  await expect(page.getByTestId('chat-problems')).toHaveCount(0);
+  // Its figures are unknown while it is held, not zero.
+  await expect(page.getByTestId('chat-side-panel')).not.toContainText('0 (0 / 0)');
   await shell.langToggle.click();
   await expect(header).toHaveText('Bloqueado');
   await expect(header).toHaveAttribute('title', /está gravando conversations\.db/);
