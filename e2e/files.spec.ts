@@ -98,18 +98,24 @@ test.describe('table browser and SQL console', () => {
     }
   });
 
-  test('a damaged DB is browsed, its damage stated at the top', async ({ page, url, app }) => {
-    const broken = app.generated.chats.find((c) => c.kind === 'page_corrupt')!;
-    const shell = new AppShell(page);
-    const files = new FilesPage(page);
-    await shell.open(url);
-    await page.goto(
-      `${url}#/files?path=${encodeURIComponent(join(broken.dir, 'conversations.db'))}&view=tables`,
-    );
-    await expect(files.damage).toBeVisible({ timeout: 15_000 });
-    await expect(files.damage).toContainText(/damaged/);
-    // The readable tables still open.
-    await files.openTable('conversation_sessions');
-    await shell.screenshot('file-damaged');
+  test('a damaged DB is browsed, its damage stated at the top', async ({ page }) => {
+    // A root of its own: the shared one's damaged chat is recovered in place by the backups spec.
+    const own = await serveFixtureRoot({ chats: 3, broken: ['page_corrupt'], seed: 43 });
+    try {
+      const broken = own.generated.chats.find((c) => c.kind === 'page_corrupt')!;
+      const shell = new AppShell(page);
+      const files = new FilesPage(page);
+      await shell.open(own.url);
+      await page.goto(
+        `${own.url}#/files?path=${encodeURIComponent(join(broken.dir, 'conversations.db'))}&view=tables`,
+      );
+      await expect(files.damage).toBeVisible({ timeout: 15_000 });
+      await expect(files.damage).toContainText(/damaged/);
+      // The readable tables still open.
+      await files.openTable('conversation_sessions');
+      await shell.screenshot('file-damaged');
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -95,7 +95,7 @@ test.describe('integrity check', () => {
     // In Brazilian Portuguese.
     await shell.langToggle.click();
     await expect(integrity.screen.getByRole('heading', { name: 'Integridade' })).toBeVisible();
-    await expect(integrity.startFull).toHaveText(/Repetir a verificação completa/);
+    await expect(integrity.startFull).toHaveText(/Repetir \(completa\)/);
     await shell.langToggle.click();
     // Keyboard on the map: arrows move the selection.
     await integrity.map.focus();

@@ -13,6 +13,15 @@ export class BackupsPage {
   readonly restoreResult: Locator;
   readonly recoverPanel: Locator;
   readonly recoverResult: Locator;
+  /** Browser mode's archive upload: the file input and the uploaded archive's line. */
+  readonly uploadInput: Locator;
+  readonly uploaded: Locator;
+  readonly verifyAll: Locator;
+  readonly verifyRestorable: Locator;
+  readonly notInArchive: Locator;
+  readonly restoreChanges: Locator;
+  readonly restoreUnchanged: Locator;
+  readonly placeArchives: Locator;
 
   constructor(page: Page) {
     this.page = page;
@@ -26,6 +35,25 @@ export class BackupsPage {
     this.restoreResult = page.getByTestId('restore-result');
     this.recoverPanel = page.getByTestId('recover-panel');
     this.recoverResult = page.getByTestId('recover-result');
+    this.uploadInput = page.getByTestId('archive-upload-input');
+    this.uploaded = page.getByTestId('archive-uploaded');
+    this.verifyAll = page.getByTestId('verify-all');
+    this.verifyRestorable = page.getByTestId('verify-restorable');
+    this.notInArchive = page.getByTestId('verify-not-in-archive');
+    this.restoreChanges = page.getByTestId('restore-changes');
+    this.restoreUnchanged = page.getByTestId('restore-unchanged');
+    this.placeArchives = page.getByTestId('place-archives');
+  }
+
+  /** Chooses a file on this computer in the upload field and waits until the server has it. */
+  async uploadArchive(file: string) {
+    await this.uploadInput.setInputFiles(file);
+    await this.uploaded.waitFor({ timeout: 30_000 });
+  }
+
+  /** Verify / Restore… of the uploaded archive. */
+  uploadedButton(name: RegExp): Locator {
+    return this.uploaded.getByRole('button', { name });
   }
 
   tab(name: string | RegExp): Locator {

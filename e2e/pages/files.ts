@@ -18,6 +18,8 @@ export class FilesPage {
   readonly sqlRows: Locator;
   readonly sqlPage: Locator;
   readonly damage: Locator;
+  /** A conversation's thread (data-first-id / data-last-id: the oldest and newest message loaded). */
+  readonly thread: Locator;
 
   readonly page: Page;
 
@@ -40,6 +42,7 @@ export class FilesPage {
     this.sqlRows = page.locator('[data-testid=sql-result] tbody tr');
     this.sqlPage = page.getByTestId('sql-page');
     this.damage = page.getByTestId('file-damage');
+    this.thread = page.getByTestId('thread');
   }
 
   file(relPath: string): Locator {
@@ -79,6 +82,16 @@ export class FilesPage {
     await this.filterOp.selectOption(op);
     if (value !== undefined) await this.filterValue.fill(value);
     await this.filterAdd.click();
+  }
+
+  /** Scrolls the thread's list to its top (older pages load there). */
+  async scrollThreadToTop() {
+    await this.thread.evaluate((el) => {
+      const scroller = [el, ...el.querySelectorAll<HTMLElement>('*')].find(
+        (e) => e.scrollHeight > e.clientHeight + 4 && getComputedStyle(e).overflowY !== 'visible',
+      );
+      if (scroller) scroller.scrollTop = 0;
+    });
   }
 
   async runSql(sql: string) {

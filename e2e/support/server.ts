@@ -33,6 +33,8 @@ export interface ServeOptions {
   seed?: number;
   /** Extra healthy chats of a given size written into the root before the server starts (big chats). */
   extraChats?: { chatId: string; messages: number; seed?: number }[];
+  /** Writes more into the root before the server starts (e.g. a legacy DB of a particular shape). */
+  prepare?: (root: string) => void;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function serveFixtureRoot(options: ServeOptions = {}): Promise<Serv
     const { chatId, ...size } = extra;
     generated.chats.push(generateChat(generated.root, chatId, { ...size, now: new Date() }));
   }
+  options.prepare?.(generated.root);
   const child = spawn(process.execPath, [CLI, 'serve', generated.root, '--port', '0'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CHAT_INSPECTOR_HOME: home },

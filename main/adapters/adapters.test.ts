@@ -245,7 +245,13 @@ describe('user_history (unified legacy DB)', () => {
       userHistoryMessages(rec.db, '987654321', { limit: 50 });
       userHistoryMessages(rec.db, '987654321', { limit: 50, before: ids[100] });
       userHistoryMessages(rec.db, '987654321', { limit: 50, after: ids[100] });
-      const paging = rec.statements.filter((s) => /FROM messages WHERE/.test(s.sql));
+      // Once per chat: do its ids follow time? One pass over the table in rowid order, no sort.
+      const orderCheck = rec.statements.filter((s) => /OVER \(ORDER BY id\)/.test(s.sql));
+      expect(orderCheck).toHaveLength(1);
+      expect(queryPlan(db, orderCheck[0]!.sql, orderCheck[0]!.args).join(' | ')).not.toMatch(/TEMP B-TREE/);
+      const paging = rec.statements.filter(
+        (s) => /FROM messages WHERE/.test(s.sql) && !orderCheck.includes(s),
+      );
       expect(paging.length).toBeGreaterThanOrEqual(6);
       for (const s of paging) {
         const plan = queryPlan(db, s.sql, s.args).join(' | ');

@@ -26,6 +26,11 @@ export interface HandlerContext {
   readonly keychain?: Encryptor | null;
   /** False in browser mode and tests: the recent lists (roots, server URLs) are neither read nor written. */
   readonly rememberRecent?: boolean;
+  /**
+   * Browser mode: real paths of archives uploaded during this run (main/server/upload.ts). backup.verify and
+   * backup.restore accept them as the archive; no other operation reads them.
+   */
+  readonly uploadedArchives?: ReadonlySet<string>;
 }
 
 /**

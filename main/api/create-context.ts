@@ -29,6 +29,8 @@ export interface ContextOptions {
   deadlineMs?: number;
   /** The OS keychain for saved connection passwords (the desktop app passes Electron's safeStorage). */
   keychain?: Encryptor | null;
+  /** Browser mode's uploaded archives (see HandlerContext.uploadedArchives). */
+  uploadedArchives?: ReadonlySet<string>;
 }
 
 /** CHAT_INSPECTOR_DEADLINE_MS, when set: a whole number of milliseconds from 100 to 3,600,000. */
@@ -66,5 +68,6 @@ export function createContext(options: ContextOptions = {}): HandlerContext {
     deadlineMs: options.deadlineMs ?? deadlineFromEnvironment(),
     keychain: options.keychain ?? null,
     rememberRecent: options.rememberRecent !== false,
+    uploadedArchives: options.uploadedArchives,
   };
 }

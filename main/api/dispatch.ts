@@ -32,6 +32,7 @@ export const WORKER_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationNa
   'files.list',
   'metadata.rebuild',
   'backup.outputs',
+  'backup.placeArchives',
   'backup.readOutput',
   'backup.verify',
   'backup.restore',

@@ -21,6 +21,8 @@ export interface ContextSnapshot {
   userDataDir: string;
   canPickWithDialog: boolean;
   nowMs: number;
+  /** Browser mode's uploaded archives now (HandlerContext.uploadedArchives). */
+  uploadedArchives?: string[];
 }
 
 export interface OperationItem {
@@ -36,6 +38,7 @@ export function snapshotContext(ctx: HandlerContext): ContextSnapshot {
     userDataDir: ctx.userDataDir,
     canPickWithDialog: ctx.canPickWithDialog ?? false,
     nowMs: ctx.now().getTime(),
+    uploadedArchives: ctx.uploadedArchives ? [...ctx.uploadedArchives] : undefined,
   };
 }
 
@@ -94,6 +97,7 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
     userDataDir: snapshot.userDataDir,
     canPickWithDialog: snapshot.canPickWithDialog,
     now: () => new Date(snapshot.nowMs),
+    uploadedArchives: new Set(snapshot.uploadedArchives ?? []) as ReadonlySet<string>,
   };
   Object.defineProperties(base, {
     jobs: { get: () => unavailable('the job runner', item.name) },

@@ -12,6 +12,8 @@ import { sourceSession } from '../sources/session.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
+import { ArchiveUploads } from './upload.ts';
+import { UPLOAD_ARCHIVE_PATH } from '../../shared/upload.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -37,6 +39,8 @@ export interface ServerOptions {
   deadlineMs?: number;
   /** Called with one line per unexpected (internal) error; default stderr. */
   log?: (line: string) => void;
+  /** The largest archive upload accepted (bytes, default 2 GiB; main/server/upload.ts). */
+  maxUploadBytes?: number;
 }
 
 export interface RunningServer {
@@ -60,11 +64,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const token = newToken();
   const staticDir = options.staticDir ?? defaultStaticDir();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const uploads = new ArchiveUploads(() => context.userDataDir, options.maxUploadBytes);
   const context = createContext({
     userDataDir: options.userDataDir,
     now: options.now,
     rememberRecent: false,
     deadlineMs: options.deadlineMs,
+    uploadedArchives: uploads.paths,
   });
   // Browser mode reaches only the server sources of its command line: no URL typed in a page is opened.
   sourceSession.restrictToRegistered();
@@ -116,6 +122,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       );
     }
     if (isEvents) return handleJobEvents(req, res, url);
+    if (url.pathname === UPLOAD_ARCHIVE_PATH) return uploads.handle(req, res, url);
     if (isApi) return handleApi(req, res, url.pathname);
     return handleStatic(req, res, url.pathname, queryToken !== null);
   }
@@ -263,6 +270,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= new Promise<void>((resolve) => {
         context.jobs.cancelAll();
+        uploads.removeAll();
         void context.offload?.close();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -10,6 +10,7 @@ import {
 } from '../adapters/index.ts';
 import { listObjects } from '../adapters/schema.ts';
 import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
+import { userHistoryMessages } from '../adapters/user-history.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
@@ -211,7 +212,11 @@ export class SqliteFileSource implements Source {
             ? { sql: 'chat_id = ?', params: [BigInt(query.conversationId)] }
             : undefined;
         if (this.detection.kind === 'per-chat') this.page(query.conversationId, undefined, undefined, 1); // checks the id
-        const page = pageMessages({ db: this.db, filter }, { at: query.at, limit: query.limit });
+        const page =
+          this.detection.kind === 'user_history'
+            ? // In time order even when the file's ids run against time (main/adapters/user-history.ts).
+              userHistoryMessages(this.db, query.conversationId, { at: query.at, limit: query.limit })
+            : pageMessages({ db: this.db, filter }, { at: query.at, limit: query.limit });
         return {
           messages: page.messages.map((m) => sourceMessageOf(m, query.conversationId)),
           older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),

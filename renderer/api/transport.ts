@@ -19,7 +19,7 @@ export function isDesktop(): boolean {
 let token: string | null | undefined;
 
 /** The per-run token: from `?token=` in the address (kept for this tab), the server's cookie covers reloads. */
-function currentToken(): string | null {
+export function currentToken(): string | null {
   if (token !== undefined) return token;
   let found = new URLSearchParams(window.location.search).get(TOKEN_QUERY);
   try {

@@ -83,6 +83,11 @@ export const VerifyResult = z.object({
    * not matching the content (files, sizes, sha256, row counts), a DB failing quick_check, cut short.
    */
   problems: z.array(z.string()),
+  /**
+   * When verify was given a root: the chats of that root with no file in this archive (the archive does
+   * not back them up), by id, oldest folder name order. Absent without a root.
+   */
+  notInArchive: z.object({ root: z.string(), chatIds: z.array(z.string()) }).optional(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 
@@ -251,6 +256,18 @@ export const OutputFile = z.object({
 });
 export type OutputFile = z.infer<typeof OutputFile>;
 
+export const PlaceArchives = z.object({
+  /** The allowed place (a root, or an archive file opened itself). */
+  place: z.string(),
+  label: z.string(),
+  archives: z.array(
+    z.object({ path: z.string(), name: z.string(), sizeBytes: z.number().int(), modifiedAt: z.string() }),
+  ),
+  /** True when the listing stopped at its limit. */
+  capped: z.boolean(),
+});
+export type PlaceArchives = z.infer<typeof PlaceArchives>;
+
 export const backupOperations = {
   'backup.create': job(
     'Back up one chat, a selection or a whole root into a .tar.gz with a manifest (consistent while the bot writes).',
@@ -270,7 +287,11 @@ export const backupOperations = {
   ),
   'backup.verify': job(
     'Check every checksum and run quick_check on every DB inside an archive, without unpacking it anywhere.',
-    z.object({ archive: PathInput }),
+    z.object({
+      archive: PathInput,
+      /** Also list the chats of this (allowed) root that are not in the archive. */
+      root: PathInput.optional(),
+    }),
     z.null(),
     VerifyResult,
   ),
@@ -340,6 +361,11 @@ export const backupOperations = {
       dirs: z.object({ backups: z.string(), exports: z.string(), recovered: z.string() }),
       files: z.array(OutputFile),
     }),
+  ),
+  'backup.placeArchives': query(
+    'Archives (.tar.gz, .tgz) in the allowed places, to choose instead of typing a path: the top of each root and its folders one level down (chat folders skipped, links never followed).',
+    z.object({}),
+    z.object({ places: z.array(PlaceArchives) }),
   ),
   'backup.readOutput': query(
     'A chunk of one produced file (base64), so browser mode can download it.',

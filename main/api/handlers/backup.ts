@@ -1,8 +1,9 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { OutputFile } from '../../../shared/contract/backup.ts';
+import type { OutputFile, PlaceArchives } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { isInside } from '../../access/places.ts';
+import { entryAt } from '../../fs/entry.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
@@ -10,7 +11,7 @@ import { placeRecovered, recoverDb } from '../../recover/recover.ts';
 import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
-import { CHAT_DIR_PATTERN } from '../../store/schema.ts';
+import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../../store/schema.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 
@@ -100,9 +101,102 @@ function isOwnOutput(ctx: HandlerContext, path: string): string | null {
   return null;
 }
 
-/** An archive to read: one in our backups folder, or a file the allow-list permits. */
+/**
+ * An archive to read: one in our backups folder, one uploaded in this run of browser mode (verify and
+ * restore only: nothing else calls this), or a file the allow-list permits.
+ */
 function requireArchive(ctx: HandlerContext, path: string): string {
-  return isOwnOutput(ctx, path) ?? ctx.places.requireFile(path);
+  return isOwnOutput(ctx, path) ?? uploadedArchive(ctx, path) ?? ctx.places.requireFile(path);
+}
+
+function uploadedArchive(ctx: HandlerContext, path: string): string | null {
+  if (!ctx.uploadedArchives?.has(path)) return null;
+  // The upload route keeps real paths of regular files it wrote; refuse anything else found there since.
+  const entry = entryAt(path);
+  if (entry.kind !== 'file')
+    throw new AppError('not_found', `${path}: the uploaded archive is gone; upload it again`);
+  return path;
+}
+
+const ARCHIVE_NAME = /\.(tar\.gz|tgz)$/i;
+/** Archives listed per place at most (a folder of thousands is cut, and says so). */
+const MAX_PLACE_ARCHIVES = 200;
+/** Entries read per folder at most. */
+const MAX_FOLDER_ENTRIES = 5000;
+
+/**
+ * Archives in the allowed places: a place that is an archive itself, else the top of a root and its
+ * folders one level down (the bot's `backup_old_db/`, a `backups/` folder). Chat folders and the chats
+ * folder are not walked; links, FIFOs and devices are never followed or opened (lstat only).
+ */
+function placeArchives(ctx: HandlerContext): PlaceArchives[] {
+  const out: PlaceArchives[] = [];
+  for (const place of ctx.places.list()) {
+    const found: PlaceArchives = { place: place.path, label: place.label, archives: [], capped: false };
+    const add = (path: string, name: string): boolean => {
+      const entry = entryAt(path);
+      if (entry.kind !== 'file' || !entry.stats || !ARCHIVE_NAME.test(name)) return true;
+      if (found.archives.length >= MAX_PLACE_ARCHIVES) {
+        found.capped = true;
+        return false;
+      }
+      found.archives.push({
+        path,
+        name,
+        sizeBytes: entry.stats.size,
+        modifiedAt: entry.stats.mtime.toISOString(),
+      });
+      return true;
+    };
+    if (place.kind === 'file') {
+      add(place.path, basename(place.path));
+    } else {
+      const top = listFolder(place.path);
+      found.capped ||= top.capped;
+      for (const name of top.names) {
+        const path = join(place.path, name);
+        const kind = entryAt(path).kind;
+        if (kind === 'file') {
+          if (!add(path, name)) break;
+        } else if (kind === 'directory' && !CHAT_DIR_PATTERN.test(name) && name !== 'chats') {
+          const inner = listFolder(path);
+          found.capped ||= inner.capped;
+          if (!inner.names.every((n) => add(join(path, n), `${name}/${n}`))) break;
+        }
+      }
+    }
+    found.archives.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
+    out.push(found);
+  }
+  return out;
+}
+
+function listFolder(dir: string): { names: string[]; capped: boolean } {
+  try {
+    const names = readdirSync(dir).sort();
+    return { names: names.slice(0, MAX_FOLDER_ENTRIES), capped: names.length > MAX_FOLDER_ENTRIES };
+  } catch {
+    return { names: [], capped: false }; // unreadable: nothing to offer from it
+  }
+}
+
+/**
+ * The chat ids of a root's chat folders that hold something to back up: real folders (a link or a file
+ * named chat_<id> is not one) with at least one of the chat's files (an empty folder has nothing to lose).
+ */
+function chatIdsOf(root: string): string[] {
+  const dir = targetChatsDir(root);
+  const holdsData = (folder: string) =>
+    [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON].some(
+      (name) => entryAt(join(folder, name)).kind !== 'missing',
+    );
+  return listFolder(dir)
+    .names.map((name) => CHAT_DIR_PATTERN.exec(name))
+    .filter(
+      (m): m is RegExpExecArray =>
+        m !== null && entryAt(join(dir, m[0])).kind === 'directory' && holdsData(join(dir, m[0])),
+    )
+    .map((m) => m[1]!);
 }
 
 function listOutputs(ctx: HandlerContext): OutputFile[] {
@@ -138,7 +232,14 @@ export const backupHandlers = {
     const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
     return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now }, job);
   },
-  'backup.verify': ({ archive }, ctx, job) => verifyArchive({ archive: requireArchive(ctx, archive) }, job),
+  'backup.verify': async ({ archive, root }, ctx, job) => {
+    const realRoot = root === undefined ? null : ctx.places.requireRoot(root);
+    const result = await verifyArchive({ archive: requireArchive(ctx, archive) }, job);
+    if (realRoot === null || !result.manifest) return result;
+    const inArchive = new Set(result.files.map((f) => f.chatId));
+    const chatIds = chatIdsOf(realRoot).filter((id) => !inArchive.has(id));
+    return { ...result, notInArchive: { root: realRoot, chatIds } };
+  },
   'backup.restore': ({ archive, root, chatIds, dryRun, force }, ctx, job) =>
     restoreArchive(
       {
@@ -202,6 +303,7 @@ export const backupHandlers = {
     },
     files: listOutputs(ctx),
   }),
+  'backup.placeArchives': (_input, ctx) => ({ places: placeArchives(ctx) }),
   'backup.readOutput': ({ path, offset, length }, ctx) => {
     const real = isOwnOutput(ctx, path);
     if (!real)

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OutputFile } from '../../../shared/contract/backup.ts';
-import { queryClient, useOp } from '../../api/index.ts';
+import { isDesktop, queryClient, useOp } from '../../api/index.ts';
 import { patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDateTime, formatNumber } from '../../components/format.ts';
@@ -12,7 +12,10 @@ import { MigratePanel } from './MigratePanel.tsx';
 import { Field, JobStatusView, OutputLine, parseChatIds } from './parts.tsx';
 import { RecoverPanel } from './RecoverPanel.tsx';
 import { RestorePanel, VerifyResultView } from './RestorePanel.tsx';
+import { PlaceArchivesList, UploadArchive } from './ArchiveChoices.tsx';
+import { discardUpload, uploadState } from './upload.ts';
 import { BACKUPS_NS, ensureBackupsStrings } from './strings.ts';
+import './backups.css';
 
 const TABS = ['create', 'archives', 'recover', 'migrate'] as const;
 type Tab = (typeof TABS)[number];
@@ -209,6 +212,32 @@ function CreatePanel({ root }: { root: string }) {
               {t('create.verifyNow')}
             </button>
           </OutputLine>
+          {result.failed.length + result.notBackedUp.length > 0 ? (
+            <div className="banner banner-warning" role="alert" data-testid="backup-not-backed-up">
+              <strong>
+                {t('create.notBackedUp', {
+                  count: result.failed.length + result.notBackedUp.length,
+                  n: formatNumber(result.failed.length + result.notBackedUp.length),
+                })}
+              </strong>
+              <ul>
+                {result.failed.slice(0, 200).map((f) => (
+                  <li key={`chat ${f.chatId}`}>
+                    <span className="mono">{`chat_${f.chatId}`}</span>: {f.reason}
+                  </li>
+                ))}
+                {result.notBackedUp.slice(0, 200).map((f) => (
+                  <li key={f.path}>
+                    <span className="mono">{f.path}</span>: {f.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : (
+            <p className="muted" data-testid="backup-all-in">
+              {t('create.allIn')}
+            </p>
+          )}
           {result.damaged.length > 0 ? (
             <div className="banner banner-error">
               <strong>{t('create.damaged')}</strong>
@@ -247,12 +276,23 @@ function ArchivesPanel({ root }: { root: string | null }) {
   const outputs = useOp('backup.outputs', {});
   const verify = useJobSlot('backup.verify', 'backup.verify');
   const [other, setOther] = useState(route.params.path ?? '');
-  const [restoring, setRestoring] = useState<string | null>(route.params.restore ?? null);
+  const [restoring, setRestoring] = useState<{ path: string; name: string } | null>(
+    route.params.restore ? { path: route.params.restore, name: baseName(route.params.restore) } : null,
+  );
+  // The name a person knows the verified archive by (an upload's own name, not its temp path).
+  const [verifyName, setVerifyName] = useState<string | null>(null);
   const archives = (outputs.data?.files ?? []).filter((f: OutputFile) => f.kind === 'backup');
+  const browser = !isDesktop();
 
-  const runVerify = (archive: string) => {
+  const runVerify = (archive: string, name: string = baseName(archive)) => {
     setRestoring(null);
-    void verify.start({ archive });
+    setVerifyName(name);
+    void verify.start({ archive, root: root ?? undefined });
+  };
+  const actions = {
+    onVerify: runVerify,
+    onRestore: (path: string, name: string) => setRestoring({ path, name }),
+    canRestore: root !== null,
   };
 
   return (
@@ -292,7 +332,7 @@ function ArchivesPanel({ root }: { root: string | null }) {
                     <button
                       type="button"
                       className="btn btn-small"
-                      onClick={() => setRestoring(a.path)}
+                      onClick={() => setRestoring({ path: a.path, name: a.name })}
                       disabled={!root}
                     >
                       {t('archives.restore')}
@@ -303,47 +343,68 @@ function ArchivesPanel({ root }: { root: string | null }) {
             </tbody>
           </table>
         )}
-        <Field label={t('archives.otherPath')}>
-          <span style={{ display: 'flex', gap: 8 }}>
-            <input
-              type="text"
-              value={other}
-              onChange={(e) => setOther(e.target.value)}
-              style={{ flex: 1 }}
-              data-testid="archive-path"
-            />
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={!other.trim()}
-              onClick={() => runVerify(other.trim())}
-            >
-              {t('archives.verify')}
-            </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={!other.trim() || !root}
-              onClick={() => setRestoring(other.trim())}
-            >
-              {t('archives.restore')}
-            </button>
-          </span>
-        </Field>
+        {browser ? (
+          <UploadArchive {...actions} />
+        ) : (
+          <Field label={t('archives.otherPath')}>
+            <span style={{ display: 'flex', gap: 8 }}>
+              <input
+                type="text"
+                value={other}
+                onChange={(e) => setOther(e.target.value)}
+                style={{ flex: 1 }}
+                data-testid="archive-path"
+              />
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!other.trim()}
+                onClick={() => runVerify(other.trim())}
+              >
+                {t('archives.verify')}
+              </button>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!other.trim() || !root}
+                onClick={() => setRestoring({ path: other.trim(), name: baseName(other.trim()) })}
+              >
+                {t('archives.restore')}
+              </button>
+            </span>
+          </Field>
+        )}
+        <PlaceArchivesList {...actions} />
         <JobStatusView
           state={verify.state}
           label={(p) => t('archives.verifyRunning', { current: p?.current ?? '…' })}
           onCancel={verify.cancel}
         />
-        {verify.state.result && !restoring ? <VerifyResultView result={verify.state.result} /> : null}
+        {verify.state.result && !restoring ? (
+          <VerifyResultView
+            result={verify.state.result}
+            name={verifyName ?? baseName(verify.state.result.archive)}
+            onRestore={
+              root && verify.state.result.restorable
+                ? () => setRestoring({ path: verify.state.result!.archive, name: verifyName ?? '' })
+                : undefined
+            }
+          />
+        ) : null}
       </Card>
       {restoring && root ? (
         <RestorePanel
-          key={restoring}
-          archive={restoring}
+          key={restoring.path}
+          archive={restoring.path}
+          archiveName={restoring.name || baseName(restoring.path)}
           root={root}
           chatIds={route.params.chat ?? ''}
           onClose={() => setRestoring(null)}
+          onApplied={() => {
+            // An uploaded archive has been used: it leaves the server now.
+            const upload = uploadState();
+            if (upload.status === 'ready' && upload.archive.path === restoring.path) discardUpload();
+          }}
         />
       ) : null}
     </>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MigrateResult } from '../../../shared/contract/backup.ts';
-import { queryClient } from '../../api/index.ts';
+import { queryClient, useOp } from '../../api/index.ts';
 import { useCurrentPlace } from '../../app/places.ts';
 import { formatNumber } from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';
@@ -68,6 +68,17 @@ export function MigratePanel({ root, initialPath }: { root: string | null; initi
   const ready = source.trim() !== '' && target.trim() !== '';
   const input = { path: source.trim(), root: target.trim() };
   const conflicts = preview.state.result?.chats.some((c) => c.action === 'conflict') ?? false;
+  const places = useOp('places.list', {}).data?.places ?? [];
+  const roots = places.filter((p) => p.kind === 'root');
+  const found = useOp('files.list', { root: root ?? '' }, { enabled: root !== null }).data?.files ?? [];
+  const sources = [
+    ...new Map(
+      [
+        ...places.filter((p) => p.kind === 'file').map((p) => ({ path: p.path, label: p.label })),
+        ...found.map((f) => ({ path: f.path, label: f.relPath })),
+      ].map((s) => [s.path, s]),
+    ).values(),
+  ];
 
   return (
     <Card title={t('migrate.title')} testId="migrate-panel">
@@ -78,11 +89,33 @@ export function MigratePanel({ root, initialPath }: { root: string | null; initi
           value={source}
           onChange={(e) => setSource(e.target.value)}
           disabled={busy}
+          list="migrate-sources"
           data-testid="migrate-source"
         />
+        {/* To choose instead of typing (browser mode has no dialog): SQLite files in the root, opened files. */}
+        <datalist id="migrate-sources">
+          {sources.map((s) => (
+            <option key={s.path} value={s.path}>
+              {s.label}
+            </option>
+          ))}
+        </datalist>
       </Field>
       <Field label={t('migrate.into')}>
-        <input type="text" value={target} onChange={(e) => setTarget(e.target.value)} disabled={busy} />
+        <input
+          type="text"
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+          disabled={busy}
+          list="migrate-roots"
+        />
+        <datalist id="migrate-roots">
+          {roots.map((p) => (
+            <option key={p.path} value={p.path}>
+              {p.label}
+            </option>
+          ))}
+        </datalist>
       </Field>
       <div style={{ display: 'flex', gap: 8 }}>
         <button

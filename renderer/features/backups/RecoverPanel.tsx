@@ -78,6 +78,7 @@ function ChatProblems({
   onPick: (path: string) => void;
 }) {
   const { t } = useTranslation(BACKUPS_NS);
+  const { t: tg } = useTranslation();
   const detail = useOp('chat.detail', { root, chatId });
   const [rebuilt, setRebuilt] = useState<string | null>(null);
   if (detail.isPending) return <Loading />;
@@ -102,7 +103,9 @@ function ChatProblems({
       <ul>
         {dbProblems.map((p) => (
           <li key={p.file} style={{ margin: '4px 0' }}>
-            <span className="mono">{p.file}</span> <code>{p.code}</code> {p.message}{' '}
+            <span className="mono">{p.file}</span>{' '}
+            {/* The reader's own sentence is English (support, scripts); the person reads it in their language. */}
+            <span title={p.message}>{tg(`errors.${p.code}`, { defaultValue: p.message })}</span>{' '}
             <button
               type="button"
               className="btn btn-small"
@@ -116,7 +119,9 @@ function ChatProblems({
       </ul>
       {metaState !== 'ok' ? (
         <p>
-          {t('recover.metadataState', { state: metaState })}{' '}
+          {t('recover.metadataState', {
+            state: t(`recover.metadata_${metaState}`, { defaultValue: metaState }),
+          })}{' '}
           <button type="button" className="btn btn-small" onClick={rebuild} data-testid="rebuild-metadata">
             {t('recover.rebuildMetadata')}
           </button>

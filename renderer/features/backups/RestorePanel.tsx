@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RestoreResult, RowCountDiff, VerifyResult } from '../../../shared/contract/backup.ts';
-import { queryClient, useOp } from '../../api/index.ts';
+import { isDesktop, queryClient, useOp } from '../../api/index.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
@@ -9,13 +9,34 @@ import { useJobSlot } from './jobSlot.ts';
 import { Field, JobStatusView, parseChatIds } from './parts.tsx';
 import { BACKUPS_NS } from './strings.ts';
 
-export function VerifyResultView({ result }: { result: VerifyResult }) {
+/**
+ * What verify found, said plainly: "All N files verified" (or the problems), whether restore would accept the
+ * archive, and the chats of the open root that this archive does not hold.
+ */
+export function VerifyResultView({
+  result,
+  name,
+  onRestore,
+}: {
+  result: VerifyResult;
+  /** The archive as the person knows it (an upload's own file name). */
+  name?: string;
+  /** Offered when the archive can be restored into the open root. */
+  onRestore?: () => void;
+}) {
   const { t } = useTranslation(BACKUPS_NS);
   const m = result.manifest;
   const bad = result.files.filter((f) => f.problems.length > 0);
+  const damagedAtBackup = result.files.filter((f) => f.damagedAtBackup);
+  const missing = result.notInArchive;
   return (
-    <div data-testid="verify-result" style={{ marginTop: 10 }}>
-      <p className="mono path">{result.archive}</p>
+    <div
+      data-testid="verify-result"
+      data-ok={result.ok}
+      data-restorable={result.restorable}
+      style={{ marginTop: 10 }}
+    >
+      <p className="mono path">{name ?? result.archive}</p>
       {m ? (
         <p className="muted">
           {t('archives.madeBy', {
@@ -28,10 +49,10 @@ export function VerifyResultView({ result }: { result: VerifyResult }) {
         </p>
       ) : null}
       {result.ok ? (
-        <p>
+        <p data-testid="verify-all">
           <span className="badge badge-ok">
             <span className="badge-dot" aria-hidden="true" />
-            OK
+            {t('archives.ok')}
           </span>{' '}
           {t('archives.verifyAll', { count: result.files.length, n: formatNumber(result.files.length) })}
         </p>
@@ -50,6 +71,51 @@ export function VerifyResultView({ result }: { result: VerifyResult }) {
           </ul>
         </div>
       )}
+      <p
+        data-testid="verify-restorable"
+        style={{ display: 'flex', gap: 10, alignItems: 'center', flexWrap: 'wrap' }}
+      >
+        <span className={`badge badge-${result.restorable ? 'ok' : 'error'}`}>
+          <span className="badge-dot" aria-hidden="true" />
+          {t(result.restorable ? 'archives.restorable' : 'archives.notRestorable')}
+        </span>
+        <span className="muted">
+          {result.restorable
+            ? damagedAtBackup.length > 0
+              ? t('archives.restorableExcept', {
+                  count: damagedAtBackup.length,
+                  n: formatNumber(damagedAtBackup.length),
+                })
+              : t('archives.restorableAll')
+            : t('archives.notRestorableWhy')}
+        </span>
+        {onRestore && result.restorable ? (
+          <button type="button" className="btn btn-small" onClick={onRestore} data-testid="verify-restore">
+            {t('archives.restore')}
+          </button>
+        ) : null}
+      </p>
+      {missing ? (
+        missing.chatIds.length === 0 ? (
+          <p className="muted" data-testid="verify-not-in-archive">
+            {t('archives.allChatsIn', { root: missing.root })}
+          </p>
+        ) : (
+          <div className="banner banner-warning" data-testid="verify-not-in-archive">
+            <strong>
+              {t('archives.notInArchive', {
+                count: missing.chatIds.length,
+                n: formatNumber(missing.chatIds.length),
+                root: missing.root,
+              })}
+            </strong>
+            <p className="mono" style={{ margin: '4px 0 0', wordBreak: 'break-word' }}>
+              {missing.chatIds.slice(0, 500).join(', ')}
+              {missing.chatIds.length > 500 ? ' …' : ''}
+            </p>
+          </div>
+        )
+      ) : null}
     </div>
   );
 }
@@ -146,13 +212,19 @@ function PlanTable({ plan, showBackups }: { plan: RestoreResult; showBackups?: b
 /** Restore with the dry-run diff first, then a confirmation; replaced files are kept as .bak-<time>. */
 export function RestorePanel({
   archive,
+  archiveName,
   root,
   onClose,
+  onApplied,
   chatIds = '',
 }: {
   archive: string;
+  /** The archive as the person knows it (an upload's own file name); default its file name. */
+  archiveName?: string;
   root: string;
   onClose: () => void;
+  /** After a real restore finished (an uploaded archive is then removed). */
+  onApplied?: () => void;
   /** Chats to restore, pre-filled (e.g. from an integrity finding). */
   chatIds?: string;
 }) {
@@ -172,7 +244,7 @@ export function RestorePanel({
 
   return (
     <Card
-      title={t('restore.title', { name: baseName(archive) })}
+      title={t('restore.title', { name: archiveName ?? baseName(archive) })}
       testId="restore-panel"
       actions={
         <button type="button" className="btn btn-ghost btn-small" onClick={onClose} aria-label={t('cancel')}>
@@ -181,15 +253,31 @@ export function RestorePanel({
       }
     >
       <Field label={t('restore.into')}>
-        {/* The allowed roots to choose from; another path can still be typed (desktop). */}
-        <input
-          type="text"
-          list="restore-roots"
-          value={target}
-          onChange={(e) => setTarget(e.target.value)}
-          disabled={busy}
-          data-testid="restore-into"
-        />
+        {/* The allowed roots to choose from; the desktop app can still take a typed path. */}
+        {isDesktop() ? (
+          <input
+            type="text"
+            list="restore-roots"
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            disabled={busy}
+            data-testid="restore-into"
+          />
+        ) : (
+          <select
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            disabled={busy}
+            data-testid="restore-into"
+          >
+            {roots.some((p) => p.path === target) ? null : <option value={target}>{target}</option>}
+            {roots.map((p) => (
+              <option key={p.path} value={p.path}>
+                {p.path}
+              </option>
+            ))}
+          </select>
+        )}
         <datalist id="restore-roots">
           {roots.map((p) => (
             <option key={p.path} value={p.path}>
@@ -248,9 +336,10 @@ export function RestorePanel({
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void apply
-              .start({ ...input, dryRun: false, force: plan.summary.replace > 0 })
-              .then(() => queryClient.invalidateQueries());
+            void apply.start({ ...input, dryRun: false, force: plan.summary.replace > 0 }).then((done) => {
+              if (done) onApplied?.();
+              return queryClient.invalidateQueries();
+            });
           }}
         />
       ) : null}

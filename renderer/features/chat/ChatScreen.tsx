@@ -144,7 +144,9 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   const health = indexed ? (scanRow?.health ?? 'unchecked') : undefined;
   const partial =
     scanRow?.partial === true || (d?.problems.some((p) => p.file === 'conversations.db') ?? false);
-  const unreadable = d && d.problems.length > 0;
+  // A DB held by another program is not damage: it is said as Locked (info), apart from real problems.
+  const lockedProblems = d?.problems.filter((p) => p.code === 'locked') ?? [];
+  const otherProblems = d?.problems.filter((p) => p.code !== 'locked') ?? [];
 
   return (
     <div className="screen chat-screen">
@@ -166,7 +168,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </h1>
           <div className="chat-sub">
             <span className="mono">#{chatId}</span>
-            {health ? <ListHealthBadge health={health} /> : null}
+            {health ? <ListHealthBadge health={health} locked={scanRow?.locked} /> : null}
             {d?.profile?.currentLevel ? <span className="level">{d.profile.currentLevel}</span> : null}
             {d ? (
               <span className="muted">
@@ -234,11 +236,23 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
       ) : (
         <div className={`chat-body${panelOpen ? ' panel-open' : ''}`}>
           <div className="chat-main" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-            {unreadable ? (
+            {lockedProblems.length > 0 ? (
+              <div className="banner banner-info" role="status" data-testid="chat-locked">
+                <strong>{t('health.locked')}</strong>
+                <ul>
+                  {lockedProblems.map((p, i) => (
+                    <li key={i} title={p.message}>
+                      {t('health.lockedHint', { file: p.file })}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+            {otherProblems.length > 0 ? (
               <div className="banner banner-error" role="alert" data-testid="chat-problems">
                 <strong>{t('chat.problemsTitle')}</strong>
                 <ul>
-                  {d.problems.map((p, i) => (
+                  {otherProblems.map((p, i) => (
                     <li key={i}>
                       <span className="mono">{p.file}</span>: {p.message} <code>{p.code}</code>
                     </li>

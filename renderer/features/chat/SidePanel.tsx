@@ -12,6 +12,9 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
   const p = detail.profile;
   const prefs = detail.preferences;
   const c = detail.counts;
+  // conversations.db held by another program: its figures are unknown (—), not zero.
+  const unknown = detail.problems.some((x) => x.file === 'conversations.db' && x.code === 'locked');
+  const figure = (n: number) => (unknown ? null : formatNumber(n));
   return (
     <aside
       id="chat-side-panel"
@@ -52,11 +55,13 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
           rows={[
             [
               t('chat.messages'),
-              `${formatNumber(c.messages)} (${formatNumber(c.userMessages)} / ${formatNumber(c.botMessages)})`,
+              unknown
+                ? null
+                : `${formatNumber(c.messages)} (${formatNumber(c.userMessages)} / ${formatNumber(c.botMessages)})`,
             ],
-            [t('chat.sessions'), formatNumber(c.sessions)],
-            [t('chat.voiceMessages'), formatNumber(c.voiceMessages)],
-            [t('chat.withErrors'), formatNumber(c.messagesWithErrors)],
+            [t('chat.sessions'), figure(c.sessions)],
+            [t('chat.voiceMessages'), figure(c.voiceMessages)],
+            [t('chat.withErrors'), figure(c.messagesWithErrors)],
             [t('chat.firstMessage'), detail.firstMessageAt ? formatDateTime(detail.firstMessageAt) : null],
             [t('chat.lastMessage'), detail.lastMessageAt ? formatDateTime(detail.lastMessageAt) : null],
           ]}

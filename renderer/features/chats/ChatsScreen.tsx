@@ -601,7 +601,7 @@ const ChatRow = memo(function ChatRow({
       </td>
       <td className="num">{formatBytes(chat.sizeBytes)}</td>
       <td>
-        <ListHealthBadge health={chat.health} />
+        <ListHealthBadge health={chat.health} locked={chat.locked} />
       </td>
     </tr>
   );

@@ -2,12 +2,23 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ListHealth } from '../../../shared/contract/index.ts';
 import { HealthBadge } from '../../components/ui.tsx';
+import { LockedBadge, type LockedState } from '../chat/LockedBadge.tsx';
 import { CHATS_NS, ensureChatsStrings } from './strings.ts';
 
-/** A chat's health as the list knows it: ok, warning, error, or not checked yet (never shown as ok). */
-export const ListHealthBadge = memo(function ListHealthBadge({ health }: { health: ListHealth }) {
+/**
+ * A chat's health as the list knows it: ok, warning, error, or not checked yet (never shown as ok); a DB
+ * held by another program shows as locked (an error found elsewhere in the chat still shows as error).
+ */
+export const ListHealthBadge = memo(function ListHealthBadge({
+  health,
+  locked,
+}: {
+  health: ListHealth;
+  locked?: LockedState | undefined;
+}) {
   ensureChatsStrings();
   const { t } = useTranslation(CHATS_NS);
+  if (locked && health !== 'error') return <LockedBadge locked={locked} />;
   if (health !== 'unchecked') return <HealthBadge health={health} />;
   return (
     <span className="badge badge-unchecked" data-health="unchecked" title={t('uncheckedHint')}>

@@ -8,6 +8,7 @@ import { call, useOp } from '../../api/index.ts';
 import { formatNumber } from '../../components/format.ts';
 import { Dialog, ErrorState, Loading } from '../../components/ui.tsx';
 import { CellView, cellIsNumeric, decodeJsonEscapes } from './CellView.tsx';
+import './files.css';
 
 const PAGE = 100;
 

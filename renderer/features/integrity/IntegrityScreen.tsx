@@ -117,7 +117,7 @@ function IntegrityView({ root }: { root: string }) {
 
   return (
     <div className="screen integrity-screen" data-testid="integrity-screen" data-status={state.status}>
-      <div className="toolbar">
+      <div className="toolbar integrity-toolbar">
         <h2 className="screen-title">{t('title')}</h2>
         {running ? (
           <button type="button" className="btn" onClick={cancelCheck} data-testid="integrity-cancel">
@@ -146,19 +146,31 @@ function IntegrityView({ root }: { root: string }) {
           </>
         )}
         <StatusLine />
-        <div className="toolbar-spacer" />
-        <button type="button" className="btn" disabled={!canExport} onClick={() => exportAs('json')}>
-          {t('exportJson')}
-        </button>
-        <button
-          type="button"
-          className="btn"
-          disabled={!canExport}
-          onClick={() => exportAs('html')}
-          data-testid="integrity-export-html"
-        >
-          {t('exportHtml')}
-        </button>
+        {/* One "Export" label for both formats keeps the toolbar on one line at 1024 px in both languages. */}
+        <div className="integrity-export" role="group" aria-label={t('export')}>
+          <span className="muted">{t('export')}</span>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!canExport}
+            onClick={() => exportAs('json')}
+            title={t('exportJson')}
+            aria-label={t('exportJson')}
+          >
+            JSON
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!canExport}
+            onClick={() => exportAs('html')}
+            title={t('exportHtml')}
+            aria-label={t('exportHtml')}
+            data-testid="integrity-export-html"
+          >
+            HTML
+          </button>
+        </div>
       </div>
       {running ? (
         <ProgressBar
@@ -240,7 +252,9 @@ function StatusLine() {
   }
   return (
     <div className="scan-status" aria-live="polite" data-testid="integrity-status">
-      <span className="scan-count">{text}</span>
+      <span className="scan-count" title={text}>
+        {text}
+      </span>
       {counts}
       {s.skipped.length > 0 ? (
         <span
