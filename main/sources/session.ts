@@ -44,11 +44,12 @@ export class SourceSession {
     const { label, archive } = how;
     const existing = [...this.entries.values()].find((e) => e.locator === locator && e.archive === archive);
     if (existing) return existing;
-    const display = isMysqlUrl(locator) ? parseMysqlUrl(locator).display : parsePgUrl(locator).display;
+    const display = () =>
+      isMysqlUrl(locator) ? parseMysqlUrl(locator).display : parsePgUrl(locator).display;
     const entry: Entry = {
       id: randomBytes(6).toString('hex'),
       locator,
-      label: label ?? (archive ? `${display} + ${archive}` : display),
+      label: label ?? (archive ? `${display()} + ${archive}` : display()),
       kind: null,
       source: null,
       archive,
