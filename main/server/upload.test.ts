@@ -96,12 +96,15 @@ function api(target: RunningServer, operation: string, input: unknown): Promise<
   });
 }
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function runJob<T>(target: RunningServer, operation: string, input: unknown): Promise<T> {
   const { jobId } = valueOf<{ jobId: string }>(await api(target, operation, input));
   for (;;) {
-    const snapshot = valueOf<JobSnapshot>(await api(target, 'jobs.poll', { jobId, cursor: 0, waitMs: 500 }));
+    const snapshot = valueOf<JobSnapshot>(await api(target, 'jobs.poll', { jobId, cursor: 0 }));
     if (snapshot.state === 'done') return snapshot.result as T;
     if (snapshot.state !== 'running') throw new Error(`${operation}: ${JSON.stringify(snapshot.error)}`);
+    await pause(50);
   }
 }
 
@@ -115,8 +118,11 @@ async function refusal(
   if (res.status !== 200) return errorOf(res).code;
   const { jobId } = valueOf<{ jobId: string }>(res);
   let snapshot: JobSnapshot;
-  do snapshot = valueOf<JobSnapshot>(await api(target, 'jobs.poll', { jobId, cursor: 0, waitMs: 500 }));
-  while (snapshot.state === 'running');
+  for (;;) {
+    snapshot = valueOf<JobSnapshot>(await api(target, 'jobs.poll', { jobId, cursor: 0 }));
+    if (snapshot.state !== 'running') break;
+    await pause(50);
+  }
   expect(snapshot.state, operation).toBe('failed');
   return snapshot.error?.code;
 }
