@@ -7,6 +7,7 @@ import { navigate, routeHref } from '../../app/nav.ts';
 import { useCurrentPlace } from '../../app/places.ts';
 import { useStore } from '../../app/store.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
+import { DateField } from '../../components/DateField.tsx';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
 import { Empty, ErrorState, ProgressBar } from '../../components/ui.tsx';
 import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
@@ -192,24 +193,18 @@ function ChatsView({ root }: { root: string }) {
           </select>
         </label>
         <span className="date-range">
-          <label>
-            <span>{tl('activeFrom')} </span>
-            <input
-              type="date"
-              value={ui.activeFrom}
-              onChange={(e) => setUi({ activeFrom: e.target.value })}
-              data-active-from
-            />
-          </label>
-          <label>
-            <span>{tl('activeTo')} </span>
-            <input
-              type="date"
-              value={ui.activeTo}
-              onChange={(e) => setUi({ activeTo: e.target.value })}
-              data-active-to
-            />
-          </label>
+          <DateField
+            label={tl('activeFrom')}
+            value={ui.activeFrom}
+            onChange={(day) => setUi({ activeFrom: day })}
+            testId="chats-active-from"
+          />
+          <DateField
+            label={tl('activeTo')}
+            value={ui.activeTo}
+            onChange={(day) => setUi({ activeTo: day })}
+            testId="chats-active-to"
+          />
         </span>
         <div className="toolbar-spacer" />
         <ScanStatusBar root={root} total={overview.data?.total ?? null} />

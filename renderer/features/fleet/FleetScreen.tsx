@@ -16,6 +16,7 @@ import {
   tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
+import { DateField } from '../../components/DateField.tsx';
 import { formatBytes, formatDay, formatNumber } from '../../components/format.ts';
 import { fillDays } from '../../components/series.ts';
 import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
@@ -159,22 +160,18 @@ export function FleetScreen() {
         </div>
         {preset === 'custom' ? (
           <span className="date-range">
-            <label>
-              {tf('from')}{' '}
-              <input
-                type="date"
-                value={custom.from ?? ''}
-                onChange={(e) => setCustom((c) => ({ ...c, from: e.target.value || null }))}
-              />
-            </label>{' '}
-            <label>
-              {tf('to')}{' '}
-              <input
-                type="date"
-                value={custom.to ?? ''}
-                onChange={(e) => setCustom((c) => ({ ...c, to: e.target.value || null }))}
-              />
-            </label>
+            <DateField
+              label={tf('from')}
+              value={custom.from ?? ''}
+              onChange={(day) => setCustom((c) => ({ ...c, from: day || null }))}
+              testId="fleet-window-from"
+            />
+            <DateField
+              label={tf('to')}
+              value={custom.to ?? ''}
+              onChange={(day) => setCustom((c) => ({ ...c, to: day || null }))}
+              testId="fleet-window-to"
+            />
           </span>
         ) : null}
         <div className="toolbar-spacer" />
