@@ -64,8 +64,14 @@ test('a chat held by another program shows as Locked in the list and the header,
   await chats.openChat(held.chatId);
   const header = page.locator('.chat-sub [data-health]');
   await expect(header).toHaveAttribute('data-health', 'locked');
-  // Said as Locked with what to do, not as a problem of the chat.
-  await expect(page.getByTestId('chat-locked')).toContainText('Another program (usually the bot) is writing');
+  // Said as Locked with what to do, not as a problem of the chat. The detail read waits out SQLite's busy
+  // timeout (2 s per statement) before it says so: give it more than the default 5 s on a loaded machine.
+  await expect(page.getByTestId('chat-locked')).toContainText(
+    'Another program (usually the bot) is writing',
+    {
+      timeout: 20_000,
+    },
+  );
   await expect(page.getByTestId('chat-problems')).toHaveCount(0);
   // Its figures are unknown while it is held, not zero.
   await expect(page.getByTestId('chat-side-panel')).not.toContainText('0 (0 / 0)');
