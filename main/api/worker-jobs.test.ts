@@ -60,7 +60,12 @@ describe('migrate as a worker job', () => {
     // The main thread keeps turning while the job works in its worker.
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
-    const running = await until(ctx, jobId, (s) => s.state !== 'running' || s.events.length >= 3);
+    // A chat's event and its progress arrive as separate updates: wait for both to pass 3.
+    const running = await until(
+      ctx,
+      jobId,
+      (s) => s.state !== 'running' || (s.events.length >= 3 && s.progress.done >= 3),
+    );
     clearInterval(ticker);
     expect(running.state).toBe('running');
     expect(running.progress.total).toBe(USERS);
