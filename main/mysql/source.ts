@@ -25,6 +25,7 @@ import { ColdArchive } from './archive.ts';
 import { MysqlConnection, type Row } from './client.ts';
 import { MessagingStore, type ConversationSummary, type MessagingSchema } from './messaging.ts';
 import { isMysqlUrl } from './url.ts';
+import { tableListMetrics } from '../sources/table-metrics.ts';
 
 // A MySQL or MariaDB database as a Source. The schema is recognised once, at open, by its tables:
 // - messaging: seed 003's messages (+ messages_warm), conversations, companies (clients and
@@ -218,24 +219,7 @@ export class MysqlSource implements Source {
 
   async metrics(options: { tenant?: string | undefined }): Promise<SourceMetrics> {
     if (this.store) return this.store.metrics(options.tenant);
-    const info = await this.info();
-    return {
-      kind: 'generic',
-      charts: [],
-      tables: [
-        {
-          id: 'tables',
-          title: 'Tables',
-          columns: ['Table', 'Type', 'Columns', 'Rows'],
-          rows: info.tables.map((t) => [
-            t.name,
-            t.type,
-            String(t.columns),
-            t.rows === null ? '—' : `${t.rowsEstimated ? '~' : ''}${t.rows}`,
-          ]),
-        },
-      ],
-    };
+    return tableListMetrics((await this.info()).tables);
   }
 
   exportMessages(options: {

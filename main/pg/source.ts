@@ -42,6 +42,7 @@ import {
   evoTenants,
 } from './evosense.ts';
 import { isPostgresUrl } from './url.ts';
+import { tableListMetrics } from '../sources/table-metrics.ts';
 
 // A PostgreSQL database as a Source. The schema is recognised once, at open, by its tables:
 // - evosense: seed 002's tenancy_tenant + messages_message (experiments_*, billing_* as further signals);
@@ -237,24 +238,7 @@ export class PgSource implements Source {
   async metrics(options: { tenant?: string | undefined }): Promise<SourceMetrics> {
     if (this.kind === 'evosense') return evoMetrics(this.db, options.tenant);
     if (this.kind === 'clinic') return clinicMetricsPg(this.db);
-    const info = await this.info();
-    return {
-      kind: 'generic',
-      charts: [],
-      tables: [
-        {
-          id: 'tables',
-          title: 'Tables',
-          columns: ['Table', 'Type', 'Columns', 'Rows'],
-          rows: info.tables.map((t) => [
-            t.name,
-            t.type,
-            String(t.columns),
-            t.rows === null ? '—' : `${t.rowsEstimated ? '~' : ''}${t.rows}`,
-          ]),
-        },
-      ],
-    };
+    return tableListMetrics((await this.info()).tables);
   }
 
   exportMessages(options: {
