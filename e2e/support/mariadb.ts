@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMessaging, type MessagingTruth } from '../../main/fixtures/messaging.ts';
@@ -8,7 +7,7 @@ import {
   startMariaDb,
   type MariaDbTestServer,
 } from '../../main/mysql/test-server.ts';
-import { PROJECT_ROOT } from './server.ts';
+import { builtCli, serveWithCli } from './serve-cli.ts';
 
 // Browser mode over a MariaDB messaging source (seed 003): a throwaway server with the fixture, its cold
 // archive in a temp folder, and the built CLI started as a person would: `serve --source URL --archive DIR`.
@@ -23,11 +22,8 @@ export interface ServedMariaDb {
   stop(): Promise<void>;
 }
 
-const SERVING = /at (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/;
-
 export async function serveMariaDb(): Promise<ServedMariaDb> {
-  const cli = join(PROJECT_ROOT, 'dist', 'cli.js');
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" before the e2e tests`);
+  builtCli(); // before starting a database server for nothing
   const server: MariaDbTestServer = await startMariaDb();
   const home = mkdtempSync(join(tmpdir(), 'ci-e2e-mariadb-'));
   const archive = join(home, 'archive');
@@ -40,45 +36,13 @@ export async function serveMariaDb(): Promise<ServedMariaDb> {
     bigConversationMessages: 120,
   });
   await writer.end();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [cli, 'serve', '--source', dbUrl, '--archive', archive, '--port', '0'],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CHAT_INSPECTOR_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address within 60 s:\n${output}`)), 60_000);
-    const check = () => {
-      const m = SERVING.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${output}`)));
-  });
-  child.removeAllListeners('exit');
+  const served = await serveWithCli(['--source', dbUrl, '--archive', archive], home);
   return {
-    url,
+    url: served.url,
     truth,
     password: server.userPassword,
     stop: async () => {
-      await new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          done();
-        });
-        child.kill('SIGINT');
-      });
+      await served.stop();
       await server.stop();
       rmSync(home, { recursive: true, force: true });
     },
