@@ -1,6 +1,7 @@
 // The task table: every feature's work that runs in a worker thread, listed at the edge so that
 // main/workers/ stays a mechanism that knows no feature. This module is also the worker thread's entry
-// (dist/worker.js when built): it registers the table in the thread that loads it and serves the pool.
+// (dist/worker-tasks.js when built, loaded by dist/worker.js): it registers the table in the thread that
+// loads it and serves the pool.
 //
 // A capability adds its task with one line in `taskTable` (and its type comes along with it).
 

@@ -3,8 +3,9 @@
 //
 //   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it): a few lines that refuse
 //                          a Node too old for SQLite, then load dist/cli-main.js (the CLI itself)
-//   dist/worker.js         the worker thread (main/tasks.ts: the task table); main/workers/pool.ts finds it
-//                          next to the bundle
+//   dist/worker.js         the worker thread's entry (main/workers/boot.ts: V8's compile cache on, then
+//                          dist/worker-tasks.js, the task table of main/tasks.ts); main/workers/pool.ts
+//                          finds it next to the bundle
 //   dist/recover-worker.js the worker thread of one `recover` job (main/recover/recover.ts finds it)
 //   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
 //   dist/preload.cjs       the sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module)
@@ -52,7 +53,8 @@ const common: BuildOptions = {
 const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/launcher.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
-  { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/workers/boot.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker-tasks.js' },
   { entryPoints: ['main/query/worker.ts'], outfile: 'dist/query-worker.js' },
   { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },

@@ -17,6 +17,7 @@ const OUTPUTS = [
   'dist/cli.js',
   'dist/cli-main.js',
   'dist/worker.js',
+  'dist/worker-tasks.js',
   'dist/electron-main.js',
   'dist/preload.cjs',
   'dist/renderer/index.html',

@@ -3,6 +3,7 @@ import { healthOf, type ChatSummary, type Finding } from '../../shared/domain.ts
 import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector, dedupe, orderFindings } from '../integrity/chat.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { quickVisit } from './quick-visit.ts';
 import { summarizeChatTask, type KnownFiles, type ScanItem } from '../store/summary.ts';
 
 /** The files whose identity decides whether a chat must be read again. */
@@ -122,11 +123,13 @@ export function visitChatTask(item: ScanItem): VisitOutcome {
   const folder = folderIdentity(item.dir);
   const stats = statWatched(item.dir);
   const identity = identityOf(folder, stats);
-  const outcome = summarizeChatTask(
-    { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS, known: knownFiles(stats) },
-    chatInspector({ ...item, full: false }),
-    openForCheck,
-  );
+  const outcome =
+    quickVisit(item, stats) ??
+    summarizeChatTask(
+      { ...item, busyTimeoutMs: item.busyTimeoutMs ?? CHECK_BUSY_TIMEOUT_MS, known: knownFiles(stats) },
+      chatInspector({ ...item, full: false }),
+      openForCheck,
+    );
   if (outcome.kind === 'skip') return { ...outcome, identity };
   return withFindings(
     {

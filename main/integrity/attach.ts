@@ -87,7 +87,7 @@ function detach(s: Shared): void {
 }
 
 /** `file://` + the path, by hand when it has nothing to escape (pathToFileURL costs more than the check). */
-function fileUrl(path: string): string {
+export function fileUrl(path: string): string {
   return /^\/[A-Za-z0-9/._-]*$/.test(path) ? `file://${path}` : pathToFileURL(path).href;
 }
 

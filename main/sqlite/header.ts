@@ -57,55 +57,63 @@ export function readHeader(path: string): HeaderVerdict {
       return { ok: false, code: 'empty_file', message: 'the file is empty (0 bytes)', sizeBytes };
     const header = Buffer.alloc(HEADER_BYTES);
     const read = readSync(fd, header, 0, HEADER_BYTES, 0);
-    if (read < SQLITE_MAGIC.length || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-      return { ok: false, code: 'not_sqlite', message: 'the file is not an SQLite database', sizeBytes };
-    }
-    if (read < HEADER_BYTES) {
-      return {
-        ok: false,
-        code: 'truncated',
-        message: `the file is cut short: ${sizeBytes} bytes, not even a full header`,
-        sizeBytes,
-      };
-    }
-    const rawPageSize = header.readUInt16BE(16);
-    const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
-    const pageCount = header.readUInt32BE(28);
-    const wal = header[18] === 2 || header[19] === 2;
-    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
-      return {
-        ok: false,
-        code: 'not_sqlite',
-        message: `the header has an impossible page size (${rawPageSize})`,
-        sizeBytes,
-      };
-    }
-    // The in-header page count is only valid when the change counters agree (SQLite's own rule).
-    const countValid = header.readUInt32BE(24) === header.readUInt32BE(92) && pageCount > 0;
-    if (countValid && sizeBytes < pageCount * pageSize) {
-      return {
-        ok: false,
-        code: 'truncated',
-        message: `the file is cut short: ${sizeBytes} bytes where the header promises ${pageCount * pageSize}`,
-        sizeBytes,
-      };
-    }
-    if (sizeBytes % pageSize !== 0) {
-      return {
-        ok: false,
-        code: 'truncated',
-        message: `the file size (${sizeBytes} bytes) is not a whole number of ${pageSize}-byte pages`,
-        sizeBytes,
-      };
-    }
-    return {
-      ok: true,
-      pageSize,
-      pageCount: countValid ? pageCount : Math.floor(sizeBytes / pageSize),
-      wal,
-      sizeBytes,
-    };
+    return headerVerdict(header, read, sizeBytes);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The verdict on a header already read (`read` bytes of it) from a regular file of `sizeBytes` bytes:
+ * not an SQLite file, cut short, or its page size, page count and journal mode.
+ */
+export function headerVerdict(header: Buffer, read: number, sizeBytes: number): HeaderVerdict {
+  if (read < SQLITE_MAGIC.length || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+    return { ok: false, code: 'not_sqlite', message: 'the file is not an SQLite database', sizeBytes };
+  }
+  if (read < HEADER_BYTES) {
+    return {
+      ok: false,
+      code: 'truncated',
+      message: `the file is cut short: ${sizeBytes} bytes, not even a full header`,
+      sizeBytes,
+    };
+  }
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pageCount = header.readUInt32BE(28);
+  const wal = header[18] === 2 || header[19] === 2;
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
+    return {
+      ok: false,
+      code: 'not_sqlite',
+      message: `the header has an impossible page size (${rawPageSize})`,
+      sizeBytes,
+    };
+  }
+  // The in-header page count is only valid when the change counters agree (SQLite's own rule).
+  const countValid = header.readUInt32BE(24) === header.readUInt32BE(92) && pageCount > 0;
+  if (countValid && sizeBytes < pageCount * pageSize) {
+    return {
+      ok: false,
+      code: 'truncated',
+      message: `the file is cut short: ${sizeBytes} bytes where the header promises ${pageCount * pageSize}`,
+      sizeBytes,
+    };
+  }
+  if (sizeBytes % pageSize !== 0) {
+    return {
+      ok: false,
+      code: 'truncated',
+      message: `the file size (${sizeBytes} bytes) is not a whole number of ${pageSize}-byte pages`,
+      sizeBytes,
+    };
+  }
+  return {
+    ok: true,
+    pageSize,
+    pageCount: countValid ? pageCount : Math.floor(sizeBytes / pageSize),
+    wal,
+    sizeBytes,
+  };
 }

@@ -20,7 +20,7 @@ const optionalCount = z.number().int().min(0).nullish();
  * The fields the app reads, with the types the bot writes (seed 000). Unknown fields are kept (the bot
  * adds some); a known field of another type makes the file malformed, since its figures cannot be trusted.
  */
-const MetadataSchema = z.looseObject({
+export const MetadataSchema = z.looseObject({
   chat_id: z
     .union([z.number().refine(Number.isInteger, 'expected a whole number'), z.string().regex(/^-?\d{1,20}$/)])
     .optional(),
@@ -46,6 +46,52 @@ const MetadataSchema = z.looseObject({
     })
     .nullish(),
 });
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+const isCount = (v: unknown): boolean =>
+  v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
+const isTextList = (v: unknown): boolean =>
+  v === undefined || v === null || (Array.isArray(v) && v.every((item) => typeof item === 'string'));
+
+/**
+ * True only for a value MetadataSchema accepts, checked by hand: the scan reads one metadata.json per chat,
+ * and zod's parse cost a third of that. It may say false for a value zod accepts (zod then decides and
+ * words the problems); it never says true for one zod refuses (metadata.test.ts holds it to that).
+ */
+export function surelyValid(value: Record<string, unknown>): boolean {
+  const id = value.chat_id;
+  if (
+    id !== undefined &&
+    !(typeof id === 'number' && Number.isInteger(id)) &&
+    !(typeof id === 'string' && /^-?\d{1,20}$/.test(id))
+  )
+    return false;
+  if (!isText(value.last_update)) return false;
+  const stats = value.quick_stats;
+  if (stats !== undefined && stats !== null) {
+    if (!isRecord(stats)) return false;
+    if (!isCount(stats.total_messages) || !isCount(stats.total_sessions) || !isCount(stats.study_streak))
+      return false;
+    if (!isText(stats.current_level) || !isText(stats.last_active)) return false;
+    if (!isTextList(stats.favorite_topics) || !isTextList(stats.improvement_areas)) return false;
+  }
+  const cache = value.cache;
+  if (cache !== undefined && cache !== null && !isRecord(cache)) return false;
+  const info = value.database_info;
+  if (info !== undefined && info !== null) {
+    if (!isRecord(info)) return false;
+    if (
+      !isText(info.profile_db_size) ||
+      !isText(info.conversations_db_size) ||
+      !isText(info.total_size) ||
+      !isText(info.last_backup)
+    )
+      return false;
+  }
+  return true;
+}
 
 /** "quick_stats.total_messages: expected number, got string" for the first few problems zod found. */
 function describeIssues(error: z.ZodError): string {
@@ -111,6 +157,7 @@ export function readMetadata(dir: string): MetadataRead {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     return { state: 'malformed', message: 'is not a JSON object' };
   }
+  if (surelyValid(value as Record<string, unknown>)) return { state: 'ok', value: value as ChatMetadataJson };
   const parsed = MetadataSchema.safeParse(value);
   if (!parsed.success) {
     return { state: 'malformed', message: `has fields of the wrong type (${describeIssues(parsed.error)})` };

@@ -17,7 +17,7 @@ import {
   type OpenedDb,
   type ReadableDb,
 } from '../sqlite/open.ts';
-import { metadataDifferences, readMetadata } from './metadata.ts';
+import { metadataDifferences, readMetadata, type MetadataRead } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { daysBetween, latest, toIso } from './time.ts';
 
@@ -109,7 +109,7 @@ export function findingFromError(error: unknown, file: string): Finding {
   }
 }
 
-interface ProfileFigures {
+export interface ProfileFigures {
   name: string | null;
   level: string | null;
   lastActive: string | null;
@@ -119,6 +119,11 @@ function readProfileFigures(db: ReadableDb): ProfileFigures {
   const row = db
     .prepare('SELECT username, first_name, last_name, current_level, last_active FROM user_profile LIMIT 1')
     .get() as Record<string, unknown> | undefined;
+  return profileFiguresOf(row);
+}
+
+/** The profile's figures from its user_profile row (undefined: no row). */
+export function profileFiguresOf(row: Record<string, unknown> | undefined): ProfileFigures {
   if (!row) return { name: null, level: null, lastActive: null };
   return {
     name: displayName(row),
@@ -135,7 +140,7 @@ export function displayName(row: Record<string, unknown>): string | null {
   return typeof row.username === 'string' && row.username ? `@${row.username}` : null;
 }
 
-interface ConversationFigures {
+export interface ConversationFigures {
   messages: number;
   sessions: number;
   lastMessageAt: string | null;
@@ -159,10 +164,26 @@ function readConversationFigures(db: ReadableDb): ConversationFigures {
     )
     .raw()
     .get() as [number, unknown, number, unknown];
-  return { messages: m[0], sessions: m[2], lastMessageAt: toIso(m[1]), firstMessageAt: toIso(m[3]) };
+  return conversationFiguresOf(m[0], m[1], m[2], m[3]);
 }
 
-function sizeOf(path: string, known?: KnownFiles): { exists: boolean; bytes: number; walBytes: number } {
+/** The conversation figures from the counts and the first and last messages' timestamps. */
+export function conversationFiguresOf(
+  messages: number,
+  lastTimestamp: unknown,
+  sessions: number,
+  firstTimestamp: unknown,
+): ConversationFigures {
+  return { messages, sessions, lastMessageAt: toIso(lastTimestamp), firstMessageAt: toIso(firstTimestamp) };
+}
+
+export interface FileSize {
+  exists: boolean;
+  bytes: number;
+  walBytes: number;
+}
+
+export function sizeOf(path: string, known?: KnownFiles): FileSize {
   const name = basename(path);
   if (known && name in known && `${name}-wal` in known) {
     const file = known[name];
@@ -240,6 +261,25 @@ export function summarizeChatTask(
     }
   }
 
+  return finishSummary(item, { profileSize, conversationsSize, meta, profile, conversations }, findings);
+}
+
+/** What one visit of a chat read, before the findings that follow from it. */
+export interface ChatReading {
+  profileSize: FileSize;
+  conversationsSize: FileSize;
+  meta: MetadataRead;
+  profile: ProfileFigures;
+  /** Null when conversations.db's figures could not be read. */
+  conversations: ConversationFigures | null;
+}
+
+/**
+ * The row and the findings that follow from what was read (metadata, WAL, size, clock, inactivity),
+ * after `findings` (the files' own). Shared by every way a chat is read, so they all say the same.
+ */
+export function finishSummary(item: ScanItem, reading: ChatReading, findings: Finding[]): ScanOutcome {
+  const { profileSize, conversationsSize, meta, profile, conversations } = reading;
   if (meta.state === 'missing') {
     findings.push(
       finding(

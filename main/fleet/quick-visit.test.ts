@@ -1,0 +1,95 @@
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
+import { openForCheck } from '../integrity/attach.ts';
+import { CHECK_BUSY_TIMEOUT_MS, chatInspector } from '../integrity/chat.ts';
+import Database from '../sqlite/driver.ts';
+import { CONVERSATIONS_DB } from '../store/schema.ts';
+import { summarizeChatTask, type ScanItem, type ScanOutcome } from '../store/summary.ts';
+import { closeQuickVisitConnection, quickVisit } from './quick-visit.ts';
+
+const NOW = new Date('2026-11-01T12:00:00Z');
+let base: string;
+let rollback: GeneratedRoot;
+let wal: GeneratedRoot;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'ci-quick-visit-'));
+  rollback = generateRoot(join(base, 'rollback'), { chats: 6, broken: 'all', seed: 5, now: NOW });
+  wal = generateRoot(join(base, 'wal'), { chats: 4, wal: true, seed: 6, now: NOW });
+});
+afterAll(() => {
+  closeQuickVisitConnection();
+  rmSync(base, { recursive: true, force: true });
+});
+
+const WATCHED = ['profile.db', 'profile.db-wal', 'conversations.db', 'conversations.db-wal'];
+const statsOf = (dir: string) =>
+  WATCHED.map((name) => lstatSync(join(dir, name), { bigint: true, throwIfNoEntry: false }));
+const itemOf = (chatId: string, dir: string): ScanItem => ({ chatId, dir, nowMs: NOW.getTime() });
+
+/** The general path, as the visit runs it when the quick one declines. */
+function general(item: ScanItem): ScanOutcome {
+  return summarizeChatTask(
+    { ...item, busyTimeoutMs: CHECK_BUSY_TIMEOUT_MS },
+    chatInspector({ ...item, full: false }),
+    openForCheck,
+  );
+}
+
+describe('the quick visit', () => {
+  it('answers exactly as the general path for every chat it answers, rollback and WAL alike', () => {
+    const answered: string[] = [];
+    for (const chat of [...rollback.chats, ...wal.chats]) {
+      const item = itemOf(chat.chatId, chat.dir);
+      const quick = quickVisit(item, statsOf(chat.dir));
+      if (quick === null) continue;
+      answered.push(chat.kind);
+      expect({ kind: chat.kind, outcome: quick }).toEqual({ kind: chat.kind, outcome: general(item) });
+    }
+    // Every healthy chat takes the quick path (it is the usual one), and so do the chats whose trouble
+    // is only in metadata.json, size, inactivity, schema or rows a full check looks at.
+    expect(answered.filter((kind) => kind === 'healthy')).toHaveLength(10);
+    expect(answered).toEqual(
+      expect.arrayContaining([
+        'metadata_missing',
+        'metadata_malformed',
+        'metadata_stale',
+        'db_large',
+        'inactive',
+        'orphan_rows',
+        'fk_violation',
+        // A column added beside the expected ones: the figures still read, and the drift is found.
+        'schema_drift',
+      ]),
+    );
+  });
+
+  it('declines every damaged, unreadable or mid-write chat, leaving it to the general path', () => {
+    const declined = rollback.chats
+      .filter((chat) => quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir)) === null)
+      .map((chat) => chat.kind)
+      .sort();
+    expect(declined).toEqual(
+      ['missing_file', 'not_sqlite', 'page_corrupt', 'truncated', 'wal_pending', 'zero_byte'].sort(),
+    );
+  });
+
+  it('declines a DB another program holds locked: the general path waits and reports it', () => {
+    const chat = rollback.chats.find((c) => c.kind === 'healthy')!;
+    const holder = new Database(join(chat.dir, CONVERSATIONS_DB), { timeout: 0 });
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).toBeNull();
+      const outcome = general(itemOf(chat.chatId, chat.dir));
+      expect(outcome.kind === 'chat' && outcome.findings.map((f) => f.code)).toContain('locked');
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // Released: the quick path answers again on the same connection.
+    expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).not.toBeNull();
+  });
+});
