@@ -1,4 +1,4 @@
-import type { ScanResult } from '../../shared/domain.ts';
+import type { ChatSummary, SkippedEntry } from '../../shared/domain.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { runCliJob } from '../cli/output.ts';
 import { scanRoot } from '../store/scan.ts';
@@ -6,17 +6,54 @@ import type { WorkerPool } from '../workers/pool.ts';
 import { refreshIndex } from './refresh.ts';
 import { closeFleetIndexes, fleetIndexFor } from './registry.ts';
 
+/** A scan's result with its rows read as they are used (from the index: a row at a time). */
+export interface ScanRows {
+  root: string;
+  chats: Iterable<ChatSummary>;
+  skipped: SkippedEntry[];
+}
+
 /**
- * `scan ROOT`: refreshes the root's fleet index (only new and changed chats are read) and prints from it,
- * in the spec's shape; with `useIndex` false, a full pass that neither reads nor writes the index.
+ * `scan ROOT`: refreshes the root's fleet index (only new and changed chats are read) and hands `use` its
+ * rows straight from the index, so 100,000 chats are never all in memory at once; with `useIndex` false,
+ * a full pass that neither reads nor writes the index.
  */
-export async function scanForCli(root: string, pool: WorkerPool, useIndex: boolean): Promise<ScanResult> {
-  if (!useIndex) return runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool }));
+export async function withScan<T>(
+  root: string,
+  pool: WorkerPool,
+  useIndex: boolean,
+  use: (scan: ScanRows) => T,
+): Promise<T> {
+  if (!useIndex) return use(await runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool })));
   const index = fleetIndexFor(defaultUserDataDir(), root);
   try {
     await runCliJob('Scanning', (ctx) => refreshIndex(index, ctx, { pool }));
-    return { root, chats: index.summaries(), skipped: index.skipped() };
+    return use({ root, chats: index.iterateSummaries(), skipped: index.skipped() });
   } finally {
     closeFleetIndexes();
   }
+}
+
+/** Text is handed to `write` in pieces of about this size. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The scan's JSON exactly as `JSON.stringify(result, null, 2)` prints it (the spec's shape), written a
+ * few hundred rows at a time instead of built whole.
+ */
+export function writeScanJson(scan: ScanRows, write: (text: string) => void): void {
+  // JSON.stringify escapes newlines inside strings: every newline in its output is structure.
+  const nested = (value: unknown, pad: string) => JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
+  let out = `{\n  "root": ${JSON.stringify(scan.root)},\n  "chats": [`;
+  let rows = 0;
+  for (const chat of scan.chats) {
+    out += `${rows === 0 ? '' : ','}\n    ${nested(chat, '    ')}`;
+    rows++;
+    if (out.length >= CHUNK_CHARS) {
+      write(out);
+      out = '';
+    }
+  }
+  out += rows === 0 ? ']' : '\n  ]';
+  write(`${out},\n  "skipped": ${nested(scan.skipped, '  ')}\n}\n`);
 }

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetRow, SearchHit } from '../../shared/contract/fleet.ts';
-import type { ChatSummary, Finding } from '../../shared/domain.ts';
+import type { ChatSummary, Finding, ScanResult } from '../../shared/domain.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { checkChatTask } from '../integrity/chat.ts';
 import { silentContext } from '../jobs/job.ts';
@@ -29,6 +29,7 @@ import { CONVERSATIONS_DB } from '../store/schema.ts';
 import { cli } from '../testing/cli.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { WorkerPool } from '../workers/pool.ts';
+import { writeScanJson } from './cli.ts';
 import { FleetIndex } from './index.ts';
 import { FLEET_APP_ID, indexPathFor } from './index-db.ts';
 import { refreshIndex } from './refresh.ts';
@@ -128,6 +129,57 @@ describe('one pass', () => {
     expect(rows.get(chatOf('missing_file').chatId)?.unread).toBe(true);
     expect(rows.get(gen.chats[0]!.chatId)?.unread).toBe(false);
     expect(index.skipped().map((s) => s.path)).toEqual(pass.skipped.map((s) => s.path));
+  });
+});
+
+describe('scan --json', () => {
+  it('streams the rows from the index in the JSON a full pass prints, byte for byte as JSON.stringify', () => {
+    const { root, home } = copyRoot();
+    const env = { CHAT_INSPECTOR_HOME: home };
+    const indexed = cli(['scan', root, '--json'], { env });
+    const full = cli(['scan', root, '--json', '--no-index'], { env });
+    expect([indexed.code, full.code]).toEqual([0, 0]);
+    const fromIndex = JSON.parse(indexed.stdout) as ScanResult;
+    expect(indexed.stdout).toBe(`${JSON.stringify(fromIndex, null, 2)}\n`);
+    const byId = (rows: ChatSummary[]) => [...rows].sort((a, b) => a.chatId.localeCompare(b.chatId));
+    const fromPass = JSON.parse(full.stdout) as ScanResult;
+    expect(fromIndex.chats.length).toBe(gen.chats.length);
+    expect({ ...fromIndex, chats: byId(fromIndex.chats) }).toEqual({
+      ...fromPass,
+      chats: byId(fromPass.chats),
+    });
+  });
+
+  it('writes what JSON.stringify writes for no rows, one row and text that needs escaping', () => {
+    const row = (chatId: string, name: string | null): ChatSummary => ({
+      chatId,
+      name,
+      level: 'B1',
+      messages: 3,
+      sessions: 1,
+      lastActive: null,
+      sizeBytes: 10,
+      health: 'ok',
+    });
+    const cases: ScanResult[] = [
+      { root: '/r', chats: [], skipped: [] },
+      {
+        root: '/r "quoted"\n',
+        chats: [row('1', 'Zoë\n"x"\u2028')],
+        skipped: [{ path: '/r/x', reason: 'a\nb' }],
+      },
+      { root: '/r', chats: Array.from({ length: 900 }, (_, i) => row(String(i), `n${i}`)), skipped: [] },
+    ];
+    for (const scan of cases) {
+      let out = '';
+      let writes = 0;
+      writeScanJson(scan, (text) => {
+        out += text;
+        writes++;
+      });
+      expect(out).toBe(`${JSON.stringify(scan, null, 2)}\n`);
+      if (scan.chats.length === 900) expect(writes).toBeGreaterThan(1);
+    }
   });
 });
 

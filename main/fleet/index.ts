@@ -370,16 +370,17 @@ export class FleetIndex {
   }
 
   /** Every checked row in the root's order (the CLI's `scan --json`). */
-  summaries(): ChatSummary[] {
+  /** The checked chats' rows in id order, read one at a time (the index is busy until the end). */
+  *iterateSummaries(): Generator<ChatSummary> {
     const rows = this.stmt(
       `SELECT ${ROW_COLUMNS} FROM chats WHERE health <> 'unchecked' ORDER BY id_sort, chat_id`,
     )
       .raw()
-      .all() as RowTuple[];
-    return rows.map((r) => {
+      .iterate() as IterableIterator<RowTuple>;
+    for (const r of rows) {
       const { partial: _p, unread: _u, codes: _c, ...summary } = toRow(r);
-      return summary as ChatSummary;
-    });
+      yield summary as ChatSummary;
+    }
   }
 
   skipped(): SkippedEntry[] {

@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import type { ScanResult } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
-import { scanForCli } from '../../fleet/cli.ts';
+import { withScan, writeScanJson } from '../../fleet/cli.ts';
 import { chatFindings } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
@@ -38,32 +39,10 @@ export function registerReadCommands(program: Command): void {
     .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
-      const result = await scanForCli(root, pool, opts.index !== false);
-      if (opts.json) return printJson(result);
-      const rows = result.chats.map((c) => {
-        // A locked conversations.db has unknown counts, not zero ones.
-        const unknownCounts = c.locked?.file === CONVERSATIONS_DB;
-        return [
-          c.chatId,
-          c.name ?? '—',
-          c.level ?? '—',
-          unknownCounts ? 'locked' : String(c.messages),
-          unknownCounts ? 'locked' : String(c.sessions),
-          c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
-          formatBytes(c.sizeBytes),
-          c.locked ? `${c.health} (locked)` : c.health,
-        ];
+      await withScan(root, pool, opts.index !== false, (scan) => {
+        if (opts.json) return writeScanJson(scan, (text) => process.stdout.write(text));
+        printScanTable({ ...scan, chats: [...scan.chats] });
       });
-      console.log(
-        table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows),
-      );
-      const counts = { ok: 0, warning: 0, error: 0 };
-      for (const c of result.chats) counts[c.health]++;
-      console.log(
-        `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
-      );
-      for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
-      for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
     });
 
   program
@@ -195,4 +174,32 @@ export function registerReadCommands(program: Command): void {
         console.log(`Try: chat-inspector scan ${dirArg}`);
       },
     );
+}
+
+/** `scan` without --json: the chat list as a table, then counts, locked files and skipped entries. */
+function printScanTable(result: ScanResult): void {
+  const rows = result.chats.map((c) => {
+    // A locked conversations.db has unknown counts, not zero ones.
+    const unknownCounts = c.locked?.file === CONVERSATIONS_DB;
+    return [
+      c.chatId,
+      c.name ?? '—',
+      c.level ?? '—',
+      unknownCounts ? 'locked' : String(c.messages),
+      unknownCounts ? 'locked' : String(c.sessions),
+      c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
+      formatBytes(c.sizeBytes),
+      c.locked ? `${c.health} (locked)` : c.health,
+    ];
+  });
+  console.log(
+    table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows),
+  );
+  const counts = { ok: 0, warning: 0, error: 0 };
+  for (const c of result.chats) counts[c.health]++;
+  console.log(
+    `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
+  );
+  for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
+  for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
 }
