@@ -38,6 +38,36 @@ test.describe('browse a data root', () => {
       .toBe(true);
   });
 
+  test('reopened, the list shows its first rows from the answers the page came with', async ({
+    page,
+    url,
+  }) => {
+    const shell = new AppShell(page);
+    const chats = new ChatsPage(page);
+    await shell.open(url);
+    await chats.waitForScan();
+    const firstIds = await chats.rows.evaluateAll((rows) =>
+      rows.slice(0, 5).map((r) => r.getAttribute('data-chat-id')),
+    );
+
+    // Open it again: the open place and the list's first page are in index.html, not asked for.
+    const asked: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const name = /\/api\/([\w.]+)/.exec(request.url())?.[1];
+      if (name) asked.push(name);
+    };
+    page.on('request', onRequest);
+    await page.goto(url);
+    await expect(chats.rows.first()).toBeVisible();
+    const shownBeforeAsking = [...asked];
+    page.off('request', onRequest);
+    expect(shownBeforeAsking).not.toContain('places.list');
+    expect(shownBeforeAsking).not.toContain('fleet.page');
+    expect(
+      await chats.rows.evaluateAll((rows) => rows.slice(0, 5).map((r) => r.getAttribute('data-chat-id'))),
+    ).toEqual(firstIds);
+  });
+
   test('a chat: thread with older pages, progress and metrics charts', async ({ page, url }) => {
     const shell = new AppShell(page);
     const chats = new ChatsPage(page);

@@ -63,3 +63,27 @@ export const MENU_COMMANDS = [
   'focus-search',
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+/**
+ * index.html, as the app serves it, carries the answers the page asks for first (the open place, the chat
+ * list's first page) in a JSON data block with this id: no round trip before the first rows. Each answer
+ * is used once, for a call with the same operation and input, and checked like any reply.
+ */
+export const BOOT_DATA_ID = 'chat-inspector-boot';
+
+export interface BootAnswer {
+  operation: string;
+  input: unknown;
+  value: unknown;
+}
+
+/** The same JSON whatever the order of object keys: how a call's input is matched with a boot answer. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}

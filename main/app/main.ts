@@ -16,6 +16,7 @@ import { registerIpc } from './ipc.ts';
 import { installAppMenu, sendMenuCommand } from './menu.ts';
 import { rootArgument, sourceArguments } from './origin.ts';
 import { registerAppScheme, serveAppProtocol } from './protocol.ts';
+import { bootAnswers } from '../server/boot.ts';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,7 +53,7 @@ async function start(): Promise<void> {
   });
   context = ctx;
   lockDownSession(session.defaultSession);
-  serveAppProtocol(session.defaultSession, defaultStaticDir());
+  serveAppProtocol(session.defaultSession, defaultStaticDir(), () => bootAnswers(ctx));
   // The demo is always offered; it is also where the app starts when no root was given.
   ctx.places.add(await ensureDemoRoot(userDataDir), 'demo');
   openArgument(process.argv, process.cwd());

@@ -2,6 +2,9 @@ import { protocol, type Session } from './electron.ts';
 import { readFile } from 'node:fs/promises';
 import { SECURITY_HEADERS } from '../server/headers.ts';
 import { lookupStatic } from '../server/static.ts';
+import { withBootAnswers } from '../server/boot.ts';
+import type { BootAnswer } from '../../shared/transport.ts';
+import { basename } from 'node:path';
 import { APP_HOST, APP_SCHEME } from './origin.ts';
 
 /**
@@ -24,8 +27,15 @@ function respond(status: number, text: string): Response {
   });
 }
 
-/** Serves dist/renderer on app://chat-inspector/ with the same path checks and CSP as browser mode. */
-export function serveAppProtocol(session: Session, staticDir: string): void {
+/**
+ * Serves dist/renderer on app://chat-inspector/ with the same path checks and CSP as browser mode;
+ * index.html carries the answers the page asks for first, as in browser mode (main/server/boot.ts).
+ */
+export function serveAppProtocol(
+  session: Session,
+  staticDir: string,
+  boot: () => Promise<BootAnswer[]> = async () => [],
+): void {
   session.protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== APP_HOST) return respond(404, 'not found');
@@ -33,7 +43,13 @@ export function serveAppProtocol(session: Session, staticDir: string): void {
     const found = lookupStatic(staticDir, url.pathname);
     if (found.kind === 'forbidden') return respond(403, 'forbidden');
     if (found.kind === 'missing') return respond(404, 'not found');
-    const body = request.method === 'HEAD' ? null : new Uint8Array(await readFile(found.path));
+    const page = basename(found.path) === 'index.html';
+    const body =
+      request.method === 'HEAD'
+        ? null
+        : page
+          ? withBootAnswers(await readFile(found.path, 'utf8'), await boot())
+          : new Uint8Array(await readFile(found.path));
     return new Response(body, {
       status: 200,
       headers: { 'Content-Type': found.contentType, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS },

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../shared/contract/jobs.ts';
 import type { ChatSummary } from '../../shared/domain.ts';
-import { TOKEN_HEADER, type Reply } from '../../shared/transport.ts';
+import { BOOT_DATA_ID, TOKEN_HEADER, type BootAnswer, type Reply } from '../../shared/transport.ts';
+import { FleetPage, defaultFirstPage } from '../../shared/contract/index.ts';
 import { generateChat } from '../fixtures/chat.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { cookieName } from './auth.ts';
+import { withBootAnswers } from './boot.ts';
 import { CONTENT_SECURITY_POLICY } from './headers.ts';
 import { MAX_BODY_BYTES, startServer, type RunningServer } from './server.ts';
 import { fingerprintTree } from '../testing/tree.ts';
@@ -244,6 +246,34 @@ describe('browser mode server', () => {
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
     expect(reply.headers['cache-control']).toBe('no-store');
     expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+
+  it('sends the page with the answers it asks for first: the open place and the list as it opens', async () => {
+    const page = await raw({ path: `/?token=${server.token}` });
+    expect(page.status).toBe(200);
+    const block = new RegExp(`<script type="application/json" id="${BOOT_DATA_ID}">(.*?)</script>`).exec(
+      page.body,
+    );
+    expect(block).not.toBeNull();
+    const answers = JSON.parse(block![1]!) as BootAnswer[];
+    expect(answers.map((a) => a.operation)).toEqual(['places.list', 'fleet.page']);
+    const places = answers[0]!.value as { current: { kind: string; path: string } };
+    expect(places.current).toMatchObject({ kind: 'root', path: gen.root });
+    expect(answers[1]!.input).toEqual(defaultFirstPage(gen.root));
+    expect(FleetPage.safeParse(answers[1]!.value).success).toBe(true);
+    // Not to a request without the token: that gets no page at all.
+    expect((await raw({ path: '/' })).status).toBe(401);
+  });
+
+  it('escapes every < of the answers, so no text in them can end the data block', () => {
+    const hostile = '</script><script>alert(1)</script><!--';
+    const html = withBootAnswers('<html><head><title>x</title></head><body></body></html>', [
+      { operation: 'places.list', input: {}, value: { name: hostile } },
+    ]);
+    expect(html.match(/<\/script>/g)).toHaveLength(1);
+    const json = /id="chat-inspector-boot">(.*?)<\/script>/.exec(html)![1]!;
+    expect(json).not.toContain('<');
+    expect((JSON.parse(json) as BootAnswer[])[0]!.value).toEqual({ name: hostile });
   });
 
   it('lists the command-line root as the current place and nothing else', async () => {

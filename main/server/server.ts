@@ -1,5 +1,7 @@
 import { createContext } from '../api/create-context.ts';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_API_PREFIX, JOB_EVENTS_PREFIX } from '../../shared/contract/index.ts';
@@ -9,6 +11,7 @@ import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
+import { bootAnswers, withBootAnswers } from './boot.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
@@ -231,6 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (pathname === '/favicon.ico') return sendText(res, 204, '');
       return sendText(res, 404, 'not found');
     }
+    if (basename(found.path) === 'index.html') return void sendPage(req, res, found.path, setCookie);
     setSecurityHeaders(res);
     if (setCookie) res.setHeader('Set-Cookie', tokenCookie(port, token));
     res.writeHead(200, {
@@ -242,6 +246,30 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const stream = createReadStream(found.path);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
+  }
+
+  /** index.html with the answers the page asks for first (see boot.ts); sent only to an authorised request. */
+  async function sendPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    setCookie: boolean,
+  ): Promise<void> {
+    let body: Buffer;
+    try {
+      const [html, answers] = await Promise.all([readFile(path, 'utf8'), bootAnswers(context)]);
+      body = Buffer.from(withBootAnswers(html, answers));
+    } catch {
+      return sendText(res, 500, 'the UI could not be read; run "npm run build" again');
+    }
+    setSecurityHeaders(res);
+    if (setCookie) res.setHeader('Set-Cookie', tokenCookie(port, token));
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   await new Promise<void>((resolve, reject) => {

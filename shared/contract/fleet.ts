@@ -39,6 +39,15 @@ export const FleetSort = z.enum([
 ]);
 export type FleetSort = z.infer<typeof FleetSort>;
 
+/** The chat list as it opens: most recently active first, a few screenfuls per page. */
+export const LIST_PAGE_ROWS = 200;
+export const DEFAULT_LIST_ORDER: { sort: FleetSort; desc: boolean } = { sort: 'lastActive', desc: true };
+
+/** The chat list's first page as it opens on a root (the app answers it before the page asks; see boot). */
+export function defaultFirstPage(root: string) {
+  return { root, ...DEFAULT_LIST_ORDER, filter: {}, limit: LIST_PAGE_ROWS };
+}
+
 const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}/, 'a date is YYYY-MM-DD')

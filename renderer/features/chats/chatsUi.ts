@@ -1,4 +1,4 @@
-import type { FleetSort, ListHealth } from '../../../shared/contract/index.ts';
+import { DEFAULT_LIST_ORDER, type FleetSort, type ListHealth } from '../../../shared/contract/index.ts';
 import type { FindingCode } from '../../../shared/domain.ts';
 import { createStore } from '../../app/store.ts';
 
@@ -21,8 +21,8 @@ export interface ChatsUiState {
 }
 
 export const chatsUi = createStore<ChatsUiState>({
-  sort: 'lastActive',
-  desc: true,
+  // As the app answers the first page before it is asked (shared defaultFirstPage).
+  ...DEFAULT_LIST_ORDER,
   search: '',
   health: 'all',
   level: '',

@@ -1,9 +1,15 @@
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
-import type { FleetFilter, FleetPage, FleetRow, FleetSort } from '../../../shared/contract/index.ts';
+import {
+  LIST_PAGE_ROWS,
+  type FleetFilter,
+  type FleetPage,
+  type FleetRow,
+  type FleetSort,
+} from '../../../shared/contract/index.ts';
 import { call } from '../../api/index.ts';
 
 /** Rows per request: a screenful many times over, far from the whole fleet. */
-export const PAGE_ROWS = 200;
+export const PAGE_ROWS = LIST_PAGE_ROWS;
 
 export interface ListQuery {
   root: string;
