@@ -15,5 +15,11 @@ const code = await runCli(process.argv.slice(2));
 process.exitCode = code;
 if (process.env.CHAT_INSPECTOR_REPORT_RSS === '1') {
   // For benchmarks: peak resident memory of the whole process (all threads), in KB.
-  process.on('exit', () => process.stderr.write(`maxRss=${process.resourceUsage().maxRSS}\n`));
+  process.on('exit', () => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1048576);
+    process.stderr.write(
+      `maxRss=${process.resourceUsage().maxRSS} rss=${mb(m.rss)}MB heapTotal=${mb(m.heapTotal)}MB heapUsed=${mb(m.heapUsed)}MB external=${mb(m.external)}MB\n`,
+    );
+  });
 }
