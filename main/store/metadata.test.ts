@@ -10,7 +10,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 generateRoot(root, { chats: 5, messagesPerChat: 5, seed: 7 });
 const written = readdirSync(root)
   .filter((name) => name.startsWith('chat_'))
-  .map((name) => JSON.parse(readFileSync(join(root, name, 'metadata.json'), 'utf8')) as Record<string, unknown>);
+  .map(
+    (name) => JSON.parse(readFileSync(join(root, name, 'metadata.json'), 'utf8')) as Record<string, unknown>,
+  );
 
 const ODD_VALUES: unknown[] = [
   undefined,
@@ -44,7 +46,10 @@ const FIELDS: string[][] = [
   ['quick_stats', 'improvement_areas'],
   ['cache'],
   ['database_info'],
-  ...['profile_db_size', 'conversations_db_size', 'total_size', 'last_backup'].map((f) => ['database_info', f]),
+  ...['profile_db_size', 'conversations_db_size', 'total_size', 'last_backup'].map((f) => [
+    'database_info',
+    f,
+  ]),
 ];
 
 function withValue(base: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
