@@ -26,6 +26,7 @@ function load(): Map<string, unknown> {
 /** The boot answer for this call, once; null when there is none (ask the app). */
 export function takeBootAnswer(operation: string, input: unknown): { value: unknown } | null {
   answers ??= load();
+  if (answers.size === 0) return null;
   const key = keyOf(operation, input);
   if (!answers.has(key)) return null;
   const value = answers.get(key);
