@@ -1,4 +1,5 @@
-import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,22 @@ describe('the quick visit', () => {
     expect(declined).toEqual(
       ['missing_file', 'not_sqlite', 'page_corrupt', 'truncated', 'wal_pending', 'zero_byte'].sort(),
     );
+  });
+
+  it('declines a FIFO or a link where a DB or its side file belongs, without opening it', () => {
+    const [a, b, c] = rollback.chats.filter((chat) => chat.kind === 'healthy').slice(-3);
+    execFileSync('mkfifo', [join(a!.dir, 'profile.db-shm')]);
+    const real = join(b!.dir, CONVERSATIONS_DB);
+    renameSync(real, `${real}.moved`);
+    symlinkSync(`${real}.moved`, real);
+    rmSync(join(c!.dir, 'profile.db'));
+    execFileSync('mkfifo', [join(c!.dir, 'profile.db')]);
+    for (const chat of [a!, b!, c!]) {
+      // A FIFO opened for reading would block this thread: the test finishing says it was not.
+      expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).toBeNull();
+      const outcome = general(itemOf(chat.chatId, chat.dir));
+      expect(outcome.kind === 'chat' && outcome.findings.map((f) => f.code)).toContain('not_a_file');
+    }
   });
 
   it('declines a DB another program holds locked: the general path waits and reports it', () => {
