@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_INVOKE_CHANNEL } from '../../shared/contract/index.ts';
-import { IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
+import { BOOT_DATA_ID, IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { CONTENT_SECURITY_POLICY } from '../server/headers.ts';
 import { WorkerPool } from '../workers/pool.ts';
@@ -174,6 +174,34 @@ describe('app:// protocol', () => {
     expect((await get('app://other-host/')).status).toBe(404);
     expect((await get('app://chat-inspector/assets/missing.js')).status).toBe(404);
     expect((await get('app://chat-inspector/', 'POST')).status).toBe(405);
+  });
+});
+
+describe('app:// protocol, first answers', () => {
+  it('sends index.html with the answers the page asks for first, and the scripts as they are', async () => {
+    const ui = join(base, 'ui-boot');
+    mkdirSync(join(ui, 'assets'), { recursive: true });
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><head><title>Chat Inspector</title></head>');
+    writeFileSync(join(ui, 'assets', 'app.js'), 'export {};');
+    let asked = 0;
+    let handler: ((request: Request) => Promise<Response>) | null = null;
+    serveAppProtocol(
+      { protocol: { handle: (_scheme: string, fn: typeof handler) => (handler = fn) } } as never,
+      ui,
+      async () => {
+        asked++;
+        return [{ operation: 'places.list', input: {}, value: { current: null, places: [] } }];
+      },
+    );
+    const page = await handler!(new Request('app://chat-inspector/'));
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    const html = await page.text();
+    expect(html).toContain(`<script type="application/json" id="${BOOT_DATA_ID}">`);
+    expect(html).toContain('"operation":"places.list"');
+    expect(await (await handler!(new Request('app://chat-inspector/assets/app.js'))).text()).toBe(
+      'export {};',
+    );
+    expect(asked).toBe(1);
   });
 });
 
