@@ -7,8 +7,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
 import {
   EMPTY_FOLDER_REASON,
-  chatIdentity,
-  isEmptyFolder,
+  holdsChatFiles,
   sameIdentity,
   withFindings,
   type VisitOutcome,
@@ -71,7 +70,7 @@ export async function refreshIndex(
   const toVisit = chats.filter((c) => {
     if (changed.has(c.chatId)) return true;
     if (stored.has(c.chatId)) return false;
-    if (!isEmptyFolder(chatIdentity(c.dir))) return true;
+    if (holdsChatFiles(c.dir)) return true;
     extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
     return false;
   });
