@@ -71,6 +71,8 @@ export class FilesPage {
 
   /** Texts of one column of the loaded rows, by its header name. */
   async columnTexts(column: string): Promise<string[]> {
+    // After a sort or a filter the table may be between two renders, its header not there yet.
+    await this.header(column).first().waitFor();
     const headers = await this.page.locator('[data-testid=table-rows] thead th').allInnerTexts();
     const index = headers.findIndex((h) => h.split('\n')[0]!.replace(/[▲▼]/g, '').trim() === column);
     if (index < 0) throw new Error(`no column ${column} in ${headers.join(' | ')}`);
