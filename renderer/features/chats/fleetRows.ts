@@ -20,6 +20,8 @@ export interface ListQuery {
 
 /** First pages asked for before the list was on screen (see prefetchFirstPage), by query. */
 const early = new Map<string, Promise<FleetPage>>();
+/** Queries whose list already asked for its first page: prefetching them now would ask twice. */
+const listed = new Set<string>();
 
 function firstPageRequest(q: ListQuery) {
   return { root: q.root, sort: q.sort, desc: q.desc, filter: q.filter, limit: PAGE_ROWS };
@@ -31,7 +33,7 @@ function firstPageRequest(q: ListQuery) {
  */
 export function prefetchFirstPage(query: ListQuery): void {
   const key = JSON.stringify(query);
-  if (early.has(key)) return;
+  if (early.has(key) || listed.has(key)) return;
   const pending = call('fleet.page', firstPageRequest(query));
   pending.catch(() => early.delete(key));
   early.set(key, pending);
@@ -119,6 +121,7 @@ export class RowSource {
     const key = JSON.stringify(q);
     const prefetched = page === 0 ? early.get(key) : undefined;
     if (prefetched) early.delete(key);
+    if (page === 0) listed.add(key);
     (
       prefetched ??
       call('fleet.page', {
