@@ -1,7 +1,7 @@
 import { expect, test } from './support/server.ts';
 import { AppShell } from './pages/app.ts';
 import { ChatPage } from './pages/chat.ts';
-import { ChatsPage } from './pages/chats.ts';
+import { ChatsPage, toNumber } from './pages/chats.ts';
 
 // The conversation screen as support staff use it: search with a total and paging through hits,
 // filters by role and day, bot Markdown, focus after Enter, and the side panel as a drawer.
@@ -17,6 +17,15 @@ test.describe('conversation', () => {
     await shell.open(url);
     await chats.waitForScan();
     await chats.sortBy('messages');
+    // The keys act on the rows of the new order only once they are there (before, Enter would press the
+    // header's sort button again).
+    await expect(chats.header('messages')).toHaveAttribute('aria-sort', 'descending');
+    await expect
+      .poll(async () => {
+        const counts = (await chats.columnTexts(3)).slice(0, 5).map(toNumber);
+        return counts.length === 5 && counts.every((n, i) => i === 0 || counts[i - 1]! >= n);
+      })
+      .toBe(true);
     await page.keyboard.press('j');
     await page.keyboard.press('Enter');
     await chat.waitForThread();
