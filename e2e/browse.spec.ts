@@ -65,6 +65,48 @@ test.describe('browse a data root', () => {
     expect(held.filter((u) => u.endsWith('/api/places.list'))).toEqual([]);
   });
 
+  test('the first screen comes painted in index.html: rows before any script, live once the app runs', async ({
+    page,
+    url,
+  }) => {
+    const chats = new ChatsPage(page);
+    await new AppShell(page).open(url);
+    await chats.waitForScan();
+    const firstIds = await chats.rows.evaluateAll((rows) =>
+      rows.slice(0, 5).map((r) => r.getAttribute('data-chat-id')),
+    );
+    const origin = new URL(url).origin;
+
+    // No script of the app at all: the list is on screen, from the HTML alone, in the same order.
+    const noScripts = await page.context().newPage();
+    await noScripts.route('**/assets/*.js', (route) => route.abort());
+    const errors: string[] = [];
+    noScripts.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
+    await noScripts.goto(`${origin}/`);
+    const painted = new ChatsPage(noScripts);
+    await expect(painted.rows.first()).toBeVisible();
+    expect(
+      await painted.rows.evaluateAll((rows) => rows.slice(0, 5).map((r) => r.getAttribute('data-chat-id'))),
+    ).toEqual(firstIds);
+    await expect(noScripts.locator('#root')).toHaveAttribute('data-painted', '');
+    await expect(noScripts.getByTestId('place-button')).toBeVisible();
+    // The one inline script (the guard) ran under the CSP: nothing was refused.
+    expect(errors).toEqual([]);
+    // At another screen's address (a new load, not a hash change) the painted list is not shown.
+    await noScripts.goto('about:blank');
+    await noScripts.goto(`${origin}/#/fleet`);
+    await expect(noScripts.locator('#root')).toBeHidden();
+    await noScripts.close();
+
+    // With the scripts, the app renders the screen again in its place and the rows answer clicks.
+    await page.goto(`${origin}/`);
+    await expect(page.locator('#root:not([data-painted])')).toBeAttached();
+    await chats.rows.first().click();
+    await expect(page).toHaveURL(new RegExp(`#/chat\\?id=${firstIds[0]}`));
+  });
+
   test('a chat: thread with older pages, progress and metrics charts', async ({ page, url }) => {
     const shell = new AppShell(page);
     const chats = new ChatsPage(page);

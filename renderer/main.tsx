@@ -1,39 +1,20 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { call, opKey, queryClient } from './api/index.ts';
-import { App } from './app/App.tsx';
-import { parseHash } from './app/nav.ts';
-import { firstListQuery } from './features/chats/ChatsScreen.tsx';
-import { prefetchFirstPage } from './features/chats/fleetRows.ts';
-import { ensureScan } from './features/chats/scanStore.ts';
-import { initTheme } from './app/theme.ts';
-import { initI18n } from './i18n/index.ts';
+// The stylesheets of the first screen (the chat list's own too) are linked from index.html: the painted
+// screen needs them as much as the app does.
 import './styles/app.css';
+import './features/chats/chats.css';
 
-// The first rows are on the critical path: ask for the open place, then the list's first page and its
-// refresh, before React's first render rather than after it.
-void queryClient
-  .prefetchQuery({
-    queryKey: opKey('places.list', {}),
-    queryFn: () => call('places.list', {}),
-    staleTime: Infinity,
-  })
-  .then(() => {
-    const current = queryClient.getQueryData<{ current: { kind: string; path: string } | null }>(
-      opKey('places.list', {}),
-    )?.current;
-    if (current?.kind !== 'root' || parseHash(window.location.hash).screen !== 'chats') return;
-    prefetchFirstPage(firstListQuery(current.path));
-    ensureScan(current.path);
+// The app's entry. The first screen may have come painted in index.html (main/server/boot.ts): the browser
+// shows it before the app's scripts are evaluated, which takes the main thread for a few hundred ms on a
+// slow machine. A frame is enough (or a short wait where frames are not drawn, as in a hidden window).
+if (document.getElementById('root')?.hasAttribute('data-painted')) {
+  await new Promise<void>((done) => {
+    const timer = setTimeout(done, 100);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        done();
+      }, 0),
+    );
   });
-
-initTheme();
-initI18n();
-
-const container = document.getElementById('root');
-if (!container) throw new Error('#root is missing from index.html');
-createRoot(container).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+}
+await import('./start.tsx');

@@ -111,6 +111,22 @@ async function buildRenderer(): Promise<void> {
   }
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: join(ROOT, 'vite.config.ts'), logLevel: quiet ? 'warn' : 'info' });
+  // The same UI as a Node module (renderer/paint.tsx): the app process renders the first screen into
+  // index.html with it. Self-contained (React and the rest bundled in), React's production build.
+  await viteBuild({
+    configFile: join(ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    ssr: { noExternal: true, target: 'node' },
+    build: {
+      ssr: join(ROOT, 'renderer', 'paint.tsx'),
+      outDir: join(DIST, 'paint'),
+      emptyOutDir: true,
+      copyPublicDir: false,
+      target: 'node22',
+    },
+  });
+  log('paint: dist/paint/paint.js');
 }
 
 async function main(): Promise<void> {

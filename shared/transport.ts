@@ -77,6 +77,39 @@ export interface BootAnswer {
   value: unknown;
 }
 
+/**
+ * The UI language and theme the person last saw, also kept in these cookies: the app renders its first
+ * screen ahead of the scripts (renderer/paint.tsx) and reads them from the page's request.
+ */
+export const LANGUAGE_COOKIE = 'chat-inspector-lang';
+export const THEME_COOKIE = 'chat-inspector-theme';
+
+export interface PaintPrefs {
+  language: 'en' | 'pt-BR';
+  theme: 'light' | 'dark' | null;
+}
+
+function cookieValue(header: string | null, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [key, value] = part.trim().split('=', 2);
+    if (key === name) return value;
+  }
+  return undefined;
+}
+
+/** The first screen's language (the cookie's, else Accept-Language's, as the UI picks) and theme. */
+export function paintPrefs(cookieHeader: string | null, acceptLanguage: string | null): PaintPrefs {
+  const chosen = cookieValue(cookieHeader, LANGUAGE_COOKIE);
+  const language =
+    chosen === 'en' || chosen === 'pt-BR'
+      ? chosen
+      : (acceptLanguage ?? '').trim().toLowerCase().startsWith('pt')
+        ? 'pt-BR'
+        : 'en';
+  const theme = cookieValue(cookieHeader, THEME_COOKIE);
+  return { language, theme: theme === 'light' || theme === 'dark' ? theme : null };
+}
+
 /** The same JSON whatever the order of object keys: how a call's input is matched with a boot answer. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>

@@ -26,6 +26,8 @@ export class AppShell {
   async open(url: string) {
     await this.page.goto(url);
     await expect(this.placeButton).toBeVisible();
+    // The first screen comes painted in index.html; wait until the app itself has rendered it.
+    await expect(this.page.locator('#root:not([data-painted])')).toBeAttached();
   }
 
   async theme(): Promise<string | undefined> {

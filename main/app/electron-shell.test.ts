@@ -4,8 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_INVOKE_CHANNEL } from '../../shared/contract/index.ts';
-import { BOOT_DATA_ID, IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
+import {
+  BOOT_DATA_ID,
+  IPC_DROP_CHANNEL,
+  IPC_PICK_CHANNEL,
+  LANGUAGE_COOKIE,
+  THEME_COOKIE,
+  type Reply,
+} from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
+import { withBootAnswers } from '../server/boot.ts';
 import { CONTENT_SECURITY_POLICY } from '../server/headers.ts';
 import { WorkerPool } from '../workers/pool.ts';
 
@@ -188,12 +196,18 @@ describe('app:// protocol, first answers', () => {
     serveAppProtocol(
       { protocol: { handle: (_scheme: string, fn: typeof handler) => (handler = fn) } } as never,
       ui,
-      async () => {
+      async (html, prefs) => {
         asked++;
-        return [{ operation: 'places.list', input: {}, value: { current: null, places: [] } }];
+        languages.push(`${prefs.language} ${prefs.theme}`);
+        return withBootAnswers(html, [
+          { operation: 'places.list', input: {}, value: { current: null, places: [] } },
+        ]);
       },
     );
-    const page = await handler!(new Request('app://chat-inspector/'));
+    const languages: string[] = [];
+    const page = await handler!(
+      new Request('app://chat-inspector/', { headers: { 'accept-language': 'pt-BR,pt;q=0.9' } }),
+    );
     expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
     const html = await page.text();
     expect(html).toContain(`<script type="application/json" id="${BOOT_DATA_ID}">`);
@@ -202,6 +216,13 @@ describe('app:// protocol, first answers', () => {
       'export {};',
     );
     expect(asked).toBe(1);
+    // The first screen is rendered in the person's language and theme: the cookies' over the system's.
+    await handler!(
+      new Request('app://chat-inspector/', {
+        headers: { 'accept-language': 'pt-BR', cookie: `a=b; ${LANGUAGE_COOKIE}=en; ${THEME_COOKIE}=dark` },
+      }),
+    );
+    expect(languages).toEqual(['pt-BR null', 'en dark']);
   });
 });
 

@@ -16,7 +16,7 @@ import { registerIpc } from './ipc.ts';
 import { installAppMenu, sendMenuCommand } from './menu.ts';
 import { rootArgument, sourceArguments } from './origin.ts';
 import { registerAppScheme, serveAppProtocol } from './protocol.ts';
-import { bootAnswers } from '../server/boot.ts';
+import { indexPage, warmIndexPage } from '../server/boot.ts';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,7 +53,10 @@ async function start(): Promise<void> {
   });
   context = ctx;
   lockDownSession(session.defaultSession);
-  serveAppProtocol(session.defaultSession, defaultStaticDir(), () => bootAnswers(ctx));
+  const staticDir = defaultStaticDir();
+  serveAppProtocol(session.defaultSession, staticDir, (html, prefs) =>
+    indexPage(html, ctx, { staticDir, prefs, target: 'desktop' }),
+  );
   // The demo is always offered; it is also where the app starts when no root was given.
   ctx.places.add(await ensureDemoRoot(userDataDir), 'demo');
   openArgument(process.argv, process.cwd());
@@ -69,6 +72,8 @@ async function start(): Promise<void> {
   const rebuildMenu = () => installAppMenu(ctx, window);
   registerIpc({ context: ctx, window, onPlacesChanged: rebuildMenu });
   rebuildMenu();
+  // The window's first page then comes with its first screen at once (see warmIndexPage).
+  await warmIndexPage(ctx, staticDir);
   mainWindow = createMainWindow(PRELOAD);
   mainWindow.on('closed', () => {
     mainWindow = null;

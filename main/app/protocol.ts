@@ -2,8 +2,7 @@ import { protocol, type Session } from './electron.ts';
 import { readFile } from 'node:fs/promises';
 import { SECURITY_HEADERS } from '../server/headers.ts';
 import { lookupStatic } from '../server/static.ts';
-import { withBootAnswers } from '../server/boot.ts';
-import type { BootAnswer } from '../../shared/transport.ts';
+import { paintPrefs, type PaintPrefs } from '../../shared/transport.ts';
 import { basename } from 'node:path';
 import { APP_HOST, APP_SCHEME } from './origin.ts';
 
@@ -34,7 +33,7 @@ function respond(status: number, text: string): Response {
 export function serveAppProtocol(
   session: Session,
   staticDir: string,
-  boot: () => Promise<BootAnswer[]> = async () => [],
+  renderPage: (html: string, prefs: PaintPrefs) => Promise<string> = async (html) => html,
 ): void {
   session.protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
@@ -48,7 +47,10 @@ export function serveAppProtocol(
       request.method === 'HEAD'
         ? null
         : page
-          ? withBootAnswers(await readFile(found.path, 'utf8'), await boot())
+          ? await renderPage(
+              await readFile(found.path, 'utf8'),
+              paintPrefs(request.headers.get('cookie'), request.headers.get('accept-language')),
+            )
           : new Uint8Array(await readFile(found.path));
     return new Response(body, {
       status: 200,

@@ -140,6 +140,21 @@ export async function refreshIndex(
 }
 
 /**
+ * A root's first opening: every chat folder is listed in the index at once, as `unchecked`, so the list's
+ * first page has its rows before any chat is read (the refresh then reads them, and drops folders without
+ * chat files). Does nothing once the index has been refreshed or holds rows.
+ */
+export function listIntoIndex(index: FleetIndex): void {
+  if (index.meta('refreshedAt') !== null) return;
+  const counts = index.counts();
+  if (counts.ok + counts.warning + counts.error + counts.unchecked > 0) return;
+  const { chats } = listChats(index.root);
+  index.transaction(() => {
+    for (const c of chats) index.addUnchecked(c.chatId);
+  });
+}
+
+/**
  * A DB held locked by another program could not be checked this time: the lock says nothing about
  * damage, so damage found in that file by the previous check is kept (and says so) rather than dropped.
  * A damaged chat is never listed as better than its worst known finding because its bot was writing.

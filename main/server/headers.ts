@@ -1,12 +1,23 @@
+import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../shared/errors.ts';
 
 /**
+ * The one inline script of the UI, allowed by its hash: it runs before the first screen painted into
+ * index.html (main/server/boot.ts) is shown. That screen is the chat list; at the address of any other
+ * screen (a reload, a link) it stays hidden until the app has rendered the right one.
+ */
+export const FIRST_SCREEN_GUARD =
+  "if(!/^(#\\/?(chats)?(\\?.*)?)?$/.test(location.hash))document.documentElement.setAttribute('data-elsewhere','')";
+const FIRST_SCREEN_GUARD_HASH = createHash('sha256').update(FIRST_SCREEN_GUARD).digest('base64');
+
+/**
  * The one Content-Security-Policy of the UI, sent by browser mode and by the Electron app:// protocol.
- * No inline or remote script, no eval, no plugins, no framing; the UI talks only to its own origin.
+ * No remote script and no inline script but the guard above (by its hash), no eval, no plugins, no
+ * framing; the UI talks only to its own origin.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  `script-src 'self' 'sha256-${FIRST_SCREEN_GUARD_HASH}'`,
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { generateChat } from '../fixtures/chat.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { cookieName } from './auth.ts';
 import { withBootAnswers } from './boot.ts';
-import { CONTENT_SECURITY_POLICY } from './headers.ts';
+import { CONTENT_SECURITY_POLICY, FIRST_SCREEN_GUARD } from './headers.ts';
 import { MAX_BODY_BYTES, startServer, type RunningServer } from './server.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 
@@ -256,11 +257,18 @@ describe('browser mode server', () => {
     );
     expect(block).not.toBeNull();
     const answers = JSON.parse(block![1]!) as BootAnswer[];
-    expect(answers.map((a) => a.operation)).toEqual(['places.list', 'fleet.page']);
+    expect(answers.map((a) => a.operation)).toEqual(['places.list', 'fleet.page', 'fleet.overview']);
     const places = answers[0]!.value as { current: { kind: string; path: string } };
     expect(places.current).toMatchObject({ kind: 'root', path: gen.root });
     expect(answers[1]!.input).toEqual(defaultFirstPage(gen.root));
-    expect(FleetPage.safeParse(answers[1]!.value).success).toBe(true);
+    const firstPage = FleetPage.parse(answers[1]!.value);
+    // Listed before any chat is read, on a first opening too: every chat of the root is there (a chat
+    // folder without chat files as well, until the refresh finds it empty and drops it).
+    expect(firstPage.rows.map((r) => r.chatId)).toEqual(
+      expect.arrayContaining(gen.chats.map((c) => c.chatId)),
+    );
+    expect(firstPage.rows.every((r) => r.health === 'unchecked')).toBe(true);
+    expect(answers[2]!.input).toEqual({ root: gen.root, filter: {} });
     // Not to a request without the token: that gets no page at all.
     expect((await raw({ path: '/' })).status).toBe(401);
   });
@@ -274,6 +282,29 @@ describe('browser mode server', () => {
     const json = /id="chat-inspector-boot">(.*?)<\/script>/.exec(html)![1]!;
     expect(json).not.toContain('<');
     expect((JSON.parse(json) as BootAnswer[])[0]!.value).toEqual({ name: hostile });
+  });
+
+  it('puts a painted first screen into #root, marked as not live, with the one inline script the CSP allows', () => {
+    const page = withBootAnswers(
+      '<!doctype html><html lang="en"><head><title>x</title></head><body><div id="root"></div></body></html>',
+      [{ operation: 'places.list', input: {}, value: {} }],
+      { html: '<div class="app">rows</div>', language: 'pt-BR', theme: 'dark' },
+    );
+    expect(page).toContain('<div id="root" data-painted><div class="app">rows</div></div>');
+    expect(page).toContain('<html lang="pt-BR" data-theme="dark">');
+    // The guard runs first in <head> (before any stylesheet it would otherwise wait for), allowed by hash.
+    const inline = [...page.matchAll(/<script>(.*?)<\/script>/g)].map((m) => m[1]!);
+    expect(inline).toEqual([FIRST_SCREEN_GUARD]);
+    expect(page.indexOf(`<head><script>${FIRST_SCREEN_GUARD}</script>`)).toBeGreaterThan(0);
+    const hash = createHash('sha256').update(inline[0]!).digest('base64');
+    expect(CONTENT_SECURITY_POLICY).toContain(`script-src 'self' 'sha256-${hash}'`);
+    expect(/script-src [^;]*/.exec(CONTENT_SECURITY_POLICY)![0]).not.toContain('unsafe-inline');
+    // Nothing painted: the page is as built, without the guard.
+    const plain = withBootAnswers('<html lang="en"><head></head><div id="root"></div></html>', [
+      { operation: 'places.list', input: {}, value: {} },
+    ]);
+    expect(plain).toContain('<div id="root"></div>');
+    expect(plain).not.toContain('<script>');
   });
 
   it('lists the command-line root as the current place and nothing else', async () => {

@@ -6,12 +6,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { HTTP_API_PREFIX, JOB_EVENTS_PREFIX } from '../../shared/contract/index.ts';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
-import { TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
+import { paintPrefs, TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
-import { bootAnswers, withBootAnswers } from './boot.ts';
+import { indexPage, warmIndexPage } from './boot.ts';
 import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
@@ -257,8 +257,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   ): Promise<void> {
     let body: Buffer;
     try {
-      const [html, answers] = await Promise.all([readFile(path, 'utf8'), bootAnswers(context)]);
-      body = Buffer.from(withBootAnswers(html, answers));
+      const html = await readFile(path, 'utf8');
+      const prefs = paintPrefs(req.headers.cookie ?? null, req.headers['accept-language'] ?? null);
+      body = Buffer.from(await indexPage(html, context, { staticDir, prefs, target: 'browser' }));
     } catch {
       return sendText(res, 500, 'the UI could not be read; run "npm run build" again');
     }
@@ -287,6 +288,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
   port = (server.address() as AddressInfo).port;
+  // Before the address is given out: the first page then comes with its first screen at once.
+  await warmIndexPage(context, staticDir);
   const origin = `http://127.0.0.1:${port}`;
   let closing: Promise<void> | null = null;
   return {

@@ -47,6 +47,18 @@ export async function call<K extends QueryName>(name: K, input: InputOf<K>): Pro
   return parseWith<OutputOf<K>>(def.output, value, `The reply of ${name}`);
 }
 
+/** The answer index.html came with for this call, checked, at once; null when there is none. */
+export function bootAnswerNow<K extends QueryName>(name: K, input: InputOf<K>): OutputOf<K> | null {
+  const boot = takeBootAnswer(name, input);
+  if (!boot) return null;
+  const def = operations[name] as unknown as QueryDef;
+  try {
+    return parseWith<OutputOf<K>>(def.output, boot.value, `The reply of ${name}`);
+  } catch {
+    return null;
+  }
+}
+
 export interface JobCallbacks<E> {
   /** Each streamed event, in order. */
   onEvent?: (event: E) => void;

@@ -1,4 +1,4 @@
-export { call, startJob, toAppError, type JobCallbacks, type JobHandle } from './client.ts';
+export { bootAnswerNow, call, startJob, toAppError, type JobCallbacks, type JobHandle } from './client.ts';
 export { queryClient, useOp, opKey } from './hooks.ts';
-export { getBridge, isDesktop, send, watchJob } from './transport.ts';
+export { getBridge, isDesktop, send, setPaintTarget, watchJob } from './transport.ts';
 export { streamJob, type Stream, type StreamCallbacks } from './stream.ts';

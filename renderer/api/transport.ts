@@ -7,12 +7,20 @@ import { BRIDGE_KEY, Reply, TOKEN_HEADER, TOKEN_QUERY, type PreloadBridge } from
 
 const TOKEN_STORAGE = 'chat-inspector.token';
 
+/** Set while the page is rendered ahead of time (renderer/paint.tsx), where there is no window. */
+let paintingFor: 'desktop' | 'browser' | null = null;
+export function setPaintTarget(target: 'desktop' | 'browser' | null): void {
+  paintingFor = target;
+}
+
 export function getBridge(): PreloadBridge | null {
+  if (typeof window === 'undefined') return null;
   const candidate = (window as unknown as Record<string, unknown>)[BRIDGE_KEY];
   return candidate && typeof candidate === 'object' ? (candidate as PreloadBridge) : null;
 }
 
 export function isDesktop(): boolean {
+  if (paintingFor !== null) return paintingFor === 'desktop';
   return getBridge() !== null;
 }
 

@@ -49,6 +49,11 @@ function Shell() {
     navigate('files', {}, { replace: true });
   }, [legacyOnly, rootPath, route.screen]);
 
+  // The first screen index.html came with (main/server/boot.ts) has been replaced by this one: live now.
+  useEffect(() => {
+    document.getElementById('root')?.removeAttribute('data-painted');
+  }, []);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;

@@ -61,6 +61,9 @@ function snapshot(): Route {
   return cachedRoute;
 }
 
+/** Rendered ahead of the page (renderer/paint.tsx): the list, the screen a page opens on. */
+const serverSnapshot = (): Route => cachedRoute;
+
 export function useRoute(): Route {
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+  return useSyncExternalStore(subscribe, snapshot, serverSnapshot);
 }

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import { THEME_COOKIE } from '../../shared/transport.ts';
 import { readPref, writePref } from './prefs.ts';
 import { createStore, useStore } from './store.ts';
 
@@ -25,6 +26,12 @@ function apply() {
   const theme = resolvedTheme();
   document.documentElement.dataset.theme = theme;
   document.documentElement.style.colorScheme = theme;
+  // The first screen of the next start is painted in it (see THEME_COOKIE).
+  try {
+    document.cookie = `${THEME_COOKIE}=${theme}; path=/; max-age=31536000; SameSite=Strict`;
+  } catch {
+    // not remembered: the next first screen follows the system
+  }
 }
 
 export function initTheme() {

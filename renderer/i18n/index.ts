@@ -1,5 +1,6 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { LANGUAGE_COOKIE } from '../../shared/transport.ts';
 import { readPref, writePref } from '../app/prefs.ts';
 import en from './en.json' with { type: 'json' };
 import ptBR from './pt-BR.json' with { type: 'json' };
@@ -13,8 +14,8 @@ function initialLanguage(): Language {
   return navigator.language.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en';
 }
 
-export function initI18n() {
-  const lng = initialLanguage();
+/** `lng`: the language the page is rendered in ahead of time (renderer/paint.tsx); else the saved one. */
+export function initI18n(lng: Language = initialLanguage()) {
   void i18next.use(initReactI18next).init({
     resources: { en: { translation: en }, 'pt-BR': { translation: ptBR } },
     lng,
@@ -23,7 +24,10 @@ export function initI18n() {
     interpolation: { escapeValue: false },
     returnNull: false,
   });
-  document.documentElement.lang = lng;
+  if (typeof document !== 'undefined') {
+    document.documentElement.lang = lng;
+    rememberForPaint(lng);
+  }
   return i18next;
 }
 
@@ -31,8 +35,21 @@ export function currentLanguage(): Language {
   return i18next.language === 'pt-BR' ? 'pt-BR' : 'en';
 }
 
+/**
+ * The app renders its first screen ahead of the scripts (renderer/paint.tsx), in the language this cookie
+ * names: the person's choice, not only the system's.
+ */
+function rememberForPaint(lng: Language) {
+  try {
+    document.cookie = `${LANGUAGE_COOKIE}=${lng}; path=/; max-age=31536000; SameSite=Strict`;
+  } catch {
+    // not remembered: the first screen follows the system's language
+  }
+}
+
 export function setLanguage(lng: Language) {
   writePref('lang', lng);
+  rememberForPaint(lng);
   document.documentElement.lang = lng;
   void i18next.changeLanguage(lng);
 }

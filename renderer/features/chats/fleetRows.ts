@@ -6,7 +6,7 @@ import {
   type FleetRow,
   type FleetSort,
 } from '../../../shared/contract/index.ts';
-import { call } from '../../api/index.ts';
+import { bootAnswerNow, call } from '../../api/index.ts';
 
 /** Rows per request: a screenful many times over, far from the whole fleet. */
 export const PAGE_ROWS = LIST_PAGE_ROWS;
@@ -22,6 +22,13 @@ export interface ListQuery {
 const early = new Map<string, Promise<FleetPage>>();
 /** Queries whose list already asked for its first page: prefetching them now would ask twice. */
 const listed = new Set<string>();
+/** First pages already at hand (index.html's answer): the list's first render shows them. */
+const seeds = new Map<string, FleetPage>();
+
+/** A query's first page known before the list is rendered (see seedFirstPage's callers). */
+export function seedFirstPage(query: ListQuery, page: FleetPage): void {
+  seeds.set(JSON.stringify(query), page);
+}
 
 function firstPageRequest(q: ListQuery) {
   return { root: q.root, sort: q.sort, desc: q.desc, filter: q.filter, limit: PAGE_ROWS };
@@ -33,7 +40,10 @@ function firstPageRequest(q: ListQuery) {
  */
 export function prefetchFirstPage(query: ListQuery): void {
   const key = JSON.stringify(query);
-  if (early.has(key) || listed.has(key)) return;
+  if (early.has(key) || listed.has(key) || seeds.has(key)) return;
+  // Answered in index.html: the list renders it at once, without waiting for a promise.
+  const answered = bootAnswerNow('fleet.page', firstPageRequest(query));
+  if (answered) return seedFirstPage(query, answered);
   const pending = call('fleet.page', firstPageRequest(query));
   pending.catch(() => early.delete(key));
   early.set(key, pending);
@@ -61,6 +71,15 @@ export class RowSource {
 
   constructor(query: ListQuery) {
     this.query = query;
+    const key = JSON.stringify(query);
+    const seed = seeds.get(key);
+    if (seed) {
+      seeds.delete(key);
+      listed.add(key);
+      this.pages.set(0, seed.rows);
+      this.cursors.set(0, seed.nextCursor);
+      this.total = seed.total;
+    }
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -164,7 +183,8 @@ export function useFleetRows(query: ListQuery, version: number): RowSource {
   // One source per query; the key says when the query really changed.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const source = useMemo(() => new RowSource(query), [key]);
-  useSyncExternalStore(source.subscribe, () => source.tick);
+  const tick = () => source.tick;
+  useSyncExternalStore(source.subscribe, tick, tick);
   useEffect(() => {
     source.sync(version);
   }, [source, version]);
