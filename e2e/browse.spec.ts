@@ -92,6 +92,8 @@ test.describe('browse a data root', () => {
     ).toEqual(firstIds);
     await expect(noScripts.locator('#root')).toHaveAttribute('data-painted', '');
     await expect(noScripts.getByTestId('place-button')).toBeVisible();
+    // Its stylesheet came inside the page: no request stood between the HTML and the rows on screen.
+    await expect(noScripts.locator('link[rel="stylesheet"]')).toHaveCount(0);
     // The one inline script (the guard) ran under the CSP: nothing was refused.
     expect(errors).toEqual([]);
     // At another screen's address (a new load, not a hash change) the painted list is not shown.

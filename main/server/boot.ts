@@ -100,7 +100,35 @@ export async function indexPage(
       painted = '';
     }
   }
-  return withBootAnswers(html, answers, painted ? { html: painted, ...options.prefs } : undefined);
+  if (!painted) return withBootAnswers(html, answers);
+  const page = withBootAnswers(html, answers, { html: painted, ...options.prefs });
+  return inlineStylesheets(page, options.staticDir);
+}
+
+const stylesheets = new Map<string, Promise<string | null>>();
+
+/**
+ * The painted screen waits for its stylesheet: the page's own stylesheets (built, in assets/, a few tens
+ * of KB) come inside it instead of by another request. Read once per process (their names carry their
+ * content's hash). A stylesheet that cannot be read stays a link.
+ */
+async function inlineStylesheets(page: string, staticDir: string): Promise<string> {
+  const links = [...page.matchAll(/<link rel="stylesheet" crossorigin href="\/(assets\/[\w.-]+\.css)">/g)];
+  let out = page;
+  for (const [link, path] of links) {
+    const file = join(staticDir, path!);
+    let css = stylesheets.get(file);
+    if (!css) {
+      css = readFile(file, 'utf8').then(
+        (text) => text.replace(/<\/style/gi, '<\\/style'),
+        () => null,
+      );
+      stylesheets.set(file, css);
+    }
+    const text = await css;
+    if (text !== null) out = out.replace(link, () => `<style>${text}</style>`);
+  }
+  return out;
 }
 
 /**
