@@ -161,6 +161,7 @@ export async function runFirstRowsBench(options: { chats: number; rounds?: numbe
   } finally {
     await browser.close();
   }
+  if (process.env.FIRST_ROWS_DEBUG) console.log({ first, reopen, reopenWarm });
   // Best of the rounds: the machine is shared, and the best round is the least disturbed one.
   const best = (values: number[]) => Math.min(...values);
   const result = {
