@@ -76,6 +76,22 @@ describe('the first screen, rendered ahead of the scripts', () => {
     expect(ids[0]).toBe('1000');
   });
 
+  it('a chat listed before its first read says nothing it does not know: no "0 B", no "no name"', () => {
+    const unread = row('42', {
+      name: null,
+      level: null,
+      messages: 0,
+      sessions: 0,
+      lastActive: null,
+      sizeBytes: 0,
+      health: 'unchecked',
+    });
+    const html = paintFirstScreen({ answers: answers([unread]), language: 'en', target: 'browser' });
+    const cells = [...html.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+    expect(cells.slice(0, 7)).toEqual(['42', '—', '—', '—', '—', '—', '—']);
+    expect(html).toContain('Not checked');
+  });
+
   it('escapes what the data says: a name is text, never markup', () => {
     const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>';
     const html = paintFirstScreen({

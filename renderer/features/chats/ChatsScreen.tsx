@@ -574,7 +574,7 @@ const ChatRow = memo(function ChatRow({
       </td>
       <td className="cell-name">
         <a href={routeHref('chat', { id: chat.chatId })} tabIndex={-1}>
-          {chat.name ?? <span className="muted">{t('chats.noName')}</span>}
+          {chat.name ?? <span className="muted">{notRead ? '—' : t('chats.noName')}</span>}
         </a>
       </td>
       <td>{chat.level ? <span className="level">{chat.level}</span> : <span className="muted">—</span>}</td>
@@ -600,7 +600,7 @@ const ChatRow = memo(function ChatRow({
           </span>
         ) : null}
       </td>
-      <td className="num">{formatBytes(chat.sizeBytes)}</td>
+      <td className="num">{notRead ? '—' : formatBytes(chat.sizeBytes)}</td>
       <td>
         <ListHealthBadge health={chat.health} locked={chat.locked} />
       </td>
