@@ -143,6 +143,7 @@ function decodeCursor(cursor: string): [string | number, string] {
 }
 
 export interface StoredState {
+  chatId: string;
   identity: string;
   health: ListHealth;
   lastActive: string;
@@ -190,17 +191,26 @@ export class FleetIndex {
     return statement;
   }
 
-  /** Every chat in the index with what decides whether it must be read again. */
-  states(): Map<string, StoredState> {
-    const out = new Map<string, StoredState>();
+  /**
+   * The chats after `after` (by chat id, as SQLite orders text) with what decides whether each must be read
+   * again, `limit` at a time: a refresh walks the index beside the root's listing without holding either
+   * whole twice (100,000 chats are a few tens of MB as JavaScript objects).
+   */
+  statesAfter(after: string | null, limit: number): StoredState[] {
     const rows = this.stmt(
-      `SELECT chat_id, identity, health, last_active, instr(codes, '"inactive"') > 0 FROM chats`,
+      `SELECT chat_id, identity, health, last_active, instr(codes, '"inactive"') > 0 FROM chats
+         WHERE chat_id > ? ORDER BY chat_id LIMIT ?`,
     )
       .raw()
-      .iterate() as IterableIterator<[string, string, ListHealth, string, number]>;
-    for (const [id, identity, health, lastActive, inactive] of rows)
-      out.set(id, { identity, health, lastActive, inactive: inactive === 1 });
-    return out;
+      // '' sorts before every id.
+      .all(after ?? '', limit) as [string, string, ListHealth, string, number][];
+    return rows.map(([chatId, identity, health, lastActive, inactive]) => ({
+      chatId,
+      identity,
+      health,
+      lastActive,
+      inactive: inactive === 1,
+    }));
   }
 
   transaction<T>(fn: () => T): T {

@@ -1,7 +1,7 @@
 import type { FleetRefreshResult } from '../../shared/contract/fleet.ts';
 import { INACTIVE_DAYS, type Finding, type SkippedEntry } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { listChats } from '../store/layout.ts';
+import { compareIds, listChats, type ChatLocation } from '../store/layout.ts';
 import type { ScanItem } from '../store/summary.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
@@ -21,7 +21,7 @@ export interface RefreshOptions {
 /** Rows are written (and an event sent) at least this often while chats are being read. */
 const FLUSH_MS = 150;
 const FLUSH_ROWS = 500;
-/** Chats whose files are stat'ed between two yields to the event loop. */
+/** Chats of the index compared with the listing (and their files stat'ed) between two yields. */
 const IDENTITY_SLICE = 2000;
 /** Up to this many chats to read are read without the worker pool. */
 const INLINE_MAX = 8;
@@ -45,39 +45,52 @@ export async function refreshIndex(
   const nowMs = (options.now ?? new Date()).getTime();
   // A chat last active before this gets its `inactive` finding without any change on disk.
   const inactiveBefore = new Date(nowMs - INACTIVE_DAYS * 86_400_000).toISOString();
-  const stored = index.states();
   ctx.progress(0, null, null);
 
-  // Which chats changed: an lstat of each chat folder and of the files it held (see sameIdentity), on
-  // this thread (starting workers would cost more than the stats), yielding now and then so requests
-  // for the list's pages are answered meanwhile.
-  const changed = new Set<string>();
-  let i = 0;
-  for (const c of chats) {
-    const s = stored.get(c.chatId);
-    if (!s) continue;
-    const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
-    if (s.health === 'unchecked' || stale || !sameIdentity(c.dir, s.identity)) changed.add(c.chatId);
-    if (++i % IDENTITY_SLICE === 0) {
-      await new Promise((r) => setImmediate(r));
-      throwIfCancelled(ctx.signal);
+  // What changed, walking the index beside the listing, both in chat-id text order (SQLite's): an lstat of
+  // each chat folder and of the files it held (see sameIdentity), on this thread (starting workers would
+  // cost more than the stats), a slice of the index at a time, yielding between slices so requests for the
+  // list's pages are answered meanwhile.
+  const listed = [...chats].sort((a, b) => (a.chatId < b.chatId ? -1 : a.chatId > b.chatId ? 1 : 0));
+  const changed: ChatLocation[] = [];
+  const fresh: ChatLocation[] = [];
+  const vanished: string[] = [];
+  let next = 0;
+  for (let after: string | null = null; ; ) {
+    const slice = index.statesAfter(after, IDENTITY_SLICE);
+    for (const s of slice) {
+      while (next < listed.length && listed[next]!.chatId < s.chatId) fresh.push(listed[next++]!);
+      const c = listed[next];
+      if (c?.chatId !== s.chatId) {
+        vanished.push(s.chatId);
+        continue;
+      }
+      next++;
+      const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
+      if (s.health === 'unchecked' || stale || !sameIdentity(c.dir, s.identity)) changed.push(c);
     }
+    if (slice.length < IDENTITY_SLICE) break;
+    after = slice[slice.length - 1]!.chatId;
+    await new Promise((r) => setImmediate(r));
+    throwIfCancelled(ctx.signal);
   }
-  const listed = new Set(chats.map((c) => c.chatId));
-  const vanished = [...stored.keys()].filter((id) => !listed.has(id));
+  while (next < listed.length) fresh.push(listed[next++]!);
+
   // A chat folder without any of the chat's files is skipped without a visit (nothing to read there).
   const extraSkipped: SkippedEntry[] = [];
-  const toVisit = chats.filter((c) => {
-    if (changed.has(c.chatId)) return true;
-    if (stored.has(c.chatId)) return false;
-    if (holdsChatFiles(c.dir)) return true;
-    extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
-    return false;
-  });
+  const known = new Set(changed.map((c) => c.chatId));
+  const toVisit = [
+    ...changed,
+    ...fresh.filter((c) => {
+      if (holdsChatFiles(c.dir)) return true;
+      extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
+      return false;
+    }),
+  ].sort((a, b) => compareIds(a.chatId, b.chatId));
   index.transaction(() => {
     for (const id of vanished) index.remove(id);
     for (const c of toVisit) {
-      if (stored.has(c.chatId)) index.markUnchecked(c.chatId);
+      if (known.has(c.chatId)) index.markUnchecked(c.chatId);
       else index.addUnchecked(c.chatId);
     }
   });
@@ -112,7 +125,7 @@ export async function refreshIndex(
           }
           if (outcome.value.kind === 'skip')
             extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
-          const value = stored.has(item.chatId)
+          const value = known.has(item.chatId)
             ? keepDamageBehindLock(outcome.value, index.chat(item.chatId).findings)
             : outcome.value;
           pending.push({ chatId: item.chatId, outcome: value });
