@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { ensureDemoRoot } from '../config/demo.ts';
+import { keepYoungGenerationSmall } from '../config/memory.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { defaultStaticDir } from '../server/static.ts';
 import { keychainFrom } from '../sources/saved.ts';
@@ -21,6 +22,8 @@ import { createMainWindow, lockDownSession, lockDownWebContents } from './window
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PRELOAD = join(here, 'preload.cjs');
+
+keepYoungGenerationSmall();
 
 // One folder for the app, the CLI and browser mode (recent list, demo root); CHAT_INSPECTOR_HOME overrides it.
 app.setPath('userData', defaultUserDataDir());

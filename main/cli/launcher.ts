@@ -1,3 +1,4 @@
+import { keepYoungGenerationSmall } from '../config/memory.ts';
 import { enableCompileCache } from '../config/paths.ts';
 import { isSupportedNode, oldNodeMessage } from './node-version.ts';
 
@@ -7,6 +8,7 @@ if (!isSupportedNode(process.versions.node)) {
   process.stderr.write(`${oldNodeMessage(process.versions.node)}\n`);
   process.exit(2);
 }
+keepYoungGenerationSmall();
 // V8's compiled code of the bundle, kept between runs (see compileCacheDir; worker threads do the same).
 await enableCompileCache();
 await import(new URL('./cli-main.js', import.meta.url).href);
