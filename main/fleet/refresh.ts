@@ -56,7 +56,7 @@ export async function refreshIndex(
   const fresh: ChatLocation[] = [];
   const vanished: string[] = [];
   let next = 0;
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const slice = index.statesAfter(after, IDENTITY_SLICE);
     for (const s of slice) {
       while (next < listed.length && listed[next]!.chatId < s.chatId) fresh.push(listed[next++]!);
