@@ -9,7 +9,7 @@ import { CHECK_BUSY_TIMEOUT_MS, chatInspector } from '../integrity/chat.ts';
 import Database from '../sqlite/driver.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
 import { summarizeChatTask, type ScanItem, type ScanOutcome } from '../store/summary.ts';
-import { closeQuickVisitConnection, quickVisit } from './quick-visit.ts';
+import { attachable, closeQuickVisitConnection, quickVisit, stillAsAttached } from './quick-visit.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 let base: string;
@@ -94,11 +94,15 @@ describe('the quick visit', () => {
     }
   });
 
-  it('declines a DB another program holds locked: the general path waits and reports it', () => {
+  it('declines a DB another program is writing: the general path waits for its lock and reports it', () => {
     const chat = rollback.chats.find((c) => c.kind === 'healthy')!;
     const holder = new Database(join(chat.dir, CONVERSATIONS_DB), { timeout: 0 });
     holder.exec('BEGIN EXCLUSIVE');
     try {
+      // Locked but nothing written yet: the file on disk is whole, and the quick visit reads it as it is.
+      expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).not.toBeNull();
+      // A write under way leaves its journal beside the file.
+      holder.exec("UPDATE messages SET content = content || '.' WHERE id = (SELECT min(id) FROM messages)");
       expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).toBeNull();
       const outcome = general(itemOf(chat.chatId, chat.dir));
       expect(outcome.kind === 'chat' && outcome.findings.map((f) => f.code)).toContain('locked');
@@ -108,5 +112,27 @@ describe('the quick visit', () => {
     }
     // Released: the quick path answers again on the same connection.
     expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).not.toBeNull();
+  });
+
+  it('notices a writer that came and went while the files were read: a new change counter, or a journal', () => {
+    const chat = rollback.chats.filter((c) => c.kind === 'healthy').at(-4)!;
+    const path = join(chat.dir, CONVERSATIONS_DB);
+    const attached = attachable(path, lstatSync(path).size)!;
+    expect(attached.uri).toMatch(/\?immutable=1$/);
+    expect(stillAsAttached(path, attached)).toBe(true);
+    const writer = new Database(path);
+    try {
+      writer.exec("UPDATE messages SET content = content || '.' WHERE id = (SELECT min(id) FROM messages)");
+      expect(stillAsAttached(path, attached)).toBe(false);
+      const again = attachable(path, lstatSync(path).size)!;
+      expect(again.changeCounter).toBe(attached.changeCounter + 1);
+      writer.exec('BEGIN');
+      writer.exec("UPDATE messages SET content = content || '.' WHERE id = (SELECT max(id) FROM messages)");
+      expect(stillAsAttached(path, again)).toBe(false);
+      writer.exec('ROLLBACK');
+      expect(stillAsAttached(path, again)).toBe(true);
+    } finally {
+      writer.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { Finding } from '../../shared/domain.ts';
 import { fileUrl } from '../integrity/attach.ts';
 import { schemaShape, type SchemaShape } from '../integrity/checks.ts';
 import type Database from '../sqlite/driver.ts';
-import { HEADER_BYTES, headerVerdict, type HeaderVerdict } from '../sqlite/header.ts';
+import { HEADER_BYTES, headerVerdict } from '../sqlite/header.ts';
 import { NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
 import { openAttachHost, readable } from '../sqlite/readable.ts';
 import { readMetadata } from '../store/metadata.ts';
@@ -25,9 +25,10 @@ type DbFile = typeof PROFILE_DB | typeof CONVERSATIONS_DB;
 // twelve, and opens each file on its own.
 //
 // It answers only when everything is plain: both files regular with no -wal, -shm or -journal beside
-// them, headers sane, quick_check "ok" on both, the figures' tables and columns there, no lock met (busy
-// timeout 0). Anything else returns null, and the general path (summarizeChatTask with the integrity
-// inspector) reads the chat and names what is wrong. Both end in finishSummary, and quick-visit.test.ts
+// them, headers sane, quick_check "ok" on both, the figures' tables and columns there, and no writer
+// came while they were read (attachable / stillAsAttached). Anything else returns null, and the general
+// path (summarizeChatTask with the integrity inspector) reads the chat, under a lock, and names what is
+// wrong. Both end in finishSummary, and quick-visit.test.ts
 // holds them to the same answers.
 
 const PROFILE_SCHEMA = 'cp';
@@ -73,8 +74,8 @@ const SHAPES_MAX = 256;
 
 function hostConnection(): Host {
   if (host) return host;
-  // Busy timeout 0: a file another program holds locked is not waited for here; the general path
-  // waits the check's own timeout and reports `locked`.
+  // Busy timeout 0: nothing here waits for another program (the files are attached immutable); a chat
+  // being written goes to the general path, which waits the check's own timeout and reports `locked`.
   const conn = openAttachHost(0);
   host = {
     conn,
@@ -105,30 +106,54 @@ function exists(path: string): boolean {
 
 const header = Buffer.alloc(HEADER_BYTES);
 
-/**
- * The ATTACH URI of a plain file (no -shm or -journal, its -wal already known absent), or null; the same
- * modes as the integrity check's opener: a WAL file `immutable` (a read-only open would create -wal/-shm),
- * a rollback-journal file `mode=ro`, whose shared lock meets a writer's lock (then the general path waits
- * and reports `locked`). `size` is the visit's lstat: a file swapped since fails the header's checks.
- */
-function attachUri(path: string, size: number): string | null {
-  if (exists(`${path}-shm`) || exists(`${path}-journal`)) return null;
+/** Where a plain file's header said it stood when it was attached. */
+export interface Attached {
+  uri: string;
+  /** The header's file change counter (bytes 24-27): every commit to the file in rollback mode bumps it. */
+  changeCounter: number;
+}
+
+/** The header of a regular file, read without following a link (null: cannot be read). */
+function readHeader(path: string): number | null {
   let fd: number;
   try {
     fd = openSync(path, NO_FOLLOW_READ_FLAGS);
   } catch {
     return null;
   }
-  let verdict: HeaderVerdict;
   try {
-    verdict = headerVerdict(header, readSync(fd, header, 0, HEADER_BYTES, 0), size);
+    return readSync(fd, header, 0, HEADER_BYTES, 0);
   } catch {
     return null;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * How to attach a plain file (no -wal, -shm or -journal beside it), or null. `immutable`: SQLite then
+ * takes no lock and checks no journal for each statement, which on these small files was a sixth of the
+ * visit (28 fcntl calls a chat). The price is that nothing stops a writer meanwhile, so stillAsAttached
+ * checks afterwards that no writer came: a write in progress leaves a journal (or a -wal) beside the file,
+ * a finished one a new change counter, and the chat then goes to the general path, which reads under a
+ * lock and says `locked`. (A bot running with journal_mode OFF or MEMORY leaves no journal; a page it
+ * spills mid-transaction could be read half-done, and the identity taken before the read makes the next
+ * refresh read the chat again.) `size` is the visit's lstat: a file swapped since fails the header's checks.
+ */
+export function attachable(path: string, size: number): Attached | null {
+  if (exists(`${path}-shm`) || exists(`${path}-journal`)) return null;
+  const read = readHeader(path);
+  if (read === null) return null;
+  const verdict = headerVerdict(header, read, size);
   if (!verdict.ok) return null;
-  return `${fileUrl(path)}?${verdict.wal ? 'immutable=1' : 'mode=ro'}`;
+  return { uri: `${fileUrl(path)}?immutable=1`, changeCounter: header.readUInt32BE(24) };
+}
+
+/** Whether the file is still as it was attached: no writer came while it was read (see attachable). */
+export function stillAsAttached(path: string, attached: Attached): boolean {
+  if (exists(`${path}-journal`) || exists(`${path}-wal`)) return false;
+  const read = readHeader(path);
+  return read === HEADER_BYTES && header.readUInt32BE(24) === attached.changeCounter;
 }
 
 /**
@@ -140,9 +165,9 @@ export function quickVisit(item: ScanItem, stats: readonly (BigIntStats | undefi
   if (!profile?.isFile() || !conversations?.isFile() || profileWal || conversationsWal) return null;
   const profilePath = `${item.dir}/${PROFILE_DB}`;
   const conversationsPath = `${item.dir}/${CONVERSATIONS_DB}`;
-  const profileUri = attachUri(profilePath, Number(profile.size));
-  const conversationsUri = profileUri && attachUri(conversationsPath, Number(conversations.size));
-  if (!profileUri || !conversationsUri) return null;
+  const profileFile = attachable(profilePath, Number(profile.size));
+  const conversationsFile = profileFile && attachable(conversationsPath, Number(conversations.size));
+  if (!profileFile || !conversationsFile) return null;
 
   const h = hostConnection();
   let profileCheck: unknown[];
@@ -153,9 +178,9 @@ export function quickVisit(item: ScanItem, stats: readonly (BigIntStats | undefi
   let conversationsShape: SchemaShape;
   let attached = 0;
   try {
-    h.attachProfile.run(profileUri);
+    h.attachProfile.run(profileFile.uri);
     attached = 1;
-    h.attachConversations.run(conversationsUri);
+    h.attachConversations.run(conversationsFile.uri);
     attached = 2;
     const reads = (h.reads ??= prepareReads(h.conn));
     profileCheck = reads.profileCheck.all();
@@ -171,6 +196,8 @@ export function quickVisit(item: ScanItem, stats: readonly (BigIntStats | undefi
     return null;
   }
   if (!detachOrDrop(h, attached)) return null;
+  if (!stillAsAttached(profilePath, profileFile) || !stillAsAttached(conversationsPath, conversationsFile))
+    return null;
 
   const findings: Finding[] = [];
   if (profileShape.drift) findings.push(profileShape.drift);
