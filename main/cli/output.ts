@@ -1,6 +1,15 @@
 import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
 
+/**
+ * Writes to stdout, and when the reader is behind (a pipe to a slower program), resolves only once it
+ * has caught up: a long output written in pieces then waits in the pipe, not in this process's memory.
+ */
+export function writeStdout(text: string): void | Promise<void> {
+  if (process.stdout.write(text)) return;
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

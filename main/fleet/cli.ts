@@ -22,13 +22,14 @@ export async function withScan<T>(
   root: string,
   pool: WorkerPool,
   useIndex: boolean,
-  use: (scan: ScanRows) => T,
+  use: (scan: ScanRows) => T | Promise<T>,
 ): Promise<T> {
   if (!useIndex) return use(await runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool })));
   const index = fleetIndexFor(defaultUserDataDir(), root);
   try {
     await runCliJob('Scanning', (ctx) => refreshIndex(index, ctx, { pool }));
-    return use({ root, chats: index.iterateSummaries(), skipped: index.skipped() });
+    // Awaited here: the index stays open until the last row has been handed on.
+    return await use({ root, chats: index.iterateSummaries(), skipped: index.skipped() });
   } finally {
     closeFleetIndexes();
   }
@@ -39,9 +40,13 @@ const CHUNK_CHARS = 64 * 1024;
 
 /**
  * The scan's JSON exactly as `JSON.stringify(result, null, 2)` prints it (the spec's shape), written a
- * few hundred rows at a time instead of built whole.
+ * few hundred rows at a time instead of built whole. `write` may return a promise (the reader is behind):
+ * the next rows are read only once it settles, so a slow pipe does not make 100,000 rows wait in memory.
  */
-export function writeScanJson(scan: ScanRows, write: (text: string) => void): void {
+export async function writeScanJson(
+  scan: ScanRows,
+  write: (text: string) => void | Promise<void>,
+): Promise<void> {
   // JSON.stringify escapes newlines inside strings: every newline in its output is structure.
   const nested = (value: unknown, pad: string) => JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
   let out = `{\n  "root": ${JSON.stringify(scan.root)},\n  "chats": [`;
@@ -50,10 +55,10 @@ export function writeScanJson(scan: ScanRows, write: (text: string) => void): vo
     out += `${rows === 0 ? '' : ','}\n    ${nested(chat, '    ')}`;
     rows++;
     if (out.length >= CHUNK_CHARS) {
-      write(out);
+      await write(out);
       out = '';
     }
   }
   out += rows === 0 ? ']' : '\n  ]';
-  write(`${out},\n  "skipped": ${nested(scan.skipped, '  ')}\n}\n`);
+  await write(`${out},\n  "skipped": ${nested(scan.skipped, '  ')}\n}\n`);
 }

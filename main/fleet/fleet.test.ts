@@ -150,7 +150,7 @@ describe('scan --json', () => {
     });
   });
 
-  it('writes what JSON.stringify writes for no rows, one row and text that needs escaping', () => {
+  it('writes what JSON.stringify writes for no rows, one row and text that needs escaping', async () => {
     const row = (chatId: string, name: string | null): ChatSummary => ({
       chatId,
       name,
@@ -173,13 +173,31 @@ describe('scan --json', () => {
     for (const scan of cases) {
       let out = '';
       let writes = 0;
-      writeScanJson(scan, (text) => {
+      await writeScanJson(scan, (text) => {
         out += text;
         writes++;
       });
       expect(out).toBe(`${JSON.stringify(scan, null, 2)}\n`);
       if (scan.chats.length === 900) expect(writes).toBeGreaterThan(1);
     }
+    // A reader that is behind: no more rows are taken until the last piece was taken.
+    const rows = Array.from({ length: 900 }, (_, i) => row(String(i), `n${i}`));
+    let taken = 0;
+    const counted = (function* () {
+      for (const r of rows) {
+        taken++;
+        yield r;
+      }
+    })();
+    const takenAtWrite: number[] = [];
+    await writeScanJson({ root: '/r', chats: counted, skipped: [] }, async (text) => {
+      takenAtWrite.push(taken);
+      await new Promise((r) => setTimeout(r, 1));
+      expect(taken).toBe(takenAtWrite.at(-1));
+      void text;
+    });
+    expect(takenAtWrite.length).toBeGreaterThan(2);
+    expect(taken).toBe(900);
   });
 });
 

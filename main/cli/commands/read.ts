@@ -11,7 +11,7 @@ import { chatFindings } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
-import { formatBytes, printJson, table } from '../output.ts';
+import { formatBytes, printJson, table, writeStdout } from '../output.ts';
 import { demoMysql, demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
@@ -40,7 +40,7 @@ export function registerReadCommands(program: Command): void {
       const root = requireDir(rootArg);
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
       await withScan(root, pool, opts.index !== false, (scan) => {
-        if (opts.json) return writeScanJson(scan, (text) => process.stdout.write(text));
+        if (opts.json) return writeScanJson(scan, writeStdout);
         printScanTable({ ...scan, chats: [...scan.chats] });
       });
     });
