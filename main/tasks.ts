@@ -7,7 +7,7 @@
 
 import type { OperationItem } from './api/offload.ts';
 import { searchChatTask, type ChatSearchItem } from './fleet/search.ts';
-import { chatIdentity, visitChatTask } from './fleet/visit.ts';
+import { chatIdentity, sameIdentity, visitChatTask } from './fleet/visit.ts';
 import { snapshotChatTask } from './backup/snapshot.ts';
 import { checkChatTask } from './integrity/chat.ts';
 import { checkFileTask, type FileCheckItem } from './integrity/file.ts';
@@ -27,6 +27,7 @@ export const taskTable = {
   'scan.chat': (item: ScanItem) => visitChatTask(item),
   'fleet.visit': (item: ScanItem) => visitChatTask(item),
   'fleet.identity': (dir: string) => chatIdentity(dir),
+  'fleet.same': (item: { dir: string; identity: string }) => sameIdentity(item.dir, item.identity),
   'fleet.search': (item: ChatSearchItem) => searchChatTask(item),
   'fleet.chat': (item: ScanItem) => fleetChatTask(item),
   'integrity.chat': (item: ChatCheckItem) => checkChatTask(item),

@@ -70,8 +70,8 @@ function openIndex(home: string, root: string): FleetIndex {
   return index;
 }
 
-async function refresh(index: FleetIndex, onEvent?: () => void) {
-  return refreshIndex(index, silentContext(onEvent), { pool, now: NOW });
+async function refresh(index: FleetIndex, onEvent?: () => void, identityInWorkersFrom?: number) {
+  return refreshIndex(index, silentContext(onEvent), { pool, now: NOW, identityInWorkersFrom });
 }
 
 function allRows(index: FleetIndex): FleetRow[] {
@@ -230,49 +230,57 @@ describe('fleet index', () => {
     expect(allRows(b)).toEqual(before);
   });
 
-  it('re-reads a chat changed by size, by mtime only, or replaced by a rename; drops a deleted one', async () => {
-    const { root, home } = copyRoot();
-    const index = openIndex(home, root);
-    await refresh(index);
-    const healthy = gen.chats.filter((c) => c.kind === 'healthy');
-    const dirOf = (id: string) => join(root, relative(gen.root, gen.chats.find((c) => c.chatId === id)!.dir));
-    const [bySize, byMtime, byRename, deleted] = healthy.map((c) => c.chatId);
+  // Comparing on this thread (small roots) and in the workers (100,000 chats) must find the same changes.
+  it.each([
+    ['on this thread', undefined],
+    ['in the workers', 0],
+  ])(
+    're-reads a chat changed by size, by mtime only, or replaced by a rename; drops a deleted one (%s)',
+    async (_where, identityInWorkersFrom) => {
+      const { root, home } = copyRoot();
+      const index = openIndex(home, root);
+      await refresh(index);
+      const healthy = gen.chats.filter((c) => c.kind === 'healthy');
+      const dirOf = (id: string) =>
+        join(root, relative(gen.root, gen.chats.find((c) => c.chatId === id)!.dir));
+      const [bySize, byMtime, byRename, deleted] = healthy.map((c) => c.chatId);
 
-    // Size: one more message.
-    const db = openForWrite(join(dirOf(bySize!), CONVERSATIONS_DB), { fileMustExist: true });
-    db.prepare(
-      "INSERT INTO messages (chat_id, message_type, content, timestamp) VALUES (?, 'user', 'hi', ?)",
-    ).run(Number(bySize), '2026-10-31 10:00:00');
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    // Mtime only.
-    const touched = join(dirOf(byMtime!), CONVERSATIONS_DB);
-    const later = new Date(statSync(touched).mtimeMs + 5000);
-    utimesSync(touched, later, later);
-    // Replaced by a rename: same size and mtime, other bytes (a damaged page), a new inode.
-    const target = join(dirOf(byRename!), CONVERSATIONS_DB);
-    const st = statSync(target);
-    const temp = `${target}.new`;
-    copyFileSync(target, temp);
-    const fd = openSync(temp, 'r+');
-    writeSync(fd, Buffer.alloc(st.size - 4096 * 2, 0xa5), 0, st.size - 4096 * 2, 4096 * 2);
-    closeSync(fd);
-    utimesSync(temp, st.atime, st.mtime);
-    renameSync(temp, target);
-    expect(statSync(target).size).toBe(st.size);
-    // Deleted.
-    rmSync(dirOf(deleted!), { recursive: true });
+      // Size: one more message.
+      const db = openForWrite(join(dirOf(bySize!), CONVERSATIONS_DB), { fileMustExist: true });
+      db.prepare(
+        "INSERT INTO messages (chat_id, message_type, content, timestamp) VALUES (?, 'user', 'hi', ?)",
+      ).run(Number(bySize), '2026-10-31 10:00:00');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      // Mtime only.
+      const touched = join(dirOf(byMtime!), CONVERSATIONS_DB);
+      const later = new Date(statSync(touched).mtimeMs + 5000);
+      utimesSync(touched, later, later);
+      // Replaced by a rename: same size and mtime, other bytes (a damaged page), a new inode.
+      const target = join(dirOf(byRename!), CONVERSATIONS_DB);
+      const st = statSync(target);
+      const temp = `${target}.new`;
+      copyFileSync(target, temp);
+      const fd = openSync(temp, 'r+');
+      writeSync(fd, Buffer.alloc(st.size - 4096 * 2, 0xa5), 0, st.size - 4096 * 2, 4096 * 2);
+      closeSync(fd);
+      utimesSync(temp, st.atime, st.mtime);
+      renameSync(temp, target);
+      expect(statSync(target).size).toBe(st.size);
+      // Deleted.
+      rmSync(dirOf(deleted!), { recursive: true });
 
-    const result = await refresh(index);
-    expect(result.visited).toBe(3);
-    expect(result.removed).toBe(1);
-    const rows = new Map(allRows(index).map((r) => [r.chatId, r]));
-    expect(rows.has(deleted!)).toBe(false);
-    const sizeChat = healthy.find((c) => c.chatId === bySize)!;
-    expect(rows.get(bySize!)?.messages).toBe(sizeChat.messages + 1);
-    expect(rows.get(byMtime!)?.health).toBe('ok');
-    expect(rows.get(byRename!)?.health).toBe('error');
-  });
+      const result = await refresh(index, undefined, identityInWorkersFrom);
+      expect(result.visited).toBe(3);
+      expect(result.removed).toBe(1);
+      const rows = new Map(allRows(index).map((r) => [r.chatId, r]));
+      expect(rows.has(deleted!)).toBe(false);
+      const sizeChat = healthy.find((c) => c.chatId === bySize)!;
+      expect(rows.get(bySize!)?.messages).toBe(sizeChat.messages + 1);
+      expect(rows.get(byMtime!)?.health).toBe('ok');
+      expect(rows.get(byRename!)?.health).toBe('error');
+    },
+  );
 
   it('notices a watched file that appears beside unchanged ones (the folder’s mtime), and stats only what it holds', async () => {
     const { root, home } = copyRoot();

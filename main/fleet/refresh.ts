@@ -16,6 +16,8 @@ import {
 export interface RefreshOptions {
   pool: WorkerPool;
   now?: Date;
+  /** From this many chats on, their files are stat'ed in the workers (default IDENTITY_IN_WORKERS_MIN). */
+  identityInWorkersFrom?: number;
 }
 
 /** Rows are written (and an event sent) at least this often while chats are being read. */
@@ -23,6 +25,11 @@ const FLUSH_MS = 150;
 const FLUSH_ROWS = 500;
 /** Chats of the index compared with the listing (and their files stat'ed) between two yields. */
 const IDENTITY_SLICE = 2000;
+/**
+ * From this many chats on, their files are stat'ed in the workers (a slice at a time, both cores): at
+ * 100,000 chats the stats are ~2 s on one thread, and starting the workers costs ~0.3 s.
+ */
+const IDENTITY_IN_WORKERS_MIN = 20_000;
 /** Up to this many chats to read are read without the worker pool. */
 const INLINE_MAX = 8;
 const inlinePool = new WorkerPool(0);
@@ -48,16 +55,19 @@ export async function refreshIndex(
   ctx.progress(0, null, null);
 
   // What changed, walking the index beside the listing, both in chat-id text order (SQLite's): an lstat of
-  // each chat folder and of the files it held (see sameIdentity), on this thread (starting workers would
-  // cost more than the stats), a slice of the index at a time, yielding between slices so requests for the
-  // list's pages are answered meanwhile.
+  // each chat folder and of the files it held (see sameIdentity), on this thread up to
+  // IDENTITY_IN_WORKERS_MIN chats (starting workers would cost more than the stats), a slice of the index
+  // at a time, yielding between slices so requests for the list's pages are answered meanwhile.
   const listed = [...chats].sort((a, b) => (a.chatId < b.chatId ? -1 : a.chatId > b.chatId ? 1 : 0));
   const changed: ChatLocation[] = [];
   const fresh: ChatLocation[] = [];
   const vanished: string[] = [];
+  const inWorkers =
+    listed.length >= (options.identityInWorkersFrom ?? IDENTITY_IN_WORKERS_MIN) && options.pool.size > 0;
   let next = 0;
   for (let after: string | null = null; ;) {
     const slice = index.statesAfter(after, IDENTITY_SLICE);
+    const toCompare: { chat: ChatLocation; identity: string }[] = [];
     for (const s of slice) {
       while (next < listed.length && listed[next]!.chatId < s.chatId) fresh.push(listed[next++]!);
       const c = listed[next];
@@ -67,8 +77,22 @@ export async function refreshIndex(
       }
       next++;
       const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
-      if (s.health === 'unchecked' || stale || !sameIdentity(c.dir, s.identity)) changed.push(c);
+      if (s.health === 'unchecked' || stale) changed.push(c);
+      else if (inWorkers) toCompare.push({ chat: c, identity: s.identity });
+      else if (!sameIdentity(c.dir, s.identity)) changed.push(c);
     }
+    if (toCompare.length > 0)
+      await options.pool.map(
+        'fleet.same',
+        toCompare.map(({ chat, identity }) => ({ dir: chat.dir, identity })),
+        {
+          signal: ctx.signal,
+          // A chat whose stats failed is read again, as one whose files changed.
+          onResult: (i, outcome) => {
+            if (!outcome.ok || !outcome.value) changed.push(toCompare[i]!.chat);
+          },
+        },
+      );
     if (slice.length < IDENTITY_SLICE) break;
     after = slice[slice.length - 1]!.chatId;
     await new Promise((r) => setImmediate(r));
