@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,15 +94,11 @@ describe('the quick visit', () => {
     }
   });
 
-  it('declines a DB another program is writing: the general path waits for its lock and reports it', () => {
+  it('declines a DB another program holds locked: the general path waits and reports it', () => {
     const chat = rollback.chats.find((c) => c.kind === 'healthy')!;
     const holder = new Database(join(chat.dir, CONVERSATIONS_DB), { timeout: 0 });
     holder.exec('BEGIN EXCLUSIVE');
     try {
-      // Locked but nothing written yet: the file on disk is whole, and the quick visit reads it as it is.
-      expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).not.toBeNull();
-      // A write under way leaves its journal beside the file.
-      holder.exec("UPDATE messages SET content = content || '.' WHERE id = (SELECT min(id) FROM messages)");
       expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).toBeNull();
       const outcome = general(itemOf(chat.chatId, chat.dir));
       expect(outcome.kind === 'chat' && outcome.findings.map((f) => f.code)).toContain('locked');
@@ -114,25 +110,32 @@ describe('the quick visit', () => {
     expect(quickVisit(itemOf(chat.chatId, chat.dir), statsOf(chat.dir))).not.toBeNull();
   });
 
-  it('notices a writer that came and went while the files were read: a new change counter, or a journal', () => {
-    const chat = rollback.chats.filter((c) => c.kind === 'healthy').at(-4)!;
-    const path = join(chat.dir, CONVERSATIONS_DB);
-    const attached = attachable(path, lstatSync(path).size)!;
+  it('reads a rollback-journal file under a lock, and checks a WAL file read immutable for a writer that came and went', () => {
+    const rollbackChat = rollback.chats.filter((c) => c.kind === 'healthy').at(-4)!;
+    const rollbackPath = join(rollbackChat.dir, CONVERSATIONS_DB);
+    expect(attachable(rollbackPath, lstatSync(rollbackPath).size)!.uri).toMatch(/\?mode=ro$/);
+
+    const walChat = wal.chats.find((c) => c.kind === 'healthy')!;
+    const path = join(walChat.dir, CONVERSATIONS_DB);
+    const before = lstatSync(path, { bigint: true });
+    const attached = attachable(path, Number(before.size))!;
     expect(attached.uri).toMatch(/\?immutable=1$/);
-    expect(stillAsAttached(path, attached)).toBe(true);
+    expect(stillAsAttached(path, attached, before)).toBe(true);
+    // File times move by the kernel's clock tick (a few ms): a write in the same tick would keep the mtime.
+    const tick = Date.now() + 20;
+    while (Date.now() < tick);
     const writer = new Database(path);
     try {
+      // A writer in WAL mode: its -wal is beside the file while it is open.
       writer.exec("UPDATE messages SET content = content || '.' WHERE id = (SELECT min(id) FROM messages)");
-      expect(stillAsAttached(path, attached)).toBe(false);
-      const again = attachable(path, lstatSync(path).size)!;
-      expect(again.changeCounter).toBe(attached.changeCounter + 1);
-      writer.exec('BEGIN');
-      writer.exec("UPDATE messages SET content = content || '.' WHERE id = (SELECT max(id) FROM messages)");
-      expect(stillAsAttached(path, again)).toBe(false);
-      writer.exec('ROLLBACK');
-      expect(stillAsAttached(path, again)).toBe(true);
+      expect(stillAsAttached(path, attached, before)).toBe(false);
     } finally {
       writer.close();
     }
+    // Closed, it checkpointed into the file and removed its -wal; the header's change counter is as it
+    // was (WAL mode does not bump it), the file's mtime is not.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(readFileSync(path).readUInt32BE(24)).toBe(attached.changeCounter);
+    expect(stillAsAttached(path, attached, before)).toBe(false);
   });
 });

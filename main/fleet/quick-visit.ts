@@ -25,8 +25,8 @@ type DbFile = typeof PROFILE_DB | typeof CONVERSATIONS_DB;
 // twelve, and opens each file on its own.
 //
 // It answers only when everything is plain: both files regular with no -wal, -shm or -journal beside
-// them, headers sane, quick_check "ok" on both, the figures' tables and columns there, and no writer
-// came while they were read (attachable / stillAsAttached). Anything else returns null, and the general
+// them, headers sane, quick_check "ok" on both, the figures' tables and columns there, no lock met (busy
+// timeout 0) and no writer come while a WAL file was read (attachable / stillAsAttached). Anything else returns null, and the general
 // path (summarizeChatTask with the integrity inspector) reads the chat, under a lock, and names what is
 // wrong. Both end in finishSummary, and quick-visit.test.ts
 // holds them to the same answers.
@@ -55,6 +55,8 @@ interface Host {
   conn: Database.Database;
   attachProfile: Database.Statement;
   attachConversations: Database.Statement;
+  begin: Database.Statement;
+  commit: Database.Statement;
   detachProfile: Database.Statement;
   detachConversations: Database.Statement;
   /** Prepared once both files are attached (they name the attached schemas' tables). */
@@ -74,13 +76,15 @@ const SHAPES_MAX = 256;
 
 function hostConnection(): Host {
   if (host) return host;
-  // Busy timeout 0: nothing here waits for another program (the files are attached immutable); a chat
-  // being written goes to the general path, which waits the check's own timeout and reports `locked`.
+  // Busy timeout 0: a file another program holds locked is not waited for here; the general path
+  // waits the check's own timeout and reports `locked`.
   const conn = openAttachHost(0);
   host = {
     conn,
     attachProfile: conn.prepare(`ATTACH ? AS ${PROFILE_SCHEMA}`),
     attachConversations: conn.prepare(`ATTACH ? AS ${CONVERSATIONS_SCHEMA}`),
+    begin: conn.prepare('BEGIN'),
+    commit: conn.prepare('COMMIT'),
     detachProfile: conn.prepare(`DETACH ${PROFILE_SCHEMA}`),
     detachConversations: conn.prepare(`DETACH ${CONVERSATIONS_SCHEMA}`),
     reads: null,
@@ -109,6 +113,8 @@ const header = Buffer.alloc(HEADER_BYTES);
 /** Where a plain file's header said it stood when it was attached. */
 export interface Attached {
   uri: string;
+  /** In WAL mode: attached immutable, so checked afterwards (stillAsAttached). */
+  wal: boolean;
   /** The header's file change counter (bytes 24-27): every commit to the file in rollback mode bumps it. */
   changeCounter: number;
 }
@@ -131,14 +137,12 @@ function readHeader(path: string): number | null {
 }
 
 /**
- * How to attach a plain file (no -wal, -shm or -journal beside it), or null. `immutable`: SQLite then
- * takes no lock and checks no journal for each statement, which on these small files was a sixth of the
- * visit (28 fcntl calls a chat). The price is that nothing stops a writer meanwhile, so stillAsAttached
- * checks afterwards that no writer came: a write in progress leaves a journal (or a -wal) beside the file,
- * a finished one a new change counter, and the chat then goes to the general path, which reads under a
- * lock and says `locked`. (A bot running with journal_mode OFF or MEMORY leaves no journal; a page it
- * spills mid-transaction could be read half-done, and the identity taken before the read makes the next
- * refresh read the chat again.) `size` is the visit's lstat: a file swapped since fails the header's checks.
+ * How to attach a plain file (no -wal, -shm or -journal beside it), or null; the same modes as the
+ * integrity check's opener. A rollback-journal file `mode=ro`: the visit reads it in one transaction, under
+ * one shared lock (not one per statement: that was 28 fcntl calls a chat), which meets a writer's lock, and
+ * the general path then waits and reports `locked`. A WAL file `immutable` (a read-only open would create
+ * -wal and -shm): nothing stops a writer meanwhile, so stillAsAttached checks afterwards that none came.
+ * `size` is the visit's lstat: a file swapped since fails the header's checks.
  */
 export function attachable(path: string, size: number): Attached | null {
   if (exists(`${path}-shm`) || exists(`${path}-journal`)) return null;
@@ -146,12 +150,26 @@ export function attachable(path: string, size: number): Attached | null {
   if (read === null) return null;
   const verdict = headerVerdict(header, read, size);
   if (!verdict.ok) return null;
-  return { uri: `${fileUrl(path)}?immutable=1`, changeCounter: header.readUInt32BE(24) };
+  return {
+    uri: `${fileUrl(path)}?${verdict.wal ? 'immutable=1' : 'mode=ro'}`,
+    wal: verdict.wal,
+    changeCounter: header.readUInt32BE(24),
+  };
 }
 
-/** Whether the file is still as it was attached: no writer came while it was read (see attachable). */
-export function stillAsAttached(path: string, attached: Attached): boolean {
+/**
+ * Whether a file attached immutable is still as it was before the visit (`before`, its lstat): no writer
+ * came while it was read. A write in progress leaves a -wal (or a journal) beside the file; a writer that
+ * has finished and checkpointed into it changed its size or mtime (a WAL checkpoint leaves the header's
+ * change counter as it was; a rollback commit bumps it). A file read under a lock (rollback journal)
+ * needs no check.
+ */
+export function stillAsAttached(path: string, attached: Attached, before: BigIntStats): boolean {
+  if (!attached.wal) return true;
   if (exists(`${path}-journal`) || exists(`${path}-wal`)) return false;
+  const now = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  if (!now || now.size !== before.size || now.mtimeNs !== before.mtimeNs || now.ino !== before.ino)
+    return false;
   const read = readHeader(path);
   return read === HEADER_BYTES && header.readUInt32BE(24) === attached.changeCounter;
 }
@@ -183,20 +201,28 @@ export function quickVisit(item: ScanItem, stats: readonly (BigIntStats | undefi
     h.attachConversations.run(conversationsFile.uri);
     attached = 2;
     const reads = (h.reads ??= prepareReads(h.conn));
+    // One read transaction: each rollback-journal file is locked once for all four statements, and they
+    // all see the same state of it.
+    h.begin.run();
     profileCheck = reads.profileCheck.all();
     conversationsCheck = reads.conversationsCheck.all();
     if (!isOk(profileCheck) || !isOk(conversationsCheck)) throw new Error('not ok');
     figures = reads.figures.get() as FiguresRow;
     profileRow = reads.profile.get() as Record<string, unknown> | undefined;
+    h.commit.run();
     profileShape = shapeOf(h.conn, PROFILE_SCHEMA, PROFILE_DB, figures[0]);
     conversationsShape = shapeOf(h.conn, CONVERSATIONS_SCHEMA, CONVERSATIONS_DB, figures[1]);
   } catch {
     // Damage, a lock, a schema without the expected tables...: the general path says which.
+    endRead(h);
     detachOrDrop(h, attached);
     return null;
   }
   if (!detachOrDrop(h, attached)) return null;
-  if (!stillAsAttached(profilePath, profileFile) || !stillAsAttached(conversationsPath, conversationsFile))
+  if (
+    !stillAsAttached(profilePath, profileFile, profile) ||
+    !stillAsAttached(conversationsPath, conversationsFile, conversations)
+  )
     return null;
 
   const findings: Finding[] = [];
@@ -244,6 +270,15 @@ function shapeOf(conn: Database.Database, schema: string, file: DbFile, ddl: str
     shapes.set(key, shape);
   }
   return shape;
+}
+
+/** Ends a read transaction left open by a failed statement (a DETACH cannot run inside one). */
+function endRead(h: Host): void {
+  try {
+    if (h.conn.inTransaction) h.commit.run();
+  } catch {
+    dropHost();
+  }
 }
 
 /** Detaches what was attached; false (and a fresh connection next time) when that fails. */
