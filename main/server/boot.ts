@@ -8,7 +8,7 @@ import type { HandlerContext } from '../api/context.ts';
 import { FIRST_SCREEN_GUARD } from './headers.ts';
 import { invoke } from '../api/dispatch.ts';
 import { listIntoIndex } from '../fleet/refresh.ts';
-import { exclusive, fleetIndexFor } from '../fleet/registry.ts';
+import { fleetIndexFor } from '../fleet/registry.ts';
 
 /**
  * The answers index.html carries (see BOOT_DATA_ID): the places, and the open root's chat list as it
@@ -31,10 +31,11 @@ export async function bootAnswers(context: HandlerContext): Promise<BootAnswer[]
   const current = places?.current;
   if (current?.kind === 'root') {
     // A root never opened before: its chats are listed (as not checked yet) before the first page is read,
-    // as the refresh the page starts would list them first.
+    // as the refresh the page starts would list them first. Not queued behind a refresh that runs (the
+    // page would wait for all of it): one that runs has listed them already, and a listing adds only
+    // what is missing.
     try {
-      const index = fleetIndexFor(context.userDataDir, context.places.requireRoot(current.path));
-      await exclusive(index, async () => listIntoIndex(index));
+      listIntoIndex(fleetIndexFor(context.userDataDir, context.places.requireRoot(current.path)));
     } catch {
       // the page's own refresh lists them
     }
