@@ -115,6 +115,24 @@ describe('the first screen, rendered ahead of the scripts', () => {
     expect(chatIds(en)).toEqual(['2']);
   });
 
+  it('shows the theme toggle for the theme it is painted in', () => {
+    const dark = paintFirstScreen({
+      answers: answers([row('1')]),
+      language: 'en',
+      theme: 'dark',
+      target: 'browser',
+    });
+    const light = paintFirstScreen({
+      answers: answers([row('1')]),
+      language: 'en',
+      theme: null,
+      target: 'browser',
+    });
+    expect(dark).toMatch(/data-testid="theme-toggle"/);
+    expect(dark).toContain('Switch to light theme');
+    expect(light).toContain('Switch to dark theme');
+  });
+
   it('without a root open, paints no list', () => {
     const html = paintFirstScreen({
       answers: [

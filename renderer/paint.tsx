@@ -3,6 +3,7 @@ import { defaultFirstPage, type FleetPage, type QueryName } from '../shared/cont
 import type { BootAnswer } from '../shared/transport.ts';
 import { opKey, queryClient, setPaintTarget } from './api/index.ts';
 import { App } from './app/App.tsx';
+import { setPaintTheme } from './app/theme.ts';
 import { firstListQuery } from './features/chats/ChatsScreen.tsx';
 import { seedFirstPage } from './features/chats/fleetRows.ts';
 import { initI18n, LANGUAGES, type Language } from './i18n/index.ts';
@@ -11,6 +12,8 @@ export interface PaintRequest {
   /** The answers index.html carries (main/server/boot.ts). */
   answers: readonly BootAnswer[];
   language: string;
+  /** The theme last shown (its cookie), null when unknown: the page's CSS default, light. */
+  theme?: 'light' | 'dark' | null;
   target: 'desktop' | 'browser';
 }
 
@@ -38,10 +41,12 @@ export function paintFirstScreen(request: PaintRequest): string {
     }
   }
   setPaintTarget(request.target);
+  setPaintTheme(request.theme ?? 'light');
   try {
     return renderToString(<App />);
   } finally {
     setPaintTarget(null);
+    setPaintTheme('light');
     queryClient.clear();
   }
 }

@@ -50,6 +50,7 @@ export async function bootAnswers(context: HandlerContext): Promise<BootAnswer[]
 type PaintFirstScreen = (request: {
   answers: readonly BootAnswer[];
   language: string;
+  theme: 'light' | 'dark' | null;
   target: 'desktop' | 'browser';
 }) => string;
 
@@ -96,7 +97,12 @@ export async function indexPage(
   let painted = '';
   if (painter && answers.length > 0) {
     try {
-      painted = painter({ answers, language: options.prefs.language, target: options.target });
+      painted = painter({
+        answers,
+        language: options.prefs.language,
+        theme: options.prefs.theme,
+        target: options.target,
+      });
     } catch {
       painted = '';
     }

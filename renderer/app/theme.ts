@@ -64,11 +64,17 @@ function subscribeTheme(listener: () => void) {
   };
 }
 
+/** The theme the page is rendered in ahead of time (renderer/paint.tsx), where there is no window. */
+let paintTheme: Theme = 'light';
+export function setPaintTheme(theme: Theme): void {
+  paintTheme = theme;
+}
+
 export function useTheme(): Theme {
   return useSyncExternalStore(
     subscribeTheme,
     () => resolvedTheme(),
-    () => 'light',
+    () => paintTheme,
   );
 }
 
