@@ -7,7 +7,7 @@ import { searchRoot } from '../main/fleet/search.ts';
 import { silentContext } from '../main/jobs/job.ts';
 import { WorkerPool } from '../main/workers/pool.ts';
 import { BENCH_DIR, argValue, benchRoot, fmt, ratio, timeIt } from './common.ts';
-import { minimalCountLoop } from './scan.ts';
+import { minimalCountLoop, parallelCountLoop } from './scan.ts';
 
 const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 
@@ -45,6 +45,7 @@ export async function runFleetBench(options: {
   try {
     minimalCountLoop(root); // warm the page cache
     const baseline: number[] = [];
+    const rawParallel: number[] = [];
     const fullPass: number[] = [];
     const firstIndex: number[] = [];
     const firstPage: number[] = [];
@@ -56,6 +57,7 @@ export async function runFleetBench(options: {
     let hits = 0;
     for (let i = 0; i < rounds; i++) {
       baseline.push((await timeIt(() => minimalCountLoop(root))).ms);
+      rawParallel.push(await parallelCountLoop(root, pool.size));
       const pass = runCli(['scan', root, '--json', '--no-index'], home);
       fullPass.push(pass.ms);
       passRss = Math.max(passRss, pass.maxRssMb);
@@ -91,6 +93,7 @@ export async function runFleetBench(options: {
     const b = best(baseline);
     const result = {
       baselineMs: b,
+      rawParallelRatio: best(rawParallel) / b,
       fullPassMs: best(fullPass),
       fullPassRatio: best(fullPass) / b,
       firstIndexMs: best(firstIndex),
@@ -106,6 +109,9 @@ export async function runFleetBench(options: {
     };
     console.log(`fleet of ${options.chats} chats (best of ${rounds}, ${pool.size} workers)`);
     console.log(`  raw single-thread count loop                  ${fmt(b)}`);
+    console.log(
+      `  the raw loop itself over ${pool.size} threads             ${fmt(best(rawParallel))}  ${ratio(best(rawParallel), b)} (this machine's parallel ceiling)`,
+    );
     console.log(
       `  full pass: counts + quick check (--no-index)   ${fmt(result.fullPassMs)}  ${ratio(result.fullPassMs, b)} (target ≤ 0.60×)`,
     );

@@ -14,6 +14,7 @@
 // Flags: --skip-renderer (backend bundles only), --quiet.
 import { build as esbuild, type BuildOptions, type Plugin } from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_INVOKE_CHANNEL } from '../shared/contract/index.ts';
@@ -26,6 +27,7 @@ import {
 } from '../shared/transport.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const nodeRequire = createRequire(import.meta.url);
 const DIST = join(ROOT, 'dist');
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -57,6 +59,27 @@ const common: BuildOptions = {
  * bundles use, in the main thread and again in each worker. esbuild then treats each as a CommonJS
  * module, whose named imports are read where they are used.
  */
+/**
+ * A built-in module that is required on first use, not when the bundle loads: the bundles' modules are
+ * all initialised at start, so every built-in that any feature imports (crypto, net, child_process,
+ * zlib...) was loaded by every thread, a scan's workers included. Its export names are read here, at
+ * build time; any other name is still answered through the Proxy.
+ */
+function lazyBuiltin(path: string): string {
+  const names = Object.getOwnPropertyNames(nodeRequire(path) as object).filter((n) => n !== 'default');
+  return [
+    `let loaded;`,
+    `const load = () => (loaded ??= require(${JSON.stringify(path)}));`,
+    `const target = {};`,
+    `for (const name of ${JSON.stringify(names)})`,
+    `  Object.defineProperty(target, name, { enumerable: true, configurable: true, get: () => load()[name] });`,
+    `module.exports = new Proxy(target, {`,
+    `  get: (_, name) => load()[name],`,
+    `  has: (_, name) => name in load(),`,
+    `});`,
+  ].join('\n');
+}
+
 const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(build) {
@@ -66,7 +89,7 @@ const builtinsByRequire: Plugin = {
         : { path: args.path, namespace: 'builtin-require' },
     );
     build.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: lazyBuiltin(args.path),
       loader: 'js',
     }));
   },

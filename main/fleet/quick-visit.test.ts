@@ -26,7 +26,8 @@ afterAll(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-const WATCHED = ['profile.db', 'profile.db-wal', 'conversations.db', 'conversations.db-wal'];
+// In the visit's order (main/fleet/visit.ts).
+const WATCHED = ['profile.db', 'profile.db-wal', 'conversations.db', 'conversations.db-wal', 'metadata.json'];
 const statsOf = (dir: string) =>
   WATCHED.map((name) => lstatSync(join(dir, name), { bigint: true, throwIfNoEntry: false }));
 const itemOf = (chatId: string, dir: string): ScanItem => ({ chatId, dir, nowMs: NOW.getTime() });

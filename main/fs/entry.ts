@@ -1,4 +1,4 @@
-import { constants, lstatSync, type Stats } from 'node:fs';
+import { constants, lstatSync, type BigIntStats, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 
@@ -27,7 +27,7 @@ export function entryAt(path: string): Entry {
   return { kind: kindOf(stats), stats };
 }
 
-export function kindOf(stats: Stats): EntryKind {
+export function kindOf(stats: Stats | BigIntStats): EntryKind {
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) return 'directory';
   if (stats.isSymbolicLink()) return 'symlink';

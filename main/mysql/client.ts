@@ -1,4 +1,4 @@
-import mysql from 'mysql2';
+import type mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
 import { AppError } from '../../shared/errors.ts';
 import { mysqlError } from './errors.ts';
@@ -96,14 +96,14 @@ export class MysqlConnection {
   private detected: { dialect: MysqlDialect; version: string } | null = null;
   private closed = false;
 
-  private constructor(locator: string, options: MysqlConnectionOptions) {
+  private constructor(driver: typeof mysql, locator: string, options: MysqlConnectionOptions) {
     this.target = parseMysqlUrl(locator);
     this.onQuery = options.onQuery;
     this.statementTimeoutMs = Math.max(
       1,
       Math.round(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
     );
-    this.pool = mysql.createPool({
+    this.pool = driver.createPool({
       host: this.target.host,
       port: this.target.port,
       socketPath: this.target.socketPath,
@@ -132,7 +132,10 @@ export class MysqlConnection {
 
   /** Connects once (errors as one line), detects MariaDB or MySQL, and sets the first session up. */
   static async open(locator: string, options: MysqlConnectionOptions = {}): Promise<MysqlConnection> {
-    const connection = new MysqlConnection(locator, options);
+    // Loaded here, on first use: mysql2 (and the network and TLS modules it needs) cost every CLI run
+    // and every worker thread ~25 ms, MySQL or not.
+    const driver = (await import('mysql2')).default;
+    const connection = new MysqlConnection(driver, locator, options);
     try {
       await connection.rows('SELECT 1 AS ok');
       return connection;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import pg from 'pg';
-import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import type Cursor from 'pg-cursor';
 import { pgError } from './errors.ts';
 import { parsePgUrl, type PgTarget } from './url.ts';
 
@@ -33,6 +33,24 @@ export interface PgConnectionOptions {
 }
 
 const require = createRequire(import.meta.url);
+
+interface Driver {
+  pg: typeof pg;
+  Cursor: typeof Cursor;
+}
+let driver: Promise<Driver> | null = null;
+
+/**
+ * node-postgres, loaded when a PostgreSQL source is first used: loading it (and the network, TLS and
+ * crypto modules it needs) cost every CLI run and every worker thread ~20 ms, PostgreSQL or not.
+ */
+export function pgDriver(): Promise<Driver> {
+  driver ??= Promise.all([import('pg'), import('pg-cursor')]).then(([pgModule, cursorModule]) => ({
+    pg: pgModule.default,
+    Cursor: cursorModule.default,
+  }));
+  return driver;
+}
 
 /**
  * Always the extended protocol, even without parameters: it carries exactly one statement, so text such
@@ -77,7 +95,9 @@ const quieted = new WeakSet<pg.PoolClient>();
 export class PgConnection {
   readonly target: PgTarget;
   readonly statementTimeoutMs: number;
-  private readonly pool: pg.Pool;
+  /** Made on first use (pgDriver). */
+  private pool: Promise<pg.Pool> | null = null;
+  private readonly poolOptions: pg.PoolConfig;
   private closed = false;
   private readonly onQuery: ((sql: string, params: unknown[]) => void) | undefined;
 
@@ -96,16 +116,24 @@ export class PgConnection {
       urlPassword = null;
     }
     const target = this.target;
-    this.pool = new pg.Pool({
+    this.poolOptions = {
       connectionString: this.target.connectionString,
       password: () => passwordFor(target, urlPassword) as Promise<string>,
       application_name: APPLICATION_NAME,
       max: options.maxConnections ?? 4,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
+    };
+  }
+
+  private poolNow(): Promise<pg.Pool> {
+    this.pool ??= pgDriver().then(({ pg }) => {
+      const pool = new pg.Pool(this.poolOptions);
+      // An idle connection the server drops must not take the process down: the next request reconnects.
+      pool.on('error', () => {});
+      return pool;
     });
-    // An idle connection the server drops must not take the process down: the next request reconnects.
-    this.pool.on('error', () => {});
+    return this.pool;
   }
 
   private translate(error: unknown): Error {
@@ -115,7 +143,7 @@ export class PgConnection {
   private async connect(): Promise<pg.PoolClient> {
     if (this.closed) throw this.translate(new Error('the connection was closed'));
     try {
-      const client = await this.pool.connect();
+      const client = await (await this.poolNow()).connect();
       if (!quieted.has(client)) {
         // A connection that dies while idle in the pool must not crash the process; the next use reports it.
         client.on('error', () => {});
@@ -203,6 +231,7 @@ export class PgConnection {
       // can walk a global time index across every tenant before the first match).
       await client.query('SET LOCAL cursor_tuple_fraction = 1.0');
       this.onQuery?.(sql, params);
+      const { Cursor } = await pgDriver();
       cursor = client.query(new Cursor<T>(sql, params));
       for (;;) {
         const rows = await cursor.read(pageSize);
@@ -232,6 +261,6 @@ export class PgConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    if (this.pool) await (await this.pool).end();
   }
 }

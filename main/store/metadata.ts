@@ -108,12 +108,14 @@ function readSmallRegularFile(path: string): { text: string } | { kind: EntryKin
     const stats = fstatSync(fd);
     if (!stats.isFile()) return { kind: kindOf(stats) };
     if (stats.size > METADATA_MAX_BYTES) return { tooLarge: true };
-    const buffer = Buffer.alloc(Math.min(stats.size, METADATA_MAX_BYTES) + 1);
+    // A byte more than fstat's size: at the size limit, a file that grew since reads as too large.
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size, METADATA_MAX_BYTES) + 1);
     let length = 0;
     while (length < buffer.length) {
       const read = readSync(fd, buffer, length, buffer.length - length, length);
-      if (read === 0) break;
       length += read;
+      // All that fstat promised has come (asking for a byte more): no second call just to read 0 bytes.
+      if (read === 0 || length === stats.size) break;
     }
     if (length > METADATA_MAX_BYTES) return { tooLarge: true };
     return { text: buffer.toString('utf8', 0, length) };
@@ -127,11 +129,12 @@ function readSmallRegularFile(path: string): { text: string } | { kind: EntryKin
  * a regular file in its place (a FIFO, a link, a folder...) is `not_a_file` and never opened; a file whose
  * known fields have the wrong types is malformed.
  */
-export function readMetadata(dir: string): MetadataRead {
+export function readMetadata(dir: string, known?: EntryKind): MetadataRead {
   const path = join(dir, METADATA_JSON);
-  const entry = entryAt(path);
-  if (entry.kind === 'missing') return { state: 'missing' };
-  if (entry.kind !== 'file') return notAFile(entry.kind);
+  // `known`: what the caller's own lstat of the path found a moment ago (the fleet visit has one).
+  const kind = known ?? entryAt(path).kind;
+  if (kind === 'missing') return { state: 'missing' };
+  if (kind !== 'file') return notAFile(kind);
   let read: ReturnType<typeof readSmallRegularFile>;
   try {
     read = readSmallRegularFile(path);

@@ -152,8 +152,11 @@ export const EARLIEST_PLAUSIBLE = '2000-01-01';
 
 /** A day after `nowMs`: later timestamps come from a clock that ran ahead. */
 export function latestPlausible(nowMs: number): string {
-  return new Date(nowMs + 86_400_000).toISOString();
+  // Every chat of a pass has the same `now`: formatted once, not once a chat.
+  if (nowMs !== plausible.nowMs) plausible = { nowMs, iso: new Date(nowMs + 86_400_000).toISOString() };
+  return plausible.iso;
 }
+let plausible = { nowMs: Number.NaN, iso: '' };
 
 function readConversationFigures(db: ReadableDb): ConversationFigures {
   // The newest message by rowid, not max(timestamp): the bot inserts in time order, and max() would

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import pg from 'pg';
 import { AppError } from '../../../shared/errors.ts';
 import { pgError } from '../../pg/errors.ts';
+import { pgDriver } from '../../pg/client.ts';
 import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
 import { isMysqlUrl } from '../../mysql/url.ts';
 import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
@@ -192,6 +192,7 @@ export async function exportSourceCommand(
 /** `demo --postgres URL`: the EvoSense demo data in a given, empty database (the one command here that writes). */
 export async function demoPostgres(url: string, opts: { json?: boolean }): Promise<void> {
   const target = parsePgUrl(url);
+  const { pg } = await pgDriver();
   const client = new pg.Client({ connectionString: url, application_name: 'chat-inspector-demo' });
   try {
     await client.connect();
