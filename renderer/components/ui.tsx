@@ -239,6 +239,45 @@ export function Card({
   );
 }
 
+/**
+ * A screen's row of tabs (WAI-ARIA tabs). With `idPrefix`, tab `x` is `<idPrefix>tab-x` and names the
+ * panel `<idPrefix>panel-x` it controls; the screen gives its panel that id.
+ */
+export function Tabs<T extends string>({
+  tabs,
+  active,
+  labelOf,
+  onSelect,
+  label,
+  idPrefix,
+}: {
+  tabs: readonly T[];
+  active: T;
+  labelOf: (tab: T) => ReactNode;
+  onSelect: (tab: T) => void;
+  label?: string;
+  idPrefix?: string;
+}) {
+  return (
+    <div className="tabs" role="tablist" aria-label={label}>
+      {tabs.map((id) => (
+        <button
+          key={id}
+          type="button"
+          role="tab"
+          id={idPrefix === undefined ? undefined : `${idPrefix}tab-${id}`}
+          aria-selected={active === id}
+          aria-controls={idPrefix === undefined ? undefined : `${idPrefix}panel-${id}`}
+          className={`tab${active === id ? ' is-active' : ''}`}
+          onClick={() => onSelect(id)}
+        >
+          {labelOf(id)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function KeyValue({ rows }: { rows: [ReactNode, ReactNode][] }) {
   return (
     <dl className="kv">

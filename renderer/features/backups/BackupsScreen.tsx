@@ -5,7 +5,7 @@ import { isDesktop, queryClient, useOp } from '../../api/index.ts';
 import { patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDateTime, formatNumber } from '../../components/format.ts';
-import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
+import { Card, Empty, ErrorState, Loading, Tabs } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { MigratePanel } from './MigratePanel.tsx';
@@ -41,24 +41,16 @@ export function BackupsScreen() {
           {t('intro')}
         </span>
       </div>
-      <div className="tabs" role="tablist" aria-label={t('title')}>
-        {TABS.map((id) => (
-          <button
-            key={id}
-            type="button"
-            role="tab"
-            id={`backups-tab-${id}`}
-            aria-selected={tab === id}
-            aria-controls={`backups-panel-${id}`}
-            className={`tab${tab === id ? ' is-active' : ''}`}
-            onClick={() =>
-              patchParams({ tab: id === 'create' ? undefined : id, chat: undefined, path: undefined })
-            }
-          >
-            {t(`tab.${id}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={TABS}
+        active={tab}
+        label={t('title')}
+        idPrefix="backups-"
+        labelOf={(id) => t(`tab.${id}`)}
+        onSelect={(id) =>
+          patchParams({ tab: id === 'create' ? undefined : id, chat: undefined, path: undefined })
+        }
+      />
       <div
         role="tabpanel"
         id={`backups-panel-${tab}`}

@@ -11,7 +11,7 @@ import {
   type SessionInfo,
   type ThreadAnchor,
 } from '../../components/thread/Thread.tsx';
-import { Empty, ErrorState, Loading, Spinner } from '../../components/ui.tsx';
+import { Empty, ErrorState, Loading, Spinner, Tabs } from '../../components/ui.tsx';
 import { chatOrder, chatsUi, neighbourChat } from '../chats/chatsUi.ts';
 import { useFleetChat } from '../chats/hooks.ts';
 import { ListHealthBadge, PartialCount } from '../chats/ListHealthBadge.tsx';
@@ -215,22 +215,14 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
           </button>
         </div>
       </div>
-      <div className="tabs" role="tablist" aria-label={t('chat.views')}>
-        {TABS.map((id) => (
-          <button
-            key={id}
-            type="button"
-            role="tab"
-            id={`tab-${id}`}
-            aria-selected={tab === id}
-            aria-controls={`panel-${id}`}
-            className={`tab${tab === id ? ' is-active' : ''}`}
-            onClick={() => patchParams({ tab: id === 'conversation' ? undefined : id })}
-          >
-            {t(`chat.tab.${id}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={TABS}
+        active={tab}
+        label={t('chat.views')}
+        idPrefix=""
+        labelOf={(id) => t(`chat.tab.${id}`)}
+        onSelect={(id) => patchParams({ tab: id === 'conversation' ? undefined : id })}
+      />
       {detail.isError ? (
         <ErrorState error={detail.error} title={t('chat.unreadable')} onRetry={() => void detail.refetch()} />
       ) : (

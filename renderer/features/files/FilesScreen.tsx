@@ -7,7 +7,7 @@ import { navigate, patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentPlace } from '../../app/places.ts';
 import { formatBytes, formatNumber, formatRelative } from '../../components/format.ts';
 import { Thread, type PageParam } from '../../components/thread/Thread.tsx';
-import { Empty, ErrorState, Loading } from '../../components/ui.tsx';
+import { Empty, ErrorState, Loading, Tabs } from '../../components/ui.tsx';
 import { LegacyMetricsView } from './LegacyMetricsView.tsx';
 import { TableBrowser } from './TableBrowser.tsx';
 import { SqlConsole } from './SqlConsole.tsx';
@@ -171,20 +171,12 @@ function FileBody({ path, f, damage }: { path: string; f: FileInfo; damage?: Out
         </span>
         {f.kind === 'generic' ? <ReadAsConversations path={f.path} /> : null}
       </header>
-      <div className="tabs" role="tablist">
-        {available.map((v) => (
-          <button
-            key={v}
-            type="button"
-            role="tab"
-            aria-selected={view === v}
-            className={`tab${view === v ? ' is-active' : ''}`}
-            onClick={() => patchParams({ view: v, table: undefined, conv: undefined })}
-          >
-            {t(`files.view.${v}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={available}
+        active={view}
+        labelOf={(v) => t(`files.view.${v}`)}
+        onSelect={(v) => patchParams({ view: v, table: undefined, conv: undefined })}
+      />
       {view === 'conversations' ? (
         <Conversations path={path} />
       ) : view === 'tables' ? (

@@ -5,7 +5,7 @@ import { queryClient } from '../../api/index.ts';
 import { patchParams, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDate, formatNumber } from '../../components/format.ts';
-import { Card, ConfirmDialog, Empty, SeverityBadge } from '../../components/ui.tsx';
+import { Card, ConfirmDialog, Empty, SeverityBadge, Tabs } from '../../components/ui.tsx';
 import { useJobSlot, type JobSlot } from '../backups/jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from '../backups/parts.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
@@ -36,22 +36,14 @@ export function MaintenanceScreen() {
           {t('intro')}
         </span>
       </div>
-      <div className="tabs" role="tablist" aria-label={t('title')}>
-        {TABS.map((id) => (
-          <button
-            key={id}
-            type="button"
-            role="tab"
-            id={`maintenance-tab-${id}`}
-            aria-selected={tab === id}
-            aria-controls={`maintenance-panel-${id}`}
-            className={`tab${tab === id ? ' is-active' : ''}`}
-            onClick={() => patchParams({ tab: id === 'vacuum' ? undefined : id })}
-          >
-            {t(`tab.${id}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        tabs={TABS}
+        active={tab}
+        label={t('title')}
+        idPrefix="maintenance-"
+        labelOf={(id) => t(`tab.${id}`)}
+        onSelect={(id) => patchParams({ tab: id === 'vacuum' ? undefined : id })}
+      />
       <div
         role="tabpanel"
         id={`maintenance-panel-${tab}`}

@@ -6,7 +6,7 @@ import type { AppError } from '../../../shared/errors.ts';
 import { call, useOp } from '../../api/index.ts';
 import { navigate, patchParams, useRoute } from '../../app/nav.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
-import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
+import { Card, Empty, ErrorState, Loading, Tabs } from '../../components/ui.tsx';
 import { LegacyChart } from '../files/LegacyMetricsView.tsx';
 import { FoldedEvents, IntentChip, foldEvents } from './mapping/events.tsx';
 import { MappingPanel } from './mapping/MappingPanel.tsx';
@@ -100,20 +100,12 @@ function SourceView({ id }: { id: string }) {
         <Empty title={t('chooseTenant')}>{t('chooseTenantHint')}</Empty>
       ) : (
         <>
-          <div className="tabs" role="tablist">
-            {views.map((v) => (
-              <button
-                key={v}
-                type="button"
-                role="tab"
-                aria-selected={view === v}
-                className={`tab${view === v ? ' is-active' : ''}`}
-                onClick={() => patchParams({ view: v })}
-              >
-                {t(`view.${v}`)}
-              </button>
-            ))}
-          </div>
+          <Tabs
+            tabs={views}
+            active={view}
+            labelOf={(v) => t(`view.${v}`)}
+            onSelect={(v) => patchParams({ view: v })}
+          />
           {view === 'conversations' ? (
             <Conversations
               id={id}
