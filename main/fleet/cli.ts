@@ -11,6 +11,8 @@ export interface ScanRows {
   root: string;
   chats: Iterable<ChatSummary>;
   skipped: SkippedEntry[];
+  /** Chats whose counts are not the whole chat's: 0 there means "could not be read", not "no messages". */
+  incomplete: ReadonlyMap<string, 'partial' | 'unread'>;
 }
 
 /**
@@ -24,12 +26,28 @@ export async function withScan<T>(
   useIndex: boolean,
   use: (scan: ScanRows) => T | Promise<T>,
 ): Promise<T> {
-  if (!useIndex) return use(await runCliJob('Scanning', (ctx) => scanRoot(root, ctx, { pool })));
+  if (!useIndex) {
+    const incomplete = new Map<string, 'partial' | 'unread'>();
+    const scan = await runCliJob('Scanning', (ctx) =>
+      scanRoot(root, ctx, {
+        pool,
+        onVisit: (chatId, _findings, counts) => {
+          if (counts !== 'whole') incomplete.set(chatId, counts);
+        },
+      }),
+    );
+    return use({ ...scan, incomplete });
+  }
   const index = fleetIndexFor(defaultUserDataDir(), root);
   try {
     await runCliJob('Scanning', (ctx) => refreshIndex(index, ctx, { pool }));
     // Awaited here: the index stays open until the last row has been handed on.
-    return await use({ root, chats: index.iterateSummaries(), skipped: index.skipped() });
+    return await use({
+      root,
+      chats: index.iterateSummaries(),
+      skipped: index.skipped(),
+      incomplete: index.incompleteCounts(),
+    });
   } finally {
     closeFleetIndexes();
   }
@@ -44,7 +62,7 @@ const CHUNK_CHARS = 64 * 1024;
  * the next rows are read only once it settles, so a slow pipe does not make 100,000 rows wait in memory.
  */
 export async function writeScanJson(
-  scan: ScanRows,
+  scan: Pick<ScanRows, 'root' | 'chats' | 'skipped'>,
   write: (text: string) => void | Promise<void>,
 ): Promise<void> {
   // JSON.stringify escapes newlines inside strings: every newline in its output is structure.

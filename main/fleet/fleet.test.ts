@@ -24,7 +24,7 @@ import { silentContext } from '../jobs/job.ts';
 import Database from '../sqlite/driver.ts';
 import { openForWrite, openOwnFile } from '../sqlite/write.ts';
 import { fleetMetrics } from '../store/fleet.ts';
-import { scanRoot } from '../store/scan.ts';
+import { scanRoot, type CountsRead } from '../store/scan.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
 import { cli } from '../testing/cli.ts';
 import { fingerprintTree } from '../testing/tree.ts';
@@ -86,7 +86,7 @@ describe('one pass', () => {
     const result = await scanRoot(gen.root, silentContext(), {
       pool,
       now: NOW,
-      onFindings: (id, f) => findings.set(id, f),
+      onVisit: (id, f) => findings.set(id, f),
     });
     for (const kind of ['page_corrupt', 'truncated', 'zero_byte', 'not_sqlite', 'missing_file']) {
       const chat = chatOf(kind);
@@ -115,7 +115,12 @@ describe('one pass', () => {
     const index = openIndex(home, gen.root);
     const first = await refresh(index);
     expect(first.visited).toBe(gen.chats.length); // the empty chat folder is skipped unread
-    const pass = await scanRoot(gen.root, silentContext(), { pool, now: NOW });
+    const counts = new Map<string, CountsRead>();
+    const pass = await scanRoot(gen.root, silentContext(), {
+      pool,
+      now: NOW,
+      onVisit: (chatId, _findings, read) => counts.set(chatId, read),
+    });
     const strip = ({ partial: _p, unread: _u, codes: _c, ...s }: FleetRow): ChatSummary => s as ChatSummary;
     expect(allRows(index).map(strip)).toEqual(
       [...pass.chats].sort((a, b) => Number(a.chatId) - Number(b.chatId)),
@@ -128,6 +133,12 @@ describe('one pass', () => {
     expect(rows.get(chatOf('not_sqlite').chatId)?.unread).toBe(true);
     expect(rows.get(chatOf('missing_file').chatId)?.unread).toBe(true);
     expect(rows.get(gen.chats[0]!.chatId)?.unread).toBe(false);
+    // The pass and the index agree on whose counts are not the whole chat's (the CLI's table marks them).
+    const incomplete = index.incompleteCounts();
+    expect(incomplete).toEqual(new Map([...counts].filter(([, read]) => read !== 'whole')));
+    expect(incomplete.get(chatOf('not_sqlite').chatId)).toBe('unread');
+    expect(incomplete.get(chatOf('truncated').chatId)).toBeDefined();
+    expect(incomplete.has(gen.chats[0]!.chatId)).toBe(false);
     expect(index.skipped().map((s) => s.path)).toEqual(pass.skipped.map((s) => s.path));
   });
 });
@@ -148,6 +159,24 @@ describe('scan --json', () => {
       ...fromPass,
       chats: byId(fromPass.chats),
     });
+  });
+
+  it('shows counts that could not be read as "—" and counts of a damaged file as partial, never as 0', () => {
+    const { root, home } = copyRoot();
+    const env = { CHAT_INSPECTOR_HOME: home };
+    for (const args of [
+      ['scan', root],
+      ['scan', root, '--no-index'],
+    ]) {
+      const { code, stdout } = cli(args, { env });
+      expect(code).toBe(0);
+      const line = (kind: string) => stdout.split('\n').find((l) => l.startsWith(`${chatOf(kind).chatId} `))!;
+      expect(line('not_sqlite')).toMatch(/ — +— +/);
+      expect(line('missing_file')).toMatch(/ — +— +/);
+      expect(line('truncated')).toMatch(/ — +— +/);
+      const healthy = gen.chats.find((c) => c.kind === 'healthy')!;
+      expect(line('healthy')).toMatch(new RegExp(` ${healthy.messages} +${healthy.sessions} +`));
+    }
   });
 
   it('writes what JSON.stringify writes for no rows, one row and text that needs escaping', async () => {
@@ -666,7 +695,7 @@ describe('a clock that ran wild', () => {
     const result = await scanRoot(root, silentContext(), {
       pool,
       now: NOW,
-      onFindings: (id, f) => findings.set(id, f),
+      onVisit: (id, f) => findings.set(id, f),
     });
     const skew = findings.get(chat.chatId)!.find((f) => f.code === 'clock_skew');
     expect(skew?.severity).toBe('info');

@@ -393,6 +393,14 @@ export class FleetIndex {
     }
   }
 
+  /** The chats whose counts are not the whole chat's (see CountsRead), for the CLI's table. */
+  incompleteCounts(): Map<string, 'partial' | 'unread'> {
+    const rows = this.stmt("SELECT chat_id, partial FROM chats WHERE partial >= 1 AND health <> 'unchecked'")
+      .raw()
+      .all() as [string, number][];
+    return new Map(rows.map(([chatId, partial]) => [chatId, partial === 2 ? 'unread' : 'partial']));
+  }
+
   skipped(): SkippedEntry[] {
     return this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
   }

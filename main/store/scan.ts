@@ -4,11 +4,16 @@ import type { WorkerPool } from '../workers/pool.ts';
 import { listChats } from './layout.ts';
 import { findingFromError, type ScanItem } from './summary.ts';
 
+export type CountsRead = 'whole' | 'partial' | 'unread';
+
 export interface ScanOptions {
   pool: WorkerPool;
   now?: Date;
-  /** Also called for each chat with its cheap findings (the integrity view and `show` use them). */
-  onFindings?: (chatId: string, findings: Finding[]) => void;
+  /**
+   * Also called for each chat with its findings, and whether its counts are the whole chat's, what could
+   * be read of a damaged conversations.db ('partial'), or nothing ('unread': it could not be read at all).
+   */
+  onVisit?: (chatId: string, findings: Finding[], counts: CountsRead) => void;
   /** Keep the rows for the result (default true); false when they only go out as events. */
   keepRows?: boolean;
 }
@@ -50,13 +55,14 @@ export async function scanRoot(
           health: 'error',
         };
         if (keep) rows[index] = row;
-        options.onFindings?.(item.chatId, [f]);
+        options.onVisit?.(item.chatId, [f], 'unread');
         ctx.emit(row);
       } else if (outcome.value.kind === 'skip') {
         extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
       } else {
         if (keep) rows[index] = outcome.value.summary;
-        options.onFindings?.(item.chatId, outcome.value.findings);
+        const { findings, unread, partial } = outcome.value;
+        options.onVisit?.(item.chatId, findings, unread ? 'unread' : partial ? 'partial' : 'whole');
         ctx.emit(outcome.value.summary);
       }
       ctx.progress(done, items.length, item.chatId);

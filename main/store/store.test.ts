@@ -39,7 +39,7 @@ async function scan(p = pool) {
     {
       pool: p,
       now: NOW,
-      onFindings: (id, f) => findings.set(id, f),
+      onVisit: (id, f) => findings.set(id, f),
     },
   );
   return { result, findings, streamed };

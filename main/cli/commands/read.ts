@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
-import type { ScanResult } from '../../../shared/domain.ts';
+import type { ChatSummary, ScanResult } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
@@ -41,7 +41,7 @@ export function registerReadCommands(program: Command): void {
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
       await withScan(root, pool, opts.index !== false, (scan) => {
         if (opts.json) return writeScanJson(scan, writeStdout);
-        printScanTable({ ...scan, chats: [...scan.chats] });
+        printScanTable({ ...scan, chats: [...scan.chats] }, scan.incomplete);
       });
     });
 
@@ -176,17 +176,27 @@ export function registerReadCommands(program: Command): void {
     );
 }
 
-/** `scan` without --json: the chat list as a table, then counts, locked files and skipped entries. */
-function printScanTable(result: ScanResult): void {
+/**
+ * `scan` without --json: the chat list as a table, then counts, locked files and skipped entries. Counts
+ * that could not be read are "—" ("locked" for a locked file), never 0; counts read from a damaged file
+ * are marked partial.
+ */
+export function printScanTable(
+  result: ScanResult,
+  incomplete: ReadonlyMap<string, 'partial' | 'unread'>,
+): void {
+  const countText = (c: ChatSummary, n: number): string => {
+    if (c.locked?.file === CONVERSATIONS_DB) return 'locked';
+    const counts = incomplete.get(c.chatId);
+    return counts === 'unread' ? '—' : counts === 'partial' ? `${n} (partial)` : String(n);
+  };
   const rows = result.chats.map((c) => {
-    // A locked conversations.db has unknown counts, not zero ones.
-    const unknownCounts = c.locked?.file === CONVERSATIONS_DB;
     return [
       c.chatId,
       c.name ?? '—',
       c.level ?? '—',
-      unknownCounts ? 'locked' : String(c.messages),
-      unknownCounts ? 'locked' : String(c.sessions),
+      countText(c, c.messages),
+      countText(c, c.sessions),
       c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
       formatBytes(c.sizeBytes),
       c.locked ? `${c.health} (locked)` : c.health,
@@ -200,6 +210,8 @@ function printScanTable(result: ScanResult): void {
   console.log(
     `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
   );
+  if ([...incomplete.values()].includes('partial'))
+    console.log('(partial): what could be read of a damaged conversations.db, not the whole chat');
   for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
   for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
 }
