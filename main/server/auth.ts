@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TOKEN_COOKIE, TOKEN_HEADER } from '../../shared/transport.ts';
+import { TOKEN_COOKIE, TOKEN_HEADER, TOKEN_QUERY } from '../../shared/transport.ts';
 
 /** A fresh random token for one run of the server (32 bytes, URL-safe). */
 export function newToken(): string {
@@ -42,6 +42,37 @@ export function requestToken(req: IncomingMessage, port: number): string | null 
   const header = req.headers[TOKEN_HEADER];
   if (typeof header === 'string') return header;
   return readCookie(req, cookieName(port));
+}
+
+/**
+ * The one token check of every route. The query's `?token=` counts only when a person opens a page (GET or
+ * HEAD of the UI; the page then sets the cookie): the API, the job events and the upload take the header
+ * or the cookie, so a token leaked in an address (history, a log, a Referer) opens no operation.
+ * `fromQuery` says the page was opened with it (the cookie is then set).
+ */
+export function authorised(
+  req: IncomingMessage,
+  url: URL,
+  route: 'page' | 'other',
+  port: number,
+  token: string,
+): { ok: boolean; fromQuery: boolean } {
+  const pageOpen = route === 'page' && (req.method === 'GET' || req.method === 'HEAD');
+  const queryToken = pageOpen ? url.searchParams.get(TOKEN_QUERY) : null;
+  if (queryToken !== null) return { ok: sameToken(queryToken, token), fromQuery: true };
+  return { ok: sameToken(requestToken(req, port), token), fromQuery: false };
+}
+
+/**
+ * Exactly one Host header: Node keeps the first of several, while a proxy or a browser in between may read
+ * another, so a request with two is refused rather than judged by one of them.
+ */
+export function singleHost(req: IncomingMessage): boolean {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === 'host') count += 1;
+  }
+  return count === 1;
 }
 
 /**

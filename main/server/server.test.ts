@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +184,46 @@ describe('browser mode server', () => {
       body: '{}',
     });
     expect(query.status).toBe(401);
+  });
+
+  it('takes the token from the query only to open a page: every other route and method refuses it', async () => {
+    const query = `?token=${server.token}`;
+    const routes: { method: string; path: string; type?: string }[] = [
+      { method: 'POST', path: `/api/places.list${query}`, type: 'application/json' },
+      { method: 'GET', path: `/events/jobs/nope${query}` },
+      { method: 'POST', path: `/upload/archive${query}`, type: 'application/octet-stream' },
+      { method: 'DELETE', path: `/upload/archive${query}&path=x` },
+      { method: 'POST', path: `/${query}`, type: 'application/json' },
+    ];
+    for (const route of routes) {
+      const res = await raw({
+        method: route.method,
+        path: route.path,
+        headers: route.type ? { 'content-type': route.type } : {},
+        body: route.type ? '{}' : undefined,
+      });
+      expect([route.path, res.status]).toEqual([route.path, 401]);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await raw({ path: `/${query}` })).status).toBe(200);
+  });
+
+  it('refuses a request with two Host headers (400), even when the first is ours', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => {
+        socket.end(
+          `POST /api/places.list HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nHost: evil.example\r\n` +
+            `${TOKEN_HEADER}: ${server.token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n` +
+            'Connection: close\r\n\r\n{}',
+        );
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).not.toContain(gen.root);
   });
 
   it('refuses other Host names (DNS rebinding) and foreign origins', async () => {

@@ -12,7 +12,7 @@ import { invoke } from '../api/dispatch.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
 import { indexPage, warmIndexPage } from './boot.ts';
-import { allowedHost, newToken, requestToken, sameToken, tokenCookie } from './auth.ts';
+import { allowedHost, authorised, newToken, singleHost, tokenCookie } from './auth.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
 import { ArchiveUploads } from './upload.ts';
@@ -101,33 +101,34 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (!target.startsWith('/')) return sendText(res, 400, 'bad request');
     const url = new URL(`http://127.0.0.1${target}`);
     const isEvents = url.pathname.startsWith(JOB_EVENTS_PREFIX);
+    const isUpload = url.pathname === UPLOAD_ARCHIVE_PATH;
     const isApi = url.pathname === '/api' || url.pathname.startsWith(HTTP_API_PREFIX) || isEvents;
+    // JSON answers for every route a script calls; plain text for pages.
+    const json = isApi || isUpload;
+    if (!singleHost(req)) return sendError(res, json, 400, 'invalid_input', 'send exactly one Host header');
     if (!allowedHost(req, port)) {
       return sendError(
         res,
-        isApi,
+        json,
         403,
         'unauthorized',
         `this server answers only to http://127.0.0.1:${port} and http://localhost:${port}`,
       );
     }
-    // The token: in the query only when a page is opened (it then becomes a cookie), else header or cookie.
-    const queryToken = isApi ? null : url.searchParams.get(TOKEN_QUERY);
-    const authorised =
-      queryToken !== null ? sameToken(queryToken, token) : sameToken(requestToken(req, port), token);
-    if (!authorised) {
+    const access = authorised(req, url, json ? 'other' : 'page', port, token);
+    if (!access.ok) {
       return sendError(
         res,
-        isApi,
+        json,
         401,
         'unauthorized',
         'open the address printed by "chat-inspector serve" (it carries the access token)',
       );
     }
     if (isEvents) return handleJobEvents(req, res, url);
-    if (url.pathname === UPLOAD_ARCHIVE_PATH) return uploads.handle(req, res, url);
+    if (isUpload) return uploads.handle(req, res, url);
     if (isApi) return handleApi(req, res, url.pathname);
-    return handleStatic(req, res, url.pathname, queryToken !== null);
+    return handleStatic(req, res, url.pathname, access.fromQuery);
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {

@@ -234,6 +234,14 @@ describe('archive upload (browser mode)', () => {
       body: archiveBytes,
     });
     expect(missing.status).toBe(401);
+    // The token in the address opens pages only: an upload must carry it in the header or the cookie.
+    const inQuery = await raw(server, {
+      method: 'POST',
+      path: `${UPLOAD_ARCHIVE_PATH}?token=${server.token}`,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: archiveBytes,
+    });
+    expect(inQuery.status).toBe(401);
     const otherOrigin = await upload(server, archiveBytes, {
       headers: { origin: 'http://evil.example' },
     });
