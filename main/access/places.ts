@@ -10,6 +10,7 @@ import {
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Place } from '../../shared/contract/browse.ts';
 import { AppError } from '../../shared/errors.ts';
+import { redactSecrets } from '../pg/url.ts';
 
 const RECENT_FILE = 'recent.json';
 const MAX_RECENT = 12;
@@ -109,7 +110,9 @@ export class PlaceAccess {
       const visible = [...this.places.values()].some(
         (p) => p.kind === 'root' && (realAncestor === p.path || isInside(realAncestor, p.path)),
       );
-      throw visible ? new AppError('not_found', `${path}: no such file or folder`) : forbidden(path);
+      throw visible
+        ? new AppError('not_found', `${redactSecrets(path)}: no such file or folder`)
+        : forbidden(path);
     }
   }
 
@@ -144,21 +147,21 @@ function realOrThrow(path: string): string {
   try {
     return realpathSync(resolve(path));
   } catch {
-    throw new AppError('not_found', `${path}: no such file or folder`);
+    throw new AppError('not_found', `${redactSecrets(path)}: no such file or folder`);
   }
 }
 
 function linkRefused(path: string): AppError {
   return new AppError(
     'forbidden_path',
-    `${path}: is reached through a symbolic link; links are never followed, so nothing behind it is read or written`,
+    `${redactSecrets(path)}: is reached through a symbolic link; links are never followed, so nothing behind it is read or written`,
   );
 }
 
 function forbidden(path: string): AppError {
   return new AppError(
     'forbidden_path',
-    `${path}: not a place you opened (open it first with the dialog or by dropping it)`,
+    `${redactSecrets(path)}: not a place you opened (open it first with the dialog or by dropping it)`,
   );
 }
 

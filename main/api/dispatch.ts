@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { operations, type OperationDef, type OperationName } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
+import { maskSecrets } from '../pg/url.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { openForWrite } from '../sqlite/write.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -59,6 +60,16 @@ export type Invoke = (name: string, rawInput: unknown, ctx: HandlerContext) => P
  * says `writes: true` get the write capability; file-touching ones run in a worker, reads with a deadline.
  */
 export function createInvoke(registry: OperationRegistry): Invoke {
+  const dispatch = dispatcher(registry);
+  // Every message leaves here with its secrets masked: a URL a person typed (a path field holding
+  // postgres://user:password@…) may be quoted by any error, of any operation, in any process.
+  return (name, rawInput, ctx) =>
+    dispatch(name, rawInput, ctx).catch((error: unknown) => {
+      throw maskSecrets(error);
+    });
+}
+
+function dispatcher(registry: OperationRegistry): Invoke {
   return async (name, rawInput, ctx) => {
     if (!Object.prototype.hasOwnProperty.call(registry.operations, name))
       throw new AppError('unknown_operation', `unknown operation: ${name.slice(0, 80)}`);
@@ -72,6 +83,7 @@ export function createInvoke(registry: OperationRegistry): Invoke {
         ? runInWorker(pool, name, def, input, ctx, job)
         : callHandler(name, def, handler, input, contextFor(def, ctx), job);
     if (def.kind === 'query') return checkOutput(def.output, await call(undefined), name);
+    // A job's error is masked where the runner records it (main/jobs/runner.ts).
     const jobId = ctx.jobs.start(name, async (job) => checkOutput(def.result, await call(job), name));
     return { jobId };
   };

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors.ts';
+import { redactError } from '../pg/url.ts';
 import type { JobContext } from '../jobs/job.ts';
 
 /**
@@ -25,9 +25,10 @@ export class CliExit extends Error {
 
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CliExit) return error.exitCode;
-  const message = error instanceof AppError || error instanceof Error ? error.message : String(error);
-  process.stderr.write(`chat-inspector: ${message}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  // Every URL of the message (and of the stack) with its password masked.
+  process.stderr.write(`chat-inspector: ${redactError(error).message}\n`);
+  if (debug && error instanceof Error && error.stack)
+    process.stderr.write(`${redactError(new Error(error.stack)).message}\n`);
   return 2;
 }
 

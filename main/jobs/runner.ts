@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobSnapshot, JobUpdate } from '../../shared/contract/jobs.ts';
 import type { JobState } from '../../shared/contract/define.ts';
 import { AppError, type AppErrorShape } from '../../shared/errors.ts';
+import { redactError } from '../pg/url.ts';
 import type { JobContext } from './job.ts';
 
 interface JobRecord {
@@ -89,10 +90,8 @@ export class JobRunner {
           wake(record, true);
         },
         (error: unknown) => {
-          const appError =
-            error instanceof AppError
-              ? error
-              : new AppError('internal', error instanceof Error ? error.message : String(error));
+          // What a job's error says is read by the UI and the CLI: every secret of it masked.
+          const appError = redactError(error);
           record.state = appError.code === 'cancelled' ? 'cancelled' : 'failed';
           record.error = appError.toShape();
           record.finishedAt = Date.now();

@@ -24,6 +24,8 @@ let base: string;
 let gen: GeneratedRoot;
 let otherRoot: string;
 let server: RunningServer;
+/** What the server logged (unexpected errors). */
+const logLines: string[] = [];
 
 interface RawResponse {
   status: number;
@@ -129,7 +131,7 @@ beforeAll(async () => {
     userDataDir: join(base, 'home'),
     staticDir,
     now: () => NOW,
-    log: () => {},
+    log: (line) => logLines.push(line),
   });
 });
 
@@ -404,6 +406,48 @@ describe('browser mode server', () => {
     const file = await api('file.open', { path: join(otherRoot, 'chat_777', 'conversations.db') });
     expect(file.status).toBe(403);
     expect(fingerprintTree(otherRoot)).toEqual(before);
+  });
+
+  it('masks the password of every URL it quotes: replies, job errors and the log', async () => {
+    const urls = [
+      'postgres://user:PASSWORD@127.0.0.1:5432/chats',
+      'postgresql://user@127.0.0.1/chats?sslmode=disable&password=PASSWORD',
+      'mysql://root:PASSWORD@127.0.0.1:3306/chats',
+    ];
+    const sql = 'SELECT 1';
+    for (const path of urls) {
+      const replies = [
+        await api('sql.run', { path, sql }),
+        await api('sql.export', { path, sql, format: 'csv' }),
+        await api('file.open', { path }),
+        await api('file.rows', { path, table: 'messages' }),
+      ];
+      for (const res of replies) {
+        expect(res.status).toBe(403);
+        expect(errorOf(res).message).toMatch(/not a place you opened/);
+        expect(res.body).not.toContain('PASSWORD');
+        expect(res.body).toContain('***');
+      }
+      const { jobId } = await call<{ jobId: string }>('integrity.checkFile', { path });
+      const finished = await pollUntilDone(jobId);
+      expect(finished.snapshot.error?.code).toBe('forbidden_path');
+      expect(finished.snapshot.error?.message).not.toContain('PASSWORD');
+    }
+    // An unexpected error quoting the path reaches the log and the reply masked too.
+    const places = server.context.places;
+    const requireFile = places.requireFile.bind(places);
+    places.requireFile = (path: string) => {
+      throw new Error(`could not read ${path}`);
+    };
+    try {
+      const res = await api('sql.run', { path: urls[0], sql });
+      expect(res.status).toBe(500);
+      expect(errorOf(res).message).toBe('could not read postgres://user:***@127.0.0.1:5432/chats');
+    } finally {
+      places.requireFile = requireFile;
+    }
+    expect(logLines.join('\n')).toContain('could not read postgres://user:***@');
+    expect(logLines.join('\n')).not.toContain('PASSWORD');
   });
 
   it('answers invalid input with 400 invalid_input and unknown operations with 404', async () => {

@@ -9,6 +9,7 @@ import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import { paintPrefs, TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
+import { redactError, redactSecrets } from '../pg/url.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
 import { indexPage, warmIndexPage } from './boot.ts';
@@ -66,7 +67,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (host !== '127.0.0.1') throw new AppError('invalid_input', 'browser mode listens on 127.0.0.1 only');
   const token = newToken();
   const staticDir = options.staticDir ?? defaultStaticDir();
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const writeLog = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The log may quote a request (a path field holding a URL): every secret of a line is masked.
+  const log = (line: string): void => writeLog(redactSecrets(line));
   const uploads = new ArchiveUploads(() => context.userDataDir, options.maxUploadBytes);
   const context = createContext({
     userDataDir: options.userDataDir,
@@ -179,10 +182,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     try {
       reply = { ok: true, value: await invoke(name, input, context) };
     } catch (error) {
-      const appError =
-        error instanceof AppError
-          ? error
-          : new AppError('internal', error instanceof Error ? error.message : String(error));
+      const appError = redactError(error);
       if (!(error instanceof AppError)) log(`chat-inspector serve: ${name}: ${appError.message}`);
       reply = { ok: false, error: appError.toShape() };
       status = STATUS_OF[appError.code];
@@ -204,8 +204,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     } catch (error) {
       const appError =
         error instanceof AppError
-          ? error
-          : new AppError('invalid_input', error instanceof Error ? error.message : String(error));
+          ? redactError(error)
+          : new AppError(
+              'invalid_input',
+              redactSecrets(error instanceof Error ? error.message : String(error)),
+            );
       if (res.headersSent) return void res.end();
       sendError(res, true, STATUS_OF[appError.code], appError.code, appError.message);
     }
