@@ -53,6 +53,19 @@ function hasChatFolder(dir: string): boolean {
   }
 }
 
+/**
+ * Refuses a folder that holds no chat_<id> folder (itself, or its chats/, data/chats/ or bot/data/chats/):
+ * a command of the CLI pointed at the wrong folder says so, rather than "0 chats" with exit 0. It stops at
+ * the first chat folder, so a large root costs one directory entry or so.
+ */
+export function requireChatFolders(root: string, shownAs: string = root): void {
+  if (!hasChatFolder(resolveChatsDir(root)))
+    throw new AppError(
+      'invalid_input',
+      `${shownAs}: holds no chat_<id> folder; expected a data root (the folder holding chat_<id> folders, or the bot folder)`,
+    );
+}
+
 /** Every chat folder of a root, in a stable order, and every other entry with why it was skipped. */
 export function listChats(root: string): {
   chatsDir: string;

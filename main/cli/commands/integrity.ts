@@ -7,6 +7,7 @@ import { entryAt } from '../../fs/entry.ts';
 import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { reportToHtml } from '../../../shared/integrity-report.ts';
 import { checkFile, checkRoot, exitCodeOf } from '../../integrity/run.ts';
+import { requireChatFolders } from '../../store/layout.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { printJson, runCliJob } from '../output.ts';
 
@@ -79,6 +80,7 @@ export function registerIntegrityCommands(program: Command): void {
     .action(async (targetArg: string, opts: CheckOpts) => {
       const target = resolve(targetArg);
       const kind = targetKind(target);
+      if (kind === 'root') requireChatFolders(target, targetArg);
       if (kind === 'file' && opts.chat && opts.chat.length > 0) {
         throw new AppError('invalid_input', '--chat applies to a data root, not to a single file');
       }

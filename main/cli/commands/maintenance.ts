@@ -7,6 +7,7 @@ import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
+import { requireChatFolders } from '../../store/layout.ts';
 import { sharedPool } from '../../workers/pool.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
 
@@ -194,6 +195,7 @@ export function registerMaintenanceCommands(program: Command): void {
         opts: { dbMaxMb?: string; inactiveDays?: string; slowMs?: string; json?: boolean },
       ) => {
         const root = requireDir(rootArg);
+        requireChatFolders(root, rootArg);
         const thresholds = AlertThresholds.parse({
           dbMaxMb: numberOption(opts.dbMaxMb, '--db-max-mb', 10, 0.001, 1_000_000),
           inactiveDays: numberOption(opts.inactiveDays, '--inactive-days', 90, 0.001, 100_000),

@@ -6,6 +6,7 @@ import type { ChatSummary, ScanResult } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
+import { requireChatFolders } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../../fleet/cli.ts';
 import { chatFindings } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
@@ -38,6 +39,7 @@ export function registerReadCommands(program: Command): void {
     .option('--no-index', "read every chat, without reading or writing Chat Inspector's fleet index")
     .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
+      requireChatFolders(root, rootArg);
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
       await withScan(root, pool, opts.index !== false, (scan) => {
         if (opts.json) return writeScanJson(scan, writeStdout);
