@@ -92,14 +92,14 @@ export const postgresDialect: SqlDialect = {
   likeContains: (expr, ph) => `${expr} ILIKE ${ph}`,
   catalogSql: () =>
     `SELECT c.relname AS table_name, a.attname AS column_name,
-            lower(format_type(a.atttypid, a.atttypmod)) AS data_type,
-            CASE WHEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary
+            pg_catalog.lower(pg_catalog.format_type(a.atttypid, a.atttypmod)) AS data_type,
+            CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary
                               AND a.attnum = ANY(i.indkey)) THEN 1 ELSE 0 END AS pk,
             c.relkind::text AS object_type, NULL AS object_sql
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(current_schemas(false))
-       AND has_table_privilege(c.oid, 'SELECT')
+     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(pg_catalog.current_schemas(false))
+       AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
      ORDER BY c.relname, a.attnum`,
 };
 

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type Cursor from 'pg-cursor';
 import { pgError } from './errors.ts';
-import { parsePgUrl, type PgTarget } from './url.ts';
+import { checkOptionsEnv, parsePgUrl, type PgTarget } from './url.ts';
 
 // The one way Chat Inspector talks to PostgreSQL. Every unit of work is a transaction opened with
 // `BEGIN READ ONLY` and `SET LOCAL statement_timeout / lock_timeout`, re-asserted each time: a role's or
@@ -103,6 +103,7 @@ export class PgConnection {
 
   constructor(locator: string, options: PgConnectionOptions = {}) {
     this.target = parsePgUrl(locator);
+    checkOptionsEnv(this.target.connectionString);
     this.onQuery = options.onQuery;
     this.statementTimeoutMs = Math.max(
       1,
@@ -163,6 +164,11 @@ export class PgConnection {
       `SET LOCAL idle_in_transaction_session_timeout = ${Math.max(60_000, this.statementTimeoutMs * 4)}`,
       "SET LOCAL TimeZone = 'UTC'",
       "SET LOCAL DateStyle = 'ISO, YMD'",
+      // pg_catalog first, then the session's own path: a name of the app's queries (a function, an
+      // operator, a catalog table) never resolves to a user's object of the same name, however the role's
+      // or database's default search_path is set; the person's tables still resolve as before. (No operator
+      // here: an operator, too, would be looked up in the path being fixed; rtrim drops the ', ' of an empty one.)
+      "SELECT pg_catalog.set_config('search_path', pg_catalog.rtrim(pg_catalog.concat_ws(', ', 'pg_catalog', pg_catalog.current_setting('search_path')), ', '), true)",
     ].join('; ');
   }
 

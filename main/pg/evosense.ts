@@ -427,16 +427,16 @@ export async function evoSimilar(db: PgConnection, query: SimilarQuery): Promise
       );
     // pgvector >= 0.8 keeps scanning the index until the tenant filter has filled the page.
     const version = await tx.rows<{ v: string }>(
-      "SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'",
+      "SELECT extversion AS v FROM pg_catalog.pg_extension WHERE extname = 'vector'",
     );
     const [major, minor] = (version[0]?.v ?? '0.0').split('.').map(Number);
     if ((major ?? 0) > 0 || (minor ?? 0) >= 8) {
       await tx.rows(
-        "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('ivfflat.iterative_scan', 'relaxed_order', true)",
+        "SELECT pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true), pg_catalog.set_config('ivfflat.iterative_scan', 'relaxed_order', true)",
       );
     }
     await tx.rows(
-      "SELECT set_config('ivfflat.probes', '10', true), set_config('hnsw.ef_search', '100', true)",
+      "SELECT pg_catalog.set_config('ivfflat.probes', '10', true), pg_catalog.set_config('hnsw.ef_search', '100', true)",
     );
     const rows = await tx.rows(
       `SELECT * FROM (
@@ -574,7 +574,7 @@ export async function evoMetrics(db: PgConnection, tenantArg: string | undefined
     const hasView =
       (
         await tx.rows(
-          "SELECT 1 FROM pg_views WHERE viewname = 'tenant_metrics' AND schemaname = ANY(current_schemas(false))",
+          "SELECT 1 FROM pg_catalog.pg_views WHERE viewname = 'tenant_metrics' AND schemaname = ANY(pg_catalog.current_schemas(false))",
         )
       ).length > 0;
     if (hasView) {
@@ -638,9 +638,9 @@ export async function evoMetrics(db: PgConnection, tenantArg: string | undefined
     });
 
     const sizes = await tx.rows(
-      `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS total, pg_relation_size(c.oid) AS heap, c.reltuples::bigint AS est
-       FROM pg_class c WHERE c.relkind IN ('r', 'p') AND c.relnamespace = ANY(SELECT oid FROM pg_namespace WHERE nspname = ANY(current_schemas(false)))
-       ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 12`,
+      `SELECT c.relname AS name, pg_catalog.pg_total_relation_size(c.oid) AS total, pg_catalog.pg_relation_size(c.oid) AS heap, c.reltuples::bigint AS est
+       FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p') AND c.relnamespace = ANY(SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ANY(pg_catalog.current_schemas(false)))
+       ORDER BY pg_catalog.pg_total_relation_size(c.oid) DESC LIMIT 12`,
     );
     tables.push({
       id: 'table-sizes',
@@ -654,8 +654,8 @@ export async function evoMetrics(db: PgConnection, tenantArg: string | undefined
       ]),
     });
     const vectorIndexes = await tx.rows(
-      `SELECT s.indexrelname AS name, am.amname AS method, s.idx_scan, s.idx_tup_read, s.idx_tup_fetch, pg_relation_size(s.indexrelid) AS size
-       FROM pg_stat_user_indexes s JOIN pg_class i ON i.oid = s.indexrelid JOIN pg_am am ON am.oid = i.relam
+      `SELECT s.indexrelname AS name, am.amname AS method, s.idx_scan, s.idx_tup_read, s.idx_tup_fetch, pg_catalog.pg_relation_size(s.indexrelid) AS size
+       FROM pg_catalog.pg_stat_user_indexes s JOIN pg_catalog.pg_class i ON i.oid = s.indexrelid JOIN pg_catalog.pg_am am ON am.oid = i.relam
        WHERE s.relname = 'messages_message' AND am.amname IN ('ivfflat', 'hnsw') ORDER BY 1`,
     );
     tables.push({

@@ -60,9 +60,9 @@ interface Detected {
 async function detect(tx: ReadTx): Promise<Detected> {
   const rows = await tx.rows<{ table: string; column: string }>(
     `SELECT c.relname AS table, a.attname AS column
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(current_schemas(false))`,
+     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(pg_catalog.current_schemas(false))`,
   );
   const tables = new Map<string, Set<string>>();
   for (const r of rows) {
@@ -125,16 +125,17 @@ export class PgSource implements Source {
     const tables = await this.db.read(async (tx) => {
       const objects = await tx.rows<{
         name: string;
+        schema: string;
         kind: string;
         columns: number;
         est: number;
         readable: boolean;
       }>(
-        `SELECT c.relname AS name, c.relkind AS kind, c.reltuples::float8 AS est,
-                has_table_privilege(c.oid, 'SELECT') AS readable,
-                (SELECT count(*)::int FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY(current_schemas(false))
+        `SELECT c.relname AS name, n.nspname AS schema, c.relkind AS kind, c.reltuples::float8 AS est,
+                pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable,
+                (SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY(pg_catalog.current_schemas(false))
          ORDER BY c.relname`,
       );
       const out: SourceTable[] = [];
@@ -169,7 +170,7 @@ export class PgSource implements Source {
         }
         // Counting stops after EXACT_ROWS_LIMIT + 1 rows: bounded work, never a full count of a big table.
         const counted = await tx.rows<{ n: number }>(
-          `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quoteIdent(o.name)} LIMIT ${EXACT_ROWS_LIMIT + 1}) capped`,
+          `SELECT pg_catalog.count(*)::int AS n FROM (SELECT 1 FROM ${quoteIdent(o.schema)}.${quoteIdent(o.name)} LIMIT ${EXACT_ROWS_LIMIT + 1}) capped`,
         );
         const n = Number(counted[0]!.n);
         if (n > EXACT_ROWS_LIMIT)
