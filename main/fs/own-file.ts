@@ -166,24 +166,10 @@ export function isOwnDir(dir: string): boolean {
  * made again. Throws `forbidden_path` (one sentence naming the folder) when that cannot be done.
  */
 export function ensureOwnDir(dir: string): void {
-  const check = (): string | null => {
-    const entry = entryAt(dir);
-    if (entry.kind === 'missing') return null;
-    if (entry.kind !== 'directory') return `is ${describeKind(entry.kind)}, not a folder`;
-    if (othersOwn(entry.stats!)) return 'belongs to another user';
-    return '';
-  };
-  let problem: string | null;
   try {
-    problem = check();
-    if (problem) {
-      const moved = setAside(dir, problem);
-      if (!moved.ok) throw new AppError('forbidden_path', unusableDir(dir, problem, moved.code));
-      problem = null;
-    }
-    if (problem === null) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!keepOnlyOwnDir(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Made by another process between the check and the mkdir: checked once more, never set aside twice.
-    const after = check();
+    const after = ownDirProblem(dir);
     if (after) throw new AppError('forbidden_path', unusableDir(dir, after, 'it came back'));
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -192,6 +178,28 @@ export function ensureOwnDir(dir: string): void {
       `${dir}: Chat Inspector's own folder could not be made (${errorCode(error)})`,
     );
   }
+}
+
+/** Why `dir` is not a real folder of ours; '' when it is one, null when nothing is there. */
+function ownDirProblem(dir: string): string | null {
+  const entry = entryAt(dir);
+  if (entry.kind === 'missing') return null;
+  if (entry.kind !== 'directory') return `is ${describeKind(entry.kind)}, not a folder`;
+  if (othersOwn(entry.stats!)) return 'belongs to another user';
+  return '';
+}
+
+/**
+ * Sets aside whatever sits at `dir` unless it is a real folder of ours (one line says so); true when such
+ * a folder is there to use, false when there is none now. Throws `forbidden_path` when it cannot be moved.
+ */
+export function keepOnlyOwnDir(dir: string): boolean {
+  const problem = ownDirProblem(dir);
+  if (problem === '') return true;
+  if (problem === null) return false;
+  const moved = setAside(dir, problem);
+  if (!moved.ok) throw new AppError('forbidden_path', unusableDir(dir, problem, moved.code));
+  return false;
 }
 
 function unusableDir(dir: string, problem: string, code: string): string {
