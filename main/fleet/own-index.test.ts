@@ -19,6 +19,7 @@ import type { ScanResult } from '../../shared/domain.ts';
 import { generateRoot } from '../fixtures/index.ts';
 import { CLI, listTree, NODE, REPO } from '../testing/cli.ts';
 import { indexPathFor } from './index-db.ts';
+import { chatFindings } from './show.ts';
 
 // The fleet index is one of Chat Inspector's own files (main/fs/own-file.ts). A link in its place (to a
 // file anywhere, or dangling), a folder, a FIFO, a read-only file, a link in place of fleet-index/: set
@@ -172,5 +173,15 @@ describe('the fleet index guarded as an own file', () => {
     );
     expect(readdirSync(outside)).toEqual(['keep.txt']);
     expect(lstatSync(join(home, 'fleet-index')).isDirectory()).toBe(true);
+  });
+
+  it("one chat's findings never open (or make) an index that is not a regular file: the chat is checked", () => {
+    const home = freshHome();
+    indexFolder(home);
+    execFileSync('mkfifo', [indexOf(home)]);
+    const found = chatFindings(root, gen.chats[0]!.chatId, home, new Date());
+    expect(found?.source).toBe('check');
+    expect(lstatSync(indexOf(home)).isFIFO()).toBe(true);
+    expect(readdirSync(dirname(indexOf(home)))).toHaveLength(1);
   });
 });
