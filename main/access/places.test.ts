@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,5 +95,29 @@ describe('PlaceAccess', () => {
     expect(places.select(join(base, 'root')).kind).toBe('root');
     expect(places.current?.path).toBe(join(base, 'root'));
     expect(codeOf(() => places.select(join(base, 'other')))).toBe('forbidden_path');
+  });
+});
+
+describe('the recent list (recent.json, one of Chat Inspector own files)', () => {
+  it('a link in its place is not followed: its places are not trusted, its target never written', () => {
+    const home = join(base, 'home');
+    mkdirSync(home);
+    const outside = join(base, 'outside-recent.json');
+    const planted = JSON.stringify([
+      { path: join(base, 'other'), kind: 'root', label: 'other', source: 'recent' },
+    ]);
+    writeFileSync(outside, planted);
+    symlinkSync(outside, join(home, 'recent.json'));
+    const tmpTarget = join(base, 'tmp-target');
+    writeFileSync(tmpTarget, 'not yours');
+    symlinkSync(tmpTarget, join(home, 'recent.json.tmp'));
+    const places = new PlaceAccess({ userDataDir: home });
+    expect(places.list()).toEqual([]);
+    expect(codeOf(() => places.requireRoot(join(base, 'other')))).toBe('forbidden_path');
+    places.add(join(base, 'root'), 'dialog');
+    expect(readFileSync(outside, 'utf8')).toBe(planted);
+    expect(readFileSync(tmpTarget, 'utf8')).toBe('not yours');
+    expect(lstatSync(join(home, 'recent.json')).isFile()).toBe(true);
+    expect(new PlaceAccess({ userDataDir: home }).list().map((p) => p.path)).toEqual([join(base, 'root')]);
   });
 });

@@ -1,15 +1,8 @@
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Place } from '../../shared/contract/browse.ts';
 import { AppError } from '../../shared/errors.ts';
+import { loadOwnJson, writeOwnFile } from '../fs/own-file.ts';
 import { redactSecrets } from '../pg/url.ts';
 
 const RECENT_FILE = 'recent.json';
@@ -118,12 +111,9 @@ export class PlaceAccess {
 
   private readRecent(): Place[] {
     if (!this.recentFile) return [];
-    try {
-      const parsed = JSON.parse(readFileSync(this.recentFile, 'utf8')) as unknown;
-      return Array.isArray(parsed) ? (parsed.filter(isPlace) as Place[]) : [];
-    } catch {
-      return [];
-    }
+    // A FIFO, a link or a damaged file there is set aside with one line, never opened or followed.
+    const parsed = loadOwnJson(this.recentFile);
+    return Array.isArray(parsed) ? (parsed.filter(isPlace) as Place[]) : [];
   }
 
   private writeRecent(): void {
@@ -131,10 +121,7 @@ export class PlaceAccess {
     const recent = this.list()
       .filter((p) => p.source !== 'demo')
       .slice(0, MAX_RECENT);
-    mkdirSync(dirname(this.recentFile), { recursive: true });
-    const tmp = `${this.recentFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(recent, null, 2));
-    renameSync(tmp, this.recentFile);
+    writeOwnFile(this.recentFile, JSON.stringify(recent, null, 2));
   }
 }
 

@@ -106,7 +106,8 @@ export function requireAbsent(path: string, what: string): void {
 
 const TEMP_NAME = /^\.(.+)\.(restore|recover|migrate|rebuild|new)-(\d+)-[0-9a-f]{8}$/;
 
-function processAlive(pid: number): boolean {
+/** True while process `pid` runs (this one included); a process of another user counts as running. */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

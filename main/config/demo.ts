@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { isOwnDir, keepOnlyOwnDir } from '../fs/own-file.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { generateClinic, generateDuilioCode, generateUserHistory } from '../fixtures/index.ts';
 import {
@@ -67,7 +68,7 @@ export async function writeDemoRoot(target: string, options: { now?: Date } = {}
   } catch (error) {
     removeTemp(tmp);
     // Another process finished the same demo first: use theirs.
-    if (existsSync(target)) return target;
+    if (isOwnDir(target)) return target;
     throw error;
   }
   return target;
@@ -78,7 +79,12 @@ const pending = new Map<string, Promise<string>>();
 /** The demo data root under `userDataDir`, written on first use. */
 export function ensureDemoRoot(userDataDir: string, options: { now?: Date } = {}): Promise<string> {
   const target = join(userDataDir, DEMO_DIR_NAME);
-  if (existsSync(target)) return Promise.resolve(target);
+  // Added to the allow-list as it is: a link there (to any folder) is set aside, never browsed.
+  try {
+    if (keepOnlyOwnDir(target)) return Promise.resolve(target);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   let running = pending.get(target);
   if (!running) {
     running = writeDemoRoot(target, options).finally(() => pending.delete(target));

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,11 +29,25 @@ export function compileCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'chat-inspector', 'v8-cache');
 }
 
+/**
+ * False when something other than a real folder of ours sits at the compile cache's path (a link, a file, a
+ * FIFO, another user's folder): Node would write its cache files there itself, following links. One
+ * `lstat`, kept apart from main/fs/own-file.ts so the launcher loads nothing more before the bundle.
+ */
+function usableCacheDir(dir: string): boolean {
+  const stats = lstatSync(dir, { throwIfNoEntry: false });
+  if (!stats) return true; // Node makes it
+  const ours = typeof process.getuid !== 'function' || stats.uid === process.getuid();
+  return stats.isDirectory() && ours;
+}
+
 /** Turns V8's compile cache on for this thread (a no-op where Node has none; failures are not errors). */
 export async function enableCompileCache(): Promise<void> {
   try {
+    const dir = compileCacheDir();
+    if (!usableCacheDir(dir)) return; // compiled as before, nothing written there
     const nodeModule = await import('node:module');
-    nodeModule.enableCompileCache?.(compileCacheDir());
+    nodeModule.enableCompileCache?.(dir);
   } catch {
     // A read-only home, an old runtime: the bundles are compiled as before.
   }

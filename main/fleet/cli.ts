@@ -1,8 +1,11 @@
 import type { ChatSummary, SkippedEntry } from '../../shared/domain.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { runCliJob } from '../cli/output.ts';
+import { ownFileNotice } from '../fs/own-file.ts';
 import { scanRoot } from '../store/scan.ts';
 import type { WorkerPool } from '../workers/pool.ts';
+import type { FleetIndex } from './index.ts';
+import { FleetIndexUnavailable } from './index-db.ts';
 import { refreshIndex } from './refresh.ts';
 import { closeFleetIndexes, fleetIndexFor } from './registry.ts';
 
@@ -18,7 +21,8 @@ export interface ScanRows {
 /**
  * `scan ROOT`: refreshes the root's fleet index (only new and changed chats are read) and hands `use` its
  * rows straight from the index, so 100,000 chats are never all in memory at once; with `useIndex` false,
- * a full pass that neither reads nor writes the index.
+ * a full pass that neither reads nor writes the index — also when the index cannot be used or made (a
+ * read-only folder), said in one line on stderr.
  */
 export async function withScan<T>(
   root: string,
@@ -26,7 +30,16 @@ export async function withScan<T>(
   useIndex: boolean,
   use: (scan: ScanRows) => T | Promise<T>,
 ): Promise<T> {
-  if (!useIndex) {
+  let index: FleetIndex | null = null;
+  if (useIndex) {
+    try {
+      index = fleetIndexFor(defaultUserDataDir(), root);
+    } catch (error) {
+      if (!(error instanceof FleetIndexUnavailable)) throw error;
+      ownFileNotice(`${error.message}; every chat is read instead, as with --no-index`);
+    }
+  }
+  if (!index) {
     const incomplete = new Map<string, 'partial' | 'unread'>();
     const scan = await runCliJob('Scanning', (ctx) =>
       scanRoot(root, ctx, {
@@ -38,15 +51,15 @@ export async function withScan<T>(
     );
     return use({ ...scan, incomplete });
   }
-  const index = fleetIndexFor(defaultUserDataDir(), root);
+  const opened = index;
   try {
-    await runCliJob('Scanning', (ctx) => refreshIndex(index, ctx, { pool }));
+    await runCliJob('Scanning', (ctx) => refreshIndex(opened, ctx, { pool }));
     // Awaited here: the index stays open until the last row has been handed on.
     return await use({
       root,
-      chats: index.iterateSummaries(),
-      skipped: index.skipped(),
-      incomplete: index.incompleteCounts(),
+      chats: opened.iterateSummaries(),
+      skipped: opened.skipped(),
+      incomplete: opened.incompleteCounts(),
     });
   } finally {
     closeFleetIndexes();

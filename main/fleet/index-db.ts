@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AppError } from '../../shared/errors.ts';
+import { ensureOwnDir, ownFileState, setAside } from '../fs/own-file.ts';
 import { openOwnFile, type WritableDb } from '../sqlite/write.ts';
 
 // The fleet index of one data root: an SQLite file in Chat Inspector's own folder (never in the root),
@@ -61,8 +63,47 @@ export interface OpenedIndex {
   rebuilt: boolean;
 }
 
+/** The index and the files SQLite keeps beside it: it opens them itself, so each is checked first. */
+const INDEX_SUFFIXES = ['', '-wal', '-shm', '-journal'];
+
 function removeIndexFiles(path: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+  for (const suffix of INDEX_SUFFIXES) rmSync(`${path}${suffix}`, { force: true });
+}
+
+/**
+ * The index cannot be used or made (a read-only folder, a link in place of fleet-index/ that cannot be
+ * moved): the caller reads the root without it, saying so in one line that names the file.
+ */
+export class FleetIndexUnavailable extends AppError {
+  readonly path: string;
+  constructor(path: string, why: string) {
+    super('forbidden_path', `the fleet index ${path} cannot be used (${why})`);
+    this.path = path;
+  }
+}
+
+/**
+ * Sets aside each of the index's files that is not a regular, writable file of ours — a link (moved itself,
+ * never written through), a folder, a FIFO, a read-only or another user's file — so SQLite, which opens
+ * them following links and blocking on a FIFO, only ever meets regular files or nothing.
+ */
+function setAsideUnusableFiles(path: string, why?: string): void {
+  for (const suffix of INDEX_SUFFIXES) {
+    const file = `${path}${suffix}`;
+    const state = ownFileState(file, { writable: true });
+    const reason = state.kind === 'unusable' ? state.reason : state.kind === 'file' ? why : undefined;
+    if (reason === undefined) continue;
+    const moved = setAside(file, reason);
+    if (!moved.ok)
+      throw new FleetIndexUnavailable(file, `it ${reason} and could not be set aside: ${moved.code}`);
+  }
+}
+
+/** SQLite could not open or write the file (no permission, read-only, an I/O error): not a damaged index. */
+function cannotOpen(error: unknown): string | null {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^SQLITE_(CANTOPEN|READONLY|PERM|IOERR|AUTH)/.test(code)) return null;
+  return `${(error as Error).message} (${code})`;
 }
 
 /** Why an existing file cannot be used as this root's index, or null when it can. */
@@ -112,13 +153,46 @@ function tryOpen(path: string, root: string, ownDir: string): WritableDb | null 
   }
 }
 
-/** Opens (creating or rebuilding when needed) the index of `root` at `path`. */
+/**
+ * Opens (creating or rebuilding when needed) the index of `root` at `path`. Its folder must be a real
+ * folder of ours and its files regular files of ours (else set aside); one SQLite cannot open or write is
+ * set aside and made again; when even that fails, `FleetIndexUnavailable`.
+ */
 export function openIndexDb(path: string, root: string, ownDir: string): OpenedIndex {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const db = tryOpen(path, root, ownDir);
-  if (db) return { db, rebuilt: false };
+  try {
+    ensureOwnDir(dirname(path));
+  } catch (error) {
+    throw new FleetIndexUnavailable(path, (error as Error).message);
+  }
+  setAsideUnusableFiles(path);
+  let db: WritableDb | null = null;
+  try {
+    db = tryOpen(path, root, ownDir);
+  } catch (error) {
+    const why = cannotOpen(error);
+    if (why === null) throw error;
+    setAsideUnusableFiles(path, `could not be opened for writing: ${why}`);
+  }
+  if (db) return { db: openedAsChecked(db, path), rebuilt: false };
   removeIndexFiles(path);
-  const fresh = tryOpen(path, root, ownDir);
-  if (!fresh) throw new Error(`the fleet index ${path} could not be made again`);
-  return { db: fresh, rebuilt: true };
+  let fresh: WritableDb | null;
+  try {
+    fresh = tryOpen(path, root, ownDir);
+  } catch (error) {
+    const why = cannotOpen(error);
+    throw why === null ? error : new FleetIndexUnavailable(path, `it could not be made: ${why}`);
+  }
+  if (!fresh) throw new FleetIndexUnavailable(path, 'it could not be made again');
+  return { db: openedAsChecked(fresh, path), rebuilt: true };
+}
+
+/** A link or a FIFO swapped in between the check and SQLite's open: the index is not used. */
+function openedAsChecked(db: WritableDb, path: string): WritableDb {
+  for (const suffix of INDEX_SUFFIXES) {
+    const state = ownFileState(`${path}${suffix}`);
+    if (state.kind !== 'unusable') continue;
+    db.close();
+    throw new FleetIndexUnavailable(`${path}${suffix}`, `it ${state.reason} since it was checked`);
+  }
+  return db;
 }

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { INACTIVE_DAYS, healthOf, type Finding, type Health } from '../../shared/domain.ts';
+import { ownFileState } from '../fs/own-file.ts';
 import { chatDir } from '../store/layout.ts';
 import { FleetIndex } from './index.ts';
 import { indexPathFor } from './index-db.ts';
@@ -26,9 +26,11 @@ export function chatFindings(
   now: Date,
 ): ChatFindings | null {
   const dir = chatDir(root, chatId);
-  const stored = existsSync(indexPathFor(userDataDir, root))
-    ? fromIndex(userDataDir, root, chatId, dir, now)
-    : null;
+  // Only a regular file of ours: a link or a FIFO there is left to the next refresh to set aside.
+  const stored =
+    ownFileState(indexPathFor(userDataDir, root)).kind === 'file'
+      ? fromIndex(userDataDir, root, chatId, dir, now)
+      : null;
   if (stored) return stored;
   const visit = visitChatTask({ chatId, dir, nowMs: now.getTime() });
   if (visit.kind === 'skip')

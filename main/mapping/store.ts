@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ChatMapping } from '../../shared/contract/mapping.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
-import { removeTemp, trackTemp } from '../fs/temp.ts';
+import { loadOwnJson, writeOwnFile } from '../fs/own-file.ts';
 
 // Mappings remembered per source, in Chat Inspector's own folder (CHAT_INSPECTOR_HOME), never in the data.
 // Keyed by the source's display locator: a file's path, or a server URL with its password masked — so a
@@ -25,27 +24,25 @@ function storePath(home: string): string {
 }
 
 function readStore(home: string): StoreFile {
-  const path = storePath(home);
-  if (!existsSync(path)) return { version: 1, mappings: {} };
-  try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { mappings?: Record<string, unknown> };
-    const mappings: Record<string, ChatMapping> = {};
-    for (const [key, value] of Object.entries(parsed.mappings ?? {})) {
+  // A FIFO, a link, a huge or damaged file: set aside with one line (it costs the remembered mappings,
+  // never the open).
+  const parsed = loadOwnJson(storePath(home)) as { mappings?: unknown } | null;
+  const mappings: Record<string, ChatMapping> = {};
+  const stored = parsed?.mappings;
+  if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+    for (const [key, value] of Object.entries(stored)) {
       const checked = ChatMapping.safeParse(value);
       if (checked.success) mappings[key] = checked.data;
     }
-    return { version: 1, mappings };
-  } catch {
-    // A damaged settings file costs the remembered mappings, never the open.
-    return { version: 1, mappings: {} };
   }
+  return { version: 1, mappings };
 }
 
 export function savedMapping(locator: string, home: string = defaultUserDataDir()): ChatMapping | null {
   return readStore(home).mappings[mappingKey(locator)] ?? null;
 }
 
-/** Remembers (or, with null, forgets) a source's mapping: written whole to a temp file, then renamed. */
+/** Remembers (or, with null, forgets) a source's mapping: written whole to a fresh temp file, then renamed. */
 export function saveMapping(
   locator: string,
   mapping: ChatMapping | null,
@@ -55,16 +52,5 @@ export function saveMapping(
   const key = mappingKey(locator);
   if (mapping) store.mappings[key] = mapping;
   else delete store.mappings[key];
-  const path = storePath(home);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  const untrack = trackTemp(tmp);
-  try {
-    writeFileSync(tmp, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
-    untrack();
-  } catch (error) {
-    removeTemp(tmp);
-    throw error;
-  }
+  writeOwnFile(storePath(home), `${JSON.stringify(store, null, 2)}\n`);
 }

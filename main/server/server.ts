@@ -78,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     deadlineMs: options.deadlineMs,
     uploadedArchives: uploads.paths,
   });
+  uploads.removeLeftovers();
   // Browser mode reaches only the server sources of its command line: no URL typed in a page is opened.
   sourceSession.restrictToRegistered();
   for (const url of options.sources ?? []) sourceSession.register(url);

@@ -1,27 +1,39 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
+import { createWriteStream, readdirSync, realpathSync, unlinkSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type UploadedArchive } from '../../shared/upload.ts';
+import { processAlive } from '../backup/fs.ts';
+import { entryAt } from '../fs/entry.ts';
+import { ensureOwnDir, formatBytes, isOwnDir } from '../fs/own-file.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 
 /** At most this many uploads are kept at once; a new one beyond it removes the oldest. */
 const MAX_KEPT = 4;
+/** At most this many uploads are received at once; one more is refused at once (503), writing nothing. */
+export const MAX_UPLOADS_IN_FLIGHT = 4;
+/** `upload-<pid>-<random>.tar.gz`: the pid tells a dead server's leftover from a live one's upload. */
+const UPLOAD_NAME = /^upload-(\d+)-[0-9a-f]{18}\.tar\.gz$/;
 
 /**
  * Archives uploaded in browser mode (the route `UPLOAD_ARCHIVE_PATH`). The server checks Host, Origin and
  * the token before it hands a request here. Each upload is streamed into a tracked temp file in
  * `<userDataDir>/uploads/` (removed on exit and on SIGINT/SIGTERM/SIGHUP), refused past `maxBytes`, and its
  * real path is put in `paths`: the handlers of backup.verify and backup.restore accept it as an archive for
- * this run of the server only. Nothing else reads it, and it is never a place to browse.
+ * this run of the server only. Nothing else reads it, and it is never a place to browse. `uploads/` must be
+ * a real folder of ours (a link there is set aside, never followed); at most `MAX_UPLOADS_IN_FLIGHT` are
+ * received at once; a killed server's leftovers are removed when the next one starts.
  */
 export class ArchiveUploads {
   /** Real paths of the uploads kept now (the context's `uploadedArchives`). */
   readonly paths = new Set<string>();
   private readonly untrack = new Map<string, () => void>();
+  /** Temp files of the uploads being received now. */
+  private readonly receiving = new Set<string>();
+  private stopped = false;
 
   private readonly userDataDir: () => string;
   private readonly maxBytes: number;
@@ -61,12 +73,41 @@ export class ArchiveUploads {
     }
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (declared > this.maxBytes) return this.tooBig(req, res);
+    if (this.stopped || this.receiving.size >= MAX_UPLOADS_IN_FLIGHT) {
+      req.resume();
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', '5');
+      return fail(
+        res,
+        new AppError(
+          'conflict',
+          `${MAX_UPLOADS_IN_FLIGHT} archives are being uploaded already, the most browser mode receives at once; upload this one when one of them has finished`,
+        ),
+        503,
+      );
+    }
     const name = displayName(url.searchParams.get('name'));
     const dir = join(this.userDataDir(), 'uploads');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(realpathSync(dir), `upload-${randomBytes(9).toString('hex')}.tar.gz`);
+    try {
+      ensureOwnDir(dir);
+    } catch (error) {
+      req.resume();
+      return fail(res, error as AppError);
+    }
+    const path = join(realpathSync(dir), `upload-${process.pid}-${randomBytes(9).toString('hex')}.tar.gz`);
     const untrack = trackTemp(path);
-    const received = await receive(req, path, this.maxBytes);
+    this.receiving.add(path);
+    let received: Received;
+    try {
+      received = await receive(req, path, this.maxBytes);
+    } finally {
+      this.receiving.delete(path);
+    }
+    if (this.stopped && received.outcome === 'done') {
+      // The server stopped while this one was arriving: nothing is kept.
+      removeTemp(path);
+      return fail(res, new AppError('cancelled', 'the server is stopping; nothing was kept'), 503);
+    }
     if (received.outcome !== 'done') {
       removeTemp(path);
       if (received.outcome === 'too-big') return this.tooBig(req, res);
@@ -93,9 +134,39 @@ export class ArchiveUploads {
     removeTemp(path);
   }
 
-  /** Removes every upload (the server stops). */
+  /** Removes every upload, those still arriving too, and refuses new ones (the server stops). */
   removeAll(): void {
+    this.stopped = true;
     for (const path of [...this.paths]) this.remove(path);
+    for (const path of this.receiving) removeTemp(path);
+  }
+
+  /**
+   * Removes the uploads a server that is gone left behind (killed with SIGKILL: nothing of it could clean
+   * up): only regular files named by a process no longer running; a live server's uploads stay.
+   */
+  removeLeftovers(): number {
+    const dir = join(this.userDataDir(), 'uploads');
+    // Not a folder of ours (a link): never listed; the first upload sets it aside.
+    if (!isOwnDir(dir)) return 0;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const m = UPLOAD_NAME.exec(name);
+      if (!m || processAlive(Number(m[1])) || entryAt(join(dir, name)).kind !== 'file') continue;
+      try {
+        unlinkSync(join(dir, name));
+        removed++;
+      } catch {
+        // best effort: the next start tries again
+      }
+    }
+    return removed;
   }
 
   private tooBig(req: IncomingMessage, res: ServerResponse): void {
@@ -106,7 +177,7 @@ export class ArchiveUploads {
       res,
       new AppError(
         'invalid_input',
-        `the file is larger than ${formatLimit(this.maxBytes)}, the largest archive browser mode accepts; verify or restore it with the command line`,
+        `the file is larger than ${formatBytes(this.maxBytes)}, the largest archive browser mode accepts; verify or restore it with the command line`,
       ),
       413,
     );
@@ -153,13 +224,6 @@ function receive(req: IncomingMessage, path: string, limit: number): Promise<Rec
     req.on('error', () => finish({ outcome: 'aborted' }));
     out.on('error', (error) => finish({ outcome: 'failed', error }));
   });
-}
-
-function formatLimit(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${+(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${+(bytes / 1024 ** 2).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KB`;
-  return `${bytes} bytes`;
 }
 
 /** The file's own name, for display: no path, no control characters, at most 200 characters. */

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import { removeTemp, trackTemp } from '../fs/temp.ts';
+import { entryAt } from '../fs/entry.ts';
+import { readOwnFile, setAside, writeOwnFile } from '../fs/own-file.ts';
 import { redactSecrets } from '../pg/url.ts';
 import { registeredSourceKinds } from './registry.ts';
 import './index.ts';
@@ -16,6 +16,7 @@ import './index.ts';
 // password is refused; the connection itself is still saved, and the password comes from PGPASSWORD,
 // ~/.pgpass or the form. A file that cannot be read as ours is reported and not trusted: nothing in it is
 // used, and the next save moves it aside (kept for the person to look at) rather than merging with it.
+// That includes a FIFO, a link or a huge file there: only `lstat`ed, never opened (main/fs/own-file.ts).
 
 /** What seals a password: Electron's safeStorage in the app; tests pass a fake one. */
 export interface Encryptor {
@@ -46,6 +47,8 @@ export function keychainFrom(storage: SafeStorageLike): Encryptor {
 export const CONNECTIONS_FILE = 'connections.json';
 const MAX_RECENT = 10;
 const FILE_VERSION = 1;
+/** A few hundred connections are tens of KB: anything near this is not a file Chat Inspector wrote. */
+const MAX_FILE_BYTES = 1024 * 1024;
 
 export interface SavedConnection {
   id: string;
@@ -175,18 +178,18 @@ export class SavedConnections {
   /** The file's content, or the reason it is not trusted (then nothing of it is used). */
   private load(): { content: FileContent; problem: string | null } {
     const empty: FileContent = { version: FILE_VERSION, saved: [], recent: [] };
-    if (!existsSync(this.file)) return { content: empty, problem: null };
     const untrusted = (why: string) => ({
       content: empty,
       problem: `${this.file} ${why}; it was not used (saving a connection moves it aside and starts a new one)`,
     });
+    const read = readOwnFile(this.file, MAX_FILE_BYTES);
+    if (read.kind === 'absent') return { content: empty, problem: null };
+    if (read.kind === 'unusable') return untrusted(read.reason);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
-    } catch (error) {
-      return untrusted(
-        (error as NodeJS.ErrnoException).code ? 'could not be read' : 'is damaged (not valid JSON)',
-      );
+      parsed = JSON.parse(read.bytes.toString('utf8'));
+    } catch {
+      return untrusted('is damaged (not valid JSON)');
     }
     const value = parsed as Partial<FileContent> | null;
     if (!value || typeof value !== 'object' || Array.isArray(value))
@@ -203,22 +206,13 @@ export class SavedConnections {
   }
 
   private store(content: FileContent, problem: string | null): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    if (problem !== null && existsSync(this.file)) {
-      // Not ours to merge with or to overwrite: kept beside, for the person to look at.
-      renameSync(this.file, `${this.file}.untrusted-${this.now().toISOString().replace(/[:.]/g, '-')}`);
+    if (problem !== null && entryAt(this.file).kind !== 'missing') {
+      // Not ours to merge with or to overwrite: kept beside, for the person to look at (a link is moved
+      // itself, never followed).
+      if (!setAside(this.file, 'could not be trusted', this.now()).ok)
+        throw new AppError('conflict', `${problem}; it could not be moved aside, so nothing was saved`);
     }
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const untrack = trackTemp(tmp);
-    try {
-      writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-      renameSync(tmp, this.file);
-    } catch (error) {
-      removeTemp(tmp);
-      throw error;
-    } finally {
-      untrack();
-    }
+    writeOwnFile(this.file, `${JSON.stringify(content, null, 2)}\n`);
   }
 
   view(): ConnectionsView {

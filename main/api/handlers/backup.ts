@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { OutputFile, PlaceArchives } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { isInside } from '../../access/places.ts';
 import { entryAt } from '../../fs/entry.ts';
+import { ensureOwnDir } from '../../fs/own-file.ts';
 import { createBackup } from '../../backup/create.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
@@ -31,7 +32,8 @@ const KIND_OF: Record<OutputKind, OutputFile['kind']> = {
 
 export function outputDir(ctx: HandlerContext, kind: OutputKind): string {
   const dir = join(ctx.userDataDir, kind);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A link in its place is set aside, never written through (main/fs/own-file.ts).
+  ensureOwnDir(dir);
   return realpathSync(dir);
 }
 
