@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreArchive } from '../backup/restore.ts';
+import { DEFAULT_LIMITS, readTarGz } from '../backup/tar.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
 import { generateRoot } from '../fixtures/index.ts';
@@ -118,6 +119,50 @@ describe('archive-inactive', () => {
     }
   });
 
+  it('a chat the bot changes while the archive is written stays in place, and the archive does not hold it', async () => {
+    const { root, out, chats } = setup('changed');
+    const changed = chats[2]!;
+    const result = await archiveInactive(
+      {
+        root,
+        days: 90,
+        outDir: out,
+        dryRun: false,
+        pool,
+        now: LATER,
+        // The bot writes to one chat after it was copied into the archive, before it is moved.
+        afterArchiveWritten: () => touch(changed.dir, new Date('2026-11-03T10:00:00Z')),
+      },
+      ctx(),
+    );
+    expect(result.kept).toEqual([
+      { chatId: changed.chatId, reason: 'its files changed while it was being archived' },
+    ]);
+    expect(result.archived.sort()).toEqual(
+      chats
+        .filter((c) => c !== changed)
+        .map((c) => c.chatId)
+        .sort(),
+    );
+    // The archive is the only file left in --out, and holds exactly the chats removed: manifest and entries.
+    expect(readdirSync(out)).toEqual([basenameOf(result.archive!)]);
+    const verdict = await verifyArchive({ archive: result.archive! }, ctx());
+    expect(verdict.ok).toBe(true);
+    expect(verdict.manifest?.chats).toBe(result.archived.length);
+    expect([...new Set(verdict.files.map((f) => f.chatId))].sort()).toEqual([...result.archived].sort());
+    const entries: string[] = [];
+    await readTarGz(result.archive!, DEFAULT_LIMITS, async (entry) => {
+      entries.push(entry.path);
+    });
+    expect(entries.filter((p) => p.includes(`chat_${changed.chatId}/`))).toEqual([]);
+    expect(statSync(result.archive!).size).toBe(result.archiveBytes);
+    // So `restore --force` of that archive never touches the live chat.
+    const live = chatState(changed.dir);
+    const restored = await restoreArchive({ archive: result.archive!, root, force: true }, ctx());
+    expect(restored.summary.add).toBe(result.archived.length);
+    expect(chatState(changed.dir)).toEqual(live);
+  });
+
   it('when every chat was archived, restore into the folder it names brings them back where they were', async () => {
     const chatsDir = join(dir, 'all', 'bot', 'chats');
     const out = join(dir, 'all', 'archives');
@@ -208,10 +253,22 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
       // it is in an archive that verifies.
       const trash = leftoverTrash(root);
       const archived = new Set<string>();
+      const listed = new Set<string>();
       for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz'))) {
         const v = await verifyArchive({ archive: join(out, name) }, ctx());
         if (v.ok) for (const f of v.files) archived.add(`chat_${f.chatId}`);
+        for (const f of v.files) listed.add(`chat_${f.chatId}`);
       }
+      // An archive in --out never lists a chat that is still in the root (or will be moved back to it).
+      const setAside = new Set(trash.filter((t) => !existsSync(join(t, '.archive-verified'))));
+      for (const name of listed) {
+        expect(existsSync(join(root, name)), `step ${at}: ${name} archived and live`).toBe(false);
+        for (const t of setAside) expect(existsSync(join(t, name)), `step ${at}: ${name}`).toBe(false);
+      }
+      expect(
+        readdirSync(out).filter((n) => !n.endsWith('.tar.gz') && !n.includes('.pending')),
+        `step ${at}`,
+      ).toEqual([]);
       for (const [name, state] of states) {
         const where = [join(root, name), ...trash.map((t) => join(t, name))].find((p) => existsSync(p));
         if (where) expect(chatState(where), `step ${at}: ${name}`).toEqual(state);
@@ -222,6 +279,10 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
       expect(again.status, again.stderr).toBe(0);
       expect(leftoverTrash(root), `step ${at}`).toEqual([]);
       expect(trashFolders(root)).toEqual([]);
+      expect(
+        readdirSync(out).filter((n) => !n.endsWith('.tar.gz')),
+        `step ${at}`,
+      ).toEqual([]);
       for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz')))
         await restoreArchive({ archive: join(out, name), root }, ctx());
       // (restore puts chats into ROOT/chats when the root holds no chat folder any more)
