@@ -16,7 +16,7 @@ import { restoreArchive } from '../backup/restore.ts';
 import { DEFAULT_LIMITS, readTarGz } from '../backup/tar.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
-import { generateRoot } from '../fixtures/index.ts';
+import { generateChat, generateRoot } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { archiveInactive, leftoverTrash } from './archive.ts';
@@ -226,6 +226,20 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
     const pristine = join(dir, 'crash-pristine', 'data');
     const { chats } = generateRoot(pristine, { chats: 3, seed: 9 });
     const states = new Map(chats.map((c) => [basenameOf(c.dir), chatState(c.dir)]));
+    // A chat whose metadata.json is a folder: its DBs go into the archive, but it is not whole there, so
+    // it stays in place and the archive is rewritten without it (the steps of that path are killed too).
+    const partial = generateChat(pristine, '5550001', { messages: 40, seed: 4 });
+    rmSync(join(partial.dir, 'metadata.json'));
+    mkdirSync(join(partial.dir, 'metadata.json'));
+    const partialName = basenameOf(partial.dir);
+    const partialDbs = {
+      profile: dumpDb(join(partial.dir, 'profile.db')),
+      conversations: dumpDb(join(partial.dir, 'conversations.db')),
+    };
+    const partialState = (root: string): unknown => ({
+      profile: dumpDb(join(root, partialName, 'profile.db')),
+      conversations: dumpDb(join(root, partialName, 'conversations.db')),
+    });
     const probe = join(dir, 'crash-probe');
     cpSync(join(dir, 'crash-pristine'), probe, { recursive: true });
     mkdirSync(join(probe, 'archives'));
@@ -237,8 +251,10 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
       },
     );
     expect(first.status, first.stderr).toBe(0);
-    const steps = readFileSync(log, 'utf8').trim().split('\n').length;
-    expect(steps).toBeGreaterThanOrEqual(6);
+    const logged = readFileSync(log, 'utf8').trim().split('\n');
+    const steps = logged.length;
+    expect(steps).toBeGreaterThanOrEqual(7);
+    expect(logged.some((l) => l.endsWith('archive:rewritten'))).toBe(true);
     for (let at = 1; at <= steps; at++) {
       const base = join(dir, `crash-${at}`);
       cpSync(join(dir, 'crash-pristine'), base, { recursive: true });
@@ -259,6 +275,8 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
         if (v.ok) for (const f of v.files) archived.add(`chat_${f.chatId}`);
         for (const f of v.files) listed.add(`chat_${f.chatId}`);
       }
+      expect(partialState(root), `step ${at}: the chat kept in place`).toEqual(partialDbs);
+      expect(listed.has(partialName), `step ${at}: the chat kept in place is in an archive`).toBe(false);
       // An archive in --out never lists a chat that is still in the root (or will be moved back to it).
       const setAside = new Set(trash.filter((t) => !existsSync(join(t, '.archive-verified'))));
       for (const name of listed) {
@@ -283,6 +301,13 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
         readdirSync(out).filter((n) => !n.endsWith('.tar.gz')),
         `step ${at}`,
       ).toEqual([]);
+      for (const name of readdirSync(out)) {
+        const v = await verifyArchive({ archive: join(out, name) }, ctx());
+        expect(v.ok, `step ${at}: ${name}`).toBe(true);
+        const live = v.files.map((f) => `chat_${f.chatId}`).filter((c) => existsSync(join(root, c)));
+        expect(live, `step ${at}: ${name} lists chats still in the root`).toEqual([]);
+      }
+      expect(partialState(root), `step ${at}: the chat kept in place`).toEqual(partialDbs);
       for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz')))
         await restoreArchive({ archive: join(out, name), root }, ctx());
       // (restore puts chats into ROOT/chats when the root holds no chat folder any more)
