@@ -18,7 +18,8 @@ export interface DroppedChat {
 
 /**
  * Writes `dest` (a new file; the caller names, verifies and renames it) with the entries of `source` whose
- * chat is in `keep`, then its manifest without the `dropped` chats. Returns the chats the copy holds.
+ * chat is in `keep`, then its manifest without the other chats (those of `dropped` that the source held are
+ * listed in its `skipped`, with why). Returns the chats the copy holds.
  */
 export async function writeArchiveSubset(
   source: string,
@@ -60,7 +61,9 @@ export async function writeArchiveSubset(
       files: manifest.files.filter((f) => keep.has(f.chatId)),
       skipped: [
         ...manifest.skipped,
-        ...dropped.map((d) => ({ path: d.path, reason: `not in this archive: ${d.reason}` })),
+        ...dropped
+          .filter((d) => manifest.chats.includes(d.chatId) && !keep.has(d.chatId))
+          .map((d) => ({ path: d.path, reason: `not in this archive: ${d.reason}` })),
       ],
     };
     await writer.addBuffer(
