@@ -158,6 +158,8 @@ export const ChatDetail = z.object({
   }),
   firstMessageAt: z.string().nullable(),
   lastMessageAt: z.string().nullable(),
+  /** The user's last activity: the newest plausible of their traces, as the chat list has it. */
+  lastActive: z.string().nullable(),
   files: z.array(ChatFile),
   metadata: z.object({
     state: MetadataState,

@@ -127,9 +127,20 @@ export class TarGzWriter {
 
   /** Streams a file into the archive; it must not change while it is read (callers pass private copies). */
   async addFile(path: string, source: string, size: number, mtime: Date): Promise<void> {
+    await this.addStream(path, createReadStream(source, { highWaterMark: 256 * 1024 }), size, mtime, source);
+  }
+
+  /** Streams `size` bytes into one entry (another archive's entry, a file): exactly `size` must come. */
+  async addStream(
+    path: string,
+    chunks: AsyncIterable<Buffer | Uint8Array | string>,
+    size: number,
+    mtime: Date,
+    source: string = path,
+  ): Promise<void> {
     await this.write(encodeHeader({ path, type: 'file', size, mtime }));
     let written = 0;
-    for await (const chunk of createReadStream(source, { highWaterMark: 256 * 1024 })) {
+    for await (const chunk of chunks) {
       const buf = chunk as Buffer;
       written += buf.length;
       if (written > size) throw new AppError('internal', `${source} grew while it was archived`);

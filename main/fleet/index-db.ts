@@ -13,7 +13,7 @@ import { openOwnFile, type WritableDb } from '../sqlite/write.ts';
 /** PRAGMA application_id of an index file ('CIFX'). */
 export const FLEET_APP_ID = 0x43494658;
 /** PRAGMA user_version: bump when the tables change; an older file is rebuilt. */
-export const FLEET_SCHEMA_VERSION = 2;
+export const FLEET_SCHEMA_VERSION = 3;
 /** How long a writer waits for another process's write to finish. */
 const BUSY_TIMEOUT_MS = 10_000;
 

@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreArchive } from '../backup/restore.ts';
+import { DEFAULT_LIMITS, readTarGz } from '../backup/tar.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
-import { generateRoot } from '../fixtures/index.ts';
+import { generateChat, generateRoot } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { archiveInactive, leftoverTrash } from './archive.ts';
@@ -118,6 +119,50 @@ describe('archive-inactive', () => {
     }
   });
 
+  it('a chat the bot changes while the archive is written stays in place, and the archive does not hold it', async () => {
+    const { root, out, chats } = setup('changed');
+    const changed = chats[2]!;
+    const result = await archiveInactive(
+      {
+        root,
+        days: 90,
+        outDir: out,
+        dryRun: false,
+        pool,
+        now: LATER,
+        // The bot writes to one chat after it was copied into the archive, before it is moved.
+        afterArchiveWritten: () => touch(changed.dir, new Date('2026-11-03T10:00:00Z')),
+      },
+      ctx(),
+    );
+    expect(result.kept).toEqual([
+      { chatId: changed.chatId, reason: 'its files changed while it was being archived' },
+    ]);
+    expect(result.archived.sort()).toEqual(
+      chats
+        .filter((c) => c !== changed)
+        .map((c) => c.chatId)
+        .sort(),
+    );
+    // The archive is the only file left in --out, and holds exactly the chats removed: manifest and entries.
+    expect(readdirSync(out)).toEqual([basenameOf(result.archive!)]);
+    const verdict = await verifyArchive({ archive: result.archive! }, ctx());
+    expect(verdict.ok).toBe(true);
+    expect(verdict.manifest?.chats).toBe(result.archived.length);
+    expect([...new Set(verdict.files.map((f) => f.chatId))].sort()).toEqual([...result.archived].sort());
+    const entries: string[] = [];
+    await readTarGz(result.archive!, DEFAULT_LIMITS, async (entry) => {
+      entries.push(entry.path);
+    });
+    expect(entries.filter((p) => p.includes(`chat_${changed.chatId}/`))).toEqual([]);
+    expect(statSync(result.archive!).size).toBe(result.archiveBytes);
+    // So `restore --force` of that archive never touches the live chat.
+    const live = chatState(changed.dir);
+    const restored = await restoreArchive({ archive: result.archive!, root, force: true }, ctx());
+    expect(restored.summary.add).toBe(result.archived.length);
+    expect(chatState(changed.dir)).toEqual(live);
+  });
+
   it('when every chat was archived, restore into the folder it names brings them back where they were', async () => {
     const chatsDir = join(dir, 'all', 'bot', 'chats');
     const out = join(dir, 'all', 'archives');
@@ -181,6 +226,20 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
     const pristine = join(dir, 'crash-pristine', 'data');
     const { chats } = generateRoot(pristine, { chats: 3, seed: 9 });
     const states = new Map(chats.map((c) => [basenameOf(c.dir), chatState(c.dir)]));
+    // A chat whose metadata.json is a folder: its DBs go into the archive, but it is not whole there, so
+    // it stays in place and the archive is rewritten without it (the steps of that path are killed too).
+    const partial = generateChat(pristine, '5550001', { messages: 40, seed: 4 });
+    rmSync(join(partial.dir, 'metadata.json'));
+    mkdirSync(join(partial.dir, 'metadata.json'));
+    const partialName = basenameOf(partial.dir);
+    const partialDbs = {
+      profile: dumpDb(join(partial.dir, 'profile.db')),
+      conversations: dumpDb(join(partial.dir, 'conversations.db')),
+    };
+    const partialState = (root: string): unknown => ({
+      profile: dumpDb(join(root, partialName, 'profile.db')),
+      conversations: dumpDb(join(root, partialName, 'conversations.db')),
+    });
     const probe = join(dir, 'crash-probe');
     cpSync(join(dir, 'crash-pristine'), probe, { recursive: true });
     mkdirSync(join(probe, 'archives'));
@@ -192,8 +251,10 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
       },
     );
     expect(first.status, first.stderr).toBe(0);
-    const steps = readFileSync(log, 'utf8').trim().split('\n').length;
-    expect(steps).toBeGreaterThanOrEqual(6);
+    const logged = readFileSync(log, 'utf8').trim().split('\n');
+    const steps = logged.length;
+    expect(steps).toBeGreaterThanOrEqual(7);
+    expect(logged.some((l) => l.endsWith('archive:rewritten'))).toBe(true);
     for (let at = 1; at <= steps; at++) {
       const base = join(dir, `crash-${at}`);
       cpSync(join(dir, 'crash-pristine'), base, { recursive: true });
@@ -208,10 +269,24 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
       // it is in an archive that verifies.
       const trash = leftoverTrash(root);
       const archived = new Set<string>();
+      const listed = new Set<string>();
       for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz'))) {
         const v = await verifyArchive({ archive: join(out, name) }, ctx());
         if (v.ok) for (const f of v.files) archived.add(`chat_${f.chatId}`);
+        for (const f of v.files) listed.add(`chat_${f.chatId}`);
       }
+      expect(partialState(root), `step ${at}: the chat kept in place`).toEqual(partialDbs);
+      expect(listed.has(partialName), `step ${at}: the chat kept in place is in an archive`).toBe(false);
+      // An archive in --out never lists a chat that is still in the root (or will be moved back to it).
+      const setAside = new Set(trash.filter((t) => !existsSync(join(t, '.archive-verified'))));
+      for (const name of listed) {
+        expect(existsSync(join(root, name)), `step ${at}: ${name} archived and live`).toBe(false);
+        for (const t of setAside) expect(existsSync(join(t, name)), `step ${at}: ${name}`).toBe(false);
+      }
+      expect(
+        readdirSync(out).filter((n) => !n.endsWith('.tar.gz') && !n.includes('.pending')),
+        `step ${at}`,
+      ).toEqual([]);
       for (const [name, state] of states) {
         const where = [join(root, name), ...trash.map((t) => join(t, name))].find((p) => existsSync(p));
         if (where) expect(chatState(where), `step ${at}: ${name}`).toEqual(state);
@@ -222,6 +297,17 @@ describe('archive-inactive killed at every step (SIGKILL)', () => {
       expect(again.status, again.stderr).toBe(0);
       expect(leftoverTrash(root), `step ${at}`).toEqual([]);
       expect(trashFolders(root)).toEqual([]);
+      expect(
+        readdirSync(out).filter((n) => !n.endsWith('.tar.gz')),
+        `step ${at}`,
+      ).toEqual([]);
+      for (const name of readdirSync(out)) {
+        const v = await verifyArchive({ archive: join(out, name) }, ctx());
+        expect(v.ok, `step ${at}: ${name}`).toBe(true);
+        const live = v.files.map((f) => `chat_${f.chatId}`).filter((c) => existsSync(join(root, c)));
+        expect(live, `step ${at}: ${name} lists chats still in the root`).toEqual([]);
+      }
+      expect(partialState(root), `step ${at}: the chat kept in place`).toEqual(partialDbs);
       for (const name of readdirSync(out).filter((n) => n.endsWith('.tar.gz')))
         await restoreArchive({ archive: join(out, name), root }, ctx());
       // (restore puts chats into ROOT/chats when the root holds no chat folder any more)

@@ -1,23 +1,46 @@
 // `archive-inactive`: seed 000's cleanup_inactive_users, done so that nothing is ever lost.
-//   1. last activity of every chat from its DBs (and metadata.json when later), read-only; chats inactive
-//      for more than N days are the candidates. The dry run stops here and returns a plan (with each chat's
-//      file fingerprint);
+//   1. last activity of every chat (main/store/activity.ts), read-only; chats inactive for more than N days
+//      are the candidates. The dry run stops here and returns a plan (with each chat's file fingerprint);
 //   2. with a plan, only its chats are taken, and only those whose files did not change since;
-//   3. one archive in the backup format (so `restore` brings them back), verified; chats that could not be
-//      copied or hold an already damaged file stay in place;
+//   3. one archive in the backup format (so `restore` brings them back), written under a pending name (never
+//      `*.tar.gz`) and verified; chats that could not be copied or hold an already damaged file stay in place;
 //   4. right before moving, each chat is checked again: same fingerprint, not open in another process;
-//   5. the chat folders are renamed into a trash folder beside the chats folder (same file system: atomic),
-//      the archive is verified a second time, and only then the trash is removed. Any failure before that
-//      moves the folders back. After a kill, the next run finishes the job: a trash folder whose archive was
-//      verified twice (it holds a marker written then) is removed, any other one is moved back whole.
+//   5. the chat folders are renamed into a trash folder beside the chats folder (same file system: atomic).
+//      The archive must hold exactly the chats moved: when any stayed in place, it is rewritten without
+//      them (a temp file, verified, renamed over the pending one). It is verified again, a mark naming it is
+//      written into the trash, it gets its final name, and only then the trash is removed. Any failure
+//      before the mark moves the folders back and deletes the pending archive. After a kill, the next run
+//      finishes the job: a trash with the mark gives the archive its final name (if it was not yet) and is
+//      removed; any other trash is moved back whole and its pending archive deleted. So no archive in
+//      `--out` ever lists a chat that is still in the root, and every chat is in the root or in the archive.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ArchiveInactiveResult, ArchivePlan, InactiveChat } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createBackup } from '../backup/create.ts';
-import { crashPoint, fsyncDir, fsyncFile, removeQuietly } from '../backup/fs.ts';
+import {
+  crashPoint,
+  fsyncDir,
+  fsyncFile,
+  partialName,
+  removeQuietly,
+  removeStalePartials,
+  requireAbsent,
+  unlinkIfExists,
+} from '../backup/fs.ts';
+import { writeArchiveSubset } from '../backup/subset.ts';
 import { verifyArchive } from '../backup/verify.ts';
+import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
@@ -73,8 +96,59 @@ function makeTrash(chatsDir: string, now: Date): string {
   return inside;
 }
 
-/** Written into the trash once the archive passed its second verification: its chats may then go. */
+/**
+ * Written into the trash at its creation: where the archive is being written (its pending name) and the
+ * name it gets once its chats are removed. A trash without VERIFIED_MARK: that archive is deleted.
+ */
+const PENDING_NOTE = '.archive-pending';
+/**
+ * Written into the trash once the archive holds exactly the trash's chats and passed its verification: its
+ * chats may then go. It holds the same JSON as PENDING_NOTE (older versions wrote the archive's path only).
+ */
 const VERIFIED_MARK = '.archive-verified';
+
+interface PendingArchive {
+  /** Where it is written and verified (hidden, never `*.tar.gz`). */
+  pending: string;
+  /** Its name in `--out` once the chats it holds are removed. */
+  archive: string;
+}
+
+function writeNote(path: string, note: PendingArchive): void {
+  writeFileSync(path, `${JSON.stringify(note)}\n`, { flag: 'wx' });
+  fsyncFile(path);
+  fsyncDir(dirname(path));
+}
+
+/** The note in `path`; null when absent or not ours (an older version's mark holds a path only). */
+function readNote(path: string): PendingArchive | null {
+  try {
+    const note = JSON.parse(readFileSync(path, 'utf8')) as Partial<PendingArchive>;
+    return typeof note.pending === 'string' && typeof note.archive === 'string'
+      ? { pending: note.pending, archive: note.archive }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Deletes an archive that was never published (and what its writers may have left beside it). */
+function discardPending(note: PendingArchive | null): void {
+  if (!note) return;
+  removeQuietly(note.pending);
+  removeStalePartials(note.pending);
+  removeQuietly(partialName(note.pending));
+}
+
+/** Gives the pending archive its final name (never over another file); false when it is not there. */
+function publishPending(note: PendingArchive): boolean {
+  if (existsSync(note.archive)) return true;
+  if (!existsSync(note.pending)) return false;
+  requireAbsent(note.archive, 'archive');
+  renameSync(note.pending, note.archive);
+  fsyncDir(dirname(note.archive));
+  return true;
+}
 
 function trashPattern(chatsDir: string): RegExp {
   const name = basename(chatsDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -114,10 +188,15 @@ export function leftoverTrash(chatsDir: string): string[] {
 export function finishInterrupted(chatsDir: string): string[] {
   const notes: string[] = [];
   for (const trash of leftoverTrash(chatsDir)) {
-    if (existsSync(join(trash, VERIFIED_MARK))) {
+    const mark = join(trash, VERIFIED_MARK);
+    const verified = existsSync(mark);
+    // An older version's mark holds the archive's path only: that archive was already in place.
+    const published = verified && (readNote(mark) === null || publishPending(readNote(mark)!));
+    if (published) {
       removeQuietly(trash);
       notes.push(`finished removing chats an interrupted run had archived and verified (${trash})`);
     } else {
+      discardPending(readNote(join(trash, PENDING_NOTE)));
       moveBack(trash, chatsDir);
       notes.push(
         existsSync(trash)
@@ -129,12 +208,15 @@ export function finishInterrupted(chatsDir: string): string[] {
   return notes;
 }
 
+/** Moves the trash's chats back (its archive was deleted first: it must not list chats that are live). */
 function moveBack(trash: string, chatsDir: string): void {
   for (const name of readdirSync(trash)) {
-    if (name === VERIFIED_MARK) continue;
+    if (name === VERIFIED_MARK || name === PENDING_NOTE) continue;
     if (!existsSync(join(chatsDir, name))) renameSync(join(trash, name), join(chatsDir, name));
   }
   fsyncDir(chatsDir);
+  unlinkIfExists(join(trash, VERIFIED_MARK));
+  unlinkIfExists(join(trash, PENDING_NOTE));
   try {
     rmdirSync(trash);
   } catch {
@@ -259,55 +341,59 @@ export async function archiveInactive(
     throw new AppError('invalid_input', `${options.outDir}: the archive cannot go inside the chats folder`);
   const name = `inactive-${basename(root) || 'root'}-${stamp(now)}`;
   let archive = join(outDir, `${name}.tar.gz`);
-  for (let i = 1; existsSync(archive) || existsSync(`${archive}.partial`); i++)
+  const pendingOf = (a: string): string => join(outDir, `.${basename(a)}.pending`);
+  for (let i = 1; existsSync(archive) || existsSync(pendingOf(archive)); i++)
     archive = join(outDir, `${name}-${i}.tar.gz`);
-  step('writing the archive', archive);
-  const backup = await createBackup(
-    { root, chatIds: selected.map((c) => c.chatId), out: archive, pool: options.pool, now },
-    { signal: ctx.signal, progress: (d, t, c) => ctx.progress(d, t, c), emit: () => {} },
-  );
-  result.archive = archive;
-  result.archiveBytes = backup.archiveBytes;
-  crashPoint('archive:written');
-  options.afterArchiveWritten?.(archive);
-  const failed = new Map(backup.failed.map((f) => [f.chatId, f.reason]));
-  const damaged = new Set(backup.damaged.map((d) => d.path.split('/')[1]?.replace(/^chat_/, '') ?? ''));
-  // A chat with a file that could not be backed up (not a regular file, locked) is not whole in the archive.
-  const partlyBackedUp = new Set(
-    backup.notBackedUp.map((n) => /(?:^|[\\/])chat_(-?\d+)(?:[\\/]|$)/.exec(n.path)?.[1] ?? ''),
-  );
-  step('verifying the archive', archive);
-  const verdict = await verifyArchive(
-    { archive },
-    { signal: ctx.signal, progress: () => {}, emit: () => {} },
-  );
-  if (!archiveIntact(verdict)) {
-    const why = [
-      ...verdict.problems,
-      ...verdict.files.flatMap((f) => f.problems.map((p) => `${f.path}: ${p}`)),
-    ];
-    throw new AppError(
-      'corrupt',
-      `the archive ${archive} failed verification (${why.slice(0, 2).join('; ')}); no chat was removed`,
-    );
-  }
-  const inArchive = new Set(verdict.files.filter((f) => f.checksumOk).map((f) => f.chatId));
-  selected = selected.filter((c) => {
-    let reason: string | null = null;
-    if (failed.has(c.chatId)) reason = `could not be archived (${failed.get(c.chatId)})`;
-    else if (damaged.has(c.chatId)) reason = 'holds a damaged file (kept in place; it would not restore)';
-    else if (partlyBackedUp.has(c.chatId)) reason = 'has a file that could not be backed up (kept in place)';
-    else if (!inArchive.has(c.chatId)) reason = 'is not in the archive';
-    if (reason) result.kept.push({ chatId: c.chatId, reason });
-    return reason === null;
-  });
-  throwIfCancelled(ctx.signal);
-
-  // 4 and 5. Checked again, moved to the trash, the archive verified again, the trash removed.
+  const note: PendingArchive = { pending: pendingOf(archive), archive };
+  // The trash comes first: it names the pending archive, so a kill at any later step is finished right.
   const trash = makeTrash(chatsDir, now);
-  crashPoint('archive:trash');
   const moved: string[] = [];
+  let marked = false;
   try {
+    writeNote(join(trash, PENDING_NOTE), note);
+    crashPoint('archive:trash');
+    step('writing the archive', archive);
+    const backup = await createBackup(
+      { root, chatIds: selected.map((c) => c.chatId), out: note.pending, pool: options.pool, now },
+      { signal: ctx.signal, progress: (d, t, c) => ctx.progress(d, t, c), emit: () => {} },
+    );
+    crashPoint('archive:written');
+    options.afterArchiveWritten?.(note.pending);
+    const failed = new Map(backup.failed.map((f) => [f.chatId, f.reason]));
+    const damaged = new Set(backup.damaged.map((d) => d.path.split('/')[1]?.replace(/^chat_/, '') ?? ''));
+    // A chat with a file that could not be backed up (not a regular file, locked) is not whole in the archive.
+    const partlyBackedUp = new Set(
+      backup.notBackedUp.map((n) => /(?:^|[\\/])chat_(-?\d+)(?:[\\/]|$)/.exec(n.path)?.[1] ?? ''),
+    );
+    step('verifying the archive', archive);
+    const verdict = await verifyArchive(
+      { archive: note.pending },
+      { signal: ctx.signal, progress: () => {}, emit: () => {} },
+    );
+    if (!archiveIntact(verdict)) {
+      const why = [
+        ...verdict.problems,
+        ...verdict.files.flatMap((f) => f.problems.map((p) => `${f.path}: ${p}`)),
+      ];
+      throw new AppError(
+        'corrupt',
+        `the archive ${archive} failed verification (${why.slice(0, 2).join('; ')}); no chat was removed`,
+      );
+    }
+    const inArchive = new Set(verdict.files.filter((f) => f.checksumOk).map((f) => f.chatId));
+    selected = selected.filter((c) => {
+      let reason: string | null = null;
+      if (failed.has(c.chatId)) reason = `could not be archived (${failed.get(c.chatId)})`;
+      else if (damaged.has(c.chatId)) reason = 'holds a damaged file (kept in place; it would not restore)';
+      else if (partlyBackedUp.has(c.chatId))
+        reason = 'has a file that could not be backed up (kept in place)';
+      else if (!inArchive.has(c.chatId)) reason = 'is not in the archive';
+      if (reason) result.kept.push({ chatId: c.chatId, reason });
+      return reason === null;
+    });
+    throwIfCancelled(ctx.signal);
+
+    // 4 and 5. Checked again, moved to the trash, the archive made to hold exactly them and verified again.
     const busyNow = openNow(selected);
     for (const c of selected) {
       const busy = busyNow.get(c.chatId);
@@ -324,30 +410,103 @@ export async function archiveInactive(
       crashPoint('archive:moved');
     }
     fsyncDir(chatsDir);
+    if (moved.length === 0) throw new NothingMoved();
+    const movedSet = new Set(moved);
+    if (verdict.files.some((f) => !movedSet.has(f.chatId))) {
+      step('rewriting the archive without the chats kept in place', archive);
+      await rewriteWithout(note.pending, movedSet, selected, result.kept, ctx.signal);
+      crashPoint('archive:rewritten');
+    }
     step('verifying the archive again', archive);
     const again = await verifyArchive(
-      { archive },
+      { archive: note.pending },
       { signal: ctx.signal, progress: () => {}, emit: () => {} },
     );
-    if (!archiveIntact(again))
+    const againChats = new Set(again.files.map((f) => f.chatId));
+    if (!archiveIntact(again) || againChats.size !== movedSet.size || moved.some((id) => !againChats.has(id)))
       throw new AppError(
         'corrupt',
         `the archive ${archive} failed its second verification; the chats were put back`,
       );
-    const mark = join(trash, VERIFIED_MARK);
-    writeFileSync(mark, `${archive}\n`);
-    fsyncFile(mark);
-    fsyncDir(trash);
+    writeNote(join(trash, VERIFIED_MARK), note);
+    marked = true;
     crashPoint('archive:marked');
+    publishPending(note);
+    crashPoint('archive:published');
   } catch (error) {
+    // Once marked, only giving the archive its name failed: once more, else everything goes back.
+    if (marked && publishedOrNot(note)) {
+      removeQuietly(trash);
+      return finished(result, archive, moved, selected);
+    }
+    unlinkIfExists(join(trash, VERIFIED_MARK));
+    discardPending(note);
     moveBack(trash, chatsDir);
+    if (error instanceof NothingMoved) return result;
     throw error;
   }
   step('removing the archived chats', trash);
   removeQuietly(trash);
   crashPoint('archive:removed');
+  return finished(result, archive, moved, selected);
+}
+
+function publishedOrNot(note: PendingArchive): boolean {
+  try {
+    return publishPending(note);
+  } catch {
+    return false;
+  }
+}
+
+/** No chat could be moved (all changed or were opened meanwhile): no archive is left, nothing removed. */
+class NothingMoved extends Error {}
+
+function finished(
+  result: ArchiveInactiveResult,
+  archive: string,
+  moved: readonly string[],
+  selected: readonly InactiveChat[],
+): ArchiveInactiveResult {
   const movedSet = new Set(moved);
-  result.archived = moved;
+  result.archive = archive;
+  result.archiveBytes = statSync(archive).size;
+  result.archived = [...moved];
   result.freedBytes = selected.filter((c) => movedSet.has(c.chatId)).reduce((s, c) => s + c.sizeBytes, 0);
   return result;
+}
+
+/**
+ * Rewrites the pending archive with only the `moved` chats: into a temp file beside it, verified (intact,
+ * exactly those chats), then renamed over it (atomic; a kill leaves the old or the new one, both pending).
+ */
+async function rewriteWithout(
+  pending: string,
+  moved: ReadonlySet<string>,
+  selected: readonly InactiveChat[],
+  kept: ArchiveInactiveResult['kept'],
+  signal: AbortSignal,
+): Promise<void> {
+  const temp = partialName(pending);
+  trackTemp(temp);
+  try {
+    const dirs = new Map(selected.map((c) => [c.chatId, c.dir]));
+    const dropped = kept.map((k) => ({
+      chatId: k.chatId,
+      path: dirs.get(k.chatId) ?? k.chatId,
+      reason: k.reason,
+    }));
+    const chats = await writeArchiveSubset(pending, temp, moved, dropped, signal);
+    fsyncFile(temp);
+    const verdict = await verifyArchive({ archive: temp }, { signal, progress: () => {}, emit: () => {} });
+    if (!archiveIntact(verdict) || chats.length !== moved.size || chats.some((id) => !moved.has(id)))
+      throw new AppError(
+        'corrupt',
+        `the archive rewritten without the chats kept in place failed verification`,
+      );
+    renameSync(temp, pending);
+    fsyncDir(dirname(pending));
+  } finally {
+    removeTemp(temp);
+  }
 }

@@ -1,6 +1,5 @@
-// The per-chat figures maintenance decides on: file sizes, the last activity found in the DBs (and in
-// metadata.json, whichever is later: a chat is never called inactive because its cache is stale), the
-// quick_check's errors, the time of the chat's newest-page query, and a fingerprint of its files (sizes and
+// The per-chat figures maintenance decides on: file sizes, the last activity (the user's own traces, by the
+// rule every screen shares: main/store/activity.ts), the quick_check's errors, the time of the chat's newest-page query, and a fingerprint of its files (sizes and
 // modification times) that changes whenever the bot writes. Computed read-only, one chat per worker item.
 // Alerts read them through `collectChatFigures`; a persistent fleet index can supply the same shape later.
 
@@ -14,10 +13,8 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { listChats, type ChatLocation } from '../store/layout.ts';
 import { pageMessages } from '../store/messages.ts';
-import { readMetadata } from '../store/metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { summarizeChatTask, type ScanItem } from '../store/summary.ts';
-import { latest, toIso } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 export interface ChatFiguresItem extends ScanItem {
@@ -62,12 +59,6 @@ export function chatFingerprint(dir: string): string {
     if (st) hash.update(`${name}\u0000${st.size}\u0000${st.mtimeMs}\n`);
   }
   return hash.digest('hex').slice(0, 32);
-}
-
-function metadataActivity(dir: string): string | null {
-  const meta = readMetadata(dir);
-  if (meta.state !== 'ok') return null;
-  return latest(toIso(meta.value.quick_stats?.last_active) ?? null, toIso(meta.value.last_update) ?? null);
 }
 
 function timeNewestPage(dir: string): number | null {
@@ -137,7 +128,7 @@ export function chatFiguresTask(item: ChatFiguresItem): ChatFigures {
     skipped: null,
     dbs,
     sizeBytes,
-    lastActive: latest(scan.summary.lastActive, metadataActivity(item.dir)),
+    lastActive: scan.summary.lastActive,
     errors,
     newestPageMs:
       item.timeQuery && dbs.some((d) => d.file === CONVERSATIONS_DB) ? timeNewestPage(item.dir) : null,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   openSync,
   writeSync,
@@ -18,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoverResult } from '../../shared/contract/backup.ts';
 import { CLI, NODE, REPO, dumpDb, runCliSync } from '../backup/test-helpers.ts';
 import { damageChat, DAMAGE_KINDS, type DamagedDb, type DamageKind } from '../fixtures/damage.ts';
+import { generateChat } from '../fixtures/index.ts';
+import Database from '../sqlite/driver.ts';
 import { silentContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { fingerprintTree } from '../testing/tree.ts';
@@ -225,6 +228,47 @@ describe('recover: one test per kind of damage', () => {
     expect(result.lostAndFound).toBe(intact - (d.rowsInIntactLeaves.sqlite_schema ?? 0));
   });
 
+  it.each([
+    [1024, [0, 3, 1000, 4096]],
+    [4096, [0, 3, 1000, 1024]],
+    [65536, [0, 3, 1000, 4096]],
+  ])(
+    "only the header's page-size field damaged (%i-byte pages): every row recovered, counts exact",
+    async (pageSize, values) => {
+      const root = mkdtempSync(join(dir, `page-size-${pageSize}-`));
+      const chat = generateChat(root, '777', { messages: 500, seed: pageSize });
+      const path = join(chat.dir, 'conversations.db');
+      const db = new Database(path);
+      db.pragma('journal_mode = DELETE');
+      db.pragma(`page_size = ${pageSize}`);
+      db.exec('VACUUM');
+      db.close();
+      const original = join(root, 'original.db');
+      copyFileSync(path, original);
+      for (const value of values) {
+        const fd = openSync(path, 'r+');
+        writeSync(fd, Buffer.from([value >> 8, value & 0xff]), 0, 2, 16);
+        closeSync(fd);
+        const out = join(root, `recovered-${value}.db`);
+        const before = fingerprintTree(chat.dir);
+        const result = await recoverDb({ path, out }, silentContext());
+        expect(fingerprintTree(chat.dir)).toEqual(before);
+        expect(result.integrity).toBe('ok');
+        expect(result.pageSizeInferredFrom, `${pageSize} as ${value}`).toBe(value);
+        expect(result.notes.join(' ')).toContain(`${pageSize} inferred from the pages`);
+        const cmp = compare(original, out);
+        for (const [table, c] of Object.entries(cmp)) {
+          expect(c.altered, `${value}: ${table}`).toBe(0);
+          expect(c.lostRowids, `${value}: ${table}`).toEqual([]);
+          expect(c.present, `${value}: ${table}`).toBe(c.original);
+        }
+        for (const t of result.tables)
+          expect(t, `${value}: ${t.table}`).toMatchObject({ lost: 0, lostBasis: 'exact' });
+        expect(result.tables.map((t) => t.table).sort()).toEqual(Object.keys(cmp).sort());
+      }
+    },
+  );
+
   it('a single outside count is trusted only when sqlite_sequence confirms it', async () => {
     const root = mkdtempSync(join(dir, 'stale-'));
     const d = damageChat(root, 'garbage_leaf', { seed: 12 });
@@ -302,6 +346,7 @@ describe('recover: one test per kind of damage', () => {
         'method',
         'notes',
         'out',
+        'pageSizeInferredFrom',
         'pages',
         'placedInto',
         'sourceCheck',

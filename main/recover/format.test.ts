@@ -7,7 +7,8 @@ import { CONVERSATIONS_SCHEMA, PROFILE_SCHEMA } from '../store/schema.ts';
 import { quickCheckFile } from '../backup/sqlite-util.ts';
 import { damageChat } from '../fixtures/damage.ts';
 import { Rng } from '../fixtures/random.ts';
-import { decodeRecord, localPayload, readVarint } from './format.ts';
+import { generateChat } from '../fixtures/index.ts';
+import { decodeRecord, localPayload, readFileHeader, readVarint } from './format.ts';
 import { salvage } from './salvage.ts';
 import { parseCreateTable } from './schema.ts';
 import { readWal } from './wal.ts';
@@ -125,6 +126,42 @@ describe('the file-format reader', () => {
     expect(readWal(flipped, pageSize)!.stoppedBecause).toMatch(/checksum/);
     const rows = salvage(file, { wal }).tables.find((t) => t.def.name === 't')!.rows;
     expect(rows.map((r) => r.values[1])).toEqual(['committed']);
+  });
+
+  it("reads the page size from the pages when the header's is invalid or wrong, and salvages every row", () => {
+    for (const pageSize of [1024, 4096, 65536]) {
+      const chat = generateChat(join(dir, `size-${pageSize}`), '4242', { messages: 400, seed: 5 });
+      const path = join(chat.dir, 'conversations.db');
+      const db = new Database(path);
+      db.pragma('journal_mode = DELETE');
+      db.pragma(`page_size = ${pageSize}`);
+      db.exec('VACUUM');
+      const counts = {
+        messages: db.prepare('SELECT count(*) FROM messages').pluck().get(),
+        conversation_sessions: db.prepare('SELECT count(*) FROM conversation_sessions').pluck().get(),
+      };
+      db.close();
+      const pristine = readFileSync(path);
+      expect(pristine.readUInt16BE(16)).toBe(pageSize === 65536 ? 1 : pageSize);
+      for (const bad of [0, 3, 1000, pageSize === 1024 ? 4096 : 1024]) {
+        const file = Buffer.from(pristine);
+        file.writeUInt16BE(bad, 16);
+        const header = readFileHeader(file)!;
+        expect(header.pageSize, `${pageSize} as ${bad}`).toBe(pageSize);
+        expect(header.pageSizeInferredFrom, `${pageSize} as ${bad}`).toBe(bad);
+        const result = salvage(file);
+        for (const [table, count] of Object.entries(counts)) {
+          const t = result.tables.find((x) => x.def.name === table)!;
+          expect(t.account, `${pageSize} as ${bad}: ${table}`).toMatchObject({
+            recovered: count,
+            lost: 0,
+            lostBasis: 'exact',
+          });
+        }
+      }
+      // The header's own size, when it is right, is used without a note.
+      expect(readFileHeader(pristine)!.pageSizeInferredFrom).toBeNull();
+    }
   });
 
   it('never throws, hangs or writes an invalid file, whatever bytes are flipped (fuzz, 40 seeds)', () => {

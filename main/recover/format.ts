@@ -31,9 +31,78 @@ export interface FileHeader {
   wal: boolean;
   /** Problems with the header that the reader worked around. */
   problems: string[];
+  /**
+   * The header's page-size field (as stored, 1 = 65536) when it was invalid or did not match the pages and
+   * the page size was inferred from the pages themselves; null when the header's was used.
+   */
+  pageSizeInferredFrom: number | null;
 }
 
-const VALID_PAGE_SIZES = new Set([512, 1024, 2048, 4096, 8192, 16384, 32768, 65536]);
+const VALID_PAGE_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
+
+/** Where a b-tree page's cell (at `offset`) ends, or null when it runs past `usable`. */
+function cellEnd(page: Buffer, type: number, offset: number, usable: number): number | null {
+  if (type === PAGE_TABLE_INTERIOR) return readVarint(page, offset + 4, usable)?.next ?? null;
+  const index = type === PAGE_INDEX_LEAF || type === PAGE_INDEX_INTERIOR;
+  const p = readSmallVarint(page, type === PAGE_INDEX_INTERIOR ? offset + 4 : offset, usable);
+  if (!p) return null;
+  let at = p.next;
+  if (type === PAGE_TABLE_LEAF) {
+    const r = readVarint(page, at, usable);
+    if (!r) return null;
+    at = r.next;
+  }
+  const local = localPayload(p.value, usable, index);
+  return at + local + (local < p.value ? 4 : 0);
+}
+
+/**
+ * Whether `page` reads as a whole b-tree page of `usable` bytes: a valid header, every cell inside the
+ * content area, and that area running exactly to the page's end (SQLite fills pages from the end). A page
+ * size too large leaves the content area ending short of the page; one too small cuts cells off.
+ */
+function soundPage(page: Buffer, pgno: number, usable: number): boolean {
+  const header = readPageHeader(page, pgno, usable);
+  if (!header) return false;
+  if (header.cellCount === 0) return header.contentStart === usable;
+  const offsets = cellOffsets(page, header, usable);
+  if (!offsets) return false;
+  let end = 0;
+  for (const offset of offsets) {
+    const e = cellEnd(page, header.type, offset, usable);
+    if (e === null || e > usable) return false;
+    end = Math.max(end, e);
+  }
+  for (let at = header.firstFreeblock, guard = 0; at !== 0 && guard < usable / 4; guard++) {
+    if (at + 4 > usable) return false;
+    end = Math.max(end, at + page.readUInt16BE(at + 2));
+    at = page.readUInt16BE(at);
+  }
+  return end === usable;
+}
+
+function usableOf(pageSize: number, reserved: number): number {
+  return pageSize - (pageSize - reserved >= 480 ? reserved : 0);
+}
+
+/**
+ * The page size the pages themselves have: of the valid sizes that divide the file, the one under which
+ * page 1 (its b-tree header at offset 100) is sound and the most pages are sound b-tree pages; null when
+ * no size makes page 1 sound.
+ */
+export function inferPageSize(file: Buffer, reserved: number): number | null {
+  let best: { size: number; sound: number } | null = null;
+  for (const size of VALID_PAGE_SIZES) {
+    if (file.length < size || file.length % size !== 0) continue;
+    const usable = usableOf(size, reserved);
+    if (!soundPage(file.subarray(0, size), 1, usable)) continue;
+    let sound = 1;
+    for (let start = size; start + size <= file.length; start += size)
+      if (soundPage(file.subarray(start, start + size), 2, usable)) sound++;
+    if (!best || sound > best.sound) best = { size, sound };
+  }
+  return best?.size ?? null;
+}
 
 /** The header's facts, or null when the first 100 bytes are not an SQLite header at all. */
 export function readFileHeader(file: Buffer): FileHeader | null {
@@ -41,9 +110,26 @@ export function readFileHeader(file: Buffer): FileHeader | null {
   const problems: string[] = [];
   const raw = file.readUInt16BE(16);
   let pageSize = raw === 1 ? 65536 : raw;
-  if (!VALID_PAGE_SIZES.has(pageSize)) {
-    problems.push(`the header's page size (${raw}) is not valid; 4096 assumed`);
-    pageSize = 4096;
+  let pageSizeInferredFrom: number | null = null;
+  const valid = VALID_PAGE_SIZES.includes(pageSize);
+  // A valid size is checked against the pages only as far as page 1 and the file's length (cheap); the
+  // whole file is read under every size only when those disagree.
+  const fits =
+    valid &&
+    file.length % pageSize === 0 &&
+    soundPage(file.subarray(0, pageSize), 1, usableOf(pageSize, file[20]!));
+  if (!fits) {
+    const inferred = inferPageSize(file, file[20]!);
+    if (inferred !== null && inferred !== pageSize) {
+      problems.push(
+        `the header's page size (${raw}) ${valid ? 'does not match the pages' : 'is not valid'}; ${inferred} inferred from the pages`,
+      );
+      pageSize = inferred;
+      pageSizeInferredFrom = raw;
+    } else if (!valid) {
+      problems.push(`the header's page size (${raw}) is not valid; 4096 assumed`);
+      pageSize = 4096;
+    }
   }
   let reserved = file[20]!;
   if (pageSize - reserved < 480) {
@@ -66,6 +152,7 @@ export function readFileHeader(file: Buffer): FileHeader | null {
     applicationId: file.readInt32BE(68),
     wal: file[18] === 2 && file[19] === 2,
     problems,
+    pageSizeInferredFrom,
   };
 }
 

@@ -5,7 +5,17 @@
 // reader (salvage.ts). The new DB is built in a tracked temporary file beside its final place and linked
 // there at the end; every temporary file is removed whatever way this ends (error, cancel, signal).
 
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,7 +27,7 @@ import { swapInto } from '../backup/swap.ts';
 import { requireRegularFile } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { readHeader } from '../sqlite/header.ts';
+import { SQLITE_MAGIC, readHeader } from '../sqlite/header.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import type { RowCountHint } from './salvage.ts';
@@ -119,6 +129,19 @@ export function rowCountHints(source: string): RowCountHint[] {
   return hints;
 }
 
+/** Whether the file begins with SQLite's 16-byte magic string. */
+function startsAsSqlite(path: string): boolean {
+  const magic = Buffer.alloc(SQLITE_MAGIC.length);
+  const fd = openSync(path, 'r');
+  try {
+    return (
+      readSync(fd, magic, 0, magic.length, 0) === magic.length && magic.toString('latin1') === SQLITE_MAGIC
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function fingerprint(path: string): string {
   const parts: string[] = [];
   for (const suffix of ['', '-wal', '-journal']) {
@@ -146,9 +169,13 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
     requireAbsent(out, 'recovered DB');
   }
   const header = readHeader(source);
+  // A file that starts as SQLite's does but whose page-size field is impossible is read all the same: the
+  // page reader infers the page size from the pages.
   if (
     !header.ok &&
-    (header.code === 'empty_file' || header.code === 'not_sqlite' || header.code === 'missing_file')
+    (header.code === 'empty_file' ||
+      header.code === 'missing_file' ||
+      (header.code === 'not_sqlite' && !startsAsSqlite(source)))
   ) {
     throw new AppError(
       header.code === 'missing_file' ? 'not_found' : header.code,

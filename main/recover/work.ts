@@ -5,7 +5,7 @@
 // Fast path: a private copy of the damaged file (and its -wal) passes quick_check through a read-only
 // open → VACUUM INTO the new file. Otherwise the page path: salvage.ts reads every page, writer.ts writes.
 
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecoverTable } from '../../shared/contract/backup.ts';
 import { quickCheck, quickCheckFile } from '../backup/sqlite-util.ts';
@@ -37,6 +37,20 @@ export interface RecoverWorkResult {
   sourceCheck: string;
   integrity: string;
   notes: string[];
+  /** The header's page-size field when the page size was inferred from the pages instead (else null). */
+  pageSizeInferredFrom: number | null;
+}
+
+/** Writes the page size the pages have into the private copy's header (1 stands for 65536). */
+function patchPageSize(copy: string, pageSize: number): void {
+  const field = Buffer.alloc(2);
+  field.writeUInt16BE(pageSize === 65536 ? 1 : pageSize);
+  const fd = openSync(copy, 'r+');
+  try {
+    writeSync(fd, field, 0, 2, 16);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export type Progress = (done: number, total: number | null, what: string) => void;
@@ -121,6 +135,9 @@ export function recoverWork(input: RecoverWorkInput, progress: Progress): Recove
   const copy = join(input.work, 'damaged.db');
   copyFileSync(input.source, copy);
   if (walBytes) copyFileSync(walPath, `${copy}-wal`);
+  // Only the header's page-size field is wrong: with the size the pages have, SQLite reads the whole file.
+  const pageSizeInferredFrom = header?.pageSizeInferredFrom ?? null;
+  if (header && pageSizeInferredFrom !== null) patchPageSize(copy, header.pageSize);
   const fast = tryFastPath(copy, input.building);
   if (fast.ok) {
     return {
@@ -132,7 +149,12 @@ export function recoverWork(input: RecoverWorkInput, progress: Progress): Recove
       wal,
       sourceCheck: 'ok',
       integrity: 'ok',
-      notes: ['every page was readable: the new file holds all the data', ...walNotes],
+      notes: [
+        ...(header?.problems ?? []),
+        'every page was readable: the new file holds all the data',
+        ...walNotes,
+      ],
+      pageSizeInferredFrom,
     };
   }
   // The fast path may have left a partial file: the page path starts from nothing.
@@ -172,5 +194,6 @@ export function recoverWork(input: RecoverWorkInput, progress: Progress): Recove
     sourceCheck: fast.check,
     integrity: quickCheckFile(input.building),
     notes: [...result.notes, ...written.notes],
+    pageSizeInferredFrom,
   };
 }

@@ -191,6 +191,8 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
     },
     firstMessageAt: toIso(c?.first),
     lastMessageAt: toIso(c?.last),
+    // The list's own figure (main/store/activity.ts), so the side panel and the list say the same.
+    lastActive: scan.kind === 'chat' ? scan.summary.lastActive : null,
     files: [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON].map((name) => {
       const s = fileSizes(join(dir, name));
       return { name, exists: s.exists, sizeBytes: s.sizeBytes, walBytes: s.walBytes };

@@ -17,6 +17,7 @@ import {
   type OpenedDb,
   type ReadableDb,
 } from '../sqlite/open.ts';
+import { EARLIEST_PLAUSIBLE, chatLastActivity, latestPlausible } from './activity.ts';
 import { metadataDifferences, readMetadata, type MetadataRead } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { daysBetween, latest, toIso } from './time.ts';
@@ -147,16 +148,8 @@ export interface ConversationFigures {
   firstMessageAt: string | null;
 }
 
-/** Timestamps before this are a clock that was never set (or a bad import), not history. */
-export const EARLIEST_PLAUSIBLE = '2000-01-01';
-
-/** A day after `nowMs`: later timestamps come from a clock that ran ahead. */
-export function latestPlausible(nowMs: number): string {
-  // Every chat of a pass has the same `now`: formatted once, not once a chat.
-  if (nowMs !== plausible.nowMs) plausible = { nowMs, iso: new Date(nowMs + 86_400_000).toISOString() };
-  return plausible.iso;
-}
-let plausible = { nowMs: Number.NaN, iso: '' };
+// The plausible-time rule lives with the activity rule; imported from here by the fleet's charts too.
+export { EARLIEST_PLAUSIBLE, latestPlausible } from './activity.ts';
 
 function readConversationFigures(db: ReadableDb): ConversationFigures {
   // The newest message by rowid, not max(timestamp): the bot inserts in time order, and max() would
@@ -349,8 +342,16 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
       ),
     );
   }
-  const lastActive = latest(profile.lastActive, conversations?.lastMessageAt ?? null);
-  const ahead = lastActive !== null && lastActive > latestPlausible(item.nowMs) ? lastActive : null;
+  const newestTrace = latest(profile.lastActive, conversations?.lastMessageAt ?? null);
+  const ahead = newestTrace !== null && newestTrace > latestPlausible(item.nowMs) ? newestTrace : null;
+  const lastActive = chatLastActivity(
+    {
+      lastMessageAt: conversations?.lastMessageAt ?? null,
+      profileLastActive: profile.lastActive,
+      quickStatsLastActive: meta.state === 'ok' ? toIso(meta.value.quick_stats?.last_active) : null,
+    },
+    item.nowMs,
+  );
   const first = conversations?.firstMessageAt ?? null;
   const before = first !== null && first < EARLIEST_PLAUSIBLE ? first : null;
   if (ahead || before) {

@@ -185,6 +185,11 @@ export const RecoverResult = z.object({
   /** quick_check of the new file. */
   integrity: z.string(),
   notes: z.array(z.string()),
+  /**
+   * The header's page-size field (as stored; 1 stands for 65536) when it was invalid or did not match the
+   * pages, and the page size was inferred from the pages themselves; null when the header's was used.
+   */
+  pageSizeInferredFrom: z.number().int().nullable(),
   /** With intoPlace: the damaged file now holds the recovered DB; the damaged one was kept here. */
   placedInto: z.string().nullable(),
   backup: z.string().nullable(),

@@ -78,7 +78,9 @@ export function registerReadCommands(program: Command): void {
           `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
         );
       }
-      console.log(`First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}`);
+      console.log(
+        `First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}  last active ${detail.lastActive ?? '—'}`,
+      );
       if (detail.preferences) {
         const pr = detail.preferences;
         console.log(

@@ -212,6 +212,11 @@ export function RecoverPanel({
       {result ? (
         <div data-testid="recover-result" style={{ marginTop: 10 }}>
           <p>{t(`recover.method_${result.method}`)}</p>
+          {result.pageSizeInferredFrom !== null ? (
+            <p data-testid="recover-page-size">
+              {t('recover.pageSizeInferred', { header: result.pageSizeInferredFrom })}
+            </p>
+          ) : null}
           <RecoverTables result={result} />
           <p data-testid="recover-lnf">
             {result.lostAndFound > 0

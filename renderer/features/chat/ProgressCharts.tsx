@@ -222,7 +222,7 @@ function StreakCard({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetr
   const streak = detail.profile?.studyStreak ?? null;
   const days = useMemo(() => {
     const counts = new Map((metrics?.messagesPerDay ?? []).map((d) => [d.day, d.user + d.bot]));
-    const endIso = detail.lastMessageAt ?? detail.profile?.lastActive ?? null;
+    const endIso = detail.lastActive ?? detail.lastMessageAt;
     const end = endIso ? Date.parse(endIso.slice(0, 10) + 'T00:00:00Z') : NaN;
     if (Number.isNaN(end)) return [];
     const out: { day: string; n: number }[] = [];
@@ -242,7 +242,7 @@ function StreakCard({ detail, metrics }: { detail: ChatDetail; metrics: ChatMetr
             <FlameIcon size={14} /> {t('progress.streakDays', { count: streak ?? 0 })}
           </span>
           <span className="muted">
-            {t('progress.lastActive')}: {formatRelative(detail.profile?.lastActive ?? detail.lastMessageAt)}
+            {t('progress.lastActive')}: {formatRelative(detail.lastActive)}
           </span>
         </div>
         {days.length > 0 ? (

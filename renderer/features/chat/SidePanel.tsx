@@ -34,8 +34,8 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
               [t('chat.created'), p.createdAt ? formatDateTime(p.createdAt) : null],
               [
                 t('chat.lastActive'),
-                p.lastActive ? (
-                  <span title={formatDateTime(p.lastActive)}>{formatRelative(p.lastActive)}</span>
+                detail.lastActive ? (
+                  <span title={formatDateTime(detail.lastActive)}>{formatRelative(detail.lastActive)}</span>
                 ) : null,
               ],
               [
