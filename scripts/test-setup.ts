@@ -21,7 +21,11 @@ export function missingSystemDeps(): string[] {
   try {
     accessSync(chromium, constants.X_OK);
   } catch {
-    missing.push(`Chromium (no ${chromium}; CHROMIUM_PATH names another)`);
+    missing.push(
+      process.env.CHROMIUM_PATH
+        ? `Chromium (CHROMIUM_PATH=${chromium} is not an executable)`
+        : `Chromium (no ${chromium}; CHROMIUM_PATH may name another)`,
+    );
   }
   const pg = pgAvailability({ vector: true });
   if (!pg.ok) missing.push(`PostgreSQL 15 + pgvector (${pg.reason.replace(/; run .*$/, '')})`);
