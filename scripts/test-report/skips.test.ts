@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runNode } from '../../main/testing/cli.ts';
+import { SUITE_FAILED } from './vitest-skips.ts';
 
 // Both runners end with one line saying how many tests were skipped and why: real vitest and Playwright runs
 // of small test files (in the repo's ignored .tmp/, where they find node_modules) with the project's
@@ -48,6 +49,38 @@ describe('the skip summary', () => {
     expect(r.code).toBe(0);
     expect(lastLine(r.stdout)).toBe(
       'vitest: 4 skipped: no MariaDB server binaries (2); set SHOTS_DIR (1); no reason given (1, e.g. a.test.ts › forgotten)',
+    );
+  });
+
+  it('vitest: tests of a suite whose beforeAll threw are counted as such, not as skipped without a reason', () => {
+    const root = join(dir, 'vitest-hook');
+    mkdirSync(root);
+    writeFileSync(
+      join(root, 'c.test.ts'),
+      [
+        "import { beforeAll, describe, it } from 'vitest';",
+        "describe('server', () => {",
+        "  beforeAll(() => { throw new Error('initdb failed'); });",
+        "  it('one', () => {});",
+        "  it('two', () => {});",
+        '});',
+        "it.skip('forgotten', () => {});",
+        '',
+      ].join('\n'),
+    );
+    const r = runNode(
+      [
+        join(REPO, 'node_modules', 'vitest', 'vitest.mjs'),
+        'run',
+        '--root',
+        root,
+        `--reporter=${join(REPO, 'scripts', 'test-report', 'vitest-skips.ts')}`,
+      ],
+      { cwd: root, timeoutMs: 60_000, env: { CI: '' } },
+    );
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stdout)).toBe(
+      `vitest: 3 skipped: ${SUITE_FAILED} (2); no reason given (1, e.g. c.test.ts › forgotten)`,
     );
   });
 
