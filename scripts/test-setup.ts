@@ -1,7 +1,7 @@
 // `npm test` runs this first (the `pretest` script): what the tests need that npm cannot install — Debian's
 // Chromium for the browser end-to-end tests, PostgreSQL 15 + pgvector and MariaDB for the server-source
 // tests. All there: one line, on to the tests. Something missing: as root on a machine with apt-get it runs
-// scripts/ci/install-system-deps.sh (quick when installed, `apt-get update` once); otherwise it stops at once
+// scripts/ci/install-system-deps.sh (quick when installed, one `apt-get update` for the three); otherwise it stops at once
 // with one line naming the command to run, rather than letting those tests fail or be skipped later.
 // `--check`: only say what is missing (exit 1), install nothing.
 import { spawnSync } from 'node:child_process';

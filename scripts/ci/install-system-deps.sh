@@ -3,7 +3,8 @@
 # end-to-end tests), PostgreSQL 15 + pgvector and MariaDB 10.11 (the server-source tests; they start their own
 # throwaway servers, so nothing is left running). Needs root (or sudo) when something is missing. `npm test`
 # runs it itself when it runs as root (scripts/test-setup.ts); otherwise it names this script. Idempotent:
-# quick when everything is there, and `apt-get update` runs at most once for the three.
+# quick when everything is there. `apt-get update` runs once for the three (and once more the first time
+# pgvector is built, for the trixie source list install-postgres.sh adds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
