@@ -16,7 +16,8 @@ export default defineConfig({
   forbidOnly: CI,
   timeout: 30_000,
   expect: { timeout: 5_000 },
-  reporter: 'list',
+  // The list, then one line saying how many tests were skipped and why (the list shows no reasons).
+  reporter: [['list'], ['./scripts/test-report/playwright-skips.ts']],
   use: {
     browserName: 'chromium',
     headless: true,

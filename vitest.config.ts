@@ -14,5 +14,7 @@ export default defineConfig({
     // Two cores: files run in two forks; SQLite fixtures live in per-test temp dirs.
     pool: 'forks',
     maxWorkers: 2,
+    // The default report, then one line saying how many tests were skipped and why.
+    reporters: ['default', './scripts/test-report/vitest-skips.ts'],
   },
 });

@@ -13,6 +13,7 @@ for (const [name, file, fn] of [
   ['integrity', './integrity.ts', 'runIntegrityBench'],
   ['backup', './backup.ts', 'runBackupBench'],
   ['fleet', './fleet.ts', 'runFleetBench'],
+  ['command', './command.ts', 'runCommandBench'],
 ] as const) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs the built CLI (npm install builds it); dist/cli.js refuses a Node too old for SQLite with one line.
+// `node bin/chat-inspector.js …`: runs the built CLI (npm install builds it) on this Node; dist/cli.js refuses a
+// Node too old for SQLite with one line. The `chat-inspector` command itself is bin/chat-inspector, which picks
+// the project's own Node.
 // From a source checkout without a build, the TypeScript sources run directly, which needs Node >= 22.18.
 import { existsSync } from 'node:fs';
 

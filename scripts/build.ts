@@ -1,7 +1,7 @@
 // `npm run build` (also run by `prepare` on `npm install`): bundles the CLI, the worker thread, the
 // Electron main process and the preload with esbuild, then the renderer with Vite, into dist/.
 //
-//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector.js runs it): a few lines that refuse
+//   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector runs it): a few lines that refuse
 //                          a Node too old for SQLite, then load dist/cli-main.js (the CLI itself)
 //   dist/worker.js         the worker thread's entry (main/workers/boot.ts: V8's compile cache on, then
 //                          dist/worker-tasks.js, the task table of main/tasks.ts); main/workers/pool.ts

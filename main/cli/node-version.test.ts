@@ -69,7 +69,8 @@ describe('isSupportedNode', () => {
   });
 });
 
-describe.skipIf(OLD_NODE === null)(`an old Node (${OLD_NODE ?? 'none installed'})`, () => {
+const OLD_NODE_SKIPPED = `skipped: no Node older than ${MIN_NODE} in /usr/bin or /usr/local/bin`;
+describe.skipIf(OLD_NODE === null)(`an old Node (${OLD_NODE ?? OLD_NODE_SKIPPED})`, () => {
   it('dist/cli.js refuses it with one line naming what to run, before the CLI bundle loads', () => {
     const r = run(OLD_NODE!, join(withBuild, 'dist', 'cli.js'));
     expect(r.code).toBe(2);
@@ -96,7 +97,9 @@ describe.skipIf(OLD_NODE === null)(`an old Node (${OLD_NODE ?? 'none installed'}
     expect(r.stderr).toMatch(/^chat-inspector: Node .* cannot run the sources, and there is no build/);
   });
 
-  it.skipIf(!existsSync(join(REPO, 'dist', 'cli-main.js')))('the real build (dist/cli.js) too', () => {
+  const built = existsSync(join(REPO, 'dist', 'cli-main.js'));
+  const realBuild = `the real build (dist/cli.js) too${built ? '' : ' (skipped: no build; npm run build)'}`;
+  it.skipIf(!built)(realBuild, () => {
     const r = run(OLD_NODE!, join(REPO, 'dist', 'cli.js'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is too old');

@@ -74,7 +74,7 @@ const BAD: [string, () => string[], RegExp][] = [
   ],
   ['scan ""', () => ['scan', ''], /^<root>: must not be empty$/],
   ['show ROOT ""', () => ['show', root, ''], /^<chatId>: must not be empty$/],
-  ['open ""', () => ['open', ''], /^<file>: must not be empty$/],
+  ['open ""', () => ['open', ''], /^<source>: must not be empty$/],
   ['check ""', () => ['check', ''], /^<target>: must not be empty$/],
 ];
 

@@ -9,8 +9,7 @@ import { registerServeCommands } from './commands/serve.ts';
 import { registerSourceCommands } from './commands/sources.ts';
 import { validateAllCommands } from './options.ts';
 import { reportError } from './output.ts';
-
-export const VERSION = '0.1.0';
+import { VERSION } from './version.ts';
 
 /** Builds the CLI. Capabilities register their commands here, one function each. */
 export function buildProgram(): Command {

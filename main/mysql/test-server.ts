@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
-import { runningUnderCi } from '../pg/test-server.ts';
+import { RUNUSER, runningUnderCi } from '../pg/test-server.ts';
 
 // A throwaway MariaDB server for tests: mariadb-install-db into a temp folder, mariadbd on a random loopback
 // port (and a socket in the same folder), stopped by `mariadb-admin shutdown` and removed afterwards. As root,
@@ -78,7 +78,7 @@ export async function startMariaDb(): Promise<MariaDbTestServer> {
   if (!availability.ok) throw new Error(availability.reason);
   const asRoot = process.getuid?.() === 0;
   const as = (command: string, args: string[]): [string, string[]] =>
-    asRoot ? ['runuser', ['-u', 'mysql', '--', command, ...args]] : [command, args];
+    asRoot ? [RUNUSER, ['-u', 'mysql', '--', command, ...args]] : [command, args];
   const dir = mkdtempSync(join(tmpdir(), 'ci-mariadb-'));
   const untrack = trackTemp(dir);
   if (asRoot) {

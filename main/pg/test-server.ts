@@ -15,6 +15,13 @@ export type PgAvailability = { ok: true; bin: string } | { ok: false; reason: st
 
 const CANDIDATE_BINS = ['17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin`);
 
+/**
+ * `runuser`, by its path: it lives in /usr/sbin, which a root shell's PATH has but a restricted one (cron,
+ * `PATH=/usr/bin:/bin npm test`) lacks.
+ */
+export const RUNUSER =
+  ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((p) => existsSync(p)) ?? 'runuser';
+
 export function runningUnderCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
@@ -77,7 +84,7 @@ export async function startTestServer(): Promise<TestServer> {
   const bin = availability.bin;
   const asRoot = process.getuid?.() === 0;
   const run = (tool: string, args: string[]): void => {
-    const command = asRoot ? 'runuser' : join(bin, tool);
+    const command = asRoot ? RUNUSER : join(bin, tool);
     const argv = asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
     const result = spawnSync(command, argv, { encoding: 'utf8', timeout: 120_000 });
     if (result.status !== 0)

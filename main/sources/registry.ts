@@ -46,7 +46,7 @@ export async function openSource(locator: string, options: OpenOptions = {}): Pr
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(locator))
     throw new AppError(
       'invalid_input',
-      `${displayLocator(locator)}: not a source Chat Inspector can open (use a folder, an SQLite file or a postgres:// URL)`,
+      `${displayLocator(locator)}: not a source Chat Inspector can open (use a folder, an SQLite file, a postgres:// or a mysql:// URL)`,
     );
   const entry = entryAt(resolve(locator));
   if (entry.kind === 'missing') throw new AppError('not_found', `${locator}: no such file or folder`);

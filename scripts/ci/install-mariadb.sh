@@ -2,11 +2,17 @@
 # Installs what the MySQL/MariaDB tests need on a Debian 12 machine: the MariaDB 10.11 server (Debian has no
 # mysql-server package). The tests start their own throwaway server (main/mysql/test-server.ts), so the
 # package's own daemon is stopped and kept from starting: nothing is left running. Idempotent: quick when the
-# binaries are already there.
+# binaries are already there. `--check`: exit 0 when installed, 1 when not, installing nothing.
+# CHAT_INSPECTOR_APT_UPDATED=1: the package lists were just updated (scripts/ci/install-system-deps.sh).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
+installed=0
 if [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null && command -v mariadb-admin >/dev/null; then
+  installed=1
+fi
+if [ "${1:-}" = --check ]; then [ "${installed}" = 1 ]; exit; fi
+if [ "${installed}" = 1 ]; then
   echo "--- mariadb already installed"
   exit 0
 fi
@@ -32,7 +38,7 @@ fi
 cleanup() { if [ "${added_policy}" = 1 ]; then $SUDO rm -f "${policy}"; fi; }
 trap cleanup EXIT
 
-$SUDO apt-get update -qq
+if [ "${CHAT_INSPECTOR_APT_UPDATED:-0}" != 1 ]; then $SUDO apt-get update -qq; fi
 $SUDO apt-get install -y -qq --no-install-recommends mariadb-server >/dev/null
 
 # In case a daemon did start (an init system that ignores policy-rc.d): stop it.

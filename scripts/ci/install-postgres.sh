@@ -3,20 +3,14 @@
 # pgvector is not packaged for Debian 12 (bookworm), so it is built from Debian's own source package of the
 # next release (trixie): a deb-src line for trixie is added in a separate sources file, used only by
 # `apt-get source`, never for binary packages. Idempotent: quick when everything is already there.
+# `--check`: exit 0 when everything is installed, 1 when not, installing nothing. CHAT_INSPECTOR_APT_UPDATED=1:
+# the package lists were just updated (scripts/ci/install-system-deps.sh).
 set -euo pipefail
 
 PG_MAJOR=15
 PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
 PG_CONFIG="${PG_BIN}/pg_config"
 export DEBIAN_FRONTEND=noninteractive
-
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-  if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "install-postgres: needs root (or sudo) to install packages" >&2
-    exit 1
-  fi
-fi
 
 vector_installed() {
   [ -x "${PG_CONFIG}" ] || return 1
@@ -26,12 +20,23 @@ vector_installed() {
   [ -f "${sharedir}/extension/vector.control" ] && [ -f "${pkglibdir}/vector.so" ]
 }
 
-if [ -x "${PG_BIN}/postgres" ] && [ -x "${PG_BIN}/initdb" ] && vector_installed; then
+installed=0
+if [ -x "${PG_BIN}/postgres" ] && [ -x "${PG_BIN}/initdb" ] && vector_installed; then installed=1; fi
+if [ "${1:-}" = --check ]; then [ "${installed}" = 1 ]; exit; fi
+if [ "${installed}" = 1 ]; then
   echo "--- postgresql ${PG_MAJOR} and pgvector already installed"
   exit 0
 fi
 
-updated=0
+SUDO=""
+if [ "$(id -u)" != "0" ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "install-postgres: needs root (or sudo) to install packages" >&2
+    exit 1
+  fi
+fi
+
+updated="${CHAT_INSPECTOR_APT_UPDATED:-0}"
 apt_update() {
   if [ "${updated}" = 0 ]; then
     $SUDO apt-get update -qq

@@ -17,6 +17,7 @@ import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
 import { MAP_HELP } from '../../mapping/cli.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
+import { ANY_SOURCE_HELP } from '../source-help.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -384,7 +385,7 @@ export function registerBackupCommands(program: Command): void {
     .description(
       'export chats as JSON, CSV or a printable HTML transcript (streamed); CSV is one file for messages and sessions, told apart by its "record" column (UTF-8 with BOM, RFC 4180)',
     )
-    .argument('<root>', 'data root, or any source: an SQLite file or a postgres:// URL (one --chat)')
+    .argument('<source>', `${ANY_SOURCE_HELP} (other than a data root: one --chat)`)
     .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
     .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')

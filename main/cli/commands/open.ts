@@ -7,6 +7,7 @@ import { withReadonly } from '../../sqlite/open.ts';
 import { isServerLocator, openSourceCommand } from './sources.ts';
 import { formatBytes, printJson, table } from '../output.ts';
 import { frameworkOf } from '../../mapping/hint.ts';
+import { ANY_SOURCE_HELP } from '../source-help.ts';
 
 const KIND_LABEL: Record<string, string> = {
   'per-chat': "one chat's file (per-chat layout)",
@@ -37,9 +38,9 @@ export function registerOpenCommands(program: Command): void {
   program
     .command('open')
     .description(
-      'any SQLite file: detected kind (per-chat, user_history, duiliocode, clinic, generic), tables, row counts',
+      'any source (a data root folder, an SQLite file, a postgres:// or mysql:// URL): detected kind (per-chat, user_history, duiliocode, clinic, generic...), tables, row counts',
     )
-    .argument('<file>', 'an SQLite database file, a data root folder, or a postgres:// URL')
+    .argument('<source>', ANY_SOURCE_HELP)
     .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
     .option(
       '--archive <dir>',

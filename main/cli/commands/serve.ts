@@ -7,6 +7,7 @@ import { defaultUserDataDir } from '../../config/paths.ts';
 import { startServer } from '../../server/server.ts';
 import { defaultStaticDir } from '../../server/static.ts';
 import { allowServeSources } from './sources.ts';
+import { ANY_SOURCE_HELP, SERVER_SOURCE_HELP } from '../source-help.ts';
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -38,8 +39,8 @@ export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('serve the Chat Inspector UI to a browser on 127.0.0.1 only, behind a random per-run token')
-    .argument('[root]', 'data root (or single DB file) to open; without it, the demo root')
-    .option('--source <url...>', 'a postgres:// URL the browser may read (repeatable; no other server)')
+    .argument('[source]', `what to open: ${ANY_SOURCE_HELP}; without it, the demo root`)
+    .option('--source <url...>', `${SERVER_SOURCE_HELP} the browser may read (repeatable; no other server)`)
     .option('--archive <dir>', 'the cold-archive folder of the mysql:// messaging source given')
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--open', 'open the address in the default browser')

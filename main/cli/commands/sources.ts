@@ -10,8 +10,9 @@ import { exportFromSource } from '../../sources/export.ts';
 import { sourceSession } from '../../sources/session.ts';
 import { withSource, type OpenOptions, type Source, type SourceInfo } from '../../sources/index.ts';
 import { formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { ANY_SOURCE_HELP } from '../source-help.ts';
 
-// Commands that work on any Source: a root folder, an SQLite file or a postgres:// URL.
+// Commands that work on any Source: a root folder, an SQLite file, a postgres:// or mysql:// URL.
 // `conversations`, `messages`, `similar` live here; `open`, `export` and `demo` hand URL (and folder)
 // arguments to the functions exported below. Nothing printed ever holds a password.
 
@@ -277,8 +278,10 @@ export async function demoMysql(
 export function registerSourceCommands(program: Command): void {
   program
     .command('conversations')
-    .description('conversations of any source (root folder, SQLite file, postgres:// URL), most recent first')
-    .argument('<source>', 'a data root, an SQLite file, or a postgres:// / postgresql:// URL')
+    .description(
+      'conversations of any source (data root folder, SQLite file, postgres:// or mysql:// URL), most recent first',
+    )
+    .argument('<source>', ANY_SOURCE_HELP)
     .option('--tenant <id>', 'the tenant (multi-tenant databases such as EvoSense)')
     .option(
       '--search <text>',
@@ -352,7 +355,7 @@ export function registerSourceCommands(program: Command): void {
   program
     .command('messages')
     .description("a page of one conversation's messages in time order (the newest page; --before pages back)")
-    .argument('<source>', 'a data root, an SQLite file, or a postgres:// / postgresql:// URL')
+    .argument('<source>', ANY_SOURCE_HELP)
     .argument('<conversationId>', 'the conversation (as `conversations` lists it)')
     .option('--tenant <id>', 'the tenant (multi-tenant databases such as EvoSense)')
     .option('--limit <n>', 'messages per page (default 50)')
