@@ -339,10 +339,11 @@ export async function restoreArchive(
       if (file.action === 'add' || file.action === 'replace')
         wantedPaths.set(file.manifest.path, { chat, file });
   }
+  // Leftovers of a restore that crashed (their process is gone: files, and hidden folders of new chats it
+  // was assembling) go first, even when this run has nothing to write.
+  removeStaleTemps(chatsDir);
   if (wantedPaths.size === 0) return result(true);
   mkdirSync(chatsDir, { recursive: true });
-  // Leftovers of a restore that crashed (their process is gone) go first.
-  removeStaleTemps(chatsDir);
   for (const chat of work.values()) if (chat.action === 'replace') removeStaleTemps(chat.dir);
   const staged = new Map<string, Map<string, string>>();
   const newChatDirs = new Map<string, string>();
