@@ -139,7 +139,9 @@ export async function scanArchive(
         const hash = createHash('sha256');
         let integrity: string | null = null;
         let counts: Record<string, number> | null = null;
-        if (where.name === METADATA_JSON) {
+        // A single-file archive's one entry is a DB whatever its name.
+        const name: string = where.name;
+        if (where.kind === 'file' && name === METADATA_JSON) {
           for await (const chunk of read()) hash.update(chunk);
         } else if (entry.size <= INLINE_MAX_BYTES) {
           const parts: Buffer[] = [];
@@ -168,8 +170,8 @@ export async function scanArchive(
         }
         entries.set(key, {
           path: key,
-          chatId: where.chatId,
-          name: where.name,
+          chatId: where.kind === 'file' ? where.chatId : '',
+          name,
           size: entry.size,
           sha256: hash.digest('hex'),
           integrity,
@@ -201,8 +203,9 @@ export async function scanArchive(
     return { manifest: null, entries, problems, hostile: true };
   }
   // The manifest and the content must match exactly: no file missing, none extra, same sizes and hashes.
-  const listed = new Set(manifest.files.map((f) => f.path));
-  for (const f of manifest.files) {
+  const archived = archivedFiles(manifest);
+  const listed = new Set(archived.map((f) => f.path));
+  for (const f of archived) {
     const e = entries.get(f.path);
     if (!e) problems.push(`${f.path} is listed in the manifest but missing from the archive`);
     else if (e.size !== f.size) problems.push(`${f.path} is ${e.size} bytes, the manifest says ${f.size}`);
@@ -227,6 +230,15 @@ export async function scanArchive(
   return { manifest, entries, problems, hostile };
 }
 
+/** A file the manifest lists: a chat's layout file, or the one DB of a single-file archive (chatId ''). */
+export type ArchivedFile = Omit<Manifest['files'][number], 'name'> & { name: string };
+
+/** Every file the manifest says the archive holds. */
+export function archivedFiles(manifest: Manifest): ArchivedFile[] {
+  if (manifest.kind === 'file' && manifest.single) return [{ ...manifest.single, chatId: '' }];
+  return manifest.files;
+}
+
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = Object.keys(a).sort();
   const other = Object.keys(b).sort();
@@ -246,7 +258,7 @@ interface FileJudgement extends VerifyFile {
   refusal: string | null;
 }
 
-function judgeFile(scan: ArchiveScan, f: Manifest['files'][number]): FileJudgement {
+function judgeFile(scan: ArchiveScan, f: ArchivedFile): FileJudgement {
   const e = scan.entries.get(f.path);
   const problems: string[] = [];
   let refusal: string | null = null;
@@ -317,7 +329,7 @@ export function judgeArchive(scan: ArchiveScan): ArchiveVerdict {
     }
     return { scan, files, refusals, damaged };
   }
-  for (const f of scan.manifest.files) {
+  for (const f of archivedFiles(scan.manifest)) {
     const { refusal, ...file } = judgeFile(scan, f);
     // Missing and changed files are already among the scan's problems (said once).
     if (refusal && file.checksumOk) refusals.push(`${f.path} ${refusal}`);
@@ -361,11 +373,12 @@ export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null
     restorable: refusals.length === 0,
     manifest: m
       ? {
+          kind: m.kind ?? 'chats',
           createdAt: m.createdAt,
           toolVersion: m.toolVersion,
           sourceRoot: m.sourceRoot,
           chats: m.chats.length,
-          files: m.files.length,
+          files: archivedFiles(m).length,
         }
       : null,
     files,

@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import type { RotateResult, RotatedArchive } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createBackup } from '../backup/create.ts';
+import { backupSingleFile, isSingleFileSource } from '../backup/single.ts';
 import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../backup/fs.ts';
 import { hashFile } from '../backup/sqlite-util.ts';
 import { verifyArchive } from '../backup/verify.ts';
@@ -99,10 +100,15 @@ export async function backupRotate(
   const now = options.now ?? new Date();
   const archive = archivePath(outDir, root, now);
   ctx.emit({ step: 'writing the archive', detail: archive });
-  const backup = await createBackup(
-    { root, out: archive, pool: options.pool, now },
-    { signal: ctx.signal, progress: (d, t, c) => ctx.progress(d, t, c), emit: () => {} },
-  );
+  const jobCtx = {
+    signal: ctx.signal,
+    progress: (d: number, t: number | null, c: string | null) => ctx.progress(d, t, c),
+    emit: () => {},
+  };
+  // A single SQLite file (`user_history.db`) rotates like a root: backup-<file>-<timestamp>.tar.gz.
+  const backup = isSingleFileSource(root)
+    ? await backupSingleFile({ file: root, out: archive, now }, jobCtx)
+    : await createBackup({ root, out: archive, pool: options.pool, now }, jobCtx);
   crashPoint('rotate:written');
   options.afterArchiveWritten?.(archive);
   ctx.emit({ step: 'verifying the archive', detail: archive });

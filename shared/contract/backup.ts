@@ -70,6 +70,8 @@ export const VerifyResult = z.object({
   restorable: z.boolean(),
   manifest: z
     .object({
+      /** 'file': the archive holds one SQLite file (its one entry is `file/<name>`), not chats. */
+      kind: z.enum(['chats', 'file']),
       createdAt: z.string(),
       toolVersion: z.string(),
       sourceRoot: z.string(),
@@ -120,6 +122,11 @@ export const RestoreResult = z.object({
   dryRun: z.boolean(),
   applied: z.boolean(),
   chats: z.array(RestoreChatPlan),
+  /**
+   * Set when the archive holds one SQLite file: where it goes. `chats` then has one entry (chatId '') with
+   * that file's plan.
+   */
+  file: z.string().optional(),
   summary: z.object({
     add: z.number().int(),
     replace: z.number().int(),

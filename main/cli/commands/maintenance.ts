@@ -6,6 +6,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
+import { isSingleFileSource } from '../../backup/single.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
 import { sharedPool } from '../../workers/pool.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
@@ -224,7 +225,8 @@ export async function runBackupRotation(
   if (opts.out !== undefined) throw new AppError('invalid_input', 'give either --out or --out-dir, not both');
   if (opts.chat !== undefined)
     throw new AppError('invalid_input', '--out-dir backs up the whole root: --chat does not apply');
-  const root = requireDir(rootArg);
+  // A single SQLite file rotates like a root.
+  const root = isSingleFileSource(rootArg) ? resolve(rootArg) : requireDir(rootArg);
   const outDir = requireDir(opts.outDir, 'folder for the archives');
   const keep = numberOption(opts.keep, '--keep', 7, 1, 10_000);
   if (!Number.isInteger(keep))
