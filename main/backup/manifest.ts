@@ -76,11 +76,22 @@ export function isDamaged(integrity: string): boolean {
 export type LayoutPath =
   | { kind: 'manifest' }
   | { kind: 'dir'; chatId: string | null }
-  | { kind: 'file'; chatId: string; name: LayoutFile }
+  /** `prefix`: the chats folder it is in ('chats/' in Chat Inspector's archives; see CHATS_PREFIX). */
+  | { kind: 'file'; chatId: string; name: LayoutFile; prefix: string }
   | { kind: 'single'; name: string };
 
-const FILE_RE = /^chats\/chat_(-?\d{1,20})\/(profile\.db|conversations\.db|metadata\.json)$/;
-const DIR_RE = /^chats(?:\/chat_(-?\d{1,20}))?\/?$/;
+/**
+ * The chats folders an archive's chat folders may sit in: Chat Inspector's own `chats/`, and what an
+ * operator's `tar -czf backup.tar.gz data/chats/chat_<id>/` holds (seed 000): `data/chats/`,
+ * `bot/data/chats/`, or bare `chat_<id>/` (tar run inside the chats folder).
+ */
+const CHATS_PREFIX = '(chats/|data/chats/|bot/data/chats/|)';
+const FILE_RE = new RegExp(
+  `^${CHATS_PREFIX}chat_(-?\\d{1,20})/(profile\\.db|conversations\\.db|metadata\\.json)$`,
+);
+const DIR_RE = new RegExp(
+  `^(?:${CHATS_PREFIX}chat_(-?\\d{1,20})|chats|data|data/chats|bot|bot/data|bot/data/chats)/?$`,
+);
 
 /**
  * What an archive path means in the per-chat layout, or an AppError('hostile_archive') for anything else:
@@ -99,9 +110,9 @@ export function classifyArchivePath(raw: string): LayoutPath {
   }
   if (path === MANIFEST_NAME) return { kind: 'manifest' };
   const file = FILE_RE.exec(path);
-  if (file) return { kind: 'file', chatId: file[1]!, name: file[2] as LayoutFile };
+  if (file) return { kind: 'file', chatId: file[2]!, name: file[3] as LayoutFile, prefix: file[1]! };
   const dir = DIR_RE.exec(path);
-  if (dir) return { kind: 'dir', chatId: dir[1] ?? null };
+  if (dir) return { kind: 'dir', chatId: dir[2] ?? null };
   if (path === SINGLE_FILE_DIR || path === `${SINGLE_FILE_DIR}/`) return { kind: 'dir', chatId: null };
   if (path.startsWith(`${SINGLE_FILE_DIR}/`)) {
     const name = path.slice(SINGLE_FILE_DIR.length + 1);

@@ -310,6 +310,7 @@ export async function restoreArchive(
     archive,
     root,
     chatsDir,
+    ...(scan.withoutManifest ? { withoutManifest: true } : {}),
     dryRun: options.dryRun ?? false,
     applied,
     chats: plans.map(publicPlan),

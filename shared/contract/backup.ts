@@ -81,6 +81,13 @@ export const VerifyResult = z.object({
     .nullable(),
   files: z.array(VerifyFile),
   /**
+   * Set for an operator's own archive (`tar -czf` of `data/chats/chat_<id>/`) that has no manifest.json:
+   * every DB was checked (header, quick_check, tables against the bot's schema), but its checksums and row
+   * counts cannot be proven (nothing says what it held when it was made). `manifest` is then null, `ok`
+   * says only that the checks passed (the CLI exits 3 rather than 0).
+   */
+  withoutManifest: z.object({ chats: z.number().int(), files: z.number().int() }).nullable(),
+  /**
    * Why the archive is refused (verify exits 2, restore writes nothing): hostile entries, manifest missing or
    * not matching the content (files, sizes, sha256, row counts), a DB failing quick_check, cut short.
    */
@@ -127,6 +134,8 @@ export const RestoreResult = z.object({
    * that file's plan.
    */
   file: z.string().optional(),
+  /** The archive had no manifest.json (an operator's own tar): checksums and row counts were not proven. */
+  withoutManifest: z.boolean().optional(),
   summary: z.object({
     add: z.number().int(),
     replace: z.number().int(),

@@ -113,6 +113,10 @@ export function formatRestore(result: RestoreResult): string {
       (filesSkipped > 0 ? `; ${filesSkipped} file(s) left out (damaged when backed up)` : '') +
       (result.dryRun ? ' (dry run: nothing was written)' : ''),
   );
+  if (result.withoutManifest)
+    lines.push(
+      'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
+    );
   return lines.join('\n');
 }
 
@@ -136,11 +140,26 @@ export function formatVerify(result: VerifyResult): { report: string; errors: st
     report.push(
       `Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
     );
+  const bare = result.withoutManifest;
+  if (bare) {
+    report.push(
+      `Archive without a manifest (an operator's own tar): ${bare.chats} chat(s), ${bare.files} file(s)`,
+    );
+    for (const f of result.files)
+      if (!f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
+    report.push(
+      'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
+    );
+  }
   if (!result.restorable)
     errors.push(`REFUSED: ${result.archive} has problems; restore would refuse it and write nothing`);
   else if (!result.ok)
     report.push(
       `OK with damaged files: every checksum matches; the files above were already damaged when backed up and are never restored (${result.archive})`,
+    );
+  else if (bare)
+    report.push(
+      `CHECKED, NOT PROVEN: every DB passes quick_check; without a manifest nothing proves they are what was archived (${result.archive})`,
     );
   else report.push(`OK: every checksum matches and every DB passes quick_check (${result.archive})`);
   return { report: report.join('\n'), errors: errors.join('\n') };
@@ -285,7 +304,7 @@ export function registerBackupCommands(program: Command): void {
   program
     .command('verify')
     .description(
-      'check every checksum, row count and quick_check of every DB inside an archive; exit 0 ok, 1 it holds files already damaged when backed up (restore leaves them out), 2 refused (restore would refuse it too)',
+      "check every checksum, row count and quick_check of every DB inside an archive; exit 0 ok, 1 it holds files already damaged when backed up (restore leaves them out), 2 refused (restore would refuse it too), 3 an archive without a manifest (an operator's own tar of data/chats/chat_<id>/) whose DBs all pass their checks but whose checksums and row counts cannot be proven",
     )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
@@ -309,6 +328,8 @@ export function registerBackupCommands(program: Command): void {
         }
         if (!result.restorable) throw new CliExit(2);
         if (!result.ok) process.exitCode = 1;
+        // 3: nothing found wrong, but an archive without a manifest proves no checksum nor row count.
+        else if (result.withoutManifest) process.exitCode = 3;
       },
     );
 
