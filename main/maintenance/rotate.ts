@@ -30,15 +30,20 @@ export interface RotateOptions {
   afterArchiveWritten?: (archive: string) => void;
 }
 
-const RECORD_SUFFIX = '.verified.json';
+export const RECORD_SUFFIX = '.verified.json';
 const ARCHIVE_NAME = /^backup-.+-(\d{8}T\d{6}Z)(?:-\d+)?\.tar\.gz$/;
 
-interface VerifiedRecord {
+export interface VerifiedRecord {
   archive: string;
   sizeBytes: number;
   sha256: string;
   verifiedAt: string;
   createdAt: string;
+  /**
+   * The chats the archive holds a healthy file of (what "last backed up" is computed from); [] for an
+   * archive of one SQLite file. Absent in records written before it existed: their chats are unknown.
+   */
+  chats?: string[];
 }
 
 function writeRecord(archive: string, record: VerifiedRecord): void {
@@ -52,7 +57,7 @@ function writeRecord(archive: string, record: VerifiedRecord): void {
 }
 
 /** The archive's record, if it exists and still matches the archive's size. */
-function readRecord(archive: string): VerifiedRecord | null {
+export function readRecord(archive: string): VerifiedRecord | null {
   try {
     const record = JSON.parse(readFileSync(`${archive}${RECORD_SUFFIX}`, 'utf8')) as VerifiedRecord;
     if (record.archive !== basename(archive)) return null;
@@ -136,6 +141,9 @@ export async function backupRotate(
     sha256,
     verifiedAt: new Date().toISOString(),
     createdAt: now.toISOString(),
+    chats: [
+      ...new Set(verdict.files.filter((f) => f.chatId !== '' && !f.damagedAtBackup).map((f) => f.chatId)),
+    ],
   });
   fsyncDir(outDir);
   crashPoint('rotate:recorded');
