@@ -8,6 +8,8 @@ import { readMetadata } from '../store/metadata.ts';
 import { backupRotate } from '../maintenance/rotate.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { indexVerifiedArchives, lastBackupOf } from './last-backup.ts';
+import { createContext } from '../api/create-context.ts';
+import { invoke } from '../api/dispatch.ts';
 import { ctx, runCliSync } from './test-helpers.ts';
 
 // "When was this user last backed up?": the newest verified archive (the records `backup --out-dir`
@@ -106,5 +108,27 @@ describe('last backup of a chat', () => {
     const fresh = runCliSync(['alerts', root, ...QUIET, '--backups', out]);
     expect(fresh.status, fresh.stdout).toBe(0);
     expect(fresh.stdout).toMatch(/No alert in 3 chats/);
+  });
+
+  it("the app's chat.detail finds verified archives in an opened root's backups folder", async () => {
+    const appRoot = join(dir, 'app-root');
+    generateRoot(appRoot, { chats: 2, seed: 12 });
+    const chatId = readdirSync(appRoot)
+      .find((n) => n.startsWith('chat_'))!
+      .slice(5);
+    const api = createContext({
+      userDataDir: join(dir, 'home'),
+      now: () => new Date(),
+      pool,
+      rememberRecent: false,
+      roots: [appRoot],
+    });
+    const before = (await invoke('chat.detail', { root: appRoot, chatId }, api)) as ChatDetail;
+    expect(before.lastBackup?.source).toBe('metadata');
+    mkdirSync(join(appRoot, 'backups'));
+    await backupRotate({ root: appRoot, outDir: join(appRoot, 'backups'), keep: 3, pool }, ctx());
+    const after = (await invoke('chat.detail', { root: appRoot, chatId }, api)) as ChatDetail;
+    expect(after.lastBackup?.source).toBe('archive');
+    expect(after.lastBackup?.archive).toMatch(/\/backups\/backup-app-root-\d{8}T\d{6}Z\.tar\.gz$/);
   });
 });

@@ -172,6 +172,24 @@ function placeArchives(ctx: HandlerContext): PlaceArchives[] {
   return out;
 }
 
+/**
+ * The folders that may hold verified archives (`<archive>.verified.json`): our own backups folder, and for
+ * each allowed root its top and its folders one level down (as placeArchives looks), chat folders aside.
+ */
+export function archiveFolders(ctx: HandlerContext): string[] {
+  const dirs = [outputDir(ctx, 'backups')];
+  for (const place of ctx.places.list()) {
+    if (place.kind === 'file') continue;
+    dirs.push(place.path);
+    for (const name of listFolder(place.path).names) {
+      const path = join(place.path, name);
+      if (!CHAT_DIR_PATTERN.test(name) && name !== 'chats' && entryAt(path).kind === 'directory')
+        dirs.push(path);
+    }
+  }
+  return dirs;
+}
+
 function listFolder(dir: string): { names: string[]; capped: boolean } {
   try {
     const names = readdirSync(dir).sort();
