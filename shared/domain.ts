@@ -141,6 +141,15 @@ export const ChatFile = z.object({
 });
 export type ChatFile = z.infer<typeof ChatFile>;
 
+/** When a chat was last backed up, and what says so (main/backup/last-backup.ts). */
+export const LastBackup = z.object({
+  at: z.string(),
+  /** 'archive': a verified archive holds it; 'metadata': only metadata.json's last_backup says so. */
+  source: z.enum(['archive', 'metadata']),
+  archive: z.string().nullable(),
+});
+export type LastBackup = z.infer<typeof LastBackup>;
+
 export const ChatDetail = z.object({
   chatId: z.string(),
   dir: z.string(),
@@ -169,6 +178,8 @@ export const ChatDetail = z.object({
   }),
   problems: z.array(ReadProblem),
   health: Health,
+  /** Its last backup (null: none known); absent where it was not looked up. */
+  lastBackup: LastBackup.nullable().optional(),
 });
 export type ChatDetail = z.infer<typeof ChatDetail>;
 

@@ -133,7 +133,7 @@ function selectChats(
 }
 
 /** Gives the finished partial its name, never over a file that appeared meanwhile; stops tracking it. */
-function publish(partial: string, out: string): void {
+export function publish(partial: string, out: string): void {
   try {
     linkSync(partial, out);
   } catch (error) {

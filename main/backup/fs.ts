@@ -10,11 +10,14 @@ import {
   constants,
   existsSync,
   fsyncSync,
+  lstatSync,
   openSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   unlinkSync,
+  type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
@@ -106,6 +109,44 @@ export function requireAbsent(path: string, what: string): void {
 
 const TEMP_NAME = /^\.(.+)\.(restore|recover|migrate|rebuild|new)-(\d+)-[0-9a-f]{8}$/;
 
+/** What a staged new-chat folder may hold: the layout's files, their SQLite sidecars, nothing else. */
+const STAGED_CHAT_FILE = /^(profile\.db|conversations\.db)(-wal|-shm|-journal)?$|^metadata\.json$/;
+
+let bootTimeMs: number | null | undefined;
+
+/** When the machine booted (Linux /proc/stat, whole seconds), or null where it cannot be read. */
+function bootTime(): number | null {
+  if (bootTimeMs !== undefined) return bootTimeMs;
+  bootTimeMs = null;
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (m) bootTimeMs = Number(m[1]) * 1000;
+  } catch {
+    // not Linux: liveness falls back to the pid alone
+  }
+  return bootTimeMs;
+}
+
+/**
+ * When process `pid` started (ms since the epoch), or null if unknown. Linux gives it in clock ticks since
+ * boot (USER_HZ, 100 on every Linux); the boot time is rounded down to the second, so the result may be up
+ * to a second early, never late.
+ */
+function processStartMs(pid: number): number | null {
+  if (pid === process.pid) return performance.timeOrigin;
+  const boot = bootTime();
+  if (boot === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime 22.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? boot + ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** True while process `pid` runs (this one included); a process of another user counts as running. */
 export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -118,9 +159,39 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * Whether the process that made a temporary file (its pid is in the name) may still be writing it: alive,
+ * and not a later process that got the same pid (in a container every run may get the same pid, so a run
+ * killed with SIGKILL and the next one share it): a process cannot have written a file last changed before
+ * it started.
+ */
+function ownerMayBeWriting(pid: number, mtimeMs: number): boolean {
+  if (!processAlive(pid)) return false;
+  const started = processStartMs(pid);
+  return started === null || mtimeMs >= started;
+}
+
+/**
+ * Whether `path` (a name tempBeside made) is one of ours as a crashed write leaves it: a regular file, or
+ * a folder (a new chat being assembled by restore) holding only regular files of the per-chat layout.
+ * A link, or a folder with anything else in it, is somebody else's and is left alone.
+ */
+function isOurTemp(path: string, stat: Stats): boolean {
+  if (stat.isFile()) return true;
+  if (!stat.isDirectory()) return false;
+  try {
+    return readdirSync(path, { withFileTypes: true }).every(
+      (entry) => entry.isFile() && STAGED_CHAT_FILE.test(entry.name),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Removes temporary files and folders (made by tempBeside) that a crashed write left in `dir`: only those
- * whose process is gone, so a write in progress elsewhere is never disturbed. They never hold data that is
- * not also in its original place (a crash leaves each target old or new; the temp is the unused copy).
+ * whose process is gone, so a write in progress elsewhere is never disturbed, and only what a write of
+ * ours leaves (isOurTemp; a link is never followed nor removed). They never hold data that is not also in
+ * its original place (a crash leaves each target old or new; the temp is the unused copy).
  */
 export function removeStaleTemps(dir: string): number {
   let names: string[];
@@ -132,8 +203,16 @@ export function removeStaleTemps(dir: string): number {
   let removed = 0;
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
-    if (!m || processAlive(Number(m[3]))) continue;
-    removeQuietly(join(dir, name));
+    if (!m) continue;
+    const path = join(dir, name);
+    let stat: Stats;
+    try {
+      stat = lstatSync(path);
+    } catch {
+      continue;
+    }
+    if (ownerMayBeWriting(Number(m[3]), stat.mtimeMs) || !isOurTemp(path, stat)) continue;
+    removeQuietly(path);
     removed++;
   }
   return removed;
@@ -183,7 +262,15 @@ export function removeStalePartials(out: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(\d+)\.partial$/.exec(name.slice(prefix.length));
-    if (m && !processAlive(Number(m[1]))) removeQuietly(join(dir, name));
+    if (!m) continue;
+    const path = join(dir, name);
+    let stat: Stats;
+    try {
+      stat = lstatSync(path);
+    } catch {
+      continue;
+    }
+    if (stat.isFile() && !ownerMayBeWriting(Number(m[1]), stat.mtimeMs)) removeQuietly(path);
   }
 }
 

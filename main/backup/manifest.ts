@@ -41,6 +41,17 @@ export const ManifestFile = z.object({
 });
 export type ManifestFile = z.infer<typeof ManifestFile>;
 
+/** A single-file archive holds its one DB under this folder: `file/<name>`. */
+export const SINGLE_FILE_DIR = 'file';
+/** The name of a single DB as archived: a plain file name, never hidden, never a path. */
+export const SINGLE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
+
+/** The one DB of an archive of a single SQLite file (`user_history.db`, the clinic bot's DB). */
+export const ManifestSingle = ManifestFile.omit({ chatId: true, name: true }).extend({
+  name: z.string().regex(SINGLE_FILE_NAME),
+});
+export type ManifestSingle = z.infer<typeof ManifestSingle>;
+
 export const Manifest = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   formatVersion: z.literal(FORMAT_VERSION),
@@ -51,6 +62,9 @@ export const Manifest = z.object({
   files: z.array(ManifestFile),
   /** Chats or files of the source that are not in the archive, and why. */
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** 'file': the archive holds one SQLite file (`single`), no chat; absent in archives of a data root. */
+  kind: z.enum(['chats', 'file']).optional(),
+  single: ManifestSingle.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -62,10 +76,22 @@ export function isDamaged(integrity: string): boolean {
 export type LayoutPath =
   | { kind: 'manifest' }
   | { kind: 'dir'; chatId: string | null }
-  | { kind: 'file'; chatId: string; name: LayoutFile };
+  /** `prefix`: the chats folder it is in ('chats/' in Chat Inspector's archives; see CHATS_PREFIX). */
+  | { kind: 'file'; chatId: string; name: LayoutFile; prefix: string }
+  | { kind: 'single'; name: string };
 
-const FILE_RE = /^chats\/chat_(-?\d{1,20})\/(profile\.db|conversations\.db|metadata\.json)$/;
-const DIR_RE = /^chats(?:\/chat_(-?\d{1,20}))?\/?$/;
+/**
+ * The chats folders an archive's chat folders may sit in: Chat Inspector's own `chats/`, and what an
+ * operator's `tar -czf backup.tar.gz data/chats/chat_<id>/` holds (seed 000): `data/chats/`,
+ * `bot/data/chats/`, or bare `chat_<id>/` (tar run inside the chats folder).
+ */
+const CHATS_PREFIX = '(chats/|data/chats/|bot/data/chats/|)';
+const FILE_RE = new RegExp(
+  `^${CHATS_PREFIX}chat_(-?\\d{1,20})/(profile\\.db|conversations\\.db|metadata\\.json)$`,
+);
+const DIR_RE = new RegExp(
+  `^(?:${CHATS_PREFIX}chat_(-?\\d{1,20})|chats|data|data/chats|bot|bot/data|bot/data/chats)/?$`,
+);
 
 /**
  * What an archive path means in the per-chat layout, or an AppError('hostile_archive') for anything else:
@@ -84,13 +110,22 @@ export function classifyArchivePath(raw: string): LayoutPath {
   }
   if (path === MANIFEST_NAME) return { kind: 'manifest' };
   const file = FILE_RE.exec(path);
-  if (file) return { kind: 'file', chatId: file[1]!, name: file[2] as LayoutFile };
+  if (file) return { kind: 'file', chatId: file[2]!, name: file[3] as LayoutFile, prefix: file[1]! };
   const dir = DIR_RE.exec(path);
-  if (dir) return { kind: 'dir', chatId: dir[1] ?? null };
+  if (dir) return { kind: 'dir', chatId: dir[2] ?? null };
+  if (path === SINGLE_FILE_DIR || path === `${SINGLE_FILE_DIR}/`) return { kind: 'dir', chatId: null };
+  if (path.startsWith(`${SINGLE_FILE_DIR}/`)) {
+    const name = path.slice(SINGLE_FILE_DIR.length + 1);
+    if (SINGLE_FILE_NAME.test(name)) return { kind: 'single', name };
+  }
   throw new AppError(
     'hostile_archive',
-    `entry ${shown} is outside the per-chat layout (only manifest.json and chats/chat_<id>/profile.db, conversations.db, metadata.json): refused`,
+    `entry ${shown} is outside the per-chat layout (only manifest.json and chats/chat_<id>/profile.db, conversations.db, metadata.json; or file/<name> of an archived single DB): refused`,
   );
+}
+
+export function singleArchivePath(name: string): string {
+  return `${SINGLE_FILE_DIR}/${name}`;
 }
 
 export function archivePathOf(chatId: string, name: LayoutFile): string {
@@ -128,6 +163,24 @@ export function parseManifest(text: string): Manifest {
     if (seen.has(f.path))
       throw new AppError('hostile_archive', `manifest.json lists ${f.path} twice: malformed`);
     seen.add(f.path);
+  }
+  const single = m.single;
+  if (m.kind === 'file') {
+    if (!single || m.chats.length > 0 || m.files.length > 0)
+      throw new AppError(
+        'hostile_archive',
+        'manifest.json says it holds one SQLite file but lists chats, or no file: malformed',
+      );
+    if (single.path !== singleArchivePath(single.name))
+      throw new AppError(
+        'hostile_archive',
+        `manifest.json lists ${JSON.stringify(single.path)} for the file ${single.name}: malformed`,
+      );
+  } else if (single) {
+    throw new AppError(
+      'hostile_archive',
+      'manifest.json lists a single file in an archive of chats: malformed',
+    );
   }
   return m;
 }

@@ -26,7 +26,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type {
   RestoreAction,
   RestoreChatPlan,
@@ -50,7 +50,7 @@ import {
   sizeOrNull,
   tempBeside,
 } from './fs.ts';
-import { LAYOUT_FILES, classifyArchivePath, type ManifestFile } from './manifest.ts';
+import { LAYOUT_FILES, classifyArchivePath, type ManifestFile, type ManifestSingle } from './manifest.ts';
 import { hashFile, quickCheckFile, rowCounts } from './sqlite-util.ts';
 import { assertNotInUse, swapInto } from './swap.ts';
 import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
@@ -253,8 +253,13 @@ export async function restoreArchive(
 ): Promise<RestoreResult> {
   const archive = resolve(options.archive);
   const root = resolve(options.root);
-  if (!existsSync(root) || !statSync(root).isDirectory())
-    throw new AppError('not_found', `${options.root}: no such folder`);
+  const rootIsDir = existsSync(root) && statSync(root).isDirectory();
+  // A path that is not a folder can only be where an archived single SQLite file goes (known once verified).
+  const mayBeFileTarget =
+    !rootIsDir &&
+    entryAt(dirname(root)).kind === 'directory' &&
+    ['missing', 'file'].includes(entryAt(root).kind);
+  if (!rootIsDir && !mayBeFileTarget) throw new AppError('not_found', `${options.root}: no such folder`);
   const limits = options.limits ?? DEFAULT_LIMITS;
   const waitMs = options.waitMs ?? 10_000;
   const now = options.now ?? new Date();
@@ -266,7 +271,7 @@ export async function restoreArchive(
     limits,
     ctx.signal,
     (n, current) => ctx.progress(n, null, `verifying ${current}`),
-    root,
+    rootIsDir ? root : dirname(root),
   );
   if (refusals.length > 0 || !scan.manifest) {
     const first = refusals.slice(0, 3).join('; ');
@@ -274,6 +279,11 @@ export async function restoreArchive(
     throw new AppError('hostile_archive', `${archive} was refused, nothing was written: ${first}${more}`);
   }
   const manifest = scan.manifest;
+  if (manifest.kind === 'file' && manifest.single)
+    return restoreSingleFile(archive, root, manifest.single, damaged, options, limits, ctx);
+  if (!rootIsDir) throw new AppError('not_found', `${options.root}: no such folder`);
+  if (options.chatIds && options.chatIds.length > 0 && manifest.chats.length === 0)
+    throw new AppError('invalid_input', `${archive} holds no chat`);
 
   // 2. Plan.
   const inArchive = new Set(manifest.chats);
@@ -300,6 +310,7 @@ export async function restoreArchive(
     archive,
     root,
     chatsDir,
+    ...(scan.withoutManifest ? { withoutManifest: true } : {}),
     dryRun: options.dryRun ?? false,
     applied,
     chats: plans.map(publicPlan),
@@ -339,10 +350,11 @@ export async function restoreArchive(
       if (file.action === 'add' || file.action === 'replace')
         wantedPaths.set(file.manifest.path, { chat, file });
   }
+  // Leftovers of a restore that crashed (their process is gone: files, and hidden folders of new chats it
+  // was assembling) go first, even when this run has nothing to write.
+  removeStaleTemps(chatsDir);
   if (wantedPaths.size === 0) return result(true);
   mkdirSync(chatsDir, { recursive: true });
-  // Leftovers of a restore that crashed (their process is gone) go first.
-  removeStaleTemps(chatsDir);
   for (const chat of work.values()) if (chat.action === 'replace') removeStaleTemps(chat.dir);
   const staged = new Map<string, Map<string, string>>();
   const newChatDirs = new Map<string, string>();
@@ -453,6 +465,122 @@ export async function restoreArchive(
     }
   } finally {
     for (const path of cleanup.keys()) removeTemp(path);
+  }
+  return result(true);
+}
+
+/**
+ * Restores the one SQLite file of a single-file archive (already verified by the caller) to `into`: that
+ * path, or the archived name inside it when it is a folder. The same rules as a chat's file: a dry run
+ * plans only; replacing needs `force`, is refused while the bot holds the file (after `waitMs`), and keeps
+ * the old file as `.bak-<time>` (swap.ts); the new bytes are staged beside the target, checked against the
+ * manifest's sha256, fsynced and quick_checked before one rename puts them in place.
+ */
+async function restoreSingleFile(
+  archive: string,
+  into: string,
+  single: ManifestSingle,
+  damaged: Map<string, string>,
+  options: RestoreOptions,
+  limits: TarLimits,
+  ctx: JobContext<RestoreChatPlan>,
+): Promise<RestoreResult> {
+  const target = entryAt(into).kind === 'directory' ? join(into, single.name) : into;
+  const folder = dirname(target);
+  const waitMs = options.waitMs ?? 10_000;
+  guardTarget(folder, target, 'file');
+  const problem = damaged.get(single.path);
+  if (problem) throw new AppError('corrupt', `${single.path} ${problem}; nothing was written`);
+  const exists = existsSync(target);
+  const same = exists && currentSha256(target, true) === single.sha256;
+  const oldCounts = exists ? targetCounts(target) : null;
+  const action: RestoreAction = !exists ? 'add' : same ? 'unchanged' : 'replace';
+  const plan: RestoreFilePlan = {
+    name: basename(target),
+    action,
+    reason: same
+      ? 'identical to the archive'
+      : exists && oldCounts === null
+        ? 'the current file cannot be read (damaged?)'
+        : null,
+    rowCounts: diffCounts(oldCounts, single.rowCounts),
+    backup: null,
+  };
+  const result = (applied: boolean): RestoreResult => ({
+    archive,
+    root: folder,
+    chatsDir: folder,
+    dryRun: options.dryRun ?? false,
+    applied,
+    chats: [{ chatId: '', action, files: [plan] }],
+    file: target,
+    summary: summarize([{ action }]),
+  });
+  if (options.dryRun) return result(false);
+  if (action === 'replace' && !options.force)
+    throw new AppError(
+      'conflict',
+      `restoring would replace ${target}: check the dry run, then run again with --force (the replaced file is kept as .bak-<time>)`,
+    );
+  if (action === 'replace') {
+    options.beforeChat?.(folder);
+    assertNotInUse(target, { label: target, waitMs });
+  }
+  removeStaleTemps(folder);
+  if (action === 'unchanged') return result(true);
+  const staged = tempBeside(target, 'restore');
+  const untrack = trackTemp(staged);
+  let written = false;
+  try {
+    await readTarGz(
+      archive,
+      limits,
+      async (entry, read) => {
+        throwIfCancelled(ctx.signal);
+        const where = classifyArchivePath(entry.path);
+        if (where.kind !== 'single' || where.name !== single.name) return;
+        crashPoint('restore:staging');
+        const sha256 = await writeStaged(staged, read());
+        if (sha256 !== single.sha256)
+          throw new AppError(
+            'hostile_archive',
+            `${single.path} changed since the archive was verified; nothing was written`,
+          );
+        const verdict = quickCheckFile(staged);
+        if (verdict !== 'ok')
+          throw new AppError('corrupt', `${single.path} fails quick_check after it was written (${verdict})`);
+        crashPoint('restore:staged');
+        await holdPoint('restore:staged');
+        if (action === 'add') {
+          chownLike([staged], folder);
+          if (entryAt(target).kind !== 'missing')
+            throw new AppError(
+              'conflict',
+              `${target} appeared while it was being restored; nothing was written`,
+            );
+          renameSync(staged, target);
+          untrack();
+          fsyncDir(folder);
+        } else {
+          // Checked again right before the swap: a link put there since the plan is refused too.
+          guardTarget(folder, target, 'file');
+          plan.backup = swapInto(target, staged, {
+            label: target,
+            waitMs,
+            now: options.now ?? new Date(),
+            sqlite: true,
+          }).backup;
+          untrack();
+        }
+        written = true;
+        ctx.emit({ chatId: '', action, files: [plan] });
+        ctx.progress(1, 1, single.name);
+      },
+      ctx.signal,
+    );
+    if (!written) throw new AppError('internal', `${single.path} was not in the archive's second reading`);
+  } finally {
+    if (!written) removeTemp(staged);
   }
   return result(true);
 }

@@ -438,3 +438,22 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
   }
   return { chatId: item.chatId, files, skipped, notBackedUp };
 }
+
+/**
+ * A consistent copy of one SQLite file that is not part of a chat (`user_history.db`, the clinic bot's DB),
+ * made exactly as a chat's DB is (copyDb: a read transaction, retried while a writer keeps it locked; raw
+ * bytes if SQLite cannot read it). The layout name given to copyDb only says "a DB, not metadata.json".
+ */
+export async function snapshotSingleDb(
+  source: string,
+  tmpPath: string,
+  check: boolean,
+  budgetMs: number = COPY_BUDGET_MS,
+): Promise<Omit<SnapshotFile, 'name'> | { notBackedUp: string }> {
+  const bad = notRegular(source, ['-wal', '-shm', '-journal']);
+  if (bad) return { notBackedUp: bad };
+  const copy = await copyDb(source, CONVERSATIONS_DB, tmpPath, check, budgetMs);
+  if ('notBackedUp' in copy) return copy;
+  const { name: _layoutName, ...rest } = copy;
+  return rest;
+}

@@ -11,7 +11,8 @@ import { AppError } from '../../shared/errors.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openImageReadonly, type ReadableDb } from '../sqlite/readable.ts';
-import { METADATA_JSON } from '../store/schema.ts';
+import { CONVERSATIONS_DB, EXPECTED_TABLES, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { readTableColumns, schemaDifferences } from '../integrity/checks.ts';
 import { holdPoint } from './fs.ts';
 import { classifyArchivePath, isDamaged, manifestLimit, parseManifest, type Manifest } from './manifest.ts';
 import { INLINE_MAX_BYTES } from './snapshot.ts';
@@ -27,6 +28,8 @@ export interface ScannedEntry {
   /** quick_check of a DB ('ok' or what is wrong); null for metadata.json. */
   integrity: string | null;
   rowCounts: Record<string, number> | null;
+  /** How a chat DB's tables and columns differ from the bot's (empty: same); null when not read. */
+  schema: string[] | null;
 }
 
 export interface ArchiveScan {
@@ -36,10 +39,18 @@ export interface ArchiveScan {
   problems: string[];
   /** The scan stopped at a hostile entry (links, paths out of the layout, sizes beyond the limits). */
   hostile: boolean;
+  /**
+   * An operator's own archive (`tar -czf` of `data/chats/chat_<id>/`): no manifest.json, every entry a
+   * regular file of the per-chat layout under one chats folder. `manifest` is then made from the content
+   * itself (its checksums and row counts prove nothing but that the archive does not change between reads).
+   */
+  withoutManifest: boolean;
 }
 
+type DbCheck = { integrity: string; rowCounts: Record<string, number> | null; schema: string[] | null };
+
 /** Checks one DB's bytes in memory: quick_check and row counts. */
-function checkDbBytes(data: Buffer): { integrity: string; rowCounts: Record<string, number> | null } {
+function checkDbBytes(data: Buffer, name: string): DbCheck {
   const patched = Buffer.from(data);
   if (patched.length > 19) {
     // An in-memory DB cannot be in WAL mode: the header of this private copy says "rollback".
@@ -50,12 +61,12 @@ function checkDbBytes(data: Buffer): { integrity: string; rowCounts: Record<stri
   try {
     db = openImageReadonly(patched);
   } catch (error) {
-    return { integrity: describeError(error), rowCounts: null };
+    return { integrity: describeError(error), rowCounts: null, schema: null };
   }
-  return checkOpen(db);
+  return checkOpen(db, name);
 }
 
-function checkOpen(db: ReadableDb): { integrity: string; rowCounts: Record<string, number> | null } {
+function checkOpen(db: ReadableDb, name: string): DbCheck {
   try {
     const integrity = quickCheck(db);
     let counts: Record<string, number> | null = null;
@@ -64,20 +75,31 @@ function checkOpen(db: ReadableDb): { integrity: string; rowCounts: Record<strin
     } catch {
       counts = null;
     }
-    return { integrity, rowCounts: counts };
+    // A chat's DB is compared with the bot's schema (what a manifest-less archive can still prove).
+    let schema: string[] | null = null;
+    if (name === PROFILE_DB || name === CONVERSATIONS_DB) {
+      try {
+        schema = schemaDifferences(readTableColumns(db, 'main'), EXPECTED_TABLES[name], {
+          extraTables: true,
+        });
+      } catch {
+        schema = null;
+      }
+    }
+    return { integrity, rowCounts: counts, schema };
   } finally {
     db.close();
   }
 }
 
-function checkDbFile(path: string): { integrity: string; rowCounts: Record<string, number> | null } {
+function checkDbFile(path: string, name: string): DbCheck {
   let db: ReadableDb;
   try {
     db = openImmutable(path);
   } catch (error) {
-    return { integrity: describeError(error), rowCounts: null };
+    return { integrity: describeError(error), rowCounts: null, schema: null };
   }
-  return checkOpen(db);
+  return checkOpen(db, name);
 }
 
 /**
@@ -94,6 +116,8 @@ export async function scanArchive(
   const problems: string[] = [];
   let manifestText: string | null = null;
   let hostile = false;
+  /** The chats folders (prefixes) the archive's chat files are in: an operator's archive has exactly one. */
+  const prefixes = new Set<string>();
   // The private folder for large DBs is made only when one comes, and tracked: a signal removes it too.
   let tmp: string | null = null;
   const tempDir = (): string => {
@@ -139,7 +163,11 @@ export async function scanArchive(
         const hash = createHash('sha256');
         let integrity: string | null = null;
         let counts: Record<string, number> | null = null;
-        if (where.name === METADATA_JSON) {
+        let schema: string[] | null = null;
+        if (where.kind === 'file') prefixes.add(where.prefix);
+        // A single-file archive's one entry is a DB whatever its name.
+        const name: string = where.name;
+        if (where.kind === 'file' && name === METADATA_JSON) {
           for await (const chunk of read()) hash.update(chunk);
         } else if (entry.size <= INLINE_MAX_BYTES) {
           const parts: Buffer[] = [];
@@ -147,7 +175,7 @@ export async function scanArchive(
             hash.update(chunk);
             parts.push(chunk);
           }
-          ({ integrity, rowCounts: counts } = checkDbBytes(Buffer.concat(parts, entry.size)));
+          ({ integrity, rowCounts: counts, schema } = checkDbBytes(Buffer.concat(parts, entry.size), name));
         } else {
           const file = join(tempDir(), `entry-${count}.db`);
           const fd = openSync(file, 'wx', 0o600);
@@ -161,19 +189,20 @@ export async function scanArchive(
           }
           try {
             await holdPoint('verify:large-entry');
-            ({ integrity, rowCounts: counts } = checkDbFile(file));
+            ({ integrity, rowCounts: counts, schema } = checkDbFile(file, name));
           } finally {
             removeTemp(file);
           }
         }
         entries.set(key, {
           path: key,
-          chatId: where.chatId,
-          name: where.name,
+          chatId: where.kind === 'file' ? where.chatId : '',
+          name,
           size: entry.size,
           sha256: hash.digest('hex'),
           integrity,
           rowCounts: counts,
+          schema,
         });
       },
       signal,
@@ -183,26 +212,34 @@ export async function scanArchive(
       throw error;
     problems.push(error.message);
     hostile = error.code === 'hostile_archive';
-    return { manifest: null, entries, problems, hostile };
+    return { manifest: null, entries, problems, hostile, withoutManifest: false };
   } finally {
     if (tmp !== null) removeTemp(tmp);
   }
   if (manifestText === null) {
+    // An operator's own archive: every entry was a regular file or folder of the per-chat layout (anything
+    // else stopped the scan above), all under one chats folder.
+    const singles = [...entries.values()].filter((e) => e.chatId === '');
+    if (entries.size > 0 && prefixes.size === 1 && singles.length === 0)
+      return { manifest: manifestFromContent(entries), entries, problems, hostile, withoutManifest: true };
     problems.push(
-      'the archive has no manifest.json: it is not a Chat Inspector backup (or it was cut short)',
+      prefixes.size > 1
+        ? `the archive has no manifest.json and its chats are under more than one folder (${[...prefixes].map((p) => p || './').join(', ')}): refused`
+        : 'the archive has no manifest.json: it is not a Chat Inspector backup (or it was cut short)',
     );
-    return { manifest: null, entries, problems, hostile: true };
+    return { manifest: null, entries, problems, hostile: true, withoutManifest: false };
   }
   let manifest: Manifest;
   try {
     manifest = parseManifest(manifestText);
   } catch (error) {
     problems.push(describeError(error));
-    return { manifest: null, entries, problems, hostile: true };
+    return { manifest: null, entries, problems, hostile: true, withoutManifest: false };
   }
   // The manifest and the content must match exactly: no file missing, none extra, same sizes and hashes.
-  const listed = new Set(manifest.files.map((f) => f.path));
-  for (const f of manifest.files) {
+  const archived = archivedFiles(manifest);
+  const listed = new Set(archived.map((f) => f.path));
+  for (const f of archived) {
     const e = entries.get(f.path);
     if (!e) problems.push(`${f.path} is listed in the manifest but missing from the archive`);
     else if (e.size !== f.size) problems.push(`${f.path} is ${e.size} bytes, the manifest says ${f.size}`);
@@ -224,7 +261,45 @@ export async function scanArchive(
       problems.push(`chat ${chatId} is listed in the manifest but has no file in the archive`);
   }
   if (problems.length > 0) hostile = true;
-  return { manifest, entries, problems, hostile };
+  return { manifest, entries, problems, hostile, withoutManifest: false };
+}
+
+/**
+ * The manifest of an archive that has none, made from what was read: each entry under its own path, with
+ * the sha256 and row counts just computed and its quick_check verdict as its integrity. It proves nothing
+ * about the archive's origin; restore uses it to check that the second reading sees the same bytes.
+ */
+function manifestFromContent(entries: Map<string, ScannedEntry>): Manifest {
+  const files = [...entries.values()].map((e) => ({
+    path: e.path,
+    chatId: e.chatId,
+    name: e.name as Manifest['files'][number]['name'],
+    size: e.size,
+    sha256: e.sha256,
+    copiedBy: 'file-copy' as const,
+    rowCounts: e.rowCounts,
+    integrity: e.integrity ?? 'ok',
+    journalMode: null,
+  }));
+  return {
+    format: 'chat-inspector-backup',
+    formatVersion: 1,
+    toolVersion: '',
+    createdAt: '',
+    sourceRoot: '',
+    chats: [...new Set(files.map((f) => f.chatId))],
+    files,
+    skipped: [],
+  };
+}
+
+/** A file the manifest lists: a chat's layout file, or the one DB of a single-file archive (chatId ''). */
+export type ArchivedFile = Omit<Manifest['files'][number], 'name'> & { name: string };
+
+/** Every file the manifest says the archive holds. */
+export function archivedFiles(manifest: Manifest): ArchivedFile[] {
+  if (manifest.kind === 'file' && manifest.single) return [{ ...manifest.single, chatId: '' }];
+  return manifest.files;
 }
 
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
@@ -246,7 +321,7 @@ interface FileJudgement extends VerifyFile {
   refusal: string | null;
 }
 
-function judgeFile(scan: ArchiveScan, f: Manifest['files'][number]): FileJudgement {
+function judgeFile(scan: ArchiveScan, f: ArchivedFile): FileJudgement {
   const e = scan.entries.get(f.path);
   const problems: string[] = [];
   let refusal: string | null = null;
@@ -297,7 +372,43 @@ export interface ArchiveVerdict {
   damaged: Map<string, string>;
 }
 
+/**
+ * An operator's archive without a manifest: nothing to compare with, so each DB is judged on its own
+ * (header and quick_check, rows countable, tables and columns against the bot's). A DB that fails is
+ * never restored (like a file damaged when backed up); a schema that differs is said, not refused.
+ */
+function judgeWithoutManifest(scan: ArchiveScan): ArchiveVerdict {
+  const damaged = new Map<string, string>();
+  const files: VerifyFile[] = [];
+  for (const e of scan.entries.values()) {
+    const isDb = e.name !== METADATA_JSON;
+    const problems: string[] = [];
+    let damage: string | null = null;
+    if (isDb && e.integrity !== 'ok')
+      damage = `fails quick_check in the archive (${e.integrity ?? 'not checked'}); without a manifest it cannot be told when it was damaged, and it is never restored`;
+    else if (isDb && e.rowCounts === null) damage = 'its rows cannot be counted; it is never restored';
+    if (damage) {
+      damaged.set(e.path, damage);
+      problems.push(damage);
+    }
+    if (isDb && e.schema && e.schema.length > 0)
+      problems.push(`its tables differ from the bot's (${e.schema.join('; ')})`);
+    files.push({
+      path: e.path,
+      chatId: e.chatId,
+      name: e.name,
+      size: e.size,
+      checksumOk: false,
+      integrity: e.integrity,
+      damagedAtBackup: damage !== null,
+      problems,
+    });
+  }
+  return { scan, files, refusals: [], damaged };
+}
+
 export function judgeArchive(scan: ArchiveScan): ArchiveVerdict {
+  if (scan.withoutManifest && scan.manifest && scan.problems.length === 0) return judgeWithoutManifest(scan);
   const refusals = [...scan.problems];
   const damaged = new Map<string, string>();
   const files: VerifyFile[] = [];
@@ -317,7 +428,7 @@ export function judgeArchive(scan: ArchiveScan): ArchiveVerdict {
     }
     return { scan, files, refusals, damaged };
   }
-  for (const f of scan.manifest.files) {
+  for (const f of archivedFiles(scan.manifest)) {
     const { refusal, ...file } = judgeFile(scan, f);
     // Missing and changed files are already among the scan's problems (said once).
     if (refusal && file.checksumOk) refusals.push(`${f.path} ${refusal}`);
@@ -354,18 +465,23 @@ export async function verifyArchive(options: VerifyOptions, ctx: JobContext<null
     (n, current) => ctx.progress(n, null, current),
   );
   throwIfCancelled(ctx.signal);
-  const m = scan.manifest;
+  const m = scan.withoutManifest ? null : scan.manifest;
   return {
     archive,
     ok: refusals.length === 0 && damaged.size === 0,
     restorable: refusals.length === 0,
+    withoutManifest:
+      scan.withoutManifest && scan.manifest
+        ? { chats: scan.manifest.chats.length, files: scan.manifest.files.length }
+        : null,
     manifest: m
       ? {
+          kind: m.kind ?? 'chats',
           createdAt: m.createdAt,
           toolVersion: m.toolVersion,
           sourceRoot: m.sourceRoot,
           chats: m.chats.length,
-          files: m.files.length,
+          files: archivedFiles(m).length,
         }
       : null,
     files,

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 // Thresholds nothing in a small healthy root reaches (the fixtures' clock is fixed, the CLI's is not).
-const QUIET = ['--inactive-days', '100000', '--slow-ms', '600000'];
+const QUIET = ['--inactive-days', '100000', '--slow-ms', '600000', '--backup-max-days', '100000'];
 
 describe('alerts', () => {
   it('exit 0 without alerts, 1 with warnings only, 2 with an integrity error', () => {
@@ -41,6 +41,8 @@ describe('alerts', () => {
       '100000',
       '--slow-ms',
       '600000',
+      '--backup-max-days',
+      '100000',
       '--db-max-mb',
       '0.001',
       '--json',
@@ -50,7 +52,16 @@ describe('alerts', () => {
     expect(result.alerts.length).toBeGreaterThanOrEqual(3);
     expect(new Set(result.alerts.map((a) => a.kind))).toEqual(new Set(['db_large']));
 
-    const inactive = runCliSync(['alerts', healthy, '--inactive-days', '1', '--slow-ms', '600000']);
+    const inactive = runCliSync([
+      'alerts',
+      healthy,
+      '--inactive-days',
+      '1',
+      '--slow-ms',
+      '600000',
+      '--backup-max-days',
+      '100000',
+    ]);
     expect(inactive.status).toBe(1);
     expect(inactive.stdout).toMatch(/inactive .*No activity for \d+ days/);
 
@@ -79,13 +90,15 @@ describe('alerts', () => {
     };
     const now = new Date('2026-03-01T00:00:00Z');
     const kinds = (t: { dbMaxMb: number; inactiveDays: number; slowMs: number }) =>
-      alertsFromFigures([chat], t, now)
+      alertsFromFigures([chat], { ...t, backupMaxDays: 2 }, now)
         .map((a) => a.kind)
         .sort();
     expect(kinds({ dbMaxMb: 10, inactiveDays: 90, slowMs: 200 })).toEqual([]);
     expect(kinds({ dbMaxMb: 2, inactiveDays: 30, slowMs: 100 })).toEqual(['db_large', 'inactive', 'slow']);
     expect(
-      alertsExitCode(alertsFromFigures([chat], { dbMaxMb: 2, inactiveDays: 90, slowMs: 200 }, now)),
+      alertsExitCode(
+        alertsFromFigures([chat], { dbMaxMb: 2, inactiveDays: 90, slowMs: 200, backupMaxDays: 2 }, now),
+      ),
     ).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import type { JobContext } from '../jobs/job.ts';
 import { daysBetween } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { collectChatFigures, type ChatFigures } from './figures.ts';
+import { indexVerifiedArchives, lastBackupOf, type LastBackup } from '../backup/last-backup.ts';
 
 const MB = 1024 * 1024;
 
@@ -81,6 +82,39 @@ export interface AlertsOptions {
   thresholds: AlertThresholds;
   pool: WorkerPool;
   now?: Date;
+  /** Folders of verified archives (`backup --out-dir`) that tell when each chat was last backed up. */
+  backupDirs?: readonly string[];
+}
+
+/** A chat not backed up for more than `maxDays` (or never, as far as anything says): a warning. */
+export function backupAlert(
+  chatId: string,
+  last: LastBackup | null,
+  maxDays: number,
+  now: Date,
+): Alert | null {
+  if (last === null)
+    return {
+      kind: 'not_backed_up',
+      severity: 'warning',
+      chatId,
+      file: null,
+      message:
+        'No backup known: no verified archive in the folders given holds it and metadata.json has no last_backup.',
+      value: null,
+    };
+  const days = Math.floor(daysBetween(last.at, now));
+  if (days <= maxDays) return null;
+  const source =
+    last.source === 'archive' ? `the verified archive ${last.archive}` : "metadata.json's last_backup";
+  return {
+    kind: 'not_backed_up',
+    severity: 'warning',
+    chatId,
+    file: null,
+    message: `Last backed up ${days} days ago (over ${maxDays}), according to ${source}.`,
+    value: days,
+  };
 }
 
 export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>): Promise<AlertsResult> {
@@ -92,6 +126,17 @@ export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>):
     now,
   });
   const alerts = alertsFromFigures(figures, options.thresholds, now);
+  const index = indexVerifiedArchives(options.backupDirs ?? []);
+  for (const chat of figures) {
+    if (chat.skipped) continue;
+    const alert = backupAlert(
+      chat.chatId,
+      lastBackupOf(index, chat.chatId, chat.dir),
+      options.thresholds.backupMaxDays,
+      now,
+    );
+    if (alert) alerts.push(alert);
+  }
   for (const a of alerts) ctx.emit(a);
   return {
     root,

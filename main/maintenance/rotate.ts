@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import type { RotateResult, RotatedArchive } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createBackup } from '../backup/create.ts';
+import { backupSingleFile, isSingleFileSource } from '../backup/single.ts';
 import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../backup/fs.ts';
 import { hashFile } from '../backup/sqlite-util.ts';
 import { verifyArchive } from '../backup/verify.ts';
@@ -29,15 +30,20 @@ export interface RotateOptions {
   afterArchiveWritten?: (archive: string) => void;
 }
 
-const RECORD_SUFFIX = '.verified.json';
+export const RECORD_SUFFIX = '.verified.json';
 const ARCHIVE_NAME = /^backup-.+-(\d{8}T\d{6}Z)(?:-\d+)?\.tar\.gz$/;
 
-interface VerifiedRecord {
+export interface VerifiedRecord {
   archive: string;
   sizeBytes: number;
   sha256: string;
   verifiedAt: string;
   createdAt: string;
+  /**
+   * The chats the archive holds a healthy file of (what "last backed up" is computed from); [] for an
+   * archive of one SQLite file. Absent in records written before it existed: their chats are unknown.
+   */
+  chats?: string[];
 }
 
 function writeRecord(archive: string, record: VerifiedRecord): void {
@@ -51,7 +57,7 @@ function writeRecord(archive: string, record: VerifiedRecord): void {
 }
 
 /** The archive's record, if it exists and still matches the archive's size. */
-function readRecord(archive: string): VerifiedRecord | null {
+export function readRecord(archive: string): VerifiedRecord | null {
   try {
     const record = JSON.parse(readFileSync(`${archive}${RECORD_SUFFIX}`, 'utf8')) as VerifiedRecord;
     if (record.archive !== basename(archive)) return null;
@@ -99,10 +105,15 @@ export async function backupRotate(
   const now = options.now ?? new Date();
   const archive = archivePath(outDir, root, now);
   ctx.emit({ step: 'writing the archive', detail: archive });
-  const backup = await createBackup(
-    { root, out: archive, pool: options.pool, now },
-    { signal: ctx.signal, progress: (d, t, c) => ctx.progress(d, t, c), emit: () => {} },
-  );
+  const jobCtx = {
+    signal: ctx.signal,
+    progress: (d: number, t: number | null, c: string | null) => ctx.progress(d, t, c),
+    emit: () => {},
+  };
+  // A single SQLite file (`user_history.db`) rotates like a root: backup-<file>-<timestamp>.tar.gz.
+  const backup = isSingleFileSource(root)
+    ? await backupSingleFile({ file: root, out: archive, now }, jobCtx)
+    : await createBackup({ root, out: archive, pool: options.pool, now }, jobCtx);
   crashPoint('rotate:written');
   options.afterArchiveWritten?.(archive);
   ctx.emit({ step: 'verifying the archive', detail: archive });
@@ -130,6 +141,9 @@ export async function backupRotate(
     sha256,
     verifiedAt: new Date().toISOString(),
     createdAt: now.toISOString(),
+    chats: [
+      ...new Set(verdict.files.filter((f) => f.chatId !== '' && !f.damagedAtBackup).map((f) => f.chatId)),
+    ],
   });
   fsyncDir(outDir);
   crashPoint('rotate:recorded');

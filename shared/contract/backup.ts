@@ -70,6 +70,8 @@ export const VerifyResult = z.object({
   restorable: z.boolean(),
   manifest: z
     .object({
+      /** 'file': the archive holds one SQLite file (its one entry is `file/<name>`), not chats. */
+      kind: z.enum(['chats', 'file']),
       createdAt: z.string(),
       toolVersion: z.string(),
       sourceRoot: z.string(),
@@ -78,6 +80,13 @@ export const VerifyResult = z.object({
     })
     .nullable(),
   files: z.array(VerifyFile),
+  /**
+   * Set for an operator's own archive (`tar -czf` of `data/chats/chat_<id>/`) that has no manifest.json:
+   * every DB was checked (header, quick_check, tables against the bot's schema), but its checksums and row
+   * counts cannot be proven (nothing says what it held when it was made). `manifest` is then null, `ok`
+   * says only that the checks passed (the CLI exits 3 rather than 0).
+   */
+  withoutManifest: z.object({ chats: z.number().int(), files: z.number().int() }).nullable(),
   /**
    * Why the archive is refused (verify exits 2, restore writes nothing): hostile entries, manifest missing or
    * not matching the content (files, sizes, sha256, row counts), a DB failing quick_check, cut short.
@@ -120,6 +129,13 @@ export const RestoreResult = z.object({
   dryRun: z.boolean(),
   applied: z.boolean(),
   chats: z.array(RestoreChatPlan),
+  /**
+   * Set when the archive holds one SQLite file: where it goes. `chats` then has one entry (chatId '') with
+   * that file's plan.
+   */
+  file: z.string().optional(),
+  /** The archive had no manifest.json (an operator's own tar): checksums and row counts were not proven. */
+  withoutManifest: z.boolean().optional(),
   summary: z.object({
     add: z.number().int(),
     replace: z.number().int(),

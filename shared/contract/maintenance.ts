@@ -104,10 +104,15 @@ export const AlertThresholds = z.object({
   inactiveDays: z.number().positive().max(100_000).default(90),
   /** The newest-page query of a chat slower than this (ms): a warning. */
   slowMs: z.number().positive().max(600_000).default(100),
+  /**
+   * Not backed up for more than this many days (its newest verified archive, else metadata.json's
+   * last_backup), or no backup known at all: a warning.
+   */
+  backupMaxDays: z.number().positive().max(100_000).default(2),
 });
 export type AlertThresholds = z.infer<typeof AlertThresholds>;
 
-export const AlertKind = z.enum(['db_large', 'inactive', 'integrity', 'slow']);
+export const AlertKind = z.enum(['db_large', 'inactive', 'integrity', 'slow', 'not_backed_up']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const Alert = z.object({
@@ -123,7 +128,12 @@ export type Alert = z.infer<typeof Alert>;
 
 export const AlertsResult = z.object({
   root: z.string(),
-  thresholds: z.object({ dbMaxMb: z.number(), inactiveDays: z.number(), slowMs: z.number() }),
+  thresholds: z.object({
+    dbMaxMb: z.number(),
+    inactiveDays: z.number(),
+    slowMs: z.number(),
+    backupMaxDays: z.number(),
+  }),
   checkedAt: z.string(),
   chats: z.number().int(),
   alerts: z.array(Alert),

@@ -6,6 +6,7 @@ import { isInside } from '../../access/places.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { ensureOwnDir } from '../../fs/own-file.ts';
 import { createBackup } from '../../backup/create.ts';
+import { backupSingleFile } from '../../backup/single.ts';
 import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
 import { placeRecovered, recoverDb } from '../../recover/recover.ts';
@@ -173,6 +174,24 @@ function placeArchives(ctx: HandlerContext): PlaceArchives[] {
   return out;
 }
 
+/**
+ * The folders that may hold verified archives (`<archive>.verified.json`): our own backups folder, and for
+ * each allowed root its top and its folders one level down (as placeArchives looks), chat folders aside.
+ */
+export function archiveFolders(ctx: HandlerContext): string[] {
+  const dirs = [outputDir(ctx, 'backups')];
+  for (const place of ctx.places.list()) {
+    if (place.kind === 'file') continue;
+    dirs.push(place.path);
+    for (const name of listFolder(place.path).names) {
+      const path = join(place.path, name);
+      if (!CHAT_DIR_PATTERN.test(name) && name !== 'chats' && entryAt(path).kind === 'directory')
+        dirs.push(path);
+    }
+  }
+  return dirs;
+}
+
 function listFolder(dir: string): { names: string[]; capped: boolean } {
   try {
     const names = readdirSync(dir).sort();
@@ -228,8 +247,16 @@ function listOutputs(ctx: HandlerContext): OutputFile[] {
 
 export const backupHandlers = {
   'backup.create': ({ root, chatIds, out, level, check }, ctx, job) => {
-    const realRoot = ctx.places.requireRoot(root);
     const now = ctx.now();
+    // One SQLite file the person opened (user_history.db, a bot's DB) is backed up on its own.
+    if (entryAt(resolve(root)).kind === 'file') {
+      const file = ctx.places.requireFile(root);
+      if (chatIds && chatIds.length > 0)
+        throw new AppError('invalid_input', `${root} is one SQLite file: it has no chats to choose`);
+      const target = resolveOutput(ctx, out, 'backups', `backup-${basename(file)}-${stamp(now)}`, '.tar.gz');
+      return backupSingleFile({ file, out: target, level, check, now }, job);
+    }
+    const realRoot = ctx.places.requireRoot(root);
     const what = chatIds && chatIds.length === 1 ? `chat_${chatIds[0]}` : basename(realRoot) || 'root';
     const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
     return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now }, job);

@@ -1,4 +1,6 @@
 import type { ChatSummary } from '../../../shared/domain.ts';
+import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
+import { archiveFolders } from './backup.ts';
 import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../../store/chat.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
@@ -30,7 +32,12 @@ export const browseHandlers = {
     });
     return { root: result.root, total, skipped: result.skipped };
   },
-  'chat.detail': ({ root, chatId }, ctx) => readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now()),
+  'chat.detail': ({ root, chatId }, ctx) => {
+    const detail = readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now());
+    // Its last backup: the newest verified archive in the folders the Backups screen lists, else metadata.json.
+    detail.lastBackup = lastBackupOf(indexVerifiedArchives(archiveFolders(ctx)), detail.chatId, detail.dir);
+    return detail;
+  },
   'chat.messages': ({ root, chatId, before, after, at, limit }, ctx) =>
     readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }),
   'chat.search': ({ root, chatId, query, limit, role, from, to, before }, ctx) =>

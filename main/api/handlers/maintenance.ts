@@ -4,6 +4,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
+import { archiveFolders } from './backup.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
@@ -63,7 +64,17 @@ export const maintenanceHandlers = {
     );
   },
   'maintenance.alerts': ({ root, thresholds }, ctx, job) =>
-    runAlerts({ root: ctx.places.requireRoot(root), thresholds, pool: ctx.pool, now: ctx.now() }, job),
+    runAlerts(
+      {
+        root: ctx.places.requireRoot(root),
+        thresholds,
+        pool: ctx.pool,
+        now: ctx.now(),
+        // Last backups: verified archives where the Backups screen finds archives, else metadata.json.
+        backupDirs: archiveFolders(ctx),
+      },
+      job,
+    ),
   'maintenance.backupRotate': ({ root, outDir, keep }, ctx, job) => {
     const realRoot = ctx.places.requireRoot(root);
     return backupRotate(

@@ -8,6 +8,7 @@ import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory, formatMigrationSummary } from '../../backup/migrate.ts';
 import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
+import { backupSingleFile, isSingleFileSource } from '../../backup/single.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
@@ -89,6 +90,13 @@ function formatCounts(rows: { table: string; old: number | null; new: number | n
 
 export function formatRestore(result: RestoreResult): string {
   const lines: string[] = [];
+  if (result.file !== undefined) {
+    const f = result.chats[0]?.files[0];
+    const counts = f?.rowCounts.length ? `  (${formatCounts(f.rowCounts)})` : '';
+    const bak = f?.backup ? `  [old kept as ${f.backup}]` : '';
+    const why = f?.reason ? `  — ${f.reason}` : '';
+    return `${result.dryRun ? 'Would restore' : 'Restored'} ${result.file}: ${f?.action ?? '?'}${counts}${why}${bak}${result.dryRun ? ' (dry run: nothing was written)' : ''}`;
+  }
   for (const chat of result.chats) {
     lines.push(`chat ${chat.chatId}: ${chat.action}`);
     for (const f of chat.files) {
@@ -106,6 +114,10 @@ export function formatRestore(result: RestoreResult): string {
       (filesSkipped > 0 ? `; ${filesSkipped} file(s) left out (damaged when backed up)` : '') +
       (result.dryRun ? ' (dry run: nothing was written)' : ''),
   );
+  if (result.withoutManifest)
+    lines.push(
+      'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
+    );
   return lines.join('\n');
 }
 
@@ -121,15 +133,34 @@ export function formatVerify(result: VerifyResult): { report: string; errors: st
   for (const f of result.files)
     if (f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
   const m = result.manifest;
-  if (m)
+  if (m?.kind === 'file')
+    report.push(
+      `Archive of one SQLite file (${result.files[0]?.name ?? '?'}), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
+    );
+  else if (m)
     report.push(
       `Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
     );
+  const bare = result.withoutManifest;
+  if (bare) {
+    report.push(
+      `Archive without a manifest (an operator's own tar): ${bare.chats} chat(s), ${bare.files} file(s)`,
+    );
+    for (const f of result.files)
+      if (!f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
+    report.push(
+      'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
+    );
+  }
   if (!result.restorable)
     errors.push(`REFUSED: ${result.archive} has problems; restore would refuse it and write nothing`);
   else if (!result.ok)
     report.push(
       `OK with damaged files: every checksum matches; the files above were already damaged when backed up and are never restored (${result.archive})`,
+    );
+  else if (bare)
+    report.push(
+      `CHECKED, NOT PROVEN: every DB passes quick_check; without a manifest nothing proves they are what was archived (${result.archive})`,
     );
   else report.push(`OK: every checksum matches and every DB passes quick_check (${result.archive})`);
   return { report: report.join('\n'), errors: errors.join('\n') };
@@ -183,7 +214,7 @@ export function registerBackupCommands(program: Command): void {
     .description(
       'back up one chat, a selection or the whole root into a .tar.gz with a manifest (safe while the bot writes); exit 0 ok, 1 some files were already damaged (kept as they are) or could not be backed up (not regular files, locked: listed), 2 failed',
     )
-    .argument('<root>', 'data root')
+    .argument('<root>', "data root, or one SQLite file (user_history.db, a bot's DB)")
     .option('--out <file>', 'the archive to write (FILE.tar.gz; never overwritten)')
     .option(
       '--out-dir <dir>',
@@ -224,31 +255,38 @@ export function registerBackupCommands(program: Command): void {
         if (opts.out === undefined)
           throw new AppError('invalid_input', 'give --out FILE.tar.gz (or --out-dir DIR)');
         const out = opts.out;
-        const root = requireDir(rootArg);
+        // One SQLite file (user_history.db, the clinic bot's DB) is backed up on its own: file/<name> inside.
+        const single = isSingleFileSource(rootArg);
+        if (single && opts.chat !== undefined)
+          throw new AppError('invalid_input', `${rootArg} is one SQLite file: --chat does not apply`);
+        const root = single ? resolve(rootArg) : requireDir(rootArg);
         const level = opts.level === undefined ? undefined : Number(opts.level);
         if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
           throw new AppError('invalid_input', '--level must be 1 to 9');
         }
         const lockWaitMs = opts.wait === undefined ? undefined : secondsToMs(opts.wait, '--wait');
-        const pool = poolFrom(opts.workers);
         const result = await runCliJob('Backing up', (ctx) =>
-          createBackup(
-            {
-              root,
-              chatIds: opts.chat,
-              out: resolve(out),
-              pool,
-              level,
-              check: opts.check,
-              lockWaitMs,
-            },
-            ctx,
-          ),
+          single
+            ? backupSingleFile({ file: root, out: resolve(out), level, check: opts.check, lockWaitMs }, ctx)
+            : createBackup(
+                {
+                  root,
+                  chatIds: opts.chat,
+                  out: resolve(out),
+                  pool: poolFrom(opts.workers),
+                  level,
+                  check: opts.check,
+                  lockWaitMs,
+                },
+                ctx,
+              ),
         );
         if (opts.json) printJson(result);
         else {
           console.log(
-            `Backed up ${result.chats} chat(s), ${result.files} file(s), ${formatBytes(result.dataBytes)} into ${result.out} (${formatBytes(result.archiveBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s`,
+            single
+              ? `Backed up ${root} (${formatBytes(result.dataBytes)}) into ${result.out} (${formatBytes(result.archiveBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s`
+              : `Backed up ${result.chats} chat(s), ${result.files} file(s), ${formatBytes(result.dataBytes)} into ${result.out} (${formatBytes(result.archiveBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s`,
           );
           for (const d of result.damaged)
             console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
@@ -267,7 +305,7 @@ export function registerBackupCommands(program: Command): void {
   program
     .command('verify')
     .description(
-      'check every checksum, row count and quick_check of every DB inside an archive; exit 0 ok, 1 it holds files already damaged when backed up (restore leaves them out), 2 refused (restore would refuse it too)',
+      "check every checksum, row count and quick_check of every DB inside an archive; exit 0 ok, 1 it holds files already damaged when backed up (restore leaves them out), 2 refused (restore would refuse it too), 3 an archive without a manifest (an operator's own tar of data/chats/chat_<id>/) whose DBs all pass their checks but whose checksums and row counts cannot be proven",
     )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
     .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
@@ -291,6 +329,8 @@ export function registerBackupCommands(program: Command): void {
         }
         if (!result.restorable) throw new CliExit(2);
         if (!result.ok) process.exitCode = 1;
+        // 3: nothing found wrong, but an archive without a manifest proves no checksum nor row count.
+        else if (result.withoutManifest) process.exitCode = 3;
       },
     );
 
@@ -300,7 +340,10 @@ export function registerBackupCommands(program: Command): void {
       'restore chats from an archive: verified first (refused, nothing written, when verify refuses it), atomic swaps, replaced files kept as .bak-<time>; exit 0 ok, 1 files damaged when backed up were left out, 2 refused',
     )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
-    .requiredOption('--into <root>', 'data root to restore into (an empty folder is fine)')
+    .requiredOption(
+      '--into <root>',
+      'data root to restore into (an empty folder is fine); for an archive of one SQLite file, its path or folder',
+    )
     .option('--chat <id...>', 'only these chats (repeatable)')
     .option(
       '--dry-run',
@@ -328,7 +371,9 @@ export function registerBackupCommands(program: Command): void {
         },
       ) => {
         const archive = requireFile(archiveArg);
-        const root = requireDir(opts.into);
+        // A folder, or (for an archive of one SQLite file) the file's path: checked once the archive is read.
+        const root =
+          entryAt(resolve(opts.into)).kind === 'directory' ? requireDir(opts.into) : resolve(opts.into);
         const result = await runCliJob('Restoring', (ctx) =>
           restoreArchive(
             {

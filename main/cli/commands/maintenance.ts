@@ -6,6 +6,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
+import { isSingleFileSource } from '../../backup/single.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
 import { requireChatFolders } from '../../store/layout.ts';
 import { sharedPool } from '../../workers/pool.ts';
@@ -188,11 +189,26 @@ export function registerMaintenanceCommands(program: Command): void {
     .option('--db-max-mb <n>', 'a DB larger than this is a warning (default 10)')
     .option('--inactive-days <n>', 'no activity for longer than this is a warning (default 90)')
     .option('--slow-ms <n>', 'a newest-page query slower than this is a warning (default 100)')
+    .option(
+      '--backup-max-days <n>',
+      'not backed up for longer than this (or no backup known) is a warning (default 2)',
+    )
+    .option(
+      '--backups <dir...>',
+      "folders of verified archives (backup --out-dir) that say when each chat was last backed up; without them, metadata.json's last_backup",
+    )
     .option('--json', 'print JSON for scripts')
     .action(
       async (
         rootArg: string,
-        opts: { dbMaxMb?: string; inactiveDays?: string; slowMs?: string; json?: boolean },
+        opts: {
+          dbMaxMb?: string;
+          inactiveDays?: string;
+          slowMs?: string;
+          backupMaxDays?: string;
+          backups?: string[];
+          json?: boolean;
+        },
       ) => {
         const root = requireDir(rootArg);
         requireChatFolders(root, rootArg);
@@ -200,14 +216,16 @@ export function registerMaintenanceCommands(program: Command): void {
           dbMaxMb: numberOption(opts.dbMaxMb, '--db-max-mb', 10, 0.001, 1_000_000),
           inactiveDays: numberOption(opts.inactiveDays, '--inactive-days', 90, 0.001, 100_000),
           slowMs: numberOption(opts.slowMs, '--slow-ms', 100, 0.001, 600_000),
+          backupMaxDays: numberOption(opts.backupMaxDays, '--backup-max-days', 2, 0.001, 100_000),
         });
+        const backupDirs = (opts.backups ?? []).map((d) => requireDir(d, 'folder of archives'));
         const result = await runCliJob('Checking', (ctx) =>
-          runAlerts({ root, thresholds, pool: sharedPool() }, ctx),
+          runAlerts({ root, thresholds, pool: sharedPool(), backupDirs }, ctx),
         );
         if (opts.json) printJson(result);
         else {
           for (const a of result.alerts)
-            console.log(`${a.severity.padEnd(7)}  ${a.kind.padEnd(10)}  chat ${a.chatId}  ${a.message}`);
+            console.log(`${a.severity.padEnd(7)}  ${a.kind.padEnd(13)}  chat ${a.chatId}  ${a.message}`);
           const errors = result.alerts.filter((a) => a.severity === 'error').length;
           console.log(
             `${result.alerts.length === 0 ? 'No alert' : `${errors} error(s), ${result.alerts.length - errors} warning(s)`} in ${result.chats} chats of ${result.root}`,
@@ -226,7 +244,8 @@ export async function runBackupRotation(
   if (opts.out !== undefined) throw new AppError('invalid_input', 'give either --out or --out-dir, not both');
   if (opts.chat !== undefined)
     throw new AppError('invalid_input', '--out-dir backs up the whole root: --chat does not apply');
-  const root = requireDir(rootArg);
+  // A single SQLite file rotates like a root.
+  const root = isSingleFileSource(rootArg) ? resolve(rootArg) : requireDir(rootArg);
   const outDir = requireDir(opts.outDir, 'folder for the archives');
   const keep = numberOption(opts.keep, '--keep', 7, 1, 10_000);
   if (!Number.isInteger(keep))

@@ -1,3 +1,4 @@
+import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
 import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -52,13 +53,19 @@ export function registerReadCommands(program: Command): void {
     .description('one chat: profile, preferences, progress, sessions, message counts')
     .argument('<root>', 'data root')
     .argument('<chatId>', 'chat id (the number in chat_<id>)')
+    .option(
+      '--backups <dir...>',
+      "folders of verified archives (backup --out-dir) for its last backup; else metadata.json's last_backup",
+    )
     .option('--json', 'print JSON for scripts')
-    .action((rootArg: string, chatId: string, opts: { json?: boolean }) => {
+    .action((rootArg: string, chatId: string, opts: { json?: boolean; backups?: string[] }) => {
       const root = requireDir(rootArg);
+      const backupDirs = (opts.backups ?? []).map((d) => requireDir(d));
       const detail = readChatDetail(root, chatId);
       // The health the list and the Integrity screen show: the fleet index's findings, or a quick check.
       const checked = chatFindings(root, chatId, defaultUserDataDir(), new Date());
       if (checked) detail.health = checked.health;
+      detail.lastBackup = lastBackupOf(indexVerifiedArchives(backupDirs), detail.chatId, detail.dir);
       if (opts.json) return printJson(detail);
       const p = detail.profile;
       const name = p
@@ -80,6 +87,12 @@ export function registerReadCommands(program: Command): void {
       }
       console.log(
         `First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}  last active ${detail.lastActive ?? '—'}`,
+      );
+      const lb = detail.lastBackup;
+      console.log(
+        lb
+          ? `Last backup ${lb.at} (${lb.source === 'archive' ? `verified archive ${lb.archive}` : "metadata.json's last_backup"})`
+          : 'Last backup: none known (no verified archive in the folders given, no last_backup in metadata.json)',
       );
       if (detail.preferences) {
         const pr = detail.preferences;

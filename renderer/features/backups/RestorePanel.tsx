@@ -37,7 +37,16 @@ export function VerifyResultView({
       style={{ marginTop: 10 }}
     >
       <p className="mono path">{name ?? result.archive}</p>
-      {m ? (
+      {m?.kind === 'file' ? (
+        <p className="muted">
+          {t('archives.madeByFile', {
+            name: result.files[0]?.name ?? '',
+            date: formatDateTime(m.createdAt),
+            root: m.sourceRoot,
+            version: m.toolVersion,
+          })}
+        </p>
+      ) : m ? (
         <p className="muted">
           {t('archives.madeBy', {
             chats: formatNumber(m.chats),
@@ -48,7 +57,19 @@ export function VerifyResultView({
           })}
         </p>
       ) : null}
-      {result.ok ? (
+      {result.withoutManifest ? (
+        <p data-testid="verify-without-manifest">
+          <span className="badge badge-warning">
+            <span className="badge-dot" aria-hidden="true" />
+            {t('archives.checkedNotProven')}
+          </span>{' '}
+          {t('archives.withoutManifest', {
+            chats: formatNumber(result.withoutManifest.chats),
+            files: formatNumber(result.withoutManifest.files),
+          })}
+        </p>
+      ) : null}
+      {result.ok && result.withoutManifest ? null : result.ok ? (
         <p data-testid="verify-all">
           <span className="badge badge-ok">
             <span className="badge-dot" aria-hidden="true" />

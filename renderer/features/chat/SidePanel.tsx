@@ -64,6 +64,22 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
             [t('chat.withErrors'), figure(c.messagesWithErrors)],
             [t('chat.firstMessage'), detail.firstMessageAt ? formatDateTime(detail.firstMessageAt) : null],
             [t('chat.lastMessage'), detail.lastMessageAt ? formatDateTime(detail.lastMessageAt) : null],
+            [
+              t('chat.lastBackup'),
+              detail.lastBackup ? (
+                <span data-testid="chat-last-backup" title={detail.lastBackup.archive ?? undefined}>
+                  {formatDateTime(detail.lastBackup.at)} (
+                  {t(
+                    detail.lastBackup.source === 'archive'
+                      ? 'chat.lastBackupArchive'
+                      : 'chat.lastBackupMetadata',
+                  )}
+                  )
+                </span>
+              ) : detail.lastBackup === null ? (
+                t('chat.lastBackupNone')
+              ) : null,
+            ],
           ]}
         />
       </section>

@@ -387,7 +387,12 @@ function ArchivePanel({ root }: { root: string }) {
 }
 
 const THRESHOLDS_KEY = 'chat-inspector.maintenance.alertThresholds';
-const DEFAULT_THRESHOLDS: AlertThresholds = { dbMaxMb: 10, inactiveDays: 90, slowMs: 100 };
+const DEFAULT_THRESHOLDS: AlertThresholds = {
+  dbMaxMb: 10,
+  inactiveDays: 90,
+  slowMs: 100,
+  backupMaxDays: 2,
+};
 
 function loadThresholds(): AlertThresholds {
   try {

@@ -1,0 +1,68 @@
+// When was a chat last backed up? The newest verified archive Chat Inspector knows of (the
+// `<archive>.verified.json` records `backup --out-dir` writes beside its archives, in the folders given),
+// else the bot's own `database_info.last_backup` in metadata.json — and the answer says which.
+
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readMetadata } from '../store/metadata.ts';
+import { toIso } from '../store/time.ts';
+import { RECORD_SUFFIX, readRecord } from '../maintenance/rotate.ts';
+
+export interface LastBackup {
+  /** When the archive was made (or what metadata.json says). */
+  at: string;
+  /** 'archive': a verified archive holds the chat; 'metadata': only metadata.json's last_backup says so. */
+  source: 'archive' | 'metadata';
+  /** The verified archive (source 'archive'). */
+  archive: string | null;
+}
+
+export interface VerifiedArchiveIndex {
+  /** Per chat, its newest verified archive. */
+  byChat: Map<string, { at: string; archive: string }>;
+  /** Verified archives whose record does not say which chats they hold (written by an older version). */
+  unknownChats: string[];
+}
+
+/** Reads every verified record in `dirs` once (a folder that cannot be read is passed over). */
+export function indexVerifiedArchives(dirs: readonly string[]): VerifiedArchiveIndex {
+  const byChat = new Map<string, { at: string; archive: string }>();
+  const unknownChats: string[] = [];
+  for (const dir of new Set(dirs.map((d) => resolve(d)))) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.endsWith(RECORD_SUFFIX)) continue;
+      const archive = join(dir, name.slice(0, -RECORD_SUFFIX.length));
+      const record = readRecord(archive);
+      if (!record) continue;
+      if (!record.chats) {
+        unknownChats.push(archive);
+        continue;
+      }
+      for (const chatId of record.chats) {
+        const known = byChat.get(chatId);
+        if (!known || record.createdAt > known.at) byChat.set(chatId, { at: record.createdAt, archive });
+      }
+    }
+  }
+  return { byChat, unknownChats: unknownChats.sort() };
+}
+
+/** The chat's last backup: its newest verified archive, else metadata.json's last_backup, else null. */
+export function lastBackupOf(
+  index: VerifiedArchiveIndex,
+  chatId: string,
+  chatDir: string,
+): LastBackup | null {
+  const archived = index.byChat.get(chatId);
+  if (archived) return { at: archived.at, source: 'archive', archive: archived.archive };
+  const meta = readMetadata(chatDir);
+  if (meta.state !== 'ok') return null;
+  const at = toIso(meta.value.database_info?.last_backup);
+  return at ? { at, source: 'metadata', archive: null } : null;
+}
