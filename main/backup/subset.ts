@@ -46,6 +46,9 @@ export async function writeArchiveSubset(
           manifestText = Buffer.concat(parts).toString('utf8');
           return;
         }
+        // Only chat archives are subset; a single-file store's entry has no chat to keep or drop.
+        if (where.kind === 'single')
+          throw new AppError('corrupt', `${source} holds a single SQLite file, not chats`);
         if (where.chatId !== null && !keep.has(where.chatId)) return;
         if (where.kind === 'dir') return writer.addDir(entry.path, entry.mtime);
         files++;
