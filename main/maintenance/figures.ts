@@ -70,7 +70,8 @@ function metadataActivity(dir: string): string | null {
   return latest(toIso(meta.value.quick_stats?.last_active) ?? null, toIso(meta.value.last_update) ?? null);
 }
 
-function timeNewestPage(dir: string): number | null {
+/** ms of the standard query of a chat (its newest page of messages), null when it cannot be read. */
+export function timeNewestPage(dir: string): number | null {
   let db: ReadableDb;
   try {
     ({ db } = openReadonly(join(dir, CONVERSATIONS_DB), { probe: false, busyTimeoutMs: 1000 }));

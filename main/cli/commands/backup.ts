@@ -14,7 +14,7 @@ import { exportChats } from '../../export/export.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
-import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
 import { MAP_HELP } from '../../mapping/cli.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 
@@ -328,6 +328,7 @@ export function registerBackupCommands(program: Command): void {
       ) => {
         const archive = requireFile(archiveArg);
         const root = requireDir(opts.into);
+        noteChatTrees(root, 'restore writes chat folders into');
         const result = await runCliJob('Restoring', (ctx) =>
           restoreArchive(
             {
@@ -462,6 +463,7 @@ export function registerBackupCommands(program: Command): void {
           'invalid_input',
           'add --rebuild to rebuild metadata.json (the old one is kept as a .bak)',
         );
+      noteChatTrees(root, 'a chat in more than one is rebuilt in the first holding it, starting from');
       const result = rebuildMetadata({ root, chatId: opts.chat });
       if (opts.json) return printJson(result);
       console.log(
@@ -485,6 +487,7 @@ export function registerBackupCommands(program: Command): void {
       ) => {
         const source = requireFile(sourceArg);
         const root = requireDir(opts.into);
+        noteChatTrees(root, 'migrate writes chat folders into');
         const result = await runCliJob('Migrating', (ctx) =>
           migrateUserHistory(
             { path: source, root, dryRun: opts.dryRun ?? false, force: opts.force ?? false },

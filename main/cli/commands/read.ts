@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
-import type { ChatSummary, ScanResult } from '../../../shared/domain.ts';
+import type { ChatDetail, ChatSummary, ScanResult } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
+import { ROOT_TREE, treeRank } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../../fleet/cli.ts';
-import { chatFindings } from '../../fleet/show.ts';
+import { chatFindings, withCopies } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
@@ -26,6 +27,25 @@ function requireDir(path: string): string {
       `${path}: is ${stats.isFile() ? 'a file' : describeKind(kindOf(stats))}, not a data root (use "open" for a single DB)`,
     );
   return full;
+}
+
+/** The TREE column: the tree, and for a chat in several trees the other ones and which copy is newer. */
+function treeText(c: ChatSummary): string {
+  const tree = c.tree ?? ROOT_TREE;
+  if (!c.copies || c.copies.length === 0) return tree;
+  const newer = c.newerIn ? `, newer in ${c.newerIn}` : '';
+  return `${tree} (also ${c.copies.map((k) => k.tree).join(', ')}${newer})`;
+}
+
+/** ", also in data/chats (2026-10-01T…); the copy in data/chats is newer", or "" for a chat in one tree. */
+function copiesNote(detail: Pick<ChatDetail, 'tree' | 'copies' | 'newerIn'>): string {
+  if (!detail.copies || detail.copies.length === 0) return '';
+  const also = detail.copies.map((c) => `${c.tree} (last active ${c.lastActive ?? 'unknown'})`).join(', ');
+  const newer =
+    detail.newerIn === undefined || detail.newerIn === null
+      ? 'neither copy is known to be newer'
+      : `the copy in ${detail.newerIn} is newer (by last activity)`;
+  return `; also in ${also}: present in more than one tree, ${newer}${detail.newerIn && detail.newerIn !== detail.tree ? ' — read it with --tree ' + detail.newerIn : ''}`;
 }
 
 export function registerReadCommands(program: Command): void {
@@ -50,12 +70,17 @@ export function registerReadCommands(program: Command): void {
     .description('one chat: profile, preferences, progress, sessions, message counts')
     .argument('<root>', 'data root')
     .argument('<chatId>', 'chat id (the number in chat_<id>)')
+    .option(
+      '--tree <tree>',
+      "the chat tree to read the chat from (e.g. data/chats), when the chat is in more than one; default: the current tree's copy",
+    )
     .option('--json', 'print JSON for scripts')
-    .action((rootArg: string, chatId: string, opts: { json?: boolean }) => {
+    .action((rootArg: string, chatId: string, opts: { json?: boolean; tree?: string }) => {
       const root = requireDir(rootArg);
-      const detail = readChatDetail(root, chatId);
+      const now = new Date();
+      const detail = withCopies(root, readChatDetail(root, chatId, now, opts.tree), now);
       // The health the list and the Integrity screen show: the fleet index's findings, or a quick check.
-      const checked = chatFindings(root, chatId, defaultUserDataDir(), new Date());
+      const checked = chatFindings(root, chatId, defaultUserDataDir(), now, opts.tree);
       if (checked) detail.health = checked.health;
       if (opts.json) return printJson(detail);
       const p = detail.profile;
@@ -66,6 +91,7 @@ export function registerReadCommands(program: Command): void {
         `Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`,
       );
       console.log(`Folder ${detail.dir}`);
+      console.log(`Tree ${detail.tree ?? '.'}${copiesNote(detail)}`);
       const c = detail.counts;
       const unread = detail.problems.find((problem) => problem.file === CONVERSATIONS_DB);
       if (unread) {
@@ -190,8 +216,15 @@ export function printScanTable(
     const counts = incomplete.get(c.chatId);
     return counts === 'unread' ? '—' : counts === 'partial' ? `${n} (partial)` : String(n);
   };
+  // A root with more than one chat tree (seed 000's bot folder) says in which each chat lives.
+  const trees = new Set(
+    result.chats
+      .flatMap((c) => [c.tree ?? ROOT_TREE, ...(c.copies ?? []).map((k) => k.tree)])
+      .sort((a, b) => treeRank(a) - treeRank(b)),
+  );
+  const withTree = trees.size > 1;
   const rows = result.chats.map((c) => {
-    return [
+    const row = [
       c.chatId,
       c.name ?? '—',
       c.level ?? '—',
@@ -201,10 +234,11 @@ export function printScanTable(
       formatBytes(c.sizeBytes),
       c.locked ? `${c.health} (locked)` : c.health,
     ];
+    if (withTree) row.push(treeText(c));
+    return row;
   });
-  console.log(
-    table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows),
-  );
+  const headers = ['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'];
+  console.log(table(withTree ? [...headers, 'TREE'] : headers, rows));
   const counts = { ok: 0, warning: 0, error: 0 };
   for (const c of result.chats) counts[c.health]++;
   console.log(
@@ -213,5 +247,11 @@ export function printScanTable(
   if ([...incomplete.values()].includes('partial'))
     console.log('(partial): what could be read of a damaged conversations.db, not the whole chat');
   for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
+  if (withTree) {
+    const both = result.chats.filter((c) => c.copies && c.copies.length > 0);
+    console.log(
+      `chat trees: ${[...trees].join(', ')}; ${both.length} chat(s) in more than one tree, listed once from the current tree's copy (read another copy with show --tree)`,
+    );
+  }
   for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
 }
