@@ -385,6 +385,7 @@ export class FleetIndex {
       codes: codes.map(([code, chats]) => ({ code, chats })),
       skipped,
       refreshedAt: this.meta('refreshedAt'),
+      ...this.treeCounts(''),
     };
   }
 
@@ -427,30 +428,35 @@ export class FleetIndex {
     )
       .raw()
       .get() as [number, number, number | null, number];
-    const trees = new Map<string, number>();
-    const rows = this.stmt(
-      `SELECT tree, copies FROM chats WHERE health <> 'unchecked' AND copies IS NOT NULL`,
-    )
-      .raw()
-      .all() as [string, string][];
-    for (const [tree, n] of this.stmt(
-      `SELECT tree, count(*) FROM chats WHERE health <> 'unchecked' GROUP BY tree`,
-    )
-      .raw()
-      .all() as [string, number][])
-      trees.set(tree, n);
-    for (const [, copies] of rows)
-      for (const c of JSON.parse(copies) as ChatCopyActivity[])
-        trees.set(c.tree, (trees.get(c.tree) ?? 0) + 1);
     return {
       chats,
       totalBytes,
       averageQueryMs: roundMs(averageQueryMs),
       timedChats,
+      ...this.treeCounts("WHERE health <> 'unchecked'"),
+    };
+  }
+
+  /** The chat trees of the rows `where` selects, with their chats (copies included), the current first. */
+  private treeCounts(where: string): Pick<ScanSummary, 'trees' | 'inMoreThanOneTree'> {
+    const trees = new Map<string, number>();
+    for (const [tree, n] of this.stmt(`SELECT tree, count(*) FROM chats ${where} GROUP BY tree`)
+      .raw()
+      .all() as [string, number][])
+      trees.set(tree, n);
+    const withCopies = this.stmt(
+      `SELECT copies FROM chats ${where ? `${where} AND` : 'WHERE'} copies IS NOT NULL`,
+    )
+      .pluck()
+      .all() as string[];
+    for (const copies of withCopies)
+      for (const c of JSON.parse(copies) as ChatCopyActivity[])
+        trees.set(c.tree, (trees.get(c.tree) ?? 0) + 1);
+    return {
       trees: [...trees.entries()]
         .sort(([a], [b]) => treeRank(a) - treeRank(b))
         .map(([tree, n]) => ({ tree, chats: n })),
-      inMoreThanOneTree: rows.length,
+      inMoreThanOneTree: withCopies.length,
     };
   }
 

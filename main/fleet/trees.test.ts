@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../shared/domain.ts';
 import { silentContext } from '../jobs/job.ts';
+import { FleetIndex } from './index.ts';
+import { refreshIndex } from './refresh.ts';
 import { fleetMetrics } from '../store/fleet.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { generateChat } from '../fixtures/index.ts';
@@ -130,6 +132,34 @@ describe('a bot folder with two chat trees', () => {
       expect(metrics.timedChats).toBe(7);
       expect(metrics.averageQueryMs).toEqual(expect.any(Number));
     } finally {
+      await pool.close();
+    }
+  });
+
+  it("the app's list: each page row has its tree, the overview names both trees", async () => {
+    const pool = new WorkerPool(0);
+    const index = new FleetIndex(join(base, 'app-home'), root);
+    try {
+      await refreshIndex(index, silentContext(), { pool });
+      const overview = index.overview();
+      expect(overview.trees).toEqual([
+        { tree: 'bot/data/chats', chats: 5 },
+        { tree: 'data/chats', chats: 4 },
+      ]);
+      expect(overview.inMoreThanOneTree).toBe(2);
+      const page = index.page({ sort: 'chatId', desc: false, filter: {}, limit: 50 });
+      expect(page.total).toBe(7);
+      const rows = new Map(page.rows.map((r) => [r.chatId, r]));
+      for (const id of ONLY_OLD) expect(rows.get(id)!.tree).toBe('data/chats');
+      for (const id of ONLY_CURRENT) expect(rows.get(id)!.tree).toBe('bot/data/chats');
+      expect(rows.get(NEWER_OLD)).toMatchObject({ tree: 'bot/data/chats', newerIn: 'data/chats' });
+      expect(rows.get(NEWER_CURRENT)).toMatchObject({ tree: 'bot/data/chats', newerIn: 'bot/data/chats' });
+      expect(rows.get(NEWER_OLD)!.copies!.map((c) => c.tree)).toEqual(['data/chats']);
+      // Nothing changed: a second refresh reads no chat, the copies' identity included.
+      const again = await refreshIndex(index, silentContext(), { pool });
+      expect(again.visited).toBe(0);
+    } finally {
+      index.close();
       await pool.close();
     }
   });
