@@ -6,6 +6,8 @@ import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../sh
 import { silentContext } from '../jobs/job.ts';
 import { FleetIndex } from './index.ts';
 import { refreshIndex } from './refresh.ts';
+import { withCopies } from './show.ts';
+import { readChatDetail } from '../store/chat.ts';
 import { fleetMetrics } from '../store/fleet.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { generateChat } from '../fixtures/index.ts';
@@ -162,6 +164,16 @@ describe('a bot folder with two chat trees', () => {
       index.close();
       await pool.close();
     }
+  });
+
+  it("the app's chat detail (chat.detail) says the chat's tree and its copy", () => {
+    const now = new Date();
+    const detail = withCopies(root, readChatDetail(root, NEWER_OLD, now), now);
+    expect(detail).toMatchObject({ tree: 'bot/data/chats', newerIn: 'data/chats' });
+    expect(detail.copies!.map((c) => c.tree)).toEqual(['data/chats']);
+    const single = withCopies(root, readChatDetail(root, ONLY_OLD[0]!, now), now);
+    expect(single.tree).toBe('data/chats');
+    expect(single.copies).toBeUndefined();
   });
 
   it('show says which tree a chat lives in and which copy is newer; --tree reads the other copy', () => {

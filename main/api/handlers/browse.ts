@@ -1,5 +1,6 @@
 import type { ChatSummary } from '../../../shared/domain.ts';
 import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../../store/chat.ts';
+import { withCopies } from '../../fleet/show.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { scanRoot } from '../../store/scan.ts';
@@ -30,7 +31,11 @@ export const browseHandlers = {
     });
     return { root: result.root, total, skipped: result.skipped };
   },
-  'chat.detail': ({ root, chatId }, ctx) => readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now()),
+  'chat.detail': ({ root, chatId }, ctx) => {
+    const place = ctx.places.requireRoot(root);
+    // The chat's tree, and its copy in another tree with which is newer (a bot folder with two trees).
+    return withCopies(place, readChatDetail(place, chatId, ctx.now()), ctx.now());
+  },
   'chat.messages': ({ root, chatId, before, after, at, limit }, ctx) =>
     readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }),
   'chat.search': ({ root, chatId, query, limit, role, from, to, before }, ctx) =>
