@@ -176,6 +176,29 @@ describe('a bot folder with two chat trees', () => {
     expect(single.copies).toBeUndefined();
   });
 
+  it('backup archives every chat once and names the other copy; archive-inactive says what it left', () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    const out = join(base, 'two-trees.tar.gz');
+    const run = cli(['backup', root, '--out', out, '--json'], { env });
+    // 1: the archive holds all but what it names (the older copies), as for any file not backed up.
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as {
+      chats: unknown[] | number;
+      notBackedUp: { path: string; reason: string }[];
+    };
+    expect(result.notBackedUp.map((n) => n.path).sort()).toEqual(
+      [NEWER_CURRENT, NEWER_OLD].map((id) => join(root, 'data', 'chats', `chat_${id}`)),
+    );
+    for (const n of result.notBackedUp)
+      expect(n.reason).toMatch(/^another copy of chat \d+: the copy in bot\/data\/chats was backed up$/);
+
+    const dry = cli(['archive-inactive', root, '--days', '1', '--dry-run'], { env });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      `note: 4 chat(s) in ${join(root, 'data', 'chats')} were not considered: archive-inactive works on the current chat tree, ${join(root, 'bot', 'data', 'chats')}`,
+    );
+  });
+
   it('show says which tree a chat lives in and which copy is newer; --tree reads the other copy', () => {
     const env = { CHAT_INSPECTOR_HOME: home };
     const plain = cli(['show', root, NEWER_OLD], { env });
