@@ -8,6 +8,24 @@ export type Health = z.infer<typeof Health>;
 export const Severity = z.enum(['error', 'warning', 'info']);
 export type Severity = z.infer<typeof Severity>;
 
+export const ChatCopyActivity = z.object({ tree: z.string(), lastActive: z.string().nullable() });
+export type ChatCopyActivity = z.infer<typeof ChatCopyActivity>;
+
+/** Which copy of a chat found in several trees was active last (null: a tie, or no activity known). */
+export function newerTreeOf(copies: readonly ChatCopyActivity[]): string | null {
+  let best: { tree: string; ms: number } | null = null;
+  let tie = false;
+  for (const c of copies) {
+    const ms = c.lastActive === null ? NaN : Date.parse(c.lastActive);
+    if (Number.isNaN(ms)) continue;
+    if (!best || ms > best.ms) {
+      best = { tree: c.tree, ms };
+      tie = false;
+    } else if (ms === best.ms) tie = true;
+  }
+  return best && !tie ? best.tree : null;
+}
+
 /** One row of the chat list (the spec's `scan --json` shape). */
 export const ChatSummary = z.object({
   chatId: z.string(),
@@ -23,6 +41,18 @@ export const ChatSummary = z.object({
    * journal): the figures from that file are unknown, not zero. `message` says why, as the `locked` finding.
    */
   locked: z.object({ file: z.string(), message: z.string() }).optional(),
+  /**
+   * The chat tree holding this chat's files, relative to the root (`bot/data/chats`, `data/chats`,
+   * `chats`, or `.` for the root itself). A bot's folder may hold two (seed 000); every one is listed.
+   */
+  tree: z.string().optional(),
+  /** The same chat id in the root's other trees, with each copy's last activity (a duplicated chat only). */
+  copies: z.array(ChatCopyActivity).optional(),
+  /**
+   * A duplicated chat only: the tree whose copy was active last (this row's `tree` or a copy's), or null
+   * when the copies are equally recent or their activity is unknown.
+   */
+  newerIn: z.string().nullable().optional(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 
@@ -153,6 +183,11 @@ export type LastBackup = z.infer<typeof LastBackup>;
 export const ChatDetail = z.object({
   chatId: z.string(),
   dir: z.string(),
+  /** The chat tree holding `dir` (see ChatSummary.tree). */
+  tree: z.string().optional(),
+  /** The chat's copies in the root's other trees, and which copy was active last (see ChatSummary). */
+  copies: z.array(ChatCopyActivity).optional(),
+  newerIn: z.string().nullable().optional(),
   profile: UserProfile.nullable(),
   preferences: UserPreferences.nullable(),
   progress: z.array(LearningProgress),
@@ -201,7 +236,52 @@ export const ChatMetrics = z.object({
 });
 export type ChatMetrics = z.infer<typeof ChatMetrics>;
 
-export const FleetMetrics = z.object({
+/**
+ * The seed's fleet metrics (seed 000, "Monitoramento"): the total size of all the chats' DBs and the mean
+ * time of the standard query of a chat. Which query is timed depends on the pass: the Fleet screen and
+ * `alerts` time the newest page of messages (what a person opening the chat waits for), `scan` the visit's
+ * reads (quick check and figures).
+ */
+export const FleetTotals = z.object({
+  /** The sum of every chat's sizeBytes (profile.db and conversations.db with their -wal). */
+  totalBytes: z.number().int().default(0),
+  /** Mean of the timed chats' query time in ms; null when no chat was timed. */
+  averageQueryMs: z.number().nullable().default(null),
+  /** How many chats were timed (the mean's denominator). */
+  timedChats: z.number().int().default(0),
+});
+export type FleetTotals = z.infer<typeof FleetTotals>;
+
+/** FleetTotals from per-chat sizes and query times (null: not timed). */
+export function fleetTotalsOf(chats: Iterable<{ sizeBytes: number; queryMs: number | null }>): FleetTotals {
+  let totalBytes = 0;
+  let timedChats = 0;
+  let queryMs = 0;
+  for (const c of chats) {
+    totalBytes += c.sizeBytes;
+    if (c.queryMs === null) continue;
+    timedChats++;
+    queryMs += c.queryMs;
+  }
+  return { totalBytes, averageQueryMs: roundMs(timedChats ? queryMs / timedChats : null), timedChats };
+}
+
+/** A time in ms to the hundredth (what the figures show), null kept. */
+export function roundMs(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 100) / 100;
+}
+
+/** `scan --json`'s closing `summary`: the fleet's totals and its chat trees. */
+export const ScanSummary = FleetTotals.extend({
+  chats: z.number().int(),
+  /** Every chat tree of the root, the current one first, with how many chat folders each holds. */
+  trees: z.array(z.object({ tree: z.string(), chats: z.number().int() })),
+  /** Chats found in more than one tree (each listed once, with `copies` and `newerIn`). */
+  inMoreThanOneTree: z.number().int(),
+});
+export type ScanSummary = z.infer<typeof ScanSummary>;
+
+export const FleetMetrics = FleetTotals.extend({
   chats: z.number().int(),
   activeUsersPerDay: z.array(DayCount),
   newUsersPerDay: z.array(DayCount),

@@ -21,7 +21,7 @@ import { TOOL_VERSION } from './version.ts';
 import { describeKind, entryAt } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { chatDir, listChats, resolveChatsDir, type ChatLocation } from '../store/layout.ts';
+import { chatCopy, chatTrees, listChats, type ChatLocation } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN } from '../store/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import {
@@ -112,16 +112,31 @@ function selectChats(
   const notBackedUp: PathReason[] = [];
   if (chatIds && chatIds.length > 0) {
     const chats: ChatLocation[] = [];
+    const trees = chatTrees(root);
     for (const chatId of new Set(chatIds)) {
-      const dir = join(resolveChatsDir(root), `chat_${chatId}`);
-      const kind = entryAt(dir).kind;
-      if (kind === 'directory') chats.push({ chatId, dir });
-      else if (kind === 'missing') chats.push({ chatId, dir: chatDir(root, chatId) });
+      // The chat's copy in the first tree holding it, as chatDir finds it (the current tree first).
+      let dir = join(trees[0]!.dir, `chat_${chatId}`);
+      let tree = trees[0]!.tree;
+      let kind = entryAt(dir).kind;
+      for (let i = 1; kind === 'missing' && i < trees.length; i++) {
+        dir = join(trees[i]!.dir, `chat_${chatId}`);
+        tree = trees[i]!.tree;
+        kind = entryAt(dir).kind;
+      }
+      if (kind === 'directory') chats.push({ chatId, dir, tree });
+      else if (kind === 'missing') chats.push({ chatId, ...chatCopy(root, chatId) });
       else notBackedUp.push({ path: dir, reason: `the chat folder is ${describeKind(kind)}` });
     }
     return { chats, skipped: [], notBackedUp };
   }
   const { chats, skipped } = listChats(root);
+  // A chat in two trees is archived once (its entries are named by chat id): the other copy is named.
+  for (const chat of chats)
+    for (const copy of chat.copies ?? [])
+      notBackedUp.push({
+        path: copy.dir,
+        reason: `another copy of chat ${chat.chatId}: the copy in ${chat.tree} was backed up`,
+      });
   const rest: PathReason[] = [];
   for (const s of skipped) {
     const kind = entryAt(s.path).kind;

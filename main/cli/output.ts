@@ -1,5 +1,6 @@
 import { redactError } from '../pg/url.ts';
 import type { JobContext } from '../jobs/job.ts';
+import { chatTrees } from '../store/layout.ts';
 
 /**
  * Writes to stdout, and when the reader is behind (a pipe to a slower program), resolves only once it
@@ -100,4 +101,16 @@ export function table(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The line a write command prints (on stderr) for a root with more than one chat tree: which tree it
+ * works on, so the older copy of a chat is never picked silently.
+ */
+export function noteChatTrees(root: string, what: string): void {
+  const trees = chatTrees(root);
+  if (trees.length < 2) return;
+  process.stderr.write(
+    `note: ${root} holds ${trees.length} chat trees: ${trees.map((t) => t.tree).join(', ')}; ${what} the current one, ${trees[0]!.dir}\n`,
+  );
 }

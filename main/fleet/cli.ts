@@ -1,4 +1,5 @@
-import type { ChatSummary, SkippedEntry } from '../../shared/domain.ts';
+import { fleetTotalsOf, type ChatSummary, type ScanSummary, type SkippedEntry } from '../../shared/domain.ts';
+import { treeRank } from '../store/layout.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { runCliJob } from '../cli/output.ts';
 import { ownFileNotice } from '../fs/own-file.ts';
@@ -16,6 +17,8 @@ export interface ScanRows {
   skipped: SkippedEntry[];
   /** Chats whose counts are not the whole chat's: 0 there means "could not be read", not "no messages". */
   incomplete: ReadonlyMap<string, 'partial' | 'unread'>;
+  /** The totals and trees, once the rows have been read. */
+  summary: () => ScanSummary;
 }
 
 /**
@@ -41,15 +44,35 @@ export async function withScan<T>(
   }
   if (!index) {
     const incomplete = new Map<string, 'partial' | 'unread'>();
+    const queryMs = new Map<string, number | null>();
     const scan = await runCliJob('Scanning', (ctx) =>
       scanRoot(root, ctx, {
         pool,
-        onVisit: (chatId, _findings, counts) => {
+        onVisit: (chatId, _findings, counts, ms) => {
           if (counts !== 'whole') incomplete.set(chatId, counts);
+          queryMs.set(chatId, ms);
         },
       }),
     );
-    return use({ ...scan, incomplete });
+    const summary = (): ScanSummary => {
+      const trees = new Map<string, number>();
+      const add = (tree: string | undefined) => trees.set(tree ?? '.', (trees.get(tree ?? '.') ?? 0) + 1);
+      for (const c of scan.chats) {
+        add(c.tree);
+        for (const copy of c.copies ?? []) add(copy.tree);
+      }
+      return {
+        chats: scan.chats.length,
+        ...fleetTotalsOf(
+          scan.chats.map((c) => ({ sizeBytes: c.sizeBytes, queryMs: queryMs.get(c.chatId) ?? null })),
+        ),
+        trees: [...trees.entries()]
+          .sort(([a], [b]) => treeRank(a) - treeRank(b))
+          .map(([tree, chats]) => ({ tree, chats })),
+        inMoreThanOneTree: scan.chats.filter((c) => c.copies && c.copies.length > 0).length,
+      };
+    };
+    return use({ ...scan, incomplete, summary });
   }
   const opened = index;
   try {
@@ -60,6 +83,7 @@ export async function withScan<T>(
       chats: opened.iterateSummaries(),
       skipped: opened.skipped(),
       incomplete: opened.incompleteCounts(),
+      summary: () => opened.scanSummary(),
     });
   } finally {
     closeFleetIndexes();
@@ -75,7 +99,7 @@ const CHUNK_CHARS = 64 * 1024;
  * the next rows are read only once it settles, so a slow pipe does not make 100,000 rows wait in memory.
  */
 export async function writeScanJson(
-  scan: Pick<ScanRows, 'root' | 'chats' | 'skipped'>,
+  scan: Pick<ScanRows, 'root' | 'chats' | 'skipped'> & Partial<Pick<ScanRows, 'summary'>>,
   write: (text: string) => void | Promise<void>,
 ): Promise<void> {
   // JSON.stringify escapes newlines inside strings: every newline in its output is structure.
@@ -91,5 +115,7 @@ export async function writeScanJson(
     }
   }
   out += rows === 0 ? ']' : '\n  ]';
-  await write(`${out},\n  "skipped": ${nested(scan.skipped, '  ')}\n}\n`);
+  // The summary comes last: a reader of root, chats and skipped finds them as before.
+  const summary = scan.summary ? `,\n  "summary": ${nested(scan.summary(), '  ')}` : '';
+  await write(`${out},\n  "skipped": ${nested(scan.skipped, '  ')}${summary}\n}\n`);
 }

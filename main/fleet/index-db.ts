@@ -37,7 +37,10 @@ CREATE TABLE IF NOT EXISTS chats (
   codes TEXT NOT NULL,
   findings TEXT NOT NULL,
   identity TEXT NOT NULL,
-  checked_at TEXT
+  checked_at TEXT,
+  tree TEXT NOT NULL, -- the chat tree holding the chat (store/layout.ts), relative to the root
+  copies TEXT, -- JSON [{tree, lastActive}] of the chat's copies in other trees; NULL: none
+  query_ms REAL -- how long the visit's reads took (the fleet's average query time); NULL: not read
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chat_codes (code TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (code, chat_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL) WITHOUT ROWID;

@@ -7,12 +7,22 @@ import type {
   HealthCounts,
   ListHealth,
 } from '../../shared/contract/fleet.ts';
-import type { ChatSummary, Finding, FindingCode, SkippedEntry } from '../../shared/domain.ts';
+import {
+  newerTreeOf,
+  roundMs,
+  type ChatCopyActivity,
+  type ScanSummary,
+  type ChatSummary,
+  type Finding,
+  type FindingCode,
+  type SkippedEntry,
+} from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Database } from '../sqlite/driver.ts';
 import type { WritableDb } from '../sqlite/write.ts';
 
 type Statement = Database.Statement<unknown[]>;
+import { ROOT_TREE, treeRank } from '../store/layout.ts';
 import { indexPathFor, openIndexDb } from './index-db.ts';
 import type { VisitOutcome } from './visit.ts';
 
@@ -46,7 +56,7 @@ const SORT_COLUMN: Record<FleetSort, string> = {
 };
 
 const ROW_COLUMNS =
-  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked';
+  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked, tree, copies';
 type RowTuple = [
   string,
   string | null,
@@ -59,9 +69,14 @@ type RowTuple = [
   number,
   string,
   string | null,
+  string,
+  string | null,
 ];
+/** How many columns ROW_COLUMNS names (the rest of a selected row is the caller's). */
+const ROW_WIDTH = 13;
 
 function toRow(r: RowTuple): FleetRow {
+  const copies = r[12] ? (JSON.parse(r[12]) as ChatCopyActivity[]) : null;
   return {
     chatId: r[0],
     name: r[1],
@@ -75,6 +90,13 @@ function toRow(r: RowTuple): FleetRow {
     unread: r[8] === 2,
     codes: JSON.parse(r[9]) as FindingCode[],
     ...(r[10] ? { locked: JSON.parse(r[10]) as { file: string; message: string } } : {}),
+    tree: r[11],
+    ...(copies
+      ? {
+          copies,
+          newerIn: newerTreeOf([{ tree: r[11], lastActive: r[5] === '' ? null : r[5] }, ...copies]),
+        }
+      : {}),
   };
 }
 
@@ -218,12 +240,12 @@ export class FleetIndex {
   }
 
   /** A chat found in the root but not read yet: listed at once, as `unchecked`. */
-  addUnchecked(chatId: string): void {
+  addUnchecked(chatId: string, tree: string): void {
     this.stmt(
       `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
-           last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at)
-         VALUES (?, ?, NULL, '', NULL, 0, 0, 0, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL)`,
-    ).run(chatId, Number(chatId), HEALTH_RANK.unchecked);
+           last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, tree)
+         VALUES (?, ?, NULL, '', NULL, 0, 0, 0, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
+    ).run(chatId, Number(chatId), HEALTH_RANK.unchecked, tree);
   }
 
   /** A chat whose files changed: its old figures stay visible, its health says it is not checked. */
@@ -243,8 +265,9 @@ export class FleetIndex {
   writeVisits(visits: { chatId: string; outcome: VisitOutcome }[], checkedAt: string): void {
     const upsert = this.stmt(
       `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
-         last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked,
+         tree, copies, query_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
     const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
@@ -276,6 +299,9 @@ export class FleetIndex {
           outcome.identity,
           checkedAt,
           s.locked ? JSON.stringify(s.locked) : null,
+          s.tree ?? ROOT_TREE,
+          s.copies ? JSON.stringify(s.copies) : null,
+          outcome.queryMs,
         );
         for (const code of codes) addCode.run(code, chatId);
       }
@@ -333,9 +359,9 @@ export class FleetIndex {
       .all(...params, request.limit, offset) as [...RowTuple, string | number][];
     const last = raw[raw.length - 1];
     return {
-      rows: raw.map((r) => toRow(r.slice(0, 11) as RowTuple)),
+      rows: raw.map((r) => toRow(r.slice(0, ROW_WIDTH) as RowTuple)),
       total,
-      nextCursor: last && raw.length === request.limit ? encodeCursor(last[11], last[0]) : null,
+      nextCursor: last && raw.length === request.limit ? encodeCursor(last[ROW_WIDTH], last[0]) : null,
     };
   }
 
@@ -359,6 +385,7 @@ export class FleetIndex {
       codes: codes.map(([code, chats]) => ({ code, chats })),
       skipped,
       refreshedAt: this.meta('refreshedAt'),
+      ...this.treeCounts(''),
     };
   }
 
@@ -368,9 +395,9 @@ export class FleetIndex {
       .get(chatId) as [...RowTuple, string, string | null] | undefined;
     if (!r) return { row: null, findings: [], checkedAt: null };
     return {
-      row: toRow(r.slice(0, 11) as RowTuple),
-      findings: JSON.parse(r[11]) as Finding[],
-      checkedAt: r[12],
+      row: toRow(r.slice(0, ROW_WIDTH) as RowTuple),
+      findings: JSON.parse(r[ROW_WIDTH]) as Finding[],
+      checkedAt: r[ROW_WIDTH + 1] as string | null,
     };
   }
 
@@ -391,6 +418,46 @@ export class FleetIndex {
       const { partial: _p, unread: _u, codes: _c, ...summary } = toRow(r);
       yield summary as ChatSummary;
     }
+  }
+
+  /** The checked chats' totals, trees and chats found in more than one tree (`scan --json`'s summary). */
+  scanSummary(): ScanSummary {
+    const [chats, totalBytes, averageQueryMs, timedChats] = this.stmt(
+      `SELECT count(*), coalesce(sum(size_bytes), 0), avg(query_ms), count(query_ms) FROM chats
+         WHERE health <> 'unchecked'`,
+    )
+      .raw()
+      .get() as [number, number, number | null, number];
+    return {
+      chats,
+      totalBytes,
+      averageQueryMs: roundMs(averageQueryMs),
+      timedChats,
+      ...this.treeCounts("WHERE health <> 'unchecked'"),
+    };
+  }
+
+  /** The chat trees of the rows `where` selects, with their chats (copies included), the current first. */
+  private treeCounts(where: string): Pick<ScanSummary, 'trees' | 'inMoreThanOneTree'> {
+    const trees = new Map<string, number>();
+    for (const [tree, n] of this.stmt(`SELECT tree, count(*) FROM chats ${where} GROUP BY tree`)
+      .raw()
+      .all() as [string, number][])
+      trees.set(tree, n);
+    const withCopies = this.stmt(
+      `SELECT copies FROM chats ${where ? `${where} AND` : 'WHERE'} copies IS NOT NULL`,
+    )
+      .pluck()
+      .all() as string[];
+    for (const copies of withCopies)
+      for (const c of JSON.parse(copies) as ChatCopyActivity[])
+        trees.set(c.tree, (trees.get(c.tree) ?? 0) + 1);
+    return {
+      trees: [...trees.entries()]
+        .sort(([a], [b]) => treeRank(a) - treeRank(b))
+        .map(([tree, n]) => ({ tree, chats: n })),
+      inMoreThanOneTree: withCopies.length,
+    };
   }
 
   /** The chats whose counts are not the whole chat's (see CountsRead), for the CLI's table. */

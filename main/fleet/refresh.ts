@@ -2,13 +2,13 @@ import type { FleetRefreshResult } from '../../shared/contract/fleet.ts';
 import { INACTIVE_DAYS, type Finding, type SkippedEntry } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { compareIds, listChats, type ChatLocation } from '../store/layout.ts';
-import type { ScanItem } from '../store/summary.ts';
+import { scanItemOf, type ScanItem } from '../store/summary.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
 import {
   EMPTY_FOLDER_REASON,
   holdsChatFiles,
-  sameIdentity,
+  sameChatIdentity,
   withFindings,
   type VisitOutcome,
 } from './visit.ts';
@@ -78,8 +78,10 @@ export async function refreshIndex(
       next++;
       const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
       if (s.health === 'unchecked' || stale) changed.push(c);
-      else if (inWorkers) toCompare.push({ chat: c, identity: s.identity });
-      else if (!sameIdentity(c.dir, s.identity)) changed.push(c);
+      // A chat with copies in other trees (rare) is compared here, copies included.
+      else if (inWorkers && !c.copies && !s.identity.includes('\n'))
+        toCompare.push({ chat: c, identity: s.identity });
+      else if (!sameChatIdentity(c, s.identity)) changed.push(c);
     }
     if (toCompare.length > 0)
       await options.pool.map(
@@ -115,12 +117,12 @@ export async function refreshIndex(
     for (const id of vanished) index.remove(id);
     for (const c of toVisit) {
       if (known.has(c.chatId)) index.markUnchecked(c.chatId);
-      else index.addUnchecked(c.chatId);
+      else index.addUnchecked(c.chatId, c.tree);
     }
   });
   if (vanished.length + toVisit.length > 0) ctx.emit({ updated: vanished.length + toVisit.length });
 
-  const items: ScanItem[] = toVisit.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));
+  const items: ScanItem[] = toVisit.map((c) => scanItemOf(c, nowMs));
   let pending: { chatId: string; outcome: VisitOutcome }[] = [];
   let lastFlush = Date.now();
   const flush = (): void => {
@@ -187,7 +189,7 @@ export function listIntoIndex(index: FleetIndex): void {
   if (counts.ok + counts.warning + counts.error + counts.unchecked > 0) return;
   const { chats } = listChats(index.root);
   index.transaction(() => {
-    for (const c of chats) index.addUnchecked(c.chatId);
+    for (const c of chats) index.addUnchecked(c.chatId, c.tree);
   });
 }
 

@@ -1,6 +1,8 @@
-import { INACTIVE_DAYS, healthOf, type Finding, type Health } from '../../shared/domain.ts';
+import { join } from 'node:path';
+import { INACTIVE_DAYS, healthOf, type ChatDetail, type Finding, type Health } from '../../shared/domain.ts';
+import { entryAt } from '../fs/entry.ts';
 import { ownFileState } from '../fs/own-file.ts';
-import { chatDir } from '../store/layout.ts';
+import { chatCopy, chatTrees, type ChatCopy } from '../store/layout.ts';
 import { FleetIndex } from './index.ts';
 import { indexPathFor } from './index-db.ts';
 import { sameIdentity, visitChatTask } from './visit.ts';
@@ -24,11 +26,15 @@ export function chatFindings(
   chatId: string,
   userDataDir: string,
   now: Date,
+  tree?: string,
 ): ChatFindings | null {
-  const dir = chatDir(root, chatId);
+  const found = chatCopy(root, chatId, tree);
+  const dir = found.dir;
+  // The index holds each chat's copy in the current tree: another tree's copy is checked now.
+  const indexed = tree === undefined || found.tree === chatTrees(root)[0]!.tree;
   // Only a regular file of ours: a link or a FIFO there is left to the next refresh to set aside.
   const stored =
-    ownFileState(indexPathFor(userDataDir, root)).kind === 'file'
+    indexed && ownFileState(indexPathFor(userDataDir, root)).kind === 'file'
       ? fromIndex(userDataDir, root, chatId, dir, now)
       : null;
   if (stored) return stored;
@@ -66,4 +72,29 @@ function fromIndex(
   } finally {
     index.close();
   }
+}
+
+/**
+ * A chat's detail with its copies in the root's other chat trees and which copy was active last (each
+ * copy visited as the fleet visits it), when the root has more than one tree and the chat is in several.
+ */
+export function withCopies(root: string, detail: ChatDetail, now: Date): ChatDetail {
+  const trees = chatTrees(root);
+  if (trees.length === 1) return detail;
+  const copies: ChatCopy[] = [];
+  for (const t of trees) {
+    if (t.tree === detail.tree) continue;
+    const dir = join(t.dir, `chat_${detail.chatId}`);
+    if (entryAt(dir).kind === 'directory') copies.push({ tree: t.tree, dir });
+  }
+  if (copies.length === 0) return detail;
+  const visit = visitChatTask({
+    chatId: detail.chatId,
+    dir: detail.dir,
+    nowMs: now.getTime(),
+    ...(detail.tree === undefined ? {} : { tree: detail.tree }),
+    copies,
+  });
+  if (visit.kind !== 'chat') return detail;
+  return { ...detail, copies: visit.summary.copies ?? [], newerIn: visit.summary.newerIn ?? null };
 }

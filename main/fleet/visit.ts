@@ -1,5 +1,11 @@
 import { lstatSync, type BigIntStats } from 'node:fs';
-import { healthOf, type ChatSummary, type Finding } from '../../shared/domain.ts';
+import {
+  healthOf,
+  newerTreeOf,
+  type ChatCopyActivity,
+  type ChatSummary,
+  type Finding,
+} from '../../shared/domain.ts';
 import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector, dedupe, orderFindings } from '../integrity/chat.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
@@ -112,6 +118,11 @@ export type VisitOutcome =
       /** conversations.db could not be read at all: there are no counts to show. */
       unread: boolean;
       identity: string;
+      /**
+       * How long the visit's reads of the chat took (ms): opening both DBs, the quick check and the
+       * figures, the fleet's standard query of a chat (the seed's "average query time" averages it).
+       */
+      queryMs: number;
     }
   | { kind: 'skip'; path: string; reason: string; identity: string };
 
@@ -122,6 +133,40 @@ export type VisitOutcome =
  * change made while the chat is read makes the next refresh read it again. Runs in a worker thread.
  */
 export function visitChatTask(item: ScanItem): VisitOutcome {
+  const outcome = visitCopy(item);
+  if (!item.copies || outcome.kind === 'skip') return outcome;
+  // A chat found in several trees: each other copy is visited for its last activity, and its identity
+  // joins the chat's, so a change to any copy makes the chat read again.
+  const copies: ChatCopyActivity[] = [];
+  let identity = outcome.identity;
+  for (const copy of item.copies) {
+    const visited = visitCopy({ chatId: item.chatId, dir: copy.dir, nowMs: item.nowMs, tree: copy.tree });
+    copies.push({
+      tree: copy.tree,
+      lastActive: visited.kind === 'chat' ? visited.summary.lastActive : null,
+    });
+    identity += `${COPY_SEPARATOR}${visited.identity}`;
+  }
+  const newerIn = newerTreeOf([{ tree: item.tree ?? '', lastActive: outcome.summary.lastActive }, ...copies]);
+  return { ...outcome, identity, summary: { ...outcome.summary, copies, newerIn } };
+}
+
+/** Between a chat's identity and each other copy's (see visitChatTask, sameChatIdentity). */
+const COPY_SEPARATOR = '\n';
+
+/**
+ * Whether a chat and its copies in other trees are as stored (sameIdentity of each); the chat alone, for
+ * the same cost as sameIdentity, when it has no copies.
+ */
+export function sameChatIdentity(chat: { dir: string; copies?: { dir: string }[] }, stored: string): boolean {
+  if (!chat.copies) return !stored.includes(COPY_SEPARATOR) && sameIdentity(chat.dir, stored);
+  const parts = stored.split(COPY_SEPARATOR);
+  if (parts.length !== chat.copies.length + 1 || !sameIdentity(chat.dir, parts[0]!)) return false;
+  return chat.copies.every((copy, i) => sameIdentity(copy.dir, parts[i + 1]!));
+}
+
+function visitCopy(item: ScanItem): VisitOutcome {
+  const started = performance.now();
   const folder = folderIdentity(item.dir);
   const stats = statWatched(item.dir);
   const identity = identityOf(folder, stats);
@@ -136,11 +181,12 @@ export function visitChatTask(item: ScanItem): VisitOutcome {
   return withFindings(
     {
       kind: 'chat',
-      summary: outcome.summary,
+      summary: item.tree === undefined ? outcome.summary : { ...outcome.summary, tree: item.tree },
       findings: [],
       partial: false,
       unread: outcome.countsRead === false,
       identity,
+      queryMs: performance.now() - started,
     },
     outcome.findings,
   );

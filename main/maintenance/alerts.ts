@@ -5,6 +5,7 @@
 
 import { resolve } from 'node:path';
 import type { Alert, AlertsResult, AlertThresholds } from '../../shared/contract/maintenance.ts';
+import { fleetTotalsOf } from '../../shared/domain.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { daysBetween } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -143,6 +144,11 @@ export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>):
     thresholds: options.thresholds,
     checkedAt: now.toISOString(),
     chats: figures.filter((f) => !f.skipped).length,
+    ...fleetTotalsOf(
+      figures
+        .filter((f) => !f.skipped)
+        .map((f) => ({ sizeBytes: f.dbs.reduce((sum, db) => sum + db.bytes, 0), queryMs: f.newestPageMs })),
+    ),
     alerts,
     exitCode: alertsExitCode(alerts),
   };

@@ -243,10 +243,19 @@ export async function archiveInactive(
     ctx.emit({ step: name, detail });
     ctx.progress(0, null, detail ? `${name}: ${detail}` : name);
   };
-  const { chatsDir } = listChats(root);
+  const listing = listChats(root);
+  const { chatsDir } = listing;
   const notes = options.dryRun
     ? leftoverTrash(chatsDir).map((t) => `an interrupted run left ${t}: the next run finishes it`)
     : finishInterrupted(chatsDir);
+  // Chats are moved out of (and, on failure, back into) one folder: a root with several chat trees is
+  // archived in its current tree only, and says what it left.
+  const current = listing.trees[0]!.tree;
+  const chats = listing.chats.filter((c) => c.tree === current);
+  for (const tree of listing.trees.slice(1))
+    notes.push(
+      `${tree.chats} chat(s) in ${tree.dir} were not considered: archive-inactive works on the current chat tree, ${chatsDir}`,
+    );
 
   // 1. Candidates.
   step('reading last activity');
@@ -254,6 +263,7 @@ export async function archiveInactive(
     quickCheck: false,
     timeQuery: false,
     now,
+    chats,
   });
   const candidates: InactiveChat[] = figures
     .filter((f) => !f.skipped && f.lastActive !== null && daysBetween(f.lastActive, now) > options.days)

@@ -61,7 +61,8 @@ export function chatFingerprint(dir: string): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-function timeNewestPage(dir: string): number | null {
+/** ms of the standard query of a chat (its newest page of messages), null when it cannot be read. */
+export function timeNewestPage(dir: string): number | null {
   let db: ReadableDb;
   try {
     ({ db } = openReadonly(join(dir, CONVERSATIONS_DB), { probe: false, busyTimeoutMs: 1000 }));

@@ -25,7 +25,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
-import { chatDir, listChats, type ChatLocation } from '../store/layout.ts';
+import { chatCopy, listChats, type ChatLocation } from '../store/layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { digestDb, digestDifferences, type DbDigest } from './digest.ts';
@@ -56,7 +56,7 @@ const DB_FILES = [PROFILE_DB, CONVERSATIONS_DB] as const;
 
 export function selectChats(root: string, chatIds: readonly string[] | undefined): ChatLocation[] {
   if (chatIds && chatIds.length > 0)
-    return [...new Set(chatIds)].map((chatId) => ({ chatId, dir: chatDir(root, chatId) }));
+    return [...new Set(chatIds)].map((chatId) => ({ chatId, ...chatCopy(root, chatId) }));
   return listChats(root).chats;
 }
 

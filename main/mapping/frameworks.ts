@@ -86,6 +86,8 @@ const rasaExtras: MappingExtras = {
   kind: 'rasa',
   extras: { intent: 'intent_name', action: 'action_name', data: 'data' },
   roleOf: rasaRole,
+  // 19 turns are some 35 events (actions, slots, session starts): the turns are the messages.
+  turnRoles: [...RASA_TURN_EVENTS],
   finish(message, extras) {
     const type = message.rawRole ?? '';
     const data = parseJson(extras.data);

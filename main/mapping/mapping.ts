@@ -34,6 +34,11 @@ export interface ResolvedMapping {
   roleOf(raw: string | null): MessageRole;
   /** Framework-specific touches on a message built from its row (Rasa: intent, folded events). */
   finish?(message: SourceMessage, extras: Record<string, unknown>): void;
+  /**
+   * The role column's values that are messages (Rasa: `user` and `bot` events): a conversation's message
+   * count counts only those, and its other rows are counted apart as `events`. Absent: every row is one.
+   */
+  turnRoles?: readonly string[];
   /** The mapping as a person would write it (shown by `open`, remembered). */
   spec: ChatMapping;
 }
@@ -154,6 +159,7 @@ export interface MappingExtras {
   extras?: Record<string, string>;
   roleOf?: (raw: string | null) => MessageRole;
   finish?: ResolvedMapping['finish'];
+  turnRoles?: readonly string[];
 }
 
 /** Checks a mapping against the schema: unknown tables and columns are one clear error each. */
@@ -205,6 +211,7 @@ export async function resolveMapping(
     extras,
     roleOf: framework.roleOf ?? defaultRoleOf,
     finish: framework.finish,
+    ...(framework.turnRoles && role ? { turnRoles: framework.turnRoles } : {}),
     spec: {
       table: table.name,
       conversation: fieldText(conversation),

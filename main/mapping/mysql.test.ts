@@ -66,7 +66,11 @@ function truthFor(kind: string, db: string, writeSql: string, untimed = false) {
     kind,
     tables: { [truth.table]: truth.rows },
     conversationIds: truth.conversations.map((c) => c.id),
-    conversation: { id: chosen.id, messages: chosen.messages },
+    conversation: {
+      id: chosen.id,
+      messages: chosen.messages,
+      ...(chosen.events === undefined ? {} : { events: chosen.events }),
+    },
     searchText: wordOf(chosen.texts[Math.floor(chosen.texts.length / 2)]!),
     writeSql,
     untimed,

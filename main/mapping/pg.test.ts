@@ -89,7 +89,11 @@ function truthFor(kind: string, key: keyof typeof urls, writeSql: string, untime
     kind,
     tables: { [truth.table]: truth.rows },
     conversationIds: truth.conversations.map((c) => c.id),
-    conversation: { id: chosen.id, messages: chosen.messages },
+    conversation: {
+      id: chosen.id,
+      messages: chosen.messages,
+      ...(chosen.events === undefined ? {} : { events: chosen.events }),
+    },
     searchText: wordOf(chosen.texts[Math.floor(chosen.texts.length / 2)]!),
     writeSql,
     untimed,
@@ -143,7 +147,7 @@ describe.skipIf(!availability.ok)(`bot frameworks and mappings on PostgreSQL${sk
     await withSource(urls.rasa, {}, async (s) => {
       const truth = truths.rasa!.conversations[0]!;
       const page = await s.messages({ conversationId: truth.id, limit: 200 });
-      expect(page.messages.length).toBe(truth.messages);
+      expect(page.messages.length).toBe(truth.messages + (truth.events ?? 0));
       const times = page.messages.map((m) => Date.parse(m.timestamp!));
       expect(times).toEqual([...times].sort((a, b) => a - b));
       expect(page.messages.filter((m) => m.role === 'user').map((m) => m.extra?.intent)).toEqual(

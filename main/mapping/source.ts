@@ -99,6 +99,22 @@ export class MappedSource implements Source {
     this.convExpr = this.expr(mapping.conversation);
     this.timeExpr = mapping.time ? this.expr(mapping.time) : null;
     this.textExpr = this.expr(mapping.text);
+    const turns = mapping.turnRoles && mapping.role ? mapping.turnRoles : null;
+    // Fixed names of the framework, written as SQL string literals.
+    this.turnCount = turns
+      ? `sum(CASE WHEN ${this.expr(mapping.role!)} IN (${turns.map((r) => `'${r.replace(/'/g, "''")}'`).join(', ')}) THEN 1 ELSE 0 END)`
+      : null;
+  }
+
+  /** The message count of a group of rows: every row, or only the turns (see ResolvedMapping.turnRoles). */
+  private readonly turnCount: string | null;
+
+  /** A conversation's counts from a row holding `n` (every row) and `turns` (when counted apart). */
+  private counts(row: Record<string, unknown> | undefined): { messages: number; events?: number } {
+    const n = Number(row?.n ?? 0);
+    if (this.turnCount === null) return { messages: n };
+    const turns = Number(row?.turns ?? 0);
+    return { messages: turns, events: n - turns };
   }
 
   private expr(ref: FieldRef): string {
@@ -229,7 +245,7 @@ export class MappedSource implements Source {
     const conv = this.conversationCondition(id, params);
     if (conv === null) throw this.notFound(id);
     const rows = await this.engine.rows(
-      `SELECT count(*) AS n, ${this.timeExpr ? this.lastSelect() : 'NULL'} AS last FROM ${this.t} WHERE ${conv}`,
+      `SELECT count(*) AS n${this.turnCount ? `, ${this.turnCount} AS turns` : ''}, ${this.timeExpr ? this.lastSelect() : 'NULL'} AS last FROM ${this.t} WHERE ${conv}`,
       params.values,
     );
     const n = Number(rows[0]?.n ?? 0);
@@ -237,7 +253,7 @@ export class MappedSource implements Source {
     return {
       id,
       title: (await this.titleOf(id)) ?? id,
-      messages: n,
+      ...this.counts(rows[0]),
       lastActivity: isoOf(rows[0]?.last, this.mapping.timeMode),
     };
   }
@@ -287,7 +303,7 @@ export class MappedSource implements Source {
       conditions.push(`(g.k < ${params.add(k)} OR (g.k = ${params.add(k)} AND g.c > ${params.add(c)}))`);
     }
     const rows = await this.engine.rows(
-      `SELECT g.c, g.n, g.kt FROM (SELECT ${this.convExpr} AS c, count(*) AS n, ${orderKey} AS k, ${keyText} AS kt
+      `SELECT g.c, g.n, g.turns, g.kt FROM (SELECT ${this.convExpr} AS c, count(*) AS n, ${this.turnCount ?? 'NULL'} AS turns, ${orderKey} AS k, ${keyText} AS kt
          FROM ${this.t} ${where} GROUP BY ${this.convExpr}) g
        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
        ORDER BY g.k DESC, g.c ASC LIMIT ${query.limit + 1}`,
@@ -302,7 +318,7 @@ export class MappedSource implements Source {
       conversations: shown.map((r, i) => ({
         id: String(r.c),
         title: titles[i] ?? String(r.c),
-        messages: Number(r.n),
+        ...this.counts(r),
         lastActivity: this.timeExpr ? isoOf(r.kt, this.mapping.timeMode) : null,
       })),
       next: rows.length > query.limit && last ? encodeCursor([plain(last.kt), plain(last.c)]) : null,

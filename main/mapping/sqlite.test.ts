@@ -58,7 +58,11 @@ function contractTruth(
     kind,
     tables: { [truth.table]: truth.rows },
     conversationIds: truth.conversations.map((c) => c.id),
-    conversation: { id: chosen.id, messages: chosen.messages },
+    conversation: {
+      id: chosen.id,
+      messages: chosen.messages,
+      ...(chosen.events === undefined ? {} : { events: chosen.events }),
+    },
     searchText: wordOf(chosen.texts[Math.floor(chosen.texts.length / 2)]!),
     writeSql,
     fingerprint: () => tree(dir),
@@ -148,12 +152,30 @@ describe('LangChain', () => {
 });
 
 describe('Rasa', () => {
+  it("counts a conversation's turns as its messages and its other events apart", async () => {
+    await withSource(rasaPath, {}, async (s) => {
+      const page = await s.conversations({ limit: 50 });
+      expect(page.conversations).toHaveLength(rasa.conversations.length);
+      for (const truth of rasa.conversations) {
+        const listed = page.conversations.find((c) => c.id === truth.id)!;
+        // The user and bot events, not every event (35 events for 19 turns read "35 messages").
+        expect(truth.messages).toBe(truth.texts.length);
+        expect(truth.events).toBeGreaterThan(0);
+        expect(listed).toMatchObject({ messages: truth.messages, events: truth.events });
+        expect(await s.conversation(truth.id)).toMatchObject({
+          messages: truth.messages,
+          events: truth.events,
+        });
+      }
+    });
+  });
+
   it('orders events by timestamp, not by id, with every event of the sender', async () => {
     await withSource(rasaPath, {}, async (s) => {
       expect(s.summary().kind).toBe('rasa');
       const truth = rasa.conversations[0]!;
       const thread = await wholeThread(s, truth.id);
-      expect(thread.length).toBe(truth.messages);
+      expect(thread.length).toBe(truth.messages + truth.events!);
       const times = thread.map((m) => Date.parse(m.timestamp!));
       expect(times).toEqual([...times].sort((a, b) => a - b));
       // This sender's rows were written newest first: time order is the reverse of id order.
@@ -172,7 +194,7 @@ describe('Rasa', () => {
         expect(users.map((m) => m.extra?.intent)).toEqual(truth.intents);
         for (const m of users) expect(typeof m.extra?.intentConfidence).toBe('number');
         const others = thread.filter((m) => m.role === 'system');
-        expect(others.length).toBe(truth.messages - truth.texts.length);
+        expect(others.length).toBe(truth.events);
         for (const m of others) expect(m.extra?.folded).toBe(true);
         expect(others.map((m) => m.text)).toContain('action action_listen');
         expect(others.some((m) => /^slot topic = "/.test(m.text ?? ''))).toBe(true);

@@ -16,7 +16,12 @@ export interface ContractTruth {
   /** Every conversation id (of the tenant), for the paging test. */
   conversationIds: string[];
   /** A conversation with at least 8 messages and its exact size. */
-  conversation: { id: string; messages: number };
+  conversation: {
+    id: string;
+    messages: number;
+    /** Rows of the thread that are not messages (Rasa's other events), counted apart; shown in the thread. */
+    events?: number;
+  };
   /** Text that occurs in that conversation's messages (search must find it there). */
   searchText: string;
   /** The store keeps no message times (LangChain): `at` gives the oldest page instead of a jump. */
@@ -120,11 +125,12 @@ export function sourceContractSuite(name: string, setup: () => Promise<ContractF
       expect([...seen].sort()).toEqual([...truth.conversationIds].sort());
       const one = await source.conversation(truth.conversation.id, { tenant: truth.tenant });
       expect(one.messages).toBe(truth.conversation.messages);
+      expect(one.events).toBe(truth.conversation.events);
     });
 
     it('pages a thread both ways in time order, every message once', async () => {
       const backwards = await wholeThreadBackwards(source, truth, 3);
-      expect(backwards.length).toBe(truth.conversation.messages);
+      expect(backwards.length).toBe(truth.conversation.messages + (truth.conversation.events ?? 0));
       expect(new Set(backwards.map((m) => m.id)).size).toBe(backwards.length);
       expectTimeOrder(backwards);
       for (const m of backwards) expect(m.conversationId).toBe(truth.conversation.id);

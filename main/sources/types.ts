@@ -64,6 +64,8 @@ export interface SourceConversation {
   /** Messages in the conversation (with `search`: the matching ones). */
   messages: number;
   lastActivity: string | null;
+  /** Rows of the conversation that are not messages (Rasa: actions, slots, session starts...), when kept apart. */
+  events?: number;
 }
 
 export interface ConversationPage {

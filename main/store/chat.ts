@@ -12,7 +12,7 @@ import type {
 import { healthOf } from '../../shared/domain.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { fileSizes, type ReadableDb } from '../sqlite/open.ts';
-import { chatDir } from './layout.ts';
+import { chatCopy, chatDir } from './layout.ts';
 import { pageMessages, ROLE_SQL, searchMessages, type PageRequest, type SearchFilter } from './messages.ts';
 import { metadataDifferences, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
@@ -114,8 +114,13 @@ const lendFromCache: DbOpener = (path) => {
 /** Newest sessions shown in the detail view; the thread pages through messages separately. */
 const MAX_SESSIONS = 2000;
 
-export function readChatDetail(root: string, chatId: string, now: Date = new Date()): ChatDetail {
-  const dir = chatDir(root, chatId);
+export function readChatDetail(
+  root: string,
+  chatId: string,
+  now: Date = new Date(),
+  tree?: string,
+): ChatDetail {
+  const { dir, tree: foundIn } = chatCopy(root, chatId, tree);
   const profilePath = join(dir, PROFILE_DB);
   const conversationsPath = join(dir, CONVERSATIONS_DB);
   const problems: ReadProblem[] = [];
@@ -177,6 +182,7 @@ export function readChatDetail(root: string, chatId: string, now: Date = new Dat
   return {
     chatId,
     dir,
+    tree: foundIn,
     profile: profileData?.profile ?? null,
     preferences: profileData?.preferences ?? null,
     progress: profileData?.progress ?? [],

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { DB_LARGE_BYTES, INACTIVE_DAYS, type FleetMetrics } from '../../shared/domain.ts';
+import { DB_LARGE_BYTES, INACTIVE_DAYS, fleetTotalsOf, type FleetMetrics } from '../../shared/domain.ts';
+import { timeNewestPage } from '../maintenance/figures.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { openReadonly } from '../sqlite/open.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -16,6 +17,8 @@ export interface FleetChatFigures {
   sizeBytes: number;
   /** [day, messages] pairs. */
   perDay: [string, number][];
+  /** ms of the chat's standard query (its newest page of messages); null when not timed. */
+  queryMs: number | null;
 }
 
 /** Per-chat figures for the fleet dashboard (runs in a worker). */
@@ -29,6 +32,7 @@ export function fleetChatTask(item: ScanItem): FleetChatFigures {
       lastActive: null,
       sizeBytes: 0,
       perDay: [],
+      queryMs: null,
     };
   let createdDay: string | null = null;
   let perDay: [string, number][] = [];
@@ -65,6 +69,7 @@ export function fleetChatTask(item: ScanItem): FleetChatFigures {
     lastActive: scan.summary.lastActive,
     sizeBytes: scan.summary.sizeBytes,
     perDay,
+    queryMs: timeNewestPage(item.dir),
   };
 }
 
@@ -93,6 +98,7 @@ export async function fleetMetrics(
   const lastDay = latestPlausible(now.getTime()).slice(0, 10);
   const plausible = (day: string) => day >= EARLIEST_PLAUSIBLE && day <= lastDay;
   const largest: { chatId: string; sizeBytes: number }[] = [];
+  const timed: { sizeBytes: number; queryMs: number | null }[] = [];
   let clockSkewChats = 0;
   let counted = 0;
   let done = 0;
@@ -105,6 +111,7 @@ export async function fleetMetrics(
       if (!outcome.ok || outcome.value.health === 'skip') return;
       const f = outcome.value;
       counted++;
+      timed.push({ sizeBytes: f.sizeBytes, queryMs: f.queryMs });
       const skewed: string[] = [];
       for (const [day, n] of f.perDay) {
         if (!plausible(day)) {
@@ -165,6 +172,7 @@ export async function fleetMetrics(
   const series = (m: Map<string, number>) =>
     [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, count]) => ({ day, count }));
   return {
+    ...fleetTotalsOf(timed),
     chats: counted,
     activeUsersPerDay: series(active),
     newUsersPerDay: series(created),

@@ -5,25 +5,60 @@ import { AppError } from '../../shared/errors.ts';
 import { describeKind, entryAt, guardInsideRoot } from '../fs/entry.ts';
 import { CHAT_DIR_PATTERN } from './schema.ts';
 
-export interface ChatLocation {
+/** Where a chat's files are: its folder and the chat tree holding it. */
+export interface ChatCopy {
+  /** The chat tree, as a path relative to the root (`bot/data/chats`, `data/chats`, `chats`, `.`). */
+  tree: string;
+  dir: string;
+}
+
+export interface ChatLocation extends ChatCopy {
   chatId: string;
+  /**
+   * The same chat id in the root's other chat trees (absent in the usual single-tree root). The copy in
+   * the current tree (the first of CHAT_TREES holding it) is the chat; these are listed beside it.
+   */
+  copies?: ChatCopy[];
+}
+
+export interface ChatTree {
+  tree: string;
   dir: string;
 }
 
 /**
- * Where the chat folders are: the root itself, or its `chats/`, `data/chats/` or `bot/data/chats/`
- * (people point at the bot's project folder as often as at the chats folder). A candidate reached through
- * a symbolic link is not taken (links are never followed).
+ * The folders that may hold a root's chat folders, the current one first: the bot's project folder has
+ * `data/chats/` from before its migration and `bot/data/chats/`, which the bot reads now (seed 000). The
+ * root itself (`.`) comes last. A plain chat id means its copy in the first tree that holds it.
  */
-export function resolveChatsDir(root: string): string {
-  for (const candidate of [
-    join(root, 'chats'),
-    join(root, 'data', 'chats'),
-    join(root, 'bot', 'data', 'chats'),
-  ]) {
-    if (isRealFolderInside(root, candidate) && hasChatFolder(candidate)) return candidate;
+export const CHAT_TREES = ['bot/data/chats', 'data/chats', 'chats'] as const;
+export const ROOT_TREE = '.';
+
+/** A tree's place in CHAT_TREES' order (the root itself last). */
+export function treeRank(tree: string): number {
+  const i = (CHAT_TREES as readonly string[]).indexOf(tree);
+  return i === -1 ? CHAT_TREES.length : i;
+}
+
+/**
+ * Every chat tree of a root, the current one first: each of CHAT_TREES that is a real folder holding a
+ * chat folder, and the root itself when it holds one; the root alone when none does (people point at the
+ * bot's project folder as often as at the chats folder). A tree reached through a symbolic link is not
+ * taken (links are never followed).
+ */
+export function chatTrees(root: string): ChatTree[] {
+  const trees: ChatTree[] = [];
+  for (const tree of CHAT_TREES) {
+    const dir = join(root, ...tree.split('/'));
+    if (isRealFolderInside(root, dir) && hasChatFolder(dir)) trees.push({ tree, dir });
   }
-  return root;
+  if (trees.length === 0 || hasChatFolder(root)) trees.push({ tree: ROOT_TREE, dir: root });
+  return trees;
+}
+
+/** The current chat tree's folder (where the bot reads its chats now, and where writes go). */
+export function resolveChatsDir(root: string): string {
+  return chatTrees(root)[0]!.dir;
 }
 
 function isRealFolderInside(root: string, candidate: string): boolean {
@@ -66,13 +101,56 @@ export function requireChatFolders(root: string, shownAs: string = root): void {
     );
 }
 
-/** Every chat folder of a root, in a stable order, and every other entry with why it was skipped. */
+/** A chat tree's listing: how many chat folders it holds (its copies of shared ids included). */
+export interface TreeListing extends ChatTree {
+  chats: number;
+}
+
+/**
+ * Every chat of a root, in a stable order, and every other entry with why it was skipped. Every chat
+ * tree is listed (see chatTrees): a chat id found in two trees is one chat, located in the current tree,
+ * with its other copies in `copies`; nothing of a tree is dropped.
+ */
 export function listChats(root: string): {
+  /** The current tree's folder. */
   chatsDir: string;
+  trees: TreeListing[];
   chats: ChatLocation[];
   skipped: SkippedEntry[];
 } {
-  const chatsDir = resolveChatsDir(root);
+  const trees = chatTrees(root);
+  // The root listed as a tree beside others: the folders leading to those are not skipped entries.
+  const leading = new Set(trees.map((t) => t.tree.split('/')[0]!));
+  const skipped: SkippedEntry[] = [];
+  const listed = trees.map((t) => listTree(root, t, t.tree === ROOT_TREE ? leading : null, skipped));
+  let chats = listed[0]!;
+  if (listed.length > 1) {
+    // Several trees (rare): merged by id, the first tree's copy being the chat.
+    const byId = new Map<string, ChatLocation>();
+    for (const tree of listed)
+      for (const chat of tree) {
+        const first = byId.get(chat.chatId);
+        if (!first) byId.set(chat.chatId, chat);
+        else (first.copies ??= []).push({ tree: chat.tree, dir: chat.dir });
+      }
+    chats = [...byId.values()];
+  }
+  chats.sort((a, b) => compareIds(a.chatId, b.chatId));
+  skipped.sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    chatsDir: trees[0]!.dir,
+    trees: trees.map((t, i) => ({ ...t, chats: listed[i]!.length })),
+    chats,
+    skipped,
+  };
+}
+
+function listTree(
+  root: string,
+  { tree, dir: chatsDir }: ChatTree,
+  notSkipped: ReadonlySet<string> | null,
+  skipped: SkippedEntry[],
+): ChatLocation[] {
   // One entry at a time (opendir), not an array of 100,000 Dirents: listing a big root costs the list.
   let dir: Dir;
   try {
@@ -85,7 +163,6 @@ export function listChats(root: string): {
     throw new AppError('internal', `${root}: cannot list the folder (${code ?? String(error)})`);
   }
   const chats: ChatLocation[] = [];
-  const skipped: SkippedEntry[] = [];
   try {
     for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
       const path = `${chatsDir}${sep}${entry.name}`;
@@ -96,17 +173,15 @@ export function listChats(root: string): {
         const kind = entry.isFile() ? 'a file' : describeKind(entryAt(path).kind);
         skipped.push({ path, reason: `not a chat folder (${kind})` });
       } else if (!match) {
-        skipped.push({ path, reason: 'folder name is not chat_<number>' });
+        if (!notSkipped?.has(entry.name)) skipped.push({ path, reason: 'folder name is not chat_<number>' });
       } else {
-        chats.push({ chatId: match[1]!, dir: path });
+        chats.push({ chatId: match[1]!, dir: path, tree });
       }
     }
   } finally {
     dir.closeSync();
   }
-  chats.sort((a, b) => compareIds(a.chatId, b.chatId));
-  skipped.sort((a, b) => a.path.localeCompare(b.path));
-  return { chatsDir, chats, skipped };
+  return chats;
 }
 
 /** Numeric order of two chat ids (`-?\d{1,20}`), without BigInt: sorting 100,000 made 3 million of them. */
@@ -121,20 +196,47 @@ export function compareIds(a: string, b: string): number {
   return (negA && negB ? -Math.sign(magnitude) : Math.sign(magnitude)) || 0;
 }
 
+/** The tree named by a person (`--tree data/chats`), as one of the root's trees, or a clear error. */
+export function treeNamed(root: string, name: string): ChatTree {
+  const wanted = name.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '') || ROOT_TREE;
+  const trees = chatTrees(root);
+  const found = trees.find((t) => t.tree === wanted);
+  if (!found)
+    throw new AppError(
+      'invalid_input',
+      `${name}: not a chat tree of ${root} (its trees: ${trees.map((t) => t.tree).join(', ')})`,
+    );
+  return found;
+}
+
 /**
  * The folder of one chat, checked to exist, through the one path guard: a chat folder that is a symbolic
- * link (or reached through one) is refused by every per-chat operation, as the scan skips it.
+ * link (or reached through one) is refused by every per-chat operation, as the scan skips it. Without a
+ * tree, the chat's copy in the first tree holding it (the current tree wins, see CHAT_TREES).
  */
-export function chatDir(root: string, chatId: string): string {
+export function chatDir(root: string, chatId: string, tree?: string): string {
+  return chatCopy(root, chatId, tree).dir;
+}
+
+/** chatDir, with the tree the folder was found in. */
+export function chatCopy(root: string, chatId: string, tree?: string): ChatCopy {
   if (!/^-?\d{1,20}$/.test(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
-  const dir = guardInsideRoot(root, join(resolveChatsDir(root), `chat_${chatId}`));
-  const { kind } = entryAt(dir);
-  if (kind === 'missing') throw new AppError('not_found', `chat ${chatId} is not in ${root}`);
+  const trees = tree === undefined ? chatTrees(root) : [treeNamed(root, tree)];
+  let at = trees[0]!;
+  let dir = guardInsideRoot(root, join(at.dir, `chat_${chatId}`));
+  let { kind } = entryAt(dir);
+  for (let i = 1; kind === 'missing' && i < trees.length; i++) {
+    at = trees[i]!;
+    dir = guardInsideRoot(root, join(at.dir, `chat_${chatId}`));
+    kind = entryAt(dir).kind;
+  }
+  if (kind === 'missing')
+    throw new AppError('not_found', `chat ${chatId} is not in ${tree ? join(root, tree) : root}`);
   if (kind !== 'directory') {
     throw new AppError(
       'not_a_file',
       `${dir}: is ${describeKind(kind)}, not a chat folder; it was not opened`,
     );
   }
-  return dir;
+  return { tree: at.tree, dir };
 }

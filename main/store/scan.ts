@@ -2,7 +2,7 @@ import type { ChatSummary, Finding, ScanResult, SkippedEntry } from '../../share
 import type { JobContext } from '../jobs/job.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { listChats } from './layout.ts';
-import { findingFromError, type ScanItem } from './summary.ts';
+import { findingFromError, scanItemOf, type ScanItem } from './summary.ts';
 
 export type CountsRead = 'whole' | 'partial' | 'unread';
 
@@ -13,7 +13,7 @@ export interface ScanOptions {
    * Also called for each chat with its findings, and whether its counts are the whole chat's, what could
    * be read of a damaged conversations.db ('partial'), or nothing ('unread': it could not be read at all).
    */
-  onVisit?: (chatId: string, findings: Finding[], counts: CountsRead) => void;
+  onVisit?: (chatId: string, findings: Finding[], counts: CountsRead, queryMs: number | null) => void;
   /** Keep the rows for the result (default true); false when they only go out as events. */
   keepRows?: boolean;
 }
@@ -30,7 +30,7 @@ export async function scanRoot(
 ): Promise<ScanResult> {
   const { chats, skipped } = listChats(root);
   const nowMs = (options.now ?? new Date()).getTime();
-  const items: ScanItem[] = chats.map((c) => ({ chatId: c.chatId, dir: c.dir, nowMs }));
+  const items: ScanItem[] = chats.map((c) => scanItemOf(c, nowMs));
   const keep = options.keepRows !== false;
   const rows: (ChatSummary | null)[] = new Array(keep ? items.length : 0).fill(null);
   const extraSkipped: SkippedEntry[] = [];
@@ -53,16 +53,17 @@ export async function scanRoot(
           lastActive: null,
           sizeBytes: 0,
           health: 'error',
+          ...(item.tree === undefined ? {} : { tree: item.tree }),
         };
         if (keep) rows[index] = row;
-        options.onVisit?.(item.chatId, [f], 'unread');
+        options.onVisit?.(item.chatId, [f], 'unread', null);
         ctx.emit(row);
       } else if (outcome.value.kind === 'skip') {
         extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
       } else {
         if (keep) rows[index] = outcome.value.summary;
-        const { findings, unread, partial } = outcome.value;
-        options.onVisit?.(item.chatId, findings, unread ? 'unread' : partial ? 'partial' : 'whole');
+        const { findings, unread, partial, queryMs } = outcome.value;
+        options.onVisit?.(item.chatId, findings, unread ? 'unread' : partial ? 'partial' : 'whole', queryMs);
         ctx.emit(outcome.value.summary);
       }
       ctx.progress(done, items.length, item.chatId);

@@ -260,7 +260,7 @@ describe('CLI read commands', () => {
       chats: Record<string, unknown>[];
       skipped: unknown[];
     };
-    expect(Object.keys(out)).toEqual(['root', 'chats', 'skipped']);
+    expect(Object.keys(out)).toEqual(['root', 'chats', 'skipped', 'summary']);
     expect(Object.keys(out.chats[0]!)).toEqual([
       'chatId',
       'name',
@@ -270,6 +270,7 @@ describe('CLI read commands', () => {
       'lastActive',
       'sizeBytes',
       'health',
+      'tree',
     ]);
     expect(typeof out.chats[0]!.chatId).toBe('string');
   });

@@ -18,6 +18,7 @@ import {
   type ReadableDb,
 } from '../sqlite/open.ts';
 import { EARLIEST_PLAUSIBLE, chatLastActivity, latestPlausible } from './activity.ts';
+import type { ChatCopy, ChatLocation } from './layout.ts';
 import { metadataDifferences, readMetadata, type MetadataRead } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { daysBetween, latest, toIso } from './time.ts';
@@ -31,6 +32,17 @@ export interface ScanItem {
   busyTimeoutMs?: number;
   /** The DBs' and their -wal's lstat, when the caller just took it (not stat'ed again). */
   known?: KnownFiles;
+  /** The chat tree holding `dir` (see store/layout.ts), copied into the summary. */
+  tree?: string;
+  /** The chat's copies in the root's other trees (see ChatLocation.copies). */
+  copies?: ChatCopy[];
+}
+
+/** What a visit of this chat needs to know of it (its copies only when it has some). */
+export function scanItemOf(chat: ChatLocation, nowMs: number): ScanItem {
+  const item: ScanItem = { chatId: chat.chatId, dir: chat.dir, nowMs, tree: chat.tree };
+  if (chat.copies) item.copies = chat.copies;
+  return item;
 }
 
 /** By file name (profile.db, profile.db-wal, conversations.db, conversations.db-wal): null when absent. */

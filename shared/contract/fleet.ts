@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatSummary, Finding, FindingCode, MessageRole, SkippedEntry } from '../domain.ts';
+import { ChatSummary, Finding, FindingCode, MessageRole, ScanSummary, SkippedEntry } from '../domain.ts';
 import { PathInput } from './browse.ts';
 import { job, query } from './define.ts';
 
@@ -92,6 +92,10 @@ export const FleetOverview = z.object({
   skipped: z.array(SkippedEntry),
   /** When the index was last brought up to date with the root (null: never). */
   refreshedAt: z.string().nullable(),
+  /** The root's chat trees, the current one first, with their chats (the list shows a tree column from two). */
+  trees: ScanSummary.shape.trees.default([]),
+  /** Chats in more than one tree (each listed once, from the current tree). */
+  inMoreThanOneTree: z.number().int().default(0),
 });
 export type FleetOverview = z.infer<typeof FleetOverview>;
 

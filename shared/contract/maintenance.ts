@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PathInput } from './browse.ts';
 import { job } from './define.ts';
+import { FleetTotals } from '../domain.ts';
 
 // The operator's maintenance (seed 000): vacuum, archive-then-clean inactive chats, alerts, rotating backups.
 // Each writing operation has a dry run that writes nothing; the real run backs up first and verifies.
@@ -136,6 +137,8 @@ export const AlertsResult = z.object({
   }),
   checkedAt: z.string(),
   chats: z.number().int(),
+  /** The total size of the chats' DBs and the mean newest-page query time (FleetTotals). */
+  ...FleetTotals.shape,
   alerts: z.array(Alert),
   /** What cron reads: 0 no alert, 1 warnings only, 2 at least one error. */
   exitCode: z.union([z.literal(0), z.literal(1), z.literal(2)]),

@@ -51,6 +51,8 @@ export const SourceConversationOut = z.object({
   title: z.string(),
   messages: z.number().int(),
   lastActivity: z.string().nullable(),
+  /** Rows that are not messages (Rasa: actions, slots, session starts...), counted apart from `messages`. */
+  events: z.number().int().optional(),
 });
 
 export const SourceMessageOut = z.object({

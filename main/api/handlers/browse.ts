@@ -2,6 +2,7 @@ import type { ChatSummary } from '../../../shared/domain.ts';
 import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
 import { archiveFolders } from './backup.ts';
 import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../../store/chat.ts';
+import { withCopies } from '../../fleet/show.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { scanRoot } from '../../store/scan.ts';
@@ -33,7 +34,9 @@ export const browseHandlers = {
     return { root: result.root, total, skipped: result.skipped };
   },
   'chat.detail': ({ root, chatId }, ctx) => {
-    const detail = readChatDetail(ctx.places.requireRoot(root), chatId, ctx.now());
+    const place = ctx.places.requireRoot(root);
+    // The chat's tree, and its copy in another tree with which is newer (a bot folder with two trees).
+    const detail = withCopies(place, readChatDetail(place, chatId, ctx.now()), ctx.now());
     // Its last backup: the newest verified archive in the folders the Backups screen lists, else metadata.json.
     detail.lastBackup = lastBackupOf(indexVerifiedArchives(archiveFolders(ctx)), detail.chatId, detail.dir);
     return detail;

@@ -15,7 +15,7 @@ import { exportChats } from '../../export/export.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
-import { CliExit, formatBytes, printJson, runCliJob, table } from '../output.ts';
+import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
 import { MAP_HELP } from '../../mapping/cli.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 import { ANY_SOURCE_HELP } from '../source-help.ts';
@@ -372,8 +372,9 @@ export function registerBackupCommands(program: Command): void {
       ) => {
         const archive = requireFile(archiveArg);
         // A folder, or (for an archive of one SQLite file) the file's path: checked once the archive is read.
-        const root =
-          entryAt(resolve(opts.into)).kind === 'directory' ? requireDir(opts.into) : resolve(opts.into);
+        const intoFolder = entryAt(resolve(opts.into)).kind === 'directory';
+        const root = intoFolder ? requireDir(opts.into) : resolve(opts.into);
+        if (intoFolder) noteChatTrees(root, 'restore writes chat folders into');
         const result = await runCliJob('Restoring', (ctx) =>
           restoreArchive(
             {
@@ -508,6 +509,7 @@ export function registerBackupCommands(program: Command): void {
           'invalid_input',
           'add --rebuild to rebuild metadata.json (the old one is kept as a .bak)',
         );
+      noteChatTrees(root, 'a chat in more than one is rebuilt in the first holding it, starting from');
       const result = rebuildMetadata({ root, chatId: opts.chat });
       if (opts.json) return printJson(result);
       console.log(
@@ -531,6 +533,7 @@ export function registerBackupCommands(program: Command): void {
       ) => {
         const source = requireFile(sourceArg);
         const root = requireDir(opts.into);
+        noteChatTrees(root, 'migrate writes chat folders into');
         const result = await runCliJob('Migrating', (ctx) =>
           migrateUserHistory(
             { path: source, root, dryRun: opts.dryRun ?? false, force: opts.force ?? false },

@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
-import type { ChatSummary, ScanResult } from '../../../shared/domain.ts';
+import type { ChatDetail, ChatSummary, ScanResult } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
-import { requireChatFolders } from '../../store/layout.ts';
+import { ROOT_TREE, requireChatFolders, treeRank } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../../fleet/cli.ts';
-import { chatFindings } from '../../fleet/show.ts';
+import { chatFindings, withCopies } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
@@ -28,6 +28,25 @@ function requireDir(path: string): string {
       `${path}: is ${stats.isFile() ? 'a file' : describeKind(kindOf(stats))}, not a data root (use "open" for a single DB)`,
     );
   return full;
+}
+
+/** The TREE column: the tree, and for a chat in several trees the other ones and which copy is newer. */
+function treeText(c: ChatSummary): string {
+  const tree = c.tree ?? ROOT_TREE;
+  if (!c.copies || c.copies.length === 0) return tree;
+  const newer = c.newerIn ? `, newer in ${c.newerIn}` : '';
+  return `${tree} (also ${c.copies.map((k) => k.tree).join(', ')}${newer})`;
+}
+
+/** ", also in data/chats (2026-10-01T…); the copy in data/chats is newer", or "" for a chat in one tree. */
+function copiesNote(detail: Pick<ChatDetail, 'tree' | 'copies' | 'newerIn'>): string {
+  if (!detail.copies || detail.copies.length === 0) return '';
+  const also = detail.copies.map((c) => `${c.tree} (last active ${c.lastActive ?? 'unknown'})`).join(', ');
+  const newer =
+    detail.newerIn === undefined || detail.newerIn === null
+      ? 'neither copy is known to be newer'
+      : `the copy in ${detail.newerIn} is newer (by last activity)`;
+  return `; also in ${also}: present in more than one tree, ${newer}${detail.newerIn && detail.newerIn !== detail.tree ? ' — read it with --tree ' + detail.newerIn : ''}`;
 }
 
 export function registerReadCommands(program: Command): void {
@@ -54,97 +73,107 @@ export function registerReadCommands(program: Command): void {
     .argument('<root>', 'data root')
     .argument('<chatId>', 'chat id (the number in chat_<id>)')
     .option(
+      '--tree <tree>',
+      "the chat tree to read the chat from (e.g. data/chats), when the chat is in more than one; default: the current tree's copy",
+    )
+    .option(
       '--backups <dir...>',
       "folders of verified archives (backup --out-dir) for its last backup; else metadata.json's last_backup",
     )
     .option('--json', 'print JSON for scripts')
-    .action((rootArg: string, chatId: string, opts: { json?: boolean; backups?: string[] }) => {
-      const root = requireDir(rootArg);
-      const backupDirs = (opts.backups ?? []).map((d) => requireDir(d));
-      const detail = readChatDetail(root, chatId);
-      // The health the list and the Integrity screen show: the fleet index's findings, or a quick check.
-      const checked = chatFindings(root, chatId, defaultUserDataDir(), new Date());
-      if (checked) detail.health = checked.health;
-      detail.lastBackup = lastBackupOf(indexVerifiedArchives(backupDirs), detail.chatId, detail.dir);
-      if (opts.json) return printJson(detail);
-      const p = detail.profile;
-      const name = p
-        ? [p.firstName, p.lastName].filter(Boolean).join(' ') || (p.username ? `@${p.username}` : '—')
-        : '—';
-      console.log(
-        `Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`,
-      );
-      console.log(`Folder ${detail.dir}`);
-      const c = detail.counts;
-      const unread = detail.problems.find((problem) => problem.file === CONVERSATIONS_DB);
-      if (unread) {
-        // Counts of a file that could not be read are unknown, not zero.
-        console.log(`Messages unknown: ${unread.code === 'locked' ? 'locked — ' : ''}${unread.message}`);
-      } else {
+    .action(
+      (rootArg: string, chatId: string, opts: { json?: boolean; tree?: string; backups?: string[] }) => {
+        const root = requireDir(rootArg);
+        const backupDirs = (opts.backups ?? []).map((d) => requireDir(d));
+        const now = new Date();
+        const detail = withCopies(root, readChatDetail(root, chatId, now, opts.tree), now);
+        // The health the list and the Integrity screen show: the fleet index's findings, or a quick check.
+        const checked = chatFindings(root, chatId, defaultUserDataDir(), now, opts.tree);
+        if (checked) detail.health = checked.health;
+        detail.lastBackup = lastBackupOf(indexVerifiedArchives(backupDirs), detail.chatId, detail.dir);
+        if (opts.json) return printJson(detail);
+        const p = detail.profile;
+        const name = p
+          ? [p.firstName, p.lastName].filter(Boolean).join(' ') || (p.username ? `@${p.username}` : '—')
+          : '—';
         console.log(
-          `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
+          `Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`,
         );
-      }
-      console.log(
-        `First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}  last active ${detail.lastActive ?? '—'}`,
-      );
-      const lb = detail.lastBackup;
-      console.log(
-        lb
-          ? `Last backup ${lb.at} (${lb.source === 'archive' ? `verified archive ${lb.archive}` : "metadata.json's last_backup"})`
-          : 'Last backup: none known (no verified archive in the folders given, no last_backup in metadata.json)',
-      );
-      if (detail.preferences) {
-        const pr = detail.preferences;
+        console.log(`Folder ${detail.dir}`);
+        console.log(`Tree ${detail.tree ?? '.'}${copiesNote(detail)}`);
+        const c = detail.counts;
+        const unread = detail.problems.find((problem) => problem.file === CONVERSATIONS_DB);
+        if (unread) {
+          // Counts of a file that could not be read are unknown, not zero.
+          console.log(`Messages unknown: ${unread.code === 'locked' ? 'locked — ' : ''}${unread.message}`);
+        } else {
+          console.log(
+            `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
+          );
+        }
         console.log(
-          `Preferences: voice ${pr.voiceEnabled ? 'on' : 'off'}, explanations ${pr.explanationLanguage ?? '—'}, difficulty ${pr.difficultyPreference ?? '—'}, feedback ${pr.feedbackStyle ?? '—'}, reminders ${pr.studyReminders ? `every ${pr.reminderFrequency}h` : 'off'}`,
+          `First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}  last active ${detail.lastActive ?? '—'}`,
         );
-      }
-      if (detail.progress.length > 0) {
-        console.log('\nLearning progress');
+        const lb = detail.lastBackup;
         console.log(
-          table(
-            ['SKILL', 'TYPE', 'LEVEL', 'PRACTICE', 'SUCCESS', 'MASTERY'],
-            detail.progress.map((g) => [
-              g.skillName ?? '—',
-              g.skillType ?? '—',
-              `${g.levelBefore ?? '?'} → ${g.levelAfter ?? '?'}`,
-              String(g.practiceCount ?? 0),
-              g.successRate === null ? '—' : `${Math.round(g.successRate * 100)}%`,
-              g.masteryLevel === null ? '—' : `${Math.round(g.masteryLevel * 100)}%`,
-            ]),
-          ),
+          lb
+            ? `Last backup ${lb.at} (${lb.source === 'archive' ? `verified archive ${lb.archive}` : "metadata.json's last_backup"})`
+            : 'Last backup: none known (no verified archive in the folders given, no last_backup in metadata.json)',
         );
-      }
-      if (detail.sessions.length > 0) {
-        console.log(`\nSessions (newest ${Math.min(10, detail.sessions.length)} of ${c.sessions})`);
-        console.log(
-          table(
-            ['START', 'MINUTES', 'MESSAGES', 'TOPIC'],
-            detail.sessions
-              .slice(0, 10)
-              .map((s) => [
-                s.start ?? '—',
-                s.durationMinutes?.toFixed(0) ?? '—',
-                String(s.messagesCount ?? 0),
-                s.topic ?? '—',
+        if (detail.preferences) {
+          const pr = detail.preferences;
+          console.log(
+            `Preferences: voice ${pr.voiceEnabled ? 'on' : 'off'}, explanations ${pr.explanationLanguage ?? '—'}, difficulty ${pr.difficultyPreference ?? '—'}, feedback ${pr.feedbackStyle ?? '—'}, reminders ${pr.studyReminders ? `every ${pr.reminderFrequency}h` : 'off'}`,
+          );
+        }
+        if (detail.progress.length > 0) {
+          console.log('\nLearning progress');
+          console.log(
+            table(
+              ['SKILL', 'TYPE', 'LEVEL', 'PRACTICE', 'SUCCESS', 'MASTERY'],
+              detail.progress.map((g) => [
+                g.skillName ?? '—',
+                g.skillType ?? '—',
+                `${g.levelBefore ?? '?'} → ${g.levelAfter ?? '?'}`,
+                String(g.practiceCount ?? 0),
+                g.successRate === null ? '—' : `${Math.round(g.successRate * 100)}%`,
+                g.masteryLevel === null ? '—' : `${Math.round(g.masteryLevel * 100)}%`,
               ]),
-          ),
+            ),
+          );
+        }
+        if (detail.sessions.length > 0) {
+          console.log(`\nSessions (newest ${Math.min(10, detail.sessions.length)} of ${c.sessions})`);
+          console.log(
+            table(
+              ['START', 'MINUTES', 'MESSAGES', 'TOPIC'],
+              detail.sessions
+                .slice(0, 10)
+                .map((s) => [
+                  s.start ?? '—',
+                  s.durationMinutes?.toFixed(0) ?? '—',
+                  String(s.messagesCount ?? 0),
+                  s.topic ?? '—',
+                ]),
+            ),
+          );
+        }
+        console.log(
+          `\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`,
         );
-      }
-      console.log(
-        `\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`,
-      );
-      for (const problem of detail.problems) console.log(`problem: ${problem.message}`);
-      const shown = new Set(detail.problems.map((p) => p.message));
-      const notable = (checked?.findings ?? []).filter((f) => f.severity !== 'info' && !shown.has(f.message));
-      if (notable.length > 0) {
-        const when =
-          checked?.source === 'index' ? `fleet index, checked ${checked.checkedAt ?? '?'}` : 'quick check';
-        console.log(`\nFindings (${when})`);
-        for (const f of notable) console.log(`${f.severity} ${f.code} ${f.file}: ${f.message}`);
-      }
-    });
+        for (const problem of detail.problems) console.log(`problem: ${problem.message}`);
+        const shown = new Set(detail.problems.map((p) => p.message));
+        const notable = (checked?.findings ?? []).filter(
+          (f) => f.severity !== 'info' && !shown.has(f.message),
+        );
+        if (notable.length > 0) {
+          const when =
+            checked?.source === 'index' ? `fleet index, checked ${checked.checkedAt ?? '?'}` : 'quick check';
+          console.log(`\nFindings (${when})`);
+          for (const f of notable) console.log(`${f.severity} ${f.code} ${f.file}: ${f.message}`);
+        }
+      },
+    );
 
   program
     .command('demo')
@@ -207,8 +236,15 @@ export function printScanTable(
     const counts = incomplete.get(c.chatId);
     return counts === 'unread' ? '—' : counts === 'partial' ? `${n} (partial)` : String(n);
   };
+  // A root with more than one chat tree (seed 000's bot folder) says in which each chat lives.
+  const trees = new Set(
+    result.chats
+      .flatMap((c) => [c.tree ?? ROOT_TREE, ...(c.copies ?? []).map((k) => k.tree)])
+      .sort((a, b) => treeRank(a) - treeRank(b)),
+  );
+  const withTree = trees.size > 1;
   const rows = result.chats.map((c) => {
-    return [
+    const row = [
       c.chatId,
       c.name ?? '—',
       c.level ?? '—',
@@ -218,10 +254,11 @@ export function printScanTable(
       formatBytes(c.sizeBytes),
       c.locked ? `${c.health} (locked)` : c.health,
     ];
+    if (withTree) row.push(treeText(c));
+    return row;
   });
-  console.log(
-    table(['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'], rows),
-  );
+  const headers = ['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'];
+  console.log(table(withTree ? [...headers, 'TREE'] : headers, rows));
   const counts = { ok: 0, warning: 0, error: 0 };
   for (const c of result.chats) counts[c.health]++;
   console.log(
@@ -230,5 +267,11 @@ export function printScanTable(
   if ([...incomplete.values()].includes('partial'))
     console.log('(partial): what could be read of a damaged conversations.db, not the whole chat');
   for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
+  if (withTree) {
+    const both = result.chats.filter((c) => c.copies && c.copies.length > 0);
+    console.log(
+      `chat trees: ${[...trees].join(', ')}; ${both.length} chat(s) in more than one tree, listed once from the current tree's copy (read another copy with show --tree)`,
+    );
+  }
   for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
 }

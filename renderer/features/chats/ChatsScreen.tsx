@@ -227,6 +227,7 @@ function ChatsView({ root }: { root: string }) {
           desc={ui.desc}
           running={running}
           indexed={overview.data?.total ?? 0}
+          withTree={(overview.data?.trees.length ?? 0) > 1}
         />
       )}
     </div>
@@ -308,13 +309,17 @@ function ChatGrid({
   desc,
   running,
   indexed,
+  withTree,
 }: {
   rows: ReturnType<typeof useFleetRows>;
   sort: FleetSort;
   desc: boolean;
   running: boolean;
   indexed: number;
+  /** The root has more than one chat tree: a column says which each chat lives in. */
+  withTree: boolean;
 }) {
+  const columnCount = COLUMNS.length + (withTree ? 1 : 0);
   const { t } = useTranslation();
   const parentRef = useRef<HTMLDivElement>(null);
   const gridRef = useRef<HTMLTableElement>(null);
@@ -417,7 +422,7 @@ function ChatGrid({
   if (rows.total === null || total === 0) {
     body = (
       <tr>
-        <td colSpan={COLUMNS.length} className="grid-state">
+        <td colSpan={columnCount} className="grid-state">
           {rows.total === null || (running && indexed === 0) ? (
             <div className="state state-loading" role="status">
               <span className="spinner" aria-hidden="true" />
@@ -456,7 +461,7 @@ function ChatGrid({
       <>
         {padTop > 0 ? (
           <tr aria-hidden="true" className="spacer">
-            <td colSpan={COLUMNS.length} style={{ height: padTop }} />
+            <td colSpan={columnCount} style={{ height: padTop }} />
           </tr>
         ) : null}
         {items.map((item) => {
@@ -468,10 +473,11 @@ function ChatGrid({
               index={item.index}
               active={row.chatId === activeId}
               now={now}
+              withTree={withTree}
             />
           ) : (
             <tr key={`loading-${item.index}`} className="grid-row is-loading" aria-rowindex={item.index + 2}>
-              <td colSpan={COLUMNS.length} className="muted">
+              <td colSpan={columnCount} className="muted">
                 …
               </td>
             </tr>
@@ -479,7 +485,7 @@ function ChatGrid({
         })}
         {padBottom > 0 ? (
           <tr aria-hidden="true" className="spacer">
-            <td colSpan={COLUMNS.length} style={{ height: padBottom }} />
+            <td colSpan={columnCount} style={{ height: padBottom }} />
           </tr>
         ) : null}
       </>
@@ -509,6 +515,7 @@ function ChatGrid({
           {COLUMNS.map((c) => (
             <col key={c.id} style={{ width: c.width }} />
           ))}
+          {withTree ? <col style={{ width: '16%' }} /> : null}
         </colgroup>
         <thead>
           <tr aria-rowindex={1}>
@@ -531,6 +538,11 @@ function ChatGrid({
                 </th>
               );
             })}
+            {withTree ? (
+              <th scope="col" data-col="tree">
+                {t('chats.col.tree')}
+              </th>
+            ) : null}
           </tr>
         </thead>
         <tbody>{body}</tbody>
@@ -544,11 +556,13 @@ const ChatRow = memo(function ChatRow({
   index,
   active,
   now,
+  withTree,
 }: {
   chat: FleetRow;
   index: number;
   active: boolean;
   now: number;
+  withTree: boolean;
 }) {
   const { t } = useTranslation();
   const { t: tl } = useTranslation(CHATS_NS);
@@ -604,6 +618,18 @@ const ChatRow = memo(function ChatRow({
       <td>
         <ListHealthBadge health={chat.health} locked={chat.locked} />
       </td>
+      {withTree ? (
+        <td data-col="tree" data-tree={chat.tree}>
+          {chat.tree ?? '.'}
+          {chat.copies && chat.copies.length > 0 ? (
+            <span className="archive-candidate" data-newer-in={chat.newerIn ?? ''}>
+              {chat.newerIn
+                ? tl('alsoInNewer', { trees: chat.copies.map((c) => c.tree).join(', '), newer: chat.newerIn })
+                : tl('alsoIn', { trees: chat.copies.map((c) => c.tree).join(', ') })}
+            </span>
+          ) : null}
+        </td>
+      ) : null}
     </tr>
   );
 });

@@ -236,6 +236,12 @@ export function FleetScreen() {
                 value={formatNumber(lastDays(series.messages, 30, 'sum'))}
               />
               <Stat label={t('fleet.alerts')} value={formatNumber(r.alerts.length)} />
+              <Stat label={tf('totalSize')} value={formatBytes(r.totalBytes)} hint={tf('totalSizeHint')} />
+              <Stat
+                label={tf('averageQuery')}
+                value={r.averageQueryMs === null ? '—' : tf('ms', { n: formatNumber(r.averageQueryMs, 2) })}
+                hint={tf('averageQueryHint', { count: r.timedChats, n: formatNumber(r.timedChats) })}
+              />
             </div>
             <div className="charts-grid" data-testid="fleet-charts">
               <Card title={t('fleet.activeUsers')} className="span-2" testId="chart-active">

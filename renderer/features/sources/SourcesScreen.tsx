@@ -233,6 +233,11 @@ function Conversations({
                   <span className="nav-item-sub">
                     {c.title !== c.id ? <span className="mono">{c.id} · </span> : null}
                     {t('messagesCount', { count: c.messages, formatted: formatNumber(c.messages) })} ·{' '}
+                    {c.events ? (
+                      <span data-events={c.events}>
+                        {t('eventsCount', { count: c.events, formatted: formatNumber(c.events) })} ·{' '}
+                      </span>
+                    ) : null}
                     {formatDateTime(c.lastActivity)}
                   </span>
                 </button>

@@ -1,0 +1,242 @@
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../shared/domain.ts';
+import { silentContext } from '../jobs/job.ts';
+import { FleetIndex } from './index.ts';
+import { refreshIndex } from './refresh.ts';
+import { withCopies } from './show.ts';
+import { readChatDetail } from '../store/chat.ts';
+import { fleetMetrics } from '../store/fleet.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { generateChat } from '../fixtures/index.ts';
+import { cli } from '../testing/cli.ts';
+
+// Seed 000's bot folder: `data/chats/` from before the migration and `bot/data/chats/`, the tree the bot
+// reads now. Some chats are in one tree only, some in both with a different last activity.
+const OLD = new Date('2026-06-01T12:00:00Z');
+const NEW = new Date('2026-10-20T12:00:00Z');
+const ONLY_OLD = ['111111111', '222222222'];
+const ONLY_CURRENT = ['333333333', '444444444', '555555555'];
+/** In both: the first is newer in bot/data/chats, the second newer in data/chats. */
+const NEWER_CURRENT = '666666666';
+const NEWER_OLD = '777777777';
+
+let base: string;
+let root: string;
+let home: string;
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'ci-trees-'));
+  root = join(base, 'english-teacher-bot');
+  home = join(base, 'home');
+  const old = join(root, 'data', 'chats');
+  const current = join(root, 'bot', 'data', 'chats');
+  for (const id of ONLY_OLD) generateChat(old, id, { messages: 12, now: OLD });
+  for (const id of ONLY_CURRENT) generateChat(current, id, { messages: 12, now: NEW });
+  generateChat(old, NEWER_CURRENT, { messages: 10, now: OLD });
+  generateChat(current, NEWER_CURRENT, { messages: 14, now: NEW });
+  generateChat(old, NEWER_OLD, { messages: 10, now: NEW });
+  generateChat(current, NEWER_OLD, { messages: 14, now: OLD });
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function scanJson(at: string, ...extra: string[]): ScanResult {
+  const run = cli(['scan', at, '--json', ...extra], { env: { CHAT_INSPECTOR_HOME: home } });
+  expect(run.stderr).not.toMatch(/Error|at /);
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as ScanResult;
+}
+
+/** The bytes of every listed chat's DB files, by lstat (the current tree's copy of a chat in both). */
+function listedDbBytes(): number {
+  let total = 0;
+  for (const id of [...ONLY_OLD, ...ONLY_CURRENT, NEWER_CURRENT, NEWER_OLD]) {
+    const tree = ONLY_OLD.includes(id) ? ['data', 'chats'] : ['bot', 'data', 'chats'];
+    for (const file of ['profile.db', 'profile.db-wal', 'conversations.db', 'conversations.db-wal'])
+      total += lstatSync(join(root, ...tree, `chat_${id}`, file), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total;
+}
+
+function byId(scan: ScanResult): Map<string, ChatSummary> {
+  return new Map(scan.chats.map((c) => [c.chatId, c]));
+}
+
+describe('a bot folder with two chat trees', () => {
+  for (const mode of ['index', 'no-index'] as const) {
+    it(`scan --json (${mode}) lists the chats of both trees, each with its tree, duplicates flagged`, () => {
+      const scan = scanJson(root, ...(mode === 'no-index' ? ['--no-index'] : []));
+      const chats = byId(scan);
+      // Every user of both trees, once each.
+      expect([...chats.keys()].sort()).toEqual(
+        [...ONLY_OLD, ...ONLY_CURRENT, NEWER_CURRENT, NEWER_OLD].sort(),
+      );
+      for (const id of ONLY_OLD) {
+        expect(chats.get(id)!.tree).toBe('data/chats');
+        expect(chats.get(id)!.copies).toBeUndefined();
+      }
+      for (const id of ONLY_CURRENT) expect(chats.get(id)!.tree).toBe('bot/data/chats');
+      // A chat in both: the current tree's copy, the other one named with its activity, the newer one said.
+      // The truth: each tree scanned on its own.
+      const oldTree = byId(scanJson(join(root, 'data', 'chats')));
+      const currentTree = byId(scanJson(join(root, 'bot', 'data', 'chats')));
+      for (const id of [NEWER_CURRENT, NEWER_OLD]) {
+        const row = chats.get(id)!;
+        expect(row.tree).toBe('bot/data/chats');
+        expect(row.messages).toBe(14);
+        expect(row.lastActive).toBe(currentTree.get(id)!.lastActive);
+        expect(row.copies).toEqual([{ tree: 'data/chats', lastActive: oldTree.get(id)!.lastActive }]);
+      }
+      expect(currentTree.get(NEWER_CURRENT)!.lastActive! > oldTree.get(NEWER_CURRENT)!.lastActive!).toBe(
+        true,
+      );
+      expect(chats.get(NEWER_CURRENT)!.newerIn).toBe('bot/data/chats');
+      expect(oldTree.get(NEWER_OLD)!.lastActive! > currentTree.get(NEWER_OLD)!.lastActive!).toBe(true);
+      expect(chats.get(NEWER_OLD)!.newerIn).toBe('data/chats');
+    });
+  }
+
+  it("scan --json's summary: both trees, the chats in both, the total size of the DBs, the average query time", () => {
+    for (const extra of [[], ['--no-index']]) {
+      const summary = (scanJson(root, ...extra) as ScanResult & { summary: ScanSummary }).summary;
+      expect(summary.trees).toEqual([
+        { tree: 'bot/data/chats', chats: ONLY_CURRENT.length + 2 },
+        { tree: 'data/chats', chats: ONLY_OLD.length + 2 },
+      ]);
+      expect(summary.inMoreThanOneTree).toBe(2);
+      expect(summary.chats).toBe(7);
+      // The DBs (and any -wal) of each chat listed: its copy in the current tree for a chat in both.
+      expect(summary.totalBytes).toBe(listedDbBytes());
+      expect(summary.timedChats).toBe(7);
+      expect(summary.averageQueryMs).toEqual(expect.any(Number));
+      expect(summary.averageQueryMs!).toBeGreaterThan(0);
+    }
+  });
+
+  it('alerts and the Fleet screen give the same total size, and an average query time in ms', async () => {
+    const run = cli(['alerts', root, '--json'], { env: { CHAT_INSPECTOR_HOME: home } });
+    const alerts = JSON.parse(run.stdout) as FleetTotals & { chats: number };
+    expect(alerts.chats).toBe(7);
+    expect(alerts.totalBytes).toBe(listedDbBytes());
+    expect(alerts.timedChats).toBe(7);
+    expect(alerts.averageQueryMs).toEqual(expect.any(Number));
+    const text = cli(['alerts', root], { env: { CHAT_INSPECTOR_HOME: home } });
+    expect(text.stdout).toMatch(
+      /^Total size \d+(\.\d)? KB; average query time \d+(\.\d+)? ms \(newest page of messages, 7 chats timed\)$/m,
+    );
+
+    const pool = new WorkerPool(0);
+    try {
+      const metrics = await fleetMetrics(root, silentContext(), pool);
+      expect(metrics.totalBytes).toBe(listedDbBytes());
+      expect(metrics.timedChats).toBe(7);
+      expect(metrics.averageQueryMs).toEqual(expect.any(Number));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("the app's list: each page row has its tree, the overview names both trees", async () => {
+    const pool = new WorkerPool(0);
+    const index = new FleetIndex(join(base, 'app-home'), root);
+    try {
+      await refreshIndex(index, silentContext(), { pool });
+      const overview = index.overview();
+      expect(overview.trees).toEqual([
+        { tree: 'bot/data/chats', chats: 5 },
+        { tree: 'data/chats', chats: 4 },
+      ]);
+      expect(overview.inMoreThanOneTree).toBe(2);
+      const page = index.page({ sort: 'chatId', desc: false, filter: {}, limit: 50 });
+      expect(page.total).toBe(7);
+      const rows = new Map(page.rows.map((r) => [r.chatId, r]));
+      for (const id of ONLY_OLD) expect(rows.get(id)!.tree).toBe('data/chats');
+      for (const id of ONLY_CURRENT) expect(rows.get(id)!.tree).toBe('bot/data/chats');
+      expect(rows.get(NEWER_OLD)).toMatchObject({ tree: 'bot/data/chats', newerIn: 'data/chats' });
+      expect(rows.get(NEWER_CURRENT)).toMatchObject({ tree: 'bot/data/chats', newerIn: 'bot/data/chats' });
+      expect(rows.get(NEWER_OLD)!.copies!.map((c) => c.tree)).toEqual(['data/chats']);
+      // Nothing changed: a second refresh reads no chat, the copies' identity included.
+      const again = await refreshIndex(index, silentContext(), { pool });
+      expect(again.visited).toBe(0);
+    } finally {
+      index.close();
+      await pool.close();
+    }
+  });
+
+  it("the app's chat detail (chat.detail) says the chat's tree and its copy", () => {
+    const now = new Date();
+    const detail = withCopies(root, readChatDetail(root, NEWER_OLD, now), now);
+    expect(detail).toMatchObject({ tree: 'bot/data/chats', newerIn: 'data/chats' });
+    expect(detail.copies!.map((c) => c.tree)).toEqual(['data/chats']);
+    const single = withCopies(root, readChatDetail(root, ONLY_OLD[0]!, now), now);
+    expect(single.tree).toBe('data/chats');
+    expect(single.copies).toBeUndefined();
+  });
+
+  it('backup archives every chat once and names the other copy; archive-inactive says what it left', () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    const out = join(base, 'two-trees.tar.gz');
+    const run = cli(['backup', root, '--out', out, '--json'], { env });
+    // 1: the archive holds all but what it names (the older copies), as for any file not backed up.
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as {
+      chats: unknown[] | number;
+      notBackedUp: { path: string; reason: string }[];
+    };
+    expect(result.notBackedUp.map((n) => n.path).sort()).toEqual(
+      [NEWER_CURRENT, NEWER_OLD].map((id) => join(root, 'data', 'chats', `chat_${id}`)),
+    );
+    for (const n of result.notBackedUp)
+      expect(n.reason).toMatch(/^another copy of chat \d+: the copy in bot\/data\/chats was backed up$/);
+
+    const dry = cli(['archive-inactive', root, '--days', '1', '--dry-run'], { env });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      `note: 4 chat(s) in ${join(root, 'data', 'chats')} were not considered: archive-inactive works on the current chat tree, ${join(root, 'bot', 'data', 'chats')}`,
+    );
+  });
+
+  it('show says which tree a chat lives in and which copy is newer; --tree reads the other copy', () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    const plain = cli(['show', root, NEWER_OLD], { env });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(`Folder ${join(root, 'bot', 'data', 'chats', `chat_${NEWER_OLD}`)}`);
+    expect(plain.stdout).toMatch(
+      /^Tree bot\/data\/chats; also in data\/chats \(last active 20.*the copy in data\/chats is newer \(by last activity\) — read it with --tree data\/chats$/m,
+    );
+    expect(plain.stdout).toMatch(/^Messages 14 /m);
+
+    const other = cli(['show', root, NEWER_OLD, '--tree', 'data/chats', '--json'], { env });
+    expect(other.code).toBe(0);
+    const detail = JSON.parse(other.stdout) as {
+      dir: string;
+      tree: string;
+      newerIn: string;
+      counts: { messages: number };
+    };
+    expect(detail.dir).toBe(join(root, 'data', 'chats', `chat_${NEWER_OLD}`));
+    expect(detail.tree).toBe('data/chats');
+    expect(detail.counts.messages).toBe(10);
+    expect(detail.newerIn).toBe('data/chats');
+
+    const onlyOld = cli(['show', root, ONLY_OLD[0]!], { env });
+    expect(onlyOld.code).toBe(0);
+    expect(onlyOld.stdout).toMatch(/^Tree data\/chats$/m);
+
+    const wrong = cli(['show', root, NEWER_OLD, '--tree', 'elsewhere'], { env });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toContain('elsewhere: not a chat tree of');
+  });
+
+  it("scan's table has a TREE column and names the trees", () => {
+    const run = cli(['scan', root], { env: { CHAT_INSPECTOR_HOME: home } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/TREE/);
+    expect(run.stdout).toContain('bot/data/chats (also data/chats, newer in data/chats)');
+    expect(run.stdout).toContain('chat trees: bot/data/chats, data/chats; 2 chat(s) in more than one tree');
+  });
+});
