@@ -68,7 +68,7 @@ export function liveRowsCheck(path: string, written?: number): string | null {
 const HOLDER = `
 import Database from ${JSON.stringify(join(REPO, 'main', 'sqlite', 'driver.ts'))};
 const [path, writeEveryMs, holdMs] = process.argv.slice(2).map((v, i) => (i === 0 ? v : Number(v)));
-const db = openForWrite(path, { fileMustExist: true, busyTimeoutMs: 5000 });
+const db = new Database(path, { timeout: 5000 });
 db.prepare('SELECT count(*) FROM messages').get();
 const insert = db.prepare("INSERT INTO messages (chat_id, session_id, message_type, content, timestamp) VALUES (1, 'live', 'user', ?, datetime('now'))");
 let n = 0;

@@ -325,10 +325,17 @@ function vacuumOpen(
   try {
     db.exec('VACUUM');
   } catch (error) {
-    // VACUUM is one transaction: when it fails, SQLite rolled it back and the DB is as it was.
-    removeQuietly(backup);
-    if (isBusy(error)) return { busy: `${label} is being written by another program` };
-    return outcome('failed', `${label}: VACUUM failed (${message(error)}); nothing was changed`);
+    // VACUUM is one transaction: SQLite rolls a failed one back. Busy (it never started): our backup is
+    // dropped and the caller retries; any other failure keeps the backup and names it.
+    if (isBusy(error)) {
+      removeQuietly(backup);
+      return { busy: `${label} is being written by another program` };
+    }
+    return outcome(
+      'failed',
+      `${label}: VACUUM failed (${message(error)}); SQLite rolls it back, the backup taken before is ${backup}`,
+      { backup },
+    );
   }
   crashPoint('vacuum:vacuumed');
   const notes: string[] = [];
@@ -340,7 +347,7 @@ function vacuumOpen(
     db.pragma(`busy_timeout = ${item.lockWaitMs}`);
     if (row?.busy)
       notes.push(
-        'the bot was reading it, so the file shrinks at its next checkpoint (the space is in the -wal until then)',
+        'another program was reading it, so the file shrinks at the next checkpoint (the space is in the -wal until then)',
       );
   }
   crashPoint('vacuum:checkpointed');
@@ -384,7 +391,7 @@ function vacuumOpen(
     });
   }
   notes.unshift(
-    'another program wrote to it during the vacuum, so its rows could not be compared one by one with the backup; quick_check is ok',
+    'another program wrote to it during the vacuum, so its rows could not be compared one by one before and after; quick_check is ok',
   );
   return outcome('vacuumed', notes.join('; '), extra);
 }
