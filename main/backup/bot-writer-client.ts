@@ -15,6 +15,8 @@ export interface WriterReport {
   written: number;
   errors: number;
   messages: string[];
+  /** How many errors of each SQLite code (SQLITE_BUSY, SQLITE_CORRUPT...). */
+  errorCodes: Record<string, number>;
 }
 
 export function startBotWriter(
@@ -23,8 +25,9 @@ export function startBotWriter(
   rowsPerSecond: number,
   mode: 'wal' | 'delete',
   sync: 'full' | 'off' = 'full',
+  hold: 'hold' | 'reopen' = 'hold',
 ): Promise<ChildProcess> {
-  const child = spawn(NODE, [SCRIPT, db, chatId, String(rowsPerSecond), mode, sync], {
+  const child = spawn(NODE, [SCRIPT, db, chatId, String(rowsPerSecond), mode, sync, hold], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

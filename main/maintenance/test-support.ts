@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE, REPO } from '../backup/test-helpers.ts';
+import { CLI, NODE, REPO } from '../backup/test-helpers.ts';
 import { generateChat } from '../fixtures/index.ts';
-import { openForWrite } from '../sqlite/write.ts';
+import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 
 /** A chat whose conversations.db has most of its rows deleted (many free pages). */
 export function chatWithFreePages(root: string, chatId: string, options: { wal?: boolean } = {}): string {
@@ -16,6 +16,53 @@ export function chatWithFreePages(root: string, chatId: string, options: { wal?:
   db.exec('DELETE FROM messages WHERE id <= 2400');
   db.close();
   return path;
+}
+
+/**
+ * Gives a live DB free pages again, as any other writer would (through SQLite's locks, waiting for them):
+ * 300 filler rows of 1 KB inserted and deleted in one transaction.
+ */
+export function givePagesBack(path: string): void {
+  const db = openForWrite(path, { fileMustExist: true, busyTimeoutMs: 5000 });
+  try {
+    const insert = db.prepare(
+      "INSERT INTO messages (chat_id, session_id, message_type, content) VALUES (1, 'filler', 'user', ?)",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 300; i++) insert.run('x'.repeat(1024));
+      db.exec("DELETE FROM messages WHERE session_id = 'filler'");
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What is wrong with a live DB that bot-writer.ts writes, or null: integrity_check, and its rows 'load-0'..
+ * without a gap (exactly `written` of them when the writer has stopped and said how many it committed).
+ */
+export function liveRowsCheck(path: string, written?: number): string | null {
+  let db: WritableDb | null = null;
+  try {
+    db = openForWrite(path, { fileMustExist: true, busyTimeoutMs: 5000 });
+    const integrity = (db.prepare('PRAGMA integrity_check').pluck().all() as string[]).join('; ');
+    if (integrity !== 'ok') return `integrity_check: ${integrity.slice(0, 200)}`;
+    const rows = (
+      db
+        .prepare("SELECT content FROM messages WHERE session_id = 'load' ORDER BY id")
+        .pluck()
+        .all() as string[]
+    ).map((c) => Number(c.slice(5)));
+    const gap = rows.findIndex((n, i) => n !== i);
+    if (gap >= 0) return `row load-${gap} is missing (found load-${rows[gap]} in its place)`;
+    if (written !== undefined && rows.length !== written)
+      return `${written} rows committed, ${rows.length} in the DB`;
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    db?.close();
+  }
 }
 
 const HOLDER = `
@@ -55,4 +102,36 @@ export function stopHolder(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.send('stop');
   });
+}
+
+const VACUUM_RUNNER = `
+import { runVacuum } from ${JSON.stringify(join(REPO, 'main', 'maintenance', 'vacuum.ts'))};
+import { silentContext } from ${JSON.stringify(join(REPO, 'main', 'jobs', 'job.ts'))};
+const [root, chatId] = process.argv.slice(2);
+const result = await runVacuum(
+  { root, chatIds: [chatId], minFreePercent: 1, dryRun: false, waitMs: 3000, evenIfOpen: true },
+  silentContext(),
+);
+console.log(JSON.stringify(result));
+`;
+
+/**
+ * The command line of a vacuum in its own process (so a test can SIGKILL it, or let its crash points do):
+ * the CLI (`vacuum ROOT --chat ID --min-free-percent 1 --wait 3 --json`), or with `evenIfOpen` a script
+ * that runs the CLI's function with the same options and the "someone has it open" politeness off.
+ */
+export function vacuumCommand(
+  dir: string,
+  root: string,
+  chatId: string,
+  options: { evenIfOpen?: boolean } = {},
+): [string, string[]] {
+  if (!options.evenIfOpen)
+    return [
+      NODE,
+      [CLI, 'vacuum', root, '--chat', chatId, '--min-free-percent', '1', '--wait', '3', '--json'],
+    ];
+  const script = join(dir, 'vacuum-runner.ts');
+  writeFileSync(script, VACUUM_RUNNER);
+  return [NODE, [script, root, chatId]];
 }

@@ -34,9 +34,12 @@ export const VacuumOutcome = z.object({
   reason: z.string().nullable(),
   bytesBefore: z.number().int(),
   bytesAfter: z.number().int().nullable(),
-  /** The original file, kept as <name>.bak-<time> by the swap. */
+  /** The backup taken before VACUUM: a complete, checked copy kept as <name>.bak-<time> beside the DB. */
   backup: z.string().nullable(),
-  /** Tables compared between the original and the vacuumed copy (row count and content digest). */
+  /**
+   * Tables compared before and after VACUUM (row count and content digest); 0 when another program wrote
+   * to the DB meanwhile, so the rows could not be compared one by one (quick_check still passed).
+   */
   tablesCompared: z.number().int(),
 });
 export type VacuumOutcome = z.infer<typeof VacuumOutcome>;
@@ -173,7 +176,7 @@ export const MaintenanceStep = z.object({ step: z.string(), detail: z.string().n
 
 export const maintenanceOperations = {
   'maintenance.vacuum': job(
-    'Compact DBs whose free pages exceed a threshold: refused while another process holds a DB, VACUUM INTO a copy, checked row by row, swapped in atomically (old kept as .bak-<time>).',
+    "Compact DBs whose free pages exceed a threshold, in place: a checked backup copy first (<name>.bak-<time>), then VACUUM on the live file under SQLite's own locks, every row compared before and after; a DB another process has open is waited for, then refused.",
     z.object({
       root: PathInput,
       chatIds: z.array(ChatId).max(1_000_000).optional(),

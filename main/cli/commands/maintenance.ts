@@ -48,7 +48,7 @@ export function registerMaintenanceCommands(program: Command): void {
   program
     .command('vacuum')
     .description(
-      'compact DBs with many free pages: refused while another process holds a DB, VACUUM INTO a checked copy (every row compared), swapped in atomically, the original kept as .bak-<time>; exit 0 ok, 1 some DBs refused, 2 failures',
+      "compact DBs with many free pages, in place: a checked backup copy first (.bak-<time>), then VACUUM on the live file under SQLite's own locks (every row compared before and after); a DB another process has open is waited for (--wait), then refused; exit 0 ok, 1 some DBs refused, 2 failures",
     )
     .argument('<root>', 'data root')
     .option('--chat <id...>', 'only these chats (repeatable)')
@@ -83,7 +83,7 @@ export function registerMaintenanceCommands(program: Command): void {
                   const status = !o
                     ? ''
                     : o.status === 'vacuumed'
-                      ? `${formatBytes(o.bytesBefore)} → ${formatBytes(o.bytesAfter ?? 0)}, old kept as ${o.backup}`
+                      ? `${formatBytes(o.bytesBefore)} → ${formatBytes(o.bytesAfter ?? 0)}, backup ${o.backup}${o.reason ? ` (${o.reason})` : ''}`
                       : `${o.status.toUpperCase()}: ${o.reason}`;
                   return [
                     c.chatId,
@@ -101,7 +101,7 @@ export function registerMaintenanceCommands(program: Command): void {
           console.log(
             result.dryRun
               ? `Would vacuum ${result.candidates.length} DB(s) with at least ${result.minFreePercent}% free pages: ${formatBytes(result.bytesBefore)} → about ${formatBytes(result.bytesAfter)} (dry run: nothing was written)`
-              : `Vacuumed ${result.outcomes.filter((o) => o.status === 'vacuumed').length} of ${result.candidates.length} DB(s): ${formatBytes(result.bytesBefore)} → ${formatBytes(result.bytesAfter)} (${formatBytes(saved)} reclaimed; the originals are kept as .bak files until you delete them)`,
+              : `Vacuumed ${result.outcomes.filter((o) => o.status === 'vacuumed').length} of ${result.candidates.length} DB(s): ${formatBytes(result.bytesBefore)} → ${formatBytes(result.bytesAfter)} (${formatBytes(saved)} reclaimed; a backup of each is kept as .bak-<time> beside it until you delete it)`,
           );
         }
         if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = 2;

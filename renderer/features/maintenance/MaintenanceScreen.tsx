@@ -210,6 +210,9 @@ function VacuumPanel({ root }: { root: string }) {
                                 <div className="muted">
                                   {t('vacuum.keptAs')} <span className="mono path">{o.backup}</span>
                                 </div>
+                                {o.tablesCompared === 0 ? (
+                                  <div className="muted">{t('vacuum.notCompared')}</div>
+                                ) : null}
                               </>
                             ) : o ? (
                               <span className="muted">{o.reason}</span>
