@@ -48,6 +48,9 @@ function answers(rows: FleetRow[]): BootAnswer[] {
         codes: [{ code: 'corrupt', chats: 1 }],
         skipped: [],
         refreshedAt: '2026-11-27T10:00:00Z',
+        // What the contract's output always holds (dispatch fills its default): one tree, no tree column.
+        trees: [{ tree: '.', chats: rows.length }],
+        inMoreThanOneTree: 0,
       },
     },
   ];

@@ -62,7 +62,9 @@ describe.each([
         });
         const reached = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').at(-1) : '';
         if (run.signal !== 'SIGKILL' || !reached?.endsWith(step))
-          problems.push(`${step}: not killed there (${run.signal ?? run.status}, last step ${reached})`);
+          problems.push(
+            `${step}: not killed there (${run.signal ?? run.status}, last step ${reached}): ${run.stdout.slice(0, 600)}`,
+          );
         const live = liveRowsCheck(db);
         if (live) problems.push(`${step}: ${live}`);
       }

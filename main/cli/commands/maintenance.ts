@@ -105,7 +105,9 @@ export function registerMaintenanceCommands(program: Command): void {
           );
         }
         if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = 2;
-        else if (result.outcomes.some((o) => o.status === 'refused')) process.exitCode = 1;
+        // A DB that could not even be measured was not vacuumed either: not a silent success.
+        else if (result.outcomes.some((o) => o.status === 'refused') || result.unreadable.length > 0)
+          process.exitCode = 1;
       },
     );
 
