@@ -164,7 +164,7 @@ export function processAlive(pid: number): boolean {
  * killed with SIGKILL and the next one share it): a process cannot have written a file last changed before
  * it started.
  */
-function ownerMayBeWriting(pid: number, mtimeMs: number): boolean {
+export function ownerMayBeWriting(pid: number, mtimeMs: number): boolean {
   if (!processAlive(pid)) return false;
   const started = processStartMs(pid);
   return started === null || mtimeMs >= started;

@@ -16,6 +16,7 @@
 
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -32,6 +33,7 @@ import {
   crashPoint,
   fsyncDir,
   fsyncFile,
+  ownerMayBeWriting,
   partialName,
   removeQuietly,
   removeStalePartials,
@@ -155,16 +157,6 @@ function trashPattern(chatsDir: string): RegExp {
   return new RegExp(`^\\.${name}\\.trash-\\d{8}T\\d{6}Z-(\\d+)$`);
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Trash folders an interrupted run left (its process is gone), beside or inside the chats folder. */
 export function leftoverTrash(chatsDir: string): string[] {
   const pattern = trashPattern(chatsDir);
@@ -178,7 +170,15 @@ export function leftoverTrash(chatsDir: string): string[] {
     }
     for (const name of names) {
       const m = pattern.exec(name);
-      if (m && !processAlive(Number(m[1]))) out.push(join(dir, name));
+      if (!m) continue;
+      // Its run is gone: dead, or its pid now names a later process (a container's runs share pids).
+      let mtimeMs: number;
+      try {
+        mtimeMs = lstatSync(join(dir, name)).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (!ownerMayBeWriting(Number(m[1]), mtimeMs)) out.push(join(dir, name));
     }
   }
   return out;

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readdirSync, realpathSync, unlinkSync } from 'node:fs';
+import { createWriteStream, lstatSync, readdirSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type UploadedArchive } from '../../shared/upload.ts';
-import { processAlive } from '../backup/fs.ts';
-import { entryAt } from '../fs/entry.ts';
+import { ownerMayBeWriting } from '../backup/fs.ts';
 import { ensureOwnDir, formatBytes, isOwnDir } from '../fs/own-file.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
@@ -158,7 +157,11 @@ export class ArchiveUploads {
     let removed = 0;
     for (const name of names) {
       const m = UPLOAD_NAME.exec(name);
-      if (!m || processAlive(Number(m[1])) || entryAt(join(dir, name)).kind !== 'file') continue;
+      if (!m) continue;
+      // A live server's upload stays; so does anything not a plain file. A later server that got the dead
+      // one's pid (every run may get the same pid in a container) did not write a file older than itself.
+      const stat = lstatOrNull(join(dir, name));
+      if (!stat?.isFile() || ownerMayBeWriting(Number(m[1]), stat.mtimeMs)) continue;
       try {
         unlinkSync(join(dir, name));
         removed++;
@@ -247,4 +250,12 @@ function send(res: ServerResponse, status: number, reply: Reply): void {
     'Cache-Control': 'no-store',
   });
   res.end(body);
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
