@@ -5,7 +5,7 @@
 // so the last verified archive is never removed. Archives without a record (manual copies, a run that was
 // killed) are never counted and never removed: they are listed for the operator.
 
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { RotateResult, RotatedArchive } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -14,6 +14,7 @@ import { backupSingleFile, isSingleFileSource } from '../backup/single.ts';
 import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../backup/fs.ts';
 import { hashFile } from '../backup/sqlite-util.ts';
 import { verifyArchive } from '../backup/verify.ts';
+import { readOwnFile } from '../fs/own-file.ts';
 import { trackTemp } from '../fs/temp.ts';
 import type { JobContext } from '../jobs/job.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -31,6 +32,8 @@ export interface RotateOptions {
 }
 
 export const RECORD_SUFFIX = '.verified.json';
+/** A record names its archive's chats: a few MB for the largest fleets; anything larger is not ours. */
+const RECORD_MAX_BYTES = 32 * 1024 * 1024;
 const ARCHIVE_NAME = /^backup-.+-(\d{8}T\d{6}Z)(?:-\d+)?\.tar\.gz$/;
 
 export interface VerifiedRecord {
@@ -59,9 +62,14 @@ function writeRecord(archive: string, record: VerifiedRecord): void {
 /** The archive's record, if it exists and still matches the archive's size. */
 export function readRecord(archive: string): VerifiedRecord | null {
   try {
-    const record = JSON.parse(readFileSync(`${archive}${RECORD_SUFFIX}`, 'utf8')) as VerifiedRecord;
+    // Read as our own file: a link or a FIFO named like a record is passed over, never opened (the chat
+    // list reads records on the app's main thread).
+    const read = readOwnFile(`${archive}${RECORD_SUFFIX}`, RECORD_MAX_BYTES);
+    if (read.kind !== 'content') return null;
+    const record = JSON.parse(read.bytes.toString('utf8')) as VerifiedRecord;
     if (record.archive !== basename(archive)) return null;
-    if (statSync(archive).size !== record.sizeBytes) return null;
+    const st = lstatSync(archive);
+    if (!st.isFile() || st.size !== record.sizeBytes) return null;
     return record;
   } catch {
     return null;
