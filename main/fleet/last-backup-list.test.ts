@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -6,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,6 +218,32 @@ describe("the chat list's last backup", () => {
     const after = contextAt(new Date());
     expect(alerted.map((id) => chats[id])).toContain('metadata, 1 ms under 3 days');
     expect((await page({ notBackedUpDays: 2 }, after)).rows.map((r) => r.chatId).sort()).toEqual(alerted);
+  });
+
+  it('a FIFO or a link named like a record is passed over, never waited on (fleet.page runs on the main thread)', async () => {
+    const backups = join(root, 'backups');
+    const fifo = join(backups, 'backup-fifo-20260101T000000Z.tar.gz');
+    writeFileSync(fifo, 'x');
+    expect(spawnSync('mkfifo', [`${fifo}.verified.json`]).status).toBe(0);
+    const link = join(backups, 'backup-link-20260101T000000Z.tar.gz');
+    writeFileSync(link, 'x');
+    const real = join(dir, 'elsewhere.verified.json');
+    writeFileSync(
+      real,
+      JSON.stringify({
+        archive: 'backup-link-20260101T000000Z.tar.gz',
+        sizeBytes: 1,
+        chats: Object.keys(chats),
+        createdAt: NOW.toISOString(),
+      }),
+    );
+    symlinkSync(real, `${link}.verified.json`);
+    const filtered = await page({ notBackedUpDays: 2 });
+    expect(filtered.total).toBe(5);
+    for (const path of [fifo, link]) {
+      rmSync(`${path}.verified.json`);
+      rmSync(path);
+    }
   });
 
   it('a verified archive made after the index was built counts at once, with no chat file changed', async () => {
