@@ -4,8 +4,8 @@
 
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readMetadata } from '../store/metadata.ts';
-import { toIso } from '../store/time.ts';
+import { metadataLastBackup, readMetadata } from '../store/metadata.ts';
+import { daysBetween } from '../store/time.ts';
 import { RECORD_SUFFIX, readRecord } from '../maintenance/rotate.ts';
 
 export interface LastBackup {
@@ -59,10 +59,35 @@ export function lastBackupOf(
   chatId: string,
   chatDir: string,
 ): LastBackup | null {
+  if (index.byChat.has(chatId)) return lastBackupFrom(index, chatId, null);
+  return lastBackupFrom(index, chatId, metadataLastBackup(readMetadata(chatDir)));
+}
+
+/**
+ * The same answer from metadata.json's last_backup read earlier (`metadataLastBackup`, kept in the fleet
+ * index by the chat's visit): the chat list's column is this, so it says what `show` and `alerts` say.
+ */
+export function lastBackupFrom(
+  index: VerifiedArchiveIndex,
+  chatId: string,
+  metadataAt: string | null,
+): LastBackup | null {
   const archived = index.byChat.get(chatId);
   if (archived) return { at: archived.at, source: 'archive', archive: archived.archive };
-  const meta = readMetadata(chatDir);
-  if (meta.state !== 'ok') return null;
-  const at = toIso(meta.value.database_info?.last_backup);
-  return at ? { at, source: 'metadata', archive: null } : null;
+  return metadataAt ? { at: metadataAt, source: 'metadata', archive: null } : null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Not backed up for more than `maxDays` whole days at `now`, or never as far as anything says. */
+export function notBackedUpFor(last: LastBackup | null, maxDays: number, now: Date): boolean {
+  return last === null || Math.floor(daysBetween(last.at, now)) > maxDays;
+}
+
+/**
+ * The newest backup time that is still "not backed up for `maxDays`" (notBackedUpFor's rule as an instant,
+ * for SQL): a backup at or before it is over `maxDays` whole days old.
+ */
+export function notBackedUpCutoff(maxDays: number, now: Date): Date {
+  return new Date(now.getTime() - (maxDays + 1) * DAY_MS);
 }

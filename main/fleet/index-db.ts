@@ -13,7 +13,7 @@ import { openOwnFile, type WritableDb } from '../sqlite/write.ts';
 /** PRAGMA application_id of an index file ('CIFX'). */
 export const FLEET_APP_ID = 0x43494658;
 /** PRAGMA user_version: bump when the tables change; an older file is rebuilt. */
-export const FLEET_SCHEMA_VERSION = 3;
+export const FLEET_SCHEMA_VERSION = 4;
 /** How long a writer waits for another process's write to finish. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS chats (
   checked_at TEXT,
   tree TEXT NOT NULL, -- the chat tree holding the chat (store/layout.ts), relative to the root
   copies TEXT, -- JSON [{tree, lastActive}] of the chat's copies in other trees; NULL: none
-  query_ms REAL -- how long the visit's reads took (the fleet's average query time); NULL: not read
+  query_ms REAL, -- how long the visit's reads took (the fleet's average query time); NULL: not read
+  meta_last_backup TEXT -- metadata.json's database_info.last_backup (ISO); NULL: none
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chat_codes (code TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (code, chat_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL) WITHOUT ROWID;

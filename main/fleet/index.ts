@@ -18,6 +18,12 @@ import {
   type SkippedEntry,
 } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
+import {
+  lastBackupFrom,
+  notBackedUpCutoff,
+  notBackedUpFor,
+  type VerifiedArchiveIndex,
+} from '../backup/last-backup.ts';
 import type { Database } from '../sqlite/driver.ts';
 import type { WritableDb } from '../sqlite/write.ts';
 
@@ -112,9 +118,53 @@ function endOf(value: string): string {
   return d.toISOString().replace('.000Z', 'Z');
 }
 
-function whereOf(filter: FleetFilter, options: { health: boolean }): { sql: string; params: unknown[] } {
+/**
+ * What the list's last backups are looked up in: the verified archives of the folders the app looks in
+ * (read once per request; they change without any chat file changing) and the time it is.
+ */
+export interface BackupLookup {
+  archives: VerifiedArchiveIndex;
+  now: Date;
+}
+
+const NO_BACKUPS: BackupLookup = { archives: { byChat: new Map(), unknownChats: [] }, now: new Date(0) };
+
+/**
+ * "Not backed up for N days" in SQL, by lastBackupFrom's and notBackedUpFor's rules: a chat in a verified
+ * archive by that archive's time, any other by metadata.json's last_backup, none known counting as not
+ * backed up. The archives' part is decided here and passed as JSON lists of chat ids.
+ */
+function notBackedUpWhere(maxDays: number, lookup: BackupLookup): { sql: string; params: unknown[] } {
+  const archived: string[] = [];
+  const archivedLongAgo: string[] = [];
+  for (const chatId of lookup.archives.byChat.keys()) {
+    archived.push(chatId);
+    if (notBackedUpFor(lastBackupFrom(lookup.archives, chatId, null), maxDays, lookup.now))
+      archivedLongAgo.push(chatId);
+  }
+  return {
+    // strftime: the stored time with milliseconds, so text order is time order against the cutoff's.
+    sql: `(chat_id IN (SELECT value FROM json_each(?)) OR (chat_id NOT IN (SELECT value FROM json_each(?))
+      AND (meta_last_backup IS NULL OR strftime('%Y-%m-%dT%H:%M:%fZ', meta_last_backup) <= ?)))`,
+    params: [
+      JSON.stringify(archivedLongAgo),
+      JSON.stringify(archived),
+      notBackedUpCutoff(maxDays, lookup.now).toISOString(),
+    ],
+  };
+}
+
+function whereOf(
+  filter: FleetFilter,
+  options: { health: boolean; backups?: BackupLookup },
+): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
+  if (filter.notBackedUpDays !== undefined) {
+    const backups = notBackedUpWhere(filter.notBackedUpDays, options.backups ?? NO_BACKUPS);
+    parts.push(backups.sql);
+    params.push(...backups.params);
+  }
   if (options.health && filter.health && filter.health.length > 0) {
     parts.push(`health IN (${filter.health.map(() => '?').join(', ')})`);
     params.push(...filter.health);
@@ -179,6 +229,8 @@ export interface PageRequest {
   after?: string;
   offset?: number;
   limit: number;
+  /** Where each row's last backup is looked up (none: rows carry no lastBackup, and the filter knows no archive). */
+  backups?: BackupLookup;
 }
 
 /** The fleet index of one root (see index-db.ts for where it lives and how it is kept sound). */
@@ -266,8 +318,8 @@ export class FleetIndex {
     const upsert = this.stmt(
       `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
          last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked,
-         tree, copies, query_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         tree, copies, query_ms, meta_last_backup)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
     const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
@@ -302,6 +354,7 @@ export class FleetIndex {
           s.tree ?? ROOT_TREE,
           s.copies ? JSON.stringify(s.copies) : null,
           outcome.queryMs,
+          outcome.metadataLastBackup ?? null,
         );
         for (const code of codes) addCode.run(code, chatId);
       }
@@ -324,8 +377,8 @@ export class FleetIndex {
     return (this.stmt('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string) ?? null;
   }
 
-  counts(filter: FleetFilter = {}): HealthCounts {
-    const where = whereOf(filter, { health: false });
+  counts(filter: FleetFilter = {}, backups?: BackupLookup): HealthCounts {
+    const where = whereOf(filter, { health: false, backups });
     const counts: HealthCounts = { ok: 0, warning: 0, error: 0, unchecked: 0 };
     const rows = this.stmt(`SELECT health, count(*) FROM chats ${where.sql} GROUP BY health`)
       .raw()
@@ -338,7 +391,8 @@ export class FleetIndex {
   page(request: PageRequest): FleetPage {
     const column = SORT_COLUMN[request.sort];
     const dir = request.desc ? 'DESC' : 'ASC';
-    const where = whereOf(request.filter, { health: true });
+    const backups = request.backups;
+    const where = whereOf(request.filter, { health: true, backups });
     const total = this.stmt(`SELECT count(*) FROM chats ${where.sql}`)
       .pluck()
       .get(...where.params) as number;
@@ -352,21 +406,27 @@ export class FleetIndex {
     } else if (request.offset) {
       offset = request.offset;
     }
-    const sql = `SELECT ${ROW_COLUMNS}, ${column} FROM chats ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
+    const sql = `SELECT ${ROW_COLUMNS}, ${column}, meta_last_backup FROM chats ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
       ORDER BY ${column} ${dir}, chat_id ${dir} LIMIT ? OFFSET ?`;
     const raw = this.stmt(sql)
       .raw()
-      .all(...params, request.limit, offset) as [...RowTuple, string | number][];
+      .all(...params, request.limit, offset) as [...RowTuple, string | number, string | null][];
     const last = raw[raw.length - 1];
     return {
-      rows: raw.map((r) => toRow(r.slice(0, ROW_WIDTH) as RowTuple)),
+      rows: raw.map((r) => {
+        const row = toRow(r.slice(0, ROW_WIDTH) as RowTuple);
+        // Looked up only when the caller gave where (the app's list); absent otherwise, as in ChatDetail.
+        if (backups)
+          row.lastBackup = lastBackupFrom(backups.archives, r[0], r[ROW_WIDTH + 1] as string | null);
+        return row;
+      }),
       total,
       nextCursor: last && raw.length === request.limit ? encodeCursor(last[ROW_WIDTH], last[0]) : null,
     };
   }
 
-  overview(filter: FleetFilter = {}): FleetOverview {
-    const counts = this.counts(filter);
+  overview(filter: FleetFilter = {}, backups?: BackupLookup): FleetOverview {
+    const counts = this.counts(filter, backups);
     const levels = this.stmt(
       'SELECT DISTINCT level FROM chats WHERE level IS NOT NULL ORDER BY level_sort, level',
     )

@@ -123,6 +123,8 @@ export type VisitOutcome =
        * figures, the fleet's standard query of a chat (the seed's "average query time" averages it).
        */
       queryMs: number;
+      /** metadata.json's last_backup (see lastBackupFrom); the archives' part is looked up per page. */
+      metadataLastBackup?: string | null;
     }
   | { kind: 'skip'; path: string; reason: string; identity: string };
 
@@ -187,6 +189,7 @@ function visitCopy(item: ScanItem): VisitOutcome {
       unread: outcome.countsRead === false,
       identity,
       queryMs: performance.now() - started,
+      metadataLastBackup: outcome.metadataLastBackup ?? null,
     },
     outcome.findings,
   );

@@ -10,7 +10,12 @@ import type { JobContext } from '../jobs/job.ts';
 import { daysBetween } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { collectChatFigures, type ChatFigures } from './figures.ts';
-import { indexVerifiedArchives, lastBackupOf, type LastBackup } from '../backup/last-backup.ts';
+import {
+  indexVerifiedArchives,
+  lastBackupOf,
+  notBackedUpFor,
+  type LastBackup,
+} from '../backup/last-backup.ts';
 
 const MB = 1024 * 1024;
 
@@ -104,8 +109,9 @@ export function backupAlert(
         'No backup known: no verified archive in the folders given holds it and metadata.json has no last_backup.',
       value: null,
     };
+  // The chat list's "not backed up for N days" filter follows the same rule.
+  if (!notBackedUpFor(last, maxDays, now)) return null;
   const days = Math.floor(daysBetween(last.at, now));
-  if (days <= maxDays) return null;
   const source =
     last.source === 'archive' ? `the verified archive ${last.archive}` : "metadata.json's last_backup";
   return {

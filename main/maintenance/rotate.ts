@@ -5,7 +5,17 @@
 // so the last verified archive is never removed. Archives without a record (manual copies, a run that was
 // killed) are never counted and never removed: they are listed for the operator.
 
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { RotateResult, RotatedArchive } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -14,6 +24,7 @@ import { backupSingleFile, isSingleFileSource } from '../backup/single.ts';
 import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../backup/fs.ts';
 import { hashFile } from '../backup/sqlite-util.ts';
 import { verifyArchive } from '../backup/verify.ts';
+import { NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
 import { trackTemp } from '../fs/temp.ts';
 import type { JobContext } from '../jobs/job.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -31,6 +42,8 @@ export interface RotateOptions {
 }
 
 export const RECORD_SUFFIX = '.verified.json';
+/** A record names its archive's chats: a few MB for the largest fleets; anything larger is not ours. */
+const RECORD_MAX_BYTES = 32 * 1024 * 1024;
 const ARCHIVE_NAME = /^backup-.+-(\d{8}T\d{6}Z)(?:-\d+)?\.tar\.gz$/;
 
 export interface VerifiedRecord {
@@ -59,12 +72,35 @@ function writeRecord(archive: string, record: VerifiedRecord): void {
 /** The archive's record, if it exists and still matches the archive's size. */
 export function readRecord(archive: string): VerifiedRecord | null {
   try {
-    const record = JSON.parse(readFileSync(`${archive}${RECORD_SUFFIX}`, 'utf8')) as VerifiedRecord;
+    const text = recordText(`${archive}${RECORD_SUFFIX}`);
+    if (text === null) return null;
+    const record = JSON.parse(text) as VerifiedRecord;
     if (record.archive !== basename(archive)) return null;
-    if (statSync(archive).size !== record.sizeBytes) return null;
+    const st = lstatSync(archive);
+    if (!st.isFile() || st.size !== record.sizeBytes) return null;
     return record;
   } catch {
     return null;
+  }
+}
+
+/**
+ * A record's text, or null for anything but a regular file (a link or a FIFO named like a record is never
+ * followed or waited on: the chat list reads records on the app's main thread). Another user's record is
+ * read: a nightly cron may run as another user than the app.
+ */
+function recordText(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, NO_FOLLOW_READ_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= RECORD_MAX_BYTES ? readFileSync(fd, 'utf8') : null;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON, type ChatMetadataJson } from './schema.ts';
+import { toIso } from './time.ts';
 
 export type MetadataRead =
   | { state: 'missing' }
@@ -174,6 +175,11 @@ function notAFile(kind: EntryKind): MetadataRead {
     notAFile: kind,
     message: `is ${describeKind(kind)}, not a regular file; it was not opened`,
   };
+}
+
+/** `database_info.last_backup` as an ISO time (null: missing, unreadable or not a time). */
+export function metadataLastBackup(meta: MetadataRead): string | null {
+  return meta.state === 'ok' ? toIso(meta.value.database_info?.last_backup) : null;
 }
 
 /** The chat id of a `chat_<id>` folder, or null for any other folder. */

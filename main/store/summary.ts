@@ -19,7 +19,7 @@ import {
 } from '../sqlite/open.ts';
 import { EARLIEST_PLAUSIBLE, chatLastActivity, latestPlausible } from './activity.ts';
 import type { ChatCopy, ChatLocation } from './layout.ts';
-import { metadataDifferences, readMetadata, type MetadataRead } from './metadata.ts';
+import { metadataDifferences, metadataLastBackup, readMetadata, type MetadataRead } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { daysBetween, latest, toIso } from './time.ts';
 
@@ -64,6 +64,8 @@ export type ScanOutcome =
       findings: Finding[];
       /** False when conversations.db's figures could not be read at all (the counts are not counts). */
       countsRead?: boolean;
+      /** metadata.json's `database_info.last_backup` (the fleet index keeps it for the last-backup column). */
+      metadataLastBackup?: string | null;
     }
   | { kind: 'skip'; path: string; reason: string };
 
@@ -391,6 +393,7 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
   return {
     kind: 'chat',
     countsRead: conversations !== null,
+    metadataLastBackup: metadataLastBackup(meta),
     summary: {
       chatId: item.chatId,
       name: profile.name,

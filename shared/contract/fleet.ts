@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ChatSummary, Finding, FindingCode, MessageRole, ScanSummary, SkippedEntry } from '../domain.ts';
+import {
+  ChatSummary,
+  Finding,
+  FindingCode,
+  LastBackup,
+  MessageRole,
+  ScanSummary,
+  SkippedEntry,
+} from '../domain.ts';
 import { PathInput } from './browse.ts';
 import { job, query } from './define.ts';
 
@@ -24,6 +32,11 @@ export const FleetRow = ChatSummary.extend({
   unread: z.boolean(),
   /** The codes of the chat's findings (the list's finding filter). */
   codes: z.array(FindingCode),
+  /**
+   * Its last backup, as `show` and `alerts` have it: the newest verified archive in the folders the app
+   * looks in, else metadata.json's last_backup; null: none known. Only fleet.page looks it up.
+   */
+  lastBackup: LastBackup.nullable().optional(),
 });
 export type FleetRow = z.infer<typeof FleetRow>;
 
@@ -63,6 +76,8 @@ export const FleetFilter = z.object({
   activeTo: IsoDate.optional(),
   /** Part of the chat id or of the name (case- and accent-insensitive). */
   text: z.string().max(200).optional(),
+  /** Not backed up for more than this many whole days, or no backup known (alerts' rule). */
+  notBackedUpDays: z.number().int().min(0).max(36_500).optional(),
 });
 export type FleetFilter = z.infer<typeof FleetFilter>;
 

@@ -44,6 +44,7 @@ export function filterOf(ui: ChatsUiState, text: string, withHealth: boolean): F
   if (ui.code) filter.code = ui.code;
   if (ui.activeFrom) filter.activeFrom = ui.activeFrom;
   if (ui.activeTo) filter.activeTo = ui.activeTo;
+  if (ui.notBackedUp) filter.notBackedUpDays = ui.notBackedUpDays;
   if (text.trim()) filter.text = text.trim();
   return filter;
 }
@@ -207,6 +208,11 @@ function ChatsView({ root }: { root: string }) {
             testId="chats-active-to"
           />
         </span>
+        <NotBackedUpFilter
+          on={ui.notBackedUp}
+          days={ui.notBackedUpDays}
+          onChange={(notBackedUp, notBackedUpDays) => setUi({ notBackedUp, notBackedUpDays })}
+        />
         <div className="toolbar-spacer" />
         <ScanStatusBar root={root} total={overview.data?.total ?? null} />
       </div>
@@ -231,6 +237,48 @@ function ChatsView({ root }: { root: string }) {
         />
       )}
     </div>
+  );
+}
+
+/** "Not backed up for [N] days": a check box and the number of whole days (alerts' rule). */
+function NotBackedUpFilter({
+  on,
+  days,
+  onChange,
+}: {
+  on: boolean;
+  days: number;
+  onChange: (on: boolean, days: number) => void;
+}) {
+  const { t: tl } = useTranslation(CHATS_NS);
+  return (
+    <span className="select-field" title={tl('notBackedUpHint')} data-testid="chats-not-backed-up">
+      <label>
+        <input
+          type="checkbox"
+          checked={on}
+          onChange={(e) => onChange(e.target.checked, days)}
+          data-not-backed-up
+        />{' '}
+        {tl('notBackedUp')}
+      </label>
+      <input
+        type="number"
+        min={0}
+        max={36500}
+        step={1}
+        value={days}
+        aria-label={`${tl('notBackedUp')} (${tl('notBackedUpDays')})`}
+        style={{ width: '4.5em' }}
+        onChange={(e) => {
+          const n = Math.trunc(Number(e.target.value));
+          // An emptied or impossible number keeps the last good one.
+          if (e.target.value !== '' && Number.isFinite(n) && n >= 0 && n <= 36500) onChange(on, n);
+        }}
+        data-not-backed-up-days
+      />
+      <span>{tl('notBackedUpDays')}</span>
+    </span>
   );
 }
 
@@ -319,8 +367,10 @@ function ChatGrid({
   /** The root has more than one chat tree: a column says which each chat lives in. */
   withTree: boolean;
 }) {
-  const columnCount = COLUMNS.length + (withTree ? 1 : 0);
+  // The last-backup column, then the tree column when the root has several trees.
+  const columnCount = COLUMNS.length + 1 + (withTree ? 1 : 0);
   const { t } = useTranslation();
+  const { t: tl } = useTranslation(CHATS_NS);
   const parentRef = useRef<HTMLDivElement>(null);
   const gridRef = useRef<HTMLTableElement>(null);
   const activeId = useStore(chatsUi, (s) => s.activeId);
@@ -442,6 +492,7 @@ function ChatGrid({
                     code: '',
                     activeFrom: '',
                     activeTo: '',
+                    notBackedUp: false,
                   }))
                 }
               >
@@ -515,6 +566,7 @@ function ChatGrid({
           {COLUMNS.map((c) => (
             <col key={c.id} style={{ width: c.width }} />
           ))}
+          <col style={{ width: '12%' }} />
           {withTree ? <col style={{ width: '16%' }} /> : null}
         </colgroup>
         <thead>
@@ -538,6 +590,9 @@ function ChatGrid({
                 </th>
               );
             })}
+            <th scope="col" data-col="lastBackup">
+              {tl('lastBackup')}
+            </th>
             {withTree ? (
               <th scope="col" data-col="tree">
                 {t('chats.col.tree')}
@@ -618,6 +673,7 @@ const ChatRow = memo(function ChatRow({
       <td>
         <ListHealthBadge health={chat.health} locked={chat.locked} />
       </td>
+      <LastBackupCell chat={chat} now={now} />
       {withTree ? (
         <td data-col="tree" data-tree={chat.tree}>
           {chat.tree ?? '.'}
@@ -633,3 +689,24 @@ const ChatRow = memo(function ChatRow({
     </tr>
   );
 });
+
+/** When the chat was last backed up (as `show` says), relative; the date and its source in the title. */
+function LastBackupCell({ chat, now }: { chat: FleetRow; now: number }) {
+  const { t: tl } = useTranslation(CHATS_NS);
+  const last = chat.lastBackup;
+  if (!last)
+    return (
+      <td data-col="lastBackup" data-source="none" title={last === null ? tl('lastBackupNone') : undefined}>
+        <span className="muted">—</span>
+      </td>
+    );
+  const source =
+    last.source === 'archive'
+      ? tl('lastBackupArchive', { archive: last.archive ?? '' })
+      : tl('lastBackupMetadata');
+  return (
+    <td data-col="lastBackup" data-source={last.source} title={`${formatDateTime(last.at)} — ${source}`}>
+      {formatRelative(last.at, now)}
+    </td>
+  );
+}

@@ -14,6 +14,9 @@ export interface ChatsUiState {
   /** Last active range (YYYY-MM-DD, empty for open). */
   activeFrom: string;
   activeTo: string;
+  /** Only chats not backed up for more than `notBackedUpDays` whole days (or with none known). */
+  notBackedUp: boolean;
+  notBackedUpDays: number;
   /** The highlighted row (keyboard), by chat id. */
   activeId: string | null;
   /** The chat opened last (the Chat tab returns to it). */
@@ -29,6 +32,9 @@ export const chatsUi = createStore<ChatsUiState>({
   code: '',
   activeFrom: '',
   activeTo: '',
+  notBackedUp: false,
+  // As `alerts --backup-max-days` by default.
+  notBackedUpDays: 2,
   activeId: null,
   lastChatId: null,
 });
