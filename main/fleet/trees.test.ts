@@ -1,8 +1,9 @@
-import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../shared/domain.ts';
+import type { RestoreResult } from '../../shared/contract/backup.ts';
 import { silentContext } from '../jobs/job.ts';
 import { FleetIndex } from './index.ts';
 import { refreshIndex } from './refresh.ts';
@@ -238,5 +239,53 @@ describe('a bot folder with two chat trees', () => {
     expect(run.stdout).toMatch(/TREE/);
     expect(run.stdout).toContain('bot/data/chats (also data/chats, newer in data/chats)');
     expect(run.stdout).toContain('chat trees: bot/data/chats, data/chats; 2 chat(s) in more than one tree');
+  });
+});
+
+describe('restore into a bot folder with two chat trees', () => {
+  it('puts a chat back into the tree it lives in, a new chat into the current tree, and says which', () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    // A copy of the bot folder: this test writes.
+    const into = join(base, 'restore-target');
+    cpSync(root, into, { recursive: true });
+    const archive = join(base, 'restore-two-trees.tar.gz');
+    const made = cli(['backup', root, '--chat', ONLY_OLD[0]!, ONLY_OLD[1]!, NEWER_OLD, '--out', archive], {
+      env,
+    });
+    expect(made.code).toBe(0);
+    const oldTree = join(into, 'data', 'chats');
+    const currentTree = join(into, 'bot', 'data', 'chats');
+    // ONLY_OLD[0] lost its metadata.json (restored in place, in data/chats); ONLY_OLD[1] is gone (new).
+    rmSync(join(oldTree, `chat_${ONLY_OLD[0]}`, 'metadata.json'));
+    rmSync(join(oldTree, `chat_${ONLY_OLD[1]}`), { recursive: true });
+
+    const dry = cli(['restore', archive, '--into', into, '--dry-run', '--json'], { env });
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as RestoreResult;
+    const chats = new Map(plan.chats.map((c) => [c.chatId, c]));
+    expect(chats.get(ONLY_OLD[0]!)).toMatchObject({ tree: 'data/chats', action: 'replace' });
+    expect(chats.get(ONLY_OLD[0]!)!.files.filter((f) => f.action !== 'unchanged')).toMatchObject([
+      { name: 'metadata.json', action: 'add' },
+    ]);
+    expect(chats.get(ONLY_OLD[1]!)).toMatchObject({ tree: 'bot/data/chats', action: 'add' });
+    // A chat in both: its copy in the current tree (the plain-id rule), which the archive holds.
+    expect(chats.get(NEWER_OLD)).toMatchObject({ tree: 'bot/data/chats', action: 'unchanged' });
+
+    const run = cli(['restore', archive, '--into', into], { env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`chat ${ONLY_OLD[0]}: replace (in data/chats)`);
+    expect(run.stdout).toContain(`chat ${ONLY_OLD[1]}: add (in bot/data/chats)`);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^Restored into ${into.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(2 chat\\(s\\) in bot/data/chats, 1 chat\\(s\\) in data/chats\\): 1 chat\\(s\\) added, 1 replaced, 1 unchanged, 0 skipped$`,
+        'm',
+      ),
+    );
+    expect(run.stderr).toContain('a chat already there is restored in the tree holding it');
+    // The metadata.json went back beside its DBs; no second copy appeared in the current tree.
+    expect(existsSync(join(oldTree, `chat_${ONLY_OLD[0]}`, 'metadata.json'))).toBe(true);
+    expect(existsSync(join(currentTree, `chat_${ONLY_OLD[0]}`))).toBe(false);
+    expect(existsSync(join(currentTree, `chat_${ONLY_OLD[1]}`, 'conversations.db'))).toBe(true);
+    expect(existsSync(join(oldTree, `chat_${ONLY_OLD[1]}`))).toBe(false);
   });
 });
