@@ -1,9 +1,10 @@
-import { cpSync, existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../shared/domain.ts';
 import type { RestoreResult } from '../../shared/contract/backup.ts';
+import type { IntegrityReport } from '../../shared/contract/integrity.ts';
 import { silentContext } from '../jobs/job.ts';
 import { FleetIndex } from './index.ts';
 import { refreshIndex } from './refresh.ts';
@@ -287,5 +288,53 @@ describe('restore into a bot folder with two chat trees', () => {
     expect(existsSync(join(currentTree, `chat_${ONLY_OLD[0]}`))).toBe(false);
     expect(existsSync(join(currentTree, `chat_${ONLY_OLD[1]}`, 'conversations.db'))).toBe(true);
     expect(existsSync(join(oldTree, `chat_${ONLY_OLD[1]}`))).toBe(false);
+  });
+});
+
+describe('check of a bot folder with two chat trees', () => {
+  it("checks every copy of a chat in both trees: the older copy's damage is reported with its tree", () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    const damaged = join(base, 'check-target');
+    cpSync(root, damaged, { recursive: true });
+    // The copy in data/chats (not the current one) is no longer an SQLite file.
+    const oldDb = join(damaged, 'data', 'chats', `chat_${NEWER_OLD}`, 'conversations.db');
+    const bytes = readFileSync(oldDb);
+    bytes.write('this is not sqlite', 0);
+    writeFileSync(oldDb, bytes);
+
+    const run = cli(['check', damaged, '--json'], { env });
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout) as IntegrityReport;
+    const copies = report.chats.filter((c) => c.chatId === NEWER_OLD);
+    expect(copies.map((c) => [c.tree, c.status])).toEqual([
+      ['bot/data/chats', expect.not.stringMatching(/^error$/)],
+      ['data/chats', 'error'],
+    ]);
+    expect(copies[1]!.findings.some((f) => f.file === 'conversations.db' && f.severity === 'error')).toBe(
+      true,
+    );
+    // Every chat once, and the other copy of each chat in both.
+    expect(report.chats).toHaveLength(9);
+    const text = cli(['check', damaged], { env });
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(new RegExp(`^chat ${NEWER_OLD} \\(data/chats\\)  error$`, 'm'));
+    expect(text.stdout).toMatch(
+      /^Checked 9 chats in .* \(of them 2 another tree's copy of a chat, checked too\)/m,
+    );
+
+    // --tree: only that tree's copies; --chat with --tree, the one copy.
+    const onlyCurrent = cli(['check', damaged, '--tree', 'bot/data/chats', '--json'], { env });
+    const current = JSON.parse(onlyCurrent.stdout) as IntegrityReport;
+    expect(current.chats.map((c) => c.tree)).toEqual(Array(5).fill('bot/data/chats'));
+    expect(current.summary.error).toBe(0);
+    const one = cli(['check', damaged, '--chat', NEWER_OLD, '--tree', 'data/chats', '--json'], { env });
+    expect(one.code).toBe(2);
+    expect((JSON.parse(one.stdout) as IntegrityReport).chats.map((c) => [c.chatId, c.tree])).toEqual([
+      [NEWER_OLD, 'data/chats'],
+    ]);
+    const absent = cli(['check', damaged, '--chat', ONLY_CURRENT[0]!, '--tree', 'data/chats'], { env });
+    expect(absent.code).not.toBe(0);
+    expect(absent.stderr.trim().split('\n')).toHaveLength(1);
+    expect(absent.stderr).toContain(`chat ${ONLY_CURRENT[0]} is not in`);
   });
 });
