@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../shared/domain.ts';
 import type { RestoreResult } from '../../shared/contract/backup.ts';
 import type { IntegrityReport } from '../../shared/contract/integrity.ts';
+import type { SearchHit } from '../../shared/contract/fleet.ts';
 import { silentContext } from '../jobs/job.ts';
 import { FleetIndex } from './index.ts';
 import { refreshIndex } from './refresh.ts';
@@ -336,5 +337,46 @@ describe('check of a bot folder with two chat trees', () => {
     expect(absent.code).not.toBe(0);
     expect(absent.stderr.trim().split('\n')).toHaveLength(1);
     expect(absent.stderr).toContain(`chat ${ONLY_CURRENT[0]} is not in`);
+  });
+});
+
+describe('search of a bot folder with two chat trees', () => {
+  type Found = { totalHits: number; chatsSearched: number; hits: SearchHit[] };
+  const search = (at: string, ...extra: string[]): Found => {
+    const run = cli(['search', at, 'e', '--json', '--limit', '100000', '--workers', '0', ...extra], {
+      env: { CHAT_INSPECTOR_HOME: home },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    return JSON.parse(run.stdout) as Found;
+  };
+
+  it('searches every copy of a chat in both trees, each hit saying its tree; --tree one tree', () => {
+    // The truth: each tree searched on its own.
+    const current = search(join(root, 'bot', 'data', 'chats'));
+    const old = search(join(root, 'data', 'chats'));
+    expect(current.totalHits).toBeGreaterThan(0);
+    expect(old.totalHits).toBeGreaterThan(0);
+
+    const all = search(root);
+    expect(all.totalHits).toBe(current.totalHits + old.totalHits);
+    expect(all.chatsSearched).toBe(9);
+    const key = (h: SearchHit) => `${h.chatId}:${h.messageId}`;
+    expect(all.hits.filter((h) => h.tree === 'data/chats').map(key)).toEqual(old.hits.map(key));
+    expect(all.hits.filter((h) => h.tree === 'bot/data/chats').map(key)).toEqual(current.hits.map(key));
+    expect(all.hits.some((h) => h.chatId === NEWER_OLD && h.tree === 'data/chats')).toBe(true);
+    // A root of one tree: no tree on the hits.
+    expect(old.hits.every((h) => h.tree === undefined)).toBe(true);
+
+    const onlyOld = search(root, '--tree', 'data/chats');
+    expect(onlyOld.totalHits).toBe(old.totalHits);
+    expect(new Set(onlyOld.hits.map((h) => h.tree))).toEqual(new Set(['data/chats']));
+
+    const text = cli(['search', root, 'e', '--workers', '0'], { env: { CHAT_INSPECTOR_HOME: home } });
+    expect(text.stdout).toMatch(/^CHAT\s+TREE\s+MESSAGE/m);
+    const wrong = cli(['search', root, 'e', '--tree', 'nowhere'], { env: { CHAT_INSPECTOR_HOME: home } });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toContain('nowhere: not a chat tree of');
   });
 });

@@ -101,7 +101,7 @@ export function MessageSearch({ root }: { root: string }) {
           ) : null}
           <ul aria-label={t('messageSearch.resultsLabel')}>
             {state.hits.map((hit) => (
-              <li key={`${hit.chatId}:${hit.messageId}`}>
+              <li key={`${hit.chatId}:${hit.tree ?? ''}:${hit.messageId}`}>
                 <a
                   href={routeHref('chat', { id: hit.chatId, msg: String(hit.messageId) })}
                   data-hit-chat={hit.chatId}
