@@ -1,6 +1,7 @@
 import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from '../sqlite/driver.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../shared/domain.ts';
 import type { RestoreResult } from '../../shared/contract/backup.ts';
@@ -377,6 +378,79 @@ describe('search of a bot folder with two chat trees', () => {
     const wrong = cli(['search', root, 'e', '--tree', 'nowhere'], { env: { CHAT_INSPECTOR_HOME: home } });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toContain('nowhere: not a chat tree of');
+  });
+});
+
+describe('export and vacuum --tree on a bot folder with two chat trees', () => {
+  it("export --tree exports that tree's copy; a plain id, the current tree's", () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    const exported = (tree: string[], name: string) => {
+      const out = join(base, name);
+      const run = cli(
+        ['export', root, '--chat', NEWER_OLD, '--format', 'json', '--out', out, '--json', ...tree],
+        {
+          env,
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as { messages: number };
+    };
+    expect(exported([], 'plain.json').messages).toBe(14);
+    expect(exported(['--tree', 'data/chats'], 'old.json').messages).toBe(10);
+    const absent = cli(
+      [
+        'export',
+        root,
+        '--chat',
+        ONLY_CURRENT[0]!,
+        '--tree',
+        'data/chats',
+        '--format',
+        'json',
+        '--out',
+        join(base, 'x.json'),
+      ],
+      { env },
+    );
+    expect(absent.code).not.toBe(0);
+    expect(absent.stderr.trim().split('\n')).toHaveLength(1);
+    expect(absent.stderr).toContain(`chat ${ONLY_CURRENT[0]} is not in ${join(root, 'data/chats')}`);
+  });
+
+  it("vacuum --dry-run --tree measures that tree's copies", () => {
+    const env = { CHAT_INSPECTOR_HOME: home };
+    // A copy of the bot folder whose DBs below have free pages (a table filled, then dropped).
+    const at = join(base, 'vacuum-target');
+    cpSync(root, at, { recursive: true });
+    const oldTree = join(at, 'data', 'chats');
+    const currentTree = join(at, 'bot', 'data', 'chats');
+    for (const dir of [
+      join(oldTree, `chat_${NEWER_OLD}`),
+      join(currentTree, `chat_${NEWER_OLD}`),
+      join(oldTree, `chat_${ONLY_OLD[0]}`),
+    ]) {
+      const db = new Database(join(dir, 'conversations.db'));
+      db.exec('CREATE TABLE pad(x); INSERT INTO pad VALUES (randomblob(200000)); DROP TABLE pad;');
+      db.close();
+    }
+    const planned = (...extra: string[]) => {
+      const run = cli(['vacuum', at, '--dry-run', '--json', ...extra], { env });
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { candidates: { chatId: string; path: string }[] }).candidates;
+    };
+    const one = planned('--chat', NEWER_OLD, '--tree', 'data/chats');
+    expect(one.map((c) => c.path)).toEqual([join(oldTree, `chat_${NEWER_OLD}`, 'conversations.db')]);
+    const plain = planned('--chat', NEWER_OLD);
+    expect(plain.map((c) => c.path)).toEqual([join(currentTree, `chat_${NEWER_OLD}`, 'conversations.db')]);
+    // The whole tree: its chat folders, the copies of chats in both included.
+    const tree = planned('--tree', 'data/chats');
+    expect(tree.map((c) => c.path).sort()).toEqual(
+      [NEWER_OLD, ONLY_OLD[0]!].map((id) => join(oldTree, `chat_${id}`, 'conversations.db')).sort(),
+    );
+    const wrong = cli(['vacuum', at, '--tree', 'nowhere', '--dry-run'], { env });
+    expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('nowhere: not a chat tree of');
   });
 });

@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
 import { entryAt } from '../../fs/entry.ts';
-import { treeRank } from '../../store/layout.ts';
+import { treeNamed, treeRank } from '../../store/layout.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
@@ -466,6 +466,10 @@ export function registerBackupCommands(program: Command): void {
     )
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
+    .option(
+      '--tree <tree>',
+      "a data root's chat tree to export the chats' copies from (e.g. data/chats); without it, a chat's copy in the first tree holding it",
+    )
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
     .option('--force', 'overwrite --out if it exists')
     .option('--json', 'print the result as JSON')
@@ -483,17 +487,22 @@ export function registerBackupCommands(program: Command): void {
           statementTimeout?: string;
           map?: string;
           archive?: string;
+          tree?: string;
         },
       ) => {
         // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
-        if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file')
+        if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file') {
+          if (opts.tree !== undefined)
+            throw new AppError('invalid_input', '--tree applies to a data root (a folder of chat trees)');
           return exportSourceCommand(rootArg, opts);
+        }
         if (opts.map !== undefined)
           throw new AppError(
             'invalid_input',
             '--map works on an SQLite file or a database URL, not on a data root (its chats are already conversations)',
           );
         const root = requireDir(rootArg);
+        if (opts.tree !== undefined) treeNamed(root, opts.tree);
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');
         }
@@ -502,6 +511,7 @@ export function registerBackupCommands(program: Command): void {
             {
               root,
               chatIds: opts.chat,
+              tree: opts.tree,
               format: opts.format as 'json',
               out: resolve(opts.out),
               redact: opts.redact ?? false,
