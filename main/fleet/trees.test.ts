@@ -7,11 +7,15 @@ import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../sh
 import type { RestoreResult } from '../../shared/contract/backup.ts';
 import type { IntegrityReport } from '../../shared/contract/integrity.ts';
 import type { SearchHit } from '../../shared/contract/fleet.ts';
+import type { ChatDetail, ChatMetrics, MessagePage } from '../../shared/domain.ts';
+import { AppError } from '../../shared/errors.ts';
+import { createContext } from '../api/create-context.ts';
+import { invoke } from '../api/dispatch.ts';
 import { silentContext } from '../jobs/job.ts';
 import { FleetIndex } from './index.ts';
 import { refreshIndex } from './refresh.ts';
 import { withCopies } from './show.ts';
-import { readChatDetail } from '../store/chat.ts';
+import { readChatDetail, readChatMetrics } from '../store/chat.ts';
 import { fleetMetrics } from '../store/fleet.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { generateChat } from '../fixtures/index.ts';
@@ -452,5 +456,63 @@ describe('export and vacuum --tree on a bot folder with two chat trees', () => {
     const wrong = cli(['vacuum', at, '--tree', 'nowhere', '--dry-run'], { env });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('nowhere: not a chat tree of');
+  });
+});
+
+describe("the app's chat operations on a bot folder with two chat trees", () => {
+  it('chat.detail/messages/search/metrics/learning read the copy of the tree given; a tree the root lacks or a path is refused', async () => {
+    const pool = new WorkerPool(0);
+    const ctx = createContext({
+      userDataDir: join(base, 'ops-home'),
+      pool,
+      offload: null,
+      rememberRecent: false,
+      roots: [root],
+    });
+    try {
+      const call = (op: string, input: Record<string, unknown>) =>
+        invoke(op as 'chat.detail', { root, chatId: NEWER_OLD, ...input } as never, ctx);
+      const plain = (await call('chat.detail', {})) as ChatDetail;
+      expect(plain).toMatchObject({ tree: 'bot/data/chats', newerIn: 'data/chats' });
+      expect(plain.counts.messages).toBe(14);
+      const other = (await call('chat.detail', { tree: 'data/chats' })) as ChatDetail;
+      expect(other).toMatchObject({ tree: 'data/chats', newerIn: 'data/chats' });
+      expect(other.dir).toBe(join(root, 'data', 'chats', `chat_${NEWER_OLD}`));
+      expect(other.counts.messages).toBe(10);
+      expect(other.copies!.map((c) => c.tree)).toEqual(['bot/data/chats']);
+
+      const page = (await call('chat.messages', { tree: 'data/chats', limit: 1000 })) as MessagePage;
+      expect(page.messages).toHaveLength(10);
+      expect(((await call('chat.messages', { limit: 1000 })) as MessagePage).messages).toHaveLength(14);
+      const found = (await call('chat.search', { tree: 'data/chats', query: 'e', limit: 1000 })) as {
+        total: number;
+      };
+      const oldDb = new Database(join(root, 'data', 'chats', `chat_${NEWER_OLD}`, 'conversations.db'), {
+        readonly: true,
+      });
+      const truth = oldDb
+        .prepare("SELECT count(*) FROM messages WHERE content LIKE '%e%'")
+        .pluck()
+        .get() as number;
+      oldDb.close();
+      expect(found.total).toBe(truth);
+      const metrics = (await call('chat.metrics', { tree: 'data/chats' })) as ChatMetrics;
+      // The truth: data/chats read as a root of its own.
+      expect(metrics).toEqual(readChatMetrics(join(root, 'data', 'chats'), NEWER_OLD));
+      expect(metrics).not.toEqual(readChatMetrics(root, NEWER_OLD));
+      await expect(call('chat.learning', { tree: 'data/chats' })).resolves.toBeTruthy();
+
+      for (const tree of ['elsewhere', 'chats']) {
+        const error = await call('chat.detail', { tree }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(AppError);
+        expect((error as AppError).message).toContain(`${tree}: not a chat tree of`);
+      }
+      for (const tree of ['../other', '/etc', 'data/../..'])
+        expect(
+          ((await call('chat.messages', { tree, limit: 10 }).catch((e: unknown) => e)) as AppError).code,
+        ).toBe('invalid_input');
+    } finally {
+      await pool.close();
+    }
   });
 });
