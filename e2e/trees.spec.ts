@@ -82,3 +82,21 @@ test('the list\'s "also in" flag opens the chat\'s other copy; the chat screen s
   await expect(tree).toHaveAttribute('data-tree', 'chats');
   await expect(page.getByTestId('chat-other-copy')).toHaveCount(0);
 });
+
+test('the search across chats finds the messages of both copies, each hit opening its copy', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const shell = new AppShell(page);
+  const chats = new ChatsPage(page);
+  await shell.open(app.url);
+  await chats.waitForScan();
+  await chats.searchMessages('e');
+  const inRoot = chats.messageHits.and(page.locator(`[data-hit-chat="${both}"][data-hit-tree="."]`));
+  const inChats = chats.messageHits.and(page.locator(`[data-hit-chat="${both}"][data-hit-tree="chats"]`));
+  await expect(inChats.first()).toBeVisible();
+  await expect(inRoot.first()).toBeVisible();
+  await expect(inRoot.first()).toContainText('.');
+  await inRoot.first().click();
+  await expect(page.getByTestId('chat-tree')).toHaveAttribute('data-tree', '.');
+});
