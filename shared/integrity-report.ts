@@ -120,7 +120,7 @@ export function reportToHtml(report: IntegrityReport): string {
       chat.findings.forEach((f, i) => {
         const head =
           i === 0
-            ? `<td class="chat" rowspan="${chat.findings.length}" id="chat-${e(chat.chatId)}">${e(chat.chatId)}</td>` +
+            ? `<td class="chat" rowspan="${chat.findings.length}" id="chat-${e(chat.chatId)}">${e(chat.chatId)}${chat.tree !== undefined ? ` <small>${e(chat.tree)}</small>` : ''}</td>` +
               `<td rowspan="${chat.findings.length}">${badge(chat.status)}</td>`
             : '';
         parts.push(

@@ -39,7 +39,7 @@ import { entryAt, describeKind, guardInsideRoot } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
-import { resolveChatsDir } from '../store/layout.ts';
+import { chatTrees, resolveChatsDir, treeHolding, type ChatTree } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
 import {
   chownLike,
@@ -155,6 +155,8 @@ interface PlannedFile extends RestoreFilePlan {
 interface PlannedChat {
   chatId: string;
   dir: string;
+  /** The chat tree it goes into, when the root has more than one. */
+  tree?: string;
   action: RestoreAction;
   files: PlannedFile[];
 }
@@ -168,6 +170,7 @@ function summarize(chats: { action: RestoreAction }[]): RestoreResult['summary']
 function publicPlan(chat: PlannedChat): RestoreChatPlan {
   return {
     chatId: chat.chatId,
+    ...(chat.tree !== undefined ? { tree: chat.tree } : {}),
     action: chat.action,
     files: chat.files.map((f) => ({
       name: f.name,
@@ -294,6 +297,12 @@ export async function restoreArchive(
   }
   const chatsDir = targetChatsDir(root);
   guardTarget(root, chatsDir, 'directory');
+  // A root with more than one chat tree (seed 000's bot folder): a chat already there goes back into the
+  // tree it lives in (the first holding it, as a plain id means), never as a second copy in the current
+  // tree; a new chat goes into the current tree. One tree: every chat into chatsDir, no look-up.
+  const trees = chatTrees(root);
+  const treeOf = (chatId: string): ChatTree | null =>
+    trees.length > 1 ? (treeHolding(root, chatId, trees) ?? trees[0]!) : null;
   const filesByChat = new Map<string, ManifestFile[]>();
   for (const f of manifest.files) {
     const list = filesByChat.get(f.chatId) ?? [];
@@ -303,7 +312,9 @@ export async function restoreArchive(
   const plans: PlannedChat[] = [];
   for (const [i, chatId] of wanted.entries()) {
     throwIfCancelled(ctx.signal);
-    plans.push(planChat(root, chatId, chatsDir, filesByChat.get(chatId) ?? [], damaged));
+    const tree = treeOf(chatId);
+    const plan = planChat(root, chatId, tree?.dir ?? chatsDir, filesByChat.get(chatId) ?? [], damaged);
+    plans.push(tree ? { ...plan, tree: tree.tree } : plan);
     ctx.progress(i + 1, wanted.length, `planning chat ${chatId}`);
   }
   const result = (applied: boolean): RestoreResult => ({

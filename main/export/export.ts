@@ -35,6 +35,8 @@ export interface ExportOptions {
   format: ExportFormat;
   out: string;
   redact?: boolean;
+  /** The chats' copies in this chat tree of the root (`data/chats`); the plain-id rule when absent. */
+  tree?: string | undefined;
   /** Replace `out` if it exists (default: refuse). */
   overwrite?: boolean;
   now?: Date;
@@ -126,7 +128,7 @@ export async function exportChats(options: ExportOptions, ctx: JobContext<null>)
   if (!options.overwrite) requireAbsent(out, 'export');
   else if (!existsSync(dirname(out))) throw new AppError('not_found', `${dirname(out)}: no such folder`);
   const chatIds = [...new Set(options.chatIds)];
-  const dirs = chatIds.map((id) => ({ chatId: id, dir: chatDir(root, id) }));
+  const dirs = chatIds.map((id) => ({ chatId: id, dir: chatDir(root, id, options.tree) }));
   const exportedAt = (options.now ?? new Date()).toISOString();
   const redacted = options.redact ?? false;
   const pageSize = options.pageSize ?? 1000;

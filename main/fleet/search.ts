@@ -3,7 +3,7 @@ import type { SearchHit, SearchSummary } from '../../shared/contract/fleet.ts';
 import type { MessageRole } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openForCheck } from '../integrity/attach.ts';
-import { listChats } from '../store/layout.ts';
+import { listChats, treeNamed } from '../store/layout.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
 import { toIso } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -17,12 +17,16 @@ export interface SearchOptions {
   to?: string;
   /** Hits sent at most (the total is always counted). */
   limit: number;
+  /** Only the copies in this chat tree of the root (`data/chats`); every copy of every chat when absent. */
+  tree?: string;
 }
 
 /** One chat to search (a worker-thread item). */
 export interface ChatSearchItem extends Omit<SearchOptions, 'limit'> {
   chatId: string;
   dir: string;
+  /** Set when the root has more than one chat tree: each hit says it. */
+  tree?: string;
   /** Hits returned at most for this chat. */
   limit: number;
 }
@@ -98,6 +102,7 @@ export function searchChatTask(item: ChatSearchItem): ChatSearchResult {
       if (hits.length < item.limit) {
         hits.push({
           chatId: item.chatId,
+          ...(item.tree !== undefined ? { tree: item.tree } : {}),
           messageId: id,
           timestamp: toIso(timestamp),
           role: roleOf(type),
@@ -124,16 +129,25 @@ export async function searchRoot(
   ctx: JobContext<SearchHit>,
   pool: WorkerPool,
 ): Promise<SearchSummary> {
-  const { chats } = listChats(root);
-  const items: ChatSearchItem[] = chats.map((c) => ({
-    chatId: c.chatId,
-    dir: c.dir,
+  const { chats, trees } = listChats(root);
+  const onlyTree = options.tree === undefined ? null : treeNamed(root, options.tree).tree;
+  const base = {
     query: options.query,
     role: options.role,
     from: options.from,
     to: options.to,
     limit: options.limit,
-  }));
+  };
+  // One chat tree (the usual root): each chat as listed. More: every copy of a chat (the other copies
+  // right after it), each hit saying its tree, so the messages of the older copy are found too.
+  const items: ChatSearchItem[] =
+    trees.length === 1
+      ? chats.map((c) => ({ chatId: c.chatId, dir: c.dir, ...base }))
+      : chats.flatMap((c) =>
+          [{ tree: c.tree, dir: c.dir }, ...(c.copies ?? [])]
+            .filter((copy) => onlyTree === null || copy.tree === onlyTree)
+            .map((copy) => ({ chatId: c.chatId, dir: copy.dir, tree: copy.tree, ...base })),
+        );
   const results: (ChatSearchResult | null)[] = new Array<ChatSearchResult | null>(items.length).fill(null);
   let next = 0;
   let sent = 0;

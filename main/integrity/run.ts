@@ -4,7 +4,7 @@ import type { SkippedEntry } from '../../shared/domain.ts';
 import type { ChatCheck, CheckCounts, CheckMode, IntegrityReport } from '../../shared/contract/integrity.ts';
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { chatDir, listChats } from '../store/layout.ts';
+import { chatDir, listChats, treeNamed, type ChatCopy } from '../store/layout.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { failedCheck, type ChatCheckItem } from './chat.ts';
@@ -16,6 +16,13 @@ export interface CheckOptions {
   full?: boolean;
   /** Only these chats (ids as in chat_<id>); every chat of the root when absent or empty. */
   chatIds?: readonly string[];
+  /**
+   * A root with more than one chat tree: also check the chats' copies in the other trees (each result
+   * saying its tree), so damage to the older copy is not left unseen.
+   */
+  otherCopies?: boolean;
+  /** Only the copies in this chat tree (`data/chats`), as `show --tree`. */
+  tree?: string;
   /** Clock for the inactive check. */
   now?: Date;
   /** How long to wait for a writer's lock before a file is reported `locked` (ms). */
@@ -45,13 +52,25 @@ export async function checkRoot(
   options: CheckOptions,
 ): Promise<IntegrityReport> {
   const startedAt = new Date();
-  const { chats, skipped } = listChats(root);
+  const { chats, skipped, trees } = listChats(root);
+  const onlyTree = options.tree === undefined ? null : treeNamed(root, options.tree).tree;
+  const severalTrees = trees.length > 1;
+  // Every copy to check, in the root's order, a chat's other copies right after it. One tree (the usual
+  // root): the listing as it is.
+  const copiesOf = (c: (typeof chats)[number]): ChatCopy[] =>
+    !severalTrees
+      ? [c]
+      : [{ tree: c.tree, dir: c.dir }, ...(options.otherCopies || onlyTree ? (c.copies ?? []) : [])].filter(
+          (copy) => onlyTree === null || copy.tree === onlyTree,
+        );
   let selected = chats;
   if (options.chatIds && options.chatIds.length > 0) {
     const byId = new Map(chats.map((c) => [c.chatId, c]));
-    const unknown = options.chatIds.filter((id) => !byId.has(id));
+    const unknown = options.chatIds.filter(
+      (id) => !byId.has(id) || (onlyTree !== null && copiesOf(byId.get(id)!).length === 0),
+    );
     // A chat folder that is a link (or not a folder) gets the one guard's message, as for every per-chat operation.
-    for (const id of unknown) chatDir(root, id);
+    for (const id of unknown) chatDir(root, id, onlyTree ?? undefined);
     if (unknown.length > 0) {
       throw new AppError(
         'not_found',
@@ -63,13 +82,16 @@ export async function checkRoot(
   }
   const nowMs = (options.now ?? new Date()).getTime();
   const full = options.full === true;
-  const items: ChatCheckItem[] = selected.map((c) => ({
-    chatId: c.chatId,
-    dir: c.dir,
-    nowMs,
-    full,
-    busyTimeoutMs: options.busyTimeoutMs,
-  }));
+  const items: (ChatCheckItem & { tree?: string })[] = selected.flatMap((c) =>
+    copiesOf(c).map((copy) => ({
+      chatId: c.chatId,
+      dir: copy.dir,
+      ...(severalTrees ? { tree: copy.tree } : {}),
+      nowMs,
+      full,
+      busyTimeoutMs: options.busyTimeoutMs,
+    })),
+  );
   const results: (ChatCheck | null)[] = new Array<ChatCheck | null>(items.length).fill(null);
   const extraSkipped: SkippedEntry[] = [];
   let done = 0;
@@ -93,6 +115,7 @@ export async function checkRoot(
         extraSkipped.push(...(outcome.value.skipped ?? []));
       }
       if (check) {
+        if (item.tree !== undefined) check = { ...check, tree: item.tree };
         results[index] = check;
         ctx.emit(check);
       }

@@ -41,7 +41,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
-import { chatCopy, listChats, type ChatLocation } from '../store/layout.ts';
+import { chatCopy, listChats, treeNamed, type ChatLocation } from '../store/layout.ts';
 import { humanSize } from '../store/metadata.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -51,6 +51,8 @@ import { describeHolders, findHolders } from './holders.ts';
 export interface VacuumOptions {
   root: string;
   chatIds?: readonly string[] | undefined;
+  /** Only the chats' copies in this chat tree of the root (`data/chats`), as `show --tree`. */
+  tree?: string | undefined;
   minFreePercent: number;
   dryRun: boolean;
   /** How long to wait for another process to let go of a DB (ms). */
@@ -73,10 +75,21 @@ export interface VacuumOptions {
 
 const DB_FILES = [PROFILE_DB, CONVERSATIONS_DB] as const;
 
-export function selectChats(root: string, chatIds: readonly string[] | undefined): ChatLocation[] {
+export function selectChats(
+  root: string,
+  chatIds: readonly string[] | undefined,
+  tree?: string,
+): ChatLocation[] {
   if (chatIds && chatIds.length > 0)
-    return [...new Set(chatIds)].map((chatId) => ({ chatId, ...chatCopy(root, chatId) }));
-  return listChats(root).chats;
+    return [...new Set(chatIds)].map((chatId) => ({ chatId, ...chatCopy(root, chatId, tree) }));
+  const { chats } = listChats(root);
+  if (tree === undefined) return chats;
+  const wanted = treeNamed(root, tree).tree;
+  return chats.flatMap((c) =>
+    [{ tree: c.tree, dir: c.dir }, ...(c.copies ?? [])]
+      .filter((copy) => copy.tree === wanted)
+      .map((copy) => ({ chatId: c.chatId, ...copy })),
+  );
 }
 
 /** Page figures of one DB, read-only. */
@@ -105,10 +118,11 @@ export async function planVacuum(
   chatIds: readonly string[] | undefined,
   minFreePercent: number,
   signal?: AbortSignal,
+  tree?: string,
 ): Promise<{ candidates: VacuumCandidate[]; unreadable: { path: string; reason: string }[] }> {
   const candidates: VacuumCandidate[] = [];
   const unreadable: { path: string; reason: string }[] = [];
-  for (const [i, chat] of selectChats(root, chatIds).entries()) {
+  for (const [i, chat] of selectChats(root, chatIds, tree).entries()) {
     if (i % 64 === 63) await yieldToEventLoop();
     if (signal) throwIfCancelled(signal);
     for (const file of DB_FILES) {
@@ -487,7 +501,7 @@ export async function runVacuum(
 ): Promise<VacuumResult> {
   const root = resolve(options.root);
   ctx.progress(0, null, 'measuring free pages');
-  const planned = await planVacuum(root, options.chatIds, options.minFreePercent, ctx.signal);
+  const planned = await planVacuum(root, options.chatIds, options.minFreePercent, ctx.signal, options.tree);
   const only = options.paths ? new Set(options.paths.map((p) => resolve(p))) : null;
   const candidates = only ? planned.candidates.filter((c) => only.has(resolve(c.path))) : planned.candidates;
   const { unreadable } = planned;

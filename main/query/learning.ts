@@ -113,6 +113,6 @@ export function readLearning(db: ReadableDb): Learning {
   };
 }
 
-export function readChatLearning(root: string, chatId: string): Learning {
-  return readLearning(readonlyCache.get(join(chatDir(root, chatId), 'conversations.db')));
+export function readChatLearning(root: string, chatId: string, tree?: string): Learning {
+  return readLearning(readonlyCache.get(join(chatDir(root, chatId, tree), 'conversations.db')));
 }

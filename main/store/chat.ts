@@ -213,12 +213,18 @@ export function readChatDetail(
   };
 }
 
-function conversationsDb(root: string, chatId: string): ReadableDb {
-  return readonlyCache.get(join(chatDir(root, chatId), CONVERSATIONS_DB));
+/** The chat's conversations.db: its copy in `tree` (one of the root's chat trees), else the plain-id rule. */
+function conversationsDb(root: string, chatId: string, tree?: string): ReadableDb {
+  return readonlyCache.get(join(chatDir(root, chatId, tree), CONVERSATIONS_DB));
 }
 
-export function readChatMessages(root: string, chatId: string, request: PageRequest): MessagePage {
-  return pageMessages({ db: conversationsDb(root, chatId) }, request);
+export function readChatMessages(
+  root: string,
+  chatId: string,
+  request: PageRequest,
+  tree?: string,
+): MessagePage {
+  return pageMessages({ db: conversationsDb(root, chatId, tree) }, request);
 }
 
 export function searchChat(
@@ -227,8 +233,9 @@ export function searchChat(
   query: string,
   limit: number,
   filter: SearchFilter = {},
+  tree?: string,
 ) {
-  return searchMessages({ db: conversationsDb(root, chatId) }, query, limit, filter);
+  return searchMessages({ db: conversationsDb(root, chatId, tree) }, query, limit, filter);
 }
 
 const RESPONSE_BUCKETS: [string, number][] = [
@@ -240,8 +247,8 @@ const RESPONSE_BUCKETS: [string, number][] = [
   ['≥10s', Infinity],
 ];
 
-export function readChatMetrics(root: string, chatId: string): ChatMetrics {
-  const db = conversationsDb(root, chatId);
+export function readChatMetrics(root: string, chatId: string, tree?: string): ChatMetrics {
+  const db = conversationsDb(root, chatId, tree);
   const perDay = db
     .prepare(
       `SELECT substr(timestamp, 1, 10) AS day,

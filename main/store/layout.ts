@@ -222,14 +222,7 @@ export function chatDir(root: string, chatId: string, tree?: string): string {
 export function chatCopy(root: string, chatId: string, tree?: string): ChatCopy {
   if (!/^-?\d{1,20}$/.test(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
   const trees = tree === undefined ? chatTrees(root) : [treeNamed(root, tree)];
-  let at = trees[0]!;
-  let dir = guardInsideRoot(root, join(at.dir, `chat_${chatId}`));
-  let { kind } = entryAt(dir);
-  for (let i = 1; kind === 'missing' && i < trees.length; i++) {
-    at = trees[i]!;
-    dir = guardInsideRoot(root, join(at.dir, `chat_${chatId}`));
-    kind = entryAt(dir).kind;
-  }
+  const { tree: at, dir, kind } = firstEntry(root, chatId, trees);
   if (kind === 'missing')
     throw new AppError('not_found', `chat ${chatId} is not in ${tree ? join(root, tree) : root}`);
   if (kind !== 'directory') {
@@ -238,5 +231,34 @@ export function chatCopy(root: string, chatId: string, tree?: string): ChatCopy 
       `${dir}: is ${describeKind(kind)}, not a chat folder; it was not opened`,
     );
   }
-  return { tree: at.tree, dir };
+  return { tree: at, dir };
+}
+
+/**
+ * The chat's entry in the first of `trees` where its name is taken (of any kind: the caller refuses what is
+ * not a folder), through the one path guard; `missing` in the last tree when no tree has it.
+ */
+function firstEntry(
+  root: string,
+  chatId: string,
+  trees: readonly ChatTree[],
+): ChatCopy & { kind: ReturnType<typeof entryAt>['kind'] } {
+  let at = trees[0]!;
+  let dir = guardInsideRoot(root, join(at.dir, `chat_${chatId}`));
+  let { kind } = entryAt(dir);
+  for (let i = 1; kind === 'missing' && i < trees.length; i++) {
+    at = trees[i]!;
+    dir = guardInsideRoot(root, join(at.dir, `chat_${chatId}`));
+    kind = entryAt(dir).kind;
+  }
+  return { tree: at.tree, dir, kind };
+}
+
+/**
+ * The tree a chat of `trees` lives in by the plain-id rule (the first holding its name), or null when none
+ * does: where a write to an existing chat goes (restore), a new chat going into the current tree.
+ */
+export function treeHolding(root: string, chatId: string, trees: readonly ChatTree[]): ChatTree | null {
+  const found = firstEntry(root, chatId, trees);
+  return found.kind === 'missing' ? null : trees.find((t) => t.tree === found.tree)!;
 }

@@ -116,6 +116,11 @@ export type RestoreFilePlan = z.infer<typeof RestoreFilePlan>;
 
 export const RestoreChatPlan = z.object({
   chatId: z.string(),
+  /**
+   * The chat tree (relative to the root) the chat goes into, when the root has more than one: the tree it
+   * lives in, or the current tree for a new chat.
+   */
+  tree: z.string().optional(),
   action: RestoreAction,
   files: z.array(RestoreFilePlan),
 });

@@ -19,6 +19,15 @@ const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
 /** A chat id as every operation takes it (the CLI checks `--chat` with it too). */
 export const ChatIdInput = ChatId;
+/**
+ * One of the root's chat trees, by its name relative to the root (`data/chats`, `bot/data/chats`, `.`), as
+ * ChatSummary.tree gives it: main takes only a tree the root has, never a path.
+ */
+export const ChatTreeInput = z
+  .string()
+  .max(64)
+  .regex(/^(\.|[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*)$/, 'a chat tree is a folder of the root, e.g. data/chats');
+const OptionalTree = ChatTreeInput.optional();
 const PageLimit = z.number().int().min(1).max(1000).default(100);
 
 export const Place = z.object({
@@ -60,8 +69,8 @@ export const browseOperations = {
     ScanJobResult,
   ),
   'chat.detail': query(
-    'One chat: profile, preferences, progress, sessions, counts, files and metadata state.',
-    z.object({ root: PathInput, chatId: ChatId }),
+    "One chat: profile, preferences, progress, sessions, counts, files and metadata state. `tree`: the chat's copy in that chat tree of the root (its copy in the first tree holding it when absent).",
+    z.object({ root: PathInput, chatId: ChatId, tree: OptionalTree }),
     ChatDetail,
   ),
   'chat.messages': query(
@@ -69,6 +78,7 @@ export const browseOperations = {
     z.object({
       root: PathInput,
       chatId: ChatId,
+      tree: OptionalTree,
       before: z.number().int().optional(),
       after: z.number().int().optional(),
       /** ISO date or datetime: the page that starts at the first message on or after it. */
@@ -82,6 +92,7 @@ export const browseOperations = {
     z.object({
       root: PathInput,
       chatId: ChatId,
+      tree: OptionalTree,
       query: z.string().min(1).max(200),
       role: z.enum(['user', 'bot', 'system']).optional(),
       /** First and last day kept, inclusive (YYYY-MM-DD). */
@@ -106,7 +117,7 @@ export const browseOperations = {
   ),
   'chat.metrics': query(
     'Per-chat charts: messages per day, response time distribution, session length.',
-    z.object({ root: PathInput, chatId: ChatId }),
+    z.object({ root: PathInput, chatId: ChatId, tree: OptionalTree }),
     ChatMetrics,
   ),
   'fleet.metrics': job(

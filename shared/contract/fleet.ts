@@ -129,6 +129,8 @@ export type FleetRefreshResult = z.infer<typeof FleetRefreshResult>;
 
 export const SearchHit = z.object({
   chatId: z.string(),
+  /** The chat tree of the copy the message is in, when the root has more than one (every copy is searched). */
+  tree: z.string().optional(),
   messageId: z.number().int(),
   timestamp: z.string().nullable(),
   role: MessageRole,

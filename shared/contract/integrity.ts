@@ -13,6 +13,11 @@ export type CheckMode = z.infer<typeof CheckMode>;
 export const ChatCheck = z.object({
   /** The chat id; for a single-file check, the file's name. */
   chatId: z.string(),
+  /**
+   * The chat tree of the copy checked (relative to the root), when the root has more than one chat tree:
+   * a chat in two trees is checked in both, each copy reported with its tree.
+   */
+  tree: z.string().optional(),
   status: Health,
   findings: z.array(Finding),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cell, FileInfo, TablePage } from '../domain.ts';
 import { query } from './define.ts';
+import { ChatTreeInput } from './browse.ts';
 
 // The table browser's sorted/filtered pages and the read-only SQL console. Every statement runs in a
 // thread of its own on a read-only connection and is stopped at its time limit.
@@ -26,7 +27,11 @@ export type RowFilter = z.infer<typeof RowFilter>;
 export const queryOperations = {
   'chat.learning': query(
     "What a chat's databases say about the learner: most frequent corrections, vocabulary suggested per month, errors per session.",
-    z.object({ root: FilePath, chatId: z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number') }),
+    z.object({
+      root: FilePath,
+      chatId: z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number'),
+      tree: ChatTreeInput.optional(),
+    }),
     z.object({
       topCorrections: z.array(
         z.object({ original: z.string(), corrected: z.string(), count: z.number().int() }),

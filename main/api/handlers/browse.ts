@@ -33,19 +33,20 @@ export const browseHandlers = {
     });
     return { root: result.root, total, skipped: result.skipped };
   },
-  'chat.detail': ({ root, chatId }, ctx) => {
+  'chat.detail': ({ root, chatId, tree }, ctx) => {
     const place = ctx.places.requireRoot(root);
     // The chat's tree, and its copy in another tree with which is newer (a bot folder with two trees).
-    const detail = withCopies(place, readChatDetail(place, chatId, ctx.now()), ctx.now());
+    const detail = withCopies(place, readChatDetail(place, chatId, ctx.now(), tree), ctx.now());
     // Its last backup: the newest verified archive in the folders the Backups screen lists, else metadata.json.
     detail.lastBackup = lastBackupOf(indexVerifiedArchives(archiveFolders(ctx)), detail.chatId, detail.dir);
     return detail;
   },
-  'chat.messages': ({ root, chatId, before, after, at, limit }, ctx) =>
-    readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }),
-  'chat.search': ({ root, chatId, query, limit, role, from, to, before }, ctx) =>
-    searchChat(ctx.places.requireRoot(root), chatId, query, limit, { role, from, to, before }),
-  'chat.metrics': ({ root, chatId }, ctx) => readChatMetrics(ctx.places.requireRoot(root), chatId),
+  'chat.messages': ({ root, chatId, tree, before, after, at, limit }, ctx) =>
+    readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }, tree),
+  'chat.search': ({ root, chatId, tree, query, limit, role, from, to, before }, ctx) =>
+    searchChat(ctx.places.requireRoot(root), chatId, query, limit, { role, from, to, before }, tree),
+  'chat.metrics': ({ root, chatId, tree }, ctx) =>
+    readChatMetrics(ctx.places.requireRoot(root), chatId, tree),
   'fleet.metrics': ({ root }, ctx, job) =>
     fleetMetrics(ctx.places.requireRoot(root), job, ctx.pool, ctx.now()),
   'files.list': ({ root }, ctx) => listDbFiles(ctx.places.requireRoot(root)),

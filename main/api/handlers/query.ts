@@ -23,10 +23,10 @@ function fileOf(path: string, ctx: HandlerContext): string {
 }
 
 export const queryHandlers = {
-  'chat.learning': ({ root, chatId }, ctx) => {
+  'chat.learning': ({ root, chatId, tree }, ctx) => {
     const real = ctx.places.requireRoot(root);
     try {
-      return readChatLearning(real, chatId);
+      return readChatLearning(real, chatId, tree);
     } catch (error) {
       throw toAppError(error, `chat ${chatId}`);
     }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RecoverResult, RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
 import { entryAt } from '../../fs/entry.ts';
+import { treeNamed, treeRank } from '../../store/layout.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
@@ -98,7 +99,7 @@ export function formatRestore(result: RestoreResult): string {
     return `${result.dryRun ? 'Would restore' : 'Restored'} ${result.file}: ${f?.action ?? '?'}${counts}${why}${bak}${result.dryRun ? ' (dry run: nothing was written)' : ''}`;
   }
   for (const chat of result.chats) {
-    lines.push(`chat ${chat.chatId}: ${chat.action}`);
+    lines.push(`chat ${chat.chatId}: ${chat.action}${chat.tree !== undefined ? ` (in ${chat.tree})` : ''}`);
     for (const f of chat.files) {
       const counts = f.rowCounts.length ? `  (${formatCounts(f.rowCounts)})` : '';
       const why = f.reason ? `  — ${f.reason}` : '';
@@ -110,7 +111,7 @@ export function formatRestore(result: RestoreResult): string {
   const verb = result.dryRun ? 'Would restore' : 'Restored';
   const filesSkipped = skippedFiles(result);
   lines.push(
-    `${lines.length ? '\n' : ''}${verb} into ${result.chatsDir}: ${s.add} chat(s) added, ${s.replace} replaced, ${s.unchanged} unchanged, ${s.skip} skipped` +
+    `${lines.length ? '\n' : ''}${verb} into ${restoredInto(result)}: ${s.add} chat(s) added, ${s.replace} replaced, ${s.unchanged} unchanged, ${s.skip} skipped` +
       (filesSkipped > 0 ? `; ${filesSkipped} file(s) left out (damaged when backed up)` : '') +
       (result.dryRun ? ' (dry run: nothing was written)' : ''),
   );
@@ -119,6 +120,25 @@ export function formatRestore(result: RestoreResult): string {
       'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
     );
   return lines.join('\n');
+}
+
+/**
+ * Where the chats went: the chats folder, or for a root with more than one chat tree whose chats went into
+ * more than the current one, the root and how many chats each tree received.
+ */
+function restoredInto(result: RestoreResult): string {
+  const perTree = new Map<string, number>();
+  for (const chat of result.chats)
+    if (chat.tree !== undefined) perTree.set(chat.tree, (perTree.get(chat.tree) ?? 0) + 1);
+  if (
+    perTree.size === 0 ||
+    (perTree.size === 1 && join(result.root, [...perTree.keys()][0]!) === result.chatsDir)
+  )
+    return result.chatsDir;
+  return `${result.root} (${[...perTree]
+    .sort(([a], [b]) => treeRank(a) - treeRank(b))
+    .map(([tree, n]) => `${n} chat(s) in ${tree}`)
+    .join(', ')})`;
 }
 
 function skippedFiles(result: RestoreResult): number {
@@ -374,7 +394,11 @@ export function registerBackupCommands(program: Command): void {
         // A folder, or (for an archive of one SQLite file) the file's path: checked once the archive is read.
         const intoFolder = entryAt(resolve(opts.into)).kind === 'directory';
         const root = intoFolder ? requireDir(opts.into) : resolve(opts.into);
-        if (intoFolder) noteChatTrees(root, 'restore writes chat folders into');
+        if (intoFolder)
+          noteChatTrees(
+            root,
+            'a chat already there is restored in the tree holding it (the first, for a chat in more than one); a new chat goes into',
+          );
         const result = await runCliJob('Restoring', (ctx) =>
           restoreArchive(
             {
@@ -442,6 +466,10 @@ export function registerBackupCommands(program: Command): void {
     )
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
+    .option(
+      '--tree <tree>',
+      "a data root's chat tree to export the chats' copies from (e.g. data/chats); without it, a chat's copy in the first tree holding it",
+    )
     .option('--redact', 'mask phone numbers, e-mail addresses and names')
     .option('--force', 'overwrite --out if it exists')
     .option('--json', 'print the result as JSON')
@@ -459,17 +487,22 @@ export function registerBackupCommands(program: Command): void {
           statementTimeout?: string;
           map?: string;
           archive?: string;
+          tree?: string;
         },
       ) => {
         // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
-        if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file')
+        if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file') {
+          if (opts.tree !== undefined)
+            throw new AppError('invalid_input', '--tree applies to a data root (a folder of chat trees)');
           return exportSourceCommand(rootArg, opts);
+        }
         if (opts.map !== undefined)
           throw new AppError(
             'invalid_input',
             '--map works on an SQLite file or a database URL, not on a data root (its chats are already conversations)',
           );
         const root = requireDir(rootArg);
+        if (opts.tree !== undefined) treeNamed(root, opts.tree);
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');
         }
@@ -478,6 +511,7 @@ export function registerBackupCommands(program: Command): void {
             {
               root,
               chatIds: opts.chat,
+              tree: opts.tree,
               format: opts.format as 'json',
               out: resolve(opts.out),
               redact: opts.redact ?? false,

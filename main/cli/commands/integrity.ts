@@ -7,12 +7,13 @@ import { entryAt } from '../../fs/entry.ts';
 import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { reportToHtml } from '../../../shared/integrity-report.ts';
 import { checkFile, checkRoot, exitCodeOf } from '../../integrity/run.ts';
-import { requireChatFolders } from '../../store/layout.ts';
+import { requireChatFolders, treeNamed } from '../../store/layout.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { printJson, runCliJob } from '../output.ts';
 
 interface CheckOpts {
   chat?: string[];
+  tree?: string;
   full?: boolean;
   json?: boolean;
   html?: string;
@@ -46,13 +47,22 @@ function targetKind(path: string): 'root' | 'file' {
   }
 }
 
+/** A root with more than one chat tree: how many of the results are a chat's copy in another tree. */
+function copiesNote(report: IntegrityReport): string {
+  const ids = new Set(report.chats.map((c) => c.chatId));
+  const copies = report.chats.length - ids.size;
+  return copies > 0 ? ` (of them ${copies} another tree's copy of a chat, checked too)` : '';
+}
+
 /** One line per finding, grouped by chat; the summary line last, where a terminal leaves it in view. */
 export function formatHumanReport(report: IntegrityReport): string {
   const lines: string[] = [];
   const single = report.fileKind !== undefined;
   for (const chat of report.chats) {
     if (chat.findings.length === 0) continue;
-    lines.push(`${single ? 'file' : 'chat'} ${chat.chatId}  ${chat.status}`);
+    lines.push(
+      `${single ? 'file' : 'chat'} ${chat.chatId}${chat.tree !== undefined ? ` (${chat.tree})` : ''}  ${chat.status}`,
+    );
     for (const f of chat.findings) {
       lines.push(`  ${f.severity.padEnd(7)}  ${f.code.padEnd(18)}  ${f.file.padEnd(16)}  ${f.message}`);
     }
@@ -62,7 +72,7 @@ export function formatHumanReport(report: IntegrityReport): string {
   const { ok, warning, error } = report.summary;
   const what = single
     ? `${report.root}${report.fileKind ? ` (${report.fileKind})` : ''}`
-    : `${report.chats.length} chats in ${report.root}`;
+    : `${report.chats.length} chats in ${report.root}${copiesNote(report)}`;
   lines.push(`Checked ${what} (${report.mode}): ${ok} ok, ${warning} warning, ${error} error`);
   return lines.join('\n');
 }
@@ -73,6 +83,10 @@ export function registerIntegrityCommands(program: Command): void {
     .description('integrity findings per chat (or for one DB file); exit 0 all ok, 1 warnings, 2 errors')
     .argument('<target>', 'data root (the folder holding chat_<id> folders), or a single SQLite file')
     .option('--chat <id...>', 'only these chats (repeatable)')
+    .option(
+      '--tree <tree>',
+      'only the copies in this chat tree of the root (e.g. data/chats); without it, a chat in two trees is checked in both',
+    )
     .option('--full', 'also run integrity_check, foreign_key_check and look for orphan rows (slower)')
     .option('--json', 'print JSON for scripts')
     .option('--html <file>', 'also write the report as a self-contained HTML page')
@@ -84,6 +98,9 @@ export function registerIntegrityCommands(program: Command): void {
       if (kind === 'file' && opts.chat && opts.chat.length > 0) {
         throw new AppError('invalid_input', '--chat applies to a data root, not to a single file');
       }
+      if (kind === 'file' && opts.tree !== undefined)
+        throw new AppError('invalid_input', '--tree applies to a data root, not to a single file');
+      if (kind === 'root' && opts.tree !== undefined) treeNamed(target, opts.tree);
       for (const id of opts.chat ?? []) {
         if (!/^-?\d{1,20}$/.test(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
       }
@@ -100,7 +117,7 @@ export function registerIntegrityCommands(program: Command): void {
         full ? 'Checking (full)' : 'Checking',
         (ctx) =>
           kind === 'root'
-            ? checkRoot(target, ctx, { pool, full, chatIds: opts.chat })
+            ? checkRoot(target, ctx, { pool, full, chatIds: opts.chat, otherCopies: true, tree: opts.tree })
             : checkFile(target, ctx, { pool, full }),
       );
       if (opts.html) writeReplacing(resolve(opts.html), reportToHtml(report));

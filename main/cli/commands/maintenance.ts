@@ -9,7 +9,7 @@ import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
 import { isSingleFileSource } from '../../backup/single.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
-import { requireChatFolders } from '../../store/layout.ts';
+import { requireChatFolders, treeNamed } from '../../store/layout.ts';
 import { sharedPool } from '../../workers/pool.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
 
@@ -53,6 +53,10 @@ export function registerMaintenanceCommands(program: Command): void {
     .argument('<root>', 'data root')
     .option('--chat <id...>', 'only these chats (repeatable)')
     .option(
+      '--tree <tree>',
+      "only the chats' copies in this chat tree of the root (e.g. data/chats); without it, a chat's copy in the first tree holding it",
+    )
+    .option(
       '--min-free-percent <n>',
       'only DBs whose free pages are at least this share of the file (default 10)',
     )
@@ -62,15 +66,37 @@ export function registerMaintenanceCommands(program: Command): void {
     .action(
       async (
         rootArg: string,
-        opts: { chat?: string[]; minFreePercent?: string; dryRun?: boolean; wait?: string; json?: boolean },
+        opts: {
+          chat?: string[];
+          tree?: string;
+          minFreePercent?: string;
+          dryRun?: boolean;
+          wait?: string;
+          json?: boolean;
+        },
       ) => {
         const root = requireDir(rootArg);
         checkChatIds(opts.chat);
-        noteChatTrees(root, 'a chat in more than one is vacuumed in the first holding it, starting from');
+        if (opts.tree !== undefined) treeNamed(root, opts.tree);
+        else
+          noteChatTrees(
+            root,
+            'a chat in more than one is vacuumed in the first holding it (--tree for another), starting from',
+          );
         const minFreePercent = numberOption(opts.minFreePercent, '--min-free-percent', 10, 0, 100);
         const waitMs = numberOption(opts.wait, '--wait', 0, 0, 3600) * 1000;
         const result = await runCliJob('Vacuuming', (ctx) =>
-          runVacuum({ root, chatIds: opts.chat, minFreePercent, dryRun: opts.dryRun ?? false, waitMs }, ctx),
+          runVacuum(
+            {
+              root,
+              chatIds: opts.chat,
+              tree: opts.tree,
+              minFreePercent,
+              dryRun: opts.dryRun ?? false,
+              waitMs,
+            },
+            ctx,
+          ),
         );
         if (opts.json) printJson(result);
         else {

@@ -6,8 +6,10 @@ import { AppError } from '../../../shared/errors.ts';
 import { searchRoot } from '../../fleet/search.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { printJson, runCliJob, table } from '../output.ts';
+import { treeNamed } from '../../store/layout.ts';
 
 interface SearchOpts {
+  tree?: string;
   role?: string;
   from?: string;
   to?: string;
@@ -22,6 +24,10 @@ export function registerSearchCommands(program: Command): void {
     .description("every message of every chat whose text contains QUERY (case-insensitive, as SQLite's LIKE)")
     .argument('<root>', 'data root (the folder holding chat_<id> folders, or the bot folder)')
     .argument('<query>', 'the text to look for')
+    .option(
+      '--tree <tree>',
+      'only the copies in this chat tree of the root (e.g. data/chats); without it, a chat in two trees is searched in both',
+    )
     .option('--role <role>', 'only messages of the user or of the bot (user|bot)')
     .option('--from <date>', 'only messages on or after this date (YYYY-MM-DD)')
     .option('--to <date>', 'only messages up to the end of this date (YYYY-MM-DD)')
@@ -54,6 +60,7 @@ export function registerSearchCommands(program: Command): void {
         if (value !== undefined && Number.isNaN(Date.parse(value.slice(0, 10))))
           throw new AppError('invalid_input', `--${name}: ${value} is not a date (YYYY-MM-DD)`);
       }
+      if (opts.tree !== undefined) treeNamed(root, opts.tree);
       const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
       const hits: SearchHit[] = [];
       const input = parsed.data;
@@ -62,7 +69,14 @@ export function registerSearchCommands(program: Command): void {
         (ctx) =>
           searchRoot(
             root,
-            { query, role: input.role, from: input.from, to: input.to, limit: input.limit },
+            {
+              query,
+              role: input.role,
+              from: input.from,
+              to: input.to,
+              limit: input.limit,
+              ...(opts.tree !== undefined ? { tree: opts.tree } : {}),
+            },
             ctx,
             pool,
           ),
@@ -77,11 +91,13 @@ export function registerSearchCommands(program: Command): void {
         });
       }
       if (hits.length > 0) {
+        const withTree = hits.some((h) => h.tree !== undefined);
         console.log(
           table(
-            ['CHAT', 'MESSAGE', 'TIME', 'ROLE', 'TEXT'],
+            ['CHAT', ...(withTree ? ['TREE'] : []), 'MESSAGE', 'TIME', 'ROLE', 'TEXT'],
             hits.map((h) => [
               h.chatId,
+              ...(withTree ? [h.tree ?? ''] : []),
               String(h.messageId),
               h.timestamp?.slice(0, 16).replace('T', ' ') ?? '—',
               h.role,

@@ -45,9 +45,16 @@ export function ChatScreen() {
       </Empty>
     );
   }
-  // A new ?msg= (another search hit) opens the chat afresh at that message.
+  // A new ?msg= (another search hit) or ?tree= (the chat's other copy) opens the chat afresh.
+  const tree = route.params.tree || undefined;
   return (
-    <ChatView key={`${root}|${chatId}|${route.params.msg ?? ''}`} root={root} chatId={chatId} tab={tab} />
+    <ChatView
+      key={`${root}|${chatId}|${tree ?? ''}|${route.params.msg ?? ''}`}
+      root={root}
+      chatId={chatId}
+      tree={tree}
+      tab={tab}
+    />
   );
 }
 
@@ -75,10 +82,25 @@ export function stepChat(step: 1 | -1) {
   }
 }
 
-function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Tab }) {
+function ChatView({
+  root,
+  chatId,
+  tree,
+  tab,
+}: {
+  root: string;
+  chatId: string;
+  /** The chat's copy in this chat tree of the root (?tree=); the plain id's copy when absent. */
+  tree: string | undefined;
+  tab: Tab;
+}) {
   const { t } = useTranslation();
-  const detail = useOp('chat.detail', { root, chatId });
-  const metrics = useOp('chat.metrics', { root, chatId }, { enabled: tab !== 'conversation' });
+  const inTree = useMemo(() => (tree !== undefined ? { tree } : {}), [tree]);
+  const detail = useOp('chat.detail', { root, chatId, ...inTree });
+  const metrics = useOp('chat.metrics', { root, chatId, ...inTree }, { enabled: tab !== 'conversation' });
+  // The root's chat trees, from the fleet index: the chat's tree is shown when there is more than one.
+  const overview = useOp('fleet.overview', { root });
+  const severalTrees = (overview.data?.trees.length ?? 0) > 1 || (detail.data?.copies?.length ?? 0) > 0;
   // A hit of the search across chats opens the chat at that message (?msg=<id>).
   const messageParam = Number(useRoute().params.msg);
   const [anchor, setAnchor] = useState<ThreadAnchor>(
@@ -131,10 +153,13 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
   }, [detail.data]);
 
   const fetchPage = useCallback(
-    (param: PageParam & { limit: number }) => call('chat.messages', { root, chatId, ...param }),
-    [root, chatId],
+    (param: PageParam & { limit: number }) => call('chat.messages', { root, chatId, ...inTree, ...param }),
+    [root, chatId, inTree],
   );
-  const queryKey = useMemo(() => ['chat.messages', root, chatId] as const, [root, chatId]);
+  const queryKey = useMemo(
+    () => ['chat.messages', root, chatId, tree ?? null] as const,
+    [root, chatId, tree],
+  );
 
   // The health is the fleet index's, from the same findings as the list and the Integrity screen.
   const indexed = useFleetChat(root, chatId);
@@ -180,6 +205,25 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
                     sessions: formatNumber(d.counts.sessions),
                   })}
                 />
+              </span>
+            ) : null}
+            {d && severalTrees && d.tree !== undefined ? (
+              <span className="chat-tree" data-testid="chat-tree" data-tree={d.tree}>
+                {t('chat.tree', { tree: d.tree })}
+                {(d.copies ?? []).map((c) => (
+                  <button
+                    key={c.tree}
+                    type="button"
+                    className="btn btn-small btn-ghost"
+                    data-testid="chat-other-copy"
+                    data-tree={c.tree}
+                    onClick={() => navigate('chat', { id: chatId, tree: c.tree })}
+                  >
+                    {d.newerIn === c.tree
+                      ? t('chat.openCopyNewer', { tree: c.tree })
+                      : t('chat.openCopy', { tree: c.tree })}
+                  </button>
+                ))}
               </span>
             ) : null}
             {detail.isFetching ? <Spinner /> : null}
@@ -254,7 +298,7 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
             ) : null}
             {tab === 'conversation' ? (
               <>
-                <ThreadToolbar root={root} chatId={chatId} onJump={setAnchor} />
+                <ThreadToolbar root={root} chatId={chatId} tree={tree} onJump={setAnchor} />
                 <Thread
                   queryKey={queryKey}
                   fetchPage={fetchPage}
@@ -296,10 +340,12 @@ function ChatView({ root, chatId, tab }: { root: string; chatId: string; tab: Ta
 function ThreadToolbar({
   root,
   chatId,
+  tree,
   onJump,
 }: {
   root: string;
   chatId: string;
+  tree: string | undefined;
   onJump: (anchor: ThreadAnchor) => void;
 }) {
   const { t } = useTranslation();
@@ -307,7 +353,12 @@ function ThreadToolbar({
 
   return (
     <div className="toolbar thread-toolbar">
-      <ChatSearch root={root} chatId={chatId} onHit={(id) => onJump({ kind: 'id', id, seq: Date.now() })} />
+      <ChatSearch
+        root={root}
+        chatId={chatId}
+        tree={tree}
+        onHit={(id) => onJump({ kind: 'id', id, seq: Date.now() })}
+      />
       <form
         className="date-jump"
         onSubmit={(e) => {

@@ -21,10 +21,13 @@ const PAGE = 50;
 export function ChatSearch({
   root,
   chatId,
+  tree,
   onHit,
 }: {
   root: string;
   chatId: string;
+  /** The chat's copy in this chat tree of the root (a chat in two trees); the plain id's copy when absent. */
+  tree?: string | undefined;
   onHit: (messageId: number) => void;
 }) {
   const { t } = useTranslation();
@@ -54,13 +57,14 @@ export function ChatSearch({
     readonly unknown[],
     number | undefined
   >({
-    queryKey: ['chat.search', root, chatId, query, role, from, to],
+    queryKey: ['chat.search', root, chatId, tree ?? null, query, role, from, to],
     enabled: query.length > 0,
     initialPageParam: undefined,
     queryFn: ({ pageParam }) =>
       call('chat.search', {
         root,
         chatId,
+        ...(tree !== undefined ? { tree } : {}),
         query,
         limit: PAGE,
         ...(role ? { role } : {}),

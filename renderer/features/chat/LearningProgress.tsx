@@ -56,7 +56,12 @@ function trend(rates: number[]): 'down' | 'up' | 'flat' | null {
 export function LearningProgress({ root, detail }: { root: string; detail: ChatDetail }) {
   const { t } = useTranslation();
   const p = usePalette();
-  const learning = useOp('chat.learning', { root, chatId: detail.chatId });
+  // A chat in two trees: the copy the screen shows (detail.tree), not the plain id's.
+  const learning = useOp('chat.learning', {
+    root,
+    chatId: detail.chatId,
+    ...(detail.copies?.length && detail.tree !== undefined ? { tree: detail.tree } : {}),
+  });
   const raw = obj(detail.metadata.raw);
   const quick = obj(raw.quick_stats);
   const cache = obj(raw.cache);

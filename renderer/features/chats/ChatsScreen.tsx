@@ -678,11 +678,18 @@ const ChatRow = memo(function ChatRow({
         <td data-col="tree" data-tree={chat.tree}>
           {chat.tree ?? '.'}
           {chat.copies && chat.copies.length > 0 ? (
-            <span className="archive-candidate" data-newer-in={chat.newerIn ?? ''}>
+            // Leads to the chat's other copy (the chat screen's ?tree=); the row itself opens this one.
+            <a
+              className="archive-candidate"
+              data-newer-in={chat.newerIn ?? ''}
+              data-testid="other-copy-link"
+              href={routeHref('chat', { id: chat.chatId, tree: chat.copies[0]!.tree })}
+              onClick={(e) => e.stopPropagation()}
+            >
               {chat.newerIn
                 ? tl('alsoInNewer', { trees: chat.copies.map((c) => c.tree).join(', '), newer: chat.newerIn })
                 : tl('alsoIn', { trees: chat.copies.map((c) => c.tree).join(', ') })}
-            </span>
+            </a>
           ) : null}
         </td>
       ) : null}

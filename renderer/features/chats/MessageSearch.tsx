@@ -101,14 +101,17 @@ export function MessageSearch({ root }: { root: string }) {
           ) : null}
           <ul aria-label={t('messageSearch.resultsLabel')}>
             {state.hits.map((hit) => (
-              <li key={`${hit.chatId}:${hit.messageId}`}>
+              <li key={`${hit.chatId}:${hit.tree ?? ''}:${hit.messageId}`}>
                 <a
-                  href={routeHref('chat', { id: hit.chatId, msg: String(hit.messageId) })}
+                  // A root with more than one chat tree: the hit's copy (every copy is searched).
+                  href={routeHref('chat', { id: hit.chatId, tree: hit.tree, msg: String(hit.messageId) })}
                   data-hit-chat={hit.chatId}
+                  data-hit-tree={hit.tree}
                   data-hit-message={hit.messageId}
                   onClick={() => chatsUi.set((s) => ({ ...s, activeId: hit.chatId, lastChatId: hit.chatId }))}
                 >
                   <span className="hit-chat">{hit.chatId}</span>
+                  {hit.tree !== undefined ? <span className="hit-tree muted">{hit.tree}</span> : null}
                   <span className="hit-time muted">{formatDateTime(hit.timestamp)}</span>
                   <span className="muted">{hit.role}</span>
                   <span className="hit-text" dir="auto">
