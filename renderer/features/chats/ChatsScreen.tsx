@@ -25,16 +25,31 @@ const FIRST_ROW_TIMING = 'first-row';
 const HEALTH_FILTERS = ['all', 'ok', 'warning', 'error', 'unchecked'] as const;
 
 type ColumnId = FleetSort;
-const COLUMNS: { id: ColumnId; label: string; width: string; numeric?: boolean; descFirst?: boolean }[] = [
-  { id: 'chatId', label: 'chats.col.id', width: '13%' },
-  { id: 'name', label: 'chats.col.name', width: '23%' },
-  { id: 'level', label: 'chats.col.level', width: '7%' },
-  { id: 'messages', label: 'chats.col.messages', width: '11%', numeric: true, descFirst: true },
-  { id: 'sessions', label: 'chats.col.sessions', width: '9%', numeric: true, descFirst: true },
-  { id: 'lastActive', label: 'chats.col.lastActive', width: '15%', descFirst: true },
-  { id: 'sizeBytes', label: 'chats.col.size', width: '9%', numeric: true, descFirst: true },
-  { id: 'health', label: 'chats.col.health', width: '13%', descFirst: true },
+const COLUMNS: { id: ColumnId; label: string; weight: number; numeric?: boolean; descFirst?: boolean }[] = [
+  { id: 'chatId', label: 'chats.col.id', weight: 13 },
+  { id: 'name', label: 'chats.col.name', weight: 23 },
+  { id: 'level', label: 'chats.col.level', weight: 7 },
+  { id: 'messages', label: 'chats.col.messages', weight: 11, numeric: true, descFirst: true },
+  { id: 'sessions', label: 'chats.col.sessions', weight: 9, numeric: true, descFirst: true },
+  { id: 'lastActive', label: 'chats.col.lastActive', weight: 15, descFirst: true },
+  { id: 'sizeBytes', label: 'chats.col.size', weight: 9, numeric: true, descFirst: true },
+  { id: 'health', label: 'chats.col.health', weight: 13, descFirst: true },
 ];
+
+/**
+ * Each column's share of the table, summing to 100% whatever columns are shown: the last-backup and tree
+ * columns take their room mostly from the name, so the table never grows past the window (at 1024 px the
+ * extra columns pushed the last ones out of sight).
+ */
+function columnWidths(withTree: boolean): { base: string[]; lastBackup: string; tree: string } {
+  const nameGives = withTree ? 10 : 5;
+  const weights = COLUMNS.map((c) => (c.id === 'name' ? c.weight - nameGives : c.weight));
+  const lastBackup = 11;
+  const tree = withTree ? 14 : 0;
+  const total = weights.reduce((sum, w) => sum + w, 0) + lastBackup + tree;
+  const pct = (w: number) => `${((w / total) * 100).toFixed(2)}%`;
+  return { base: weights.map(pct), lastBackup: pct(lastBackup), tree: pct(tree) };
+}
 
 /** The list's filter as the index takes it (the search text waits until typing pauses). */
 export function filterOf(ui: ChatsUiState, text: string, withHealth: boolean): FleetFilter {
@@ -369,6 +384,7 @@ function ChatGrid({
 }) {
   // The last-backup column, then the tree column when the root has several trees.
   const columnCount = COLUMNS.length + 1 + (withTree ? 1 : 0);
+  const widths = columnWidths(withTree);
   const { t } = useTranslation();
   const { t: tl } = useTranslation(CHATS_NS);
   const parentRef = useRef<HTMLDivElement>(null);
@@ -563,11 +579,11 @@ function ChatGrid({
         }}
       >
         <colgroup>
-          {COLUMNS.map((c) => (
-            <col key={c.id} style={{ width: c.width }} />
+          {COLUMNS.map((c, i) => (
+            <col key={c.id} style={{ width: widths.base[i] }} />
           ))}
-          <col style={{ width: '12%' }} />
-          {withTree ? <col style={{ width: '16%' }} /> : null}
+          <col style={{ width: widths.lastBackup }} />
+          {withTree ? <col style={{ width: widths.tree }} /> : null}
         </colgroup>
         <thead>
           <tr aria-rowindex={1}>
