@@ -12,7 +12,7 @@ import { backupSingleFile, isSingleFileSource } from '../../backup/single.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
-import { entryAt } from '../../fs/entry.ts';
+import { describeKind, entryAt } from '../../fs/entry.ts';
 import { treeNamed, treeRank } from '../../store/layout.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { runBackupRotation } from './maintenance.ts';
@@ -24,8 +24,9 @@ import { ANY_SOURCE_HELP } from '../source-help.ts';
 function requireDir(path: string): string {
   const full = resolve(path);
   if (!existsSync(full)) throw new AppError('not_found', `${path}: no such folder`);
+  // Say what it is: a FIFO is not "a file" (a regular SQLite file goes the single-file way).
   if (!statSync(full).isDirectory())
-    throw new AppError('invalid_input', `${path}: is a file, not a data root`);
+    throw new AppError('invalid_input', `${path}: is ${describeKind(entryAt(full).kind)}, not a data root`);
   return full;
 }
 
