@@ -28,6 +28,9 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Powerful features the UI never uses, switched off for it and anything it could load. */
+export const PERMISSIONS_POLICY_FEATURES = ['camera', 'microphone', 'geolocation', 'usb', 'serial', 'hid'] as const;
+
 /** Headers every response of the UI carries (HTML, assets, API replies, errors). */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -36,7 +39,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), bluetooth=()',
+  // Only features Chromium (browser mode and Electron) knows: an unknown name ('bluetooth') makes it log
+  // "Unrecognized feature" on every load. PERMISSIONS_POLICY_FEATURES is checked against Chromium by e2e.
+  'Permissions-Policy': PERMISSIONS_POLICY_FEATURES.map((f) => `${f}=()`).join(', '),
 };
 
 /** The HTTP status of an error reply; every error code must have one (a new code is a compile error here). */
@@ -63,6 +68,29 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   connection_lost: 502,
   read_only: 403,
 };
+
+/**
+ * Codes that say what the data in the root is (a file missing, not SQLite, cut short, damaged, locked):
+ * the operation ran and that is its answer, one the UI expects and shows ("could not be read"). Such a
+ * reply is sent with 200 and `ok: false`; an HTTP error status would make the browser log a red
+ * "Failed to load resource" for every damaged chat a person opens. The request's own failures (bad
+ * input, no token, unknown operation, a bug) keep their error status.
+ */
+const DATA_STATE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'not_found',
+  'not_sqlite',
+  'empty_file',
+  'not_a_file',
+  'truncated',
+  'corrupt',
+  'malformed_json',
+  'locked',
+]);
+
+/** The HTTP status of an operation's error reply (`POST /api/<operation>`). */
+export function operationStatus(code: ErrorCode): number {
+  return DATA_STATE_CODES.has(code) ? 200 : STATUS_OF[code];
+}
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -13,7 +13,7 @@ import { generateChat } from '../fixtures/chat.ts';
 import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { cookieName } from './auth.ts';
 import { withBootAnswers } from './boot.ts';
-import { CONTENT_SECURITY_POLICY, FIRST_SCREEN_GUARD } from './headers.ts';
+import { CONTENT_SECURITY_POLICY, FIRST_SCREEN_GUARD, PERMISSIONS_POLICY_FEATURES } from './headers.ts';
 import { MAX_BODY_BYTES, startServer, type RunningServer } from './server.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 
@@ -107,7 +107,7 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'ci-server-'));
   gen = generateRoot(join(base, 'root'), {
     chats: 6,
-    broken: ['zero_byte', 'metadata_missing'],
+    broken: ['zero_byte', 'metadata_missing', 'not_sqlite', 'page_corrupt'],
     strays: true,
     seed: 11,
     now: NOW,
@@ -387,6 +387,32 @@ describe('browser mode server', () => {
     });
     expect(detail.chatId).toBe(healthy.chatId);
     expect(detail.counts.messages).toBe(healthy.messages);
+  });
+
+  it('answers a damaged chat\'s thread with its state (200, ok: false), a damaged page as corrupt, not a bug', async () => {
+    // The browser logs every HTTP error status in red: a damaged chat is an expected answer, not one.
+    const notSqlite = gen.chats.find((c) => c.kind === 'not_sqlite')!;
+    const unreadable = await api('chat.messages', { root: gen.root, chatId: notSqlite.chatId, limit: 100 });
+    expect(unreadable.status).toBe(200);
+    expect(errorOf(unreadable).code).toBe('not_sqlite');
+    // A damaged page met halfway through reading the thread or its metrics.
+    const corrupt = gen.chats.find((c) => c.kind === 'page_corrupt')!;
+    for (const operation of ['chat.messages', 'chat.metrics']) {
+      const res = await api(operation, { root: gen.root, chatId: corrupt.chatId, limit: 100 });
+      if (res.status === 200 && (JSON.parse(res.body) as Reply).ok) continue;
+      expect(res.status).toBe(200);
+      expect(errorOf(res).code).toBe('corrupt');
+    }
+    // The request's own failures keep their status.
+    expect((await api('chat.messages', { root: gen.root, chatId: 'abc' })).status).toBe(400);
+  });
+
+  it('sends a Permissions-Policy of features Chromium knows (an unknown one is logged on every load)', async () => {
+    const res = await raw({ path: '/' });
+    expect(res.headers['permissions-policy']).toBe(
+      PERMISSIONS_POLICY_FEATURES.map((f) => `${f}=()`).join(', '),
+    );
+    expect(PERMISSIONS_POLICY_FEATURES).not.toContain('bluetooth');
   });
 
   it('refuses a root that is not on the allow-list (403 forbidden_path) without touching it', async () => {

@@ -14,7 +14,7 @@ import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
 import { indexPage, warmIndexPage } from './boot.ts';
 import { allowedHost, authorised, newToken, singleHost, tokenCookie } from './auth.ts';
-import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
+import { operationStatus, SECURITY_HEADERS, STATUS_OF } from './headers.ts';
 import { defaultStaticDir, lookupStatic } from './static.ts';
 import { ArchiveUploads } from './upload.ts';
 import { UPLOAD_ARCHIVE_PATH } from '../../shared/upload.ts';
@@ -186,7 +186,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       const appError = redactError(error);
       if (!(error instanceof AppError)) log(`chat-inspector serve: ${name}: ${appError.message}`);
       reply = { ok: false, error: appError.toShape() };
-      status = STATUS_OF[appError.code];
+      status = operationStatus(appError.code);
     }
     sendJson(res, status, reply);
   }

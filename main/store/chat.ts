@@ -11,7 +11,7 @@ import type {
 } from '../../shared/domain.ts';
 import { healthOf } from '../../shared/domain.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
-import { fileSizes, type ReadableDb } from '../sqlite/open.ts';
+import { fileSizes, toAppError, type ReadableDb } from '../sqlite/open.ts';
 import { chatCopy, chatDir } from './layout.ts';
 import { pageMessages, ROLE_SQL, searchMessages, type PageRequest, type SearchFilter } from './messages.ts';
 import { metadataDifferences, readMetadata } from './metadata.ts';
@@ -214,8 +214,22 @@ export function readChatDetail(
 }
 
 /** The chat's conversations.db: its copy in `tree` (one of the root's chat trees), else the plain-id rule. */
-function conversationsDb(root: string, chatId: string, tree?: string): ReadableDb {
-  return readonlyCache.get(join(chatDir(root, chatId, tree), CONVERSATIONS_DB));
+/**
+ * Runs `read` on the chat's conversations.db. SQLite's errors while reading (a damaged page met halfway
+ * through a query) come out as the file's state (`corrupt`, `truncated`...), never as an internal error.
+ */
+function readingConversations<T>(
+  root: string,
+  chatId: string,
+  tree: string | undefined,
+  read: (db: ReadableDb) => T,
+): T {
+  const path = join(chatDir(root, chatId, tree), CONVERSATIONS_DB);
+  try {
+    return read(readonlyCache.get(path));
+  } catch (error) {
+    throw toAppError(error, path);
+  }
 }
 
 export function readChatMessages(
@@ -224,7 +238,7 @@ export function readChatMessages(
   request: PageRequest,
   tree?: string,
 ): MessagePage {
-  return pageMessages({ db: conversationsDb(root, chatId, tree) }, request);
+  return readingConversations(root, chatId, tree, (db) => pageMessages({ db }, request));
 }
 
 export function searchChat(
@@ -235,7 +249,7 @@ export function searchChat(
   filter: SearchFilter = {},
   tree?: string,
 ) {
-  return searchMessages({ db: conversationsDb(root, chatId, tree) }, query, limit, filter);
+  return readingConversations(root, chatId, tree, (db) => searchMessages({ db }, query, limit, filter));
 }
 
 const RESPONSE_BUCKETS: [string, number][] = [
@@ -248,7 +262,10 @@ const RESPONSE_BUCKETS: [string, number][] = [
 ];
 
 export function readChatMetrics(root: string, chatId: string, tree?: string): ChatMetrics {
-  const db = conversationsDb(root, chatId, tree);
+  return readingConversations(root, chatId, tree, metricsOf);
+}
+
+function metricsOf(db: ReadableDb): ChatMetrics {
   const perDay = db
     .prepare(
       `SELECT substr(timestamp, 1, 10) AS day,

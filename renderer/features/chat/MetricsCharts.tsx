@@ -125,7 +125,8 @@ export function MetricsCharts({
                   type="button"
                   role="radio"
                   aria-checked={range === w}
-                  className={range === w ? 'is-active' : undefined}
+                  className={`segment${range === w ? ' is-active' : ''}`}
+                  data-window={w}
                   onClick={() => setRange(w)}
                 >
                   {t(`metrics.windows.${w}`)}

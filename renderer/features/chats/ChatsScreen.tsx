@@ -424,17 +424,31 @@ function ChatGrid({
     return loaded;
   }, [activeId, rows, firstIndex, lastIndex]);
 
+  // The row the keys moved to while its page was still loading (End on a long list): selected once read.
+  const pendingIndex = useRef<number | null>(null);
   const move = useCallback(
     (delta: number) => {
       if (total === 0) return;
-      const from = activeIndex === -1 ? (delta > 0 ? -1 : total) : activeIndex;
+      const from =
+        pendingIndex.current ?? (activeIndex === -1 ? (delta > 0 ? -1 : total) : activeIndex);
       const next = Math.max(0, Math.min(total - 1, from + delta));
       virtualizer.scrollToIndex(next, { align: 'auto' });
       const id = rows.rowAt(next)?.chatId;
+      pendingIndex.current = id ? null : next;
       if (id) chatsUi.set((s) => ({ ...s, activeId: id }));
+      else rows.ensure(next, next);
     },
     [total, activeIndex, virtualizer, rows],
   );
+  // Every render may follow a page read: select the row the keys moved to once it is there.
+  useEffect(() => {
+    const pending = pendingIndex.current;
+    if (pending === null) return;
+    const id = rows.rowAt(pending)?.chatId;
+    if (!id) return;
+    pendingIndex.current = null;
+    chatsUi.set((s) => ({ ...s, activeId: id }));
+  });
 
   // j/k and the arrows work anywhere on the screen except while typing.
   useEffect(() => {

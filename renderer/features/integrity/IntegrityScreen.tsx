@@ -455,7 +455,10 @@ function FindingsList({ ui }: { ui: IntegrityUi }) {
                   role="option"
                   aria-selected={r.chatId === ui.selectedId}
                   className={`integrity-row${r.chatId === ui.selectedId ? ' is-selected' : ''}`}
-                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                  // Measured: a row whose chips do not fit on one line (1024 px, Portuguese) grows, never clips.
+                  ref={virtualizer.measureElement}
+                  data-index={item.index}
+                  style={{ transform: `translateY(${item.start}px)`, minHeight: ROW_HEIGHT }}
                   data-chat-id={r.chatId}
                   data-status={r.status}
                   onClick={() => select(r.chatId)}
