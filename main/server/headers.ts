@@ -29,7 +29,14 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Powerful features the UI never uses, switched off for it and anything it could load. */
-export const PERMISSIONS_POLICY_FEATURES = ['camera', 'microphone', 'geolocation', 'usb', 'serial', 'hid'] as const;
+export const PERMISSIONS_POLICY_FEATURES = [
+  'camera',
+  'microphone',
+  'geolocation',
+  'usb',
+  'serial',
+  'hid',
+] as const;
 
 /** Headers every response of the UI carries (HTML, assets, API replies, errors). */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

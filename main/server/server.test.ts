@@ -389,7 +389,7 @@ describe('browser mode server', () => {
     expect(detail.counts.messages).toBe(healthy.messages);
   });
 
-  it('answers a damaged chat\'s thread with its state (200, ok: false), a damaged page as corrupt, not a bug', async () => {
+  it("answers a damaged chat's thread with its state (200, ok: false), a damaged page as corrupt, not a bug", async () => {
     // The browser logs every HTTP error status in red: a damaged chat is an expected answer, not one.
     const notSqlite = gen.chats.find((c) => c.kind === 'not_sqlite')!;
     const unreadable = await api('chat.messages', { root: gen.root, chatId: notSqlite.chatId, limit: 100 });

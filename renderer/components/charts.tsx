@@ -1,5 +1,15 @@
 import type { ReactElement, ReactNode } from 'react';
-import { ResponsiveContainer } from 'recharts';
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { useChartPalette, type ChartPalette } from '../app/theme.ts';
 
 /** A sized box for one chart (ResponsiveContainer needs a parent with a height). */
@@ -74,4 +84,91 @@ export function yAxisWidth(values: readonly number[], format: (v: number) => str
   const magnitude = max > 0 ? 10 ** Math.ceil(Math.log10(max + 1)) : 10;
   const longest = Math.max(format(magnitude).length, format(max).length, format(-max).length);
   return Math.max(32, Math.min(96, 10 + longest * 7));
+}
+
+/**
+ * The line of a count over time: a step (a day holds 3 users until the next day), never a smoothed
+ * curve, which draws values between whole numbers that never happened.
+ */
+export const COUNT_CURVE = 'stepAfter' as const;
+
+/** A bar holding at least one item stays visible beside much taller ones (1 chat on a 0–300 scale). */
+export const MIN_COUNT_BAR = (value: number | null | undefined): number =>
+  value !== null && value !== undefined && value > 0 ? 3 : 0;
+
+/** Up to this many days, one bar per day; beyond, bars thinner than a pixel: a step area instead. */
+const MAX_DAY_BARS = 400;
+
+/**
+ * Whole-number counts per day over a range already filled day by day (series.ts fillRange): bars, or a
+ * step area for long ranges. The axis shows its first and last day, so it visibly spans the range.
+ */
+export function DayCountChart({
+  data,
+  color,
+  name,
+  tick,
+  tooltipLabel,
+  height = 200,
+}: {
+  data: { day: string; count: number }[];
+  color: string;
+  name: string;
+  tick: (day: string) => string;
+  tooltipLabel: (day: string) => string;
+  height?: number;
+}) {
+  const p = usePalette();
+  if (data.length === 0) return <NoData>—</NoData>;
+  const axes = (
+    <>
+      <CartesianGrid {...gridProps(p)} />
+      <XAxis
+        dataKey="day"
+        tickFormatter={tick}
+        minTickGap={28}
+        interval="preserveStartEnd"
+        {...axisProps(p)}
+      />
+      <YAxis
+        allowDecimals={false}
+        width={yAxisWidth(
+          data.map((d) => d.count),
+          String,
+        )}
+        {...axisProps(p)}
+      />
+      <Tooltip {...tooltipProps(p)} labelFormatter={(d) => tooltipLabel(String(d))} />
+    </>
+  );
+  const margin = { left: 0, right: 16, top: 8, bottom: 0 };
+  return (
+    <ChartFrame height={height} label={name}>
+      {data.length <= MAX_DAY_BARS ? (
+        <BarChart data={data} margin={margin} barCategoryGap={1}>
+          {axes}
+          <Bar
+            dataKey="count"
+            name={name}
+            fill={color}
+            minPointSize={MIN_COUNT_BAR}
+            isAnimationActive={false}
+          />
+        </BarChart>
+      ) : (
+        <AreaChart data={data} margin={margin}>
+          {axes}
+          <Area
+            type={COUNT_CURVE}
+            dataKey="count"
+            name={name}
+            stroke={color}
+            fill={color}
+            fillOpacity={0.25}
+            isAnimationActive={false}
+          />
+        </AreaChart>
+      )}
+    </ChartFrame>
+  );
 }

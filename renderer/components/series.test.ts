@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { bucketFor, bucketize, bucketStart, fillDays, spanDays } from './series.ts';
+import {
+  addDays,
+  axisRange,
+  bucketFor,
+  bucketize,
+  bucketStart,
+  fillDays,
+  fillRange,
+  lastDaysRange,
+  spanDays,
+} from './series.ts';
 
 describe('fillDays', () => {
   it('fills the quiet days between the first and the last with zeros, in order', () => {
@@ -55,5 +65,60 @@ describe('bucketing by range', () => {
     const total = (rows: { user: number; bot: number }[]) => rows.reduce((n, r) => n + r.user + r.bot, 0);
     expect(total(months)).toBe(total(days));
     expect(total(bucketize(days, ['user', 'bot'], 'week'))).toBe(total(days));
+  });
+});
+
+describe('a chart axis spans the chosen range', () => {
+  const zero = (day: string) => ({ day, count: 0 });
+
+  it("takes the window's bounds; an open start is the first day with data, an open end today", () => {
+    const days = ['2026-10-01', '2026-10-22'];
+    expect(axisRange({ from: '2026-09-09', to: '2026-12-07' }, days, '2026-12-07')).toEqual({
+      from: '2026-09-09',
+      to: '2026-12-07',
+    });
+    expect(axisRange({ from: null, to: null }, days, '2026-12-07')).toEqual({
+      from: '2026-10-01',
+      to: '2026-12-07',
+    });
+    expect(axisRange({ from: null, to: null }, [], '2026-12-07')).toBeNull();
+    expect(axisRange({ from: '2026-12-08', to: '2026-12-07' }, days, '2026-12-07')).toBeNull();
+  });
+
+  it('draws every day of the range: the data where there is some, zero between and after it', () => {
+    // New users last seen on 22 Oct in a window that runs to 7 Dec: the axis still ends on 7 Dec.
+    const filled = fillRange(
+      [
+        { day: '2026-10-22', count: 2 },
+        { day: '2026-10-20', count: 1 },
+        { day: '2026-09-01', count: 9 }, // before the window: left out
+      ],
+      { from: '2026-10-20', to: '2026-12-07' },
+      zero,
+    );
+    expect(filled[0]).toEqual({ day: '2026-10-20', count: 1 });
+    expect(filled[1]).toEqual({ day: '2026-10-21', count: 0 });
+    expect(filled[2]).toEqual({ day: '2026-10-22', count: 2 });
+    expect(filled.at(-1)).toEqual({ day: '2026-12-07', count: 0 });
+    expect(filled).toHaveLength(spanDays('2026-10-20', '2026-12-07'));
+    expect(filled.reduce((n, d) => n + d.count, 0)).toBe(3);
+  });
+
+  it('keeps a very long range to its data with a zero at each end, so the axis still spans it', () => {
+    const filled = fillRange(
+      [{ day: '2010-06-01', count: 4 }],
+      { from: '2000-01-01', to: '2026-12-07' },
+      zero,
+    );
+    expect(filled).toEqual([zero('2000-01-01'), { day: '2010-06-01', count: 4 }, zero('2026-12-07')]);
+  });
+
+  it("counts a chat's window back from its last day, across months and years", () => {
+    const series = [{ day: '2026-01-10' }, { day: '2025-11-02' }];
+    expect(lastDaysRange(series, 30)).toEqual({ from: '2025-12-12', to: '2026-01-10' });
+    expect(lastDaysRange(series, null)).toEqual({ from: '2025-11-02', to: '2026-01-10' });
+    expect(lastDaysRange([], 30)).toBeNull();
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2025-01-01', -1)).toBe('2024-12-31');
   });
 });

@@ -85,3 +85,78 @@ function nextBucket(start: string, bucket: Bucket): string {
   else d.setUTCDate(d.getUTCDate() + (bucket === 'week' ? 7 : 1));
   return d.toISOString().slice(0, 10);
 }
+
+/** Inclusive YYYY-MM-DD bounds of what a chart's x axis shows. */
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** `day` moved by `days` (negative: earlier). */
+export function addDays(day: string, days: number): string {
+  return new Date((dayNumber(day) + days) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * The days an axis spans: the chosen window's own bounds, so a quiet end of the range is drawn (the axis
+ * of a 90-day window ends today, not on the last day something happened). An open start is the data's
+ * first day, an open end `today`. Null when there is nothing to draw (no data and no start).
+ */
+export function axisRange(
+  window: { from: string | null; to: string | null },
+  days: readonly string[],
+  today: string,
+): DayRange | null {
+  let first: string | null = null;
+  for (const d of days) if (first === null || d < first) first = d;
+  const from = window.from ?? first;
+  const to = window.to ?? today;
+  if (from === null || from > to) return null;
+  return { from, to };
+}
+
+/**
+ * Every day of `range` in order: the series' own rows, `zero(day)` for the days between. Only for counts
+ * where a missing day truly is 0 (a day nobody wrote), never for days whose data is unknown. Past
+ * `maxDays` the range is too long to draw day by day: the rows inside it are kept with a zero at each end,
+ * so the axis still spans the range.
+ */
+export function fillRange<T extends { day: string }>(
+  series: readonly T[],
+  range: DayRange,
+  zero: (day: string) => T,
+  maxDays = 4000,
+): T[] {
+  const inside = series
+    .filter((d) => d.day >= range.from && d.day <= range.to)
+    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const span = spanDays(range.from, range.to);
+  if (span > maxDays) {
+    const out = [...inside];
+    if (out[0]?.day !== range.from) out.unshift(zero(range.from));
+    if (out.at(-1)?.day !== range.to) out.push(zero(range.to));
+    return out;
+  }
+  const byDay = new Map(inside.map((d) => [d.day, d]));
+  const out: T[] = [];
+  for (let i = 0; i < span; i++) {
+    const day = addDays(range.from, i);
+    out.push(byDay.get(day) ?? zero(day));
+  }
+  return out;
+}
+
+/**
+ * The last `days` days up to the series' last day (a chat's "last 90 days" counts back from its last
+ * message, not from today), or from its first day when `days` is null. Null for an empty series.
+ */
+export function lastDaysRange(series: readonly { day: string }[], days: number | null): DayRange | null {
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const d of series) {
+    if (first === null || d.day < first) first = d.day;
+    if (last === null || d.day > last) last = d.day;
+  }
+  if (first === null || last === null) return null;
+  return { from: days === null ? first : addDays(last, -(days - 1)), to: last };
+}

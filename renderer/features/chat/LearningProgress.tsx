@@ -7,6 +7,7 @@ import {
   axisProps,
   ChartFrame,
   gridProps,
+  MIN_COUNT_BAR,
   legendProps,
   NoData,
   tooltipProps,
@@ -176,12 +177,14 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
                     dataKey="words"
                     name={t('learning.wordsSuggested')}
                     fill={p.series[0]}
+                    minPointSize={MIN_COUNT_BAR}
                     isAnimationActive={false}
                   />
                   <Bar
                     dataKey="newWords"
                     name={t('learning.newWords')}
                     fill={p.series[2]}
+                    minPointSize={MIN_COUNT_BAR}
                     isAnimationActive={false}
                   />
                 </BarChart>

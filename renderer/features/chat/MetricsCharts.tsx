@@ -6,7 +6,9 @@ import type { AppError } from '../../../shared/errors.ts';
 import {
   axisProps,
   ChartFrame,
+  COUNT_CURVE,
   gridProps,
+  MIN_COUNT_BAR,
   legendProps,
   NoData,
   tooltipProps,
@@ -21,7 +23,14 @@ import {
   formatMonth,
   formatNumber,
 } from '../../components/format.ts';
-import { bucketFor, bucketize, fillDays, spanDays, type Bucket } from '../../components/series.ts';
+import {
+  bucketFor,
+  bucketize,
+  fillRange,
+  lastDaysRange,
+  spanDays,
+  type Bucket,
+} from '../../components/series.ts';
 import { Card, ErrorState, Loading, Stat } from '../../components/ui.tsx';
 
 function median(values: number[]): number | null {
@@ -35,20 +44,17 @@ function median(values: number[]): number | null {
 const WINDOWS = ['all', '365', '90', '30'] as const;
 type TimeWindow = (typeof WINDOWS)[number];
 
-/** The days in the window (counted back from the last active day), bucketed by the window's span. */
+/**
+ * The whole window (counted back from the last active day), every day of it (0 on a day without
+ * messages: the chat's own DB says none were written), bucketed by the window's span.
+ */
 function shapeSeries(days: ChatMetrics['messagesPerDay'], window: TimeWindow) {
-  const sorted = [...days].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-  const last = sorted[sorted.length - 1]?.day;
-  const kept =
-    window === 'all' || !last ? sorted : sorted.filter((d) => spanDays(d.day, last) <= Number(window));
-  const first = kept[0]?.day;
-  const span = first && last ? spanDays(first, last) : 0;
-  const bucket = bucketFor(span);
-  const rows =
-    bucket === 'day'
-      ? fillDays(kept, (day) => ({ day, user: 0, bot: 0 }))
-      : bucketize(kept, ['user', 'bot'] as const, bucket);
-  return { rows, bucket, spansYears: !!first && !!last && first.slice(0, 4) !== last.slice(0, 4) };
+  const range = lastDaysRange(days, window === 'all' ? null : Number(window));
+  if (!range) return { rows: [], bucket: 'day' as Bucket, spansYears: false };
+  const filled = fillRange(days, range, (day) => ({ day, user: 0, bot: 0 }));
+  const bucket = bucketFor(spanDays(range.from, range.to));
+  const rows = bucket === 'day' ? filled : bucketize(filled, ['user', 'bot'] as const, bucket);
+  return { rows, bucket, spansYears: range.from.slice(0, 4) !== range.to.slice(0, 4) };
 }
 
 function tickFormatter(bucket: Bucket, spansYears: boolean) {
@@ -142,7 +148,13 @@ export function MetricsCharts({
               {many ? (
                 <AreaChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
                   <CartesianGrid {...gridProps(p)} />
-                  <XAxis dataKey="day" tickFormatter={tick} minTickGap={28} {...axisProps(p)} />
+                  <XAxis
+                    dataKey="day"
+                    tickFormatter={tick}
+                    minTickGap={28}
+                    interval="preserveStartEnd"
+                    {...axisProps(p)}
+                  />
                   <YAxis
                     allowDecimals={false}
                     width={yWidth}
@@ -155,7 +167,7 @@ export function MetricsCharts({
                   />
                   <Legend {...legendProps(p)} />
                   <Area
-                    type="monotone"
+                    type={COUNT_CURVE}
                     dataKey="user"
                     name={t('metrics.user')}
                     stackId="1"
@@ -165,7 +177,7 @@ export function MetricsCharts({
                     isAnimationActive={false}
                   />
                   <Area
-                    type="monotone"
+                    type={COUNT_CURVE}
                     dataKey="bot"
                     name={t('metrics.bot')}
                     stackId="1"
@@ -178,7 +190,13 @@ export function MetricsCharts({
               ) : (
                 <BarChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
                   <CartesianGrid {...gridProps(p)} />
-                  <XAxis dataKey="day" tickFormatter={tick} minTickGap={16} {...axisProps(p)} />
+                  <XAxis
+                    dataKey="day"
+                    tickFormatter={tick}
+                    minTickGap={16}
+                    interval="preserveStartEnd"
+                    {...axisProps(p)}
+                  />
                   <YAxis
                     allowDecimals={false}
                     width={yWidth}
@@ -225,6 +243,7 @@ export function MetricsCharts({
                   name={t('metrics.replies')}
                   fill={p.series[2]}
                   radius={[3, 3, 0, 0]}
+                  minPointSize={MIN_COUNT_BAR}
                   isAnimationActive={false}
                 />
               </BarChart>

@@ -6,6 +6,7 @@ import {
   axisProps,
   ChartFrame,
   gridProps,
+  MIN_COUNT_BAR,
   legendProps,
   NoData,
   tooltipProps,
@@ -188,6 +189,7 @@ export function ProgressCharts({
               dataKey="practice"
               name={t('progress.practiceShort')}
               fill={p.series[3]}
+              minPointSize={MIN_COUNT_BAR}
               radius={[0, 3, 3, 0]}
               isAnimationActive={false}
             />

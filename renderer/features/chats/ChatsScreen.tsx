@@ -429,8 +429,7 @@ function ChatGrid({
   const move = useCallback(
     (delta: number) => {
       if (total === 0) return;
-      const from =
-        pendingIndex.current ?? (activeIndex === -1 ? (delta > 0 ? -1 : total) : activeIndex);
+      const from = pendingIndex.current ?? (activeIndex === -1 ? (delta > 0 ? -1 : total) : activeIndex);
       const next = Math.max(0, Math.min(total - 1, from + delta));
       virtualizer.scrollToIndex(next, { align: 'auto' });
       const id = rows.rowAt(next)?.chatId;

@@ -6,7 +6,9 @@ import {
   yAxisWidth,
   axisProps,
   ChartFrame,
+  COUNT_CURVE,
   gridProps,
+  MIN_COUNT_BAR,
   legendProps,
   NoData,
   tooltipProps,
@@ -158,7 +160,8 @@ export function LegacyChart({ chart }: { chart: Chart }) {
               {names.map((n, i) => (
                 <Line
                   key={n}
-                  type={whole ? 'linear' : 'monotone'}
+                  // Whole numbers are counts: steps. Averages: straight lines, no invented curve.
+                  type={whole ? COUNT_CURVE : 'linear'}
                   dataKey={n}
                   stroke={seriesColour(n, i, p)}
                   dot={false}
@@ -188,6 +191,7 @@ export function LegacyChart({ chart }: { chart: Chart }) {
                   dataKey={n}
                   fill={seriesColour(n, i, p)}
                   radius={[2, 2, 0, 0]}
+                  minPointSize={whole ? MIN_COUNT_BAR : 0}
                   isAnimationActive={false}
                 />
               ))}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, LabelList, Tooltip, XAxis, YAxis } from 'recharts';
 import type { JobProgress } from '../../../shared/contract/index.ts';
 import type { FleetMetrics } from '../../../shared/domain.ts';
 import type { AppError } from '../../../shared/errors.ts';
@@ -11,27 +11,22 @@ import { createStore, useStore } from '../../app/store.ts';
 import {
   axisProps,
   ChartFrame,
+  DayCountChart,
   gridProps,
+  MIN_COUNT_BAR,
   NoData,
   tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
 import { DateField } from '../../components/DateField.tsx';
 import { formatBytes, formatDay, formatNumber } from '../../components/format.ts';
-import { fillDays } from '../../components/series.ts';
+import { dayChartSeries } from './window.ts';
 import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
 import { chatsUi } from '../chats/chatsUi.ts';
 import { ClockIcon, FolderIcon } from '../../components/icons.tsx';
 import { AlertsPanel } from '../maintenance/MaintenanceScreen.tsx';
 import { FLEET_NS, ensureFleetStrings } from './strings.ts';
-import {
-  WINDOW_PRESETS,
-  inWindow,
-  spansYears,
-  windowOf,
-  type DateWindow,
-  type WindowPreset,
-} from './window.ts';
+import { WINDOW_PRESETS, windowOf, type DateWindow, type WindowPreset } from './window.ts';
 
 interface FleetState {
   root: string | null;
@@ -108,16 +103,12 @@ export function FleetScreen() {
   const [custom, setCustom] = useState<DateWindow>({ from: null, to: null });
   const [now] = useState(() => Date.now());
   const dateWindow = useMemo(() => windowOf(preset, custom, now), [preset, custom, now]);
-  const series = useMemo(() => {
-    const m = state.result;
-    if (!m) return null;
-    return {
-      active: inWindow(m.activeUsersPerDay, dateWindow),
-      created: inWindow(m.newUsersPerDay, dateWindow),
-      messages: inWindow(m.messagesPerDay, dateWindow),
-    };
-  }, [state.result, dateWindow]);
-  const withYear = series ? spansYears([...series.active, ...series.created, ...series.messages]) : false;
+  // The three day charts span the same chosen range, each day drawn (0 on a day nothing happened).
+  const series = useMemo(
+    () => (state.result ? dayChartSeries(state.result, dateWindow, now) : null),
+    [state.result, dateWindow, now],
+  );
+  const withYear = series?.range ? series.range.from.slice(0, 4) !== series.range.to.slice(0, 4) : false;
 
   useEffect(() => {
     if (root && (fleet.get().root !== root || fleet.get().status === 'idle')) runFleet(root);
@@ -245,35 +236,47 @@ export function FleetScreen() {
             </div>
             <div className="charts-grid" data-testid="fleet-charts">
               <Card title={t('fleet.activeUsers')} className="span-2" testId="chart-active">
-                <DayArea
+                <DayCountChart
                   data={series.active}
                   color={p.series[0]!}
                   name={t('fleet.users')}
-                  withYear={withYear}
+                  tick={dayTick(withYear)}
+                  tooltipLabel={dayTick(true)}
                 />
               </Card>
               <Card title={t('fleet.newUsers')} testId="chart-new">
-                <DayBars
+                <DayCountChart
                   data={series.created}
                   color={p.series[1]!}
                   name={t('fleet.users')}
-                  withYear={withYear}
+                  tick={dayTick(withYear)}
+                  tooltipLabel={dayTick(true)}
                 />
               </Card>
               <Card title={t('fleet.sizes')} testId="chart-sizes">
                 <ChartFrame height={200} label={t('fleet.sizes')}>
-                  <BarChart data={r.sizeBuckets} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+                  <BarChart data={r.sizeBuckets} margin={{ left: 0, right: 16, top: 20, bottom: 0 }}>
                     <CartesianGrid {...gridProps(p)} />
                     <XAxis dataKey="bucket" {...axisProps(p)} />
                     <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
                     <Tooltip {...tooltipProps(p)} />
+                    {/* A bucket of one chat beside hundreds is still seen, and every bar says its count. */}
                     <Bar
                       dataKey="count"
                       name={t('fleet.chats')}
                       fill={p.series[3]}
                       radius={[3, 3, 0, 0]}
+                      minPointSize={MIN_COUNT_BAR}
                       isAnimationActive={false}
-                    />
+                    >
+                      <LabelList
+                        dataKey="count"
+                        position="top"
+                        fill={p.text}
+                        fontSize={11}
+                        formatter={(v: unknown) => formatNumber(Number(v))}
+                      />
+                    </Bar>
                   </BarChart>
                 </ChartFrame>
                 {r.largestChats.length > 0 ? (
@@ -293,11 +296,12 @@ export function FleetScreen() {
                 ) : null}
               </Card>
               <Card title={t('fleet.messagesPerDay')} className="span-2" testId="chart-messages">
-                <DayArea
+                <DayCountChart
                   data={series.messages}
                   color={p.series[2]!}
                   name={t('fleet.messages')}
-                  withYear={withYear}
+                  tick={dayTick(withYear)}
+                  tooltipLabel={dayTick(true)}
                 />
               </Card>
             </div>
@@ -380,68 +384,4 @@ function lastDays(series: { day: string; count: number }[], days: number, mode: 
     .slice(0, 10);
   const inRange = series.filter((d) => d.day >= from).map((d) => d.count);
   return mode === 'sum' ? inRange.reduce((a, b) => a + b, 0) : Math.max(0, ...inRange);
-}
-
-const zeroDay = (day: string) => ({ day, count: 0 });
-
-function DayArea({
-  data: raw,
-  color,
-  name,
-  withYear,
-}: {
-  data: { day: string; count: number }[];
-  color: string;
-  name: string;
-  withYear: boolean;
-}) {
-  const p = usePalette();
-  const data = useMemo(() => fillDays(raw, zeroDay), [raw]);
-  if (data.length === 0) return <NoData>—</NoData>;
-  return (
-    <ChartFrame height={200} label={name}>
-      <AreaChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-        <CartesianGrid {...gridProps(p)} />
-        <XAxis dataKey="day" tickFormatter={dayTick(withYear)} minTickGap={28} {...axisProps(p)} />
-        <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
-        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => dayTick(true)(String(d))} />
-        <Area
-          type="monotone"
-          dataKey="count"
-          name={name}
-          stroke={color}
-          fill={color}
-          fillOpacity={0.25}
-          isAnimationActive={false}
-        />
-      </AreaChart>
-    </ChartFrame>
-  );
-}
-
-function DayBars({
-  data: raw,
-  color,
-  name,
-  withYear,
-}: {
-  data: { day: string; count: number }[];
-  color: string;
-  name: string;
-  withYear: boolean;
-}) {
-  const p = usePalette();
-  const data = useMemo(() => fillDays(raw, zeroDay), [raw]);
-  if (data.length === 0) return <NoData>—</NoData>;
-  return (
-    <ChartFrame height={200} label={name}>
-      <BarChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-        <CartesianGrid {...gridProps(p)} />
-        <XAxis dataKey="day" tickFormatter={dayTick(withYear)} minTickGap={28} {...axisProps(p)} />
-        <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
-        <Tooltip {...tooltipProps(p)} labelFormatter={(d) => dayTick(true)(String(d))} />
-        <Bar dataKey="count" name={name} fill={color} isAnimationActive={false} />
-      </BarChart>
-    </ChartFrame>
-  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inWindow, spansYears, windowOf } from './window.ts';
+import { dayChartSeries, inWindow, spansYears, windowOf } from './window.ts';
 
 const now = Date.parse('2026-11-27T10:00:00Z');
 
@@ -19,5 +19,37 @@ describe('the dashboard date window', () => {
     expect(inWindow(series, w).map((d) => d.day)).toEqual(['2026-01-02', '2026-11-27']);
     expect(spansYears(inWindow(series, w))).toBe(false);
     expect(spansYears(series)).toBe(true);
+  });
+
+  it('draws the three day charts over the whole window: up to today, every day, 0 where nothing happened', () => {
+    const today = Date.parse('2026-12-07T10:00:00Z');
+    const metrics = {
+      // New users stopped on 22 Oct; messages went on until 5 Dec.
+      newUsersPerDay: [
+        { day: '2026-10-20', count: 2 },
+        { day: '2026-10-22', count: 1 },
+      ],
+      activeUsersPerDay: [{ day: '2026-12-05', count: 3 }],
+      messagesPerDay: [
+        { day: '2026-06-01', count: 50 },
+        { day: '2026-12-05', count: 40 },
+      ],
+    };
+    const ninety = dayChartSeries(metrics, windowOf('90', { from: null, to: null }, today), today);
+    expect(ninety.range).toEqual({ from: '2026-09-09', to: '2026-12-07' });
+    for (const s of [ninety.created, ninety.active, ninety.messages]) {
+      expect(s).toHaveLength(90);
+      expect(s[0]!.day).toBe('2026-09-09');
+      expect(s.at(-1)!.day).toBe('2026-12-07');
+    }
+    expect(ninety.created.reduce((n, d) => n + d.count, 0)).toBe(3);
+    expect(ninety.messages.reduce((n, d) => n + d.count, 0)).toBe(40); // June is outside the window
+    // Everything: from the root's first day to today.
+    const all = dayChartSeries(metrics, windowOf('all', { from: null, to: null }, today), today);
+    expect(all.range).toEqual({ from: '2026-06-01', to: '2026-12-07' });
+    expect(all.created[0]).toEqual({ day: '2026-06-01', count: 0 });
+    // A root with nothing to draw.
+    const none = { newUsersPerDay: [], activeUsersPerDay: [], messagesPerDay: [] };
+    expect(dayChartSeries(none, windowOf('all', { from: null, to: null }, today), today).range).toBeNull();
   });
 });

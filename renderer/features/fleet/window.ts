@@ -1,3 +1,5 @@
+import { axisRange, fillRange, type DayRange } from '../../components/series.ts';
+
 /** The dashboard's date window: a preset of the last N days (up to today), everything, or custom dates. */
 export type WindowPreset = '30' | '90' | '365' | 'all' | 'custom';
 export const WINDOW_PRESETS: WindowPreset[] = ['30', '90', '365', 'all', 'custom'];
@@ -31,4 +33,31 @@ export function spansYears(series: readonly { day: string }[]): boolean {
     if (d.day > max) max = d.day;
   }
   return min.slice(0, 4) !== max.slice(0, 4);
+}
+
+type DayCount = { day: string; count: number };
+
+/**
+ * The dashboard's three day series over the chosen window, on one axis range: from the window's start
+ * (or the root's first day) to its end (or today), every day drawn. A day without a row is a true 0:
+ * the fleet counts every chat it could read, and no chat had a message or a first message that day.
+ */
+export function dayChartSeries(
+  m: { activeUsersPerDay: DayCount[]; newUsersPerDay: DayCount[]; messagesPerDay: DayCount[] },
+  w: DateWindow,
+  now: number,
+): { range: DayRange | null; active: DayCount[]; created: DayCount[]; messages: DayCount[] } {
+  const all = [m.activeUsersPerDay, m.newUsersPerDay, m.messagesPerDay];
+  const range = axisRange(
+    w,
+    all.flatMap((s) => inWindow(s, w).map((d) => d.day)),
+    isoDay(now),
+  );
+  const fill = (s: DayCount[]) => (range ? fillRange(s, range, (day) => ({ day, count: 0 })) : []);
+  return {
+    range,
+    active: fill(m.activeUsersPerDay),
+    created: fill(m.newUsersPerDay),
+    messages: fill(m.messagesPerDay),
+  };
 }
