@@ -94,10 +94,10 @@ test('chat metrics: messages per day span the window counted back from the last 
   await shell.open(app.url);
   await page.goto(`${app.url}#/chat?id=${chat.chatId}&tab=metrics`);
   const perDay = page.getByTestId('chart-per-day');
-  await expect(perDay.locator('.recharts-xAxis-tick-labels text').first()).toBeVisible();
+  await expect(perDay.locator('.recharts-xAxis-tick-labels text').first()).toBeVisible({ timeout: 15_000 });
   // The last 90 days: every day of them (more than fit as bars), drawn as steps (stacked user/bot
   // areas), never a smoothed curve; the axis runs from 89 days before the last message to it.
-  await perDay.locator('[data-window="90"]').click();
+  await perDay.getByRole('radio', { name: /90/ }).click();
   await expect
     .poll(async () => (await ticks(perDay))[0])
     .toBe(axisDay(isoDay(Date.parse(last) - 89 * DAY_MS)));
@@ -106,7 +106,7 @@ test('chat metrics: messages per day span the window counted back from the last 
   expect(drawn.length).toBeGreaterThan(0);
   for (const d of drawn) expect(d).not.toMatch(/C/);
   // The last 30 days: bars, from 29 days before the last message to it.
-  await perDay.locator('[data-window="30"]').click();
+  await perDay.getByRole('radio', { name: /30/ }).click();
   await expect
     .poll(async () => (await ticks(perDay))[0])
     .toBe(axisDay(isoDay(Date.parse(last) - 29 * DAY_MS)));

@@ -39,6 +39,7 @@ export const WORKER_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationNa
   'backup.restore',
   'recover.run',
   'export.run',
+  'export.file',
   'migrate.run',
 ]);
 

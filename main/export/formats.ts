@@ -22,6 +22,8 @@ import type {
 
 export interface ChatHeader {
   chatId: string;
+  /** Who a conversation of another source is with (a clinic's patient phone, a user's name), when known. */
+  title?: string | null;
   profile: UserProfile | null;
   preferences: UserPreferences | null;
   progress: LearningProgress[];
@@ -52,7 +54,7 @@ export function jsonWriter(meta: { exportedAt: string; redacted: boolean }): Exp
     begin: () =>
       `{"format":"chat-inspector-export","version":1,"exportedAt":${JSON.stringify(meta.exportedAt)},"redacted":${meta.redacted},"chats":[`,
     chatStart: (chat, first) =>
-      `${first ? '' : ','}\n{"chatId":${JSON.stringify(chat.chatId)},"profile":${JSON.stringify(chat.profile)},"preferences":${JSON.stringify(
+      `${first ? '' : ','}\n{"chatId":${JSON.stringify(chat.chatId)},${chat.title != null ? `"title":${JSON.stringify(chat.title)},` : ''}"profile":${JSON.stringify(chat.profile)},"preferences":${JSON.stringify(
         chat.preferences,
       )},"progress":${JSON.stringify(chat.progress)},`,
     sessions: (_chat, sessions) => `"sessions":[${sessions.map((s) => `\n${JSON.stringify(s)}`).join(',')}],`,
@@ -224,7 +226,7 @@ export function htmlWriter(meta: {
       const name = displayName(chat.profile);
       const p = chat.profile;
       return (
-        `<section class="transcript${first ? '' : ' chat-break'}"><header class="chat"><h1>${e(name || `Chat ${chat.chatId}`)}</h1>` +
+        `<section class="transcript${first ? '' : ' chat-break'}"><header class="chat"><h1>${e(name || chat.title || `Chat ${chat.chatId}`)}</h1>` +
         `<div class="meta">Chat ${e(chat.chatId)}${p?.currentLevel ? ` · level ${e(p.currentLevel)}` : ''} · ${chat.messages} messages · ${chat.sessions} sessions` +
         ` · exported ${e(meta.exportedAt)}${meta.redacted ? ' · personal data masked' : ''}</div></header>\n`
       );

@@ -89,6 +89,8 @@ export async function exportFromSource(
         : htmlWriter({ exportedAt, redacted, title: `Conversation ${shownId} — transcript` });
   const header: ChatHeader = {
     chatId: shownId,
+    // Whom the conversation is with (a clinic's is the patient's phone): masked like its messages.
+    title: redact ? redact(conversation.title) : conversation.title,
     profile: null,
     preferences: null,
     progress: [],

@@ -362,6 +362,19 @@ export const backupOperations = {
     ExportResult,
     { writes: true },
   ),
+  'export.file': job(
+    'Export one conversation of a single SQLite file (legacy or foreign: a clinic bot, DuilioCode, user_history) as JSON, CSV or printable HTML, optionally masking phones, e-mails and names.',
+    z.object({
+      path: PathInput,
+      conversationId: z.string().min(1).max(200),
+      format: ExportFormat,
+      out: OutputName.optional(),
+      redact: z.boolean().default(false),
+    }),
+    z.null(),
+    ExportResult,
+    { writes: true },
+  ),
   'metadata.rebuild': query(
     "Rebuild a chat's metadata.json from its DBs (the old one is kept as metadata.json.bak-<time>).",
     z.object({ root: PathInput, chatId: ChatId }),

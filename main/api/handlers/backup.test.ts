@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../../shared/contract/index.ts';
 import { operations } from '../../../shared/contract/index.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { generateRoot, type GeneratedRoot } from '../../fixtures/index.ts';
+import { generateClinic, generateRoot, type GeneratedRoot } from '../../fixtures/index.ts';
 import { WorkerPool } from '../../workers/pool.ts';
 import type { HandlerContext } from '../context.ts';
 import { invoke } from '../dispatch.ts';
@@ -50,6 +50,7 @@ describe('backup operations over the contract', () => {
       'backup.restore',
       'recover.run',
       'export.run',
+      'export.file',
       'metadata.rebuild',
       'migrate.run',
     ] as const) {
@@ -156,5 +157,39 @@ describe('backup operations over the contract', () => {
       summary: { unchanged: number };
     };
     expect(dry.summary.unchanged).toBe(1);
+  });
+
+  it('exports one conversation of a single SQLite file (the clinic bot), its phone numbers masked on request', async () => {
+    const clinic = join(gen.root, 'clinic_bot.db');
+    generateClinic(clinic, { conversations: 6, seed: 4, now: new Date('2026-11-01T12:00:00Z') });
+    const list = (await invoke('file.conversations', { path: clinic }, ctx)) as {
+      conversations: { id: string; messages: number }[];
+    };
+    const conversation = list.conversations.find((c) => c.messages > 0)!;
+    const clear = (
+      await runJob('export.file', { path: clinic, conversationId: conversation.id, format: 'json' })
+    ).result as { out: string; messages: number; redacted: boolean };
+    const masked = (
+      await runJob('export.file', {
+        path: clinic,
+        conversationId: conversation.id,
+        format: 'html',
+        redact: true,
+      })
+    ).result as { out: string; messages: number; redacted: boolean };
+    // Both in Chat Inspector's exports folder; every message of the conversation is in each.
+    for (const r of [clear, masked]) {
+      expect(r.out.startsWith(join(base, 'home', 'exports'))).toBe(true);
+      expect(r.messages).toBe(conversation.messages);
+    }
+    expect(clear.redacted).toBe(false);
+    expect(masked.redacted).toBe(true);
+    expect(masked.out).toMatch(/^.*clinic_bot-conversation-.*-redacted\.html$/);
+    // The clinic's phone numbers (55 + area code + 9 digits) are in the plain export, none in the masked one.
+    const phones = /\b55\d{2}9\d{8}\b/g;
+    expect(readFileSync(clear.out, 'utf8').match(phones)?.length ?? 0).toBeGreaterThan(0);
+    expect(readFileSync(masked.out, 'utf8').match(phones)).toBeNull();
+    // The masked file's name does not carry the conversation id either.
+    expect(masked.out).not.toContain(conversation.id);
   });
 });

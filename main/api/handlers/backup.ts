@@ -13,6 +13,8 @@ import { placeRecovered, recoverDb } from '../../recover/recover.ts';
 import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
+import { exportFromSource } from '../../sources/export.ts';
+import { SqliteFileSource } from '../../sources/sqlite-source.ts';
 import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../../store/schema.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
@@ -313,6 +315,26 @@ export const backupHandlers = {
       `.${format}`,
     );
     return exportChats({ root: realRoot, chatIds, format, out: target, redact, now }, job);
+  },
+  'export.file': async ({ path, conversationId, format, out, redact }, ctx, job) => {
+    const real = ctx.places.requireFile(path);
+    const now = ctx.now();
+    // A masked export must not carry the conversation's id (often a phone number) in its file name.
+    const what = redact ? 'conversation' : conversationId.replace(/[^\p{L}\p{N}_.-]+/gu, '_').slice(0, 60);
+    const file = basename(real).replace(/\.[^.]+$/, '');
+    const target = resolveOutput(
+      ctx,
+      out,
+      'exports',
+      `${file}-${what}-${stamp(now)}${redact ? '-redacted' : ''}`,
+      `.${format}`,
+    );
+    const source = new SqliteFileSource(real);
+    try {
+      return await exportFromSource(source, { conversationId, format, out: target, redact, now }, job);
+    } finally {
+      await source.close();
+    }
   },
   'metadata.rebuild': ({ root, chatId }, ctx) =>
     rebuildMetadata({ root: ctx.places.requireRoot(root), chatId, now: ctx.now() }),

@@ -10,8 +10,30 @@ import { BACKUPS_NS, ensureBackupsStrings } from './strings.ts';
 
 const FORMATS: ExportFormat[] = ['html', 'json', 'csv'];
 
+/** What is exported: a chat of a root, or one conversation of a single SQLite file (Files screen). */
+type ExportTarget =
+  | { kind: 'chat'; root: string; chatId: string }
+  | { kind: 'file'; path: string; conversationId: string; title: string };
+
 /** "Export…" for the chat screen: one chat as JSON, CSV or printable HTML, optionally redacted. */
 export function ExportButton({ root, chatId }: { root: string; chatId: string }) {
+  return <ExportOpener target={{ kind: 'chat', root, chatId }} />;
+}
+
+/** "Export…" for a conversation of a legacy or foreign file (a clinic bot's, DuilioCode's...). */
+export function FileExportButton({
+  path,
+  conversationId,
+  title,
+}: {
+  path: string;
+  conversationId: string;
+  title: string;
+}) {
+  return <ExportOpener target={{ kind: 'file', path, conversationId, title }} />;
+}
+
+function ExportOpener({ target }: { target: ExportTarget }) {
   ensureBackupsStrings();
   const { t } = useTranslation(BACKUPS_NS);
   const [open, setOpen] = useState(false);
@@ -25,21 +47,38 @@ export function ExportButton({ root, chatId }: { root: string; chatId: string })
       >
         {t('export.button')}
       </button>
-      {open ? <ExportDialog root={root} chatId={chatId} onClose={() => setOpen(false)} /> : null}
+      {open ? <ExportDialog target={target} onClose={() => setOpen(false)} /> : null}
     </>
   );
 }
 
-function ExportDialog({ root, chatId, onClose }: { root: string; chatId: string; onClose: () => void }) {
+function ExportDialog({ target, onClose }: { target: ExportTarget; onClose: () => void }) {
   const { t } = useTranslation(BACKUPS_NS);
-  const job = useJobSlot(`export:${root}:${chatId}`, 'export.run');
+  const chatJob = useJobSlot(
+    target.kind === 'chat' ? `export:${target.root}:${target.chatId}` : 'export:none',
+    'export.run',
+  );
+  const fileJob = useJobSlot(
+    target.kind === 'file' ? `export-file:${target.path}:${target.conversationId}` : 'export-file:none',
+    'export.file',
+  );
+  const job = target.kind === 'chat' ? chatJob : fileJob;
   const [format, setFormat] = useState<ExportFormat>('html');
-  const [redact, setRedact] = useState(false);
+  // An export is made to leave the building (a transcript for a colleague, a client, a lawyer): masking
+  // is on unless the person turns it off.
+  const [redact, setRedact] = useState(true);
   const [name, setName] = useState('');
   const running = job.state.status === 'running';
   const result = job.state.result;
   return (
-    <Dialog title={t('export.title', { chatId })} onClose={onClose}>
+    <Dialog
+      title={
+        target.kind === 'chat'
+          ? t('export.title', { chatId: target.chatId })
+          : t('export.titleConversation', { title: target.title })
+      }
+      onClose={onClose}
+    >
       <div data-testid="export-dialog">
         <div style={{ display: 'grid', gap: 4, margin: '8px 0' }}>
           <span className="muted">{t('export.format')}</span>
@@ -74,7 +113,7 @@ function ExportDialog({ root, chatId, onClose }: { root: string; chatId: string;
           <input
             type="text"
             value={name}
-            placeholder={`chat_${chatId}-….${format}`}
+            placeholder={target.kind === 'chat' ? `chat_${target.chatId}-….${format}` : `….${format}`}
             onChange={(e) => setName(e.target.value)}
             disabled={running}
           />
@@ -84,11 +123,20 @@ function ExportDialog({ root, chatId, onClose }: { root: string; chatId: string;
           className="btn"
           disabled={running}
           data-testid="export-start"
-          onClick={() =>
-            void job
-              .start({ root, chatIds: [chatId], format, redact, out: name.trim() || undefined })
-              .then(() => queryClient.invalidateQueries({ queryKey: ['backup.outputs'] }))
-          }
+          onClick={() => {
+            const out = name.trim() || undefined;
+            const started =
+              target.kind === 'chat'
+                ? chatJob.start({ root: target.root, chatIds: [target.chatId], format, redact, out })
+                : fileJob.start({
+                    path: target.path,
+                    conversationId: target.conversationId,
+                    format,
+                    redact,
+                    out,
+                  });
+            void started.then(() => queryClient.invalidateQueries({ queryKey: ['backup.outputs'] }));
+          }}
         >
           {t('export.start')}
         </button>

@@ -13,6 +13,7 @@ import { TableBrowser } from './TableBrowser.tsx';
 import { SqlConsole } from './SqlConsole.tsx';
 import { ChatIcon, DatabaseIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
 import { ReadAsConversations } from '../sources/mapping/ReadAsConversations.tsx';
+import { FileExportButton } from '../backups/ExportButton.tsx';
 
 const VIEWS = ['conversations', 'tables', 'sql', 'metrics'] as const;
 type View = (typeof VIEWS)[number];
@@ -251,6 +252,7 @@ function Conversations({ path }: { path: string }) {
       : all;
   }, [list.data, filter]);
   const selected = route.params.conv ?? list.data?.conversations[0]?.id ?? null;
+  const selectedTitle = list.data?.conversations.find((c) => c.id === selected)?.title ?? selected ?? '';
   const fetchPage = useCallback(
     (param: PageParam & { limit: number }) =>
       call('file.messages', {
@@ -305,7 +307,14 @@ function Conversations({ path }: { path: string }) {
       </div>
       <div className="conv-thread">
         {selected ? (
-          <Thread key={selected} queryKey={queryKey} fetchPage={fetchPage} anchor={{ kind: 'newest' }} />
+          <>
+            <div className="conv-thread-bar" data-testid="conversation-bar">
+              <span className="conv-thread-title">{selectedTitle}</span>
+              {/* Through the same export as a chat of a root: masking a clinic's phone numbers included. */}
+              <FileExportButton path={path} conversationId={selected} title={selectedTitle} />
+            </div>
+            <Thread key={selected} queryKey={queryKey} fetchPage={fetchPage} anchor={{ kind: 'newest' }} />
+          </>
         ) : (
           <Empty title={t('files.noConversations')} icon={<ChatIcon size={20} />} />
         )}
