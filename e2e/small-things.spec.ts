@@ -110,6 +110,29 @@ test.describe('on the shared generated root', () => {
       });
       expect(ratio, await button.innerText()).toBeGreaterThanOrEqual(4.5);
     }
+    // Themed like every other segmented control, not the browser's grey buttons: the chosen range
+    // stands out, the others sit on the group's own background.
+    const look = await buttons.evaluateAll((all) =>
+      all.map((b) => {
+        const s = getComputedStyle(b);
+        return {
+          checked: b.getAttribute('aria-checked') === 'true',
+          look: `${s.color} ${s.backgroundColor}`,
+        };
+      }),
+    );
+    const chosen = look.filter((l) => l.checked);
+    const others = look.filter((l) => !l.checked);
+    expect(chosen).toHaveLength(1);
+    for (const other of others) expect(other.look).not.toBe(chosen[0]!.look);
+    const groupBackground = await buttons
+      .first()
+      .evaluate((b) => [
+        getComputedStyle(b).backgroundColor,
+        getComputedStyle(b.parentElement!).backgroundColor,
+      ]);
+    const otherBackground = await buttons.nth(1).evaluate((b) => getComputedStyle(b).backgroundColor);
+    expect(['rgba(0, 0, 0, 0)', groupBackground[1]]).toContain(otherBackground);
   });
 });
 
