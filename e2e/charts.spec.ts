@@ -36,6 +36,30 @@ function curves(chart: Locator): Promise<string[]> {
     .evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? ''));
 }
 
+/**
+ * True when a path only moves straight across or straight up and down: a step (stepAfter), not a line
+ * drawn from one day's count to the next (linear) nor a smoothed curve (monotone: cubic Béziers, C).
+ */
+function isSteps(d: string): boolean {
+  if (/[CcSsQqTtAa]/.test(d)) return false;
+  let x = NaN;
+  let y = NaN;
+  for (const [, command, args] of d.matchAll(/([MLHVZ])([^MLHVZ]*)/gi)) {
+    const n = (args!.match(/-?[\d.]+(?:e-?\d+)?/gi) ?? []).map(Number);
+    const c = command!.toUpperCase();
+    if (c === 'H') x = n.at(-1)!;
+    else if (c === 'V') y = n.at(-1)!;
+    else if (c === 'M' || c === 'L') {
+      for (let i = 0; i + 1 < n.length; i += 2) {
+        const [nx, ny] = [n[i]!, n[i + 1]!];
+        if (c === 'L' && Math.abs(nx - x) > 0.01 && Math.abs(ny - y) > 0.01) return false;
+        [x, y] = [nx, ny];
+      }
+    }
+  }
+  return true;
+}
+
 async function openFleet(page: Page) {
   const shell = new AppShell(page);
   await shell.open(app.url);
@@ -70,7 +94,7 @@ test("fleet: the day charts are bars or steps and their axis ends on the range's
     const shown = await ticks(chart);
     expect(shown[0]).toBe(axisDay(isoDay(Date.now() - 89 * DAY_MS)));
     expect(shown.at(-1)).toBe(axisDay(today));
-    for (const d of await curves(chart)) expect(d).not.toMatch(/C/);
+    for (const d of await curves(chart)) expect(isSteps(d), d.slice(0, 80)).toBe(true);
   }
   // Everything: a longer range, drawn as steps, still ending today.
   await page.getByTestId('fleet-window').locator('[data-window="all"]').click();
@@ -78,7 +102,7 @@ test("fleet: the day charts are bars or steps and their axis ends on the range's
   await expect.poll(async () => (await ticks(messages)).at(-1)).toMatch(new RegExp(`^${axisDay(today)}`));
   const drawn = await curves(messages);
   expect(drawn.length).toBeGreaterThan(0);
-  for (const d of drawn) expect(d).not.toMatch(/C/);
+  for (const d of drawn) expect(isSteps(d), d.slice(0, 80)).toBe(true);
 });
 
 test('chat metrics: messages per day span the window counted back from the last day, as steps', async ({
@@ -104,11 +128,23 @@ test('chat metrics: messages per day span the window counted back from the last 
   expect((await ticks(perDay)).at(-1)).toBe(axisDay(last));
   const drawn = await curves(perDay);
   expect(drawn.length).toBeGreaterThan(0);
-  for (const d of drawn) expect(d).not.toMatch(/C/);
+  for (const d of drawn) expect(isSteps(d), d.slice(0, 80)).toBe(true);
   // The last 30 days: bars, from 29 days before the last message to it.
   await perDay.getByRole('radio', { name: /30/ }).click();
   await expect
     .poll(async () => (await ticks(perDay))[0])
     .toBe(axisDay(isoDay(Date.parse(last) - 29 * DAY_MS)));
   expect((await ticks(perDay)).at(-1)).toBe(axisDay(last));
+});
+
+test("a legacy file's daily count (user_history's active users) is drawn as steps", async ({ page }) => {
+  const shell = new AppShell(page);
+  await shell.open(app.url);
+  const path = join(app.root, 'backup_old_db');
+  await page.goto(`${app.url}#/files?path=${encodeURIComponent(path)}&view=metrics`);
+  const chart = page.getByTestId('metrics-chart-active-users-per-day');
+  await expect(chart.locator('.recharts-line-curve')).toBeVisible({ timeout: 15_000 });
+  const drawn = await curves(chart);
+  expect(drawn.length).toBeGreaterThan(0);
+  for (const d of drawn) expect(isSteps(d), d.slice(0, 80)).toBe(true);
 });
