@@ -23,18 +23,6 @@ export function inWindow<T extends { day: string }>(series: readonly T[], w: Dat
   return series.filter((d) => (w.from === null || d.day >= w.from) && (w.to === null || d.day <= w.to));
 }
 
-/** True when the days shown cross a year boundary: the axis then shows the year. */
-export function spansYears(series: readonly { day: string }[]): boolean {
-  if (series.length === 0) return false;
-  let min = series[0]!.day;
-  let max = min;
-  for (const d of series) {
-    if (d.day < min) min = d.day;
-    if (d.day > max) max = d.day;
-  }
-  return min.slice(0, 4) !== max.slice(0, 4);
-}
-
 type DayCount = { day: string; count: number };
 
 /**
