@@ -13,6 +13,7 @@ import {
   type ChatCopyActivity,
   type ScanSummary,
   type ChatSummary,
+  type CountsReason,
   type Finding,
   type FindingCode,
   type SkippedEntry,
@@ -54,21 +55,22 @@ const SORT_COLUMN: Record<FleetSort, string> = {
   chatId: 'id_sort',
   name: 'name_fold',
   level: 'level_sort',
-  messages: 'messages',
-  sessions: 'sessions',
+  // Unknown counts (NULL) sort below 0, and keyset paging compares a number, never NULL.
+  messages: 'coalesce(messages, -1)',
+  sessions: 'coalesce(sessions, -1)',
   lastActive: 'last_active',
   sizeBytes: 'size_bytes',
   health: 'health_rank',
 };
 
 const ROW_COLUMNS =
-  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked, tree, copies';
+  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked, tree, copies, counts_reason';
 type RowTuple = [
   string,
   string | null,
   string | null,
-  number,
-  number,
+  number | null,
+  number | null,
   string,
   number,
   string,
@@ -76,10 +78,12 @@ type RowTuple = [
   string,
   string | null,
   string,
+  string | null,
   string | null,
 ];
 /** How many columns ROW_COLUMNS names (the rest of a selected row is the caller's). */
-const ROW_WIDTH = 13;
+const ROW_WIDTH = 14;
+const COUNTS_STATE = ['whole', 'partial', 'unread'] as const;
 
 function toRow(r: RowTuple): FleetRow {
   const copies = r[12] ? (JSON.parse(r[12]) as ChatCopyActivity[]) : null;
@@ -92,6 +96,8 @@ function toRow(r: RowTuple): FleetRow {
     lastActive: r[5] === '' ? null : r[5],
     sizeBytes: r[6],
     health: r[7] as ListHealth,
+    counts: COUNTS_STATE[r[8]] ?? 'whole',
+    countsReason: r[13] ? (JSON.parse(r[13]) as CountsReason) : null,
     partial: r[8] >= 1,
     unread: r[8] === 2,
     codes: JSON.parse(r[9]) as FindingCode[],
@@ -296,7 +302,7 @@ export class FleetIndex {
     this.stmt(
       `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
            last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, tree)
-         VALUES (?, ?, NULL, '', NULL, 0, 0, 0, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
+         VALUES (?, ?, NULL, '', NULL, 0, NULL, NULL, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
     ).run(chatId, Number(chatId), HEALTH_RANK.unchecked, tree);
   }
 
@@ -318,18 +324,14 @@ export class FleetIndex {
     const upsert = this.stmt(
       `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
          last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked,
-         tree, copies, query_ms, meta_last_backup)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         tree, copies, query_ms, meta_last_backup, counts_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
     const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
     this.transaction(() => {
       for (const { chatId, outcome } of visits) {
         dropCodes.run(chatId);
-        if (outcome.kind === 'skip') {
-          this.stmt('DELETE FROM chats WHERE chat_id = ?').run(chatId);
-          continue;
-        }
         const s = outcome.summary;
         const codes = [...new Set(outcome.findings.map((f) => f.code))];
         upsert.run(
@@ -345,7 +347,7 @@ export class FleetIndex {
           s.sizeBytes,
           s.health,
           HEALTH_RANK[s.health],
-          outcome.unread ? 2 : outcome.partial ? 1 : 0,
+          COUNTS_STATE.indexOf(s.counts),
           JSON.stringify(codes),
           JSON.stringify(outcome.findings),
           outcome.identity,
@@ -355,6 +357,7 @@ export class FleetIndex {
           s.copies ? JSON.stringify(s.copies) : null,
           outcome.queryMs,
           outcome.metadataLastBackup ?? null,
+          s.countsReason ? JSON.stringify(s.countsReason) : null,
         );
         for (const code of codes) addCode.run(code, chatId);
       }
