@@ -16,6 +16,8 @@ function row(chatId: string, patch: Partial<FleetRow> = {}): FleetRow {
     level: 'B1',
     messages: 1234,
     sessions: 5,
+    counts: 'whole',
+    countsReason: null,
     lastActive: '2026-11-01T11:06:23Z',
     sizeBytes: 65536,
     health: 'ok',

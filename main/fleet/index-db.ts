@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS chats (
   meta_last_backup TEXT -- metadata.json's database_info.last_backup (ISO); NULL: none
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chat_codes (code TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (code, chat_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS chats_by_id ON chats (id_sort, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_name ON chats (name_fold, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_level ON chats (level_sort, chat_id);

@@ -93,11 +93,11 @@ function toRow(r: RowTuple): FleetRow {
     level: r[2],
     messages: r[3],
     sessions: r[4],
+    counts: COUNTS_STATE[r[8]] ?? 'whole',
+    countsReason: r[13] ? (JSON.parse(r[13]) as CountsReason) : null,
     lastActive: r[5] === '' ? null : r[5],
     sizeBytes: r[6],
     health: r[7] as ListHealth,
-    counts: COUNTS_STATE[r[8]] ?? 'whole',
-    countsReason: r[13] ? (JSON.parse(r[13]) as CountsReason) : null,
     partial: r[8] >= 1,
     unread: r[8] === 2,
     codes: JSON.parse(r[9]) as FindingCode[],
@@ -367,8 +367,8 @@ export class FleetIndex {
   setSkipped(entries: readonly SkippedEntry[]): void {
     this.transaction(() => {
       this.stmt('DELETE FROM skipped').run();
-      const add = this.stmt('INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)');
-      for (const e of entries) add.run(e.path, e.reason);
+      const add = this.stmt('INSERT OR REPLACE INTO skipped (path, code, reason) VALUES (?, ?, ?)');
+      for (const e of entries) add.run(e.path, e.code, e.reason);
     });
   }
 
@@ -440,7 +440,7 @@ export class FleetIndex {
     )
       .raw()
       .all() as [FindingCode, number][];
-    const skipped = this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    const skipped = this.stmt('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
     return {
       total: counts.ok + counts.warning + counts.error + counts.unchecked,
       counts,
@@ -532,6 +532,6 @@ export class FleetIndex {
   }
 
   skipped(): SkippedEntry[] {
-    return this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    return this.stmt('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
   }
 }

@@ -240,8 +240,8 @@ export function printScanTable(
 ): void {
   const countText = (c: ChatSummary, n: number | null): string => {
     if (c.locked?.file === CONVERSATIONS_DB) return 'locked';
-    // The row's own counts state (the list's); `incomplete` for rows of an older shape.
-    const counts = c.counts ?? incomplete.get(c.chatId) ?? 'whole';
+    // The row's own counts state (the list's), or what the pass said of it.
+    const counts = c.counts && c.counts !== 'whole' ? c.counts : (incomplete.get(c.chatId) ?? 'whole');
     if (counts === 'unread' || n === null) return '—';
     return counts === 'partial' ? `${n} (partial)` : String(n);
   };
