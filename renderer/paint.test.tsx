@@ -85,8 +85,8 @@ describe('the first screen, rendered ahead of the scripts', () => {
     const unread = row('42', {
       name: null,
       level: null,
-      messages: 0,
-      sessions: 0,
+      messages: null,
+      sessions: null,
       lastActive: null,
       sizeBytes: 0,
       health: 'unchecked',

@@ -88,7 +88,13 @@ describe('one state per chat on every surface (issue 23)', () => {
     const scan = cliJson<ScanResult>(['scan', gen.root]);
     const check = cliJson<IntegrityReport>(['check', gen.root]);
     const alerts = cliJson<AlertsResult>(['alerts', gen.root]);
-    const archive = cliJson<ArchiveInactiveResult>(['archive-inactive', gen.root, '--days', '90', '--dry-run']);
+    const archive = cliJson<ArchiveInactiveResult>([
+      'archive-inactive',
+      gen.root,
+      '--days',
+      '90',
+      '--dry-run',
+    ]);
     // The app.
     await runJob('fleet.refresh', { root: gen.root });
     const page = (await invoke(
@@ -205,7 +211,10 @@ describe('one state per chat on every surface (issue 23)', () => {
     expect(empty.countsReason).toEqual({ code: 'missing_file', file: 'conversations.db' });
     const emptyCheck = check.chats.find((c) => c.chatId === kind('empty_folder').chatId)!;
     expect(
-      emptyCheck.findings.filter((f) => f.code === 'missing_file').map((f) => f.file).sort(),
+      emptyCheck.findings
+        .filter((f) => f.code === 'missing_file')
+        .map((f) => f.file)
+        .sort(),
     ).toEqual(['conversations.db', 'profile.db']);
     const hot = scan.chats.find((c) => c.chatId === kind('hot_journal').chatId)!;
     expect(hot.messages).toBeNull();
@@ -229,9 +238,13 @@ describe('one state per chat on every surface (issue 23)', () => {
     // Inactive: one rule — the list's finding, Fleet, alerts (CLI and app) and the archive dry runs.
     const inactive = sorted(page.rows.filter((r) => r.codes.includes('inactive')).map((r) => r.chatId));
     expect(inactive).toContain(kind('inactive').chatId);
-    expect(sorted(metrics.alerts.filter((a) => a.kind === 'inactive').map((a) => a.chatId))).toEqual(inactive);
+    expect(sorted(metrics.alerts.filter((a) => a.kind === 'inactive').map((a) => a.chatId))).toEqual(
+      inactive,
+    );
     for (const result of [alerts, appAlerts])
-      expect(sorted(result.alerts.filter((a) => a.kind === 'inactive').map((a) => a.chatId))).toEqual(inactive);
+      expect(sorted(result.alerts.filter((a) => a.kind === 'inactive').map((a) => a.chatId))).toEqual(
+        inactive,
+      );
     for (const result of [archive, appArchive])
       expect(sorted(result.candidates.map((c) => c.chatId))).toEqual(inactive);
     for (const a of alerts.alerts.filter((x) => x.kind === 'inactive'))

@@ -10,12 +10,7 @@ import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector, dedupe, orderFindings } from '../integrity/chat.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { quickVisit } from './quick-visit.ts';
-import {
-  summarizeChatTask,
-  withCountsState,
-  type KnownFiles,
-  type ScanItem,
-} from '../store/summary.ts';
+import { summarizeChatTask, withCountsState, type KnownFiles, type ScanItem } from '../store/summary.ts';
 
 /** The files whose identity decides whether a chat must be read again. */
 const WATCHED = [
@@ -77,15 +72,6 @@ export function sameIdentity(dir: string, stored: string): boolean {
       return false;
   }
   return true;
-}
-
-/**
- * Whether a chat folder holds any of the watched files (else there is nothing to read there): usually one
- * plain lstat, where its identity takes six with nanosecond times. A refresh asks it of every new chat
- * on the main thread, 100,000 times on a root's first visit.
- */
-export function holdsChatFiles(dir: string): boolean {
-  return WATCHED.some((name) => lstatSync(`${dir}/${name}`, { throwIfNoEntry: false }) !== undefined);
 }
 
 /** What the visit's lstats already say about the DBs, so the figures do not stat them again. */

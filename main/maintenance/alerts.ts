@@ -162,7 +162,10 @@ export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>):
     checkedAt: now.toISOString(),
     chats: figures.length,
     ...fleetTotalsOf(
-      figures.map((f) => ({ sizeBytes: f.dbs.reduce((sum, db) => sum + db.bytes, 0), queryMs: f.newestPageMs })),
+      figures.map((f) => ({
+        sizeBytes: f.dbs.reduce((sum, db) => sum + db.bytes, 0),
+        queryMs: f.newestPageMs,
+      })),
     ),
     alerts,
     exitCode: alertsExitCode(alerts),

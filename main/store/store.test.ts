@@ -80,7 +80,12 @@ describe('scan', () => {
     expect(reasons['chat_notanumber']).toMatch(/not chat_<number>/);
     // An empty chat folder is a chat (an error row), never a skipped entry.
     expect(Object.values(reasons).some((r) => /empty chat folder/.test(r))).toBe(false);
-    expect(result.skipped.map((s) => s.code).sort()).toEqual(['bad_name', 'hidden', 'not_a_folder', 'not_a_folder']);
+    expect(result.skipped.map((s) => s.code).sort()).toEqual([
+      'bad_name',
+      'hidden',
+      'not_a_folder',
+      'not_a_folder',
+    ]);
     const empty = gen.chats.find((c) => c.kind === 'empty_folder')!;
     const row = result.chats.find((c) => c.chatId === empty.chatId)!;
     expect(row).toMatchObject({ health: 'error', messages: null, sessions: null, counts: 'unread' });

@@ -19,11 +19,11 @@ import {
   type OpenedDb,
   type ReadableDb,
 } from '../sqlite/open.ts';
-import { EARLIEST_PLAUSIBLE, chatLastActivity, latestPlausible } from './activity.ts';
+import { EARLIEST_PLAUSIBLE, chatLastActivity, inactiveDays, latestPlausible } from './activity.ts';
 import type { ChatCopy, ChatLocation } from './layout.ts';
 import { metadataDifferences, metadataLastBackup, readMetadata, type MetadataRead } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
-import { daysBetween, latest, toIso } from './time.ts';
+import { latest, toIso } from './time.ts';
 
 export interface ScanItem {
   chatId: string;
@@ -413,8 +413,9 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
       ),
     );
   }
-  if (lastActive && daysBetween(lastActive, new Date(item.nowMs)) > INACTIVE_DAYS) {
-    const days = Math.floor(daysBetween(lastActive, new Date(item.nowMs)));
+  // The one inactive rule (activity.ts): the list, Integrity, Fleet, alerts and archive-inactive share it.
+  const days = inactiveDays(lastActive, item.nowMs, INACTIVE_DAYS);
+  if (days !== null) {
     findings.push(
       finding(
         'inactive',

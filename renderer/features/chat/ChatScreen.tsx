@@ -168,8 +168,7 @@ function ChatView({
   const title = displayName(d?.profile) ?? scanRow?.name ?? t('chat.untitled');
   const health = indexed ? (scanRow?.health ?? 'unchecked') : undefined;
   // The counts state main computed once for this chat (the list's): unread is "—", partial says so.
-  const countsState =
-    d?.countsState ?? (scanRow?.unread ? 'unread' : scanRow?.partial ? 'partial' : 'whole');
+  const countsState = d?.countsState ?? (scanRow?.unread ? 'unread' : scanRow?.partial ? 'partial' : 'whole');
   // A DB held by another program is not damage: it is said as Locked (info), apart from real problems.
   const lockedProblems = d?.problems.filter((p) => p.code === 'locked') ?? [];
   const otherProblems = d?.problems.filter((p) => p.code !== 'locked') ?? [];
