@@ -121,7 +121,7 @@ describe('one pass', () => {
     const { home } = copyRoot();
     const index = openIndex(home, gen.root);
     const first = await refresh(index);
-    expect(first.visited).toBe(gen.chats.length); // the empty chat folder is skipped unread
+    expect(first.visited).toBe(gen.chats.length); // the empty chat folder too: it is a chat
     const counts = new Map<string, CountsRead>();
     const pass = await scanRoot(gen.root, silentContext(), {
       pool,
