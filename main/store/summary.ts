@@ -90,8 +90,12 @@ export function countsStateOf(
 ): { counts: CountsState; countsReason: CountsReason | null } {
   const damage = findings.find((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
   const reason = damage ? { code: damage.code, file: damage.file } : null;
-  if (!countsRead)
-    return { counts: 'unread', countsReason: reason ?? { code: 'corrupt', file: CONVERSATIONS_DB } };
+  if (!countsRead) {
+    // Unread without damage (a table missing: schema drift): the file's own finding says why.
+    const other = findings.find((f) => f.file === CONVERSATIONS_DB);
+    const why = reason ?? (other ? { code: other.code, file: other.file } : null);
+    return { counts: 'unread', countsReason: why ?? { code: 'corrupt', file: CONVERSATIONS_DB } };
+  }
   return damage ? { counts: 'partial', countsReason: reason } : { counts: 'whole', countsReason: null };
 }
 
