@@ -26,8 +26,8 @@ CREATE TABLE IF NOT EXISTS chats (
   name_fold TEXT NOT NULL,
   level TEXT,
   level_sort INTEGER NOT NULL,
-  messages INTEGER, -- NULL: conversations.db could not be read (partial = 2)
-  sessions INTEGER,
+  messages INTEGER NOT NULL, -- -1: unknown (conversations.db unread, or not visited yet): sent as null
+  sessions INTEGER NOT NULL, -- -1: unknown, as messages
   last_active TEXT NOT NULL,
   size_bytes INTEGER NOT NULL,
   health TEXT NOT NULL,
@@ -49,8 +49,8 @@ CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, code TEXT NOT NULL, r
 CREATE INDEX IF NOT EXISTS chats_by_id ON chats (id_sort, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_name ON chats (name_fold, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_level ON chats (level_sort, chat_id);
-CREATE INDEX IF NOT EXISTS chats_by_messages ON chats (coalesce(messages, -1), chat_id);
-CREATE INDEX IF NOT EXISTS chats_by_sessions ON chats (coalesce(sessions, -1), chat_id);
+CREATE INDEX IF NOT EXISTS chats_by_messages ON chats (messages, chat_id);
+CREATE INDEX IF NOT EXISTS chats_by_sessions ON chats (sessions, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_last_active ON chats (last_active, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_size ON chats (size_bytes, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_health ON chats (health_rank, chat_id);

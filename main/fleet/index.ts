@@ -55,9 +55,9 @@ const SORT_COLUMN: Record<FleetSort, string> = {
   chatId: 'id_sort',
   name: 'name_fold',
   level: 'level_sort',
-  // Unknown counts (NULL) sort below 0, and keyset paging compares a number, never NULL.
-  messages: 'coalesce(messages, -1)',
-  sessions: 'coalesce(sessions, -1)',
+  // Unknown counts are stored as -1 (below 0), so keyset paging compares numbers on a plain index.
+  messages: 'messages',
+  sessions: 'sessions',
   lastActive: 'last_active',
   sizeBytes: 'size_bytes',
   health: 'health_rank',
@@ -69,8 +69,8 @@ type RowTuple = [
   string,
   string | null,
   string | null,
-  number | null,
-  number | null,
+  number,
+  number,
   string,
   number,
   string,
@@ -84,6 +84,8 @@ type RowTuple = [
 /** How many columns ROW_COLUMNS names (the rest of a selected row is the caller's). */
 const ROW_WIDTH = 14;
 const COUNTS_STATE = ['whole', 'partial', 'unread'] as const;
+/** A count the index does not know (could not be read, or not read yet), sent as null. */
+const UNKNOWN_COUNT = -1;
 
 function toRow(r: RowTuple): FleetRow {
   const copies = r[12] ? (JSON.parse(r[12]) as ChatCopyActivity[]) : null;
@@ -91,8 +93,8 @@ function toRow(r: RowTuple): FleetRow {
     chatId: r[0],
     name: r[1],
     level: r[2],
-    messages: r[3],
-    sessions: r[4],
+    messages: r[3] < 0 ? null : r[3],
+    sessions: r[4] < 0 ? null : r[4],
     counts: COUNTS_STATE[r[8]] ?? 'whole',
     countsReason: r[13] ? (JSON.parse(r[13]) as CountsReason) : null,
     lastActive: r[5] === '' ? null : r[5],
@@ -302,7 +304,7 @@ export class FleetIndex {
     this.stmt(
       `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
            last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, tree)
-         VALUES (?, ?, NULL, '', NULL, 0, NULL, NULL, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
+         VALUES (?, ?, NULL, '', NULL, 0, -1, -1, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
     ).run(chatId, Number(chatId), HEALTH_RANK.unchecked, tree);
   }
 
@@ -341,8 +343,8 @@ export class FleetIndex {
           foldText(s.name ?? ''),
           s.level,
           levelSort(s.level),
-          s.messages,
-          s.sessions,
+          s.messages ?? UNKNOWN_COUNT,
+          s.sessions ?? UNKNOWN_COUNT,
           s.lastActive ?? '',
           s.sizeBytes,
           s.health,
