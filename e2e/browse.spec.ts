@@ -308,7 +308,14 @@ type MockRow = ReturnType<typeof mockRows>[number];
 
 /** The fleet index's list ops over an in-memory fleet: sort, filter by health and text, offset/keyset pages. */
 async function mockApi(page: Page) {
-  const rows = mockRows().map((r) => ({ ...r, partial: false, unread: false, codes: [] as string[] }));
+  const rows = mockRows().map((r) => ({
+    ...r,
+    counts: 'whole',
+    countsReason: null,
+    partial: false,
+    unread: false,
+    codes: [] as string[],
+  }));
   const largestReply = { rows: 0 };
   const reply = (route: Route, value: unknown) =>
     route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, value }) });

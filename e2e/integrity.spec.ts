@@ -6,7 +6,15 @@ import { IntegrityPage } from './pages/integrity.ts';
 // An integrity check of a generated root in browser mode: the broken chats come out coloured as errors
 // on the map and in the list, with their findings, and the report downloads as a self-contained page.
 
-const ERROR_KINDS = ['page_corrupt', 'truncated', 'zero_byte', 'not_sqlite', 'missing_file'] as const;
+// The damaged kinds, and the empty chat folder (a chat whose files are all missing).
+const ERROR_KINDS = [
+  'page_corrupt',
+  'truncated',
+  'zero_byte',
+  'not_sqlite',
+  'missing_file',
+  'empty_folder',
+] as const;
 
 test.describe('integrity check', () => {
   test('a quick check colours the broken chats as errors, explains them and exports the report', async ({

@@ -26,13 +26,28 @@ export function newerTreeOf(copies: readonly ChatCopyActivity[]): string | null 
   return best && !tie ? best.tree : null;
 }
 
+/**
+ * Whether a chat's counts are the whole chat's: 'partial' when they are what could be read of a damaged
+ * conversations.db, 'unread' when it could not be read at all (the counts are null, never 0).
+ */
+export const CountsState = z.enum(['whole', 'partial', 'unread']);
+export type CountsState = z.infer<typeof CountsState>;
+
+/** Why the counts are not whole: the finding on the file that made them partial or unread. */
+export const CountsReason = z.lazy(() => z.object({ code: FindingCode, file: z.string() }));
+export type CountsReason = z.infer<typeof CountsReason>;
+
 /** One row of the chat list (the spec's `scan --json` shape). */
 export const ChatSummary = z.object({
   chatId: z.string(),
   name: z.string().nullable(),
   level: z.string().nullable(),
-  messages: z.number().int(),
-  sessions: z.number().int(),
+  /** null: conversations.db could not be read (see counts and countsReason). */
+  messages: z.number().int().nullable(),
+  sessions: z.number().int().nullable(),
+  counts: CountsState,
+  /** The finding that made the counts partial or unread; null when they are whole. */
+  countsReason: CountsReason.nullable(),
   lastActive: z.string().nullable(),
   sizeBytes: z.number().int(),
   health: Health,
@@ -56,7 +71,14 @@ export const ChatSummary = z.object({
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 
-export const SkippedEntry = z.object({ path: z.string(), reason: z.string() });
+/**
+ * Why an entry of a root is not a chat: a symbolic link, not a folder, a folder not named chat_<number>, a
+ * hidden entry; 'check_skipped' is a check skipped for a chat (its reason says which and why).
+ */
+export const SkippedCode = z.enum(['link', 'not_a_folder', 'bad_name', 'hidden', 'check_skipped']);
+export type SkippedCode = z.infer<typeof SkippedCode>;
+
+export const SkippedEntry = z.object({ path: z.string(), code: SkippedCode, reason: z.string() });
 export type SkippedEntry = z.infer<typeof SkippedEntry>;
 
 export const ScanResult = z.object({
@@ -192,14 +214,18 @@ export const ChatDetail = z.object({
   preferences: UserPreferences.nullable(),
   progress: z.array(LearningProgress),
   sessions: z.array(ConversationSession),
+  /** null: could not be read (countsState and countsReason say why), never 0. */
   counts: z.object({
-    messages: z.number().int(),
-    sessions: z.number().int(),
-    userMessages: z.number().int(),
-    botMessages: z.number().int(),
-    voiceMessages: z.number().int(),
-    messagesWithErrors: z.number().int(),
+    messages: z.number().int().nullable(),
+    sessions: z.number().int().nullable(),
+    userMessages: z.number().int().nullable(),
+    botMessages: z.number().int().nullable(),
+    voiceMessages: z.number().int().nullable(),
+    messagesWithErrors: z.number().int().nullable(),
   }),
+  /** The chat list's counts state for this chat (the same value every screen shows). */
+  countsState: CountsState,
+  countsReason: CountsReason.nullable(),
   firstMessageAt: z.string().nullable(),
   lastMessageAt: z.string().nullable(),
   /** The user's last activity: the newest plausible of their traces, as the chat list has it. */
@@ -297,6 +323,8 @@ export const FleetMetrics = FleetTotals.extend({
       kind: z.enum(['db_large', 'inactive', 'health', 'clock_skew']),
       message: z.string(),
       severity: Severity,
+      /** db_large {mb, limitMb}, inactive {days, limitDays}, health {code, file}, clock_skew {first, last}. */
+      params: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).default({}),
     }),
   ),
 });

@@ -62,6 +62,7 @@ describe('a chat id beyond 2^63 (chat_99999999999999999999)', () => {
     expect(report.skipped).toEqual([
       {
         path: join(root, `chat_${bigId}`),
+        code: 'check_skipped',
         reason: `chat id ${bigId} is beyond the 64-bit integers SQLite stores, so no row can carry it: the orphan-row check was skipped`,
       },
     ]);

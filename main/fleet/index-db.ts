@@ -13,7 +13,7 @@ import { openOwnFile, type WritableDb } from '../sqlite/write.ts';
 /** PRAGMA application_id of an index file ('CIFX'). */
 export const FLEET_APP_ID = 0x43494658;
 /** PRAGMA user_version: bump when the tables change; an older file is rebuilt. */
-export const FLEET_SCHEMA_VERSION = 4;
+export const FLEET_SCHEMA_VERSION = 5;
 /** How long a writer waits for another process's write to finish. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -26,13 +26,14 @@ CREATE TABLE IF NOT EXISTS chats (
   name_fold TEXT NOT NULL,
   level TEXT,
   level_sort INTEGER NOT NULL,
-  messages INTEGER NOT NULL,
-  sessions INTEGER NOT NULL,
+  messages INTEGER NOT NULL, -- -1: unknown (conversations.db unread, or not visited yet): sent as null
+  sessions INTEGER NOT NULL, -- -1: unknown, as messages
   last_active TEXT NOT NULL,
   size_bytes INTEGER NOT NULL,
   health TEXT NOT NULL,
   health_rank INTEGER NOT NULL,
   partial INTEGER NOT NULL, -- 0 complete, 1 partial counts, 2 conversations.db unread
+  counts_reason TEXT, -- JSON {code, file}: the finding that made the counts partial or unread
   locked TEXT, -- JSON {file, message} when a DB was held by another program
   codes TEXT NOT NULL,
   findings TEXT NOT NULL,
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS chats (
   meta_last_backup TEXT -- metadata.json's database_info.last_backup (ISO); NULL: none
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chat_codes (code TEXT NOT NULL, chat_id TEXT NOT NULL, PRIMARY KEY (code, chat_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS chats_by_id ON chats (id_sort, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_name ON chats (name_fold, chat_id);
 CREATE INDEX IF NOT EXISTS chats_by_level ON chats (level_sort, chat_id);

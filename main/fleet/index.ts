@@ -13,6 +13,7 @@ import {
   type ChatCopyActivity,
   type ScanSummary,
   type ChatSummary,
+  type CountsReason,
   type Finding,
   type FindingCode,
   type SkippedEntry,
@@ -54,6 +55,7 @@ const SORT_COLUMN: Record<FleetSort, string> = {
   chatId: 'id_sort',
   name: 'name_fold',
   level: 'level_sort',
+  // Unknown counts are stored as -1 (below 0), so keyset paging compares numbers on a plain index.
   messages: 'messages',
   sessions: 'sessions',
   lastActive: 'last_active',
@@ -62,7 +64,7 @@ const SORT_COLUMN: Record<FleetSort, string> = {
 };
 
 const ROW_COLUMNS =
-  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked, tree, copies';
+  'chat_id, name, level, messages, sessions, last_active, size_bytes, health, partial, codes, locked, tree, copies, counts_reason';
 type RowTuple = [
   string,
   string | null,
@@ -77,9 +79,13 @@ type RowTuple = [
   string | null,
   string,
   string | null,
+  string | null,
 ];
 /** How many columns ROW_COLUMNS names (the rest of a selected row is the caller's). */
-const ROW_WIDTH = 13;
+const ROW_WIDTH = 14;
+const COUNTS_STATE = ['whole', 'partial', 'unread'] as const;
+/** A count the index does not know (could not be read, or not read yet), sent as null. */
+const UNKNOWN_COUNT = -1;
 
 function toRow(r: RowTuple): FleetRow {
   const copies = r[12] ? (JSON.parse(r[12]) as ChatCopyActivity[]) : null;
@@ -87,8 +93,10 @@ function toRow(r: RowTuple): FleetRow {
     chatId: r[0],
     name: r[1],
     level: r[2],
-    messages: r[3],
-    sessions: r[4],
+    messages: r[3] < 0 ? null : r[3],
+    sessions: r[4] < 0 ? null : r[4],
+    counts: COUNTS_STATE[r[8]] ?? 'whole',
+    countsReason: r[13] ? (JSON.parse(r[13]) as CountsReason) : null,
     lastActive: r[5] === '' ? null : r[5],
     sizeBytes: r[6],
     health: r[7] as ListHealth,
@@ -296,7 +304,7 @@ export class FleetIndex {
     this.stmt(
       `INSERT OR IGNORE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
            last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, tree)
-         VALUES (?, ?, NULL, '', NULL, 0, 0, 0, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
+         VALUES (?, ?, NULL, '', NULL, 0, -1, -1, '', 0, 'unchecked', ?, 0, '[]', '[]', '', NULL, ?)`,
     ).run(chatId, Number(chatId), HEALTH_RANK.unchecked, tree);
   }
 
@@ -318,18 +326,14 @@ export class FleetIndex {
     const upsert = this.stmt(
       `INSERT OR REPLACE INTO chats (chat_id, id_sort, name, name_fold, level, level_sort, messages, sessions,
          last_active, size_bytes, health, health_rank, partial, codes, findings, identity, checked_at, locked,
-         tree, copies, query_ms, meta_last_backup)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         tree, copies, query_ms, meta_last_backup, counts_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const dropCodes = this.stmt('DELETE FROM chat_codes WHERE chat_id = ?');
     const addCode = this.stmt('INSERT OR IGNORE INTO chat_codes (code, chat_id) VALUES (?, ?)');
     this.transaction(() => {
       for (const { chatId, outcome } of visits) {
         dropCodes.run(chatId);
-        if (outcome.kind === 'skip') {
-          this.stmt('DELETE FROM chats WHERE chat_id = ?').run(chatId);
-          continue;
-        }
         const s = outcome.summary;
         const codes = [...new Set(outcome.findings.map((f) => f.code))];
         upsert.run(
@@ -339,13 +343,13 @@ export class FleetIndex {
           foldText(s.name ?? ''),
           s.level,
           levelSort(s.level),
-          s.messages,
-          s.sessions,
+          s.messages ?? UNKNOWN_COUNT,
+          s.sessions ?? UNKNOWN_COUNT,
           s.lastActive ?? '',
           s.sizeBytes,
           s.health,
           HEALTH_RANK[s.health],
-          outcome.unread ? 2 : outcome.partial ? 1 : 0,
+          COUNTS_STATE.indexOf(s.counts),
           JSON.stringify(codes),
           JSON.stringify(outcome.findings),
           outcome.identity,
@@ -355,6 +359,7 @@ export class FleetIndex {
           s.copies ? JSON.stringify(s.copies) : null,
           outcome.queryMs,
           outcome.metadataLastBackup ?? null,
+          s.countsReason ? JSON.stringify(s.countsReason) : null,
         );
         for (const code of codes) addCode.run(code, chatId);
       }
@@ -364,8 +369,8 @@ export class FleetIndex {
   setSkipped(entries: readonly SkippedEntry[]): void {
     this.transaction(() => {
       this.stmt('DELETE FROM skipped').run();
-      const add = this.stmt('INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)');
-      for (const e of entries) add.run(e.path, e.reason);
+      const add = this.stmt('INSERT OR REPLACE INTO skipped (path, code, reason) VALUES (?, ?, ?)');
+      for (const e of entries) add.run(e.path, e.code, e.reason);
     });
   }
 
@@ -437,7 +442,7 @@ export class FleetIndex {
     )
       .raw()
       .all() as [FindingCode, number][];
-    const skipped = this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    const skipped = this.stmt('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
     return {
       total: counts.ok + counts.warning + counts.error + counts.unchecked,
       counts,
@@ -529,6 +534,6 @@ export class FleetIndex {
   }
 
   skipped(): SkippedEntry[] {
-    return this.stmt('SELECT path, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
+    return this.stmt('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedEntry[];
   }
 }

@@ -65,6 +65,8 @@ describe('the quick visit', () => {
         'fk_violation',
         // A column added beside the expected ones: the figures still read, and the drift is found.
         'schema_drift',
+        // A message dated 2062: plain files, the clock_skew finding follows from the figures.
+        'future_dated',
       ]),
     );
   });
@@ -75,7 +77,16 @@ describe('the quick visit', () => {
       .map((chat) => chat.kind)
       .sort();
     expect(declined).toEqual(
-      ['missing_file', 'not_sqlite', 'page_corrupt', 'truncated', 'wal_pending', 'zero_byte'].sort(),
+      [
+        'empty_folder',
+        'hot_journal',
+        'missing_file',
+        'not_sqlite',
+        'page_corrupt',
+        'truncated',
+        'wal_pending',
+        'zero_byte',
+      ].sort(),
     );
   });
 

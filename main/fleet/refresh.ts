@@ -1,17 +1,11 @@
 import type { FleetRefreshResult } from '../../shared/contract/fleet.ts';
-import { INACTIVE_DAYS, type Finding, type SkippedEntry } from '../../shared/domain.ts';
+import { INACTIVE_DAYS, type Finding } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { compareIds, listChats, type ChatLocation } from '../store/layout.ts';
 import { scanItemOf, type ScanItem } from '../store/summary.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { FleetIndex } from './index.ts';
-import {
-  EMPTY_FOLDER_REASON,
-  holdsChatFiles,
-  sameChatIdentity,
-  withFindings,
-  type VisitOutcome,
-} from './visit.ts';
+import { sameChatIdentity, withFindings, type VisitOutcome } from './visit.ts';
 
 export interface RefreshOptions {
   pool: WorkerPool;
@@ -102,17 +96,9 @@ export async function refreshIndex(
   }
   while (next < listed.length) fresh.push(listed[next++]!);
 
-  // A chat folder without any of the chat's files is skipped without a visit (nothing to read there).
-  const extraSkipped: SkippedEntry[] = [];
+  // Every chat folder is a chat, an empty one too (an error row: its files are missing).
   const known = new Set(changed.map((c) => c.chatId));
-  const toVisit = [
-    ...changed,
-    ...fresh.filter((c) => {
-      if (holdsChatFiles(c.dir)) return true;
-      extraSkipped.push({ path: c.dir, reason: EMPTY_FOLDER_REASON });
-      return false;
-    }),
-  ].sort((a, b) => compareIds(a.chatId, b.chatId));
+  const toVisit = [...changed, ...fresh].sort((a, b) => compareIds(a.chatId, b.chatId));
   index.transaction(() => {
     for (const id of vanished) index.remove(id);
     for (const c of toVisit) {
@@ -149,8 +135,6 @@ export async function refreshIndex(
             ctx.progress(done, items.length, item.chatId);
             return;
           }
-          if (outcome.value.kind === 'skip')
-            extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
           const value = known.has(item.chatId)
             ? keepDamageBehindLock(outcome.value, index.chat(item.chatId).findings)
             : outcome.value;
@@ -163,7 +147,7 @@ export async function refreshIndex(
     flush();
   }
   throwIfCancelled(ctx.signal);
-  const allSkipped = [...skipped, ...extraSkipped].sort((a, b) => a.path.localeCompare(b.path));
+  const allSkipped = [...skipped].sort((a, b) => a.path.localeCompare(b.path));
   index.setSkipped(allSkipped);
   index.setMeta('refreshedAt', new Date().toISOString());
   const counts = index.counts();
@@ -180,8 +164,7 @@ export async function refreshIndex(
 
 /**
  * A root's first opening: every chat folder is listed in the index at once, as `unchecked`, so the list's
- * first page has its rows before any chat is read (the refresh then reads them, and drops folders without
- * chat files). Does nothing once the index has been refreshed or holds rows.
+ * first page has its rows before any chat is read (the refresh then reads them). Does nothing once the index has been refreshed or holds rows.
  */
 export function listIntoIndex(index: FleetIndex): void {
   if (index.meta('refreshedAt') !== null) return;

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { INACTIVE_DAYS, healthOf, type ChatDetail, type Finding, type Health } from '../../shared/domain.ts';
+import {
+  INACTIVE_DAYS,
+  healthOf,
+  type ChatDetail,
+  type ChatSummary,
+  type Finding,
+  type Health,
+} from '../../shared/domain.ts';
 import { entryAt } from '../fs/entry.ts';
 import { ownFileState } from '../fs/own-file.ts';
 import { chatCopy, chatTrees, type ChatCopy } from '../store/layout.ts';
@@ -10,6 +17,8 @@ import { sameIdentity, visitChatTask } from './visit.ts';
 export interface ChatFindings {
   health: Health;
   findings: Finding[];
+  /** The chat's row as the list has it: counts (whole, partial, unread), last activity. */
+  summary: Pick<ChatSummary, 'messages' | 'sessions' | 'counts' | 'countsReason' | 'lastActive'>;
   /** `index`: the fleet index's findings, its files unchanged since; `check`: a quick check just now. */
   source: 'index' | 'check';
   checkedAt: string | null;
@@ -39,11 +48,10 @@ export function chatFindings(
       : null;
   if (stored) return stored;
   const visit = visitChatTask({ chatId, dir, nowMs: now.getTime() });
-  if (visit.kind === 'skip')
-    return { health: 'ok', findings: [], source: 'check', checkedAt: now.toISOString() };
   return {
     health: healthOf(visit.findings),
     findings: visit.findings,
+    summary: visit.summary,
     source: 'check',
     checkedAt: now.toISOString(),
   };
@@ -68,10 +76,37 @@ function fromIndex(
     // Grown inactive since it was checked: its findings lack that one.
     const inactiveBefore = new Date(now.getTime() - INACTIVE_DAYS * 86_400_000).toISOString();
     if (row.lastActive && row.lastActive < inactiveBefore && !row.codes.includes('inactive')) return null;
-    return { health: row.health, findings, source: 'index', checkedAt };
+    return { health: row.health, findings, summary: row, source: 'index', checkedAt };
   } finally {
     index.close();
   }
+}
+
+/**
+ * A chat's detail with the one state the list has for it (health, counts and their state, last activity),
+ * so the chat screen, `show` and the list never disagree. The breakdown of the counts (user, bot...) is the
+ * detail's own, and unknown where the list's counts are.
+ */
+export function withChatState(detail: ChatDetail, state: ChatFindings | null): ChatDetail {
+  if (!state) return detail;
+  const s = state.summary;
+  const unread = s.counts === 'unread';
+  const part = (v: number | null) => (unread ? null : v);
+  return {
+    ...detail,
+    health: state.health,
+    lastActive: s.lastActive,
+    countsState: s.counts,
+    countsReason: s.countsReason,
+    counts: {
+      messages: s.messages,
+      sessions: s.sessions,
+      userMessages: part(detail.counts.userMessages),
+      botMessages: part(detail.counts.botMessages),
+      voiceMessages: part(detail.counts.voiceMessages),
+      messagesWithErrors: part(detail.counts.messagesWithErrors),
+    },
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector, dedupe, orderFindings } from '../integrity/chat.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { quickVisit } from './quick-visit.ts';
-import { summarizeChatTask, type KnownFiles, type ScanItem } from '../store/summary.ts';
+import { summarizeChatTask, withCountsState, type KnownFiles, type ScanItem } from '../store/summary.ts';
 
 /** The files whose identity decides whether a chat must be read again. */
 const WATCHED = [
@@ -74,15 +74,6 @@ export function sameIdentity(dir: string, stored: string): boolean {
   return true;
 }
 
-/**
- * Whether a chat folder holds any of the watched files (else there is nothing to read there): usually one
- * plain lstat, where its identity takes six with nanosecond times. A refresh asks it of every new chat
- * on the main thread, 100,000 times on a root's first visit.
- */
-export function holdsChatFiles(dir: string): boolean {
-  return WATCHED.some((name) => lstatSync(`${dir}/${name}`, { throwIfNoEntry: false }) !== undefined);
-}
-
 /** What the visit's lstats already say about the DBs, so the figures do not stat them again. */
 function knownFiles(stats: WatchedStats): KnownFiles {
   const entry = (st: BigIntStats | undefined) =>
@@ -95,38 +86,28 @@ function knownFiles(stats: WatchedStats): KnownFiles {
   };
 }
 
-export const EMPTY_FOLDER_REASON = 'empty chat folder (no profile.db, conversations.db or metadata.json)';
-
-/** Codes of findings that mean the figures beside them are only what could be read. */
-const DAMAGE_CODES = new Set([
-  'corrupt',
-  'truncated',
-  'not_sqlite',
-  'empty_file',
-  'missing_file',
-  'not_a_file',
-  'locked',
-]);
-
-export type VisitOutcome =
-  | {
-      kind: 'chat';
-      summary: ChatSummary;
-      findings: Finding[];
-      /** The counts are what could be read from a damaged or unreadable conversations.db. */
-      partial: boolean;
-      /** conversations.db could not be read at all: there are no counts to show. */
-      unread: boolean;
-      identity: string;
-      /**
-       * How long the visit's reads of the chat took (ms): opening both DBs, the quick check and the
-       * figures, the fleet's standard query of a chat (the seed's "average query time" averages it).
-       */
-      queryMs: number;
-      /** metadata.json's last_backup (see lastBackupFrom); the archives' part is looked up per page. */
-      metadataLastBackup?: string | null;
-    }
-  | { kind: 'skip'; path: string; reason: string; identity: string };
+/**
+ * A chat's state as one visit reads it — files present, health and findings, counts (whole, partial or
+ * unread, in summary.counts), last activity — the one value the list, the chat screen, Integrity, Fleet,
+ * Maintenance and the CLI all show (the fleet index stores it).
+ */
+export interface VisitOutcome {
+  kind: 'chat';
+  summary: ChatSummary;
+  findings: Finding[];
+  /** The counts are not the whole chat's (summary.counts is 'partial' or 'unread'). */
+  partial: boolean;
+  /** conversations.db could not be read at all: there are no counts to show (summary.counts 'unread'). */
+  unread: boolean;
+  identity: string;
+  /**
+   * How long the visit's reads of the chat took (ms): opening both DBs, the quick check and the
+   * figures, the fleet's standard query of a chat (the seed's "average query time" averages it).
+   */
+  queryMs: number;
+  /** metadata.json's last_backup (see lastBackupFrom); the archives' part is looked up per page. */
+  metadataLastBackup?: string | null;
+}
 
 /**
  * One visit of a chat for the fleet: the list's figures AND the quick check (header and size sanity,
@@ -136,7 +117,7 @@ export type VisitOutcome =
  */
 export function visitChatTask(item: ScanItem): VisitOutcome {
   const outcome = visitCopy(item);
-  if (!item.copies || outcome.kind === 'skip') return outcome;
+  if (!item.copies) return outcome;
   // A chat found in several trees: each other copy is visited for its last activity, and its identity
   // joins the chat's, so a change to any copy makes the chat read again.
   const copies: ChatCopyActivity[] = [];
@@ -145,7 +126,7 @@ export function visitChatTask(item: ScanItem): VisitOutcome {
     const visited = visitCopy({ chatId: item.chatId, dir: copy.dir, nowMs: item.nowMs, tree: copy.tree });
     copies.push({
       tree: copy.tree,
-      lastActive: visited.kind === 'chat' ? visited.summary.lastActive : null,
+      lastActive: visited.summary.lastActive,
     });
     identity += `${COPY_SEPARATOR}${visited.identity}`;
   }
@@ -179,7 +160,6 @@ function visitCopy(item: ScanItem): VisitOutcome {
       chatInspector({ ...item, full: false }),
       openForCheck,
     );
-  if (outcome.kind === 'skip') return { ...outcome, identity };
   return withFindings(
     {
       kind: 'chat',
@@ -196,16 +176,12 @@ function visitCopy(item: ScanItem): VisitOutcome {
 }
 
 /** A visit's outcome with these findings: its health, and whether its counts are partial, follow them. */
-export function withFindings(
-  outcome: Extract<VisitOutcome, { kind: 'chat' }>,
-  all: readonly Finding[],
-): Extract<VisitOutcome, { kind: 'chat' }> {
+export function withFindings(outcome: VisitOutcome, all: readonly Finding[]): VisitOutcome {
   const findings = orderFindings(dedupe(all));
-  const damaged = findings.some((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
-  return {
-    ...outcome,
-    summary: { ...outcome.summary, health: healthOf(findings) },
+  const summary = withCountsState(
+    { ...outcome.summary, health: healthOf(findings) },
     findings,
-    partial: damaged || outcome.unread,
-  };
+    !outcome.unread,
+  );
+  return { ...outcome, summary, findings, partial: summary.counts !== 'whole' };
 }

@@ -25,9 +25,11 @@ export interface ChatCheckItem extends ScanItem {
   full: boolean;
 }
 
-export type ChatCheckOutcome =
-  | { kind: 'chat'; check: ChatCheck; skipped?: SkippedEntry[] }
-  | { kind: 'skip'; path: string; reason: string };
+export interface ChatCheckOutcome {
+  kind: 'chat';
+  check: ChatCheck;
+  skipped?: SkippedEntry[];
+}
 
 /** Per-chat tables keyed by chat_id, by file: a row of another chat_id there is an orphan. */
 const CHAT_KEYED: Record<typeof PROFILE_DB | typeof CONVERSATIONS_DB, readonly string[]> = {
@@ -52,7 +54,6 @@ export function checkChatTask(item: ChatCheckItem): ChatCheckOutcome {
     chatInspector(item),
     openForCheck,
   );
-  if (outcome.kind === 'skip') return outcome;
   const findings = orderFindings(dedupe(outcome.findings));
   const check: ChatCheck = { chatId: item.chatId, status: healthOf(findings), findings };
   return item.full && sqliteChatId(item.chatId) === null

@@ -1,4 +1,4 @@
-import type { Finding } from '../../shared/domain.ts';
+import type { Finding, SkippedEntry } from '../../shared/domain.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { finding } from '../store/summary.ts';
@@ -345,8 +345,9 @@ export function sqliteChatId(chatId: string): bigint | null {
 }
 
 /** The one note said for such a chat (a skip of the orphan-row check, not a finding about its files). */
-export function orphanCheckSkipped(path: string, chatId: string): { path: string; reason: string } {
+export function orphanCheckSkipped(path: string, chatId: string): SkippedEntry {
   return {
+    code: 'check_skipped',
     path,
     reason: `chat id ${chatId} is beyond the 64-bit integers SQLite stores, so no row can carry it: the orphan-row check was skipped`,
   };

@@ -80,6 +80,9 @@ const EXPECTED: Record<BrokenKind, { code: FindingCode; severity: Severity; file
   fk_violation: { code: 'fk_violation', severity: 'warning', file: 'profile.db', full: true },
   db_large: { code: 'db_large', severity: 'warning', file: 'conversations.db' },
   inactive: { code: 'inactive', severity: 'info', file: 'profile.db' },
+  empty_folder: { code: 'missing_file', severity: 'error', file: 'profile.db' },
+  future_dated: { code: 'clock_skew', severity: 'info', file: 'conversations.db' },
+  hot_journal: { code: 'locked', severity: 'warning', file: 'conversations.db' },
 };
 
 describe('integrity check of a generated root', () => {
@@ -102,7 +105,7 @@ describe('integrity check of a generated root', () => {
         expect(match, `${kind} in ${mode} mode: ${JSON.stringify(chat.findings)}`).toHaveLength(1);
         expect(match[0]!.severity).toBe(want.severity);
         // One sentence a support person reads (the file is in its own field; most sentences name it too).
-        if (want.code !== 'inactive')
+        if (want.code !== 'inactive' && want.code !== 'clock_skew')
           expect(match[0]!.message).toMatch(new RegExp(want.file.replace('.', '\\.')));
         expect(match[0]!.message.length).toBeGreaterThan(30);
       }
@@ -143,7 +146,14 @@ describe('integrity check of a generated root', () => {
     const counts = { ok: 0, warning: 0, error: 0 };
     for (const c of report.chats) counts[c.status]++;
     expect(report.summary).toEqual(counts);
-    expect(report.summary.error).toBe(5); // page_corrupt, truncated, zero_byte, not_sqlite, missing_file
+    // The damaged kinds, the empty chat folder among them (a chat whose files are all missing).
+    const errorKinds = report.chats
+      .filter((c) => c.status === 'error')
+      .map((c) => gen.chats.find((g) => g.chatId === c.chatId)!.kind)
+      .sort();
+    expect(errorKinds).toEqual(
+      ['empty_folder', 'missing_file', 'not_sqlite', 'page_corrupt', 'truncated', 'zero_byte'].sort(),
+    );
     // The strays are listed as skipped, as the scan lists them, never as failed chats.
     expect(report.skipped.length).toBe(gen.strays.length);
     expect(() => IntegrityReportSchema.parse(report)).not.toThrow();

@@ -107,9 +107,6 @@ export async function checkRoot(
       let check: ChatCheck | null;
       if (!outcome.ok) {
         check = failedCheck(item.chatId, CONVERSATIONS_DB, outcome.message);
-      } else if (outcome.value.kind === 'skip') {
-        extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
-        check = null;
       } else {
         check = outcome.value.check;
         extraSkipped.push(...(outcome.value.skipped ?? []));

@@ -80,7 +80,6 @@ describe('alerts', () => {
     const chat: ChatFigures = {
       chatId: '1',
       dir: '/x',
-      skipped: null,
       dbs: [{ file: 'conversations.db', bytes: 3 * 1024 * 1024 }],
       sizeBytes: 3 * 1024 * 1024,
       lastActive: '2026-01-01T00:00:00Z',

@@ -5,8 +5,9 @@
 
 import { resolve } from 'node:path';
 import type { Alert, AlertsResult, AlertThresholds } from '../../shared/contract/maintenance.ts';
-import { fleetTotalsOf } from '../../shared/domain.ts';
+import { fleetTotalsOf, type Finding } from '../../shared/domain.ts';
 import type { JobContext } from '../jobs/job.ts';
+import { inactiveDays } from '../store/activity.ts';
 import { daysBetween } from '../store/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { collectChatFigures, type ChatFigures } from './figures.ts';
@@ -19,6 +20,14 @@ import {
 
 const MB = 1024 * 1024;
 
+type Params = Alert['params'];
+
+/** A finding's params (the renderer words an integrity alert from them), its file at least. */
+export function findingParams(f: Finding): Params {
+  const own = (f as Finding & { params?: Params }).params;
+  return { file: f.file, ...(own ?? {}) };
+}
+
 export function alertsFromFigures(
   figures: readonly ChatFigures[],
   thresholds: AlertThresholds,
@@ -26,7 +35,6 @@ export function alertsFromFigures(
 ): Alert[] {
   const alerts: Alert[] = [];
   for (const chat of figures) {
-    if (chat.skipped) continue;
     for (const f of chat.errors) {
       alerts.push({
         kind: 'integrity',
@@ -35,6 +43,8 @@ export function alertsFromFigures(
         file: f.file,
         message: f.message,
         value: null,
+        code: f.code,
+        params: findingParams(f),
       });
     }
     for (const db of chat.dbs) {
@@ -47,21 +57,21 @@ export function alertsFromFigures(
           file: db.file,
           message: `${db.file} is ${mb} MB (over ${thresholds.dbMaxMb} MB): review its history or archive it.`,
           value: mb,
+          params: { file: db.file, mb, limitMb: thresholds.dbMaxMb },
         });
       }
     }
-    if (chat.lastActive) {
-      const days = Math.floor(daysBetween(chat.lastActive, now));
-      if (days > thresholds.inactiveDays) {
-        alerts.push({
-          kind: 'inactive',
-          severity: 'warning',
-          chatId: chat.chatId,
-          file: null,
-          message: `No activity for ${days} days (over ${thresholds.inactiveDays}): a candidate for archiving.`,
-          value: days,
-        });
-      }
+    const days = inactiveDays(chat.lastActive, now.getTime(), thresholds.inactiveDays);
+    if (days !== null) {
+      alerts.push({
+        kind: 'inactive',
+        severity: 'warning',
+        chatId: chat.chatId,
+        file: null,
+        message: `No activity for ${days} days (over ${thresholds.inactiveDays}): a candidate for archiving.`,
+        value: days,
+        params: { days, limitDays: thresholds.inactiveDays },
+      });
     }
     if (chat.newestPageMs !== null && chat.newestPageMs > thresholds.slowMs) {
       alerts.push({
@@ -71,6 +81,7 @@ export function alertsFromFigures(
         file: 'conversations.db',
         message: `The newest page of messages took ${chat.newestPageMs} ms (over ${thresholds.slowMs} ms).`,
         value: chat.newestPageMs,
+        params: { ms: chat.newestPageMs, limitMs: thresholds.slowMs },
       });
     }
   }
@@ -108,6 +119,7 @@ export function backupAlert(
       message:
         'No backup known: no verified archive in the folders given holds it and metadata.json has no last_backup.',
       value: null,
+      params: { days: null, limitDays: maxDays, source: null, archive: null },
     };
   // The chat list's "not backed up for N days" filter follows the same rule.
   if (!notBackedUpFor(last, maxDays, now)) return null;
@@ -121,6 +133,7 @@ export function backupAlert(
     file: null,
     message: `Last backed up ${days} days ago (over ${maxDays}), according to ${source}.`,
     value: days,
+    params: { days, limitDays: maxDays, source: last.source, archive: last.archive },
   };
 }
 
@@ -128,14 +141,12 @@ export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>):
   const root = resolve(options.root);
   const now = options.now ?? new Date();
   const figures = await collectChatFigures(root, options.pool, ctx, {
-    quickCheck: true,
     timeQuery: true,
     now,
   });
   const alerts = alertsFromFigures(figures, options.thresholds, now);
   const index = indexVerifiedArchives(options.backupDirs ?? []);
   for (const chat of figures) {
-    if (chat.skipped) continue;
     const alert = backupAlert(
       chat.chatId,
       lastBackupOf(index, chat.chatId, chat.dir),
@@ -149,11 +160,12 @@ export async function runAlerts(options: AlertsOptions, ctx: JobContext<Alert>):
     root,
     thresholds: options.thresholds,
     checkedAt: now.toISOString(),
-    chats: figures.filter((f) => !f.skipped).length,
+    chats: figures.length,
     ...fleetTotalsOf(
-      figures
-        .filter((f) => !f.skipped)
-        .map((f) => ({ sizeBytes: f.dbs.reduce((sum, db) => sum + db.bytes, 0), queryMs: f.newestPageMs })),
+      figures.map((f) => ({
+        sizeBytes: f.dbs.reduce((sum, db) => sum + db.bytes, 0),
+        queryMs: f.newestPageMs,
+      })),
     ),
     alerts,
     exitCode: alertsExitCode(alerts),

@@ -46,7 +46,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
-import { daysBetween } from '../store/time.ts';
+import { inactiveDays } from '../store/activity.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { archiveIntact, chatFingerprint, collectChatFigures } from './figures.ts';
 import { describeHolders, findHolders, type Holder } from './holders.ts';
@@ -260,21 +260,26 @@ export async function archiveInactive(
   // 1. Candidates.
   step('reading last activity');
   const figures = await collectChatFigures(root, options.pool, ctx, {
-    quickCheck: false,
     timeQuery: false,
     now,
     chats,
   });
-  const candidates: InactiveChat[] = figures
-    .filter((f) => !f.skipped && f.lastActive !== null && daysBetween(f.lastActive, now) > options.days)
-    .map((f) => ({
-      chatId: f.chatId,
-      dir: f.dir,
-      sizeBytes: f.sizeBytes,
-      lastActive: f.lastActive,
-      inactiveDays: Math.floor(daysBetween(f.lastActive!, now)),
-      fingerprint: f.fingerprint,
-    }));
+  // The inactive rule of every screen (main/store/activity.ts), on the visit's last activity.
+  const candidates: InactiveChat[] = figures.flatMap((f) => {
+    const days = inactiveDays(f.lastActive, now.getTime(), options.days);
+    return days === null
+      ? []
+      : [
+          {
+            chatId: f.chatId,
+            dir: f.dir,
+            sizeBytes: f.sizeBytes,
+            lastActive: f.lastActive,
+            inactiveDays: days,
+            fingerprint: f.fingerprint,
+          },
+        ];
+  });
   const plan: ArchivePlan = {
     root,
     days: options.days,

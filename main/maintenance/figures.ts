@@ -1,25 +1,23 @@
-// The per-chat figures maintenance decides on: file sizes, the last activity (the user's own traces, by the
-// rule every screen shares: main/store/activity.ts), the quick_check's errors, the time of the chat's newest-page query, and a fingerprint of its files (sizes and
+// The per-chat figures maintenance decides on: file sizes, the chat's state as the fleet visit reads it
+// (its error findings and last activity: the same visit the list, Integrity and Fleet show, see
+// main/fleet/visit.ts), the time of the chat's newest-page query, and a fingerprint of its files (sizes and
 // modification times) that changes whenever the bot writes. Computed read-only, one chat per worker item.
-// Alerts read them through `collectChatFigures`; a persistent fleet index can supply the same shape later.
 
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Finding } from '../../shared/domain.ts';
-import { pageCheck } from '../integrity/checks.ts';
+import { visitChatTask } from '../fleet/visit.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { listChats, type ChatLocation } from '../store/layout.ts';
 import { pageMessages } from '../store/messages.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
-import { summarizeChatTask, type ScanItem } from '../store/summary.ts';
+import type { ScanItem } from '../store/summary.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 export interface ChatFiguresItem extends ScanItem {
-  /** Run quick_check on both DBs (alerts: integrity errors). */
-  quickCheck: boolean;
   /** Time the newest-page query of conversations.db (alerts: slow chats). */
   timeQuery: boolean;
 }
@@ -27,14 +25,12 @@ export interface ChatFiguresItem extends ScanItem {
 export interface ChatFigures {
   chatId: string;
   dir: string;
-  /** Why the folder is not a chat (empty), or null. */
-  skipped: string | null;
   /** Each DB with its -wal, in bytes (absent DBs are not listed). */
   dbs: { file: string; bytes: number }[];
   /** The whole folder's layout files (DBs, -wal, metadata.json). */
   sizeBytes: number;
   lastActive: string | null;
-  /** Error findings: unreadable, damaged or missing files. */
+  /** Error findings (the visit's, as the list and Integrity have them): unreadable, damaged or missing files. */
   errors: Finding[];
   /** ms of the standard newest page (100 messages) query; null when not timed or unreadable. */
   newestPageMs: number | null;
@@ -89,13 +85,7 @@ function dbBytes(path: string): number | null {
 /** One chat's figures (a worker task: plain data in and out). */
 export function chatFiguresTask(item: ChatFiguresItem): ChatFigures {
   const fingerprint = chatFingerprint(item.dir);
-  const inspect = item.quickCheck
-    ? (file: string, db: ReadableDb): Finding[] => {
-        const f = pageCheck(db, 'main', file, false);
-        return f ? [f] : [];
-      }
-    : undefined;
-  const scan = summarizeChatTask(item, inspect);
+  const visit = visitChatTask({ chatId: item.chatId, dir: item.dir, nowMs: item.nowMs });
   const dbs: ChatFigures['dbs'] = [];
   for (const file of [PROFILE_DB, CONVERSATIONS_DB]) {
     const bytes = dbBytes(join(item.dir, file));
@@ -103,34 +93,13 @@ export function chatFiguresTask(item: ChatFiguresItem): ChatFigures {
   }
   const metaBytes = statSync(join(item.dir, METADATA_JSON), { throwIfNoEntry: false })?.size ?? 0;
   const sizeBytes = dbs.reduce((s, d) => s + d.bytes, 0) + metaBytes;
-  if (scan.kind === 'skip') {
-    return {
-      chatId: item.chatId,
-      dir: item.dir,
-      skipped: scan.reason,
-      dbs,
-      sizeBytes,
-      lastActive: null,
-      errors: [],
-      newestPageMs: null,
-      fingerprint,
-    };
-  }
-  const seen = new Set<string>();
-  const errors = scan.findings.filter((f) => {
-    const key = `${f.code}\u0000${f.file}`;
-    if (f.severity !== 'error' || seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
   return {
     chatId: item.chatId,
     dir: item.dir,
-    skipped: null,
     dbs,
     sizeBytes,
-    lastActive: scan.summary.lastActive,
-    errors,
+    lastActive: visit.summary.lastActive,
+    errors: visit.findings.filter((f) => f.severity === 'error'),
     newestPageMs:
       item.timeQuery && dbs.some((d) => d.file === CONVERSATIONS_DB) ? timeNewestPage(item.dir) : null,
     fingerprint,
@@ -142,14 +111,13 @@ export async function collectChatFigures(
   root: string,
   pool: WorkerPool,
   ctx: Pick<JobContext<unknown>, 'signal' | 'progress'>,
-  options: { quickCheck: boolean; timeQuery: boolean; now: Date; chats?: ChatLocation[] },
+  options: { timeQuery: boolean; now: Date; chats?: ChatLocation[] },
 ): Promise<ChatFigures[]> {
   const chats = options.chats ?? listChats(root).chats;
   const items: ChatFiguresItem[] = chats.map((c) => ({
     chatId: c.chatId,
     dir: c.dir,
     nowMs: options.now.getTime(),
-    quickCheck: options.quickCheck,
     timeQuery: options.timeQuery,
   }));
   const out: ChatFigures[] = new Array(items.length);
@@ -166,7 +134,6 @@ export async function collectChatFigures(
         : {
             chatId: item.chatId,
             dir: item.dir,
-            skipped: null,
             dbs: [],
             sizeBytes: 0,
             lastActive: null,

@@ -11,7 +11,7 @@ import { runAlerts } from '../maintenance/alerts.ts';
 import { archiveInactive } from '../maintenance/archive.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { chatLastActivity } from './activity.ts';
+import { chatLastActivity, inactiveDays } from './activity.ts';
 import { readChatDetail } from './chat.ts';
 import { fleetMetrics } from './fleet.ts';
 import { scanRoot } from './scan.ts';
@@ -125,5 +125,16 @@ describe("a chat's last activity is the newest plausible trace of its user", () 
       silentContext(),
     );
     expect(Object.fromEntries(dry.candidates.map((c) => [c.chatId, c.lastActive]))).toEqual(want);
+  });
+});
+
+describe('inactiveDays: the one inactive rule', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  it('counts whole days, strictly more than the limit, and none without a last activity', () => {
+    expect(inactiveDays(null, now, 90)).toBeNull();
+    expect(inactiveDays('2026-09-02T12:00:00Z', now, 90)).toBeNull(); // exactly 90 days
+    expect(inactiveDays('2026-09-02T11:00:00Z', now, 90)).toBe(90); // 90 days and an hour
+    expect(inactiveDays('2025-12-01T12:00:00Z', now, 90)).toBe(365);
+    expect(inactiveDays('not a time', now, 90)).toBeNull();
   });
 });

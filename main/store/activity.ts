@@ -39,3 +39,13 @@ export function chatLastActivity(traces: ActivityTraces, nowMs: number): string 
   }
   return newest;
 }
+
+/**
+ * Whole days without activity when a chat counts as inactive (more than `limitDays` since `lastActive`),
+ * else null: the one inactive rule of the list, Integrity, Fleet, `alerts` and archive-inactive.
+ */
+export function inactiveDays(lastActive: string | null, nowMs: number, limitDays: number): number | null {
+  if (lastActive === null) return null;
+  const days = (nowMs - Date.parse(lastActive)) / 86_400_000;
+  return Number.isFinite(days) && days > limitDays ? Math.floor(days) : null;
+}

@@ -9,7 +9,6 @@ import type {
   UserPreferences,
   UserProfile,
 } from '../../shared/domain.ts';
-import { healthOf } from '../../shared/domain.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { fileSizes, toAppError, type ReadableDb } from '../sqlite/open.ts';
 import { chatCopy, chatDir } from './layout.ts';
@@ -173,12 +172,14 @@ export function readChatDetail(
   // Health uses the same cheap findings as the chat list, so the badge and the detail agree; it reads
   // through the connections opened above instead of opening both DBs a second time.
   const scan = summarizeChatTask({ chatId, dir, nowMs: now.getTime() }, undefined, lendFromCache);
-  const health =
-    scan.kind === 'chat'
-      ? scan.summary.health
-      : healthOf(problems.map(() => ({ severity: 'error' as const })));
+  const health = scan.summary.health;
 
   const c = convData?.counts;
+  const summary = scan.summary;
+  // Counts as the list has them (whole, partial or unread: null, never 0); the breakdown only where the
+  // file could be read here too.
+  const known = summary.counts !== 'unread';
+  const part = (v: unknown): number | null => (known && c ? Number(v ?? 0) : null);
   return {
     chatId,
     dir,
@@ -188,17 +189,19 @@ export function readChatDetail(
     progress: profileData?.progress ?? [],
     sessions: convData?.sessions ?? [],
     counts: {
-      messages: Number(c?.messages ?? 0),
-      sessions: convData?.sessionCount ?? 0,
-      userMessages: Number(c?.userMessages ?? 0),
-      botMessages: Number(c?.botMessages ?? 0),
-      voiceMessages: Number(c?.voiceMessages ?? 0),
-      messagesWithErrors: Number(c?.messagesWithErrors ?? 0),
+      messages: known ? (summary.messages ?? part(c?.messages)) : null,
+      sessions: known ? (summary.sessions ?? convData?.sessionCount ?? null) : null,
+      userMessages: part(c?.userMessages),
+      botMessages: part(c?.botMessages),
+      voiceMessages: part(c?.voiceMessages),
+      messagesWithErrors: part(c?.messagesWithErrors),
     },
+    countsState: summary.counts,
+    countsReason: summary.countsReason,
     firstMessageAt: toIso(c?.first),
     lastMessageAt: toIso(c?.last),
     // The list's own figure (main/store/activity.ts), so the side panel and the list say the same.
-    lastActive: scan.kind === 'chat' ? scan.summary.lastActive : null,
+    lastActive: scan.summary.lastActive,
     files: [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON].map((name) => {
       const s = fileSizes(join(dir, name));
       return { name, exists: s.exists, sizeBytes: s.sizeBytes, walBytes: s.walBytes };

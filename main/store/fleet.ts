@@ -1,17 +1,29 @@
 import { join } from 'node:path';
-import { DB_LARGE_BYTES, INACTIVE_DAYS, fleetTotalsOf, type FleetMetrics } from '../../shared/domain.ts';
+import {
+  INACTIVE_DAYS,
+  fleetTotalsOf,
+  type FindingCode,
+  type FleetMetrics,
+  type Health,
+} from '../../shared/domain.ts';
+import { visitChatTask } from '../fleet/visit.ts';
 import { timeNewestPage } from '../maintenance/figures.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { openReadonly } from '../sqlite/open.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { listChats } from './layout.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from './schema.ts';
-import { EARLIEST_PLAUSIBLE, latestPlausible, summarizeChatTask, type ScanItem } from './summary.ts';
-import { daysBetween } from './time.ts';
+import { inactiveDays } from './activity.ts';
+import { EARLIEST_PLAUSIBLE, latestPlausible, type ScanItem } from './summary.ts';
 
 export interface FleetChatFigures {
   chatId: string;
-  health: 'ok' | 'warning' | 'error' | 'skip';
+  /** The chat's state as the fleet visit reads it (the list's, Integrity's and Maintenance's). */
+  health: Health;
+  /** Its worst error finding (the health alert's params), null when it has none. */
+  worstError: { code: FindingCode; file: string } | null;
+  /** Codes of its findings: db_large and inactive alerts follow the list's findings. */
+  codes: FindingCode[];
   createdDay: string | null;
   lastActive: string | null;
   sizeBytes: number;
@@ -23,17 +35,9 @@ export interface FleetChatFigures {
 
 /** Per-chat figures for the fleet dashboard (runs in a worker). */
 export function fleetChatTask(item: ScanItem): FleetChatFigures {
-  const scan = summarizeChatTask(item);
-  if (scan.kind === 'skip')
-    return {
-      chatId: item.chatId,
-      health: 'skip',
-      createdDay: null,
-      lastActive: null,
-      sizeBytes: 0,
-      perDay: [],
-      queryMs: null,
-    };
+  // The same visit as the list's (findings ordered worst first), so the alert table leaves no chat out.
+  const visit = visitChatTask({ chatId: item.chatId, dir: item.dir, nowMs: item.nowMs });
+  const worst = visit.findings.find((f) => f.severity === 'error');
   let createdDay: string | null = null;
   let perDay: [string, number][] = [];
   try {
@@ -64,10 +68,12 @@ export function fleetChatTask(item: ScanItem): FleetChatFigures {
   }
   return {
     chatId: item.chatId,
-    health: scan.summary.health,
+    health: visit.summary.health,
+    worstError: worst ? { code: worst.code, file: worst.file } : null,
+    codes: [...new Set(visit.findings.map((f) => f.code))],
     createdDay,
-    lastActive: scan.summary.lastActive,
-    sizeBytes: scan.summary.sizeBytes,
+    lastActive: visit.summary.lastActive,
+    sizeBytes: visit.summary.sizeBytes,
     perDay,
     queryMs: timeNewestPage(item.dir),
   };
@@ -108,7 +114,7 @@ export async function fleetMetrics(
     onResult: (index, outcome) => {
       done++;
       ctx.progress(done, items.length, items[index]!.chatId);
-      if (!outcome.ok || outcome.value.health === 'skip') return;
+      if (!outcome.ok) return;
       const f = outcome.value;
       counted++;
       timed.push({ sizeBytes: f.sizeBytes, queryMs: f.queryMs });
@@ -127,11 +133,14 @@ export async function fleetMetrics(
       if (skewed.length > 0) {
         clockSkewChats++;
         skewed.sort();
+        const first = skewed[0]!;
+        const last = skewed.at(-1)!;
         alerts.push({
           chatId: f.chatId,
           kind: 'clock_skew',
           severity: 'info',
-          message: `dates outside 2000–today (${[...new Set([skewed[0], skewed.at(-1)])].join(' … ')}): left out of the charts`,
+          message: `dates outside 2000–today (${[...new Set([first, last])].join(' … ')}): left out of the charts`,
+          params: { first, last },
         });
       }
       sizes[SIZE_BUCKETS.findIndex(([, upper]) => f.sizeBytes < upper)]!.count++;
@@ -140,32 +149,33 @@ export async function fleetMetrics(
         largest.sort((a, b) => b.sizeBytes - a.sizeBytes);
         largest.length = 10;
       }
-      if (f.sizeBytes > DB_LARGE_BYTES) {
+      if (f.codes.includes('db_large')) {
+        const mb = Math.round((f.sizeBytes / 1048576) * 10) / 10;
         alerts.push({
           chatId: f.chatId,
           kind: 'db_large',
           severity: 'warning',
-          message: `${(f.sizeBytes / 1048576).toFixed(1)} MB (over 10 MB)`,
+          message: `${mb.toFixed(1)} MB (over 10 MB)`,
+          params: { mb, limitMb: 10 },
         });
       }
-      if (
-        f.lastActive &&
-        plausible(f.lastActive.slice(0, 10)) &&
-        daysBetween(f.lastActive, now) > INACTIVE_DAYS
-      ) {
+      const days = inactiveDays(f.lastActive, now.getTime(), INACTIVE_DAYS);
+      if (days !== null) {
         alerts.push({
           chatId: f.chatId,
           kind: 'inactive',
           severity: 'info',
-          message: `inactive for ${Math.floor(daysBetween(f.lastActive, now))} days`,
+          message: `inactive for ${days} days`,
+          params: { days, limitDays: INACTIVE_DAYS },
         });
       }
-      if (f.health === 'error')
+      if (f.health === 'error' && f.worstError)
         alerts.push({
           chatId: f.chatId,
           kind: 'health',
           severity: 'error',
-          message: 'a database could not be read',
+          message: `${f.worstError.file}: ${f.worstError.code}`,
+          params: { code: f.worstError.code, file: f.worstError.file },
         });
     },
   });

@@ -168,12 +168,21 @@ function listTree(
       const path = `${chatsDir}${sep}${entry.name}`;
       const match = CHAT_DIR_PATTERN.exec(entry.name);
       if (entry.isSymbolicLink()) {
-        skipped.push({ path, reason: 'symbolic link: not followed' });
+        skipped.push({ path, code: 'link', reason: 'symbolic link: not followed' });
       } else if (!entry.isDirectory()) {
         const kind = entry.isFile() ? 'a file' : describeKind(entryAt(path).kind);
-        skipped.push({ path, reason: `not a chat folder (${kind})` });
+        skipped.push({
+          path,
+          code: entry.name.startsWith('.') ? 'hidden' : 'not_a_folder',
+          reason: `not a chat folder (${kind})`,
+        });
       } else if (!match) {
-        if (!notSkipped?.has(entry.name)) skipped.push({ path, reason: 'folder name is not chat_<number>' });
+        if (!notSkipped?.has(entry.name))
+          skipped.push({
+            path,
+            code: entry.name.startsWith('.') ? 'hidden' : 'bad_name',
+            reason: 'folder name is not chat_<number>',
+          });
       } else {
         chats.push({ chatId: match[1]!, dir: path, tree });
       }

@@ -1,4 +1,4 @@
-import type { ChatSummary, Finding, ScanResult, SkippedEntry } from '../../shared/domain.ts';
+import type { ChatSummary, Finding, ScanResult } from '../../shared/domain.ts';
 import type { JobContext } from '../jobs/job.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { listChats } from './layout.ts';
@@ -33,7 +33,6 @@ export async function scanRoot(
   const items: ScanItem[] = chats.map((c) => scanItemOf(c, nowMs));
   const keep = options.keepRows !== false;
   const rows: (ChatSummary | null)[] = new Array(keep ? items.length : 0).fill(null);
-  const extraSkipped: SkippedEntry[] = [];
   let done = 0;
   ctx.progress(0, items.length, null);
   await options.pool.map('scan.chat', items, {
@@ -48,8 +47,10 @@ export async function scanRoot(
           chatId: item.chatId,
           name: null,
           level: null,
-          messages: 0,
-          sessions: 0,
+          messages: null,
+          sessions: null,
+          counts: 'unread',
+          countsReason: { code: f.code, file: f.file },
           lastActive: null,
           sizeBytes: 0,
           health: 'error',
@@ -58,8 +59,6 @@ export async function scanRoot(
         if (keep) rows[index] = row;
         options.onVisit?.(item.chatId, [f], 'unread', null);
         ctx.emit(row);
-      } else if (outcome.value.kind === 'skip') {
-        extraSkipped.push({ path: outcome.value.path, reason: outcome.value.reason });
       } else {
         if (keep) rows[index] = outcome.value.summary;
         const { findings, unread, partial, queryMs } = outcome.value;
@@ -72,6 +71,6 @@ export async function scanRoot(
   return {
     root,
     chats: rows.filter((r): r is ChatSummary => r !== null),
-    skipped: [...skipped, ...extraSkipped].sort((a, b) => a.path.localeCompare(b.path)),
+    skipped,
   };
 }

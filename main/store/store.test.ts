@@ -78,7 +78,17 @@ describe('scan', () => {
     );
     expect(reasons['notes.txt']).toMatch(/not a chat folder/);
     expect(reasons['chat_notanumber']).toMatch(/not chat_<number>/);
-    expect(Object.values(reasons).some((r) => /empty chat folder/.test(r))).toBe(true);
+    // An empty chat folder is a chat (an error row), never a skipped entry.
+    expect(Object.values(reasons).some((r) => /empty chat folder/.test(r))).toBe(false);
+    expect(result.skipped.map((s) => s.code).sort()).toEqual([
+      'bad_name',
+      'hidden',
+      'not_a_folder',
+      'not_a_folder',
+    ]);
+    const empty = gen.chats.find((c) => c.kind === 'empty_folder')!;
+    const row = result.chats.find((c) => c.chatId === empty.chatId)!;
+    expect(row).toMatchObject({ health: 'error', messages: null, sessions: null, counts: 'unread' });
   });
 
   it.each([
@@ -188,7 +198,7 @@ describe('reading one chat', () => {
     const counts = readChatDetail(gen.root, chat.chatId, NOW).counts;
     expect(m.messagesPerDay.reduce((n, d) => n + d.bot, 0)).toBe(counts.botMessages);
     expect(m.messagesPerDay.reduce((n, d) => n + d.user, 0)).toBe(counts.userMessages);
-    expect(counts.userMessages + counts.botMessages).toBeLessThanOrEqual(chat.messages);
+    expect(counts.userMessages! + counts.botMessages!).toBeLessThanOrEqual(chat.messages);
     expect(m.responseTimes.reduce((n, b) => n + b.count, 0)).toBeGreaterThan(0);
     expect(m.sessionLengths).toHaveLength(chat.sessions);
   });
@@ -267,6 +277,8 @@ describe('CLI read commands', () => {
       'level',
       'messages',
       'sessions',
+      'counts',
+      'countsReason',
       'lastActive',
       'sizeBytes',
       'health',

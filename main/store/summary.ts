@@ -6,6 +6,8 @@ import {
   SEVERITY_OF,
   healthOf,
   type ChatSummary,
+  type CountsReason,
+  type CountsState,
   type Finding,
   type FindingCode,
 } from '../../shared/domain.ts';
@@ -17,11 +19,11 @@ import {
   type OpenedDb,
   type ReadableDb,
 } from '../sqlite/open.ts';
-import { EARLIEST_PLAUSIBLE, chatLastActivity, latestPlausible } from './activity.ts';
+import { EARLIEST_PLAUSIBLE, chatLastActivity, inactiveDays, latestPlausible } from './activity.ts';
 import type { ChatCopy, ChatLocation } from './layout.ts';
 import { metadataDifferences, metadataLastBackup, readMetadata, type MetadataRead } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
-import { daysBetween, latest, toIso } from './time.ts';
+import { latest, toIso } from './time.ts';
 
 export interface ScanItem {
   chatId: string;
@@ -57,17 +59,60 @@ export type DbInspector = (file: typeof PROFILE_DB | typeof CONVERSATIONS_DB, db
 /** How the DBs are opened: openReadonly, or the integrity check's opener that reuses one connection. */
 export type DbOpener = (path: string, options: OpenReadonlyOptions) => OpenedDb;
 
-export type ScanOutcome =
-  | {
-      kind: 'chat';
-      summary: ChatSummary;
-      findings: Finding[];
-      /** False when conversations.db's figures could not be read at all (the counts are not counts). */
-      countsRead?: boolean;
-      /** metadata.json's `database_info.last_backup` (the fleet index keeps it for the last-backup column). */
-      metadataLastBackup?: string | null;
-    }
-  | { kind: 'skip'; path: string; reason: string };
+export interface ScanOutcome {
+  kind: 'chat';
+  summary: ChatSummary;
+  findings: Finding[];
+  /** False when conversations.db's figures could not be read at all (the counts are not counts). */
+  countsRead?: boolean;
+  /** metadata.json's `database_info.last_backup` (the fleet index keeps it for the last-backup column). */
+  metadataLastBackup?: string | null;
+}
+
+/** Codes of findings on conversations.db that mean the counts beside them are only what could be read. */
+const DAMAGE_CODES: ReadonlySet<string> = new Set([
+  'corrupt',
+  'truncated',
+  'not_sqlite',
+  'empty_file',
+  'missing_file',
+  'not_a_file',
+  'locked',
+]);
+
+/**
+ * Whether a chat's counts are the whole chat's, from its findings and whether conversations.db's figures
+ * could be read at all: the one rule behind every screen's "—" and "(partial)".
+ */
+export function countsStateOf(
+  findings: readonly Finding[],
+  countsRead: boolean,
+): { counts: CountsState; countsReason: CountsReason | null } {
+  const damage = findings.find((f) => f.file === CONVERSATIONS_DB && DAMAGE_CODES.has(f.code));
+  const reason = damage ? { code: damage.code, file: damage.file } : null;
+  if (!countsRead) {
+    // Unread without damage (a table missing: schema drift): the file's own finding says why.
+    const other = findings.find((f) => f.file === CONVERSATIONS_DB);
+    const why = reason ?? (other ? { code: other.code, file: other.file } : null);
+    return { counts: 'unread', countsReason: why ?? { code: 'corrupt', file: CONVERSATIONS_DB } };
+  }
+  return damage ? { counts: 'partial', countsReason: reason } : { counts: 'whole', countsReason: null };
+}
+
+/** A summary's counts and their state as these findings say (null counts when nothing could be read). */
+export function withCountsState(
+  summary: ChatSummary,
+  findings: readonly Finding[],
+  countsRead: boolean,
+): ChatSummary {
+  const state = countsStateOf(findings, countsRead);
+  return {
+    ...summary,
+    ...state,
+    messages: countsRead ? summary.messages : null,
+    sessions: countsRead ? summary.sessions : null,
+  };
+}
 
 export function finding(code: FindingCode, file: string, message: string): Finding {
   return { code, severity: SEVERITY_OF[code], file, message };
@@ -228,14 +273,8 @@ export function summarizeChatTask(
   const conversationsPath = join(item.dir, CONVERSATIONS_DB);
   const profileSize = sizeOf(profilePath, item.known);
   const conversationsSize = sizeOf(conversationsPath, item.known);
+  // A chat folder with none of its files is still a chat: each missing file is a finding (never skipped).
   const meta = readMetadata(item.dir);
-  if (!profileSize.exists && !conversationsSize.exists && meta.state === 'missing') {
-    return {
-      kind: 'skip',
-      path: item.dir,
-      reason: 'empty chat folder (no profile.db, conversations.db or metadata.json)',
-    };
-  }
   const findings: Finding[] = [];
   let profile: ProfileFigures = { name: null, level: null, lastActive: null };
   let conversations: ConversationFigures | null = null;
@@ -378,8 +417,9 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
       ),
     );
   }
-  if (lastActive && daysBetween(lastActive, new Date(item.nowMs)) > INACTIVE_DAYS) {
-    const days = Math.floor(daysBetween(lastActive, new Date(item.nowMs)));
+  // The one inactive rule (activity.ts): the list, Integrity, Fleet, alerts and archive-inactive share it.
+  const days = inactiveDays(lastActive, item.nowMs, INACTIVE_DAYS);
+  if (days !== null) {
     findings.push(
       finding(
         'inactive',
@@ -398,8 +438,9 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
       chatId: item.chatId,
       name: profile.name,
       level: profile.level,
-      messages: conversations?.messages ?? 0,
-      sessions: conversations?.sessions ?? 0,
+      messages: conversations?.messages ?? null,
+      sessions: conversations?.sessions ?? null,
+      ...countsStateOf(findings, conversations !== null),
       lastActive,
       sizeBytes,
       health: healthOf(findings),

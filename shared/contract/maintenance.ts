@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PathInput } from './browse.ts';
 import { job } from './define.ts';
-import { FleetTotals } from '../domain.ts';
+import { FindingCode, FleetTotals } from '../domain.ts';
 
 // The operator's maintenance (seed 000): vacuum, archive-then-clean inactive chats, alerts, rotating backups.
 // Each writing operation has a dry run that writes nothing; the real run backs up first and verifies.
@@ -127,6 +127,14 @@ export const Alert = z.object({
   message: z.string(),
   /** The measured figure: MB, days or ms (null for integrity). */
   value: z.number().nullable(),
+  /**
+   * What the renderer words the alert from: db_large {file, mb, limitMb}, inactive {days, limitDays},
+   * slow {ms, limitMs}, not_backed_up {days (null: none known), limitDays, source, archive}, integrity the
+   * finding's own params.
+   */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).default({}),
+  /** integrity: the finding's code. */
+  code: FindingCode.optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 

@@ -2,7 +2,7 @@ import type { ChatSummary } from '../../../shared/domain.ts';
 import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
 import { archiveFolders } from './backup.ts';
 import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../../store/chat.ts';
-import { withCopies } from '../../fleet/show.ts';
+import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { scanRoot } from '../../store/scan.ts';
@@ -36,7 +36,10 @@ export const browseHandlers = {
   'chat.detail': ({ root, chatId, tree }, ctx) => {
     const place = ctx.places.requireRoot(root);
     // The chat's tree, and its copy in another tree with which is newer (a bot folder with two trees).
-    const detail = withCopies(place, readChatDetail(place, chatId, ctx.now(), tree), ctx.now());
+    const detail = withChatState(
+      withCopies(place, readChatDetail(place, chatId, ctx.now(), tree), ctx.now()),
+      chatFindings(place, chatId, ctx.userDataDir, ctx.now(), tree),
+    );
     // Its last backup: the newest verified archive in the folders the Backups screen lists, else metadata.json.
     detail.lastBackup = lastBackupOf(indexVerifiedArchives(archiveFolders(ctx)), detail.chatId, detail.dir);
     return detail;

@@ -8,6 +8,8 @@ const chat = (chatId: string, patch: Partial<ChatSummary> = {}): ChatSummary => 
   level: 'B1',
   messages: 40,
   sessions: 4,
+  counts: 'whole',
+  countsReason: null,
   lastActive: '2026-11-01T10:00:00Z',
   sizeBytes: 4096,
   health: 'ok',

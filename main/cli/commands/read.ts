@@ -9,7 +9,7 @@ import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { ROOT_TREE, requireChatFolders, treeRank } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../../fleet/cli.ts';
-import { chatFindings, withCopies } from '../../fleet/show.ts';
+import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
@@ -86,10 +86,12 @@ export function registerReadCommands(program: Command): void {
         const root = requireDir(rootArg);
         const backupDirs = (opts.backups ?? []).map((d) => requireDir(d));
         const now = new Date();
-        const detail = withCopies(root, readChatDetail(root, chatId, now, opts.tree), now);
-        // The health the list and the Integrity screen show: the fleet index's findings, or a quick check.
+        // The state the list and the Integrity screen show: the fleet index's, or a quick check's.
         const checked = chatFindings(root, chatId, defaultUserDataDir(), now, opts.tree);
-        if (checked) detail.health = checked.health;
+        const detail = withChatState(
+          withCopies(root, readChatDetail(root, chatId, now, opts.tree), now),
+          checked,
+        );
         detail.lastBackup = lastBackupOf(indexVerifiedArchives(backupDirs), detail.chatId, detail.dir);
         if (opts.json) return printJson(detail);
         const p = detail.profile;
@@ -102,13 +104,18 @@ export function registerReadCommands(program: Command): void {
         console.log(`Folder ${detail.dir}`);
         console.log(`Tree ${detail.tree ?? '.'}${copiesNote(detail)}`);
         const c = detail.counts;
+        const n = (v: number | null) => (v === null ? '—' : String(v));
         const unread = detail.problems.find((problem) => problem.file === CONVERSATIONS_DB);
-        if (unread) {
+        if (detail.countsState === 'unread' || c.messages === null) {
           // Counts of a file that could not be read are unknown, not zero.
-          console.log(`Messages unknown: ${unread.code === 'locked' ? 'locked — ' : ''}${unread.message}`);
+          const why = unread
+            ? `${unread.code === 'locked' ? 'locked — ' : ''}${unread.message}`
+            : `${detail.countsReason?.file ?? CONVERSATIONS_DB}: ${detail.countsReason?.code ?? 'unreadable'}`;
+          console.log(`Messages unknown: ${why}`);
         } else {
+          const partial = detail.countsState === 'partial' ? ' (partial)' : '';
           console.log(
-            `Messages ${c.messages} (${c.userMessages} user, ${c.botMessages} bot, ${c.voiceMessages} voice, ${c.messagesWithErrors} with corrections)  sessions ${c.sessions}`,
+            `Messages ${c.messages}${partial} (${n(c.userMessages)} user, ${n(c.botMessages)} bot, ${n(c.voiceMessages)} voice, ${n(c.messagesWithErrors)} with corrections)  sessions ${n(c.sessions)}${partial}`,
           );
         }
         console.log(
@@ -231,10 +238,12 @@ export function printScanTable(
   result: ScanResult,
   incomplete: ReadonlyMap<string, 'partial' | 'unread'>,
 ): void {
-  const countText = (c: ChatSummary, n: number): string => {
+  const countText = (c: ChatSummary, n: number | null): string => {
     if (c.locked?.file === CONVERSATIONS_DB) return 'locked';
-    const counts = incomplete.get(c.chatId);
-    return counts === 'unread' ? '—' : counts === 'partial' ? `${n} (partial)` : String(n);
+    // The row's own counts state (the list's), or what the pass said of it.
+    const counts = c.counts && c.counts !== 'whole' ? c.counts : (incomplete.get(c.chatId) ?? 'whole');
+    if (counts === 'unread' || n === null) return '—';
+    return counts === 'partial' ? `${n} (partial)` : String(n);
   };
   // A root with more than one chat tree (seed 000's bot folder) says in which each chat lives.
   const trees = new Set(
@@ -264,7 +273,7 @@ export function printScanTable(
   console.log(
     `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
   );
-  if ([...incomplete.values()].includes('partial'))
+  if (result.chats.some((c) => c.counts === 'partial') || [...incomplete.values()].includes('partial'))
     console.log('(partial): what could be read of a damaged conversations.db, not the whole chat');
   for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
   if (withTree) {

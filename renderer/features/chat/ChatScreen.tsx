@@ -167,8 +167,8 @@ function ChatView({
   const d = detail.data;
   const title = displayName(d?.profile) ?? scanRow?.name ?? t('chat.untitled');
   const health = indexed ? (scanRow?.health ?? 'unchecked') : undefined;
-  const partial =
-    scanRow?.partial === true || (d?.problems.some((p) => p.file === 'conversations.db') ?? false);
+  // The counts state main computed once for this chat (the list's): unread is "—", partial says so.
+  const countsState = d?.countsState ?? (scanRow?.unread ? 'unread' : scanRow?.partial ? 'partial' : 'whole');
   // A DB held by another program is not damage: it is said as Locked (info), apart from real problems.
   const lockedProblems = d?.problems.filter((p) => p.code === 'locked') ?? [];
   const otherProblems = d?.problems.filter((p) => p.code !== 'locked') ?? [];
@@ -198,8 +198,8 @@ function ChatView({
             {d ? (
               <span className="muted">
                 <PartialCount
-                  partial={partial}
-                  unread={scanRow?.unread === true || d.problems.some((p) => p.file === 'conversations.db')}
+                  partial={countsState === 'partial'}
+                  unread={countsState === 'unread'}
                   value={t('chat.summary', {
                     messages: formatNumber(d.counts.messages),
                     sessions: formatNumber(d.counts.sessions),
@@ -319,7 +319,7 @@ function ChatView({
                   metrics={metrics.data}
                   error={metrics.error}
                   loading={metrics.isPending}
-                  sessionsTotal={d?.counts.sessions}
+                  sessionsTotal={d?.counts.sessions ?? undefined}
                 />
               </div>
             )}

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { ChatDetail } from '../../../shared/domain.ts';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
 import { KeyValue } from '../../components/ui.tsx';
+import { PartialCount } from '../chats/ListHealthBadge.tsx';
 
 const yesNo = (t: (k: string) => string, v: boolean | null) =>
   v === null ? '—' : v ? t('common.yes') : t('common.no');
@@ -12,9 +13,10 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
   const p = detail.profile;
   const prefs = detail.preferences;
   const c = detail.counts;
-  // conversations.db held by another program: its figures are unknown (—), not zero.
-  const unknown = detail.problems.some((x) => x.file === 'conversations.db' && x.code === 'locked');
-  const figure = (n: number) => (unknown ? null : formatNumber(n));
+  // The list's counts state (main's one state): unread figures are unknown (—), never 0; partial ones say so.
+  const state = detail.countsState ?? 'whole';
+  const unknown = state === 'unread';
+  const figure = (n: number | null) => (unknown || n === null ? null : formatNumber(n));
   return (
     <aside
       id="chat-side-panel"
@@ -35,7 +37,13 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
               [
                 t('chat.lastActive'),
                 detail.lastActive ? (
-                  <span title={formatDateTime(detail.lastActive)}>{formatRelative(detail.lastActive)}</span>
+                  <span
+                    title={formatDateTime(detail.lastActive)}
+                    data-testid="side-last-active"
+                    data-value={detail.lastActive}
+                  >
+                    {formatRelative(detail.lastActive)}
+                  </span>
                 ) : null,
               ],
               [
@@ -55,11 +63,24 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
           rows={[
             [
               t('chat.messages'),
-              unknown
-                ? null
-                : `${formatNumber(c.messages)} (${formatNumber(c.userMessages)} / ${formatNumber(c.botMessages)})`,
+              <span key="messages" data-testid="side-messages" data-counts={state}>
+                <PartialCount
+                  partial={state === 'partial'}
+                  unread={unknown || c.messages === null}
+                  value={`${formatNumber(c.messages)} (${formatNumber(c.userMessages)} / ${formatNumber(c.botMessages)})`}
+                />
+              </span>,
             ],
-            [t('chat.sessions'), figure(c.sessions)],
+            [
+              t('chat.sessions'),
+              <span key="sessions" data-testid="side-sessions" data-counts={state}>
+                <PartialCount
+                  partial={state === 'partial'}
+                  unread={unknown || c.sessions === null}
+                  value={formatNumber(c.sessions)}
+                />
+              </span>,
+            ],
             [t('chat.voiceMessages'), figure(c.voiceMessages)],
             [t('chat.withErrors'), figure(c.messagesWithErrors)],
             [t('chat.firstMessage'), detail.firstMessageAt ? formatDateTime(detail.firstMessageAt) : null],

@@ -651,7 +651,7 @@ const ChatRow = memo(function ChatRow({
   const { t } = useTranslation();
   const { t: tl } = useTranslation(CHATS_NS);
   // A chat listed before its first visit has no figures yet: a dash, never "0 messages".
-  const notRead = chat.health === 'unchecked' && chat.sizeBytes === 0 && chat.messages === 0;
+  const notRead = chat.health === 'unchecked' && chat.sizeBytes === 0 && chat.messages === null;
   return (
     <tr
       id={`chat-row-${chat.chatId}`}
