@@ -14,6 +14,8 @@ export interface PageRequest {
   before?: number | undefined;
   after?: number | undefined;
   at?: string | undefined;
+  /** A message id: the page starting at that message. */
+  from?: number | undefined;
   limit: number;
 }
 

@@ -3,11 +3,11 @@ import { quoteIdent } from '../sqlite/identifiers.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 
 // The one order of a thread, for every SQLite kind (per-chat root, user_history, DuilioCode, clinic):
-// by the message's time, then by its key (id or rowid). Messages whose time cannot be read come first, in
-// key order: they cannot be placed in time, and putting them before the dated ones keeps the newest page
-// (the one a thread opens on) to dated messages. When a conversation's keys run against time (rows copied in
-// from an export listed newest first), messages of the same second are ordered by key downwards, so a
-// question stays before its answer. The server engines (PostgreSQL, MySQL, mappings) page by (time, id)
+// by the message's time, then by its key (id or rowid). Messages with no time (NULL) come first: they cannot
+// be placed in time, and putting them before the dated ones keeps the newest page (the one a thread opens on)
+// to dated messages. When a conversation's keys run against time (rows copied in from an export listed
+// newest first), ties (the same second, or no time) are ordered by key downwards, so a question stays before
+// its answer. The server engines (PostgreSQL, MySQL, mappings) page by (time, id)
 // with the same cursors; the Source contract suite checks the order for every kind.
 //
 // Time is compared as stored (a bot writes one format per column: SQLite's type order puts numbers before
@@ -41,6 +41,8 @@ export interface ThreadRequest {
   after?: number | undefined;
   /** ISO date or datetime: the page starting at the first message on or after it. */
   at?: string | undefined;
+  /** A message key: the page starting at that very message (a search hit). */
+  from?: number | undefined;
   limit: number;
 }
 
@@ -135,8 +137,11 @@ export function pageThread(t: ThreadTable, request: ThreadRequest): ThreadRows {
   if (order === 'forward') {
     const k = t.key;
     let rows: Row[];
-    if (request.after !== undefined)
-      rows = run(`${select} AND ${k} > ? ORDER BY ${k} ASC LIMIT ?`, request.after, request.limit);
+    if (request.after !== undefined || request.from !== undefined)
+      rows =
+        request.from !== undefined
+          ? run(`${select} AND ${k} >= ? ORDER BY ${k} ASC LIMIT ?`, request.from, request.limit)
+          : run(`${select} AND ${k} > ? ORDER BY ${k} ASC LIMIT ?`, request.after, request.limit);
     else if (request.before !== undefined)
       rows = run(
         `${select} AND ${k} < ? ORDER BY ${k} DESC LIMIT ?`,
@@ -175,7 +180,14 @@ export function pageThread(t: ThreadTable, request: ThreadRequest): ThreadRows {
   };
   const pair = `(${time}, ${tie})`;
   let rows: Row[];
-  if (request.after !== undefined)
+  if (request.from !== undefined)
+    rows = run(
+      `${select} AND ${pair} >= (?, ?) ORDER BY ${time} ASC, ${tie} ASC LIMIT ?`,
+      timeOf(request.from, false),
+      tieOf(request.from),
+      request.limit,
+    );
+  else if (request.after !== undefined)
     rows = run(
       `${select} AND ${pair} > (?, ?) ORDER BY ${time} ASC, ${tie} ASC LIMIT ?`,
       timeOf(request.after, true),
