@@ -1,10 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, PROJECT_ROOT, serveFixtureRoot, test, type ServedApp } from './support/server.ts';
 import { AppShell } from './pages/app.ts';
 import { BackupsPage } from './pages/backups.ts';
+import { IntegrityPage } from './pages/integrity.ts';
 
+// Issue 23 item 8: the Integrity screen's Recover ended with "Recovered into …db" and no counts, while the
+// CLI's `recover` reports, per table, the rows recovered, put in lost_and_found and lost. The finding's
+// Recover shows the same table, with the same figures as the CLI gives for the same file.
+//
 // Issue 23 item 9: verifying a deliberate 2-chat backup of a bigger root said, in a yellow box, that every
 // other chat id was "not in this archive". It says it once — "holds 2 of the root's N chats" — with the list
 // on demand; no warning, nothing is wrong.
@@ -14,7 +20,7 @@ let app: ServedApp;
 let chosen: string[];
 
 test.beforeAll(async () => {
-  app = await serveFixtureRoot({ chats: CHATS, broken: [], seed: 29 });
+  app = await serveFixtureRoot({ chats: CHATS, broken: ['page_corrupt'], seed: 29 });
   chosen = app.generated.chats.slice(0, 2).map((c) => c.chatId);
   const backups = join(app.home, 'backups');
   mkdirSync(backups, { recursive: true });
@@ -54,8 +60,8 @@ for (const lang of ['en', 'pt-BR'] as const) {
     const coverage = backups.notInArchive;
     await expect(coverage).toContainText(
       lang === 'en'
-        ? `This archive holds 2 of the root's ${CHATS} chats`
-        : `Este arquivo contém 2 dos ${CHATS} chats da raiz`,
+        ? `This archive holds 2 of the root's ${app.generated.chats.length} chats`
+        : `Este arquivo contém 2 dos ${app.generated.chats.length} chats da raiz`,
     );
     // Not a fault: no warning box, no alert.
     await expect(coverage).not.toHaveClass(/banner-warning/);
@@ -78,3 +84,55 @@ for (const lang of ['en', 'pt-BR'] as const) {
     for (const id of chosen) await expect(list).not.toContainText(id);
   });
 }
+
+test("Integrity's Recover shows, per table, what was recovered, put in lost_and_found and lost — as the CLI", async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const corrupt = app.generated.chats.find((c) => c.kind === 'page_corrupt')!;
+  // The CLI's figures for the same file, written outside the root.
+  const out = mkdtempSync(join(tmpdir(), 'ci-e2e-recover-'));
+  const cli = spawnSync(
+    process.execPath,
+    [
+      join(PROJECT_ROOT, 'dist', 'cli.js'),
+      'recover',
+      join(corrupt.dir, 'conversations.db'),
+      '--out',
+      join(out, 'recovered.db'),
+      '--json',
+    ],
+    { encoding: 'utf8', cwd: PROJECT_ROOT, env: { ...process.env, CHAT_INSPECTOR_HOME: app.home } },
+  );
+  rmSync(out, { recursive: true, force: true });
+  expect(cli.status, cli.stderr).toBe(0);
+  const figures = JSON.parse(cli.stdout) as {
+    tables: { table: string; recovered: number; lostAndFound: number; lost: number | null }[];
+  };
+  expect(figures.tables.length).toBeGreaterThan(0);
+
+  const shell = new AppShell(page);
+  const integrity = new IntegrityPage(page);
+  await shell.open(app.url);
+  await shell.nav(/Integrity/).click();
+  await integrity.run('quick');
+  await integrity.row(corrupt.chatId).click();
+  await integrity.action('corrupt', 'recover').click();
+  await integrity.confirm.click();
+  const shown = page.getByTestId('finding-recover-figures');
+  await expect(shown).toBeVisible({ timeout: 30_000 });
+  await expect(shown.getByRole('columnheader')).toHaveText([
+    'Table',
+    'Recovered',
+    'In lost_and_found',
+    'Lost',
+    'How “lost” is known',
+  ]);
+  const digits = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
+  for (const row of figures.tables) {
+    const cells = shown.getByTestId(`recover-row-${row.table}`).getByRole('cell');
+    expect(digits(await cells.nth(1).textContent()), row.table).toBe(row.recovered);
+    expect(digits(await cells.nth(2).textContent()), row.table).toBe(row.lostAndFound);
+  }
+  await expect(shown.getByTestId('recover-lnf')).toBeVisible();
+});
