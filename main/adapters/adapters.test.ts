@@ -246,7 +246,7 @@ describe('user_history (unified legacy DB)', () => {
       userHistoryMessages(rec.db, '987654321', { limit: 50, before: ids[100] });
       userHistoryMessages(rec.db, '987654321', { limit: 50, after: ids[100] });
       // Once per chat: do its ids follow time? One pass over the table in rowid order, no sort.
-      const orderCheck = rec.statements.filter((s) => /ORDER BY id$/.test(s.sql.trim()));
+      const orderCheck = rec.statements.filter((s) => /OVER \(ORDER BY id\)/.test(s.sql));
       expect(orderCheck).toHaveLength(1);
       expect(queryPlan(db, orderCheck[0]!.sql, orderCheck[0]!.args).join(' | ')).not.toMatch(/TEMP B-TREE/);
       const paging = rec.statements.filter(

@@ -77,9 +77,9 @@ async function wholeThreadBackwards(
 function expectTimeOrder(messages: SourceMessage[]): void {
   const times = messages.map((m) => (m.timestamp === null ? null : Date.parse(m.timestamp)));
   const firstDated = times.findIndex((t) => t !== null);
-  if (firstDated >= 0)
-    expect(times.slice(firstDated).indexOf(null), 'an undated message after a dated one').toBe(-1);
-  for (let i = Math.max(firstDated, 0) + 1; i < times.length; i++)
+  if (firstDated < 0) return; // a store without message times (LangChain): key order
+  expect(times.slice(firstDated).indexOf(null), 'an undated message after a dated one').toBe(-1);
+  for (let i = firstDated + 1; i < times.length; i++)
     expect(
       times[i]!,
       `message ${i} of ${times.length} is older than the one before it`,
