@@ -62,11 +62,13 @@ for (const lang of ['en', 'pt-BR'] as const) {
     await expect(long.getByTestId('long-message-size')).toHaveText(
       lang === 'en' ? /1,000,000 characters/ : /1\.000\.000 caracteres/,
     );
+    await shell.screenshot(`long-message-folded-${lang}`);
     await long.getByRole('button', { name: lang === 'en' ? 'Show all' : 'Mostrar tudo' }).click();
     const whole = long.getByRole('region');
     await expect(whole).toBeVisible();
     expect(await whole.evaluate((el) => el.textContent?.length)).toBe(LENGTH);
     // Shown all, its height stays bounded: the thread itself is not 188,471 px tall.
+    await shell.screenshot(`long-message-whole-${lang}`);
     const box = (await message.boundingBox())!;
     expect(box.height).toBeLessThan(page.viewportSize()!.height);
     expect(await chat.thread.evaluate((el) => el.scrollHeight)).toBeLessThan(50_000);

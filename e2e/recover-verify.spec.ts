@@ -81,6 +81,7 @@ for (const lang of ['en', 'pt-BR'] as const) {
       })
       .click();
     for (const id of others) await expect(list).toContainText(id);
+    await shell.screenshot(`verify-two-chats-${lang}`);
     for (const id of chosen) await expect(list).not.toContainText(id);
   });
 }
@@ -135,4 +136,5 @@ test("Integrity's Recover shows, per table, what was recovered, put in lost_and_
     expect(digits(await cells.nth(2).textContent()), row.table).toBe(row.lostAndFound);
   }
   await expect(shown.getByTestId('recover-lnf')).toBeVisible();
+  await shell.screenshot('integrity-recover-figures');
 });

@@ -102,7 +102,13 @@ export function FindingActions({
         onCancel={recover.cancel}
       />
       {recovered ? (
-        <div data-testid="finding-recover-figures">
+        // No width of its own in the findings table (width 0, then the cell's whole width): the table
+        // scrolls sideways inside the cell instead of pushing the finding's columns out of the pane.
+        <div
+          data-testid="finding-recover-figures"
+          className="finding-recover-figures"
+          style={{ width: 0, minWidth: '100%', overflowX: 'auto' }}
+        >
           <RecoverFigures result={recovered} />
         </div>
       ) : null}
