@@ -250,7 +250,7 @@ describe('user_history (unified legacy DB)', () => {
       expect(orderCheck).toHaveLength(1);
       expect(queryPlan(db, orderCheck[0]!.sql, orderCheck[0]!.args).join(' | ')).not.toMatch(/TEMP B-TREE/);
       const paging = rec.statements.filter(
-        (s) => /FROM messages WHERE/.test(s.sql) && !orderCheck.includes(s),
+        (s) => /FROM "?messages"? WHERE/.test(s.sql) && !orderCheck.includes(s),
       );
       expect(paging.length).toBeGreaterThanOrEqual(6);
       for (const s of paging) {
@@ -298,7 +298,11 @@ describe('per-chat files', () => {
       },
     ]);
     const all = await pageBackwards(paths.conversations, '694383532', 20);
-    expect(all.map((m) => m.id)).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
+    // In time order (writePerChat dates message i on day 2 + i % 3), not id order.
+    const byTime = Array.from({ length: 45 }, (_, i) => ({ id: i + 1, day: 2 + (i % 3) })).sort(
+      (a, b) => a.day - b.day || a.id - b.id,
+    );
+    expect(all.map((m) => m.id)).toEqual(byTime.map((m) => m.id));
     await expect(
       call('file.messages', { path: paths.conversations, conversationId: '1', limit: 5 }),
     ).rejects.toMatchObject({ code: 'not_found' });

@@ -160,7 +160,10 @@ export function clinicMessages(db: ReadableDb, conversationId: string, request: 
   const numeric = /^-?\d{1,18}$/.test(conversationId);
   const where = numeric ? `${quoteIdent(fk)} IN (?, ?)` : `${quoteIdent(fk)} = ?`;
   const params: unknown[] = numeric ? [conversationId, BigInt(conversationId)] : [conversationId];
-  return pageByRowid({ db, table: messages, where, params, map: mapperFor(messages) }, request);
+  return pageByRowid(
+    { db, table: messages, time: pickColumn(messages, COLS.time), where, params, map: mapperFor(messages) },
+    request,
+  );
 }
 
 /** chatbot_metrics per date and api_call_logs status classes and latency (newest RECENT_ROWS rows). */

@@ -176,7 +176,14 @@ export function duilioMessages(db: ReadableDb, conversationId: string, request: 
     params.push(value);
   }
   return pageByRowid(
-    { db, table, where: conds.length ? conds.join(' AND ') : '1', params, map: mapHistoryRow },
+    {
+      db,
+      table,
+      time: pickColumn(table, ['created_at', 'timestamp']),
+      where: conds.length ? conds.join(' AND ') : '1',
+      params,
+      map: mapHistoryRow,
+    },
     request,
   );
 }

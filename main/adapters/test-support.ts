@@ -154,7 +154,7 @@ export function writeDuilio(path: string, sessions: DuilioSession[]): void {
           'qwen2.5-coder:14b',
           '/home/duilio/proj',
           JSON.stringify({ tokens: 100 + t }),
-          `2025-01-27 10:00:${pad(tick++ % 60)}.123456`,
+          `2025-01-27 10:${pad(Math.floor(tick / 60))}:${pad(tick++ % 60)}.123456`,
         );
       }
     }

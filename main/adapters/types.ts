@@ -9,5 +9,7 @@ export interface ConversationList {
 export interface PageInput {
   before?: number | undefined;
   after?: number | undefined;
+  /** ISO date or datetime: the page starting at the first message on or after it. */
+  at?: string | undefined;
   limit: number;
 }

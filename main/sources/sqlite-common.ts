@@ -5,7 +5,6 @@ import type {
   ConversationPage,
   ConversationQuery,
   MessageHit,
-  MessageQuery,
   MessageSearchQuery,
   QueryResult,
   SourceConversation,
@@ -55,32 +54,6 @@ export function numericCursor(cursor: string | undefined): number | undefined {
       'that cursor is not one this source gave out: start from the first page',
     );
   return value;
-}
-
-type Pager = (before: number | undefined, after: number | undefined, limit: number) => SourceMessagePage;
-
-/**
- * Jump to a time where the store has no time index: walk pages back from the newest until one starts before
- * `at`, then return the page that starts at the first message on or after it.
- */
-export function jumpToTime(query: MessageQuery, page: Pager): SourceMessagePage {
-  const at = new Date(query.at!);
-  if (Number.isNaN(at.getTime()))
-    throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at)}`);
-  const target = at.toISOString();
-  let current = page(undefined, undefined, 500);
-  for (;;) {
-    const first = current.messages[0];
-    if (!first || current.older === null || (first.timestamp !== null && first.timestamp < target)) break;
-    current = page(numericCursor(current.older), undefined, 500);
-  }
-  const index = current.messages.findIndex((m) => m.timestamp !== null && m.timestamp >= target);
-  if (index < 0) {
-    if (current.newer === null) return page(undefined, undefined, query.limit);
-    return page(undefined, numericCursor(current.newer), query.limit);
-  }
-  // Ids are integers (message ids, rowids): `after id - 1` starts the page at that very message.
-  return page(undefined, Number(current.messages[index]!.id) - 1, query.limit);
 }
 
 type ForwardPager = (conversationId: string, after: number | undefined, limit: number) => SourceMessagePage;

@@ -10,13 +10,12 @@ import {
 } from '../adapters/index.ts';
 import { listObjects } from '../adapters/schema.ts';
 import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
-import { userHistoryMessages } from '../adapters/user-history.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
-import { pageMessages } from '../store/messages.ts';
+import { atKey } from '../store/thread-order.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { conversationPage, jumpToTime, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
+import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import { conversationById, conversationKeysetPage, conversationRelation } from './sqlite-conversations.ts';
 import type {
   ConversationPage,
@@ -185,11 +184,15 @@ export class SqliteFileSource implements Source {
 
   private page(
     conversationId: string,
-    before: number | undefined,
-    after: number | undefined,
-    limit: number,
+    request: {
+      before?: number | undefined;
+      after?: number | undefined;
+      at?: string | undefined;
+      limit: number;
+    },
   ): SourceMessagePage {
-    const page = conversationMessages(this.db, this.path, conversationId, { before, after, limit });
+    // Every kind pages in the one thread order (main/store/thread-order.ts), `at` included.
+    const page = conversationMessages(this.db, this.path, conversationId, request);
     return {
       messages: page.messages.map((m) => sourceMessageOf(m, conversationId)),
       older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
@@ -199,46 +202,19 @@ export class SqliteFileSource implements Source {
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
     this.requireConversations();
-    if (query.at !== undefined) {
-      if (this.detection.kind === 'user_history' && !/^-?\d{1,20}$/.test(query.conversationId))
-        throw new AppError(
-          'not_found',
-          `no conversation ${JSON.stringify(query.conversationId.slice(0, 80))} in this file`,
-        );
-      if (this.detection.kind === 'user_history' || this.detection.kind === 'per-chat') {
-        // Seed 000's messages table: pageMessages jumps by timestamp with the chat filter.
-        const filter =
-          this.detection.kind === 'user_history'
-            ? { sql: 'chat_id = ?', params: [BigInt(query.conversationId)] }
-            : undefined;
-        if (this.detection.kind === 'per-chat') this.page(query.conversationId, undefined, undefined, 1); // checks the id
-        const page =
-          this.detection.kind === 'user_history'
-            ? // In time order even when the file's ids run against time (main/adapters/user-history.ts).
-              userHistoryMessages(this.db, query.conversationId, { at: query.at, limit: query.limit })
-            : pageMessages({ db: this.db, filter }, { at: query.at, limit: query.limit });
-        return {
-          messages: page.messages.map((m) => sourceMessageOf(m, query.conversationId)),
-          older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
-          newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
-        };
-      }
-      return jumpToTime(query, (before, after, limit) =>
-        this.page(query.conversationId, before, after, limit),
-      );
-    }
-    return this.page(
-      query.conversationId,
-      numericCursor(query.before),
-      numericCursor(query.after),
-      query.limit,
-    );
+    if (query.at !== undefined) atKey(query.at); // an unreadable date is refused before any paging
+    return this.page(query.conversationId, {
+      before: numericCursor(query.before),
+      after: numericCursor(query.after),
+      at: query.at,
+      limit: query.limit,
+    });
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
     this.requireConversations();
     const ids = query.conversationId !== undefined ? [query.conversationId] : this.conversationIds();
-    return scanSearch(ids, query, (id, after, limit) => this.page(id, undefined, after, limit));
+    return scanSearch(ids, query, (id, after, limit) => this.page(id, { after, limit }));
   }
 
   async metrics(): Promise<SourceMetrics> {
@@ -253,7 +229,7 @@ export class SqliteFileSource implements Source {
     this.requireConversations();
     let after = Number.MIN_SAFE_INTEGER;
     for (;;) {
-      const page = this.page(options.conversationId, undefined, after, options.pageSize ?? 1000);
+      const page = this.page(options.conversationId, { after, limit: options.pageSize ?? 1000 });
       if (page.messages.length === 0) return;
       yield page.messages;
       if (page.newer === null) return;

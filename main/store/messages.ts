@@ -1,5 +1,6 @@
 import type { Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import { pageThread } from './thread-order.ts';
 import { toIso } from './time.ts';
 
 /** Where a page comes from: a table with the seed-000 message columns, optionally filtered (user_history). */
@@ -13,6 +14,8 @@ export interface PageRequest {
   before?: number | undefined;
   after?: number | undefined;
   at?: string | undefined;
+  /** A message id: the page starting at that message. */
+  from?: number | undefined;
   limit: number;
 }
 
@@ -61,57 +64,35 @@ export function mapMessageRow(row: Record<string, unknown>): Message {
 }
 
 /**
- * A page of messages by key (the id), never OFFSET: newest by default, older than `before`, newer than
- * `after`, or starting at the first message on or after `at`. Rows come back oldest first.
+ * A page of a seed-000 `messages` table in thread order (main/store/thread-order.ts: by time, then id;
+ * keyset, never OFFSET): newest by default, older than `before`, newer than `after`, or starting at the
+ * first message on or after `at`. Rows come back oldest first; cursors are message ids.
  */
 export function pageMessages(source: MessageSource, request: PageRequest): MessagePage {
   const { db } = source;
-  const base = source.filter ? `(${source.filter.sql}) AND ` : '';
-  const params = source.filter?.params ?? [];
-  let rows: Record<string, unknown>[];
-  if (request.after !== undefined) {
-    rows = db
-      .prepare(`SELECT * FROM messages WHERE ${base}id > ? ORDER BY id ASC LIMIT ?`)
-      .all(...params, request.after, request.limit) as Record<string, unknown>[];
-  } else if (request.at !== undefined) {
-    const first = db
-      .prepare(`SELECT id FROM messages WHERE ${base}timestamp >= ? ORDER BY timestamp ASC, id ASC LIMIT 1`)
-      .get(...params, normalizeAt(request.at)) as { id: number } | undefined;
-    if (first) {
-      rows = db
-        .prepare(`SELECT * FROM messages WHERE ${base}id >= ? ORDER BY id ASC LIMIT ?`)
-        .all(...params, first.id, request.limit) as Record<string, unknown>[];
-    } else {
-      rows = (
-        db
-          .prepare(
-            `SELECT * FROM messages WHERE ${source.filter ? `(${source.filter.sql})` : '1'} ORDER BY id DESC LIMIT ?`,
-          )
-          .all(...params, request.limit) as Record<string, unknown>[]
-      ).reverse();
-    }
-  } else if (request.before !== undefined) {
-    rows = (
-      db
-        .prepare(`SELECT * FROM messages WHERE ${base}id < ? ORDER BY id DESC LIMIT ?`)
-        .all(...params, request.before, request.limit) as Record<string, unknown>[]
-    ).reverse();
-  } else {
-    rows = (
-      db
-        .prepare(
-          `SELECT * FROM messages WHERE ${source.filter ? `(${source.filter.sql})` : '1'} ORDER BY id DESC LIMIT ?`,
-        )
-        .all(...params, request.limit) as Record<string, unknown>[]
-    ).reverse();
-  }
-  const messages = rows.map(mapMessageRow);
-  if (messages.length === 0) return { messages, olderCursor: null, newerCursor: null };
-  const minId = messages[0]!.id;
-  const maxId = messages[messages.length - 1]!.id;
-  const older = db.prepare(`SELECT 1 FROM messages WHERE ${base}id < ? LIMIT 1`).get(...params, minId);
-  const newer = db.prepare(`SELECT 1 FROM messages WHERE ${base}id > ? LIMIT 1`).get(...params, maxId);
-  return { messages, olderCursor: older ? minId : null, newerCursor: newer ? maxId : null };
+  // The seed-000 column, or the created_at of files written by other versions of the bot.
+  const time = db
+    .prepare(
+      "SELECT name FROM pragma_table_info('messages') WHERE name IN ('timestamp', 'created_at') ORDER BY name = 'timestamp' DESC LIMIT 1",
+    )
+    .pluck()
+    .get() as string | undefined;
+  const page = pageThread(
+    {
+      db,
+      table: 'messages',
+      key: 'id',
+      time: time ?? null,
+      where: source.filter?.sql ?? '1',
+      params: source.filter?.params ?? [],
+    },
+    request,
+  );
+  return {
+    messages: page.rows.map(mapMessageRow),
+    olderCursor: page.olderCursor,
+    newerCursor: page.newerCursor,
+  };
 }
 
 /** The bot stores 'YYYY-MM-DD HH:MM:SS'; an ISO date from the UI is compared in that form. */

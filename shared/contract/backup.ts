@@ -94,9 +94,18 @@ export const VerifyResult = z.object({
   problems: z.array(z.string()),
   /**
    * When verify was given a root: the chats of that root with no file in this archive (the archive does
-   * not back them up), by id, oldest folder name order. Absent without a root.
+   * not back them up), by id, oldest folder name order; `rootChats` every chat of the root, `inArchive`
+   * those of them the archive holds (a backup of 2 chats chosen from 301 holds 2 of 301: not a fault).
+   * Absent without a root.
    */
-  notInArchive: z.object({ root: z.string(), chatIds: z.array(z.string()) }).optional(),
+  notInArchive: z
+    .object({
+      root: z.string(),
+      chatIds: z.array(z.string()),
+      rootChats: z.number().int().optional(),
+      inArchive: z.number().int().optional(),
+    })
+    .optional(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 

@@ -83,6 +83,8 @@ export const browseOperations = {
       after: z.number().int().optional(),
       /** ISO date or datetime: the page that starts at the first message on or after it. */
       at: z.string().max(40).optional(),
+      /** A message id: the page that starts at that message (a search hit), in thread order. */
+      from: z.number().int().optional(),
       limit: PageLimit,
     }),
     MessagePage,

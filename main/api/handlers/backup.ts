@@ -268,8 +268,17 @@ export const backupHandlers = {
     const result = await verifyArchive({ archive: requireArchive(ctx, archive) }, job);
     if (realRoot === null || !result.manifest) return result;
     const inArchive = new Set(result.files.map((f) => f.chatId));
-    const chatIds = chatIdsOf(realRoot).filter((id) => !inArchive.has(id));
-    return { ...result, notInArchive: { root: realRoot, chatIds } };
+    const rootChats = chatIdsOf(realRoot);
+    const chatIds = rootChats.filter((id) => !inArchive.has(id));
+    return {
+      ...result,
+      notInArchive: {
+        root: realRoot,
+        chatIds,
+        rootChats: rootChats.length,
+        inArchive: rootChats.length - chatIds.length,
+      },
+    };
   },
   'backup.restore': ({ archive, root, chatIds, dryRun, force }, ctx, job) =>
     restoreArchive(

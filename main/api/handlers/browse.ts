@@ -44,8 +44,8 @@ export const browseHandlers = {
     detail.lastBackup = lastBackupOf(indexVerifiedArchives(archiveFolders(ctx)), detail.chatId, detail.dir);
     return detail;
   },
-  'chat.messages': ({ root, chatId, tree, before, after, at, limit }, ctx) =>
-    readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, limit }, tree),
+  'chat.messages': ({ root, chatId, tree, before, after, at, from, limit }, ctx) =>
+    readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, from, limit }, tree),
   'chat.search': ({ root, chatId, tree, query, limit, role, from, to, before }, ctx) =>
     searchChat(ctx.places.requireRoot(root), chatId, query, limit, { role, from, to, before }, tree),
   'chat.metrics': ({ root, chatId, tree }, ctx) =>

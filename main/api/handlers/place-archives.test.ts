@@ -86,9 +86,15 @@ describe('backup.verify with a root', () => {
     expect(plain.restorable).toBe(true);
     expect(plain.notInArchive).toBeUndefined();
     const compared = await runJob<VerifyResult>('backup.verify', { archive: made.out, root: gen.root });
-    expect(compared.notInArchive).toEqual({ root: gen.root, chatIds: [second!.chatId] });
+    // Said as how much of the root it holds: 1 of its 2 chats (the empty folder holds no data).
+    expect(compared.notInArchive).toEqual({
+      root: gen.root,
+      chatIds: [second!.chatId],
+      rootChats: 2,
+      inArchive: 1,
+    });
     const whole = await runJob<BackupResult>('backup.create', { root: gen.root });
     const all = await runJob<VerifyResult>('backup.verify', { archive: whole.out, root: gen.root });
-    expect(all.notInArchive).toEqual({ root: gen.root, chatIds: [] });
+    expect(all.notInArchive).toEqual({ root: gen.root, chatIds: [], rootChats: 2, inArchive: 2 });
   });
 });

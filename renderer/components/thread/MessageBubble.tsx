@@ -1,9 +1,17 @@
-import { memo } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../../../shared/domain.ts';
 import { correctionsOf } from '../../../shared/corrections.ts';
-import { formatClock, formatDateTime, formatPercent, formatSeconds, formatTime } from '../format.ts';
+import {
+  formatClock,
+  formatDateTime,
+  formatNumber,
+  formatPercent,
+  formatSeconds,
+  formatTime,
+} from '../format.ts';
 import { BookIcon, ClockIcon, MicIcon } from '../icons.tsx';
+import { foldAt } from './fold.ts';
 import { MarkdownText } from './MessageText.tsx';
 
 export { correctionsOf, type CorrectionView } from '../../../shared/corrections.ts';
@@ -26,6 +34,47 @@ function vocabularyOf(value: unknown): VocabView[] {
     }
   }
   return out;
+}
+
+/**
+ * A message's text: whole when short; folded when long (fold.ts), with its size and "show all". Shown all,
+ * a long text is plain (Markdown of a million characters takes seconds) in a box with its own scroll bar,
+ * so the thread keeps scrolling past it.
+ */
+function MessageContent({ text, markdown }: { text: string; markdown: boolean }) {
+  const { t } = useTranslation();
+  const [whole, setWhole] = useState(false);
+  const cut = useMemo(() => foldAt(text), [text]);
+  if (cut === null) return markdown ? <MarkdownText text={text} /> : <>{text}</>;
+  const size = { count: text.length, size: formatNumber(text.length), shown: formatNumber(cut) };
+  const head = text.slice(0, cut);
+  return (
+    <div className="long-text" data-testid="long-message" data-whole={whole}>
+      {whole ? (
+        <div className="long-text-all" tabIndex={0} role="region" aria-label={t('thread.longWhole')}>
+          {text}
+        </div>
+      ) : (
+        <div className="long-text-head">
+          {markdown ? <MarkdownText text={head} /> : head}
+          <span aria-hidden="true">…</span>
+        </div>
+      )}
+      <div className="long-text-bar">
+        <span className="muted" data-testid="long-message-size">
+          {whole ? t('thread.longShownWhole', size) : t('thread.longFolded', size)}
+        </span>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={whole}
+          onClick={() => setWhole(!whole)}
+        >
+          {whole ? t('thread.showLess') : t('thread.showAll')}
+        </button>
+      </div>
+    </div>
+  );
 }
 
 /** One message as a bubble: user on the right, bot on the left, system centred. */
@@ -58,10 +107,8 @@ export const MessageBubble = memo(function MessageBubble({
         <div className="bubble-text" dir="auto">
           {message.content === null ? (
             <span className="muted">{t('thread.noText')}</span>
-          ) : isBot ? (
-            <MarkdownText text={message.content} />
           ) : (
-            message.content
+            <MessageContent text={message.content} markdown={isBot} />
           )}
         </div>
         {corrections.length > 0 ? (

@@ -33,6 +33,8 @@ export interface PageParam {
   before?: number;
   after?: number;
   at?: string;
+  /** The page starting at this message (ids need not follow time). */
+  from?: number;
 }
 
 export interface SessionInfo {
@@ -65,7 +67,7 @@ function paramOf(anchor: ThreadAnchor): PageParam {
     case 'at':
       return { at: anchor.at };
     case 'id':
-      return { after: anchor.id - 1 };
+      return { from: anchor.id };
     case 'oldest':
       return { after: BEFORE_ALL };
     default:

@@ -1,15 +1,14 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { RecoverResult, RecoverTable } from '../../../shared/contract/backup.ts';
 import { call, queryClient, toAppError, useOp } from '../../api/index.ts';
 import { navigate } from '../../app/nav.ts';
 import { showToast } from '../../app/toasts.tsx';
-import { formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog, ErrorState, HealthBadge, Loading } from '../../components/ui.tsx';
 import { useChatsWithHealth } from '../chats/hooks.ts';
 import { ensureScan } from '../chats/scanStore.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from './parts.tsx';
+import { RecoverFigures } from './RecoverTables.tsx';
 import { BACKUPS_NS } from './strings.ts';
 
 /** Opens the Recover tab on a chat (for a "Recover" action next to a corrupt/truncated finding). */
@@ -20,52 +19,6 @@ export function openRecover(chatId: string, path?: string): void {
 function joinPath(dir: string, name: string): string {
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
   return `${dir.replace(/[\\/]$/, '')}${sep}${name}`;
-}
-
-function lostCell(row: RecoverTable, t: (key: string, options?: Record<string, unknown>) => string): string {
-  if (row.lost === null) return t('recover.unknown');
-  return row.lostBasis === 'upper_bound'
-    ? t('recover.atMost', { count: formatNumber(row.lost) })
-    : formatNumber(row.lost);
-}
-
-function RecoverTables({ result }: { result: RecoverResult }) {
-  const { t } = useTranslation(BACKUPS_NS);
-  return (
-    <table className="mini-table" data-testid="recover-tables">
-      <thead>
-        <tr>
-          <th>{t('recover.table')}</th>
-          <th className="num">{t('recover.recovered')}</th>
-          <th className="num">{t('recover.lostAndFoundColumn')}</th>
-          <th className="num">{t('recover.lost')}</th>
-          <th>{t('recover.basis')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {result.tables.map((row) => (
-          <tr key={row.table} data-testid={`recover-row-${row.table}`}>
-            <td className="mono">{row.table}</td>
-            <td className="num">{formatNumber(row.recovered)}</td>
-            <td className="num">{formatNumber(row.lostAndFound)}</td>
-            <td className="num">{lostCell(row, t)}</td>
-            <td className="muted">
-              {t(`recover.basis_${row.lostBasis}`, {
-                source:
-                  row.lostSource === 'tree' || row.lostSource === 'quick_check'
-                    ? t(`recover.source_${row.lostSource}`)
-                    : row.lostSource,
-              })}
-              {row.note ? <div>{row.note}</div> : null}
-              {row.reasons.map((r) => (
-                <div key={r.reason}>{t('recover.reason', { count: r.count, reason: r.reason })}</div>
-              ))}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 function ChatProblems({
@@ -217,15 +170,7 @@ export function RecoverPanel({
               {t('recover.pageSizeInferred', { header: result.pageSizeInferredFrom })}
             </p>
           ) : null}
-          <RecoverTables result={result} />
-          <p data-testid="recover-lnf">
-            {result.lostAndFound > 0
-              ? t('recover.lostAndFound', {
-                  count: result.lostAndFound,
-                  table: result.lostAndFoundTable ?? 'lost_and_found',
-                })
-              : t('recover.noLostAndFound')}
-          </p>
+          <RecoverFigures result={result} />
           {result.wal && result.wal.ignoredFrames > 0 ? (
             <p className="muted">
               {t('recover.walIgnored', { count: result.wal.ignoredFrames, why: result.wal.stoppedBecause })}

@@ -116,27 +116,50 @@ export function VerifyResultView({
           </button>
         ) : null}
       </p>
-      {missing ? (
-        missing.chatIds.length === 0 ? (
-          <p className="muted" data-testid="verify-not-in-archive">
-            {t('archives.allChatsIn', { root: missing.root })}
-          </p>
-        ) : (
-          <div className="banner banner-warning" data-testid="verify-not-in-archive">
-            <strong>
-              {t('archives.notInArchive', {
-                count: missing.chatIds.length,
-                n: formatNumber(missing.chatIds.length),
-                root: missing.root,
-              })}
-            </strong>
-            <p className="mono" style={{ margin: '4px 0 0', wordBreak: 'break-word' }}>
-              {missing.chatIds.slice(0, 500).join(', ')}
-              {missing.chatIds.length > 500 ? ' …' : ''}
-            </p>
-          </div>
-        )
-      ) : null}
+      {missing ? <RootCoverage missing={missing} /> : null}
+    </div>
+  );
+}
+
+/**
+ * How much of the open root the archive holds, said once ("holds 2 of the root's 301 chats"), the chats it
+ * lacks listed on demand. A backup of chosen chats is not a fault: a warning only when it holds none of the
+ * root's chats (an archive of another root, most likely).
+ */
+function RootCoverage({ missing }: { missing: NonNullable<VerifyResult['notInArchive']> }) {
+  const { t } = useTranslation(BACKUPS_NS);
+  if (missing.chatIds.length === 0)
+    return (
+      <p className="muted" data-testid="verify-not-in-archive">
+        {t('archives.allChatsIn', { root: missing.root })}
+      </p>
+    );
+  const total = missing.rootChats ?? missing.chatIds.length;
+  const held = missing.inArchive ?? total - missing.chatIds.length;
+  const figures = { count: total, total: formatNumber(total), n: formatNumber(held), root: missing.root };
+  const none = held === 0;
+  return (
+    <div
+      className={none ? 'banner banner-warning' : undefined}
+      role={none ? 'alert' : undefined}
+      data-testid="verify-not-in-archive"
+      data-warning={none}
+    >
+      <p className={none ? undefined : 'muted'} style={{ margin: 0 }}>
+        {t(none ? 'archives.noneOfRoot' : 'archives.holdsOfRoot', figures)}
+      </p>
+      <details data-testid="verify-not-in-archive-list">
+        <summary>
+          {t('archives.notInArchiveList', {
+            count: missing.chatIds.length,
+            n: formatNumber(missing.chatIds.length),
+          })}
+        </summary>
+        <p className="mono" style={{ margin: '4px 0 0', wordBreak: 'break-word' }}>
+          {missing.chatIds.slice(0, 500).join(', ')}
+          {missing.chatIds.length > 500 ? ' …' : ''}
+        </p>
+      </details>
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { showToast } from '../../app/toasts.tsx';
 import { ConfirmDialog } from '../../components/ui.tsx';
 import { useJobSlot } from '../backups/jobSlot.ts';
 import { JobStatusView } from '../backups/parts.tsx';
+import { RecoverFigures } from '../backups/RecoverTables.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
 import { INTEGRITY_NS } from './strings.ts';
 
@@ -100,6 +101,17 @@ export function FindingActions({
         label={() => t('action.recovering', { file: finding.file })}
         onCancel={recover.cancel}
       />
+      {recovered ? (
+        // No width of its own in the findings table (width 0, then the cell's whole width): the table
+        // scrolls sideways inside the cell instead of pushing the finding's columns out of the pane.
+        <div
+          data-testid="finding-recover-figures"
+          className="finding-recover-figures"
+          style={{ width: 0, minWidth: '100%', overflowX: 'auto' }}
+        >
+          <RecoverFigures result={recovered} />
+        </div>
+      ) : null}
       {recovered?.out ? (
         <p className="muted" data-testid="finding-recovered" title={recovered.out}>
           {t('action.recovered', { path: recovered.out.split(/[\\/]/).pop() ?? recovered.out })}{' '}
