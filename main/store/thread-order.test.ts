@@ -97,3 +97,31 @@ describe('thread order: one rule for every way ids run', () => {
     expect(ids[0]!).toBeGreaterThan(ids[1]!);
   });
 });
+
+describe('the key order kept per file while the bot appends', () => {
+  it('sees a row appended out of time order on a later connection, and one in order keeps the fast path', () => {
+    const path = chatFile('time', 0);
+    const newestIds = (): number[] =>
+      withReadonly(path, (db) => pageMessages({ db }, { limit: 3 }).messages.map((m) => m.id));
+    const append = (timestamp: string): number => {
+      const db = new Database(path);
+      const id = Number(
+        db
+          .prepare(
+            `INSERT INTO messages (chat_id, message_type, content, timestamp) VALUES (777000111, 'user', 'x', ?)`,
+          )
+          .run(timestamp).lastInsertRowid,
+      );
+      db.close();
+      return id;
+    };
+    const before = newestIds();
+    // In time order: the newest page ends with it.
+    const inOrder = append('2099-01-01 00:00:00');
+    expect(newestIds()).toEqual([...before.slice(1), inOrder]);
+    // Dated before every message: it is the thread's first, not its newest.
+    const early = append('2001-01-01 00:00:00');
+    expect(newestIds()).toEqual([...before.slice(1), inOrder]);
+    expect(backwards(path, 50)[0]!.id).toBe(early);
+  });
+});

@@ -16,7 +16,7 @@ import type { ReadableDb } from '../sqlite/open.ts';
 //
 // Speed: when a conversation's keys already follow time (as a bot writes them), ordering by key alone gives
 // the same sequence, and SQLite walks the rowid b-tree from the cursor without sorting. Which case holds is
-// found once per connection and table state (max key), by one scan of the conversation in key order.
+// found by one scan of the conversation in key order, kept per file while the bot only appends (keyOrder).
 // Otherwise a page is keyset on (time, key): a scan and a top-N sort, never OFFSET. Cursors stay message keys.
 
 /** Selected beside the row: the key (so a column of the same name cannot hide it) and the time key. */
@@ -86,30 +86,74 @@ export function atKey(at: string): number {
 /** 'forward': no message is older than one with a smaller key; 'backward': keys mostly run against time. */
 type KeyOrder = 'forward' | 'backward' | 'mixed';
 
-/** Per connection: conversation → its KeyOrder, valid while the table's max key is the same. */
-const orderCache = new WeakMap<object, Map<string, { maxKey: unknown; order: KeyOrder }>>();
+/** What is known of a conversation's key order: valid up to `maxKey`, with the newest time seen. */
+interface KnownOrder {
+  maxKey: bigint | null;
+  order: KeyOrder;
+  /** The time of the row with the largest key (forward: the newest time), to extend the check to new rows. */
+  lastTime: unknown;
+}
+
+/**
+ * Per file and conversation, for the life of the process: one full scan of a 200,000-message chat costs
+ * about a second, and the app opens a connection per request. A bot only appends (keys grow), so when the
+ * largest key grew only the new rows are checked; anything else (fewer rows, another file) scans again.
+ */
+const orderCache = new Map<string, KnownOrder>();
+const ORDER_CACHE_MAX = 500;
 
 function keyOrder(t: ThreadTable, from: string, cond: string, time: string): KeyOrder {
   if (t.time === null) return 'forward';
-  const maxKey = t.db.prepare(`SELECT max(${t.key}) FROM ${from}`).safeIntegers(true).pluck().get();
-  let perDb = orderCache.get(t.db);
-  if (!perDb) {
-    perDb = new Map();
-    orderCache.set(t.db, perDb);
-  }
-  const id = JSON.stringify([t.table, t.key, t.time, t.where, t.params.map(String)]);
-  const known = perDb.get(id);
+  const maxKey = t.db.prepare(`SELECT max(${t.key}) FROM ${from}`).safeIntegers(true).pluck().get() as
+    bigint | null;
+  const id = JSON.stringify([t.db.name, t.table, t.key, t.time, t.where, t.params.map(String)]);
+  const known = orderCache.get(id);
   if (known && known.maxKey === maxKey) return known.order;
-  // In SQL, so the rows stay in SQLite: JavaScript is handed one row of two counts, never the conversation.
-  const { back, forth } = t.db
+  if (
+    known &&
+    known.order === 'forward' &&
+    known.maxKey !== null &&
+    maxKey !== null &&
+    maxKey > known.maxKey
+  ) {
+    const grown = scanOrder(t, from, `${cond} AND ${t.key} > ?`, time, [known.maxKey], known.lastTime);
+    if (grown.order === 'forward')
+      return remember(id, { maxKey, order: 'forward', lastTime: grown.lastTime });
+  }
+  const scanned = scanOrder(t, from, cond, time, [], null);
+  return remember(id, { maxKey, order: scanned.order, lastTime: scanned.lastTime });
+}
+
+function remember(id: string, known: KnownOrder): KeyOrder {
+  if (orderCache.size >= ORDER_CACHE_MAX) orderCache.delete(orderCache.keys().next().value!);
+  orderCache.set(id, known);
+  return known.order;
+}
+
+/** The key order of the rows matching `where` (after a row of time `before`, when given). */
+function scanOrder(
+  t: ThreadTable,
+  from: string,
+  where: string,
+  time: string,
+  extra: unknown[],
+  before: unknown,
+): { order: KeyOrder; lastTime: unknown } {
+  // In SQL, so the rows stay in SQLite: JavaScript is handed one row of counts, never the conversation.
+  const row = t.db
     .prepare(
-      `SELECT coalesce(sum(k < previous), 0) AS back, coalesce(sum(k > previous), 0) AS forth
-        FROM (SELECT ${time} AS k, lag(${time}) OVER (ORDER BY ${t.key}) AS previous FROM ${from} WHERE ${cond})`,
+      `SELECT coalesce(sum(k < previous), 0) AS back, coalesce(sum(k > previous), 0) AS forth,
+              (SELECT ${time} FROM ${from} WHERE ${where} ORDER BY ${t.key} DESC LIMIT 1) AS lastTime
+        FROM (SELECT ${time} AS k, lag(${time}, 1, ?) OVER (ORDER BY ${t.key}) AS previous
+              FROM ${from} WHERE ${where})`,
     )
-    .get(...t.params) as { back: number; forth: number };
-  const order: KeyOrder = back === 0 ? 'forward' : back > forth ? 'backward' : 'mixed';
-  perDb.set(id, { maxKey, order });
-  return order;
+    .get(...t.params, ...extra, before, ...t.params, ...extra) as {
+    back: number;
+    forth: number;
+    lastTime: unknown;
+  };
+  const order: KeyOrder = row.back === 0 ? 'forward' : row.back > row.forth ? 'backward' : 'mixed';
+  return { order, lastTime: row.lastTime };
 }
 
 /** One page of a conversation in thread order: newest by default, older than `before`, newer than `after`, or from `at`. */
