@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/server.ts';
 import { keyGroups, wordingProblems } from './support/wording.ts';
@@ -68,6 +69,21 @@ async function integrityToolbarRows(page: Page): Promise<number> {
   });
 }
 
+// A root of its own: one healthy chat gets a message dated in 2062 (the clock-skew finding and alert).
+test.use({ ownRoot: 'walk' });
+
+/** Moves the newest message of a chat 36 years ahead, as a machine with a wrong clock would write it. */
+function skewClock(chatDir: string): void {
+  const db = new Database(join(chatDir, 'conversations.db'));
+  try {
+    db.prepare(
+      "UPDATE messages SET timestamp = '2062' || substr(timestamp, 5) WHERE id = (SELECT max(id) FROM messages)",
+    ).run();
+  } finally {
+    db.close();
+  }
+}
+
 for (const { lang, theme, size } of SHOTS_DIR ? ALL : CHEAP) {
   const tag = `${lang}-${theme}-${size.width}x${size.height}`;
   test(`walk: ${tag}`, async ({ page, url, app }) => {
@@ -107,7 +123,12 @@ for (const { lang, theme, size } of SHOTS_DIR ? ALL : CHEAP) {
       await page.goto(`${origin}/${hash}`);
       await page.waitForTimeout(dir ? 700 : 300);
     };
-    const broken = app.generated.chats.filter((c) => c.kind !== 'healthy');
+    const skewed = app.generated.chats.filter((c) => c.kind === 'healthy').at(-1)!;
+    skewClock(skewed.dir);
+    const broken = [
+      ...app.generated.chats.filter((c) => c.kind !== 'healthy'),
+      { ...skewed, kind: 'clock_skew' as const },
+    ];
 
     await shell.open(url);
     await chats.waitForScan();

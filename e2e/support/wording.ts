@@ -63,17 +63,20 @@ export async function wordingProblems(page: Page, lang: string, groups: string[]
   return page.evaluate(
     ({ lang, groups, english, fileEndings }) => {
       const userData = '[translate="no"], code, pre, kbd, samp, textarea, script, style, noscript';
+      // The language switch names the other language in that language, on purpose (and says so with
+      // `lang`). Anything else in English is a leak, even when marked lang="en".
+      const skip = (el: Element) => el.closest(userData) !== null || el.closest('.lang-toggle') !== null;
       const texts: string[] = [];
       const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const parent = node.parentElement;
         const text = node.textContent?.trim();
-        if (!parent || !text || parent.closest(userData)) continue;
+        if (!parent || !text || skip(parent)) continue;
         if (!parent.checkVisibility({ visibilityProperty: true, opacityProperty: false })) continue;
         texts.push(text);
       }
       for (const el of document.body.querySelectorAll('[title], [aria-label], [placeholder]')) {
-        if (el.closest(userData) || !el.checkVisibility()) continue;
+        if (skip(el) || !el.checkVisibility()) continue;
         for (const attr of ['title', 'aria-label', 'placeholder']) {
           const value = el.getAttribute(attr)?.trim();
           if (value) texts.push(value);
@@ -89,14 +92,19 @@ export async function wordingProblems(page: Page, lang: string, groups: string[]
         for (const m of text.matchAll(/(?<![\w.])[a-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)+(?![\w.])/g)) {
           const parts = m[0].split('.');
           if (endings.has(parts.at(-1)!.toLowerCase())) continue;
-          if (parts.some((_, i) => i > 0 && groupSet.has(parts.slice(0, i).join('.')))) rawKeys.add(m[0]);
+          // Under a known group of keys, or shaped like one (a key whose group is missing altogether).
+          const known = parts.some((_, i) => i > 0 && groupSet.has(parts.slice(0, i).join('.')));
+          const keyLike = parts.every((part) => /^[a-z][a-zA-Z]*(_[a-z]+)*$/.test(part));
+          if (known || keyLike) rawKeys.add(m[0]);
         }
         if (/\(s\)|\b1 (sessions|rows|chats|messages|entries|days|files|problems|findings|alerts)\b/i.test(text))
           plurals.add(text.slice(0, 120));
         if (/\b1 (sessões|linhas|mensagens|entradas|dias|arquivos|problemas|alertas|achados)\b/i.test(text))
           plurals.add(text.slice(0, 120));
         if (lang === 'pt-BR') {
-          const hit = (text.match(/\p{L}+/gu) ?? []).find((w) => words.has(w.toLowerCase()));
+          // Identifiers (snake_case, --options, file.names) and all-capital words (SQL, acronyms) are not prose.
+          const prose = text.replace(/\S*_\S*|[\w-]+\.[A-Za-z][\w.-]*|--[\w-]+/g, ' ');
+          const hit = (prose.match(/\p{L}+/gu) ?? []).find((w) => w !== w.toUpperCase() && words.has(w.toLowerCase()));
           if (hit) found.add(`"${hit}" in: ${text.slice(0, 140)}`);
         }
       }

@@ -17,6 +17,7 @@ import { ListHealthBadge, PartialCount } from './ListHealthBadge.tsx';
 import { MessageSearch } from './MessageSearch.tsx';
 import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
 import { CHATS_NS, ensureChatsStrings } from './strings.ts';
+import { SkippedEntries } from '../../components/worded.tsx';
 
 const ROW_HEIGHT = 34;
 const HEADER_HEIGHT = 34;
@@ -343,11 +344,7 @@ function ScanStatusBar({ root, total }: { root: string; total: number | null }) 
           </span>
         ) : null}
       </span>
-      {skipped.length > 0 ? (
-        <span className="muted" title={skipped.map((s) => `${s.path}: ${s.reason}`).join('\n')}>
-          {t('chats.skipped', { count: skipped.length })}
-        </span>
-      ) : null}
+      <SkippedEntries skipped={skipped} label={t('chats.skipped', { count: skipped.length })} />
       {running ? (
         <button type="button" className="btn btn-small" onClick={cancelScan}>
           {t('common.cancel')}

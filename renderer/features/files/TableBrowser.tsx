@@ -151,7 +151,7 @@ export function TableBrowser({ path, table }: { path: string; table: TableInfo }
           </div>
           <div className="table-foot">
             <span className="muted" data-testid="table-status">
-              {t('files.rowsShown', { n: formatNumber(rows.length) })}
+              {t('files.rowsShown', { count: rows.length, n: formatNumber(rows.length) })}
               {shaped ? (
                 ` · ${t('files.shaped')}`
               ) : (
