@@ -111,7 +111,7 @@ for (const { lang, theme, size } of SHOTS_DIR ? ALL : CHEAP) {
       for (const k of words.rawKeys) failures.push(`${name}: raw key ${k}`);
       for (const e of words.english) failures.push(`${name}: English in pt-BR: ${e}`);
       for (const p of words.plurals) failures.push(`${name}: plural: ${p}`);
-      for (const c of words.clippedChips) failures.push(`${name}: clipped chip "${c}"`);
+      for (const c of words.clippedChips) failures.push(`${name}: clipped chip "${c}`);
       // Listed for people to look at, not failed (layout details other tests own).
       for (const bar of await overflowingToolbars(page)) looks.push(`${name}: toolbar overflows: ${bar}`);
       for (const item of await clippedHeader(page))
@@ -136,7 +136,7 @@ for (const { lang, theme, size } of SHOTS_DIR ? ALL : CHEAP) {
     await chats.sortBy('messages');
     const id = await chats.rows.first().getAttribute('data-chat-id');
     await go(`#/chat?id=${id}`);
-    await expect(page.getByTestId('thread')).toBeVisible();
+    await expect(page.getByTestId('thread')).toBeVisible({ timeout: 15_000 });
     await shot('02-chat');
     await go(`#/chat?id=${id}&tab=progress`);
     await shot('03-chat-progress');
@@ -145,7 +145,7 @@ for (const { lang, theme, size } of SHOTS_DIR ? ALL : CHEAP) {
     // The chat screen of each kind of unreadable chat: its damage banner.
     for (const chat of broken.filter((c) => BANNER_KINDS.includes(c.kind))) {
       await go(`#/chat?id=${chat.chatId}`);
-      await expect(page.getByTestId('chat-problems')).toBeVisible();
+      await expect(page.getByTestId('chat-problems')).toBeVisible({ timeout: 15_000 });
       await shot(`04-chat-damaged-${chat.kind}`);
     }
     await go('#/fleet');

@@ -114,16 +114,29 @@ export async function wordingProblems(page: Page, lang: string, groups: string[]
         if (!chip.checkVisibility()) continue;
         const r = chip.getBoundingClientRect();
         let cut = chip.scrollWidth > chip.clientWidth + 1;
+        let where = 'its own box';
+        // Per axis, only a box that hides what overflows it, up to the first box that scrolls on that axis
+        // (scrolled out of view is not cut: the person scrolls to it).
+        let scrollsX = false;
+        let scrollsY = false;
         for (let box = chip.parentElement; box && !cut; box = box.parentElement) {
           const style = getComputedStyle(box);
-          if (!/hidden|clip/.test(style.overflowX + style.overflowY)) continue;
+          const clipX = !scrollsX && /hidden|clip/.test(style.overflowX);
+          const clipY = !scrollsY && /hidden|clip/.test(style.overflowY);
+          scrollsX ||= /auto|scroll/.test(style.overflowX);
+          scrollsY ||= /auto|scroll/.test(style.overflowY);
+          if (!clipX && !clipY) continue;
           const b = box.getBoundingClientRect();
           const shows = r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top;
-          const inside =
-            r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.top >= b.top - 0.5 && r.bottom <= b.bottom + 0.5;
-          cut = shows && !inside;
+          const cutX = clipX && (r.left < b.left - 0.5 || r.right > b.right + 0.5);
+          const cutY = clipY && (r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5);
+          cut = shows && (cutX || cutY);
+          where = `${Math.round(b.width)}×${Math.round(b.height)} px .${box.className.split(' ')[0]}`;
         }
-        if (cut) clippedChips.push((chip.textContent ?? '').trim().slice(0, 40));
+        if (cut)
+          clippedChips.push(
+            `${(chip.textContent ?? '').trim().slice(0, 40)}" (${Math.round(r.width)}×${Math.round(r.height)} px at ${Math.round(r.left)},${Math.round(r.top)}, cut by ${where})`,
+          );
       }
       return { rawKeys: [...rawKeys], english: [...found], plurals: [...plurals], clippedChips };
     },
