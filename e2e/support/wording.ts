@@ -97,14 +97,18 @@ export async function wordingProblems(page: Page, lang: string, groups: string[]
           const keyLike = parts.every((part) => /^[a-z][a-zA-Z]*(_[a-z]+)*$/.test(part));
           if (known || keyLike) rawKeys.add(m[0]);
         }
-        if (/\(s\)|\b1 (sessions|rows|chats|messages|entries|days|files|problems|findings|alerts)\b/i.test(text))
+        if (
+          /\(s\)|\b1 (sessions|rows|chats|messages|entries|days|files|problems|findings|alerts)\b/i.test(text)
+        )
           plurals.add(text.slice(0, 120));
         if (/\b1 (sessões|linhas|mensagens|entradas|dias|arquivos|problemas|alertas|achados)\b/i.test(text))
           plurals.add(text.slice(0, 120));
         if (lang === 'pt-BR') {
           // Identifiers (snake_case, --options, file.names) and all-capital words (SQL, acronyms) are not prose.
           const prose = text.replace(/\S*_\S*|[\w-]+\.[A-Za-z][\w.-]*|--[\w-]+/g, ' ');
-          const hit = (prose.match(/\p{L}+/gu) ?? []).find((w) => w !== w.toUpperCase() && words.has(w.toLowerCase()));
+          const hit = (prose.match(/\p{L}+/gu) ?? []).find(
+            (w) => w !== w.toUpperCase() && words.has(w.toLowerCase()),
+          );
           if (hit) found.add(`"${hit}" in: ${text.slice(0, 140)}`);
         }
       }

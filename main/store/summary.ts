@@ -139,9 +139,14 @@ export function findingFromError(error: unknown, file: string): Finding {
         truncatedParams(detail),
       );
     case 'locked':
-      return finding('locked', file, `${file} could not be read: ${detail}. Try again when the bot is idle.`, {
-        detail: detail || null,
-      });
+      return finding(
+        'locked',
+        file,
+        `${file} could not be read: ${detail}. Try again when the bot is idle.`,
+        {
+          detail: detail || null,
+        },
+      );
     case 'not_a_file': {
       // The entry named may be a side file (conversations.db-wal): the message starts with its path.
       const message = error instanceof Error ? error.message : String(error);
@@ -349,9 +354,14 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
     );
   } else if (meta.state === 'malformed') {
     findings.push(
-      finding('metadata_malformed', METADATA_JSON, `metadata.json ${meta.message}: rebuild it from the DBs.`, {
-        detail: meta.message,
-      }),
+      finding(
+        'metadata_malformed',
+        METADATA_JSON,
+        `metadata.json ${meta.message}: rebuild it from the DBs.`,
+        {
+          detail: meta.message,
+        },
+      ),
     );
   } else {
     const mismatches = metadataMismatches(meta.value, {

@@ -50,9 +50,17 @@ export function wordFinding(f: CodedMessage): Worded {
       const pageSize = num(p.pageSize);
       const text =
         bytes !== null && expected !== null
-          ? t('finding.truncated_promised', { ...base, bytes: formatNumber(bytes), expected: formatNumber(expected) })
+          ? t('finding.truncated_promised', {
+              ...base,
+              bytes: formatNumber(bytes),
+              expected: formatNumber(expected),
+            })
           : bytes !== null && pageSize !== null
-            ? t('finding.truncated_pages', { ...base, bytes: formatNumber(bytes), pageSize: formatNumber(pageSize) })
+            ? t('finding.truncated_pages', {
+                ...base,
+                bytes: formatNumber(bytes),
+                pageSize: formatNumber(pageSize),
+              })
             : t('finding.truncated', base);
       return { text, detail: null };
     }
@@ -81,17 +89,24 @@ export function wordFinding(f: CodedMessage): Worded {
       return { text: t(key, { ...base, parts: parts.join('; ') }), detail: names || detail };
     }
     case 'metadata_mismatch': {
-      const parts = MISMATCH_FIELDS.filter((field) => p[field] !== undefined && p[field] !== null).map((field) =>
-        wordMismatch({ field, metadata: p[field]!, actual: p[`${field}_actual`] ?? '' }),
+      const parts = MISMATCH_FIELDS.filter((field) => p[field] !== undefined && p[field] !== null).map(
+        (field) => wordMismatch({ field, metadata: p[field]!, actual: p[`${field}_actual`] ?? '' }),
       );
       if (parts.length === 0) return { text: t('finding.metadata_mismatch', base), detail: null };
-      return { text: t('finding.metadata_mismatch_parts', { ...base, parts: parts.join('; ') }), detail: null };
+      return {
+        text: t('finding.metadata_mismatch_parts', { ...base, parts: parts.join('; ') }),
+        detail: null,
+      };
     }
     case 'db_large': {
       const mb = num(p.mb);
       if (mb === null) return { text: t('finding.db_large', base), detail: null };
       return {
-        text: t('finding.db_large_mb', { ...base, mb: formatNumber(mb, 1), limitMb: formatNumber(num(p.limitMb) ?? 10) }),
+        text: t('finding.db_large_mb', {
+          ...base,
+          mb: formatNumber(mb, 1),
+          limitMb: formatNumber(num(p.limitMb) ?? 10),
+        }),
         detail: null,
       };
     }
@@ -99,13 +114,22 @@ export function wordFinding(f: CodedMessage): Worded {
       const days = num(p.days);
       if (days === null) return { text: t('finding.inactive'), detail: null };
       const limit = num(p.limitDays) ?? 90;
-      return { text: t('finding.inactive_days', { count: days, n: formatNumber(days), limit: formatNumber(limit) }), detail: null };
+      return {
+        text: t('finding.inactive_days', { count: days, n: formatNumber(days), limit: formatNumber(limit) }),
+        detail: null,
+      };
     }
     case 'clock_skew': {
       const before = str(p.before);
       const ahead = str(p.ahead);
       const key =
-        before && ahead ? 'finding.clock_skew_both' : ahead ? 'finding.clock_skew_ahead' : before ? 'finding.clock_skew_before' : 'finding.clock_skew';
+        before && ahead
+          ? 'finding.clock_skew_both'
+          : ahead
+            ? 'finding.clock_skew_ahead'
+            : before
+              ? 'finding.clock_skew_before'
+              : 'finding.clock_skew';
       return { text: t(key, { before, ahead }), detail: null };
     }
     case 'not_a_file': {
@@ -129,7 +153,11 @@ export function wordFinding(f: CodedMessage): Worded {
 }
 
 /** One figure of metadata.json that disagrees with the DBs (ChatDetail.metadata.mismatches), worded. */
-export function wordMismatch(m: { field: string; metadata: string | number; actual: string | number }): string {
+export function wordMismatch(m: {
+  field: string;
+  metadata: string | number;
+  actual: string | number;
+}): string {
   return typeof m.metadata === 'number'
     ? t(`finding.mismatch.${m.field}`, {
         count: m.metadata,
@@ -164,17 +192,26 @@ export function wordAlert(a: AlertLike, limits: AlertLimits): Worded {
     case 'db_large': {
       const mb = num(p.mb) ?? a.value;
       const limitMb = num(p.limitMb) ?? limits.dbMaxMb;
-      return { text: t('alert.db_large', { file, mb: formatNumber(mb, 1), limitMb: formatNumber(limitMb) }), detail: null };
+      return {
+        text: t('alert.db_large', { file, mb: formatNumber(mb, 1), limitMb: formatNumber(limitMb) }),
+        detail: null,
+      };
     }
     case 'inactive': {
       const days = num(p.days) ?? a.value ?? 0;
       const limit = num(p.limitDays) ?? limits.inactiveDays;
-      return { text: t('alert.inactive', { count: days, n: formatNumber(days), limit: formatNumber(limit) }), detail: null };
+      return {
+        text: t('alert.inactive', { count: days, n: formatNumber(days), limit: formatNumber(limit) }),
+        detail: null,
+      };
     }
     case 'slow': {
       const ms = num(p.ms) ?? a.value;
       const limitMs = num(p.limitMs) ?? limits.slowMs;
-      return { text: t('alert.slow', { ms: formatNumber(ms), limitMs: formatNumber(limitMs) }), detail: null };
+      return {
+        text: t('alert.slow', { ms: formatNumber(ms), limitMs: formatNumber(limitMs) }),
+        detail: null,
+      };
     }
     case 'not_backed_up': {
       const days = 'days' in p ? num(p.days) : a.value;
@@ -203,13 +240,23 @@ export function wordFleetAlert(a: { kind: string; params?: Params | null }): Wor
     case 'db_large': {
       const mb = num(p.mb);
       if (mb === null) return { text: t('fleetAlert.db_large'), detail: null };
-      return { text: t('fleetAlert.db_large_mb', { mb: formatNumber(mb, 1), limitMb: formatNumber(num(p.limitMb) ?? 10) }), detail: null };
+      return {
+        text: t('fleetAlert.db_large_mb', {
+          mb: formatNumber(mb, 1),
+          limitMb: formatNumber(num(p.limitMb) ?? 10),
+        }),
+        detail: null,
+      };
     }
     case 'inactive': {
       const days = num(p.days);
       if (days === null) return { text: t('fleetAlert.inactive'), detail: null };
       return {
-        text: t('fleetAlert.inactive_days', { count: days, n: formatNumber(days), limit: formatNumber(num(p.limitDays) ?? 90) }),
+        text: t('fleetAlert.inactive_days', {
+          count: days,
+          n: formatNumber(days),
+          limit: formatNumber(num(p.limitDays) ?? 90),
+        }),
         detail: null,
       };
     }

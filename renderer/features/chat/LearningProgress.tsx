@@ -99,7 +99,10 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
           {state === 'ok' ? (
             <span className="badge badge-ok">{t('learning.agrees')}</span>
           ) : state === 'stale' ? (
-            <span className="badge badge-warning" title={detail.metadata.mismatches.map(wordMismatch).join('\n')}>
+            <span
+              className="badge badge-warning"
+              title={detail.metadata.mismatches.map(wordMismatch).join('\n')}
+            >
               {t('learning.disagrees', { count: detail.metadata.mismatches.length })}
             </span>
           ) : null}

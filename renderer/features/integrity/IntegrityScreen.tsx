@@ -520,7 +520,7 @@ function ChatFindingsCard({ chat }: { chat: ChatCheck }) {
           {t('detailTitle', { id: chat.chatId })}
           {name ? (
             <span className="integrity-chat-name" translate="no">
-              {" · "}
+              {' · '}
               {name}
             </span>
           ) : null}{' '}
