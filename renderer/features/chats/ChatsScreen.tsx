@@ -18,6 +18,7 @@ import { MessageSearch } from './MessageSearch.tsx';
 import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
 import { CHATS_NS, ensureChatsStrings } from './strings.ts';
 import { SkippedEntries } from '../../components/worded.tsx';
+import { INTEGRITY_NS, ensureIntegrityStrings } from '../integrity/strings.ts';
 
 const ROW_HEIGHT = 34;
 const HEADER_HEIGHT = 34;
@@ -110,6 +111,7 @@ export function ChatsScreen() {
 
 function ChatsView({ root }: { root: string }) {
   ensureChatsStrings();
+  ensureIntegrityStrings();
   const { t } = useTranslation();
   const { t: tl } = useTranslation(CHATS_NS);
   const scan = useScan();
@@ -205,7 +207,7 @@ function ChatsView({ root }: { root: string }) {
             <option value="">{tl('allCodes')}</option>
             {(overview.data?.codes ?? []).map((c) => (
               <option key={c.code} value={c.code}>
-                {c.code} ({formatNumber(c.chats)})
+                {t(`code.${c.code}`, { ns: INTEGRITY_NS, defaultValue: c.code })} ({formatNumber(c.chats)})
               </option>
             ))}
           </select>
