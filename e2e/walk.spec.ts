@@ -134,13 +134,19 @@ for (const { lang, theme, size } of SHOTS_DIR ? ALL : CHEAP) {
     await chats.waitForScan();
     await shot('01-chats');
     // The skipped entries (the root's strays) open from the keyboard, and say why in the person's language.
-    const skippedButton = page.getByTestId('skipped-entries').first().getByRole('button');
-    await skippedButton.focus();
-    await page.keyboard.press('Enter');
-    await expect(skippedButton).toHaveAttribute('aria-expanded', 'true');
-    await expect(page.getByTestId('skipped-entries').first().getByRole('region')).toBeVisible();
-    await shot('01-chats-skipped');
-    await page.keyboard.press('Escape');
+    const skipped = page.getByTestId('skipped-entries').first();
+    if ((await skipped.count()) === 0) {
+      failures.push(
+        '01-chats: the skipped entries cannot be opened from the keyboard (a hover tooltip only)',
+      );
+    } else {
+      await skipped.getByRole('button').focus();
+      await page.keyboard.press('Enter');
+      await expect(skipped.getByRole('button')).toHaveAttribute('aria-expanded', 'true');
+      await expect(skipped.getByRole('region')).toBeVisible();
+      await shot('01-chats-skipped');
+      await page.keyboard.press('Escape');
+    }
     await chats.sortBy('messages');
     const id = await chats.rows.first().getAttribute('data-chat-id');
     await go(`#/chat?id=${id}`);
