@@ -216,7 +216,8 @@ test.describe('browse a data root', () => {
     await chats.openChat(broken!.chatId);
     const problems = page.getByTestId('chat-problems');
     await expect(problems).toBeVisible();
-    await expect(problems).toContainText('not_sqlite');
+    // Worded from its code in the person's language (main's English sentence is not shown).
+    await expect(problems.locator('li[data-code="not_sqlite"]')).toContainText('is not an SQLite database');
     await expect(
       page
         .getByRole('alert')

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { AlertKind } from '../shared/contract/maintenance.ts';
+import { FindingCode } from '../shared/domain.ts';
 
 // Every translation file pair of the renderer (the app's and each feature's i18n folder): the same keys
 // in English and Brazilian Portuguese, no empty text, and the same {{placeholders}} in both.
@@ -58,4 +60,43 @@ describe('translations', () => {
       expect(problems).toEqual([]);
     });
   }
+});
+
+// Keys built from a code at run time (`code.${f.code}`) are not seen by a search for literal keys: each
+// code main/ can send must have its entry, or the screen shows the raw key (`advice.clock_skew` did).
+describe('keys built from codes', () => {
+  const pair = (name: string) => pairs.find((p) => p.name === name)!;
+  const app = pair('i18n');
+  const words = [
+    ...FindingCode.options.map((c) => ({ in: pair('features/integrity/i18n'), key: `code.${c}` })),
+    ...AlertKind.options.map((k) => ({ in: pair('features/maintenance/i18n'), key: `alerts.kind_${k}` })),
+    ...['health', 'db_large', 'inactive'].map((k) => ({ in: app, key: `fleet.kind.${k}` })),
+    ...['link', 'not_a_folder', 'bad_name', 'hidden'].map((k) => ({ in: app, key: `skippedEntry.${k}` })),
+    ...['symlink', 'directory', 'fifo', 'socket', 'device', 'other'].map((k) => ({
+      in: app,
+      key: `finding.entryKind.${k}`,
+    })),
+  ];
+  /** A key or its plural forms. */
+  const has = (map: Map<string, string>, key: string) =>
+    map.has(key) || (map.has(`${key}_one`) && map.has(`${key}_other`));
+
+  it('every finding code, alert kind, fleet alert kind and skipped entry code has its words in both languages', () => {
+    const missing = words.filter((w) => !has(w.in.en, w.key) || !has(w.in.pt, w.key)).map((w) => w.key);
+    expect(missing).toEqual([]);
+  });
+
+  it('every finding code has its sentence (renderer/i18n/findings.ts words them all)', () => {
+    const missing = FindingCode.options.filter(
+      (c) => !has(app.en, `finding.${c}`) || !has(app.pt, `finding.${c}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('no "(s)" plural: counts use i18next plural forms', () => {
+    const bad = pairs.flatMap((p) =>
+      [...p.en, ...p.pt].filter(([, text]) => /\w\(s\)/.test(text)).map(([key]) => `${p.name}: ${key}`),
+    );
+    expect(bad).toEqual([]);
+  });
 });

@@ -88,8 +88,28 @@ export const ScanResult = z.object({
 });
 export type ScanResult = z.infer<typeof ScanResult>;
 
+/** Parameters of a coded message (a finding, an alert): plain values the renderer words. */
+export const FindingParams = z.record(z.string(), z.union([z.string(), z.number(), z.null()]));
+export type FindingParams = z.infer<typeof FindingParams>;
+
+/** One figure of metadata.json that disagrees with the DBs (or with the chat folder's id). */
+export const MetadataMismatch = z.object({
+  field: z.enum(['chat_id', 'total_messages', 'total_sessions', 'current_level']),
+  /** metadata.json's value. */
+  metadata: z.union([z.string(), z.number()]),
+  /** The DBs' value (the folder's id for chat_id). */
+  actual: z.union([z.string(), z.number()]),
+});
+export type MetadataMismatch = z.infer<typeof MetadataMismatch>;
+
 /** A problem met while reading (not a full integrity finding): shown in the UI, never fatal. */
-export const ReadProblem = z.object({ file: z.string(), code: z.string(), message: z.string() });
+export const ReadProblem = z.object({
+  file: z.string(),
+  code: z.string(),
+  /** English (CLI); the UI words `code` + `params`. */
+  message: z.string(),
+  params: FindingParams.default({}),
+});
 export type ReadProblem = z.infer<typeof ReadProblem>;
 
 export const UserProfile = z.object({
@@ -233,8 +253,10 @@ export const ChatDetail = z.object({
   files: z.array(ChatFile),
   metadata: z.object({
     state: MetadataState,
-    /** Human sentences: which quick_stats figures differ from the DBs. */
+    /** English sentences (CLI): which quick_stats figures differ from the DBs. */
     differences: z.array(z.string()),
+    /** The same, structured, for the UI to word: the field, metadata.json's value and the DBs'. */
+    mismatches: z.array(MetadataMismatch).default([]),
     raw: z.unknown().nullable(),
   }),
   problems: z.array(ReadProblem),
@@ -467,8 +489,13 @@ export const Finding = z.object({
   severity: Severity,
   /** File name relative to the chat folder (or the file's own name for a single DB). */
   file: z.string(),
-  /** One sentence a support person understands: what is wrong and what to do. */
+  /**
+   * English, for the CLI's human output and scripts' JSON: one sentence a support person understands.
+   * The UI never shows it: it words `code` + `params` in the person's language.
+   */
   message: z.string(),
+  /** What the wording of `code` needs (file, sizes, days, dates, counts...): see renderer/i18n/findings.ts. */
+  params: FindingParams.default({}),
 });
 export type Finding = z.infer<typeof Finding>;
 

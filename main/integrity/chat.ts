@@ -127,6 +127,7 @@ export function failedCheck(chatId: string, file: string, message: string): Chat
     severity: SEVERITY_OF.corrupt,
     file,
     message: `${file} could not be checked (${message}): recover what is readable or restore it from a backup.`,
+    params: { file, detail: message },
   };
   return { chatId, status: 'error', findings: [f] };
 }

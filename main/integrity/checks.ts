@@ -47,6 +47,7 @@ function corruptFinding(file: string, problems: string[], full: boolean, capped:
     'corrupt',
     file,
     `${file} is damaged: SQLite's ${check} found ${count} (${quoted}); recover what is readable (chat-inspector recover) or restore it from a backup.`,
+    { check: full ? 'full' : 'quick', problems: problems.length, capped: capped ? 1 : 0, detail: quoted },
   );
 }
 
@@ -206,11 +207,44 @@ export interface DriftOptions {
 }
 
 /** The differences between the file's tables and columns and what is expected of it, as sentences' parts. */
+export interface SchemaGaps {
+  missingTables: string[];
+  missingColumns: string[];
+  extraTables: string[];
+  extraColumns: string[];
+}
+
+/** The English parts of a schema difference ("missing table x", "extra columns t.a, t.b"). */
 export function schemaDifferences(
   actual: TableColumns,
   expected: Expectation,
   options: DriftOptions,
 ): string[] {
+  const { missingTables, missingColumns, extraTables, extraColumns } = schemaGaps(actual, expected, options);
+  const parts: string[] = [];
+  if (missingTables.length)
+    parts.push(`missing table${missingTables.length > 1 ? 's' : ''} ${listSome(missingTables)}`);
+  if (missingColumns.length)
+    parts.push(`missing column${missingColumns.length > 1 ? 's' : ''} ${listSome(missingColumns)}`);
+  if (extraTables.length)
+    parts.push(`extra table${extraTables.length > 1 ? 's' : ''} ${listSome(extraTables)}`);
+  if (extraColumns.length)
+    parts.push(`extra column${extraColumns.length > 1 ? 's' : ''} ${listSome(extraColumns)}`);
+  return parts;
+}
+
+/** A schema_drift finding's params: each kind of gap as a count and its (first few) names. */
+function gapParams(gaps: SchemaGaps): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  for (const [key, names] of Object.entries(gaps) as [keyof SchemaGaps, string[]][]) {
+    params[key] = names.length;
+    if (names.length) params[`${key}Names`] = names.slice(0, 8).join(', ');
+  }
+  return params;
+}
+
+/** Which tables and columns are missing or extra, against what the bot expects. */
+export function schemaGaps(actual: TableColumns, expected: Expectation, options: DriftOptions): SchemaGaps {
   const missingTables: string[] = [];
   const missingColumns: string[] = [];
   const extraColumns: string[] = [];
@@ -227,16 +261,7 @@ export function schemaDifferences(
     for (const c of have) if (!wantSet.has(c)) extraColumns.push(`${table}.${c}`);
   }
   const extraTables = options.extraTables ? [...actual.keys()].filter((t) => !(t in expected)) : [];
-  const parts: string[] = [];
-  if (missingTables.length)
-    parts.push(`missing table${missingTables.length > 1 ? 's' : ''} ${listSome(missingTables)}`);
-  if (missingColumns.length)
-    parts.push(`missing column${missingColumns.length > 1 ? 's' : ''} ${listSome(missingColumns)}`);
-  if (extraTables.length)
-    parts.push(`extra table${extraTables.length > 1 ? 's' : ''} ${listSome(extraTables)}`);
-  if (extraColumns.length)
-    parts.push(`extra column${extraColumns.length > 1 ? 's' : ''} ${listSome(extraColumns)}`);
-  return parts;
+  return { missingTables, missingColumns, extraTables, extraColumns };
 }
 
 export function schemaDrift(
@@ -247,6 +272,7 @@ export function schemaDrift(
 ): Finding | null {
   const parts = schemaDifferences(actual, expected, options);
   if (parts.length === 0) return null;
+  const params = { ...gapParams(schemaGaps(actual, expected, options)), legacy: options.advice ? 1 : 0 };
   const advice =
     options.advice ??
     'it was changed outside the bot or by another version; check it before restoring or migrating';
@@ -254,6 +280,7 @@ export function schemaDrift(
     'schema_drift',
     file,
     `${file} does not match the expected schema (${parts.join('; ')}): ${advice}.`,
+    params,
   );
 }
 
@@ -280,6 +307,7 @@ export function foreignKeyViolations(db: ReadableDb, schema: string, file: strin
     'fk_violation',
     file,
     `${file} has ${total} row${total === 1 ? '' : 's'} pointing at records that do not exist (${where}): the links are broken; rebuild them or remove those rows after a backup.`,
+    { rows: total, detail: rows.map(([table, parent, n]) => `${table} → ${parent ?? '?'}: ${n}`).join(', ') },
   );
 }
 
@@ -328,6 +356,7 @@ export function orphanFinding(
     'orphan_rows',
     file,
     `${file} has ${total} row${total === 1 ? '' : 's'} ${whose} (${where}): they were probably copied from another chat; review them and remove them after a backup.`,
+    { rows: total, detail: counts.map((c) => `${c.table}: ${c.count}`).join(', ') },
   );
 }
 

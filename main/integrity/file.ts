@@ -165,6 +165,7 @@ export function checkFileTask(item: FileCheckItem): FileCheckOutcome {
         'wal_pending',
         file,
         `${file} has recent changes still in its -wal file (normal while its program runs; they are included).`,
+        { walBytes: sizes.walBytes },
       ),
     );
   }
@@ -176,6 +177,7 @@ export function checkFileTask(item: FileCheckItem): FileCheckOutcome {
         'db_large',
         file,
         `${file} is ${(total / 1048576).toFixed(1)} MB (over 10 MB): review or archive old history.`,
+        { mb: Number((total / 1048576).toFixed(1)), limitMb: DB_LARGE_BYTES / 1048576 },
       ),
     );
   }

@@ -325,6 +325,7 @@ describe('report export', () => {
               severity: 'warning',
               file: 'x.db',
               message: 'extra table "<img src=x onerror=alert(1)>"',
+              params: {},
             },
           ],
         },

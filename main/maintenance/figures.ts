@@ -143,6 +143,7 @@ export async function collectChatFigures(
                 severity: 'error',
                 file: PROFILE_DB,
                 message: `chat ${item.chatId} could not be read (${outcome.message}).`,
+                params: { file: PROFILE_DB, detail: outcome.message },
               },
             ],
             newestPageMs: null,

@@ -5,6 +5,7 @@ import type {
   ConversationSession,
   LearningProgress,
   MessagePage,
+  MetadataMismatch,
   ReadProblem,
   UserPreferences,
   UserProfile,
@@ -13,7 +14,7 @@ import { readonlyCache } from '../sqlite/cache.ts';
 import { fileSizes, toAppError, type ReadableDb } from '../sqlite/open.ts';
 import { chatCopy, chatDir } from './layout.ts';
 import { pageMessages, ROLE_SQL, searchMessages, type PageRequest, type SearchFilter } from './messages.ts';
-import { metadataDifferences, readMetadata } from './metadata.ts';
+import { describeMismatch, metadataMismatches, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { findingFromError, summarizeChatTask, type DbOpener } from './summary.ts';
 import { toIso } from './time.ts';
@@ -38,7 +39,8 @@ function tryRead<T>(
     return read(readonlyCache.get(path));
   } catch (error) {
     const f = findingFromError(error, file);
-    if (!problems.some((p) => p.file === file)) problems.push({ file, code: f.code, message: f.message });
+    if (!problems.some((p) => p.file === file))
+      problems.push({ file, code: f.code, message: f.message, params: f.params });
     return null;
   }
 }
@@ -159,16 +161,17 @@ export function readChatDetail(
 
   const meta = readMetadata(dir);
   const level = profileData?.profile?.currentLevel ?? null;
-  let differences: string[] = [];
+  let mismatches: MetadataMismatch[] = [];
   let state: ChatDetail['metadata']['state'] = meta.state === 'ok' ? 'ok' : meta.state;
   if (meta.state === 'ok' && convData) {
-    differences = metadataDifferences(meta.value, {
+    mismatches = metadataMismatches(meta.value, {
       messages: Number(convData.counts.messages),
       sessions: convData.sessionCount,
       level,
     });
-    if (differences.length > 0) state = 'stale';
+    if (mismatches.length > 0) state = 'stale';
   }
+  const differences = mismatches.map(describeMismatch);
   // Health uses the same cheap findings as the chat list, so the badge and the detail agree; it reads
   // through the connections opened above instead of opening both DBs a second time.
   const scan = summarizeChatTask({ chatId, dir, nowMs: now.getTime() }, undefined, lendFromCache);
@@ -209,6 +212,7 @@ export function readChatDetail(
     metadata: {
       state,
       differences: meta.state === 'malformed' ? [`metadata.json ${meta.message}`] : differences,
+      mismatches,
       raw: meta.state === 'ok' ? meta.value : null,
     },
     problems,

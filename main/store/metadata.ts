@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
+import type { MetadataMismatch } from '../../shared/domain.ts';
 import { CHAT_DIR_PATTERN, METADATA_JSON, type ChatMetadataJson } from './schema.ts';
 import { toIso } from './time.ts';
 
@@ -201,36 +202,71 @@ function sameChat(metaChatId: number | string, chatId: string): boolean {
   return typeof metaChatId === 'string' ? metaChatId === chatId : metaChatId === Number(chatId);
 }
 
-/** Human sentences for each quick_stats figure that differs from what the DBs hold. */
-export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigures): string[] {
+/** Each quick_stats figure (and the chat id) that differs from what the DBs hold, structured for the UI. */
+export function metadataMismatches(meta: ChatMetadataJson, actual: ActualFigures): MetadataMismatch[] {
   const stats = meta.quick_stats ?? {};
-  const out: string[] = [];
+  const out: MetadataMismatch[] = [];
   const metaChatId = meta.chat_id as number | string | undefined;
   if (actual.chatId && metaChatId !== undefined && !sameChat(metaChatId, actual.chatId)) {
-    out.push(`metadata.json belongs to chat ${String(metaChatId)}, not to chat ${actual.chatId}`);
+    out.push({ field: 'chat_id', metadata: String(metaChatId), actual: actual.chatId });
   }
   if (
     typeof stats.total_messages === 'number' &&
     actual.messages !== undefined &&
     stats.total_messages !== actual.messages
   ) {
-    out.push(`metadata.json says ${stats.total_messages} messages, conversations.db has ${actual.messages}`);
+    out.push({ field: 'total_messages', metadata: stats.total_messages, actual: actual.messages });
   }
   if (
     typeof stats.total_sessions === 'number' &&
     actual.sessions !== undefined &&
     stats.total_sessions !== actual.sessions
   ) {
-    out.push(`metadata.json says ${stats.total_sessions} sessions, conversations.db has ${actual.sessions}`);
+    out.push({ field: 'total_sessions', metadata: stats.total_sessions, actual: actual.sessions });
   }
   if (
     typeof stats.current_level === 'string' &&
     actual.level !== null &&
     stats.current_level !== actual.level
   ) {
-    out.push(`metadata.json says level ${stats.current_level}, profile.db says ${actual.level}`);
+    out.push({ field: 'current_level', metadata: stats.current_level, actual: actual.level });
   }
   return out;
+}
+
+/** One mismatch as the English sentence the CLI prints. */
+export function describeMismatch(m: MetadataMismatch): string {
+  switch (m.field) {
+    case 'chat_id':
+      return `metadata.json belongs to chat ${m.metadata}, not to chat ${m.actual}`;
+    case 'total_messages':
+      return `metadata.json says ${m.metadata} messages, conversations.db has ${m.actual}`;
+    case 'total_sessions':
+      return `metadata.json says ${m.metadata} sessions, conversations.db has ${m.actual}`;
+    case 'current_level':
+      return `metadata.json says level ${m.metadata}, profile.db says ${m.actual}`;
+  }
+}
+
+/** Human sentences (English, for the CLI) for each quick_stats figure that differs from what the DBs hold. */
+export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigures): string[] {
+  return metadataMismatches(meta, actual).map(describeMismatch);
+}
+
+/**
+ * A metadata_mismatch finding's params: for each field that differs, `<field>` (metadata.json's value) and
+ * `<field>_actual` (the DBs'), flat as findings' params are; `fields` lists them in order.
+ */
+export function mismatchParams(mismatches: readonly MetadataMismatch[]): Record<string, string | number> {
+  const params: Record<string, string | number> = {
+    file: METADATA_JSON,
+    fields: mismatches.map((m) => m.field).join(','),
+  };
+  for (const m of mismatches) {
+    params[m.field] = m.metadata;
+    params[`${m.field}_actual`] = m.actual;
+  }
+  return params;
 }
 
 /** Sizes as the bot writes them in metadata.json's database_info: "512B", "45KB", "10.4MB". */

@@ -21,7 +21,14 @@ import {
 } from '../sqlite/open.ts';
 import { EARLIEST_PLAUSIBLE, chatLastActivity, inactiveDays, latestPlausible } from './activity.ts';
 import type { ChatCopy, ChatLocation } from './layout.ts';
-import { metadataDifferences, metadataLastBackup, readMetadata, type MetadataRead } from './metadata.ts';
+import {
+  describeMismatch,
+  metadataLastBackup,
+  metadataMismatches,
+  mismatchParams,
+  readMetadata,
+  type MetadataRead,
+} from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { latest, toIso } from './time.ts';
 
@@ -114,8 +121,35 @@ export function withCountsState(
   };
 }
 
-export function finding(code: FindingCode, file: string, message: string): Finding {
-  return { code, severity: SEVERITY_OF[code], file, message };
+/**
+ * A finding: `message` is English for the CLI; `params` (with `file` always) are what the renderer words
+ * `code` with, in the person's language.
+ */
+export function finding(
+  code: FindingCode,
+  file: string,
+  message: string,
+  params: Record<string, string | number | null> = {},
+): Finding {
+  return { code, severity: SEVERITY_OF[code], file, message, params: { file, ...params } };
+}
+
+const KIND_OF_WORDS: [RegExp, string][] = [
+  [/symbolic link/, 'symlink'],
+  [/directory|folder/, 'directory'],
+  [/pipe|FIFO/, 'fifo'],
+  [/socket/, 'socket'],
+  [/device/, 'device'],
+];
+
+/** The byte figures of the header reader's "cut short" sentences, for the wording. */
+function truncatedParams(detail: string): Record<string, number | null> {
+  const promised = /(\d+) bytes where the header promises (\d+)/.exec(detail);
+  if (promised) return { bytes: Number(promised[1]), expectedBytes: Number(promised[2]), pageSize: null };
+  const pages = /\((\d+) bytes\) is not a whole number of (\d+)-byte pages/.exec(detail);
+  if (pages) return { bytes: Number(pages[1]), expectedBytes: null, pageSize: Number(pages[2]) };
+  const bytes = /(\d+) bytes/.exec(detail);
+  return { bytes: bytes ? Number(bytes[1]) : null, expectedBytes: null, pageSize: null };
 }
 
 /** A file-level AppError as the finding a support person reads. */
@@ -140,15 +174,24 @@ export function findingFromError(error: unknown, file: string): Finding {
         'not_sqlite',
         file,
         `${file} is not an SQLite database${detail ? ` (${detail})` : ''}: restore it from a backup.`,
+        { detail: detail || null },
       );
     case 'truncated':
       return finding(
         'truncated',
         file,
         `${file} is cut short${detail ? ` (${detail})` : ''}: recover what is readable or restore a backup.`,
+        truncatedParams(detail),
       );
     case 'locked':
-      return finding('locked', file, `${file} could not be read: ${detail}. Try again when the bot is idle.`);
+      return finding(
+        'locked',
+        file,
+        `${file} could not be read: ${detail}. Try again when the bot is idle.`,
+        {
+          detail: detail || null,
+        },
+      );
     case 'not_a_file': {
       // The entry named may be a side file (conversations.db-wal): the message starts with its path.
       const message = error instanceof Error ? error.message : String(error);
@@ -158,6 +201,7 @@ export function findingFromError(error: unknown, file: string): Finding {
         'not_a_file',
         file,
         `${name} ${detail.replace(/; it was not opened$/, '')}: it was never opened; put the real file back (restore it from a backup).`,
+        { entry: name, kind: KIND_OF_WORDS.find(([re]) => re.test(detail))?.[1] ?? null },
       );
     }
     default:
@@ -165,6 +209,7 @@ export function findingFromError(error: unknown, file: string): Finding {
         'corrupt',
         file,
         `${file} is damaged (${detail}): recover what is readable or restore a backup.`,
+        { detail: detail || null },
       );
   }
 }
@@ -343,24 +388,33 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
         'not_a_file',
         METADATA_JSON,
         `metadata.json ${meta.message.replace(/; it was not opened$/, '')}: it was never opened; remove it and rebuild metadata.json from the DBs.`,
+        { entry: METADATA_JSON, kind: meta.notAFile ?? null },
       ),
     );
   } else if (meta.state === 'malformed') {
     findings.push(
-      finding('metadata_malformed', METADATA_JSON, `metadata.json ${meta.message}: rebuild it from the DBs.`),
+      finding(
+        'metadata_malformed',
+        METADATA_JSON,
+        `metadata.json ${meta.message}: rebuild it from the DBs.`,
+        {
+          detail: meta.message,
+        },
+      ),
     );
   } else {
-    const diffs = metadataDifferences(meta.value, {
+    const mismatches = metadataMismatches(meta.value, {
       chatId: item.chatId,
       ...(conversations ?? {}),
       level: profile.level,
     });
-    if (diffs.length > 0) {
+    if (mismatches.length > 0) {
       findings.push(
         finding(
           'metadata_mismatch',
           METADATA_JSON,
-          `${diffs.join('; ')}: rebuild metadata.json from the DBs.`,
+          `${mismatches.map(describeMismatch).join('; ')}: rebuild metadata.json from the DBs.`,
+          mismatchParams(mismatches),
         ),
       );
     }
@@ -373,6 +427,7 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
         'wal_pending',
         file,
         `${file} has recent changes still in its -wal file (normal while the bot runs; they are included).`,
+        { walBytes: file === CONVERSATIONS_DB ? conversationsSize.walBytes : profileSize.walBytes },
       ),
     );
   }
@@ -392,6 +447,7 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
         'db_large',
         file,
         `${file} is ${(largest / 1048576).toFixed(1)} MB (over 10 MB): review or archive old history.`,
+        { mb: Number((largest / 1048576).toFixed(1)), limitMb: DB_LARGE_BYTES / 1048576 },
       ),
     );
   }
@@ -414,6 +470,7 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
         'clock_skew',
         CONVERSATIONS_DB,
         `Timestamps ${ahead && before ? 'before 2000 and in the future' : ahead ? 'in the future' : 'before 2000'} (${dates.join(', ')}): the clock of the machine that wrote them was wrong; those days are left out of the fleet charts.`,
+        { before: before?.slice(0, 10) ?? null, ahead: ahead?.slice(0, 10) ?? null },
       ),
     );
   }
@@ -425,6 +482,7 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
         'inactive',
         PROFILE_DB,
         `No activity for ${days} days (over ${INACTIVE_DAYS}): a candidate for archiving.`,
+        { days, limitDays: INACTIVE_DAYS },
       ),
     );
   }
@@ -458,6 +516,7 @@ function schemaOrFileFinding(error: unknown, file: string): Finding {
       'schema_drift',
       file,
       `${file} does not have the expected tables (${message.replace(/^.*?: /, '')}).`,
+      { detail: message.replace(/^.*?: /, '') },
     );
   }
   // SQLite's own errors (busy, corrupt...) are named for what they are, not all as damage.

@@ -70,6 +70,8 @@ export function Header() {
       <button
         type="button"
         className="btn btn-ghost lang-toggle"
+        // Named in the language it switches to, so someone who reads only that one finds it.
+        lang={currentLanguage() === 'en' ? 'pt-BR' : 'en'}
         onClick={toggleLanguage}
         aria-label={t('header.language')}
         title={t('header.language')}

@@ -103,9 +103,14 @@ export function ErrorState({
       <div className="state-title">{title ?? t('common.errorTitle')}</div>
       <div className="state-body">
         {explained ? <p className="error-explained">{explained}</p> : null}
-        <p className="error-message" lang={explained ? 'en' : undefined}>
-          {error?.message ?? t('common.unknownError')}
-        </p>
+        {error?.message && i18n.language !== 'en' ? (
+          // main's English words, quoted as the program's output (not the UI's language) under the meaning.
+          <p className="error-message">
+            <samp lang="en">{error.message}</samp>
+          </p>
+        ) : (
+          <p className="error-message">{error?.message ?? t('common.unknownError')}</p>
+        )}
         {code ? <code className="error-code">{code}</code> : null}
       </div>
       {onRetry ? (

@@ -104,7 +104,7 @@ export const MessageBubble = memo(function MessageBubble({
             {message.voiceDuration !== null ? <span>{formatClock(message.voiceDuration)}</span> : null}
           </div>
         ) : null}
-        <div className="bubble-text" dir="auto">
+        <div className="bubble-text" dir="auto" translate="no">
           {message.content === null ? (
             <span className="muted">{t('thread.noText')}</span>
           ) : (
@@ -114,7 +114,7 @@ export const MessageBubble = memo(function MessageBubble({
         {corrections.length > 0 ? (
           <ul className="corrections" aria-label={t('thread.corrections')}>
             {corrections.map((c, i) => (
-              <li key={i}>
+              <li key={i} translate="no">
                 <del dir="auto">{c.original}</del>
                 <span className="arrow" aria-hidden="true">
                   →
@@ -125,10 +125,12 @@ export const MessageBubble = memo(function MessageBubble({
             ))}
           </ul>
         ) : raw ? (
-          <div className="corrections-raw mono">{raw}</div>
+          <div className="corrections-raw mono" translate="no">
+            {raw}
+          </div>
         ) : null}
         {vocabulary.length > 0 ? (
-          <div className="vocab">
+          <div className="vocab" translate="no">
             {vocabulary.map((v, i) => (
               <span key={i} className="chip" title={v.meaning ?? undefined}>
                 <BookIcon size={12} /> {v.word}
@@ -142,7 +144,7 @@ export const MessageBubble = memo(function MessageBubble({
         <time dateTime={message.timestamp ?? undefined} title={formatDateTime(message.timestamp)}>
           {formatTime(message.timestamp)}
         </time>
-        {message.rawRole && message.role !== 'user' ? <span>{message.rawRole}</span> : null}
+        {message.rawRole && message.role !== 'user' ? <span translate="no">{message.rawRole}</span> : null}
         {isBot && message.confidence !== null ? (
           <span title={t('thread.confidence')}>
             {t('thread.confidenceShort')}{' '}
@@ -154,7 +156,11 @@ export const MessageBubble = memo(function MessageBubble({
             <ClockIcon size={11} /> {formatSeconds(message.responseTime)}
           </span>
         ) : null}
-        {model ? <span className="mono">{model}</span> : null}
+        {model ? (
+          <span className="mono" translate="no">
+            {model}
+          </span>
+        ) : null}
         {message.hasErrors && corrections.length === 0 ? (
           <span className="warn-text">{t('thread.hasErrors')}</span>
         ) : null}

@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'react';
+import { WordedText } from '../../components/worded.tsx';
+import { wordFinding } from '../../i18n/findings.ts';
 import { useTranslation } from 'react-i18next';
 import { call, queryClient, toAppError, useOp } from '../../api/index.ts';
 import { navigate } from '../../app/nav.ts';
@@ -31,7 +33,6 @@ function ChatProblems({
   onPick: (path: string) => void;
 }) {
   const { t } = useTranslation(BACKUPS_NS);
-  const { t: tg } = useTranslation();
   const detail = useOp('chat.detail', { root, chatId });
   const [rebuilt, setRebuilt] = useState<string | null>(null);
   if (detail.isPending) return <Loading />;
@@ -56,9 +57,7 @@ function ChatProblems({
       <ul>
         {dbProblems.map((p) => (
           <li key={p.file} style={{ margin: '4px 0' }}>
-            <span className="mono">{p.file}</span>{' '}
-            {/* The reader's own sentence is English (support, scripts); the person reads it in their language. */}
-            <span title={p.message}>{tg(`errors.${p.code}`, { defaultValue: p.message })}</span>{' '}
+            <WordedText worded={wordFinding(p)} />{' '}
             <button
               type="button"
               className="btn btn-small"

@@ -373,7 +373,7 @@ export function RestorePanel({
       {confirming && plan ? (
         <ConfirmDialog
           title={t('restore.confirmTitle')}
-          body={t('restore.confirmBody', counts(plan.summary))}
+          body={t('restore.confirmBody', { ...counts(plan.summary), count: plan.summary.replace })}
           confirmLabel={t('restore.confirm')}
           cancelLabel={t('cancel')}
           testId="restore-confirm"

@@ -23,6 +23,8 @@ import { ExportButton } from '../backups/index.ts';
 import { ChatIcon, FolderIcon } from '../../components/icons.tsx';
 import { DateField } from '../../components/DateField.tsx';
 import { ChatSearch } from './ChatSearch.tsx';
+import { WordedText } from '../../components/worded.tsx';
+import { wordFinding } from '../../i18n/findings.ts';
 
 const TABS = ['conversation', 'progress', 'metrics'] as const;
 type Tab = (typeof TABS)[number];
@@ -201,8 +203,14 @@ function ChatView({
                   partial={countsState === 'partial'}
                   unread={countsState === 'unread'}
                   value={t('chat.summary', {
-                    messages: formatNumber(d.counts.messages),
-                    sessions: formatNumber(d.counts.sessions),
+                    messages: t('chat.messagesN', {
+                      count: d.counts.messages,
+                      n: formatNumber(d.counts.messages),
+                    }),
+                    sessions: t('chat.sessionsN', {
+                      count: d.counts.sessions,
+                      n: formatNumber(d.counts.sessions),
+                    }),
                   })}
                 />
               </span>
@@ -277,7 +285,7 @@ function ChatView({
                 <strong>{t('health.locked')}</strong>
                 <ul>
                   {lockedProblems.map((p, i) => (
-                    <li key={i} title={p.message}>
+                    <li key={i} title={wordFinding(p).text}>
                       {t('health.lockedHint', { file: p.file })}
                     </li>
                   ))}
@@ -289,8 +297,8 @@ function ChatView({
                 <strong>{t('chat.problemsTitle')}</strong>
                 <ul>
                   {otherProblems.map((p, i) => (
-                    <li key={i}>
-                      <span className="mono">{p.file}</span>: {p.message} <code>{p.code}</code>
+                    <li key={i} data-code={p.code}>
+                      <WordedText worded={wordFinding(p)} />
                     </li>
                   ))}
                 </ul>

@@ -22,6 +22,7 @@ import {
   formatRelative,
 } from '../../components/format.ts';
 import { Card, ErrorState, Loading } from '../../components/ui.tsx';
+import { wordMismatch } from '../../i18n/findings.ts';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
@@ -80,7 +81,7 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
     items.length === 0 ? (
       <span className="muted">—</span>
     ) : (
-      <span className="chip-list" data-testid={testId}>
+      <span className="chip-list" data-testid={testId} translate="no">
         {items.slice(0, 20).map((v, i) => (
           <span key={i} className="chip">
             {itemText(v)}
@@ -99,8 +100,11 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
           {state === 'ok' ? (
             <span className="badge badge-ok">{t('learning.agrees')}</span>
           ) : state === 'stale' ? (
-            <span className="badge badge-warning" title={detail.metadata.differences.join('\n')}>
-              {t('learning.disagrees', { count: detail.metadata.differences.length })}
+            <span
+              className="badge badge-warning"
+              title={detail.metadata.mismatches.map(wordMismatch).join('\n')}
+            >
+              {t('learning.disagrees', { count: detail.metadata.mismatches.length })}
             </span>
           ) : null}
         </p>
@@ -137,7 +141,7 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
                 <tbody>
                   {learning.data.topCorrections.map((c, i) => (
                     <tr key={i}>
-                      <td>
+                      <td translate="no">
                         <del>{c.original}</del> → <ins>{c.corrected}</ins>
                       </td>
                       <td className="num">{formatNumber(c.count)}</td>

@@ -35,7 +35,8 @@ describe('locked chat badge', () => {
       expect(out).toContain('data-health="locked"');
       expect(out).toContain('>Locked<');
       expect(out).toContain('Another program (usually the bot) is writing conversations.db');
-      expect(out).toContain('database is locked');
+      // main's own English detail is not shown: the finding is worded from its code.
+      expect(out).toContain('conversations.db could not be read: another program holds a lock on it');
       expect(out).not.toMatch(/>(Warning|Error|OK)</);
     }
   });
@@ -51,5 +52,7 @@ describe('locked chat badge', () => {
     const out = html('warning', LOCKED);
     expect(out).toContain('>Bloqueado<');
     expect(out).toContain('está gravando conversations.db');
+    expect(out).toContain('outro programa mantém uma trava nele');
+    expect(out).not.toContain('database is locked');
   });
 });

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { wordFinding } from '../../i18n/findings.ts';
 
 /** A DB held by another program (the `locked` finding, usually the bot writing). */
 export interface LockedState {
@@ -14,7 +15,7 @@ export interface LockedState {
  */
 export const LockedBadge = memo(function LockedBadge({ locked }: { locked: LockedState }) {
   const { t } = useTranslation();
-  const hint = `${t('health.lockedHint', { file: locked.file })}\n\n${locked.message}`;
+  const hint = `${t('health.lockedHint', { file: locked.file })}\n\n${wordFinding({ code: 'locked', file: locked.file }).text}`;
   return (
     <span
       className="badge badge-info badge-locked"

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { ChatDetail } from '../../../shared/domain.ts';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
 import { KeyValue } from '../../components/ui.tsx';
+import { wordFinding, wordMismatch } from '../../i18n/findings.ts';
 import { PartialCount } from '../chats/ListHealthBadge.tsx';
 
 const yesNo = (t: (k: string) => string, v: boolean | null) =>
@@ -161,12 +162,14 @@ export function SidePanel({ detail }: { detail: ChatDetail }) {
             {t(`metadata.${detail.metadata.state}`)}
           </span>
         </h3>
-        {detail.metadata.differences.length > 0 ? (
+        {detail.metadata.mismatches.length > 0 ? (
           <ul className="differences">
-            {detail.metadata.differences.map((d, i) => (
-              <li key={i}>{d}</li>
+            {detail.metadata.mismatches.map((m) => (
+              <li key={m.field}>{wordMismatch(m)}</li>
             ))}
           </ul>
+        ) : detail.metadata.state === 'malformed' ? (
+          <p>{wordFinding({ code: 'metadata_malformed', file: 'metadata.json' }).text}</p>
         ) : detail.metadata.state === 'ok' ? (
           <p className="muted">{t('metadata.matches')}</p>
         ) : null}

@@ -17,6 +17,8 @@ import { ListHealthBadge, PartialCount } from './ListHealthBadge.tsx';
 import { MessageSearch } from './MessageSearch.tsx';
 import { cancelScan, ensureScan, startScan, useScan } from './scanStore.ts';
 import { CHATS_NS, ensureChatsStrings } from './strings.ts';
+import { SkippedEntries } from '../../components/worded.tsx';
+import { INTEGRITY_NS, ensureIntegrityStrings } from '../integrity/strings.ts';
 
 const ROW_HEIGHT = 34;
 const HEADER_HEIGHT = 34;
@@ -109,6 +111,7 @@ export function ChatsScreen() {
 
 function ChatsView({ root }: { root: string }) {
   ensureChatsStrings();
+  ensureIntegrityStrings();
   const { t } = useTranslation();
   const { t: tl } = useTranslation(CHATS_NS);
   const scan = useScan();
@@ -204,7 +207,7 @@ function ChatsView({ root }: { root: string }) {
             <option value="">{tl('allCodes')}</option>
             {(overview.data?.codes ?? []).map((c) => (
               <option key={c.code} value={c.code}>
-                {c.code} ({formatNumber(c.chats)})
+                {t(`code.${c.code}`, { ns: INTEGRITY_NS, defaultValue: c.code })} ({formatNumber(c.chats)})
               </option>
             ))}
           </select>
@@ -343,11 +346,7 @@ function ScanStatusBar({ root, total }: { root: string; total: number | null }) 
           </span>
         ) : null}
       </span>
-      {skipped.length > 0 ? (
-        <span className="muted" title={skipped.map((s) => `${s.path}: ${s.reason}`).join('\n')}>
-          {t('chats.skipped', { count: skipped.length })}
-        </span>
-      ) : null}
+      <SkippedEntries skipped={skipped} label={t('chats.skipped', { count: skipped.length })} />
       {running ? (
         <button type="button" className="btn btn-small" onClick={cancelScan}>
           {t('common.cancel')}

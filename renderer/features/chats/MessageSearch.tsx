@@ -82,7 +82,10 @@ export function MessageSearch({ root }: { root: string }) {
                       : `${t('messageSearch.hits', {
                           count: state.summary.totalHits,
                           n: formatNumber(state.summary.totalHits),
-                          chats: formatNumber(state.summary.chatsSearched),
+                          chats: t('messageSearch.inChats', {
+                            count: state.summary.chatsSearched,
+                            n: formatNumber(state.summary.chatsSearched),
+                          }),
                         })}${state.summary.capped ? ` ${t('messageSearch.capped', { n: formatNumber(state.hits.length) })}` : ''}`
                     : null}
             </span>

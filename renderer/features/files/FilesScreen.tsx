@@ -211,7 +211,7 @@ function Tables({ file, unreadable }: { file: FileInfo; unreadable: ReadonlySet<
               data-table={x.name}
             >
               <span className="nav-item-title">
-                {x.name}
+                <span translate="no">{x.name}</span>
                 {x.type === 'view' ? <span className="muted"> · {t('files.viewType')}</span> : null}
               </span>
               <span className="nav-item-sub">

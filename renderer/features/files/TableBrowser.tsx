@@ -80,7 +80,13 @@ export function TableBrowser({ path, table }: { path: string; table: TableInfo }
       ) : (
         <>
           <div className="grid-scroll" data-testid="table-rows">
-            <table className="grid data-grid" aria-label={table.name} aria-rowcount={rows.length + 1}>
+            <table
+              className="grid data-grid"
+              aria-label={table.name}
+              aria-rowcount={rows.length + 1}
+              // The file's own data (its table, column names and values), in whatever language it holds.
+              translate="no"
+            >
               <thead>
                 <tr>
                   {columns.map((c, i) => {
@@ -151,7 +157,7 @@ export function TableBrowser({ path, table }: { path: string; table: TableInfo }
           </div>
           <div className="table-foot">
             <span className="muted" data-testid="table-status">
-              {t('files.rowsShown', { n: formatNumber(rows.length) })}
+              {t('files.rowsShown', { count: rows.length, n: formatNumber(rows.length) })}
               {shaped ? (
                 ` · ${t('files.shaped')}`
               ) : (

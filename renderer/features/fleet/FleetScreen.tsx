@@ -26,6 +26,8 @@ import { chatsUi } from '../chats/chatsUi.ts';
 import { ClockIcon, FolderIcon } from '../../components/icons.tsx';
 import { AlertsPanel } from '../maintenance/MaintenanceScreen.tsx';
 import { FLEET_NS, ensureFleetStrings } from './strings.ts';
+import { WordedText } from '../../components/worded.tsx';
+import { wordFleetAlert } from '../../i18n/findings.ts';
 import { WINDOW_PRESETS, windowOf, type DateWindow, type WindowPreset } from './window.ts';
 
 interface FleetState {
@@ -356,7 +358,9 @@ export function FleetScreen() {
                               {a.chatId}
                             </a>
                           </td>
-                          <td>{a.message}</td>
+                          <td>
+                            <WordedText worded={wordFleetAlert(a)} />
+                          </td>
                         </tr>
                       ))}
                     </tbody>

@@ -12,6 +12,8 @@ import { showToast } from '../../app/toasts.tsx';
 import { displayName, formatDateTime, formatNumber } from '../../components/format.ts';
 import { useOp } from '../../api/index.ts';
 import { FindingActions } from './FindingActions.tsx';
+import { SkippedEntries, WordedText } from '../../components/worded.tsx';
+import { wordFinding } from '../../i18n/findings.ts';
 import { Card, Empty, ErrorState, HealthBadge, ProgressBar, SeverityBadge } from '../../components/ui.tsx';
 import {
   cancelCheck,
@@ -256,14 +258,7 @@ function StatusLine() {
         {text}
       </span>
       {counts}
-      {s.skipped.length > 0 ? (
-        <span
-          className="muted"
-          title={[t('skippedTitle'), ...s.skipped.map((x) => `${x.path}: ${x.reason}`)].join('\n')}
-        >
-          {t('skipped', { count: s.skipped.length })}
-        </span>
-      ) : null}
+      <SkippedEntries skipped={s.skipped} label={t('skipped', { count: s.skipped.length })} />
     </div>
   );
 }
@@ -465,8 +460,10 @@ function FindingsList({ ui }: { ui: IntegrityUi }) {
                   onDoubleClick={() => openChat(r.chatId)}
                 >
                   <span className={`dot dot-${r.status}`} aria-hidden="true" />
-                  <span className="mono integrity-row-id">{r.chatId}</span>
-                  <span className="integrity-row-codes">
+                  <span className="mono integrity-row-id" translate="no">
+                    {r.chatId}
+                  </span>
+                  <span className="integrity-row-codes" title={codes.map((c) => t(`code.${c}`)).join(' · ')}>
                     {codes.slice(0, 3).map((c) => (
                       <span
                         key={c}
@@ -475,8 +472,8 @@ function FindingsList({ ui }: { ui: IntegrityUi }) {
                         {t(`code.${c}`)}
                       </span>
                     ))}
-                    {codes.length > 3 ? <span className="muted">+{codes.length - 3}</span> : null}
                   </span>
+                  {codes.length > 3 ? <span className="muted">+{codes.length - 3}</span> : null}
                 </div>
               );
             })}
@@ -524,7 +521,12 @@ function ChatFindingsCard({ chat }: { chat: ChatCheck }) {
       title={
         <span className="integrity-detail-title">
           {t('detailTitle', { id: chat.chatId })}
-          {name ? <span className="integrity-chat-name"> · {name}</span> : null}{' '}
+          {name ? (
+            <span className="integrity-chat-name" translate="no">
+              {' · '}
+              {name}
+            </span>
+          ) : null}{' '}
           <HealthBadge health={chat.status} />
         </span>
       }
@@ -563,14 +565,15 @@ function ChatFindingsCard({ chat }: { chat: ChatCheck }) {
                 </td>
                 <td>
                   {t(`code.${f.code}`)}
-                  <div className="muted mono">{f.code}</div>
-                </td>
-                <td className="mono">{f.file}</td>
-                <td>
-                  {t(`advice.${f.code}`)}
-                  <div className="muted finding-detail" lang="en">
-                    {f.message}
+                  <div className="muted mono" translate="no">
+                    {f.code}
                   </div>
+                </td>
+                <td className="mono" translate="no">
+                  {f.file}
+                </td>
+                <td>
+                  <WordedText worded={wordFinding(f)} />
                   <FindingActions
                     root={root}
                     chatId={chat.chatId}

@@ -10,6 +10,8 @@ import { useJobSlot, type JobSlot } from '../backups/jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from '../backups/parts.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
 import { MAINTENANCE_NS, ensureMaintenanceStrings } from './strings.ts';
+import { WordedText } from '../../components/worded.tsx';
+import { wordAlert } from '../../i18n/findings.ts';
 
 const TABS = ['vacuum', 'archive', 'alerts', 'rotate'] as const;
 type Tab = (typeof TABS)[number];
@@ -468,8 +470,15 @@ export function AlertsPanel({ root }: { root: string }) {
         <div style={{ marginTop: 10 }}>
           <p data-testid="alerts-summary">
             {result.alerts.length === 0
-              ? t('alerts.none', { chats: result.chats })
-              : t('alerts.count', { errors, warnings: result.alerts.length - errors, chats: result.chats })}
+              ? t('alerts.none', { count: result.chats, chats: formatNumber(result.chats) })
+              : t('alerts.count', {
+                  errors: t('alerts.errors', { count: errors, n: formatNumber(errors) }),
+                  warnings: t('alerts.warnings', {
+                    count: result.alerts.length - errors,
+                    n: formatNumber(result.alerts.length - errors),
+                  }),
+                  chats: t('alerts.chats', { count: result.chats, n: formatNumber(result.chats) }),
+                })}
           </p>
           {result.alerts.length > 0 ? (
             <div style={{ maxHeight: 480, overflow: 'auto' }}>
@@ -489,8 +498,12 @@ export function AlertsPanel({ root }: { root: string }) {
                         <SeverityBadge severity={a.severity} />
                       </td>
                       <td>{t(`alerts.kind_${a.kind}`)}</td>
-                      <td className="mono">{a.chatId}</td>
-                      <td>{a.message}</td>
+                      <td className="mono" translate="no">
+                        {a.chatId}
+                      </td>
+                      <td>
+                        <WordedText worded={wordAlert(a, result.thresholds)} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
