@@ -5,6 +5,21 @@ import { readPref, writePref } from '../app/prefs.ts';
 import en from './en.json' with { type: 'json' };
 import ptBR from './pt-BR.json' with { type: 'json' };
 
+/**
+ * Portuguese has a `many` plural form (1,000,000 and up: "1 milhão de mensagens") that i18next asks for as
+ * `key_many`; where a text has none, its `_other` serves, rather than a raw key on the screen.
+ */
+export function withManyForms<T>(resources: T): T {
+  if (resources === null || typeof resources !== 'object') return resources;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resources)) out[key] = withManyForms(value);
+  for (const [key, value] of Object.entries(out)) {
+    const many = key.replace(/_other$/, '_many');
+    if (many !== key && !(many in out)) out[many] = value;
+  }
+  return out as T;
+}
+
 export const LANGUAGES = ['en', 'pt-BR'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -17,7 +32,7 @@ function initialLanguage(): Language {
 /** `lng`: the language the page is rendered in ahead of time (renderer/paint.tsx); else the saved one. */
 export function initI18n(lng: Language = initialLanguage()) {
   void i18next.use(initReactI18next).init({
-    resources: { en: { translation: en }, 'pt-BR': { translation: ptBR } },
+    resources: { en: { translation: en }, 'pt-BR': { translation: withManyForms(ptBR) } },
     lng,
     fallbackLng: 'en',
     initAsync: false,

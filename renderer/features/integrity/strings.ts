@@ -1,6 +1,7 @@
 import i18next from 'i18next';
 import en from './i18n/en.json' with { type: 'json' };
 import ptBR from './i18n/pt-BR.json' with { type: 'json' };
+import { withManyForms } from '../../i18n/index.ts';
 
 /** This feature's own i18next namespace (`useTranslation(INTEGRITY_NS)`), kept beside its code. */
 export const INTEGRITY_NS = 'integrity';
@@ -12,5 +13,5 @@ export const INTEGRITY_NS = 'integrity';
 export function ensureIntegrityStrings(): void {
   if (!i18next.isInitialized || i18next.hasResourceBundle('en', INTEGRITY_NS)) return;
   i18next.addResourceBundle('en', INTEGRITY_NS, en, true, true);
-  i18next.addResourceBundle('pt-BR', INTEGRITY_NS, ptBR, true, true);
+  i18next.addResourceBundle('pt-BR', INTEGRITY_NS, withManyForms(ptBR), true, true);
 }

@@ -1,6 +1,7 @@
 import i18next from 'i18next';
 import en from './i18n/en.json' with { type: 'json' };
 import ptBR from './i18n/pt-BR.json' with { type: 'json' };
+import { withManyForms } from '../../i18n/index.ts';
 
 /** This feature's own i18next namespace (`useTranslation(SOURCES_NS)`), kept beside its code. */
 export const SOURCES_NS = 'sources';
@@ -9,5 +10,5 @@ export const SOURCES_NS = 'sources';
 export function ensureSourcesStrings(): void {
   if (!i18next.isInitialized || i18next.hasResourceBundle('en', SOURCES_NS)) return;
   i18next.addResourceBundle('en', SOURCES_NS, en, true, true);
-  i18next.addResourceBundle('pt-BR', SOURCES_NS, ptBR, true, true);
+  i18next.addResourceBundle('pt-BR', SOURCES_NS, withManyForms(ptBR), true, true);
 }
