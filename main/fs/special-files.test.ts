@@ -120,6 +120,7 @@ describe('special files where a chat file belongs', () => {
     for (const id of [linkedChatId, escapingChatId]) {
       expect(result.skipped).toContainEqual({
         path: join(root, `chat_${id}`),
+        code: 'link',
         reason: 'symbolic link: not followed',
       });
       expect(result.chats.some((r) => r.chatId === id)).toBe(false);
@@ -179,6 +180,7 @@ describe('a FIFO named like a chat folder', () => {
     const scan = JSON.parse(cli(['scan', root, '--json'], { timeoutMs: DEADLINE_MS }).stdout) as ScanResult;
     expect(scan.skipped).toContainEqual({
       path: join(root, `chat_${fifoChatId}`),
+      code: 'not_a_folder',
       reason: 'not a chat folder (a named pipe (FIFO))',
     });
     const run = cli(['show', root, fifoChatId], { timeoutMs: DEADLINE_MS });
