@@ -82,13 +82,22 @@ export const INLINE_MAX_BYTES = 16 * 1024 * 1024;
 const IMMUTABLE_RETRIES = 3;
 /** How long a copy keeps trying to get a consistent read of a DB a writer keeps busy. */
 export const COPY_BUDGET_MS = 30_000;
+/** How long a hot journal nobody touches is waited for (the bot, restarted, would recover it at once). */
+const HOT_JOURNAL_GRACE_MS = 2000;
+
 /** SQLite's own wait for a lock within one attempt (then our randomized wait, then another attempt). */
 const ATTEMPT_BUSY_MS = 25;
 
 const UNREADABLE_CODES = new Set(['not_sqlite', 'empty_file', 'truncated']);
 
 /** Thrown when a DB stayed locked for the whole budget: reported and left out, never kept as "damaged". */
-class StillLocked extends Error {}
+class StillLocked extends Error {
+  readonly waitedMs: number;
+  constructor(message: string, waitedMs: number) {
+    super(message);
+    this.waitedMs = waitedMs;
+  }
+}
 
 function isLockError(error: AppError): boolean {
   return error.code === 'locked';
@@ -147,6 +156,9 @@ async function consistentCopy(
   // Once a lock was met, a failure at the end of the budget is the lock's doing (a journal that comes and
   // goes makes other errors in between): the DB is reported locked, never kept raw as "damaged".
   let lockMessage: string | null = null;
+  // A hot journal is SQLite's word that no writer holds the file (a live one would make it busy): only the
+  // bot's next write recovers it. Waited for briefly, not for the whole budget.
+  let hotSince: number | null = null;
   for (let attempt = 0; ; attempt++) {
     try {
       return await copyOnce(source, tmpPath, check);
@@ -158,11 +170,15 @@ async function consistentCopy(
       if (locked) lockMessage = error.message;
       const stamp = writeStamp(source);
       const writing = stamp !== lastStamp || existsSync(`${source}-journal`);
+      const hot = locked && /hot journal/.test(error.message) && stamp === lastStamp;
+      hotSince = hot ? (hotSince ?? Date.now()) : null;
       lastStamp = stamp;
+      if (hotSince !== null && Date.now() - hotSince >= Math.min(HOT_JOURNAL_GRACE_MS, budgetMs))
+        throw new StillLocked(error.message, Date.now() - hotSince);
       // The same failure on a file nobody is changing: it is what the file is, not a writer's doing.
       if (!locked && !writing && ++stableFailures >= 2) throw error;
       if (Date.now() >= deadline) {
-        if (lockMessage !== null) throw new StillLocked(lockMessage);
+        if (lockMessage !== null) throw new StillLocked(lockMessage, budgetMs);
         throw error;
       }
       // Randomized and short at first: a busy writer leaves only brief gaps between its commits.
@@ -350,7 +366,7 @@ async function copyDb(
     removeQuietly(tmpPath);
     if (error instanceof StillLocked) {
       return {
-        notBackedUp: `locked: ${error.message.replace(/^.*?: /, '')} (still so after ${budgetMs / 1000} s); it was not backed up`,
+        notBackedUp: `locked: ${error.message.replace(/^.*?: /, '')} (still so after ${Math.round(error.waitedMs / 1000)} s); it was not backed up`,
       };
     }
     reason =
