@@ -686,7 +686,12 @@ const ChatRow = memo(function ChatRow({
         {notRead ? (
           '—'
         ) : (
-          <PartialCount value={formatNumber(chat.sessions)} partial={chat.partial} unread={chat.unread} />
+          <PartialCount
+            value={formatNumber(chat.sessions)}
+            partial={chat.partial}
+            unread={chat.unread}
+            compact
+          />
         )}
       </td>
       <td title={chat.lastActive ? formatDateTime(chat.lastActive) : undefined}>

@@ -33,17 +33,20 @@ export function PartialCount({
   value,
   partial,
   unread = false,
+  compact = false,
 }: {
   value: string;
   partial: boolean;
   unread?: boolean;
+  /** A narrow column beside one that already says why: the dash alone, the words for screen readers. */
+  compact?: boolean;
 }) {
   ensureChatsStrings();
   const { t } = useTranslation(CHATS_NS);
   if (unread) {
     return (
       <span className="count-partial" title={t('unreadHint')} data-unread="true">
-        — <span className="muted">({t('unread')})</span>
+        — <span className={compact ? 'visually-hidden' : 'muted'}>({t('unread')})</span>
       </span>
     );
   }
