@@ -74,6 +74,23 @@ export function requireRegularSideFiles(path: string): Record<(typeof SIDE_SUFFI
  * Throws AppError with the file's problem (not_sqlite, empty_file, truncated, not_found) before SQLite sees it.
  */
 export function openReadonly(path: string, options: OpenReadonlyOptions = {}): OpenedDb {
+  // A bot that closes its last connection checkpoints and deletes its -wal (and -shm) between our look
+  // at the side files and our use of them; the files then say which way to open, so look again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return openReadonlyOnce(path, options);
+    } catch (error) {
+      if (!(error instanceof SideFilesChanged) || attempt >= 5) {
+        throw error instanceof SideFilesChanged ? toAppError(error.cause, path) : error;
+      }
+    }
+  }
+}
+
+/** The -wal vanished while it was being copied: the side files must be looked at again. */
+class SideFilesChanged extends Error {}
+
+function openReadonlyOnce(path: string, options: OpenReadonlyOptions): OpenedDb {
   const header = requireHeader(path);
   const sides = requireRegularSideFiles(path);
   const walExists = sides['-wal'];
@@ -95,7 +112,13 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
       mkdirSync(snapshotDir, { mode: 0o700 });
       const copy = join(snapshotDir, basename(path));
       copyFileSync(path, copy);
-      copyFileSync(`${path}-wal`, `${copy}-wal`);
+      try {
+        copyFileSync(`${path}-wal`, `${copy}-wal`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new SideFilesChanged('wal gone', { cause: error });
+        throw error;
+      }
       raw = new Database(copy, { readonly: true, fileMustExist: true, timeout });
     } else {
       raw = new Database(path, { readonly: true, fileMustExist: true, timeout });
@@ -105,6 +128,7 @@ export function openReadonly(path: string, options: OpenReadonlyOptions = {}): O
   } catch (error) {
     raw?.close();
     if (snapshotDir) removeTemp(snapshotDir);
+    if (error instanceof SideFilesChanged) throw error;
     throw toAppError(error, path);
   }
   if (snapshotDir) {
