@@ -3,9 +3,10 @@ import { useTranslation } from 'react-i18next';
 import type { OutputFile } from '../../../shared/contract/backup.ts';
 import { isDesktop, queryClient, useOp } from '../../api/index.ts';
 import { patchParams, useRoute } from '../../app/nav.ts';
+import { TabbedScreen, useRouteTab } from '../../components/RoutedTabs.tsx';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDateTime, formatNumber } from '../../components/format.ts';
-import { Card, Empty, ErrorState, Loading, Tabs } from '../../components/ui.tsx';
+import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { MigratePanel } from './MigratePanel.tsx';
@@ -18,7 +19,6 @@ import { BACKUPS_NS, ensureBackupsStrings } from './strings.ts';
 import './backups.css';
 
 const TABS = ['create', 'archives', 'recover', 'migrate'] as const;
-type Tab = (typeof TABS)[number];
 
 /**
  * Backups: create (whole root or chosen chats) with progress and cancel; verify and restore archives with the
@@ -30,52 +30,31 @@ export function BackupsScreen() {
   const { t } = useTranslation(BACKUPS_NS);
   const route = useRoute();
   const root = useCurrentRoot();
-  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '')
-    ? (route.params.tab as Tab)
-    : 'create';
+  const tab = useRouteTab(TABS);
   return (
-    <div className="screen backups-screen" data-testid="backups-screen">
-      <div className="toolbar">
-        <h1 className="screen-title">{t('title')}</h1>
-        <span className="muted" style={{ flex: 1, minWidth: 240 }}>
-          {t('intro')}
-        </span>
-      </div>
-      <Tabs
-        tabs={TABS}
-        active={tab}
-        label={t('title')}
-        idPrefix="backups-"
-        labelOf={(id) => t(`tab.${id}`)}
-        onSelect={(id) =>
-          patchParams({ tab: id === 'create' ? undefined : id, chat: undefined, path: undefined })
-        }
-      />
-      <div
-        role="tabpanel"
-        id={`backups-panel-${tab}`}
-        aria-labelledby={`backups-tab-${tab}`}
-        style={{ overflow: 'auto', padding: 16, display: 'grid', gap: 14, alignContent: 'start' }}
-      >
-        {tab === 'create' ? (
-          root ? (
-            <CreatePanel root={root} />
-          ) : (
-            <Empty title={t('noRoot')} />
-          )
-        ) : tab === 'archives' ? (
-          <ArchivesPanel root={root} />
-        ) : tab === 'recover' ? (
-          <RecoverPanel
-            root={root}
-            chatId={route.params.chat ?? null}
-            initialPath={route.params.path ?? ''}
-          />
+    <TabbedScreen
+      name="backups"
+      title={t('title')}
+      intro={t('intro')}
+      tabs={TABS}
+      active={tab}
+      labelOf={(id) => t(`tab.${id}`)}
+      clears={['chat', 'path']}
+    >
+      {tab === 'create' ? (
+        root ? (
+          <CreatePanel root={root} />
         ) : (
-          <MigratePanel root={root} initialPath={route.params.path ?? ''} />
-        )}
-      </div>
-    </div>
+          <Empty title={t('noRoot')} />
+        )
+      ) : tab === 'archives' ? (
+        <ArchivesPanel root={root} />
+      ) : tab === 'recover' ? (
+        <RecoverPanel root={root} chatId={route.params.chat ?? null} initialPath={route.params.path ?? ''} />
+      ) : (
+        <MigratePanel root={root} initialPath={route.params.path ?? ''} />
+      )}
+    </TabbedScreen>
   );
 }
 

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, useOp } from '../../api/index.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
-import { navigate, parseHash, patchParams, useRoute } from '../../app/nav.ts';
+import { navigate, parseHash, useRoute } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { displayName, formatNumber } from '../../components/format.ts';
 import {
@@ -11,7 +11,8 @@ import {
   type SessionInfo,
   type ThreadAnchor,
 } from '../../components/thread/Thread.tsx';
-import { Empty, ErrorState, Loading, Spinner, Tabs } from '../../components/ui.tsx';
+import { Empty, ErrorState, Loading, Spinner } from '../../components/ui.tsx';
+import { RoutedTabs, useRouteTab } from '../../components/RoutedTabs.tsx';
 import { chatOrder, chatsUi, neighbourChat } from '../chats/chatsUi.ts';
 import { useFleetChat } from '../chats/hooks.ts';
 import { ListHealthBadge, PartialCount } from '../chats/ListHealthBadge.tsx';
@@ -34,9 +35,7 @@ export function ChatScreen() {
   const route = useRoute();
   const root = useCurrentRoot();
   const chatId = route.params.id ?? chatsUi.get().lastChatId ?? null;
-  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '')
-    ? (route.params.tab as Tab)
-    : 'conversation';
+  const tab = useRouteTab(TABS);
   if (!root) return <Empty title={t('chats.noPlace')} icon={<FolderIcon size={20} />} />;
   if (!chatId) {
     return (
@@ -267,13 +266,12 @@ function ChatView({
           </button>
         </div>
       </div>
-      <Tabs
+      <RoutedTabs
         tabs={TABS}
         active={tab}
         label={t('chat.views')}
         idPrefix=""
         labelOf={(id) => t(`chat.tab.${id}`)}
-        onSelect={(id) => patchParams({ tab: id === 'conversation' ? undefined : id })}
       />
       {detail.isError ? (
         <ErrorState error={detail.error} title={t('chat.unreadable')} onRetry={() => void detail.refetch()} />

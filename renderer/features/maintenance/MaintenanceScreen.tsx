@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
 import { queryClient } from '../../api/index.ts';
-import { patchParams, useRoute } from '../../app/nav.ts';
+import { TabbedScreen, useRouteTab } from '../../components/RoutedTabs.tsx';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDate, formatNumber } from '../../components/format.ts';
-import { Card, ConfirmDialog, Empty, SeverityBadge, Tabs } from '../../components/ui.tsx';
+import { Card, ConfirmDialog, Empty, SeverityBadge } from '../../components/ui.tsx';
 import { useJobSlot, type JobSlot } from '../backups/jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from '../backups/parts.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
@@ -14,7 +14,6 @@ import { WordedText } from '../../components/worded.tsx';
 import { wordAlert } from '../../i18n/findings.ts';
 
 const TABS = ['vacuum', 'archive', 'alerts', 'rotate'] as const;
-type Tab = (typeof TABS)[number];
 
 /**
  * Maintenance (seed 000's operator tasks, done safely): each operation shows its dry run as a table first,
@@ -25,46 +24,29 @@ export function MaintenanceScreen() {
   ensureBackupsStrings();
   ensureMaintenanceStrings();
   const { t } = useTranslation(MAINTENANCE_NS);
-  const route = useRoute();
   const root = useCurrentRoot();
-  const tab: Tab = (TABS as readonly string[]).includes(route.params.tab ?? '')
-    ? (route.params.tab as Tab)
-    : 'vacuum';
+  const tab = useRouteTab(TABS);
   return (
-    <div className="screen maintenance-screen" data-testid="maintenance-screen">
-      <div className="toolbar">
-        <h1 className="screen-title">{t('title')}</h1>
-        <span className="muted" style={{ flex: 1, minWidth: 240 }}>
-          {t('intro')}
-        </span>
-      </div>
-      <Tabs
-        tabs={TABS}
-        active={tab}
-        label={t('title')}
-        idPrefix="maintenance-"
-        labelOf={(id) => t(`tab.${id}`)}
-        onSelect={(id) => patchParams({ tab: id === 'vacuum' ? undefined : id })}
-      />
-      <div
-        role="tabpanel"
-        id={`maintenance-panel-${tab}`}
-        aria-labelledby={`maintenance-tab-${tab}`}
-        style={{ overflow: 'auto', padding: 16, display: 'grid', gap: 14, alignContent: 'start' }}
-      >
-        {!root ? (
-          <Empty title={t('noRoot')} />
-        ) : tab === 'vacuum' ? (
-          <VacuumPanel root={root} />
-        ) : tab === 'archive' ? (
-          <ArchivePanel root={root} />
-        ) : tab === 'alerts' ? (
-          <AlertsPanel root={root} />
-        ) : (
-          <RotatePanel root={root} />
-        )}
-      </div>
-    </div>
+    <TabbedScreen
+      name="maintenance"
+      title={t('title')}
+      intro={t('intro')}
+      tabs={TABS}
+      active={tab}
+      labelOf={(id) => t(`tab.${id}`)}
+    >
+      {!root ? (
+        <Empty title={t('noRoot')} />
+      ) : tab === 'vacuum' ? (
+        <VacuumPanel root={root} />
+      ) : tab === 'archive' ? (
+        <ArchivePanel root={root} />
+      ) : tab === 'alerts' ? (
+        <AlertsPanel root={root} />
+      ) : (
+        <RotatePanel root={root} />
+      )}
+    </TabbedScreen>
   );
 }
 
