@@ -6,7 +6,7 @@ import { useCurrentPlace } from '../../app/places.ts';
 import { formatNumber } from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';
 import { useJobSlot } from './jobSlot.ts';
-import { Field, JobStatusView } from './parts.tsx';
+import { Field, JobStatusView, PathChoices } from './parts.tsx';
 import { BACKUPS_NS } from './strings.ts';
 
 function Summary({ result }: { result: MigrateResult }) {
@@ -93,13 +93,7 @@ export function MigratePanel({ root, initialPath }: { root: string | null; initi
           data-testid="migrate-source"
         />
         {/* To choose instead of typing (browser mode has no dialog): SQLite files in the root, opened files. */}
-        <datalist id="migrate-sources">
-          {sources.map((s) => (
-            <option key={s.path} value={s.path}>
-              {s.label}
-            </option>
-          ))}
-        </datalist>
+        <PathChoices id="migrate-sources" choices={sources} />
       </Field>
       <Field label={t('migrate.into')}>
         <input
@@ -109,13 +103,7 @@ export function MigratePanel({ root, initialPath }: { root: string | null; initi
           disabled={busy}
           list="migrate-roots"
         />
-        <datalist id="migrate-roots">
-          {roots.map((p) => (
-            <option key={p.path} value={p.path}>
-              {p.label}
-            </option>
-          ))}
-        </datalist>
+        <PathChoices id="migrate-roots" choices={roots} />
       </Field>
       <div style={{ display: 'flex', gap: 8 }}>
         <button

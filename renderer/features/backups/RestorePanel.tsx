@@ -6,7 +6,7 @@ import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
 import { useJobSlot } from './jobSlot.ts';
-import { Field, JobStatusView, parseChatIds } from './parts.tsx';
+import { Field, JobStatusView, parseChatIds, PathChoices } from './parts.tsx';
 import { BACKUPS_NS } from './strings.ts';
 
 /**
@@ -322,13 +322,7 @@ export function RestorePanel({
             ))}
           </select>
         )}
-        <datalist id="restore-roots">
-          {roots.map((p) => (
-            <option key={p.path} value={p.path}>
-              {p.label}
-            </option>
-          ))}
-        </datalist>
+        <PathChoices id="restore-roots" choices={roots} />
       </Field>
       <Field label={t('restore.onlyChats')}>
         <input type="text" value={only} onChange={(e) => setOnly(e.target.value)} disabled={busy} />

@@ -100,3 +100,53 @@ export function parseChatIds(text: string): { ids: string[]; invalid: string | n
     .filter(Boolean);
   return { ids: [...new Set(ids)], invalid: ids.find((id) => !CHAT_ID_RE.test(id)) ?? null };
 }
+
+/** Paths to choose from instead of typing (browser mode has no file dialog), for an input's `list`. */
+export function PathChoices({
+  id,
+  choices,
+}: {
+  id: string;
+  choices: readonly { path: string; label: string }[];
+}) {
+  return (
+    <datalist id={id}>
+      {choices.map((c) => (
+        <option key={c.path} value={c.path}>
+          {c.label}
+        </option>
+      ))}
+    </datalist>
+  );
+}
+
+/** A labelled number input, kept as typed text (the caller reads it with a fallback). */
+export function NumberField({
+  label,
+  value,
+  onChange,
+  min,
+  max,
+  disabled,
+}: {
+  label: string;
+  value: string | number;
+  onChange: (text: string) => void;
+  min: number;
+  max?: number;
+  disabled?: boolean;
+}) {
+  return (
+    <Field label={label}>
+      <input
+        type="number"
+        style={{ maxWidth: 200 }}
+        min={min}
+        max={max}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        disabled={disabled}
+      />
+    </Field>
+  );
+}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type CSSProperties, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
 import { queryClient } from '../../api/index.ts';
@@ -7,7 +7,7 @@ import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDate, formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog, Empty, SeverityBadge } from '../../components/ui.tsx';
 import { useJobSlot, type JobSlot } from '../backups/jobSlot.ts';
-import { Field, JobStatusView, OutputLine } from '../backups/parts.tsx';
+import { Field, JobStatusView, NumberField, OutputLine } from '../backups/parts.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
 import { MAINTENANCE_NS, ensureMaintenanceStrings } from './strings.ts';
 import { WordedText } from '../../components/worded.tsx';
@@ -50,8 +50,20 @@ export function MaintenanceScreen() {
   );
 }
 
+type WritingJob = 'maintenance.vacuum' | 'maintenance.archiveInactive';
+
+/** A writing panel's two jobs: the dry run that makes the plan, then the confirmed run of that plan. */
+function usePreviewThenApply<P extends WritingJob>(kind: 'vacuum' | 'archive', root: string, name: P) {
+  const preview = useJobSlot(`${kind}-preview:${root}`, name);
+  const apply = useJobSlot(`${kind}-apply:${root}`, name);
+  const plan = preview.state.result;
+  const done = apply.state.result;
+  const busy = preview.state.status === 'running' || apply.state.status === 'running';
+  return { preview, apply, plan, done, busy, shown: done ?? plan };
+}
+
 /** The dry-run button and the two jobs' progress (the preview's, then the confirmed run's) of a writing panel. */
-function PreviewThenApply<P extends 'maintenance.vacuum' | 'maintenance.archiveInactive'>({
+function PreviewThenApply<P extends WritingJob>({
   kind,
   busy,
   preview,
@@ -90,6 +102,93 @@ function PreviewThenApply<P extends 'maintenance.vacuum' | 'maintenance.archiveI
   );
 }
 
+/** The button that writes, and the dialog naming exactly what it will write before it does. */
+function ConfirmedApply({
+  kind,
+  label,
+  disabled,
+  style,
+  title,
+  body,
+  confirmLabel,
+  onConfirm,
+}: {
+  kind: 'vacuum' | 'archive' | 'rotate';
+  label: string;
+  disabled: boolean;
+  style?: CSSProperties;
+  title: string;
+  body: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+}) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn"
+        style={style}
+        disabled={disabled}
+        data-testid={`${kind}-apply`}
+        onClick={() => setConfirming(true)}
+      >
+        {label}
+      </button>
+      {confirming ? (
+        <ConfirmDialog
+          title={title}
+          body={body}
+          confirmLabel={confirmLabel}
+          cancelLabel={t('cancel')}
+          testId={`${kind}-confirm`}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            onConfirm();
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+/** A plan or result as a table that scrolls within the panel. */
+function PlanTable({
+  testId,
+  headings,
+  maxHeight = 420,
+  children,
+}: {
+  testId: string;
+  headings: readonly (string | null)[];
+  maxHeight?: number;
+  children: ReactNode;
+}) {
+  return (
+    <div style={{ maxHeight, overflow: 'auto' }}>
+      <table className="mini-table" data-testid={testId}>
+        <thead>
+          <tr>{headings.map((h, i) => (h === null ? null : <th key={i}>{h}</th>))}</tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A titled list of chats or paths, shown only when it holds any. */
+function TitledList({ title, items }: { title: string; items: readonly ReactNode[] }) {
+  if (items.length === 0) return null;
+  return (
+    <div>
+      <strong>{title}</strong>
+      <ul>{items}</ul>
+    </div>
+  );
+}
+
 function numberOr(text: string, fallback: number): number {
   const n = Number(text);
   return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
@@ -97,44 +196,36 @@ function numberOr(text: string, fallback: number): number {
 
 function VacuumPanel({ root }: { root: string }) {
   const { t } = useTranslation(MAINTENANCE_NS);
-  const preview = useJobSlot(`vacuum-preview:${root}`, 'maintenance.vacuum');
-  const apply = useJobSlot(`vacuum-apply:${root}`, 'maintenance.vacuum');
+  const { preview, apply, plan, done, busy, shown } = usePreviewThenApply(
+    'vacuum',
+    root,
+    'maintenance.vacuum',
+  );
   const [minFree, setMinFree] = useState('10');
   const [wait, setWait] = useState('5');
-  const [confirming, setConfirming] = useState(false);
   const input = {
     root,
     minFreePercent: Math.min(100, numberOr(minFree, 10)),
     waitSeconds: numberOr(wait, 0),
   };
-  const plan = preview.state.result;
-  const done = apply.state.result;
-  const busy = preview.state.status === 'running' || apply.state.status === 'running';
-  const shown = done ?? plan;
   return (
     <Card title={t('tab.vacuum')} testId="vacuum-panel">
-      <Field label={t('vacuum.minFree')}>
-        <input
-          type="number"
-          style={{ maxWidth: 200 }}
-          min={0}
-          max={100}
-          value={minFree}
-          onChange={(e) => setMinFree(e.target.value)}
-          disabled={busy}
-        />
-      </Field>
-      <Field label={t('vacuum.wait')}>
-        <input
-          type="number"
-          style={{ maxWidth: 200 }}
-          min={0}
-          max={3600}
-          value={wait}
-          onChange={(e) => setWait(e.target.value)}
-          disabled={busy}
-        />
-      </Field>
+      <NumberField
+        label={t('vacuum.minFree')}
+        min={0}
+        max={100}
+        value={minFree}
+        onChange={setMinFree}
+        disabled={busy}
+      />
+      <NumberField
+        label={t('vacuum.wait')}
+        min={0}
+        max={3600}
+        value={wait}
+        onChange={setWait}
+        disabled={busy}
+      />
       <PreviewThenApply
         kind="vacuum"
         busy={busy}
@@ -161,89 +252,73 @@ function VacuumPanel({ root }: { root: string }) {
                   })}
           </p>
           {shown.candidates.length > 0 ? (
-            <div style={{ maxHeight: 420, overflow: 'auto' }}>
-              <table className="mini-table" data-testid="vacuum-plan">
-                <thead>
-                  <tr>
-                    <th>{t('chat')}</th>
-                    <th>{t('file')}</th>
-                    <th>{t('size')}</th>
-                    <th>{t('vacuum.free')}</th>
-                    <th>{t('vacuum.reclaim')}</th>
-                    {done ? <th>{t('vacuum.result')}</th> : null}
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.candidates.slice(0, 3000).map((c) => {
-                    const o = done?.outcomes.find((x) => x.path === c.path);
-                    return (
-                      <tr key={c.path} data-status={o?.status}>
-                        <td className="mono">{c.chatId}</td>
-                        <td className="mono">{c.file}</td>
-                        <td className="num">{formatBytes(c.sizeBytes)}</td>
-                        <td className="num">{`${formatNumber(c.freePercent, 1)}%`}</td>
-                        <td className="num">{formatBytes(c.reclaimableBytes)}</td>
-                        {done ? (
-                          <td>
-                            {o?.status === 'vacuumed' ? (
-                              <>
-                                {t('vacuum.vacuumed', {
-                                  before: formatBytes(o.bytesBefore),
-                                  after: formatBytes(o.bytesAfter),
-                                })}
-                                <div className="muted">
-                                  {t('vacuum.keptAs')} <span className="mono path">{o.backup}</span>
-                                </div>
-                                {o.tablesCompared === 0 ? (
-                                  <div className="muted">{t('vacuum.notCompared')}</div>
-                                ) : null}
-                              </>
-                            ) : o ? (
-                              <span className="muted">{o.reason}</span>
+            <PlanTable
+              testId="vacuum-plan"
+              headings={[
+                t('chat'),
+                t('file'),
+                t('size'),
+                t('vacuum.free'),
+                t('vacuum.reclaim'),
+                done ? t('vacuum.result') : null,
+              ]}
+            >
+              {shown.candidates.slice(0, 3000).map((c) => {
+                const o = done?.outcomes.find((x) => x.path === c.path);
+                return (
+                  <tr key={c.path} data-status={o?.status}>
+                    <td className="mono">{c.chatId}</td>
+                    <td className="mono">{c.file}</td>
+                    <td className="num">{formatBytes(c.sizeBytes)}</td>
+                    <td className="num">{`${formatNumber(c.freePercent, 1)}%`}</td>
+                    <td className="num">{formatBytes(c.reclaimableBytes)}</td>
+                    {done ? (
+                      <td>
+                        {o?.status === 'vacuumed' ? (
+                          <>
+                            {t('vacuum.vacuumed', {
+                              before: formatBytes(o.bytesBefore),
+                              after: formatBytes(o.bytesAfter),
+                            })}
+                            <div className="muted">
+                              {t('vacuum.keptAs')} <span className="mono path">{o.backup}</span>
+                            </div>
+                            {o.tablesCompared === 0 ? (
+                              <div className="muted">{t('vacuum.notCompared')}</div>
                             ) : null}
-                          </td>
+                          </>
+                        ) : o ? (
+                          <span className="muted">{o.reason}</span>
                         ) : null}
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                      </td>
+                    ) : null}
+                  </tr>
+                );
+              })}
+            </PlanTable>
           ) : null}
           {plan && !done && plan.candidates.length > 0 ? (
-            <button
-              type="button"
-              className="btn"
+            <ConfirmedApply
+              kind="vacuum"
+              label={t('vacuum.apply')}
               style={{ marginTop: 10 }}
               disabled={busy}
-              data-testid="vacuum-apply"
-              onClick={() => setConfirming(true)}
-            >
-              {t('vacuum.apply')}
-            </button>
+              title={t('vacuum.confirmTitle', { count: plan.candidates.length })}
+              body={t('vacuum.confirmBody', { files: plan.candidates.map((c) => c.path).join(', ') })}
+              confirmLabel={t('vacuum.confirm')}
+              onConfirm={() =>
+                void apply
+                  .start({
+                    ...input,
+                    chatIds: [...new Set(plan.candidates.map((c) => c.chatId))],
+                    paths: plan.candidates.map((c) => c.path),
+                    dryRun: false,
+                  })
+                  .then(() => queryClient.invalidateQueries())
+              }
+            />
           ) : null}
         </div>
-      ) : null}
-      {confirming && plan ? (
-        <ConfirmDialog
-          title={t('vacuum.confirmTitle', { count: plan.candidates.length })}
-          body={t('vacuum.confirmBody', { files: plan.candidates.map((c) => c.path).join(', ') })}
-          confirmLabel={t('vacuum.confirm')}
-          cancelLabel={t('cancel')}
-          testId="vacuum-confirm"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            void apply
-              .start({
-                ...input,
-                chatIds: [...new Set(plan.candidates.map((c) => c.chatId))],
-                paths: plan.candidates.map((c) => c.path),
-                dryRun: false,
-              })
-              .then(() => queryClient.invalidateQueries());
-          }}
-        />
       ) : null}
     </Card>
   );
@@ -251,29 +326,18 @@ function VacuumPanel({ root }: { root: string }) {
 
 function ArchivePanel({ root }: { root: string }) {
   const { t } = useTranslation(MAINTENANCE_NS);
-  const preview = useJobSlot(`archive-preview:${root}`, 'maintenance.archiveInactive');
-  const apply = useJobSlot(`archive-apply:${root}`, 'maintenance.archiveInactive');
+  const { preview, apply, plan, done, busy, shown } = usePreviewThenApply(
+    'archive',
+    root,
+    'maintenance.archiveInactive',
+  );
   const [days, setDays] = useState('365');
   const [outDir, setOutDir] = useState('inactive');
-  const [confirming, setConfirming] = useState(false);
   const input = { root, days: Math.max(0.001, numberOr(days, 365)), outDir: outDir.trim() || undefined };
-  const plan = preview.state.result;
-  const done = apply.state.result;
-  const busy = preview.state.status === 'running' || apply.state.status === 'running';
-  const shown = done ?? plan;
   const totalSize = (plan?.candidates ?? []).reduce((s, c) => s + c.sizeBytes, 0);
   return (
     <Card title={t('tab.archive')} testId="archive-panel">
-      <Field label={t('archive.days')}>
-        <input
-          type="number"
-          style={{ maxWidth: 200 }}
-          min={1}
-          value={days}
-          onChange={(e) => setDays(e.target.value)}
-          disabled={busy}
-        />
-      </Field>
+      <NumberField label={t('archive.days')} min={1} value={days} onChange={setDays} disabled={busy} />
       <Field label={t('archive.outDir')}>
         <input type="text" value={outDir} onChange={(e) => setOutDir(e.target.value)} disabled={busy} />
       </Field>
@@ -299,75 +363,52 @@ function ArchivePanel({ root }: { root: string }) {
               <p className="muted">{t('archive.restoreHint', { path: done.restoreInto })}</p>
             </>
           ) : null}
-          {done && done.kept.length > 0 ? (
-            <div>
-              <strong>{t('archive.kept')}</strong>
-              <ul>
-                {done.kept.map((k) => (
-                  <li key={k.chatId}>
-                    <span className="mono">{k.chatId}</span>: {k.reason}
-                  </li>
-                ))}
-              </ul>
-            </div>
+          {done ? (
+            <TitledList
+              title={t('archive.kept')}
+              items={done.kept.map((k) => (
+                <li key={k.chatId}>
+                  <span className="mono">{k.chatId}</span>: {k.reason}
+                </li>
+              ))}
+            />
           ) : null}
           {!done && shown.candidates.length > 0 ? (
-            <div style={{ maxHeight: 420, overflow: 'auto' }}>
-              <table className="mini-table" data-testid="archive-plan">
-                <thead>
-                  <tr>
-                    <th>{t('chat')}</th>
-                    <th>{t('size')}</th>
-                    <th>{t('archive.lastActive')}</th>
-                    <th>{t('archive.inactiveDays')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.candidates.slice(0, 3000).map((c) => (
-                    <tr key={c.chatId}>
-                      <td className="mono">{c.chatId}</td>
-                      <td className="num">{formatBytes(c.sizeBytes)}</td>
-                      <td>{formatDate(c.lastActive)}</td>
-                      <td className="num">{formatNumber(c.inactiveDays)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <PlanTable
+              testId="archive-plan"
+              headings={[t('chat'), t('size'), t('archive.lastActive'), t('archive.inactiveDays')]}
+            >
+              {shown.candidates.slice(0, 3000).map((c) => (
+                <tr key={c.chatId}>
+                  <td className="mono">{c.chatId}</td>
+                  <td className="num">{formatBytes(c.sizeBytes)}</td>
+                  <td>{formatDate(c.lastActive)}</td>
+                  <td className="num">{formatNumber(c.inactiveDays)}</td>
+                </tr>
+              ))}
+            </PlanTable>
           ) : null}
           {plan && !done && plan.candidates.length > 0 ? (
-            <button
-              type="button"
-              className="btn"
+            <ConfirmedApply
+              kind="archive"
+              label={t('archive.apply')}
               style={{ marginTop: 10 }}
               disabled={busy}
-              data-testid="archive-apply"
-              onClick={() => setConfirming(true)}
-            >
-              {t('archive.apply')}
-            </button>
+              title={t('archive.confirmTitle', { count: plan.candidates.length })}
+              body={t('archive.confirmBody', {
+                folder: input.outDir ?? 'inactive',
+                chats: plan.candidates.map((c) => c.chatId).join(', '),
+                root,
+              })}
+              confirmLabel={t('archive.confirm')}
+              onConfirm={() =>
+                void apply
+                  .start({ ...input, dryRun: false, plan: plan.plan })
+                  .then(() => queryClient.invalidateQueries())
+              }
+            />
           ) : null}
         </div>
-      ) : null}
-      {confirming && plan ? (
-        <ConfirmDialog
-          title={t('archive.confirmTitle', { count: plan.candidates.length })}
-          body={t('archive.confirmBody', {
-            folder: input.outDir ?? 'inactive',
-            chats: plan.candidates.map((c) => c.chatId).join(', '),
-            root,
-          })}
-          confirmLabel={t('archive.confirm')}
-          cancelLabel={t('cancel')}
-          testId="archive-confirm"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            void apply
-              .start({ ...input, dryRun: false, plan: plan.plan })
-              .then(() => queryClient.invalidateQueries());
-          }}
-        />
       ) : null}
     </Card>
   );
@@ -410,33 +451,15 @@ export function AlertsPanel({ root }: { root: string }) {
   return (
     <Card title={t('tab.alerts')} testId="alerts-panel">
       <div style={{ display: 'flex', gap: 12, flexWrap: 'wrap' }}>
-        <Field label={t('alerts.dbMaxMb')}>
-          <input
-            type="number"
-            style={{ maxWidth: 200 }}
+        {(['dbMaxMb', 'inactiveDays', 'slowMs'] as const).map((key) => (
+          <NumberField
+            key={key}
+            label={t(`alerts.${key}`)}
             min={0}
-            value={thresholds.dbMaxMb}
-            onChange={(e) => set('dbMaxMb', e.target.value)}
+            value={thresholds[key]}
+            onChange={(text) => set(key, text)}
           />
-        </Field>
-        <Field label={t('alerts.inactiveDays')}>
-          <input
-            type="number"
-            style={{ maxWidth: 200 }}
-            min={0}
-            value={thresholds.inactiveDays}
-            onChange={(e) => set('inactiveDays', e.target.value)}
-          />
-        </Field>
-        <Field label={t('alerts.slowMs')}>
-          <input
-            type="number"
-            style={{ maxWidth: 200 }}
-            min={0}
-            value={thresholds.slowMs}
-            onChange={(e) => set('slowMs', e.target.value)}
-          />
-        </Field>
+        ))}
       </div>
       <button
         type="button"
@@ -463,34 +486,26 @@ export function AlertsPanel({ root }: { root: string }) {
                 })}
           </p>
           {result.alerts.length > 0 ? (
-            <div style={{ maxHeight: 480, overflow: 'auto' }}>
-              <table className="mini-table" data-testid="alerts-table">
-                <thead>
-                  <tr>
-                    <th>{t('alerts.severity')}</th>
-                    <th>{t('alerts.kind')}</th>
-                    <th>{t('chat')}</th>
-                    <th>{t('alerts.message')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.alerts.slice(0, 5000).map((a, i) => (
-                    <tr key={`${a.chatId}-${a.kind}-${i}`} data-kind={a.kind}>
-                      <td>
-                        <SeverityBadge severity={a.severity} />
-                      </td>
-                      <td>{t(`alerts.kind_${a.kind}`)}</td>
-                      <td className="mono" translate="no">
-                        {a.chatId}
-                      </td>
-                      <td>
-                        <WordedText worded={wordAlert(a, result.thresholds)} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <PlanTable
+              testId="alerts-table"
+              maxHeight={480}
+              headings={[t('alerts.severity'), t('alerts.kind'), t('chat'), t('alerts.message')]}
+            >
+              {result.alerts.slice(0, 5000).map((a, i) => (
+                <tr key={`${a.chatId}-${a.kind}-${i}`} data-kind={a.kind}>
+                  <td>
+                    <SeverityBadge severity={a.severity} />
+                  </td>
+                  <td>{t(`alerts.kind_${a.kind}`)}</td>
+                  <td className="mono" translate="no">
+                    {a.chatId}
+                  </td>
+                  <td>
+                    <WordedText worded={wordAlert(a, result.thresholds)} />
+                  </td>
+                </tr>
+              ))}
+            </PlanTable>
           ) : null}
         </div>
       ) : null}
@@ -503,21 +518,12 @@ function RotatePanel({ root }: { root: string }) {
   const job = useJobSlot(`rotate:${root}`, 'maintenance.backupRotate');
   const [keep, setKeep] = useState('7');
   const [outDir, setOutDir] = useState('');
-  const [confirming, setConfirming] = useState(false);
   const keepN = Math.max(1, Math.floor(numberOr(keep, 7)));
   const result = job.state.result;
   const folderName = outDir.trim() || `rotation-${root.split(/[\\/]/).filter(Boolean).pop() ?? 'root'}`;
   return (
     <Card title={t('tab.rotate')} testId="rotate-panel">
-      <Field label={t('rotate.keep')}>
-        <input
-          type="number"
-          style={{ maxWidth: 200 }}
-          min={1}
-          value={keep}
-          onChange={(e) => setKeep(e.target.value)}
-        />
-      </Field>
+      <NumberField label={t('rotate.keep')} min={1} value={keep} onChange={setKeep} />
       <Field label={t('rotate.outDir')}>
         <input
           type="text"
@@ -526,15 +532,15 @@ function RotatePanel({ root }: { root: string }) {
           onChange={(e) => setOutDir(e.target.value)}
         />
       </Field>
-      <button
-        type="button"
-        className="btn"
+      <ConfirmedApply
+        kind="rotate"
+        label={t('rotate.apply')}
         disabled={job.state.status === 'running'}
-        data-testid="rotate-apply"
-        onClick={() => setConfirming(true)}
-      >
-        {t('rotate.apply')}
-      </button>
+        title={t('rotate.confirmTitle')}
+        body={t('rotate.confirmBody', { root, folder: folderName, keep: keepN })}
+        confirmLabel={t('rotate.confirm')}
+        onConfirm={() => void job.start({ root, keep: keepN, outDir: outDir.trim() || undefined })}
+      />
       <p className="muted">{t('rotate.cron')}</p>
       <JobStatusView
         state={job.state}
@@ -553,35 +559,18 @@ function RotatePanel({ root }: { root: string }) {
               ['rotate.removed', result.removed.map((r) => r.path)],
               ['rotate.unverified', result.unverified],
             ] as const
-          ).map(([label, paths]) =>
-            paths.length > 0 ? (
-              <div key={label}>
-                <strong>{t(label)}</strong>
-                <ul>
-                  {paths.map((p) => (
-                    <li key={p} className="mono path">
-                      {p}
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            ) : null,
-          )}
+          ).map(([label, paths]) => (
+            <TitledList
+              key={label}
+              title={t(label)}
+              items={paths.map((p) => (
+                <li key={p} className="mono path">
+                  {p}
+                </li>
+              ))}
+            />
+          ))}
         </div>
-      ) : null}
-      {confirming ? (
-        <ConfirmDialog
-          title={t('rotate.confirmTitle')}
-          body={t('rotate.confirmBody', { root, folder: folderName, keep: keepN })}
-          confirmLabel={t('rotate.confirm')}
-          cancelLabel={t('cancel')}
-          testId="rotate-confirm"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            void job.start({ root, keep: keepN, outDir: outDir.trim() || undefined });
-          }}
-        />
       ) : null}
     </Card>
   );
