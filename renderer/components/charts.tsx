@@ -1,16 +1,18 @@
-import type { ReactElement, ReactNode } from 'react';
+import type { ComponentProps, ReactElement, ReactNode } from 'react';
 import {
   Area,
   AreaChart,
   Bar,
   BarChart,
   CartesianGrid,
+  Legend,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import { useChartPalette, type ChartPalette } from '../app/theme.ts';
+import { Card } from './ui.tsx';
 
 /** A sized box for one chart (ResponsiveContainer needs a parent with a height). */
 export function ChartFrame({
@@ -28,6 +30,78 @@ export function ChartFrame({
         {children}
       </ResponsiveContainer>
     </div>
+  );
+}
+
+/**
+ * A chart in a card: its title, and the chart drawn in a sized frame, or what is said when there is
+ * nothing to draw (`empty`).
+ */
+export function ChartCard({
+  title,
+  testId,
+  className,
+  actions,
+  empty,
+  height = 220,
+  label = title,
+  children,
+}: {
+  title: string;
+  testId?: string;
+  className?: string;
+  actions?: ReactNode;
+  /** What stands instead of the chart when it has nothing to draw. */
+  empty?: ReactNode;
+  height?: number;
+  /** The chart's accessible name, the title unless said. */
+  label?: string;
+  children: ReactElement;
+}) {
+  return (
+    <Card title={title} testId={testId} className={className} actions={actions}>
+      {empty ? (
+        <NoData>{empty}</NoData>
+      ) : (
+        <ChartFrame height={height} label={label}>
+          {children}
+        </ChartFrame>
+      )}
+    </Card>
+  );
+}
+
+/** The room around a cartesian chart: none on the left (the y-axis has its width), some for the last tick. */
+export const CHART_MARGIN = { left: 0, right: 16, top: 8, bottom: 0 } as const;
+
+/**
+ * The grid, axes, tooltip and (when given) legend of a cartesian chart in the palette's colours, each
+ * with its own options on top. A function, not a component: recharts reads its children's types.
+ */
+export function chartAxes(
+  p: ChartPalette,
+  {
+    x,
+    y,
+    tooltip,
+    legend,
+    grid,
+  }: {
+    x?: ComponentProps<typeof XAxis>;
+    y?: ComponentProps<typeof YAxis>;
+    tooltip?: ComponentProps<typeof Tooltip>;
+    legend?: ComponentProps<typeof Legend>;
+    grid?: ComponentProps<typeof CartesianGrid>;
+  },
+) {
+  return (
+    <>
+      <CartesianGrid {...gridProps(p)} {...grid} />
+      <XAxis {...x} {...axisProps(p)} />
+      <YAxis {...y} {...axisProps(p)} />
+      <Tooltip {...tooltipProps(p)} {...tooltip} />
+      {legend ? <Legend {...legendProps(p)} {...legend} /> : null}
+    </>
   );
 }
 
@@ -120,28 +194,18 @@ export function DayCountChart({
 }) {
   const p = usePalette();
   if (data.length === 0) return <NoData>—</NoData>;
-  const axes = (
-    <>
-      <CartesianGrid {...gridProps(p)} />
-      <XAxis
-        dataKey="day"
-        tickFormatter={tick}
-        minTickGap={28}
-        interval="preserveStartEnd"
-        {...axisProps(p)}
-      />
-      <YAxis
-        allowDecimals={false}
-        width={yAxisWidth(
-          data.map((d) => d.count),
-          String,
-        )}
-        {...axisProps(p)}
-      />
-      <Tooltip {...tooltipProps(p)} labelFormatter={(d) => tooltipLabel(String(d))} />
-    </>
-  );
-  const margin = { left: 0, right: 16, top: 8, bottom: 0 };
+  const axes = chartAxes(p, {
+    x: { dataKey: 'day', tickFormatter: tick, minTickGap: 28, interval: 'preserveStartEnd' },
+    y: {
+      allowDecimals: false,
+      width: yAxisWidth(
+        data.map((d) => d.count),
+        String,
+      ),
+    },
+    tooltip: { labelFormatter: (d) => tooltipLabel(String(d)) },
+  });
+  const margin = CHART_MARGIN;
   return (
     <ChartFrame height={height} label={name}>
       {data.length <= MAX_DAY_BARS ? (

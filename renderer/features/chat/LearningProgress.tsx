@@ -1,16 +1,14 @@
 import { useTranslation } from 'react-i18next';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, Line, LineChart } from 'recharts';
 import { correctionsOf } from '../../../shared/corrections.ts';
 import type { ChatDetail } from '../../../shared/domain.ts';
 import { useOp } from '../../api/index.ts';
 import {
-  axisProps,
-  ChartFrame,
-  gridProps,
+  CHART_MARGIN,
+  ChartCard,
+  chartAxes,
   MIN_COUNT_BAR,
-  legendProps,
   NoData,
-  tooltipProps,
   usePalette,
   yAxisWidth,
 } from '../../components/charts.tsx';
@@ -151,54 +149,46 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
               </table>
             )}
           </Card>
-          <Card title={t('learning.vocabulary')} testId="learning-vocabulary">
-            {learning.data.vocabularyPerMonth.length === 0 ? (
-              <NoData>{t('learning.none')}</NoData>
-            ) : (
-              <ChartFrame height={220} label={t('learning.vocabulary')}>
-                <BarChart
-                  data={learning.data.vocabularyPerMonth}
-                  margin={{ left: 0, right: 16, top: 8, bottom: 0 }}
-                >
-                  <CartesianGrid {...gridProps(p)} />
-                  <XAxis
-                    dataKey="month"
-                    tickFormatter={(m: string) => formatMonth(m)}
-                    minTickGap={16}
-                    {...axisProps(p)}
-                  />
-                  <YAxis
-                    allowDecimals={false}
-                    width={yAxisWidth(
-                      learning.data.vocabularyPerMonth.map((m) => m.words),
-                      (v) => formatNumber(v),
-                    )}
-                    {...axisProps(p)}
-                  />
-                  <Tooltip {...tooltipProps(p)} labelFormatter={(m) => formatMonth(String(m))} />
-                  <Legend {...legendProps(p)} />
-                  <Bar
-                    dataKey="words"
-                    name={t('learning.wordsSuggested')}
-                    fill={p.series[0]}
-                    minPointSize={MIN_COUNT_BAR}
-                    isAnimationActive={false}
-                  />
-                  <Bar
-                    dataKey="newWords"
-                    name={t('learning.newWords')}
-                    fill={p.series[2]}
-                    minPointSize={MIN_COUNT_BAR}
-                    isAnimationActive={false}
-                  />
-                </BarChart>
-              </ChartFrame>
-            )}
-          </Card>
-          <Card
+          <ChartCard
+            title={t('learning.vocabulary')}
+            testId="learning-vocabulary"
+            empty={learning.data.vocabularyPerMonth.length === 0 ? t('learning.none') : null}
+          >
+            <BarChart data={learning.data.vocabularyPerMonth} margin={CHART_MARGIN}>
+              {chartAxes(p, {
+                x: { dataKey: 'month', tickFormatter: (m: string) => formatMonth(m), minTickGap: 16 },
+                y: {
+                  allowDecimals: false,
+                  width: yAxisWidth(
+                    learning.data.vocabularyPerMonth.map((m) => m.words),
+                    (v) => formatNumber(v),
+                  ),
+                },
+                tooltip: { labelFormatter: (m) => formatMonth(String(m)) },
+                legend: {},
+              })}
+              <Bar
+                dataKey="words"
+                name={t('learning.wordsSuggested')}
+                fill={p.series[0]}
+                minPointSize={MIN_COUNT_BAR}
+                isAnimationActive={false}
+              />
+              <Bar
+                dataKey="newWords"
+                name={t('learning.newWords')}
+                fill={p.series[2]}
+                minPointSize={MIN_COUNT_BAR}
+                isAnimationActive={false}
+              />
+            </BarChart>
+          </ChartCard>
+          <ChartCard
             title={t('learning.errorsPerSession')}
             className="span-2"
             testId="learning-errors"
+            height={200}
+            empty={sessions.length === 0 ? t('learning.none') : null}
             actions={
               direction ? (
                 <span
@@ -209,36 +199,25 @@ export function LearningProgress({ root, detail }: { root: string; detail: ChatD
               ) : null
             }
           >
-            {sessions.length === 0 ? (
-              <NoData>{t('learning.none')}</NoData>
-            ) : (
-              <ChartFrame height={200} label={t('learning.errorsPerSession')}>
-                <LineChart data={sessions} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-                  <CartesianGrid {...gridProps(p)} />
-                  <XAxis dataKey="i" minTickGap={24} {...axisProps(p)} />
-                  <YAxis
-                    width={44}
-                    domain={[0, 1]}
-                    tickFormatter={(v: number) => formatPercent(v)}
-                    {...axisProps(p)}
-                  />
-                  <Tooltip
-                    {...tooltipProps(p)}
-                    labelFormatter={(_, payload) => String(payload?.[0]?.payload?.label ?? '')}
-                    formatter={(v) => [formatPercent(Number(v)), t('learning.withErrors')]}
-                  />
-                  <Line
-                    type="linear"
-                    dataKey="rate"
-                    stroke={p.error}
-                    dot={false}
-                    strokeWidth={2}
-                    isAnimationActive={false}
-                  />
-                </LineChart>
-              </ChartFrame>
-            )}
-          </Card>
+            <LineChart data={sessions} margin={CHART_MARGIN}>
+              {chartAxes(p, {
+                x: { dataKey: 'i', minTickGap: 24 },
+                y: { width: 44, domain: [0, 1], tickFormatter: (v: number) => formatPercent(v) },
+                tooltip: {
+                  labelFormatter: (_, payload) => String(payload?.[0]?.payload?.label ?? ''),
+                  formatter: (v) => [formatPercent(Number(v)), t('learning.withErrors')],
+                },
+              })}
+              <Line
+                type="linear"
+                dataKey="rate"
+                stroke={p.error}
+                dot={false}
+                strokeWidth={2}
+                isAnimationActive={false}
+              />
+            </LineChart>
+          </ChartCard>
         </>
       )}
     </>

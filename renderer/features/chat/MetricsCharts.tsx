@@ -1,17 +1,14 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, AreaChart, Bar, BarChart } from 'recharts';
 import type { ChatMetrics } from '../../../shared/domain.ts';
 import type { AppError } from '../../../shared/errors.ts';
 import {
-  axisProps,
-  ChartFrame,
+  CHART_MARGIN,
+  ChartCard,
+  chartAxes,
   COUNT_CURVE,
-  gridProps,
   MIN_COUNT_BAR,
-  legendProps,
-  NoData,
-  tooltipProps,
   usePalette,
   yAxisWidth,
 } from '../../components/charts.tsx';
@@ -31,7 +28,7 @@ import {
   spanDays,
   type Bucket,
 } from '../../components/series.ts';
-import { Card, ErrorState, Loading, Stat } from '../../components/ui.tsx';
+import { ErrorState, Loading, Stat } from '../../components/ui.tsx';
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -108,6 +105,14 @@ export function MetricsCharts({
     perDay.map((d) => d.user + d.bot),
     (v) => formatNumber(v),
   );
+  // Bars are wide enough for closer ticks than an area's.
+  const perDayAxes = (minTickGap: number) =>
+    chartAxes(p, {
+      x: { dataKey: 'day', tickFormatter: tick, minTickGap, interval: 'preserveStartEnd' },
+      y: { allowDecimals: false, width: yWidth, tickFormatter: (v: number) => formatNumber(v) },
+      tooltip: { labelFormatter: (d) => tooltipLabel(String(d), shaped.bucket) },
+      legend: {},
+    });
 
   return (
     <div className="metrics">
@@ -119,10 +124,13 @@ export function MetricsCharts({
         <Stat label={t('metrics.medianSession')} value={formatMinutes(medianSession)} />
       </div>
       <div className="charts-grid">
-        <Card
+        <ChartCard
           title={t(`metrics.per.${shaped.bucket}`)}
+          label={t('metrics.perDay')}
           className="span-2"
           testId="chart-per-day"
+          height={240}
+          empty={metrics.messagesPerDay.length === 0 ? t('metrics.noMessages') : null}
           actions={
             <div className="segmented" role="radiogroup" aria-label={t('metrics.window')}>
               {WINDOWS.map((w) => (
@@ -141,136 +149,87 @@ export function MetricsCharts({
             </div>
           }
         >
-          {metrics.messagesPerDay.length === 0 ? (
-            <NoData>{t('metrics.noMessages')}</NoData>
+          {many ? (
+            <AreaChart data={perDay} margin={CHART_MARGIN}>
+              {perDayAxes(28)}
+              <Area
+                type={COUNT_CURVE}
+                dataKey="user"
+                name={t('metrics.user')}
+                stackId="1"
+                stroke={p.user}
+                fill={p.user}
+                fillOpacity={0.35}
+                isAnimationActive={false}
+              />
+              <Area
+                type={COUNT_CURVE}
+                dataKey="bot"
+                name={t('metrics.bot')}
+                stackId="1"
+                stroke={p.bot}
+                fill={p.bot}
+                fillOpacity={0.35}
+                isAnimationActive={false}
+              />
+            </AreaChart>
           ) : (
-            <ChartFrame height={240} label={t('metrics.perDay')}>
-              {many ? (
-                <AreaChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-                  <CartesianGrid {...gridProps(p)} />
-                  <XAxis
-                    dataKey="day"
-                    tickFormatter={tick}
-                    minTickGap={28}
-                    interval="preserveStartEnd"
-                    {...axisProps(p)}
-                  />
-                  <YAxis
-                    allowDecimals={false}
-                    width={yWidth}
-                    tickFormatter={(v: number) => formatNumber(v)}
-                    {...axisProps(p)}
-                  />
-                  <Tooltip
-                    {...tooltipProps(p)}
-                    labelFormatter={(d) => tooltipLabel(String(d), shaped.bucket)}
-                  />
-                  <Legend {...legendProps(p)} />
-                  <Area
-                    type={COUNT_CURVE}
-                    dataKey="user"
-                    name={t('metrics.user')}
-                    stackId="1"
-                    stroke={p.user}
-                    fill={p.user}
-                    fillOpacity={0.35}
-                    isAnimationActive={false}
-                  />
-                  <Area
-                    type={COUNT_CURVE}
-                    dataKey="bot"
-                    name={t('metrics.bot')}
-                    stackId="1"
-                    stroke={p.bot}
-                    fill={p.bot}
-                    fillOpacity={0.35}
-                    isAnimationActive={false}
-                  />
-                </AreaChart>
-              ) : (
-                <BarChart data={perDay} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-                  <CartesianGrid {...gridProps(p)} />
-                  <XAxis
-                    dataKey="day"
-                    tickFormatter={tick}
-                    minTickGap={16}
-                    interval="preserveStartEnd"
-                    {...axisProps(p)}
-                  />
-                  <YAxis
-                    allowDecimals={false}
-                    width={yWidth}
-                    tickFormatter={(v: number) => formatNumber(v)}
-                    {...axisProps(p)}
-                  />
-                  <Tooltip
-                    {...tooltipProps(p)}
-                    labelFormatter={(d) => tooltipLabel(String(d), shaped.bucket)}
-                  />
-                  <Legend {...legendProps(p)} />
-                  <Bar
-                    dataKey="user"
-                    name={t('metrics.user')}
-                    stackId="m"
-                    fill={p.user}
-                    isAnimationActive={false}
-                  />
-                  <Bar
-                    dataKey="bot"
-                    name={t('metrics.bot')}
-                    stackId="m"
-                    fill={p.bot}
-                    radius={[2, 2, 0, 0]}
-                    isAnimationActive={false}
-                  />
-                </BarChart>
-              )}
-            </ChartFrame>
+            <BarChart data={perDay} margin={CHART_MARGIN}>
+              {perDayAxes(16)}
+              <Bar
+                dataKey="user"
+                name={t('metrics.user')}
+                stackId="m"
+                fill={p.user}
+                isAnimationActive={false}
+              />
+              <Bar
+                dataKey="bot"
+                name={t('metrics.bot')}
+                stackId="m"
+                fill={p.bot}
+                radius={[2, 2, 0, 0]}
+                isAnimationActive={false}
+              />
+            </BarChart>
           )}
-        </Card>
-        <Card title={t('metrics.responseTimes')} testId="chart-response">
-          {metrics.responseTimes.every((b) => b.count === 0) ? (
-            <NoData>{t('metrics.noResponseTimes')}</NoData>
-          ) : (
-            <ChartFrame height={220} label={t('metrics.responseTimes')}>
-              <BarChart data={metrics.responseTimes} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-                <CartesianGrid {...gridProps(p)} />
-                <XAxis dataKey="bucket" {...axisProps(p)} />
-                <YAxis allowDecimals={false} width={36} {...axisProps(p)} />
-                <Tooltip {...tooltipProps(p)} />
-                <Bar
-                  dataKey="count"
-                  name={t('metrics.replies')}
-                  fill={p.series[2]}
-                  radius={[3, 3, 0, 0]}
-                  minPointSize={MIN_COUNT_BAR}
-                  isAnimationActive={false}
-                />
-              </BarChart>
-            </ChartFrame>
-          )}
-        </Card>
-        <Card title={t('metrics.sessionLength')} testId="chart-sessions">
-          {sessions.length === 0 ? (
-            <NoData>{t('metrics.noSessions')}</NoData>
-          ) : (
-            <ChartFrame height={220} label={t('metrics.sessionLength')}>
-              <BarChart data={sessions} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-                <CartesianGrid {...gridProps(p)} />
-                <XAxis dataKey="label" minTickGap={16} {...axisProps(p)} />
-                <YAxis width={36} {...axisProps(p)} />
-                <Tooltip
-                  {...tooltipProps(p)}
-                  formatter={(v, name) => [
-                    name === 'minutes' ? formatMinutes(Number(v)) : v,
-                    t('metrics.minutes'),
-                  ]}
-                />
-                <Bar dataKey="minutes" fill={p.series[0]} radius={[2, 2, 0, 0]} isAnimationActive={false} />
-              </BarChart>
-            </ChartFrame>
-          )}
-        </Card>
+        </ChartCard>
+        <ChartCard
+          title={t('metrics.responseTimes')}
+          testId="chart-response"
+          empty={metrics.responseTimes.every((b) => b.count === 0) ? t('metrics.noResponseTimes') : null}
+        >
+          <BarChart data={metrics.responseTimes} margin={CHART_MARGIN}>
+            {chartAxes(p, { x: { dataKey: 'bucket' }, y: { allowDecimals: false, width: 36 } })}
+            <Bar
+              dataKey="count"
+              name={t('metrics.replies')}
+              fill={p.series[2]}
+              radius={[3, 3, 0, 0]}
+              minPointSize={MIN_COUNT_BAR}
+              isAnimationActive={false}
+            />
+          </BarChart>
+        </ChartCard>
+        <ChartCard
+          title={t('metrics.sessionLength')}
+          testId="chart-sessions"
+          empty={sessions.length === 0 ? t('metrics.noSessions') : null}
+        >
+          <BarChart data={sessions} margin={CHART_MARGIN}>
+            {chartAxes(p, {
+              x: { dataKey: 'label', minTickGap: 16 },
+              y: { width: 36 },
+              tooltip: {
+                formatter: (v, name) => [
+                  name === 'minutes' ? formatMinutes(Number(v)) : v,
+                  t('metrics.minutes'),
+                ],
+              },
+            })}
+            <Bar dataKey="minutes" fill={p.series[0]} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ChartCard>
       </div>
     </div>
   );

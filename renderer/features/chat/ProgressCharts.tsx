@@ -1,15 +1,13 @@
-import { useMemo } from 'react';
+import { useMemo, type ComponentProps } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, Line, LineChart, type XAxis } from 'recharts';
 import type { ChatDetail, ChatMetrics } from '../../../shared/domain.ts';
 import {
-  axisProps,
-  ChartFrame,
-  gridProps,
+  CHART_MARGIN,
+  ChartCard,
+  chartAxes,
   MIN_COUNT_BAR,
-  legendProps,
   NoData,
-  tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
 import {
@@ -97,107 +95,127 @@ export function ProgressCharts({
   return (
     <div className="charts-grid" data-testid="progress-charts">
       <LearningProgress root={root} detail={detail} />
-      <Card title={t('progress.mastery')} testId="chart-mastery">
-        <ChartFrame height={skillHeight} label={t('progress.mastery')}>
-          <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
-            <CartesianGrid {...gridProps(p)} horizontal={false} vertical />
-            <XAxis type="number" domain={[0, 1]} tickFormatter={pctTick} {...axisProps(p)} />
-            <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
-            <Tooltip {...tooltipProps(p)} formatter={(v) => formatPercent(Number(v))} />
-            <Bar
-              dataKey="mastery"
-              name={t('progress.masteryShort')}
-              fill={p.series[0]}
-              radius={[0, 3, 3, 0]}
-              isAnimationActive={false}
-            />
-          </BarChart>
-        </ChartFrame>
-      </Card>
-      <Card title={t('progress.levels')} testId="chart-levels">
-        <ChartFrame height={skillHeight} label={t('progress.levels')}>
-          <LineChart data={levels} margin={{ left: 0, right: 16, top: 8, bottom: 4 }}>
-            <CartesianGrid {...gridProps(p)} />
-            <XAxis
-              type="number"
-              dataKey="t"
-              scale="time"
-              domain={['dataMin', 'dataMax']}
-              ticks={dayTicks(levels.map((l) => l.t))}
-              tickFormatter={(v: number) => formatDate(new Date(v).toISOString())}
-              {...axisProps(p)}
-            />
-            <YAxis
-              domain={[1, 6]}
-              ticks={[1, 2, 3, 4, 5, 6]}
-              tickFormatter={levelName}
-              width={32}
-              {...axisProps(p)}
-            />
-            <Tooltip
-              {...tooltipProps(p)}
-              labelFormatter={(v) => formatDate(new Date(Number(v)).toISOString())}
-              formatter={(v, name) => [levelName(Number(v)), name]}
-            />
-            <Legend {...legendProps(p)} />
-            <Line
-              type="stepAfter"
-              dataKey="before"
-              name={t('progress.levelBefore')}
-              stroke={p.axis}
-              strokeDasharray="4 3"
-              dot={false}
-              isAnimationActive={false}
-            />
-            <Line
-              type="stepAfter"
-              dataKey="after"
-              name={t('progress.levelAfter')}
-              stroke={p.series[2]}
-              strokeWidth={2}
-              dot={levels.length <= 40 ? { r: 2.5 } : false}
-              isAnimationActive={false}
-            />
-          </LineChart>
-        </ChartFrame>
-      </Card>
-      <Card title={t('progress.success')} testId="chart-success">
-        <ChartFrame height={skillHeight} label={t('progress.success')}>
-          <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
-            <CartesianGrid {...gridProps(p)} horizontal={false} vertical />
-            <XAxis type="number" domain={[0, 1]} tickFormatter={pctTick} {...axisProps(p)} />
-            <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
-            <Tooltip {...tooltipProps(p)} formatter={(v) => formatPercent(Number(v))} />
-            <Bar
-              dataKey="success"
-              name={t('progress.successShort')}
-              fill={p.series[1]}
-              radius={[0, 3, 3, 0]}
-              isAnimationActive={false}
-            />
-          </BarChart>
-        </ChartFrame>
-      </Card>
-      <Card title={t('progress.practice')} testId="chart-practice">
-        <ChartFrame height={skillHeight} label={t('progress.practice')}>
-          <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
-            <CartesianGrid {...gridProps(p)} horizontal={false} vertical />
-            <XAxis type="number" allowDecimals={false} {...axisProps(p)} />
-            <YAxis type="category" dataKey="skill" width={130} {...axisProps(p)} />
-            <Tooltip {...tooltipProps(p)} formatter={(v) => formatNumber(Number(v))} />
-            <Bar
-              dataKey="practice"
-              name={t('progress.practiceShort')}
-              fill={p.series[3]}
-              minPointSize={MIN_COUNT_BAR}
-              radius={[0, 3, 3, 0]}
-              isAnimationActive={false}
-            />
-          </BarChart>
-        </ChartFrame>
-      </Card>
+      <SkillBarsCard
+        skills={skills}
+        height={skillHeight}
+        title={t('progress.mastery')}
+        testId="chart-mastery"
+        dataKey="mastery"
+        name={t('progress.masteryShort')}
+        fill={p.series[0]!}
+        x={{ domain: [0, 1], tickFormatter: pctTick }}
+        format={(v) => formatPercent(v)}
+      />
+      <ChartCard title={t('progress.levels')} testId="chart-levels" height={skillHeight}>
+        <LineChart data={levels} margin={{ ...CHART_MARGIN, bottom: 4 }}>
+          {chartAxes(p, {
+            x: {
+              type: 'number',
+              dataKey: 't',
+              scale: 'time',
+              domain: ['dataMin', 'dataMax'],
+              ticks: dayTicks(levels.map((l) => l.t)),
+              tickFormatter: (v: number) => formatDate(new Date(v).toISOString()),
+            },
+            y: { domain: [1, 6], ticks: [1, 2, 3, 4, 5, 6], tickFormatter: levelName, width: 32 },
+            tooltip: {
+              labelFormatter: (v) => formatDate(new Date(Number(v)).toISOString()),
+              formatter: (v, name) => [levelName(Number(v)), name],
+            },
+            legend: {},
+          })}
+          <Line
+            type="stepAfter"
+            dataKey="before"
+            name={t('progress.levelBefore')}
+            stroke={p.axis}
+            strokeDasharray="4 3"
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            type="stepAfter"
+            dataKey="after"
+            name={t('progress.levelAfter')}
+            stroke={p.series[2]}
+            strokeWidth={2}
+            dot={levels.length <= 40 ? { r: 2.5 } : false}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </ChartCard>
+      <SkillBarsCard
+        skills={skills}
+        height={skillHeight}
+        title={t('progress.success')}
+        testId="chart-success"
+        dataKey="success"
+        name={t('progress.successShort')}
+        fill={p.series[1]!}
+        x={{ domain: [0, 1], tickFormatter: pctTick }}
+        format={(v) => formatPercent(v)}
+      />
+      <SkillBarsCard
+        skills={skills}
+        height={skillHeight}
+        title={t('progress.practice')}
+        testId="chart-practice"
+        dataKey="practice"
+        name={t('progress.practiceShort')}
+        fill={p.series[3]!}
+        x={{ allowDecimals: false }}
+        format={(v) => formatNumber(v)}
+        minPointSize={MIN_COUNT_BAR}
+      />
       <StreakCard detail={detail} metrics={metrics} />
     </div>
+  );
+}
+
+/** One figure per skill as horizontal bars, skills named on the left. */
+function SkillBarsCard({
+  skills,
+  height,
+  title,
+  testId,
+  dataKey,
+  name,
+  fill,
+  x,
+  format,
+  minPointSize,
+}: {
+  skills: SkillRow[];
+  height: number;
+  title: string;
+  testId: string;
+  dataKey: 'mastery' | 'success' | 'practice';
+  name: string;
+  fill: string;
+  x: ComponentProps<typeof XAxis>;
+  format: (value: number) => string;
+  minPointSize?: typeof MIN_COUNT_BAR;
+}) {
+  const p = usePalette();
+  return (
+    <ChartCard title={title} testId={testId} height={height}>
+      <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
+        {chartAxes(p, {
+          grid: { horizontal: false, vertical: true },
+          x: { type: 'number', ...x },
+          y: { type: 'category', dataKey: 'skill', width: 130 },
+          tooltip: { formatter: (v) => format(Number(v)) },
+        })}
+        <Bar
+          dataKey={dataKey}
+          name={name}
+          fill={fill}
+          minPointSize={minPointSize}
+          radius={[0, 3, 3, 0]}
+          isAnimationActive={false}
+        />
+      </BarChart>
+    </ChartCard>
   );
 }
 

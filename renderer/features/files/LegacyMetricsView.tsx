@@ -1,18 +1,16 @@
 import { useTranslation } from 'react-i18next';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, Line, LineChart } from 'recharts';
 import type { LegacyMetrics } from '../../../shared/domain.ts';
 import type { ChartPalette } from '../../app/theme.ts';
 import {
-  yAxisWidth,
-  axisProps,
-  ChartFrame,
+  CHART_MARGIN,
+  ChartCard,
+  chartAxes,
   COUNT_CURVE,
-  gridProps,
   MIN_COUNT_BAR,
-  legendProps,
   NoData,
-  tooltipProps,
   usePalette,
+  yAxisWidth,
 } from '../../components/charts.tsx';
 import { formatDateTime, formatDay, formatNumber } from '../../components/format.ts';
 import { Card, ErrorState, Loading } from '../../components/ui.tsx';
@@ -136,70 +134,52 @@ export function LegacyChart({ chart }: { chart: Chart }) {
   const xAxis = categories
     ? ({ interval: 0, angle: -30, textAnchor: 'end', height: 64, tickFormatter: shortTick } as const)
     : ({ minTickGap: 24, tickFormatter: tickOf } as const);
+  const axes = chartAxes(p, {
+    x: { dataKey: 'x', ...xAxis },
+    y: { width: yWidth, allowDecimals: !whole, tickFormatter: (v: number) => formatNumber(v, 1) },
+    tooltip: { formatter: (v, n) => [formatNumber(Number(v), 2), label(String(n))] },
+    legend: names.length > 1 ? { formatter: (n) => label(String(n)) } : undefined,
+  });
   return (
-    <Card title={title} testId={`metrics-chart-${chart.id}`} className={many ? 'span-2' : undefined}>
-      {data.length === 0 ? (
-        <NoData>—</NoData>
+    <ChartCard
+      title={title}
+      testId={`metrics-chart-${chart.id}`}
+      className={many ? 'span-2' : undefined}
+      height={categories ? 260 : 220}
+      empty={data.length === 0 ? '—' : null}
+    >
+      {chart.type === 'line' ? (
+        <LineChart data={data} margin={CHART_MARGIN}>
+          {axes}
+          {names.map((n, i) => (
+            <Line
+              key={n}
+              // Whole numbers are counts: steps. Averages: straight lines, no invented curve.
+              type={whole ? COUNT_CURVE : 'linear'}
+              dataKey={n}
+              stroke={seriesColour(n, i, p)}
+              dot={false}
+              strokeWidth={2}
+              isAnimationActive={false}
+            />
+          ))}
+        </LineChart>
       ) : (
-        <ChartFrame height={categories ? 260 : 220} label={title}>
-          {chart.type === 'line' ? (
-            <LineChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-              <CartesianGrid {...gridProps(p)} />
-              <XAxis dataKey="x" {...xAxis} {...axisProps(p)} />
-              <YAxis
-                width={yWidth}
-                allowDecimals={!whole}
-                tickFormatter={(v: number) => formatNumber(v, 1)}
-                {...axisProps(p)}
-              />
-              <Tooltip
-                {...tooltipProps(p)}
-                formatter={(v, n) => [formatNumber(Number(v), 2), label(String(n))]}
-              />
-              {names.length > 1 ? <Legend {...legendProps(p)} formatter={(n) => label(String(n))} /> : null}
-              {names.map((n, i) => (
-                <Line
-                  key={n}
-                  // Whole numbers are counts: steps. Averages: straight lines, no invented curve.
-                  type={whole ? COUNT_CURVE : 'linear'}
-                  dataKey={n}
-                  stroke={seriesColour(n, i, p)}
-                  dot={false}
-                  strokeWidth={2}
-                  isAnimationActive={false}
-                />
-              ))}
-            </LineChart>
-          ) : (
-            <BarChart data={data} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-              <CartesianGrid {...gridProps(p)} />
-              <XAxis dataKey="x" {...xAxis} {...axisProps(p)} />
-              <YAxis
-                width={yWidth}
-                allowDecimals={!whole}
-                tickFormatter={(v: number) => formatNumber(v, 1)}
-                {...axisProps(p)}
-              />
-              <Tooltip
-                {...tooltipProps(p)}
-                formatter={(v, n) => [formatNumber(Number(v), 2), label(String(n))]}
-              />
-              {names.length > 1 ? <Legend {...legendProps(p)} formatter={(n) => label(String(n))} /> : null}
-              {names.map((n, i) => (
-                <Bar
-                  key={n}
-                  dataKey={n}
-                  fill={seriesColour(n, i, p)}
-                  radius={[2, 2, 0, 0]}
-                  minPointSize={whole ? MIN_COUNT_BAR : 0}
-                  isAnimationActive={false}
-                />
-              ))}
-            </BarChart>
-          )}
-        </ChartFrame>
+        <BarChart data={data} margin={CHART_MARGIN}>
+          {axes}
+          {names.map((n, i) => (
+            <Bar
+              key={n}
+              dataKey={n}
+              fill={seriesColour(n, i, p)}
+              radius={[2, 2, 0, 0]}
+              minPointSize={whole ? MIN_COUNT_BAR : 0}
+              isAnimationActive={false}
+            />
+          ))}
+        </BarChart>
       )}
-    </Card>
+    </ChartCard>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Bar, BarChart, CartesianGrid, LabelList, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, LabelList } from 'recharts';
 import type { JobProgress } from '../../../shared/contract/index.ts';
 import type { FleetMetrics } from '../../../shared/domain.ts';
 import type { AppError } from '../../../shared/errors.ts';
@@ -9,13 +9,12 @@ import { routeHref } from '../../app/nav.ts';
 import { useCurrentRoot } from '../../app/places.ts';
 import { createStore, useStore } from '../../app/store.ts';
 import {
-  axisProps,
+  CHART_MARGIN,
+  chartAxes,
   ChartFrame,
   DayCountChart,
-  gridProps,
   MIN_COUNT_BAR,
   NoData,
-  tooltipProps,
   usePalette,
 } from '../../components/charts.tsx';
 import { DateField } from '../../components/DateField.tsx';
@@ -257,11 +256,8 @@ export function FleetScreen() {
               </Card>
               <Card title={t('fleet.sizes')} testId="chart-sizes">
                 <ChartFrame height={200} label={t('fleet.sizes')}>
-                  <BarChart data={r.sizeBuckets} margin={{ left: 0, right: 16, top: 20, bottom: 0 }}>
-                    <CartesianGrid {...gridProps(p)} />
-                    <XAxis dataKey="bucket" {...axisProps(p)} />
-                    <YAxis allowDecimals={false} width={40} {...axisProps(p)} />
-                    <Tooltip {...tooltipProps(p)} />
+                  <BarChart data={r.sizeBuckets} margin={{ ...CHART_MARGIN, top: 20 }}>
+                    {chartAxes(p, { x: { dataKey: 'bucket' }, y: { allowDecimals: false, width: 40 } })}
                     {/* A bucket of one chat beside hundreds is still seen, and every bar says its count. */}
                     <Bar
                       dataKey="count"
