@@ -6,7 +6,7 @@ import type { AppError } from '../../../shared/errors.ts';
 import { call } from '../../api/index.ts';
 import { DateField } from '../../components/DateField.tsx';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
-import { SearchIcon } from '../../components/icons.tsx';
+import { SearchField } from '../../components/SearchField.tsx';
 import { Spinner } from '../../components/ui.tsx';
 
 type SearchPage = OutputOf<'chat.search'>;
@@ -109,43 +109,36 @@ export function ChatSearch({
   return (
     <div className="chat-search" ref={wrapRef}>
       <div className="search-wrap">
-        <label className="search-field">
-          <span className="visually-hidden">{t('chat.searchLabel')}</span>
-          <span className="search-icon" aria-hidden="true">
-            <SearchIcon size={14} />
-          </span>
-          <input
-            type="search"
-            data-search
-            placeholder={t('chat.searchPlaceholder')}
-            value={text}
-            aria-controls="chat-search-results"
-            aria-expanded={open && active}
-            aria-keyshortcuts="Enter Shift+Enter"
-            onChange={(e) => {
-              setText(e.target.value);
+        <SearchField
+          label={t('chat.searchLabel')}
+          placeholder={t('chat.searchPlaceholder')}
+          value={text}
+          aria-controls="chat-search-results"
+          aria-expanded={open && active}
+          aria-keyshortcuts="Enter Shift+Enter"
+          onChange={(value) => {
+            setText(value);
+            setOpen(true);
+          }}
+          onFocus={() => setOpen(true)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              setOpen(false);
+              // Enter: the next older hit; Shift+Enter: back to the newer one.
+              void goTo(e.shiftKey ? index - 1 : index + 1);
+            } else if (e.key === 'ArrowDown' && hits.length > 0) {
+              e.preventDefault();
               setOpen(true);
-            }}
-            onFocus={() => setOpen(true)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                setOpen(false);
-                // Enter: the next older hit; Shift+Enter: back to the newer one.
-                void goTo(e.shiftKey ? index - 1 : index + 1);
-              } else if (e.key === 'ArrowDown' && hits.length > 0) {
-                e.preventDefault();
-                setOpen(true);
-                requestAnimationFrame(() => listRef.current?.querySelector('button')?.focus());
-              } else if (e.key === 'Escape') {
-                e.stopPropagation();
-                if (open) setOpen(false);
-                else if (text) setText('');
-                else (e.target as HTMLInputElement).blur();
-              }
-            }}
-          />
-        </label>
+              requestAnimationFrame(() => listRef.current?.querySelector('button')?.focus());
+            } else if (e.key === 'Escape') {
+              e.stopPropagation();
+              if (open) setOpen(false);
+              else if (text) setText('');
+              else (e.target as HTMLInputElement).blur();
+            }
+          }}
+        />
         {open && active ? (
           <div className="search-results" id="chat-search-results" data-testid="chat-search-results">
             <div className="search-results-head">

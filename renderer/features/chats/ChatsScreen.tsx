@@ -11,6 +11,7 @@ import { DateField } from '../../components/DateField.tsx';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
 import { Empty, ErrorState, ProgressBar } from '../../components/ui.tsx';
 import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
+import { SearchField } from '../../components/SearchField.tsx';
 import { chatOrder, chatsUi, type ChatsUiState } from './chatsUi.ts';
 import { useFleetRows, type ListQuery } from './fleetRows.ts';
 import { ListHealthBadge, PartialCount } from './ListHealthBadge.tsx';
@@ -140,33 +141,26 @@ function ChatsView({ root }: { root: string }) {
   return (
     <div className="screen chats-screen">
       <div className="toolbar" role="search">
-        <label className="search-field">
-          <span className="visually-hidden">{t('chats.searchLabel')}</span>
-          <span className="search-icon" aria-hidden="true">
-            <SearchIcon size={14} />
-          </span>
-          <input
-            type="search"
-            data-search
-            placeholder={t('chats.searchPlaceholder')}
-            value={ui.search}
-            onChange={(e) => setUi({ search: e.target.value })}
-            onKeyDown={(e) => {
-              if (e.key === 'ArrowDown' || e.key === 'Enter') {
-                e.preventDefault();
-                const grid = document.querySelector<HTMLElement>('[data-chat-grid]');
-                grid?.focus();
-                if (e.key === 'Enter') {
-                  const first = chatsUi.get().activeId ?? chatOrder.current[0];
-                  if (first) openChat(first);
-                }
-              } else if (e.key === 'Escape' && ui.search) {
-                e.stopPropagation();
-                setUi({ search: '' });
+        <SearchField
+          label={t('chats.searchLabel')}
+          placeholder={t('chats.searchPlaceholder')}
+          value={ui.search}
+          onChange={(search) => setUi({ search })}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown' || e.key === 'Enter') {
+              e.preventDefault();
+              const grid = document.querySelector<HTMLElement>('[data-chat-grid]');
+              grid?.focus();
+              if (e.key === 'Enter') {
+                const first = chatsUi.get().activeId ?? chatOrder.current[0];
+                if (first) openChat(first);
               }
-            }}
-          />
-        </label>
+            } else if (e.key === 'Escape' && ui.search) {
+              e.stopPropagation();
+              setUi({ search: '' });
+            }
+          }}
+        />
         <div className="segmented" role="group" aria-label={t('chats.healthFilter')}>
           {HEALTH_FILTERS.map((h) => (
             <button

@@ -11,7 +11,8 @@ import { Empty, ErrorState, Loading, Tabs } from '../../components/ui.tsx';
 import { LegacyMetricsView } from './LegacyMetricsView.tsx';
 import { TableBrowser } from './TableBrowser.tsx';
 import { SqlConsole } from './SqlConsole.tsx';
-import { ChatIcon, DatabaseIcon, FolderIcon, SearchIcon } from '../../components/icons.tsx';
+import { ChatIcon, DatabaseIcon, FolderIcon } from '../../components/icons.tsx';
+import { SearchField } from '../../components/SearchField.tsx';
 import { ReadAsConversations } from '../sources/mapping/ReadAsConversations.tsx';
 import { FileExportButton } from '../backups/ExportButton.tsx';
 
@@ -271,19 +272,7 @@ function Conversations({ path }: { path: string }) {
   return (
     <div className="split">
       <div className="conv-list">
-        <label className="search-field">
-          <span className="visually-hidden">{t('files.filterConversations')}</span>
-          <span className="search-icon" aria-hidden="true">
-            <SearchIcon size={14} />
-          </span>
-          <input
-            type="search"
-            data-search
-            placeholder={t('files.filterConversations')}
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
-          />
-        </label>
+        <SearchField label={t('files.filterConversations')} value={filter} onChange={setFilter} />
         <ul className="nav-list" data-testid="conversation-list">
           {shown.map((c) => (
             <li key={c.id}>
