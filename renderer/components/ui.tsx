@@ -1,4 +1,4 @@
-import { memo, useEffect, useId, useRef, type ReactNode } from 'react';
+import { memo, useEffect, useId, useRef, type InputHTMLAttributes, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Health } from '../../shared/domain.ts';
 import type { AppError } from '../../shared/errors.ts';
@@ -280,6 +280,74 @@ export function Tabs<T extends string>({
         </button>
       ))}
     </div>
+  );
+}
+
+/** One choice of a few, as a row of segments (WAI-ARIA radio group). */
+export function SegmentedChoice<T extends string>({
+  options,
+  value,
+  onChange,
+  label,
+  labelOf,
+  disabled,
+  dataName,
+}: {
+  options: readonly T[];
+  value: T;
+  onChange: (option: T) => void;
+  label: string;
+  labelOf: (option: T) => ReactNode;
+  disabled?: boolean;
+  /** Marks each segment `data-<dataName>="<option>"`, for tests that pick a segment by its value. */
+  dataName?: string;
+}) {
+  return (
+    <div className="segmented" role="radiogroup" aria-label={label}>
+      {options.map((option) => (
+        <button
+          key={option}
+          type="button"
+          role="radio"
+          aria-checked={value === option}
+          className={`segment${value === option ? ' is-active' : ''}`}
+          onClick={() => onChange(option)}
+          disabled={disabled}
+          {...(dataName ? { [`data-${dataName}`]: option } : {})}
+        >
+          {labelOf(option)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A form field written as a label line above its input; the input takes the remaining props. */
+export function LabelledInput({
+  id,
+  label,
+  className = 'input',
+  onChange,
+  ...input
+}: {
+  id: string;
+  label: string;
+  className?: string;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'className' | 'onChange'>) {
+  return (
+    <>
+      <label className="muted" htmlFor={id}>
+        {label}
+      </label>
+      <input
+        id={id}
+        className={className}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete="off"
+        {...input}
+      />
+    </>
   );
 }
 

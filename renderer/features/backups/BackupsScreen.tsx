@@ -6,7 +6,7 @@ import { patchParams, useRoute } from '../../app/nav.ts';
 import { TabbedScreen, useRouteTab } from '../../components/RoutedTabs.tsx';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDateTime, formatNumber } from '../../components/format.ts';
-import { Card, Empty, ErrorState, Loading } from '../../components/ui.tsx';
+import { Card, Empty, ErrorState, Loading, SegmentedChoice } from '../../components/ui.tsx';
 import { baseName } from './download.ts';
 import { useJobSlot } from './jobSlot.ts';
 import { MigratePanel } from './MigratePanel.tsx';
@@ -85,21 +85,14 @@ function CreatePanel({ root }: { root: string }) {
 
   return (
     <Card title={t('create.title')} testId="backup-create">
-      <div className="segmented" role="radiogroup" aria-label={t('create.title')}>
-        {(['all', 'some'] as const).map((s) => (
-          <button
-            key={s}
-            type="button"
-            role="radio"
-            aria-checked={scope === s}
-            className={`segment${scope === s ? ' is-active' : ''}`}
-            onClick={() => setScope(s)}
-            disabled={running}
-          >
-            {t(s === 'all' ? 'create.scopeAll' : 'create.scopeSome')}
-          </button>
-        ))}
-      </div>
+      <SegmentedChoice
+        options={['all', 'some'] as const}
+        value={scope}
+        onChange={setScope}
+        label={t('create.title')}
+        labelOf={(s) => t(s === 'all' ? 'create.scopeAll' : 'create.scopeSome')}
+        disabled={running}
+      />
       {scope === 'some' ? (
         <Field
           label={t('create.chatIds')}

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ExportFormat } from '../../../shared/contract/backup.ts';
 import { queryClient } from '../../api/index.ts';
 import { formatBytes, formatNumber } from '../../components/format.ts';
-import { Dialog } from '../../components/ui.tsx';
+import { Dialog, SegmentedChoice } from '../../components/ui.tsx';
 import { useJobSlot } from './jobSlot.ts';
 import { Field, JobStatusView, OutputLine } from './parts.tsx';
 import { BACKUPS_NS, ensureBackupsStrings } from './strings.ts';
@@ -82,21 +82,14 @@ function ExportDialog({ target, onClose }: { target: ExportTarget; onClose: () =
       <div data-testid="export-dialog">
         <div style={{ display: 'grid', gap: 4, margin: '8px 0' }}>
           <span className="muted">{t('export.format')}</span>
-          <div className="segmented" role="radiogroup" aria-label={t('export.format')}>
-            {FORMATS.map((f) => (
-              <button
-                key={f}
-                type="button"
-                role="radio"
-                aria-checked={format === f}
-                className={`segment${format === f ? ' is-active' : ''}`}
-                onClick={() => setFormat(f)}
-                disabled={running}
-              >
-                {t(`export.${f}`)}
-              </button>
-            ))}
-          </div>
+          <SegmentedChoice
+            options={FORMATS}
+            value={format}
+            onChange={setFormat}
+            label={t('export.format')}
+            labelOf={(f) => t(`export.${f}`)}
+            disabled={running}
+          />
         </div>
         {format === 'csv' ? <p className="muted">{t('export.csvNote')}</p> : null}
         <label style={{ display: 'flex', gap: 6, alignItems: 'center', margin: '8px 0' }}>

@@ -28,7 +28,7 @@ import {
   spanDays,
   type Bucket,
 } from '../../components/series.ts';
-import { ErrorState, Loading, Stat } from '../../components/ui.tsx';
+import { ErrorState, Loading, SegmentedChoice, Stat } from '../../components/ui.tsx';
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -132,46 +132,32 @@ export function MetricsCharts({
           height={240}
           empty={metrics.messagesPerDay.length === 0 ? t('metrics.noMessages') : null}
           actions={
-            <div className="segmented" role="radiogroup" aria-label={t('metrics.window')}>
-              {WINDOWS.map((w) => (
-                <button
-                  key={w}
-                  type="button"
-                  role="radio"
-                  aria-checked={range === w}
-                  className={`segment${range === w ? ' is-active' : ''}`}
-                  data-window={w}
-                  onClick={() => setRange(w)}
-                >
-                  {t(`metrics.windows.${w}`)}
-                </button>
-              ))}
-            </div>
+            <SegmentedChoice
+              options={WINDOWS}
+              value={range}
+              onChange={setRange}
+              label={t('metrics.window')}
+              labelOf={(w) => t(`metrics.windows.${w}`)}
+              dataName="window"
+            />
           }
         >
           {many ? (
             <AreaChart data={perDay} margin={CHART_MARGIN}>
               {perDayAxes(28)}
-              <Area
-                type={COUNT_CURVE}
-                dataKey="user"
-                name={t('metrics.user')}
-                stackId="1"
-                stroke={p.user}
-                fill={p.user}
-                fillOpacity={0.35}
-                isAnimationActive={false}
-              />
-              <Area
-                type={COUNT_CURVE}
-                dataKey="bot"
-                name={t('metrics.bot')}
-                stackId="1"
-                stroke={p.bot}
-                fill={p.bot}
-                fillOpacity={0.35}
-                isAnimationActive={false}
-              />
+              {(['user', 'bot'] as const).map((who) => (
+                <Area
+                  key={who}
+                  type={COUNT_CURVE}
+                  dataKey={who}
+                  name={t(`metrics.${who}`)}
+                  stackId="1"
+                  stroke={p[who]}
+                  fill={p[who]}
+                  fillOpacity={0.35}
+                  isAnimationActive={false}
+                />
+              ))}
             </AreaChart>
           ) : (
             <BarChart data={perDay} margin={CHART_MARGIN}>
