@@ -67,46 +67,67 @@ export function LegacyMetricsView({ path }: { path: string }) {
         <LegacyChart key={c.id} chart={c} />
       ))}
       {m.tables.map((table) => (
-        <Card
+        <MetricsTableCard
           key={table.id}
           title={t(`files.metricsTable.${table.id}`, {
             defaultValue: table.title,
             ...titleParams(table.title),
           })}
-          className="span-2"
           testId={`metrics-table-${table.id}`}
-        >
-          <div className="mini-scroll">
-            <table className="mini-table">
-              <thead>
-                <tr>
-                  {table.columns.map((c, i) => (
-                    <th
-                      key={i}
-                      scope="col"
-                      className={i > 0 && numericColumn(table.rows, i) ? 'num' : undefined}
-                    >
-                      {t(`files.metricsColumn.${c}`, { defaultValue: c })}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {table.rows.map((row, r) => (
-                  <tr key={r}>
-                    {row.map((v, i) => (
-                      <td key={i} className={i > 0 && numericColumn(table.rows, i) ? 'num' : undefined}>
-                        {ISO_TIME.test(v) ? formatDateTime(v) : v}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
+          table={table}
+          isNumeric={(i) => i > 0 && numericColumn(table.rows, i)}
+          heading={(c) => t(`files.metricsColumn.${c}`, { defaultValue: c })}
+          cell={(v) => (ISO_TIME.test(v) ? formatDateTime(v) : v)}
+        />
       ))}
     </div>
+  );
+}
+
+/** A metrics table in a wide card; which columns are figures, and how headings and cells read, are the caller's. */
+export function MetricsTableCard({
+  title,
+  testId,
+  table,
+  isNumeric,
+  heading = (column) => column,
+  cell = (value) => value,
+}: {
+  title: string;
+  testId: string;
+  table: { columns: string[]; rows: string[][] };
+  isNumeric: (column: number) => boolean;
+  heading?: (column: string) => string;
+  cell?: (value: string) => string;
+}) {
+  const numClass = (i: number) => (isNumeric(i) ? 'num' : undefined);
+  return (
+    <Card title={title} className="span-2" testId={testId}>
+      <div className="mini-scroll">
+        <table className="mini-table">
+          <thead>
+            <tr>
+              {table.columns.map((c, i) => (
+                <th key={i} scope="col" className={numClass(i)}>
+                  {heading(c)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {table.rows.map((row, r) => (
+              <tr key={r}>
+                {row.map((v, i) => (
+                  <td key={i} className={numClass(i)}>
+                    {cell(v)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
   );
 }
 

@@ -1,12 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OutputOf } from '../../../shared/contract/index.ts';
 import type { AppError } from '../../../shared/errors.ts';
 import { call, opKey, useOp } from '../../api/index.ts';
 import { navigate } from '../../app/nav.ts';
 import { formatDateTime } from '../../components/format.ts';
-import { ErrorState } from '../../components/ui.tsx';
+import { ErrorState, LabelledInput } from '../../components/ui.tsx';
 import { ArchiveField, useServerUrlLabel } from './messaging/index.ts';
 import { SOURCES_NS } from './strings.ts';
 
@@ -83,28 +83,21 @@ export function ConnectPanel() {
     <div className="pad" style={{ display: 'grid', gap: 10 }}>
       <form onSubmit={submit} data-testid="source-connect" style={{ display: 'grid', gap: 6 }}>
         <h2 className="list-title">{t('connect.title')}</h2>
-        <label className="muted" htmlFor="source-url">
-          {urlLabel}
-        </label>
-        <input
+        <LabelledInput
           id="source-url"
+          label={urlLabel}
           className="input mono"
           value={url}
           placeholder={t('connect.urlHint')}
-          onChange={(e) => setUrl(e.target.value)}
-          autoComplete="off"
+          onChange={setUrl}
           spellCheck={false}
         />
-        <label className="muted" htmlFor="source-password">
-          {t('connect.password')}
-        </label>
-        <input
+        <LabelledInput
           id="source-password"
-          className="input"
+          label={t('connect.password')}
           type="password"
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="off"
+          onChange={setPassword}
         />
         <ArchiveField value={archive} onChange={setArchive} />
         <label className="muted">
@@ -150,67 +143,102 @@ export function ConnectPanel() {
           {t('saved.problem', { problem: connections.data.problem })}
         </p>
       ) : null}
-      {connections.data && connections.data.saved.length > 0 ? (
-        <section aria-label={t('saved.title')}>
-          <h2 className="list-title">{t('saved.title')}</h2>
-          <ul className="nav-list" data-testid="saved-connections">
-            {connections.data.saved.map((c) => (
-              <li key={c.id} style={{ display: 'flex', gap: 4, alignItems: 'center' }}>
-                <button
-                  type="button"
-                  className="nav-item"
-                  disabled={busy}
-                  title={t('saved.connect')}
-                  onClick={() => void run(() => call('sources.connectSaved', { savedId: c.id }))}
-                >
-                  <span className="nav-item-title">{c.name}</span>
-                  {c.hasPassword ? <span className="nav-item-sub">{t('saved.sealed')}</span> : null}
-                  <span className="nav-item-sub mono">{c.label}</span>
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={busy}
-                  aria-label={t('saved.forgetOne', { name: c.name })}
-                  onClick={() => forget({ saved: c.id })}
-                >
-                  {t('saved.forget')}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      {connections.data && connections.data.recent.length > 0 ? (
-        <section aria-label={t('recent.title')}>
-          <h2 className="list-title">{t('recent.title')}</h2>
-          <ul className="nav-list" data-testid="recent-sources">
-            {connections.data.recent.map((r) => (
-              <li key={r.id} style={{ display: 'flex', gap: 4, alignItems: 'center' }}>
-                <button
-                  type="button"
-                  className="nav-item"
-                  disabled={busy}
-                  title={t('recent.use')}
-                  onClick={() => setUrl(r.label)}
-                >
-                  <span className="nav-item-sub mono">{r.label}</span>
-                  <span className="nav-item-sub">{formatDateTime(r.usedAt)}</span>
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={busy}
-                  aria-label={t('recent.forgetOne', { url: r.label })}
-                  onClick={() => forget({ recent: r.id })}
-                >
-                  {t('saved.forget')}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      <RememberedList
+        title={t('saved.title')}
+        testId="saved-connections"
+        busy={busy}
+        forgetLabel={t('saved.forget')}
+        items={(connections.data?.saved ?? []).map((c) => ({
+          id: c.id,
+          useTitle: t('saved.connect'),
+          onUse: () => void run(() => call('sources.connectSaved', { savedId: c.id })),
+          content: (
+            <>
+              <span className="nav-item-title">{c.name}</span>
+              {c.hasPassword ? <span className="nav-item-sub">{t('saved.sealed')}</span> : null}
+              <span className="nav-item-sub mono">{c.label}</span>
+            </>
+          ),
+          forgetName: t('saved.forgetOne', { name: c.name }),
+          onForget: () => forget({ saved: c.id }),
+        }))}
+      />
+      <RememberedList
+        title={t('recent.title')}
+        testId="recent-sources"
+        busy={busy}
+        forgetLabel={t('saved.forget')}
+        items={(connections.data?.recent ?? []).map((r) => ({
+          id: r.id,
+          useTitle: t('recent.use'),
+          onUse: () => setUrl(r.label),
+          content: (
+            <>
+              <span className="nav-item-sub mono">{r.label}</span>
+              <span className="nav-item-sub">{formatDateTime(r.usedAt)}</span>
+            </>
+          ),
+          forgetName: t('recent.forgetOne', { url: r.label }),
+          onForget: () => forget({ recent: r.id }),
+        }))}
+      />
     </div>
+  );
+}
+
+interface Remembered {
+  id: string;
+  /** What using the entry does, said on hover. */
+  useTitle: string;
+  onUse: () => void;
+  content: ReactNode;
+  /** The forget button's accessible name, naming the entry. */
+  forgetName: string;
+  onForget: () => void;
+}
+
+/** Saved connections or recent addresses: each entry used with a click, or forgotten; nothing when empty. */
+function RememberedList({
+  title,
+  testId,
+  busy,
+  forgetLabel,
+  items,
+}: {
+  title: string;
+  testId: string;
+  busy: boolean;
+  forgetLabel: string;
+  items: Remembered[];
+}) {
+  if (items.length === 0) return null;
+  return (
+    <section aria-label={title}>
+      <h2 className="list-title">{title}</h2>
+      <ul className="nav-list" data-testid={testId}>
+        {items.map((item) => (
+          <li key={item.id} style={{ display: 'flex', gap: 4, alignItems: 'center' }}>
+            <button
+              type="button"
+              className="nav-item"
+              disabled={busy}
+              title={item.useTitle}
+              onClick={item.onUse}
+            >
+              {item.content}
+            </button>
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={busy}
+              aria-label={item.forgetName}
+              onClick={item.onForget}
+            >
+              {forgetLabel}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -7,7 +7,7 @@ import { call, useOp } from '../../api/index.ts';
 import { navigate, patchParams, useRoute } from '../../app/nav.ts';
 import { formatDateTime, formatNumber } from '../../components/format.ts';
 import { Card, Empty, ErrorState, Loading, Tabs } from '../../components/ui.tsx';
-import { LegacyChart } from '../files/LegacyMetricsView.tsx';
+import { LegacyChart, MetricsTableCard } from '../files/LegacyMetricsView.tsx';
 import { FoldedEvents, IntentChip, foldEvents } from './mapping/events.tsx';
 import { MappingPanel } from './mapping/MappingPanel.tsx';
 import { ConnectPanel } from './ConnectPanel.tsx';
@@ -471,32 +471,13 @@ function Metrics({ id, tenant }: { id: string; tenant?: string }) {
           <LegacyChart key={c.id} chart={c} />
         ))}
         {m.tables.map((table) => (
-          <Card key={table.id} title={table.title} className="span-2" testId={`source-table-${table.id}`}>
-            <div className="mini-scroll">
-              <table className="mini-table">
-                <thead>
-                  <tr>
-                    {table.columns.map((c, i) => (
-                      <th key={i} scope="col" className={i > 0 ? 'num' : undefined}>
-                        {c}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {table.rows.map((row, r) => (
-                    <tr key={r}>
-                      {row.map((v, i) => (
-                        <td key={i} className={i > 0 ? 'num' : undefined}>
-                          {v}
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </Card>
+          <MetricsTableCard
+            key={table.id}
+            title={table.title}
+            testId={`source-table-${table.id}`}
+            table={table}
+            isNumeric={(i) => i > 0}
+          />
         ))}
       </div>
     </div>

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { LabelledInput } from '../../../components/ui.tsx';
 import { MESSAGING_NS, ensureMessagingStrings } from './strings.ts';
 
 /** The connection form's optional cold-archive folder (a MySQL messaging database's .jsonl.gz files). */
@@ -6,21 +7,16 @@ export function ArchiveField({ value, onChange }: { value: string; onChange: (va
   ensureMessagingStrings();
   const { t } = useTranslation(MESSAGING_NS);
   return (
-    <>
-      <label className="muted" htmlFor="source-archive">
-        {t('archive.label')}
-      </label>
-      <input
-        id="source-archive"
-        className="input mono"
-        value={value}
-        placeholder={t('archive.hint')}
-        onChange={(e) => onChange(e.target.value)}
-        autoComplete="off"
-        spellCheck={false}
-        data-testid="source-archive"
-      />
-    </>
+    <LabelledInput
+      id="source-archive"
+      label={t('archive.label')}
+      className="input mono"
+      value={value}
+      placeholder={t('archive.hint')}
+      onChange={onChange}
+      spellCheck={false}
+      data-testid="source-archive"
+    />
   );
 }
 
