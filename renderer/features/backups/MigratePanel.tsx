@@ -6,7 +6,7 @@ import { useCurrentPlace } from '../../app/places.ts';
 import { formatNumber } from '../../components/format.ts';
 import { Card } from '../../components/ui.tsx';
 import { useJobSlot } from './jobSlot.ts';
-import { Field, JobStatusView, PathChoices } from './parts.tsx';
+import { JobStatusView, PathField } from './parts.tsx';
 import { BACKUPS_NS } from './strings.ts';
 
 function Summary({ result }: { result: MigrateResult }) {
@@ -83,28 +83,24 @@ export function MigratePanel({ root, initialPath }: { root: string | null; initi
   return (
     <Card title={t('migrate.title')} testId="migrate-panel">
       <p className="muted">{t('migrate.intro')}</p>
-      <Field label={t('migrate.source')}>
-        <input
-          type="text"
-          value={source}
-          onChange={(e) => setSource(e.target.value)}
-          disabled={busy}
-          list="migrate-sources"
-          data-testid="migrate-source"
-        />
-        {/* To choose instead of typing (browser mode has no dialog): SQLite files in the root, opened files. */}
-        <PathChoices id="migrate-sources" choices={sources} />
-      </Field>
-      <Field label={t('migrate.into')}>
-        <input
-          type="text"
-          value={target}
-          onChange={(e) => setTarget(e.target.value)}
-          disabled={busy}
-          list="migrate-roots"
-        />
-        <PathChoices id="migrate-roots" choices={roots} />
-      </Field>
+      {/* Choices instead of typing (browser mode has no dialog): SQLite files in the root, opened files. */}
+      <PathField
+        label={t('migrate.source')}
+        value={source}
+        onChange={setSource}
+        disabled={busy}
+        listId="migrate-sources"
+        choices={sources}
+        testId="migrate-source"
+      />
+      <PathField
+        label={t('migrate.into')}
+        value={target}
+        onChange={setTarget}
+        disabled={busy}
+        listId="migrate-roots"
+        choices={roots}
+      />
       <div style={{ display: 'flex', gap: 8 }}>
         <button
           type="button"

@@ -150,3 +150,36 @@ export function NumberField({
     </Field>
   );
 }
+
+/** A labelled path typed or chosen from `choices`. */
+export function PathField({
+  label,
+  value,
+  onChange,
+  disabled,
+  listId,
+  choices,
+  testId,
+}: {
+  label: string;
+  value: string;
+  onChange: (path: string) => void;
+  disabled: boolean;
+  listId: string;
+  choices: readonly { path: string; label: string }[];
+  testId?: string;
+}) {
+  return (
+    <Field label={label}>
+      <input
+        type="text"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        disabled={disabled}
+        list={listId}
+        data-testid={testId}
+      />
+      <PathChoices id={listId} choices={choices} />
+    </Field>
+  );
+}

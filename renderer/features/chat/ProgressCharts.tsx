@@ -78,7 +78,6 @@ export function ProgressCharts({
   );
 
   const skillHeight = Math.max(160, skills.length * 28 + 40);
-  const pctTick = (v: number) => formatPercent(v);
 
   if (detail.progress.length === 0) {
     return (
@@ -95,17 +94,7 @@ export function ProgressCharts({
   return (
     <div className="charts-grid" data-testid="progress-charts">
       <LearningProgress root={root} detail={detail} />
-      <SkillBarsCard
-        skills={skills}
-        height={skillHeight}
-        title={t('progress.mastery')}
-        testId="chart-mastery"
-        dataKey="mastery"
-        name={t('progress.masteryShort')}
-        fill={p.series[0]!}
-        x={{ domain: [0, 1], tickFormatter: pctTick }}
-        format={(v) => formatPercent(v)}
-      />
+      <SkillBarsCard kind="mastery" skills={skills} height={skillHeight} />
       <ChartCard title={t('progress.levels')} testId="chart-levels" height={skillHeight}>
         <LineChart data={levels} margin={{ ...CHART_MARGIN, bottom: 4 }}>
           {chartAxes(p, {
@@ -144,61 +133,44 @@ export function ProgressCharts({
           />
         </LineChart>
       </ChartCard>
-      <SkillBarsCard
-        skills={skills}
-        height={skillHeight}
-        title={t('progress.success')}
-        testId="chart-success"
-        dataKey="success"
-        name={t('progress.successShort')}
-        fill={p.series[1]!}
-        x={{ domain: [0, 1], tickFormatter: pctTick }}
-        format={(v) => formatPercent(v)}
-      />
-      <SkillBarsCard
-        skills={skills}
-        height={skillHeight}
-        title={t('progress.practice')}
-        testId="chart-practice"
-        dataKey="practice"
-        name={t('progress.practiceShort')}
-        fill={p.series[3]!}
-        x={{ allowDecimals: false }}
-        format={(v) => formatNumber(v)}
-        minPointSize={MIN_COUNT_BAR}
-      />
+      <SkillBarsCard kind="success" skills={skills} height={skillHeight} />
+      <SkillBarsCard kind="practice" skills={skills} height={skillHeight} />
       <StreakCard detail={detail} metrics={metrics} />
     </div>
   );
 }
 
+const percentTick = (v: number) => formatPercent(v);
+
+type SkillFigure = 'mastery' | 'success' | 'practice';
+
+/** Each skill chart's figure: its series colour, x-axis and value format (rates in %, practice a count). */
+const SKILL_CHARTS: Record<
+  SkillFigure,
+  {
+    colour: number;
+    x: ComponentProps<typeof XAxis>;
+    format: (value: number) => string;
+    minPointSize?: typeof MIN_COUNT_BAR;
+  }
+> = {
+  mastery: { colour: 0, x: { domain: [0, 1], tickFormatter: percentTick }, format: percentTick },
+  success: { colour: 1, x: { domain: [0, 1], tickFormatter: percentTick }, format: percentTick },
+  practice: {
+    colour: 3,
+    x: { allowDecimals: false },
+    format: (v) => formatNumber(v),
+    minPointSize: MIN_COUNT_BAR,
+  },
+};
+
 /** One figure per skill as horizontal bars, skills named on the left. */
-function SkillBarsCard({
-  skills,
-  height,
-  title,
-  testId,
-  dataKey,
-  name,
-  fill,
-  x,
-  format,
-  minPointSize,
-}: {
-  skills: SkillRow[];
-  height: number;
-  title: string;
-  testId: string;
-  dataKey: 'mastery' | 'success' | 'practice';
-  name: string;
-  fill: string;
-  x: ComponentProps<typeof XAxis>;
-  format: (value: number) => string;
-  minPointSize?: typeof MIN_COUNT_BAR;
-}) {
+function SkillBarsCard({ kind, skills, height }: { kind: SkillFigure; skills: SkillRow[]; height: number }) {
+  const { t } = useTranslation();
   const p = usePalette();
+  const { colour, x, format, minPointSize } = SKILL_CHARTS[kind];
   return (
-    <ChartCard title={title} testId={testId} height={height}>
+    <ChartCard title={t(`progress.${kind}`)} testId={`chart-${kind}`} height={height}>
       <BarChart data={skills} layout="vertical" margin={{ left: 8, right: 16, top: 4, bottom: 4 }}>
         {chartAxes(p, {
           grid: { horizontal: false, vertical: true },
@@ -207,9 +179,9 @@ function SkillBarsCard({
           tooltip: { formatter: (v) => format(Number(v)) },
         })}
         <Bar
-          dataKey={dataKey}
-          name={name}
-          fill={fill}
+          dataKey={kind}
+          name={t(`progress.${kind}Short`)}
+          fill={p.series[colour]}
           minPointSize={minPointSize}
           radius={[0, 3, 3, 0]}
           isAnimationActive={false}

@@ -12,7 +12,7 @@ import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../..
 import { Empty, ErrorState, ProgressBar } from '../../components/ui.tsx';
 import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
 import { SearchField } from '../../components/SearchField.tsx';
-import { chatOrder, chatsUi, type ChatsUiState } from './chatsUi.ts';
+import { chatOrder, chatsUi, NO_FILTERS, type ChatsUiState } from './chatsUi.ts';
 import { useFleetRows, type ListQuery } from './fleetRows.ts';
 import { ListHealthBadge, PartialCount } from './ListHealthBadge.tsx';
 import { MessageSearch } from './MessageSearch.tsx';
@@ -505,18 +505,7 @@ function ChatGrid({
               <button
                 type="button"
                 className="btn btn-small"
-                onClick={() =>
-                  chatsUi.set((s) => ({
-                    ...s,
-                    search: '',
-                    health: 'all',
-                    level: '',
-                    code: '',
-                    activeFrom: '',
-                    activeTo: '',
-                    notBackedUp: false,
-                  }))
-                }
+                onClick={() => chatsUi.set((s) => ({ ...s, ...NO_FILTERS }))}
               >
                 {t('chats.clearFilters')}
               </button>

@@ -23,9 +23,8 @@ export interface ChatsUiState {
   lastChatId: string | null;
 }
 
-export const chatsUi = createStore<ChatsUiState>({
-  // As the app answers the first page before it is asked (shared defaultFirstPage).
-  ...DEFAULT_LIST_ORDER,
+/** The list's filters, all off: what "clear filters" goes back to. */
+export const NO_FILTERS = {
   search: '',
   health: 'all',
   level: '',
@@ -33,6 +32,12 @@ export const chatsUi = createStore<ChatsUiState>({
   activeFrom: '',
   activeTo: '',
   notBackedUp: false,
+} as const satisfies Partial<ChatsUiState>;
+
+export const chatsUi = createStore<ChatsUiState>({
+  // As the app answers the first page before it is asked (shared defaultFirstPage).
+  ...DEFAULT_LIST_ORDER,
+  ...NO_FILTERS,
   // As `alerts --backup-max-days` by default.
   notBackedUpDays: 2,
   activeId: null,

@@ -154,6 +154,40 @@ function ConfirmedApply({
   );
 }
 
+/**
+ * The apply button of a previewed plan holding candidates, asking first with the plan's own words; once it
+ * has run, every cached read is stale (files were vacuumed or moved away).
+ */
+function ApplyPlan<T extends { candidates: readonly unknown[] }>({
+  kind,
+  busy,
+  plan,
+  body,
+  run,
+}: {
+  kind: 'vacuum' | 'archive';
+  busy: boolean;
+  /** The previewed plan, null once applied. */
+  plan: T | null;
+  body: (plan: T) => string;
+  run: (plan: T) => Promise<unknown>;
+}) {
+  const { t } = useTranslation(MAINTENANCE_NS);
+  if (!plan || plan.candidates.length === 0) return null;
+  return (
+    <ConfirmedApply
+      kind={kind}
+      label={t(`${kind}.apply`)}
+      style={{ marginTop: 10 }}
+      disabled={busy}
+      title={t(`${kind}.confirmTitle`, { count: plan.candidates.length })}
+      body={body(plan)}
+      confirmLabel={t(`${kind}.confirm`)}
+      onConfirm={() => void run(plan).then(() => queryClient.invalidateQueries())}
+    />
+  );
+}
+
 /** A plan or result as a table that scrolls within the panel. */
 function PlanTable({
   testId,
@@ -297,27 +331,22 @@ function VacuumPanel({ root }: { root: string }) {
               })}
             </PlanTable>
           ) : null}
-          {plan && !done && plan.candidates.length > 0 ? (
-            <ConfirmedApply
-              kind="vacuum"
-              label={t('vacuum.apply')}
-              style={{ marginTop: 10 }}
-              disabled={busy}
-              title={t('vacuum.confirmTitle', { count: plan.candidates.length })}
-              body={t('vacuum.confirmBody', { files: plan.candidates.map((c) => c.path).join(', ') })}
-              confirmLabel={t('vacuum.confirm')}
-              onConfirm={() =>
-                void apply
-                  .start({
-                    ...input,
-                    chatIds: [...new Set(plan.candidates.map((c) => c.chatId))],
-                    paths: plan.candidates.map((c) => c.path),
-                    dryRun: false,
-                  })
-                  .then(() => queryClient.invalidateQueries())
-              }
-            />
-          ) : null}
+          <ApplyPlan
+            kind="vacuum"
+            busy={busy}
+            plan={done ? null : plan}
+            body={({ candidates }) =>
+              t('vacuum.confirmBody', { files: candidates.map((c) => c.path).join(', ') })
+            }
+            run={({ candidates }) =>
+              apply.start({
+                ...input,
+                chatIds: [...new Set(candidates.map((c) => c.chatId))],
+                paths: candidates.map((c) => c.path),
+                dryRun: false,
+              })
+            }
+          />
         </div>
       ) : null}
     </Card>
@@ -388,26 +417,19 @@ function ArchivePanel({ root }: { root: string }) {
               ))}
             </PlanTable>
           ) : null}
-          {plan && !done && plan.candidates.length > 0 ? (
-            <ConfirmedApply
-              kind="archive"
-              label={t('archive.apply')}
-              style={{ marginTop: 10 }}
-              disabled={busy}
-              title={t('archive.confirmTitle', { count: plan.candidates.length })}
-              body={t('archive.confirmBody', {
+          <ApplyPlan
+            kind="archive"
+            busy={busy}
+            plan={done ? null : plan}
+            body={({ candidates }) =>
+              t('archive.confirmBody', {
                 folder: input.outDir ?? 'inactive',
-                chats: plan.candidates.map((c) => c.chatId).join(', '),
+                chats: candidates.map((c) => c.chatId).join(', '),
                 root,
-              })}
-              confirmLabel={t('archive.confirm')}
-              onConfirm={() =>
-                void apply
-                  .start({ ...input, dryRun: false, plan: plan.plan })
-                  .then(() => queryClient.invalidateQueries())
-              }
-            />
-          ) : null}
+              })
+            }
+            run={(shownPlan) => apply.start({ ...input, dryRun: false, plan: shownPlan.plan })}
+          />
         </div>
       ) : null}
     </Card>
