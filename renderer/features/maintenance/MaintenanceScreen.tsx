@@ -6,7 +6,8 @@ import { TabbedScreen, useRouteTab } from '../../components/RoutedTabs.tsx';
 import { useCurrentRoot } from '../../app/places.ts';
 import { formatBytes, formatDate, formatNumber } from '../../components/format.ts';
 import { Card, ConfirmDialog, Empty, SeverityBadge } from '../../components/ui.tsx';
-import { useJobSlot, type JobSlot } from '../backups/jobSlot.ts';
+import type { ResultOf } from '../../../shared/contract/index.ts';
+import { useJobSlot } from '../backups/jobSlot.ts';
 import { Field, JobStatusView, NumberField, OutputLine } from '../backups/parts.tsx';
 import { ensureBackupsStrings } from '../backups/strings.ts';
 import { MAINTENANCE_NS, ensureMaintenanceStrings } from './strings.ts';
@@ -59,24 +60,26 @@ function usePreviewThenApply<P extends WritingJob>(kind: 'vacuum' | 'archive', r
   const plan = preview.state.result;
   const done = apply.state.result;
   const busy = preview.state.status === 'running' || apply.state.status === 'running';
-  return { preview, apply, plan, done, busy, shown: done ?? plan };
+  return { kind, preview, apply, plan, done, busy };
 }
 
-/** The dry-run button and the two jobs' progress (the preview's, then the confirmed run's) of a writing panel. */
+type PreviewThenApplyFlow<P extends WritingJob> = ReturnType<typeof usePreviewThenApply<P>>;
+
+/**
+ * A writing panel's dry-run button and its two jobs' progress (the preview's, then the confirmed run's),
+ * then what the last of them found: the applied result once there is one, else the plan.
+ */
 function PreviewThenApply<P extends WritingJob>({
-  kind,
-  busy,
-  preview,
-  apply,
+  flow: { kind, busy, preview, apply, plan, done },
   onPreview,
+  children,
 }: {
-  kind: 'vacuum' | 'archive';
-  busy: boolean;
-  preview: JobSlot<P>;
-  apply: JobSlot<P>;
+  flow: PreviewThenApplyFlow<P>;
   onPreview: () => void;
+  children: (shown: ResultOf<P>) => ReactNode;
 }) {
   const { t } = useTranslation(MAINTENANCE_NS);
+  const shown = done ?? plan;
   return (
     <>
       <button
@@ -98,6 +101,7 @@ function PreviewThenApply<P extends WritingJob>({
         onCancel={apply.cancel}
         testId={`${kind}-progress`}
       />
+      {shown ? <div style={{ marginTop: 10 }}>{children(shown)}</div> : null}
     </>
   );
 }
@@ -230,11 +234,8 @@ function numberOr(text: string, fallback: number): number {
 
 function VacuumPanel({ root }: { root: string }) {
   const { t } = useTranslation(MAINTENANCE_NS);
-  const { preview, apply, plan, done, busy, shown } = usePreviewThenApply(
-    'vacuum',
-    root,
-    'maintenance.vacuum',
-  );
+  const flow = usePreviewThenApply('vacuum', root, 'maintenance.vacuum');
+  const { preview, apply, plan, done, busy } = flow;
   const [minFree, setMinFree] = useState('10');
   const [wait, setWait] = useState('5');
   const input = {
@@ -260,106 +261,98 @@ function VacuumPanel({ root }: { root: string }) {
         onChange={setWait}
         disabled={busy}
       />
-      <PreviewThenApply
-        kind="vacuum"
-        busy={busy}
-        preview={preview}
-        apply={apply}
-        onPreview={() => void preview.start({ ...input, dryRun: true })}
-      />
-      {shown ? (
-        <div style={{ marginTop: 10 }}>
-          <p>
-            {done
-              ? t('vacuum.done', {
-                  done: done.outcomes.filter((o) => o.status === 'vacuumed').length,
-                  count: done.candidates.length,
-                  before: formatBytes(done.bytesBefore),
-                  after: formatBytes(done.bytesAfter),
+      <PreviewThenApply flow={flow} onPreview={() => void preview.start({ ...input, dryRun: true })}>
+        {(shown) => (
+          <>
+            <p>
+              {done
+                ? t('vacuum.done', {
+                    done: done.outcomes.filter((o) => o.status === 'vacuumed').length,
+                    count: done.candidates.length,
+                    before: formatBytes(done.bytesBefore),
+                    after: formatBytes(done.bytesAfter),
+                  })
+                : shown.candidates.length === 0
+                  ? t('vacuum.nothing')
+                  : t('vacuum.summary', {
+                      count: shown.candidates.length,
+                      before: formatBytes(shown.bytesBefore),
+                      after: formatBytes(shown.bytesAfter),
+                    })}
+            </p>
+            {shown.candidates.length > 0 ? (
+              <PlanTable
+                testId="vacuum-plan"
+                headings={[
+                  t('chat'),
+                  t('file'),
+                  t('size'),
+                  t('vacuum.free'),
+                  t('vacuum.reclaim'),
+                  done ? t('vacuum.result') : null,
+                ]}
+              >
+                {shown.candidates.slice(0, 3000).map((c) => {
+                  const o = done?.outcomes.find((x) => x.path === c.path);
+                  return (
+                    <tr key={c.path} data-status={o?.status}>
+                      <td className="mono">{c.chatId}</td>
+                      <td className="mono">{c.file}</td>
+                      <td className="num">{formatBytes(c.sizeBytes)}</td>
+                      <td className="num">{`${formatNumber(c.freePercent, 1)}%`}</td>
+                      <td className="num">{formatBytes(c.reclaimableBytes)}</td>
+                      {done ? (
+                        <td>
+                          {o?.status === 'vacuumed' ? (
+                            <>
+                              {t('vacuum.vacuumed', {
+                                before: formatBytes(o.bytesBefore),
+                                after: formatBytes(o.bytesAfter),
+                              })}
+                              <div className="muted">
+                                {t('vacuum.keptAs')} <span className="mono path">{o.backup}</span>
+                              </div>
+                              {o.tablesCompared === 0 ? (
+                                <div className="muted">{t('vacuum.notCompared')}</div>
+                              ) : null}
+                            </>
+                          ) : o ? (
+                            <span className="muted">{o.reason}</span>
+                          ) : null}
+                        </td>
+                      ) : null}
+                    </tr>
+                  );
+                })}
+              </PlanTable>
+            ) : null}
+            <ApplyPlan
+              kind="vacuum"
+              busy={busy}
+              plan={done ? null : plan}
+              body={({ candidates }) =>
+                t('vacuum.confirmBody', { files: candidates.map((c) => c.path).join(', ') })
+              }
+              run={({ candidates }) =>
+                apply.start({
+                  ...input,
+                  chatIds: [...new Set(candidates.map((c) => c.chatId))],
+                  paths: candidates.map((c) => c.path),
+                  dryRun: false,
                 })
-              : shown.candidates.length === 0
-                ? t('vacuum.nothing')
-                : t('vacuum.summary', {
-                    count: shown.candidates.length,
-                    before: formatBytes(shown.bytesBefore),
-                    after: formatBytes(shown.bytesAfter),
-                  })}
-          </p>
-          {shown.candidates.length > 0 ? (
-            <PlanTable
-              testId="vacuum-plan"
-              headings={[
-                t('chat'),
-                t('file'),
-                t('size'),
-                t('vacuum.free'),
-                t('vacuum.reclaim'),
-                done ? t('vacuum.result') : null,
-              ]}
-            >
-              {shown.candidates.slice(0, 3000).map((c) => {
-                const o = done?.outcomes.find((x) => x.path === c.path);
-                return (
-                  <tr key={c.path} data-status={o?.status}>
-                    <td className="mono">{c.chatId}</td>
-                    <td className="mono">{c.file}</td>
-                    <td className="num">{formatBytes(c.sizeBytes)}</td>
-                    <td className="num">{`${formatNumber(c.freePercent, 1)}%`}</td>
-                    <td className="num">{formatBytes(c.reclaimableBytes)}</td>
-                    {done ? (
-                      <td>
-                        {o?.status === 'vacuumed' ? (
-                          <>
-                            {t('vacuum.vacuumed', {
-                              before: formatBytes(o.bytesBefore),
-                              after: formatBytes(o.bytesAfter),
-                            })}
-                            <div className="muted">
-                              {t('vacuum.keptAs')} <span className="mono path">{o.backup}</span>
-                            </div>
-                            {o.tablesCompared === 0 ? (
-                              <div className="muted">{t('vacuum.notCompared')}</div>
-                            ) : null}
-                          </>
-                        ) : o ? (
-                          <span className="muted">{o.reason}</span>
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </PlanTable>
-          ) : null}
-          <ApplyPlan
-            kind="vacuum"
-            busy={busy}
-            plan={done ? null : plan}
-            body={({ candidates }) =>
-              t('vacuum.confirmBody', { files: candidates.map((c) => c.path).join(', ') })
-            }
-            run={({ candidates }) =>
-              apply.start({
-                ...input,
-                chatIds: [...new Set(candidates.map((c) => c.chatId))],
-                paths: candidates.map((c) => c.path),
-                dryRun: false,
-              })
-            }
-          />
-        </div>
-      ) : null}
+              }
+            />
+          </>
+        )}
+      </PreviewThenApply>
     </Card>
   );
 }
 
 function ArchivePanel({ root }: { root: string }) {
   const { t } = useTranslation(MAINTENANCE_NS);
-  const { preview, apply, plan, done, busy, shown } = usePreviewThenApply(
-    'archive',
-    root,
-    'maintenance.archiveInactive',
-  );
+  const flow = usePreviewThenApply('archive', root, 'maintenance.archiveInactive');
+  const { preview, apply, plan, done, busy } = flow;
   const [days, setDays] = useState('365');
   const [outDir, setOutDir] = useState('inactive');
   const input = { root, days: Math.max(0.001, numberOr(days, 365)), outDir: outDir.trim() || undefined };
@@ -370,68 +363,63 @@ function ArchivePanel({ root }: { root: string }) {
       <Field label={t('archive.outDir')}>
         <input type="text" value={outDir} onChange={(e) => setOutDir(e.target.value)} disabled={busy} />
       </Field>
-      <PreviewThenApply
-        kind="archive"
-        busy={busy}
-        preview={preview}
-        apply={apply}
-        onPreview={() => void preview.start({ ...input, dryRun: true })}
-      />
-      {shown ? (
-        <div style={{ marginTop: 10 }}>
-          <p>
-            {done
-              ? t('archive.done', { count: done.archived.length, size: formatBytes(done.freedBytes) })
-              : shown.candidates.length === 0
-                ? t('archive.nothing')
-                : t('archive.summary', { count: shown.candidates.length, size: formatBytes(totalSize) })}
-          </p>
-          {done?.archive ? (
-            <>
-              <OutputLine path={done.archive} />
-              <p className="muted">{t('archive.restoreHint', { path: done.restoreInto })}</p>
-            </>
-          ) : null}
-          {done ? (
-            <TitledList
-              title={t('archive.kept')}
-              items={done.kept.map((k) => (
-                <li key={k.chatId}>
-                  <span className="mono">{k.chatId}</span>: {k.reason}
-                </li>
-              ))}
+      <PreviewThenApply flow={flow} onPreview={() => void preview.start({ ...input, dryRun: true })}>
+        {(shown) => (
+          <>
+            <p>
+              {done
+                ? t('archive.done', { count: done.archived.length, size: formatBytes(done.freedBytes) })
+                : shown.candidates.length === 0
+                  ? t('archive.nothing')
+                  : t('archive.summary', { count: shown.candidates.length, size: formatBytes(totalSize) })}
+            </p>
+            {done?.archive ? (
+              <>
+                <OutputLine path={done.archive} />
+                <p className="muted">{t('archive.restoreHint', { path: done.restoreInto })}</p>
+              </>
+            ) : null}
+            {done ? (
+              <TitledList
+                title={t('archive.kept')}
+                items={done.kept.map((k) => (
+                  <li key={k.chatId}>
+                    <span className="mono">{k.chatId}</span>: {k.reason}
+                  </li>
+                ))}
+              />
+            ) : null}
+            {!done && shown.candidates.length > 0 ? (
+              <PlanTable
+                testId="archive-plan"
+                headings={[t('chat'), t('size'), t('archive.lastActive'), t('archive.inactiveDays')]}
+              >
+                {shown.candidates.slice(0, 3000).map((c) => (
+                  <tr key={c.chatId}>
+                    <td className="mono">{c.chatId}</td>
+                    <td className="num">{formatBytes(c.sizeBytes)}</td>
+                    <td>{formatDate(c.lastActive)}</td>
+                    <td className="num">{formatNumber(c.inactiveDays)}</td>
+                  </tr>
+                ))}
+              </PlanTable>
+            ) : null}
+            <ApplyPlan
+              kind="archive"
+              busy={busy}
+              plan={done ? null : plan}
+              body={({ candidates }) =>
+                t('archive.confirmBody', {
+                  folder: input.outDir ?? 'inactive',
+                  chats: candidates.map((c) => c.chatId).join(', '),
+                  root,
+                })
+              }
+              run={(shownPlan) => apply.start({ ...input, dryRun: false, plan: shownPlan.plan })}
             />
-          ) : null}
-          {!done && shown.candidates.length > 0 ? (
-            <PlanTable
-              testId="archive-plan"
-              headings={[t('chat'), t('size'), t('archive.lastActive'), t('archive.inactiveDays')]}
-            >
-              {shown.candidates.slice(0, 3000).map((c) => (
-                <tr key={c.chatId}>
-                  <td className="mono">{c.chatId}</td>
-                  <td className="num">{formatBytes(c.sizeBytes)}</td>
-                  <td>{formatDate(c.lastActive)}</td>
-                  <td className="num">{formatNumber(c.inactiveDays)}</td>
-                </tr>
-              ))}
-            </PlanTable>
-          ) : null}
-          <ApplyPlan
-            kind="archive"
-            busy={busy}
-            plan={done ? null : plan}
-            body={({ candidates }) =>
-              t('archive.confirmBody', {
-                folder: input.outDir ?? 'inactive',
-                chats: candidates.map((c) => c.chatId).join(', '),
-                root,
-              })
-            }
-            run={(shownPlan) => apply.start({ ...input, dryRun: false, plan: shownPlan.plan })}
-          />
-        </div>
-      ) : null}
+          </>
+        )}
+      </PreviewThenApply>
     </Card>
   );
 }
