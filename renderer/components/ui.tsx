@@ -283,7 +283,10 @@ export function Tabs<T extends string>({
   );
 }
 
-/** One choice of a few, as a row of segments (WAI-ARIA radio group). */
+/**
+ * One choice of a few, as a row of segments: a WAI-ARIA radio group, or with `pressed` a group of toggle
+ * buttons (a list's filters, where the chosen segment is pressed).
+ */
 export function SegmentedChoice<T extends string>({
   options,
   value,
@@ -292,6 +295,9 @@ export function SegmentedChoice<T extends string>({
   labelOf,
   disabled,
   dataName,
+  pressed = false,
+  isHidden,
+  testId,
 }: {
   options: readonly T[];
   value: T;
@@ -301,18 +307,28 @@ export function SegmentedChoice<T extends string>({
   disabled?: boolean;
   /** Marks each segment `data-<dataName>="<option>"`, for tests that pick a segment by its value. */
   dataName?: string;
+  pressed?: boolean;
+  isHidden?: (option: T) => boolean;
+  testId?: string;
 }) {
   return (
-    <div className="segmented" role="radiogroup" aria-label={label}>
+    <div
+      className="segmented"
+      role={pressed ? 'group' : 'radiogroup'}
+      aria-label={label}
+      data-testid={testId}
+    >
       {options.map((option) => (
         <button
           key={option}
           type="button"
-          role="radio"
-          aria-checked={value === option}
+          {...(pressed
+            ? { 'aria-pressed': value === option }
+            : { role: 'radio', 'aria-checked': value === option })}
           className={`segment${value === option ? ' is-active' : ''}`}
           onClick={() => onChange(option)}
           disabled={disabled}
+          hidden={isHidden?.(option)}
           {...(dataName ? { [`data-${dataName}`]: option } : {})}
         >
           {labelOf(option)}

@@ -9,7 +9,7 @@ import { useStore } from '../../app/store.ts';
 import { isTypingTarget } from '../../app/keyboard.ts';
 import { DateField } from '../../components/DateField.tsx';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
-import { Empty, ErrorState, ProgressBar } from '../../components/ui.tsx';
+import { Empty, ErrorState, ProgressBar, SegmentedChoice } from '../../components/ui.tsx';
 import { DatabaseIcon, FolderIcon, InboxIcon, SearchIcon } from '../../components/icons.tsx';
 import { SearchField } from '../../components/SearchField.tsx';
 import { chatOrder, chatsUi, NO_FILTERS, type ChatsUiState } from './chatsUi.ts';
@@ -161,25 +161,24 @@ function ChatsView({ root }: { root: string }) {
             }
           }}
         />
-        <div className="segmented" role="group" aria-label={t('chats.healthFilter')}>
-          {HEALTH_FILTERS.map((h) => (
-            <button
-              key={h}
-              type="button"
-              className={`segment${ui.health === h ? ' is-active' : ''}`}
-              aria-pressed={ui.health === h}
-              data-health-filter={h}
-              hidden={h === 'unchecked' && !counts?.unchecked && ui.health !== 'unchecked'}
-              onClick={() => setUi({ health: h })}
-            >
+        <SegmentedChoice
+          pressed
+          options={HEALTH_FILTERS}
+          value={ui.health}
+          onChange={(health) => setUi({ health })}
+          label={t('chats.healthFilter')}
+          dataName="health-filter"
+          isHidden={(h) => h === 'unchecked' && !counts?.unchecked && ui.health !== 'unchecked'}
+          labelOf={(h) => (
+            <>
               {h === 'all' ? t('chats.allHealth') : <HealthDot health={h} />}
               {h === 'all' ? null : <span>{h === 'unchecked' ? tl('unchecked') : t(`health.${h}`)}</span>}
               <span className="segment-count">
                 {formatNumber(h === 'all' ? (overview.data?.total ?? 0) : (counts?.[h] ?? 0))}
               </span>
-            </button>
-          ))}
-        </div>
+            </>
+          )}
+        />
         <label className="select-field">
           <span>{t('chats.col.level')}</span>
           <select value={ui.level} onChange={(e) => setUi({ level: e.target.value })} data-level-filter>

@@ -20,7 +20,15 @@ import {
 import { DateField } from '../../components/DateField.tsx';
 import { formatBytes, formatDay, formatNumber } from '../../components/format.ts';
 import { dayChartSeries } from './window.ts';
-import { Card, Empty, ErrorState, ProgressBar, SeverityBadge, Stat } from '../../components/ui.tsx';
+import {
+  Card,
+  Empty,
+  ErrorState,
+  ProgressBar,
+  SegmentedChoice,
+  SeverityBadge,
+  Stat,
+} from '../../components/ui.tsx';
 import { chatsUi } from '../chats/chatsUi.ts';
 import { ClockIcon, FolderIcon } from '../../components/icons.tsx';
 import { AlertsPanel } from '../maintenance/MaintenanceScreen.tsx';
@@ -136,20 +144,16 @@ export function FleetScreen() {
     <div className="screen fleet-screen">
       <div className="toolbar">
         <h1 className="screen-title">{t('fleet.title')}</h1>
-        <div className="segmented" role="group" aria-label={tf('window')} data-testid="fleet-window">
-          {WINDOW_PRESETS.map((w) => (
-            <button
-              key={w}
-              type="button"
-              className={`segment${preset === w ? ' is-active' : ''}`}
-              aria-pressed={preset === w}
-              data-window={w}
-              onClick={() => setPreset(w)}
-            >
-              {tf(`preset.${w}`)}
-            </button>
-          ))}
-        </div>
+        <SegmentedChoice
+          pressed
+          options={WINDOW_PRESETS}
+          value={preset}
+          onChange={setPreset}
+          label={tf('window')}
+          testId="fleet-window"
+          dataName="window"
+          labelOf={(w) => tf(`preset.${w}`)}
+        />
         {preset === 'custom' ? (
           <span className="date-range">
             <DateField
@@ -236,24 +240,23 @@ export function FleetScreen() {
               />
             </div>
             <div className="charts-grid" data-testid="fleet-charts">
-              <Card title={t('fleet.activeUsers')} className="span-2" testId="chart-active">
-                <DayCountChart
-                  data={series.active}
-                  color={p.series[0]!}
-                  name={t('fleet.users')}
-                  tick={dayTick(withYear)}
-                  tooltipLabel={dayTick(true)}
-                />
-              </Card>
-              <Card title={t('fleet.newUsers')} testId="chart-new">
-                <DayCountChart
-                  data={series.created}
-                  color={p.series[1]!}
-                  name={t('fleet.users')}
-                  tick={dayTick(withYear)}
-                  tooltipLabel={dayTick(true)}
-                />
-              </Card>
+              <DayCountCard
+                title={t('fleet.activeUsers')}
+                testId="chart-active"
+                wide
+                data={series.active}
+                color={p.series[0]!}
+                name={t('fleet.users')}
+                withYear={withYear}
+              />
+              <DayCountCard
+                title={t('fleet.newUsers')}
+                testId="chart-new"
+                data={series.created}
+                color={p.series[1]!}
+                name={t('fleet.users')}
+                withYear={withYear}
+              />
               <Card title={t('fleet.sizes')} testId="chart-sizes">
                 <ChartFrame height={200} label={t('fleet.sizes')}>
                   <BarChart data={r.sizeBuckets} margin={{ ...CHART_MARGIN, top: 20 }}>
@@ -293,34 +296,33 @@ export function FleetScreen() {
                   </div>
                 ) : null}
               </Card>
-              <Card title={t('fleet.messagesPerDay')} className="span-2" testId="chart-messages">
-                <DayCountChart
-                  data={series.messages}
-                  color={p.series[2]!}
-                  name={t('fleet.messages')}
-                  tick={dayTick(withYear)}
-                  tooltipLabel={dayTick(true)}
-                />
-              </Card>
+              <DayCountCard
+                title={t('fleet.messagesPerDay')}
+                testId="chart-messages"
+                wide
+                data={series.messages}
+                color={p.series[2]!}
+                name={t('fleet.messages')}
+                withYear={withYear}
+              />
             </div>
             <Card
               title={t('fleet.alertsTitle', { count: r.alerts.length, n: formatNumber(r.alerts.length) })}
               testId="fleet-alerts"
               actions={
-                <div className="segmented" role="group" aria-label={t('fleet.alertKind')}>
-                  {ALERT_KINDS.map((k) => (
-                    <button
-                      key={k}
-                      type="button"
-                      className={`segment${kind === k ? ' is-active' : ''}`}
-                      aria-pressed={kind === k}
-                      onClick={() => setKind(k)}
-                    >
+                <SegmentedChoice
+                  pressed
+                  options={ALERT_KINDS}
+                  value={kind}
+                  onChange={setKind}
+                  label={t('fleet.alertKind')}
+                  labelOf={(k) => (
+                    <>
                       {k === 'clock_skew' ? tf('kindClockSkew') : t(`fleet.kind.${k}`)}{' '}
                       <span className="segment-count">{formatNumber(alertCounts[k] ?? 0)}</span>
-                    </button>
-                  ))}
-                </div>
+                    </>
+                  )}
+                />
               }
             >
               {alerts.length === 0 ? (
@@ -384,4 +386,27 @@ function lastDays(series: { day: string; count: number }[], days: number, mode: 
     .slice(0, 10);
   const inRange = series.filter((d) => d.day >= from).map((d) => d.count);
   return mode === 'sum' ? inRange.reduce((a, b) => a + b, 0) : Math.max(0, ...inRange);
+}
+
+/** A day chart of the dashboard in its card; its ticks carry the year when the window spans years. */
+function DayCountCard({
+  title,
+  testId,
+  wide = false,
+  withYear,
+  ...chart
+}: {
+  title: string;
+  testId: string;
+  wide?: boolean;
+  withYear: boolean;
+  data: { day: string; count: number }[];
+  color: string;
+  name: string;
+}) {
+  return (
+    <Card title={title} className={wide ? 'span-2' : undefined} testId={testId}>
+      <DayCountChart {...chart} tick={dayTick(withYear)} tooltipLabel={dayTick(true)} />
+    </Card>
+  );
 }

@@ -14,7 +14,15 @@ import { useOp } from '../../api/index.ts';
 import { FindingActions } from './FindingActions.tsx';
 import { SkippedEntries, WordedText } from '../../components/worded.tsx';
 import { wordFinding } from '../../i18n/findings.ts';
-import { Card, Empty, ErrorState, HealthBadge, ProgressBar, SeverityBadge } from '../../components/ui.tsx';
+import {
+  Card,
+  Empty,
+  ErrorState,
+  HealthBadge,
+  ProgressBar,
+  SegmentedChoice,
+  SeverityBadge,
+} from '../../components/ui.tsx';
 import {
   cancelCheck,
   checkStore,
@@ -301,24 +309,23 @@ function Filters() {
   }, [results, version]);
   return (
     <div className="integrity-filters">
-      <div className="segmented" role="group" aria-label={t('statusFilter')}>
-        {(['all', 'error', 'warning', 'ok'] as const).map((h) => (
-          <button
-            key={h}
-            type="button"
-            className={`segment${ui.status === h ? ' is-active' : ''}`}
-            aria-pressed={ui.status === h}
-            data-status-filter={h}
-            onClick={() => uiStore.set((s) => ({ ...s, status: h }))}
-          >
+      <SegmentedChoice
+        pressed
+        options={['all', 'error', 'warning', 'ok'] as const}
+        value={ui.status}
+        onChange={(status) => uiStore.set((s) => ({ ...s, status }))}
+        label={t('statusFilter')}
+        dataName="status-filter"
+        labelOf={(h) => (
+          <>
             {h === 'all' ? t('all') : <span className={`dot dot-${h}`} aria-hidden="true" />}
             {h === 'all' ? null : <span>{tApp(`health.${h}`)}</span>}
             <span className="segment-count">
               {formatNumber(h === 'all' ? counts.ok + counts.warning + counts.error : counts[h])}
             </span>
-          </button>
-        ))}
-      </div>
+          </>
+        )}
+      />
       <label className="select-field">
         <span>{t('codeFilter')}</span>
         <select
