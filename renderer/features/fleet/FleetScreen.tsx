@@ -240,23 +240,8 @@ export function FleetScreen() {
               />
             </div>
             <div className="charts-grid" data-testid="fleet-charts">
-              <DayCountCard
-                title={t('fleet.activeUsers')}
-                testId="chart-active"
-                wide
-                data={series.active}
-                color={p.series[0]!}
-                name={t('fleet.users')}
-                withYear={withYear}
-              />
-              <DayCountCard
-                title={t('fleet.newUsers')}
-                testId="chart-new"
-                data={series.created}
-                color={p.series[1]!}
-                name={t('fleet.users')}
-                withYear={withYear}
-              />
+              <DayCountCard kind="active" data={series.active} withYear={withYear} />
+              <DayCountCard kind="created" data={series.created} withYear={withYear} />
               <Card title={t('fleet.sizes')} testId="chart-sizes">
                 <ChartFrame height={200} label={t('fleet.sizes')}>
                   <BarChart data={r.sizeBuckets} margin={{ ...CHART_MARGIN, top: 20 }}>
@@ -296,15 +281,7 @@ export function FleetScreen() {
                   </div>
                 ) : null}
               </Card>
-              <DayCountCard
-                title={t('fleet.messagesPerDay')}
-                testId="chart-messages"
-                wide
-                data={series.messages}
-                color={p.series[2]!}
-                name={t('fleet.messages')}
-                withYear={withYear}
-              />
+              <DayCountCard kind="messages" data={series.messages} withYear={withYear} />
             </div>
             <Card
               title={t('fleet.alertsTitle', { count: r.alerts.length, n: formatNumber(r.alerts.length) })}
@@ -388,25 +365,41 @@ function lastDays(series: { day: string; count: number }[], days: number, mode: 
   return mode === 'sum' ? inRange.reduce((a, b) => a + b, 0) : Math.max(0, ...inRange);
 }
 
+/** The dashboard's day charts: title, test id, width, series colour and what one count is. */
+const DAY_CHARTS = {
+  active: { title: 'fleet.activeUsers', testId: 'chart-active', wide: true, colour: 0, name: 'fleet.users' },
+  created: { title: 'fleet.newUsers', testId: 'chart-new', wide: false, colour: 1, name: 'fleet.users' },
+  messages: {
+    title: 'fleet.messagesPerDay',
+    testId: 'chart-messages',
+    wide: true,
+    colour: 2,
+    name: 'fleet.messages',
+  },
+} as const;
+
 /** A day chart of the dashboard in its card; its ticks carry the year when the window spans years. */
 function DayCountCard({
-  title,
-  testId,
-  wide = false,
+  kind,
+  data,
   withYear,
-  ...chart
 }: {
-  title: string;
-  testId: string;
-  wide?: boolean;
-  withYear: boolean;
+  kind: keyof typeof DAY_CHARTS;
   data: { day: string; count: number }[];
-  color: string;
-  name: string;
+  withYear: boolean;
 }) {
+  const { t } = useTranslation();
+  const p = usePalette();
+  const chart = DAY_CHARTS[kind];
   return (
-    <Card title={title} className={wide ? 'span-2' : undefined} testId={testId}>
-      <DayCountChart {...chart} tick={dayTick(withYear)} tooltipLabel={dayTick(true)} />
+    <Card title={t(chart.title)} className={chart.wide ? 'span-2' : undefined} testId={chart.testId}>
+      <DayCountChart
+        data={data}
+        color={p.series[chart.colour]!}
+        name={t(chart.name)}
+        tick={dayTick(withYear)}
+        tooltipLabel={dayTick(true)}
+      />
     </Card>
   );
 }
