@@ -14,6 +14,7 @@ import {
   type EvoSenseTruth,
 } from '../fixtures/evosense.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import type { Source } from '../sources/types.ts';
 import { PgSource } from './source.ts';

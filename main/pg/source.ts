@@ -41,7 +41,7 @@ import {
   evoSimilar,
   evoTenants,
 } from './evosense.ts';
-import { isPostgresUrl } from './url.ts';
+import { isPostgresUrl, parsePgUrl } from './url.ts';
 import { tableListMetrics } from '../sources/table-metrics.ts';
 
 // A PostgreSQL database as a Source. The schema is recognised once, at open, by its tables:
@@ -292,4 +292,5 @@ export const postgresSourceKind: SourceKind = {
   name: 'postgres',
   accepts: isPostgresUrl,
   open: (locator, options) => PgSource.open(locator, options),
+  server: { display: (locator) => parsePgUrl(locator).display, takesArchive: false },
 };
