@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
-import { detectKind, type Detection } from '../adapters/detect.ts';
+import type { Detection } from '../adapters/detect.ts';
+import { detectKind } from '../adapters/file-kinds.ts';
 import {
   DB_LARGE_BYTES,
   healthOf,

@@ -1,10 +1,11 @@
+import { recogniseFile } from '../adapters/file-kinds.ts';
 import { registerMappedKind } from '../mapping/kinds.ts';
 import { applyChatMapping } from '../mapping/open.ts';
 import { mysqlSourceKind } from '../mysql/source.ts';
 import { postgresSourceKind } from '../pg/source.ts';
 import { registerSourceKind, registerSourceWrapper } from '../sources/registry.ts';
 import { perChatRootSourceKind } from '../sources/root-source.ts';
-import { sqliteFileSourceKind } from '../sources/sqlite-source.ts';
+import { registerSqliteFileKinds, sqliteFileSourceKind } from '../sources/sqlite-source.ts';
 import { langchainKind } from './langchain.ts';
 import { rasaKind } from './rasa.ts';
 
@@ -17,6 +18,8 @@ registerSourceKind(postgresSourceKind);
 registerSourceKind(mysqlSourceKind);
 registerSourceKind(perChatRootSourceKind);
 registerSourceKind(sqliteFileSourceKind);
+// A single SQLite file's own kinds (user_history, DuilioCode, clinic, a chat's file): main/adapters/file-kinds.ts.
+registerSqliteFileKinds(recogniseFile);
 // After every open: `--map`, the mapped kinds recognised by shape (LangChain, Rasa...), remembered mappings.
 registerSourceWrapper(applyChatMapping);
 
