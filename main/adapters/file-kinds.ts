@@ -1,6 +1,13 @@
+import { basename, dirname } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import type { FileDetection, RecognisedFile, SqliteFileKind } from '../sources/sqlite-file.ts';
+import type {
+  FileDetection,
+  FileExpectation,
+  RecognisedFile,
+  SqliteFileKind,
+} from '../sources/sqlite-file.ts';
+import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
 import { clinicConversations, clinicMessages, clinicMetrics } from './clinic.ts';
 import { detectClinic, detectDuilioCode, detectPerChat, detectUserHistory } from './detect.ts';
 import { duilioConversations, duilioMessages, duilioMetrics } from './duiliocode.ts';
@@ -19,6 +26,32 @@ import {
 // kind recognises is 'generic' (tables only). A chat schema that is plain rows of messages needs none of
 // this: it is a mapped kind (docs/adding-a-source.md).
 
+/** The legacy unified DB the per-chat layout was migrated from: the five per-chat tables in one file. */
+const USER_HISTORY_TABLES: FileExpectation['expected'] = {
+  ...EXPECTED_TABLES[PROFILE_DB],
+  ...EXPECTED_TABLES[CONVERSATIONS_DB],
+};
+/** DuilioCode (seed 004): SQLAlchemy models plus Alembic's version table. Columns vary by migration. */
+const DUILIOCODE_TABLES: FileExpectation['expected'] = {
+  user_preferences: null,
+  conversation_history: null,
+  system_metrics: null,
+  alembic_version: null,
+};
+/** The clinic bot's SQLite fallback (seed 001): the conversation tables every version has. */
+const CLINIC_TABLES: FileExpectation['expected'] = { conversations: null, conversation_messages: null };
+
+/**
+ * A chat folder's id as SQLite can hold it; null beyond the 64-bit integers (no row can carry such an id,
+ * and binding it would fail: the integrity check says so apart).
+ */
+function folderChatId(path: string): { folder: string; id: bigint | null } | null {
+  const folder = CHAT_DIR_PATTERN.exec(basename(dirname(path)))?.[1];
+  if (folder === undefined) return null;
+  const id = BigInt(folder);
+  return { folder, id: id < -(2n ** 63n) || id > 2n ** 63n - 1n ? null : id };
+}
+
 export const userHistoryFileKind: SqliteFileKind = {
   name: 'user_history',
   detect: detectUserHistory,
@@ -26,6 +59,18 @@ export const userHistoryFileKind: SqliteFileKind = {
   conversations: (db, _path, limit) => userHistoryConversations(db, limit),
   messages: (db, _path, id, request) => userHistoryMessages(db, id, request),
   metrics: (db) => messageMetrics(db, true),
+  expectation: (_detection, _path, tables) => ({
+    expected: USER_HISTORY_TABLES,
+    extraTables: false,
+    orphans: tables.get('user_profile')?.includes('chat_id')
+      ? {
+          tables: ['messages', 'conversation_sessions', 'learning_progress', 'user_preferences'],
+          where: 'chat_id NOT IN (SELECT chat_id FROM $schema.user_profile WHERE chat_id IS NOT NULL)',
+          params: [],
+          whose: 'whose chat_id has no user_profile',
+        }
+      : undefined,
+  }),
 };
 
 export const duilioCodeFileKind: SqliteFileKind = {
@@ -35,6 +80,7 @@ export const duilioCodeFileKind: SqliteFileKind = {
   conversations: (db, _path, limit) => duilioConversations(db, limit),
   messages: (db, _path, id, request) => duilioMessages(db, id, request),
   metrics: (db) => duilioMetrics(db),
+  expectation: () => ({ expected: DUILIOCODE_TABLES, extraTables: false }),
 };
 
 export const clinicFileKind: SqliteFileKind = {
@@ -44,6 +90,7 @@ export const clinicFileKind: SqliteFileKind = {
   conversations: (db, _path, limit) => clinicConversations(db, limit),
   messages: (db, _path, id, request) => clinicMessages(db, id, request),
   metrics: (db) => clinicMetrics(db),
+  expectation: () => ({ expected: CLINIC_TABLES, extraTables: false }),
 };
 
 export const perChatFileKind: SqliteFileKind = {
@@ -55,6 +102,26 @@ export const perChatFileKind: SqliteFileKind = {
     detection.perChatFile === 'conversations' && detection.hasConversations
       ? messageMetrics(db, false)
       : tablesOnly(db),
+  expectation(detection, path) {
+    const file = detection.perChatFile === 'profile' ? PROFILE_DB : CONVERSATIONS_DB;
+    const chat = folderChatId(path);
+    return {
+      expected: EXPECTED_TABLES[file],
+      extraTables: true,
+      orphans:
+        chat && chat.id !== null
+          ? {
+              tables:
+                file === PROFILE_DB
+                  ? ['user_profile', 'user_preferences', 'learning_progress']
+                  : ['messages', 'conversation_sessions'],
+              where: 'chat_id IS NOT ?',
+              params: [chat.id],
+              whose: `belonging to another chat than ${chat.folder}`,
+            }
+          : undefined,
+    };
+  },
 };
 
 /** A file no kind recognises: its tables, no conversations. */
@@ -66,6 +133,7 @@ export const genericFileKind: SqliteFileKind = {
     throw noConversations('generic');
   },
   metrics: (db) => tablesOnly(db),
+  expectation: () => ({ expected: null, extraTables: false }),
 };
 
 /** In detection order: DuilioCode and clinic before the English-teacher bot's two layouts. */

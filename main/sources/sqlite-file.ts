@@ -31,6 +31,16 @@ export interface PageInput {
   limit: number;
 }
 
+/** What a complete file of a kind holds, for the integrity check (main/integrity/file.ts). */
+export interface FileExpectation {
+  /** Tables and their required columns (null columns: only the table's presence); null: nothing expected. */
+  expected: Record<string, readonly string[] | null> | null;
+  /** Whether tables beyond the expected ones are normal. */
+  extraTables: boolean;
+  /** Full mode: rows that belong to nobody, as a WHERE clause (`$schema` is the attached schema's name). */
+  orphans?: { tables: readonly string[]; where: string; params: unknown[]; whose: string } | undefined;
+}
+
 export interface SqliteFileKind {
   name: FileKind;
   /** This kind's detection of the file, or null when the file is not of this kind. */
@@ -44,6 +54,8 @@ export interface SqliteFileKind {
   /** One page of a conversation, in the one thread order (main/store/thread-order.ts). */
   messages(db: ReadableDb, path: string, conversationId: string, request: PageInput): MessagePage;
   metrics(db: ReadableDb, detection: FileDetection): { charts: Chart[]; tables: FigureTable[] };
+  /** What the integrity check expects of the file (`tables`: each table's columns as read). */
+  expectation(detection: FileDetection, path: string, tables: Map<string, string[]>): FileExpectation;
 }
 
 /** A file recognised: its detection, and the kind that reads it (a file of no known kind: the generic one). */
