@@ -54,6 +54,7 @@ function folderChatId(path: string): { folder: string; id: bigint | null } | nul
 
 export const userHistoryFileKind: SqliteFileKind = {
   name: 'user_history',
+  label: 'unified legacy user_history.db (English-teacher bot)',
   detect: detectUserHistory,
   conversationRelation: userHistoryRelation,
   conversations: (db, _path, limit) => userHistoryConversations(db, limit),
@@ -75,6 +76,7 @@ export const userHistoryFileKind: SqliteFileKind = {
 
 export const duilioCodeFileKind: SqliteFileKind = {
   name: 'duiliocode',
+  label: 'DuilioCode assistant database',
   detect: detectDuilioCode,
   conversationRelation: duilioRelation,
   conversations: (db, _path, limit) => duilioConversations(db, limit),
@@ -85,6 +87,7 @@ export const duilioCodeFileKind: SqliteFileKind = {
 
 export const clinicFileKind: SqliteFileKind = {
   name: 'clinic',
+  label: 'WhatsApp clinic bot database (SQLite fallback)',
   detect: detectClinic,
   conversationRelation: clinicRelation,
   conversations: (db, _path, limit) => clinicConversations(db, limit),
@@ -95,6 +98,7 @@ export const clinicFileKind: SqliteFileKind = {
 
 export const perChatFileKind: SqliteFileKind = {
   name: 'per-chat',
+  label: "one chat's file (per-chat layout)",
   detect: detectPerChat,
   conversations: (db, path) => ({ conversations: [perChatConversation(db, path)], capped: false }),
   messages: (db, path, id, request) => perChatMessages(db, path, id, request),
@@ -127,6 +131,7 @@ export const perChatFileKind: SqliteFileKind = {
 /** A file no kind recognises: its tables, no conversations. */
 export const genericFileKind: SqliteFileKind = {
   name: 'generic',
+  label: 'SQLite database (no known chatbot schema)',
   detect: () => ({ kind: 'generic', perChatFile: null, hasConversations: false, signals: [] }),
   conversations: () => ({ conversations: [], capped: false }),
   messages: () => {
@@ -168,6 +173,11 @@ export function recogniseFile(db: ReadableDb): RecognisedFile {
   file ??= { detection: genericFileKind.detect(db)!, kind: genericFileKind };
   recognised.set(db, { schemaVersion, file });
   return file;
+}
+
+/** The words for a file kind (`open FILE`), or the kind's own name when it is not one of these. */
+export function fileKindLabel(kind: string): string {
+  return [...SQLITE_FILE_KINDS, genericFileKind].find((k) => k.name === kind)?.label ?? kind;
 }
 
 export function detectKind(db: ReadableDb): FileDetection {

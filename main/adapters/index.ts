@@ -11,7 +11,7 @@ import type { ConversationList, PageInput } from './types.ts';
 // model. Every function takes an open read-only connection; callers own opening (readonlyCache or
 // withReadonly). The file is recognised once per connection (recogniseFile), not on every page.
 
-export { detectKind, recogniseFile } from './file-kinds.ts';
+export { detectKind, fileKindLabel, recogniseFile } from './file-kinds.ts';
 export { formatCount } from './tables-only.ts';
 export type { Detection } from './detect.ts';
 export type { ConversationList, PageInput } from './types.ts';

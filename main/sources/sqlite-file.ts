@@ -43,6 +43,8 @@ export interface FileExpectation {
 
 export interface SqliteFileKind {
   name: FileKind;
+  /** What such a file is, in words a person reads (`open FILE`). */
+  label: string;
   /** This kind's detection of the file, or null when the file is not of this kind. */
   detect(db: ReadableDb): FileDetection | null;
   /**
