@@ -1,12 +1,12 @@
 import { AppError } from '../../shared/errors.ts';
-import type { PgConnection } from '../pg/client.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { ColumnMeta, Dialect, Row, RowsFn, SqlDialect, SqlEngine, TableMeta } from '../sources/sql.ts';
 
 // The engine-neutral, read-only SQL a mapped Source needs: one `rows(sql, params)` function per engine plus
 // the dialect's spelling of identifiers, placeholders, JSON paths, case-insensitive LIKE and the catalog.
-// SQLite reads through its read-only handle, PostgreSQL through a read-only transaction per statement; a
-// MySQL/MariaDB session plugs in by handing `createEngine('mysql', rows)` its own read-only `rows`.
+// SQLite reads through its read-only handle; a server kind plugs in by handing `createEngine(dialect, rows)`
+// its own read-only `rows` (PostgreSQL: a read-only transaction per statement, main/pg/source.ts). This
+// module knows no kind.
 
 export type { ColumnMeta, Dialect, Row, RowsFn, SqlDialect, SqlEngine, TableMeta };
 
@@ -143,11 +143,6 @@ export function sqliteEngine(db: ReadableDb): SqlEngine {
     const statement = db.prepare(sql);
     return statement.all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as Row[];
   });
-}
-
-/** PostgreSQL: every statement in its own read-only transaction with the connection's time limits. */
-export function postgresEngine(connection: PgConnection): SqlEngine {
-  return createEngine('postgres', (sql, params) => connection.read((tx) => tx.rows(sql, params)));
 }
 
 /** Collects parameters while a statement is written, numbering placeholders the dialect's way. */

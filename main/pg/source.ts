@@ -21,7 +21,7 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
-import { postgresEngine, type SqlEngine } from '../mapping/engine.ts';
+import { createEngine, type SqlEngine } from '../mapping/engine.ts';
 import { PgConnection, type ReadTx } from './client.ts';
 import {
   clinicConversationPg,
@@ -336,7 +336,9 @@ export class PgSource implements Source {
   }
 
   sqlEngine(): SqlEngine {
-    return postgresEngine(this.db);
+    // Every statement of a mapping in its own read-only transaction, with the connection's time limits.
+    const db = this.db;
+    return createEngine('postgres', (sql, params) => db.read((tx) => tx.rows(sql, params)));
   }
 
   async close(): Promise<void> {
