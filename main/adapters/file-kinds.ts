@@ -52,7 +52,7 @@ function folderChatId(path: string): { folder: string; id: bigint | null } | nul
   return { folder, id: id < -(2n ** 63n) || id > 2n ** 63n - 1n ? null : id };
 }
 
-export const userHistoryFileKind: SqliteFileKind = {
+const userHistoryFileKind: SqliteFileKind = {
   name: 'user_history',
   label: 'unified legacy user_history.db (English-teacher bot)',
   detect: detectUserHistory,
@@ -74,7 +74,7 @@ export const userHistoryFileKind: SqliteFileKind = {
   }),
 };
 
-export const duilioCodeFileKind: SqliteFileKind = {
+const duilioCodeFileKind: SqliteFileKind = {
   name: 'duiliocode',
   label: 'DuilioCode assistant database',
   detect: detectDuilioCode,
@@ -85,7 +85,7 @@ export const duilioCodeFileKind: SqliteFileKind = {
   expectation: () => ({ expected: DUILIOCODE_TABLES, extraTables: false }),
 };
 
-export const clinicFileKind: SqliteFileKind = {
+const clinicFileKind: SqliteFileKind = {
   name: 'clinic',
   label: 'WhatsApp clinic bot database (SQLite fallback)',
   detect: detectClinic,
@@ -96,7 +96,7 @@ export const clinicFileKind: SqliteFileKind = {
   expectation: () => ({ expected: CLINIC_TABLES, extraTables: false }),
 };
 
-export const perChatFileKind: SqliteFileKind = {
+const perChatFileKind: SqliteFileKind = {
   name: 'per-chat',
   label: "one chat's file (per-chat layout)",
   detect: detectPerChat,
@@ -129,7 +129,7 @@ export const perChatFileKind: SqliteFileKind = {
 };
 
 /** A file no kind recognises: its tables, no conversations. */
-export const genericFileKind: SqliteFileKind = {
+const genericFileKind: SqliteFileKind = {
   name: 'generic',
   label: 'SQLite database (no known chatbot schema)',
   detect: () => ({ kind: 'generic', perChatFile: null, hasConversations: false, signals: [] }),

@@ -38,10 +38,6 @@ export function registerMappedKind(kind: MappedKind): void {
   kinds.push(kind);
 }
 
-export function registeredMappedKinds(): readonly MappedKind[] {
-  return kinds;
-}
-
 /** The first registered mapped kind whose shape the store has, or null. */
 export async function detectMappedKind(
   engine: SqlEngine,
