@@ -9,7 +9,7 @@ import { invoke } from '../api/dispatch.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { detectKind } from './detect.ts';
+import { detectKind } from './file-kinds.ts';
 import { userHistoryMessages } from './user-history.ts';
 import { clinicMessages } from './clinic.ts';
 import { percentile } from './stats.ts';

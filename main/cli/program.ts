@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+// Every store kind, registered once for the commands that open sources (main/kinds/index.ts).
+import '../kinds/index.ts';
 import { registerBackupCommands } from './commands/backup.ts';
 import { registerIntegrityCommands } from './commands/integrity.ts';
 import { registerMaintenanceCommands } from './commands/maintenance.ts';

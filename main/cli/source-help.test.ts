@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../kinds/index.ts';
 import { registeredSourceKinds } from '../sources/index.ts';
 import { buildProgram } from './program.ts';
 import { ANY_SOURCE_HELP, SOURCE_KIND_WORDS } from './source-help.ts';

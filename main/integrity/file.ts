@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { detectKind, type Detection } from '../adapters/detect.ts';
+import { recogniseFile } from '../adapters/file-kinds.ts';
 import {
   DB_LARGE_BYTES,
   healthOf,
@@ -9,7 +9,7 @@ import {
 } from '../../shared/domain.ts';
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import { fileSizes, openReadonly, toAppError } from '../sqlite/open.ts';
-import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
+import { CHAT_DIR_PATTERN } from '../store/schema.ts';
 import { finding, findingFromError } from '../store/summary.ts';
 import { CHECK_BUSY_TIMEOUT_MS, dedupe, orderFindings } from './chat.ts';
 import {
@@ -22,8 +22,6 @@ import {
   readTableColumns,
   schemaDrift,
   sqliteChatId,
-  type Expectation,
-  type TableColumns,
 } from './checks.ts';
 
 /** One SQLite file to check (a worker-thread item). */
@@ -38,75 +36,6 @@ export interface FileCheckOutcome {
   kind: FileKind;
   /** Checks that could not apply (an orphan check for a chat id beyond SQLite's integers). */
   skipped?: SkippedEntry[];
-}
-
-/** The legacy unified DB the per-chat layout was migrated from: the five per-chat tables in one file. */
-const USER_HISTORY_TABLES: Expectation = {
-  ...EXPECTED_TABLES[PROFILE_DB],
-  ...EXPECTED_TABLES[CONVERSATIONS_DB],
-};
-/** DuilioCode (seed 004): SQLAlchemy models plus Alembic's version table. Columns vary by migration. */
-const DUILIOCODE_TABLES: Expectation = {
-  user_preferences: null,
-  conversation_history: null,
-  system_metrics: null,
-  alembic_version: null,
-};
-/** The clinic bot's SQLite fallback (seed 001): the conversation tables every version has. */
-const CLINIC_TABLES: Expectation = { conversations: null, conversation_messages: null };
-
-interface KindRules {
-  expected: Expectation | null;
-  extraTables: boolean;
-  /** Full mode: orphan rows as a WHERE clause over chat_id, the tables it applies to, and how to say it. */
-  orphans?: { tables: readonly string[]; where: string; params: unknown[]; whose: string };
-}
-
-function rulesFor(detection: Detection, path: string, tables: TableColumns): KindRules {
-  const kind = detection.kind;
-  switch (kind) {
-    case 'user_history':
-      return {
-        expected: USER_HISTORY_TABLES,
-        extraTables: false,
-        orphans: tables.get('user_profile')?.includes('chat_id')
-          ? {
-              tables: ['messages', 'conversation_sessions', 'learning_progress', 'user_preferences'],
-              where: 'chat_id NOT IN (SELECT chat_id FROM $schema.user_profile WHERE chat_id IS NOT NULL)',
-              params: [],
-              whose: 'whose chat_id has no user_profile',
-            }
-          : undefined,
-      };
-    case 'per-chat': {
-      const file = detection.perChatFile === 'profile' ? PROFILE_DB : CONVERSATIONS_DB;
-      const folder = CHAT_DIR_PATTERN.exec(basename(dirname(path)));
-      const chatId = folder ? sqliteChatId(folder[1]!) : null;
-      const keyed =
-        file === PROFILE_DB
-          ? ['user_profile', 'user_preferences', 'learning_progress']
-          : ['messages', 'conversation_sessions'];
-      return {
-        expected: EXPECTED_TABLES[file],
-        extraTables: true,
-        orphans:
-          folder && chatId !== null
-            ? {
-                tables: keyed,
-                where: 'chat_id IS NOT ?',
-                params: [chatId],
-                whose: `belonging to another chat than ${folder[1]}`,
-              }
-            : undefined,
-      };
-    }
-    case 'duiliocode':
-      return { expected: DUILIOCODE_TABLES, extraTables: false };
-    case 'clinic':
-      return { expected: CLINIC_TABLES, extraTables: false };
-    default:
-      return { expected: null, extraTables: false };
-  }
 }
 
 /**
@@ -126,9 +55,10 @@ export function checkFileTask(item: FileCheckItem): FileCheckOutcome {
       if (damage) findings.push(damage);
       try {
         const tables = readTableColumns(db, 'main');
-        const detection = detectKind(db);
+        // The file's kind says what a complete file of it holds (main/adapters/file-kinds.ts).
+        const { detection, kind: reader } = recogniseFile(db);
         kind = detection.kind;
-        const rules = rulesFor(detection, item.path, tables);
+        const rules = reader.expectation(detection, item.path, tables);
         if (rules.expected) {
           const advice =
             kind === 'generic'

@@ -1,52 +1,14 @@
 import { AppError } from '../../shared/errors.ts';
-import type { PgConnection } from '../pg/client.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import type { ColumnMeta, Dialect, Row, RowsFn, SqlDialect, SqlEngine, TableMeta } from '../sources/sql.ts';
 
 // The engine-neutral, read-only SQL a mapped Source needs: one `rows(sql, params)` function per engine plus
 // the dialect's spelling of identifiers, placeholders, JSON paths, case-insensitive LIKE and the catalog.
-// SQLite reads through its read-only handle, PostgreSQL through a read-only transaction per statement; a
-// MySQL/MariaDB session plugs in by handing `createEngine('mysql', rows)` its own read-only `rows`.
+// SQLite reads through its read-only handle; a server kind plugs in by handing `createEngine(dialect, rows)`
+// its own read-only `rows` (PostgreSQL: a read-only transaction per statement, main/pg/source.ts). This
+// module knows no kind.
 
-export type Dialect = 'sqlite' | 'postgres' | 'mysql';
-export type Row = Record<string, unknown>;
-export type RowsFn = (sql: string, params: unknown[]) => Promise<Row[]>;
-
-/** A column as the mapping sees it: its declared type folded into a few classes. */
-export interface ColumnMeta {
-  name: string;
-  /** The declared type as the catalog spells it (lower case). */
-  type: string;
-  typeClass: 'integer' | 'number' | 'text' | 'json' | 'time' | 'other';
-  primaryKey: boolean;
-}
-
-export interface TableMeta {
-  name: string;
-  columns: ColumnMeta[];
-  /** SQLite tables with an implicit rowid (a stable order key when there is no integer primary key). */
-  rowid: boolean;
-}
-
-export interface SqlDialect {
-  readonly name: Dialect;
-  quote(identifier: string): string;
-  /** The placeholder for the n-th parameter (1-based). */
-  placeholder(n: number): string;
-  /** Text at a path inside a JSON text (or json/jsonb) column; `path` segments are plain keys. */
-  jsonText(columnSql: string, path: readonly string[]): string;
-  /** An expression as text (ids and times compared and printed as the store spells them). */
-  castText(expr: string): string;
-  /** Case-insensitive "contains", with `\` as the LIKE escape character. */
-  likeContains(expr: string, placeholder: string): string;
-  /** Every table and view of the current database/schema with its columns, one row per column. */
-  catalogSql(): string;
-}
-
-export interface SqlEngine {
-  readonly dialect: SqlDialect;
-  rows(sql: string, params?: unknown[]): Promise<Row[]>;
-  tables(): Promise<TableMeta[]>;
-}
+export type { ColumnMeta, Dialect, Row, RowsFn, SqlDialect, SqlEngine, TableMeta };
 
 /** A JSON path segment is embedded in SQL text: only plain keys and array indexes are accepted. */
 export function requirePathSegment(segment: string): string {
@@ -181,11 +143,6 @@ export function sqliteEngine(db: ReadableDb): SqlEngine {
     const statement = db.prepare(sql);
     return statement.all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as Row[];
   });
-}
-
-/** PostgreSQL: every statement in its own read-only transaction with the connection's time limits. */
-export function postgresEngine(connection: PgConnection): SqlEngine {
-  return createEngine('postgres', (sql, params) => connection.read((tx) => tx.rows(sql, params)));
 }
 
 /** Collects parameters while a statement is written, numbering placeholders the dialect's way. */

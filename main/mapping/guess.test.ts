@@ -11,6 +11,7 @@ import { invoke } from '../api/dispatch.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { generateChatLogs, generateLangChain } from '../fixtures/frameworks.ts';
 import { openReadonly } from '../sqlite/open.ts';
+import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { dialects, sqliteEngine, typeClassOf } from './engine.ts';

@@ -1,16 +1,16 @@
 import { openReadonly } from '../sqlite/open.ts';
 import { sqliteEngine } from './engine.ts';
-import { detectFramework } from './frameworks.ts';
+import { detectMappedKind } from './kinds.ts';
 
-/** For `open FILE` on a file of no known kind: the bot framework store it holds, if any (read-only). */
+/** For `open FILE` on a file of no known kind: the mapped kind it holds (LangChain, Rasa...), if any (read-only). */
 export async function frameworkOf(
   path: string,
-): Promise<{ kind: 'langchain' | 'rasa'; table: string } | null> {
+): Promise<{ kind: string; label: string; table: string } | null> {
   const { db } = openReadonly(path);
   try {
     const engine = sqliteEngine(db);
-    const match = await detectFramework(engine, await engine.tables());
-    return match ? { kind: match.kind, table: match.table } : null;
+    const match = await detectMappedKind(engine, await engine.tables());
+    return match ? { kind: match.kind, label: match.label, table: match.table } : null;
   } finally {
     db.close();
   }

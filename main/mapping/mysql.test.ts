@@ -8,6 +8,7 @@ import {
 } from '../fixtures/frameworks.ts';
 import { requireMariaDbForTests, startMariaDb, type MariaDbTestServer } from '../mysql/test-server.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import type { OpenOptions, Source } from '../sources/types.ts';
 

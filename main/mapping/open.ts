@@ -1,12 +1,13 @@
 import { AppError } from '../../shared/errors.ts';
 import type { OpenOptions, Source } from '../sources/types.ts';
-import { detectFramework } from './frameworks.ts';
+import { detectMappedKind } from './kinds.ts';
 import { resolveMapping } from './mapping.ts';
 import { MappedSource } from './source.ts';
 import { savedMapping } from './store.ts';
 
 // Applied to every Source right after it opens (main/sources/registry.ts): an explicit mapping (`--map`)
-// first; else, for a store with no recognised conversations, a LangChain or Rasa table recognised by shape;
+// first; else, for a store with no recognised conversations, a registered mapped kind (LangChain, Rasa...:
+// main/mapping/kinds.ts) recognised by shape;
 // else the mapping remembered for this source. Sources without SQL (a per-chat root) pass through.
 
 export async function applyChatMapping(source: Source, options: OpenOptions): Promise<Source> {
@@ -26,12 +27,12 @@ export async function applyChatMapping(source: Source, options: OpenOptions): Pr
   const summary = source.summary();
   if (summary.hasConversations) return source;
   const tables = await engine.tables();
-  const framework = await detectFramework(engine, tables);
-  if (framework)
+  const kind = await detectMappedKind(engine, tables);
+  if (kind)
     return new MappedSource(
       source,
       engine,
-      await resolveMapping(engine, tables, framework.mapping, framework.extras),
+      await resolveMapping(engine, tables, kind.mapping, { ...kind.extras, kind: kind.kind }),
     );
   const saved = savedMapping(summary.source, options.mappingHome);
   if (saved) {

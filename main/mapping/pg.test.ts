@@ -15,6 +15,7 @@ import {
 } from '../fixtures/frameworks.ts';
 import { requirePgForTests, startTestServer, type TestServer } from '../pg/test-server.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource, withSource } from '../sources/index.ts';
 import type { SourceMessage } from '../sources/types.ts';
 

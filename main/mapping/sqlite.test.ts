@@ -11,6 +11,7 @@ import {
   type FrameworkTruth,
 } from '../fixtures/frameworks.ts';
 import { sourceContractSuite, type ContractTruth } from '../sources/contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource, withSource } from '../sources/index.ts';
 import type { Source, SourceMessage } from '../sources/types.ts';
 import { fingerprintTree } from '../testing/tree.ts';

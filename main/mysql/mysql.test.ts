@@ -14,6 +14,7 @@ import {
   type TruthMessage,
 } from '../fixtures/messaging.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import type { Source, SourceMessage } from '../sources/types.ts';
 import { fingerprintTree } from '../testing/tree.ts';

@@ -24,7 +24,7 @@ import { createEngine, type SqlEngine } from '../mapping/engine.ts';
 import { ColdArchive } from './archive.ts';
 import { MysqlConnection, type Row } from './client.ts';
 import { MessagingStore, type ConversationSummary, type MessagingSchema } from './messaging.ts';
-import { isMysqlUrl } from './url.ts';
+import { isMysqlUrl, parseMysqlUrl } from './url.ts';
 import { tableListMetrics } from '../sources/table-metrics.ts';
 
 // A MySQL or MariaDB database as a Source. The schema is recognised once, at open, by its tables:
@@ -310,4 +310,5 @@ export const mysqlSourceKind: SourceKind = {
   name: 'mysql',
   accepts: isMysqlUrl,
   open: (locator, options) => MysqlSource.open(locator, options),
+  server: { display: (locator) => parseMysqlUrl(locator).display, takesArchive: true },
 };

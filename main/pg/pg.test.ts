@@ -14,6 +14,7 @@ import {
   type EvoSenseTruth,
 } from '../fixtures/evosense.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import type { Source } from '../sources/types.ts';
 import { PgSource } from './source.ts';
@@ -611,6 +612,7 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
     // Measured in a child process under a small heap (an export holding the chat would die there), as the
     // SQLite export memory test does: RSS before the export and its peak during it, sampled at every batch.
     const CHILD = `
+import ${JSON.stringify(join(import.meta.dirname, '..', 'kinds', 'index.ts'))};
 import { openSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'index.ts'))};
 import { exportFromSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'export.ts'))};
 const [url, tenant, format, out] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
+import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import { parsePgUrl } from './url.ts';
 import type { PgSource } from './source.ts';

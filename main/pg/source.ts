@@ -21,7 +21,7 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
-import { postgresEngine, type SqlEngine } from '../mapping/engine.ts';
+import { createEngine, type SqlEngine } from '../mapping/engine.ts';
 import { PgConnection, type ReadTx } from './client.ts';
 import {
   clinicConversationPg,
@@ -41,7 +41,7 @@ import {
   evoSimilar,
   evoTenants,
 } from './evosense.ts';
-import { isPostgresUrl } from './url.ts';
+import { isPostgresUrl, parsePgUrl } from './url.ts';
 import { tableListMetrics } from '../sources/table-metrics.ts';
 
 // A PostgreSQL database as a Source. The schema is recognised once, at open, by its tables:
@@ -51,9 +51,95 @@ import { tableListMetrics } from '../sources/table-metrics.ts';
 
 export type PgKind = 'evosense' | 'clinic' | 'generic';
 
+/** A database's tables and their columns, read once at open. */
+type Catalog = Map<string, Set<string>>;
+
+/**
+ * A schema Chat Inspector reads in PostgreSQL, one declaration each: how it is recognised by its tables,
+ * and how its conversations are read. Tried in the order of PG_SCHEMAS; a database none recognises is
+ * generic (tables, row counts and the SQL console).
+ */
+interface PgSchema {
+  kind: Exclude<PgKind, 'generic'>;
+  /** What recognised it (its tables), or null when the database is not of this schema. */
+  detect(tables: Catalog): string[] | null;
+  tenantScoped: boolean;
+  hasSimilar(tables: Catalog): boolean;
+  tenants(db: PgConnection): Promise<Tenant[]>;
+  conversations(db: PgConnection, query: ConversationQuery): Promise<ConversationPage>;
+  conversation(db: PgConnection, id: string, tenant: string | undefined): Promise<SourceConversation>;
+  messages(db: PgConnection, query: MessageQuery): Promise<SourceMessagePage>;
+  search(db: PgConnection, query: MessageSearchQuery): Promise<MessageHit[]>;
+  metrics(db: PgConnection, tenant: string | undefined): Promise<SourceMetrics>;
+  export(
+    db: PgConnection,
+    conversationId: string,
+    tenant: string | undefined,
+    pageSize: number,
+  ): AsyncIterable<SourceMessage[]>;
+  similar?(db: PgConnection, query: SimilarQuery): Promise<SimilarMessage[]>;
+}
+
+const has = (tables: Catalog, table: string, columns: string[] = []): boolean => {
+  const set = tables.get(table);
+  return !!set && columns.every((c) => set.has(c));
+};
+
+/** Seed 002: tenancy_tenant + messages_message (experiments_*, billing_* as further signals). */
+const evosenseSchema: PgSchema = {
+  kind: 'evosense',
+  detect(tables) {
+    if (
+      !has(tables, 'tenancy_tenant', ['id', 'plan']) ||
+      !has(tables, 'messages_message', ['tenant_id', 'chat_id', 'text', 'created_at'])
+    )
+      return null;
+    return [
+      'tenancy_tenant',
+      'messages_message',
+      ...[...tables.keys()].filter((t) => /^(experiments|billing)_/.test(t)),
+    ];
+  },
+  tenantScoped: true,
+  hasSimilar: (tables) => tables.get('messages_message')?.has('embedding') ?? false,
+  tenants: evoTenants,
+  conversations: evoConversations,
+  conversation: (db, id, tenant) => evoConversation(db, tenant, id),
+  messages: evoMessages,
+  search: evoSearch,
+  metrics: evoMetrics,
+  export: (db, id, tenant, pageSize) => evoExport(db, tenant, id, pageSize),
+  similar: evoSimilar,
+};
+
+/** Seed 001: conversations(phone) + conversation_messages. */
+const clinicSchema: PgSchema = {
+  kind: 'clinic',
+  detect(tables) {
+    if (
+      !has(tables, 'conversations', ['id']) ||
+      !(has(tables, 'conversations', ['phone']) || has(tables, 'conversations', ['phone_number'])) ||
+      !has(tables, 'conversation_messages', ['conversation_id', 'created_at'])
+    )
+      return null;
+    return ['conversations(phone)', 'conversation_messages'];
+  },
+  tenantScoped: false,
+  hasSimilar: () => false,
+  tenants: async () => [],
+  conversations: clinicConversationsPg,
+  conversation: (db, id) => clinicConversationPg(db, id),
+  messages: clinicMessagesPg,
+  search: clinicSearchPg,
+  metrics: (db) => clinicMetricsPg(db),
+  export: (db, id, _tenant, pageSize) => clinicExportPg(db, id, pageSize),
+};
+
+const PG_SCHEMAS: readonly PgSchema[] = [evosenseSchema, clinicSchema];
+
 interface Detected {
-  kind: PgKind;
-  tables: Map<string, Set<string>>;
+  schema: PgSchema | null;
+  tables: Catalog;
   signals: string[];
 }
 
@@ -64,34 +150,17 @@ async function detect(tx: ReadTx): Promise<Detected> {
      JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(pg_catalog.current_schemas(false))`,
   );
-  const tables = new Map<string, Set<string>>();
+  const tables: Catalog = new Map();
   for (const r of rows) {
     const set = tables.get(r.table) ?? new Set<string>();
     set.add(r.column);
     tables.set(r.table, set);
   }
-  const has = (t: string, cols: string[] = []) => {
-    const set = tables.get(t);
-    return !!set && cols.every((c) => set.has(c));
-  };
-  const signals: string[] = [];
-  if (
-    has('tenancy_tenant', ['id', 'plan']) &&
-    has('messages_message', ['tenant_id', 'chat_id', 'text', 'created_at'])
-  ) {
-    signals.push('tenancy_tenant', 'messages_message');
-    for (const t of tables.keys()) if (/^(experiments|billing)_/.test(t)) signals.push(t);
-    return { kind: 'evosense', tables, signals };
+  for (const schema of PG_SCHEMAS) {
+    const signals = schema.detect(tables);
+    if (signals) return { schema, tables, signals };
   }
-  if (
-    has('conversations', ['id']) &&
-    (has('conversations', ['phone']) || has('conversations', ['phone_number'])) &&
-    has('conversation_messages', ['conversation_id', 'created_at'])
-  ) {
-    signals.push('conversations(phone)', 'conversation_messages');
-    return { kind: 'clinic', tables, signals };
-  }
-  return { kind: 'generic', tables, signals };
+  return { schema: null, tables, signals: [] };
 }
 
 export class PgSource implements Source {
@@ -118,7 +187,18 @@ export class PgSource implements Source {
   }
 
   get kind(): PgKind {
-    return this.detected.kind;
+    return this.detected.schema?.kind ?? 'generic';
+  }
+
+  /** The recognised schema, or the refusal a database of no known schema gets for conversations. */
+  private get schema(): PgSchema {
+    const schema = this.detected.schema;
+    if (!schema)
+      throw new AppError(
+        'invalid_input',
+        'no conversations recognised in this database (not an EvoSense or clinic-bot schema): browse its tables instead',
+      );
+    return schema;
   }
 
   async info(): Promise<SourceInfo> {
@@ -192,53 +272,35 @@ export class PgSource implements Source {
     return {
       source: this.db.target.display,
       engine: 'postgres',
-      kind: this.detected.kind,
-      hasConversations: this.detected.kind !== 'generic',
-      tenantScoped: this.detected.kind === 'evosense',
-      hasSimilar:
-        this.detected.kind === 'evosense' &&
-        (this.detected.tables.get('messages_message')?.has('embedding') ?? false),
+      kind: this.kind,
+      hasConversations: this.detected.schema !== null,
+      tenantScoped: this.detected.schema?.tenantScoped ?? false,
+      hasSimilar: this.detected.schema?.hasSimilar(this.detected.tables) ?? false,
     };
   }
 
   async tenants(): Promise<Tenant[]> {
-    return this.detected.kind === 'evosense' ? evoTenants(this.db) : [];
-  }
-
-  private noConversations(): AppError {
-    return new AppError(
-      'invalid_input',
-      'no conversations recognised in this database (not an EvoSense or clinic-bot schema): browse its tables instead',
-    );
+    return this.detected.schema ? this.detected.schema.tenants(this.db) : [];
   }
 
   async conversations(query: ConversationQuery): Promise<ConversationPage> {
-    if (this.kind === 'evosense') return evoConversations(this.db, query);
-    if (this.kind === 'clinic') return clinicConversationsPg(this.db, query);
-    throw this.noConversations();
+    return this.schema.conversations(this.db, query);
   }
 
   async conversation(id: string, options: { tenant?: string | undefined } = {}): Promise<SourceConversation> {
-    if (this.kind === 'evosense') return evoConversation(this.db, options.tenant, id);
-    if (this.kind === 'clinic') return clinicConversationPg(this.db, id);
-    throw this.noConversations();
+    return this.schema.conversation(this.db, id, options.tenant);
   }
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
-    if (this.kind === 'evosense') return evoMessages(this.db, query);
-    if (this.kind === 'clinic') return clinicMessagesPg(this.db, query);
-    throw this.noConversations();
+    return this.schema.messages(this.db, query);
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
-    if (this.kind === 'evosense') return evoSearch(this.db, query);
-    if (this.kind === 'clinic') return clinicSearchPg(this.db, query);
-    throw this.noConversations();
+    return this.schema.search(this.db, query);
   }
 
   async metrics(options: { tenant?: string | undefined }): Promise<SourceMetrics> {
-    if (this.kind === 'evosense') return evoMetrics(this.db, options.tenant);
-    if (this.kind === 'clinic') return clinicMetricsPg(this.db);
+    if (this.detected.schema) return this.detected.schema.metrics(this.db, options.tenant);
     return tableListMetrics((await this.info()).tables);
   }
 
@@ -247,19 +309,17 @@ export class PgSource implements Source {
     tenant?: string | undefined;
     pageSize?: number;
   }): AsyncIterable<SourceMessage[]> {
-    const pageSize = options.pageSize ?? 1000;
-    if (this.kind === 'evosense') return evoExport(this.db, options.tenant, options.conversationId, pageSize);
-    if (this.kind === 'clinic') return clinicExportPg(this.db, options.conversationId, pageSize);
-    throw this.noConversations();
+    return this.schema.export(this.db, options.conversationId, options.tenant, options.pageSize ?? 1000);
   }
 
   async similar(query: SimilarQuery): Promise<SimilarMessage[]> {
-    if (this.kind !== 'evosense')
+    const similar = this.detected.schema?.similar;
+    if (!similar)
       throw new AppError(
         'invalid_input',
         'similar messages need the EvoSense schema (messages_message.embedding with pgvector)',
       );
-    return evoSimilar(this.db, query);
+    return similar(this.db, query);
   }
 
   async query(sql: string, options: { limit?: number } = {}): Promise<QueryResult> {
@@ -276,7 +336,9 @@ export class PgSource implements Source {
   }
 
   sqlEngine(): SqlEngine {
-    return postgresEngine(this.db);
+    // Every statement of a mapping in its own read-only transaction, with the connection's time limits.
+    const db = this.db;
+    return createEngine('postgres', (sql, params) => db.read((tx) => tx.rows(sql, params)));
   }
 
   async close(): Promise<void> {
@@ -292,4 +354,5 @@ export const postgresSourceKind: SourceKind = {
   name: 'postgres',
   accepts: isPostgresUrl,
   open: (locator, options) => PgSource.open(locator, options),
+  server: { display: (locator) => parsePgUrl(locator).display, takesArchive: false },
 };

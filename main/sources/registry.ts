@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { describeKind, entryAt } from '../fs/entry.ts';
-import { redactSecrets } from '../pg/url.ts';
+import { redactSecrets } from './locator.ts';
 import type { OpenOptions, Source, SourceKind } from './types.ts';
 
 // Each kind of Source registers once: how it recognises a locator and how it opens it. Opening detects the
@@ -18,6 +18,11 @@ export function registeredSourceKinds(): readonly SourceKind[] {
   return kinds;
 }
 
+/** The registered kind that takes this locator, if any (cheap: no connection made). */
+export function kindOf(locator: string): SourceKind | undefined {
+  return kinds.find((k) => k.accepts(locator));
+}
+
 /** A locator as it may be printed: URL passwords masked. */
 export function displayLocator(locator: string): string {
   return redactSecrets(locator);
@@ -32,7 +37,7 @@ export function registerSourceWrapper(wrap: SourceWrapper): void {
 }
 
 export async function openSource(locator: string, options: OpenOptions = {}): Promise<Source> {
-  const kind = kinds.find((k) => k.accepts(locator));
+  const kind = kindOf(locator);
   if (kind) {
     const source = await kind.open(locator, options);
     if (!wrapper) return source;

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { entryAt } from '../fs/entry.ts';
 import { readOwnFile, setAside, writeOwnFile } from '../fs/own-file.ts';
-import { redactSecrets } from '../pg/url.ts';
+import { redactSecrets } from './locator.ts';
 import { registeredSourceKinds } from './registry.ts';
-import './index.ts';
 
 // Saved server connections and the recent list of server sources, in Chat Inspector's own folder
 // (CHAT_INSPECTOR_HOME / the app's userData: main/config/paths.ts), in `connections.json`.

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
-import { isMysqlUrl, parseMysqlUrl } from '../mysql/url.ts';
-import { isPostgresUrl, parsePgUrl } from '../pg/url.ts';
-import { openSource } from './registry.ts';
+import { displayLocator, kindOf, openSource } from './registry.ts';
 import type { OpenOptions, Source } from './types.ts';
-import './index.ts';
 
 // The server sources of this process (desktop app or browser mode), by id. The URL — with its password —
 // stays here in memory and is never sent back to the renderer; the renderer sees an id and a masked label.
@@ -44,8 +41,7 @@ export class SourceSession {
     const { label, archive } = how;
     const existing = [...this.entries.values()].find((e) => e.locator === locator && e.archive === archive);
     if (existing) return existing;
-    const display = () =>
-      isMysqlUrl(locator) ? parseMysqlUrl(locator).display : parsePgUrl(locator).display;
+    const display = () => kindOf(locator)?.server?.display(locator) ?? displayLocator(locator);
     const entry: Entry = {
       id: randomBytes(6).toString('hex'),
       locator,
@@ -63,10 +59,11 @@ export class SourceSession {
     password?: string,
     archiveFolder?: string,
   ): Promise<{ id: string; label: string; kind: string | null }> {
-    if (!isPostgresUrl(url) && !isMysqlUrl(url))
+    const server = kindOf(url)?.server;
+    if (!server)
       throw new AppError('invalid_input', 'a server source is a postgres:// or mysql:// (mariadb://) URL');
     const archive = archiveFolder?.trim() ? archiveFolder.trim() : undefined;
-    if (archive && !isMysqlUrl(url))
+    if (archive && !server.takesArchive)
       throw new AppError('invalid_input', 'a cold-archive folder goes with a mysql:// messaging database');
     let locator = url.trim();
     if (password) {

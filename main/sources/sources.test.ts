@@ -7,6 +7,7 @@ import { quoteIdent } from '../sqlite/identifiers.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { sourceContractSuite, type ContractTruth } from './contract-suite.ts';
+import '../kinds/index.ts';
 import { openSource } from './index.ts';
 
 // The Source contract against every file-backed kind: a per-chat root and the SQLite file kinds. Truth comes

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { conversations as adapterConversations } from '../adapters/index.ts';
 import { generateClinic, generateDuilioCode, generateUserHistory } from '../fixtures/index.ts';
 import { withReadonly } from '../sqlite/open.ts';
+import '../kinds/index.ts';
 import { openSource } from './index.ts';
 import type { SourceConversation } from './types.ts';
 

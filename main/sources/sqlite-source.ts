@@ -1,13 +1,6 @@
 import { resolve } from 'node:path';
 import type { Message } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import {
-  conversationMessages,
-  conversations as adapterConversations,
-  detectKind,
-  legacyMetrics,
-  type Detection,
-} from '../adapters/index.ts';
 import { listObjects } from '../adapters/schema.ts';
 import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
@@ -16,7 +9,8 @@ import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { atKey } from '../store/thread-order.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
-import { conversationById, conversationKeysetPage, conversationRelation } from './sqlite-conversations.ts';
+import { conversationById, conversationKeysetPage } from './sqlite-conversations.ts';
+import type { FileDetection, RecognisedFile, SqliteFileKind } from './sqlite-file.ts';
 import type {
   ConversationPage,
   ConversationQuery,
@@ -38,8 +32,17 @@ import type {
 } from './types.ts';
 import { EXACT_ROWS_LIMIT } from './types.ts';
 
-// A single SQLite file as a Source: the existing adapters (main/adapters) do the reading; this wraps them in
-// the Source interface — detection once at open, opaque cursors, time-ordered pages, a streamed export.
+// A single SQLite file as a Source: the file kinds (main/sources/sqlite-file.ts, declared in main/adapters and
+// registered at the composition root) do the reading; this wraps them in the Source interface — the kind
+// recognised once at open, opaque cursors, time-ordered pages, a streamed export.
+
+type RecogniseFile = (db: ReadableDb) => RecognisedFile;
+let recogniseFile: RecogniseFile | null = null;
+
+/** The composition root hands over how a file's kind is recognised (main/adapters/file-kinds.ts). */
+export function registerSqliteFileKinds(recognise: RecogniseFile): void {
+  recogniseFile = recognise;
+}
 
 export function sourceMessageOf(m: Message, conversationId: string): SourceMessage {
   const extra: Record<string, unknown> = {};
@@ -88,7 +91,9 @@ export function sqliteTables(db: ReadableDb): SourceTable[] {
 export class SqliteFileSource implements Source {
   readonly path: string;
   private readonly db: ReadableDb;
-  private readonly detection: Detection;
+  private readonly detection: FileDetection;
+  /** The kind that reads this file (the generic one: tables only). */
+  private readonly kind: SqliteFileKind;
   private readonly sqliteRows: OpenOptions['sqliteRows'];
 
   constructor(path: string, options: OpenOptions = {}) {
@@ -98,7 +103,11 @@ export class SqliteFileSource implements Source {
     const db = openReadonly(this.path).db;
     this.db = options.onRows ? countingRows(db, options.onRows) : db;
     try {
-      this.detection = detectKind(this.db);
+      if (!recogniseFile)
+        throw new Error(
+          'no SQLite file kinds are registered: the entry point must import main/kinds/index.ts',
+        );
+      ({ detection: this.detection, kind: this.kind } = recogniseFile(this.db));
     } catch (error) {
       this.db.close();
       throw error;
@@ -126,7 +135,7 @@ export class SqliteFileSource implements Source {
 
   private allConversations(): SourceConversation[] {
     if (!this.detection.hasConversations) return [];
-    return adapterConversations(this.db, this.path, 1_000_000).conversations.map((c) => ({
+    return this.kind.conversations(this.db, this.path, 1_000_000).conversations.map((c) => ({
       id: c.id,
       title: c.title,
       messages: c.messages,
@@ -138,7 +147,7 @@ export class SqliteFileSource implements Source {
 
   /** Chat-like files page their conversations in SQL (keyset); a per-chat file has just one (null). */
   private get relation(): string | null {
-    if (this.relationSql === undefined) this.relationSql = conversationRelation(this.db, this.detection.kind);
+    if (this.relationSql === undefined) this.relationSql = this.kind.conversationRelation?.(this.db) ?? null;
     return this.relationSql;
   }
 
@@ -192,7 +201,7 @@ export class SqliteFileSource implements Source {
     },
   ): SourceMessagePage {
     // Every kind pages in the one thread order (main/store/thread-order.ts), `at` included.
-    const page = conversationMessages(this.db, this.path, conversationId, request);
+    const page = this.kind.messages(this.db, this.path, conversationId, request);
     return {
       messages: page.messages.map((m) => sourceMessageOf(m, conversationId)),
       older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
@@ -218,8 +227,7 @@ export class SqliteFileSource implements Source {
   }
 
   async metrics(): Promise<SourceMetrics> {
-    const m = legacyMetrics(this.db);
-    return { kind: m.kind, charts: m.charts, tables: m.tables };
+    return { kind: this.detection.kind, ...this.kind.metrics(this.db, this.detection) };
   }
 
   async *exportMessages(options: {

@@ -1,11 +1,13 @@
-import type { Chart, FigureTable } from '../adapters/stats.ts';
 import type { ChatMapping } from '../../shared/contract/mapping.ts';
-import type { MessageRole } from '../../shared/domain.ts';
-import type { SqlEngine } from '../mapping/engine.ts';
+import type { LegacyMetrics, MessageRole } from '../../shared/domain.ts';
+import type { SqlEngine } from './sql.ts';
 
 // One interface for every store Chat Inspector reads: a per-chat root, a single SQLite file, a PostgreSQL
-// database (and MySQL next). Every method is async (servers are), every cursor is an opaque string (keyset
+// or MySQL database. Every method is async (servers are), every cursor is an opaque string (keyset
 // keys differ per store: an id, a rowid, a (time, id) pair), and nothing here can write.
+
+export type Chart = LegacyMetrics['charts'][number];
+export type FigureTable = LegacyMetrics['tables'][number];
 
 /** Which engine holds the data; `kind` says which schema was recognised in it. */
 export type SourceEngine = 'root' | 'sqlite' | 'postgres' | 'mysql';
@@ -211,4 +213,11 @@ export interface SourceKind {
   /** Whether this locator (path or URL) is one of this kind's; cheap, no connection made. */
   accepts(locator: string): boolean;
   open(locator: string, options: OpenOptions): Promise<Source>;
+  /** Server kinds only (a URL that may carry a password): what the session connects to and shows. */
+  server?: {
+    /** The locator as it may be shown (password masked, the engine's own spelling). */
+    display(locator: string): string;
+    /** Whether a cold-archive folder may go with it (MySQL messaging: `OpenOptions.archive`). */
+    takesArchive: boolean;
+  };
 }

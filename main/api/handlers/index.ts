@@ -1,3 +1,4 @@
+import '../../kinds/index.ts';
 import type { Handlers } from '../types.ts';
 import { backupHandlers } from './backup.ts';
 import { browseHandlers } from './browse.ts';

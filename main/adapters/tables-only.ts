@@ -1,0 +1,29 @@
+import type { ReadableDb } from '../sqlite/open.ts';
+import type { Chart, FigureTable } from '../sources/types.ts';
+import { describeTables } from './generic.ts';
+
+/** Generic files: no charts, one table of the file's tables and their (capped) row counts. */
+export function tablesOnly(db: ReadableDb): { charts: Chart[]; tables: FigureTable[] } {
+  const tables = describeTables(db);
+  return {
+    charts: [],
+    tables: [
+      {
+        id: 'tables',
+        title: 'Tables',
+        columns: ['Table', 'Type', 'Columns', 'Rows'],
+        rows: tables.map((t) => [
+          t.name,
+          t.type,
+          String(t.columns.length),
+          formatCount(t.rowCount, t.rowCountCapped),
+        ]),
+      },
+    ],
+  };
+}
+
+/** A capped count as a person reads it: ">10000" when counting stopped at the cap. */
+export function formatCount(rowCount: number, capped: boolean): string {
+  return capped ? `>${rowCount}` : String(rowCount);
+}
