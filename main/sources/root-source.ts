@@ -1,7 +1,15 @@
 import { join, resolve } from 'node:path';
+import type { FleetRow } from '../../shared/contract/fleet.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Chart } from '../adapters/stats.ts';
+import { defaultUserDataDir } from '../config/paths.ts';
+import type { FleetIndex } from '../fleet/index.ts';
+import { FleetIndexUnavailable } from '../fleet/index-db.ts';
+import { refreshIndex } from '../fleet/refresh.ts';
+import { exclusive, fleetIndexFor } from '../fleet/registry.ts';
 import { entryAt } from '../fs/entry.ts';
+import { ownFileNotice } from '../fs/own-file.ts';
+import { silentContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { chatDir, listChats } from '../store/layout.ts';
 import { pageMessages } from '../store/messages.ts';
@@ -11,8 +19,10 @@ import { toIso } from '../store/time.ts';
 import { encodeCursor, decodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import { sourceMessageOf, sqliteTables } from './sqlite-source.ts';
+import { sharedPool } from '../workers/pool.ts';
 import type {
   ConversationPage,
+  OpenOptions,
   ConversationQuery,
   MessageHit,
   MessageQuery,
@@ -30,8 +40,10 @@ import type {
 } from './types.ts';
 
 // The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation is a chat folder, its
-// thread is that chat's conversations.db (store/messages.ts pages it). Each call opens the chat's files
-// read-only and closes them: nothing stays open between requests, nothing in the root is changed.
+// thread is that chat's conversations.db (store/messages.ts pages it). Conversations are listed from the
+// root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open as `scan` and the
+// chat list do, only new and changed chats read), so a page is one indexed query, not a read of every
+// chat. A thread call opens the chat's files read-only and closes them: nothing in the root is changed.
 
 function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   const { db } = openReadonly(path);
@@ -44,8 +56,10 @@ function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
 
 export class PerChatRootSource implements Source {
   readonly root: string;
+  /** Null when the index cannot be used or made (a read-only own folder): every chat is read instead. */
+  private readonly index: FleetIndex | null;
 
-  constructor(root: string) {
+  constructor(root: string, options: { ownDir: string }) {
     this.root = resolve(root);
     if (entryAt(this.root).kind !== 'directory')
       throw new AppError('invalid_input', `${root}: is not a folder`);
@@ -54,6 +68,14 @@ export class PerChatRootSource implements Source {
         'invalid_input',
         `${root}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
       );
+    this.index = indexOrNull(options.ownDir, this.root);
+  }
+
+  /** Brings the index up to what the root holds (after any refresh of it already running here). */
+  async refresh(): Promise<void> {
+    const index = this.index;
+    if (!index) return;
+    await exclusive(index, () => refreshIndex(index, silentContext(), { pool: sharedPool() }));
   }
 
   private chatFigures(chatId: string, dir: string): SourceConversation {
@@ -85,6 +107,7 @@ export class PerChatRootSource implements Source {
     return { id: chatId, title, messages, lastActivity: last };
   }
 
+  /** Without an index: every chat read, as before the index (bounded by the root, not by the page). */
   private all(): SourceConversation[] {
     return listChats(this.root).chats.map((c) => this.chatFigures(c.chatId, c.dir));
   }
@@ -123,11 +146,17 @@ export class PerChatRootSource implements Source {
   }
 
   async conversations(query: ConversationQuery): Promise<ConversationPage> {
-    return conversationPage(this.all(), query);
+    if (!this.index) return conversationPage(this.all(), query);
+    const page = this.index.recentPage({ text: query.search?.trim(), after: query.after, limit: query.limit });
+    return { conversations: page.rows.map(conversationOf), next: page.next };
   }
 
   async conversation(id: string): Promise<SourceConversation> {
-    return this.chatFigures(id, chatDir(this.root, id));
+    const dir = chatDir(this.root, id);
+    if (!this.index) return this.chatFigures(id, dir);
+    const { row } = this.index.chat(id);
+    if (!row) throw new AppError('not_found', `${this.root} holds no chat ${id}`);
+    return conversationOf(row);
   }
 
   private page(
@@ -230,8 +259,33 @@ export class PerChatRootSource implements Source {
   async close(): Promise<void> {}
 }
 
+function indexOrNull(ownDir: string, root: string): FleetIndex | null {
+  try {
+    return fleetIndexFor(ownDir, root);
+  } catch (error) {
+    if (!(error instanceof FleetIndexUnavailable)) throw error;
+    ownFileNotice(`${error.message}; every chat is read instead`);
+    return null;
+  }
+}
+
+/** A chat's row of the index as a conversation: counts not known (yet) read as 0, as an unread chat's. */
+function conversationOf(row: FleetRow): SourceConversation {
+  return {
+    id: row.chatId,
+    title: row.name ?? `Chat ${row.chatId}`,
+    messages: row.messages ?? 0,
+    lastActivity: row.lastActive,
+  };
+}
+
 export const perChatRootSourceKind: SourceKind = {
   name: 'root',
   accepts: (locator) => entryAt(resolve(locator)).kind === 'directory',
-  open: async (locator) => new PerChatRootSource(locator),
+  open: async (locator, options: OpenOptions) => {
+    // The index lives in Chat Inspector's own folder (where remembered mappings are read too).
+    const source = new PerChatRootSource(locator, { ownDir: options.mappingHome ?? defaultUserDataDir() });
+    await source.refresh();
+    return source;
+  },
 };
