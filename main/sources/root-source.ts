@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { FleetRow } from '../../shared/contract/fleet.ts';
+import type { ChatDetail, ChatMetrics } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Chart } from '../adapters/stats.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
@@ -12,13 +13,14 @@ import { ownFileNotice } from '../fs/own-file.ts';
 import { silentContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { chatDir, listChats } from '../store/layout.ts';
-import { pageMessages } from '../store/messages.ts';
+import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../store/chat.ts';
+import { sourceMessageOfRow, type SearchFilter, type SearchResult } from '../store/messages.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
 import { toIso } from '../store/time.ts';
-import { encodeCursor, decodeCursor } from './cursor.ts';
+import { encodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
-import { sourceMessageOf, sqliteTables } from './sqlite-source.ts';
+import { sqliteTables } from './sqlite-source.ts';
 import { sharedPool } from '../workers/pool.ts';
 import type {
   ConversationPage,
@@ -54,21 +56,107 @@ function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   }
 }
 
+/** A page of one chat's thread: a Source's MessageQuery, or the page that starts at one message (`from`). */
+export interface ChatThreadQuery {
+  limit: number;
+  before?: string | undefined;
+  after?: string | undefined;
+  at?: string | undefined;
+  /** A message id (a search hit): the page that starts at that message, in thread order. */
+  from?: string | undefined;
+}
+
+/**
+ * One chat of the root as the app's chat screen reads it — its thread (opaque cursors, the one message
+ * model), search, figures and detail — in the root's plain-id tree or in the chat tree `tree`.
+ */
+export class PerChatSource {
+  readonly root: string;
+  readonly chatId: string;
+  readonly tree: string | undefined;
+
+  constructor(root: string, chatId: string, tree?: string) {
+    this.root = root;
+    this.chatId = chatId;
+    this.tree = tree;
+  }
+
+  messages(query: ChatThreadQuery): SourceMessagePage {
+    if (query.at !== undefined && Number.isNaN(new Date(query.at).getTime()))
+      throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at.slice(0, 40))}`);
+    const from = query.from === undefined ? undefined : Number(query.from);
+    if (from !== undefined && !Number.isSafeInteger(from))
+      throw new AppError('invalid_input', `not a message of this chat: ${JSON.stringify(query.from)}`);
+    const page = readChatMessages(
+      this.root,
+      this.chatId,
+      {
+        before: numericCursor(query.before),
+        after: numericCursor(query.after),
+        at: query.at,
+        from,
+        limit: query.limit,
+      },
+      this.tree,
+    );
+    return {
+      messages: page.messages.map((m) => sourceMessageOfRow(m, this.chatId)),
+      older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
+      newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
+    };
+  }
+
+  search(query: string, limit: number, filter: SearchFilter = {}): SearchResult {
+    return searchChat(this.root, this.chatId, query, limit, filter, this.tree);
+  }
+
+  metrics(): ChatMetrics {
+    return readChatMetrics(this.root, this.chatId, this.tree);
+  }
+
+  detail(now: Date): ChatDetail {
+    return readChatDetail(this.root, this.chatId, now, this.tree);
+  }
+}
+
+/** A cursor of a numeric message key, as every page of this layout gives out (the oldest: a key below all). */
+export const messageCursor = (id: number): string => encodeCursor([id]);
+
 export class PerChatRootSource implements Source {
   readonly root: string;
-  /** Null when the index cannot be used or made (a read-only own folder): every chat is read instead. */
-  private readonly index: FleetIndex | null;
+  private readonly ownDir: string;
+  /** Opened on first use; null when it cannot be used or made (a read-only own folder). */
+  private opened: FleetIndex | null | undefined;
 
+  /** Cheap: nothing is read until asked (the app's chat screens make one per request). */
   constructor(root: string, options: { ownDir: string }) {
     this.root = resolve(root);
-    if (entryAt(this.root).kind !== 'directory')
-      throw new AppError('invalid_input', `${root}: is not a folder`);
-    if (listChats(this.root).chats.length === 0)
+    this.ownDir = options.ownDir;
+  }
+
+  /** `open ROOT`: a folder holding chat folders, its index brought up to date. */
+  static async open(locator: string, options: { ownDir: string }): Promise<PerChatRootSource> {
+    const source = new PerChatRootSource(locator, options);
+    if (entryAt(source.root).kind !== 'directory')
+      throw new AppError('invalid_input', `${locator}: is not a folder`);
+    if (listChats(source.root).chats.length === 0)
       throw new AppError(
         'invalid_input',
-        `${root}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
+        `${locator}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
       );
-    this.index = indexOrNull(options.ownDir, this.root);
+    await source.refresh();
+    return source;
+  }
+
+  /** The fleet index, or null: then every chat is read instead, as before the index. */
+  private get index(): FleetIndex | null {
+    if (this.opened === undefined) this.opened = indexOrNull(this.ownDir, this.root);
+    return this.opened;
+  }
+
+  /** One chat (in the chat tree `tree`, else by the plain-id rule). */
+  chat(chatId: string, tree?: string): PerChatSource {
+    return new PerChatSource(this.root, chatId, tree);
   }
 
   /** Brings the index up to what the root holds (after any refresh of it already running here). */
@@ -147,7 +235,11 @@ export class PerChatRootSource implements Source {
 
   async conversations(query: ConversationQuery): Promise<ConversationPage> {
     if (!this.index) return conversationPage(this.all(), query);
-    const page = this.index.recentPage({ text: query.search?.trim(), after: query.after, limit: query.limit });
+    const page = this.index.recentPage({
+      text: query.search?.trim(),
+      after: query.after,
+      limit: query.limit,
+    });
     return { conversations: page.rows.map(conversationOf), next: page.next };
   }
 
@@ -161,33 +253,16 @@ export class PerChatRootSource implements Source {
 
   private page(
     chatId: string,
-    before: number | undefined,
-    after: number | undefined,
+    before: string | undefined,
+    after: string | undefined,
     at: string | undefined,
     limit: number,
   ): SourceMessagePage {
-    const path = join(chatDir(this.root, chatId), CONVERSATIONS_DB);
-    const page = withDb(path, (db) => pageMessages({ db }, { before, after, at, limit }));
-    return {
-      messages: page.messages.map((m) => sourceMessageOf(m, chatId)),
-      older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
-      newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
-    };
+    return this.chat(chatId).messages({ before, after, at, limit });
   }
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
-    if (query.at !== undefined) {
-      if (Number.isNaN(new Date(query.at).getTime()))
-        throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at.slice(0, 40))}`);
-      return this.page(query.conversationId, undefined, undefined, query.at, query.limit);
-    }
-    return this.page(
-      query.conversationId,
-      numericCursor(query.before),
-      numericCursor(query.after),
-      undefined,
-      query.limit,
-    );
+    return this.page(query.conversationId, query.before, query.after, query.at, query.limit);
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
@@ -195,7 +270,9 @@ export class PerChatRootSource implements Source {
       query.conversationId !== undefined
         ? [query.conversationId]
         : listChats(this.root).chats.map((c) => c.chatId);
-    return scanSearch(ids, query, (id, after, limit) => this.page(id, undefined, after, undefined, limit));
+    return scanSearch(ids, query, (id, after, limit) =>
+      this.page(id, undefined, after === undefined ? undefined : messageCursor(after), undefined, limit),
+    );
   }
 
   /** Messages per day (user / bot) over every chat of the root. */
@@ -237,13 +314,13 @@ export class PerChatRootSource implements Source {
     conversationId: string;
     pageSize?: number;
   }): AsyncGenerator<SourceMessage[]> {
-    let after = Number.MIN_SAFE_INTEGER;
+    let after = messageCursor(Number.MIN_SAFE_INTEGER);
     for (;;) {
       const page = this.page(options.conversationId, undefined, after, undefined, options.pageSize ?? 1000);
       if (page.messages.length === 0) return;
       yield page.messages;
       if (page.newer === null) return;
-      after = Number(decodeCursor(page.newer, 1)[0]);
+      after = page.newer;
     }
   }
 
@@ -282,10 +359,7 @@ function conversationOf(row: FleetRow): SourceConversation {
 export const perChatRootSourceKind: SourceKind = {
   name: 'root',
   accepts: (locator) => entryAt(resolve(locator)).kind === 'directory',
-  open: async (locator, options: OpenOptions) => {
-    // The index lives in Chat Inspector's own folder (where remembered mappings are read too).
-    const source = new PerChatRootSource(locator, { ownDir: options.mappingHome ?? defaultUserDataDir() });
-    await source.refresh();
-    return source;
-  },
+  // The index lives in Chat Inspector's own folder (where remembered mappings are read too).
+  open: (locator, options: OpenOptions) =>
+    PerChatRootSource.open(locator, { ownDir: options.mappingHome ?? defaultUserDataDir() }),
 };
