@@ -612,7 +612,7 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
     // SQLite export memory test does: RSS before the export and its peak during it, sampled at every batch.
     const CHILD = `
 import { openSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'index.ts'))};
-import { exportFromSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'export.ts'))};
+import { exportFromSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'export', 'export.ts'))};
 const [url, tenant, format, out] = process.argv.slice(2);
 const source = await openSource(url);
 const base = process.memoryUsage().rss;

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { FleetRow } from '../../shared/contract/fleet.ts';
-import type { ChatDetail, ChatMetrics } from '../../shared/domain.ts';
+import type { ChatDetail, ChatMetrics, ConversationSession } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Chart } from '../adapters/stats.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
@@ -13,8 +13,13 @@ import { ownFileNotice } from '../fs/own-file.ts';
 import { silentContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { chatDir, listChats } from '../store/layout.ts';
-import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../store/chat.ts';
-import { sourceMessageOfRow, type SearchFilter, type SearchResult } from '../store/messages.ts';
+import { mapSession, readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../store/chat.ts';
+import {
+  mapMessageRow,
+  sourceMessageOfRow,
+  type SearchFilter,
+  type SearchResult,
+} from '../store/messages.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
 import { toIso } from '../store/time.ts';
@@ -117,7 +122,60 @@ export class PerChatSource {
   detail(now: Date): ChatDetail {
     return readChatDetail(this.root, this.chatId, now, this.tree);
   }
+
+  /** The chat's folder (in its tree). */
+  get dir(): string {
+    return chatDir(this.root, this.chatId, this.tree);
+  }
+
+  /** Messages and sessions, for an export's totals; a chat whose thread cannot be read stops the export. */
+  exportCounts(): { messages: number; sessions: number } {
+    try {
+      return withDb(join(this.dir, CONVERSATIONS_DB), (db) => ({
+        messages: Number(db.prepare('SELECT count(*) FROM messages').pluck().get()),
+        sessions: Number(db.prepare('SELECT count(*) FROM conversation_sessions').pluck().get()),
+      }));
+    } catch (error) {
+      throw new AppError(
+        error instanceof AppError ? error.code : 'corrupt',
+        `conversations.db of a chat cannot be read (${error instanceof Error ? error.message : String(error)}); recover it first`,
+      );
+    }
+  }
+
+  /** Every session, oldest first. */
+  exportSessions(): ConversationSession[] {
+    return withDb(join(this.dir, CONVERSATIONS_DB), (db) =>
+      (db.prepare('SELECT * FROM conversation_sessions ORDER BY session_start, id').all() as Row[]).map(
+        mapSession,
+      ),
+    );
+  }
+
+  /**
+   * Every message in id order (the file's own order, as exports have always listed it), one short
+   * statement per page: no read transaction is held between pages, so the bot is never kept waiting.
+   */
+  async *exportMessages(pageSize: number): AsyncGenerator<SourceMessage[]> {
+    const { db } = openReadonly(join(this.dir, CONVERSATIONS_DB));
+    try {
+      // Pages are read once, in order: a small page cache is enough (a per-connection setting).
+      db.pragma('cache_size = -2000');
+      const page = db.prepare('SELECT * FROM messages WHERE id > ? ORDER BY id LIMIT ?');
+      let after = -Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const rows = page.all(after, pageSize) as Row[];
+        if (rows.length === 0) return;
+        yield rows.map((row) => sourceMessageOfRow(mapMessageRow(row), this.chatId));
+        after = Number(rows[rows.length - 1]!.id);
+      }
+    } finally {
+      db.close();
+    }
+  }
 }
+
+type Row = Record<string, unknown>;
 
 /** A cursor of a numeric message key, as every page of this layout gives out (the oldest: a key below all). */
 export const messageCursor = (id: number): string => encodeCursor([id]);
