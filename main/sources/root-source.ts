@@ -50,7 +50,8 @@ import type {
 // thread is that chat's conversations.db (store/messages.ts pages it). Conversations are listed from the
 // root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open as `scan` and the
 // chat list do, only new and changed chats read), so a page is one indexed query, not a read of every
-// chat. A thread call opens the chat's files read-only and closes them: nothing in the root is changed.
+// chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat screens read it
+// too), through read-only connections: nothing in the root is changed.
 
 function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   const { db } = openReadonly(path);
@@ -130,8 +131,10 @@ export class PerChatSource {
 
   /** Messages and sessions, for an export's totals; a chat whose thread cannot be read stops the export. */
   exportCounts(): { messages: number; sessions: number } {
+    // A chat folder that is not one (a link, a FIFO) is refused with the guard's own words.
+    const dir = this.dir;
     try {
-      return withDb(join(this.dir, CONVERSATIONS_DB), (db) => ({
+      return withDb(join(dir, CONVERSATIONS_DB), (db) => ({
         messages: Number(db.prepare('SELECT count(*) FROM messages').pluck().get()),
         sessions: Number(db.prepare('SELECT count(*) FROM conversation_sessions').pluck().get()),
       }));
