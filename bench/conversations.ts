@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeFleetIndexes } from '../main/fleet/registry.ts';
 import { openSource } from '../main/sources/index.ts';
@@ -15,6 +15,7 @@ const PAGE_SIZE = 50;
  *   - a reopen with nothing changed (the refresh finds nothing to read)
  *   - the first page, and a page further on by its cursor, index warm          target < 50 ms
  *   - a search page (id or name contains)
+ *   - the baseline: the same first page with no index (every chat opened and counted, as before the index)
  */
 export async function runConversationsBench(options: {
   chats: number;
@@ -49,8 +50,15 @@ export async function runConversationsBench(options: {
       await source.close();
       source = null;
     }
+    // No index: a file where the own folder should be (the Source then reads every chat for each page).
+    const noIndexHome = join(home, 'no-index');
+    writeFileSync(noIndexHome, 'not a folder');
+    const withoutIndex = await openSource(root, { mappingHome: noIndexHome });
+    const everyChatPage = (await timeIt(() => withoutIndex.conversations({ limit: PAGE_SIZE }))).ms;
+    await withoutIndex.close();
     const result = {
       firstOpenMs: firstOpen.ms,
+      everyChatPageMs: everyChatPage,
       reopenMs: best(reopen),
       firstPageMs: best(firstPage),
       laterPageMs: best(laterPage),
@@ -65,6 +73,9 @@ export async function runConversationsBench(options: {
     );
     console.log(`  eleventh page (cursor)                        ${result.laterPageMs.toFixed(1)} ms`);
     console.log(`  search page                                   ${result.searchPageMs.toFixed(1)} ms`);
+    console.log(
+      `  baseline: first page reading every chat       ${result.everyChatPageMs.toFixed(0)} ms  (${(result.everyChatPageMs / result.firstPageMs).toFixed(0)}× the index page)`,
+    );
     console.log(
       `  page / ${PAGE_TARGET_MS} ms target                           ${result.pageTargetRatio.toFixed(2)}× (target < 1)`,
     );
