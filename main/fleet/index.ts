@@ -235,7 +235,10 @@ function decodeRecentCursor(cursor: string): [string | null, string] {
   } catch {
     // reported below
   }
-  throw new AppError('invalid_input', 'that cursor is not one this source gave out: start from the first page');
+  throw new AppError(
+    'invalid_input',
+    'that cursor is not one this source gave out: start from the first page',
+  );
 }
 
 export interface StoredState {
