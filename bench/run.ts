@@ -14,6 +14,7 @@ for (const [name, file, fn] of [
   ['backup', './backup.ts', 'runBackupBench'],
   ['fleet', './fleet.ts', 'runFleetBench'],
   ['command', './command.ts', 'runCommandBench'],
+  ['conversations', './conversations.ts', 'runConversationsBench'],
 ] as const) {
   if (only && only !== name) continue;
   if (!existsSync(new URL(file, import.meta.url))) continue;

@@ -1,10 +1,11 @@
-// `export`: chats as JSON, CSV or printable HTML, streamed to the file.
+// `export`: conversations as JSON, CSV or printable HTML, streamed to the file — chats of a data root
+// (exportChats) or one conversation of any Source (exportFromSource), through one pipeline over SourceMessage.
 //
-// Messages are read by key (`id > ? ORDER BY id LIMIT 1000`), one short statement per page, and written
-// through one reusable buffer that the disk drains (writer.ts): memory stays flat for a chat of any size, and a
-// bot writing at the same time is never blocked for the length of an export (a single long-running SELECT
-// would hold a read lock on a rollback-journal DB for the whole export). The file is written as
-// FILE.partial and renamed at the end.
+// A root's messages are read by key (`id > ? ORDER BY id LIMIT 1000`, PerChatSource.exportMessages), one
+// short statement per page, and written through one reusable buffer that the disk drains (writer.ts):
+// memory stays flat for a chat of any size, and a bot writing at the same time is never blocked for the
+// length of an export (a single long-running SELECT would hold a read lock on a rollback-journal DB for the
+// whole export). The file is written as FILE.partial and renamed at the end.
 
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,11 +20,13 @@ import type {
 import { AppError } from '../../shared/errors.ts';
 import { fsyncDir, requireAbsent, unlinkIfExists } from '../backup/fs.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
-import { openReadonly, withReadonly, type ReadableDb } from '../sqlite/open.ts';
-import { mapProgress, mapSession } from '../store/chat.ts';
-import { chatDir } from '../store/layout.ts';
-import { mapMessageRow } from '../store/messages.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
+import { trackTemp } from '../fs/temp.ts';
+import { PerChatSource } from '../sources/root-source.ts';
+import type { Source, SourceMessage } from '../sources/types.ts';
+import { withReadonly } from '../sqlite/open.ts';
+import { mapProgress } from '../store/chat.ts';
+import { messageOfSource } from '../store/messages.ts';
+import { PROFILE_DB } from '../store/schema.ts';
 import { toIso } from '../store/time.ts';
 import { csvWriter, htmlWriter, jsonWriter, type ChatHeader, type ExportFormatWriter } from './formats.ts';
 import { MASK, createRedactor, redactDeep, type Redact } from './redact.ts';
@@ -102,9 +105,11 @@ function redactProfile(profile: UserProfile | null): UserProfile | null {
   };
 }
 
+/** Every text of a message that can name someone: its words, the store's word for the sender, its extras. */
 function redactMessage(m: Message, redact: Redact): Message {
   return {
     ...m,
+    rawRole: m.rawRole === null ? null : redact(m.rawRole),
     content: m.content === null ? null : redact(m.content),
     originalContent: m.originalContent === null ? null : redact(m.originalContent),
     corrections: redactDeep(m.corrections, redact),
@@ -121,144 +126,246 @@ function redactSession(s: ConversationSession, redact: Redact): ConversationSess
   };
 }
 
-export async function exportChats(options: ExportOptions, ctx: JobContext<null>): Promise<ExportResult> {
-  const root = resolve(options.root);
-  const out = resolve(options.out);
-  if (options.chatIds.length === 0) throw new AppError('invalid_input', 'name at least one chat to export');
-  if (!options.overwrite) requireAbsent(out, 'export');
-  else if (!existsSync(dirname(out))) throw new AppError('not_found', `${dirname(out)}: no such folder`);
-  const chatIds = [...new Set(options.chatIds)];
-  const dirs = chatIds.map((id) => ({ chatId: id, dir: chatDir(root, id, options.tree) }));
-  const exportedAt = (options.now ?? new Date()).toISOString();
-  const redacted = options.redact ?? false;
-  const pageSize = options.pageSize ?? 1000;
-  const writer: ExportFormatWriter =
-    options.format === 'json'
-      ? jsonWriter({ exportedAt, redacted })
-      : options.format === 'csv'
-        ? csvWriter()
-        : htmlWriter({
-            exportedAt,
-            redacted,
-            title:
-              chatIds.length === 1
-                ? `Chat ${chatIds[0]} — transcript`
-                : `${chatIds.length} chats — transcripts`,
-          });
+/**
+ * The formats speak the app's seed-000 Message: a per-chat root's messages come back whole
+ * (messageOfSource); another Source's id, analysis and extras ride along in `extra`.
+ */
+function messageOfOtherSource(m: SourceMessage, index: number): Message {
+  const numeric = Number(m.id);
+  const extra: Record<string, unknown> = { ...(m.extra ?? {}) };
+  if (!Number.isSafeInteger(numeric)) extra.id = m.id;
+  if (m.analysis)
+    for (const [k, v] of Object.entries(m.analysis)) if (v !== null && v !== undefined) extra[k] = v;
+  return {
+    id: Number.isSafeInteger(numeric) ? numeric : index + 1,
+    sessionId: null,
+    role: m.role,
+    rawRole: m.rawRole,
+    content: m.text,
+    originalContent: null,
+    isVoice: false,
+    voiceDuration: null,
+    hasErrors: false,
+    corrections: null,
+    vocabulary: null,
+    confidence: null,
+    responseTime: null,
+    timestamp: m.timestamp,
+    extra: Object.keys(extra).length > 0 ? extra : null,
+  };
+}
 
-  const partial = `${out}.partial`;
+/** One conversation to write: its header and sessions, then its messages a page at a time. */
+interface ExportItem {
+  header: ChatHeader;
+  sessions: ConversationSession[];
+  pages: AsyncIterable<SourceMessage[]>;
+  /** How a message is shown in the formats. */
+  view: (m: SourceMessage, index: number) => Message;
+  redact: Redact | null;
+}
+
+interface ExportRun {
+  out: string;
+  format: ExportFormat;
+  redacted: boolean;
+  overwrite: boolean;
+  exportedAt: string;
+  /** The HTML transcript's title. */
+  title: string;
+  /** Messages in all, for the progress bar. */
+  grand: number;
+}
+
+/**
+ * The one export pipeline: each conversation's pages are written through one reusable buffer and dropped,
+ * so memory stays flat for any size; written as FILE.partial (tracked: removed on failure, cancel or
+ * signal), renamed into place at the end.
+ */
+async function writeExport(
+  run: ExportRun,
+  items: Iterable<() => ExportItem | Promise<ExportItem>>,
+  ctx: JobContext<null>,
+): Promise<ExportResult> {
+  const writer: ExportFormatWriter =
+    run.format === 'json'
+      ? jsonWriter({ exportedAt: run.exportedAt, redacted: run.redacted })
+      : run.format === 'csv'
+        ? csvWriter()
+        : htmlWriter({ exportedAt: run.exportedAt, redacted: run.redacted, title: run.title });
+  const partial = `${run.out}.partial`;
+  const untrack = trackTemp(partial);
   const output = new TextOutput(partial);
+  let chats = 0;
   let totalMessages = 0;
   let totalSessions = 0;
   let finished = false;
   try {
-    // Totals first, for the progress bar.
-    const counts = dirs.map(({ dir }) => {
-      try {
-        return withReadonly(join(dir, CONVERSATIONS_DB), (db) => ({
-          messages: Number(db.prepare('SELECT count(*) FROM messages').pluck().get()),
-          sessions: Number(db.prepare('SELECT count(*) FROM conversation_sessions').pluck().get()),
-        }));
-      } catch (error) {
-        throw new AppError(
-          error instanceof AppError ? error.code : 'corrupt',
-          `conversations.db of a chat cannot be read (${error instanceof Error ? error.message : String(error)}); recover it first`,
-        );
-      }
-    });
-    const grand = counts.reduce((n, c) => n + c.messages, 0);
-    ctx.progress(0, grand, null);
+    ctx.progress(0, run.grand, null);
     await output.write(writer.begin());
-    for (const [i, { chatId, dir }] of dirs.entries()) {
+    for (const next of items) {
       throwIfCancelled(ctx.signal);
-      const base = readProfile(dir, chatId);
-      const p = base.profile;
-      const redact = redacted ? createRedactor({ names: [p?.firstName, p?.lastName, p?.username] }) : null;
-      const header: ChatHeader = {
-        chatId,
-        profile: redact ? redactProfile(p) : p,
-        preferences: base.preferences,
-        progress: base.progress,
-        messages: counts[i]!.messages,
-        sessions: counts[i]!.sessions,
-      };
-      await output.write(writer.chatStart(header, i === 0));
-      const { db } = openReadonly(join(dir, CONVERSATIONS_DB));
-      try {
-        // Pages are read once, in order: a small page cache is enough (a per-connection setting).
-        db.pragma('cache_size = -2000');
-        let sessions = (
-          db.prepare('SELECT * FROM conversation_sessions ORDER BY session_start, id').all() as Row[]
-        ).map(mapSession);
-        if (redact) sessions = sessions.map((s) => redactSession(s, redact));
-        const bySessionId = new Map<string, ConversationSession>();
-        for (const s of sessions) if (s.sessionId) bySessionId.set(s.sessionId, s);
-        await output.write(writer.sessions(header, sessions));
-        totalSessions += sessions.length;
-        sessions = [];
-        await output.write(writer.messagesStart(header));
-        let index = 0;
-        let lastSession: string | null | undefined;
-        await forEachPage(db, pageSize, async (rows) => {
-          throwIfCancelled(ctx.signal);
-          for (const row of rows) {
-            let m = mapMessageRow(row);
-            if (redact) m = redactMessage(m, redact);
-            const changed = m.sessionId !== lastSession;
-            lastSession = m.sessionId;
-            await output.write(
-              writer.message(
-                header,
-                m,
-                index++,
-                m.sessionId ? (bySessionId.get(m.sessionId) ?? null) : null,
-                changed,
-              ),
-            );
-          }
-          totalMessages += rows.length;
-          ctx.progress(totalMessages, grand, `chat ${chatId}`);
-        });
-      } finally {
-        db.close();
+      const item = await next();
+      const { header, redact } = item;
+      await output.write(writer.chatStart(header, chats === 0));
+      chats++;
+      const bySessionId = new Map<string, ConversationSession>();
+      for (const s of item.sessions) if (s.sessionId) bySessionId.set(s.sessionId, s);
+      await output.write(writer.sessions(header, item.sessions));
+      totalSessions += item.sessions.length;
+      await output.write(writer.messagesStart(header));
+      let index = 0;
+      let lastSession: string | null | undefined;
+      for await (const page of item.pages) {
+        throwIfCancelled(ctx.signal);
+        for (const source of page) {
+          let m = item.view(source, index);
+          if (redact) m = redactMessage(m, redact);
+          const changed = m.sessionId !== lastSession;
+          lastSession = m.sessionId;
+          const session = m.sessionId ? (bySessionId.get(m.sessionId) ?? null) : null;
+          await output.write(writer.message(header, m, index++, session, changed));
+        }
+        totalMessages += page.length;
+        ctx.progress(totalMessages, Math.max(totalMessages, run.grand), header.chatId);
       }
       await output.write(writer.chatEnd(header));
     }
     await output.write(writer.end());
     await output.close();
-    if (!options.overwrite) requireAbsent(out, 'export');
-    renameSync(partial, out);
-    fsyncDir(dirname(out));
+    if (!run.overwrite) requireAbsent(run.out, 'export');
+    renameSync(partial, run.out);
+    untrack();
+    fsyncDir(dirname(run.out));
     finished = true;
   } finally {
     if (!finished) {
       output.destroy();
       unlinkIfExists(partial);
+      untrack();
     }
   }
   return {
-    out,
-    format: options.format,
-    chats: dirs.length,
+    out: run.out,
+    format: run.format,
+    chats,
     messages: totalMessages,
     sessions: totalSessions,
-    bytes: statSync(out).size,
-    redacted,
+    bytes: statSync(run.out).size,
+    redacted: run.redacted,
   };
 }
 
-/** Messages in id order, one page per statement (no read transaction held between pages). */
-async function forEachPage(
-  db: ReadableDb,
-  pageSize: number,
-  onPage: (rows: Row[]) => Promise<void>,
-): Promise<void> {
-  const page = db.prepare('SELECT * FROM messages WHERE id > ? ORDER BY id LIMIT ?');
-  let after = -Number.MAX_SAFE_INTEGER;
-  for (;;) {
-    const rows = page.all(after, pageSize) as Row[];
-    if (rows.length === 0) return;
-    await onPage(rows);
-    after = Number(rows[rows.length - 1]!.id);
-  }
+function checkTarget(out: string, overwrite: boolean): void {
+  if (!overwrite) requireAbsent(out, 'export');
+  else if (!existsSync(dirname(out))) throw new AppError('not_found', `${dirname(out)}: no such folder`);
+}
+
+/** `export ROOT --chat ID...`: chats of a data root, each with its profile, sessions and every message. */
+export async function exportChats(options: ExportOptions, ctx: JobContext<null>): Promise<ExportResult> {
+  const root = resolve(options.root);
+  const out = resolve(options.out);
+  if (options.chatIds.length === 0) throw new AppError('invalid_input', 'name at least one chat to export');
+  checkTarget(out, options.overwrite ?? false);
+  const chatIds = [...new Set(options.chatIds)];
+  const chats = chatIds.map((id) => new PerChatSource(root, id, options.tree));
+  const redacted = options.redact ?? false;
+  const pageSize = options.pageSize ?? 1000;
+  // Totals first, for the progress bar (and a chat that cannot be read stops the export before it starts).
+  const counts = chats.map((chat) => chat.exportCounts());
+  return writeExport(
+    {
+      out,
+      format: options.format,
+      redacted,
+      overwrite: options.overwrite ?? false,
+      exportedAt: (options.now ?? new Date()).toISOString(),
+      title:
+        chatIds.length === 1 ? `Chat ${chatIds[0]} — transcript` : `${chatIds.length} chats — transcripts`,
+      grand: counts.reduce((n, c) => n + c.messages, 0),
+    },
+    chats.map((chat, i) => () => {
+      const base = readProfile(chat.dir, chat.chatId);
+      const p = base.profile;
+      const redact = redacted ? createRedactor({ names: [p?.firstName, p?.lastName, p?.username] }) : null;
+      const sessions = chat.exportSessions();
+      return {
+        header: {
+          chatId: chat.chatId,
+          profile: redact ? redactProfile(p) : p,
+          preferences: base.preferences,
+          progress: base.progress,
+          messages: counts[i]!.messages,
+          sessions: counts[i]!.sessions,
+        },
+        sessions: redact ? sessions.map((s) => redactSession(s, redact)) : sessions,
+        pages: chat.exportMessages(pageSize),
+        view: messageOfSource,
+        redact,
+      };
+    }),
+    ctx,
+  );
+}
+
+export interface SourceExportOptions {
+  conversationId: string;
+  tenant?: string | undefined;
+  format: ExportFormat;
+  out: string;
+  redact?: boolean;
+  overwrite?: boolean;
+  now?: Date;
+  pageSize?: number;
+}
+
+/**
+ * `export SOURCE --chat ID`: one conversation of any Source, in the same formats, streamed (the Source
+ * hands out pages: a server-side cursor for PostgreSQL).
+ */
+export async function exportFromSource(
+  source: Source,
+  options: SourceExportOptions,
+  ctx: JobContext<null>,
+): Promise<ExportResult> {
+  const out = resolve(options.out);
+  checkTarget(out, options.overwrite ?? false);
+  const conversation = await source.conversation(options.conversationId, { tenant: options.tenant });
+  const redacted = options.redact ?? false;
+  const redact = redacted ? createRedactor({}) : null;
+  const shownId = redact ? redact(conversation.id) : conversation.id;
+  return writeExport(
+    {
+      out,
+      format: options.format,
+      redacted,
+      overwrite: options.overwrite ?? false,
+      exportedAt: (options.now ?? new Date()).toISOString(),
+      title: `Conversation ${shownId} — transcript`,
+      grand: conversation.messages,
+    },
+    [
+      () => ({
+        header: {
+          chatId: shownId,
+          // Whom the conversation is with (a clinic's is the patient's phone): masked like its messages.
+          title: redact ? redact(conversation.title) : conversation.title,
+          profile: null,
+          preferences: null,
+          progress: [],
+          messages: conversation.messages,
+          sessions: 0,
+        },
+        sessions: [],
+        pages: source.exportMessages({
+          conversationId: options.conversationId,
+          tenant: options.tenant,
+          pageSize: options.pageSize ?? 5000,
+        }),
+        view: messageOfOtherSource,
+        redact,
+      }),
+    ],
+    ctx,
+  );
 }

@@ -222,6 +222,25 @@ function decodeCursor(cursor: string): [string | number, string] {
   throw new AppError('invalid_input', 'the page cursor is not valid: start from the first page');
 }
 
+function decodeRecentCursor(cursor: string): [string | null, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      (v[0] === null || typeof v[0] === 'string') &&
+      typeof v[1] === 'string'
+    )
+      return [v[0], v[1]];
+  } catch {
+    // reported below
+  }
+  throw new AppError(
+    'invalid_input',
+    'that cursor is not one this source gave out: start from the first page',
+  );
+}
+
 export interface StoredState {
   chatId: string;
   identity: string;
@@ -427,6 +446,38 @@ export class FleetIndex {
       }),
       total,
       nextCursor: last && raw.length === request.limit ? encodeCursor(last[ROW_WIDTH], last[0]) : null,
+    };
+  }
+
+  /**
+   * The chats most recently active first, then by id (the order every Source lists conversations in),
+   * keyset-paged on (last activity, chat id); `text` as the list's search (id or name, accents and case
+   * aside). The cursor is the Source's: base64url of [lastActivity or null, chatId].
+   */
+  recentPage(request: { text?: string | undefined; after?: string | undefined; limit: number }): {
+    rows: FleetRow[];
+    next: string | null;
+  } {
+    const where = whereOf({ text: request.text }, { health: false });
+    const parts = where.sql ? [where.sql.slice('WHERE '.length)] : [];
+    const params = [...where.params];
+    if (request.after) {
+      const [value, chatId] = decodeRecentCursor(request.after);
+      // A chat never active is stored as '' and comes last, as null does in compareConversations.
+      parts.push('(last_active < ? OR (last_active = ? AND chat_id > ?))');
+      params.push(value ?? '', value ?? '', chatId);
+    }
+    const raw = this.stmt(
+      `SELECT ${ROW_COLUMNS} FROM chats ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
+        ORDER BY last_active DESC, chat_id ASC LIMIT ?`,
+    )
+      .raw()
+      .all(...params, request.limit + 1) as RowTuple[];
+    const rows = raw.slice(0, request.limit).map(toRow);
+    const last = rows[rows.length - 1];
+    return {
+      rows,
+      next: raw.length > request.limit && last ? encodeCursor(last.lastActive, last.chatId) : null,
     };
   }
 

@@ -614,7 +614,7 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
     const CHILD = `
 import ${JSON.stringify(join(import.meta.dirname, '..', 'kinds', 'index.ts'))};
 import { openSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'index.ts'))};
-import { exportFromSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'sources', 'export.ts'))};
+import { exportFromSource } from ${JSON.stringify(join(import.meta.dirname, '..', 'export', 'export.ts'))};
 const [url, tenant, format, out] = process.argv.slice(2);
 const source = await openSource(url);
 const base = process.memoryUsage().rss;

@@ -1,18 +1,35 @@
 import { join, resolve } from 'node:path';
+import type { FleetRow } from '../../shared/contract/fleet.ts';
+import type { ChatDetail, ChatMetrics, ConversationSession } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Chart } from '../adapters/stats.ts';
+import { defaultUserDataDir } from '../config/paths.ts';
+import type { FleetIndex } from '../fleet/index.ts';
+import { FleetIndexUnavailable } from '../fleet/index-db.ts';
+import { refreshIndex } from '../fleet/refresh.ts';
+import { exclusive, fleetIndexFor } from '../fleet/registry.ts';
 import { entryAt } from '../fs/entry.ts';
+import { ownFileNotice } from '../fs/own-file.ts';
+import { silentContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { chatDir, listChats } from '../store/layout.ts';
-import { pageMessages } from '../store/messages.ts';
+import { mapSession, readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../store/chat.ts';
+import {
+  mapMessageRow,
+  sourceMessageOfRow,
+  type SearchFilter,
+  type SearchResult,
+} from '../store/messages.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
 import { toIso } from '../store/time.ts';
-import { encodeCursor, decodeCursor } from './cursor.ts';
+import { encodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
-import { sourceMessageOf, sqliteTables } from './sqlite-source.ts';
+import { sqliteTables } from './sqlite-source.ts';
+import { sharedPool } from '../workers/pool.ts';
 import type {
   ConversationPage,
+  OpenOptions,
   ConversationQuery,
   MessageHit,
   MessageQuery,
@@ -30,8 +47,11 @@ import type {
 } from './types.ts';
 
 // The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation is a chat folder, its
-// thread is that chat's conversations.db (store/messages.ts pages it). Each call opens the chat's files
-// read-only and closes them: nothing stays open between requests, nothing in the root is changed.
+// thread is that chat's conversations.db (store/messages.ts pages it). Conversations are listed from the
+// root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open as `scan` and the
+// chat list do, only new and changed chats read), so a page is one indexed query, not a read of every
+// chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat screens read it
+// too), through read-only connections: nothing in the root is changed.
 
 function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   const { db } = openReadonly(path);
@@ -42,18 +62,169 @@ function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   }
 }
 
+/** A page of one chat's thread: a Source's MessageQuery, or the page that starts at one message (`from`). */
+export interface ChatThreadQuery {
+  limit: number;
+  before?: string | undefined;
+  after?: string | undefined;
+  at?: string | undefined;
+  /** A message id (a search hit): the page that starts at that message, in thread order. */
+  from?: string | undefined;
+}
+
+/**
+ * One chat of the root as the app's chat screen reads it — its thread (opaque cursors, the one message
+ * model), search, figures and detail — in the root's plain-id tree or in the chat tree `tree`.
+ */
+export class PerChatSource {
+  readonly root: string;
+  readonly chatId: string;
+  readonly tree: string | undefined;
+
+  constructor(root: string, chatId: string, tree?: string) {
+    this.root = root;
+    this.chatId = chatId;
+    this.tree = tree;
+  }
+
+  messages(query: ChatThreadQuery): SourceMessagePage {
+    if (query.at !== undefined && Number.isNaN(new Date(query.at).getTime()))
+      throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at.slice(0, 40))}`);
+    const from = query.from === undefined ? undefined : Number(query.from);
+    if (from !== undefined && !Number.isSafeInteger(from))
+      throw new AppError('invalid_input', `not a message of this chat: ${JSON.stringify(query.from)}`);
+    const page = readChatMessages(
+      this.root,
+      this.chatId,
+      {
+        before: numericCursor(query.before),
+        after: numericCursor(query.after),
+        at: query.at,
+        from,
+        limit: query.limit,
+      },
+      this.tree,
+    );
+    return {
+      messages: page.messages.map((m) => sourceMessageOfRow(m, this.chatId)),
+      older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
+      newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
+    };
+  }
+
+  search(query: string, limit: number, filter: SearchFilter = {}): SearchResult {
+    return searchChat(this.root, this.chatId, query, limit, filter, this.tree);
+  }
+
+  metrics(): ChatMetrics {
+    return readChatMetrics(this.root, this.chatId, this.tree);
+  }
+
+  detail(now: Date): ChatDetail {
+    return readChatDetail(this.root, this.chatId, now, this.tree);
+  }
+
+  /** The chat's folder (in its tree). */
+  get dir(): string {
+    return chatDir(this.root, this.chatId, this.tree);
+  }
+
+  /** Messages and sessions, for an export's totals; a chat whose thread cannot be read stops the export. */
+  exportCounts(): { messages: number; sessions: number } {
+    // A chat folder that is not one (a link, a FIFO) is refused with the guard's own words.
+    const dir = this.dir;
+    try {
+      return withDb(join(dir, CONVERSATIONS_DB), (db) => ({
+        messages: Number(db.prepare('SELECT count(*) FROM messages').pluck().get()),
+        sessions: Number(db.prepare('SELECT count(*) FROM conversation_sessions').pluck().get()),
+      }));
+    } catch (error) {
+      throw new AppError(
+        error instanceof AppError ? error.code : 'corrupt',
+        `conversations.db of a chat cannot be read (${error instanceof Error ? error.message : String(error)}); recover it first`,
+      );
+    }
+  }
+
+  /** Every session, oldest first. */
+  exportSessions(): ConversationSession[] {
+    return withDb(join(this.dir, CONVERSATIONS_DB), (db) =>
+      (db.prepare('SELECT * FROM conversation_sessions ORDER BY session_start, id').all() as Row[]).map(
+        mapSession,
+      ),
+    );
+  }
+
+  /**
+   * Every message in id order (the file's own order, as exports have always listed it), one short
+   * statement per page: no read transaction is held between pages, so the bot is never kept waiting.
+   */
+  async *exportMessages(pageSize: number): AsyncGenerator<SourceMessage[]> {
+    const { db } = openReadonly(join(this.dir, CONVERSATIONS_DB));
+    try {
+      // Pages are read once, in order: a small page cache is enough (a per-connection setting).
+      db.pragma('cache_size = -2000');
+      const page = db.prepare('SELECT * FROM messages WHERE id > ? ORDER BY id LIMIT ?');
+      let after = -Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const rows = page.all(after, pageSize) as Row[];
+        if (rows.length === 0) return;
+        yield rows.map((row) => sourceMessageOfRow(mapMessageRow(row), this.chatId));
+        after = Number(rows[rows.length - 1]!.id);
+      }
+    } finally {
+      db.close();
+    }
+  }
+}
+
+type Row = Record<string, unknown>;
+
+/** A cursor of a numeric message key, as every page of this layout gives out (the oldest: a key below all). */
+export const messageCursor = (id: number): string => encodeCursor([id]);
+
 export class PerChatRootSource implements Source {
   readonly root: string;
+  private readonly ownDir: string;
+  /** Opened on first use; null when it cannot be used or made (a read-only own folder). */
+  private opened: FleetIndex | null | undefined;
 
-  constructor(root: string) {
+  /** Cheap: nothing is read until asked (the app's chat screens make one per request). */
+  constructor(root: string, options: { ownDir: string }) {
     this.root = resolve(root);
-    if (entryAt(this.root).kind !== 'directory')
-      throw new AppError('invalid_input', `${root}: is not a folder`);
-    if (listChats(this.root).chats.length === 0)
+    this.ownDir = options.ownDir;
+  }
+
+  /** `open ROOT`: a folder holding chat folders, its index brought up to date. */
+  static async open(locator: string, options: { ownDir: string }): Promise<PerChatRootSource> {
+    const source = new PerChatRootSource(locator, options);
+    if (entryAt(source.root).kind !== 'directory')
+      throw new AppError('invalid_input', `${locator}: is not a folder`);
+    if (listChats(source.root).chats.length === 0)
       throw new AppError(
         'invalid_input',
-        `${root}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
+        `${locator}: is a folder with no chat_<id> folders, not a data root (give a database file inside it)`,
       );
+    await source.refresh();
+    return source;
+  }
+
+  /** The fleet index, or null: then every chat is read instead, as before the index. */
+  private get index(): FleetIndex | null {
+    if (this.opened === undefined) this.opened = indexOrNull(this.ownDir, this.root);
+    return this.opened;
+  }
+
+  /** One chat (in the chat tree `tree`, else by the plain-id rule). */
+  chat(chatId: string, tree?: string): PerChatSource {
+    return new PerChatSource(this.root, chatId, tree);
+  }
+
+  /** Brings the index up to what the root holds (after any refresh of it already running here). */
+  async refresh(): Promise<void> {
+    const index = this.index;
+    if (!index) return;
+    await exclusive(index, () => refreshIndex(index, silentContext(), { pool: sharedPool() }));
   }
 
   private chatFigures(chatId: string, dir: string): SourceConversation {
@@ -85,6 +256,7 @@ export class PerChatRootSource implements Source {
     return { id: chatId, title, messages, lastActivity: last };
   }
 
+  /** Without an index: every chat read, as before the index (bounded by the root, not by the page). */
   private all(): SourceConversation[] {
     return listChats(this.root).chats.map((c) => this.chatFigures(c.chatId, c.dir));
   }
@@ -123,42 +295,35 @@ export class PerChatRootSource implements Source {
   }
 
   async conversations(query: ConversationQuery): Promise<ConversationPage> {
-    return conversationPage(this.all(), query);
+    if (!this.index) return conversationPage(this.all(), query);
+    const page = this.index.recentPage({
+      text: query.search?.trim(),
+      after: query.after,
+      limit: query.limit,
+    });
+    return { conversations: page.rows.map(conversationOf), next: page.next };
   }
 
   async conversation(id: string): Promise<SourceConversation> {
-    return this.chatFigures(id, chatDir(this.root, id));
+    const dir = chatDir(this.root, id);
+    if (!this.index) return this.chatFigures(id, dir);
+    const { row } = this.index.chat(id);
+    if (!row) throw new AppError('not_found', `${this.root} holds no chat ${id}`);
+    return conversationOf(row);
   }
 
   private page(
     chatId: string,
-    before: number | undefined,
-    after: number | undefined,
+    before: string | undefined,
+    after: string | undefined,
     at: string | undefined,
     limit: number,
   ): SourceMessagePage {
-    const path = join(chatDir(this.root, chatId), CONVERSATIONS_DB);
-    const page = withDb(path, (db) => pageMessages({ db }, { before, after, at, limit }));
-    return {
-      messages: page.messages.map((m) => sourceMessageOf(m, chatId)),
-      older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
-      newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
-    };
+    return this.chat(chatId).messages({ before, after, at, limit });
   }
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
-    if (query.at !== undefined) {
-      if (Number.isNaN(new Date(query.at).getTime()))
-        throw new AppError('invalid_input', `not a date or time: ${JSON.stringify(query.at.slice(0, 40))}`);
-      return this.page(query.conversationId, undefined, undefined, query.at, query.limit);
-    }
-    return this.page(
-      query.conversationId,
-      numericCursor(query.before),
-      numericCursor(query.after),
-      undefined,
-      query.limit,
-    );
+    return this.page(query.conversationId, query.before, query.after, query.at, query.limit);
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
@@ -166,7 +331,9 @@ export class PerChatRootSource implements Source {
       query.conversationId !== undefined
         ? [query.conversationId]
         : listChats(this.root).chats.map((c) => c.chatId);
-    return scanSearch(ids, query, (id, after, limit) => this.page(id, undefined, after, undefined, limit));
+    return scanSearch(ids, query, (id, after, limit) =>
+      this.page(id, undefined, after === undefined ? undefined : messageCursor(after), undefined, limit),
+    );
   }
 
   /** Messages per day (user / bot) over every chat of the root. */
@@ -208,13 +375,13 @@ export class PerChatRootSource implements Source {
     conversationId: string;
     pageSize?: number;
   }): AsyncGenerator<SourceMessage[]> {
-    let after = Number.MIN_SAFE_INTEGER;
+    let after = messageCursor(Number.MIN_SAFE_INTEGER);
     for (;;) {
       const page = this.page(options.conversationId, undefined, after, undefined, options.pageSize ?? 1000);
       if (page.messages.length === 0) return;
       yield page.messages;
       if (page.newer === null) return;
-      after = Number(decodeCursor(page.newer, 1)[0]);
+      after = page.newer;
     }
   }
 
@@ -230,8 +397,30 @@ export class PerChatRootSource implements Source {
   async close(): Promise<void> {}
 }
 
+function indexOrNull(ownDir: string, root: string): FleetIndex | null {
+  try {
+    return fleetIndexFor(ownDir, root);
+  } catch (error) {
+    if (!(error instanceof FleetIndexUnavailable)) throw error;
+    ownFileNotice(`${error.message}; every chat is read instead`);
+    return null;
+  }
+}
+
+/** A chat's row of the index as a conversation: counts not known (yet) read as 0, as an unread chat's. */
+function conversationOf(row: FleetRow): SourceConversation {
+  return {
+    id: row.chatId,
+    title: row.name ?? `Chat ${row.chatId}`,
+    messages: row.messages ?? 0,
+    lastActivity: row.lastActive,
+  };
+}
+
 export const perChatRootSourceKind: SourceKind = {
   name: 'root',
   accepts: (locator) => entryAt(resolve(locator)).kind === 'directory',
-  open: async (locator) => new PerChatRootSource(locator),
+  // The index lives in Chat Inspector's own folder (where remembered mappings are read too).
+  open: (locator, options: OpenOptions) =>
+    PerChatRootSource.open(locator, { ownDir: options.mappingHome ?? defaultUserDataDir() }),
 };

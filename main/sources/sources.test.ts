@@ -51,7 +51,8 @@ for (const idOrder of ID_ORDERS) {
       writeSql: 'DELETE FROM messages',
       fingerprint: () => tree(root),
     };
-    return { truth, open: () => openSource(root) };
+    // Listed through the root's fleet index, kept in a folder of the test's own.
+    return { truth, open: () => openSource(root, { mappingHome: join(base, 'own') }) };
   });
 
   sourceContractSuite(`legacy user_history.db${variant(idOrder)}`, async () => {

@@ -1,5 +1,6 @@
 import type { Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import type { SourceMessage } from '../sources/types.ts';
 import { pageThread } from './thread-order.ts';
 import { toIso } from './time.ts';
 
@@ -60,6 +61,74 @@ export function mapMessageRow(row: Record<string, unknown>): Message {
     timestamp: toIso(row.timestamp),
     extra:
       context === null || context === undefined || context === '' ? null : { context: parseJson(context) },
+  };
+}
+
+/** The seed-000 fields a SourceMessage of this layout carries in `extra` (the row's own extras beside them). */
+const OWN_FIELDS = [
+  'sessionId',
+  'voice',
+  'voiceDuration',
+  'originalContent',
+  'corrections',
+  'vocabulary',
+  'hasErrors',
+  'responseTime',
+  'confidence',
+] as const;
+
+/**
+ * A seed-000 message in the one message model: what the common fields do not hold rides in `extra`
+ * (the keys every Source uses: sessionId, voice, originalContent, corrections...), none of it lost, so
+ * `messageOfSource` gives the same message back.
+ */
+export function sourceMessageOfRow(m: Message, conversationId: string): SourceMessage {
+  const extra: Record<string, unknown> = {};
+  if (m.sessionId !== null) extra.sessionId = m.sessionId;
+  if (m.isVoice) extra.voice = m.voiceDuration ?? true;
+  else if (m.voiceDuration !== null) extra.voiceDuration = m.voiceDuration;
+  if (m.originalContent !== null) extra.originalContent = m.originalContent;
+  if (m.corrections !== null) extra.corrections = m.corrections;
+  if (m.vocabulary !== null) extra.vocabulary = m.vocabulary;
+  if (m.hasErrors) extra.hasErrors = true;
+  if (m.responseTime !== null) extra.responseTime = m.responseTime;
+  if (m.confidence !== null) extra.confidence = m.confidence;
+  if (m.extra) Object.assign(extra, m.extra);
+  return {
+    id: String(m.id),
+    conversationId,
+    timestamp: m.timestamp,
+    role: m.role,
+    rawRole: m.rawRole,
+    text: m.content,
+    analysis: null,
+    extra: Object.keys(extra).length > 0 ? extra : null,
+  };
+}
+
+/** The app's seed-000 view of a message of this layout (the thread's bubbles: corrections, voice...). */
+export function messageOfSource(m: SourceMessage): Message {
+  const all = m.extra ?? {};
+  const rest = Object.fromEntries(
+    Object.entries(all).filter(([key]) => !(OWN_FIELDS as readonly string[]).includes(key)),
+  );
+  const voice = all.voice;
+  return {
+    id: Number(m.id),
+    sessionId: typeof all.sessionId === 'string' ? all.sessionId : null,
+    role: m.role,
+    rawRole: m.rawRole,
+    content: m.text,
+    originalContent: typeof all.originalContent === 'string' ? all.originalContent : null,
+    isVoice: voice !== undefined,
+    voiceDuration: typeof voice === 'number' ? voice : num(all.voiceDuration),
+    hasErrors: all.hasErrors === true,
+    corrections: all.corrections ?? null,
+    vocabulary: all.vocabulary ?? null,
+    confidence: num(all.confidence),
+    responseTime: num(all.responseTime),
+    timestamp: m.timestamp,
+    extra: Object.keys(rest).length > 0 ? rest : null,
   };
 }
 

@@ -1,12 +1,35 @@
-import type { ChatSummary } from '../../../shared/domain.ts';
+import type { ChatSummary, MessagePage } from '../../../shared/domain.ts';
 import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
 import { archiveFolders } from './backup.ts';
-import { readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../../store/chat.ts';
 import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
+import { decodeCursor } from '../../sources/cursor.ts';
+import { messageCursor, PerChatRootSource, type PerChatSource } from '../../sources/root-source.ts';
+import type { SourceMessagePage } from '../../sources/types.ts';
+import { messageOfSource } from '../../store/messages.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { scanRoot } from '../../store/scan.ts';
+import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
+
+/** One chat of an allowed root, read through the root's Source (its index in the app's own folder). */
+const chatOf = (root: string, chatId: string, tree: string | undefined, ctx: HandlerContext): PerChatSource =>
+  new PerChatRootSource(ctx.places.requireRoot(root), { ownDir: ctx.userDataDir }).chat(chatId, tree);
+
+/**
+ * The contract's chat.messages still speaks the app's seed-000 Message with numeric cursors (the thread
+ * shared with the Files screen renders it): the one place the Source's page is turned back into it.
+ */
+function messagePageOf(page: SourceMessagePage): MessagePage {
+  const key = (cursor: string | null) => (cursor === null ? null : Number(decodeCursor(cursor, 1)[0]));
+  return {
+    messages: page.messages.map(messageOfSource),
+    olderCursor: key(page.older),
+    newerCursor: key(page.newer),
+  };
+}
+
+const cursorOf = (id: number | undefined) => (id === undefined ? undefined : messageCursor(id));
 
 export const browseHandlers = {
   'places.list': (_input, ctx) => ({
@@ -37,7 +60,7 @@ export const browseHandlers = {
     const place = ctx.places.requireRoot(root);
     // The chat's tree, and its copy in another tree with which is newer (a bot folder with two trees).
     const detail = withChatState(
-      withCopies(place, readChatDetail(place, chatId, ctx.now(), tree), ctx.now()),
+      withCopies(place, chatOf(root, chatId, tree, ctx).detail(ctx.now()), ctx.now()),
       chatFindings(place, chatId, ctx.userDataDir, ctx.now(), tree),
     );
     // Its last backup: the newest verified archive in the folders the Backups screen lists, else metadata.json.
@@ -45,11 +68,18 @@ export const browseHandlers = {
     return detail;
   },
   'chat.messages': ({ root, chatId, tree, before, after, at, from, limit }, ctx) =>
-    readChatMessages(ctx.places.requireRoot(root), chatId, { before, after, at, from, limit }, tree),
+    messagePageOf(
+      chatOf(root, chatId, tree, ctx).messages({
+        before: cursorOf(before),
+        after: cursorOf(after),
+        at,
+        from: from === undefined ? undefined : String(from),
+        limit,
+      }),
+    ),
   'chat.search': ({ root, chatId, tree, query, limit, role, from, to, before }, ctx) =>
-    searchChat(ctx.places.requireRoot(root), chatId, query, limit, { role, from, to, before }, tree),
-  'chat.metrics': ({ root, chatId, tree }, ctx) =>
-    readChatMetrics(ctx.places.requireRoot(root), chatId, tree),
+    chatOf(root, chatId, tree, ctx).search(query, limit, { role, from, to, before }),
+  'chat.metrics': ({ root, chatId, tree }, ctx) => chatOf(root, chatId, tree, ctx).metrics(),
   'fleet.metrics': ({ root }, ctx, job) =>
     fleetMetrics(ctx.places.requireRoot(root), job, ctx.pool, ctx.now()),
   'files.list': ({ root }, ctx) => listDbFiles(ctx.places.requireRoot(root)),

@@ -6,7 +6,7 @@ import { pgDriver } from '../../pg/client.ts';
 import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
 import { isMysqlUrl } from '../../mysql/url.ts';
 import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
-import { exportFromSource } from '../../sources/export.ts';
+import { exportFromSource } from '../../export/export.ts';
 import { sourceSession } from '../../sources/session.ts';
 import { withSource, type OpenOptions, type Source, type SourceInfo } from '../../sources/index.ts';
 import { formatBytes, printJson, runCliJob, table } from '../output.ts';
