@@ -46,7 +46,3 @@ export class AppError extends Error {
     return new AppError(shape.code, shape.message);
   }
 }
-
-export function isAppError(value: unknown): value is AppError {
-  return value instanceof AppError;
-}

@@ -68,20 +68,6 @@ export function rowCounts(db: Reader): Record<string, number> {
   return out;
 }
 
-/** Row counts of a private file, or null when it cannot be counted. */
-export function rowCountsOfFile(path: string): Record<string, number> | null {
-  try {
-    const db = openImmutable(path);
-    try {
-      return rowCounts(db);
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
 /** sha256 and size of a file, read in 1 MB chunks. */
 export function hashFile(path: string): { sha256: string; size: number } {
   const hash = createHash('sha256');

@@ -4,7 +4,7 @@ import type { MessageRole } from '../../shared/domain.ts';
 import type { SqlEngine } from '../mapping/engine.ts';
 
 // One interface for every store Chat Inspector reads: a per-chat root, a single SQLite file, a PostgreSQL
-// database (and MySQL next). Every method is async (servers are), every cursor is an opaque string (keyset
+// or MySQL/MariaDB database. Every method is async (servers are), every cursor is an opaque string (keyset
 // keys differ per store: an id, a rowid, a (time, id) pair), and nothing here can write.
 
 /** Which engine holds the data; `kind` says which schema was recognised in it. */

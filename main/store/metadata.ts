@@ -1,9 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
 import type { MetadataMismatch } from '../../shared/domain.ts';
-import { CHAT_DIR_PATTERN, METADATA_JSON, type ChatMetadataJson } from './schema.ts';
+import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
 import { toIso } from './time.ts';
 
 export type MetadataRead =
@@ -181,11 +181,6 @@ function notAFile(kind: EntryKind): MetadataRead {
 /** `database_info.last_backup` as an ISO time (null: missing, unreadable or not a time). */
 export function metadataLastBackup(meta: MetadataRead): string | null {
   return meta.state === 'ok' ? toIso(meta.value.database_info?.last_backup) : null;
-}
-
-/** The chat id of a `chat_<id>` folder, or null for any other folder. */
-export function chatIdOfDir(dir: string): string | null {
-  return CHAT_DIR_PATTERN.exec(basename(dir))?.[1] ?? null;
 }
 
 /** What the DBs hold; figures that could not be read are left out (and not compared). */

@@ -10,6 +10,7 @@ import { withReadonly } from '../sqlite/open.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { silentContext, type JobContext } from '../jobs/job.ts';
 import type { Manifest } from '../backup/manifest.ts';
+import { openImmutable, rowCounts } from '../backup/sqlite-util.ts';
 import { encodeHeader } from '../backup/tar.ts';
 
 import { CLI, NODE, REPO } from './cli.ts';
@@ -206,4 +207,19 @@ export function runHeldCli(
       resolve({ signal: sig, status, stderr, tmpWhileHeld, tmpAfter: listTree(tmp) });
     });
   });
+}
+
+/** Row counts of a file (opened immutable), or null when it cannot be counted: the truth a backup's manifest
+ * must match. */
+export function rowCountsOfFile(path: string): Record<string, number> | null {
+  try {
+    const db = openImmutable(path);
+    try {
+      return rowCounts(db);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
 }

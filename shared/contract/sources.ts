@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LegacyMetrics } from '../domain.ts';
 import { query } from './define.ts';
 
-// Server sources (PostgreSQL today, MySQL next) in the app: connect, then browse through the Source model.
+// Server sources (PostgreSQL, MySQL/MariaDB) in the app: connect, then browse through the Source model.
 // A connection is named by an id; its URL and password stay in the main process (never sent back).
 
 export const SourceRef = z.object({
