@@ -27,7 +27,7 @@ import {
 } from './manifest.ts';
 import { COPY_BUDGET_MS, snapshotSingleDb } from './snapshot.ts';
 import { TarGzWriter } from './tar.ts';
-import { TOOL_VERSION } from './version.ts';
+import { VERSION } from '../config/version.ts';
 import { DEFAULT_GZIP_LEVEL } from './create.ts';
 
 export interface SingleBackupOptions {
@@ -98,7 +98,7 @@ export async function backupSingleFile(
     const manifest: Manifest = {
       format: ARCHIVE_FORMAT,
       formatVersion: FORMAT_VERSION,
-      toolVersion: TOOL_VERSION,
+      toolVersion: VERSION,
       createdAt,
       sourceRoot: source,
       chats: [],
