@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { ConversationRef, MessagePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
+import { isChatId } from '../../shared/contract/primitives.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { pageMessages } from '../store/messages.ts';
@@ -18,7 +19,6 @@ import type { ConversationList, PageInput } from './types.ts';
 // included), with its fast path: the bot's schema has no index on messages.chat_id, and when ids follow
 // time a page walks the rowid b-tree backwards from the cursor and stops after `limit` matches.
 
-const CHAT_ID = /^-?\d{1,20}$/;
 /** Messages per day and users are computed over at most this many of the newest messages. */
 const METRICS_WINDOW = 200_000;
 
@@ -40,7 +40,7 @@ const idText = (v: unknown): string | null =>
   v === null || v === undefined ? null : typeof v === 'bigint' ? v.toString() : String(v);
 
 function parseChatId(conversationId: string): bigint {
-  if (!CHAT_ID.test(conversationId))
+  if (!isChatId(conversationId))
     throw new AppError(
       'invalid_input',
       `a chat id is a number, not ${JSON.stringify(conversationId.slice(0, 40))}`,

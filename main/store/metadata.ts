@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
 import type { MetadataMismatch } from '../../shared/domain.ts';
+import { CHAT_ID_PATTERN, isChatId } from '../../shared/contract/primitives.ts';
 import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
 import { toIso } from './time.ts';
 
@@ -24,7 +25,10 @@ const optionalCount = z.number().int().min(0).nullish();
  */
 export const MetadataSchema = z.looseObject({
   chat_id: z
-    .union([z.number().refine(Number.isInteger, 'expected a whole number'), z.string().regex(/^-?\d{1,20}$/)])
+    .union([
+      z.number().refine(Number.isInteger, 'expected a whole number'),
+      z.string().regex(CHAT_ID_PATTERN),
+    ])
     .optional(),
   last_update: optionalText,
   quick_stats: z
@@ -67,7 +71,7 @@ export function surelyValid(value: Record<string, unknown>): boolean {
   if (
     id !== undefined &&
     !(typeof id === 'number' && Number.isInteger(id)) &&
-    !(typeof id === 'string' && /^-?\d{1,20}$/.test(id))
+    !(typeof id === 'string' && isChatId(id))
   )
     return false;
   if (!isText(value.last_update)) return false;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LegacyMetrics } from '../domain.ts';
 import { query } from './define.ts';
+import { Cursor, MAX_PATH_LENGTH, SourceId, pageLimit } from './primitives.ts';
 
 // Server sources (PostgreSQL, MySQL/MariaDB) in the app: connect, then browse through the Source model.
 // A connection is named by an id; its URL and password stay in the main process (never sent back).
@@ -13,10 +14,9 @@ export const SourceRef = z.object({
 });
 export type SourceRef = z.infer<typeof SourceRef>;
 
-const SourceId = z.string().min(1).max(64);
 const TenantId = z.string().max(64).optional();
-const Cursor = z.string().max(2000).optional();
-const Limit = z.number().int().min(1).max(500).default(50);
+const OptionalCursor = Cursor.optional();
+const Limit = pageLimit(500, 50);
 
 export const SourceTableInfo = z.object({
   name: z.string(),
@@ -75,7 +75,7 @@ export const SourceMessageOut = z.object({
 });
 export type SourceMessageOut = z.infer<typeof SourceMessageOut>;
 
-const ServerUrl = z.string().min(1).max(4096);
+const ServerUrl = z.string().min(1).max(MAX_PATH_LENGTH);
 
 export const ConnectionsOut = z.object({
   saved: z.array(
@@ -106,9 +106,9 @@ export const sourceOperations = {
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
-      url: z.string().min(1).max(4096),
+      url: ServerUrl,
       password: z.string().max(1024).optional(),
-      archive: z.string().max(4096).optional(),
+      archive: z.string().max(MAX_PATH_LENGTH).optional(),
     }),
     SourceRef,
   ),
@@ -150,7 +150,7 @@ export const sourceOperations = {
       id: SourceId,
       tenant: TenantId,
       search: z.string().max(200).optional(),
-      after: Cursor,
+      after: OptionalCursor,
       limit: Limit,
     }),
     z.object({ conversations: z.array(SourceConversationOut), next: z.string().nullable() }),
@@ -161,8 +161,8 @@ export const sourceOperations = {
       id: SourceId,
       conversationId: z.string().min(1).max(512),
       tenant: TenantId,
-      before: Cursor,
-      after: Cursor,
+      before: OptionalCursor,
+      after: OptionalCursor,
       at: z.string().max(40).optional(),
       limit: Limit,
     }),
