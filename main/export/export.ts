@@ -16,7 +16,7 @@ import type {
   UserPreferences,
   UserProfile,
 } from '../../shared/domain.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, asAppError } from '../../shared/errors.ts';
 import { fsyncDir, requireAbsent, unlinkIfExists } from '../backup/fs.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openReadonly, withReadonly, type ReadableDb } from '../sqlite/open.ts';
@@ -160,10 +160,8 @@ export async function exportChats(options: ExportOptions, ctx: JobContext<null>)
           sessions: Number(db.prepare('SELECT count(*) FROM conversation_sessions').pluck().get()),
         }));
       } catch (error) {
-        throw new AppError(
-          error instanceof AppError ? error.code : 'corrupt',
-          `conversations.db of a chat cannot be read (${error instanceof Error ? error.message : String(error)}); recover it first`,
-        );
+        const { code, message } = asAppError(error, 'corrupt');
+        throw new AppError(code, `conversations.db of a chat cannot be read (${message}); recover it first`);
       }
     });
     const grand = counts.reduce((n, c) => n + c.messages, 0);

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors.ts';
+import { AppError, errorMessage } from '../../shared/errors.ts';
 
 // PostgreSQL locators: `postgres://` and `postgresql://` URLs (libpq's forms, the password optional:
 // PGPASSWORD and ~/.pgpass are honoured by `pg` when the URL has none). A URL is only ever shown with its
@@ -186,5 +186,5 @@ export function redactError(error: unknown): AppError {
     const message = redactSecrets(error.message);
     return message === error.message ? error : new AppError(error.code, message);
   }
-  return new AppError('internal', redactSecrets(error instanceof Error ? error.message : String(error)));
+  return new AppError('internal', redactSecrets(errorMessage(error)));
 }
