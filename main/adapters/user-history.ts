@@ -3,6 +3,7 @@ import type { ConversationRef, MessagePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { isChatId } from '../../shared/contract/primitives.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
+import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { pageMessages } from '../store/messages.ts';
 import { CHAT_DIR_PATTERN } from '../store/schema.ts';
@@ -36,9 +37,6 @@ function newest(table: SchemaObject, columns: string, n: number): string {
     : `SELECT ${columns} FROM ${q} LIMIT ${n}`;
 }
 
-const idText = (v: unknown): string | null =>
-  v === null || v === undefined ? null : typeof v === 'bigint' ? v.toString() : String(v);
-
 function parseChatId(conversationId: string): bigint {
   if (!isChatId(conversationId))
     throw new AppError(
@@ -62,7 +60,7 @@ export function userHistoryConversations(db: ReadableDb, limit: number): Convers
   let windowRows = 0;
   for (const row of counted) {
     windowRows += Number(row.n);
-    const id = idText(row.chatId);
+    const id = textOrNull(row.chatId);
     if (id === null) continue;
     byChat.set(id, {
       id,
@@ -79,7 +77,7 @@ export function userHistoryConversations(db: ReadableDb, limit: number): Convers
       .safeIntegers(true)
       .all() as Record<string, unknown>[];
     for (const p of profiles) {
-      const id = idText(p.chat_id);
+      const id = textOrNull(p.chat_id);
       if (id === null) continue;
       const ref = byChat.get(id) ?? {
         id,
@@ -121,7 +119,7 @@ export function perChatConversation(db: ReadableDb, path: string): ConversationR
   const folder = CHAT_DIR_PATTERN.exec(basename(dirname(path)));
   let id = folder?.[1] ?? null;
   if (id === null && pickColumn(messages, ['chat_id'])) {
-    id = idText(
+    id = textOrNull(
       db
         .prepare(`${newest(messages, 'chat_id', 1)}`)
         .safeIntegers(true)

@@ -32,6 +32,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSy
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { entryAt, kindOf, NO_FOLLOW_READ_FLAGS, notAFileMessage } from '../fs/entry.ts';
+import { headerSaysWal } from '../sqlite/header.ts';
 import { openReadonly, toAppError } from '../sqlite/open.ts';
 import type { ReadableDb, Reader } from '../sqlite/readable.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
@@ -282,7 +283,7 @@ function sha256Of(data: Uint8Array): string {
 function journalModeOfData(data: Uint8Array): string | null {
   if (data.length < 100 || Buffer.from(data.subarray(0, 16)).toString('latin1') !== 'SQLite format 3\u0000')
     return null;
-  return data[18] === 2 || data[19] === 2 ? 'wal' : 'delete';
+  return headerSaysWal(data) ? 'wal' : 'delete';
 }
 
 function fromData(

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AppError } from '../../shared/errors.ts';
+import { headerSaysWal } from '../sqlite/header.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openPrivateReadonly, type ReadableDb, type Reader } from '../sqlite/readable.ts';
 
@@ -93,7 +94,7 @@ export function journalModeOfFile(path: string): string {
   try {
     const h = Buffer.alloc(20);
     readSync(fd, h, 0, 20, 0);
-    return h[18] === 2 || h[19] === 2 ? 'wal' : 'delete';
+    return headerSaysWal(h) ? 'wal' : 'delete';
   } finally {
     closeSync(fd);
   }
