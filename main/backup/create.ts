@@ -32,7 +32,7 @@ import {
   removeStalePartials,
   requireAbsent,
   sizeOrNull,
-} from './fs.ts';
+} from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   LAYOUT_FILES,

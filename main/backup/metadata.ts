@@ -16,7 +16,7 @@ import { chatDir } from '../store/layout.ts';
 import { humanSize, readMetadata } from '../store/metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB, type ChatMetadataJson } from '../store/schema.ts';
 import { toIso } from '../store/time.ts';
-import { removeQuietly, tempBeside } from './fs.ts';
+import { removeQuietly, tempBeside } from '../fs/files.ts';
 import { swapInto } from './swap.ts';
 
 /** 'YYYY-MM-DDTHH:MM:SSZ', as metadata.json carries times. */

@@ -17,7 +17,7 @@ import Database from '../sqlite/driver.ts';
 import { loadRowsOf, startBotWriter, stopBotWriter } from '../testing/bot-writer-client.ts';
 import { parseManifest } from './manifest.ts';
 import { backupSingleFile } from './single.ts';
-import { quickCheckFile } from './sqlite-util.ts';
+import { quickCheckFile } from '../sqlite/file.ts';
 import {
   ctx,
   dumpDb,

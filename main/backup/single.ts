@@ -14,7 +14,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { publish } from './create.ts';
-import { fsyncDir, fsyncFile, partialName, removeStalePartials, requireAbsent } from './fs.ts';
+import { fsyncDir, fsyncFile, partialName, removeStalePartials, requireAbsent } from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   FORMAT_VERSION,

@@ -17,7 +17,7 @@ import type {
   UserProfile,
 } from '../../shared/domain.ts';
 import { AppError, asAppError } from '../../shared/errors.ts';
-import { fsyncDir, requireAbsent, unlinkIfExists } from '../backup/fs.ts';
+import { fsyncDir, requireAbsent, unlinkIfExists } from '../fs/files.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openReadonly, withReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { mapProgress, mapSession } from '../store/chat.ts';

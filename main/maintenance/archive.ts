@@ -40,7 +40,7 @@ import {
   removeStalePartials,
   requireAbsent,
   unlinkIfExists,
-} from '../backup/fs.ts';
+} from '../fs/files.ts';
 import { writeArchiveSubset } from '../backup/subset.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';

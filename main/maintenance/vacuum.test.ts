@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
-import { journalModeOfFile, quickCheckFile } from '../backup/sqlite-util.ts';
+import { journalModeOfFile, quickCheckFile } from '../sqlite/file.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { chatWithFreePages, startHolder, stopHolder } from '../testing/maintenance.ts';

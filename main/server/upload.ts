@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type UploadedArchive } from '../../shared/upload.ts';
-import { ownerMayBeWriting } from '../backup/fs.ts';
+import { ownerMayBeWriting } from '../fs/files.ts';
 import { ensureOwnDir, formatBytes, isOwnDir } from '../fs/own-file.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ExportFormat, ExportResult } from '../../shared/contract/backup.ts';
 import type { Message } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { fsyncDir, requireAbsent, unlinkIfExists } from '../backup/fs.ts';
+import { fsyncDir, requireAbsent, unlinkIfExists } from '../fs/files.ts';
 import {
   csvWriter,
   htmlWriter,

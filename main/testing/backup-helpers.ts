@@ -10,7 +10,7 @@ import { withReadonly } from '../sqlite/open.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { silentContext, type JobContext } from '../jobs/job.ts';
 import type { Manifest } from '../backup/manifest.ts';
-import { openImmutable, rowCounts } from '../backup/sqlite-util.ts';
+import { openImmutable, rowCounts } from '../sqlite/file.ts';
 import { encodeHeader } from '../backup/tar.ts';
 
 import { CLI, NODE, REPO } from './cli.ts';

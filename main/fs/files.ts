@@ -2,7 +2,7 @@
 // export): temporary names beside the target, fsync of files and folders, backup names, and a crash hook
 // the crash-safety tests use to kill the process at each step of a swap.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   chownSync,
@@ -14,6 +14,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -288,4 +289,23 @@ export function crashPoint(step: string): void {
   crashCounter++;
   if (log) appendFileSync(log, `${crashCounter} ${step}\n`);
   if (at && Number(at) === crashCounter) process.kill(process.pid, 'SIGKILL');
+}
+
+/** sha256 and size of a file, read in 1 MB chunks. */
+export function hashFile(path: string): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let size = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), size };
 }
