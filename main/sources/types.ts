@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import type { MessageRole } from '../../shared/domain.ts';
 import type {
   ConversationPageOut,
-  MessageAnalysisOut,
   SimilarMessageOut,
   SourceConversationOut,
   SourceEngine as SourceEngineSchema,
@@ -41,7 +40,6 @@ export interface ConversationQuery {
 
 export type SourceConversation = z.infer<typeof SourceConversationOut>;
 export type ConversationPage = z.infer<typeof ConversationPageOut>;
-export type MessageAnalysis = z.infer<typeof MessageAnalysisOut>;
 export type SourceMessage = z.infer<typeof SourceMessageOut>;
 
 export interface MessageQuery {

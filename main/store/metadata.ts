@@ -247,11 +247,6 @@ export function describeMismatch(m: MetadataMismatch): string {
   }
 }
 
-/** Human sentences (English, for the CLI) for each quick_stats figure that differs from what the DBs hold. */
-export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigures): string[] {
-  return metadataMismatches(meta, actual).map(describeMismatch);
-}
-
 /**
  * A metadata_mismatch finding's params: for each field that differs, `<field>` (metadata.json's value) and
  * `<field>_actual` (the DBs'), flat as findings' params are; `fields` lists them in order.
