@@ -189,22 +189,24 @@ function isOurTemp(path: string, stat: Stats): boolean {
 }
 
 /**
- * Removes temporary files and folders (made by tempBeside) that a crashed write left in `dir`: only those
- * whose process is gone, so a write in progress elsewhere is never disturbed, and only what a write of
- * ours leaves (isOurTemp; a link is never followed nor removed). They never hold data that is not also in
- * its original place (a crash leaves each target old or new; the temp is the unused copy).
+ * What killed processes left in `dir`: the entries named by a process (`pidOf` reads its pid from the name,
+ * null for any other name) that may no longer be writing them (ownerMayBeWriting). Read with `lstat`: a link
+ * is described, never followed.
  */
-export function removeStaleTemps(dir: string): number {
+export function leftoversIn(
+  dir: string,
+  pidOf: (name: string) => number | null,
+): { name: string; path: string; stat: Stats }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return 0;
+    return [];
   }
-  let removed = 0;
+  const out: { name: string; path: string; stat: Stats }[] = [];
   for (const name of names) {
-    const m = TEMP_NAME.exec(name);
-    if (!m) continue;
+    const pid = pidOf(name);
+    if (pid === null) continue;
     const path = join(dir, name);
     let stat: Stats;
     try {
@@ -212,7 +214,25 @@ export function removeStaleTemps(dir: string): number {
     } catch {
       continue;
     }
-    if (ownerMayBeWriting(Number(m[3]), stat.mtimeMs) || !isOurTemp(path, stat)) continue;
+    if (!ownerMayBeWriting(pid, stat.mtimeMs)) out.push({ name, path, stat });
+  }
+  return out;
+}
+
+/**
+ * Removes temporary files and folders (made by tempBeside) that a crashed write left in `dir`: only those
+ * whose process is gone, so a write in progress elsewhere is never disturbed, and only what a write of
+ * ours leaves (isOurTemp; a link is never followed nor removed). They never hold data that is not also in
+ * its original place (a crash leaves each target old or new; the temp is the unused copy).
+ */
+export function removeStaleTemps(dir: string): number {
+  const pidOf = (name: string): number | null => {
+    const m = TEMP_NAME.exec(name);
+    return m ? Number(m[3]) : null;
+  };
+  let removed = 0;
+  for (const { path, stat } of leftoversIn(dir, pidOf)) {
+    if (!isOurTemp(path, stat)) continue;
     removeQuietly(path);
     removed++;
   }
@@ -252,27 +272,12 @@ export function partialName(out: string): string {
 
 /** Removes `<out>.<pid>.partial` files of processes that are gone (a backup killed with SIGKILL). */
 export function removeStalePartials(out: string): void {
-  const dir = dirname(out);
   const prefix = `${basename(out)}.`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(\d+)\.partial$/.exec(name.slice(prefix.length));
-    if (!m) continue;
-    const path = join(dir, name);
-    let stat: Stats;
-    try {
-      stat = lstatSync(path);
-    } catch {
-      continue;
-    }
-    if (stat.isFile() && !ownerMayBeWriting(Number(m[1]), stat.mtimeMs)) removeQuietly(path);
-  }
+  const pidOf = (name: string): number | null => {
+    const m = name.startsWith(prefix) ? /^(\d+)\.partial$/.exec(name.slice(prefix.length)) : null;
+    return m ? Number(m[1]) : null;
+  };
+  for (const { path, stat } of leftoversIn(dirname(out), pidOf)) if (stat.isFile()) removeQuietly(path);
 }
 
 let crashCounter = 0;
