@@ -25,6 +25,12 @@ export const PathInput = z.string().min(1).max(MAX_PATH_LENGTH);
 /** A server source's connection id (the connection's URL and password stay in main). */
 export const SourceId = z.string().min(1).max(64);
 
+/** A tenant of a multi-tenant server source (EvoSense, seed 003's companies). */
+export const TenantId = z.string().max(64);
+
+/** A conversation of a Source, as its `conversations` page named it (opaque: an id, a uuid, a session). */
+export const ConversationId = z.string().min(1).max(512);
+
 /** An opaque page cursor: what a page returned as `next`/`prev`, given back unchanged. */
 export const Cursor = z.string().max(2000);
 

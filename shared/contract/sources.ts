@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LegacyMetrics, MessageRole } from '../domain.ts';
 import { query } from './define.ts';
-import { Cursor, MAX_PATH_LENGTH, SourceId, pageLimit } from './primitives.ts';
+import { ConversationId, Cursor, MAX_PATH_LENGTH, SourceId, TenantId, pageLimit } from './primitives.ts';
 
 // Server sources (PostgreSQL, MySQL/MariaDB) in the app: connect, then browse through the Source model.
 // A connection is named by an id; its URL and password stay in the main process (never sent back).
@@ -14,7 +14,7 @@ export const SourceRef = z.object({
 });
 export type SourceRef = z.infer<typeof SourceRef>;
 
-const TenantId = z.string().max(64).optional();
+const OptionalTenant = TenantId.optional();
 const OptionalCursor = Cursor.optional();
 const Limit = pageLimit(500, 50);
 
@@ -191,7 +191,7 @@ export const sourceOperations = {
     "A page of a source's conversations, most recent first (keyset: pass `next` as `after`).",
     z.object({
       id: SourceId,
-      tenant: TenantId,
+      tenant: OptionalTenant,
       search: z.string().max(200).optional(),
       after: OptionalCursor,
       limit: Limit,
@@ -202,8 +202,8 @@ export const sourceOperations = {
     "A page of one conversation's messages in time order: the newest, older than `before`, newer than `after`, or from `at`.",
     z.object({
       id: SourceId,
-      conversationId: z.string().min(1).max(512),
-      tenant: TenantId,
+      conversationId: ConversationId,
+      tenant: OptionalTenant,
       before: OptionalCursor,
       after: OptionalCursor,
       at: z.string().max(40).optional(),
@@ -213,14 +213,14 @@ export const sourceOperations = {
   ),
   'sources.metrics': query(
     'Charts and figure tables of a source (per tenant for multi-tenant sources).',
-    z.object({ id: SourceId, tenant: TenantId }),
+    z.object({ id: SourceId, tenant: OptionalTenant }),
     LegacyMetrics.omit({ kind: true }).extend({ kind: z.string() }),
   ),
   'sources.similar': query(
     "A tenant's messages ranked by embedding distance to one message's own embedding (pgvector).",
     z.object({
       id: SourceId,
-      tenant: z.string().min(1).max(64),
+      tenant: TenantId.min(1),
       messageId: z.string().min(1).max(40),
       limit: Limit,
     }),
