@@ -90,9 +90,8 @@ export default tseslint.config(
       'main/sqlite/**',
       'main/fixtures/**',
       'main/**/*.test.ts',
-      'main/adapters/test-support.ts',
-      // Stand-ins for the bot in tests and benchmarks (they write as the bot does, never used by the app).
-      'main/backup/bot-writer*.ts',
+      // Test support: builds chat files and stands in for the bot (writes as the bot does, never used by the app).
+      'main/testing/**',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -5,7 +5,7 @@
 // The writer commits without fsync (PRAGMA synchronous=OFF) unless --fsync is given: a VM disk that fsyncs
 // ~60 commits a second could not take 200 rows/s otherwise; the locks each commit takes are the same. The
 // rate the writer really reached is printed.
-// One chat whose conversations.db is grown to --mb MB, a writer child process (main/backup/bot-writer.ts)
+// One chat whose conversations.db is grown to --mb MB, a writer child process (main/testing/bot-writer.ts)
 // inserting --rate rows per second, one transaction each, and --backups backups of the root taken one after
 // the other while it writes. A backup counts as consistent when it succeeded with nothing damaged, failed or
 // left out, `verify` passes, and its copy holds exactly a prefix of the writer's rows (load-0 … load-k-1).
@@ -14,7 +14,7 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { loadRowsOf, startBotWriter, stopBotWriter } from '../main/backup/bot-writer-client.ts';
+import { loadRowsOf, startBotWriter, stopBotWriter } from '../main/testing/bot-writer-client.ts';
 import { createBackup } from '../main/backup/create.ts';
 import { verifyArchive } from '../main/backup/verify.ts';
 import { generateChat } from '../main/fixtures/index.ts';

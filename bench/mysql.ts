@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMessaging } from '../main/fixtures/messaging.ts';
-import { mariaDbAvailability, startMariaDb } from '../main/mysql/test-server.ts';
+import { mariaDbAvailability, startMariaDb } from '../main/testing/mariadb-server.ts';
 import { openSource } from '../main/sources/index.ts';
 import { argValue } from './common.ts';
 

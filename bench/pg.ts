@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EVOSENSE_SCHEMA, TOPICS } from '../main/fixtures/evosense.ts';
-import { startTestServer } from '../main/pg/test-server.ts';
+import { startTestServer } from '../main/testing/pg-server.ts';
 import { openSource } from '../main/sources/index.ts';
 import { argValue } from './common.ts';
 

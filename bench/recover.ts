@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { dumpDb } from '../main/backup/test-helpers.ts';
+import { dumpDb } from '../main/testing/backup-helpers.ts';
 import {
   damageChat,
   DAMAGE_KINDS,

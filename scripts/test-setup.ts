@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumPath } from '../e2e/support/browser.ts';
-import { mariaDbAvailability } from '../main/mysql/test-server.ts';
-import { pgAvailability } from '../main/pg/test-server.ts';
+import { mariaDbAvailability } from '../main/testing/mariadb-server.ts';
+import { pgAvailability } from '../main/testing/pg-server.ts';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 export const INSTALL_COMMAND = 'sudo bash scripts/ci/install-system-deps.sh';

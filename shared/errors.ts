@@ -47,6 +47,15 @@ export class AppError extends Error {
   }
 }
 
-export function isAppError(value: unknown): value is AppError {
-  return value instanceof AppError;
+/** The words of any thrown value: an Error's message, anything else as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A thrown value as the one error type that crosses boundaries: an AppError as it is, anything else (a bug,
+ * a driver's or the OS's error) as `fallback` with its message.
+ */
+export function asAppError(error: unknown, fallback: ErrorCode = 'internal'): AppError {
+  return error instanceof AppError ? error : new AppError(fallback, errorMessage(error));
 }

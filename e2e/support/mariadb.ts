@@ -6,7 +6,7 @@ import {
   requireMariaDbForTests,
   startMariaDb,
   type MariaDbTestServer,
-} from '../../main/mysql/test-server.ts';
+} from '../../main/testing/mariadb-server.ts';
 import { builtCli, serveWithCli } from './serve-cli.ts';
 
 // Browser mode over a MariaDB messaging source (seed 003): a throwaway server with the fixture, its cold

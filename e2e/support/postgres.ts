@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { writeEvoSense, type EvoSenseTruth } from '../../main/fixtures/evosense.ts';
-import { requirePgForTests, startTestServer, type TestServer } from '../../main/pg/test-server.ts';
+import { requirePgForTests, startTestServer, type TestServer } from '../../main/testing/pg-server.ts';
 import { builtCli, serveWithCli } from './serve-cli.ts';
 
 // Browser mode over a PostgreSQL source: a throwaway server with the EvoSense fixture, and the built CLI

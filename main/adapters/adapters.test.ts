@@ -27,7 +27,7 @@ import {
   type DuilioSession,
   type Fingerprint,
   type HistoryUser,
-} from './test-support.ts';
+} from '../testing/store-dbs.ts';
 
 let base: string;
 let root: string;

@@ -1,6 +1,7 @@
 import type { ConversationRef, Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
+import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { latest, toIso } from '../store/time.ts';
 import { parseJsonish } from './json.ts';
@@ -37,9 +38,6 @@ const COLS = {
   direction: ['direction', 'sender', 'sender_type', 'role', 'from'],
   type: ['message_type', 'type'],
 } as const;
-
-const text = (v: unknown): string | null =>
-  v === null || v === undefined ? null : typeof v === 'bigint' ? v.toString() : String(v);
 
 function requireTable(db: ReadableDb, name: string): SchemaObject {
   const table = tableIfAny(db, name);
@@ -89,18 +87,20 @@ export function clinicConversations(db: ReadableDb, limit: number): Conversation
   let windowRows = 0;
   for (const row of counted) {
     windowRows += Number(row.n);
-    const id = text(row.c);
+    const id = textOrNull(row.c);
     if (id !== null) counts.set(id, { n: Number(row.n), last: row.last });
   }
   const refs: ConversationRef[] = listed.slice(0, limit).flatMap((row) => {
-    const id = text(row.k);
+    const id = textOrNull(row.k);
     if (id === null || id === '') return [];
     const count = counts.get(id);
-    const subtitle = [text(row.name), text(row.state)].filter((p): p is string => !!p).join(' · ');
+    const subtitle = [textOrNull(row.name), textOrNull(row.state)]
+      .filter((p): p is string => !!p)
+      .join(' · ');
     return [
       {
         id,
-        title: text(row.phone) ?? `conversation ${id}`,
+        title: textOrNull(row.phone) ?? `conversation ${id}`,
         subtitle: subtitle || null,
         messages: count?.n ?? 0,
         lastActive: latest(toIso(row.updated), toIso(count?.last)),
@@ -129,15 +129,15 @@ function mapperFor(messages: SchemaObject): (row: Record<string, unknown>, key: 
     ...[content, time, direction].filter((c): c is string => !!c).map((c) => c.toLowerCase()),
   ]);
   return (row, key) => {
-    const rawType = type ? text(row[type]) : null;
+    const rawType = type ? textOrNull(row[type]) : null;
     const extra: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(leftovers(row, mapped))) extra[name] = parseJsonish(value);
     return {
       id: key,
-      sessionId: text(row.conversation_id),
+      sessionId: textOrNull(row.conversation_id),
       role: clinicRole(direction ? row[direction] : null),
-      rawRole: direction ? text(row[direction]) : null,
-      content: content ? text(row[content]) : null,
+      rawRole: direction ? textOrNull(row[direction]) : null,
+      content: content ? textOrNull(row[content]) : null,
       originalContent: null,
       isVoice: rawType !== null && /audio|voice|ptt/i.test(rawType),
       voiceDuration: null,
@@ -274,8 +274,8 @@ export function clinicMetrics(db: ReadableDb): { charts: Chart[]; tables: Figure
         bump(byDay, r.day);
         perClass.set(cls, byDay);
       }
-      const service = text(r.service) ?? '—';
-      const endpoint = text(r.endpoint) ?? '—';
+      const service = textOrNull(r.service) ?? '—';
+      const endpoint = textOrNull(r.endpoint) ?? '—';
       const key = JSON.stringify([service, endpoint]);
       const e = perEndpoint.get(key) ?? { service, endpoint, times: [], calls: 0, errors: 0 };
       e.calls++;

@@ -1,6 +1,7 @@
 import type { ConversationRef, Message, MessagePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
+import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { roleOf } from '../store/messages.ts';
 import { toIso } from '../store/time.ts';
@@ -40,9 +41,6 @@ const col = (table: SchemaObject, names: readonly string[]): string => {
   return name ? quoteIdent(name) : 'NULL';
 };
 
-const text = (v: unknown): string | null =>
-  v === null || v === undefined ? null : typeof v === 'bigint' ? v.toString() : String(v);
-
 /**
  * The id of a conversation: the JSON pair `[user_id, session_id]` (readable, exact, nulls allowed), or
  * `#<rowid>` of its first message when the pair is too long for an id.
@@ -72,8 +70,8 @@ export function duilioConversations(db: ReadableDb, limit: number): Conversation
         .get(),
     ) >= COUNT_WINDOW;
   const conversations: ConversationRef[] = rows.slice(0, limit).map((r) => {
-    const user = text(r.u);
-    const session = text(r.s);
+    const user = textOrNull(r.u);
+    const session = textOrNull(r.s);
     return {
       id: conversationIdOf(user, session, r.first ?? 0n),
       title: session ?? '(no session)',
@@ -101,7 +99,7 @@ function resolvePair(
       .safeIntegers(true)
       .get(BigInt(key)) as { u: unknown; s: unknown } | undefined;
     if (!row) throw new AppError('not_found', 'this conversation does not exist (any more)');
-    return [text(row.u), text(row.s)];
+    return [textOrNull(row.u), textOrNull(row.s)];
   }
   let parsed: unknown;
   try {
@@ -144,10 +142,10 @@ function mapHistoryRow(row: Record<string, unknown>, key: number): Message {
   Object.assign(extra, leftovers(row, MAPPED));
   return {
     id: key,
-    sessionId: text(row.session_id),
+    sessionId: textOrNull(row.session_id),
     role: roleOf(row.role),
-    rawRole: text(row.role),
-    content: text(row.content),
+    rawRole: textOrNull(row.role),
+    content: textOrNull(row.content),
     originalContent: null,
     isVoice: false,
     voiceDuration: null,
@@ -211,7 +209,7 @@ export function duilioMetrics(db: ReadableDb): { charts: Chart[]; tables: Figure
   const okPerDay = new Map<string, number>();
   const failedPerDay = new Map<string, number>();
   for (const r of rows) {
-    const op = text(r.op) ?? '(none)';
+    const op = textOrNull(r.op) ?? '(none)';
     const entry = perOp.get(op) ?? { durations: [], calls: 0, ok: 0, lastError: null };
     entry.calls++;
     const ms = num(r.ms);

@@ -27,7 +27,7 @@ import { readonlyCache } from '../sqlite/cache.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { fingerprint, type Fingerprint } from './test-support.ts';
+import { fingerprint, type Fingerprint } from '../testing/store-dbs.ts';
 
 // One contract, every adapter (Beekeeper's lesson): the same assertions run against each kind of file
 // the fixture generator writes — realistic data, real files, counts checked against an independent read.

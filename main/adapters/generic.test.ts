@@ -13,7 +13,7 @@ import { withReadonly } from '../sqlite/open.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { readTablePage } from './generic.ts';
 import { prettyJson } from './json.ts';
-import { fingerprint, queryPlan, recordingDb, writeDb, type Fingerprint } from './test-support.ts';
+import { fingerprint, queryPlan, recordingDb, writeDb, type Fingerprint } from '../testing/store-dbs.ts';
 
 const HOSTILE = 'x"; DROP TABLE y; --';
 const UNICODE = 'my table · ünïcode 表 🚀';

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileInfo } from '../../shared/domain.ts';
 import { generateDuilioCode, generateUserHistory, type UserHistoryUser } from '../fixtures/index.ts';
-import { fingerprint, writeDb, type Fingerprint } from './test-support.ts';
+import { fingerprint, writeDb, type Fingerprint } from '../testing/store-dbs.ts';
 
 // `chat-inspector open FILE` as scripts run it: a child process, its stdout, stderr and exit code.
 

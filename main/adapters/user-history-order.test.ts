@@ -11,7 +11,7 @@ import { generateUserHistory, type UserHistoryUser } from '../fixtures/index.ts'
 import Database from '../sqlite/driver.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { fingerprint, type Fingerprint } from './test-support.ts';
+import { fingerprint, type Fingerprint } from '../testing/store-dbs.ts';
 
 // A legacy user_history.db reads in time order, oldest first, whatever order its ids are in: the Files
 // thread (file.messages) and the CLI's `messages` page by time when ids run against it.

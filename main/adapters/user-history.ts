@@ -1,7 +1,9 @@
 import { basename, dirname } from 'node:path';
 import type { ConversationRef, MessagePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
+import { isChatId } from '../../shared/contract/primitives.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
+import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { pageMessages } from '../store/messages.ts';
 import { CHAT_DIR_PATTERN } from '../store/schema.ts';
@@ -18,7 +20,6 @@ import type { ConversationList, PageInput } from './types.ts';
 // included), with its fast path: the bot's schema has no index on messages.chat_id, and when ids follow
 // time a page walks the rowid b-tree backwards from the cursor and stops after `limit` matches.
 
-const CHAT_ID = /^-?\d{1,20}$/;
 /** Messages per day and users are computed over at most this many of the newest messages. */
 const METRICS_WINDOW = 200_000;
 
@@ -36,11 +37,8 @@ function newest(table: SchemaObject, columns: string, n: number): string {
     : `SELECT ${columns} FROM ${q} LIMIT ${n}`;
 }
 
-const idText = (v: unknown): string | null =>
-  v === null || v === undefined ? null : typeof v === 'bigint' ? v.toString() : String(v);
-
 function parseChatId(conversationId: string): bigint {
-  if (!CHAT_ID.test(conversationId))
+  if (!isChatId(conversationId))
     throw new AppError(
       'invalid_input',
       `a chat id is a number, not ${JSON.stringify(conversationId.slice(0, 40))}`,
@@ -62,7 +60,7 @@ export function userHistoryConversations(db: ReadableDb, limit: number): Convers
   let windowRows = 0;
   for (const row of counted) {
     windowRows += Number(row.n);
-    const id = idText(row.chatId);
+    const id = textOrNull(row.chatId);
     if (id === null) continue;
     byChat.set(id, {
       id,
@@ -79,7 +77,7 @@ export function userHistoryConversations(db: ReadableDb, limit: number): Convers
       .safeIntegers(true)
       .all() as Record<string, unknown>[];
     for (const p of profiles) {
-      const id = idText(p.chat_id);
+      const id = textOrNull(p.chat_id);
       if (id === null) continue;
       const ref = byChat.get(id) ?? {
         id,
@@ -121,7 +119,7 @@ export function perChatConversation(db: ReadableDb, path: string): ConversationR
   const folder = CHAT_DIR_PATTERN.exec(basename(dirname(path)));
   let id = folder?.[1] ?? null;
   if (id === null && pickColumn(messages, ['chat_id'])) {
-    id = idText(
+    id = textOrNull(
       db
         .prepare(`${newest(messages, 'chat_id', 1)}`)
         .safeIntegers(true)

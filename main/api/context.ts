@@ -1,7 +1,6 @@
 import type { PlaceAccess } from '../access/places.ts';
 import type { Encryptor } from '../sources/saved.ts';
 import type { JobRunner } from '../jobs/runner.ts';
-import type { openForWrite } from '../sqlite/write.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 /** What every handler gets: the allow-list, the job runner and the worker pool of this process. */
@@ -35,11 +34,10 @@ export interface HandlerContext {
 
 /**
  * The write capability. Only handlers of operations whose contract says `writes: true` receive it (the
- * `Handlers` type gives them a WriteHandlerContext, and the dispatcher builds one only for them); inside the
- * others, `openForWrite` itself refuses (main/sqlite/write.ts).
+ * `Handlers` type gives them a WriteHandlerContext, and the dispatcher builds one only for them). They open
+ * files with `openForWrite` (main/sqlite/write.ts), which itself refuses inside every other operation.
  */
 export interface WriteAccess {
-  readonly openForWrite: typeof openForWrite;
   /** Closes cached read connections under a folder before its files are replaced. */
   releaseConnections(prefix: string): void;
 }

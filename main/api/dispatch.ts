@@ -4,7 +4,6 @@ import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { maskSecrets } from '../pg/url.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
-import { openForWrite } from '../sqlite/write.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { callHandler } from './call.ts';
 import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
@@ -97,7 +96,6 @@ export const invoke: Invoke = createInvoke({ operations, handlers });
 function contextFor(def: OperationDef, ctx: HandlerContext): HandlerContext | WriteHandlerContext {
   if (!def.writes) return ctx;
   const write: WriteAccess = {
-    openForWrite,
     releaseConnections: (prefix) => {
       readonlyCache.closeUnder(prefix);
       ctx.offload?.broadcast('sqlite.release', prefix);

@@ -7,7 +7,6 @@ import { operations, type OperationName } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
-import { openForWrite } from '../sqlite/write.ts';
 import type { TaskContext } from '../workers/tasks.ts';
 import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
 import { callHandler } from './call.ts';
@@ -110,6 +109,5 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
 
 /** In a worker, releasing connections closes this worker's own; the dispatcher tells the others after. */
 const workerWriteAccess: WriteAccess = {
-  openForWrite,
   releaseConnections: (prefix) => readonlyCache.closeUnder(prefix),
 };

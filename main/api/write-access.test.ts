@@ -50,12 +50,12 @@ function fakeHandlers(attempt: 'open' | 'capability') {
   return {
     'fake.read': ({ file }: { file: string }, c: HandlerContext) => {
       const sawWrite = 'write' in c;
-      if (attempt === 'capability') (c as WriteHandlerContext).write.openForWrite(file).close();
+      if (attempt === 'capability') (c as WriteHandlerContext).write.releaseConnections(file);
       else openForWrite(file).close();
       return { sawWrite };
     },
     'fake.write': ({ file }: { file: string }, c: WriteHandlerContext) => {
-      const db = c.write.openForWrite(file);
+      const db = openForWrite(file);
       db.exec('CREATE TABLE written (a)');
       db.close();
       return { sawWrite: 'write' in c };
@@ -101,7 +101,7 @@ describe('dispatch hands the write capability to writes: true operations only', 
       handlers: fakeHandlers('open'),
       offload: false,
     });
-    const smuggled = { ...ctx, write: { openForWrite, releaseConnections: () => {} } };
+    const smuggled = { ...ctx, write: { releaseConnections: () => {} } };
     expect(await codeOf(invoke('fake.read', { file }, smuggled))).toBe(
       'internal: fake.read only reads: it may not be handed the write capability',
     );
@@ -110,9 +110,9 @@ describe('dispatch hands the write capability to writes: true operations only', 
 
   it('types: only handlers of writes: true operations can name ctx.write', () => {
     // @ts-expect-error chat.detail only reads: its context has no write capability
-    const reads: QueryHandler<'chat.detail'> = (_input, c) => c.write.openForWrite('x');
+    const reads: QueryHandler<'chat.detail'> = (_input, c) => c.write.releaseConnections('x');
     const writes: QueryHandler<'metadata.rebuild'> = (_input, c) => {
-      void c.write.openForWrite;
+      void c.write.releaseConnections;
       return handlers['metadata.rebuild'](_input, c);
     };
     expect(typeof reads).toBe('function');

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
+import { MAX_PATH_LENGTH } from '../../shared/contract/primitives.ts';
 import { readHeader } from '../sqlite/header.ts';
 
 /**
@@ -12,7 +13,7 @@ export function checkDroppedPath(path: unknown): string {
   if (
     typeof path !== 'string' ||
     path.length === 0 ||
-    path.length > 4096 ||
+    path.length > MAX_PATH_LENGTH ||
     !isAbsolute(path) ||
     path.includes('\0')
   ) {

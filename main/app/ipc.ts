@@ -1,6 +1,6 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from './electron.ts';
 import { IPC_INVOKE_CHANNEL } from '../../shared/contract/index.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, asAppError } from '../../shared/errors.ts';
 import { IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
@@ -22,11 +22,7 @@ const SQLITE_FILTERS = [
 ];
 
 function failure(error: unknown): Reply {
-  const appError =
-    error instanceof AppError
-      ? error
-      : new AppError('internal', error instanceof Error ? error.message : String(error));
-  return { ok: false, error: appError.toShape() };
+  return { ok: false, error: asAppError(error).toShape() };
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
-import { CLI, NODE, REPO, treeSnapshot } from './test-helpers.ts';
+import { CLI, NODE, REPO, treeSnapshot } from '../testing/backup-helpers.ts';
 import { DEFAULT_LIMITS, encodeHeader, freeBytes, GiB, limitsForDisk } from './tar.ts';
 
 // Archives built to exhaust the machine are refused early: a gzip bomb by its expansion ratio within its

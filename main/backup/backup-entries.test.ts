@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
-import { CLI, NODE, REPO, listTree, readArchiveEntries } from './test-helpers.ts';
+import { CLI, NODE, REPO, listTree, readArchiveEntries } from '../testing/backup-helpers.ts';
 
 // A chat where one entry is bad (a folder, a FIFO or a link where a file should be; a linked chat folder)
 // keeps its healthy files in the backup; the bad ones are reported one by one with the reason (exit 1) and

@@ -9,7 +9,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
 import { parseManifest } from './manifest.ts';
 import { restoreArchive } from './restore.ts';
-import { ctx, dumpDb, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
 import { verifyArchive } from './verify.ts';
 
 let dir: string;

@@ -7,7 +7,7 @@ import { breakChat, generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
-import { ctx, dumpDb, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
 
 // Kills a restore (a child process running the CLI) at every step of its write sequence, via the
 // CHAT_INSPECTOR_CRASH_AT hook (SIGKILL: no cleanup, like a power cut), and checks that each target file is

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupEvent, BackupResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
-import { TOOL_VERSION } from './version.ts';
+import { VERSION } from '../config/version.ts';
 import { describeKind, entryAt } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
@@ -32,7 +32,7 @@ import {
   removeStalePartials,
   requireAbsent,
   sizeOrNull,
-} from './fs.ts';
+} from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   LAYOUT_FILES,
@@ -294,7 +294,7 @@ export async function createBackup(
     const manifest: Manifest = {
       format: ARCHIVE_FORMAT,
       formatVersion: FORMAT_VERSION,
-      toolVersion: TOOL_VERSION,
+      toolVersion: VERSION,
       createdAt,
       sourceRoot: root,
       chats: included,

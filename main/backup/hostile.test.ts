@@ -19,7 +19,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
 import { restoreArchive } from './restore.ts';
 import { DEFAULT_LIMITS, encodeHeader, GiB } from './tar.ts';
-import { ctx, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { ctx, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
 import { verifyArchive } from './verify.ts';
 
 let dir: string;

@@ -10,7 +10,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import { indexVerifiedArchives, lastBackupOf } from './last-backup.ts';
 import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { ctx, runCliSync } from './test-helpers.ts';
+import { ctx, runCliSync } from '../testing/backup-helpers.ts';
 
 // "When was this user last backed up?": the newest verified archive (the records `backup --out-dir`
 // writes now name the chats they hold), else metadata.json's database_info.last_backup — saying which —

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { growDb } from './bot-writer-client.ts';
+import { growDb } from '../testing/bot-writer-client.ts';
 import { createBackup } from './create.ts';
-import { CLI, NODE, REPO, ctx, listTree, runHeldCli, treeSnapshot } from './test-helpers.ts';
+import { CLI, NODE, REPO, ctx, listTree, runHeldCli, treeSnapshot } from '../testing/backup-helpers.ts';
 
 // No leftovers, ever: `backup`, `verify` and `restore` run as the CLI with a temp folder of their own
 // (TMPDIR), are held at a step where their temp files exist, and are stopped with SIGINT or SIGTERM. Their

@@ -8,7 +8,7 @@ import { generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
-import { NODE, REPO, ctx } from './test-helpers.ts';
+import { NODE, REPO, ctx } from '../testing/backup-helpers.ts';
 import { verifyArchive } from './verify.ts';
 
 // A bot writing steadily while backups are taken: every backup passes quick_check and holds a prefix of the

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
+import { CHAT_ID_PATTERN, CHAT_ID_SOURCE } from '../../shared/contract/primitives.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 
 export const MANIFEST_NAME = 'manifest.json';
@@ -22,7 +23,7 @@ export function manifestLimit(filesBefore: number): number {
 export const LAYOUT_FILES = [PROFILE_DB, CONVERSATIONS_DB, METADATA_JSON] as const;
 export type LayoutFile = (typeof LAYOUT_FILES)[number];
 
-const ChatIdString = z.string().regex(/^-?\d{1,20}$/);
+const ChatIdString = z.string().regex(CHAT_ID_PATTERN);
 
 export const ManifestFile = z.object({
   path: z.string().max(200),
@@ -87,10 +88,10 @@ export type LayoutPath =
  */
 const CHATS_PREFIX = '(chats/|data/chats/|bot/data/chats/|)';
 const FILE_RE = new RegExp(
-  `^${CHATS_PREFIX}chat_(-?\\d{1,20})/(profile\\.db|conversations\\.db|metadata\\.json)$`,
+  `^${CHATS_PREFIX}chat_(${CHAT_ID_SOURCE})/(profile\\.db|conversations\\.db|metadata\\.json)$`,
 );
 const DIR_RE = new RegExp(
-  `^(?:${CHATS_PREFIX}chat_(-?\\d{1,20})|chats|data|data/chats|bot|bot/data|bot/data/chats)/?$`,
+  `^(?:${CHATS_PREFIX}chat_(${CHAT_ID_SOURCE})|chats|data|data/chats|bot|bot/data|bot/data/chats)/?$`,
 );
 
 /**

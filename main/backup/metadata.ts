@@ -8,7 +8,7 @@
 import { closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetadataRebuildResult } from '../../shared/contract/backup.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, asAppError } from '../../shared/errors.ts';
 import { entryAt, guardInsideRoot, notAFileMessage } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { withReadonly } from '../sqlite/open.ts';
@@ -16,7 +16,7 @@ import { chatDir } from '../store/layout.ts';
 import { humanSize, readMetadata } from '../store/metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB, type ChatMetadataJson } from '../store/schema.ts';
 import { toIso } from '../store/time.ts';
-import { removeQuietly, tempBeside } from './fs.ts';
+import { removeQuietly, tempBeside } from '../fs/files.ts';
 import { swapInto } from './swap.ts';
 
 /** 'YYYY-MM-DDTHH:MM:SSZ', as metadata.json carries times. */
@@ -134,9 +134,9 @@ export function buildMetadataFromDbs(
   try {
     f = readFigures(dir);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const { code, message } = asAppError(error, 'corrupt');
     throw new AppError(
-      error instanceof AppError ? error.code : 'corrupt',
+      code,
       `metadata.json cannot be rebuilt because a DB of chat ${chatId} cannot be read (${message}); recover or restore the DB first`,
     );
   }

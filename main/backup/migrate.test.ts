@@ -17,7 +17,7 @@ import { withReadonly } from '../sqlite/open.ts';
 import { EXPECTED_TABLES } from '../store/schema.ts';
 import { rebuildMetadata } from './metadata.ts';
 import { migrateUserHistory } from './migrate.ts';
-import { ctx, dumpDb, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
 
 let dir: string;
 let source: string;

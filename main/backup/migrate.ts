@@ -35,7 +35,7 @@ import {
   removeQuietly,
   removeStaleTemps,
   tempBeside,
-} from './fs.ts';
+} from '../fs/files.ts';
 import { buildMetadataFromDbs, writeStagedText } from './metadata.ts';
 import { swapInto } from './swap.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../shared/contract/backup.ts';
 import { breakChat, generateChat } from '../fixtures/index.ts';
-import { dumpDb, runCliSync, treeSnapshot, writeArchiveEntries } from './test-helpers.ts';
+import { dumpDb, runCliSync, treeSnapshot, writeArchiveEntries } from '../testing/backup-helpers.ts';
 
 // Seed 000's operators back users up with their own tar (`tar -czf backup_chat_<id>.tar.gz
 // data/chats/chat_<id>/`, or `data/chats/chat_*/` for several): no manifest.json. verify reads such an

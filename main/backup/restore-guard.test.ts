@@ -17,7 +17,7 @@ import { generateChat, generateRoot, type GeneratedRoot } from '../fixtures/inde
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
-import { CLI, NODE, REPO, ctx, editManifest, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { CLI, NODE, REPO, ctx, editManifest, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
 
 // Restore refuses whatever verify refuses (one shared verification, before anything is written, with or
 // without --force), never writes through a link or outside the root, and puts chat folders into the folder

@@ -49,9 +49,10 @@ import {
   removeStaleTemps,
   sizeOrNull,
   tempBeside,
-} from './fs.ts';
+} from '../fs/files.ts';
 import { LAYOUT_FILES, classifyArchivePath, type ManifestFile, type ManifestSingle } from './manifest.ts';
-import { hashFile, quickCheckFile, rowCounts } from './sqlite-util.ts';
+import { hashFile } from '../fs/files.ts';
+import { quickCheckFile, rowCounts } from '../sqlite/file.ts';
 import { assertNotInUse, swapInto } from './swap.ts';
 import { DEFAULT_LIMITS, readTarGz, type TarLimits } from './tar.ts';
 import { checkArchive } from './verify.ts';

@@ -14,11 +14,18 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
-import { loadRowsOf, startBotWriter, stopBotWriter } from './bot-writer-client.ts';
+import { loadRowsOf, startBotWriter, stopBotWriter } from '../testing/bot-writer-client.ts';
 import { parseManifest } from './manifest.ts';
 import { backupSingleFile } from './single.ts';
-import { quickCheckFile, rowCountsOfFile } from './sqlite-util.ts';
-import { ctx, dumpDb, editManifest, runCliSync, treeSnapshot } from './test-helpers.ts';
+import { quickCheckFile } from '../sqlite/file.ts';
+import {
+  ctx,
+  dumpDb,
+  editManifest,
+  rowCountsOfFile,
+  runCliSync,
+  treeSnapshot,
+} from '../testing/backup-helpers.ts';
 import { verifyArchive } from './verify.ts';
 
 // A single SQLite file that is not a chat root (seed 000's user_history.db, the clinic bot's DB of seed

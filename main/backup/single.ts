@@ -14,7 +14,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { publish } from './create.ts';
-import { fsyncDir, fsyncFile, partialName, removeStalePartials, requireAbsent } from './fs.ts';
+import { fsyncDir, fsyncFile, partialName, removeStalePartials, requireAbsent } from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   FORMAT_VERSION,
@@ -27,7 +27,7 @@ import {
 } from './manifest.ts';
 import { COPY_BUDGET_MS, snapshotSingleDb } from './snapshot.ts';
 import { TarGzWriter } from './tar.ts';
-import { TOOL_VERSION } from './version.ts';
+import { VERSION } from '../config/version.ts';
 import { DEFAULT_GZIP_LEVEL } from './create.ts';
 
 export interface SingleBackupOptions {
@@ -98,7 +98,7 @@ export async function backupSingleFile(
     const manifest: Manifest = {
       format: ARCHIVE_FORMAT,
       formatVersion: FORMAT_VERSION,
-      toolVersion: TOOL_VERSION,
+      toolVersion: VERSION,
       createdAt,
       sourceRoot: source,
       chats: [],

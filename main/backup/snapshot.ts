@@ -32,19 +32,15 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSy
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { entryAt, kindOf, NO_FOLLOW_READ_FLAGS, notAFileMessage } from '../fs/entry.ts';
+import { headerSaysWal } from '../sqlite/header.ts';
 import { openReadonly, toAppError } from '../sqlite/open.ts';
 import type { ReadableDb, Reader } from '../sqlite/readable.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
-import { removeQuietly, sizeOrNull } from './fs.ts';
+import { removeQuietly, sizeOrNull } from '../fs/files.ts';
 import type { LayoutFile, ManifestFile } from './manifest.ts';
-import {
-  describeError,
-  hashFile,
-  journalModeOfFile,
-  openImmutable,
-  quickCheck,
-  rowCounts,
-} from './sqlite-util.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { hashFile } from '../fs/files.ts';
+import { journalModeOfFile, openImmutable, quickCheck, rowCounts } from '../sqlite/file.ts';
 
 export interface SnapshotChatItem {
   chatId: string;
@@ -130,7 +126,7 @@ function checkAndCount(
   try {
     counts = rowCounts(db);
   } catch (error) {
-    countError = describeError(error);
+    countError = errorMessage(error);
   }
   if (check) return { integrity: quickCheck(db), rowCounts: counts };
   return {
@@ -282,7 +278,7 @@ function sha256Of(data: Uint8Array): string {
 function journalModeOfData(data: Uint8Array): string | null {
   if (data.length < 100 || Buffer.from(data.subarray(0, 16)).toString('latin1') !== 'SQLite format 3\u0000')
     return null;
-  return data[18] === 2 || data[19] === 2 ? 'wal' : 'delete';
+  return headerSaysWal(data) ? 'wal' : 'delete';
 }
 
 function fromData(
@@ -372,7 +368,7 @@ async function copyDb(
     reason =
       error instanceof AppError && UNREADABLE_CODES.has(error.code)
         ? `${error.code}: ${error.message.replace(/^.*?: /, '')}`
-        : `unreadable by SQLite: ${describeError(error).replace(/^.*?: /, '')}`;
+        : `unreadable by SQLite: ${errorMessage(error).replace(/^.*?: /, '')}`;
   }
   // SQLite cannot read it: keep its exact bytes (and say so), so the backup loses nothing.
   const rest = { copiedBy: 'raw-copy' as const, integrity: reason, rowCounts: null };
@@ -425,7 +421,7 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
       if ('notBackedUp' in copy) notBackedUp.push({ path: source, reason: copy.notBackedUp });
       else files.push(copy);
     } catch (error) {
-      notBackedUp.push({ path: source, reason: describeError(error).replace(/^.*?: /, '') });
+      notBackedUp.push({ path: source, reason: errorMessage(error).replace(/^.*?: /, '') });
     }
   }
   const metaSource = join(item.dir, METADATA_JSON);
@@ -449,7 +445,7 @@ export async function snapshotChatTask(item: SnapshotChatItem): Promise<Snapshot
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         skipped.push({ path: metaSource, reason: 'missing in the source' });
-      else notBackedUp.push({ path: metaSource, reason: describeError(error).replace(/^.*?: /, '') });
+      else notBackedUp.push({ path: metaSource, reason: errorMessage(error).replace(/^.*?: /, '') });
     }
   }
   return { chatId: item.chatId, files, skipped, notBackedUp };

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createBackup } from './create.ts';
-import { NODE, ctx, dumpDb, listTree, runCliSync } from './test-helpers.ts';
+import { NODE, ctx, dumpDb, listTree, runCliSync } from '../testing/backup-helpers.ts';
 
 // Issue 21: a restore killed (SIGKILL, no cleanup) while it assembles a new chat in a hidden
 // `.chat_<id>.restore-<pid>-<hex>` folder leaves that folder. The next restore removes it — also when the

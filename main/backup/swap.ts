@@ -31,8 +31,9 @@ import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { readHeader } from '../sqlite/header.ts';
-import { backupName, crashPoint, fsyncDir, fsyncFile } from './fs.ts';
-import { hashFile, isBusy } from './sqlite-util.ts';
+import { backupName, crashPoint, fsyncDir, fsyncFile } from '../fs/files.ts';
+import { hashFile } from '../fs/files.ts';
+import { isBusy } from '../sqlite/file.ts';
 
 export interface SwapOptions {
   /** What to call the owner of the file in messages ("chat 123"). */

@@ -13,10 +13,11 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openImageReadonly, type ReadableDb } from '../sqlite/readable.ts';
 import { CONVERSATIONS_DB, EXPECTED_TABLES, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import { readTableColumns, schemaDifferences } from '../integrity/checks.ts';
-import { holdPoint } from './fs.ts';
+import { holdPoint } from '../fs/files.ts';
 import { classifyArchivePath, isDamaged, manifestLimit, parseManifest, type Manifest } from './manifest.ts';
 import { INLINE_MAX_BYTES } from './snapshot.ts';
-import { describeError, openImmutable, quickCheck, rowCounts } from './sqlite-util.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { openImmutable, quickCheck, rowCounts } from '../sqlite/file.ts';
 import { DEFAULT_LIMITS, formatLimit, limitsForDisk, readTarGz, type TarLimits } from './tar.ts';
 
 export interface ScannedEntry {
@@ -61,7 +62,7 @@ function checkDbBytes(data: Buffer, name: string): DbCheck {
   try {
     db = openImageReadonly(patched);
   } catch (error) {
-    return { integrity: describeError(error), rowCounts: null, schema: null };
+    return { integrity: errorMessage(error), rowCounts: null, schema: null };
   }
   return checkOpen(db, name);
 }
@@ -97,7 +98,7 @@ function checkDbFile(path: string, name: string): DbCheck {
   try {
     db = openImmutable(path);
   } catch (error) {
-    return { integrity: describeError(error), rowCounts: null, schema: null };
+    return { integrity: errorMessage(error), rowCounts: null, schema: null };
   }
   return checkOpen(db, name);
 }
@@ -233,7 +234,7 @@ export async function scanArchive(
   try {
     manifest = parseManifest(manifestText);
   } catch (error) {
-    problems.push(describeError(error));
+    problems.push(errorMessage(error));
     return { manifest: null, entries, problems, hostile: true, withoutManifest: false };
   }
   // The manifest and the content must match exactly: no file missing, none extra, same sizes and hashes.

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { growDb, loadRowsOf, startBotWriter, stopBotWriter } from './bot-writer-client.ts';
+import { growDb, loadRowsOf, startBotWriter, stopBotWriter } from '../testing/bot-writer-client.ts';
 import { createBackup } from './create.ts';
-import { ctx } from './test-helpers.ts';
+import { ctx } from '../testing/backup-helpers.ts';
 import { verifyArchive } from './verify.ts';
 
 // Backups of a rollback-journal (journal_mode=DELETE) DB while a real writer process commits 200 rows a

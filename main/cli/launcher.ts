@@ -1,7 +1,7 @@
 import { keepYoungGenerationSmall } from '../config/memory.ts';
 import { enableCompileCache } from '../config/paths.ts';
 import { isSupportedNode, oldNodeMessage } from './node-version.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../config/version.ts';
 
 // dist/cli.js: refuses an old Node with one line, before the CLI bundle (and with it better-sqlite3,
 // which crashes there) is loaded. The bundle is dist/cli-main.js, built from main/cli/main.ts.

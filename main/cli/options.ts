@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ExportFormat } from '../../shared/contract/backup.ts';
-import { ChatIdInput, PathInput } from '../../shared/contract/browse.ts';
+import { ChatId, PathInput } from '../../shared/contract/primitives.ts';
 import { AppError } from '../../shared/errors.ts';
 
 // Every option and argument of every command is checked here, before any command runs: a bad value is one
@@ -51,7 +51,7 @@ const OPTION_RULES: Record<string, ValueRule> = {
   '--db-max-mb': decimal(Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, 'a number of megabytes > 0'),
   '--min-free-percent': decimal(0, 100, 'a percentage from 0 to 100'),
   '--wait': decimal(0, 86_400, 'a number of seconds from 0 to 86400'),
-  '--chat': { expected: 'a chat id (the number in chat_<id>)', schema: ChatIdInput },
+  '--chat': { expected: 'a chat id (the number in chat_<id>)', schema: ChatId },
   '--max-total': { expected: 'a size such as 500M, 2G or 20G', schema: z.string().regex(SIZE) },
   '--max-file': { expected: 'a size such as 500M, 2G or 20G', schema: z.string().regex(SIZE) },
   '--out': PATH_RULE,

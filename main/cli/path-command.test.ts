@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE, REPO } from '../testing/cli.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../config/version.ts';
 
 // The `chat-inspector` command on PATH (bin/chat-inspector, linked by `npm link`): it runs dist/cli.js on
 // the project's own Node (node_modules/node) even when the `node` first on PATH is the system's older one,

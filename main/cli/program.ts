@@ -11,7 +11,7 @@ import { registerServeCommands } from './commands/serve.ts';
 import { registerSourceCommands } from './commands/sources.ts';
 import { validateAllCommands } from './options.ts';
 import { reportError } from './output.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../config/version.ts';
 
 /** Builds the CLI. Capabilities register their commands here, one function each. */
 export function buildProgram(): Command {

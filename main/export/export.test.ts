@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat, type GeneratedChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
-import { NODE, REPO, ctx, runCliSync } from '../backup/test-helpers.ts';
+import { NODE, REPO, ctx, runCliSync } from '../testing/backup-helpers.ts';
 import { exportChats } from './export.ts';
 import { createRedactor } from './redact.ts';
 

@@ -22,7 +22,7 @@ import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { archiveFolders } from '../api/handlers/backup.ts';
 import { indexVerifiedArchives, lastBackupOf } from '../backup/last-backup.ts';
-import { ctx as jobCtx, runCliSync } from '../backup/test-helpers.ts';
+import { ctx as jobCtx, runCliSync } from '../testing/backup-helpers.ts';
 import { generateRoot } from '../fixtures/index.ts';
 import { backupRotate } from '../maintenance/rotate.ts';
 import { WorkerPool } from '../workers/pool.ts';

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import { fsyncDir, removeStaleTemps, tempBeside } from '../backup/fs.ts';
+import { fsyncDir, removeStaleTemps, tempBeside } from './files.ts';
 import { describeKind, entryAt, NO_FOLLOW_READ_FLAGS } from './entry.ts';
 import { removeTemp, trackTemp } from './temp.ts';
 

@@ -7,9 +7,6 @@ export interface JobContext<E = unknown> {
   emit(event: E): void;
 }
 
-/** A long operation: plain async function of its input and a context. */
-export type JobFn<I, E, R> = (input: I, ctx: JobContext<E>) => Promise<R>;
-
 export function throwIfCancelled(signal: AbortSignal): void {
   if (signal.aborted) throw new AppError('cancelled', 'the operation was cancelled');
 }

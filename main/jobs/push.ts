@@ -5,7 +5,7 @@ import {
   IPC_JOB_WATCH_CHANNEL,
   type JobUpdate,
 } from '../../shared/contract/jobs.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, asAppError } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
 import type { JobRunner } from './runner.ts';
 
@@ -42,8 +42,7 @@ const UNTRUSTED: Reply = {
 };
 
 function failure(error: unknown): Reply {
-  const e = error instanceof AppError ? error : new AppError('internal', String(error));
-  return { ok: false, error: e.toShape() };
+  return { ok: false, error: asAppError(error).toShape() };
 }
 
 function jobIdOf(value: unknown): string {

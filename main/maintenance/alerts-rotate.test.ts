@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctx, runCliSync } from '../backup/test-helpers.ts';
+import { ctx, runCliSync } from '../testing/backup-helpers.ts';
 import { generateRoot } from '../fixtures/index.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { alertsExitCode, alertsFromFigures } from './alerts.ts';

@@ -15,12 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreArchive } from '../backup/restore.ts';
 import { DEFAULT_LIMITS, readTarGz } from '../backup/tar.ts';
 import { verifyArchive } from '../backup/verify.ts';
-import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
 import { generateChat, generateRoot } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { archiveInactive, leftoverTrash } from './archive.ts';
-import { startHolder, stopHolder } from './test-support.ts';
+import { startHolder, stopHolder } from '../testing/maintenance.ts';
 
 // Far enough after the fixtures' clock (2026-11-01) that every generated chat is inactive for > 90 days.
 const LATER = new Date('2027-09-01T00:00:00Z');

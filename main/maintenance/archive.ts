@@ -28,6 +28,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ArchiveInactiveResult, ArchivePlan, InactiveChat } from '../../shared/contract/maintenance.ts';
 import { AppError } from '../../shared/errors.ts';
+import { CHAT_ID_SOURCE } from '../../shared/contract/primitives.ts';
 import { createBackup } from '../backup/create.ts';
 import {
   crashPoint,
@@ -39,7 +40,7 @@ import {
   removeStalePartials,
   requireAbsent,
   unlinkIfExists,
-} from '../backup/fs.ts';
+} from '../fs/files.ts';
 import { writeArchiveSubset } from '../backup/subset.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
@@ -97,6 +98,9 @@ function makeTrash(chatsDir: string, now: Date): string {
   mkdirSync(inside);
   return inside;
 }
+
+/** The chat a path lies in: its `chat_<id>` segment. */
+const CHAT_FOLDER_IN_PATH = new RegExp(`(?:^|[\\\\/])chat_(${CHAT_ID_SOURCE})(?:[\\\\/]|$)`);
 
 /**
  * Written into the trash at its creation: where the archive is being written (its pending name) and the
@@ -378,7 +382,7 @@ export async function archiveInactive(
     const damaged = new Set(backup.damaged.map((d) => d.path.split('/')[1]?.replace(/^chat_/, '') ?? ''));
     // A chat with a file that could not be backed up (not a regular file, locked) is not whole in the archive.
     const partlyBackedUp = new Set(
-      backup.notBackedUp.map((n) => /(?:^|[\\/])chat_(-?\d+)(?:[\\/]|$)/.exec(n.path)?.[1] ?? ''),
+      backup.notBackedUp.map((n) => CHAT_FOLDER_IN_PATH.exec(n.path)?.[1] ?? ''),
     );
     step('verifying the archive', archive);
     const verdict = await verifyArchive(

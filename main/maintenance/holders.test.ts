@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateChat } from '../fixtures/index.ts';
 import { findHolders, lsofHolders } from './holders.ts';
-import { startHolder, stopHolder } from './test-support.ts';
+import { startHolder, stopHolder } from '../testing/maintenance.ts';
 
 let dir: string;
 beforeAll(() => {

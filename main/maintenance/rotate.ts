@@ -21,8 +21,8 @@ import type { RotateResult, RotatedArchive } from '../../shared/contract/mainten
 import { AppError } from '../../shared/errors.ts';
 import { createBackup } from '../backup/create.ts';
 import { backupSingleFile, isSingleFileSource } from '../backup/single.ts';
-import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../backup/fs.ts';
-import { hashFile } from '../backup/sqlite-util.ts';
+import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../fs/files.ts';
+import { hashFile } from '../fs/files.ts';
 import { verifyArchive } from '../backup/verify.ts';
 import { NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
 import { trackTemp } from '../fs/temp.ts';

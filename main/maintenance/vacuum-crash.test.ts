@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBotWriter, stopBotWriter } from '../backup/bot-writer-client.ts';
+import { startBotWriter, stopBotWriter } from '../testing/bot-writer-client.ts';
 import { openForWrite } from '../sqlite/write.ts';
-import { REPO } from '../backup/test-helpers.ts';
-import { chatWithFreePages, givePagesBack, liveRowsCheck, vacuumCommand } from './test-support.ts';
+import { REPO } from '../testing/backup-helpers.ts';
+import { chatWithFreePages, givePagesBack, liveRowsCheck, vacuumCommand } from '../testing/maintenance.ts';
 
 let dir: string;
 beforeAll(() => {

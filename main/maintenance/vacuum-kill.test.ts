@@ -11,9 +11,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { growDb, startBotWriter, stopBotWriter } from '../backup/bot-writer-client.ts';
-import { REPO } from '../backup/test-helpers.ts';
-import { chatWithFreePages, givePagesBack, liveRowsCheck, vacuumCommand } from './test-support.ts';
+import { growDb, startBotWriter, stopBotWriter } from '../testing/bot-writer-client.ts';
+import { REPO } from '../testing/backup-helpers.ts';
+import { chatWithFreePages, givePagesBack, liveRowsCheck, vacuumCommand } from '../testing/maintenance.ts';
 
 let dir: string;
 beforeAll(() => {

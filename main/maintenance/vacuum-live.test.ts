@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VacuumOutcome } from '../../shared/contract/maintenance.ts';
-import { startBotWriter, stopBotWriter } from '../backup/bot-writer-client.ts';
-import { ctx } from '../backup/test-helpers.ts';
-import { chatWithFreePages, givePagesBack, liveRowsCheck } from './test-support.ts';
+import { startBotWriter, stopBotWriter } from '../testing/bot-writer-client.ts';
+import { ctx } from '../testing/backup-helpers.ts';
+import { chatWithFreePages, givePagesBack, liveRowsCheck } from '../testing/maintenance.ts';
 import { runVacuum } from './vacuum.ts';
 
 let dir: string;

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctx, dumpDb, runCliSync, treeSnapshot } from '../backup/test-helpers.ts';
-import { journalModeOfFile, quickCheckFile } from '../backup/sqlite-util.ts';
+import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';
+import { journalModeOfFile, quickCheckFile } from '../sqlite/file.ts';
 import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { chatWithFreePages, startHolder, stopHolder } from './test-support.ts';
+import { chatWithFreePages, startHolder, stopHolder } from '../testing/maintenance.ts';
 import { planVacuum, runVacuum, vacuumDb } from './vacuum.ts';
 
 let dir: string;

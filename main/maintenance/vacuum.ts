@@ -34,8 +34,8 @@ import {
   removeStaleTemps,
   sizeOrNull,
   tempBeside,
-} from '../backup/fs.ts';
-import { isBusy, quickCheck, quickCheckFile } from '../backup/sqlite-util.ts';
+} from '../fs/files.ts';
+import { isBusy, quickCheck, quickCheckFile } from '../sqlite/file.ts';
 import { freeBytes } from '../backup/tar.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';

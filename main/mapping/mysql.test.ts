@@ -6,7 +6,7 @@ import {
   writeRasaMysql,
   type FrameworkTruth,
 } from '../fixtures/frameworks.ts';
-import { requireMariaDbForTests, startMariaDb, type MariaDbTestServer } from '../mysql/test-server.ts';
+import { requireMariaDbForTests, startMariaDb, type MariaDbTestServer } from '../testing/mariadb-server.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
 import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';

@@ -13,7 +13,7 @@ import {
   writeRasaPg,
   type FrameworkTruth,
 } from '../fixtures/frameworks.ts';
-import { requirePgForTests, startTestServer, type TestServer } from '../pg/test-server.ts';
+import { requirePgForTests, startTestServer, type TestServer } from '../testing/pg-server.ts';
 import { sourceContractSuite } from '../sources/contract-suite.ts';
 import '../kinds/index.ts';
 import { openSource, withSource } from '../sources/index.ts';

@@ -19,7 +19,12 @@ import { openSource } from '../sources/index.ts';
 import type { Source, SourceMessage } from '../sources/types.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import type { MysqlSource } from './source.ts';
-import { requireMariaDbForTests, startMariaDb, TEST_USER, type MariaDbTestServer } from './test-server.ts';
+import {
+  requireMariaDbForTests,
+  startMariaDb,
+  TEST_USER,
+  type MariaDbTestServer,
+} from '../testing/mariadb-server.ts';
 
 // MySQL/MariaDB sources against a real, throwaway MariaDB 10.11 (mariadb-install-db + mariadbd as the `mysql`
 // user on a random loopback port). Seed 003's messaging fixture — hot and warm tables, the cold archive of

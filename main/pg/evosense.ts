@@ -675,27 +675,6 @@ export async function evoMetrics(db: PgConnection, tenantArg: string | undefined
   });
 }
 
-/** Retention due per tenant (the whole database): counted, never deleted. */
-export async function evoRetention(
-  db: PgConnection,
-): Promise<{ tenant: string; plan: string; days: number; due: number }[]> {
-  return db.read(async (tx) => {
-    const tenants = await tx.rows(
-      'SELECT id::text AS id, plan FROM tenancy_tenant ORDER BY name, id LIMIT 10000',
-    );
-    const out = [];
-    for (const t of tenants) {
-      const days = RETENTION_DAYS[String(t.plan)] ?? 30;
-      const r = await tx.rows(
-        'SELECT count(*)::int AS n FROM messages_message WHERE tenant_id = $1 AND created_at < CURRENT_DATE - make_interval(days => $2)',
-        [t.id, days],
-      );
-      out.push({ tenant: String(t.id), plan: String(t.plan), days, due: Number(r[0]!.n) });
-    }
-    return out;
-  });
-}
-
 /** A value of an arbitrary view as text: numbers rounded, text and ids as they are. */
 function cellText(v: unknown): string {
   if (v instanceof Date) return v.toISOString();

@@ -23,7 +23,7 @@ import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
 import type { ConnectionsOut, SourceInfoOut, SourceRef } from '../../shared/contract/sources.ts';
 import { SourceSession } from '../sources/session.ts';
-import { requirePgForTests, startTestServer, type TestServer } from './test-server.ts';
+import { requirePgForTests, startTestServer, type TestServer } from '../testing/pg-server.ts';
 
 // PostgreSQL sources against a real, throwaway server (initdb + postgres as the `postgres` user, random
 // loopback port, fsync off) with pgvector. Every figure is checked against the fixture generator's truth.

@@ -5,7 +5,7 @@ import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import { parsePgUrl } from './url.ts';
 import type { PgSource } from './source.ts';
-import { requirePgForTests, startTestServer, type TestServer } from './test-server.ts';
+import { requirePgForTests, startTestServer, type TestServer } from '../testing/pg-server.ts';
 
 // Session settings a URL could slip in (libpq's `options=-c …`, pg's own parameters) are refused, and the
 // app's own catalog queries never call a function of a user's schema, even when the database's default

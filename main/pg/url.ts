@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors.ts';
+import { AppError, errorMessage } from '../../shared/errors.ts';
 import { redactSecrets } from '../sources/locator.ts';
 
 export { redactSecrets };
@@ -163,5 +163,5 @@ export function redactError(error: unknown): AppError {
     const message = redactSecrets(error.message);
     return message === error.message ? error : new AppError(error.code, message);
   }
-  return new AppError('internal', redactSecrets(error instanceof Error ? error.message : String(error)));
+  return new AppError('internal', redactSecrets(errorMessage(error)));
 }

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { AppError } from '../../shared/errors.ts';
+import { asAppError } from '../../shared/errors.ts';
 import { runStatement, type StatementRequest } from './execute.ts';
 
 // The SQL console's thread: one statement at a time. The main thread terminates it when a statement
@@ -16,10 +16,7 @@ if (parentPort) {
     try {
       port.postMessage({ id, ok: true, value: runStatement(request) } satisfies WorkerReply);
     } catch (error) {
-      const e =
-        error instanceof AppError
-          ? error
-          : new AppError('internal', error instanceof Error ? error.message : String(error));
+      const e = asAppError(error);
       port.postMessage({ id, ok: false, code: e.code, message: e.message } satisfies WorkerReply);
     }
   });

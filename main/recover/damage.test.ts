@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoverResult } from '../../shared/contract/backup.ts';
-import { CLI, NODE, REPO, dumpDb, runCliSync } from '../backup/test-helpers.ts';
+import { CLI, NODE, REPO, dumpDb, runCliSync } from '../testing/backup-helpers.ts';
 import { damageChat, DAMAGE_KINDS, type DamagedDb, type DamageKind } from '../fixtures/damage.ts';
 import { generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from '../sqlite/driver.ts';
 import { CONVERSATIONS_SCHEMA, PROFILE_SCHEMA } from '../store/schema.ts';
-import { quickCheckFile } from '../backup/sqlite-util.ts';
+import { quickCheckFile } from '../sqlite/file.ts';
 import { damageChat } from '../fixtures/damage.ts';
 import { Rng } from '../fixtures/random.ts';
 import { generateChat } from '../fixtures/index.ts';

@@ -2,6 +2,8 @@
 // reads: every offset, length, page number and varint is checked against the page and the file before it
 // is used, so a damaged page yields "invalid" and never a made-up row, an out-of-bounds read or a loop.
 
+import { headerSaysWal } from '../sqlite/header.ts';
+
 export const HEADER_BYTES = 100;
 const MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
 
@@ -150,7 +152,7 @@ export function readFileHeader(file: Buffer): FileHeader | null {
     encoding,
     userVersion: file.readInt32BE(60),
     applicationId: file.readInt32BE(68),
-    wal: file[18] === 2 && file[19] === 2,
+    wal: headerSaysWal(file),
     problems,
     pageSizeInferredFrom,
   };

@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.ts';
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { dumpDb } from '../backup/test-helpers.ts';
+import { dumpDb } from '../testing/backup-helpers.ts';
 import { damageChat } from '../fixtures/damage.ts';
 import { WorkerPool } from '../workers/pool.ts';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breakChat, generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { recoverDb } from './recover.ts';
-import { ctx, dumpDb, runCliSync } from '../backup/test-helpers.ts';
+import { ctx, dumpDb, runCliSync } from '../testing/backup-helpers.ts';
 
 let dir: string;
 beforeAll(() => {

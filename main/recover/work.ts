@@ -8,7 +8,7 @@
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecoverTable } from '../../shared/contract/backup.ts';
-import { quickCheck, quickCheckFile } from '../backup/sqlite-util.ts';
+import { quickCheck, quickCheckFile } from '../sqlite/file.ts';
 import { openReadonly } from '../sqlite/open.ts';
 import { openPrivateReadonly } from '../sqlite/readable.ts';
 import { openForWrite } from '../sqlite/write.ts';

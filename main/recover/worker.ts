@@ -2,7 +2,7 @@
 // then its result or its error. Cancel is the main thread terminating it.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppError } from '../../shared/errors.ts';
+import { asAppError } from '../../shared/errors.ts';
 import { recoverWork, type RecoverWorkInput } from './work.ts';
 
 export type WorkerMessage =
@@ -24,8 +24,7 @@ if (parentPort) {
   } catch (error) {
     port.postMessage({
       type: 'error',
-      code: error instanceof AppError ? error.code : 'internal',
-      message: error instanceof Error ? error.message : String(error),
+      ...asAppError(error).toShape(),
     } satisfies WorkerMessage);
   }
 }

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_API_PREFIX, JOB_EVENTS_PREFIX } from '../../shared/contract/index.ts';
-import { AppError, type ErrorCode } from '../../shared/errors.ts';
+import { AppError, asAppError, errorMessage, type ErrorCode } from '../../shared/errors.ts';
 import { paintPrefs, TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let port = 0;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      log(`chat-inspector serve: ${error instanceof Error ? error.message : String(error)}`);
+      log(`chat-inspector serve: ${errorMessage(error)}`);
       if (!res.headersSent) sendError(res, true, 500, 'internal', 'unexpected server error');
       else res.destroy();
     });
@@ -203,13 +203,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         ...SECURITY_HEADERS,
       });
     } catch (error) {
-      const appError =
-        error instanceof AppError
-          ? redactError(error)
-          : new AppError(
-              'invalid_input',
-              redactSecrets(error instanceof Error ? error.message : String(error)),
-            );
+      const appError = redactError(asAppError(error, 'invalid_input'));
       if (res.headersSent) return void res.end();
       sendError(res, true, STATUS_OF[appError.code], appError.code, appError.message);
     }

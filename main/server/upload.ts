@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, lstatSync, readdirSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
+import { createWriteStream, realpathSync, unlinkSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { AppError, type ErrorCode } from '../../shared/errors.ts';
 import type { Reply } from '../../shared/transport.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type UploadedArchive } from '../../shared/upload.ts';
-import { ownerMayBeWriting } from '../backup/fs.ts';
+import { leftoversIn } from '../fs/files.ts';
 import { ensureOwnDir, formatBytes, isOwnDir } from '../fs/own-file.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { SECURITY_HEADERS, STATUS_OF } from './headers.ts';
@@ -148,22 +148,17 @@ export class ArchiveUploads {
     const dir = join(this.userDataDir(), 'uploads');
     // Not a folder of ours (a link): never listed; the first upload sets it aside.
     if (!isOwnDir(dir)) return 0;
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return 0;
-    }
-    let removed = 0;
-    for (const name of names) {
+    const pidOf = (name: string): number | null => {
       const m = UPLOAD_NAME.exec(name);
-      if (!m) continue;
-      // A live server's upload stays; so does anything not a plain file. A later server that got the dead
-      // one's pid (every run may get the same pid in a container) did not write a file older than itself.
-      const stat = lstatOrNull(join(dir, name));
-      if (!stat?.isFile() || ownerMayBeWriting(Number(m[1]), stat.mtimeMs)) continue;
+      return m ? Number(m[1]) : null;
+    };
+    let removed = 0;
+    // A live server's upload stays; so does anything not a plain file. A later server that got the dead
+    // one's pid (every run may get the same pid in a container) did not write a file older than itself.
+    for (const { path, stat } of leftoversIn(dir, pidOf)) {
+      if (!stat.isFile()) continue;
       try {
-        unlinkSync(join(dir, name));
+        unlinkSync(path);
         removed++;
       } catch {
         // best effort: the next start tries again
@@ -250,12 +245,4 @@ function send(res: ServerResponse, status: number, reply: Reply): void {
     'Cache-Control': 'no-store',
   });
   res.end(body);
-}
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
-  }
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import { jsonSafeValue } from '../sqlite/values.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   ConversationPage,
@@ -112,17 +113,7 @@ export function sqliteQuery(db: ReadableDb, sql: string, limit: number): QueryRe
       truncated = true;
       break;
     }
-    rows.push(
-      row.map((v) =>
-        typeof v === 'bigint'
-          ? Number.isSafeInteger(Number(v))
-            ? Number(v)
-            : v.toString()
-          : v instanceof Uint8Array
-            ? `<${v.length} bytes>`
-            : v,
-      ),
-    );
+    rows.push(row.map(jsonSafeValue));
   }
   return { columns, rows, truncated };
 }

@@ -1,55 +1,34 @@
 import type { ChatMapping } from '../../shared/contract/mapping.ts';
+import type { z } from 'zod';
 import type { LegacyMetrics, MessageRole } from '../../shared/domain.ts';
+import type {
+  ConversationPageOut,
+  SimilarMessageOut,
+  SourceConversationOut,
+  SourceEngine as SourceEngineSchema,
+  SourceMessageOut,
+  SourceMessagePageOut,
+  SourceSummaryOut,
+  SourceTableInfo,
+  SourceTenantOut,
+} from '../../shared/contract/sources.ts';
 import type { SqlEngine } from './sql.ts';
 
 // One interface for every store Chat Inspector reads: a per-chat root, a single SQLite file, a PostgreSQL
-// or MySQL database. Every method is async (servers are), every cursor is an opaque string (keyset
+// or MySQL/MariaDB database. Every method is async (servers are), every cursor is an opaque string (keyset
 // keys differ per store: an id, a rowid, a (time, id) pair), and nothing here can write.
 
 export type Chart = LegacyMetrics['charts'][number];
 export type FigureTable = LegacyMetrics['tables'][number];
-
-/** Which engine holds the data; `kind` says which schema was recognised in it. */
-export type SourceEngine = 'root' | 'sqlite' | 'postgres' | 'mysql';
-
-export interface SourceTable {
-  name: string;
-  type: 'table' | 'view';
-  columns: number;
-  /** Exact up to EXACT_ROWS_LIMIT; beyond it the planner's estimate, flagged by rowsEstimated. */
-  rows: number | null;
-  rowsEstimated: boolean;
-  /** False when the connection's role may not read it (rows then unknown). */
-  readable?: boolean;
-}
-
-/** What a Source is, known from the open (no further query). */
-export interface SourceSummary {
-  /** Where it is, safe to print: a path, or a URL without its password. */
-  source: string;
-  engine: SourceEngine;
-  /** The recognised schema: 'per-chat-root', a file kind (user_history, clinic...), 'evosense', 'generic'. */
-  kind: string;
-  hasConversations: boolean;
-  /** Conversations are listed per tenant (EvoSense): `tenant` is required by conversations/messages. */
-  tenantScoped: boolean;
-  /** Whether `similar` can rank messages (pgvector embeddings). */
-  hasSimilar: boolean;
-}
-
-export interface SourceInfo extends SourceSummary {
-  tables: SourceTable[];
-}
+export type SourceEngine = z.infer<typeof SourceEngineSchema>;
+export type SourceTable = z.infer<typeof SourceTableInfo>;
+export type SourceSummary = z.infer<typeof SourceSummaryOut>;
+export type SourceInfo = SourceSummary & { tables: SourceTable[] };
 
 /** Rows counted exactly up to here; larger tables get the planner's estimate (never a full count(*)). */
 export const EXACT_ROWS_LIMIT = 100_000;
 
-export interface Tenant {
-  id: string;
-  name: string;
-  plan: string | null;
-  status: string | null;
-}
+export type Tenant = z.infer<typeof SourceTenantOut>;
 
 export interface ConversationQuery {
   tenant?: string | undefined;
@@ -60,43 +39,9 @@ export interface ConversationQuery {
   after?: string | undefined;
 }
 
-export interface SourceConversation {
-  id: string;
-  title: string;
-  /** Messages in the conversation (with `search`: the matching ones). */
-  messages: number;
-  lastActivity: string | null;
-  /** Rows of the conversation that are not messages (Rasa: actions, slots, session starts...), when kept apart. */
-  events?: number;
-}
-
-export interface ConversationPage {
-  conversations: SourceConversation[];
-  /** Pass as `after` for the next page; null at the end. */
-  next: string | null;
-}
-
-/** What a store knows about a message beyond who said what when (EvoSense's AI analysis, clinic fields...). */
-export interface MessageAnalysis {
-  sentiment?: number | null;
-  emotion?: string | null;
-  satisfaction?: number | null;
-  tone?: string | null;
-  summary?: string | null;
-}
-
-export interface SourceMessage {
-  id: string;
-  conversationId: string;
-  timestamp: string | null;
-  role: MessageRole;
-  /** The store's own word for the sender. */
-  rawRole: string | null;
-  text: string | null;
-  analysis: MessageAnalysis | null;
-  /** Other columns, for display. */
-  extra: Record<string, unknown> | null;
-}
+export type SourceConversation = z.infer<typeof SourceConversationOut>;
+export type ConversationPage = z.infer<typeof ConversationPageOut>;
+export type SourceMessage = z.infer<typeof SourceMessageOut>;
 
 export interface MessageQuery {
   conversationId: string;
@@ -110,14 +55,7 @@ export interface MessageQuery {
   at?: string | undefined;
 }
 
-/** A page in time order (oldest first); newest page when no cursor is given. */
-export interface SourceMessagePage {
-  messages: SourceMessage[];
-  older: string | null;
-  newer: string | null;
-  /** What could not be read for this page (a damaged archive file, with its line); the rest is shown. */
-  warnings?: string[];
-}
+export type SourceMessagePage = z.infer<typeof SourceMessagePageOut>;
 
 export interface MessageSearchQuery {
   text: string;
@@ -140,14 +78,7 @@ export interface SimilarQuery {
   limit: number;
 }
 
-export interface SimilarMessage {
-  conversationId: string;
-  messageId: string;
-  timestamp: string | null;
-  text: string;
-  /** Cosine distance to the selected message's embedding (0 = same direction). */
-  distance: number;
-}
+export type SimilarMessage = z.infer<typeof SimilarMessageOut>;
 
 export interface SourceMetrics {
   kind: string;

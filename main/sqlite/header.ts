@@ -4,6 +4,11 @@ import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } f
 export const SQLITE_MAGIC = 'SQLite format 3\u0000';
 export const HEADER_BYTES = 100;
 
+/** The header's file format bytes (18 write, 19 read) say WAL: the file has, or had, a -wal beside it. */
+export function headerSaysWal(header: Uint8Array): boolean {
+  return header[18] === 2 || header[19] === 2;
+}
+
 export type HeaderVerdict =
   | { ok: true; pageSize: number; pageCount: number; wal: boolean; sizeBytes: number }
   | {
@@ -82,7 +87,7 @@ export function headerVerdict(header: Buffer, read: number, sizeBytes: number): 
   const rawPageSize = header.readUInt16BE(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   const pageCount = header.readUInt32BE(28);
-  const wal = header[18] === 2 || header[19] === 2;
+  const wal = headerSaysWal(header);
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
     return {
       ok: false,

@@ -3,7 +3,7 @@ import { copyFileSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, errorMessage } from '../../shared/errors.ts';
 import { entryAt, notAFileMessage } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import Database from './driver.ts';
@@ -163,7 +163,7 @@ export function withReadonly<T>(
 export function toAppError(error: unknown, path: string): AppError {
   if (error instanceof AppError) return error;
   const sqliteCode = (error as { code?: string }).code ?? '';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (sqliteCode.startsWith('SQLITE_BUSY') || sqliteCode.startsWith('SQLITE_LOCKED')) {
     return new AppError('locked', `${path}: the database is locked by another program (${message})`);
   }

@@ -2,6 +2,7 @@ import { opendirSync, type Dir } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { SkippedEntry } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
+import { isChatId } from '../../shared/contract/primitives.ts';
 import { describeKind, entryAt, guardInsideRoot } from '../fs/entry.ts';
 import { CHAT_DIR_PATTERN } from './schema.ts';
 
@@ -229,7 +230,7 @@ export function chatDir(root: string, chatId: string, tree?: string): string {
 
 /** chatDir, with the tree the folder was found in. */
 export function chatCopy(root: string, chatId: string, tree?: string): ChatCopy {
-  if (!/^-?\d{1,20}$/.test(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
+  if (!isChatId(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
   const trees = tree === undefined ? chatTrees(root) : [treeNamed(root, tree)];
   const { tree: at, dir, kind } = firstEntry(root, chatId, trees);
   if (kind === 'missing')

@@ -1,9 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
 import type { MetadataMismatch } from '../../shared/domain.ts';
-import { CHAT_DIR_PATTERN, METADATA_JSON, type ChatMetadataJson } from './schema.ts';
+import { CHAT_ID_PATTERN, isChatId } from '../../shared/contract/primitives.ts';
+import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
 import { toIso } from './time.ts';
 
 export type MetadataRead =
@@ -24,7 +25,10 @@ const optionalCount = z.number().int().min(0).nullish();
  */
 export const MetadataSchema = z.looseObject({
   chat_id: z
-    .union([z.number().refine(Number.isInteger, 'expected a whole number'), z.string().regex(/^-?\d{1,20}$/)])
+    .union([
+      z.number().refine(Number.isInteger, 'expected a whole number'),
+      z.string().regex(CHAT_ID_PATTERN),
+    ])
     .optional(),
   last_update: optionalText,
   quick_stats: z
@@ -67,7 +71,7 @@ export function surelyValid(value: Record<string, unknown>): boolean {
   if (
     id !== undefined &&
     !(typeof id === 'number' && Number.isInteger(id)) &&
-    !(typeof id === 'string' && /^-?\d{1,20}$/.test(id))
+    !(typeof id === 'string' && isChatId(id))
   )
     return false;
   if (!isText(value.last_update)) return false;
@@ -183,11 +187,6 @@ export function metadataLastBackup(meta: MetadataRead): string | null {
   return meta.state === 'ok' ? toIso(meta.value.database_info?.last_backup) : null;
 }
 
-/** The chat id of a `chat_<id>` folder, or null for any other folder. */
-export function chatIdOfDir(dir: string): string | null {
-  return CHAT_DIR_PATTERN.exec(basename(dir))?.[1] ?? null;
-}
-
 /** What the DBs hold; figures that could not be read are left out (and not compared). */
 export interface ActualFigures {
   /** The chat the folder belongs to (chat_<id>): metadata.json of another chat is a mismatch. */
@@ -246,11 +245,6 @@ export function describeMismatch(m: MetadataMismatch): string {
     case 'current_level':
       return `metadata.json says level ${m.metadata}, profile.db says ${m.actual}`;
   }
-}
-
-/** Human sentences (English, for the CLI) for each quick_stats figure that differs from what the DBs hold. */
-export function metadataDifferences(meta: ChatMetadataJson, actual: ActualFigures): string[] {
-  return metadataMismatches(meta, actual).map(describeMismatch);
 }
 
 /**

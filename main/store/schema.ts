@@ -1,12 +1,13 @@
 // The per-chat layout of the English-teacher bot (seed 000), exactly as the bot creates it.
 // Used by the fixture generator, by schema_drift checks and by migrate.
 
+import { CHAT_ID_SOURCE } from '../../shared/contract/primitives.ts';
 export const PROFILE_DB = 'profile.db';
 export const CONVERSATIONS_DB = 'conversations.db';
 export const METADATA_JSON = 'metadata.json';
 export const CHAT_DIR_PREFIX = 'chat_';
 /** A chat folder is `chat_<id>` where id is a Telegram chat id (negative for groups). */
-export const CHAT_DIR_PATTERN = /^chat_(-?\d{1,20})$/;
+export const CHAT_DIR_PATTERN = new RegExp(`^chat_(${CHAT_ID_SOURCE})$`);
 
 export const PROFILE_SCHEMA = `
 CREATE TABLE user_profile (

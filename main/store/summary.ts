@@ -11,7 +11,7 @@ import {
   type Finding,
   type FindingCode,
 } from '../../shared/domain.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, asAppError, errorMessage } from '../../shared/errors.ts';
 import {
   openReadonly,
   toAppError,
@@ -154,10 +154,10 @@ function truncatedParams(detail: string): Record<string, number | null> {
 
 /** A file-level AppError as the finding a support person reads. */
 export function findingFromError(error: unknown, file: string): Finding {
-  const code = error instanceof AppError ? error.code : 'internal';
+  const { code, message } = asAppError(error);
   // The header reader's own words ("the file is not an SQLite database", "the file is cut short: …")
   // are folded into one sentence rather than repeated.
-  const detail = (error instanceof Error ? error.message : String(error))
+  const detail = message
     .replace(/^.*?: /, '')
     .replace(/^the file (is not an SQLite database|is cut short)(: )?/, '');
   switch (code) {
@@ -194,7 +194,7 @@ export function findingFromError(error: unknown, file: string): Finding {
       );
     case 'not_a_file': {
       // The entry named may be a side file (conversations.db-wal): the message starts with its path.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const path = /^(.*?): is /.exec(message)?.[1];
       const name = path ? basename(path) : file;
       return finding(
@@ -510,7 +510,7 @@ export function finishSummary(item: ScanItem, reading: ChatReading, findings: Fi
 
 /** "no such table/column" on a readable file is schema drift, not damage. */
 function schemaOrFileFinding(error: unknown, file: string): Finding {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (!(error instanceof AppError) && /no such (table|column)/.test(message)) {
     return finding(
       'schema_drift',

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { THEME_COOKIE } from '../../shared/transport.ts';
 import { readPref, writePref } from './prefs.ts';
-import { createStore, useStore } from './store.ts';
+import { createStore } from './store.ts';
 
 export type ThemePref = 'system' | 'light' | 'dark';
 export type Theme = 'light' | 'dark';
@@ -48,10 +48,6 @@ export function setThemePref(pref: ThemePref) {
 /** Toggle: flips what is shown now; the choice is remembered (system is the default until then). */
 export function toggleTheme() {
   setThemePref(resolvedTheme() === 'dark' ? 'light' : 'dark');
-}
-
-export function useThemePref(): ThemePref {
-  return useStore(prefStore);
 }
 
 function subscribeTheme(listener: () => void) {

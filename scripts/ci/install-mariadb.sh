@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the MySQL/MariaDB tests need on a Debian 12 machine: the MariaDB 10.11 server (Debian has no
-# mysql-server package). The tests start their own throwaway server (main/mysql/test-server.ts), so the
+# mysql-server package). The tests start their own throwaway server (main/testing/mariadb-server.ts), so the
 # package's own daemon is stopped and kept from starting: nothing is left running. Idempotent: quick when the
 # binaries are already there. `--check`: exit 0 when installed, 1 when not, installing nothing.
 # CHAT_INSPECTOR_APT_UPDATED=1: the package lists were just updated (scripts/ci/install-system-deps.sh).

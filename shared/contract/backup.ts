@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { PathInput } from './browse.ts';
 import { job, query } from './define.ts';
+import { ChatId, PathInput } from './primitives.ts';
 
 // Backup, verify, restore, recover, export, metadata rebuild and migrate: the operations that write.
 // Every one that writes is marked `writes: true` and runs only from an explicit action of the person.
 
-const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 /** Where an output goes: a bare file name (saved in Chat Inspector's own backups/exports folder) or a path. */
-const OutputName = z.string().min(1).max(4096);
 
 export const RowCountDiff = z.object({
   table: z.string(),
@@ -310,7 +308,7 @@ export const backupOperations = {
       root: PathInput,
       /** Empty or absent: every chat of the root. */
       chatIds: z.array(ChatId).max(1_000_000).optional(),
-      out: OutputName.optional(),
+      out: PathInput.optional(),
       /** gzip level 1 (fast) to 9 (small); default 3. */
       level: z.number().int().min(1).max(9).optional(),
       /** Also quick_check every DB while backing up (verify always does). */
@@ -346,7 +344,7 @@ export const backupOperations = {
   ),
   'recover.run': job(
     'Salvage what is readable from a damaged DB into a new file (never modifying it); optionally put it in place.',
-    z.object({ path: PathInput, out: OutputName.optional(), intoPlace: z.boolean().default(false) }),
+    z.object({ path: PathInput, out: PathInput.optional(), intoPlace: z.boolean().default(false) }),
     z.null(),
     RecoverResult,
     { writes: true },
@@ -364,7 +362,7 @@ export const backupOperations = {
       root: PathInput,
       chatIds: z.array(ChatId).min(1).max(10_000),
       format: ExportFormat,
-      out: OutputName.optional(),
+      out: PathInput.optional(),
       redact: z.boolean().default(false),
     }),
     z.null(),
@@ -377,7 +375,7 @@ export const backupOperations = {
       path: PathInput,
       conversationId: z.string().min(1).max(200),
       format: ExportFormat,
-      out: OutputName.optional(),
+      out: PathInput.optional(),
       redact: z.boolean().default(false),
     }),
     z.null(),

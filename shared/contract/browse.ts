@@ -12,13 +12,9 @@ import {
   TablePage,
 } from '../domain.ts';
 import { job, query } from './define.ts';
+import { ChatId, PathInput, pageLimit } from './primitives.ts';
 
-/** An absolute path the person chose (a data root or a DB file). Main checks it against the allow-list. */
-export const PathInput = z.string().min(1).max(4096);
-const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
-/** A chat id as every operation takes it (the CLI checks `--chat` with it too). */
-export const ChatIdInput = ChatId;
 /**
  * One of the root's chat trees, by its name relative to the root (`data/chats`, `bot/data/chats`, `.`), as
  * ChatSummary.tree gives it: main takes only a tree the root has, never a path.
@@ -28,7 +24,7 @@ export const ChatTreeInput = z
   .max(64)
   .regex(/^(\.|[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*)$/, 'a chat tree is a folder of the root, e.g. data/chats');
 const OptionalTree = ChatTreeInput.optional();
-const PageLimit = z.number().int().min(1).max(1000).default(100);
+const PageLimit = pageLimit(1000, 100);
 
 export const Place = z.object({
   path: z.string(),
@@ -155,7 +151,7 @@ export const browseOperations = {
   ),
   'file.conversations': query(
     'Conversations of a chat-like legacy file (user_history, duiliocode, clinic).',
-    z.object({ path: PathInput, limit: z.number().int().min(1).max(5000).default(500) }),
+    z.object({ path: PathInput, limit: pageLimit(5000, 500) }),
     z.object({ conversations: z.array(ConversationRef), capped: z.boolean() }),
   ),
   'file.messages': query(

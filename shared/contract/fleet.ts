@@ -8,14 +8,12 @@ import {
   ScanSummary,
   SkippedEntry,
 } from '../domain.ts';
-import { PathInput } from './browse.ts';
 import { job, query } from './define.ts';
+import { ChatId, PathInput, pageLimit } from './primitives.ts';
 
 // The fleet index: every chat of a root with its figures and quick-check findings, kept in Chat
 // Inspector's own folder so reopening a root lists it at once. The list is served from it page by page
 // (sorted, filtered, searched by id or name in SQL), and a search runs across every chat's messages.
-
-const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 
 /**
  * A row's health in the list: `unchecked` while the chat has not been visited yet (new, or its files
@@ -145,7 +143,7 @@ export const SearchInput = z.object({
   from: IsoDate.optional(),
   to: IsoDate.optional(),
   /** How many hits are sent (totalHits is always exact). */
-  limit: z.number().int().min(1).max(100_000).default(1000),
+  limit: pageLimit(100_000, 1000),
 });
 export type SearchInput = z.input<typeof SearchInput>;
 
@@ -174,7 +172,7 @@ export const fleetOperations = {
       filter: FleetFilter.default({}),
       after: z.string().max(1000).optional(),
       offset: z.number().int().min(0).optional(),
-      limit: z.number().int().min(1).max(1000).default(100),
+      limit: pageLimit(1000, 100),
     }),
     FleetPage,
   ),

@@ -50,9 +50,6 @@ export type ResultOf<K extends JobName> =
   Operations[K] extends JobDef<z.ZodType, z.ZodType, infer R> ? z.output<R> : never;
 
 export const operationNames = Object.keys(operations) as OperationName[];
-export function isOperationName(name: string): name is OperationName {
-  return Object.prototype.hasOwnProperty.call(operations, name);
-}
 
 /** The single IPC channel and HTTP route prefix every transport uses. */
 export const IPC_INVOKE_CHANNEL = 'chat-inspector:invoke';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FileKind, Finding, Health, SkippedEntry } from '../domain.ts';
-import { PathInput } from './browse.ts';
 import { job, query } from './define.ts';
+import { ChatId, PathInput } from './primitives.ts';
 
 // Integrity checks across a data root (or one DB file): findings per chat, streamed as they are found,
 // and the report (the `check --json` shape plus when and how it ran).
@@ -47,8 +47,6 @@ export type IntegrityReport = z.infer<typeof IntegrityReport>;
 
 export const ReportFormat = z.enum(['json', 'html']);
 export type ReportFormat = z.infer<typeof ReportFormat>;
-
-const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 
 export const integrityOperations = {
   'integrity.check': job(

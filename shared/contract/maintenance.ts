@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { PathInput } from './browse.ts';
 import { job } from './define.ts';
+import { ChatId, PathInput } from './primitives.ts';
 import { FindingCode, FleetTotals } from '../domain.ts';
 
 // The operator's maintenance (seed 000): vacuum, archive-then-clean inactive chats, alerts, rotating backups.
 // Each writing operation has a dry run that writes nothing; the real run backs up first and verifies.
 
-const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 const DbName = z.enum(['profile.db', 'conversations.db']);
 
 export const VacuumCandidate = z.object({
@@ -193,7 +192,7 @@ export const maintenanceOperations = {
       /** How long to wait for another process to let go of a DB before refusing it (seconds). */
       waitSeconds: z.number().min(0).max(3600).default(0),
       /** Only these DBs (the paths a preview listed), so what runs is exactly what was confirmed. */
-      paths: z.array(z.string().min(1).max(4096)).max(1_000_000).optional(),
+      paths: z.array(PathInput).max(1_000_000).optional(),
     }),
     VacuumOutcome,
     VacuumResult,
@@ -205,7 +204,7 @@ export const maintenanceOperations = {
       root: PathInput,
       days: z.number().positive().max(100_000),
       /** The folder for the archive (a bare name or absent: Chat Inspector's backups folder). */
-      outDir: z.string().min(1).max(4096).optional(),
+      outDir: PathInput.optional(),
       dryRun: z.boolean().default(false),
       /** The dry run's plan: only its chats, and only if unchanged since. */
       plan: ArchivePlan.optional(),
@@ -225,7 +224,7 @@ export const maintenanceOperations = {
     z.object({
       root: PathInput,
       /** The folder for the archives (absent: Chat Inspector's backups folder). */
-      outDir: z.string().min(1).max(4096).optional(),
+      outDir: PathInput.optional(),
       keep: z.number().int().min(1).max(10_000).default(7),
     }),
     MaintenanceStep,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { query } from './define.ts';
+import { PathInput, SourceId, pageLimit } from './primitives.ts';
 import { SourceMessageOut, SourceRef } from './sources.ts';
 
 // Any chat-like schema as conversations: which table holds the messages and which columns (or paths into a
@@ -47,12 +48,10 @@ export const MappingGuessOut = z.object({
 });
 export type MappingGuessOut = z.infer<typeof MappingGuessOut>;
 
-const SourceId = z.string().min(1).max(64);
-
 export const mappingOperations = {
   'sources.openFile': query(
     'An SQLite file already opened in the app, as a source: LangChain, Rasa and mapped tables read as conversations.',
-    z.object({ path: z.string().min(1).max(4096) }),
+    z.object({ path: PathInput }),
     SourceRef,
   ),
   'sources.mapping.guess': query(
@@ -62,7 +61,7 @@ export const mappingOperations = {
   ),
   'sources.mapping.preview': query(
     'The first messages a mapping gives (nothing remembered); a table or column that does not exist is refused.',
-    z.object({ id: SourceId, mapping: ChatMapping, limit: z.number().int().min(1).max(50).default(10) }),
+    z.object({ id: SourceId, mapping: ChatMapping, limit: pageLimit(50, 10) }),
     z.object({ conversationId: z.string().nullable(), messages: z.array(SourceMessageOut) }),
   ),
   'sources.mapping.save': query(

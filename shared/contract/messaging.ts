@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { query } from './define.ts';
+import { ConversationId, SourceId, TenantId } from './primitives.ts';
 
 // Seed 003's messaging sources (MySQL/MariaDB hot and warm tiers + the cold archive): what the generic
 // sources.* operations do not carry — the conversation summary shown beside the thread.
@@ -21,9 +22,9 @@ export const messagingOperations = {
   'messaging.summary': query(
     "A conversation's summary (summary, key points, sentiment, tags, message count, duration); null when it has none yet or the source keeps none.",
     z.object({
-      id: z.string().min(1).max(64),
-      tenant: z.string().max(64).optional(),
-      conversationId: z.string().min(1).max(512),
+      id: SourceId,
+      tenant: TenantId.optional(),
+      conversationId: ConversationId,
     }),
     z.object({ summary: ConversationSummaryOut.nullable() }),
   ),

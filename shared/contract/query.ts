@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { Cell, FileInfo, TablePage } from '../domain.ts';
 import { query } from './define.ts';
 import { ChatTreeInput } from './browse.ts';
+import { ChatId, PathInput, pageLimit } from './primitives.ts';
 
 // The table browser's sorted/filtered pages and the read-only SQL console. Every statement runs in a
 // thread of its own on a read-only connection and is stopped at its time limit.
 
-const FilePath = z.string().min(1).max(4096);
 const Sql = z.string().min(1).max(100_000);
 /** Milliseconds a statement may run before it is stopped. */
 const TimeLimit = z.number().int().min(100).max(60_000).default(1000);
 /** Rows a console result keeps at most. */
 const RowCap = z.number().int().min(1).max(100_000).default(10_000);
-const PageLimit = z.number().int().min(1).max(1000).default(100);
+const PageLimit = pageLimit(1000, 100);
 
 export const FilterOp = z.enum(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'contains', 'starts', 'null', 'notnull']);
 export type FilterOp = z.infer<typeof FilterOp>;
@@ -28,8 +28,8 @@ export const queryOperations = {
   'chat.learning': query(
     "What a chat's databases say about the learner: most frequent corrections, vocabulary suggested per month, errors per session.",
     z.object({
-      root: FilePath,
-      chatId: z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number'),
+      root: PathInput,
+      chatId: ChatId,
       tree: ChatTreeInput.optional(),
     }),
     z.object({
@@ -54,7 +54,7 @@ export const queryOperations = {
   ),
   'file.inspect': query(
     "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
-    z.object({ path: FilePath }),
+    z.object({ path: PathInput }),
     z.object({
       info: FileInfo,
       unreadable: z.array(z.object({ table: z.string(), message: z.string() })),
@@ -64,13 +64,13 @@ export const queryOperations = {
   ),
   'root.overview': query(
     'What a data root holds at a glance: chat folders, and SQLite files outside them (a folder of legacy DBs has only the latter).',
-    z.object({ root: FilePath }),
+    z.object({ root: PathInput }),
     z.object({ chatFolders: z.number().int(), dbFiles: z.number().int() }),
   ),
   'file.query': query(
     'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
     z.object({
-      path: FilePath,
+      path: PathInput,
       table: z.string().min(1).max(512),
       sort: z.object({ column: z.string().min(1).max(512), desc: z.boolean() }).optional(),
       filters: z.array(RowFilter).max(20).default([]),
@@ -82,7 +82,7 @@ export const queryOperations = {
   ),
   'sql.run': query(
     'Runs one read-only statement (SELECT or WITH) on a file: the first page of its rows, up to a row cap, within a time limit.',
-    z.object({ path: FilePath, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
+    z.object({ path: PathInput, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
     z.object({
       resultId: z.string(),
       columns: z.array(z.string()),
@@ -105,7 +105,7 @@ export const queryOperations = {
   'sql.export': query(
     "A console statement's rows (full values, up to the row cap) as CSV or JSON text, to save as a file.",
     z.object({
-      path: FilePath,
+      path: PathInput,
       sql: Sql,
       timeoutMs: TimeLimit,
       rowCap: RowCap,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { LegacyMetrics } from '../domain.ts';
+import { LegacyMetrics, MessageRole } from '../domain.ts';
 import { query } from './define.ts';
+import { ConversationId, Cursor, MAX_PATH_LENGTH, SourceId, TenantId, pageLimit } from './primitives.ts';
 
-// Server sources (PostgreSQL today, MySQL next) in the app: connect, then browse through the Source model.
+// Server sources (PostgreSQL, MySQL/MariaDB) in the app: connect, then browse through the Source model.
 // A connection is named by an id; its URL and password stay in the main process (never sent back).
 
 export const SourceRef = z.object({
@@ -13,69 +14,111 @@ export const SourceRef = z.object({
 });
 export type SourceRef = z.infer<typeof SourceRef>;
 
-const SourceId = z.string().min(1).max(64);
-const TenantId = z.string().max(64).optional();
-const Cursor = z.string().max(2000).optional();
-const Limit = z.number().int().min(1).max(500).default(50);
+const OptionalTenant = TenantId.optional();
+const OptionalCursor = Cursor.optional();
+const Limit = pageLimit(500, 50);
+
+// The Source model's shapes (main/sources/types.ts infers its types from these).
+
+/** Which engine holds the data; `kind` says which schema was recognised in it. */
+export const SourceEngine = z.enum(['root', 'sqlite', 'postgres', 'mysql']);
 
 export const SourceTableInfo = z.object({
   name: z.string(),
   type: z.enum(['table', 'view']),
   columns: z.number().int(),
+  /** Exact up to EXACT_ROWS_LIMIT; beyond it the planner's estimate, flagged by rowsEstimated. */
   rows: z.number().nullable(),
   rowsEstimated: z.boolean(),
+  /** False when the connection's role may not read it (rows then unknown). */
   readable: z.boolean().optional(),
 });
 
-export const SourceInfoOut = z.object({
+/** What a Source is, known from the open (no further query). */
+export const SourceSummaryOut = z.object({
+  /** Where it is, safe to print: a path, or a URL without its password. */
   source: z.string(),
-  engine: z.enum(['root', 'sqlite', 'postgres', 'mysql']),
+  engine: SourceEngine,
+  /** The recognised schema: 'per-chat-root', a file kind (user_history, clinic...), 'evosense', 'generic'. */
   kind: z.string(),
   hasConversations: z.boolean(),
+  /** Conversations are listed per tenant (EvoSense): `tenant` is required by conversations/messages. */
   tenantScoped: z.boolean(),
+  /** Whether `similar` can rank messages (pgvector embeddings). */
   hasSimilar: z.boolean(),
+});
+
+export const SourceTenantOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  plan: z.string().nullable(),
+  status: z.string().nullable(),
+});
+
+export const SourceInfoOut = SourceSummaryOut.extend({
   tables: z.array(SourceTableInfo),
-  tenants: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      plan: z.string().nullable(),
-      status: z.string().nullable(),
-    }),
-  ),
+  tenants: z.array(SourceTenantOut),
 });
 export type SourceInfoOut = z.infer<typeof SourceInfoOut>;
 
 export const SourceConversationOut = z.object({
   id: z.string(),
   title: z.string(),
+  /** Messages in the conversation (with `search`: the matching ones). */
   messages: z.number().int(),
   lastActivity: z.string().nullable(),
   /** Rows that are not messages (Rasa: actions, slots, session starts...), counted apart from `messages`. */
   events: z.number().int().optional(),
 });
 
+export const ConversationPageOut = z.object({
+  conversations: z.array(SourceConversationOut),
+  /** Pass as `after` for the next page; null at the end. */
+  next: z.string().nullable(),
+});
+
+/** What a store knows about a message beyond who said what when (EvoSense's AI analysis, clinic fields...). */
+export const MessageAnalysisOut = z.object({
+  sentiment: z.number().nullable().optional(),
+  emotion: z.string().nullable().optional(),
+  satisfaction: z.number().nullable().optional(),
+  tone: z.string().nullable().optional(),
+  summary: z.string().nullable().optional(),
+});
+
 export const SourceMessageOut = z.object({
   id: z.string(),
   conversationId: z.string(),
   timestamp: z.string().nullable(),
-  role: z.enum(['user', 'bot', 'system']),
+  role: MessageRole,
+  /** The store's own word for the sender. */
   rawRole: z.string().nullable(),
   text: z.string().nullable(),
-  analysis: z
-    .object({
-      sentiment: z.number().nullable().optional(),
-      emotion: z.string().nullable().optional(),
-      satisfaction: z.number().nullable().optional(),
-      tone: z.string().nullable().optional(),
-      summary: z.string().nullable().optional(),
-    })
-    .nullable(),
+  analysis: MessageAnalysisOut.nullable(),
+  /** Other columns, for display. */
   extra: z.record(z.string(), z.unknown()).nullable(),
 });
 export type SourceMessageOut = z.infer<typeof SourceMessageOut>;
 
-const ServerUrl = z.string().min(1).max(4096);
+/** A page in time order (oldest first); newest page when no cursor is given. */
+export const SourceMessagePageOut = z.object({
+  messages: z.array(SourceMessageOut),
+  older: z.string().nullable(),
+  newer: z.string().nullable(),
+  /** What could not be read for this page (a damaged archive file, with its line); the rest is shown. */
+  warnings: z.array(z.string()).optional(),
+});
+
+export const SimilarMessageOut = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  timestamp: z.string().nullable(),
+  text: z.string(),
+  /** Cosine distance to the selected message's embedding (0 = same direction). */
+  distance: z.number(),
+});
+
+const ServerUrl = z.string().min(1).max(MAX_PATH_LENGTH);
 
 export const ConnectionsOut = z.object({
   saved: z.array(
@@ -106,9 +149,9 @@ export const sourceOperations = {
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
-      url: z.string().min(1).max(4096),
+      url: ServerUrl,
       password: z.string().max(1024).optional(),
-      archive: z.string().max(4096).optional(),
+      archive: z.string().max(MAX_PATH_LENGTH).optional(),
     }),
     SourceRef,
   ),
@@ -148,55 +191,39 @@ export const sourceOperations = {
     "A page of a source's conversations, most recent first (keyset: pass `next` as `after`).",
     z.object({
       id: SourceId,
-      tenant: TenantId,
+      tenant: OptionalTenant,
       search: z.string().max(200).optional(),
-      after: Cursor,
+      after: OptionalCursor,
       limit: Limit,
     }),
-    z.object({ conversations: z.array(SourceConversationOut), next: z.string().nullable() }),
+    ConversationPageOut,
   ),
   'sources.messages': query(
     "A page of one conversation's messages in time order: the newest, older than `before`, newer than `after`, or from `at`.",
     z.object({
       id: SourceId,
-      conversationId: z.string().min(1).max(512),
-      tenant: TenantId,
-      before: Cursor,
-      after: Cursor,
+      conversationId: ConversationId,
+      tenant: OptionalTenant,
+      before: OptionalCursor,
+      after: OptionalCursor,
       at: z.string().max(40).optional(),
       limit: Limit,
     }),
-    z.object({
-      messages: z.array(SourceMessageOut),
-      older: z.string().nullable(),
-      newer: z.string().nullable(),
-      /** What could not be read for this page (a damaged archive file and line); the rest is shown. */
-      warnings: z.array(z.string()).optional(),
-    }),
+    SourceMessagePageOut,
   ),
   'sources.metrics': query(
     'Charts and figure tables of a source (per tenant for multi-tenant sources).',
-    z.object({ id: SourceId, tenant: TenantId }),
+    z.object({ id: SourceId, tenant: OptionalTenant }),
     LegacyMetrics.omit({ kind: true }).extend({ kind: z.string() }),
   ),
   'sources.similar': query(
     "A tenant's messages ranked by embedding distance to one message's own embedding (pgvector).",
     z.object({
       id: SourceId,
-      tenant: z.string().min(1).max(64),
+      tenant: TenantId.min(1),
       messageId: z.string().min(1).max(40),
       limit: Limit,
     }),
-    z.object({
-      similar: z.array(
-        z.object({
-          conversationId: z.string(),
-          messageId: z.string(),
-          timestamp: z.string().nullable(),
-          text: z.string(),
-          distance: z.number(),
-        }),
-      ),
-    }),
+    z.object({ similar: z.array(SimilarMessageOut) }),
   ),
 };

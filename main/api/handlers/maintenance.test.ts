@@ -11,7 +11,7 @@ import type {
 } from '../../../shared/contract/maintenance.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { generateRoot } from '../../fixtures/index.ts';
-import { chatWithFreePages } from '../../maintenance/test-support.ts';
+import { chatWithFreePages } from '../../testing/maintenance.ts';
 import { WorkerPool } from '../../workers/pool.ts';
 import type { HandlerContext } from '../context.ts';
 import { createContext } from '../create-context.ts';

@@ -3,6 +3,7 @@ import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChatCheck, IntegrityReport } from '../../../shared/contract/integrity.ts';
 import { AppError } from '../../../shared/errors.ts';
+import { isChatId } from '../../../shared/contract/primitives.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { reportToHtml } from '../../../shared/integrity-report.ts';
@@ -102,7 +103,7 @@ export function registerIntegrityCommands(program: Command): void {
         throw new AppError('invalid_input', '--tree applies to a data root, not to a single file');
       if (kind === 'root' && opts.tree !== undefined) treeNamed(target, opts.tree);
       for (const id of opts.chat ?? []) {
-        if (!/^-?\d{1,20}$/.test(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
+        if (!isChatId(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
       }
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AlertThresholds, ArchivePlan } from '../../../shared/contract/maintenance.ts';
 import { AppError } from '../../../shared/errors.ts';
+import { isChatId } from '../../../shared/contract/primitives.ts';
 import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
@@ -36,8 +37,7 @@ function numberOption(
 }
 
 function checkChatIds(ids: string[] | undefined): void {
-  for (const id of ids ?? [])
-    if (!/^-?\d{1,20}$/.test(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
+  for (const id of ids ?? []) if (!isChatId(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
 }
 
 function day(iso: string | null): string {

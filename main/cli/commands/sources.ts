@@ -5,7 +5,7 @@ import { pgError } from '../../pg/errors.ts';
 import { pgDriver } from '../../pg/client.ts';
 import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
 import { isMysqlUrl } from '../../mysql/url.ts';
-import { isPostgresUrl, parsePgUrl, redactSecrets } from '../../pg/url.ts';
+import { isPostgresUrl, parsePgUrl, redactError, redactSecrets } from '../../pg/url.ts';
 import { exportFromSource } from '../../export/export.ts';
 import { sourceSession } from '../../sources/session.ts';
 import { withSource, type OpenOptions, type Source, type SourceInfo } from '../../sources/index.ts';
@@ -41,8 +41,7 @@ async function redacting<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof AppError) throw new AppError(error.code, redactSecrets(error.message));
-    throw new AppError('internal', redactSecrets(error instanceof Error ? error.message : String(error)));
+    throw redactError(error);
   }
 }
 

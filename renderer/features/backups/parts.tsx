@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JobProgress } from '../../../shared/contract/index.ts';
+import { isChatId } from '../../../shared/contract/primitives.ts';
 import { toAppError } from '../../api/index.ts';
 import { showToast } from '../../app/toasts.tsx';
 import { formatNumber } from '../../components/format.ts';
@@ -90,15 +91,13 @@ export function Field({ label, children, hint }: { label: string; children: Reac
   );
 }
 
-export const CHAT_ID_RE = /^-?\d{1,20}$/;
-
 /** Chat ids typed by a person: split on spaces/commas; the first invalid one is reported. */
 export function parseChatIds(text: string): { ids: string[]; invalid: string | null } {
   const ids = text
     .split(/[\s,;]+/)
     .map((s) => s.trim().replace(/^chat_/, ''))
     .filter(Boolean);
-  return { ids: [...new Set(ids)], invalid: ids.find((id) => !CHAT_ID_RE.test(id)) ?? null };
+  return { ids: [...new Set(ids)], invalid: ids.find((id) => !isChatId(id)) ?? null };
 }
 
 /** Paths to choose from instead of typing (browser mode has no file dialog), for an input's `list`. */

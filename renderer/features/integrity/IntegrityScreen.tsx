@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatCheck, CheckMode, ReportFormat } from '../../../shared/contract/integrity.ts';
+import { isChatId } from '../../../shared/contract/primitives.ts';
 import { FindingCode, type Health } from '../../../shared/domain.ts';
 import { exportReport } from '../../../shared/integrity-report.ts';
 import { toAppError } from '../../api/index.ts';
@@ -518,7 +519,7 @@ function ChatFindingsCard({ chat }: { chat: ChatCheck }) {
   const detail = useOp(
     'chat.detail',
     { root, chatId: chat.chatId },
-    { enabled: root !== '' && /^-?\d+$/.test(chat.chatId) },
+    { enabled: root !== '' && isChatId(chat.chatId) },
   );
   const name = displayName(detail.data?.profile);
   return (

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, NODE, REPO } from '../backup/test-helpers.ts';
+import { CLI, NODE, REPO } from './backup-helpers.ts';
 import { generateChat } from '../fixtures/index.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 

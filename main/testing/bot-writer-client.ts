@@ -1,14 +1,12 @@
-// Starts and stops main/backup/bot-writer.ts from a test or a benchmark, and grows a chat DB to a size (never
+// Starts and stops main/testing/bot-writer.ts from a test or a benchmark, and grows a chat DB to a size (never
 // used by the app).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import Database from '../sqlite/driver.ts';
+import { NODE } from './cli.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const NODE = join(REPO, 'node_modules', '.bin', 'node');
 const SCRIPT = fileURLToPath(new URL('./bot-writer.ts', import.meta.url));
 
 export interface WriterReport {

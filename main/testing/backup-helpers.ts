@@ -6,16 +6,16 @@ import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { join, relative } from 'node:path';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { withReadonly } from '../sqlite/open.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { silentContext, type JobContext } from '../jobs/job.ts';
-import type { Manifest } from './manifest.ts';
-import { encodeHeader } from './tar.ts';
+import type { Manifest } from '../backup/manifest.ts';
+import { openImmutable, rowCounts } from '../sqlite/file.ts';
+import { encodeHeader } from '../backup/tar.ts';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const NODE = join(REPO, 'node_modules', '.bin', 'node');
-export const CLI = join(REPO, 'main', 'cli', 'main.ts');
+import { CLI, NODE, REPO } from './cli.ts';
+
+export { CLI, NODE, REPO };
 
 /** Every file under `dir` with size, mtime and sha256 (to prove a folder did not change). */
 export function treeSnapshot(
@@ -207,4 +207,19 @@ export function runHeldCli(
       resolve({ signal: sig, status, stderr, tmpWhileHeld, tmpAfter: listTree(tmp) });
     });
   });
+}
+
+/** Row counts of a file (opened immutable), or null when it cannot be counted: the truth a backup's manifest
+ * must match. */
+export function rowCountsOfFile(path: string): Record<string, number> | null {
+  try {
+    const db = openImmutable(path);
+    try {
+      return rowCounts(db);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
 }

@@ -2,7 +2,7 @@
 // export): temporary names beside the target, fsync of files and folders, backup names, and a crash hook
 // the crash-safety tests use to kill the process at each step of a swap.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   chownSync,
@@ -14,6 +14,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -188,22 +189,24 @@ function isOurTemp(path: string, stat: Stats): boolean {
 }
 
 /**
- * Removes temporary files and folders (made by tempBeside) that a crashed write left in `dir`: only those
- * whose process is gone, so a write in progress elsewhere is never disturbed, and only what a write of
- * ours leaves (isOurTemp; a link is never followed nor removed). They never hold data that is not also in
- * its original place (a crash leaves each target old or new; the temp is the unused copy).
+ * What killed processes left in `dir`: the entries named by a process (`pidOf` reads its pid from the name,
+ * null for any other name) that may no longer be writing them (ownerMayBeWriting). Read with `lstat`: a link
+ * is described, never followed.
  */
-export function removeStaleTemps(dir: string): number {
+export function leftoversIn(
+  dir: string,
+  pidOf: (name: string) => number | null,
+): { name: string; path: string; stat: Stats }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return 0;
+    return [];
   }
-  let removed = 0;
+  const out: { name: string; path: string; stat: Stats }[] = [];
   for (const name of names) {
-    const m = TEMP_NAME.exec(name);
-    if (!m) continue;
+    const pid = pidOf(name);
+    if (pid === null) continue;
     const path = join(dir, name);
     let stat: Stats;
     try {
@@ -211,7 +214,25 @@ export function removeStaleTemps(dir: string): number {
     } catch {
       continue;
     }
-    if (ownerMayBeWriting(Number(m[3]), stat.mtimeMs) || !isOurTemp(path, stat)) continue;
+    if (!ownerMayBeWriting(pid, stat.mtimeMs)) out.push({ name, path, stat });
+  }
+  return out;
+}
+
+/**
+ * Removes temporary files and folders (made by tempBeside) that a crashed write left in `dir`: only those
+ * whose process is gone, so a write in progress elsewhere is never disturbed, and only what a write of
+ * ours leaves (isOurTemp; a link is never followed nor removed). They never hold data that is not also in
+ * its original place (a crash leaves each target old or new; the temp is the unused copy).
+ */
+export function removeStaleTemps(dir: string): number {
+  const pidOf = (name: string): number | null => {
+    const m = TEMP_NAME.exec(name);
+    return m ? Number(m[3]) : null;
+  };
+  let removed = 0;
+  for (const { path, stat } of leftoversIn(dir, pidOf)) {
+    if (!isOurTemp(path, stat)) continue;
     removeQuietly(path);
     removed++;
   }
@@ -251,27 +272,12 @@ export function partialName(out: string): string {
 
 /** Removes `<out>.<pid>.partial` files of processes that are gone (a backup killed with SIGKILL). */
 export function removeStalePartials(out: string): void {
-  const dir = dirname(out);
   const prefix = `${basename(out)}.`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(\d+)\.partial$/.exec(name.slice(prefix.length));
-    if (!m) continue;
-    const path = join(dir, name);
-    let stat: Stats;
-    try {
-      stat = lstatSync(path);
-    } catch {
-      continue;
-    }
-    if (stat.isFile() && !ownerMayBeWriting(Number(m[1]), stat.mtimeMs)) removeQuietly(path);
-  }
+  const pidOf = (name: string): number | null => {
+    const m = name.startsWith(prefix) ? /^(\d+)\.partial$/.exec(name.slice(prefix.length)) : null;
+    return m ? Number(m[1]) : null;
+  };
+  for (const { path, stat } of leftoversIn(dirname(out), pidOf)) if (stat.isFile()) removeQuietly(path);
 }
 
 let crashCounter = 0;
@@ -288,4 +294,23 @@ export function crashPoint(step: string): void {
   crashCounter++;
   if (log) appendFileSync(log, `${crashCounter} ${step}\n`);
   if (at && Number(at) === crashCounter) process.kill(process.pid, 'SIGKILL');
+}
+
+/** sha256 and size of a file, read in 1 MB chunks. */
+export function hashFile(path: string): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let size = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), size };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
-import { RUNUSER, runningUnderCi } from '../pg/test-server.ts';
+import { RUNUSER, runningUnderCi } from './pg-server.ts';
 
 // A throwaway MariaDB server for tests: mariadb-install-db into a temp folder, mariadbd on a random loopback
 // port (and a socket in the same folder), stopped by `mariadb-admin shutdown` and removed afterwards. As root,

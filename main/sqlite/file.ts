@@ -1,11 +1,10 @@
 // Small SQLite helpers for the write operations: private read-only opens of our own copies, integrity
-// checks, row counts, hashing. None of them is used on a file of the data root except through open.ts.
+// checks, row counts, journal mode. None of them is used on a file of the data root except through open.ts.
 
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { AppError } from '../../shared/errors.ts';
-import { quoteIdent } from '../sqlite/identifiers.ts';
-import { openPrivateReadonly, type ReadableDb, type Reader } from '../sqlite/readable.ts';
+import { headerSaysWal } from './header.ts';
+import { quoteIdent } from './identifiers.ts';
+import { openPrivateReadonly, type ReadableDb, type Reader } from './readable.ts';
 
 /**
  * Opens a file that nobody else writes (a private copy or a staged temporary file) without locks and
@@ -68,46 +67,13 @@ export function rowCounts(db: Reader): Record<string, number> {
   return out;
 }
 
-/** Row counts of a private file, or null when it cannot be counted. */
-export function rowCountsOfFile(path: string): Record<string, number> | null {
-  try {
-    const db = openImmutable(path);
-    try {
-      return rowCounts(db);
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-/** sha256 and size of a file, read in 1 MB chunks. */
-export function hashFile(path: string): { sha256: string; size: number } {
-  const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(1024 * 1024);
-  let size = 0;
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-      size += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
 /** 'wal' when the file's header says WAL (bytes 18/19 = 2), 'delete' otherwise. */
 export function journalModeOfFile(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const h = Buffer.alloc(20);
     readSync(fd, h, 0, 20, 0);
-    return h[18] === 2 || h[19] === 2 ? 'wal' : 'delete';
+    return headerSaysWal(h) ? 'wal' : 'delete';
   } finally {
     closeSync(fd);
   }
@@ -120,9 +86,4 @@ export function sqliteErrorCode(error: unknown): string {
 export function isBusy(error: unknown): boolean {
   const code = sqliteErrorCode(error);
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof AppError) return error.message;
-  return error instanceof Error ? error.message : String(error);
 }

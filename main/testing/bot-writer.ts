@@ -1,7 +1,7 @@
 // A stand-in for the bot, for tests and benchmarks (never used by the app): a child process that inserts
 // messages into one chat's conversations.db at a steady rate, each row its own transaction, as the bot does.
 //
-//   node main/backup/bot-writer.ts DB_PATH CHAT_ID ROWS_PER_SECOND [wal|delete] [full|off] [hold|reopen]
+//   node main/testing/bot-writer.ts DB_PATH CHAT_ID ROWS_PER_SECOND [wal|delete] [full|off] [hold|reopen]
 //
 // The fifth argument is PRAGMA synchronous: `off` skips the fsyncs of each commit, for disks too slow to take
 // the asked rate with them (a VM's disk can fsync only ~60 commits a second); the locking is the same.
