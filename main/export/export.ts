@@ -17,7 +17,7 @@ import type {
   UserPreferences,
   UserProfile,
 } from '../../shared/domain.ts';
-import { AppError, asAppError } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { fsyncDir, requireAbsent, unlinkIfExists } from '../fs/files.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { trackTemp } from '../fs/temp.ts';

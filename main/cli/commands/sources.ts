@@ -5,7 +5,7 @@ import { pgError } from '../../pg/errors.ts';
 import { pgDriver } from '../../pg/client.ts';
 import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
 import { isMysqlUrl } from '../../mysql/url.ts';
-import { isPostgresUrl, parsePgUrl, redactError, redactSecrets } from '../../pg/url.ts';
+import { isPostgresUrl, parsePgUrl, redactError } from '../../pg/url.ts';
 import { exportFromSource } from '../../export/export.ts';
 import { sourceSession } from '../../sources/session.ts';
 import { withSource, type OpenOptions, type Source, type SourceInfo } from '../../sources/index.ts';
