@@ -7,6 +7,7 @@ import { indexPathFor } from '../fleet/index-db.ts';
 import { closeFleetIndexes } from '../fleet/registry.ts';
 import { openSource } from './index.ts';
 import type { Source } from './types.ts';
+import '../kinds/index.ts';
 
 // The per-chat root Source lists from the root's fleet index (Chat Inspector's own file): brought up to
 // date at each open, as `scan` and the chat list do; without a usable index every chat is read instead.
