@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExportFormat } from '../../shared/contract/backup.ts';
 import { ChatIdInput, PathInput } from '../../shared/contract/browse.ts';
 import { AppError } from '../../shared/errors.ts';
+import { checkDerivedInput, isDerivedOption } from './input-options.ts';
 
 // Every option and argument of every command is checked here, before any command runs: a bad value is one
 // error line and exit 2, and nothing is opened or written (no 0-byte FILE.partial, no hanging pool).
@@ -92,6 +93,8 @@ export function validateCommandInput(command: Command): void {
     if (!long) continue;
     const value = values[option.attributeName()];
     if (value === undefined || typeof value === 'boolean') continue;
+    // An option derived from an operation's input is checked by the contract's schema (input-options.ts).
+    if (isDerivedOption(command, option.attributeName())) continue;
     const rule = ruleFor(command.name(), long);
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item !== 'string') continue;
@@ -107,6 +110,7 @@ export function validateCommandInput(command: Command): void {
       }
     }
   });
+  checkDerivedInput(command);
 }
 
 /** Installs the check on every command of `program` (present and future). */

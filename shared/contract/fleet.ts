@@ -8,7 +8,7 @@ import {
   ScanSummary,
   SkippedEntry,
 } from '../domain.ts';
-import { PathInput } from './browse.ts';
+import { ChatTreeInput, PathInput } from './browse.ts';
 import { job, query } from './define.ts';
 
 // The fleet index: every chat of a root with its figures and quick-check findings, kept in Chat
@@ -146,6 +146,8 @@ export const SearchInput = z.object({
   to: IsoDate.optional(),
   /** How many hits are sent (totalHits is always exact). */
   limit: z.number().int().min(1).max(100_000).default(1000),
+  /** Only the copies in this chat tree of the root; every copy of every chat when absent. */
+  tree: ChatTreeInput.optional(),
 });
 export type SearchInput = z.input<typeof SearchInput>;
 
