@@ -30,11 +30,24 @@ const derivedOptions = new WeakMap<Command, Map<string, DerivedField>>();
 /** The derived arguments of each command, by position. */
 const derivedArguments = new WeakMap<Command, Map<number, DerivedField>>();
 
-/** Values whose wording a person knows better than the schema's message. */
-const KNOWN_VALUES = new Map<z.ZodType, string>([
-  [PathInput, 'a path (not empty)'],
-  [ChatIdInput, 'a chat id (the number in chat_<id>)'],
+/**
+ * A string schema's rule (lengths and patterns), so that the same rule declared in two places of the
+ * contract is recognised as one.
+ */
+function ruleOf(schema: z.ZodType): string | null {
+  if (!(schema instanceof z.ZodString)) return null;
+  const patterns = (schema.def.checks ?? [])
+    .map((check) => (check._zod.def as { pattern?: RegExp }).pattern?.source)
+    .filter((source) => source !== undefined);
+  return JSON.stringify([schema.minLength, schema.maxLength, patterns]);
+}
+
+/** Values whose wording a person knows better than the schema's message, by rule. */
+const KNOWN_VALUES = new Map<string | null, string>([
+  [ruleOf(PathInput), 'a path (not empty)'],
+  [ruleOf(ChatIdInput), 'a chat id (the number in chat_<id>)'],
 ]);
+KNOWN_VALUES.delete(null);
 
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
@@ -63,7 +76,7 @@ function descriptionOf(schema: z.ZodType): string | undefined {
 /** "a whole number from 1 to 100000", "user, bot", "a path (not empty)": what a valid value looks like. */
 export function expectedOf(schema: z.ZodType): string | undefined {
   const { inner } = unwrap(schema);
-  const known = KNOWN_VALUES.get(schema) ?? KNOWN_VALUES.get(inner);
+  const known = KNOWN_VALUES.get(ruleOf(inner));
   if (known) return known;
   if (inner instanceof z.ZodEnum) return (inner.options as string[]).join(', ');
   if (inner instanceof z.ZodNumber) {
@@ -106,6 +119,12 @@ function check(derived: DerivedField, text: string): void {
     'invalid_input',
     `${derived.label}: ${issue?.message ?? 'not a valid value'}, not ${JSON.stringify(text)}`,
   );
+}
+
+/** What one value typed for the field must satisfy: an array's element for an option taking several. */
+function itemSchema(schema: z.ZodType): z.ZodType {
+  const { inner } = unwrap(schema);
+  return inner instanceof z.ZodArray ? (inner.element as z.ZodType) : schema;
 }
 
 /** The schema of one field of an operation's input object. */
@@ -161,7 +180,7 @@ export function addInputOptions(
       if (defaultValue !== undefined) option.default(defaultValue);
     }
     command.addOption(option);
-    derived.set(option.attributeName(), { field, schema, label: `--${flag}` });
+    derived.set(option.attributeName(), { field, schema: itemSchema(schema), label: `--${flag}` });
   }
   return command;
 }
@@ -196,7 +215,11 @@ export function inputFrom(command: Command): Record<string, unknown> {
   for (const [attribute, derived] of derivedOptions.get(command) ?? []) {
     const value = values[attribute];
     if (value === undefined) continue;
-    input[derived.field] = typeof value === 'string' ? valueOf(derived.schema, value) : value;
+    input[derived.field] = Array.isArray(value)
+      ? value.map((item: unknown) => (typeof item === 'string' ? valueOf(derived.schema, item) : item))
+      : typeof value === 'string'
+        ? valueOf(derived.schema, value)
+        : value;
   }
   for (const [index, derived] of derivedArguments.get(command) ?? []) {
     const value: unknown = command.processedArgs[index];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FileKind, Finding, Health, SkippedEntry } from '../domain.ts';
-import { PathInput } from './browse.ts';
+import { ChatTreeInput, PathInput } from './browse.ts';
 import { job, query } from './define.ts';
 
 // Integrity checks across a data root (or one DB file): findings per chat, streamed as they are found,
@@ -57,6 +57,10 @@ export const integrityOperations = {
       root: PathInput,
       full: z.boolean().default(false),
       chatIds: z.array(ChatId).max(100_000).optional(),
+      /** Only the copies in this chat tree of the root. */
+      tree: ChatTreeInput.optional(),
+      /** A chat in more than one tree is checked in each (the CLI's `check`); else its current copy only. */
+      otherCopies: z.boolean().default(false),
     }),
     ChatCheck,
     IntegrityReport,

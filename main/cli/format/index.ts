@@ -1,6 +1,7 @@
 import type { EventOf, JobName, OutputOf, QueryName, ResultOf } from '../../../shared/contract/index.ts';
 import { printJson } from '../output.ts';
 import { fleetFormats } from './fleet.ts';
+import { integrityFormats } from './integrity.ts';
 
 /** What a job operation hands its formatter: the events it streamed, in order, and its result. */
 export interface JobOutput<K extends JobName> {
@@ -24,6 +25,7 @@ export type Formatters = Partial<
 /** One formatter per operation the CLI runs, grouped by capability (format/<capability>.ts). */
 const formatters: Formatters = {
   ...fleetFormats,
+  ...integrityFormats,
 };
 
 type Printable<K> = K extends QueryName ? OutputOf<K> : K extends JobName ? JobOutput<K> : never;
