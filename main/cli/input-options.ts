@@ -79,16 +79,28 @@ export function expectedOf(schema: z.ZodType): string | undefined {
   const known = KNOWN_VALUES.get(ruleOf(inner));
   if (known) return known;
   if (inner instanceof z.ZodEnum) return (inner.options as string[]).join(', ');
-  if (inner instanceof z.ZodNumber) {
-    const what = inner.isInt ? 'a whole number' : 'a number';
-    const min = inner.minValue !== null && inner.minValue > -Number.MAX_SAFE_INTEGER ? inner.minValue : null;
-    const max = inner.maxValue !== null && inner.maxValue < Number.MAX_SAFE_INTEGER ? inner.maxValue : null;
-    if (min !== null && max !== null) return `${what} from ${min} to ${max}`;
-    if (min !== null) return `${what} ≥ ${min}`;
-    if (max !== null) return `${what} ≤ ${max}`;
-    return what;
-  }
+  if (inner instanceof z.ZodNumber) return numberRule(inner);
   return undefined;
+}
+
+/** "a whole number from 1 to 100000", "a number > 0 and ≤ 600000": a number schema's bounds in words. */
+function numberRule(schema: z.ZodNumber): string {
+  const what = schema.isInt ? 'a whole number' : 'a number';
+  let low: { value: number; inclusive: boolean } | null = null;
+  let high: { value: number; inclusive: boolean } | null = null;
+  for (const check of schema.def.checks ?? []) {
+    const def = check._zod.def as { check: string; value?: unknown; inclusive?: boolean };
+    if (typeof def.value !== 'number' || Math.abs(def.value) >= Number.MAX_SAFE_INTEGER) continue;
+    const bound = { value: def.value, inclusive: def.inclusive !== false };
+    if (def.check === 'greater_than' && (!low || bound.value >= low.value)) low = bound;
+    if (def.check === 'less_than' && (!high || bound.value <= high.value)) high = bound;
+  }
+  if (low?.inclusive && high?.inclusive) return `${what} from ${low.value} to ${high.value}`;
+  const parts = [
+    low ? `${low.inclusive ? '≥' : '>'} ${low.value}` : null,
+    high ? `${high.inclusive ? '≤' : '<'} ${high.value}` : null,
+  ].filter((part) => part !== null);
+  return parts.length > 0 ? `${what} ${parts.join(' and ')}` : what;
 }
 
 function isNumeric(schema: z.ZodType): boolean {
@@ -127,12 +139,25 @@ function itemSchema(schema: z.ZodType): z.ZodType {
   return inner instanceof z.ZodArray ? (inner.element as z.ZodType) : schema;
 }
 
-/** The schema of one field of an operation's input object. */
+/** The schema of one field of an operation's input object; `thresholds.slowMs` for a nested one. */
 function fieldOf(input: z.ZodType, field: string): z.ZodType {
-  const shape = (input as z.ZodObject).shape as Record<string, z.ZodType> | undefined;
-  const schema = shape?.[field];
+  let schema: z.ZodType | undefined = input;
+  for (const key of field.split('.')) {
+    const object: z.ZodType | undefined = schema ? unwrap(schema).inner : undefined;
+    const shape: Record<string, z.ZodType> | undefined =
+      object instanceof z.ZodObject ? (object.shape as Record<string, z.ZodType>) : undefined;
+    schema = shape?.[key];
+  }
   if (!schema) throw new Error(`the input has no field ${field}`);
   return schema;
+}
+
+/** Sets `input[field]`, `thresholds.slowMs` under `input.thresholds`. */
+function setField(input: Record<string, unknown>, field: string, value: unknown): void {
+  const keys = field.split('.');
+  let at = input;
+  for (const key of keys.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+  at[keys[keys.length - 1]!] = value;
 }
 
 /**
@@ -167,7 +192,7 @@ export function addInputOptions(
   for (const [field, use] of Object.entries(fields)) {
     const schema = fieldOf(input, field);
     const { inner, defaultValue } = unwrap(schema);
-    const flag = use.flag ?? kebab(field);
+    const flag = use.flag ?? kebab(field.split('.').pop()!);
     let help = descriptionOf(schema) ?? use.help ?? '';
     let option: Option;
     if (inner instanceof z.ZodBoolean) {
@@ -215,16 +240,20 @@ export function inputFrom(command: Command): Record<string, unknown> {
   for (const [attribute, derived] of derivedOptions.get(command) ?? []) {
     const value = values[attribute];
     if (value === undefined) continue;
-    input[derived.field] = Array.isArray(value)
-      ? value.map((item: unknown) => (typeof item === 'string' ? valueOf(derived.schema, item) : item))
-      : typeof value === 'string'
-        ? valueOf(derived.schema, value)
-        : value;
+    setField(
+      input,
+      derived.field,
+      Array.isArray(value)
+        ? value.map((item: unknown) => (typeof item === 'string' ? valueOf(derived.schema, item) : item))
+        : typeof value === 'string'
+          ? valueOf(derived.schema, value)
+          : value,
+    );
   }
   for (const [index, derived] of derivedArguments.get(command) ?? []) {
     const value: unknown = command.processedArgs[index];
     if (value === undefined) continue;
-    input[derived.field] = typeof value === 'string' ? valueOf(derived.schema, value) : value;
+    setField(input, derived.field, typeof value === 'string' ? valueOf(derived.schema, value) : value);
   }
   return input;
 }

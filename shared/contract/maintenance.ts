@@ -216,7 +216,15 @@ export const maintenanceOperations = {
   ),
   'maintenance.alerts': job(
     "The seed's alerts: DBs over a size, inactive users, integrity errors (quick check) and slow chats (newest-page query time), read-only.",
-    z.object({ root: PathInput, thresholds: AlertThresholds.default(AlertThresholds.parse({})) }),
+    z.object({
+      root: PathInput,
+      thresholds: AlertThresholds.default(AlertThresholds.parse({})),
+      /**
+       * Folders of verified archives that say when each chat was last backed up (the CLI's `--backups`;
+       * none: metadata.json's last_backup). Absent: the folders the Backups screen lists.
+       */
+      backupDirs: z.array(PathInput).max(1000).optional(),
+    }),
     Alert,
     AlertsResult,
   ),

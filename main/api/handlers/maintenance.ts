@@ -63,15 +63,16 @@ export const maintenanceHandlers = {
       job,
     );
   },
-  'maintenance.alerts': ({ root, thresholds }, ctx, job) =>
+  'maintenance.alerts': ({ root, thresholds, backupDirs }, ctx, job) =>
     runAlerts(
       {
         root: ctx.places.requireRoot(root),
         thresholds,
         pool: ctx.pool,
         now: ctx.now(),
-        // Last backups: verified archives where the Backups screen finds archives, else metadata.json.
-        backupDirs: archiveFolders(ctx),
+        // Last backups: verified archives in the folders named, else where the Backups screen finds
+        // archives; then metadata.json.
+        backupDirs: backupDirs ? backupDirs.map((dir) => ctx.places.requireRoot(dir)) : archiveFolders(ctx),
       },
       job,
     ),

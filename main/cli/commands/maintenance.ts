@@ -1,16 +1,20 @@
 import type { Command } from 'commander';
-import type { FleetTotals } from '../../../shared/domain.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AlertThresholds, ArchivePlan } from '../../../shared/contract/maintenance.ts';
+import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
+import { ArchivePlan } from '../../../shared/contract/maintenance.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
 import { isSingleFileSource } from '../../backup/single.ts';
 import { runVacuum } from '../../maintenance/vacuum.ts';
 import { requireChatFolders, treeNamed } from '../../store/layout.ts';
 import { sharedPool } from '../../workers/pool.ts';
+import { operations } from '../../../shared/contract/index.ts';
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { addInputOptions, inputFrom } from '../input-options.ts';
+import { runJob } from '../invoke.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
 
 function requireDir(path: string, what = 'data root'): string {
@@ -210,68 +214,41 @@ export function registerMaintenanceCommands(program: Command): void {
       },
     );
 
-  program
+  const alerts = program
     .command('alerts')
     .description(
       'the monitoring alerts: DBs over a size, inactive users, integrity errors (quick check), slow chats (newest-page query time); read-only; exit 0 no alert, 1 warnings, 2 errors',
     )
-    .argument('<root>', 'data root')
-    .option('--db-max-mb <n>', 'a DB larger than this is a warning (default 10)')
-    .option('--inactive-days <n>', 'no activity for longer than this is a warning (default 90)')
-    .option('--slow-ms <n>', 'a newest-page query slower than this is a warning (default 100)')
-    .option(
-      '--backup-max-days <n>',
-      'not backed up for longer than this (or no backup known) is a warning (default 2)',
-    )
-    .option(
-      '--backups <dir...>',
-      "folders of verified archives (backup --out-dir) that say when each chat was last backed up; without them, metadata.json's last_backup",
-    )
+    .argument('<root>', 'data root');
+  addInputOptions(alerts, operations['maintenance.alerts'].input, {
+    'thresholds.dbMaxMb': { help: 'a DB larger than this is a warning' },
+    'thresholds.inactiveDays': { help: 'no activity for longer than this is a warning' },
+    'thresholds.slowMs': { help: 'a newest-page query slower than this is a warning' },
+    'thresholds.backupMaxDays': {
+      help: 'not backed up for longer than this (or no backup known) is a warning',
+    },
+    backupDirs: {
+      flag: 'backups',
+      placeholder: 'dir',
+      help: "folders of verified archives (backup --out-dir) that say when each chat was last backed up; without them, metadata.json's last_backup",
+    },
+  })
     .option('--json', 'print JSON for scripts')
-    .action(
-      async (
-        rootArg: string,
-        opts: {
-          dbMaxMb?: string;
-          inactiveDays?: string;
-          slowMs?: string;
-          backupMaxDays?: string;
-          backups?: string[];
-          json?: boolean;
-        },
-      ) => {
-        const root = requireDir(rootArg);
-        requireChatFolders(root, rootArg);
-        const thresholds = AlertThresholds.parse({
-          dbMaxMb: numberOption(opts.dbMaxMb, '--db-max-mb', 10, 0.001, 1_000_000),
-          inactiveDays: numberOption(opts.inactiveDays, '--inactive-days', 90, 0.001, 100_000),
-          slowMs: numberOption(opts.slowMs, '--slow-ms', 100, 0.001, 600_000),
-          backupMaxDays: numberOption(opts.backupMaxDays, '--backup-max-days', 2, 0.001, 100_000),
-        });
-        const backupDirs = (opts.backups ?? []).map((d) => requireDir(d, 'folder of archives'));
-        const result = await runCliJob('Checking', (ctx) =>
-          runAlerts({ root, thresholds, pool: sharedPool(), backupDirs }, ctx),
-        );
-        if (opts.json) printJson(result);
-        else {
-          for (const a of result.alerts)
-            console.log(`${a.severity.padEnd(7)}  ${a.kind.padEnd(13)}  chat ${a.chatId}  ${a.message}`);
-          const errors = result.alerts.filter((a) => a.severity === 'error').length;
-          console.log(
-            `${result.alerts.length === 0 ? 'No alert' : `${errors} error(s), ${result.alerts.length - errors} warning(s)`} in ${result.chats} chats of ${result.root}`,
-          );
-          console.log(`Total size ${formatBytes(result.totalBytes)}; ${averageQueryText(result)}`);
-        }
-        if (result.exitCode !== 0) throw new CliExit(result.exitCode);
-      },
-    );
-}
-
-/** "average query time 1.23 ms (newest page of messages, 40 chats timed)", or why there is none. */
-export function averageQueryText(totals: FleetTotals, query = 'newest page of messages'): string {
-  return totals.averageQueryMs === null
-    ? 'average query time: no chat could be timed'
-    : `average query time ${totals.averageQueryMs} ms (${query}, ${totals.timedChats} chats timed)`;
+    .action(async (rootArg: string, opts: { json?: boolean }) => {
+      const root = requireDir(rootArg);
+      requireChatFolders(root, rootArg);
+      const input = inputFrom(alerts) as { thresholds?: Partial<AlertThresholds>; backupDirs?: string[] };
+      const backupDirs = (input.backupDirs ?? []).map((d) => requireDir(d, 'folder of archives'));
+      const ctx = cliContext([root, ...backupDirs]);
+      const result = await runJob(
+        ctx,
+        'maintenance.alerts',
+        { root, thresholds: input.thresholds, backupDirs },
+        { label: 'Checking' },
+      );
+      await printOutput('maintenance.alerts', { result, events: [] }, opts.json === true);
+      if (result.exitCode !== 0) throw new CliExit(result.exitCode);
+    });
 }
 
 /** `backup ROOT --out-dir DIR [--keep N]`: called by the backup command when --out-dir is given. */

@@ -2,6 +2,7 @@ import type { EventOf, JobName, OutputOf, QueryName, ResultOf } from '../../../s
 import { printJson } from '../output.ts';
 import { fleetFormats } from './fleet.ts';
 import { integrityFormats } from './integrity.ts';
+import { maintenanceFormats } from './maintenance.ts';
 
 /** What a job operation hands its formatter: the events it streamed, in order, and its result. */
 export interface JobOutput<K extends JobName> {
@@ -26,6 +27,7 @@ export type Formatters = Partial<
 const formatters: Formatters = {
   ...fleetFormats,
   ...integrityFormats,
+  ...maintenanceFormats,
 };
 
 type Printable<K> = K extends QueryName ? OutputOf<K> : K extends JobName ? JobOutput<K> : never;
