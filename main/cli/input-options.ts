@@ -85,7 +85,9 @@ export function expectedOf(schema: z.ZodType): string | undefined {
 
 /** "a whole number from 1 to 100000", "a number > 0 and ≤ 600000": a number schema's bounds in words. */
 function numberRule(schema: z.ZodNumber): string {
-  const what = schema.isInt ? 'a whole number' : 'a number';
+  // `.meta({ noun: 'a number of seconds' })` names what the number counts.
+  const noun = (schema.meta() as { noun?: unknown } | undefined)?.noun;
+  const what = typeof noun === 'string' ? noun : schema.isInt ? 'a whole number' : 'a number';
   let low: { value: number; inclusive: boolean } | null = null;
   let high: { value: number; inclusive: boolean } | null = null;
   for (const check of schema.def.checks ?? []) {

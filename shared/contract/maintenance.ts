@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PathInput } from './browse.ts';
+import { ChatTreeInput, PathInput } from './browse.ts';
 import { job } from './define.ts';
 import { FindingCode, FleetTotals } from '../domain.ts';
 
@@ -188,10 +188,12 @@ export const maintenanceOperations = {
     z.object({
       root: PathInput,
       chatIds: z.array(ChatId).max(1_000_000).optional(),
-      minFreePercent: z.number().min(0).max(100).default(10),
+      /** Only the chats' copies in this chat tree of the root; else each chat's copy in the first tree holding it. */
+      tree: ChatTreeInput.optional(),
+      minFreePercent: z.number().min(0).max(100).meta({ noun: 'a percentage' }).default(10),
       dryRun: z.boolean().default(false),
       /** How long to wait for another process to let go of a DB before refusing it (seconds). */
-      waitSeconds: z.number().min(0).max(3600).default(0),
+      waitSeconds: z.number().min(0).max(3600).meta({ noun: 'a number of seconds' }).default(0),
       /** Only these DBs (the paths a preview listed), so what runs is exactly what was confirmed. */
       paths: z.array(z.string().min(1).max(4096)).max(1_000_000).optional(),
     }),

@@ -33,11 +33,12 @@ function archiveFolder(ctx: HandlerContext, outDir: string | undefined, fallback
 }
 
 export const maintenanceHandlers = {
-  'maintenance.vacuum': ({ root, chatIds, minFreePercent, dryRun, waitSeconds, paths }, ctx, job) =>
+  'maintenance.vacuum': ({ root, chatIds, tree, minFreePercent, dryRun, waitSeconds, paths }, ctx, job) =>
     runVacuum(
       {
         root: ctx.places.requireRoot(root),
         chatIds,
+        tree,
         paths,
         minFreePercent,
         dryRun,
