@@ -205,6 +205,8 @@ export function addInputOptions(
       if (inner instanceof z.ZodEnum) help = `${help} (${(inner.options as string[]).join('|')})`;
       option = new Option(`--${flag} <${placeholder}${many ? '...' : ''}>`, help);
       if (defaultValue !== undefined) option.default(defaultValue);
+      // A field the operation cannot do without is an option the command cannot do without.
+      else if (!(schema instanceof z.ZodOptional)) option.makeOptionMandatory();
     }
     command.addOption(option);
     derived.set(option.attributeName(), { field, schema: itemSchema(schema), label: `--${flag}` });

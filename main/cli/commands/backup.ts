@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import type { RecoverResult, RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
-import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory, formatMigrationSummary } from '../../backup/migrate.ts';
 import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
@@ -20,6 +19,11 @@ import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from
 import { MAP_HELP } from '../../mapping/cli.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 import { ANY_SOURCE_HELP } from '../source-help.ts';
+import { operations } from '../../../shared/contract/index.ts';
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { addInputOptions, inputFrom } from '../input-options.ts';
+import { runQuery } from '../invoke.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -528,16 +532,18 @@ export function registerBackupCommands(program: Command): void {
       },
     );
 
-  program
+  const metadata = program
     .command('metadata')
     .description(
       "rebuild a chat's metadata.json from its DBs (the old one is kept as metadata.json.bak-<time>)",
     )
-    .argument('<root>', 'data root')
-    .requiredOption('--chat <id>', 'the chat')
+    .argument('<root>', 'data root');
+  addInputOptions(metadata, operations['metadata.rebuild'].input, {
+    chatId: { flag: 'chat', placeholder: 'id', help: 'the chat' },
+  })
     .option('--rebuild', 'rebuild it (required: this command writes)')
     .option('--json', 'print JSON for scripts')
-    .action((rootArg: string, opts: { chat: string; rebuild?: boolean; json?: boolean }) => {
+    .action(async (rootArg: string, opts: { rebuild?: boolean; json?: boolean }) => {
       const root = requireDir(rootArg);
       if (!opts.rebuild)
         throw new AppError(
@@ -545,11 +551,9 @@ export function registerBackupCommands(program: Command): void {
           'add --rebuild to rebuild metadata.json (the old one is kept as a .bak)',
         );
       noteChatTrees(root, 'a chat in more than one is rebuilt in the first holding it, starting from');
-      const result = rebuildMetadata({ root, chatId: opts.chat });
-      if (opts.json) return printJson(result);
-      console.log(
-        `Rebuilt ${result.path} (it was ${result.previousState})${result.backup ? `; the old one is kept as ${result.backup}` : ''}`,
-      );
+      const { chatId } = inputFrom(metadata) as { chatId: string };
+      const result = await runQuery(cliContext([root]), 'metadata.rebuild', { root, chatId });
+      await printOutput('metadata.rebuild', result, opts.json === true);
     });
 
   program
