@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { RecoverResult, RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
-import { migrateUserHistory, formatMigrationSummary } from '../../backup/migrate.ts';
+import { formatMigrationSummary } from '../../backup/migrate.ts';
 import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
 import { backupSingleFile, isSingleFileSource } from '../../backup/single.ts';
@@ -23,7 +23,7 @@ import { operations } from '../../../shared/contract/index.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { addInputOptions, inputFrom } from '../input-options.ts';
-import { runQuery } from '../invoke.ts';
+import { runJob, runQuery } from '../invoke.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -556,32 +556,30 @@ export function registerBackupCommands(program: Command): void {
       await printOutput('metadata.rebuild', result, opts.json === true);
     });
 
-  program
+  const migrate = program
     .command('migrate')
     .description('split a legacy user_history.db into the per-chat layout and verify every row arrived')
-    .argument('<userHistory>', 'the unified legacy DB (user_history.db)')
-    .requiredOption('--into <root>', 'data root to create the chats in')
-    .option('--dry-run', 'show what would be created; write nothing')
-    .option('--force', 'replace chats that already exist (kept as .bak-<time>)')
+    .argument('<userHistory>', 'the unified legacy DB (user_history.db)');
+  addInputOptions(migrate, operations['migrate.run'].input, {
+    root: { flag: 'into', placeholder: 'root', help: 'data root to create the chats in' },
+    dryRun: { help: 'show what would be created; write nothing' },
+    force: { help: 'replace chats that already exist (kept as .bak-<time>)' },
+  })
     .option('--portuguese', "print the summary in Portuguese, as the bot's own migration did")
     .option('--json', 'print JSON for scripts')
-    .action(
-      async (
-        sourceArg: string,
-        opts: { into: string; dryRun?: boolean; force?: boolean; json?: boolean; portuguese?: boolean },
-      ) => {
-        const source = requireFile(sourceArg);
-        const root = requireDir(opts.into);
-        noteChatTrees(root, 'migrate writes chat folders into');
-        const result = await runCliJob('Migrating', (ctx) =>
-          migrateUserHistory(
-            { path: source, root, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
-            ctx,
-          ),
-        );
-        if (opts.json) return printJson(result);
-        console.log(formatMigrationSummary(result, opts.portuguese ? 'pt' : 'en'));
-        if (result.applied && result.integrityPercent < 100) process.exitCode = 2;
-      },
-    );
+    .action(async (sourceArg: string, opts: { json?: boolean; portuguese?: boolean }) => {
+      const source = requireFile(sourceArg);
+      const input = inputFrom(migrate) as { root: string; dryRun?: boolean; force?: boolean };
+      const root = requireDir(input.root);
+      noteChatTrees(root, 'migrate writes chat folders into');
+      const result = await runJob(
+        cliContext([source, root]),
+        'migrate.run',
+        { ...input, path: source, root },
+        { label: 'Migrating' },
+      );
+      if (opts.json) return printJson(result);
+      console.log(formatMigrationSummary(result, opts.portuguese ? 'pt' : 'en'));
+      if (result.applied && result.integrityPercent < 100) process.exitCode = 2;
+    });
 }
