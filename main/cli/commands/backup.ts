@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RecoverResult, RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
+import type { RecoverResult, RestoreResult } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
 import { formatMigrationSummary } from '../../backup/migrate.ts';
@@ -9,7 +9,6 @@ import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
 import { backupSingleFile, isSingleFileSource } from '../../backup/single.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
-import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
 import { describeKind, entryAt } from '../../fs/entry.ts';
 import { treeNamed, treeRank } from '../../store/layout.ts';
@@ -148,47 +147,6 @@ function restoredInto(result: RestoreResult): string {
 
 function skippedFiles(result: RestoreResult): number {
   return result.chats.reduce((n, c) => n + c.files.filter((f) => f.action === 'skip').length, 0);
-}
-
-/** verify's report: what is wrong goes to stderr (`errors`), the rest to stdout (`report`). */
-export function formatVerify(result: VerifyResult): { report: string; errors: string } {
-  const errors: string[] = [];
-  const report: string[] = [];
-  for (const p of result.problems) errors.push(`problem: ${p}`);
-  for (const f of result.files)
-    if (f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
-  const m = result.manifest;
-  if (m?.kind === 'file')
-    report.push(
-      `Archive of one SQLite file (${result.files[0]?.name ?? '?'}), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
-    );
-  else if (m)
-    report.push(
-      `Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
-    );
-  const bare = result.withoutManifest;
-  if (bare) {
-    report.push(
-      `Archive without a manifest (an operator's own tar): ${bare.chats} chat(s), ${bare.files} file(s)`,
-    );
-    for (const f of result.files)
-      if (!f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
-    report.push(
-      'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
-    );
-  }
-  if (!result.restorable)
-    errors.push(`REFUSED: ${result.archive} has problems; restore would refuse it and write nothing`);
-  else if (!result.ok)
-    report.push(
-      `OK with damaged files: every checksum matches; the files above were already damaged when backed up and are never restored (${result.archive})`,
-    );
-  else if (bare)
-    report.push(
-      `CHECKED, NOT PROVEN: every DB passes quick_check; without a manifest nothing proves they are what was archived (${result.archive})`,
-    );
-  else report.push(`OK: every checksum matches and every DB passes quick_check (${result.archive})`);
-  return { report: report.join('\n'), errors: errors.join('\n') };
 }
 
 function lostCell(t: RecoverResult['tables'][number]): string {
@@ -343,15 +301,14 @@ export function registerBackupCommands(program: Command): void {
         opts: { json?: boolean; maxTotal?: string; maxFile?: string; maxRatio?: string },
       ) => {
         const archive = requireFile(archiveArg);
-        const result = await runCliJob('Verifying', (ctx) =>
-          verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
+        const { maxTotalBytes, maxFileBytes, maxRatio } = limitsFrom(opts);
+        const result = await runJob(
+          cliContext([archive]),
+          'backup.verify',
+          { archive, limits: { maxTotalBytes, maxFileBytes, maxRatio } },
+          { label: 'Verifying' },
         );
-        if (opts.json) printJson(result);
-        else {
-          const { report, errors } = formatVerify(result);
-          if (report) console.log(report);
-          if (errors) process.stderr.write(`${errors}\n`);
-        }
+        await printOutput('backup.verify', { result, events: [] }, opts.json === true);
         if (!result.restorable) throw new CliExit(2);
         if (!result.ok) process.exitCode = 1;
         // 3: nothing found wrong, but an archive without a manifest proves no checksum nor row count.
