@@ -1,5 +1,6 @@
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
+import { DEFAULT_DEADLINE_MS } from '../api/dispatch.ts';
 import { WorkerPool, sharedPool } from '../workers/pool.ts';
 
 export interface CliContextOptions {
@@ -18,6 +19,8 @@ export function cliContext(paths: readonly string[], options: CliContextOptions 
     rememberRecent: false,
     pool: options.workers === undefined ? sharedPool() : new WorkerPool(options.workers),
     offload: null,
+    // Operations run inline, where no deadline applies: CHAT_INSPECTOR_DEADLINE_MS (for `serve`) is not read.
+    deadlineMs: DEFAULT_DEADLINE_MS,
   });
   for (const path of paths) ctx.places.add(path, 'cli');
   return ctx;
