@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { ExportFormat } from '../../shared/contract/backup.ts';
 import { ChatId, PathInput } from '../../shared/contract/primitives.ts';
 import { AppError } from '../../shared/errors.ts';
+import { checkDerivedInput, isDerivedOption } from './input-options.ts';
 
 // Every option and argument of every command is checked here, before any command runs: a bad value is one
 // error line and exit 2, and nothing is opened or written (no 0-byte FILE.partial, no hanging pool).
-// Where the contract already says what a value must be (a chat id, a path, an export format), its zod
-// schema decides; the CLI-only numbers (workers, port, gzip level...) have their schema here.
+// Options derived from an operation's input (input-options.ts) are checked by the contract's schema; the
+// rules below are for the CLI-only knobs (workers, port...) and the commands that do not run through the
+// contract yet (scan, show, demo, open, conversations, messages, similar, serve, backup, restore, recover,
+// export, archive-inactive): each rule goes once its last command derives the option from its operation.
 
 interface ValueRule {
   /** What a valid value looks like, for the error line: "a whole number from 0 to 64". */
@@ -92,6 +95,8 @@ export function validateCommandInput(command: Command): void {
     if (!long) continue;
     const value = values[option.attributeName()];
     if (value === undefined || typeof value === 'boolean') continue;
+    // An option derived from an operation's input is checked by the contract's schema (input-options.ts).
+    if (isDerivedOption(command, option.attributeName())) continue;
     const rule = ruleFor(command.name(), long);
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item !== 'string') continue;
@@ -107,6 +112,7 @@ export function validateCommandInput(command: Command): void {
       }
     }
   });
+  checkDerivedInput(command);
 }
 
 /** Installs the check on every command of `program` (present and future). */

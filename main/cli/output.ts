@@ -34,22 +34,18 @@ export function reportError(error: unknown, debug: boolean): number {
 }
 
 /**
- * A job context for the CLI: a progress bar on stderr when it is a terminal, silence otherwise
- * (scripts and cron read stdout). Ctrl-C cancels the job cleanly.
+ * The progress line of a long command: a bar on stderr when it is a terminal, silence otherwise (scripts
+ * and cron read stdout). `clear` removes it once the command is done.
  */
-export function cliJobContext<E>(
-  label: string,
-  onEvent?: (event: E) => void,
-): JobContext<E> & { finish(): void } {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
+export function progressLine(label: string): {
+  draw(done: number, total: number | null, current?: string | null): void;
+  clear(): void;
+} {
   const tty = process.stderr.isTTY === true;
   let lastDraw = 0;
   let drawn = false;
   return {
-    signal: controller.signal,
-    progress(done, total, current) {
+    draw(done, total, current) {
       if (!tty) return;
       const now = Date.now();
       if (now - lastDraw < 80 && done !== total) return;
@@ -61,12 +57,31 @@ export function cliJobContext<E>(
       const counts = total ? `${done}/${total}` : `${done}`;
       process.stderr.write(`\r\x1b[2K${label} ${bar}${counts}${current ? `  ${current}` : ''}`);
     },
+    clear() {
+      if (drawn) process.stderr.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}
+
+/** A job context for the CLI: progress on stderr (see progressLine); Ctrl-C cancels the job cleanly. */
+export function cliJobContext<E>(
+  label: string,
+  onEvent?: (event: E) => void,
+): JobContext<E> & { finish(): void } {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const line = progressLine(label);
+  return {
+    signal: controller.signal,
+    progress: (done, total, current) => line.draw(done, total, current),
     emit(event) {
       onEvent?.(event);
     },
     finish() {
       process.off('SIGINT', onSigint);
-      if (drawn) process.stderr.write('\r\x1b[2K');
+      line.clear();
     },
   };
 }

@@ -29,7 +29,7 @@ import { CONVERSATIONS_DB } from '../store/schema.ts';
 import { cli } from '../testing/cli.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { writeScanJson } from './cli.ts';
+import { writeScanJson } from '../cli/scan.ts';
 import { FleetIndex } from './index.ts';
 import { FLEET_APP_ID, indexPathFor } from './index-db.ts';
 import { refreshIndex } from './refresh.ts';

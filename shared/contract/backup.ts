@@ -324,6 +324,14 @@ export const backupOperations = {
       archive: PathInput,
       /** Also list the chats of this (allowed) root that are not in the archive. */
       root: PathInput.optional(),
+      /** Refusal limits other than the defaults (the CLI's --max-total, --max-file, --max-ratio). */
+      limits: z
+        .object({
+          maxTotalBytes: z.number().int().positive().optional(),
+          maxFileBytes: z.number().int().positive().optional(),
+          maxRatio: z.number().int().min(2).optional(),
+        })
+        .optional(),
     }),
     z.null(),
     VerifyResult,

@@ -8,6 +8,7 @@ import {
   ScanSummary,
   SkippedEntry,
 } from '../domain.ts';
+import { ChatTreeInput } from './browse.ts';
 import { job, query } from './define.ts';
 import { ChatId, PathInput, pageLimit } from './primitives.ts';
 
@@ -144,6 +145,8 @@ export const SearchInput = z.object({
   to: IsoDate.optional(),
   /** How many hits are sent (totalHits is always exact). */
   limit: pageLimit(100_000, 1000),
+  /** Only the copies in this chat tree of the root; every copy of every chat when absent. */
+  tree: ChatTreeInput.optional(),
 });
 export type SearchInput = z.input<typeof SearchInput>;
 

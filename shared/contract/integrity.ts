@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FileKind, Finding, Health, SkippedEntry } from '../domain.ts';
+import { ChatTreeInput } from './browse.ts';
 import { job, query } from './define.ts';
 import { ChatId, PathInput } from './primitives.ts';
 
@@ -55,6 +56,10 @@ export const integrityOperations = {
       root: PathInput,
       full: z.boolean().default(false),
       chatIds: z.array(ChatId).max(100_000).optional(),
+      /** Only the copies in this chat tree of the root. */
+      tree: ChatTreeInput.optional(),
+      /** A chat in more than one tree is checked in each (the CLI's `check`); else its current copy only. */
+      otherCopies: z.boolean().default(false),
     }),
     ChatCheck,
     IntegrityReport,

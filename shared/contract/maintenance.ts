@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChatTreeInput } from './browse.ts';
 import { job } from './define.ts';
 import { ChatId, PathInput } from './primitives.ts';
 import { FindingCode, FleetTotals } from '../domain.ts';
@@ -187,10 +188,12 @@ export const maintenanceOperations = {
     z.object({
       root: PathInput,
       chatIds: z.array(ChatId).max(1_000_000).optional(),
-      minFreePercent: z.number().min(0).max(100).default(10),
+      /** Only the chats' copies in this chat tree of the root; else each chat's copy in the first tree holding it. */
+      tree: ChatTreeInput.optional(),
+      minFreePercent: z.number().min(0).max(100).meta({ noun: 'a percentage' }).default(10),
       dryRun: z.boolean().default(false),
       /** How long to wait for another process to let go of a DB before refusing it (seconds). */
-      waitSeconds: z.number().min(0).max(3600).default(0),
+      waitSeconds: z.number().min(0).max(3600).meta({ noun: 'a number of seconds' }).default(0),
       /** Only these DBs (the paths a preview listed), so what runs is exactly what was confirmed. */
       paths: z.array(PathInput).max(1_000_000).optional(),
     }),
@@ -215,7 +218,15 @@ export const maintenanceOperations = {
   ),
   'maintenance.alerts': job(
     "The seed's alerts: DBs over a size, inactive users, integrity errors (quick check) and slow chats (newest-page query time), read-only.",
-    z.object({ root: PathInput, thresholds: AlertThresholds.default(AlertThresholds.parse({})) }),
+    z.object({
+      root: PathInput,
+      thresholds: AlertThresholds.default(AlertThresholds.parse({})),
+      /**
+       * Folders of verified archives that say when each chat was last backed up (the CLI's `--backups`;
+       * none: metadata.json's last_backup). Absent: the folders the Backups screen lists.
+       */
+      backupDirs: z.array(PathInput).max(1000).optional(),
+    }),
     Alert,
     AlertsResult,
   ),

@@ -11,6 +11,7 @@ import { rebuildMetadata } from '../../backup/metadata.ts';
 import { migrateUserHistory } from '../../backup/migrate.ts';
 import { placeRecovered, recoverDb } from '../../recover/recover.ts';
 import { restoreArchive, targetChatsDir } from '../../backup/restore.ts';
+import { DEFAULT_LIMITS } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats, exportFromSource } from '../../export/export.ts';
 import { SqliteFileSource } from '../../sources/sqlite-source.ts';
@@ -262,9 +263,12 @@ export const backupHandlers = {
     const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
     return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now }, job);
   },
-  'backup.verify': async ({ archive, root }, ctx, job) => {
+  'backup.verify': async ({ archive, root, limits }, ctx, job) => {
     const realRoot = root === undefined ? null : ctx.places.requireRoot(root);
-    const result = await verifyArchive({ archive: requireArchive(ctx, archive) }, job);
+    const result = await verifyArchive(
+      { archive: requireArchive(ctx, archive), limits: { ...DEFAULT_LIMITS, ...limits } },
+      job,
+    );
     if (realRoot === null || !result.manifest) return result;
     const inArchive = new Set(result.files.map((f) => f.chatId));
     const rootChats = chatIdsOf(realRoot);

@@ -26,6 +26,11 @@ export const fleetHandlers = {
   'fleet.overview': ({ root, filter }, ctx) =>
     indexOf(root, ctx).overview(filter, filter.notBackedUpDays === undefined ? undefined : backupsOf(ctx)),
   'fleet.chat': ({ root, chatId }, ctx) => indexOf(root, ctx).chat(chatId),
-  'fleet.search': ({ root, query, role, from, to, limit }, ctx, job) =>
-    searchRoot(ctx.places.requireRoot(root), { query, role, from, to, limit }, job, ctx.pool),
+  'fleet.search': ({ root, query, role, from, to, limit, tree }, ctx, job) =>
+    searchRoot(
+      ctx.places.requireRoot(root),
+      { query, role, from, to, limit, ...(tree !== undefined ? { tree } : {}) },
+      job,
+      ctx.pool,
+    ),
 } satisfies Partial<Handlers>;

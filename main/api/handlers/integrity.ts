@@ -23,8 +23,15 @@ function reportOfJob(jobId: string, ctx: HandlerContext): IntegrityReport | null
 }
 
 export const integrityHandlers = {
-  'integrity.check': ({ root, full, chatIds }, ctx, job) =>
-    checkRoot(ctx.places.requireRoot(root), job, { pool: ctx.pool, full, chatIds, now: ctx.now() }),
+  'integrity.check': ({ root, full, chatIds, tree, otherCopies }, ctx, job) =>
+    checkRoot(ctx.places.requireRoot(root), job, {
+      pool: ctx.pool,
+      full,
+      chatIds,
+      now: ctx.now(),
+      otherCopies,
+      ...(tree !== undefined ? { tree } : {}),
+    }),
   'integrity.checkFile': ({ path, full }, ctx, job) =>
     checkFile(ctx.places.requireFile(path), job, { pool: ctx.pool, full }),
   // The text comes back to the renderer, which offers it as a download: no path to choose or allow,

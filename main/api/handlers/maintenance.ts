@@ -33,11 +33,12 @@ function archiveFolder(ctx: HandlerContext, outDir: string | undefined, fallback
 }
 
 export const maintenanceHandlers = {
-  'maintenance.vacuum': ({ root, chatIds, minFreePercent, dryRun, waitSeconds, paths }, ctx, job) =>
+  'maintenance.vacuum': ({ root, chatIds, tree, minFreePercent, dryRun, waitSeconds, paths }, ctx, job) =>
     runVacuum(
       {
         root: ctx.places.requireRoot(root),
         chatIds,
+        tree,
         paths,
         minFreePercent,
         dryRun,
@@ -63,15 +64,16 @@ export const maintenanceHandlers = {
       job,
     );
   },
-  'maintenance.alerts': ({ root, thresholds }, ctx, job) =>
+  'maintenance.alerts': ({ root, thresholds, backupDirs }, ctx, job) =>
     runAlerts(
       {
         root: ctx.places.requireRoot(root),
         thresholds,
         pool: ctx.pool,
         now: ctx.now(),
-        // Last backups: verified archives where the Backups screen finds archives, else metadata.json.
-        backupDirs: archiveFolders(ctx),
+        // Last backups: verified archives in the folders named, else where the Backups screen finds
+        // archives; then metadata.json.
+        backupDirs: backupDirs ? backupDirs.map((dir) => ctx.places.requireRoot(dir)) : archiveFolders(ctx),
       },
       job,
     ),

@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RecoverResult, RestoreResult, VerifyResult } from '../../../shared/contract/backup.ts';
+import type { RecoverResult, RestoreResult } from '../../../shared/contract/backup.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { createBackup } from '../../backup/create.ts';
-import { rebuildMetadata } from '../../backup/metadata.ts';
-import { migrateUserHistory, formatMigrationSummary } from '../../backup/migrate.ts';
+import { formatMigrationSummary } from '../../backup/migrate.ts';
 import { recoverDb } from '../../recover/recover.ts';
 import { restoreArchive } from '../../backup/restore.ts';
 import { backupSingleFile, isSingleFileSource } from '../../backup/single.ts';
 import { DEFAULT_LIMITS, GiB, type TarLimits } from '../../backup/tar.ts';
-import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats } from '../../export/export.ts';
 import { describeKind, entryAt } from '../../fs/entry.ts';
 import { treeNamed, treeRank } from '../../store/layout.ts';
@@ -20,6 +18,11 @@ import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from
 import { MAP_HELP } from '../../mapping/cli.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 import { ANY_SOURCE_HELP } from '../source-help.ts';
+import { operations } from '../../../shared/contract/index.ts';
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { addInputOptions, inputFrom } from '../input-options.ts';
+import { runJob, runQuery } from '../invoke.ts';
 
 function requireDir(path: string): string {
   const full = resolve(path);
@@ -144,47 +147,6 @@ function restoredInto(result: RestoreResult): string {
 
 function skippedFiles(result: RestoreResult): number {
   return result.chats.reduce((n, c) => n + c.files.filter((f) => f.action === 'skip').length, 0);
-}
-
-/** verify's report: what is wrong goes to stderr (`errors`), the rest to stdout (`report`). */
-export function formatVerify(result: VerifyResult): { report: string; errors: string } {
-  const errors: string[] = [];
-  const report: string[] = [];
-  for (const p of result.problems) errors.push(`problem: ${p}`);
-  for (const f of result.files)
-    if (f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
-  const m = result.manifest;
-  if (m?.kind === 'file')
-    report.push(
-      `Archive of one SQLite file (${result.files[0]?.name ?? '?'}), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
-    );
-  else if (m)
-    report.push(
-      `Archive of ${m.chats} chat(s), ${m.files} file(s), made ${m.createdAt} by chat-inspector ${m.toolVersion} from ${m.sourceRoot}`,
-    );
-  const bare = result.withoutManifest;
-  if (bare) {
-    report.push(
-      `Archive without a manifest (an operator's own tar): ${bare.chats} chat(s), ${bare.files} file(s)`,
-    );
-    for (const f of result.files)
-      if (!f.damagedAtBackup) for (const p of f.problems) report.push(`${f.path}: ${p}`);
-    report.push(
-      'manifest: absent — checksums and row counts cannot be proven; every DB checked (header, quick_check, schema)',
-    );
-  }
-  if (!result.restorable)
-    errors.push(`REFUSED: ${result.archive} has problems; restore would refuse it and write nothing`);
-  else if (!result.ok)
-    report.push(
-      `OK with damaged files: every checksum matches; the files above were already damaged when backed up and are never restored (${result.archive})`,
-    );
-  else if (bare)
-    report.push(
-      `CHECKED, NOT PROVEN: every DB passes quick_check; without a manifest nothing proves they are what was archived (${result.archive})`,
-    );
-  else report.push(`OK: every checksum matches and every DB passes quick_check (${result.archive})`);
-  return { report: report.join('\n'), errors: errors.join('\n') };
 }
 
 function lostCell(t: RecoverResult['tables'][number]): string {
@@ -339,15 +301,14 @@ export function registerBackupCommands(program: Command): void {
         opts: { json?: boolean; maxTotal?: string; maxFile?: string; maxRatio?: string },
       ) => {
         const archive = requireFile(archiveArg);
-        const result = await runCliJob('Verifying', (ctx) =>
-          verifyArchive({ archive, limits: limitsFrom(opts) }, ctx),
+        const { maxTotalBytes, maxFileBytes, maxRatio } = limitsFrom(opts);
+        const result = await runJob(
+          cliContext([archive]),
+          'backup.verify',
+          { archive, limits: { maxTotalBytes, maxFileBytes, maxRatio } },
+          { label: 'Verifying' },
         );
-        if (opts.json) printJson(result);
-        else {
-          const { report, errors } = formatVerify(result);
-          if (report) console.log(report);
-          if (errors) process.stderr.write(`${errors}\n`);
-        }
+        await printOutput('backup.verify', { result, events: [] }, opts.json === true);
         if (!result.restorable) throw new CliExit(2);
         if (!result.ok) process.exitCode = 1;
         // 3: nothing found wrong, but an archive without a manifest proves no checksum nor row count.
@@ -528,16 +489,18 @@ export function registerBackupCommands(program: Command): void {
       },
     );
 
-  program
+  const metadata = program
     .command('metadata')
     .description(
       "rebuild a chat's metadata.json from its DBs (the old one is kept as metadata.json.bak-<time>)",
     )
-    .argument('<root>', 'data root')
-    .requiredOption('--chat <id>', 'the chat')
+    .argument('<root>', 'data root');
+  addInputOptions(metadata, operations['metadata.rebuild'].input, {
+    chatId: { flag: 'chat', placeholder: 'id', help: 'the chat' },
+  })
     .option('--rebuild', 'rebuild it (required: this command writes)')
     .option('--json', 'print JSON for scripts')
-    .action((rootArg: string, opts: { chat: string; rebuild?: boolean; json?: boolean }) => {
+    .action(async (rootArg: string, opts: { rebuild?: boolean; json?: boolean }) => {
       const root = requireDir(rootArg);
       if (!opts.rebuild)
         throw new AppError(
@@ -545,39 +508,35 @@ export function registerBackupCommands(program: Command): void {
           'add --rebuild to rebuild metadata.json (the old one is kept as a .bak)',
         );
       noteChatTrees(root, 'a chat in more than one is rebuilt in the first holding it, starting from');
-      const result = rebuildMetadata({ root, chatId: opts.chat });
-      if (opts.json) return printJson(result);
-      console.log(
-        `Rebuilt ${result.path} (it was ${result.previousState})${result.backup ? `; the old one is kept as ${result.backup}` : ''}`,
-      );
+      const { chatId } = inputFrom(metadata) as { chatId: string };
+      const result = await runQuery(cliContext([root]), 'metadata.rebuild', { root, chatId });
+      await printOutput('metadata.rebuild', result, opts.json === true);
     });
 
-  program
+  const migrate = program
     .command('migrate')
     .description('split a legacy user_history.db into the per-chat layout and verify every row arrived')
-    .argument('<userHistory>', 'the unified legacy DB (user_history.db)')
-    .requiredOption('--into <root>', 'data root to create the chats in')
-    .option('--dry-run', 'show what would be created; write nothing')
-    .option('--force', 'replace chats that already exist (kept as .bak-<time>)')
+    .argument('<userHistory>', 'the unified legacy DB (user_history.db)');
+  addInputOptions(migrate, operations['migrate.run'].input, {
+    root: { flag: 'into', placeholder: 'root', help: 'data root to create the chats in' },
+    dryRun: { help: 'show what would be created; write nothing' },
+    force: { help: 'replace chats that already exist (kept as .bak-<time>)' },
+  })
     .option('--portuguese', "print the summary in Portuguese, as the bot's own migration did")
     .option('--json', 'print JSON for scripts')
-    .action(
-      async (
-        sourceArg: string,
-        opts: { into: string; dryRun?: boolean; force?: boolean; json?: boolean; portuguese?: boolean },
-      ) => {
-        const source = requireFile(sourceArg);
-        const root = requireDir(opts.into);
-        noteChatTrees(root, 'migrate writes chat folders into');
-        const result = await runCliJob('Migrating', (ctx) =>
-          migrateUserHistory(
-            { path: source, root, dryRun: opts.dryRun ?? false, force: opts.force ?? false },
-            ctx,
-          ),
-        );
-        if (opts.json) return printJson(result);
-        console.log(formatMigrationSummary(result, opts.portuguese ? 'pt' : 'en'));
-        if (result.applied && result.integrityPercent < 100) process.exitCode = 2;
-      },
-    );
+    .action(async (sourceArg: string, opts: { json?: boolean; portuguese?: boolean }) => {
+      const source = requireFile(sourceArg);
+      const input = inputFrom(migrate) as { root: string; dryRun?: boolean; force?: boolean };
+      const root = requireDir(input.root);
+      noteChatTrees(root, 'migrate writes chat folders into');
+      const result = await runJob(
+        cliContext([source, root]),
+        'migrate.run',
+        { ...input, path: source, root },
+        { label: 'Migrating' },
+      );
+      if (opts.json) return printJson(result);
+      console.log(formatMigrationSummary(result, opts.portuguese ? 'pt' : 'en'));
+      if (result.applied && result.integrityPercent < 100) process.exitCode = 2;
+    });
 }

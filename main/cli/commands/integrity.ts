@@ -1,21 +1,19 @@
 import type { Command } from 'commander';
 import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ChatCheck, IntegrityReport } from '../../../shared/contract/integrity.ts';
+import { operations } from '../../../shared/contract/index.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { isChatId } from '../../../shared/contract/primitives.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { reportToHtml } from '../../../shared/integrity-report.ts';
-import { checkFile, checkRoot, exitCodeOf } from '../../integrity/run.ts';
+import { exitCodeOf } from '../../integrity/run.ts';
 import { requireChatFolders, treeNamed } from '../../store/layout.ts';
-import { WorkerPool, sharedPool } from '../../workers/pool.ts';
-import { printJson, runCliJob } from '../output.ts';
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { addInputOptions, inputFrom } from '../input-options.ts';
+import { runJob } from '../invoke.ts';
 
 interface CheckOpts {
-  chat?: string[];
-  tree?: string;
-  full?: boolean;
   json?: boolean;
   html?: string;
   workers?: string;
@@ -48,47 +46,20 @@ function targetKind(path: string): 'root' | 'file' {
   }
 }
 
-/** A root with more than one chat tree: how many of the results are a chat's copy in another tree. */
-function copiesNote(report: IntegrityReport): string {
-  const ids = new Set(report.chats.map((c) => c.chatId));
-  const copies = report.chats.length - ids.size;
-  return copies > 0 ? ` (of them ${copies} another tree's copy of a chat, checked too)` : '';
-}
-
-/** One line per finding, grouped by chat; the summary line last, where a terminal leaves it in view. */
-export function formatHumanReport(report: IntegrityReport): string {
-  const lines: string[] = [];
-  const single = report.fileKind !== undefined;
-  for (const chat of report.chats) {
-    if (chat.findings.length === 0) continue;
-    lines.push(
-      `${single ? 'file' : 'chat'} ${chat.chatId}${chat.tree !== undefined ? ` (${chat.tree})` : ''}  ${chat.status}`,
-    );
-    for (const f of chat.findings) {
-      lines.push(`  ${f.severity.padEnd(7)}  ${f.code.padEnd(18)}  ${f.file.padEnd(16)}  ${f.message}`);
-    }
-  }
-  for (const s of report.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
-  if (lines.length > 0) lines.push('');
-  const { ok, warning, error } = report.summary;
-  const what = single
-    ? `${report.root}${report.fileKind ? ` (${report.fileKind})` : ''}`
-    : `${report.chats.length} chats in ${report.root}${copiesNote(report)}`;
-  lines.push(`Checked ${what} (${report.mode}): ${ok} ok, ${warning} warning, ${error} error`);
-  return lines.join('\n');
-}
-
 export function registerIntegrityCommands(program: Command): void {
-  program
+  const input = operations['integrity.check'].input;
+  const command = program
     .command('check')
     .description('integrity findings per chat (or for one DB file); exit 0 all ok, 1 warnings, 2 errors')
-    .argument('<target>', 'data root (the folder holding chat_<id> folders), or a single SQLite file')
-    .option('--chat <id...>', 'only these chats (repeatable)')
-    .option(
-      '--tree <tree>',
-      'only the copies in this chat tree of the root (e.g. data/chats); without it, a chat in two trees is checked in both',
-    )
-    .option('--full', 'also run integrity_check, foreign_key_check and look for orphan rows (slower)')
+    .argument('<target>', 'data root (the folder holding chat_<id> folders), or a single SQLite file');
+  addInputOptions(command, input, {
+    chatIds: { flag: 'chat', placeholder: 'id', help: 'only these chats (repeatable)' },
+    tree: {
+      placeholder: 'tree',
+      help: 'only the copies in this chat tree of the root (e.g. data/chats); without it, a chat in two trees is checked in both',
+    },
+    full: { help: 'also run integrity_check, foreign_key_check and look for orphan rows (slower)' },
+  })
     .option('--json', 'print JSON for scripts')
     .option('--html <file>', 'also write the report as a self-contained HTML page')
     .option('--workers <n>', 'worker threads (0 = check in this thread)')
@@ -96,34 +67,37 @@ export function registerIntegrityCommands(program: Command): void {
       const target = resolve(targetArg);
       const kind = targetKind(target);
       if (kind === 'root') requireChatFolders(target, targetArg);
-      if (kind === 'file' && opts.chat && opts.chat.length > 0) {
+      const { chatIds, tree, full } = inputFrom(command) as {
+        chatIds?: string[];
+        tree?: string;
+        full?: boolean;
+      };
+      if (kind === 'file' && chatIds && chatIds.length > 0) {
         throw new AppError('invalid_input', '--chat applies to a data root, not to a single file');
       }
-      if (kind === 'file' && opts.tree !== undefined)
+      if (kind === 'file' && tree !== undefined)
         throw new AppError('invalid_input', '--tree applies to a data root, not to a single file');
-      if (kind === 'root' && opts.tree !== undefined) treeNamed(target, opts.tree);
-      for (const id of opts.chat ?? []) {
-        if (!isChatId(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
-      }
-      const workers = opts.workers === undefined ? undefined : Number(opts.workers);
-      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
-        throw new AppError(
-          'invalid_input',
-          `--workers must be a whole number from 0 to 64, not ${opts.workers}`,
-        );
-      }
-      const pool = workers === undefined ? sharedPool() : new WorkerPool(workers);
-      const full = opts.full === true;
-      const report = await runCliJob<ChatCheck, IntegrityReport>(
-        full ? 'Checking (full)' : 'Checking',
-        (ctx) =>
-          kind === 'root'
-            ? checkRoot(target, ctx, { pool, full, chatIds: opts.chat, otherCopies: true, tree: opts.tree })
-            : checkFile(target, ctx, { pool, full }),
+      // Said before the progress line starts, as a mistyped option is.
+      if (kind === 'root' && tree !== undefined) treeNamed(target, tree);
+      const ctx = cliContext([target], {
+        workers: opts.workers === undefined ? undefined : Number(opts.workers),
+      });
+      const label = full === true ? 'Checking (full)' : 'Checking';
+      const result =
+        kind === 'root'
+          ? await runJob(
+              ctx,
+              'integrity.check',
+              { root: target, full, chatIds, tree, otherCopies: true },
+              { label },
+            )
+          : await runJob(ctx, 'integrity.checkFile', { path: target, full }, { label });
+      if (opts.html) writeReplacing(resolve(opts.html), reportToHtml(result));
+      await printOutput(
+        kind === 'root' ? 'integrity.check' : 'integrity.checkFile',
+        { result, events: [] },
+        opts.json === true,
       );
-      if (opts.html) writeReplacing(resolve(opts.html), reportToHtml(report));
-      if (opts.json) printJson(report);
-      else console.log(formatHumanReport(report));
-      process.exitCode = exitCodeOf(report);
+      process.exitCode = exitCodeOf(result);
     });
 }

@@ -1,17 +1,19 @@
 import type { Command } from 'commander';
-import type { FleetTotals } from '../../../shared/domain.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AlertThresholds, ArchivePlan } from '../../../shared/contract/maintenance.ts';
+import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
+import { ArchivePlan } from '../../../shared/contract/maintenance.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { isChatId } from '../../../shared/contract/primitives.ts';
-import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
 import { isSingleFileSource } from '../../backup/single.ts';
-import { runVacuum } from '../../maintenance/vacuum.ts';
 import { requireChatFolders, treeNamed } from '../../store/layout.ts';
 import { sharedPool } from '../../workers/pool.ts';
+import { operations } from '../../../shared/contract/index.ts';
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { addInputOptions, inputFrom } from '../input-options.ts';
+import { runJob } from '../invoke.ts';
 import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
 
 function requireDir(path: string, what = 'data root'): string {
@@ -36,106 +38,49 @@ function numberOption(
   return value;
 }
 
-function checkChatIds(ids: string[] | undefined): void {
-  for (const id of ids ?? []) if (!isChatId(id)) throw new AppError('invalid_input', `not a chat id: ${id}`);
-}
-
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : '—';
 }
 
 export function registerMaintenanceCommands(program: Command): void {
-  program
+  const vacuum = program
     .command('vacuum')
     .description(
       "compact DBs with many free pages, in place: a checked backup copy first (.bak-<time>), then VACUUM on the live file under SQLite's own locks (every row compared before and after); a DB another process has open is waited for (--wait), then refused; exit 0 ok, 1 some DBs refused, 2 failures",
     )
-    .argument('<root>', 'data root')
-    .option('--chat <id...>', 'only these chats (repeatable)')
-    .option(
-      '--tree <tree>',
-      "only the chats' copies in this chat tree of the root (e.g. data/chats); without it, a chat's copy in the first tree holding it",
-    )
-    .option(
-      '--min-free-percent <n>',
-      'only DBs whose free pages are at least this share of the file (default 10)',
-    )
-    .option('--dry-run', 'list the DBs and the space to reclaim; write nothing')
-    .option('--wait <seconds>', 'wait this long for the bot to let go of a DB before refusing it (default 0)')
+    .argument('<root>', 'data root');
+  addInputOptions(vacuum, operations['maintenance.vacuum'].input, {
+    chatIds: { flag: 'chat', placeholder: 'id', help: 'only these chats (repeatable)' },
+    tree: {
+      placeholder: 'tree',
+      help: "only the chats' copies in this chat tree of the root (e.g. data/chats); without it, a chat's copy in the first tree holding it",
+    },
+    minFreePercent: { help: 'only DBs whose free pages are at least this share of the file' },
+    dryRun: { help: 'list the DBs and the space to reclaim; write nothing' },
+    waitSeconds: {
+      flag: 'wait',
+      placeholder: 'seconds',
+      help: 'wait this long for the bot to let go of a DB before refusing it',
+    },
+  })
     .option('--json', 'print JSON for scripts')
-    .action(
-      async (
-        rootArg: string,
-        opts: {
-          chat?: string[];
-          tree?: string;
-          minFreePercent?: string;
-          dryRun?: boolean;
-          wait?: string;
-          json?: boolean;
-        },
-      ) => {
-        const root = requireDir(rootArg);
-        checkChatIds(opts.chat);
-        if (opts.tree !== undefined) treeNamed(root, opts.tree);
-        else
-          noteChatTrees(
-            root,
-            'a chat in more than one is vacuumed in the first holding it (--tree for another), starting from',
-          );
-        const minFreePercent = numberOption(opts.minFreePercent, '--min-free-percent', 10, 0, 100);
-        const waitMs = numberOption(opts.wait, '--wait', 0, 0, 3600) * 1000;
-        const result = await runCliJob('Vacuuming', (ctx) =>
-          runVacuum(
-            {
-              root,
-              chatIds: opts.chat,
-              tree: opts.tree,
-              minFreePercent,
-              dryRun: opts.dryRun ?? false,
-              waitMs,
-            },
-            ctx,
-          ),
+    .action(async (rootArg: string, opts: { json?: boolean }) => {
+      const root = requireDir(rootArg);
+      const input = inputFrom(vacuum) as { tree?: string };
+      if (input.tree !== undefined) treeNamed(root, input.tree);
+      else
+        noteChatTrees(
+          root,
+          'a chat in more than one is vacuumed in the first holding it (--tree for another), starting from',
         );
-        if (opts.json) printJson(result);
-        else {
-          if (result.candidates.length > 0)
-            console.log(
-              table(
-                ['CHAT', 'FILE', 'SIZE', 'FREE', 'RECLAIM', result.dryRun ? '' : 'RESULT'],
-                result.candidates.map((c) => {
-                  const o = result.outcomes.find((x) => x.path === c.path);
-                  const status = !o
-                    ? ''
-                    : o.status === 'vacuumed'
-                      ? `${formatBytes(o.bytesBefore)} → ${formatBytes(o.bytesAfter ?? 0)}, backup ${o.backup}${o.reason ? ` (${o.reason})` : ''}`
-                      : `${o.status.toUpperCase()}: ${o.reason}`;
-                  return [
-                    c.chatId,
-                    c.file,
-                    formatBytes(c.sizeBytes),
-                    `${c.freePercent}%`,
-                    formatBytes(c.reclaimableBytes),
-                    status,
-                  ];
-                }),
-              ),
-            );
-          for (const u of result.unreadable) console.log(`not measured ${u.path}: ${u.reason}`);
-          const saved = result.bytesBefore - result.bytesAfter;
-          console.log(
-            result.dryRun
-              ? `Would vacuum ${result.candidates.length} DB(s) with at least ${result.minFreePercent}% free pages: ${formatBytes(result.bytesBefore)} → about ${formatBytes(result.bytesAfter)} (dry run: nothing was written)`
-              : `Vacuumed ${result.outcomes.filter((o) => o.status === 'vacuumed').length} of ${result.candidates.length} DB(s): ${formatBytes(result.bytesBefore)} → ${formatBytes(result.bytesAfter)} (${formatBytes(saved)} reclaimed; a backup of each is kept as .bak-<time> beside it until you delete it)`,
-          );
-        }
-        if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = 2;
-        // A DB that could not even be measured was not vacuumed either: not a silent success.
-        else if (result.outcomes.some((o) => o.status === 'refused') || result.unreadable.length > 0)
-          process.exitCode = 1;
-      },
-    );
+      const ctx = cliContext([root]);
+      const result = await runJob(ctx, 'maintenance.vacuum', { ...input, root }, { label: 'Vacuuming' });
+      await printOutput('maintenance.vacuum', { result, events: [] }, opts.json === true);
+      if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = 2;
+      // A DB that could not even be measured was not vacuumed either: not a silent success.
+      else if (result.outcomes.some((o) => o.status === 'refused') || result.unreadable.length > 0)
+        process.exitCode = 1;
+    });
 
   program
     .command('archive-inactive')
@@ -210,68 +155,41 @@ export function registerMaintenanceCommands(program: Command): void {
       },
     );
 
-  program
+  const alerts = program
     .command('alerts')
     .description(
       'the monitoring alerts: DBs over a size, inactive users, integrity errors (quick check), slow chats (newest-page query time); read-only; exit 0 no alert, 1 warnings, 2 errors',
     )
-    .argument('<root>', 'data root')
-    .option('--db-max-mb <n>', 'a DB larger than this is a warning (default 10)')
-    .option('--inactive-days <n>', 'no activity for longer than this is a warning (default 90)')
-    .option('--slow-ms <n>', 'a newest-page query slower than this is a warning (default 100)')
-    .option(
-      '--backup-max-days <n>',
-      'not backed up for longer than this (or no backup known) is a warning (default 2)',
-    )
-    .option(
-      '--backups <dir...>',
-      "folders of verified archives (backup --out-dir) that say when each chat was last backed up; without them, metadata.json's last_backup",
-    )
+    .argument('<root>', 'data root');
+  addInputOptions(alerts, operations['maintenance.alerts'].input, {
+    'thresholds.dbMaxMb': { help: 'a DB larger than this is a warning' },
+    'thresholds.inactiveDays': { help: 'no activity for longer than this is a warning' },
+    'thresholds.slowMs': { help: 'a newest-page query slower than this is a warning' },
+    'thresholds.backupMaxDays': {
+      help: 'not backed up for longer than this (or no backup known) is a warning',
+    },
+    backupDirs: {
+      flag: 'backups',
+      placeholder: 'dir',
+      help: "folders of verified archives (backup --out-dir) that say when each chat was last backed up; without them, metadata.json's last_backup",
+    },
+  })
     .option('--json', 'print JSON for scripts')
-    .action(
-      async (
-        rootArg: string,
-        opts: {
-          dbMaxMb?: string;
-          inactiveDays?: string;
-          slowMs?: string;
-          backupMaxDays?: string;
-          backups?: string[];
-          json?: boolean;
-        },
-      ) => {
-        const root = requireDir(rootArg);
-        requireChatFolders(root, rootArg);
-        const thresholds = AlertThresholds.parse({
-          dbMaxMb: numberOption(opts.dbMaxMb, '--db-max-mb', 10, 0.001, 1_000_000),
-          inactiveDays: numberOption(opts.inactiveDays, '--inactive-days', 90, 0.001, 100_000),
-          slowMs: numberOption(opts.slowMs, '--slow-ms', 100, 0.001, 600_000),
-          backupMaxDays: numberOption(opts.backupMaxDays, '--backup-max-days', 2, 0.001, 100_000),
-        });
-        const backupDirs = (opts.backups ?? []).map((d) => requireDir(d, 'folder of archives'));
-        const result = await runCliJob('Checking', (ctx) =>
-          runAlerts({ root, thresholds, pool: sharedPool(), backupDirs }, ctx),
-        );
-        if (opts.json) printJson(result);
-        else {
-          for (const a of result.alerts)
-            console.log(`${a.severity.padEnd(7)}  ${a.kind.padEnd(13)}  chat ${a.chatId}  ${a.message}`);
-          const errors = result.alerts.filter((a) => a.severity === 'error').length;
-          console.log(
-            `${result.alerts.length === 0 ? 'No alert' : `${errors} error(s), ${result.alerts.length - errors} warning(s)`} in ${result.chats} chats of ${result.root}`,
-          );
-          console.log(`Total size ${formatBytes(result.totalBytes)}; ${averageQueryText(result)}`);
-        }
-        if (result.exitCode !== 0) throw new CliExit(result.exitCode);
-      },
-    );
-}
-
-/** "average query time 1.23 ms (newest page of messages, 40 chats timed)", or why there is none. */
-export function averageQueryText(totals: FleetTotals, query = 'newest page of messages'): string {
-  return totals.averageQueryMs === null
-    ? 'average query time: no chat could be timed'
-    : `average query time ${totals.averageQueryMs} ms (${query}, ${totals.timedChats} chats timed)`;
+    .action(async (rootArg: string, opts: { json?: boolean }) => {
+      const root = requireDir(rootArg);
+      requireChatFolders(root, rootArg);
+      const input = inputFrom(alerts) as { thresholds?: Partial<AlertThresholds>; backupDirs?: string[] };
+      const backupDirs = (input.backupDirs ?? []).map((d) => requireDir(d, 'folder of archives'));
+      const ctx = cliContext([root, ...backupDirs]);
+      const result = await runJob(
+        ctx,
+        'maintenance.alerts',
+        { root, thresholds: input.thresholds, backupDirs },
+        { label: 'Checking' },
+      );
+      await printOutput('maintenance.alerts', { result, events: [] }, opts.json === true);
+      if (result.exitCode !== 0) throw new CliExit(result.exitCode);
+    });
 }
 
 /** `backup ROOT --out-dir DIR [--keep N]`: called by the backup command when --out-dir is given. */

@@ -8,7 +8,7 @@ import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { ROOT_TREE, requireChatFolders, treeRank } from '../../store/layout.ts';
-import { withScan, writeScanJson } from '../../fleet/cli.ts';
+import { withScan, writeScanJson } from '../scan.ts';
 import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { CONVERSATIONS_DB } from '../../store/schema.ts';

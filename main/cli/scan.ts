@@ -1,14 +1,14 @@
 import { fleetTotalsOf, type ChatSummary, type ScanSummary, type SkippedEntry } from '../../shared/domain.ts';
 import { treeRank } from '../store/layout.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
-import { runCliJob } from '../cli/output.ts';
+import { runCliJob } from './output.ts';
 import { ownFileNotice } from '../fs/own-file.ts';
 import { scanRoot } from '../store/scan.ts';
 import type { WorkerPool } from '../workers/pool.ts';
-import type { FleetIndex } from './index.ts';
-import { FleetIndexUnavailable } from './index-db.ts';
-import { refreshIndex } from './refresh.ts';
-import { closeFleetIndexes, fleetIndexFor } from './registry.ts';
+import type { FleetIndex } from '../fleet/index.ts';
+import { FleetIndexUnavailable } from '../fleet/index-db.ts';
+import { refreshIndex } from '../fleet/refresh.ts';
+import { closeFleetIndexes, fleetIndexFor } from '../fleet/registry.ts';
 
 /** A scan's result with its rows read as they are used (from the index: a row at a time). */
 export interface ScanRows {

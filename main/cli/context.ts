@@ -1,0 +1,27 @@
+import { createContext } from '../api/create-context.ts';
+import type { HandlerContext } from '../api/context.ts';
+import { DEFAULT_DEADLINE_MS } from '../api/dispatch.ts';
+import { WorkerPool, sharedPool } from '../workers/pool.ts';
+
+export interface CliContextOptions {
+  /** `--workers N`: a pool of N threads for the per-chat fan-out; default the process's shared pool. */
+  workers?: number;
+}
+
+/**
+ * The handler context of one CLI command: the paths named on the command line are its whole allow-list
+ * (nothing is read from or written to the app's recent list), jobs run on a job runner of their own, and
+ * per-chat work fans out to the shared worker pool (or `--workers`). Operations run on this thread: a
+ * command has no window to keep responsive and no deadline cuts a long read short, as before.
+ */
+export function cliContext(paths: readonly string[], options: CliContextOptions = {}): HandlerContext {
+  const ctx = createContext({
+    rememberRecent: false,
+    pool: options.workers === undefined ? sharedPool() : new WorkerPool(options.workers),
+    offload: null,
+    // Operations run inline, where no deadline applies: CHAT_INSPECTOR_DEADLINE_MS (for `serve`) is not read.
+    deadlineMs: DEFAULT_DEADLINE_MS,
+  });
+  for (const path of paths) ctx.places.add(path, 'cli');
+  return ctx;
+}

@@ -1,0 +1,47 @@
+import type { EventOf, JobName, OutputOf, QueryName, ResultOf } from '../../../shared/contract/index.ts';
+import { printJson } from '../output.ts';
+import { backupFormats } from './backup.ts';
+import { fleetFormats } from './fleet.ts';
+import { integrityFormats } from './integrity.ts';
+import { maintenanceFormats } from './maintenance.ts';
+
+/** What a job operation hands its formatter: the events it streamed, in order, and its result. */
+export interface JobOutput<K extends JobName> {
+  result: ResultOf<K>;
+  events: EventOf<K>[];
+}
+
+/**
+ * How a command prints its operation's output: `human` for a person (tables, sentences), `json` for
+ * `--json` when it is not the contract's output as it is (a job's events and result folded into one object).
+ */
+export interface Formatter<T> {
+  human(value: T): void | Promise<void>;
+  json?(value: T): unknown;
+}
+
+export type Formatters = Partial<
+  { [K in QueryName]: Formatter<OutputOf<K>> } & { [K in JobName]: Formatter<JobOutput<K>> }
+>;
+
+/** One formatter per operation the CLI runs, grouped by capability (format/<capability>.ts). */
+const formatters: Formatters = {
+  ...backupFormats,
+  ...fleetFormats,
+  ...integrityFormats,
+  ...maintenanceFormats,
+};
+
+type Printable<K> = K extends QueryName ? OutputOf<K> : K extends JobName ? JobOutput<K> : never;
+
+/** Prints an operation's output: its JSON with `--json`, else its formatter's human text. */
+export async function printOutput<K extends QueryName | JobName>(
+  name: K,
+  value: Printable<K>,
+  json: boolean,
+): Promise<void> {
+  const formatter = formatters[name] as Formatter<Printable<K>> | undefined;
+  if (!formatter) throw new Error(`no formatter for ${name}`);
+  if (json) printJson(formatter.json ? formatter.json(value) : value);
+  else await formatter.human(value);
+}
