@@ -70,7 +70,7 @@ function placesOf(snapshot: ContextSnapshot): PlaceAccess {
 function unavailable(what: string, name: string): never {
   throw new AppError(
     'internal',
-    `${name} runs in a worker thread, where ${what} is not available; take it out of WORKER_OPERATIONS in main/api/dispatch.ts`,
+    `${name} runs in a worker thread, where ${what} is not available; declare it runs: 'main' in its contract (shared/contract)`,
   );
 }
 

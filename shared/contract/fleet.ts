@@ -159,11 +159,13 @@ export const SearchSummary = z.object({
 export type SearchSummary = z.infer<typeof SearchSummary>;
 
 export const fleetOperations = {
+  // Runs on main: a coordinator: it hands each chat's visit to the pool and keeps one refresh per index in this process.
   'fleet.refresh': job(
     "Bring the root's fleet index up to date: new or changed chats are read (figures and quick check in one visit), vanished ones dropped. Each event says how many rows were written since the last one; the rows themselves are read with fleet.page.",
     z.object({ root: PathInput }),
     z.object({ updated: z.number().int() }),
     FleetRefreshResult,
+    { runs: 'main' },
   ),
   'fleet.page': query(
     'A page of the chat list from the fleet index: sorted, filtered, keyset-paged (`after`), or from a position (`offset`) for a jump.',
@@ -188,10 +190,12 @@ export const fleetOperations = {
     z.object({ root: PathInput, chatId: ChatId }),
     z.object({ row: FleetRow.nullable(), findings: z.array(Finding), checkedAt: z.string().nullable() }),
   ),
+  // Runs on main: a coordinator: it hands each chat's search to the pool itself.
   'fleet.search': job(
     "Every message of every chat whose text contains the query (case-insensitive, as SQLite's LIKE), streamed as found.",
     SearchInput,
     SearchHit,
     SearchSummary,
+    { runs: 'main' },
   ),
 } as const;

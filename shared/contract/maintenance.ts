@@ -183,6 +183,7 @@ export type RotateResult = z.infer<typeof RotateResult>;
 export const MaintenanceStep = z.object({ step: z.string(), detail: z.string().nullable() });
 
 export const maintenanceOperations = {
+  // Runs on main: a coordinator: it hands each chat's figures and VACUUM attempt to the pool itself.
   'maintenance.vacuum': job(
     "Compact DBs whose free pages exceed a threshold, in place: a checked backup copy first (<name>.bak-<time>), then VACUUM on the live file under SQLite's own locks, every row compared before and after; a DB another process has open is waited for, then refused.",
     z.object({
@@ -197,8 +198,9 @@ export const maintenanceOperations = {
     }),
     VacuumOutcome,
     VacuumResult,
-    { writes: true },
+    { writes: true, runs: 'main' },
   ),
+  // Runs on main: a coordinator: it hands each chat's figures to the pool itself.
   'maintenance.archiveInactive': job(
     'Archive chats inactive for more than N days into one verified backup archive, then remove them from the root (through a trash folder, removed after a second verification).',
     z.object({
@@ -212,14 +214,17 @@ export const maintenanceOperations = {
     }),
     MaintenanceStep,
     ArchiveInactiveResult,
-    { writes: true },
+    { writes: true, runs: 'main' },
   ),
+  // Runs on main: a coordinator: it hands each chat's figures to the pool itself.
   'maintenance.alerts': job(
     "The seed's alerts: DBs over a size, inactive users, integrity errors (quick check) and slow chats (newest-page query time), read-only.",
     z.object({ root: PathInput, thresholds: AlertThresholds.default(AlertThresholds.parse({})) }),
     Alert,
     AlertsResult,
+    { runs: 'main' },
   ),
+  // Runs on main: a coordinator: it hands each chat's snapshot to the pool itself.
   'maintenance.backupRotate': job(
     'A timestamped, verified archive into a folder, keeping the newest N verified ones (older ones removed only after the new one verified).',
     z.object({
@@ -230,6 +235,6 @@ export const maintenanceOperations = {
     }),
     MaintenanceStep,
     RotateResult,
-    { writes: true },
+    { writes: true, runs: 'main' },
   ),
 } as const;

@@ -52,6 +52,7 @@ export const queryOperations = {
       windowed: z.boolean(),
     }),
   ),
+  // Runs on main: it runs quick_check through the SQL console's statement runner, which has a deadline of its own.
   'file.inspect': query(
     "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
     z.object({ path: FilePath }),
@@ -61,12 +62,14 @@ export const queryOperations = {
       /** quick_check's lines ('ok' alone: no damage found); null when it did not finish in time. */
       damage: z.array(z.string()).nullable(),
     }),
+    { runs: 'main' },
   ),
   'root.overview': query(
     'What a data root holds at a glance: chat folders, and SQLite files outside them (a folder of legacy DBs has only the latter).',
     z.object({ root: FilePath }),
     z.object({ chatFolders: z.number().int(), dbFiles: z.number().int() }),
   ),
+  // Runs on main: its statement runs through the SQL console's statement runner, which has a deadline of its own.
   'file.query': query(
     'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
     z.object({
@@ -79,7 +82,9 @@ export const queryOperations = {
       timeoutMs: z.number().int().min(100).max(60_000).default(5000),
     }),
     TablePage,
+    { runs: 'main' },
   ),
+  // Runs on main: the result is kept in this process for sql.page; the statement runs in a thread stopped at its limit.
   'sql.run': query(
     'Runs one read-only statement (SELECT or WITH) on a file: the first page of its rows, up to a row cap, within a time limit.',
     z.object({ path: FilePath, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
@@ -92,7 +97,9 @@ export const queryOperations = {
       capped: z.boolean(),
       elapsedMs: z.number().int(),
     }),
+    { runs: 'main' },
   ),
+  // Runs on main: it pages a result kept in this process's memory.
   'sql.page': query(
     'Another page of a console result (kept for a while; run the statement again when it is gone).',
     z.object({
@@ -101,7 +108,9 @@ export const queryOperations = {
       limit: PageLimit,
     }),
     z.object({ rows: z.array(z.array(Cell)), offset: z.number().int() }),
+    { runs: 'main' },
   ),
+  // Runs on main: the statement runs in a thread stopped at its limit.
   'sql.export': query(
     "A console statement's rows (full values, up to the row cap) as CSV or JSON text, to save as a file.",
     z.object({
@@ -112,5 +121,6 @@ export const queryOperations = {
       format: z.enum(['csv', 'json']),
     }),
     z.object({ text: z.string(), rowCount: z.number().int(), capped: z.boolean(), filename: z.string() }),
+    { runs: 'main' },
   ),
 } as const;

@@ -98,11 +98,14 @@ export const ConnectionsOut = z.object({
 export type ConnectionsOut = z.infer<typeof ConnectionsOut>;
 
 export const sourceOperations = {
+  // Runs on main: the session registry (ids, locators with their passwords) is this process's memory.
   'sources.list': query(
     'The server sources this session may read (browser mode: only those given on its command line).',
     z.object({}),
     z.object({ sources: z.array(SourceRef), canConnect: z.boolean() }),
+    { runs: 'main' },
   ),
+  // Runs on main: the session registry is this process's memory; a server source's reads are async socket I/O.
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
@@ -111,14 +114,18 @@ export const sourceOperations = {
       archive: z.string().max(4096).optional(),
     }),
     SourceRef,
+    { runs: 'main' },
   ),
   // Saved connections and recent server sources live in Chat Inspector's own settings folder, like the
   // recent list of roots: remembering them is not a write to anyone's data (no `writes`).
+  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
   'sources.connections': query(
     'Saved server connections (passwords sealed by the OS keychain, never returned) and recently opened server URLs.',
     z.object({}),
     ConnectionsOut,
+    { runs: 'main' },
   ),
+  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
   'sources.save': query(
     'Save a server connection: the URL without its password; the password only sealed by the OS keychain, when asked.',
     z.object({
@@ -128,22 +135,30 @@ export const sourceOperations = {
       rememberPassword: z.boolean().default(false),
     }),
     ConnectionsOut,
+    { runs: 'main' },
   ),
+  // Runs on main: the session registry and the app's keychain are this process's.
   'sources.connectSaved': query(
     'Open a saved server connection (its password unsealed in the main process only).',
     z.object({ savedId: z.string().min(1).max(64) }),
     SourceRef,
+    { runs: 'main' },
   ),
+  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
   'sources.forget': query(
     'Forget a saved connection (with its sealed password) or a recent server URL.',
     z.object({ saved: z.string().max(64).optional(), recent: z.string().max(64).optional() }),
     ConnectionsOut,
+    { runs: 'main' },
   ),
+  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.info': query(
     'What a source is: kind, tables with row counts (exact up to 100,000), tenants.',
     z.object({ id: SourceId }),
     SourceInfoOut,
+    { runs: 'main' },
   ),
+  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.conversations': query(
     "A page of a source's conversations, most recent first (keyset: pass `next` as `after`).",
     z.object({
@@ -154,7 +169,9 @@ export const sourceOperations = {
       limit: Limit,
     }),
     z.object({ conversations: z.array(SourceConversationOut), next: z.string().nullable() }),
+    { runs: 'main' },
   ),
+  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.messages': query(
     "A page of one conversation's messages in time order: the newest, older than `before`, newer than `after`, or from `at`.",
     z.object({
@@ -173,12 +190,16 @@ export const sourceOperations = {
       /** What could not be read for this page (a damaged archive file and line); the rest is shown. */
       warnings: z.array(z.string()).optional(),
     }),
+    { runs: 'main' },
   ),
+  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.metrics': query(
     'Charts and figure tables of a source (per tenant for multi-tenant sources).',
     z.object({ id: SourceId, tenant: TenantId }),
     LegacyMetrics.omit({ kind: true }).extend({ kind: z.string() }),
+    { runs: 'main' },
   ),
+  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.similar': query(
     "A tenant's messages ranked by embedding distance to one message's own embedding (pgvector).",
     z.object({
@@ -198,5 +219,6 @@ export const sourceOperations = {
         }),
       ),
     }),
+    { runs: 'main' },
   ),
 };
