@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { operations, type OperationDef } from '../../shared/contract/index.ts';
+import type { WorkerPool } from '../workers/pool.ts';
+import type { HandlerContext } from './context.ts';
+import { createContext } from './create-context.ts';
+import { createInvoke } from './dispatch.ts';
+
+// Where an operation runs is its contract's word (`runs`): every operation declared 'worker' reaches the
+// offload pool and never its handler on this thread; only those declared 'main' call a handler here.
+// Inputs and outputs are loosened so that every operation of the contract can be called with nothing.
+
+let base: string;
+const sentToPool: string[] = [];
+const ranHere: { name: string; mainThread: boolean }[] = [];
+
+const fakeOffload = {
+  size: 1,
+  run: (task: string, item: { name: string }) => {
+    sentToPool.push(task === 'operation' ? item.name : `task ${task}`);
+    return Promise.resolve(null);
+  },
+  broadcast: () => {},
+} as unknown as WorkerPool;
+
+const loosened: Record<string, OperationDef> = Object.fromEntries(
+  Object.entries(operations).map(([name, def]: [string, OperationDef]) => [
+    name,
+    def.kind === 'query'
+      ? { ...def, input: z.any(), output: z.any() }
+      : { ...def, input: z.any(), event: z.any(), result: z.any() },
+  ]),
+);
+
+const recordingHandlers = Object.fromEntries(
+  Object.keys(operations).map((name) => [
+    name,
+    () => {
+      ranHere.push({ name, mainThread: isMainThread });
+      return Promise.resolve(null);
+    },
+  ]),
+);
+
+let ctx: HandlerContext;
+
+const MOVED_OFF_MAIN = [
+  'chat.learning',
+  'root.overview',
+  'fleet.page',
+  'fleet.overview',
+  'fleet.chat',
+  'recover.place',
+];
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'ci-runs-'));
+  ctx = createContext({ userDataDir: join(base, 'home'), offload: fakeOffload, rememberRecent: false });
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+async function settle(result: unknown): Promise<void> {
+  const jobId = (result as { jobId?: string } | null)?.jobId;
+  if (jobId === undefined) return;
+  for (let i = 0; i < 100 && ctx.jobs.poll(jobId, 0).state === 'running'; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("runs: 'worker' | 'main'", () => {
+  it('sends every operation declared worker to the pool, and runs on this thread only those declared main', async () => {
+    const invoke = createInvoke({ operations: loosened, handlers: recordingHandlers });
+    for (const name of Object.keys(operations)) await settle(await invoke(name, {}, ctx));
+    const declared = (runs: 'worker' | 'main') =>
+      Object.entries(operations as Record<string, OperationDef>)
+        .filter(([, def]) => def.runs === runs)
+        .map(([name]) => name)
+        .sort();
+    expect([...sentToPool].sort()).toEqual(declared('worker'));
+    expect(ranHere.map((r) => r.name).sort()).toEqual(declared('main'));
+    expect(ranHere.every((r) => r.mainThread)).toBe(true);
+    // The ones issue 24 found on the main thread (file, SQLite or disk work) are in the pool now.
+    expect(declared('worker')).toEqual(expect.arrayContaining(MOVED_OFF_MAIN));
+  });
+});
