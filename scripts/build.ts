@@ -100,7 +100,6 @@ const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['main/workers/boot.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker-tasks.js' },
-  { entryPoints: ['main/query/worker.ts'], outfile: 'dist/query-worker.js' },
   { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({

@@ -14,7 +14,9 @@
 //         has its worker terminated and replaced; the promise rejects with AppError('cancelled');
 //       - deadline: `deadlineMs` after the worker began the task (its own start-up is not counted), the
 //         worker is terminated and replaced and the promise rejects with
-//         AppError('timeout', "timed out after 10 s <describe>"); the other workers go on meanwhile.
+//         AppError('timeout', "timed out after 10 s <describe>") (or `timeoutMessage`); the other workers
+//         go on meanwhile. This is also how a runaway SQL statement is stopped: better-sqlite3 has neither
+//         sqlite3_interrupt nor a progress handler, so only terminating its thread ends it.
 //       When every worker is busy, requests wait in order for the next free one.
 //
 //   pool.broadcast(task, item)
@@ -66,6 +68,8 @@ export interface RunOptions {
   deadlineMs?: number;
   /** What the task does, for the timeout message: "reading chat_5". */
   describe?: string;
+  /** The whole timeout message instead (the SQL console says how to narrow the statement). */
+  timeoutMessage?: string;
   onProgress?: (done: number, total: number | null, current?: string | null) => void;
   onEvent?: (event: unknown) => void;
 }
@@ -212,7 +216,8 @@ export class WorkerPool {
               reject(
                 new AppError(
                   'timeout',
-                  `timed out after ${seconds} s${options.describe ? ` ${options.describe}` : ''}`,
+                  options.timeoutMessage ??
+                    `timed out after ${seconds} s${options.describe ? ` ${options.describe}` : ''}`,
                 ),
               );
             }),

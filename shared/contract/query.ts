@@ -52,7 +52,8 @@ export const queryOperations = {
       windowed: z.boolean(),
     }),
   ),
-  // Runs on main: it runs quick_check through the SQL console's statement runner, which has a deadline of its own.
+  // Runs on main: a coordinator; it hands the file's description and its quick_check to the pool, each
+  // with its own deadline (quick_check's ends in a null finding, not in a failed request).
   'file.inspect': query(
     "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
     z.object({ path: FilePath }),
@@ -69,7 +70,8 @@ export const queryOperations = {
     z.object({ root: FilePath }),
     z.object({ chatFolders: z.number().int(), dbFiles: z.number().int() }),
   ),
-  // Runs on main: its statement runs through the SQL console's statement runner, which has a deadline of its own.
+  // Runs on main: a coordinator; the schema read and the statement run in the pool, stopped at the
+  // request's own time limit with the console's message.
   'file.query': query(
     'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
     z.object({
@@ -84,7 +86,8 @@ export const queryOperations = {
     TablePage,
     { runs: 'main' },
   ),
-  // Runs on main: the result is kept in this process for sql.page; the statement runs in a thread stopped at its limit.
+  // Runs on main: the result is kept in this process for sql.page; the statement runs in the pool,
+  // stopped at its limit.
   'sql.run': query(
     'Runs one read-only statement (SELECT or WITH) on a file: the first page of its rows, up to a row cap, within a time limit.',
     z.object({ path: FilePath, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
@@ -110,7 +113,7 @@ export const queryOperations = {
     z.object({ rows: z.array(z.array(Cell)), offset: z.number().int() }),
     { runs: 'main' },
   ),
-  // Runs on main: the statement runs in a thread stopped at its limit.
+  // Runs on main: a coordinator; the statement runs in the pool, stopped at its limit.
   'sql.export': query(
     "A console statement's rows (full values, up to the row cap) as CSV or JSON text, to save as a file.",
     z.object({
