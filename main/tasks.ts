@@ -8,6 +8,7 @@
 import type { OperationItem } from './api/offload.ts';
 import type { StatementRequest } from './query/execute.ts';
 import type { TablePageItem } from './query/table-page.ts';
+import type { RecoverWorkInput } from './recover/work.ts';
 import { searchChatTask, type ChatSearchItem } from './fleet/search.ts';
 import { chatIdentity, sameIdentity, visitChatTask } from './fleet/visit.ts';
 import { snapshotChatTask } from './backup/snapshot.ts';
@@ -46,6 +47,9 @@ export const taskTable = {
   'sql.tablePage': async (item: TablePageItem) => (await import('./query/table-page.ts')).readTablePage(item),
   /** A possibly damaged file described as far as it can be read (quick_check apart). */
   'sql.describe': async (path: string) => (await import('./query/table-page.ts')).describeFileTolerant(path),
+  /** The page work of a recovery started on a main thread (main/recover/recover.ts); cancel is seen at once. */
+  'recover.work': async (item: RecoverWorkInput, ctx: TaskContext) =>
+    (await import('./recover/recover.ts')).recoverWorkTask(item, ctx),
   /**
    * One contract operation, run off the main thread by the dispatcher (main/api/offload.ts). Loaded on
    * first use: a worker that only reads chats for a scan does not build the whole API and the server

@@ -2,10 +2,12 @@
 // its validated input and a snapshot of the context; this side rebuilds a context and calls the same
 // handler the main thread would. Cached read connections therefore live per worker.
 
+import { writeFileSync } from 'node:fs';
 import type { Place } from '../../shared/contract/browse.ts';
 import { operations, type OperationName } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
+import { trackTemp } from '../fs/temp.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { openForWrite } from '../sqlite/write.ts';
 import type { TaskContext } from '../workers/tasks.ts';
@@ -77,14 +79,21 @@ function unavailable(what: string, name: string): never {
 /**
  * Test hook: an operation whose chat (`chat_<id>`) or path equals CHAT_INSPECTOR_TEST_STALL blocks its
  * worker as a read of a file that never answers does (a FIFO, a hung network mount), so tests can prove
- * the deadline and cancel stop it while other requests go on.
+ * the deadline and cancel stop it while other requests go on. With CHAT_INSPECTOR_TEST_STALL_TEMP, it first
+ * makes that file as a tracked temporary one, as a job mid-write holds one (the pool must remove it).
  */
 function stallIfAsked(input: unknown): void {
   const stall = process.env.CHAT_INSPECTOR_TEST_STALL;
   if (!stall) return;
   const fields = (input ?? {}) as { chatId?: unknown; path?: unknown };
   const target = typeof fields.chatId === 'string' ? `chat_${fields.chatId}` : fields.path;
-  if (target === stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  if (target !== stall) return;
+  const temp = process.env.CHAT_INSPECTOR_TEST_STALL_TEMP;
+  if (temp) {
+    writeFileSync(temp, '');
+    trackTemp(temp);
+  }
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 /** The worker task behind every offloaded operation: its handler's output (queries) or result (jobs). */

@@ -17,6 +17,9 @@
 //         AppError('timeout', "timed out after 10 s <describe>") (or `timeoutMessage`); the other workers
 //         go on meanwhile. This is also how a runaway SQL statement is stopped: better-sqlite3 has neither
 //         sqlite3_interrupt nor a progress handler, so only terminating its thread ends it.
+//       - temporary files: a task's paths tracked with trackTemp (main/fs/temp.ts) are reported to the
+//         pool while it runs; when its worker is terminated (cancel past the grace, deadline, crash), the
+//         pool removes them, since a terminated thread runs no `finally`.
 //       When every worker is busy, requests wait in order for the next free one.
 //
 //   pool.broadcast(task, item)
@@ -25,9 +28,11 @@
 //   new WorkerPool(0) runs everything inline on the calling thread (tests; a benchmark baseline); there
 //   cancel is seen between items and deadlines are not enforced.
 
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.ts';
+import { trackTemp } from '../fs/temp.ts';
 import {
   hasTasks,
   registerTasks,
@@ -183,6 +188,20 @@ export class WorkerPool {
     const cancelFlag = new SharedArrayBuffer(4);
     return new Promise<TaskResult<T>>((resolve, reject) => {
       let settled = false;
+      // Temporary paths the task holds now, tracked on this thread too (so a signal that ends this
+      // process removes them) and removed here if the worker has to be terminated.
+      const temps = new Map<string, () => void>();
+      const removeTemps = (): void => {
+        for (const [path, untrack] of temps)
+          void rm(path, { recursive: true, force: true })
+            .catch(() => {})
+            .finally(untrack);
+        temps.clear();
+      };
+      const terminated = (): void => {
+        this.retire(slot);
+        removeTemps();
+      };
       let deadline: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
       const finish = (end: () => void): void => {
@@ -200,7 +219,7 @@ export class WorkerPool {
         grace = setTimeout(
           () =>
             finish(() => {
-              this.retire(slot);
+              terminated();
               reject(cancelled());
             }),
           CANCEL_GRACE_MS,
@@ -212,7 +231,7 @@ export class WorkerPool {
         deadline = setTimeout(
           () =>
             finish(() => {
-              this.retire(slot);
+              terminated();
               reject(
                 new AppError(
                   'timeout',
@@ -229,15 +248,29 @@ export class WorkerPool {
           if (reply.kind === 'started') startDeadline();
           else if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total, reply.current);
           else if (reply.kind === 'event') options.onEvent?.(reply.event);
-          else if (reply.kind === 'result')
+          else if (reply.kind === 'temp') {
+            if (reply.tracked) temps.set(reply.path, trackTemp(reply.path));
+            else {
+              temps.get(reply.path)?.();
+              temps.delete(reply.path);
+            }
+          } else if (reply.kind === 'result')
             finish(() => {
+              // A task that ended on its own removed or placed its files; stop tracking any it left.
+              for (const untrack of temps.values()) untrack();
+              temps.clear();
               this.release(slot);
               const { outcome } = reply;
               if (outcome.ok) resolve(outcome.value as TaskResult<T>);
               else reject(new AppError(outcome.code as AppError['code'], outcome.message));
             });
         },
-        fail: (error) => finish(() => reject(error)),
+        fail: (error) =>
+          finish(() => {
+            // The worker failed or stopped on its own: what its task left is removed all the same.
+            removeTemps();
+            reject(error);
+          }),
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.post(slot, { kind: 'run', id, task, item, cancelFlag }, id);

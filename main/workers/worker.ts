@@ -3,6 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.ts';
+import { observeTemps } from '../fs/temp.ts';
 import { taskNamed, type TaskContext } from './tasks.ts';
 
 export type ItemOutcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
@@ -17,7 +18,9 @@ export type WorkerReply =
   | { kind: 'started'; id: number }
   | { kind: 'progress'; id: number; done: number; total: number | null; current?: string | null }
   | { kind: 'event'; id: number; event: unknown }
-  | { kind: 'result'; id: number; outcome: ItemOutcome };
+  | { kind: 'result'; id: number; outcome: ItemOutcome }
+  /** A temporary path the running task made (tracked) or removed/renamed (untracked). */
+  | { kind: 'temp'; id: number; path: string; tracked: boolean };
 
 const quiet: TaskContext = {
   signal: new AbortController().signal,
@@ -61,6 +64,12 @@ export function serveTasks(): void {
   const port = parentPort;
   const running = new Map<number, AbortController>();
   const send = (reply: WorkerReply): void => port.postMessage(reply);
+  // A worker runs one `run` task at a time (its slot is busy until the result): its temporary files are
+  // that task's, and the pool removes them if it has to terminate this thread.
+  let current: number | null = null;
+  observeTemps((path, tracked) => {
+    if (current !== null) send({ kind: 'temp', id: current, path, tracked });
+  });
   port.on('message', async (request: WorkerRequest) => {
     if (request.kind === 'cancel') {
       running.get(request.id)?.abort(new AppError('cancelled', 'the operation was cancelled'));
@@ -77,6 +86,7 @@ export function serveTasks(): void {
     send({ kind: 'started', id });
     const controller = flaggedSignal(new Int32Array(request.cancelFlag));
     running.set(id, controller);
+    current = id;
     const ctx: TaskContext = {
       signal: controller.signal,
       progress: (done, total, current) => send({ kind: 'progress', id, done, total, current }),
@@ -84,6 +94,7 @@ export function serveTasks(): void {
     };
     const outcome = await runItem(request.task, request.item, ctx);
     running.delete(id);
+    if (current === id) current = null;
     send({ kind: 'result', id, outcome });
   });
 }
