@@ -9,6 +9,7 @@ import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
 import { trackTemp } from '../fs/temp.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
+import { sourceSession, type SessionEntrySnapshot } from '../sources/session.ts';
 import { openForWrite } from '../sqlite/write.ts';
 import type { TaskContext } from '../workers/tasks.ts';
 import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
@@ -25,6 +26,12 @@ export interface ContextSnapshot {
   nowMs: number;
   /** Browser mode's uploaded archives now (HandlerContext.uploadedArchives). */
   uploadedArchives?: string[];
+  /**
+   * The sources of the session (main/sources/session.ts). The registry stays in the main process; each
+   * worker opens a source itself, from its locator and options, the first time a request reads it, and
+   * keeps it open for the next (so its connection or file handle is per worker, never shared).
+   */
+  sources?: SessionEntrySnapshot[];
 }
 
 export interface OperationItem {
@@ -41,6 +48,7 @@ export function snapshotContext(ctx: HandlerContext): ContextSnapshot {
     canPickWithDialog: ctx.canPickWithDialog ?? false,
     nowMs: ctx.now().getTime(),
     uploadedArchives: ctx.uploadedArchives ? [...ctx.uploadedArchives] : undefined,
+    sources: sourceSession.snapshot(),
   };
 }
 
@@ -101,6 +109,7 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
   stallIfAsked(item.input);
   const def = operations[item.name];
   const snapshot = item.context;
+  sourceSession.adopt(snapshot.sources ?? []);
   const base = {
     places: placesOf(snapshot),
     userDataDir: snapshot.userDataDir,

@@ -55,6 +55,14 @@ const MOVED_OFF_MAIN = [
   'fleet.overview',
   'fleet.chat',
   'recover.place',
+  'sources.info',
+  'sources.conversations',
+  'sources.messages',
+  'sources.metrics',
+  'sources.similar',
+  'sources.mapping.guess',
+  'sources.mapping.preview',
+  'messaging.summary',
 ];
 
 beforeAll(() => {

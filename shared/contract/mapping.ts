@@ -50,28 +50,26 @@ export type MappingGuessOut = z.infer<typeof MappingGuessOut>;
 const SourceId = z.string().min(1).max(64);
 
 export const mappingOperations = {
-  // Runs on main: the session registry is this process's memory.
+  // Runs on main: it adds the file to the session's registry (this process's memory), opened once here for
+  // its kind (the mapping's statements in the pool); every read of it then runs in the pool.
   'sources.openFile': query(
     'An SQLite file already opened in the app, as a source: LangChain, Rasa and mapped tables read as conversations.',
     z.object({ path: z.string().min(1).max(4096) }),
     SourceRef,
     { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process.
   'sources.mapping.guess': query(
     "A source's tables and columns, and which table and columns look like conversations (a guess to correct).",
     z.object({ id: SourceId }),
     MappingGuessOut,
-    { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process.
   'sources.mapping.preview': query(
     'The first messages a mapping gives (nothing remembered); a table or column that does not exist is refused.',
     z.object({ id: SourceId, mapping: ChatMapping, limit: z.number().int().min(1).max(50).default(10) }),
     z.object({ conversationId: z.string().nullable(), messages: z.array(SourceMessageOut) }),
-    { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process.
+  // Runs on main: it changes the source's options in the session's registry (this process's memory);
+  // workers open the source again with them at their next read.
   'sources.mapping.save': query(
     "Use a mapping for this source and remember it in Chat Inspector's own folder (null forgets it).",
     z.object({ id: SourceId, mapping: ChatMapping.nullable() }),

@@ -18,7 +18,6 @@ export const ConversationSummaryOut = z.object({
 export type ConversationSummaryOut = z.infer<typeof ConversationSummaryOut>;
 
 export const messagingOperations = {
-  // Runs on main: the open Sources of the session live in this process (async socket I/O).
   'messaging.summary': query(
     "A conversation's summary (summary, key points, sentiment, tags, message count, duration); null when it has none yet or the source keeps none.",
     z.object({
@@ -27,6 +26,5 @@ export const messagingOperations = {
       conversationId: z.string().min(1).max(512),
     }),
     z.object({ summary: ConversationSummaryOut.nullable() }),
-    { runs: 'main' },
   ),
 };

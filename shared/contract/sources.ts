@@ -105,7 +105,8 @@ export const sourceOperations = {
     z.object({ sources: z.array(SourceRef), canConnect: z.boolean() }),
     { runs: 'main' },
   ),
-  // Runs on main: the session registry is this process's memory; a server source's reads are async socket I/O.
+  // Runs on main: it adds the source to the session's registry (this process's memory) and opens it once
+  // here to check the URL and password; every read of it then runs in the pool (main/api/offload.ts).
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
@@ -137,7 +138,8 @@ export const sourceOperations = {
     ConnectionsOut,
     { runs: 'main' },
   ),
-  // Runs on main: the session registry and the app's keychain are this process's.
+  // Runs on main: the session registry and the app's keychain are this process's (opened once here, as
+  // sources.connect; its reads run in the pool).
   'sources.connectSaved': query(
     'Open a saved server connection (its password unsealed in the main process only).',
     z.object({ savedId: z.string().min(1).max(64) }),
@@ -151,14 +153,11 @@ export const sourceOperations = {
     ConnectionsOut,
     { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.info': query(
     'What a source is: kind, tables with row counts (exact up to 100,000), tenants.',
     z.object({ id: SourceId }),
     SourceInfoOut,
-    { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.conversations': query(
     "A page of a source's conversations, most recent first (keyset: pass `next` as `after`).",
     z.object({
@@ -169,9 +168,7 @@ export const sourceOperations = {
       limit: Limit,
     }),
     z.object({ conversations: z.array(SourceConversationOut), next: z.string().nullable() }),
-    { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.messages': query(
     "A page of one conversation's messages in time order: the newest, older than `before`, newer than `after`, or from `at`.",
     z.object({
@@ -190,16 +187,12 @@ export const sourceOperations = {
       /** What could not be read for this page (a damaged archive file and line); the rest is shown. */
       warnings: z.array(z.string()).optional(),
     }),
-    { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.metrics': query(
     'Charts and figure tables of a source (per tenant for multi-tenant sources).',
     z.object({ id: SourceId, tenant: TenantId }),
     LegacyMetrics.omit({ kind: true }).extend({ kind: z.string() }),
-    { runs: 'main' },
   ),
-  // Runs on main: the open Sources of the session live in this process (server sources: async socket I/O).
   'sources.similar': query(
     "A tenant's messages ranked by embedding distance to one message's own embedding (pgvector).",
     z.object({
@@ -219,6 +212,5 @@ export const sourceOperations = {
         }),
       ),
     }),
-    { runs: 'main' },
   ),
 };
