@@ -20,7 +20,7 @@ import { sqliteRowsTask, type SqliteRowsItem } from './mapping/worker-rows.ts';
 import { readonlyCache } from './sqlite/cache.ts';
 import { fleetChatTask } from './store/fleet.ts';
 import type { ScanItem } from './store/summary.ts';
-import { registerTasks, type TaskContext, type TaskFn } from './workers/tasks.ts';
+import { registerLoaders, registerTasks, type TaskContext, type TaskFn } from './workers/tasks.ts';
 import { serveTasks } from './workers/worker.ts';
 import type { ChatCheckItem } from './integrity/chat.ts';
 import type { SnapshotChatItem } from './backup/snapshot.ts';
@@ -71,4 +71,12 @@ declare module './workers/tasks.ts' {
 }
 
 registerTasks(taskTable);
+// The modules the tasks above import on first use, loaded before a task's deadline starts.
+registerLoaders({
+  operation: () => import('./api/offload.ts'),
+  'sql.statement': () => import('./query/execute.ts'),
+  'sql.tablePage': () => import('./query/table-page.ts'),
+  'sql.describe': () => import('./query/table-page.ts'),
+  'recover.work': () => import('./recover/recover.ts'),
+});
 serveTasks();

@@ -22,6 +22,9 @@
 //         pool removes them, since a terminated thread runs no `finally`.
 //       When every worker is busy, requests wait in order for the next free one.
 //
+//   pool.warm(task)
+//       Starts every worker now with the task's code loaded (a process that serves a window).
+//
 //   pool.broadcast(task, item)
 //       Runs a task once in every started worker, without waiting for it (e.g. close cached connections).
 //
@@ -275,6 +278,17 @@ export class WorkerPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.post(slot, { kind: 'run', id, task, item, cancelFlag }, id);
     });
+  }
+
+  /**
+   * Starts every worker now, each loading `task`'s code, so that the first requests pay no thread start-up
+   * (a process that serves a window warms its request pool; idle workers never keep it alive).
+   */
+  warm(task: TaskName): void {
+    if (this.closed) return;
+    while (this.slots.length < this.size) {
+      this.start().worker.postMessage({ kind: 'load', task } satisfies WorkerRequest);
+    }
   }
 
   broadcast<T extends TaskName>(task: T, item: TaskItem<T>): void {

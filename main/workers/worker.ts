@@ -4,14 +4,16 @@
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.ts';
 import { observeTemps } from '../fs/temp.ts';
-import { taskNamed, type TaskContext } from './tasks.ts';
+import { loadTask, taskNamed, type TaskContext } from './tasks.ts';
 
 export type ItemOutcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
 
 export type WorkerRequest =
   | { kind: 'batch'; id: number; task: string; items: unknown[] }
   | { kind: 'run'; id: number; task: string; item: unknown; cancelFlag: SharedArrayBuffer }
-  | { kind: 'cancel'; id: number };
+  | { kind: 'cancel'; id: number }
+  /** Load a task's code now (WorkerPool.warm), before any request needs it. */
+  | { kind: 'load'; task: string };
 
 export type WorkerReply =
   | { kind: 'batch'; id: number; outcomes: ItemOutcome[] }
@@ -71,6 +73,10 @@ export function serveTasks(): void {
     if (current !== null) send({ kind: 'temp', id: current, path, tracked });
   });
   port.on('message', async (request: WorkerRequest) => {
+    if (request.kind === 'load') {
+      void loadTask(request.task).catch(() => {});
+      return;
+    }
     if (request.kind === 'cancel') {
       running.get(request.id)?.abort(new AppError('cancelled', 'the operation was cancelled'));
       return;
@@ -82,7 +88,9 @@ export function serveTasks(): void {
       return;
     }
     const { id } = request;
-    // The deadline counts from here: a worker's start-up (loading the modules) is not the task's time.
+    // The deadline counts from here: a worker's start-up (loading the modules, the task's own included) is
+    // not the task's time. A module that fails to load fails the task below, as before.
+    await loadTask(request.task).catch(() => {});
     send({ kind: 'started', id });
     const controller = flaggedSignal(new Int32Array(request.cancelFlag));
     running.set(id, controller);
