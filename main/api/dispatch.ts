@@ -95,12 +95,14 @@ async function runInWorker(
         signal: job.signal,
         onProgress: (done, total, current) => job.progress(done, total, current),
         onEvent: (event) => job.emit(event),
+        fanOut: ctx.pool,
       });
     }
     // Reads get a deadline; an explicit write is not cut off halfway.
     return await pool.run('operation', item, {
       deadlineMs: def.writes ? undefined : (ctx.deadlineMs ?? DEFAULT_DEADLINE_MS),
       describe: describeRequest(name, def, input),
+      fanOut: ctx.pool,
     });
   } finally {
     // Files may have been replaced: no worker keeps reading the old ones through a cached connection.

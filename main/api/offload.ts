@@ -119,7 +119,8 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
   };
   Object.defineProperties(base, {
     jobs: { get: () => unavailable('the job runner', item.name) },
-    pool: { get: () => unavailable('the worker pool', item.name) },
+    // The coordinators' fan-out reaches the main process's pool (WorkerPool.run's fanOut).
+    pool: { get: () => task.fanOut ?? unavailable('the worker pool', item.name) },
   });
   const ctx = (def.writes ? Object.assign(base, { write: workerWriteAccess }) : base) as
     HandlerContext | WriteHandlerContext;

@@ -63,6 +63,15 @@ const MOVED_OFF_MAIN = [
   'sources.mapping.guess',
   'sources.mapping.preview',
   'messaging.summary',
+  // Coordinators: they fan each chat's work out to the main process's pool from their worker.
+  'chats.scan',
+  'fleet.metrics',
+  'fleet.search',
+  'integrity.check',
+  'integrity.checkFile',
+  'backup.create',
+  'maintenance.alerts',
+  'maintenance.backupRotate',
 ];
 
 beforeAll(() => {

@@ -22,6 +22,9 @@
 //         pool removes them, since a terminated thread runs no `finally`.
 //       When every worker is busy, requests wait in order for the next free one.
 //
+//       - fan-out: a task may map items over the caller's pool (`fanOut`, its ctx.fanOut in the worker);
+//         each item's outcome is passed on to the task as it comes, so coordinators run off the main thread.
+//
 //   pool.warm(task)
 //       Starts every worker now with the task's code loaded (a process that serves a window).
 //
@@ -80,6 +83,8 @@ export interface RunOptions {
   timeoutMessage?: string;
   onProgress?: (done: number, total: number | null, current?: string | null) => void;
   onEvent?: (event: unknown) => void;
+  /** Where the task's own fan-outs go (TaskContext.fanOut): the calling process's pool of per-item work. */
+  fanOut?: WorkerPool;
 }
 
 interface Pending {
@@ -181,6 +186,7 @@ export class WorkerPool {
         signal: signal ?? new AbortController().signal,
         progress: (done, total, current) => options.onProgress?.(done, total, current),
         emit: (event) => options.onEvent?.(event),
+        fanOut: options.fanOut,
       };
       const outcome = await runItem(task, item, ctx);
       if (!outcome.ok) throw new AppError(outcome.code as AppError['code'], outcome.message);
@@ -251,6 +257,7 @@ export class WorkerPool {
           if (reply.kind === 'started') startDeadline();
           else if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total, reply.current);
           else if (reply.kind === 'event') options.onEvent?.(reply.event);
+          else if (reply.kind === 'map') this.serveFanOut(slot, reply, options);
           else if (reply.kind === 'temp') {
             if (reply.tracked) temps.set(reply.path, trackTemp(reply.path));
             else {
@@ -278,6 +285,35 @@ export class WorkerPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.post(slot, { kind: 'run', id, task, item, cancelFlag }, id);
     });
+  }
+
+  /** Runs a worker task's fan-out in `options.fanOut`, sending each item's outcome back to that worker. */
+  private serveFanOut(slot: Slot, request: Extract<WorkerReply, { kind: 'map' }>, options: RunOptions): void {
+    const post = (message: WorkerRequest): void => {
+      if (this.slots.includes(slot)) slot.worker.postMessage(message);
+    };
+    const { mapId } = request;
+    const fanOut = options.fanOut;
+    const done = fanOut
+      ? fanOut.map(request.task as TaskName, request.items as never[], {
+          signal: options.signal,
+          batchSize: request.batchSize,
+          onResult: (index, outcome) =>
+            post({ kind: 'mapResult', mapId, index, outcome: outcome as ItemOutcome }),
+        })
+      : Promise.reject(new AppError('internal', 'this task was given no pool to fan its items out to'));
+    done.then(
+      () => post({ kind: 'mapDone', mapId }),
+      (error: unknown) =>
+        post({
+          kind: 'mapDone',
+          mapId,
+          error:
+            error instanceof AppError
+              ? { code: error.code, message: error.message }
+              : { code: 'internal', message: error instanceof Error ? error.message : String(error) },
+        }),
+    );
   }
 
   /**

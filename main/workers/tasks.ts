@@ -11,7 +11,29 @@ import type { JobContext } from '../jobs/job.ts';
  * synchronous code too: reading `signal.aborted` checks the caller's flag), progress and events, which
  * travel to the caller as messages. Batch work (`WorkerPool.map`) gets a context that reports nothing.
  */
-export type TaskContext = JobContext;
+export interface TaskContext extends JobContext {
+  /**
+   * A task run by `WorkerPool.run` in a worker may fan items out to the calling process's pool (its
+   * `fanOut`) as if it were there: the coordinators of per-chat work run off the main thread this way.
+   */
+  readonly fanOut?: FanOut;
+}
+
+/** The part of a pool a coordinator uses (WorkerPool.map), reachable from a worker. */
+export interface FanOut {
+  map<T extends TaskName>(
+    task: T,
+    items: readonly TaskItem<T>[],
+    options: {
+      signal?: AbortSignal;
+      batchSize?: number;
+      onResult: (
+        index: number,
+        outcome: { ok: true; value: TaskResult<T> } | { ok: false; code: string; message: string },
+      ) => void;
+    },
+  ): Promise<void>;
+}
 
 export type TaskFn = (item: never, ctx: TaskContext) => unknown;
 

@@ -304,7 +304,6 @@ export const PlaceArchives = z.object({
 export type PlaceArchives = z.infer<typeof PlaceArchives>;
 
 export const backupOperations = {
-  // Runs on main: a coordinator: it hands each chat's snapshot to the pool itself.
   'backup.create': job(
     'Back up one chat, a selection or a whole root into a .tar.gz with a manifest (consistent while the bot writes).',
     z.object({
@@ -319,7 +318,7 @@ export const backupOperations = {
     }),
     BackupEvent,
     BackupResult,
-    { writes: true, runs: 'main' },
+    { writes: true },
   ),
   'backup.verify': job(
     'Check every checksum and run quick_check on every DB inside an archive, without unpacking it anywhere.',

@@ -66,13 +66,11 @@ export const browseOperations = {
     z.object({ current: Place }),
     { runs: 'main' },
   ),
-  // Runs on main: a coordinator: it hands each chat's file work to the pool itself.
   'chats.scan': job(
     'List every chat of a data root with exact counts; rows stream in as they are read (the events), and the result does not repeat them.',
     z.object({ root: PathInput }),
     ChatSummary,
     ScanJobResult,
-    { runs: 'main' },
   ),
   'chat.detail': query(
     "One chat: profile, preferences, progress, sessions, counts, files and metadata state. `tree`: the chat's copy in that chat tree of the root (its copy in the first tree holding it when absent).",
@@ -128,13 +126,11 @@ export const browseOperations = {
     z.object({ root: PathInput, chatId: ChatId, tree: OptionalTree }),
     ChatMetrics,
   ),
-  // Runs on main: a coordinator: it hands each chat's file work to the pool itself.
   'fleet.metrics': job(
     'Fleet dashboard figures for a whole root: active and new users per day, sizes, messages per day, alerts.',
     z.object({ root: PathInput }),
     z.null(),
     FleetMetrics,
-    { runs: 'main' },
   ),
   'file.open': query(
     'Any SQLite file: detected kind, tables, columns and (capped) row counts.',

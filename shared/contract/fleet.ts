@@ -190,12 +190,10 @@ export const fleetOperations = {
     z.object({ root: PathInput, chatId: ChatId }),
     z.object({ row: FleetRow.nullable(), findings: z.array(Finding), checkedAt: z.string().nullable() }),
   ),
-  // Runs on main: a coordinator: it hands each chat's search to the pool itself.
   'fleet.search': job(
     "Every message of every chat whose text contains the query (case-insensitive, as SQLite's LIKE), streamed as found.",
     SearchInput,
     SearchHit,
     SearchSummary,
-    { runs: 'main' },
   ),
 } as const;

@@ -51,7 +51,6 @@ export type ReportFormat = z.infer<typeof ReportFormat>;
 const ChatId = z.string().regex(/^-?\d{1,20}$/, 'a chat id is a number');
 
 export const integrityOperations = {
-  // Runs on main: a coordinator: it hands each chat's file work to the pool itself.
   'integrity.check': job(
     'Check every chat of a data root (or the chosen ones): quick by default, full with `full`; one result per chat streams in as it is checked.',
     z.object({
@@ -61,15 +60,12 @@ export const integrityOperations = {
     }),
     ChatCheck,
     IntegrityReport,
-    { runs: 'main' },
   ),
-  // Runs on main: a coordinator: it hands the file's check to the pool itself.
   'integrity.checkFile': job(
     'Check one SQLite file (a per-chat DB, the legacy user_history.db, a DuilioCode or clinic DB, or any SQLite file).',
     z.object({ path: PathInput, full: z.boolean().default(false) }),
     ChatCheck,
     IntegrityReport,
-    { runs: 'main' },
   ),
   // Runs on main: it reads a finished check's report from the job runner (this process's memory).
   'integrity.exportReport': query(

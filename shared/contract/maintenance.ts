@@ -216,15 +216,12 @@ export const maintenanceOperations = {
     ArchiveInactiveResult,
     { writes: true, runs: 'main' },
   ),
-  // Runs on main: a coordinator: it hands each chat's figures to the pool itself.
   'maintenance.alerts': job(
     "The seed's alerts: DBs over a size, inactive users, integrity errors (quick check) and slow chats (newest-page query time), read-only.",
     z.object({ root: PathInput, thresholds: AlertThresholds.default(AlertThresholds.parse({})) }),
     Alert,
     AlertsResult,
-    { runs: 'main' },
   ),
-  // Runs on main: a coordinator: it hands each chat's snapshot to the pool itself.
   'maintenance.backupRotate': job(
     'A timestamped, verified archive into a folder, keeping the newest N verified ones (older ones removed only after the new one verified).',
     z.object({
@@ -235,6 +232,6 @@ export const maintenanceOperations = {
     }),
     MaintenanceStep,
     RotateResult,
-    { writes: true, runs: 'main' },
+    { writes: true },
   ),
 } as const;
