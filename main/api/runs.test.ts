@@ -5,10 +5,12 @@ import { isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { operations, type OperationDef } from '../../shared/contract/index.ts';
-import type { WorkerPool } from '../workers/pool.ts';
+import { generateRoot } from '../fixtures/index.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import type { HandlerContext } from './context.ts';
 import { createContext } from './create-context.ts';
 import { createInvoke } from './dispatch.ts';
+import { handlers } from './handlers/index.ts';
 
 // Where an operation runs is its contract's word (`runs`): every operation declared 'worker' reaches the
 // offload pool and never its handler on this thread; only those declared 'main' call a handler here.
@@ -102,5 +104,38 @@ describe("runs: 'worker' | 'main'", () => {
     expect(ranHere.every((r) => r.mainThread)).toBe(true);
     // The ones issue 24 found on the main thread (file, SQLite or disk work) are in the pool now.
     expect(declared('worker')).toEqual(expect.arrayContaining(MOVED_OFF_MAIN));
+  });
+});
+
+describe('a coordinator in a worker', () => {
+  it("fans each chat out to the main process's pool and streams the same rows as on the main thread", async () => {
+    const root = join(base, 'root');
+    generateRoot(root, { chats: 6, seed: 5, broken: ['page_corrupt'] });
+    const scan = async (context: HandlerContext): Promise<string[]> => {
+      const invoke = createInvoke({ operations, handlers });
+      const { jobId } = (await invoke('chats.scan', { root }, context)) as { jobId: string };
+      let snapshot = context.jobs.poll(jobId, 0);
+      while (snapshot.state === 'running') {
+        await new Promise((r) => setTimeout(r, 20));
+        snapshot = context.jobs.poll(jobId, 0);
+      }
+      expect(snapshot.state).toBe('done');
+      return (snapshot.events as { chatId: string; health: string }[])
+        .map((row) => `${row.chatId} ${row.health}`)
+        .sort();
+    };
+    const common = { userDataDir: join(base, 'home'), roots: [root], rememberRecent: false };
+    const pooled = createContext({ ...common, pool: new WorkerPool(1), offload: new WorkerPool(1) });
+    const inline = createContext({ ...common, pool: new WorkerPool(0), offload: null });
+    try {
+      const rows = await scan(pooled);
+      expect(rows.length).toBe(7);
+      // The job ran in the request pool's worker, its chats in the fan-out pool's.
+      expect([pooled.offload?.started, pooled.pool.started]).toEqual([1, 1]);
+      expect(rows).toEqual(await scan(inline));
+    } finally {
+      await pooled.offload?.close();
+      await pooled.pool.close();
+    }
   });
 });
