@@ -20,7 +20,8 @@ module.exports = {
     },
     {
       name: 'mechanisms-know-no-feature',
-      comment: 'sqlite/, fs/, workers/, jobs/, config/ serve every feature and know none (the task table is main/tasks.ts)',
+      comment:
+        'sqlite/, fs/, workers/, jobs/, config/ serve every feature and know none (the task table is main/tasks.ts)',
       severity: 'error',
       from: { path: MECHANISMS, pathNot: NOT_TESTS },
       to: { path: [FEATURES, KINDS, '^main/(api|sources|cli|server|app)/', '^main/tasks\\.ts$'] },
@@ -41,7 +42,8 @@ module.exports = {
     },
     {
       name: 'transports-reach-features-through-operations',
-      comment: 'the CLI, browser-mode HTTP and Electron IPC invoke contract operations (main/api), nothing below',
+      comment:
+        'the CLI, browser-mode HTTP and Electron IPC invoke contract operations (main/api), nothing below',
       severity: 'error',
       from: { path: TRANSPORTS, pathNot: NOT_TESTS },
       to: { path: [FEATURES, KINDS, '^main/sources/'] },

@@ -6,6 +6,9 @@
 // A capability adds its task with one line in `taskTable` (and its type comes along with it).
 
 import type { OperationItem } from './api/offload.ts';
+import type { StatementRequest } from './query/execute.ts';
+import type { TablePageItem } from './query/table-page.ts';
+import type { RecoverWorkInput } from './recover/work.ts';
 import { searchChatTask, type ChatSearchItem } from './fleet/search.ts';
 import { chatIdentity, sameIdentity, visitChatTask } from './fleet/visit.ts';
 import { snapshotChatTask } from './backup/snapshot.ts';
@@ -17,7 +20,7 @@ import { sqliteRowsTask, type SqliteRowsItem } from './mapping/worker-rows.ts';
 import { readonlyCache } from './sqlite/cache.ts';
 import { fleetChatTask } from './store/fleet.ts';
 import type { ScanItem } from './store/summary.ts';
-import { registerTasks, type TaskContext, type TaskFn } from './workers/tasks.ts';
+import { registerLoaders, registerTasks, type TaskContext, type TaskFn } from './workers/tasks.ts';
 import { serveTasks } from './workers/worker.ts';
 import type { ChatCheckItem } from './integrity/chat.ts';
 import type { SnapshotChatItem } from './backup/snapshot.ts';
@@ -37,6 +40,16 @@ export const taskTable = {
   'maintenance.vacuumDb': (item: VacuumItem) => vacuumAttemptTask(item),
   /** One read-only statement on a mapped SQLite file (main/mapping): off the main thread in the app. */
   'mapping.rows': (item: SqliteRowsItem) => sqliteRowsTask(item),
+  /** One read-only statement of the SQL console, stopped at its limit by the pool (main/query/runner.ts). */
+  'sql.statement': async (request: StatementRequest) =>
+    (await import('./query/execute.ts')).runStatement(request),
+  /** A sorted, filtered page of a table: its schema read and its statement (main/query/table-page.ts). */
+  'sql.tablePage': async (item: TablePageItem) => (await import('./query/table-page.ts')).readTablePage(item),
+  /** A possibly damaged file described as far as it can be read (quick_check apart). */
+  'sql.describe': async (path: string) => (await import('./query/table-page.ts')).describeFileTolerant(path),
+  /** The page work of a recovery started on a main thread (main/recover/recover.ts); cancel is seen at once. */
+  'recover.work': async (item: RecoverWorkInput, ctx: TaskContext) =>
+    (await import('./recover/recover.ts')).recoverWorkTask(item, ctx),
   /**
    * One contract operation, run off the main thread by the dispatcher (main/api/offload.ts). Loaded on
    * first use: a worker that only reads chats for a scan does not build the whole API and the server
@@ -58,4 +71,12 @@ declare module './workers/tasks.ts' {
 }
 
 registerTasks(taskTable);
+// The modules the tasks above import on first use, loaded before a task's deadline starts.
+registerLoaders({
+  operation: () => import('./api/offload.ts'),
+  'sql.statement': () => import('./query/execute.ts'),
+  'sql.tablePage': () => import('./query/table-page.ts'),
+  'sql.describe': () => import('./query/table-page.ts'),
+  'recover.work': () => import('./recover/recover.ts'),
+});
 serveTasks();

@@ -6,7 +6,6 @@
 //   dist/worker.js         the worker thread's entry (main/workers/boot.ts: V8's compile cache on, then
 //                          dist/worker-tasks.js, the task table of main/tasks.ts); main/workers/pool.ts
 //                          finds it next to the bundle
-//   dist/recover-worker.js the worker thread of one `recover` job (main/recover/recover.ts finds it)
 //   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
 //   dist/preload.cjs       the sandboxed preload (CommonJS: a sandboxed preload cannot be an ES module)
 //   dist/renderer/         the React UI (index.html + assets), served by the app:// protocol and `serve`
@@ -100,8 +99,6 @@ const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['main/workers/boot.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker-tasks.js' },
-  { entryPoints: ['main/query/worker.ts'], outfile: 'dist/query-worker.js' },
-  { entryPoints: ['main/recover/worker.ts'], outfile: 'dist/recover-worker.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({
   ...common,

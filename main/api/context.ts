@@ -15,8 +15,8 @@ export interface HandlerContext {
   /** Clock for "inactive" and similar checks; tests fix it. */
   readonly now: () => Date;
   /**
-   * Where the dispatcher runs operations that touch files, off the main thread (main/api/dispatch.ts).
-   * Absent: they run inline, on the caller's thread (unit tests of handlers).
+   * Where the dispatcher runs the operations declared `runs: 'worker'`, off the main thread
+   * (main/api/dispatch.ts). Absent: they run inline, on the caller's thread (unit tests of handlers).
    */
   readonly offload?: WorkerPool;
   /** How long a request that reads files may take before it is stopped with a `timeout` error (ms). */

@@ -18,8 +18,9 @@ export interface ContextOptions {
   /** Defaults to the process's shared pool; tests pass a pool of size 0. */
   pool?: WorkerPool;
   /**
-   * The workers that run file-touching operations off the main thread (main/api/dispatch.ts). Default: a
-   * pool of this context's own, so a stuck request never waits behind a scan; null runs them inline.
+   * The workers that run the operations declared `runs: 'worker'` (main/api/dispatch.ts), and the SQL
+   * console's statements. Default: a pool of this context's own, so a stuck request never waits behind a
+   * scan; null runs them inline (then statements go to `pool`).
    */
   offload?: WorkerPool | null;
   /**

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { operations, type OperationDef, type OperationName } from '../../shared/contract/index.ts';
+import { operations, type OperationDef } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { maskSecrets } from '../pg/url.ts';
@@ -10,45 +10,16 @@ import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context
 import { handlers } from './handlers/index.ts';
 import { snapshotContext } from './offload.ts';
 
-/**
- * Operations that run in a worker of `ctx.offload`, off the main thread, because they open a chat's or a
- * file's data: no file a person points us at (a FIFO, a hung network share, a huge DB) may stall the app or
- * the server. Reads get a deadline; jobs get progress, events and cancel. The others stay on the main thread:
- * the allow-list and the job runner (memory of this process, no file), and the coordinators (chats.scan,
- * fleet.metrics, integrity.check(File), backup.create) that hand each chat's file work to `ctx.pool` themselves.
- * A handler listed here must not use `ctx.jobs`, `ctx.pool` or state kept in the main process's memory.
- */
-export const WORKER_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
-  'chat.detail',
-  'chat.messages',
-  'chat.search',
-  'chat.metrics',
-  'file.open',
-  'file.rows',
-  'file.cell',
-  'file.conversations',
-  'file.messages',
-  'file.metrics',
-  'files.list',
-  'metadata.rebuild',
-  'backup.outputs',
-  'backup.placeArchives',
-  'backup.readOutput',
-  'backup.verify',
-  'backup.restore',
-  'recover.run',
-  'export.run',
-  'export.file',
-  'migrate.run',
-]);
-
 /** How long a reading request may take in its worker before it is stopped (ctx.deadlineMs overrides). */
 export const DEFAULT_DEADLINE_MS = 10_000;
 
 export interface OperationRegistry {
   operations: Readonly<Record<string, OperationDef>>;
   handlers: Readonly<Record<string, unknown>>;
-  /** Run file-touching operations in `ctx.offload` (default true; the worker runs the real registry). */
+  /**
+   * Run operations declared `runs: 'worker'` in `ctx.offload` (default true; the worker runs the real
+   * registry, so a registry of test handlers passes false).
+   */
   offload?: boolean;
 }
 
@@ -57,7 +28,10 @@ export type Invoke = (name: string, rawInput: unknown, ctx: HandlerContext) => P
 /**
  * The dispatcher of a registry of operations and handlers: unknown operation names and inputs that do not
  * match the contract are refused with a typed error before any handler runs; only operations whose contract
- * says `writes: true` get the write capability; file-touching ones run in a worker, reads with a deadline.
+ * says `writes: true` get the write capability; those whose contract says `runs: 'worker'` (the default)
+ * run in a worker of `ctx.offload`, reads with a deadline, jobs with progress and cancel. A handler that
+ * runs in a worker must not use `ctx.jobs`, `ctx.pool` or state kept in the main process's memory: such an
+ * operation declares `runs: 'main'` and says why (shared/contract/define.ts).
  */
 export function createInvoke(registry: OperationRegistry): Invoke {
   const dispatch = dispatcher(registry);
@@ -76,7 +50,7 @@ function dispatcher(registry: OperationRegistry): Invoke {
     const def = registry.operations[name]!;
     const handler = registry.handlers[name];
     const input = parseOrThrow(def.input, rawInput ?? {}, name);
-    const offloaded = registry.offload !== false && WORKER_OPERATIONS.has(name as OperationName);
+    const offloaded = registry.offload !== false && def.runs === 'worker';
     const pool = offloaded ? ctx.offload : undefined;
     const call = (job: JobContext | undefined): Promise<unknown> =>
       pool
@@ -119,12 +93,14 @@ async function runInWorker(
         signal: job.signal,
         onProgress: (done, total, current) => job.progress(done, total, current),
         onEvent: (event) => job.emit(event),
+        fanOut: ctx.pool,
       });
     }
     // Reads get a deadline; an explicit write is not cut off halfway.
     return await pool.run('operation', item, {
       deadlineMs: def.writes ? undefined : (ctx.deadlineMs ?? DEFAULT_DEADLINE_MS),
       describe: describeRequest(name, def, input),
+      fanOut: ctx.pool,
     });
   } finally {
     // Files may have been replaced: no worker keeps reading the old ones through a cached connection.

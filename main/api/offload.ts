@@ -2,11 +2,14 @@
 // its validated input and a snapshot of the context; this side rebuilds a context and calls the same
 // handler the main thread would. Cached read connections therefore live per worker.
 
+import { writeFileSync } from 'node:fs';
 import type { Place } from '../../shared/contract/browse.ts';
 import { operations, type OperationName } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { PlaceAccess } from '../access/places.ts';
+import { trackTemp } from '../fs/temp.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
+import { sourceSession, type SessionEntrySnapshot } from '../sources/session.ts';
 import type { TaskContext } from '../workers/tasks.ts';
 import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
 import { callHandler } from './call.ts';
@@ -22,6 +25,12 @@ export interface ContextSnapshot {
   nowMs: number;
   /** Browser mode's uploaded archives now (HandlerContext.uploadedArchives). */
   uploadedArchives?: string[];
+  /**
+   * The sources of the session (main/sources/session.ts). The registry stays in the main process; each
+   * worker opens a source itself, from its locator and options, the first time a request reads it, and
+   * keeps it open for the next (so its connection or file handle is per worker, never shared).
+   */
+  sources?: SessionEntrySnapshot[];
 }
 
 export interface OperationItem {
@@ -38,6 +47,7 @@ export function snapshotContext(ctx: HandlerContext): ContextSnapshot {
     canPickWithDialog: ctx.canPickWithDialog ?? false,
     nowMs: ctx.now().getTime(),
     uploadedArchives: ctx.uploadedArchives ? [...ctx.uploadedArchives] : undefined,
+    sources: sourceSession.snapshot(),
   };
 }
 
@@ -69,21 +79,28 @@ function placesOf(snapshot: ContextSnapshot): PlaceAccess {
 function unavailable(what: string, name: string): never {
   throw new AppError(
     'internal',
-    `${name} runs in a worker thread, where ${what} is not available; take it out of WORKER_OPERATIONS in main/api/dispatch.ts`,
+    `${name} runs in a worker thread, where ${what} is not available; declare it runs: 'main' in its contract (shared/contract)`,
   );
 }
 
 /**
  * Test hook: an operation whose chat (`chat_<id>`) or path equals CHAT_INSPECTOR_TEST_STALL blocks its
  * worker as a read of a file that never answers does (a FIFO, a hung network mount), so tests can prove
- * the deadline and cancel stop it while other requests go on.
+ * the deadline and cancel stop it while other requests go on. With CHAT_INSPECTOR_TEST_STALL_TEMP, it first
+ * makes that file as a tracked temporary one, as a job mid-write holds one (the pool must remove it).
  */
 function stallIfAsked(input: unknown): void {
   const stall = process.env.CHAT_INSPECTOR_TEST_STALL;
   if (!stall) return;
   const fields = (input ?? {}) as { chatId?: unknown; path?: unknown };
   const target = typeof fields.chatId === 'string' ? `chat_${fields.chatId}` : fields.path;
-  if (target === stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  if (target !== stall) return;
+  const temp = process.env.CHAT_INSPECTOR_TEST_STALL_TEMP;
+  if (temp) {
+    writeFileSync(temp, '');
+    trackTemp(temp);
+  }
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 /** The worker task behind every offloaded operation: its handler's output (queries) or result (jobs). */
@@ -91,6 +108,7 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
   stallIfAsked(item.input);
   const def = operations[item.name];
   const snapshot = item.context;
+  sourceSession.adopt(snapshot.sources ?? []);
   const base = {
     places: placesOf(snapshot),
     userDataDir: snapshot.userDataDir,
@@ -100,7 +118,8 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
   };
   Object.defineProperties(base, {
     jobs: { get: () => unavailable('the job runner', item.name) },
-    pool: { get: () => unavailable('the worker pool', item.name) },
+    // The coordinators' fan-out reaches the main process's pool (WorkerPool.run's fanOut).
+    pool: { get: () => task.fanOut ?? unavailable('the worker pool', item.name) },
   });
   const ctx = (def.writes ? Object.assign(base, { write: workerWriteAccess }) : base) as
     HandlerContext | WriteHandlerContext;

@@ -9,18 +9,32 @@ import { rmSync } from 'node:fs';
 const tracked = new Set<string>();
 let installed = false;
 
+/**
+ * Told of every path tracked and untracked on this thread. A worker thread reports them to its pool
+ * (main/workers/worker.ts): a thread that is terminated (a cancel it did not see in time, a deadline)
+ * runs no `finally` and no exit handler, so the pool removes what its task left.
+ */
+type TempObserver = (path: string, isTracked: boolean) => void;
+let observer: TempObserver | null = null;
+
+export function observeTemps(next: TempObserver | null): void {
+  observer = next;
+}
+
 /** Starts tracking `path`; call the returned function once it was removed or renamed into place. */
 export function trackTemp(path: string): () => void {
   installHandlers();
   tracked.add(path);
+  observer?.(path, true);
   return () => {
     tracked.delete(path);
+    observer?.(path, false);
   };
 }
 
 /** Removes `path` (file or folder, quietly) and stops tracking it. */
 export function removeTemp(path: string): void {
-  tracked.delete(path);
+  if (tracked.delete(path)) observer?.(path, false);
   try {
     rmSync(path, { recursive: true, force: true });
   } catch {

@@ -8,7 +8,10 @@ import { withReadonly } from '../sqlite/open.ts';
 import { chatDir } from '../store/layout.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { describeTolerant, quickCheck } from './damage.ts';
-import { stopQueryWorker } from './runner.ts';
+import { WorkerPool } from '../workers/pool.ts';
+
+// Statements run in a worker of a pool, as in the app (one worker: a stopped one is replaced).
+const pool = new WorkerPool(1);
 
 let base: string;
 let gen: GeneratedRoot;
@@ -18,7 +21,7 @@ beforeAll(() => {
   gen = generateRoot(join(base, 'root'), { chats: 1, broken: ['page_corrupt'], seed: 5 });
 });
 afterAll(async () => {
-  await stopQueryWorker();
+  await pool.close();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -37,7 +40,7 @@ describe('a damaged file is browsed with its damage stated', () => {
       expect.arrayContaining(['messages', 'conversation_sessions']),
     );
     expect(described.unreadable.map((u) => u.table)).toContain('messages');
-    const damage = await quickCheck(path);
+    const damage = await quickCheck(pool, path);
     expect(damage).not.toBeNull();
     expect(damage).not.toEqual(['ok']);
     expect(damage!.length).toBeGreaterThan(0);
@@ -45,6 +48,6 @@ describe('a damaged file is browsed with its damage stated', () => {
   });
 
   it('says "ok" for a healthy file', async () => {
-    expect(await quickCheck(dbOf('healthy'))).toEqual(['ok']);
+    expect(await quickCheck(pool, dbOf('healthy'))).toEqual(['ok']);
   });
 });

@@ -4,6 +4,7 @@ import { countRows, journalModeOf, pageSizeOf } from '../adapters/generic.ts';
 import { detectKind } from '../adapters/file-kinds.ts';
 import { listObjects } from '../adapters/schema.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import type { WorkerPool } from '../workers/pool.ts';
 import { runWithDeadline } from './runner.ts';
 
 // A damaged file is still browsed: every table that can be read is listed and paged, the ones that
@@ -58,10 +59,11 @@ export function describeTolerant(db: ReadableDb, path: string): Omit<DamagedFile
   };
 }
 
-/** SQLite's quick_check, in a thread of its own, stopped after CHECK_DEADLINE_MS. */
-export async function quickCheck(path: string): Promise<string[] | null> {
+/** SQLite's quick_check, in a worker of `pool`, stopped after CHECK_DEADLINE_MS. */
+export async function quickCheck(pool: WorkerPool, path: string): Promise<string[] | null> {
   try {
     const result = await runWithDeadline(
+      pool,
       {
         path,
         sql: `PRAGMA quick_check(${CHECK_LINES})`,

@@ -9,8 +9,12 @@ import { generateUserHistory } from '../fixtures/index.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { runStatement, toCsv } from './execute.ts';
-import { runWithDeadline, stopQueryWorker } from './runner.ts';
+import { runWithDeadline } from './runner.ts';
 import { checkConsoleSql, tableQuerySql } from './sql.ts';
+import { WorkerPool } from '../workers/pool.ts';
+
+// Statements run in a worker of a pool, as in the app (one worker: a stopped one is replaced).
+const pool = new WorkerPool(1);
 
 let base: string;
 let path: string;
@@ -21,7 +25,7 @@ beforeAll(() => {
   generateUserHistory(path, { users: 5, messagesPerUser: 60, seed: 3 });
 });
 afterAll(async () => {
-  await stopQueryWorker();
+  await pool.close();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -36,6 +40,7 @@ const codeOf = async (run: () => unknown): Promise<string> => {
 
 const console = (sql: string, timeoutMs = 1000, rowCap = 10_000) =>
   runWithDeadline(
+    pool,
     { path, sql: checkConsoleSql(sql), params: [], rowCap, output: 'cells', requireReadonly: true },
     timeoutMs,
   );
@@ -120,6 +125,7 @@ describe('table pages sorted and filtered', () => {
     const object = withReadonly(path, (db) => findObject(db, 'messages'));
     const { sql, params } = tableQuerySql(object, options);
     const result = await runWithDeadline(
+      pool,
       { path, sql, params, rowCap: 10_000, output: 'cells', requireReadonly: true },
       5000,
     );

@@ -1,9 +1,9 @@
 // `recover`: salvage what is readable from a damaged DB into a new file with the original schema.
 //
 // The damaged file and its -wal/-shm are never modified: they are read (the fast path reads a private copy).
-// The work runs in a worker thread (work.ts): a fast path when the file passes quick_check, else the page
-// reader (salvage.ts). The new DB is built in a tracked temporary file beside its final place and linked
-// there at the end; every temporary file is removed whatever way this ends (error, cancel, signal).
+// The work (work.ts) runs in a worker of the pool (the one running recover.run, or, when this is called on
+// a main thread, one it is handed to): a fast path when the file passes quick_check, else the page reader (salvage.ts). The new
+// DB is built in a tracked temporary file beside its final place and linked there at the end; every temporary file is removed whatever way this ends (error, cancel, signal).
 
 import {
   closeSync,
@@ -17,10 +17,10 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { RecoverResult } from '../../shared/contract/backup.ts';
-import { AppError, type ErrorCode } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { crashPoint, fsyncFile, requireAbsent, tempBeside } from '../fs/files.ts';
 import { quickCheckFile } from '../sqlite/file.ts';
 import { swapInto } from '../backup/swap.ts';
@@ -31,8 +31,8 @@ import { SQLITE_MAGIC, readHeader } from '../sqlite/header.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
 import type { RowCountHint } from './salvage.ts';
-import { recoverWork, type RecoverWorkInput, type RecoverWorkResult } from './work.ts';
-import type { WorkerMessage } from './worker.ts';
+import { sharedPool, type WorkerPool } from '../workers/pool.ts';
+import { recoverWork, type Progress, type RecoverWorkInput, type RecoverWorkResult } from './work.ts';
 
 export interface RecoverOptions {
   path: string;
@@ -42,45 +42,33 @@ export interface RecoverOptions {
   intoPlace?: boolean;
   waitMs?: number | undefined;
   now?: Date;
-  /** Run in this thread instead of a worker (benchmarks compare the two). */
-  inline?: boolean;
+  /** Where the page work runs when this is called on a main thread (default: the process's shared pool). */
+  pool?: WorkerPool;
 }
 
-function workerScript(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./worker.ts', here) : new URL('./recover-worker.js', here);
+/** Progress is passed on at most every PROGRESS_MS (the page reader reports every 256 pages). */
+const PROGRESS_MS = 100;
+
+/**
+ * The page work's progress, throttled, and the cancel check: the work is synchronous, so a cancel is seen
+ * at its next report (every 256 pages, 2,000 rows). In the app the job runs in a worker of the pool, whose
+ * flag makes `ctx.signal.aborted` true at once; if the work does not come back in time the pool terminates
+ * the worker and removes the temporary files this job tracked (main/workers/pool.ts).
+ */
+function reportingProgress(ctx: JobContext<null>): Progress {
+  let last = 0;
+  return (done, total, what) => {
+    throwIfCancelled(ctx.signal);
+    const now = Date.now();
+    if (now - last < PROGRESS_MS && done !== total) return;
+    last = now;
+    ctx.progress(done, total, what);
+  };
 }
 
-/** Runs the work in a worker thread; a cancel terminates it (within milliseconds, not at the next check). */
-function runInWorker(input: RecoverWorkInput, ctx: JobContext<null>): Promise<RecoverWorkResult> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(workerScript(), { workerData: input });
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      ctx.signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = (): void => {
-      finish(() => reject(new AppError('cancelled', 'the operation was cancelled')));
-      void worker.terminate();
-    };
-    ctx.signal.addEventListener('abort', onAbort);
-    if (ctx.signal.aborted) return onAbort();
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'progress') ctx.progress(message.done, message.total, message.what);
-      else if (message.type === 'done') finish(() => resolvePromise(message.result));
-      else finish(() => reject(new AppError(message.code as ErrorCode, message.message)));
-      if (message.type !== 'progress') void worker.terminate();
-    });
-    worker.on('error', (error) =>
-      finish(() => reject(new AppError('internal', `recovery failed: ${error.message}`))),
-    );
-    worker.on('exit', (code) =>
-      finish(() => reject(new AppError('internal', `the recovery worker stopped (exit ${code})`))),
-    );
-  });
+/** The page work of one recovery, on this thread (the pool's task `recover.work`, main/tasks.ts). */
+export function recoverWorkTask(input: RecoverWorkInput, ctx: JobContext<null>): RecoverWorkResult {
+  return recoverWork(input, reportingProgress(ctx));
 }
 
 /**
@@ -191,9 +179,15 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
   let result: RecoverResult;
   try {
     const input: RecoverWorkInput = { source, work, building, hints: rowCountHints(source) };
-    const done = options.inline
-      ? recoverWork(input, (d, t, what) => ctx.progress(d, t, what))
-      : await runInWorker(input, ctx);
+    throwIfCancelled(ctx.signal);
+    // On a process's main thread (the CLI today) the page work goes to a worker of the pool, so the
+    // thread stays free for signals and the window; in a worker (recover.run) it runs right here.
+    const done = isMainThread
+      ? await (options.pool ?? sharedPool()).run('recover.work', input, {
+          signal: ctx.signal,
+          onProgress: (d, t, what) => ctx.progress(d, t, what),
+        })
+      : recoverWorkTask(input, ctx);
     throwIfCancelled(ctx.signal);
     if (done.integrity !== 'ok') {
       throw new AppError(

@@ -1,6 +1,6 @@
-// The part of `recover` that reads and writes SQLite pages: it runs in a worker thread (worker.ts), so the
-// main thread stays responsive and a cancel ends it at once (the thread is terminated; the main thread
-// owns and removes the temporary files).
+// The part of `recover` that reads and writes SQLite pages. Through the contract it runs in a worker of the
+// pool (recover.run), so the main thread stays responsive; a cancel is seen at its next progress report,
+// or the pool terminates the worker and removes the temporary files the job tracked.
 //
 // Fast path: a private copy of the damaged file (and its -wal) passes quick_check through a read-only
 // open → VACUUM INTO the new file. Otherwise the page path: salvage.ts reads every page, writer.ts writes.

@@ -141,9 +141,11 @@ async function inlineStylesheets(page: string, staticDir: string): Promise<strin
 /**
  * Renders index.html once and throws it away, before the first window or browser asks for it: the painter
  * is loaded, and its code, the index's statements and the formatters are warm (the first render costs a
- * few times a later one). Never fails.
+ * few times a later one), and the workers that answer requests are started. Never fails.
  */
 export async function warmIndexPage(context: HandlerContext, staticDir: string): Promise<void> {
+  // The request pool's workers too: the first page's answers and the first clicks run there.
+  context.offload?.warm('operation');
   try {
     const html = await readFile(join(staticDir, 'index.html'), 'utf8');
     await indexPage(html, context, { staticDir, prefs: { language: 'en', theme: null }, target: 'browser' });

@@ -19,6 +19,30 @@ interface Entry {
   archive?: string | undefined;
 }
 
+/**
+ * One source of the session as a worker thread needs it to open the same Source (main/api/offload.ts): its
+ * id, locator and plain options. Functions (statement hooks) stay behind: a worker runs statements itself.
+ */
+export interface SessionEntrySnapshot {
+  id: string;
+  locator: string;
+  label: string;
+  kind: string | null;
+  archive?: string | undefined;
+  options: Pick<OpenOptions, 'mapping' | 'mappingHome' | 'statementTimeoutMs'>;
+}
+
+const plainOptions = (options: OpenOptions | undefined): SessionEntrySnapshot['options'] => ({
+  ...(options?.mapping ? { mapping: options.mapping } : {}),
+  ...(options?.mappingHome !== undefined ? { mappingHome: options.mappingHome } : {}),
+  ...(options?.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+});
+
+const sameOpen = (entry: Entry, next: SessionEntrySnapshot): boolean =>
+  entry.locator === next.locator &&
+  entry.archive === next.archive &&
+  JSON.stringify(plainOptions(entry.options)) === JSON.stringify(next.options);
+
 export class SourceSession {
   private readonly entries = new Map<string, Entry>();
   /** Set by `serve URL`: then only preregistered sources may be used. */
@@ -136,6 +160,44 @@ export class SourceSession {
       });
     }
     return entry.source;
+  }
+
+  /** The session's sources as plain data, for the worker threads that read them (main/api/offload.ts). */
+  snapshot(): SessionEntrySnapshot[] {
+    return [...this.entries.values()].map((e) => ({
+      id: e.id,
+      locator: e.locator,
+      label: e.label,
+      kind: e.kind,
+      archive: e.archive,
+      options: plainOptions(e.options),
+    }));
+  }
+
+  /**
+   * A worker's session follows the main process's registry: the same ids, each Source opened in this
+   * thread on first use and kept while its locator and options stay the same (a new mapping reopens it).
+   */
+  adopt(snapshot: readonly SessionEntrySnapshot[]): void {
+    const next = new Map(snapshot.map((s) => [s.id, s]));
+    for (const [id, entry] of this.entries) {
+      const wanted = next.get(id);
+      if (wanted && sameOpen(entry, wanted)) continue;
+      this.entries.delete(id);
+      void entry.source?.then((s) => s.close()).catch(() => {});
+    }
+    for (const wanted of snapshot) {
+      if (this.entries.has(wanted.id)) continue;
+      this.entries.set(wanted.id, {
+        id: wanted.id,
+        locator: wanted.locator,
+        label: wanted.label,
+        kind: wanted.kind,
+        source: null,
+        archive: wanted.archive,
+        options: wanted.options,
+      });
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
 import type { ContextSnapshot } from '../api/offload.ts';
+import { trackedTemps } from '../fs/temp.ts';
 import { WorkerPool } from './pool.ts';
 
 // The pool's own rules, with one worker: a request that never returns is stopped at its deadline and its
@@ -17,6 +18,7 @@ let context: ContextSnapshot;
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'ci-pool-'));
   process.env.CHAT_INSPECTOR_TEST_STALL = STUCK;
+  process.env.CHAT_INSPECTOR_TEST_STALL_TEMP = join(base, 'partial.tmp');
   pool = new WorkerPool(1);
   context = {
     places: [],
@@ -28,6 +30,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   delete process.env.CHAT_INSPECTOR_TEST_STALL;
+  delete process.env.CHAT_INSPECTOR_TEST_STALL_TEMP;
   await pool.close();
   rmSync(base, { recursive: true, force: true });
 });
@@ -69,5 +72,19 @@ describe('WorkerPool.run', () => {
       pool.run('operation', { name: 'chat.detail', input: { root: base, chatId: '1' }, context }),
     );
     expect(await outcome).toMatch(/^forbidden_path: /);
+  });
+
+  it('removes the temporary files of a task whose worker it terminates (a terminated thread runs no finally)', async () => {
+    const partial = join(base, 'partial.tmp');
+    const stuck = pool.run(
+      'operation',
+      { name: 'file.open', input: { path: STUCK }, context },
+      { deadlineMs: 400, describe: `reading ${STUCK}` },
+    );
+    expect(await failure(stuck)).toMatch(/^timeout: /);
+    for (let i = 0; i < 100 && existsSync(partial); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(partial)).toBe(false);
+    // Tracked on this thread while the task held it (a signal would have removed it), and no longer.
+    expect(trackedTemps()).not.toContain(partial);
   });
 });

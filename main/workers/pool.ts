@@ -14,8 +14,19 @@
 //         has its worker terminated and replaced; the promise rejects with AppError('cancelled');
 //       - deadline: `deadlineMs` after the worker began the task (its own start-up is not counted), the
 //         worker is terminated and replaced and the promise rejects with
-//         AppError('timeout', "timed out after 10 s <describe>"); the other workers go on meanwhile.
+//         AppError('timeout', "timed out after 10 s <describe>") (or `timeoutMessage`); the other workers
+//         go on meanwhile. This is also how a runaway SQL statement is stopped: better-sqlite3 has neither
+//         sqlite3_interrupt nor a progress handler, so only terminating its thread ends it.
+//       - temporary files: a task's paths tracked with trackTemp (main/fs/temp.ts) are reported to the
+//         pool while it runs; when its worker is terminated (cancel past the grace, deadline, crash), the
+//         pool removes them, since a terminated thread runs no `finally`.
 //       When every worker is busy, requests wait in order for the next free one.
+//
+//       - fan-out: a task may map items over the caller's pool (`fanOut`, its ctx.fanOut in the worker);
+//         each item's outcome is passed on to the task as it comes, so coordinators run off the main thread.
+//
+//   pool.warm(task)
+//       Starts every worker now with the task's code loaded (a process that serves a window).
 //
 //   pool.broadcast(task, item)
 //       Runs a task once in every started worker, without waiting for it (e.g. close cached connections).
@@ -23,9 +34,11 @@
 //   new WorkerPool(0) runs everything inline on the calling thread (tests; a benchmark baseline); there
 //   cancel is seen between items and deadlines are not enforced.
 
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.ts';
+import { trackTemp } from '../fs/temp.ts';
 import {
   hasTasks,
   registerTasks,
@@ -66,8 +79,12 @@ export interface RunOptions {
   deadlineMs?: number;
   /** What the task does, for the timeout message: "reading chat_5". */
   describe?: string;
+  /** The whole timeout message instead (the SQL console says how to narrow the statement). */
+  timeoutMessage?: string;
   onProgress?: (done: number, total: number | null, current?: string | null) => void;
   onEvent?: (event: unknown) => void;
+  /** Where the task's own fan-outs go (TaskContext.fanOut): the calling process's pool of per-item work. */
+  fanOut?: WorkerPool;
 }
 
 interface Pending {
@@ -169,6 +186,7 @@ export class WorkerPool {
         signal: signal ?? new AbortController().signal,
         progress: (done, total, current) => options.onProgress?.(done, total, current),
         emit: (event) => options.onEvent?.(event),
+        fanOut: options.fanOut,
       };
       const outcome = await runItem(task, item, ctx);
       if (!outcome.ok) throw new AppError(outcome.code as AppError['code'], outcome.message);
@@ -179,6 +197,20 @@ export class WorkerPool {
     const cancelFlag = new SharedArrayBuffer(4);
     return new Promise<TaskResult<T>>((resolve, reject) => {
       let settled = false;
+      // Temporary paths the task holds now, tracked on this thread too (so a signal that ends this
+      // process removes them) and removed here if the worker has to be terminated.
+      const temps = new Map<string, () => void>();
+      const removeTemps = (): void => {
+        for (const [path, untrack] of temps)
+          void rm(path, { recursive: true, force: true })
+            .catch(() => {})
+            .finally(untrack);
+        temps.clear();
+      };
+      const terminated = (): void => {
+        this.retire(slot);
+        removeTemps();
+      };
       let deadline: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
       const finish = (end: () => void): void => {
@@ -196,7 +228,7 @@ export class WorkerPool {
         grace = setTimeout(
           () =>
             finish(() => {
-              this.retire(slot);
+              terminated();
               reject(cancelled());
             }),
           CANCEL_GRACE_MS,
@@ -208,11 +240,12 @@ export class WorkerPool {
         deadline = setTimeout(
           () =>
             finish(() => {
-              this.retire(slot);
+              terminated();
               reject(
                 new AppError(
                   'timeout',
-                  `timed out after ${seconds} s${options.describe ? ` ${options.describe}` : ''}`,
+                  options.timeoutMessage ??
+                    `timed out after ${seconds} s${options.describe ? ` ${options.describe}` : ''}`,
                 ),
               );
             }),
@@ -224,19 +257,74 @@ export class WorkerPool {
           if (reply.kind === 'started') startDeadline();
           else if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total, reply.current);
           else if (reply.kind === 'event') options.onEvent?.(reply.event);
-          else if (reply.kind === 'result')
+          else if (reply.kind === 'map') this.serveFanOut(slot, reply, options);
+          else if (reply.kind === 'temp') {
+            if (reply.tracked) temps.set(reply.path, trackTemp(reply.path));
+            else {
+              temps.get(reply.path)?.();
+              temps.delete(reply.path);
+            }
+          } else if (reply.kind === 'result')
             finish(() => {
+              // A task that ended on its own removed or placed its files; stop tracking any it left.
+              for (const untrack of temps.values()) untrack();
+              temps.clear();
               this.release(slot);
               const { outcome } = reply;
               if (outcome.ok) resolve(outcome.value as TaskResult<T>);
               else reject(new AppError(outcome.code as AppError['code'], outcome.message));
             });
         },
-        fail: (error) => finish(() => reject(error)),
+        fail: (error) =>
+          finish(() => {
+            // The worker failed or stopped on its own: what its task left is removed all the same.
+            removeTemps();
+            reject(error);
+          }),
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.post(slot, { kind: 'run', id, task, item, cancelFlag }, id);
     });
+  }
+
+  /** Runs a worker task's fan-out in `options.fanOut`, sending each item's outcome back to that worker. */
+  private serveFanOut(slot: Slot, request: Extract<WorkerReply, { kind: 'map' }>, options: RunOptions): void {
+    const post = (message: WorkerRequest): void => {
+      if (this.slots.includes(slot)) slot.worker.postMessage(message);
+    };
+    const { mapId } = request;
+    const fanOut = options.fanOut;
+    const done = fanOut
+      ? fanOut.map(request.task as TaskName, request.items as never[], {
+          signal: options.signal,
+          batchSize: request.batchSize,
+          onResult: (index, outcome) =>
+            post({ kind: 'mapResult', mapId, index, outcome: outcome as ItemOutcome }),
+        })
+      : Promise.reject(new AppError('internal', 'this task was given no pool to fan its items out to'));
+    done.then(
+      () => post({ kind: 'mapDone', mapId }),
+      (error: unknown) =>
+        post({
+          kind: 'mapDone',
+          mapId,
+          error:
+            error instanceof AppError
+              ? { code: error.code, message: error.message }
+              : { code: 'internal', message: error instanceof Error ? error.message : String(error) },
+        }),
+    );
+  }
+
+  /**
+   * Starts every worker now, each loading `task`'s code, so that the first requests pay no thread start-up
+   * (a process that serves a window warms its request pool; idle workers never keep it alive).
+   */
+  warm(task: TaskName): void {
+    if (this.closed) return;
+    while (this.slots.length < this.size) {
+      this.start().worker.postMessage({ kind: 'load', task } satisfies WorkerRequest);
+    }
   }
 
   broadcast<T extends TaskName>(task: T, item: TaskItem<T>): void {

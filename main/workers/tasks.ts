@@ -11,7 +11,29 @@ import type { JobContext } from '../jobs/job.ts';
  * synchronous code too: reading `signal.aborted` checks the caller's flag), progress and events, which
  * travel to the caller as messages. Batch work (`WorkerPool.map`) gets a context that reports nothing.
  */
-export type TaskContext = JobContext;
+export interface TaskContext extends JobContext {
+  /**
+   * A task run by `WorkerPool.run` in a worker may fan items out to the calling process's pool (its
+   * `fanOut`) as if it were there: the coordinators of per-chat work run off the main thread this way.
+   */
+  readonly fanOut?: FanOut;
+}
+
+/** The part of a pool a coordinator uses (WorkerPool.map), reachable from a worker. */
+export interface FanOut {
+  map<T extends TaskName>(
+    task: T,
+    items: readonly TaskItem<T>[],
+    options: {
+      signal?: AbortSignal;
+      batchSize?: number;
+      onResult: (
+        index: number,
+        outcome: { ok: true; value: TaskResult<T> } | { ok: false; code: string; message: string },
+      ) => void;
+    },
+  ): Promise<void>;
+}
 
 export type TaskFn = (item: never, ctx: TaskContext) => unknown;
 
@@ -25,10 +47,24 @@ export type TaskItem<T extends TaskName> = Parameters<FnOf<T>>[0];
 export type TaskResult<T extends TaskName> = Awaited<ReturnType<FnOf<T>>>;
 
 const registered = new Map<string, TaskFn>();
+const loaders = new Map<string, () => Promise<unknown>>();
 
 /** Adds tasks to this thread's table (the edge does this once, in each thread that runs tasks). */
 export function registerTasks(table: Readonly<Record<string, TaskFn>>): void {
   for (const [name, fn] of Object.entries(table)) registered.set(name, fn);
+}
+
+/**
+ * Code a task loads on first use (a dynamic import): the worker loads it before it tells the pool the task
+ * started, so a deadline measures the task, not the loading of its modules.
+ */
+export function registerLoaders(table: Readonly<Record<string, () => Promise<unknown>>>): void {
+  for (const [name, load] of Object.entries(table)) loaders.set(name, load);
+}
+
+/** Loads a task's code (once: a module's import is cached) before it runs. */
+export async function loadTask(name: string): Promise<void> {
+  await loaders.get(name)?.();
 }
 
 export function hasTasks(): boolean {

@@ -48,15 +48,19 @@ export const ScanJobResult = z.object({
 export type ScanJobResult = z.infer<typeof ScanJobResult>;
 
 export const browseOperations = {
+  // Runs on main: the allow-list is this process's memory.
   'places.list': query(
     'The roots and files this session may read: the current one, the demo and the recent list.',
     z.object({}),
     z.object({ current: Place.nullable(), places: z.array(Place), canPickWithDialog: z.boolean() }),
+    { runs: 'main' },
   ),
+  // Runs on main: the allow-list is this process's memory.
   'places.select': query(
     'Make an allowed place the current one.',
     z.object({ path: PathInput }),
     z.object({ current: Place }),
+    { runs: 'main' },
   ),
   'chats.scan': job(
     'List every chat of a data root with exact counts; rows stream in as they are read (the events), and the result does not repeat them.',

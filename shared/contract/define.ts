@@ -15,6 +15,21 @@ export interface QueryDef<
    * literal type: only these operations' handlers get the write capability (main/api/types.ts).
    */
   readonly writes: W;
+  readonly runs: Runs;
+}
+
+/**
+ * Where an operation's handler runs. 'worker' (the default): in a thread of the worker pool, with a
+ * deadline for reads and terminate-on-cancel for jobs, so no file, SQLite or server a person points us at
+ * can stall the process that serves the window. 'main': on the process's own thread, for the few that need
+ * its memory (the allow-list, the job runner, the session registry) or that coordinate the pool themselves;
+ * each such declaration says why beside it.
+ */
+export type Runs = 'worker' | 'main';
+
+export interface OperationOptions<W extends boolean> {
+  writes?: W;
+  runs?: Runs;
 }
 
 /**
@@ -34,6 +49,7 @@ export interface JobDef<
   readonly event: E;
   readonly result: R;
   readonly writes: W;
+  readonly runs: Runs;
 }
 
 export type OperationDef = QueryDef | JobDef;
@@ -42,9 +58,16 @@ export function query<I extends z.ZodType, O extends z.ZodType, W extends boolea
   summary: string,
   input: I,
   output: O,
-  options: { writes?: W } = {},
+  options: OperationOptions<W> = {},
 ): QueryDef<I, O, W> {
-  return { kind: 'query', summary, input, output, writes: (options.writes ?? false) as W };
+  return {
+    kind: 'query',
+    summary,
+    input,
+    output,
+    writes: (options.writes ?? false) as W,
+    runs: options.runs ?? 'worker',
+  };
 }
 
 export function job<I extends z.ZodType, E extends z.ZodType, R extends z.ZodType, W extends boolean = false>(
@@ -52,9 +75,17 @@ export function job<I extends z.ZodType, E extends z.ZodType, R extends z.ZodTyp
   input: I,
   event: E,
   result: R,
-  options: { writes?: W } = {},
+  options: OperationOptions<W> = {},
 ): JobDef<I, E, R, W> {
-  return { kind: 'job', summary, input, event, result, writes: (options.writes ?? false) as W };
+  return {
+    kind: 'job',
+    summary,
+    input,
+    event,
+    result,
+    writes: (options.writes ?? false) as W,
+    runs: options.runs ?? 'worker',
+  };
 }
 
 export const JobStarted = z.object({ jobId: z.string() });

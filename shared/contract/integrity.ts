@@ -70,6 +70,7 @@ export const integrityOperations = {
     ChatCheck,
     IntegrityReport,
   ),
+  // Runs on main: it reads a finished check's report from the job runner (this process's memory).
   'integrity.exportReport': query(
     'The report of a finished check (by job id, or as given) as JSON or a self-contained HTML page, ready to download.',
     z
@@ -80,5 +81,6 @@ export const integrityOperations = {
       })
       .refine((v) => v.jobId !== undefined || v.report !== undefined, 'give a jobId or a report'),
     z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
+    { runs: 'main' },
   ),
 } as const;

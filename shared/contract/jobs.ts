@@ -37,6 +37,7 @@ export const IPC_JOB_UNWATCH_CHANNEL = 'chat-inspector:job-unwatch';
 export const IPC_JOB_UPDATE_CHANNEL = 'chat-inspector:job-update';
 
 export const jobOperations = {
+  // Runs on main: the job runner's records are this process's memory.
   'jobs.poll': query(
     'Progress, new events and (when finished) the result of a job. The UI watches its jobs instead (JobUpdate, pushed).',
     z.object({
@@ -44,10 +45,13 @@ export const jobOperations = {
       cursor: z.number().int().min(0).default(0),
     }),
     JobSnapshot,
+    { runs: 'main' },
   ),
+  // Runs on main: the job runner's records are this process's memory.
   'jobs.cancel': query(
     'Ask a running job to stop.',
     z.object({ jobId: z.string() }),
     z.object({ cancelled: z.boolean() }),
+    { runs: 'main' },
   ),
 } as const;

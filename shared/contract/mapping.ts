@@ -49,10 +49,13 @@ export const MappingGuessOut = z.object({
 export type MappingGuessOut = z.infer<typeof MappingGuessOut>;
 
 export const mappingOperations = {
+  // Runs on main: it adds the file to the session's registry (this process's memory), opened once here for
+  // its kind (the mapping's statements in the pool); every read of it then runs in the pool.
   'sources.openFile': query(
     'An SQLite file already opened in the app, as a source: LangChain, Rasa and mapped tables read as conversations.',
     z.object({ path: PathInput }),
     SourceRef,
+    { runs: 'main' },
   ),
   'sources.mapping.guess': query(
     "A source's tables and columns, and which table and columns look like conversations (a guess to correct).",
@@ -64,9 +67,12 @@ export const mappingOperations = {
     z.object({ id: SourceId, mapping: ChatMapping, limit: pageLimit(50, 10) }),
     z.object({ conversationId: z.string().nullable(), messages: z.array(SourceMessageOut) }),
   ),
+  // Runs on main: it changes the source's options in the session's registry (this process's memory);
+  // workers open the source again with them at their next read.
   'sources.mapping.save': query(
     "Use a mapping for this source and remember it in Chat Inspector's own folder (null forgets it).",
     z.object({ id: SourceId, mapping: ChatMapping.nullable() }),
     z.object({ kind: z.string(), hasConversations: z.boolean() }),
+    { runs: 'main' },
   ),
 };

@@ -52,6 +52,8 @@ export const queryOperations = {
       windowed: z.boolean(),
     }),
   ),
+  // Runs on main: a coordinator; it hands the file's description and its quick_check to the pool, each
+  // with its own deadline (quick_check's ends in a null finding, not in a failed request).
   'file.inspect': query(
     "A damaged file, described as far as it can be read: the readable tables, the ones that cannot be read and why, and SQLite's quick_check findings.",
     z.object({ path: PathInput }),
@@ -61,12 +63,15 @@ export const queryOperations = {
       /** quick_check's lines ('ok' alone: no damage found); null when it did not finish in time. */
       damage: z.array(z.string()).nullable(),
     }),
+    { runs: 'main' },
   ),
   'root.overview': query(
     'What a data root holds at a glance: chat folders, and SQLite files outside them (a folder of legacy DBs has only the latter).',
     z.object({ root: PathInput }),
     z.object({ chatFolders: z.number().int(), dbFiles: z.number().int() }),
   ),
+  // Runs on main: a coordinator; the schema read and the statement run in the pool, stopped at the
+  // request's own time limit with the console's message.
   'file.query': query(
     'A page of a table or view sorted by any column and filtered (column, operator, value); stopped at its time limit.',
     z.object({
@@ -79,7 +84,10 @@ export const queryOperations = {
       timeoutMs: z.number().int().min(100).max(60_000).default(5000),
     }),
     TablePage,
+    { runs: 'main' },
   ),
+  // Runs on main: the result is kept in this process for sql.page; the statement runs in the pool,
+  // stopped at its limit.
   'sql.run': query(
     'Runs one read-only statement (SELECT or WITH) on a file: the first page of its rows, up to a row cap, within a time limit.',
     z.object({ path: PathInput, sql: Sql, timeoutMs: TimeLimit, rowCap: RowCap, limit: PageLimit }),
@@ -92,7 +100,9 @@ export const queryOperations = {
       capped: z.boolean(),
       elapsedMs: z.number().int(),
     }),
+    { runs: 'main' },
   ),
+  // Runs on main: it pages a result kept in this process's memory.
   'sql.page': query(
     'Another page of a console result (kept for a while; run the statement again when it is gone).',
     z.object({
@@ -101,7 +111,9 @@ export const queryOperations = {
       limit: PageLimit,
     }),
     z.object({ rows: z.array(z.array(Cell)), offset: z.number().int() }),
+    { runs: 'main' },
   ),
+  // Runs on main: a coordinator; the statement runs in the pool, stopped at its limit.
   'sql.export': query(
     "A console statement's rows (full values, up to the row cap) as CSV or JSON text, to save as a file.",
     z.object({
@@ -112,5 +124,6 @@ export const queryOperations = {
       format: z.enum(['csv', 'json']),
     }),
     z.object({ text: z.string(), rowCount: z.number().int(), capped: z.boolean(), filename: z.string() }),
+    { runs: 'main' },
   ),
 } as const;

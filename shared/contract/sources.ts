@@ -141,11 +141,15 @@ export const ConnectionsOut = z.object({
 export type ConnectionsOut = z.infer<typeof ConnectionsOut>;
 
 export const sourceOperations = {
+  // Runs on main: the session registry (ids, locators with their passwords) is this process's memory.
   'sources.list': query(
     'The server sources this session may read (browser mode: only those given on its command line).',
     z.object({}),
     z.object({ sources: z.array(SourceRef), canConnect: z.boolean() }),
+    { runs: 'main' },
   ),
+  // Runs on main: it adds the source to the session's registry (this process's memory) and opens it once
+  // here to check the URL and password; every read of it then runs in the pool (main/api/offload.ts).
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
@@ -154,14 +158,18 @@ export const sourceOperations = {
       archive: z.string().max(MAX_PATH_LENGTH).optional(),
     }),
     SourceRef,
+    { runs: 'main' },
   ),
   // Saved connections and recent server sources live in Chat Inspector's own settings folder, like the
   // recent list of roots: remembering them is not a write to anyone's data (no `writes`).
+  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
   'sources.connections': query(
     'Saved server connections (passwords sealed by the OS keychain, never returned) and recently opened server URLs.',
     z.object({}),
     ConnectionsOut,
+    { runs: 'main' },
   ),
+  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
   'sources.save': query(
     'Save a server connection: the URL without its password; the password only sealed by the OS keychain, when asked.',
     z.object({
@@ -171,16 +179,22 @@ export const sourceOperations = {
       rememberPassword: z.boolean().default(false),
     }),
     ConnectionsOut,
+    { runs: 'main' },
   ),
+  // Runs on main: the session registry and the app's keychain are this process's (opened once here, as
+  // sources.connect; its reads run in the pool).
   'sources.connectSaved': query(
     'Open a saved server connection (its password unsealed in the main process only).',
     z.object({ savedId: z.string().min(1).max(64) }),
     SourceRef,
+    { runs: 'main' },
   ),
+  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
   'sources.forget': query(
     'Forget a saved connection (with its sealed password) or a recent server URL.',
     z.object({ saved: z.string().max(64).optional(), recent: z.string().max(64).optional() }),
     ConnectionsOut,
+    { runs: 'main' },
   ),
   'sources.info': query(
     'What a source is: kind, tables with row counts (exact up to 100,000), tenants.',

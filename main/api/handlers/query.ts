@@ -1,19 +1,26 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
-import { findObject } from '../../adapters/schema.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { listChats } from '../../store/layout.ts';
-import { toCell } from '../../adapters/cells.ts';
-import { readonlyCache } from '../../sqlite/cache.ts';
 import { toAppError } from '../../sqlite/open.ts';
-import { describeTolerant, quickCheck } from '../../query/damage.ts';
+import { quickCheck } from '../../query/damage.ts';
 import { readChatLearning } from '../../query/learning.ts';
-import { runWithDeadline } from '../../query/runner.ts';
+import { runWithDeadline, tablePageWithDeadline } from '../../query/runner.ts';
 import { resultPage, storeResult } from '../../query/results.ts';
-import { checkConsoleSql, tableQuerySql } from '../../query/sql.ts';
+import { checkConsoleSql } from '../../query/sql.ts';
+import type { WorkerPool } from '../../workers/pool.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
+
+/**
+ * Where statements and schema reads of the Files screen run: the pool of interactive requests (a runaway
+ * statement's worker is terminated and replaced there), or the fan-out pool where there is none (tests).
+ */
+const statementPool = (ctx: HandlerContext): WorkerPool => ctx.offload ?? ctx.pool;
+
+/** How long describing a file may take before the request is stopped (ctx.deadlineMs overrides). */
+const DESCRIBE_DEADLINE_MS = 10_000;
 
 function fileOf(path: string, ctx: HandlerContext): string {
   const real = ctx.places.requireFile(path);
@@ -33,13 +40,12 @@ export const queryHandlers = {
   },
   'file.inspect': async ({ path }, ctx) => {
     const real = fileOf(path, ctx);
-    let described;
-    try {
-      described = describeTolerant(readonlyCache.get(real), real);
-    } catch (error) {
-      throw toAppError(error, real);
-    }
-    return { ...described, damage: await quickCheck(real) };
+    const pool = statementPool(ctx);
+    const described = await pool.run('sql.describe', real, {
+      deadlineMs: ctx.deadlineMs ?? DESCRIBE_DEADLINE_MS,
+      describe: `reading ${real} (file.inspect): the file did not answer and the request was stopped; other requests go on`,
+    });
+    return { ...described, damage: await quickCheck(pool, real) };
   },
   'root.overview': ({ root }, ctx) => {
     const real = ctx.places.requireRoot(root);
@@ -49,37 +55,17 @@ export const queryHandlers = {
     );
     return { chatFolders: chats.length, dbFiles: listDbFiles(real).files.length };
   },
-  'file.query': async ({ path, table, sort, filters, offset, limit, timeoutMs }, ctx) => {
-    const real = fileOf(path, ctx);
-    let object;
-    try {
-      object = findObject(readonlyCache.get(real), table);
-    } catch (error) {
-      throw toAppError(error, real);
-    }
-    if (object.error) throw new AppError('corrupt', `${table} cannot be read: ${object.error}`);
-    const { sql, params, key } = tableQuerySql(object, { sort, filters, offset, limit: limit + 1 });
-    const result = await runWithDeadline(
-      { path: real, sql, params, rowCap: limit + 1, output: 'cells', requireReadonly: true },
+  'file.query': ({ path, table, sort, filters, offset, limit, timeoutMs }, ctx) =>
+    tablePageWithDeadline(
+      statementPool(ctx),
+      { path: fileOf(path, ctx), table, sort, filters, offset, limit },
       timeoutMs,
-    );
-    if (result.output !== 'cells') throw new AppError('internal', 'unexpected query output');
-    const more = result.rows.length > limit;
-    const rows = result.rows.slice(0, limit).map((row, i) =>
-      // Without a rowid the key is the position in this order.
-      object.rowidName ? row : [toCell(BigInt(offset + i + 1)), ...row.slice(1)],
-    );
-    return {
-      table: object.name,
-      columns: [key, ...object.columns.map((c) => c.name)],
-      rows,
-      nextCursor: more ? String(offset + limit) : null,
-    };
-  },
+    ),
   'sql.run': async ({ path, sql, timeoutMs, rowCap, limit }, ctx) => {
     const real = fileOf(path, ctx);
     const body = checkConsoleSql(sql);
     const result = await runWithDeadline(
+      statementPool(ctx),
       { path: real, sql: body, params: [], rowCap, output: 'cells', requireReadonly: true },
       timeoutMs,
     );
@@ -104,6 +90,7 @@ export const queryHandlers = {
     const real = fileOf(path, ctx);
     const body = checkConsoleSql(sql);
     const result = await runWithDeadline(
+      statementPool(ctx),
       { path: real, sql: body, params: [], rowCap, output: format, requireReadonly: true },
       timeoutMs,
     );
