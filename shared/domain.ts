@@ -188,6 +188,18 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
+/** The learning fields of a message from a store that keeps none (every kind but the per-chat bot's). */
+export const NO_LEARNING_FIELDS = {
+  originalContent: null,
+  isVoice: false,
+  voiceDuration: null,
+  hasErrors: false,
+  corrections: null,
+  vocabulary: null,
+  confidence: null,
+  responseTime: null,
+} as const satisfies Partial<Message>;
+
 /**
  * A page of messages in chronological order (oldest first within the page).
  * Cursors are message ids: keyset paging, never OFFSET.

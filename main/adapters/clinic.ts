@@ -1,4 +1,10 @@
-import type { ConversationRef, Message, MessagePage, MessageRole } from '../../shared/domain.ts';
+import {
+  NO_LEARNING_FIELDS,
+  type ConversationRef,
+  type Message,
+  type MessagePage,
+  type MessageRole,
+} from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
@@ -138,14 +144,8 @@ function mapperFor(messages: SchemaObject): (row: Record<string, unknown>, key: 
       role: clinicRole(direction ? row[direction] : null),
       rawRole: direction ? textOrNull(row[direction]) : null,
       content: content ? textOrNull(row[content]) : null,
-      originalContent: null,
+      ...NO_LEARNING_FIELDS,
       isVoice: rawType !== null && /audio|voice|ptt/i.test(rawType),
-      voiceDuration: null,
-      hasErrors: false,
-      corrections: null,
-      vocabulary: null,
-      confidence: null,
-      responseTime: null,
       timestamp: time ? toIso(row[time]) : null,
       extra: Object.keys(extra).length > 0 ? extra : null,
     };

@@ -1,4 +1,9 @@
-import type { ConversationRef, Message, MessagePage } from '../../shared/domain.ts';
+import {
+  NO_LEARNING_FIELDS,
+  type ConversationRef,
+  type Message,
+  type MessagePage,
+} from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
@@ -146,14 +151,7 @@ function mapHistoryRow(row: Record<string, unknown>, key: number): Message {
     role: roleOf(row.role),
     rawRole: textOrNull(row.role),
     content: textOrNull(row.content),
-    originalContent: null,
-    isVoice: false,
-    voiceDuration: null,
-    hasErrors: false,
-    corrections: null,
-    vocabulary: null,
-    confidence: null,
-    responseTime: null,
+    ...NO_LEARNING_FIELDS,
     timestamp: toIso(row.created_at),
     extra: Object.keys(extra).length > 0 ? extra : null,
   };

@@ -2,7 +2,7 @@
 // `<archive>.verified.json` records `backup --out-dir` writes beside its archives, in the folders given),
 // else the bot's own `database_info.last_backup` in metadata.json — and the answer says which.
 
-import { readdirSync } from 'node:fs';
+import { namesIn } from '../fs/entry.ts';
 import { join, resolve } from 'node:path';
 import { metadataLastBackup, readMetadata } from '../store/metadata.ts';
 import { daysBetween } from '../store/time.ts';
@@ -29,13 +29,7 @@ export function indexVerifiedArchives(dirs: readonly string[]): VerifiedArchiveI
   const byChat = new Map<string, { at: string; archive: string }>();
   const unknownChats: string[] = [];
   for (const dir of new Set(dirs.map((d) => resolve(d)))) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
+    for (const name of namesIn(dir)) {
       if (!name.endsWith(RECORD_SUFFIX)) continue;
       const archive = join(dir, name.slice(0, -RECORD_SUFFIX.length));
       const record = readRecord(archive);

@@ -50,6 +50,17 @@ export interface ArchiveScan {
 
 type DbCheck = { integrity: string; rowCounts: Record<string, number> | null; schema: string[] | null };
 
+/** A DB that cannot be opened is its own finding: the open's error, no counts. */
+function openAndCheck(open: () => ReadableDb, name: string): DbCheck {
+  let db: ReadableDb;
+  try {
+    db = open();
+  } catch (error) {
+    return { integrity: errorMessage(error), rowCounts: null, schema: null };
+  }
+  return checkOpen(db, name);
+}
+
 /** Checks one DB's bytes in memory: quick_check and row counts. */
 function checkDbBytes(data: Buffer, name: string): DbCheck {
   const patched = Buffer.from(data);
@@ -58,13 +69,7 @@ function checkDbBytes(data: Buffer, name: string): DbCheck {
     patched[18] = 1;
     patched[19] = 1;
   }
-  let db: ReadableDb;
-  try {
-    db = openImageReadonly(patched);
-  } catch (error) {
-    return { integrity: errorMessage(error), rowCounts: null, schema: null };
-  }
-  return checkOpen(db, name);
+  return openAndCheck(() => openImageReadonly(patched), name);
 }
 
 function checkOpen(db: ReadableDb, name: string): DbCheck {
@@ -94,13 +99,7 @@ function checkOpen(db: ReadableDb, name: string): DbCheck {
 }
 
 function checkDbFile(path: string, name: string): DbCheck {
-  let db: ReadableDb;
-  try {
-    db = openImmutable(path);
-  } catch (error) {
-    return { integrity: errorMessage(error), rowCounts: null, schema: null };
-  }
-  return checkOpen(db, name);
+  return openAndCheck(() => openImmutable(path), name);
 }
 
 /**

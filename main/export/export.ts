@@ -10,12 +10,13 @@
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ExportFormat, ExportResult } from '../../shared/contract/backup.ts';
-import type {
-  ConversationSession,
-  LearningProgress,
-  Message,
-  UserPreferences,
-  UserProfile,
+import {
+  NO_LEARNING_FIELDS,
+  type ConversationSession,
+  type LearningProgress,
+  type Message,
+  type UserPreferences,
+  type UserProfile,
 } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { fsyncDir, requireAbsent, unlinkIfExists } from '../fs/files.ts';
@@ -142,14 +143,7 @@ function messageOfOtherSource(m: SourceMessage, index: number): Message {
     role: m.role,
     rawRole: m.rawRole,
     content: m.text,
-    originalContent: null,
-    isVoice: false,
-    voiceDuration: null,
-    hasErrors: false,
-    corrections: null,
-    vocabulary: null,
-    confidence: null,
-    responseTime: null,
+    ...NO_LEARNING_FIELDS,
     timestamp: m.timestamp,
     extra: Object.keys(extra).length > 0 ? extra : null,
   };

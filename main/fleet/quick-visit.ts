@@ -1,10 +1,10 @@
-import { closeSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readSync, type BigIntStats } from 'node:fs';
 import type { Finding } from '../../shared/domain.ts';
 import { fileUrl } from '../integrity/attach.ts';
 import { schemaShape, type SchemaShape } from '../integrity/checks.ts';
 import type Database from '../sqlite/driver.ts';
 import { HEADER_BYTES, headerVerdict } from '../sqlite/header.ts';
-import { kindOf, NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
+import { kindOf, readNoFollow } from '../fs/entry.ts';
 import { openAttachHost, readable } from '../sqlite/readable.ts';
 import { readMetadata } from '../store/metadata.ts';
 import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
@@ -134,19 +134,7 @@ export interface Attached {
 
 /** The header of a regular file, read without following a link (null: cannot be read). */
 function readHeader(path: string): number | null {
-  let fd: number;
-  try {
-    fd = openSync(path, NO_FOLLOW_READ_FLAGS);
-  } catch {
-    return null;
-  }
-  try {
-    return readSync(fd, header, 0, HEADER_BYTES, 0);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  return readNoFollow(path, (fd) => readSync(fd, header, 0, HEADER_BYTES, 0));
 }
 
 /**

@@ -1,4 +1,12 @@
-import { constants, lstatSync, type BigIntStats, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readdirSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 
@@ -71,6 +79,35 @@ export function notAFileMessage(path: string, kind: EntryKind): string {
  * `lstat`, O_NONBLOCK keeps a FIFO swapped in from blocking the open (the caller then `fstat`s and refuses).
  */
 export const NO_FOLLOW_READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Runs `read` on the file opened without following a link or waiting on a FIFO, and always closes it; null
+ * when it cannot be opened or read (a missing or unreadable file is no file here).
+ */
+export function readNoFollow<T>(path: string, read: (fd: number) => T): T | null {
+  let fd: number;
+  try {
+    fd = openSync(path, NO_FOLLOW_READ_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    return read(fd);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The names in a folder, or none when it cannot be listed (gone, not a folder, no permission). */
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 /**
  * The one path guard: `target` must lie inside `root` and no component between them may be a symbolic

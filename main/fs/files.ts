@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
+import { namesIn } from './entry.ts';
 
 /** A name beside `target` (same folder, so a rename is atomic), hidden, unique to this process. */
 export function tempBeside(target: string, purpose: string): string {
@@ -197,14 +198,8 @@ export function leftoversIn(
   dir: string,
   pidOf: (name: string) => number | null,
 ): { name: string; path: string; stat: Stats }[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: { name: string; path: string; stat: Stats }[] = [];
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const pid = pidOf(name);
     if (pid === null) continue;
     const path = join(dir, name);

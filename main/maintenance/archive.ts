@@ -43,6 +43,7 @@ import {
 } from '../fs/files.ts';
 import { writeArchiveSubset } from '../backup/subset.ts';
 import { verifyArchive } from '../backup/verify.ts';
+import { namesIn } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
@@ -166,13 +167,7 @@ export function leftoverTrash(chatsDir: string): string[] {
   const pattern = trashPattern(chatsDir);
   const out: string[] = [];
   for (const dir of [dirname(chatsDir), chatsDir]) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
+    for (const name of namesIn(dir)) {
       const m = pattern.exec(name);
       if (!m) continue;
       // Its run is gone: dead, or its pid now names a later process (a container's runs share pids).

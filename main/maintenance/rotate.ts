@@ -6,10 +6,8 @@
 // killed) are never counted and never removed: they are listed for the operator.
 
 import {
-  closeSync,
   fstatSync,
   lstatSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -24,7 +22,7 @@ import { backupSingleFile, isSingleFileSource } from '../backup/single.ts';
 import { crashPoint, fsyncDir, fsyncFile, tempBeside, unlinkIfExists } from '../fs/files.ts';
 import { hashFile } from '../fs/files.ts';
 import { verifyArchive } from '../backup/verify.ts';
-import { NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
+import { readNoFollow } from '../fs/entry.ts';
 import { trackTemp } from '../fs/temp.ts';
 import type { JobContext } from '../jobs/job.ts';
 import type { WorkerPool } from '../workers/pool.ts';
@@ -90,18 +88,10 @@ export function readRecord(archive: string): VerifiedRecord | null {
  * read: a nightly cron may run as another user than the app.
  */
 function recordText(path: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, NO_FOLLOW_READ_FLAGS);
-  } catch {
-    return null;
-  }
-  try {
+  return readNoFollow(path, (fd) => {
     const st = fstatSync(fd);
     return st.isFile() && st.size <= RECORD_MAX_BYTES ? readFileSync(fd, 'utf8') : null;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 export function listRotated(outDir: string): { verified: RotatedArchive[]; unverified: string[] } {

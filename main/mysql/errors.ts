@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import { redactSecrets } from '../pg/url.ts';
+import { SOCKET_LOST_CODES, SOCKET_UNREACHABLE_CODES } from '../sources/server-errors.ts';
 import type { MysqlTarget } from './url.ts';
 
 // Driver and server errors as one line a person understands, as main/pg/errors.ts does for PostgreSQL. Codes
@@ -14,18 +15,10 @@ interface MysqlLikeError {
   fatal?: boolean;
 }
 
-const SOCKET_UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOENT',
-]);
+// ENOENT: a Unix socket path that is not there.
+const SOCKET_UNREACHABLE = new Set([...SOCKET_UNREACHABLE_CODES, 'ENOENT']);
 const LOST = new Set([
-  'ECONNRESET',
-  'EPIPE',
+  ...SOCKET_LOST_CODES,
   'PROTOCOL_CONNECTION_LOST',
   'ER_SERVER_SHUTDOWN',
   'ER_CONNECTION_KILLED',

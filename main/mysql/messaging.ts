@@ -65,6 +65,19 @@ interface Msg {
   line?: number;
 }
 
+/** A search hit of a database tier (the cold files are searched apart). */
+function hitOf(r: Record<string, unknown>, tier: Tier): Msg {
+  return {
+    id: String(r.id),
+    conversationId: String(r.conversationId),
+    role: String(r.role),
+    content: String(r.content ?? ''),
+    createdAt: isoFromMysql(r.createdAt) ?? '',
+    responseTimeMs: null,
+    tier,
+  };
+}
+
 interface Conversation {
   id: string;
   companyId: string;
@@ -674,16 +687,7 @@ export class MessagingStore {
            WHERE clientId = ? AND conversationId = ? AND content LIKE ? ORDER BY createdAt DESC, id DESC LIMIT ${query.limit}`,
           [ctx.c.clientId, ctx.c.id, like],
         );
-        for (const r of rows)
-          hits.push({
-            id: String(r.id),
-            conversationId: String(r.conversationId),
-            role: String(r.role),
-            content: String(r.content ?? ''),
-            createdAt: isoFromMysql(r.createdAt) ?? '',
-            responseTimeMs: null,
-            tier,
-          });
+        for (const r of rows) hits.push(hitOf(r, tier));
       }
       const needle = text.toLowerCase();
       for (const month of [...ctx.months].reverse()) {
@@ -709,16 +713,7 @@ export class MessagingStore {
            WHERE companyId = ? AND content LIKE ? ORDER BY createdAt DESC, id DESC LIMIT ${query.limit}`,
           [company, like],
         );
-        for (const r of rows)
-          hits.push({
-            id: String(r.id),
-            conversationId: String(r.conversationId),
-            role: String(r.role),
-            content: String(r.content ?? ''),
-            createdAt: isoFromMysql(r.createdAt) ?? '',
-            responseTimeMs: null,
-            tier,
-          });
+        for (const r of rows) hits.push(hitOf(r, tier));
       }
     }
     hits.sort((a, b) => -compareKeys(keyOf(a), keyOf(b)));

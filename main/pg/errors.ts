@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/errors.ts';
+import { SOCKET_LOST_CODES, SOCKET_UNREACHABLE_CODES } from '../sources/server-errors.ts';
 import { redactSecrets, type PgTarget } from './url.ts';
 
 // Driver and server errors as one line a person understands. Codes are PostgreSQL SQLSTATEs and Node's
@@ -12,15 +13,8 @@ interface PgLikeError {
   syscall?: string;
 }
 
-const SOCKET_UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-]);
-const SOCKET_LOST = new Set(['ECONNRESET', 'EPIPE']);
+const SOCKET_UNREACHABLE = new Set(SOCKET_UNREACHABLE_CODES);
+const SOCKET_LOST = new Set(SOCKET_LOST_CODES);
 
 export function pgError(error: unknown, target: PgTarget, statementTimeoutMs: number): AppError {
   if (error instanceof AppError) return new AppError(error.code, redactSecrets(error.message));

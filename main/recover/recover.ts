@@ -118,6 +118,17 @@ export function rowCountHints(source: string): RowCountHint[] {
 }
 
 /** Whether the file begins with SQLite's 16-byte magic string. */
+/** How a recovered copy replaces the damaged DB: named by its chat, waiting for the bot to let go. */
+function swapOptions(source: string, options: { waitMs?: number | undefined; now?: Date | undefined }) {
+  const chatDir = basename(dirname(source));
+  return {
+    label: CHAT_DIR_PATTERN.test(chatDir) ? `chat ${chatDir.slice(5)}` : source,
+    waitMs: options.waitMs ?? 10_000,
+    now: options.now,
+    sqlite: true,
+  };
+}
+
 function startsAsSqlite(path: string): boolean {
   const magic = Buffer.alloc(SQLITE_MAGIC.length);
   const fd = openSync(path, 'r');
@@ -216,14 +227,7 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
         fsyncFile(staged);
       }
       try {
-        const { backup } = swapInto(source, staged, {
-          label: CHAT_DIR_PATTERN.test(basename(dirname(source)))
-            ? `chat ${basename(dirname(source)).slice(5)}`
-            : source,
-          waitMs: options.waitMs ?? 10_000,
-          now: options.now,
-          sqlite: true,
-        });
+        const { backup } = swapInto(source, staged, swapOptions(source, options));
         result.placedInto = source;
         result.backup = backup;
       } finally {
@@ -263,14 +267,7 @@ export function placeRecovered(options: { path: string; recovered: string; waitM
         'corrupt',
         `${options.recovered} fails quick_check (${check}); it was not put in place`,
       );
-    const { backup } = swapInto(source, staged, {
-      label: CHAT_DIR_PATTERN.test(basename(dirname(source)))
-        ? `chat ${basename(dirname(source)).slice(5)}`
-        : source,
-      waitMs: options.waitMs ?? 10_000,
-      now: options.now,
-      sqlite: true,
-    });
+    const { backup } = swapInto(source, staged, swapOptions(source, options));
     return { placedInto: source, backup };
   } finally {
     removeTemp(staged);
