@@ -171,6 +171,24 @@ interface ExportRun {
   grand: number;
 }
 
+/** What every export asked for (format, redaction, overwrite, time) with its file, title and size. */
+function exportRun(
+  options: { format: ExportFormat; redact?: boolean; overwrite?: boolean; now?: Date },
+  out: string,
+  title: string,
+  grand: number,
+): ExportRun {
+  return {
+    out,
+    format: options.format,
+    redacted: options.redact ?? false,
+    overwrite: options.overwrite ?? false,
+    exportedAt: (options.now ?? new Date()).toISOString(),
+    title,
+    grand,
+  };
+}
+
 /**
  * The one export pipeline: each conversation's pages are written through one reusable buffer and dropped,
  * so memory stays flat for any size; written as FILE.partial (tracked: removed on failure, cancel or
@@ -268,16 +286,12 @@ export async function exportChats(options: ExportOptions, ctx: JobContext<null>)
   // Totals first, for the progress bar (and a chat that cannot be read stops the export before it starts).
   const counts = chats.map((chat) => chat.exportCounts());
   return writeExport(
-    {
+    exportRun(
+      options,
       out,
-      format: options.format,
-      redacted,
-      overwrite: options.overwrite ?? false,
-      exportedAt: (options.now ?? new Date()).toISOString(),
-      title:
-        chatIds.length === 1 ? `Chat ${chatIds[0]} — transcript` : `${chatIds.length} chats — transcripts`,
-      grand: counts.reduce((n, c) => n + c.messages, 0),
-    },
+      chatIds.length === 1 ? `Chat ${chatIds[0]} — transcript` : `${chatIds.length} chats — transcripts`,
+      counts.reduce((n, c) => n + c.messages, 0),
+    ),
     chats.map((chat, i) => () => {
       const base = readProfile(chat.dir, chat.chatId);
       const p = base.profile;
@@ -329,15 +343,7 @@ export async function exportFromSource(
   const redact = redacted ? createRedactor({}) : null;
   const shownId = redact ? redact(conversation.id) : conversation.id;
   return writeExport(
-    {
-      out,
-      format: options.format,
-      redacted,
-      overwrite: options.overwrite ?? false,
-      exportedAt: (options.now ?? new Date()).toISOString(),
-      title: `Conversation ${shownId} — transcript`,
-      grand: conversation.messages,
-    },
+    exportRun(options, out, `Conversation ${shownId} — transcript`, conversation.messages),
     [
       () => ({
         header: {
