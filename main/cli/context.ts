@@ -1,6 +1,8 @@
+import { dirname, resolve } from 'node:path';
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { DEFAULT_DEADLINE_MS } from '../api/dispatch.ts';
+import { entryAt } from '../fs/entry.ts';
 import { WorkerPool, sharedPool } from '../workers/pool.ts';
 
 export interface CliContextOptions {
@@ -24,4 +26,18 @@ export function cliContext(paths: readonly string[], options: CliContextOptions 
   });
   for (const path of paths) ctx.places.add(path, 'cli');
   return ctx;
+}
+
+/**
+ * The places an output file named on the command line (`--out FILE`, `--into FILE`) brings onto the
+ * allow-list: the file itself when it exists and its parent folder, so the contract's own checks
+ * (requireWritableTarget, never among chat folders) decide as they do in the app. A path that does not
+ * exist adds nothing: the operation then says what is missing.
+ */
+export function outputPlaces(path: string): string[] {
+  const full = resolve(path);
+  return [full, dirname(full)].filter((p) => {
+    const kind = entryAt(p).kind;
+    return kind === 'file' || kind === 'directory';
+  });
 }
