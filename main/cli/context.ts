@@ -8,6 +8,11 @@ import { WorkerPool, sharedPool } from '../workers/pool.ts';
 export interface CliContextOptions {
   /** `--workers N`: a pool of N threads for the per-chat fan-out; default the process's shared pool. */
   workers?: number;
+  /**
+   * Output files or folders named on the command line (`--out`, `--out-dir`, `--into FILE`): each joins the
+   * allow-list with its parent folder, and is written where named (see PlaceAccess.nameOutput).
+   */
+  outputs?: readonly string[];
 }
 
 /**
@@ -25,16 +30,19 @@ export function cliContext(paths: readonly string[], options: CliContextOptions 
     deadlineMs: DEFAULT_DEADLINE_MS,
   });
   for (const path of paths) ctx.places.add(path, 'cli');
+  for (const output of options.outputs ?? []) {
+    for (const path of outputPlaces(output)) ctx.places.add(path, 'cli');
+    ctx.places.nameOutput(output);
+  }
   return ctx;
 }
 
 /**
- * The places an output file named on the command line (`--out FILE`, `--into FILE`) brings onto the
- * allow-list: the file itself when it exists and its parent folder, so the contract's own checks
- * (requireWritableTarget, never among chat folders) decide as they do in the app. A path that does not
- * exist adds nothing: the operation then says what is missing.
+ * The places an output named on the command line brings onto the allow-list: itself when it exists and its
+ * parent folder, so the contract's own checks (requireWritableTarget) decide as they do in the app. A path
+ * that does not exist adds nothing: the operation then says what is missing.
  */
-export function outputPlaces(path: string): string[] {
+function outputPlaces(path: string): string[] {
   const full = resolve(path);
   return [full, dirname(full)].filter((p) => {
     const kind = entryAt(p).kind;

@@ -89,7 +89,8 @@ export function resolveOutput(
     return join(outputDir(ctx, kind), file);
   }
   const target = ctx.places.requireWritableTarget(name);
-  assertNotInChatData(target);
+  // A path the person typed in full on the command line is written where they named it.
+  if (!ctx.places.isNamedOutput(target)) assertNotInChatData(target);
   return target;
 }
 

@@ -6,7 +6,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { describeKind, entryAt } from '../../fs/entry.ts';
 import { treeNamed } from '../../store/layout.ts';
 import { MAP_HELP } from '../../mapping/cli.ts';
-import { cliContext, outputPlaces } from '../context.ts';
+import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { skippedFiles } from '../format/backup.ts';
 import { formatMigrationSummary } from '../../backup/migrate.ts';
@@ -139,7 +139,7 @@ export function registerBackupCommands(program: Command): void {
         const root = single ? resolve(rootArg) : requireDir(rootArg);
         const out = resolve(input.out);
         const waitSeconds = opts.wait === undefined ? undefined : secondsOf(opts.wait, '--wait');
-        const ctx = cliContext([root, ...outputPlaces(out)], { workers: workersOf(opts.workers) });
+        const ctx = cliContext([root], { workers: workersOf(opts.workers), outputs: [out] });
         const result = await runJob(
           ctx,
           'backup.create',
@@ -229,7 +229,9 @@ export function registerBackupCommands(program: Command): void {
           'a chat already there is restored in the tree holding it (the first, for a chat in more than one); a new chat goes into',
         );
       const limits = limitsFrom(opts);
-      const ctx = cliContext([archive, ...(intoFolder ? [root] : outputPlaces(root))]);
+      const ctx = cliContext(intoFolder ? [archive, root] : [archive], {
+        outputs: intoFolder ? [] : [root],
+      });
       const result = await runJob(
         ctx,
         'backup.restore',
@@ -264,7 +266,7 @@ export function registerBackupCommands(program: Command): void {
       if (!input.out && !input.intoPlace)
         throw new AppError('invalid_input', 'give --out NEW.db (and/or --into-place)');
       const out = input.out ? resolve(input.out) : undefined;
-      const ctx = cliContext([path, ...(out === undefined ? [] : outputPlaces(out))]);
+      const ctx = cliContext([path], { outputs: out === undefined ? [] : [out] });
       const result = await runJob(ctx, 'recover.run', { ...input, path, out }, { label: 'Recovering' });
       await printOutput('recover.run', { result, events: [] }, opts.json === true);
     });
@@ -326,7 +328,7 @@ export function registerBackupCommands(program: Command): void {
           throw new AppError('invalid_input', '--format must be json, csv or html');
         }
         const out = resolve(opts.out);
-        const ctx = cliContext([root, ...outputPlaces(out)]);
+        const ctx = cliContext([root], { outputs: [out] });
         const result = await runJob(
           ctx,
           'export.run',
