@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { AppError } from '../../shared/errors.ts';
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { DEFAULT_DEADLINE_MS } from '../api/dispatch.ts';
@@ -31,6 +32,9 @@ export function cliContext(paths: readonly string[], options: CliContextOptions 
   });
   for (const path of paths) ctx.places.add(path, 'cli');
   for (const output of options.outputs ?? []) {
+    // Said as a missing folder, not as a place never opened: the person named it themselves.
+    const parent = dirname(resolve(output));
+    if (entryAt(parent).kind === 'missing') throw new AppError('not_found', `${parent}: no such folder`);
     for (const path of outputPlaces(output)) ctx.places.add(path, 'cli');
     ctx.places.nameOutput(output);
   }
@@ -39,8 +43,7 @@ export function cliContext(paths: readonly string[], options: CliContextOptions 
 
 /**
  * The places an output named on the command line brings onto the allow-list: itself when it exists and its
- * parent folder, so the contract's own checks (requireWritableTarget) decide as they do in the app. A path
- * that does not exist adds nothing: the operation then says what is missing.
+ * parent folder, so the contract's own checks (requireWritableTarget) decide as they do in the app.
  */
 function outputPlaces(path: string): string[] {
   const full = resolve(path);
