@@ -149,3 +149,10 @@ export function reportToHtml(report: IntegrityReport): string {
   parts.push('</body>', '</html>', '');
   return parts.join('\n');
 }
+
+/** The worst status of a report as the CLI's exit code: 0 all ok, 1 warnings, 2 errors. */
+export function exitCodeOf(report: Pick<IntegrityReport, 'summary'>): 0 | 1 | 2 {
+  if (report.summary.error > 0) return 2;
+  if (report.summary.warning > 0) return 1;
+  return 0;
+}

@@ -17,6 +17,7 @@ export class PlaceAccess {
   private readonly places = new Map<string, Place>();
   private currentPath: string | null = null;
   private readonly recentFile: string | null;
+  private readonly namedOutputs = new Set<string>();
 
   constructor(options: { userDataDir?: string } = {}) {
     this.recentFile = options.userDataDir ? join(options.userDataDir, RECENT_FILE) : null;
@@ -87,6 +88,21 @@ export class PlaceAccess {
       }
     }
     throw forbidden(path);
+  }
+
+  /**
+   * Marks an output path the person typed in full on the command line (`--out FILE`): written where they
+   * named it, even beside chat folders, which an output chosen in the app never is. Its parent must be an
+   * allowed place already (requireWritableTarget still decides).
+   */
+  nameOutput(path: string): void {
+    const parent = dirname(resolve(path));
+    if (existsSync(parent)) this.namedOutputs.add(join(realpathSync(parent), basename(path)));
+  }
+
+  /** True for a path nameOutput marked (as requireWritableTarget returns it). */
+  isNamedOutput(path: string): boolean {
+    return this.namedOutputs.has(path);
   }
 
   /**

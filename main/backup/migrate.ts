@@ -154,53 +154,6 @@ export function migrationChatsDir(root: string): string {
   return resolveChatsDir(root);
 }
 
-export function formatMigrationSummary(result: MigrateResult, language: 'en' | 'pt' = 'en'): string {
-  const t = result.totals;
-  const pt = language === 'pt';
-  const ok = result.dryRun || result.integrityPercent === 100 ? '✅' : '❌';
-  const lines = result.dryRun
-    ? [
-        pt
-          ? `Simulação (nada foi gravado) em ${result.root}:`
-          : `Dry run (nothing was written) into ${result.root}:`,
-        `${pt ? 'Usuários a migrar' : 'Users to migrate'}: ${t.users}`,
-        `${pt ? 'Mensagens a migrar' : 'Messages to migrate'}: ${t.messages}`,
-        `${pt ? 'Sessões a migrar' : 'Sessions to migrate'}: ${t.sessions}`,
-      ]
-    : [
-        `✅ ${pt ? 'Usuários migrados' : 'Users migrated'}: ${t.users}`,
-        `✅ ${pt ? 'Mensagens migradas' : 'Messages migrated'}: ${t.messages}`,
-        `✅ ${pt ? 'Sessões migradas' : 'Sessions migrated'}: ${t.sessions}`,
-        `${ok} ${pt ? 'Integridade dos dados' : 'Data integrity'}: ${formatPercent(result.integrityPercent)}`,
-      ];
-  lines.push(
-    result.dryRun
-      ? `${pt ? 'As pastas dos chats iriam para' : 'Chat folders would go to'} ${result.chatsDir}`
-      : `${pt ? 'Pastas dos chats gravadas em' : 'Chat folders written to'} ${result.chatsDir}`,
-  );
-  const conflicts = result.chats.filter((c) => c.action === 'conflict').map((c) => c.chatId);
-  if (conflicts.length > 0) {
-    lines.push(
-      pt
-        ? `⚠️  Já existem em ${result.root}: ${conflicts.slice(0, 10).join(', ')} (use --force para substituir)`
-        : `⚠️  Already in ${result.root}: ${conflicts.slice(0, 10).join(', ')} (use --force to replace them)`,
-    );
-  }
-  for (const chat of result.chats) {
-    for (const table of chat.tables) {
-      if (table.checksumOk === false)
-        lines.push(
-          `❌ chat ${chat.chatId} ${table.table}: ${table.source} rows in the source, ${table.migrated ?? 0} migrated or different`,
-        );
-    }
-  }
-  return lines.join('\n');
-}
-
-function formatPercent(p: number): string {
-  return Number.isInteger(p) ? `${p}%` : `${p.toFixed(2)}%`;
-}
-
 export async function migrateUserHistory(
   options: MigrateOptions,
   ctx: JobContext<MigrateChat>,

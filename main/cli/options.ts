@@ -9,8 +9,9 @@ import { checkDerivedInput, isDerivedOption } from './input-options.ts';
 // error line and exit 2, and nothing is opened or written (no 0-byte FILE.partial, no hanging pool).
 // Options derived from an operation's input (input-options.ts) are checked by the contract's schema; the
 // rules below are for the CLI-only knobs (workers, port...) and the commands that do not run through the
-// contract yet (scan, show, demo, open, conversations, messages, similar, serve, backup, restore, recover,
-// export, archive-inactive): each rule goes once its last command derives the option from its operation.
+// contract yet (scan, show, demo, open, conversations, messages, similar, serve) and the options of the
+// writing commands that are the CLI's own words (--wait, --keep, --days, --max-*, export's --chat and
+// --format, shared with the Sources' export): each rule goes once its last command derives the option.
 
 interface ValueRule {
   /** What a valid value looks like, for the error line: "a whole number from 0 to 64". */
@@ -45,7 +46,6 @@ const PATH_RULE: ValueRule = { expected: 'a path (not empty)', schema: PathInput
 const OPTION_RULES: Record<string, ValueRule> = {
   '--workers': wholeNumber(0, 64),
   '--port': wholeNumber(0, 65535),
-  '--level': wholeNumber(1, 9),
   '--limit': wholeNumber(1),
   '--keep': wholeNumber(1),
   '--days': wholeNumber(1),
@@ -59,7 +59,6 @@ const OPTION_RULES: Record<string, ValueRule> = {
   '--max-file': { expected: 'a size such as 500M, 2G or 20G', schema: z.string().regex(SIZE) },
   '--out': PATH_RULE,
   '--out-dir': PATH_RULE,
-  '--into': PATH_RULE,
   '--html': PATH_RULE,
   '--archive': PATH_RULE,
   // A database source's conversation ids are not chat numbers (EvoSense: a WhatsApp chat id); a data root

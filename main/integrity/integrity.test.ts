@@ -23,7 +23,8 @@ import Database from '../sqlite/driver.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { closeCheckConnection } from './attach.ts';
 import { escapeHtml, exportReport, reportToHtml } from '../../shared/integrity-report.ts';
-import { checkFile, checkRoot, exitCodeOf } from './run.ts';
+import { exitCodeOf } from '../../shared/integrity-report.ts';
+import { checkFile, checkRoot } from './run.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');

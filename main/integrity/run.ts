@@ -173,10 +173,3 @@ export async function checkFile(
   if (!report) throw new AppError('internal', `${path}: the check gave no result`);
   return report;
 }
-
-/** The worst status of a report as the CLI's exit code: 0 all ok, 1 warnings, 2 errors. */
-export function exitCodeOf(report: Pick<IntegrityReport, 'summary'>): 0 | 1 | 2 {
-  if (report.summary.error > 0) return 2;
-  if (report.summary.warning > 0) return 1;
-  return 0;
-}

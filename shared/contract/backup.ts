@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChatTreeInput } from './browse.ts';
 import { job, query } from './define.ts';
 import { ChatId, PathInput } from './primitives.ts';
 
@@ -13,6 +14,13 @@ export const RowCountDiff = z.object({
   new: z.number().int().nullable(),
 });
 export type RowCountDiff = z.infer<typeof RowCountDiff>;
+
+/** An archive's refusal limits other than the defaults (the CLI's --max-total, --max-file, --max-ratio). */
+export const ArchiveLimits = z.object({
+  maxTotalBytes: z.number().int().positive().optional(),
+  maxFileBytes: z.number().int().positive().optional(),
+  maxRatio: z.number().int().min(2).optional(),
+});
 
 export const BackupEvent = z.object({
   chatId: z.string(),
@@ -42,6 +50,8 @@ export const BackupResult = z.object({
    */
   notBackedUp: z.array(z.object({ path: z.string(), reason: z.string() })),
   durationMs: z.number(),
+  /** Set for an archive of one SQLite file: the file backed up (the command line's path). */
+  file: z.string().optional(),
 });
 export type BackupResult = z.infer<typeof BackupResult>;
 
@@ -313,6 +323,8 @@ export const backupOperations = {
       level: z.number().int().min(1).max(9).optional(),
       /** Also quick_check every DB while backing up (verify always does). */
       check: z.boolean().optional(),
+      /** How long to keep trying to read a DB another program keeps locked before leaving it out (seconds). */
+      waitSeconds: z.number().min(0).max(3600).meta({ noun: 'a number of seconds' }).optional(),
     }),
     BackupEvent,
     BackupResult,
@@ -325,13 +337,7 @@ export const backupOperations = {
       /** Also list the chats of this (allowed) root that are not in the archive. */
       root: PathInput.optional(),
       /** Refusal limits other than the defaults (the CLI's --max-total, --max-file, --max-ratio). */
-      limits: z
-        .object({
-          maxTotalBytes: z.number().int().positive().optional(),
-          maxFileBytes: z.number().int().positive().optional(),
-          maxRatio: z.number().int().min(2).optional(),
-        })
-        .optional(),
+      limits: ArchiveLimits.optional(),
     }),
     z.null(),
     VerifyResult,
@@ -345,6 +351,9 @@ export const backupOperations = {
       dryRun: z.boolean().default(false),
       /** Replacing existing files needs this (the dry run shows what would be replaced). */
       force: z.boolean().default(false),
+      /** How long to wait for the bot to let go of a DB before refusing (seconds; default 10). */
+      waitSeconds: z.number().min(0).max(86_400).meta({ noun: 'a number of seconds' }).optional(),
+      limits: ArchiveLimits.optional(),
     }),
     RestoreChatPlan,
     RestoreResult,
@@ -352,7 +361,13 @@ export const backupOperations = {
   ),
   'recover.run': job(
     'Salvage what is readable from a damaged DB into a new file (never modifying it); optionally put it in place.',
-    z.object({ path: PathInput, out: PathInput.optional(), intoPlace: z.boolean().default(false) }),
+    z.object({
+      path: PathInput,
+      out: PathInput.optional(),
+      intoPlace: z.boolean().default(false),
+      /** With intoPlace: how long to wait for the bot to let go of the DB (seconds; default 10). */
+      waitSeconds: z.number().min(0).max(86_400).meta({ noun: 'a number of seconds' }).optional(),
+    }),
     z.null(),
     RecoverResult,
     { writes: true },
@@ -372,6 +387,10 @@ export const backupOperations = {
       format: ExportFormat,
       out: PathInput.optional(),
       redact: z.boolean().default(false),
+      /** The chats' copies in this chat tree of the root (`data/chats`); else each chat's first copy. */
+      tree: ChatTreeInput.optional(),
+      /** Replace `out` if it exists (else an existing file is refused). */
+      overwrite: z.boolean().default(false),
     }),
     z.null(),
     ExportResult,

@@ -89,7 +89,8 @@ export function resolveOutput(
     return join(outputDir(ctx, kind), file);
   }
   const target = ctx.places.requireWritableTarget(name);
-  assertNotInChatData(target);
+  // A path the person typed in full on the command line is written where they named it.
+  if (!ctx.places.isNamedOutput(target)) assertNotInChatData(target);
   return target;
 }
 
@@ -247,26 +248,47 @@ function listOutputs(ctx: HandlerContext): OutputFile[] {
   return files.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
 }
 
+/**
+ * Where a restore writes: an allowed root, or (for an archive of one SQLite file, known once it is read) a
+ * file path: an allowed file, or a new file where the allow-list permits writing.
+ */
+function restoreTarget(ctx: HandlerContext, root: string): string {
+  const kind = entryAt(resolve(root)).kind;
+  if (kind === 'directory') return ctx.places.requireRoot(root);
+  if (kind === 'missing') return ctx.places.requireWritableTarget(root);
+  return ctx.places.requireFile(root);
+}
+
+/** The keys of `value` that have a value: an absent limit keeps its default. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export const backupHandlers = {
-  'backup.create': ({ root, chatIds, out, level, check }, ctx, job) => {
+  'backup.create': async ({ root, chatIds, out, level, check, waitSeconds }, ctx, job) => {
     const now = ctx.now();
+    const lockWaitMs = waitSeconds === undefined ? undefined : Math.round(waitSeconds * 1000);
     // One SQLite file the person opened (user_history.db, a bot's DB) is backed up on its own.
     if (entryAt(resolve(root)).kind === 'file') {
       const file = ctx.places.requireFile(root);
       if (chatIds && chatIds.length > 0)
         throw new AppError('invalid_input', `${root} is one SQLite file: it has no chats to choose`);
       const target = resolveOutput(ctx, out, 'backups', `backup-${basename(file)}-${stamp(now)}`, '.tar.gz');
-      return backupSingleFile({ file, out: target, level, check, now }, job);
+      const result = await backupSingleFile({ file, out: target, level, check, now, lockWaitMs }, job);
+      return { ...result, file: resolve(root) };
     }
     const realRoot = ctx.places.requireRoot(root);
     const what = chatIds && chatIds.length === 1 ? `chat_${chatIds[0]}` : basename(realRoot) || 'root';
     const target = resolveOutput(ctx, out, 'backups', `backup-${what}-${stamp(now)}`, '.tar.gz');
-    return createBackup({ root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now }, job);
+    return createBackup(
+      { root: realRoot, chatIds, out: target, pool: ctx.pool, level, check, now, lockWaitMs },
+      job,
+    );
   },
   'backup.verify': async ({ archive, root, limits }, ctx, job) => {
     const realRoot = root === undefined ? null : ctx.places.requireRoot(root);
     const result = await verifyArchive(
-      { archive: requireArchive(ctx, archive), limits: { ...DEFAULT_LIMITS, ...limits } },
+      { archive: requireArchive(ctx, archive), limits: { ...DEFAULT_LIMITS, ...definedOnly(limits ?? {}) } },
       job,
     );
     if (realRoot === null || !result.manifest) return result;
@@ -283,20 +305,22 @@ export const backupHandlers = {
       },
     };
   },
-  'backup.restore': ({ archive, root, chatIds, dryRun, force }, ctx, job) =>
+  'backup.restore': ({ archive, root, chatIds, dryRun, force, waitSeconds, limits }, ctx, job) =>
     restoreArchive(
       {
         archive: requireArchive(ctx, archive),
-        root: ctx.places.requireRoot(root),
+        root: restoreTarget(ctx, root),
         chatIds,
         dryRun,
         force,
+        waitMs: waitSeconds === undefined ? undefined : Math.round(waitSeconds * 1000),
+        limits: { ...DEFAULT_LIMITS, ...definedOnly(limits ?? {}) },
         now: ctx.now(),
         beforeChat: (dir) => ctx.write.releaseConnections(dir),
       },
       job,
     ),
-  'recover.run': ({ path, out, intoPlace }, ctx, job) => {
+  'recover.run': ({ path, out, intoPlace, waitSeconds }, ctx, job) => {
     const source = ctx.places.requireFile(path);
     const now = ctx.now();
     const parent = basename(dirname(source));
@@ -306,7 +330,8 @@ export const backupHandlers = {
         ? resolveOutput(ctx, out, 'recovered', `${base}-recovered-${stamp(now)}`, '.db')
         : undefined;
     if (intoPlace) ctx.write.releaseConnections(source);
-    return recoverDb({ path: source, out: target, intoPlace, now }, job);
+    const waitMs = waitSeconds === undefined ? undefined : Math.round(waitSeconds * 1000);
+    return recoverDb({ path: source, out: target, intoPlace, waitMs, now }, job);
   },
   'recover.place': async ({ path, recovered }, ctx) => {
     const source = ctx.places.requireFile(path);
@@ -315,7 +340,7 @@ export const backupHandlers = {
     ctx.write.releaseConnections(source);
     return placeRecovered({ path: source, recovered: file, now: ctx.now() });
   },
-  'export.run': ({ root, chatIds, format, out, redact }, ctx, job) => {
+  'export.run': ({ root, chatIds, format, out, redact, tree, overwrite }, ctx, job) => {
     const realRoot = ctx.places.requireRoot(root);
     const now = ctx.now();
     const what = chatIds.length === 1 ? `chat_${chatIds[0]}` : `${chatIds.length}-chats`;
@@ -326,7 +351,7 @@ export const backupHandlers = {
       `${what}-${stamp(now)}${redact ? '-redacted' : ''}`,
       `.${format}`,
     );
-    return exportChats({ root: realRoot, chatIds, format, out: target, redact, now }, job);
+    return exportChats({ root: realRoot, chatIds, format, out: target, redact, tree, overwrite, now }, job);
   },
   'export.file': async ({ path, conversationId, format, out, redact }, ctx, job) => {
     const real = ctx.places.requireFile(path);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import { entryAt } from '../../fs/entry.ts';
 import { runAlerts } from '../../maintenance/alerts.ts';
 import { archiveInactive } from '../../maintenance/archive.ts';
 import { backupRotate } from '../../maintenance/rotate.ts';
@@ -78,7 +79,9 @@ export const maintenanceHandlers = {
       job,
     ),
   'maintenance.backupRotate': ({ root, outDir, keep }, ctx, job) => {
-    const realRoot = ctx.places.requireRoot(root);
+    // One SQLite file the person opened rotates like a root (backup.create backs it up on its own).
+    const realRoot =
+      entryAt(resolve(root)).kind === 'file' ? ctx.places.requireFile(root) : ctx.places.requireRoot(root);
     return backupRotate(
       {
         root: realRoot,

@@ -1,20 +1,17 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { operations } from '../../../shared/contract/index.ts';
 import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
 import { ArchivePlan } from '../../../shared/contract/maintenance.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { archiveInactive } from '../../maintenance/archive.ts';
-import { backupRotate } from '../../maintenance/rotate.ts';
-import { isSingleFileSource } from '../../backup/single.ts';
+import { entryAt } from '../../fs/entry.ts';
 import { requireChatFolders, treeNamed } from '../../store/layout.ts';
-import { sharedPool } from '../../workers/pool.ts';
-import { operations } from '../../../shared/contract/index.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { addInputOptions, inputFrom } from '../input-options.ts';
 import { runJob } from '../invoke.ts';
-import { CliExit, formatBytes, printJson, runCliJob, table, noteChatTrees } from '../output.ts';
+import { CliExit, noteChatTrees } from '../output.ts';
 
 function requireDir(path: string, what = 'data root'): string {
   const full = resolve(path);
@@ -38,8 +35,23 @@ function numberOption(
   return value;
 }
 
-function day(iso: string | null): string {
-  return iso ? iso.slice(0, 10) : '—';
+/** The plan a dry run printed (`archive-inactive --dry-run --json`), read from `path`. */
+function readPlan(path: string): ArchivePlan {
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch {
+    throw new AppError('not_found', `${path}: no such file`);
+  }
+  try {
+    const parsed = JSON.parse(text) as { plan?: unknown };
+    return ArchivePlan.parse(parsed.plan ?? parsed);
+  } catch {
+    throw new AppError(
+      'invalid_input',
+      `${path}: not a plan (use the JSON of "archive-inactive --dry-run --json")`,
+    );
+  }
 }
 
 export function registerMaintenanceCommands(program: Command): void {
@@ -82,78 +94,41 @@ export function registerMaintenanceCommands(program: Command): void {
         process.exitCode = 1;
     });
 
-  program
+  const archive = program
     .command('archive-inactive')
     .description(
       'archive chats inactive for more than N days into one verified archive (restore brings them back), then remove them from the root; --dry-run lists them',
     )
     .argument('<root>', 'data root')
-    .requiredOption('--days <n>', 'inactive for more than this many days (last activity from the DBs)')
-    .option('--out <dir>', 'the folder for the archive (required unless --dry-run)')
-    .option('--dry-run', 'list the chats, sizes and last activity; write nothing')
+    .requiredOption('--days <n>', 'inactive for more than this many days (last activity from the DBs)');
+  addInputOptions(archive, operations['maintenance.archiveInactive'].input, {
+    outDir: {
+      flag: 'out',
+      placeholder: 'dir',
+      help: 'the folder for the archive (required unless --dry-run)',
+    },
+    dryRun: { help: 'list the chats, sizes and last activity; write nothing' },
+  })
     .option('--plan <file>', "the dry run's --json output: only its chats, and only if unchanged since")
     .option('--json', "print JSON for scripts (a dry run's JSON is a plan for --plan)")
-    .action(
-      async (
-        rootArg: string,
-        opts: { days: string; out?: string; dryRun?: boolean; plan?: string; json?: boolean },
-      ) => {
-        const root = requireDir(rootArg);
-        const days = numberOption(opts.days, '--days', 0, 0.001, 100_000);
-        if (!opts.dryRun && !opts.out)
-          throw new AppError('invalid_input', 'give --out DIR for the archive (or --dry-run)');
-        const outDir = opts.out ? requireDir(opts.out, 'folder for the archive') : '';
-        let plan: ArchivePlan | undefined;
-        if (opts.plan) {
-          let text: string;
-          try {
-            text = readFileSync(resolve(opts.plan), 'utf8');
-          } catch {
-            throw new AppError('not_found', `${opts.plan}: no such file`);
-          }
-          try {
-            const parsed = JSON.parse(text) as { plan?: unknown };
-            plan = ArchivePlan.parse(parsed.plan ?? parsed);
-          } catch {
-            throw new AppError(
-              'invalid_input',
-              `${opts.plan}: not a plan (use the JSON of "archive-inactive --dry-run --json")`,
-            );
-          }
-        }
-        const result = await runCliJob('Archiving', (ctx) =>
-          archiveInactive(
-            { root, days, outDir, dryRun: opts.dryRun ?? false, plan, pool: sharedPool() },
-            ctx,
-          ),
-        );
-        if (opts.json) return printJson(result);
-        if (result.candidates.length > 0)
-          console.log(
-            table(
-              ['CHAT', 'SIZE', 'LAST ACTIVE', 'DAYS'],
-              result.candidates.map((c) => [
-                c.chatId,
-                formatBytes(c.sizeBytes),
-                day(c.lastActive),
-                String(c.inactiveDays ?? '—'),
-              ]),
-            ),
-          );
-        for (const n of result.notes) console.log(`note: ${n}`);
-        for (const k of result.kept) console.log(`kept chat ${k.chatId}: ${k.reason}`);
-        if (result.dryRun)
-          console.log(
-            `${result.candidates.length} chat(s) inactive for more than ${result.days} days, ${formatBytes(result.candidates.reduce((s, c) => s + c.sizeBytes, 0))} (dry run: nothing was written)`,
-          );
-        else
-          console.log(
-            result.archive
-              ? `Archived ${result.archived.length} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes ?? 0)}, verified twice) and removed them from the root (${formatBytes(result.freedBytes)}); bring them back with: chat-inspector restore ${result.archive} --into ${result.restoreInto}`
-              : 'Nothing to archive.',
-          );
-      },
-    );
+    .action(async (rootArg: string, opts: { days: string; plan?: string; json?: boolean }) => {
+      const input = inputFrom(archive) as { outDir?: string; dryRun?: boolean };
+      const root = requireDir(rootArg);
+      const days = numberOption(opts.days, '--days', 0, 0.001, 100_000);
+      if (!input.dryRun && !input.outDir)
+        throw new AppError('invalid_input', 'give --out DIR for the archive (or --dry-run)');
+      const outDir = input.outDir ? requireDir(input.outDir, 'folder for the archive') : undefined;
+      const plan = opts.plan === undefined ? undefined : readPlan(opts.plan);
+      const ctx = cliContext([root], { outputs: outDir === undefined ? [] : [outDir] });
+      // A dry run writes nothing and names no folder (the operation's own default is never used here).
+      const result = await runJob(
+        ctx,
+        'maintenance.archiveInactive',
+        { root, days, outDir: input.dryRun ? undefined : outDir, dryRun: input.dryRun ?? false, plan },
+        { label: 'Archiving' },
+      );
+      await printOutput('maintenance.archiveInactive', { result, events: [] }, opts.json === true);
+    });
 
   const alerts = program
     .command('alerts')
@@ -201,30 +176,19 @@ export async function runBackupRotation(
   if (opts.chat !== undefined)
     throw new AppError('invalid_input', '--out-dir backs up the whole root: --chat does not apply');
   // A single SQLite file rotates like a root.
-  const root = isSingleFileSource(rootArg) ? resolve(rootArg) : requireDir(rootArg);
+  const root = entryAt(resolve(rootArg)).kind === 'file' ? resolve(rootArg) : requireDir(rootArg);
   const outDir = requireDir(opts.outDir, 'folder for the archives');
   const keep = numberOption(opts.keep, '--keep', 7, 1, 10_000);
   if (!Number.isInteger(keep))
     throw new AppError('invalid_input', `--keep must be a whole number, not ${opts.keep}`);
-  const result = await runCliJob('Backing up', (ctx) =>
-    backupRotate({ root, outDir, keep, pool: sharedPool() }, ctx),
+  const ctx = cliContext([root], { outputs: [outDir] });
+  const result = await runJob(
+    ctx,
+    'maintenance.backupRotate',
+    { root, outDir, keep },
+    { label: 'Backing up' },
   );
-  if (opts.json) printJson(result);
-  else {
-    console.log(
-      result.verified
-        ? `Backed up ${result.chats} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes)}), verified`
-        : `FAILED verification: ${result.archive} (no older archive was removed)`,
-    );
-    for (const f of result.failed)
-      console.log(`FAILED chat ${f.chatId}: ${f.reason} (not in the archive; no older archive was removed)`);
-    for (const r of result.removed) console.log(`removed old archive ${r.path}`);
-    console.log(`Keeping ${result.kept.length} verified archive(s) in ${result.outDir}`);
-    for (const u of result.unverified) console.log(`not verified (left alone): ${u}`);
-  }
-  for (const d of result.damaged)
-    if (!opts.json)
-      console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
+  await printOutput('maintenance.backupRotate', { result, events: [] }, opts.json === true);
   // Like backup: 1 the archive holds files already damaged in the source, 2 it failed or is incomplete.
   if (!result.verified || result.failed.length > 0) process.exitCode = 2;
   else if (result.damaged.length > 0) process.exitCode = 1;

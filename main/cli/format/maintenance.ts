@@ -9,7 +9,59 @@ export function averageQueryText(totals: FleetTotals, query = 'newest page of me
     : `average query time ${totals.averageQueryMs} ms (${query}, ${totals.timedChats} chats timed)`;
 }
 
+function day(iso: string | null): string {
+  return iso ? iso.slice(0, 10) : '—';
+}
+
 export const maintenanceFormats = {
+  'maintenance.archiveInactive': {
+    json: ({ result }) => result,
+    human: ({ result }) => {
+      if (result.candidates.length > 0)
+        console.log(
+          table(
+            ['CHAT', 'SIZE', 'LAST ACTIVE', 'DAYS'],
+            result.candidates.map((c) => [
+              c.chatId,
+              formatBytes(c.sizeBytes),
+              day(c.lastActive),
+              String(c.inactiveDays ?? '—'),
+            ]),
+          ),
+        );
+      for (const n of result.notes) console.log(`note: ${n}`);
+      for (const k of result.kept) console.log(`kept chat ${k.chatId}: ${k.reason}`);
+      if (result.dryRun)
+        console.log(
+          `${result.candidates.length} chat(s) inactive for more than ${result.days} days, ${formatBytes(result.candidates.reduce((s, c) => s + c.sizeBytes, 0))} (dry run: nothing was written)`,
+        );
+      else
+        console.log(
+          result.archive
+            ? `Archived ${result.archived.length} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes ?? 0)}, verified twice) and removed them from the root (${formatBytes(result.freedBytes)}); bring them back with: chat-inspector restore ${result.archive} --into ${result.restoreInto}`
+            : 'Nothing to archive.',
+        );
+    },
+  },
+  'maintenance.backupRotate': {
+    json: ({ result }) => result,
+    human: ({ result }) => {
+      console.log(
+        result.verified
+          ? `Backed up ${result.chats} chat(s) into ${result.archive} (${formatBytes(result.archiveBytes)}), verified`
+          : `FAILED verification: ${result.archive} (no older archive was removed)`,
+      );
+      for (const f of result.failed)
+        console.log(
+          `FAILED chat ${f.chatId}: ${f.reason} (not in the archive; no older archive was removed)`,
+        );
+      for (const r of result.removed) console.log(`removed old archive ${r.path}`);
+      console.log(`Keeping ${result.kept.length} verified archive(s) in ${result.outDir}`);
+      for (const u of result.unverified) console.log(`not verified (left alone): ${u}`);
+      for (const d of result.damaged)
+        console.log(`damaged: ${d.path}: ${d.integrity} (kept as it is; it will not be restored)`);
+    },
+  },
   'maintenance.vacuum': {
     json: ({ result }) => result,
     human: ({ result }) => {
