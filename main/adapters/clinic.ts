@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { latest, toIso } from '../store/time.ts';
+import { latest, toIso } from '../sources/time.ts';
 import { parseJsonish } from './json.ts';
 import { leftovers, pageByRowid } from './paging.ts';
 import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';

@@ -4,7 +4,7 @@ import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { roleOf } from '../store/messages.ts';
-import { toIso } from '../store/time.ts';
+import { toIso } from '../sources/time.ts';
 import { parseJsonish } from './json.ts';
 import { leftovers, pageByRowid } from './paging.ts';
 import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';

@@ -8,7 +8,7 @@ import type { ReadableDb } from '../sqlite/open.ts';
 import { pageMessages } from '../store/messages.ts';
 import { CHAT_DIR_PATTERN } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
-import { latest, toIso } from '../store/time.ts';
+import { latest, toIso } from '../sources/time.ts';
 import { tableIfAny, pickColumn, type SchemaObject } from './schema.ts';
 import { COUNT_WINDOW, dayExpr, type Chart, type FigureTable } from './stats.ts';
 import type { ConversationList, PageInput } from './types.ts';

@@ -27,7 +27,7 @@ import { withReadonly } from '../sqlite/open.ts';
 import { mapProgress } from '../store/chat.ts';
 import { messageOfSource } from '../store/messages.ts';
 import { PROFILE_DB } from '../store/schema.ts';
-import { toIso } from '../store/time.ts';
+import { toIso } from '../sources/time.ts';
 import { csvWriter, htmlWriter, jsonWriter, type ChatHeader, type ExportFormatWriter } from './formats.ts';
 import { MASK, createRedactor, redactDeep, type Redact } from './redact.ts';
 import { TextOutput } from './writer.ts';

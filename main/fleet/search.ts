@@ -5,7 +5,7 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openForCheck } from '../integrity/attach.ts';
 import { listChats, treeNamed } from '../store/layout.ts';
 import { CONVERSATIONS_DB } from '../store/schema.ts';
-import { toIso } from '../store/time.ts';
+import { toIso } from '../sources/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 export interface SearchOptions {

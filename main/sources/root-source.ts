@@ -22,7 +22,7 @@ import {
 } from '../store/messages.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
-import { toIso } from '../store/time.ts';
+import { toIso } from './time.ts';
 import { encodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import { sqliteTables } from './sqlite-source.ts';

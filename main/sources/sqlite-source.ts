@@ -6,7 +6,7 @@ import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
-import { atKey } from '../store/thread-order.ts';
+import { atKey } from './thread-order.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import { conversationById, conversationKeysetPage } from './sqlite-conversations.ts';

@@ -17,7 +17,7 @@ import { pageMessages, ROLE_SQL, searchMessages, type PageRequest, type SearchFi
 import { describeMismatch, metadataMismatches, readMetadata } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
 import { findingFromError, summarizeChatTask, type DbOpener } from './summary.ts';
-import { toIso } from './time.ts';
+import { toIso } from '../sources/time.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

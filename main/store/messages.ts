@@ -1,8 +1,8 @@
 import type { Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { SourceMessage } from '../sources/types.ts';
-import { pageThread } from './thread-order.ts';
-import { toIso } from './time.ts';
+import { pageThread } from '../sources/thread-order.ts';
+import { toIso } from '../sources/time.ts';
 
 /** Where a page comes from: a table with the seed-000 message columns, optionally filtered (user_history). */
 export interface MessageSource {

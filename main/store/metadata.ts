@@ -5,7 +5,7 @@ import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } f
 import type { MetadataMismatch } from '../../shared/domain.ts';
 import { CHAT_ID_PATTERN, isChatId } from '../../shared/contract/primitives.ts';
 import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
-import { toIso } from './time.ts';
+import { toIso } from '../sources/time.ts';
 
 export type MetadataRead =
   | { state: 'missing' }

@@ -30,7 +30,7 @@ import {
   type MetadataRead,
 } from './metadata.ts';
 import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
-import { latest, toIso } from './time.ts';
+import { latest, toIso } from '../sources/time.ts';
 
 export interface ScanItem {
   chatId: string;
