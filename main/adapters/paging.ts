@@ -2,7 +2,7 @@ import type { Message, MessagePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { KEY_COLUMN, pageThread, TIME_COLUMN } from '../sources/thread-order.ts';
-import type { SchemaObject } from './schema.ts';
+import type { SchemaObject } from '../sqlite/catalog.ts';
 
 export interface RowidMessageSource {
   db: ReadableDb;

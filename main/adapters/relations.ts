@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';
+import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts';
 import { COUNT_WINDOW } from './stats.ts';
 
 // The conversations of the chat-like file kinds (seed 000's user_history, seed 004's duiliocode, seed 001's

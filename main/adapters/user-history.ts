@@ -9,8 +9,9 @@ import { pageMessages } from '../store/messages.ts';
 import { CHAT_DIR_PATTERN } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
 import { latest, toIso } from '../sources/time.ts';
-import { tableIfAny, pickColumn, type SchemaObject } from './schema.ts';
-import { COUNT_WINDOW, dayExpr, type Chart, type FigureTable } from './stats.ts';
+import { tableIfAny, pickColumn, type SchemaObject } from '../sqlite/catalog.ts';
+import type { Chart, FigureTable } from '../sources/types.ts';
+import { COUNT_WINDOW, dayExpr } from './stats.ts';
 import type { ConversationList, PageInput } from './types.ts';
 
 // The English-teacher bot (seed 000): the unified legacy user_history.db (every chat in one file, keyed

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
-import type { SchemaObject } from '../adapters/schema.ts';
+import type { SchemaObject } from '../sqlite/catalog.ts';
 
 // The SQL console runs what a person typed, so it is checked three times: here (one statement that
 // starts with SELECT or WITH), by SQLite when it is prepared (`stmt.readonly`, i.e. sqlite3_stmt_readonly,

@@ -1,7 +1,7 @@
 import type { TablePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toCell } from '../adapters/cells.ts';
-import { findObject } from '../adapters/schema.ts';
+import { findObject } from '../sqlite/catalog.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { toAppError } from '../sqlite/open.ts';
 import { describeTolerant } from './damage.ts';

@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import type { FleetRow } from '../../shared/contract/fleet.ts';
 import type { ChatDetail, ChatMetrics, ConversationSession } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { Chart } from '../adapters/stats.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import type { FleetIndex } from '../fleet/index.ts';
 import { FleetIndexUnavailable } from '../fleet/index-db.ts';
@@ -28,12 +27,13 @@ import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqli
 import { sqliteTables } from './sqlite-source.ts';
 import { sharedPool } from '../workers/pool.ts';
 import type {
+  Chart,
   ConversationPage,
-  OpenOptions,
   ConversationQuery,
   MessageHit,
   MessageQuery,
   MessageSearchQuery,
+  OpenOptions,
   QueryResult,
   Source,
   SourceConversation,

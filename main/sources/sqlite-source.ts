@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Message } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { listObjects } from '../adapters/schema.ts';
-import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
+import { listObjects } from '../sqlite/catalog.ts';
+import { createEngine, sqliteEngine, type SqlEngine } from './sql-engine.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
