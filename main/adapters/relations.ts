@@ -11,7 +11,7 @@ import { COUNT_WINDOW } from './stats.ts';
 // the same conversation ids.
 
 /**
- * A time value as a sortable UTC text, for the instants toIso (main/store/time.ts) reads: Unix seconds or
+ * A time value as a sortable UTC text, for the instants toIso (main/sources/time.ts) reads: Unix seconds or
  * milliseconds, SQLite's 'YYYY-MM-DD HH:MM:SS' and ISO-8601 with or without an offset. NULL otherwise.
  */
 function sortKey(expr: string): string {

@@ -21,7 +21,7 @@ import { AppError } from '../../shared/errors.ts';
 import { fsyncDir, requireAbsent, unlinkIfExists } from '../fs/files.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { trackTemp } from '../fs/temp.ts';
-import { PerChatSource } from '../sources/root-source.ts';
+import { PerChatSource } from '../kinds/per-chat-root.ts';
 import type { Source, SourceMessage } from '../sources/types.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { mapProgress } from '../store/chat.ts';

@@ -200,7 +200,7 @@ export class SqliteFileSource implements Source {
       limit: number;
     },
   ): SourceMessagePage {
-    // Every kind pages in the one thread order (main/store/thread-order.ts), `at` included.
+    // Every kind pages in the one thread order (main/sources/thread-order.ts), `at` included.
     const page = this.kind.messages(this.db, this.path, conversationId, request);
     return {
       messages: page.messages.map((m) => sourceMessageOf(m, conversationId)),

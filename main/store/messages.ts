@@ -133,7 +133,7 @@ export function messageOfSource(m: SourceMessage): Message {
 }
 
 /**
- * A page of a seed-000 `messages` table in thread order (main/store/thread-order.ts: by time, then id;
+ * A page of a seed-000 `messages` table in thread order (main/sources/thread-order.ts: by time, then id;
  * keyset, never OFFSET): newest by default, older than `before`, newer than `after`, or starting at the
  * first message on or after `at`. Rows come back oldest first; cursors are message ids.
  */

@@ -3,7 +3,7 @@ import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts
 import { archiveFolders } from './backup.ts';
 import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
 import { decodeCursor } from '../../sources/cursor.ts';
-import { messageCursor, PerChatRootSource, type PerChatSource } from '../../sources/root-source.ts';
+import { messageCursor, PerChatRootSource, type PerChatSource } from '../../kinds/per-chat-root.ts';
 import type { SourceMessagePage } from '../../sources/types.ts';
 import { messageOfSource } from '../../store/messages.ts';
 import { fleetMetrics } from '../../store/fleet.ts';

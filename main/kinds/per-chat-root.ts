@@ -21,10 +21,10 @@ import {
 } from '../store/messages.ts';
 import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
 import { displayName } from '../store/summary.ts';
-import { toIso } from './time.ts';
-import { encodeCursor } from './cursor.ts';
-import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
-import { sqliteTables } from './sqlite-source.ts';
+import { toIso } from '../sources/time.ts';
+import { encodeCursor } from '../sources/cursor.ts';
+import { conversationPage, numericCursor, scanSearch, sqliteQuery } from '../sources/sqlite-common.ts';
+import { sqliteTables } from '../sources/sqlite-source.ts';
 import { sharedPool } from '../workers/pool.ts';
 import type {
   Chart,
@@ -44,9 +44,10 @@ import type {
   SourceMetrics,
   SourceSummary,
   Tenant,
-} from './types.ts';
+} from '../sources/types.ts';
 
-// The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation is a chat folder, its
+// The per-chat root KIND (registered at main/kinds/index.ts; it reads main/store and main/fleet, which the
+// Source model may not). The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation is a chat folder, its
 // thread is that chat's conversations.db (store/messages.ts pages it). Conversations are listed from the
 // root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open as `scan` and the
 // chat list do, only new and changed chats read), so a page is one indexed query, not a read of every
