@@ -48,11 +48,11 @@ import type {
 
 // The per-chat root KIND (registered at main/kinds/index.ts; it reads main/store and main/fleet, which the
 // Source model may not). The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation
-// is a chat folder, its thread is that chat's conversations.db (store/messages.ts pages it). Conversations are listed from the
-// root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open as `scan` and the
-// chat list do, only new and changed chats read), so a page is one indexed query, not a read of every
-// chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat screens read it
-// too), through read-only connections: nothing in the root is changed.
+// is a chat folder, its thread is that chat's conversations.db (store/messages.ts pages it). Conversations
+// are listed from the root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open
+// as `scan` and the chat list do, only new and changed chats read), so a page is one indexed query, not a
+// read of every chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat
+// screens read it too), through read-only connections: nothing in the root is changed.
 
 function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   const { db } = openReadonly(path);
