@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { roleOf } from '../store/messages.ts';
+import { roleOf } from './per-chat-messages.ts';
 import { toIso } from '../sources/time.ts';
 import { parseJsonish } from './json.ts';
 import { leftovers, pageByRowid } from './paging.ts';

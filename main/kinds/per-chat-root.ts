@@ -18,9 +18,8 @@ import {
   sourceMessageOfRow,
   type SearchFilter,
   type SearchResult,
-} from '../store/messages.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
-import { displayName } from '../store/summary.ts';
+} from '../adapters/per-chat-messages.ts';
+import { CONVERSATIONS_DB, displayName, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { toIso } from '../sources/time.ts';
 import { encodeCursor } from '../sources/cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from '../sources/sqlite-common.ts';
@@ -48,7 +47,7 @@ import type {
 
 // The per-chat root KIND (registered at main/kinds/index.ts; it reads main/store and main/fleet, which the
 // Source model may not). The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation
-// is a chat folder, its thread is that chat's conversations.db (store/messages.ts pages it). Conversations
+// is a chat folder, its thread is that chat's conversations.db (adapters/per-chat-messages.ts pages it). Conversations
 // are listed from the root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open
 // as `scan` and the chat list do, only new and changed chats read), so a page is one indexed query, not a
 // read of every chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat

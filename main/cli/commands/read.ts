@@ -11,7 +11,7 @@ import { ROOT_TREE, requireChatFolders, treeRank } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../scan.ts';
 import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
-import { CONVERSATIONS_DB } from '../../store/schema.ts';
+import { CONVERSATIONS_DB } from '../../adapters/per-chat-schema.ts';
 import { WorkerPool, sharedPool } from '../../workers/pool.ts';
 import { formatBytes, printJson, table, writeStdout } from '../output.ts';
 import { demoMysql, demoPostgres } from './sources.ts';

@@ -1,3 +1,5 @@
+// The seed-000 message model (the `messages` table of a chat's conversations.db and of user_history):
+// a kind's reading, shared by the per-chat kinds and by the features that show a chat (store/, fleet/).
 import type { Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { SourceMessage } from '../sources/types.ts';
