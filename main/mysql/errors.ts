@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.ts';
-import { redactSecrets } from '../pg/url.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 import type { MysqlTarget } from './url.ts';
 
 // Driver and server errors as one line a person understands, as main/pg/errors.ts does for PostgreSQL. Codes

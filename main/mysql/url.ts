@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.ts';
-import { redactSecrets } from '../sources/locator.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 
 // MySQL / MariaDB locators: `mysql://user:password@host:port/database` and `mariadb://…` (the same form; the
 // scheme says nothing about the server, which is detected once connected). The password is optional: the

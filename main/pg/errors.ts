@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
-import { redactSecrets, type PgTarget } from './url.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
+import type { PgTarget } from './url.ts';
 
 // Driver and server errors as one line a person understands. Codes are PostgreSQL SQLSTATEs and Node's
 // socket error codes; anything else keeps the server's own words (password-free).

@@ -9,7 +9,7 @@ import { AppError, asAppError, errorMessage, type ErrorCode } from '../../shared
 import { paintPrefs, TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { redactError, redactSecrets } from '../pg/url.ts';
+import { redactError, redactSecrets } from '../../shared/secrets.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
 import { sourceSession } from '../sources/session.ts';
 import { indexPage, warmIndexPage } from './boot.ts';
