@@ -4,7 +4,7 @@ import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import type { ChatDetail, ChatSummary, ScanResult } from '../../../shared/domain.ts';
-import { writeDemoRoot } from '../../config/demo.ts';
+import { writeDemoRoot } from '../../fixtures/demo-root.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
 import { readChatDetail } from '../../store/chat.ts';
 import { ROOT_TREE, requireChatFolders, treeRank } from '../../store/layout.ts';

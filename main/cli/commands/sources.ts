@@ -258,7 +258,7 @@ export async function demoMysql(
       'invalid_input',
       'give the cold-archive folder to write as well: --archive DIR (new or empty)',
     );
-  const { demoMessaging } = await import('../../mysql/demo.ts');
+  const { demoMessaging } = await import('../../fixtures/mysql-demo.ts');
   const result = await demoMessaging(url, resolve(archiveArg));
   if (opts.json) return printJson(result);
   console.log(
