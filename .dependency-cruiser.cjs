@@ -45,8 +45,18 @@ module.exports = {
       comment:
         'the CLI, browser-mode HTTP and Electron IPC invoke contract operations (main/api), nothing below',
       severity: 'error',
-      from: { path: TRANSPORTS, pathNot: NOT_TESTS },
-      to: { path: [FEATURES, KINDS, '^main/sources/'] },
+      from: {
+        path: TRANSPORTS,
+        // Until every command runs through invoke (main/cli/invoke.ts): the lead removes this exemption
+        // when the CLI conversion merges.
+        pathNot: [NOT_TESTS, '^main/cli/commands/', '^main/cli/scan\\.ts$'],
+      },
+      to: {
+        path: [FEATURES, KINDS, '^main/sources/'],
+        // The composition root: an entry point imports it once so every kind is registered (a side effect,
+        // no feature reached through it).
+        pathNot: '^main/kinds/index\\.ts$',
+      },
     },
     {
       name: 'renderer-reaches-main-only-through-the-contract',

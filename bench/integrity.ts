@@ -4,7 +4,7 @@ import { silentContext } from '../main/jobs/job.ts';
 import { checkRoot } from '../main/integrity/run.ts';
 import Database from '../main/sqlite/driver.ts';
 import { listChats } from '../main/store/layout.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from '../main/store/schema.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from '../main/adapters/per-chat-schema.ts';
 import { WorkerPool, defaultPoolSize } from '../main/workers/pool.ts';
 import { argValue, benchRoot, fmt, median, ratio, timeIt } from './common.ts';
 

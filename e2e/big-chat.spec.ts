@@ -1,7 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { join } from 'node:path';
 import { withReadonly } from '../main/sqlite/open.ts';
-import { CONVERSATIONS_DB } from '../main/store/schema.ts';
+import { CONVERSATIONS_DB } from '../main/adapters/per-chat-schema.ts';
 import { AppShell } from './pages/app.ts';
 import { ChatPage } from './pages/chat.ts';
 import { ChatsPage } from './pages/chats.ts';

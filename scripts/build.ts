@@ -3,7 +3,7 @@
 //
 //   dist/cli.js            the `chat-inspector` CLI (bin/chat-inspector runs it): a few lines that refuse
 //                          a Node too old for SQLite, then load dist/cli-main.js (the CLI itself)
-//   dist/worker.js         the worker thread's entry (main/workers/boot.ts: V8's compile cache on, then
+//   dist/worker.js         the worker thread's entry (main/worker-boot.ts: V8's compile cache on, then
 //                          dist/worker-tasks.js, the task table of main/tasks.ts); main/workers/pool.ts
 //                          finds it next to the bundle
 //   dist/electron-main.js  the Electron main process (package.json "main"); next to worker.js on purpose
@@ -97,7 +97,7 @@ const builtinsByRequire: Plugin = {
 const nodeBundles: BuildOptions[] = [
   { entryPoints: ['main/cli/launcher.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli-main.js' },
-  { entryPoints: ['main/workers/boot.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['main/worker-boot.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['main/tasks.ts'], outfile: 'dist/worker-tasks.js' },
   { entryPoints: ['main/app/main.ts'], outfile: 'dist/electron-main.js' },
 ].map((entry) => ({

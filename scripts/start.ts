@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSupportedNode, oldNodeMessage } from '../main/cli/node-version.ts';
-import { redactSecrets } from '../main/pg/url.ts';
+import { redactSecrets } from '../shared/secrets.ts';
 import { findElectron, hasDisplay, PROJECT_ROOT } from './electron-binary.ts';
 import {
   browserModeArguments,

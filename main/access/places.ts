@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Place } from '../../shared/contract/browse.ts';
 import { AppError } from '../../shared/errors.ts';
 import { loadOwnJson, writeOwnFile } from '../fs/own-file.ts';
-import { redactSecrets } from '../pg/url.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 
 const RECENT_FILE = 'recent.json';
 const MAX_RECENT = 12;

@@ -9,10 +9,10 @@ import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { latest, toIso } from '../store/time.ts';
+import { latest, toIso } from '../sources/time.ts';
 import { parseJsonish } from './json.ts';
 import { leftovers, pageByRowid } from './paging.ts';
-import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';
+import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts';
 import {
   COUNT_WINDOW,
   RECENT_ROWS,
@@ -24,9 +24,8 @@ import {
   sortedNumbers,
   statusClass,
   truthy,
-  type Chart,
-  type FigureTable,
 } from './stats.ts';
+import type { Chart, FigureTable } from '../sources/types.ts';
 import type { ConversationList, PageInput } from './types.ts';
 
 // WhatsApp clinic bot (seed 001): the SQLite fallback of its PostgreSQL schema. Ids are TEXT uuids

@@ -1,6 +1,6 @@
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { FileDetection } from '../sources/sqlite-file.ts';
-import { columnSet } from './schema.ts';
+import { columnSet } from '../sqlite/catalog.ts';
 
 // Each SQLite file kind's detection, by its tables and a few key columns (tolerant of drift: extra tables
 // and columns, missing optional ones). They are tried in the order of main/adapters/file-kinds.ts, which

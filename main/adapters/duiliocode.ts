@@ -8,11 +8,11 @@ import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { roleOf } from '../store/messages.ts';
-import { toIso } from '../store/time.ts';
+import { roleOf } from './per-chat-messages.ts';
+import { toIso } from '../sources/time.ts';
 import { parseJsonish } from './json.ts';
 import { leftovers, pageByRowid } from './paging.ts';
-import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';
+import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts';
 import {
   COUNT_WINDOW,
   RECENT_ROWS,
@@ -24,9 +24,8 @@ import {
   percentile,
   sortedNumbers,
   truthy,
-  type Chart,
-  type FigureTable,
 } from './stats.ts';
+import type { Chart, FigureTable } from '../sources/types.ts';
 import type { ConversationList, PageInput } from './types.ts';
 
 // DuilioCode assistant (seed 004): SQLAlchemy models in one SQLite file.

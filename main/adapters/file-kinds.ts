@@ -7,7 +7,7 @@ import type {
   RecognisedFile,
   SqliteFileKind,
 } from '../sources/sqlite-file.ts';
-import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
+import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from './per-chat-schema.ts';
 import { clinicConversations, clinicMessages, clinicMetrics } from './clinic.ts';
 import { detectClinic, detectDuilioCode, detectPerChat, detectUserHistory } from './detect.ts';
 import { duilioConversations, duilioMessages, duilioMetrics } from './duiliocode.ts';

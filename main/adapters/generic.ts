@@ -5,7 +5,7 @@ import { quoteIdent } from '../sqlite/identifiers.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { cellExprs, cutExpr, fitsCutForm, toCell } from './cells.ts';
 import { prettyJson } from './json.ts';
-import { findObject, listObjects, type SchemaObject } from './schema.ts';
+import { findObject, listObjects, type SchemaObject } from '../sqlite/catalog.ts';
 
 // The generic browser: works on any SQLite file. Time limits without an interrupt (better-sqlite3 has
 // no sqlite3_interrupt or progress handler): every statement here is bounded by construction —

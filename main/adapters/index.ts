@@ -3,7 +3,7 @@ import type { FileInfo, LegacyMetrics, MessagePage, TablePage } from '../../shar
 import type { ReadableDb } from '../sqlite/open.ts';
 import { noConversations, recogniseFile } from './file-kinds.ts';
 import { describeTables, journalModeOf, pageSizeOf, readCellValue, readTablePage } from './generic.ts';
-import { listObjects } from './schema.ts';
+import { listObjects } from '../sqlite/catalog.ts';
 import type { ConversationList, PageInput } from './types.ts';
 
 // Single SQLite files of any kind: the generic table browser, and the file kinds (main/adapters/file-kinds.ts)

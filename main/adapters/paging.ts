@@ -1,8 +1,8 @@
 import type { Message, MessagePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { KEY_COLUMN, pageThread, TIME_COLUMN } from '../store/thread-order.ts';
-import type { SchemaObject } from './schema.ts';
+import { KEY_COLUMN, pageThread, TIME_COLUMN } from '../sources/thread-order.ts';
+import type { SchemaObject } from '../sqlite/catalog.ts';
 
 export interface RowidMessageSource {
   db: ReadableDb;
@@ -28,7 +28,7 @@ export { KEY_COLUMN };
 /**
  * Messages of tables whose ids are not integers (the clinic's TEXT uuids) or not trusted to be: the rowid is
  * the key exposed as Message.id, and the thread is in time order by the one rule of
- * store/thread-order.ts (time, then rowid; keyset, never OFFSET). Rows come back oldest first.
+ * sources/thread-order.ts (time, then rowid; keyset, never OFFSET). Rows come back oldest first.
  */
 export function pageByRowid(source: RowidMessageSource, request: RowidPageRequest): MessagePage {
   const { db, table } = source;

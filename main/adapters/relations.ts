@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { pickColumn, tableIfAny, type SchemaObject } from './schema.ts';
+import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts';
 import { COUNT_WINDOW } from './stats.ts';
 
 // The conversations of the chat-like file kinds (seed 000's user_history, seed 004's duiliocode, seed 001's
@@ -11,7 +11,7 @@ import { COUNT_WINDOW } from './stats.ts';
 // the same conversation ids.
 
 /**
- * A time value as a sortable UTC text, for the instants toIso (main/store/time.ts) reads: Unix seconds or
+ * A time value as a sortable UTC text, for the instants toIso (main/sources/time.ts) reads: Unix seconds or
  * milliseconds, SQLite's 'YYYY-MM-DD HH:MM:SS' and ISO-8601 with or without an offset. NULL otherwise.
  */
 function sortKey(expr: string): string {

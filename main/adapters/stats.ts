@@ -1,8 +1,4 @@
-import type { LegacyMetrics } from '../../shared/domain.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
-
-export type Chart = LegacyMetrics['charts'][number];
-export type FigureTable = LegacyMetrics['tables'][number];
 
 /** Aggregations over event tables read at most this many of the newest rows (bounded work, no full scans). */
 export const RECENT_ROWS = 50_000;

@@ -5,18 +5,18 @@ import { isChatId } from '../../shared/contract/primitives.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { pageMessages } from '../store/messages.ts';
-import { CHAT_DIR_PATTERN } from '../store/schema.ts';
-import { displayName } from '../store/summary.ts';
-import { latest, toIso } from '../store/time.ts';
-import { tableIfAny, pickColumn, type SchemaObject } from './schema.ts';
-import { COUNT_WINDOW, dayExpr, type Chart, type FigureTable } from './stats.ts';
+import { pageMessages } from './per-chat-messages.ts';
+import { CHAT_DIR_PATTERN, displayName } from './per-chat-schema.ts';
+import { latest, toIso } from '../sources/time.ts';
+import { tableIfAny, pickColumn, type SchemaObject } from '../sqlite/catalog.ts';
+import type { Chart, FigureTable } from '../sources/types.ts';
+import { COUNT_WINDOW, dayExpr } from './stats.ts';
 import type { ConversationList, PageInput } from './types.ts';
 
 // The English-teacher bot (seed 000): the unified legacy user_history.db (every chat in one file, keyed
-// by chat_id) and a single chat's conversations.db. Messages reuse store/messages.ts, filtered by chat_id.
+// by chat_id) and a single chat's conversations.db. Messages reuse per-chat-messages.ts, filtered by chat_id.
 //
-// Order: a thread reads in time order by the one rule of store/thread-order.ts (ids that run against time
+// Order: a thread reads in time order by the one rule of sources/thread-order.ts (ids that run against time
 // included), with its fast path: the bot's schema has no index on messages.chat_id, and when ids follow
 // time a page walks the rowid b-tree backwards from the cursor and stops after `limit` matches.
 
@@ -106,7 +106,7 @@ export function userHistoryConversations(db: ReadableDb, limit: number): Convers
 export function userHistoryMessages(db: ReadableDb, conversationId: string, request: PageInput): MessagePage {
   const chatId = parseChatId(conversationId);
   messagesTable(db);
-  // In time order even when the file's ids run against time: the one thread rule (store/thread-order.ts).
+  // In time order even when the file's ids run against time: the one thread rule (sources/thread-order.ts).
   return pageMessages(
     { db, filter: { sql: 'chat_id = ?', params: [chatId] } },
     { before: request.before, after: request.after, at: request.at, limit: request.limit },

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { operations, type OperationDef } from '../../shared/contract/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { JobContext } from '../jobs/job.ts';
-import { maskSecrets } from '../pg/url.ts';
+import { maskSecrets } from '../../shared/secrets.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { callHandler } from './call.ts';

@@ -7,12 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
-import { ensureDemoRoot } from '../config/demo.ts';
+import { ensureDemoRoot, keychainFrom, registerSourceUrl } from '../api/host.ts';
 import { keepYoungGenerationSmall } from '../config/memory.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import { defaultStaticDir } from '../server/static.ts';
-import { keychainFrom } from '../sources/saved.ts';
-import { sourceSession } from '../sources/session.ts';
 import { registerIpc } from './ipc.ts';
 import { installAppMenu, sendMenuCommand } from './menu.ts';
 import { rootArgument, sourceArguments } from './origin.ts';
@@ -66,7 +64,7 @@ async function start(): Promise<void> {
   // Server URLs from the command line are listed on the Sources screen (connected when opened there).
   for (const url of sourceArguments(process.argv)) {
     try {
-      sourceSession.register(url);
+      registerSourceUrl(url);
     } catch (error) {
       dialog.showErrorBox('Chat Inspector', error instanceof Error ? error.message : String(error));
     }

@@ -22,7 +22,7 @@ import { describeKind, entryAt } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { chatCopy, chatTrees, listChats, type ChatLocation } from '../store/layout.ts';
-import { CHAT_DIR_PATTERN } from '../store/schema.ts';
+import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import {
   fsyncDir,

@@ -5,7 +5,7 @@
 import { namesIn } from '../fs/entry.ts';
 import { join, resolve } from 'node:path';
 import { metadataLastBackup, readMetadata } from '../store/metadata.ts';
-import { daysBetween } from '../store/time.ts';
+import { daysBetween } from '../sources/time.ts';
 import { RECORD_SUFFIX, readRecord } from '../maintenance/rotate.ts';
 
 export interface LastBackup {

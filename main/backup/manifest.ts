@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import { CHAT_ID_PATTERN, CHAT_ID_SOURCE } from '../../shared/contract/primitives.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const ARCHIVE_FORMAT = 'chat-inspector-backup';

@@ -14,8 +14,13 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { chatDir } from '../store/layout.ts';
 import { humanSize, readMetadata } from '../store/metadata.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB, type ChatMetadataJson } from '../store/schema.ts';
-import { toIso } from '../store/time.ts';
+import {
+  CONVERSATIONS_DB,
+  METADATA_JSON,
+  PROFILE_DB,
+  type ChatMetadataJson,
+} from '../adapters/per-chat-schema.ts';
+import { toIso } from '../sources/time.ts';
 import { removeQuietly, tempBeside } from '../fs/files.ts';
 import { swapInto } from './swap.ts';
 

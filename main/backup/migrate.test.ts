@@ -14,7 +14,7 @@ import { AppError } from '../../shared/errors.ts';
 import { breakChat, generateChat, generateUserHistory, type UserHistoryUser } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
-import { EXPECTED_TABLES } from '../store/schema.ts';
+import { EXPECTED_TABLES } from '../adapters/per-chat-schema.ts';
 import { rebuildMetadata } from './metadata.ts';
 import { migrateUserHistory } from './migrate.ts';
 import { ctx, dumpDb, runCliSync, treeSnapshot } from '../testing/backup-helpers.ts';

@@ -2,7 +2,7 @@
 // chat_id) into the per-chat layout, and prove every row arrived.
 //
 // Each chat is built in a hidden folder inside the target chats folder (same file system), with the exact
-// schemas of main/store/schema.ts and a fresh metadata.json; every table is then compared with the source
+// schemas of main/adapters/per-chat-schema.ts and a fresh metadata.json; every table is then compared with the source
 // (row count and a sha256 over its rows in id order). Only a chat that matches is renamed into place, whole.
 // An existing chat is never touched without --force, and then only through the restore swap (old files kept
 // as .bak-<time>).
@@ -26,7 +26,7 @@ import {
   METADATA_JSON,
   PROFILE_DB,
   PROFILE_SCHEMA,
-} from '../store/schema.ts';
+} from '../adapters/per-chat-schema.ts';
 import {
   chownLike,
   crashPoint,

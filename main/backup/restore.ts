@@ -40,7 +40,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { chatTrees, resolveChatsDir, treeHolding, type ChatTree } from '../store/layout.ts';
-import { CHAT_DIR_PATTERN, METADATA_JSON } from '../store/schema.ts';
+import { CHAT_DIR_PATTERN, METADATA_JSON } from '../adapters/per-chat-schema.ts';
 import {
   chownLike,
   crashPoint,

@@ -35,7 +35,7 @@ import { entryAt, kindOf, NO_FOLLOW_READ_FLAGS, notAFileMessage } from '../fs/en
 import { headerSaysWal } from '../sqlite/header.ts';
 import { openReadonly, toAppError } from '../sqlite/open.ts';
 import type { ReadableDb, Reader } from '../sqlite/readable.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { removeQuietly, sizeOrNull } from '../fs/files.ts';
 import type { LayoutFile, ManifestFile } from './manifest.ts';
 import { errorMessage } from '../../shared/errors.ts';

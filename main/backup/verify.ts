@@ -11,7 +11,7 @@ import { AppError } from '../../shared/errors.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openImageReadonly, type ReadableDb } from '../sqlite/readable.ts';
-import { CONVERSATIONS_DB, EXPECTED_TABLES, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, EXPECTED_TABLES, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { readTableColumns, schemaDifferences } from '../integrity/checks.ts';
 import { holdPoint } from '../fs/files.ts';
 import { classifyArchivePath, isDamaged, manifestLimit, parseManifest, type Manifest } from './manifest.ts';

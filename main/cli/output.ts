@@ -1,6 +1,6 @@
-import { redactError } from '../pg/url.ts';
+import { redactError } from '../../shared/secrets.ts';
 import type { JobContext } from '../jobs/job.ts';
-import { chatTrees } from '../store/layout.ts';
+import { chatTrees } from '../api/host.ts';
 
 /**
  * Writes to stdout, and when the reader is behind (a pipe to a slower program), resolves only once it

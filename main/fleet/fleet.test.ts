@@ -25,7 +25,7 @@ import Database from '../sqlite/driver.ts';
 import { openForWrite, openOwnFile } from '../sqlite/write.ts';
 import { fleetMetrics } from '../store/fleet.ts';
 import { scanRoot, type CountsRead } from '../store/scan.ts';
-import { CONVERSATIONS_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB } from '../adapters/per-chat-schema.ts';
 import { cli } from '../testing/cli.ts';
 import { fingerprintTree } from '../testing/tree.ts';
 import { WorkerPool } from '../workers/pool.ts';

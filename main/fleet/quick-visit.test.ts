@@ -7,7 +7,7 @@ import { generateRoot, type GeneratedRoot } from '../fixtures/index.ts';
 import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector } from '../integrity/chat.ts';
 import Database from '../sqlite/driver.ts';
-import { CONVERSATIONS_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB } from '../adapters/per-chat-schema.ts';
 import { summarizeChatTask, type ScanItem, type ScanOutcome } from '../store/summary.ts';
 import { attachable, closeQuickVisitConnection, quickVisit, stillAsAttached } from './quick-visit.ts';
 

@@ -7,7 +7,7 @@ import { HEADER_BYTES, headerVerdict } from '../sqlite/header.ts';
 import { kindOf, readNoFollow } from '../fs/entry.ts';
 import { openAttachHost, readable } from '../sqlite/readable.ts';
 import { readMetadata } from '../store/metadata.ts';
-import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import {
   conversationFiguresOf,
   finishSummary,

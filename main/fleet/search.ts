@@ -4,8 +4,8 @@ import type { MessageRole } from '../../shared/domain.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openForCheck } from '../integrity/attach.ts';
 import { listChats, treeNamed } from '../store/layout.ts';
-import { CONVERSATIONS_DB } from '../store/schema.ts';
-import { toIso } from '../store/time.ts';
+import { CONVERSATIONS_DB } from '../adapters/per-chat-schema.ts';
+import { toIso } from '../sources/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 
 export interface SearchOptions {

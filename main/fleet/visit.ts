@@ -8,7 +8,7 @@ import {
 } from '../../shared/domain.ts';
 import { openForCheck } from '../integrity/attach.ts';
 import { CHECK_BUSY_TIMEOUT_MS, chatInspector, dedupe, orderFindings } from '../integrity/chat.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { quickVisit } from './quick-visit.ts';
 import { summarizeChatTask, withCountsState, type KnownFiles, type ScanItem } from '../store/summary.ts';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerContext } from '../api/context.ts';
 import { outputDir } from '../api/handlers/backup.ts';
-import { DEMO_DIR_NAME, ensureDemoRoot } from '../config/demo.ts';
+import { DEMO_DIR_NAME, ensureDemoRoot } from '../fixtures/demo-root.ts';
 import { ensureOwnDir, readOwnFile, setAside, writeOwnFile } from './own-file.ts';
 
 // The one guard of Chat Inspector's own files and folders: nothing but a regular file of ours is opened

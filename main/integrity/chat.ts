@@ -8,7 +8,7 @@ import {
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { openForCheck, schemaOf } from './attach.ts';
-import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { summarizeChatTask, type DbInspector, type ScanItem } from '../store/summary.ts';
 import {
   countRowsWhere,

@@ -9,7 +9,7 @@ import {
 } from '../../shared/domain.ts';
 import type { ChatCheck } from '../../shared/contract/integrity.ts';
 import { fileSizes, openReadonly, toAppError } from '../sqlite/open.ts';
-import { CHAT_DIR_PATTERN } from '../store/schema.ts';
+import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 import { finding, findingFromError } from '../store/summary.ts';
 import { CHECK_BUSY_TIMEOUT_MS, dedupe, orderFindings } from './chat.ts';
 import {

@@ -5,7 +5,7 @@ import type { ChatCheck, CheckCounts, CheckMode, IntegrityReport } from '../../s
 import { AppError } from '../../shared/errors.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { chatDir, listChats, treeNamed, type ChatCopy } from '../store/layout.ts';
-import { CONVERSATIONS_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB } from '../adapters/per-chat-schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { failedCheck, type ChatCheckItem } from './chat.ts';
 import type { FileCheckItem } from './file.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobSnapshot, JobUpdate } from '../../shared/contract/jobs.ts';
 import type { JobState } from '../../shared/contract/define.ts';
 import { AppError, type AppErrorShape } from '../../shared/errors.ts';
-import { redactError } from '../pg/url.ts';
+import { redactError } from '../../shared/secrets.ts';
 import type { JobContext } from './job.ts';
 
 interface JobRecord {

@@ -4,7 +4,7 @@ import { applyChatMapping } from '../mapping/open.ts';
 import { mysqlSourceKind } from '../mysql/source.ts';
 import { postgresSourceKind } from '../pg/source.ts';
 import { registerSourceKind, registerSourceWrapper } from '../sources/registry.ts';
-import { perChatRootSourceKind } from '../sources/root-source.ts';
+import { perChatRootSourceKind } from './per-chat-root.ts';
 import { registerSqliteFileKinds, sqliteFileSourceKind } from '../sources/sqlite-source.ts';
 import { langchainKind } from './langchain.ts';
 import { rasaKind } from './rasa.ts';

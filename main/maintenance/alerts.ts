@@ -8,7 +8,7 @@ import type { Alert, AlertsResult, AlertThresholds } from '../../shared/contract
 import { fleetTotalsOf, type Finding } from '../../shared/domain.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { inactiveDays } from '../store/activity.ts';
-import { daysBetween } from '../store/time.ts';
+import { daysBetween } from '../sources/time.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { collectChatFigures, type ChatFigures } from './figures.ts';
 import {

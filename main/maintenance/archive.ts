@@ -47,7 +47,7 @@ import { namesIn } from '../fs/entry.ts';
 import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { listChats } from '../store/layout.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { inactiveDays } from '../store/activity.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { archiveIntact, chatFingerprint, collectChatFigures } from './figures.ts';

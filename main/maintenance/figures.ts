@@ -12,8 +12,8 @@ import { visitChatTask } from '../fleet/visit.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { listChats, type ChatLocation } from '../store/layout.ts';
-import { pageMessages } from '../store/messages.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import { pageMessages } from '../adapters/per-chat-messages.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import type { ScanItem } from '../store/summary.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 

@@ -43,7 +43,7 @@ import { withReadonly } from '../sqlite/open.ts';
 import { openForWrite, type WritableDb } from '../sqlite/write.ts';
 import { chatCopy, listChats, treeNamed, type ChatLocation } from '../store/layout.ts';
 import { humanSize } from '../store/metadata.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { digestDb, digestDifferences } from './digest.ts';
 import { describeHolders, findHolders } from './holders.ts';

@@ -14,7 +14,7 @@ import { openReadonly } from '../sqlite/open.ts';
 import '../kinds/index.ts';
 import { openSource } from '../sources/index.ts';
 import { fingerprintTree } from '../testing/tree.ts';
-import { dialects, sqliteEngine, typeClassOf } from './engine.ts';
+import { dialects, sqliteEngine, typeClassOf } from '../sources/sql-engine.ts';
 import { guessMapping } from './guess.ts';
 import { defaultRoleOf } from './mapping.ts';
 

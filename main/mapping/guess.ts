@@ -1,5 +1,5 @@
 import type { ChatMapping, MappingGuessOut } from '../../shared/contract/mapping.ts';
-import type { ColumnMeta, SqlEngine, TableMeta } from './engine.ts';
+import type { ColumnMeta, SqlEngine, TableMeta } from '../sources/sql-engine.ts';
 
 // The guess a person corrects: which table holds messages and which of its columns are the conversation,
 // time, role and text — from names and types, and for JSON columns from a few values (their keys become

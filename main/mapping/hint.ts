@@ -1,5 +1,5 @@
 import { openReadonly } from '../sqlite/open.ts';
-import { sqliteEngine } from './engine.ts';
+import { sqliteEngine } from '../sources/sql-engine.ts';
 import { detectMappedKind } from './kinds.ts';
 
 /** For `open FILE` on a file of no known kind: the mapped kind it holds (LangChain, Rasa...), if any (read-only). */

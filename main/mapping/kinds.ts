@@ -1,5 +1,5 @@
 import type { ChatMapping } from '../../shared/contract/mapping.ts';
-import type { SqlEngine, TableMeta } from './engine.ts';
+import type { SqlEngine, TableMeta } from '../sources/sql-engine.ts';
 import type { MappingExtras } from './mapping.ts';
 
 // A mapped kind: a chat schema recognised by its tables and read through a mapping by the one SQL layer

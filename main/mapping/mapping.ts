@@ -2,7 +2,12 @@ import type { ChatMapping } from '../../shared/contract/mapping.ts';
 import type { MessageRole } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { SourceMessage } from '../sources/types.ts';
-import { requirePathSegment, type ColumnMeta, type SqlEngine, type TableMeta } from './engine.ts';
+import {
+  requirePathSegment,
+  type ColumnMeta,
+  type SqlEngine,
+  type TableMeta,
+} from '../sources/sql-engine.ts';
 
 // A mapping checked against the schema: each field a column, or a column plus a path into its JSON. The
 // frameworks Chat Inspector knows by name (LangChain, Rasa) are mappings too, with a few extras of their own.

@@ -1,9 +1,10 @@
 import { AppError } from '../../shared/errors.ts';
-import type { Chart, FigureTable } from '../adapters/stats.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
 import type {
+  Chart,
   ConversationPage,
   ConversationQuery,
+  FigureTable,
   MessageHit,
   MessageQuery,
   MessageSearchQuery,
@@ -17,7 +18,7 @@ import type {
   SourceSummary,
   Tenant,
 } from '../sources/types.ts';
-import { containsPattern, Params, type Row, type SqlEngine } from './engine.ts';
+import { containsPattern, Params, type Row, type SqlEngine } from '../sources/sql-engine.ts';
 import type { FieldRef, ResolvedMapping } from './mapping.ts';
 
 // Conversations through a mapping, on any engine: the wrapped Source keeps what it had (tables, row counts,

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.ts';
-import { redactSecrets } from '../pg/url.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 import { SOCKET_LOST_CODES, SOCKET_UNREACHABLE_CODES } from '../sources/server-errors.ts';
 import type { MysqlTarget } from './url.ts';
 

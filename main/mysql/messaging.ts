@@ -1,10 +1,11 @@
 import { AppError } from '../../shared/errors.ts';
 import type { MessageRole } from '../../shared/domain.ts';
-import type { Chart, FigureTable } from '../adapters/stats.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
 import type {
+  Chart,
   ConversationPage,
   ConversationQuery,
+  FigureTable,
   MessageHit,
   MessageQuery,
   MessageSearchQuery,

@@ -20,7 +20,7 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
-import { createEngine, type SqlEngine } from '../mapping/engine.ts';
+import { createEngine, type SqlEngine } from '../sources/sql-engine.ts';
 import { ColdArchive } from './archive.ts';
 import { MysqlConnection, type Row } from './client.ts';
 import { MessagingStore, type ConversationSummary, type MessagingSchema } from './messaging.ts';

@@ -1,10 +1,10 @@
 import { AppError } from '../../shared/errors.ts';
-import { redactSecrets } from '../sources/locator.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 
 // MySQL / MariaDB locators: `mysql://user:password@host:port/database` and `mariadb://…` (the same form; the
 // scheme says nothing about the server, which is detected once connected). The password is optional: the
 // MYSQL_PWD environment variable is used when the URL has none, as the `mysql` client does. A URL is only ever
-// shown with its password masked, and every message passes through redactSecrets (main/sources/locator.ts).
+// shown with its password masked, and every message passes through redactSecrets (shared/secrets.ts).
 
 export function isMysqlUrl(locator: string): boolean {
   return /^(mysql|mariadb):\/\//i.test(locator.trim());

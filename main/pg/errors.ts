@@ -1,6 +1,7 @@
 import { AppError } from '../../shared/errors.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 import { SOCKET_LOST_CODES, SOCKET_UNREACHABLE_CODES } from '../sources/server-errors.ts';
-import { redactSecrets, type PgTarget } from './url.ts';
+import type { PgTarget } from './url.ts';
 
 // Driver and server errors as one line a person understands. Codes are PostgreSQL SQLSTATEs and Node's
 // socket error codes; anything else keeps the server's own words (password-free).

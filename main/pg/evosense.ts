@@ -1,9 +1,10 @@
 import { AppError } from '../../shared/errors.ts';
-import type { Chart, FigureTable } from '../adapters/stats.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
 import type {
+  Chart,
   ConversationPage,
   ConversationQuery,
+  FigureTable,
   MessageHit,
   MessageQuery,
   MessageSearchQuery,

@@ -21,7 +21,7 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import { EXACT_ROWS_LIMIT } from '../sources/types.ts';
-import { createEngine, type SqlEngine } from '../mapping/engine.ts';
+import { createEngine, type SqlEngine } from '../sources/sql-engine.ts';
 import { PgConnection, type ReadTx } from './client.ts';
 import {
   clinicConversationPg,

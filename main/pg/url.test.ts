@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
-import { maskSecrets, redactError, redactSecrets } from './url.ts';
+import { maskSecrets, redactError, redactSecrets } from '../../shared/secrets.ts';
 
 // Every URL in every message is masked: the userinfo password of any scheme, secret parameters of an
 // address and password pairs of key/value connection strings; nothing else of the text changes.

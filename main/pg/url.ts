@@ -1,7 +1,5 @@
-import { AppError, errorMessage } from '../../shared/errors.ts';
-import { redactSecrets } from '../sources/locator.ts';
-
-export { redactSecrets };
+import { AppError } from '../../shared/errors.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 
 // PostgreSQL locators: `postgres://` and `postgresql://` URLs (libpq's forms, the password optional:
 // PGPASSWORD and ~/.pgpass are honoured by `pg` when the URL has none). A URL is only ever shown with its
@@ -141,27 +139,4 @@ function displayUrl(url: URL): string {
     if (/pass|secret|token|sslkey/i.test(key)) copy.searchParams.set(key, '***');
   }
   return copy.href;
-}
-
-/**
- * The same error with its secrets masked, still of its kind: an AppError stays one (a new one, same code), an
- * unexpected Error stays unexpected (masked in place, stack too), so a transport still tells them apart.
- */
-export function maskSecrets(error: unknown): unknown {
-  if (error instanceof AppError) return redactError(error);
-  if (error instanceof Error) {
-    error.message = redactSecrets(error.message);
-    if (error.stack) error.stack = redactSecrets(error.stack);
-    return error;
-  }
-  return redactSecrets(String(error));
-}
-
-/** The error as it may leave main: an AppError with every secret of its message masked (others: internal). */
-export function redactError(error: unknown): AppError {
-  if (error instanceof AppError) {
-    const message = redactSecrets(error.message);
-    return message === error.message ? error : new AppError(error.code, message);
-  }
-  return new AppError('internal', redactSecrets(errorMessage(error)));
 }

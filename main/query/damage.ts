@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { FileInfo } from '../../shared/domain.ts';
 import { countRows, journalModeOf, pageSizeOf } from '../adapters/generic.ts';
 import { detectKind } from '../adapters/file-kinds.ts';
-import { listObjects } from '../adapters/schema.ts';
+import { listObjects } from '../sqlite/catalog.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { runWithDeadline } from './runner.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cell } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { findObject } from '../adapters/schema.ts';
+import { findObject } from '../sqlite/catalog.ts';
 import { generateUserHistory } from '../fixtures/index.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { fingerprintTree } from '../testing/tree.ts';

@@ -1,6 +1,6 @@
 import type { WorkerPool } from '../workers/pool.ts';
 import type { StatementRequest, StatementResult } from './execute.ts';
-import type { TablePageItem, TablePageResult } from './table-page.ts';
+import type { TablePageItem, TablePageResult } from './sql.ts';
 
 // Statements of the SQL console and of the table grid run in a worker of the pool, stopped at their
 // limit: better-sqlite3 has neither sqlite3_interrupt nor a progress handler, so a runaway statement (a

@@ -1,6 +1,7 @@
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
-import type { SchemaObject } from '../adapters/schema.ts';
+import type { TablePage } from '../../shared/domain.ts';
+import type { SchemaObject } from '../sqlite/catalog.ts';
 
 // The SQL console runs what a person typed, so it is checked three times: here (one statement that
 // starts with SELECT or WITH), by SQLite when it is prepared (`stmt.readonly`, i.e. sqlite3_stmt_readonly,
@@ -47,6 +48,19 @@ export interface RowSort {
   column: string;
   desc: boolean;
 }
+
+/** One page of a table for the worker (main/query/table-page.ts reads it; here so runner.ts needs no reader). */
+export interface TablePageItem {
+  /** A real path the caller checked against the allow-list. */
+  path: string;
+  table: string;
+  sort?: RowSort | undefined;
+  filters: RowFilter[];
+  offset: number;
+  limit: number;
+}
+
+export type TablePageResult = TablePage;
 
 const COMPARE: Partial<Record<FilterOp, string>> = {
   eq: '=',

@@ -1,27 +1,17 @@
 import type { TablePage } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toCell } from '../adapters/cells.ts';
-import { findObject } from '../adapters/schema.ts';
+import { findObject } from '../sqlite/catalog.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import { toAppError } from '../sqlite/open.ts';
 import { describeTolerant } from './damage.ts';
 import { runStatement } from './execute.ts';
-import { tableQuerySql, type RowFilter, type RowSort } from './sql.ts';
+import { tableQuerySql, type TablePageItem, type TablePageResult } from './sql.ts';
 
 // The Files screen's sorted and filtered grid and its description of a damaged file: both read the
 // file's schema and rows, so both run in a worker of the pool (main/query/runner.ts, main/tasks.ts).
 
-export interface TablePageItem {
-  /** A real path the caller checked against the allow-list. */
-  path: string;
-  table: string;
-  sort?: RowSort | undefined;
-  filters: RowFilter[];
-  offset: number;
-  limit: number;
-}
-
-export type TablePageResult = TablePage;
+export type { TablePageItem, TablePageResult };
 
 /** One page of a table or view, sorted and filtered; its first column is the row's key. */
 export function readTablePage({ path, table, sort, filters, offset, limit }: TablePageItem): TablePage {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from '../sqlite/driver.ts';
-import { CONVERSATIONS_SCHEMA, PROFILE_SCHEMA } from '../store/schema.ts';
+import { CONVERSATIONS_SCHEMA, PROFILE_SCHEMA } from '../adapters/per-chat-schema.ts';
 import { quickCheckFile } from '../sqlite/file.ts';
 import { damageChat } from '../fixtures/damage.ts';
 import { Rng } from '../fixtures/random.ts';

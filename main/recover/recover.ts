@@ -29,7 +29,12 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { SQLITE_MAGIC, readHeader } from '../sqlite/header.ts';
 import { withReadonly } from '../sqlite/open.ts';
-import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../store/schema.ts';
+import {
+  CHAT_DIR_PATTERN,
+  CONVERSATIONS_DB,
+  METADATA_JSON,
+  PROFILE_DB,
+} from '../adapters/per-chat-schema.ts';
 import type { RowCountHint } from './salvage.ts';
 import { sharedPool, type WorkerPool } from '../workers/pool.ts';
 import { recoverWork, type Progress, type RecoverWorkInput, type RecoverWorkResult } from './work.ts';

@@ -7,8 +7,7 @@ import { BOOT_DATA_ID, type BootAnswer, type PaintPrefs } from '../../shared/tra
 import type { HandlerContext } from '../api/context.ts';
 import { FIRST_SCREEN_GUARD } from './headers.ts';
 import { invoke } from '../api/dispatch.ts';
-import { listIntoIndex } from '../fleet/refresh.ts';
-import { fleetIndexFor } from '../fleet/registry.ts';
+import { listRootIntoIndex } from '../api/host.ts';
 
 /**
  * The answers index.html carries (see BOOT_DATA_ID): the places, and the open root's chat list as it
@@ -35,7 +34,7 @@ export async function bootAnswers(context: HandlerContext): Promise<BootAnswer[]
     // page would wait for all of it): one that runs has listed them already, and a listing adds only
     // what is missing.
     try {
-      listIntoIndex(fleetIndexFor(context.userDataDir, context.places.requireRoot(current.path)));
+      listRootIntoIndex(context, current.path);
     } catch {
       // the page's own refresh lists them
     }

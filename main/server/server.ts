@@ -9,9 +9,9 @@ import { AppError, asAppError, errorMessage, type ErrorCode } from '../../shared
 import { paintPrefs, TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
-import { redactError, redactSecrets } from '../pg/url.ts';
+import { registerSourceUrl, restrictSourcesToRegistered } from '../api/host.ts';
+import { redactError, redactSecrets } from '../../shared/secrets.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
-import { sourceSession } from '../sources/session.ts';
 import { indexPage, warmIndexPage } from './boot.ts';
 import { allowedHost, authorised, newToken, singleHost, tokenCookie } from './auth.ts';
 import { operationStatus, SECURITY_HEADERS, STATUS_OF } from './headers.ts';
@@ -80,8 +80,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   uploads.removeLeftovers();
   // Browser mode reaches only the server sources of its command line: no URL typed in a page is opened.
-  sourceSession.restrictToRegistered();
-  for (const url of options.sources ?? []) sourceSession.register(url);
+  restrictSourcesToRegistered();
+  for (const url of options.sources ?? []) registerSourceUrl(url);
   // The demo first, then the command line's roots, so the first root given is the current place.
   if (options.demoRoot) context.places.add(options.demoRoot, 'demo');
   for (const root of options.roots ?? []) context.places.add(root, 'cli');

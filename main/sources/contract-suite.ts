@@ -71,7 +71,7 @@ async function wholeThreadBackwards(
 }
 
 /**
- * The one thread rule (main/store/thread-order.ts): oldest first by time; messages without a time come
+ * The one thread rule (main/sources/thread-order.ts): oldest first by time; messages without a time come
  * before every dated one. Fixtures whose ids run against time (`idOrder: 'newest-first'`) make this bite.
  */
 function expectTimeOrder(messages: SourceMessage[]): void {

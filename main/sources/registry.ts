@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { describeKind, entryAt } from '../fs/entry.ts';
-import { redactSecrets } from './locator.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 import type { OpenOptions, Source, SourceKind } from './types.ts';
 
 // Each kind of Source registers once: how it recognises a locator and how it opens it. Opening detects the

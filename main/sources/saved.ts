@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { entryAt } from '../fs/entry.ts';
 import { readOwnFile, setAside, writeOwnFile } from '../fs/own-file.ts';
-import { redactSecrets } from './locator.ts';
+import { redactSecrets } from '../../shared/secrets.ts';
 import { registeredSourceKinds } from './registry.ts';
 
 // Saved server connections and the recent list of server sources, in Chat Inspector's own folder

@@ -1,5 +1,6 @@
 // What a Source offers to read it as SQL (main/mapping builds on it): the engine-neutral, read-only
-// interface. The dialects and engines themselves live with the SQL layer (main/mapping/engine.ts).
+// interface. The dialects and engines themselves are beside it (sql-engine.ts): they know no kind, so the
+// model and every SQL kind share them.
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 export type Row = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { latest, toIso } from '../store/time.ts';
+import { latest, toIso } from './time.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { ConversationPage, ConversationQuery, SourceConversation } from './types.ts';
 

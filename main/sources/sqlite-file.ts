@@ -53,7 +53,7 @@ export interface SqliteFileKind {
    */
   conversationRelation?(db: ReadableDb): string;
   conversations(db: ReadableDb, path: string, limit: number): ConversationList;
-  /** One page of a conversation, in the one thread order (main/store/thread-order.ts). */
+  /** One page of a conversation, in the one thread order (main/sources/thread-order.ts). */
   messages(db: ReadableDb, path: string, conversationId: string, request: PageInput): MessagePage;
   metrics(db: ReadableDb, detection: FileDetection): { charts: Chart[]; tables: FigureTable[] };
   /** What the integrity check expects of the file (`tables`: each table's columns as read). */

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import type { Message } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { listObjects } from '../adapters/schema.ts';
-import { createEngine, sqliteEngine, type SqlEngine } from '../mapping/engine.ts';
+import { listObjects } from '../sqlite/catalog.ts';
+import { createEngine, sqliteEngine, type SqlEngine } from './sql-engine.ts';
 import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
-import { atKey } from '../store/thread-order.ts';
+import { atKey } from './thread-order.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import { conversationById, conversationKeysetPage } from './sqlite-conversations.ts';
@@ -200,7 +200,7 @@ export class SqliteFileSource implements Source {
       limit: number;
     },
   ): SourceMessagePage {
-    // Every kind pages in the one thread order (main/store/thread-order.ts), `at` included.
+    // Every kind pages in the one thread order (main/sources/thread-order.ts), `at` included.
     const page = this.kind.messages(this.db, this.path, conversationId, request);
     return {
       messages: page.messages.map((m) => sourceMessageOf(m, conversationId)),

@@ -13,11 +13,17 @@ import type {
 import { readonlyCache } from '../sqlite/cache.ts';
 import { fileSizes, toAppError, type ReadableDb } from '../sqlite/open.ts';
 import { chatCopy, chatDir } from './layout.ts';
-import { pageMessages, ROLE_SQL, searchMessages, type PageRequest, type SearchFilter } from './messages.ts';
+import {
+  pageMessages,
+  ROLE_SQL,
+  searchMessages,
+  type PageRequest,
+  type SearchFilter,
+} from '../adapters/per-chat-messages.ts';
 import { describeMismatch, metadataMismatches, readMetadata } from './metadata.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
+import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { findingFromError, summarizeChatTask, type DbOpener } from './summary.ts';
-import { toIso } from './time.ts';
+import { toIso } from '../sources/time.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

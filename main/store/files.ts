@@ -2,7 +2,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from
 import { join, relative } from 'node:path';
 import { NO_FOLLOW_READ_FLAGS } from '../fs/entry.ts';
 import { SQLITE_MAGIC } from '../sqlite/header.ts';
-import { CHAT_DIR_PATTERN } from './schema.ts';
+import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 
 const DB_EXTENSION = /\.(db|sqlite|sqlite3|db3)$/i;
 const SIDE_FILE = /-(wal|shm|journal)$/i;

@@ -12,7 +12,7 @@ import type { JobContext } from '../jobs/job.ts';
 import { openReadonly } from '../sqlite/open.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { listChats } from './layout.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from './schema.ts';
+import { CONVERSATIONS_DB, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { inactiveDays } from './activity.ts';
 import { EARLIEST_PLAUSIBLE, latestPlausible, type ScanItem } from './summary.ts';
 

@@ -4,7 +4,7 @@ import type { SkippedEntry } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { isChatId } from '../../shared/contract/primitives.ts';
 import { describeKind, entryAt, guardInsideRoot } from '../fs/entry.ts';
-import { CHAT_DIR_PATTERN } from './schema.ts';
+import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 
 /** Where a chat's files are: its folder and the chat tree holding it. */
 export interface ChatCopy {

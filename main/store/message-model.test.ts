@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../shared/domain.ts';
-import { messageOfSource, sourceMessageOfRow } from './messages.ts';
+import { messageOfSource, sourceMessageOfRow } from '../adapters/per-chat-messages.ts';
 
 // The per-chat root speaks the one message model (SourceMessage); the app's seed-000 view of a message
 // is rebuilt from it with nothing lost, so the thread shows what it showed before.

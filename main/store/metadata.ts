@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { describeKind, entryAt, kindOf, NO_FOLLOW_READ_FLAGS, type EntryKind } from '../fs/entry.ts';
 import type { MetadataMismatch } from '../../shared/domain.ts';
 import { CHAT_ID_PATTERN, isChatId } from '../../shared/contract/primitives.ts';
-import { METADATA_JSON, type ChatMetadataJson } from './schema.ts';
-import { toIso } from './time.ts';
+import { METADATA_JSON, type ChatMetadataJson } from '../adapters/per-chat-schema.ts';
+import { toIso } from '../sources/time.ts';
 
 export type MetadataRead =
   | { state: 'missing' }

@@ -7,7 +7,7 @@ import { readonlyCache } from '../sqlite/cache.ts';
 import { withReadonly } from '../sqlite/open.ts';
 import { readChatDetail, searchChat } from './chat.ts';
 import { chatDir } from './layout.ts';
-import { roleOf } from './messages.ts';
+import { roleOf } from '../adapters/per-chat-messages.ts';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 let base: string;

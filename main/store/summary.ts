@@ -29,8 +29,8 @@ import {
   readMetadata,
   type MetadataRead,
 } from './metadata.ts';
-import { CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from './schema.ts';
-import { latest, toIso } from './time.ts';
+import { CONVERSATIONS_DB, displayName, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
+import { latest, toIso } from '../sources/time.ts';
 
 export interface ScanItem {
   chatId: string;
@@ -235,14 +235,6 @@ export function profileFiguresOf(row: Record<string, unknown> | undefined): Prof
     level: (row.current_level as string | null) ?? null,
     lastActive: toIso(row.last_active),
   };
-}
-
-export function displayName(row: Record<string, unknown>): string | null {
-  const full = [row.first_name, row.last_name]
-    .filter((p) => typeof p === 'string' && p.trim() !== '')
-    .join(' ');
-  if (full) return full;
-  return typeof row.username === 'string' && row.username ? `@${row.username}` : null;
 }
 
 export interface ConversationFigures {

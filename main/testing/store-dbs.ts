@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from '../sqlite/driver.ts';
-import { CONVERSATIONS_SCHEMA, PROFILE_SCHEMA } from '../store/schema.ts';
+import { CONVERSATIONS_SCHEMA, PROFILE_SCHEMA } from '../adapters/per-chat-schema.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 
 export function writeDb(

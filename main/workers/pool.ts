@@ -55,7 +55,7 @@ export const CANCEL_GRACE_MS = 800;
 
 /**
  * The worker entry: the task table at the edge (main/tasks.ts) when running from source (Node strips the
- * types), or dist/worker.js next to the bundle when built (main/workers/boot.ts, which loads the bundle
+ * types), or dist/worker.js next to the bundle when built (main/worker-boot.ts, which loads the bundle
  * of main/tasks.ts, dist/worker-tasks.js).
  */
 function workerScript(): URL {

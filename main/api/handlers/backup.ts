@@ -15,7 +15,12 @@ import { DEFAULT_LIMITS } from '../../backup/tar.ts';
 import { verifyArchive } from '../../backup/verify.ts';
 import { exportChats, exportFromSource } from '../../export/export.ts';
 import { SqliteFileSource } from '../../sources/sqlite-source.ts';
-import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, METADATA_JSON, PROFILE_DB } from '../../store/schema.ts';
+import {
+  CHAT_DIR_PATTERN,
+  CONVERSATIONS_DB,
+  METADATA_JSON,
+  PROFILE_DB,
+} from '../../adapters/per-chat-schema.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 

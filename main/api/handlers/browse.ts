@@ -3,9 +3,9 @@ import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts
 import { archiveFolders } from './backup.ts';
 import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
 import { decodeCursor } from '../../sources/cursor.ts';
-import { messageCursor, PerChatRootSource, type PerChatSource } from '../../sources/root-source.ts';
+import { messageCursor, PerChatRootSource, type PerChatSource } from '../../kinds/per-chat-root.ts';
 import type { SourceMessagePage } from '../../sources/types.ts';
-import { messageOfSource } from '../../store/messages.ts';
+import { messageOfSource } from '../../adapters/per-chat-messages.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { scanRoot } from '../../store/scan.ts';

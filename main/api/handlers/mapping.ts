@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors.ts';
-import type { SqlEngine } from '../../mapping/engine.ts';
+import type { SqlEngine } from '../../sources/sql-engine.ts';
 import { guessMapping } from '../../mapping/guess.ts';
 import { resolveMapping } from '../../mapping/mapping.ts';
 import { MappedSource } from '../../mapping/source.ts';

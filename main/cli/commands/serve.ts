@@ -55,7 +55,7 @@ export function registerServeCommands(program: Command): void {
         if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such file or folder`);
       } else {
         // Loaded only when needed: the fixture generator is not part of every CLI start.
-        const { ensureDemoRoot } = await import('../../config/demo.ts');
+        const { ensureDemoRoot } = await import('../../fixtures/demo-root.ts');
         root = demoRoot = await ensureDemoRoot(userDataDir);
       }
       const staticDir = defaultStaticDir();

@@ -5,7 +5,8 @@ import { pgError } from '../../pg/errors.ts';
 import { pgDriver } from '../../pg/client.ts';
 import { MAP_HELP, parseMapOption } from '../../mapping/cli.ts';
 import { isMysqlUrl } from '../../mysql/url.ts';
-import { isPostgresUrl, parsePgUrl, redactError } from '../../pg/url.ts';
+import { redactError } from '../../../shared/secrets.ts';
+import { isPostgresUrl, parsePgUrl } from '../../pg/url.ts';
 import { exportFromSource } from '../../export/export.ts';
 import { sourceSession } from '../../sources/session.ts';
 import { withSource, type OpenOptions, type Source, type SourceInfo } from '../../sources/index.ts';
@@ -257,7 +258,7 @@ export async function demoMysql(
       'invalid_input',
       'give the cold-archive folder to write as well: --archive DIR (new or empty)',
     );
-  const { demoMessaging } = await import('../../mysql/demo.ts');
+  const { demoMessaging } = await import('../../fixtures/mysql-demo.ts');
   const result = await demoMessaging(url, resolve(archiveArg));
   if (opts.json) return printJson(result);
   console.log(

@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import type { FleetRow } from '../../shared/contract/fleet.ts';
 import type { ChatDetail, ChatMetrics, ConversationSession } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { Chart } from '../adapters/stats.ts';
 import { defaultUserDataDir } from '../config/paths.ts';
 import type { FleetIndex } from '../fleet/index.ts';
 import { FleetIndexUnavailable } from '../fleet/index-db.ts';
@@ -19,21 +18,21 @@ import {
   sourceMessageOfRow,
   type SearchFilter,
   type SearchResult,
-} from '../store/messages.ts';
-import { CONVERSATIONS_DB, PROFILE_DB } from '../store/schema.ts';
-import { displayName } from '../store/summary.ts';
-import { toIso } from '../store/time.ts';
-import { encodeCursor } from './cursor.ts';
-import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
-import { sqliteTables } from './sqlite-source.ts';
+} from '../adapters/per-chat-messages.ts';
+import { CONVERSATIONS_DB, displayName, PROFILE_DB } from '../adapters/per-chat-schema.ts';
+import { toIso } from '../sources/time.ts';
+import { encodeCursor } from '../sources/cursor.ts';
+import { conversationPage, numericCursor, scanSearch, sqliteQuery } from '../sources/sqlite-common.ts';
+import { sqliteTables } from '../sources/sqlite-source.ts';
 import { sharedPool } from '../workers/pool.ts';
 import type {
+  Chart,
   ConversationPage,
-  OpenOptions,
   ConversationQuery,
   MessageHit,
   MessageQuery,
   MessageSearchQuery,
+  OpenOptions,
   QueryResult,
   Source,
   SourceConversation,
@@ -44,14 +43,15 @@ import type {
   SourceMetrics,
   SourceSummary,
   Tenant,
-} from './types.ts';
+} from '../sources/types.ts';
 
-// The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation is a chat folder, its
-// thread is that chat's conversations.db (store/messages.ts pages it). Conversations are listed from the
-// root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open as `scan` and the
-// chat list do, only new and changed chats read), so a page is one indexed query, not a read of every
-// chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat screens read it
-// too), through read-only connections: nothing in the root is changed.
+// The per-chat root KIND (registered at main/kinds/index.ts; it reads main/store and main/fleet, which the
+// Source model may not). The English-teacher bot's per-chat layout (seed 000) as a Source: a conversation
+// is a chat folder, its thread is that chat's conversations.db (adapters/per-chat-messages.ts pages it). Conversations
+// are listed from the root's fleet index (main/fleet: Chat Inspector's own file, brought up to date at open
+// as `scan` and the chat list do, only new and changed chats read), so a page is one indexed query, not a
+// read of every chat. A chat's thread, search, figures and detail are a PerChatSource's (the app's chat
+// screens read it too), through read-only connections: nothing in the root is changed.
 
 function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   const { db } = openReadonly(path);

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import type { ColumnMeta, Dialect, Row, RowsFn, SqlDialect, SqlEngine, TableMeta } from '../sources/sql.ts';
+import type { ColumnMeta, Dialect, Row, RowsFn, SqlDialect, SqlEngine, TableMeta } from './sql.ts';
 
 // The engine-neutral, read-only SQL a mapped Source needs: one `rows(sql, params)` function per engine plus
 // the dialect's spelling of identifiers, placeholders, JSON paths, case-insensitive LIKE and the catalog.

@@ -6,7 +6,7 @@ import type { Message } from '../../shared/domain.ts';
 import { generateChat } from '../fixtures/index.ts';
 import Database from '../sqlite/driver.ts';
 import { withReadonly } from '../sqlite/open.ts';
-import { pageMessages } from './messages.ts';
+import { pageMessages } from '../adapters/per-chat-messages.ts';
 
 // The one thread rule (thread-order.ts) on a chat's conversations.db: time order whatever way the ids run,
 // undated messages first, every message once both ways, and a page that starts at a given message.

@@ -1,8 +1,10 @@
+// The seed-000 message model (the `messages` table of a chat's conversations.db and of user_history):
+// a kind's reading, shared by the per-chat kinds and by the features that show a chat (store/, fleet/).
 import type { Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { SourceMessage } from '../sources/types.ts';
-import { pageThread } from './thread-order.ts';
-import { toIso } from './time.ts';
+import { pageThread } from '../sources/thread-order.ts';
+import { toIso } from '../sources/time.ts';
 
 /** Where a page comes from: a table with the seed-000 message columns, optionally filtered (user_history). */
 export interface MessageSource {
@@ -133,7 +135,7 @@ export function messageOfSource(m: SourceMessage): Message {
 }
 
 /**
- * A page of a seed-000 `messages` table in thread order (main/store/thread-order.ts: by time, then id;
+ * A page of a seed-000 `messages` table in thread order (main/sources/thread-order.ts: by time, then id;
  * keyset, never OFFSET): newest by default, older than `before`, newer than `after`, or starting at the
  * first message on or after `at`. Rows come back oldest first; cursors are message ids.
  */

@@ -5,15 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateRoot } from '../fixtures/index.ts';
 import { indexPathFor } from '../fleet/index-db.ts';
 import { closeFleetIndexes } from '../fleet/registry.ts';
-import { openSource } from './index.ts';
-import type { Source } from './types.ts';
-import '../kinds/index.ts';
+import { openSource } from '../sources/index.ts';
+import type { Source } from '../sources/types.ts';
+import './index.ts';
 
 // The per-chat root Source lists from the root's fleet index (Chat Inspector's own file): brought up to
 // date at each open, as `scan` and the chat list do; without a usable index every chat is read instead.
 
 const NOW = new Date('2026-11-01T12:00:00Z');
-const base = mkdtempSync(join(tmpdir(), 'ci-root-source-'));
+const base = mkdtempSync(join(tmpdir(), 'ci-per-chat-root-'));
 afterAll(() => {
   closeFleetIndexes();
   rmSync(base, { recursive: true, force: true });

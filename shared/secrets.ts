@@ -1,5 +1,9 @@
+import { AppError, errorMessage } from './errors.ts';
+
 // A locator is what names a Source: a path, or a URL that may carry credentials. What may be printed of
 // one is decided here, for every kind (a server kind's own parser builds its display on top of this).
+// Pure string functions, in shared/ so every layer masks the same way: the job runner (a mechanism), the
+// transports and the kinds.
 
 /** Names of URL parameters and key=value pairs whose value is a secret (password, passwd, pwd, sslpassword, …). */
 const SECRET_NAME = String.raw`(?:[a-z_]*(?:password|passwd|secret|token)|pass|pwd|sslkey)`;
@@ -25,4 +29,27 @@ export function redactSecrets(text: string): string {
     .replace(USERINFO_PASSWORD, '$1***@')
     .replace(SECRET_PARAM, '$1***')
     .replace(SECRET_PAIR, '$1$2***');
+}
+
+/**
+ * The same error with its secrets masked, still of its kind: an AppError stays one (a new one, same code), an
+ * unexpected Error stays unexpected (masked in place, stack too), so a transport still tells them apart.
+ */
+export function maskSecrets(error: unknown): unknown {
+  if (error instanceof AppError) return redactError(error);
+  if (error instanceof Error) {
+    error.message = redactSecrets(error.message);
+    if (error.stack) error.stack = redactSecrets(error.stack);
+    return error;
+  }
+  return redactSecrets(String(error));
+}
+
+/** The error as it may leave main: an AppError with every secret of its message masked (others: internal). */
+export function redactError(error: unknown): AppError {
+  if (error instanceof AppError) {
+    const message = redactSecrets(error.message);
+    return message === error.message ? error : new AppError(error.code, message);
+  }
+  return new AppError('internal', redactSecrets(errorMessage(error)));
 }

@@ -1,5 +1,8 @@
 // The per-chat layout of the English-teacher bot (seed 000), exactly as the bot creates it.
 // Used by the fixture generator, by schema_drift checks and by migrate.
+// It is the per-chat kind's schema, so it lives with the kinds: the user_history and chat-file kinds
+// (adapters/) share it with the per-chat root (kinds/per-chat-root.ts), and features (store/, fleet/...)
+// read it from here, since a kind may import no feature.
 
 import { CHAT_ID_SOURCE } from '../../shared/contract/primitives.ts';
 export const PROFILE_DB = 'profile.db';
@@ -177,4 +180,13 @@ export interface ChatMetadataJson {
     total_size?: string;
     last_backup?: string;
   };
+}
+
+/** A profile row's name as people read it: first and last name, else @username, else null. */
+export function displayName(row: Record<string, unknown>): string | null {
+  const full = [row.first_name, row.last_name]
+    .filter((p) => typeof p === 'string' && p.trim() !== '')
+    .join(' ');
+  if (full) return full;
+  return typeof row.username === 'string' && row.username ? `@${row.username}` : null;
 }

@@ -1,8 +1,9 @@
 import type { ColumnInfo } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
-import { quoteIdent } from '../sqlite/identifiers.ts';
-import type { ReadableDb } from '../sqlite/open.ts';
+import { quoteIdent } from './identifiers.ts';
+import type { ReadableDb } from './open.ts';
 
+// The SQLite catalog, generic over every file (a mechanism: kinds and the Source model both read it).
 // What a file holds, read from sqlite_schema and pragma_table_xinfo(?) with bound parameters.
 // Names found here are untrusted: they reach SQL text only through quoteIdent, and only after they were
 // read back from the file itself (so a name the caller made up never becomes SQL).

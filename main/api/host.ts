@@ -1,0 +1,34 @@
+import { ensureDemoRoot } from '../fixtures/demo-root.ts';
+import { listIntoIndex } from '../fleet/refresh.ts';
+import { fleetIndexFor } from '../fleet/registry.ts';
+import { keychainFrom } from '../sources/saved.ts';
+import { sourceSession } from '../sources/session.ts';
+import type { HandlerContext } from './context.ts';
+
+// What a transport's host process (the Electron main process, browser mode's server) sets up besides
+// running operations: the keychain, the demo root, the server URLs given at start, a first page read ahead.
+// Transports reach features only through main/api (.dependency-cruiser.cjs), so these few start-up steps
+// are named here rather than imported from sources/, fixtures/ or fleet/ by each transport.
+
+export { ensureDemoRoot, keychainFrom };
+
+/** A server URL given at start: listed on the Sources screen, connected when opened there. */
+export function registerSourceUrl(url: string): void {
+  sourceSession.register(url);
+}
+
+/** Browser mode: only the URLs given at start may be opened (a page cannot make the server connect anywhere). */
+export function restrictSourcesToRegistered(): void {
+  sourceSession.restrictToRegistered();
+}
+
+/**
+ * Lists a root's chats into its fleet index (as not checked yet) if it was never refreshed, so a first page
+ * can be read from the index at once; the page's own refresh fills it in.
+ */
+export function listRootIntoIndex(context: HandlerContext, root: string): void {
+  listIntoIndex(fleetIndexFor(context.userDataDir, context.places.requireRoot(root)));
+}
+
+/** The chat trees of a root, the current one first (the CLI notes when a root holds more than one). */
+export { chatTrees } from '../store/layout.ts';
