@@ -5,6 +5,7 @@ import {
   ChatSummary,
   ConversationRef,
   FileInfo,
+  Finding,
   FleetMetrics,
   LegacyMetrics,
   MessagePage,
@@ -47,6 +48,23 @@ export const ScanJobResult = z.object({
 });
 export type ScanJobResult = z.infer<typeof ScanJobResult>;
 
+/**
+ * chat.detail's answer: the chat, and where its health comes from (what `show` prints under "Findings"):
+ * the fleet index's findings (its files unchanged since) or a quick check made now; null for a chat
+ * folder holding none of its files.
+ */
+export const ChatDetailOutput = ChatDetail.extend({
+  checked: z
+    .object({
+      source: z.enum(['index', 'check']),
+      checkedAt: z.string().nullable(),
+      findings: z.array(Finding),
+    })
+    .nullable()
+    .optional(),
+});
+export type ChatDetailOutput = z.infer<typeof ChatDetailOutput>;
+
 export const browseOperations = {
   // Runs on main: the allow-list is this process's memory.
   'places.list': query(
@@ -70,8 +88,17 @@ export const browseOperations = {
   ),
   'chat.detail': query(
     "One chat: profile, preferences, progress, sessions, counts, files and metadata state. `tree`: the chat's copy in that chat tree of the root (its copy in the first tree holding it when absent).",
-    z.object({ root: PathInput, chatId: ChatId, tree: OptionalTree }),
-    ChatDetail,
+    z.object({
+      root: PathInput,
+      chatId: ChatId,
+      tree: OptionalTree,
+      /**
+       * Folders of verified archives (`backup --out-dir`) to find its last backup in, else metadata.json's
+       * last_backup; absent: the folders the Backups screen lists.
+       */
+      backups: z.array(PathInput).max(64).optional(),
+    }),
+    ChatDetailOutput,
   ),
   'chat.messages': query(
     "A page of a chat's messages: the newest by default, older than `before`, newer than `after`, or around a date.",

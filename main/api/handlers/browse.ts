@@ -56,16 +56,27 @@ export const browseHandlers = {
     });
     return { root: result.root, total, skipped: result.skipped };
   },
-  'chat.detail': ({ root, chatId, tree }, ctx) => {
+  'chat.detail': ({ root, chatId, tree, backups }, ctx) => {
     const place = ctx.places.requireRoot(root);
+    const checked = chatFindings(place, chatId, ctx.userDataDir, ctx.now(), tree);
     // The chat's tree, and its copy in another tree with which is newer (a bot folder with two trees).
     const detail = withChatState(
       withCopies(place, chatOf(root, chatId, tree, ctx).detail(ctx.now()), ctx.now()),
-      chatFindings(place, chatId, ctx.userDataDir, ctx.now(), tree),
+      checked,
     );
-    // Its last backup: the newest verified archive in the folders the Backups screen lists, else metadata.json.
-    detail.lastBackup = lastBackupOf(indexVerifiedArchives(archiveFolders(ctx)), detail.chatId, detail.dir);
-    return detail;
+    // Its last backup: the newest verified archive in the folders named (each an allowed place), else in
+    // the folders the Backups screen lists; else metadata.json's.
+    const folders =
+      backups === undefined ? archiveFolders(ctx) : backups.map((dir) => ctx.places.requireRoot(dir));
+    detail.lastBackup = lastBackupOf(indexVerifiedArchives(folders), detail.chatId, detail.dir);
+    return {
+      ...detail,
+      checked: checked && {
+        source: checked.source,
+        checkedAt: checked.checkedAt,
+        findings: checked.findings,
+      },
+    };
   },
   'chat.messages': ({ root, chatId, tree, before, after, at, from, limit }, ctx) =>
     messagePageOf(

@@ -1,6 +1,7 @@
 import type { EventOf, JobName, OutputOf, QueryName, ResultOf } from '../../../shared/contract/index.ts';
 import { printJson } from '../output.ts';
 import { backupFormats } from './backup.ts';
+import { chatFormats } from './chat.ts';
 import { fleetFormats } from './fleet.ts';
 import { integrityFormats } from './integrity.ts';
 import { maintenanceFormats } from './maintenance.ts';
@@ -27,6 +28,7 @@ export type Formatters = Partial<
 /** One formatter per operation the CLI runs, grouped by capability (format/<capability>.ts). */
 const formatters: Formatters = {
   ...backupFormats,
+  ...chatFormats,
   ...fleetFormats,
   ...integrityFormats,
   ...maintenanceFormats,
