@@ -9,6 +9,7 @@ import {
   FleetMetrics,
   LegacyMetrics,
   MessagePage,
+  ScanSummary,
   SkippedEntry,
   TablePage,
 } from '../domain.ts';
@@ -45,6 +46,10 @@ export const ScanJobResult = z.object({
   /** Rows streamed (one event per chat). */
   total: z.number().int(),
   skipped: z.array(SkippedEntry),
+  /** The chats' totals and trees (`scan --json`'s summary). */
+  summary: ScanSummary.optional(),
+  /** Chats whose counts are not the whole chat's: 0 there means "could not be read", not "no messages". */
+  incomplete: z.array(z.object({ chatId: z.string(), counts: z.enum(['partial', 'unread']) })).optional(),
 });
 export type ScanJobResult = z.infer<typeof ScanJobResult>;
 
@@ -82,7 +87,11 @@ export const browseOperations = {
   ),
   'chats.scan': job(
     'List every chat of a data root with exact counts; rows stream in as they are read (the events), and the result does not repeat them.',
-    z.object({ root: PathInput }),
+    z.object({
+      root: PathInput,
+      /** Rows sent in the root's order once all are read (the CLI's `scan --no-index`), not as each is read. */
+      inOrder: z.boolean().default(false),
+    }),
     ChatSummary,
     ScanJobResult,
   ),
