@@ -1,4 +1,4 @@
-import { redactError } from '../pg/url.ts';
+import { redactError } from '../../shared/redact.ts';
 import type { JobContext } from '../jobs/job.ts';
 import { chatTrees } from '../store/layout.ts';
 

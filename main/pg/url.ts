@@ -1,7 +1,7 @@
-import { AppError, errorMessage } from '../../shared/errors.ts';
-import { redactSecrets } from '../sources/locator.ts';
+import { AppError } from '../../shared/errors.ts';
+import { redactError, redactSecrets } from '../../shared/redact.ts';
 
-export { redactSecrets };
+export { redactSecrets, redactError };
 
 // PostgreSQL locators: `postgres://` and `postgresql://` URLs (libpq's forms, the password optional:
 // PGPASSWORD and ~/.pgpass are honoured by `pg` when the URL has none). A URL is only ever shown with its
@@ -155,13 +155,4 @@ export function maskSecrets(error: unknown): unknown {
     return error;
   }
   return redactSecrets(String(error));
-}
-
-/** The error as it may leave main: an AppError with every secret of its message masked (others: internal). */
-export function redactError(error: unknown): AppError {
-  if (error instanceof AppError) {
-    const message = redactSecrets(error.message);
-    return message === error.message ? error : new AppError(error.code, message);
-  }
-  return new AppError('internal', redactSecrets(errorMessage(error)));
 }
