@@ -70,6 +70,12 @@ export const ChatDetailOutput = ChatDetail.extend({
 });
 export type ChatDetailOutput = z.infer<typeof ChatDetailOutput>;
 
+/** file.open's answer: the file, and for a file of no known kind the bot framework's history it holds. */
+export const FileInfoOutput = FileInfo.extend({
+  framework: z.object({ kind: z.string(), label: z.string(), table: z.string() }).nullable().optional(),
+});
+export type FileInfoOutput = z.infer<typeof FileInfoOutput>;
+
 export const browseOperations = {
   // Runs on main: the allow-list is this process's memory.
   'places.list': query(
@@ -165,9 +171,9 @@ export const browseOperations = {
     FleetMetrics,
   ),
   'file.open': query(
-    'Any SQLite file: detected kind, tables, columns and (capped) row counts.',
-    z.object({ path: PathInput }),
-    FileInfo,
+    'Any SQLite file: detected kind, tables, columns and (capped) row counts; with `framework`, for a file of no known kind, the framework history (LangChain, Rasa) it holds.',
+    z.object({ path: PathInput, framework: z.boolean().default(false) }),
+    FileInfoOutput,
   ),
   'file.rows': query(
     'A page of any table or view of a file, typed cells, long values cut.',

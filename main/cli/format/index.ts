@@ -2,6 +2,7 @@ import type { EventOf, JobName, OutputOf, QueryName, ResultOf } from '../../../s
 import { printJson } from '../output.ts';
 import { backupFormats } from './backup.ts';
 import { chatFormats } from './chat.ts';
+import { filesFormats } from './files.ts';
 import { fleetFormats } from './fleet.ts';
 import { integrityFormats } from './integrity.ts';
 import { maintenanceFormats } from './maintenance.ts';
@@ -29,6 +30,7 @@ export type Formatters = Partial<
 const formatters: Formatters = {
   ...backupFormats,
   ...chatFormats,
+  ...filesFormats,
   ...fleetFormats,
   ...integrityFormats,
   ...maintenanceFormats,
