@@ -1,6 +1,6 @@
 import type { ChatDetail } from '../../../shared/domain.ts';
 import { CONVERSATIONS_DB } from '../../../shared/chat-layout.ts';
-import type { Formatters } from './index.ts';
+import type { Formatters } from './types.ts';
 import { table } from '../output.ts';
 
 /** ", also in data/chats (2026-10-01T…); the copy in data/chats is newer", or "" for a chat in one tree. */

@@ -1,4 +1,4 @@
-import type { Formatters } from './index.ts';
+import type { Formatters } from './types.ts';
 import { formatBytes, table } from '../output.ts';
 
 const KIND_LABEL: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { Formatters } from './index.ts';
+import type { Formatters } from './types.ts';
 import type { ChatSummary, ScanResult } from '../../../shared/domain.ts';
 import { CONVERSATIONS_DB, ROOT_TREE, treeRank } from '../../../shared/chat-layout.ts';
 import { formatBytes, table } from '../output.ts';
