@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import { isChatId } from '../../../shared/contract/primitives.ts';
 import type { ChatSummary } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../config/demo.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
@@ -71,6 +72,8 @@ export function registerReadCommands(program: Command): void {
         opts: { json?: boolean; tree?: string; backups?: string[] },
       ) => {
         const root = requireDir(rootArg);
+        // Said as the command line has always said it, before the contract's own wording.
+        if (!isChatId(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
         // Only the folders named are looked in for its last backup (none: metadata.json's last_backup).
         const backups = (opts.backups ?? []).map((d) => requireDir(d));
         const ctx = cliContext([root, ...backups]);
