@@ -49,7 +49,7 @@ module.exports = {
         path: TRANSPORTS,
         // Until every command runs through invoke (main/cli/invoke.ts): the lead removes this exemption
         // when the CLI conversion merges.
-        pathNot: [NOT_TESTS, '^main/cli/commands/', '^main/cli/scan\\.ts$'],
+        pathNot: [NOT_TESTS, '^main/cli/commands/(sources|read|serve|backup|maintenance|integrity)\\.ts$'],
       },
       to: {
         path: [FEATURES, KINDS, '^main/sources/'],

@@ -6,7 +6,9 @@
 
 import { CHAT_ID_SOURCE } from '../../shared/contract/primitives.ts';
 export const PROFILE_DB = 'profile.db';
-export const CONVERSATIONS_DB = 'conversations.db';
+import { CONVERSATIONS_DB } from '../../shared/chat-layout.ts';
+
+export { CONVERSATIONS_DB };
 export const METADATA_JSON = 'metadata.json';
 export const CHAT_DIR_PREFIX = 'chat_';
 /** A chat folder is `chat_<id>` where id is a Telegram chat id (negative for groups). */

@@ -1,93 +1,102 @@
-import { fleetTotalsOf, type ChatSummary, type ScanSummary, type SkippedEntry } from '../../shared/domain.ts';
-import { treeRank } from '../store/layout.ts';
-import { defaultUserDataDir } from '../config/paths.ts';
-import { runCliJob } from './output.ts';
+import type { ChatSummary, ScanSummary, SkippedEntry } from '../../shared/domain.ts';
+import type { HandlerContext } from '../api/context.ts';
 import { ownFileNotice } from '../fs/own-file.ts';
-import { scanRoot } from '../store/scan.ts';
-import type { WorkerPool } from '../workers/pool.ts';
-import type { FleetIndex } from '../fleet/index.ts';
-import { FleetIndexUnavailable } from '../fleet/index-db.ts';
-import { refreshIndex } from '../fleet/refresh.ts';
-import { closeFleetIndexes, fleetIndexFor } from '../fleet/registry.ts';
+import { runJob, runQuery } from './invoke.ts';
 
-/** A scan's result with its rows read as they are used (from the index: a row at a time). */
+/** A scan's result with its rows read as they are used (from the index: a page at a time). */
 export interface ScanRows {
   root: string;
-  chats: Iterable<ChatSummary>;
+  chats: AsyncIterable<ChatSummary>;
   skipped: SkippedEntry[];
-  /** Chats whose counts are not the whole chat's: 0 there means "could not be read", not "no messages". */
-  incomplete: ReadonlyMap<string, 'partial' | 'unread'>;
+  /**
+   * Chats whose counts are not the whole chat's: 0 there means "could not be read", not "no messages".
+   * Complete once `chats` has been read.
+   */
+  incomplete: Map<string, 'partial' | 'unread'>;
   /** The totals and trees, once the rows have been read. */
-  summary: () => ScanSummary;
+  summary: () => Promise<ScanSummary>;
 }
 
+/** Rows asked of the index at once: a page in memory, never the whole root. */
+const PAGE_ROWS = 1000;
+
 /**
- * `scan ROOT`: refreshes the root's fleet index (only new and changed chats are read) and hands `use` its
- * rows straight from the index, so 100,000 chats are never all in memory at once; with `useIndex` false,
- * a full pass that neither reads nor writes the index — also when the index cannot be used or made (a
- * read-only folder), said in one line on stderr.
+ * `scan ROOT`: refreshes the root's fleet index (only new and changed chats are read), then hands `use`
+ * its rows a page at a time (fleet.page), so 100,000 chats are never all in memory at once; with
+ * `useIndex` false, a full pass (chats.scan) that neither reads nor writes the index — also when the
+ * index cannot be used or made (a read-only folder), said in one line on stderr.
  */
 export async function withScan<T>(
   root: string,
-  pool: WorkerPool,
+  ctx: HandlerContext,
   useIndex: boolean,
   use: (scan: ScanRows) => T | Promise<T>,
 ): Promise<T> {
-  let index: FleetIndex | null = null;
   if (useIndex) {
-    try {
-      index = fleetIndexFor(defaultUserDataDir(), root);
-    } catch (error) {
-      if (!(error instanceof FleetIndexUnavailable)) throw error;
-      ownFileNotice(`${error.message}; every chat is read instead, as with --no-index`);
-    }
-  }
-  if (!index) {
-    const incomplete = new Map<string, 'partial' | 'unread'>();
-    const queryMs = new Map<string, number | null>();
-    const scan = await runCliJob('Scanning', (ctx) =>
-      scanRoot(root, ctx, {
-        pool,
-        onVisit: (chatId, _findings, counts, ms) => {
-          if (counts !== 'whole') incomplete.set(chatId, counts);
-          queryMs.set(chatId, ms);
-        },
-      }),
+    const index = await runQuery(ctx, 'fleet.open', { root });
+    if (index.usable) return use(await indexedScan(root, ctx));
+    ownFileNotice(
+      `${index.reason ?? 'the fleet index cannot be used'}; every chat is read instead, as with --no-index`,
     );
-    const summary = (): ScanSummary => {
-      const trees = new Map<string, number>();
-      const add = (tree: string | undefined) => trees.set(tree ?? '.', (trees.get(tree ?? '.') ?? 0) + 1);
-      for (const c of scan.chats) {
-        add(c.tree);
-        for (const copy of c.copies ?? []) add(copy.tree);
+  }
+  const rows: ChatSummary[] = [];
+  const scan = await runJob(
+    ctx,
+    'chats.scan',
+    { root, inOrder: true },
+    {
+      label: 'Scanning',
+      onEvent: (row) => rows.push(row),
+    },
+  );
+  const summary = scan.summary;
+  if (!summary) throw new Error('chats.scan gave no summary');
+  return use({
+    root: scan.root,
+    chats: (async function* () {
+      yield* rows;
+    })(),
+    skipped: scan.skipped,
+    incomplete: new Map((scan.incomplete ?? []).map((c) => [c.chatId, c.counts])),
+    summary: () => Promise.resolve(inPrintedOrder(summary)),
+  });
+}
+
+/** The index brought up to date, and its checked rows in the root's order, a page at a time. */
+async function indexedScan(root: string, ctx: HandlerContext): Promise<ScanRows> {
+  const refreshed = await runJob(ctx, 'fleet.refresh', { root }, { label: 'Scanning' });
+  const incomplete = new Map<string, 'partial' | 'unread'>();
+  async function* rows(): AsyncGenerator<ChatSummary> {
+    let after: string | undefined;
+    do {
+      const page = await runQuery(ctx, 'fleet.page', {
+        root,
+        sort: 'chatId',
+        // The rows a refresh could not check (cancelled midway) are not listed, as before.
+        filter: { health: ['ok', 'warning', 'error'] },
+        after,
+        limit: PAGE_ROWS,
+        lastBackups: false,
+      });
+      for (const { partial, unread, codes: _codes, lastBackup: _lastBackup, ...row } of page.rows) {
+        if (partial) incomplete.set(row.chatId, unread ? 'unread' : 'partial');
+        yield row as ChatSummary;
       }
-      return {
-        chats: scan.chats.length,
-        ...fleetTotalsOf(
-          scan.chats.map((c) => ({ sizeBytes: c.sizeBytes, queryMs: queryMs.get(c.chatId) ?? null })),
-        ),
-        trees: [...trees.entries()]
-          .sort(([a], [b]) => treeRank(a) - treeRank(b))
-          .map(([tree, chats]) => ({ tree, chats })),
-        inMoreThanOneTree: scan.chats.filter((c) => c.copies && c.copies.length > 0).length,
-      };
-    };
-    return use({ ...scan, incomplete, summary });
+      after = page.nextCursor ?? undefined;
+    } while (after !== undefined);
   }
-  const opened = index;
-  try {
-    await runCliJob('Scanning', (ctx) => refreshIndex(opened, ctx, { pool }));
-    // Awaited here: the index stays open until the last row has been handed on.
-    return await use({
-      root,
-      chats: opened.iterateSummaries(),
-      skipped: opened.skipped(),
-      incomplete: opened.incompleteCounts(),
-      summary: () => opened.scanSummary(),
-    });
-  } finally {
-    closeFleetIndexes();
-  }
+  return {
+    root: refreshed.root,
+    chats: rows(),
+    skipped: refreshed.skipped,
+    incomplete,
+    summary: async () => inPrintedOrder((await runQuery(ctx, 'fleet.scanSummary', { root })).summary),
+  };
+}
+
+/** The summary with its keys in the order `scan --json` has always printed them (the count first). */
+function inPrintedOrder({ chats, ...rest }: ScanSummary): ScanSummary {
+  return { chats, ...rest };
 }
 
 /** Text is handed to `write` in pieces of about this size. */
@@ -99,14 +108,19 @@ const CHUNK_CHARS = 64 * 1024;
  * the next rows are read only once it settles, so a slow pipe does not make 100,000 rows wait in memory.
  */
 export async function writeScanJson(
-  scan: Pick<ScanRows, 'root' | 'chats' | 'skipped'> & Partial<Pick<ScanRows, 'summary'>>,
+  scan: {
+    root: string;
+    chats: Iterable<ChatSummary> | AsyncIterable<ChatSummary>;
+    skipped: SkippedEntry[];
+    summary?: () => ScanSummary | Promise<ScanSummary>;
+  },
   write: (text: string) => void | Promise<void>,
 ): Promise<void> {
   // JSON.stringify escapes newlines inside strings: every newline in its output is structure.
   const nested = (value: unknown, pad: string) => JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
   let out = `{\n  "root": ${JSON.stringify(scan.root)},\n  "chats": [`;
   let rows = 0;
-  for (const chat of scan.chats) {
+  for await (const chat of scan.chats) {
     out += `${rows === 0 ? '' : ','}\n    ${nested(chat, '    ')}`;
     rows++;
     if (out.length >= CHUNK_CHARS) {
@@ -116,6 +130,6 @@ export async function writeScanJson(
   }
   out += rows === 0 ? ']' : '\n  ]';
   // The summary comes last: a reader of root, chats and skipped finds them as before.
-  const summary = scan.summary ? `,\n  "summary": ${nested(scan.summary(), '  ')}` : '';
+  const summary = scan.summary ? `,\n  "summary": ${nested(await scan.summary(), '  ')}` : '';
   await write(`${out},\n  "skipped": ${nested(scan.skipped, '  ')}${summary}\n}\n`);
 }

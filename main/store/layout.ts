@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import type { SkippedEntry } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { isChatId } from '../../shared/contract/primitives.ts';
+import { CHAT_TREES, ROOT_TREE, treeRank } from '../../shared/chat-layout.ts';
 import { describeKind, entryAt, guardInsideRoot } from '../fs/entry.ts';
 import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 
@@ -27,19 +28,8 @@ export interface ChatTree {
   dir: string;
 }
 
-/**
- * The folders that may hold a root's chat folders, the current one first: the bot's project folder has
- * `data/chats/` from before its migration and `bot/data/chats/`, which the bot reads now (seed 000). The
- * root itself (`.`) comes last. A plain chat id means its copy in the first tree that holds it.
- */
-export const CHAT_TREES = ['bot/data/chats', 'data/chats', 'chats'] as const;
-export const ROOT_TREE = '.';
-
-/** A tree's place in CHAT_TREES' order (the root itself last). */
-export function treeRank(tree: string): number {
-  const i = (CHAT_TREES as readonly string[]).indexOf(tree);
-  return i === -1 ? CHAT_TREES.length : i;
-}
+// The tree names and their order are shared with the transports (shared/chat-layout.ts).
+export { CHAT_TREES, ROOT_TREE, treeRank };
 
 /**
  * Every chat tree of a root, the current one first: each of CHAT_TREES that is a real folder holding a

@@ -5,9 +5,11 @@ import {
   ChatSummary,
   ConversationRef,
   FileInfo,
+  Finding,
   FleetMetrics,
   LegacyMetrics,
   MessagePage,
+  ScanSummary,
   SkippedEntry,
   TablePage,
 } from '../domain.ts';
@@ -44,8 +46,35 @@ export const ScanJobResult = z.object({
   /** Rows streamed (one event per chat). */
   total: z.number().int(),
   skipped: z.array(SkippedEntry),
+  /** The chats' totals and trees (`scan --json`'s summary). */
+  summary: ScanSummary.optional(),
+  /** Chats whose counts are not the whole chat's: 0 there means "could not be read", not "no messages". */
+  incomplete: z.array(z.object({ chatId: z.string(), counts: z.enum(['partial', 'unread']) })).optional(),
 });
 export type ScanJobResult = z.infer<typeof ScanJobResult>;
+
+/**
+ * chat.detail's answer: the chat, and where its health comes from (what `show` prints under "Findings"):
+ * the fleet index's findings (its files unchanged since) or a quick check made now; null for a chat
+ * folder holding none of its files.
+ */
+export const ChatDetailOutput = ChatDetail.extend({
+  checked: z
+    .object({
+      source: z.enum(['index', 'check']),
+      checkedAt: z.string().nullable(),
+      findings: z.array(Finding),
+    })
+    .nullable()
+    .optional(),
+});
+export type ChatDetailOutput = z.infer<typeof ChatDetailOutput>;
+
+/** file.open's answer: the file, and for a file of no known kind the bot framework's history it holds. */
+export const FileInfoOutput = FileInfo.extend({
+  framework: z.object({ kind: z.string(), label: z.string(), table: z.string() }).nullable().optional(),
+});
+export type FileInfoOutput = z.infer<typeof FileInfoOutput>;
 
 export const browseOperations = {
   // Runs on main: the allow-list is this process's memory.
@@ -64,14 +93,27 @@ export const browseOperations = {
   ),
   'chats.scan': job(
     'List every chat of a data root with exact counts; rows stream in as they are read (the events), and the result does not repeat them.',
-    z.object({ root: PathInput }),
+    z.object({
+      root: PathInput,
+      /** Rows sent in the root's order once all are read (the CLI's `scan --no-index`), not as each is read. */
+      inOrder: z.boolean().default(false),
+    }),
     ChatSummary,
     ScanJobResult,
   ),
   'chat.detail': query(
     "One chat: profile, preferences, progress, sessions, counts, files and metadata state. `tree`: the chat's copy in that chat tree of the root (its copy in the first tree holding it when absent).",
-    z.object({ root: PathInput, chatId: ChatId, tree: OptionalTree }),
-    ChatDetail,
+    z.object({
+      root: PathInput,
+      chatId: ChatId,
+      tree: OptionalTree,
+      /**
+       * Folders of verified archives (`backup --out-dir`) to find its last backup in, else metadata.json's
+       * last_backup; absent: the folders the Backups screen lists.
+       */
+      backups: z.array(PathInput).max(64).optional(),
+    }),
+    ChatDetailOutput,
   ),
   'chat.messages': query(
     "A page of a chat's messages: the newest by default, older than `before`, newer than `after`, or around a date.",
@@ -129,9 +171,9 @@ export const browseOperations = {
     FleetMetrics,
   ),
   'file.open': query(
-    'Any SQLite file: detected kind, tables, columns and (capped) row counts.',
-    z.object({ path: PathInput }),
-    FileInfo,
+    'Any SQLite file: detected kind, tables, columns and (capped) row counts; with `framework`, for a file of no known kind, the framework history (LangChain, Rasa) it holds.',
+    z.object({ path: PathInput, framework: z.boolean().default(false) }),
+    FileInfoOutput,
   ),
   'file.rows': query(
     'A page of any table or view of a file, typed cells, long values cut.',

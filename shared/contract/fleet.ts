@@ -179,8 +179,20 @@ export const fleetOperations = {
       after: z.string().max(1000).optional(),
       offset: z.number().int().min(0).optional(),
       limit: pageLimit(1000, 100),
+      /** Look up each row's last backup (the list's column); false: rows without it, as `scan` prints them. */
+      lastBackups: z.boolean().default(true),
     }),
     FleetPage,
+  ),
+  'fleet.open': query(
+    "Open (or make) the root's fleet index: whether it can be used, and why not (a read-only folder, a link where it lives), instead of an error, so a caller can read every chat instead.",
+    z.object({ root: PathInput }),
+    z.object({ usable: z.boolean(), reason: z.string().nullable() }),
+  ),
+  'fleet.scanSummary': query(
+    "The checked chats' totals, trees and chats in more than one tree from the fleet index, with the root's skipped entries (`scan --json`'s summary).",
+    z.object({ root: PathInput }),
+    z.object({ summary: ScanSummary, skipped: z.array(SkippedEntry) }),
   ),
   'fleet.overview': query(
     "The list's totals from the fleet index: counts per health, levels, finding codes, skipped entries.",

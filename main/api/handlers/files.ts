@@ -8,6 +8,7 @@ import {
   legacyMetrics,
   tablePage,
 } from '../../adapters/index.ts';
+import { frameworkOf } from '../../mapping/hint.ts';
 import { readonlyCache } from '../../sqlite/cache.ts';
 import { toAppError, type ReadableDb } from '../../sqlite/open.ts';
 import type { HandlerContext } from '../context.ts';
@@ -29,7 +30,13 @@ function withFile<T>(path: string, ctx: HandlerContext, read: (db: ReadableDb, r
 }
 
 export const fileHandlers = {
-  'file.open': ({ path }, ctx) => withFile(path, ctx, (db, real) => describeFile(db, real)),
+  'file.open': async ({ path, framework }, ctx) => {
+    const info = withFile(path, ctx, (db, real) => describeFile(db, real));
+    // A generic file may hold a bot framework's history (main/mapping): `open FILE` says how to read it.
+    if (!framework || info.kind !== 'generic') return info;
+    const held = await frameworkOf(info.path);
+    return held ? { ...info, framework: held } : info;
+  },
   'file.rows': ({ path, table, after, limit }, ctx) =>
     withFile(path, ctx, (db) => tablePage(db, table, after, limit)),
   'file.cell': ({ path, table, rowid, column }, ctx) =>

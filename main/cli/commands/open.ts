@@ -2,20 +2,11 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { entryAt, notAFileMessage } from '../../fs/entry.ts';
-import { describeFile, formatCount } from '../../adapters/index.ts';
-import { withReadonly } from '../../sqlite/open.ts';
 import { isServerLocator, openSourceCommand } from './sources.ts';
-import { formatBytes, printJson, table } from '../output.ts';
-import { frameworkOf } from '../../mapping/hint.ts';
 import { ANY_SOURCE_HELP } from '../source-help.ts';
-
-const KIND_LABEL: Record<string, string> = {
-  'per-chat': "one chat's file (per-chat layout)",
-  user_history: 'unified legacy user_history.db (English-teacher bot)',
-  duiliocode: 'DuilioCode assistant database',
-  clinic: 'WhatsApp clinic bot database (SQLite fallback)',
-  generic: 'SQLite database (no known chatbot schema)',
-};
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { runQuery } from '../invoke.ts';
 
 /**
  * A file path given on the command line: refuses what is missing, a folder, or anything else that is not
@@ -53,47 +44,8 @@ export function registerOpenCommands(program: Command): void {
         if (isServerLocator(fileArg) || entryAt(resolve(fileArg)).kind === 'directory')
           return openSourceCommand(fileArg, opts);
         const path = requireFilePath(fileArg);
-        const info = withReadonly(path, (db) => describeFile(db, path));
-        // A generic file may hold a bot framework's history (main/mapping): said, with how to read it.
-        const framework = info.kind === 'generic' ? await frameworkOf(path) : null;
-        if (opts.json) return printJson(framework ? { ...info, framework } : info);
-        console.log(`File      ${info.path}`);
-        console.log(
-          `Kind      ${info.kind} — ${KIND_LABEL[info.kind] ?? info.kind}${info.hasConversations ? ' (has conversations)' : ''}`,
-        );
-        if (framework)
-          console.log(
-            `Holds     a ${framework.kind === 'langchain' ? 'LangChain chat history' : 'Rasa tracker store'} (table ${framework.table}): chat-inspector conversations ${/\s/.test(fileArg) ? JSON.stringify(fileArg) : fileArg}`,
-          );
-        console.log(
-          `Size      ${formatBytes(info.sizeBytes)}  journal ${info.journalMode}  page size ${info.pageSize}`,
-        );
-        console.log('');
-        if (info.tables.length === 0) {
-          console.log('No tables.');
-          return;
-        }
-        console.log(
-          table(
-            ['TABLE', 'TYPE', 'COLUMNS', 'ROWS'],
-            info.tables.map((t) => [
-              printable(t.name),
-              t.type,
-              String(t.columns.length),
-              formatCount(t.rowCount, t.rowCountCapped),
-            ]),
-          ),
-        );
+        const info = await runQuery(cliContext([path]), 'file.open', { path, framework: true });
+        await printOutput('file.open', info, opts.json === true);
       },
     );
-}
-
-/** Table names come from the file: control characters are shown escaped, never sent to the terminal. */
-function printable(name: string): string {
-  let out = '';
-  for (const ch of name) {
-    const code = ch.codePointAt(0)!;
-    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatSummary } from '../../../shared/domain.ts';
-import { printScanTable } from './read.ts';
+import { printScanTable } from '../format/fleet.ts';
 
 const chat = (chatId: string, patch: Partial<ChatSummary> = {}): ChatSummary => ({
   chatId,

@@ -1,19 +1,18 @@
-import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
 import type { Command } from 'commander';
 import { readdirSync, rmdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
-import type { ChatDetail, ChatSummary, ScanResult } from '../../../shared/domain.ts';
+import { isChatId } from '../../../shared/contract/primitives.ts';
+import type { ChatSummary } from '../../../shared/domain.ts';
 import { writeDemoRoot } from '../../fixtures/demo-root.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
-import { readChatDetail } from '../../store/chat.ts';
-import { ROOT_TREE, requireChatFolders, treeRank } from '../../store/layout.ts';
+import { requireChatFolders } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../scan.ts';
-import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
-import { defaultUserDataDir } from '../../config/paths.ts';
-import { CONVERSATIONS_DB } from '../../adapters/per-chat-schema.ts';
-import { WorkerPool, sharedPool } from '../../workers/pool.ts';
-import { formatBytes, printJson, table, writeStdout } from '../output.ts';
+import { printScanTable } from '../format/fleet.ts';
+import { printJson, writeStdout } from '../output.ts';
+import { cliContext } from '../context.ts';
+import { printOutput } from '../format/index.ts';
+import { runQuery } from '../invoke.ts';
 import { demoMysql, demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
@@ -30,25 +29,6 @@ function requireDir(path: string): string {
   return full;
 }
 
-/** The TREE column: the tree, and for a chat in several trees the other ones and which copy is newer. */
-function treeText(c: ChatSummary): string {
-  const tree = c.tree ?? ROOT_TREE;
-  if (!c.copies || c.copies.length === 0) return tree;
-  const newer = c.newerIn ? `, newer in ${c.newerIn}` : '';
-  return `${tree} (also ${c.copies.map((k) => k.tree).join(', ')}${newer})`;
-}
-
-/** ", also in data/chats (2026-10-01T…); the copy in data/chats is newer", or "" for a chat in one tree. */
-function copiesNote(detail: Pick<ChatDetail, 'tree' | 'copies' | 'newerIn'>): string {
-  if (!detail.copies || detail.copies.length === 0) return '';
-  const also = detail.copies.map((c) => `${c.tree} (last active ${c.lastActive ?? 'unknown'})`).join(', ');
-  const newer =
-    detail.newerIn === undefined || detail.newerIn === null
-      ? 'neither copy is known to be newer'
-      : `the copy in ${detail.newerIn} is newer (by last activity)`;
-  return `; also in ${also}: present in more than one tree, ${newer}${detail.newerIn && detail.newerIn !== detail.tree ? ' — read it with --tree ' + detail.newerIn : ''}`;
-}
-
 export function registerReadCommands(program: Command): void {
   program
     .command('scan')
@@ -60,10 +40,14 @@ export function registerReadCommands(program: Command): void {
     .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
       requireChatFolders(root, rootArg);
-      const pool = opts.workers === undefined ? sharedPool() : new WorkerPool(Number(opts.workers));
-      await withScan(root, pool, opts.index !== false, (scan) => {
+      const ctx = cliContext([root], {
+        workers: opts.workers === undefined ? undefined : Number(opts.workers),
+      });
+      await withScan(root, ctx, opts.index !== false, async (scan) => {
         if (opts.json) return writeScanJson(scan, writeStdout);
-        printScanTable({ ...scan, chats: [...scan.chats] }, scan.incomplete);
+        const chats: ChatSummary[] = [];
+        for await (const chat of scan.chats) chats.push(chat);
+        printScanTable({ root: scan.root, chats, skipped: scan.skipped }, scan.incomplete);
       });
     });
 
@@ -82,103 +66,19 @@ export function registerReadCommands(program: Command): void {
     )
     .option('--json', 'print JSON for scripts')
     .action(
-      (rootArg: string, chatId: string, opts: { json?: boolean; tree?: string; backups?: string[] }) => {
+      async (
+        rootArg: string,
+        chatId: string,
+        opts: { json?: boolean; tree?: string; backups?: string[] },
+      ) => {
         const root = requireDir(rootArg);
-        const backupDirs = (opts.backups ?? []).map((d) => requireDir(d));
-        const now = new Date();
-        // The state the list and the Integrity screen show: the fleet index's, or a quick check's.
-        const checked = chatFindings(root, chatId, defaultUserDataDir(), now, opts.tree);
-        const detail = withChatState(
-          withCopies(root, readChatDetail(root, chatId, now, opts.tree), now),
-          checked,
-        );
-        detail.lastBackup = lastBackupOf(indexVerifiedArchives(backupDirs), detail.chatId, detail.dir);
-        if (opts.json) return printJson(detail);
-        const p = detail.profile;
-        const name = p
-          ? [p.firstName, p.lastName].filter(Boolean).join(' ') || (p.username ? `@${p.username}` : '—')
-          : '—';
-        console.log(
-          `Chat ${detail.chatId}  ${name}  level ${p?.currentLevel ?? '—'}  streak ${p?.studyStreak ?? 0}  health ${detail.health}`,
-        );
-        console.log(`Folder ${detail.dir}`);
-        console.log(`Tree ${detail.tree ?? '.'}${copiesNote(detail)}`);
-        const c = detail.counts;
-        const n = (v: number | null) => (v === null ? '—' : String(v));
-        const unread = detail.problems.find((problem) => problem.file === CONVERSATIONS_DB);
-        if (detail.countsState === 'unread' || c.messages === null) {
-          // Counts of a file that could not be read are unknown, not zero.
-          const why = unread
-            ? `${unread.code === 'locked' ? 'locked — ' : ''}${unread.message}`
-            : `${detail.countsReason?.file ?? CONVERSATIONS_DB}: ${detail.countsReason?.code ?? 'unreadable'}`;
-          console.log(`Messages unknown: ${why}`);
-        } else {
-          const partial = detail.countsState === 'partial' ? ' (partial)' : '';
-          console.log(
-            `Messages ${c.messages}${partial} (${n(c.userMessages)} user, ${n(c.botMessages)} bot, ${n(c.voiceMessages)} voice, ${n(c.messagesWithErrors)} with corrections)  sessions ${n(c.sessions)}${partial}`,
-          );
-        }
-        console.log(
-          `First ${detail.firstMessageAt ?? '—'}  last ${detail.lastMessageAt ?? '—'}  last active ${detail.lastActive ?? '—'}`,
-        );
-        const lb = detail.lastBackup;
-        console.log(
-          lb
-            ? `Last backup ${lb.at} (${lb.source === 'archive' ? `verified archive ${lb.archive}` : "metadata.json's last_backup"})`
-            : 'Last backup: none known (no verified archive in the folders given, no last_backup in metadata.json)',
-        );
-        if (detail.preferences) {
-          const pr = detail.preferences;
-          console.log(
-            `Preferences: voice ${pr.voiceEnabled ? 'on' : 'off'}, explanations ${pr.explanationLanguage ?? '—'}, difficulty ${pr.difficultyPreference ?? '—'}, feedback ${pr.feedbackStyle ?? '—'}, reminders ${pr.studyReminders ? `every ${pr.reminderFrequency}h` : 'off'}`,
-          );
-        }
-        if (detail.progress.length > 0) {
-          console.log('\nLearning progress');
-          console.log(
-            table(
-              ['SKILL', 'TYPE', 'LEVEL', 'PRACTICE', 'SUCCESS', 'MASTERY'],
-              detail.progress.map((g) => [
-                g.skillName ?? '—',
-                g.skillType ?? '—',
-                `${g.levelBefore ?? '?'} → ${g.levelAfter ?? '?'}`,
-                String(g.practiceCount ?? 0),
-                g.successRate === null ? '—' : `${Math.round(g.successRate * 100)}%`,
-                g.masteryLevel === null ? '—' : `${Math.round(g.masteryLevel * 100)}%`,
-              ]),
-            ),
-          );
-        }
-        if (detail.sessions.length > 0) {
-          console.log(`\nSessions (newest ${Math.min(10, detail.sessions.length)} of ${c.sessions})`);
-          console.log(
-            table(
-              ['START', 'MINUTES', 'MESSAGES', 'TOPIC'],
-              detail.sessions
-                .slice(0, 10)
-                .map((s) => [
-                  s.start ?? '—',
-                  s.durationMinutes?.toFixed(0) ?? '—',
-                  String(s.messagesCount ?? 0),
-                  s.topic ?? '—',
-                ]),
-            ),
-          );
-        }
-        console.log(
-          `\nmetadata.json: ${detail.metadata.state}${detail.metadata.differences.length ? ` — ${detail.metadata.differences.join('; ')}` : ''}`,
-        );
-        for (const problem of detail.problems) console.log(`problem: ${problem.message}`);
-        const shown = new Set(detail.problems.map((p) => p.message));
-        const notable = (checked?.findings ?? []).filter(
-          (f) => f.severity !== 'info' && !shown.has(f.message),
-        );
-        if (notable.length > 0) {
-          const when =
-            checked?.source === 'index' ? `fleet index, checked ${checked.checkedAt ?? '?'}` : 'quick check';
-          console.log(`\nFindings (${when})`);
-          for (const f of notable) console.log(`${f.severity} ${f.code} ${f.file}: ${f.message}`);
-        }
+        // Said as the command line has always said it, before the contract's own wording.
+        if (!isChatId(chatId)) throw new AppError('invalid_input', `not a chat id: ${chatId}`);
+        // Only the folders named are looked in for its last backup (none: metadata.json's last_backup).
+        const backups = (opts.backups ?? []).map((d) => requireDir(d));
+        const ctx = cliContext([root, ...backups]);
+        const detail = await runQuery(ctx, 'chat.detail', { root, chatId, tree: opts.tree, backups });
+        await printOutput('chat.detail', detail, opts.json === true);
       },
     );
 
@@ -227,60 +127,4 @@ export function registerReadCommands(program: Command): void {
         console.log(`Try: chat-inspector scan ${dirArg}`);
       },
     );
-}
-
-/**
- * `scan` without --json: the chat list as a table, then counts, locked files and skipped entries. Counts
- * that could not be read are "—" ("locked" for a locked file), never 0; counts read from a damaged file
- * are marked partial.
- */
-export function printScanTable(
-  result: ScanResult,
-  incomplete: ReadonlyMap<string, 'partial' | 'unread'>,
-): void {
-  const countText = (c: ChatSummary, n: number | null): string => {
-    if (c.locked?.file === CONVERSATIONS_DB) return 'locked';
-    // The row's own counts state (the list's), or what the pass said of it.
-    const counts = c.counts && c.counts !== 'whole' ? c.counts : (incomplete.get(c.chatId) ?? 'whole');
-    if (counts === 'unread' || n === null) return '—';
-    return counts === 'partial' ? `${n} (partial)` : String(n);
-  };
-  // A root with more than one chat tree (seed 000's bot folder) says in which each chat lives.
-  const trees = new Set(
-    result.chats
-      .flatMap((c) => [c.tree ?? ROOT_TREE, ...(c.copies ?? []).map((k) => k.tree)])
-      .sort((a, b) => treeRank(a) - treeRank(b)),
-  );
-  const withTree = trees.size > 1;
-  const rows = result.chats.map((c) => {
-    const row = [
-      c.chatId,
-      c.name ?? '—',
-      c.level ?? '—',
-      countText(c, c.messages),
-      countText(c, c.sessions),
-      c.lastActive?.slice(0, 16).replace('T', ' ') ?? '—',
-      formatBytes(c.sizeBytes),
-      c.locked ? `${c.health} (locked)` : c.health,
-    ];
-    if (withTree) row.push(treeText(c));
-    return row;
-  });
-  const headers = ['CHAT', 'NAME', 'LEVEL', 'MESSAGES', 'SESSIONS', 'LAST ACTIVE', 'SIZE', 'HEALTH'];
-  console.log(table(withTree ? [...headers, 'TREE'] : headers, rows));
-  const counts = { ok: 0, warning: 0, error: 0 };
-  for (const c of result.chats) counts[c.health]++;
-  console.log(
-    `\n${result.chats.length} chats (${counts.ok} ok, ${counts.warning} warning, ${counts.error} error)`,
-  );
-  if (result.chats.some((c) => c.counts === 'partial') || [...incomplete.values()].includes('partial'))
-    console.log('(partial): what could be read of a damaged conversations.db, not the whole chat');
-  for (const c of result.chats) if (c.locked) console.log(`locked ${c.chatId}: ${c.locked.message}`);
-  if (withTree) {
-    const both = result.chats.filter((c) => c.copies && c.copies.length > 0);
-    console.log(
-      `chat trees: ${[...trees].join(', ')}; ${both.length} chat(s) in more than one tree, listed once from the current tree's copy (read another copy with show --tree)`,
-    );
-  }
-  for (const s of result.skipped) console.log(`skipped ${s.path}: ${s.reason}`);
 }

@@ -5,9 +5,9 @@ import type {
   RestoreResult,
   VerifyResult,
 } from '../../../shared/contract/backup.ts';
-import { treeRank } from '../../store/layout.ts';
+import { treeRank } from '../../../shared/chat-layout.ts';
 import { formatBytes, table } from '../output.ts';
-import type { Formatters } from './index.ts';
+import type { Formatters } from './types.ts';
 
 /** verify's report: what is wrong goes to stderr (`errors`), the rest to stdout (`report`). */
 export function formatVerify(result: VerifyResult): { report: string; errors: string } {

@@ -1,32 +1,21 @@
-import type { EventOf, JobName, OutputOf, QueryName, ResultOf } from '../../../shared/contract/index.ts';
+import type { JobName, OutputOf, QueryName } from '../../../shared/contract/index.ts';
 import { printJson } from '../output.ts';
 import { backupFormats } from './backup.ts';
+import { chatFormats } from './chat.ts';
+import { filesFormats } from './files.ts';
 import { fleetFormats } from './fleet.ts';
 import { integrityFormats } from './integrity.ts';
 import { maintenanceFormats } from './maintenance.ts';
 
-/** What a job operation hands its formatter: the events it streamed, in order, and its result. */
-export interface JobOutput<K extends JobName> {
-  result: ResultOf<K>;
-  events: EventOf<K>[];
-}
+import type { Formatter, Formatters, JobOutput } from './types.ts';
 
-/**
- * How a command prints its operation's output: `human` for a person (tables, sentences), `json` for
- * `--json` when it is not the contract's output as it is (a job's events and result folded into one object).
- */
-export interface Formatter<T> {
-  human(value: T): void | Promise<void>;
-  json?(value: T): unknown;
-}
-
-export type Formatters = Partial<
-  { [K in QueryName]: Formatter<OutputOf<K>> } & { [K in JobName]: Formatter<JobOutput<K>> }
->;
+export type { Formatter, Formatters, JobOutput };
 
 /** One formatter per operation the CLI runs, grouped by capability (format/<capability>.ts). */
 const formatters: Formatters = {
   ...backupFormats,
+  ...chatFormats,
+  ...filesFormats,
   ...fleetFormats,
   ...integrityFormats,
   ...maintenanceFormats,

@@ -1,5 +1,5 @@
 import type { IntegrityReport } from '../../../shared/contract/integrity.ts';
-import type { Formatters } from './index.ts';
+import type { Formatters } from './types.ts';
 
 /** A root with more than one chat tree: how many of the results are a chat's copy in another tree. */
 function copiesNote(report: IntegrityReport): string {

@@ -1,6 +1,6 @@
 import type { FleetTotals } from '../../../shared/domain.ts';
 import { formatBytes, table } from '../output.ts';
-import type { Formatters } from './index.ts';
+import type { Formatters } from './types.ts';
 
 /** "average query time 1.23 ms (newest page of messages, 40 chats timed)", or why there is none. */
 export function averageQueryText(totals: FleetTotals, query = 'newest page of messages'): string {
