@@ -24,15 +24,7 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { chatCopy, chatTrees, listChats, type ChatLocation } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
-import {
-  fsyncDir,
-  fsyncFile,
-  holdPoint,
-  partialName,
-  removeStalePartials,
-  requireAbsent,
-  sizeOrNull,
-} from '../fs/files.ts';
+import { fsyncDir, fsyncFile, holdPoint, claimArchiveOut, requireAbsent, sizeOrNull } from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   LAYOUT_FILES,
@@ -170,9 +162,7 @@ export async function createBackup(
   const started = Date.now();
   const root = resolve(options.root);
   const out = resolve(options.out);
-  requireAbsent(out, 'archive');
-  removeStalePartials(out);
-  const partial = partialName(out);
+  const partial = claimArchiveOut(out);
   const { chats, skipped: rootSkipped, notBackedUp: rootNotBackedUp } = selectChats(root, options.chatIds);
   const createdAt = (options.now ?? new Date()).toISOString();
   const mtime = new Date(createdAt);

@@ -14,7 +14,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { publish } from './create.ts';
-import { fsyncDir, fsyncFile, partialName, removeStalePartials, requireAbsent } from '../fs/files.ts';
+import { claimArchiveOut, fsyncDir, fsyncFile } from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   FORMAT_VERSION,
@@ -63,9 +63,7 @@ export async function backupSingleFile(
   const header = readHeader(source);
   if (!header.ok)
     throw new AppError('invalid_input', `${options.file}: not an SQLite database (${header.message})`);
-  requireAbsent(out, 'archive');
-  removeStalePartials(out);
-  const partial = partialName(out);
+  const partial = claimArchiveOut(out);
   const createdAt = (options.now ?? new Date()).toISOString();
   const mtime = new Date(createdAt);
   const tmpDir = mkdtempSync(join(tmpdir(), 'chat-inspector-backup-'));

@@ -372,6 +372,16 @@ export interface ArchiveVerdict {
   damaged: Map<string, string>;
 }
 
+/** A file of the archive with no manifest checksum to compare it with: judged by what it holds. */
+function uncheckedFile(
+  e: Pick<VerifyFile, 'path' | 'chatId' | 'name' | 'size' | 'integrity'>,
+  damagedAtBackup: boolean,
+  problems: string[],
+): VerifyFile {
+  const { path, chatId, name, size, integrity } = e;
+  return { path, chatId, name, size, checksumOk: false, integrity, damagedAtBackup, problems };
+}
+
 /**
  * An operator's archive without a manifest: nothing to compare with, so each DB is judged on its own
  * (header and quick_check, rows countable, tables and columns against the bot's). A DB that fails is
@@ -393,16 +403,7 @@ function judgeWithoutManifest(scan: ArchiveScan): ArchiveVerdict {
     }
     if (isDb && e.schema && e.schema.length > 0)
       problems.push(`its tables differ from the bot's (${e.schema.join('; ')})`);
-    files.push({
-      path: e.path,
-      chatId: e.chatId,
-      name: e.name,
-      size: e.size,
-      checksumOk: false,
-      integrity: e.integrity,
-      damagedAtBackup: damage !== null,
-      problems,
-    });
+    files.push(uncheckedFile(e, damage !== null, problems));
   }
   return { scan, files, refusals: [], damaged };
 }
@@ -415,16 +416,7 @@ export function judgeArchive(scan: ArchiveScan): ArchiveVerdict {
   if (!scan.manifest) {
     if (refusals.length === 0) refusals.push('the archive has no usable manifest.json');
     for (const e of scan.entries.values()) {
-      files.push({
-        path: e.path,
-        chatId: e.chatId,
-        name: e.name,
-        size: e.size,
-        checksumOk: false,
-        integrity: e.integrity,
-        damagedAtBackup: false,
-        problems: ['no usable manifest to check it against'],
-      });
+      files.push(uncheckedFile(e, false, ['no usable manifest to check it against']));
     }
     return { scan, files, refusals, damaged };
   }

@@ -265,6 +265,16 @@ export function partialName(out: string): string {
   return `${out}.${process.pid}.partial`;
 }
 
+/**
+ * Before an archive is written to `out`: it must not exist, a killed run's partial is removed, and the
+ * name this run writes under (`partialName`) is returned.
+ */
+export function claimArchiveOut(out: string): string {
+  requireAbsent(out, 'archive');
+  removeStalePartials(out);
+  return partialName(out);
+}
+
 /** Removes `<out>.<pid>.partial` files of processes that are gone (a backup killed with SIGKILL). */
 export function removeStalePartials(out: string): void {
   const prefix = `${basename(out)}.`;
