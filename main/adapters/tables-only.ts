@@ -1,4 +1,5 @@
 import type { ReadableDb } from '../sqlite/open.ts';
+import { tablesFigure } from '../sources/table-metrics.ts';
 import type { Chart, FigureTable } from '../sources/types.ts';
 import { describeTables } from './generic.ts';
 
@@ -8,17 +9,14 @@ export function tablesOnly(db: ReadableDb): { charts: Chart[]; tables: FigureTab
   return {
     charts: [],
     tables: [
-      {
-        id: 'tables',
-        title: 'Tables',
-        columns: ['Table', 'Type', 'Columns', 'Rows'],
-        rows: tables.map((t) => [
+      tablesFigure(
+        tables.map((t) => [
           t.name,
           t.type,
           String(t.columns.length),
           formatCount(t.rowCount, t.rowCountCapped),
         ]),
-      },
+      ),
     ],
   };
 }

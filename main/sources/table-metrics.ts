@@ -1,4 +1,11 @@
-import type { SourceMetrics, SourceTable } from './types.ts';
+import type { FigureTable, SourceMetrics, SourceTable } from './types.ts';
+
+/** The figure table of a store's tables: one row per table (name, type, columns, rows as worded). */
+export function tablesFigure(
+  rows: [name: string, type: string, columns: string, rows: string][],
+): FigureTable {
+  return { id: 'tables', title: 'Tables', columns: ['Table', 'Type', 'Columns', 'Rows'], rows };
+}
 
 /** A server database of no known schema: no charts, one table of its tables and their row counts. */
 export function tableListMetrics(tables: SourceTable[]): SourceMetrics {
@@ -6,17 +13,14 @@ export function tableListMetrics(tables: SourceTable[]): SourceMetrics {
     kind: 'generic',
     charts: [],
     tables: [
-      {
-        id: 'tables',
-        title: 'Tables',
-        columns: ['Table', 'Type', 'Columns', 'Rows'],
-        rows: tables.map((t) => [
+      tablesFigure(
+        tables.map((t) => [
           t.name,
           t.type,
           String(t.columns),
           t.rows === null ? '—' : `${t.rowsEstimated ? '~' : ''}${t.rows}`,
         ]),
-      },
+      ),
     ],
   };
 }
