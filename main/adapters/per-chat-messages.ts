@@ -79,35 +79,6 @@ const OWN_FIELDS = [
   'confidence',
 ] as const;
 
-/**
- * A seed-000 message in the one message model: what the common fields do not hold rides in `extra`
- * (the keys every Source uses: sessionId, voice, originalContent, corrections...), none of it lost, so
- * `messageOfSource` gives the same message back.
- */
-export function sourceMessageOfRow(m: Message, conversationId: string): SourceMessage {
-  const extra: Record<string, unknown> = {};
-  if (m.sessionId !== null) extra.sessionId = m.sessionId;
-  if (m.isVoice) extra.voice = m.voiceDuration ?? true;
-  else if (m.voiceDuration !== null) extra.voiceDuration = m.voiceDuration;
-  if (m.originalContent !== null) extra.originalContent = m.originalContent;
-  if (m.corrections !== null) extra.corrections = m.corrections;
-  if (m.vocabulary !== null) extra.vocabulary = m.vocabulary;
-  if (m.hasErrors) extra.hasErrors = true;
-  if (m.responseTime !== null) extra.responseTime = m.responseTime;
-  if (m.confidence !== null) extra.confidence = m.confidence;
-  if (m.extra) Object.assign(extra, m.extra);
-  return {
-    id: String(m.id),
-    conversationId,
-    timestamp: m.timestamp,
-    role: m.role,
-    rawRole: m.rawRole,
-    text: m.content,
-    analysis: null,
-    extra: Object.keys(extra).length > 0 ? extra : null,
-  };
-}
-
 /** The app's seed-000 view of a message of this layout (the thread's bubbles: corrections, voice...). */
 export function messageOfSource(m: SourceMessage): Message {
   const all = m.extra ?? {};

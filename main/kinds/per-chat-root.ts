@@ -13,13 +13,9 @@ import { silentContext } from '../jobs/job.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { chatDir, listChats } from '../store/layout.ts';
 import { mapSession, readChatDetail, readChatMessages, readChatMetrics, searchChat } from '../store/chat.ts';
-import {
-  mapMessageRow,
-  sourceMessageOfRow,
-  type SearchFilter,
-  type SearchResult,
-} from '../adapters/per-chat-messages.ts';
+import { mapMessageRow, type SearchFilter, type SearchResult } from '../adapters/per-chat-messages.ts';
 import { CONVERSATIONS_DB, displayName, PROFILE_DB } from '../adapters/per-chat-schema.ts';
+import { sourceMessageOf } from '../sources/sqlite-source.ts';
 import { toIso } from '../sources/time.ts';
 import { encodeCursor } from '../sources/cursor.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from '../sources/sqlite-common.ts';
@@ -106,7 +102,7 @@ export class PerChatSource {
       this.tree,
     );
     return {
-      messages: page.messages.map((m) => sourceMessageOfRow(m, this.chatId)),
+      messages: page.messages.map((m) => sourceMessageOf(m, this.chatId)),
       older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
       newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
     };
@@ -169,7 +165,7 @@ export class PerChatSource {
       for (;;) {
         const rows = page.all(after, pageSize) as Row[];
         if (rows.length === 0) return;
-        yield rows.map((row) => sourceMessageOfRow(mapMessageRow(row), this.chatId));
+        yield rows.map((row) => sourceMessageOf(mapMessageRow(row), this.chatId));
         after = Number(rows[rows.length - 1]!.id);
       }
     } finally {

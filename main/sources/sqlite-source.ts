@@ -44,12 +44,20 @@ export function registerSqliteFileKinds(recognise: RecogniseFile): void {
   recogniseFile = recognise;
 }
 
+/**
+ * A seed-000 message in the one message model: what the common fields do not hold rides in `extra`
+ * (the keys every Source uses: sessionId, voice, originalContent, corrections...), none of it lost, so
+ * `messageOfSource` gives the same message back.
+ */
 export function sourceMessageOf(m: Message, conversationId: string): SourceMessage {
   const extra: Record<string, unknown> = {};
   if (m.sessionId !== null) extra.sessionId = m.sessionId;
   if (m.isVoice) extra.voice = m.voiceDuration ?? true;
+  else if (m.voiceDuration !== null) extra.voiceDuration = m.voiceDuration;
   if (m.originalContent !== null) extra.originalContent = m.originalContent;
   if (m.corrections !== null) extra.corrections = m.corrections;
+  if (m.vocabulary !== null) extra.vocabulary = m.vocabulary;
+  if (m.hasErrors) extra.hasErrors = true;
   if (m.responseTime !== null) extra.responseTime = m.responseTime;
   if (m.confidence !== null) extra.confidence = m.confidence;
   if (m.extra) Object.assign(extra, m.extra);

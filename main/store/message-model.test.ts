@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../shared/domain.ts';
-import { messageOfSource, sourceMessageOfRow } from '../adapters/per-chat-messages.ts';
+import { messageOfSource } from '../adapters/per-chat-messages.ts';
+import { sourceMessageOf } from '../sources/sqlite-source.ts';
 
 // The per-chat root speaks the one message model (SourceMessage); the app's seed-000 view of a message
 // is rebuilt from it with nothing lost, so the thread shows what it showed before.
@@ -50,7 +51,7 @@ describe('seed-000 message ⇄ SourceMessage', () => {
       { ...base, corrections: 'not json', role: 'bot' as const, rawRole: 'sarah' },
     ],
   ])('%s: the same message back', (_name, message) => {
-    const source = sourceMessageOfRow(message, '42');
+    const source = sourceMessageOf(message, '42');
     expect(source.id).toBe('7');
     expect(source.conversationId).toBe('42');
     expect(source.text).toBe(message.content);
