@@ -12,8 +12,7 @@
 // the whole wait) is reported in `notBackedUp` and the chat's healthy files are archived all the same. An
 // archive that would hold no chat at all is not left on disk: that is an error.
 
-import { linkSync, mkdtempSync, renameSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupEvent, BackupResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -24,7 +23,15 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { chatCopy, chatTrees, listChats, type ChatLocation } from '../store/layout.ts';
 import { CHAT_DIR_PATTERN } from '../adapters/per-chat-schema.ts';
 import type { WorkerPool } from '../workers/pool.ts';
-import { fsyncDir, fsyncFile, holdPoint, claimArchiveOut, requireAbsent, sizeOrNull } from '../fs/files.ts';
+import {
+  fsyncDir,
+  fsyncFile,
+  holdPoint,
+  claimArchiveOut,
+  privateTempDir,
+  requireAbsent,
+  sizeOrNull,
+} from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   LAYOUT_FILES,
@@ -166,7 +173,7 @@ export async function createBackup(
   const { chats, skipped: rootSkipped, notBackedUp: rootNotBackedUp } = selectChats(root, options.chatIds);
   const createdAt = (options.now ?? new Date()).toISOString();
   const mtime = new Date(createdAt);
-  const tmpDir = mkdtempSync(join(tmpdir(), 'chat-inspector-backup-'));
+  const tmpDir = privateTempDir('backup');
   trackTemp(tmpDir);
   let writer: TarGzWriter;
   try {

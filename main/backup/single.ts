@@ -4,8 +4,7 @@
 // the archive is written as FILE.<pid>.partial and linked to its name at the end, like a root's.
 // `verify` and `restore` read it through the same code as a root's archive (verify.ts, restore.ts).
 
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -14,7 +13,7 @@ import { removeTemp, trackTemp } from '../fs/temp.ts';
 import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { readHeader } from '../sqlite/header.ts';
 import { publish } from './create.ts';
-import { claimArchiveOut, fsyncDir, fsyncFile } from '../fs/files.ts';
+import { claimArchiveOut, fsyncDir, fsyncFile, privateTempDir } from '../fs/files.ts';
 import {
   ARCHIVE_FORMAT,
   FORMAT_VERSION,
@@ -66,7 +65,7 @@ export async function backupSingleFile(
   const partial = claimArchiveOut(out);
   const createdAt = (options.now ?? new Date()).toISOString();
   const mtime = new Date(createdAt);
-  const tmpDir = mkdtempSync(join(tmpdir(), 'chat-inspector-backup-'));
+  const tmpDir = privateTempDir('backup');
   trackTemp(tmpDir);
   let finished = false;
   let writer: TarGzWriter | null = null;

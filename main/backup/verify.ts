@@ -3,7 +3,7 @@
 // private temp file that is deleted right after). Restore runs the same scan before it touches anything.
 
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { VerifyFile, VerifyResult } from '../../shared/contract/backup.ts';
@@ -13,7 +13,7 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { openImageReadonly, type ReadableDb } from '../sqlite/readable.ts';
 import { CONVERSATIONS_DB, EXPECTED_TABLES, METADATA_JSON, PROFILE_DB } from '../adapters/per-chat-schema.ts';
 import { readTableColumns, schemaDifferences } from '../integrity/checks.ts';
-import { holdPoint } from '../fs/files.ts';
+import { holdPoint, privateTempDir } from '../fs/files.ts';
 import { classifyArchivePath, isDamaged, manifestLimit, parseManifest, type Manifest } from './manifest.ts';
 import { INLINE_MAX_BYTES } from './snapshot.ts';
 import { errorMessage } from '../../shared/errors.ts';
@@ -122,7 +122,7 @@ export async function scanArchive(
   let tmp: string | null = null;
   const tempDir = (): string => {
     if (tmp === null) {
-      tmp = mkdtempSync(join(tmpdir(), 'chat-inspector-verify-'));
+      tmp = privateTempDir('verify');
       trackTemp(tmp);
     }
     return tmp;

@@ -11,6 +11,7 @@ import {
   existsSync,
   fsyncSync,
   lstatSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -20,6 +21,7 @@ import {
   unlinkSync,
   type Stats,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { namesIn } from './entry.ts';
@@ -212,6 +214,31 @@ export function leftoversIn(
     if (!ownerMayBeWriting(pid, stat.mtimeMs)) out.push({ name, path, stat });
   }
   return out;
+}
+
+/** `chat-inspector-<purpose>-<pid>-…`: a private folder in the system's temp folder, named by its process. */
+const PRIVATE_TEMP_NAME = /^chat-inspector-[a-z]+-(\d+)-/;
+
+/**
+ * A private folder in the system's temp folder for a copy of someone's data (a backup's staging, a verify's
+ * or a recovery's work), named by this process. Those a killed run left (SIGKILL: no handler ran) are
+ * removed first, only when their process is gone, so copies of conversations do not pile up in /tmp.
+ */
+export function privateTempDir(purpose: string): string {
+  const root = tmpdir();
+  const pidOf = (name: string): number | null => {
+    const m = PRIVATE_TEMP_NAME.exec(name);
+    return m ? Number(m[1]) : null;
+  };
+  for (const { path, stat } of leftoversIn(root, pidOf)) {
+    if (!stat.isDirectory()) continue; // a link or a file by that name is not ours
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another user's, or going away meanwhile: left as it is
+    }
+  }
+  return mkdtempSync(join(root, `chat-inspector-${purpose}-${process.pid}-`));
 }
 
 /**

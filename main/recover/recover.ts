@@ -10,18 +10,16 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
   statSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecoverResult } from '../../shared/contract/backup.ts';
 import { AppError } from '../../shared/errors.ts';
-import { crashPoint, fsyncFile, requireAbsent, tempBeside } from '../fs/files.ts';
+import { crashPoint, fsyncFile, privateTempDir, requireAbsent, tempBeside } from '../fs/files.ts';
 import { quickCheckFile } from '../sqlite/file.ts';
 import { swapInto } from '../backup/swap.ts';
 import { requireRegularFile } from '../fs/entry.ts';
@@ -187,7 +185,7 @@ export async function recoverDb(options: RecoverOptions, ctx: JobContext<null>):
     );
   }
   const before = fingerprint(source);
-  const work = mkdtempSync(join(tmpdir(), 'chat-inspector-recover-'));
+  const work = privateTempDir('recover');
   const untrackWork = trackTemp(work);
   // Built beside its final place, so the last step is a link/rename on one file system.
   const building = out ? tempBeside(out, 'recover') : tempBeside(source, 'recover');
