@@ -165,7 +165,11 @@ export type ConversationSession = z.infer<typeof ConversationSession>;
 export const MessageRole = z.enum(['user', 'bot', 'system']);
 export type MessageRole = z.infer<typeof MessageRole>;
 
-/** One message, from any store. Adapters fill what their schema has and leave the rest null. */
+/**
+ * One row of a SQLite kind's messages, as the kinds map it (main/adapters) before their Source turns it into
+ * the one message model (shared/contract/sources.ts SourceMessageOut) — which is what every operation sends.
+ * The export's formats still write this shape.
+ */
 export const Message = z.object({
   id: z.number().int(),
   sessionId: z.string().nullable(),
@@ -201,8 +205,9 @@ export const NO_LEARNING_FIELDS = {
 } as const satisfies Partial<Message>;
 
 /**
- * A page of messages in chronological order (oldest first within the page).
- * Cursors are message ids: keyset paging, never OFFSET.
+ * A SQLite kind's page of messages in chronological order (oldest first within the page), cursors being
+ * numeric message keys (keyset paging, never OFFSET). Internal to main: its Source gives the page out as
+ * SourceMessagePageOut with opaque cursors; no operation sends this shape.
  */
 export const MessagePage = z.object({
   messages: z.array(Message),

@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationRef, FileInfo, LegacyMetrics, Message, MessagePage } from '../../shared/domain.ts';
+import type { SourceMessageOut, SourceMessagePageOut } from '../../shared/contract/sources.ts';
+import type { ConversationRef, FileInfo, LegacyMetrics } from '../../shared/domain.ts';
+import { threadFieldsOf } from '../../shared/message-fields.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
@@ -63,16 +65,20 @@ async function call<T>(name: string, input: Record<string, unknown>): Promise<T>
 }
 
 /** Pages from the newest page back to the oldest; returns all messages oldest first. */
-async function pageBackwards(path: string, conversationId: string, limit: number): Promise<Message[]> {
-  const pages: MessagePage[] = [];
-  let page = await call<MessagePage>('file.messages', { path, conversationId, limit });
+async function pageBackwards(
+  path: string,
+  conversationId: string,
+  limit: number,
+): Promise<SourceMessageOut[]> {
+  const pages: SourceMessagePageOut[] = [];
+  let page = await call<SourceMessagePageOut>('file.messages', { path, conversationId, limit });
   pages.push(page);
-  while (page.olderCursor !== null) {
-    page = await call<MessagePage>('file.messages', {
+  while (page.older !== null) {
+    page = await call<SourceMessagePageOut>('file.messages', {
       path,
       conversationId,
       limit,
-      before: page.olderCursor,
+      before: page.older,
     });
     pages.push(page);
     if (pages.length > 1000) throw new Error('paging did not end');
@@ -85,12 +91,17 @@ async function pageForwards(
   path: string,
   conversationId: string,
   limit: number,
-  first: MessagePage,
-): Promise<Message[]> {
+  first: SourceMessagePageOut,
+): Promise<SourceMessageOut[]> {
   const out = [...first.messages];
   let page = first;
-  while (page.newerCursor !== null) {
-    page = await call<MessagePage>('file.messages', { path, conversationId, limit, after: page.newerCursor });
+  while (page.newer !== null) {
+    page = await call<SourceMessagePageOut>('file.messages', {
+      path,
+      conversationId,
+      limit,
+      after: page.newer,
+    });
     out.push(...page.messages);
   }
   return out;
@@ -211,25 +222,26 @@ describe('user_history (unified legacy DB)', () => {
     for (const u of USERS) {
       const expected = historyIds.get(u.chatId)!;
       const back = await pageBackwards(paths.userHistory, String(u.chatId), 50);
-      expect(back.map((m) => m.id)).toEqual(expected);
-      expect(back.every((m) => m.content?.endsWith(`of ${u.chatId}`))).toBe(true);
-      const first = await call<MessagePage>('file.messages', {
+      expect(back.map((m) => Number(m.id))).toEqual(expected);
+      expect(back.every((m) => m.text?.endsWith(`of ${u.chatId}`))).toBe(true);
+      expect(back.every((m) => m.conversationId === String(u.chatId))).toBe(true);
+      const first = await call<SourceMessagePageOut>('file.messages', {
         path: paths.userHistory,
         conversationId: String(u.chatId),
         limit: 50,
-        after: 0,
+        oldest: true,
       });
       const forward = await pageForwards(paths.userHistory, String(u.chatId), 50, first);
-      expect(forward.map((m) => m.id)).toEqual(expected);
+      expect(forward.map((m) => Number(m.id))).toEqual(expected);
     }
-    const page = await call<MessagePage>('file.messages', {
+    const page = await call<SourceMessagePageOut>('file.messages', {
       path: paths.userHistory,
       conversationId: '123456789',
       limit: 2,
-      after: 0,
+      oldest: true,
     });
     expect(page.messages.map((m) => m.role)).toEqual(['user', 'bot']);
-    expect(page.olderCursor).toBeNull();
+    expect(page.older).toBeNull();
     expect(page.messages[1]!.rawRole).toBe('sarah');
   });
 
@@ -302,7 +314,7 @@ describe('per-chat files', () => {
     const byTime = Array.from({ length: 45 }, (_, i) => ({ id: i + 1, day: 2 + (i % 3) })).sort(
       (a, b) => a.day - b.day || a.id - b.id,
     );
-    expect(all.map((m) => m.id)).toEqual(byTime.map((m) => m.id));
+    expect(all.map((m) => Number(m.id))).toEqual(byTime.map((m) => m.id));
     await expect(
       call('file.messages', { path: paths.conversations, conversationId: '1', limit: 5 }),
     ).rejects.toMatchObject({ code: 'not_found' });
@@ -350,23 +362,32 @@ describe('duiliocode', () => {
       const all = await pageBackwards(paths.duilio, id, 40);
       expect(all).toHaveLength(s.turns);
       expect(new Set(all.map((m) => m.id)).size).toBe(s.turns);
-      expect(all.map((m) => m.content)).toEqual(Array.from({ length: s.turns }, (_, t) => `turn ${t}`));
+      expect(all.map((m) => m.text)).toEqual(Array.from({ length: s.turns }, (_, t) => `turn ${t}`));
       expect(all.map((m) => m.role)).toEqual(
         Array.from({ length: s.turns }, (_, t) => (t % 2 === 0 ? 'user' : 'bot')),
       );
     }
-    const page = await call<MessagePage>('file.messages', {
+    const page = await call<SourceMessagePageOut>('file.messages', {
       path: paths.duilio,
       conversationId: '["user123","session456"]',
       limit: 2,
-      after: 0,
+      oldest: true,
     });
     expect(page.messages[1]).toMatchObject({
+      conversationId: '["user123","session456"]',
       rawRole: 'assistant',
       role: 'bot',
-      sessionId: 'session456',
       timestamp: '2025-01-27T10:00:04.123Z',
-      extra: { model: 'qwen2.5-coder:14b', workspacePath: '/home/duilio/proj', extraData: { tokens: 101 } },
+      extra: {
+        sessionId: 'session456',
+        model: 'qwen2.5-coder:14b',
+        workspacePath: '/home/duilio/proj',
+        extraData: { tokens: 101 },
+      },
+    });
+    expect(threadFieldsOf(page.messages[1]!)).toMatchObject({
+      sessionId: 'session456',
+      model: 'qwen2.5-coder:14b',
     });
     await expect(
       call('file.messages', { path: paths.duilio, conversationId: 'session456', limit: 5 }),
@@ -441,12 +462,12 @@ describe('clinic', () => {
       const all = await pageBackwards(paths.clinic, clinicIds[i]!, 64);
       expect(all).toHaveLength(count);
       expect(new Set(all.map((m) => m.id)).size).toBe(count);
-      expect(all.map((m) => m.content)).toEqual(Array.from({ length: count }, (_, t) => `msg ${t}`));
+      expect(all.map((m) => m.text)).toEqual(Array.from({ length: count }, (_, t) => `msg ${t}`));
       expect(all.map((m) => m.role)).toEqual(
         Array.from({ length: count }, (_, t) => (t % 2 === 0 ? 'user' : 'bot')),
       );
       if (count > 2) {
-        expect(all[2]!.isVoice).toBe(true);
+        expect(threadFieldsOf(all[2]!).isVoice).toBe(true);
         expect(all[0]!.extra).toMatchObject({
           id: expect.stringMatching(/^[0-9a-f]{8}-/),
           message_type: 'text',

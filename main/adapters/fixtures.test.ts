@@ -9,9 +9,9 @@ import type {
   FileInfo,
   FileKind,
   LegacyMetrics,
-  MessagePage,
   TablePage,
 } from '../../shared/domain.ts';
+import type { SourceMessagePageOut } from '../../shared/contract/sources.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import {
@@ -195,19 +195,19 @@ describe.each([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])('generated fil
     // Page the ten busiest conversations from newest to oldest.
     for (const ref of [...conversations].sort((a, b) => b.messages - a.messages).slice(0, 10)) {
       const ids: number[] = [];
-      let page = await call<MessagePage>('file.messages', {
+      let page = await call<SourceMessagePageOut>('file.messages', {
         path: f.path,
         conversationId: ref.id,
         limit: 100,
       });
       for (;;) {
-        ids.unshift(...page.messages.map((m) => m.id));
-        if (page.olderCursor === null) break;
-        page = await call<MessagePage>('file.messages', {
+        ids.unshift(...page.messages.map((m) => Number(m.id)));
+        if (page.older === null) break;
+        page = await call<SourceMessagePageOut>('file.messages', {
           path: f.path,
           conversationId: ref.id,
           limit: 100,
-          before: page.olderCursor,
+          before: page.older,
         });
       }
       expect([ref.id, ids.length, new Set(ids).size]).toEqual([ref.id, ref.messages, ref.messages]);

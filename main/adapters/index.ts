@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
-import type { FileInfo, LegacyMetrics, MessagePage, TablePage } from '../../shared/domain.ts';
+import type { FileInfo, LegacyMetrics, TablePage } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import { noConversations, recogniseFile } from './file-kinds.ts';
+import { recogniseFile } from './file-kinds.ts';
 import { describeTables, journalModeOf, pageSizeOf, readCellValue, readTablePage } from './generic.ts';
 import { listObjects } from '../sqlite/catalog.ts';
-import type { ConversationList, PageInput } from './types.ts';
+import type { ConversationList } from './types.ts';
 
 // Single SQLite files of any kind: the generic table browser, and the file kinds (main/adapters/file-kinds.ts)
 // that map chat-like files (user_history, duiliocode, clinic, a chat's conversations.db) onto the common
@@ -51,17 +51,6 @@ export function conversations(db: ReadableDb, path: string, limit: number): Conv
   const { detection, kind } = recogniseFile(db);
   if (!detection.hasConversations) return { conversations: [], capped: false };
   return kind.conversations(db, path, limit);
-}
-
-export function conversationMessages(
-  db: ReadableDb,
-  path: string,
-  conversationId: string,
-  request: PageInput,
-): MessagePage {
-  const { detection, kind } = recogniseFile(db);
-  if (!detection.hasConversations) throw noConversations(detection);
-  return kind.messages(db, path, conversationId, request);
 }
 
 export function legacyMetrics(db: ReadableDb): LegacyMetrics {

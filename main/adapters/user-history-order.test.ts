@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message, MessagePage } from '../../shared/domain.ts';
+import type { SourceMessageOut, SourceMessagePageOut } from '../../shared/contract/sources.ts';
 import { createContext } from '../api/create-context.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
@@ -80,41 +80,41 @@ afterAll(() => {
 });
 
 const page = async (path: string, conversationId: string, extra: Record<string, unknown>) =>
-  (await invoke('file.messages', { path, conversationId, limit: 20, ...extra }, ctx)) as MessagePage;
+  (await invoke('file.messages', { path, conversationId, limit: 20, ...extra }, ctx)) as SourceMessagePageOut;
 
 /** Newest page first, then `before` its older cursor until the start: the whole thread, oldest first. */
-async function readBackwards(path: string, chatId: string): Promise<Message[]> {
-  const pages: Message[][] = [];
+async function readBackwards(path: string, chatId: string): Promise<SourceMessageOut[]> {
+  const pages: SourceMessageOut[][] = [];
   let current = await page(path, chatId, {});
   pages.push(current.messages);
-  while (current.olderCursor !== null) {
-    current = await page(path, chatId, { before: current.olderCursor });
+  while (current.older !== null) {
+    current = await page(path, chatId, { before: current.older });
     pages.push(current.messages);
     if (pages.length > 100) throw new Error('paging did not end');
   }
   return pages.reverse().flat();
 }
 
-async function readForwards(path: string, chatId: string): Promise<Message[]> {
-  const out: Message[] = [];
-  let current = await page(path, chatId, { after: 0 });
+async function readForwards(path: string, chatId: string): Promise<SourceMessageOut[]> {
+  const out: SourceMessageOut[] = [];
+  let current = await page(path, chatId, { oldest: true });
   out.push(...current.messages);
-  while (current.newerCursor !== null) {
-    current = await page(path, chatId, { after: current.newerCursor });
+  while (current.newer !== null) {
+    current = await page(path, chatId, { after: current.newer });
     out.push(...current.messages);
     if (out.length > 10_000) throw new Error('paging did not end');
   }
   return out;
 }
 
-const times = (messages: Message[]) => messages.map((m) => Date.parse(m.timestamp ?? ''));
+const times = (messages: SourceMessageOut[]) => messages.map((m) => Date.parse(m.timestamp ?? ''));
 const isSorted = (values: number[]) => values.every((v, i) => i === 0 || values[i - 1]! <= v);
 
 describe('legacy user_history.db thread order', () => {
   it('the fixture really has ids running against time', async () => {
     const chatId = reversedUsers[0]!.chatId;
     const newest = await page(files.reversed, chatId, {});
-    const ids = newest.messages.map((m) => m.id);
+    const ids = newest.messages.map((m) => Number(m.id));
     // Oldest first on screen means the ids go down the page.
     expect(ids[0]!).toBeGreaterThan(ids[ids.length - 1]!);
   });
@@ -133,7 +133,7 @@ describe('legacy user_history.db thread order', () => {
     const all = await readBackwards(files.reversed, user.chatId);
     const newest = await page(files.reversed, user.chatId, {});
     expect(newest.messages.map((m) => m.id)).toEqual(all.slice(-20).map((m) => m.id));
-    expect(newest.newerCursor).toBeNull();
+    expect(newest.newer).toBeNull();
   });
 
   it('reads the same thread, in the same order, as the file whose ids follow time', async () => {
@@ -141,10 +141,10 @@ describe('legacy user_history.db thread order', () => {
       const reversed = await readBackwards(files.reversed, user.chatId);
       const inOrder = await readBackwards(files.inOrder, inOrderUsers[i]!.chatId);
       expect(user.chatId).toBe(inOrderUsers[i]!.chatId);
-      expect(reversed.map((m) => [m.timestamp, m.role, m.content])).toEqual(
-        inOrder.map((m) => [m.timestamp, m.role, m.content]),
+      expect(reversed.map((m) => [m.timestamp, m.role, m.text])).toEqual(
+        inOrder.map((m) => [m.timestamp, m.role, m.text]),
       );
-      expect(isSorted(inOrder.map((m) => m.id))).toBe(true);
+      expect(isSorted(inOrder.map((m) => Number(m.id)))).toBe(true);
     }
   });
 
@@ -152,7 +152,7 @@ describe('legacy user_history.db thread order', () => {
     for (const [i, user] of inOrderUsers.entries()) {
       const ties = await readBackwards(files.ties, user.chatId);
       const inOrder = await readBackwards(files.inOrder, user.chatId);
-      expect(ties.map((m) => m.content)).toEqual(inOrder.map((m) => m.content));
+      expect(ties.map((m) => m.text)).toEqual(inOrder.map((m) => m.text));
       expect(isSorted(times(ties)), `chat ${i}`).toBe(true);
       expect(await readForwards(files.ties, user.chatId)).toEqual(ties);
     }

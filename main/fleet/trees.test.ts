@@ -7,7 +7,8 @@ import type { ChatSummary, FleetTotals, ScanResult, ScanSummary } from '../../sh
 import type { RestoreResult } from '../../shared/contract/backup.ts';
 import type { IntegrityReport } from '../../shared/contract/integrity.ts';
 import type { SearchHit } from '../../shared/contract/fleet.ts';
-import type { ChatDetail, ChatMetrics, MessagePage } from '../../shared/domain.ts';
+import type { SourceMessagePageOut } from '../../shared/contract/sources.ts';
+import type { ChatDetail, ChatMetrics } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createContext } from '../api/create-context.ts';
 import { invoke } from '../api/dispatch.ts';
@@ -481,9 +482,11 @@ describe("the app's chat operations on a bot folder with two chat trees", () => 
       expect(other.counts.messages).toBe(10);
       expect(other.copies!.map((c) => c.tree)).toEqual(['bot/data/chats']);
 
-      const page = (await call('chat.messages', { tree: 'data/chats', limit: 1000 })) as MessagePage;
+      const page = (await call('chat.messages', { tree: 'data/chats', limit: 1000 })) as SourceMessagePageOut;
       expect(page.messages).toHaveLength(10);
-      expect(((await call('chat.messages', { limit: 1000 })) as MessagePage).messages).toHaveLength(14);
+      expect(((await call('chat.messages', { limit: 1000 })) as SourceMessagePageOut).messages).toHaveLength(
+        14,
+      );
       const found = (await call('chat.search', { tree: 'data/chats', query: 'e', limit: 1000 })) as {
         total: number;
       };

@@ -58,11 +58,16 @@ function withDb<T>(path: string, read: (db: ReadableDb) => T): T {
   }
 }
 
+/** A message key below every real one: the page after it is the oldest. */
+const BEFORE_EVERY_KEY = Number.MIN_SAFE_INTEGER;
+
 /** A page of one chat's thread: a Source's MessageQuery, or the page that starts at one message (`from`). */
 export interface ChatThreadQuery {
   limit: number;
   before?: string | undefined;
   after?: string | undefined;
+  /** The oldest page (the start of the thread). */
+  oldest?: boolean | undefined;
   at?: string | undefined;
   /** A message id (a search hit): the page that starts at that message, in thread order. */
   from?: string | undefined;
@@ -94,7 +99,7 @@ export class PerChatSource {
       this.chatId,
       {
         before: numericCursor(query.before),
-        after: numericCursor(query.after),
+        after: query.oldest ? BEFORE_EVERY_KEY : numericCursor(query.after),
         at: query.at,
         from,
         limit: query.limit,
@@ -314,12 +319,13 @@ export class PerChatRootSource implements Source {
     after: string | undefined,
     at: string | undefined,
     limit: number,
+    oldest?: boolean,
   ): SourceMessagePage {
-    return this.chat(chatId).messages({ before, after, at, limit });
+    return this.chat(chatId).messages({ before, after, at, limit, oldest });
   }
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
-    return this.page(query.conversationId, query.before, query.after, query.at, query.limit);
+    return this.page(query.conversationId, query.before, query.after, query.at, query.limit, query.oldest);
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
@@ -371,7 +377,7 @@ export class PerChatRootSource implements Source {
     conversationId: string;
     pageSize?: number;
   }): AsyncGenerator<SourceMessage[]> {
-    let after = messageCursor(Number.MIN_SAFE_INTEGER);
+    let after = messageCursor(BEFORE_EVERY_KEY);
     for (;;) {
       const page = this.page(options.conversationId, undefined, after, undefined, options.pageSize ?? 1000);
       if (page.messages.length === 0) return;

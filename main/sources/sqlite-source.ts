@@ -222,7 +222,7 @@ export class SqliteFileSource implements Source {
     if (query.at !== undefined) atKey(query.at); // an unreadable date is refused before any paging
     return this.page(query.conversationId, {
       before: numericCursor(query.before),
-      after: numericCursor(query.after),
+      after: query.oldest ? Number.MIN_SAFE_INTEGER : numericCursor(query.after),
       at: query.at,
       limit: query.limit,
     });

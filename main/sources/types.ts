@@ -51,6 +51,8 @@ export interface MessageQuery {
   before?: string | undefined;
   /** Newer than this cursor (the `newer` of a page). */
   after?: string | undefined;
+  /** The oldest page (the start of the conversation), where no cursor is given. */
+  oldest?: boolean | undefined;
   /** ISO date or datetime: the page starting at the first message on or after it. */
   at?: string | undefined;
 }

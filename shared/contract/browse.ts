@@ -8,13 +8,13 @@ import {
   Finding,
   FleetMetrics,
   LegacyMetrics,
-  MessagePage,
   ScanSummary,
   SkippedEntry,
   TablePage,
 } from '../domain.ts';
 import { job, query } from './define.ts';
-import { ChatId, PathInput, pageLimit } from './primitives.ts';
+import { ChatId, Cursor, PathInput, pageLimit } from './primitives.ts';
+import { SourceMessagePageOut } from './sources.ts';
 
 const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is YYYY-MM-DD');
 /**
@@ -27,6 +27,17 @@ export const ChatTreeInput = z
   .regex(/^(\.|[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*)$/, 'a chat tree is a folder of the root, e.g. data/chats');
 const OptionalTree = ChatTreeInput.optional();
 const PageLimit = pageLimit(1000, 100);
+/**
+ * Where a page of a thread starts, in the Source model's terms: the newest page by default, older than
+ * `before` (a page's `older`), newer than `after` (a page's `newer`), or the oldest page. Cursors are
+ * opaque: only what a page gave out.
+ */
+const ThreadPaging = {
+  before: Cursor.optional(),
+  after: Cursor.optional(),
+  /** The first page of the conversation (what the thread's Home key shows). */
+  oldest: z.boolean().optional(),
+};
 
 export const Place = z.object({
   path: z.string(),
@@ -116,20 +127,19 @@ export const browseOperations = {
     ChatDetailOutput,
   ),
   'chat.messages': query(
-    "A page of a chat's messages: the newest by default, older than `before`, newer than `after`, or around a date.",
+    "A page of a chat's messages in the one message model: the newest by default, older than `before`, newer than `after`, the oldest, around a date, or from a message.",
     z.object({
       root: PathInput,
       chatId: ChatId,
       tree: OptionalTree,
-      before: z.number().int().optional(),
-      after: z.number().int().optional(),
+      ...ThreadPaging,
       /** ISO date or datetime: the page that starts at the first message on or after it. */
       at: z.string().max(40).optional(),
-      /** A message id: the page that starts at that message (a search hit), in thread order. */
-      from: z.number().int().optional(),
+      /** A message id (a search hit): the page that starts at that message, in thread order. */
+      from: z.string().min(1).max(40).optional(),
       limit: PageLimit,
     }),
-    MessagePage,
+    SourceMessagePageOut,
   ),
   'chat.search': query(
     'Messages of one chat whose text contains the query: newest first, a page at a time, with the total; by role and day range.',
@@ -201,15 +211,14 @@ export const browseOperations = {
     z.object({ conversations: z.array(ConversationRef), capped: z.boolean() }),
   ),
   'file.messages': query(
-    'A page of one conversation of a legacy file, in the common message model.',
+    'A page of one conversation of a chat-like file (read through its SQLite file Source), in the one message model.',
     z.object({
       path: PathInput,
       conversationId: z.string().min(1).max(200),
-      before: z.number().int().optional(),
-      after: z.number().int().optional(),
+      ...ThreadPaging,
       limit: PageLimit,
     }),
-    MessagePage,
+    SourceMessagePageOut,
   ),
   'file.metrics': query(
     "The legacy file's own metrics (latency p50/p95, chatbot_metrics, api_call_logs).",

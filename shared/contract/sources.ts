@@ -108,6 +108,7 @@ export const SourceMessagePageOut = z.object({
   /** What could not be read for this page (a damaged archive file, with its line); the rest is shown. */
   warnings: z.array(z.string()).optional(),
 });
+export type SourceMessagePageOut = z.infer<typeof SourceMessagePageOut>;
 
 export const SimilarMessageOut = z.object({
   conversationId: z.string(),

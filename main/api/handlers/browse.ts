@@ -1,12 +1,9 @@
-import { roundMs, type ChatSummary, type MessagePage, type ScanSummary } from '../../../shared/domain.ts';
+import { roundMs, type ChatSummary, type ScanSummary } from '../../../shared/domain.ts';
 import { ROOT_TREE, treeRank } from '../../../shared/chat-layout.ts';
 import { indexVerifiedArchives, lastBackupOf } from '../../backup/last-backup.ts';
 import { archiveFolders } from './backup.ts';
 import { chatFindings, withChatState, withCopies } from '../../fleet/show.ts';
-import { decodeCursor } from '../../sources/cursor.ts';
-import { messageCursor, PerChatRootSource, type PerChatSource } from '../../kinds/per-chat-root.ts';
-import type { SourceMessagePage } from '../../sources/types.ts';
-import { messageOfSource } from '../../adapters/per-chat-messages.ts';
+import { PerChatRootSource, type PerChatSource } from '../../kinds/per-chat-root.ts';
 import { fleetMetrics } from '../../store/fleet.ts';
 import { listDbFiles } from '../../store/files.ts';
 import { scanRoot } from '../../store/scan.ts';
@@ -16,21 +13,6 @@ import type { Handlers } from '../types.ts';
 /** One chat of an allowed root, read through the root's Source (its index in the app's own folder). */
 const chatOf = (root: string, chatId: string, tree: string | undefined, ctx: HandlerContext): PerChatSource =>
   new PerChatRootSource(ctx.places.requireRoot(root), { ownDir: ctx.userDataDir }).chat(chatId, tree);
-
-/**
- * The contract's chat.messages still speaks the app's seed-000 Message with numeric cursors (the thread
- * shared with the Files screen renders it): the one place the Source's page is turned back into it.
- */
-function messagePageOf(page: SourceMessagePage): MessagePage {
-  const key = (cursor: string | null) => (cursor === null ? null : Number(decodeCursor(cursor, 1)[0]));
-  return {
-    messages: page.messages.map(messageOfSource),
-    olderCursor: key(page.older),
-    newerCursor: key(page.newer),
-  };
-}
-
-const cursorOf = (id: number | undefined) => (id === undefined ? undefined : messageCursor(id));
 
 export const browseHandlers = {
   'places.list': (_input, ctx) => ({
@@ -106,16 +88,8 @@ export const browseHandlers = {
       },
     };
   },
-  'chat.messages': ({ root, chatId, tree, before, after, at, from, limit }, ctx) =>
-    messagePageOf(
-      chatOf(root, chatId, tree, ctx).messages({
-        before: cursorOf(before),
-        after: cursorOf(after),
-        at,
-        from: from === undefined ? undefined : String(from),
-        limit,
-      }),
-    ),
+  'chat.messages': ({ root, chatId, tree, before, after, oldest, at, from, limit }, ctx) =>
+    chatOf(root, chatId, tree, ctx).messages({ before, after, oldest, at, from, limit }),
   'chat.search': ({ root, chatId, tree, query, limit, role, from, to, before }, ctx) =>
     chatOf(root, chatId, tree, ctx).search(query, limit, { role, from, to, before }),
   'chat.metrics': ({ root, chatId, tree }, ctx) => chatOf(root, chatId, tree, ctx).metrics(),

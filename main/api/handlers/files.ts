@@ -1,29 +1,44 @@
 import { statSync } from 'node:fs';
 import { AppError } from '../../../shared/errors.ts';
-import {
-  cellValue,
-  conversationMessages,
-  conversations,
-  describeFile,
-  legacyMetrics,
-  tablePage,
-} from '../../adapters/index.ts';
+import { cellValue, conversations, describeFile, legacyMetrics, tablePage } from '../../adapters/index.ts';
 import { frameworkOf } from '../../mapping/hint.ts';
+import { withSource, type Source } from '../../sources/index.ts';
 import { readonlyCache } from '../../sqlite/cache.ts';
 import { toAppError, type ReadableDb } from '../../sqlite/open.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 
-// Single-file operations (legacy, foreign and generic SQLite), implemented in main/adapters/.
-// Each checks the path against the allow-list, then reads through the bounded connection cache, so
-// paging a table opens the file once. SQLite's own errors become the stable codes (corrupt, locked, ...).
+// Single-file operations (legacy, foreign and generic SQLite). Each checks the path against the allow-list.
+// A conversation's messages are read through the file's Source (main/sources: the one message model, opaque
+// cursors), as every other store's are. Tables, cells and figures are read in main/adapters/ through the
+// bounded connection cache, so paging a table opens the file once. SQLite's own errors become the stable
+// codes (corrupt, locked, ...).
 
-function withFile<T>(path: string, ctx: HandlerContext, read: (db: ReadableDb, real: string) => T): T {
+function allowedFile(path: string, ctx: HandlerContext): string {
   const real = ctx.places.requireFile(path);
   if (statSync(real).isDirectory())
     throw new AppError('invalid_input', `${path}: is a folder, not a database file`);
+  return real;
+}
+
+function withFile<T>(path: string, ctx: HandlerContext, read: (db: ReadableDb, real: string) => T): T {
+  const real = allowedFile(path, ctx);
   try {
     return read(readonlyCache.get(real), real);
+  } catch (error) {
+    throw toAppError(error, real);
+  }
+}
+
+/** The file as a Source, for this request (its kind recognised at open, a remembered mapping applied). */
+async function withFileSource<T>(
+  path: string,
+  ctx: HandlerContext,
+  read: (source: Source) => Promise<T>,
+): Promise<T> {
+  const real = allowedFile(path, ctx);
+  try {
+    return await withSource(real, { mappingHome: ctx.userDataDir }, read);
   } catch (error) {
     throw toAppError(error, real);
   }
@@ -43,9 +58,7 @@ export const fileHandlers = {
     withFile(path, ctx, (db) => cellValue(db, table, rowid, column)),
   'file.conversations': ({ path, limit }, ctx) =>
     withFile(path, ctx, (db, real) => conversations(db, real, limit)),
-  'file.messages': ({ path, conversationId, before, after, limit }, ctx) =>
-    withFile(path, ctx, (db, real) =>
-      conversationMessages(db, real, conversationId, { before, after, limit }),
-    ),
+  'file.messages': ({ path, conversationId, before, after, oldest, limit }, ctx) =>
+    withFileSource(path, ctx, (source) => source.messages({ conversationId, before, after, oldest, limit })),
   'file.metrics': ({ path }, ctx) => withFile(path, ctx, (db) => legacyMetrics(db)),
 } satisfies Partial<Handlers>;

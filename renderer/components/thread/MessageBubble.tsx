@@ -1,7 +1,8 @@
 import { memo, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Message } from '../../../shared/domain.ts';
+import type { SourceMessageOut } from '../../../shared/contract/sources.ts';
 import { correctionsOf } from '../../../shared/corrections.ts';
+import { threadFieldsOf } from '../../../shared/message-fields.ts';
 import {
   formatClock,
   formatDateTime,
@@ -82,13 +83,14 @@ export const MessageBubble = memo(function MessageBubble({
   message,
   highlighted,
 }: {
-  message: Message;
+  message: SourceMessageOut;
   highlighted?: boolean;
 }) {
   const { t } = useTranslation();
-  const { items: corrections, raw } = correctionsOf(message);
-  const vocabulary = vocabularyOf(message.vocabulary);
-  const model = message.extra && typeof message.extra.model === 'string' ? message.extra.model : null;
+  const fields = useMemo(() => threadFieldsOf(message), [message]);
+  const { items: corrections, raw } = correctionsOf({ ...fields, content: message.text });
+  const vocabulary = vocabularyOf(fields.vocabulary);
+  const { model } = fields;
   const isBot = message.role === 'bot';
   return (
     <div
@@ -97,18 +99,18 @@ export const MessageBubble = memo(function MessageBubble({
       data-role={message.role}
     >
       <div className="bubble">
-        {message.isVoice ? (
+        {fields.isVoice ? (
           <div className="voice" title={t('thread.voice')}>
             <MicIcon size={13} />
             <span className="visually-hidden">{t('thread.voice')}</span>
-            {message.voiceDuration !== null ? <span>{formatClock(message.voiceDuration)}</span> : null}
+            {fields.voiceDuration !== null ? <span>{formatClock(fields.voiceDuration)}</span> : null}
           </div>
         ) : null}
         <div className="bubble-text" dir="auto" translate="no">
-          {message.content === null ? (
+          {message.text === null ? (
             <span className="muted">{t('thread.noText')}</span>
           ) : (
-            <MessageContent text={message.content} markdown={isBot} />
+            <MessageContent text={message.text} markdown={isBot} />
           )}
         </div>
         {corrections.length > 0 ? (
@@ -145,15 +147,15 @@ export const MessageBubble = memo(function MessageBubble({
           {formatTime(message.timestamp)}
         </time>
         {message.rawRole && message.role !== 'user' ? <span translate="no">{message.rawRole}</span> : null}
-        {isBot && message.confidence !== null ? (
+        {isBot && fields.confidence !== null ? (
           <span title={t('thread.confidence')}>
             {t('thread.confidenceShort')}{' '}
-            {formatPercent(message.confidence > 1 ? message.confidence / 100 : message.confidence)}
+            {formatPercent(fields.confidence > 1 ? fields.confidence / 100 : fields.confidence)}
           </span>
         ) : null}
-        {isBot && message.responseTime !== null ? (
+        {isBot && fields.responseTime !== null ? (
           <span className="meta-icon" title={t('thread.responseTime')}>
-            <ClockIcon size={11} /> {formatSeconds(message.responseTime)}
+            <ClockIcon size={11} /> {formatSeconds(fields.responseTime)}
           </span>
         ) : null}
         {model ? (
@@ -161,7 +163,7 @@ export const MessageBubble = memo(function MessageBubble({
             {model}
           </span>
         ) : null}
-        {message.hasErrors && corrections.length === 0 ? (
+        {fields.hasErrors && corrections.length === 0 ? (
           <span className="warn-text">{t('thread.hasErrors')}</span>
         ) : null}
       </div>

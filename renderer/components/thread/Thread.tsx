@@ -11,7 +11,8 @@ import {
   type RefObject,
 } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Message, MessagePage } from '../../../shared/domain.ts';
+import type { SourceMessageOut, SourceMessagePageOut } from '../../../shared/contract/sources.ts';
+import { threadFieldsOf } from '../../../shared/message-fields.ts';
 import type { AppError } from '../../../shared/errors.ts';
 import { formatLongDate, formatMinutes, formatNumber, formatTime } from '../format.ts';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
@@ -27,15 +28,20 @@ export type ThreadAnchor =
   | { kind: 'newest'; seq?: number }
   | { kind: 'oldest'; seq?: number }
   | { kind: 'at'; at: string; seq?: number }
-  | { kind: 'id'; id: number; seq?: number };
+  | { kind: 'id'; id: string; seq?: number };
 
+/** Where a page starts, as chat.messages and file.messages take it (cursors are the pages' own, opaque). */
 export interface PageParam {
-  before?: number;
-  after?: number;
+  before?: string;
+  after?: string;
+  oldest?: boolean;
   at?: string;
   /** The page starting at this message (ids need not follow time). */
-  from?: number;
+  from?: string;
 }
+
+type Message = SourceMessageOut;
+type MessagePage = SourceMessagePageOut;
 
 export interface SessionInfo {
   topic: string | null;
@@ -43,9 +49,6 @@ export interface SessionInfo {
   durationMinutes: number | null;
   messagesCount: number | null;
 }
-
-/** A key below every message id: `after` it is the oldest page. */
-const BEFORE_ALL = Number.MIN_SAFE_INTEGER;
 
 // Layout of the windowed list, in px. The top and bottom edges (load buttons, spinners) live in the
 // padding the virtualizer leaves before the first and after the last row; rows carry the gap below them.
@@ -69,7 +72,7 @@ function paramOf(anchor: ThreadAnchor): PageParam {
     case 'id':
       return { from: anchor.id };
     case 'oldest':
-      return { after: BEFORE_ALL };
+      return { oldest: true };
     default:
       return {};
   }
@@ -90,7 +93,7 @@ function anchorKey(anchor: ThreadAnchor): string {
 const requestOf = (anchor: ThreadAnchor) => `${anchorKey(anchor)}#${anchor.seq ?? 0}`;
 
 type Row =
-  | { kind: 'separator'; key: string; message: Message; newSession: boolean }
+  | { kind: 'separator'; key: string; message: Message; sessionId: string | null; newSession: boolean }
   | { kind: 'message'; key: string; message: Message };
 
 /**
@@ -101,15 +104,16 @@ type Row =
  */
 function rowsOf(messages: Message[], atStart: boolean): Row[] {
   const rows: Row[] = [];
-  let prev: Message | null = null;
+  let prev: { message: Message; sessionId: string | null } | null = null;
   for (const m of messages) {
-    const newSession = !prev || prev.sessionId !== m.sessionId;
-    const newDay = !prev || (prev.timestamp ?? '').slice(0, 10) !== (m.timestamp ?? '').slice(0, 10);
+    const { sessionId } = threadFieldsOf(m);
+    const newSession = !prev || prev.sessionId !== sessionId;
+    const newDay = !prev || (prev.message.timestamp ?? '').slice(0, 10) !== (m.timestamp ?? '').slice(0, 10);
     if (prev ? newSession || newDay : atStart) {
-      rows.push({ kind: 'separator', key: `s${m.id}`, message: m, newSession });
+      rows.push({ kind: 'separator', key: `s${m.id}`, message: m, sessionId, newSession });
     }
     rows.push({ kind: 'message', key: `m${m.id}`, message: m });
-    prev = m;
+    prev = { message: m, sessionId };
   }
   return rows;
 }
@@ -133,8 +137,8 @@ function useMessagePages(
     queryKey: [...queryKey, anchorKey(start), start.seq ?? 0],
     initialPageParam: paramOf(start),
     queryFn: ({ pageParam }) => fetchPage({ ...pageParam, limit: pageSize }),
-    getNextPageParam: (last) => (last.newerCursor !== null ? { after: last.newerCursor } : undefined),
-    getPreviousPageParam: (first) => (first.olderCursor !== null ? { before: first.olderCursor } : undefined),
+    getNextPageParam: (last) => (last.newer !== null ? { after: last.newer } : undefined),
+    getPreviousPageParam: (first) => (first.older !== null ? { before: first.older } : undefined),
     // The window: loading a page at one end drops the page at the other end beyond this many; their
     // cursors stay on the pages kept, so scrolling back reads them again.
     maxPages: windowPages,
@@ -245,7 +249,7 @@ function ThreadWindow({
   const messages = useMemo<Message[]>(() => data.pages.flatMap((p) => p.messages), [data]);
   const rows = useMemo(() => rowsOf(messages, !hasPreviousPage), [messages, hasPreviousPage]);
   const rowOfId = useMemo(() => {
-    const map = new Map<number, number>();
+    const map = new Map<string, number>();
     rows.forEach((r, i) => {
       if (r.kind === 'message') map.set(r.message.id, i);
     });
@@ -259,7 +263,7 @@ function ThreadWindow({
   );
 
   // The message the window opened on: blinks once (the newest page opens without one).
-  const [highlight, setHighlight] = useState<{ id: number; seq: number } | null>(() => {
+  const [highlight, setHighlight] = useState<{ id: string; seq: number } | null>(() => {
     if (start.kind === 'id') return { id: start.id, seq: 0 };
     if (start.kind === 'at') return messages[0] ? { id: messages[0].id, seq: 0 } : null;
     return null;
@@ -463,7 +467,7 @@ function ThreadWindow({
                 {row.kind === 'separator' ? (
                   <SessionSeparator
                     message={row.message}
-                    session={row.message.sessionId ? sessions?.get(row.message.sessionId) : undefined}
+                    session={row.sessionId ? sessions?.get(row.sessionId) : undefined}
                     newSession={row.newSession}
                   />
                 ) : (

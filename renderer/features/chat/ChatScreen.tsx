@@ -103,9 +103,10 @@ function ChatView({
   const overview = useOp('fleet.overview', { root });
   const severalTrees = (overview.data?.trees.length ?? 0) > 1 || (detail.data?.copies?.length ?? 0) > 0;
   // A hit of the search across chats opens the chat at that message (?msg=<id>).
-  const messageParam = Number(useRoute().params.msg);
+  // A chat's message ids are its rows' ids: anything else in the address opens the newest page.
+  const messageParam = useRoute().params.msg;
   const [anchor, setAnchor] = useState<ThreadAnchor>(
-    Number.isInteger(messageParam) && messageParam > 0
+    messageParam && /^[1-9]\d{0,15}$/.test(messageParam)
       ? { kind: 'id', id: messageParam, seq: 0 }
       : { kind: 'newest' },
   );
@@ -363,7 +364,7 @@ function ThreadToolbar({
         root={root}
         chatId={chatId}
         tree={tree}
-        onHit={(id) => onJump({ kind: 'id', id, seq: Date.now() })}
+        onHit={(id) => onJump({ kind: 'id', id: String(id), seq: Date.now() })}
       />
       <form
         className="date-jump"

@@ -261,6 +261,7 @@ function Conversations({ path }: { path: string }) {
         conversationId: selected ?? '',
         before: param.before,
         after: param.after,
+        oldest: param.oldest,
         limit: param.limit,
       }),
     [path, selected],
