@@ -8,6 +8,7 @@ import type {
   SourceEngine as SourceEngineSchema,
   SourceMessageOut,
   SourceMessagePageOut,
+  SourceMetricsOut,
   SourceSummaryOut,
   SourceTableInfo,
   SourceTenantOut,
@@ -82,11 +83,7 @@ export interface SimilarQuery {
 
 export type SimilarMessage = z.infer<typeof SimilarMessageOut>;
 
-export interface SourceMetrics {
-  kind: string;
-  charts: Chart[];
-  tables: FigureTable[];
-}
+export type SourceMetrics = z.infer<typeof SourceMetricsOut>;
 
 export interface QueryResult {
   columns: string[];

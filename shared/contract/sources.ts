@@ -110,6 +110,9 @@ export const SourceMessagePageOut = z.object({
 });
 export type SourceMessagePageOut = z.infer<typeof SourceMessagePageOut>;
 
+/** Charts and figure tables of a store (or one tenant): a file kind's, or a server schema's own `kind`. */
+export const SourceMetricsOut = LegacyMetrics.omit({ kind: true }).extend({ kind: z.string() });
+
 export const SimilarMessageOut = z.object({
   conversationId: z.string(),
   messageId: z.string(),
@@ -229,7 +232,7 @@ export const sourceOperations = {
   'sources.metrics': query(
     'Charts and figure tables of a source (per tenant for multi-tenant sources).',
     z.object({ id: SourceId, tenant: OptionalTenant }),
-    LegacyMetrics.omit({ kind: true }).extend({ kind: z.string() }),
+    SourceMetricsOut,
   ),
   'sources.similar': query(
     "A tenant's messages ranked by embedding distance to one message's own embedding (pgvector).",
