@@ -96,8 +96,7 @@ const MESSAGE_COLUMNS =
 function threadSpec(tenant: string, chatId: string): ThreadSpec {
   return {
     from: 'messages_message',
-    where: 'tenant_id = $1 AND chat_id = $2',
-    params: [tenant, chatId],
+    where: (add) => `tenant_id = ${add(tenant)} AND chat_id = ${add(chatId)}`,
     select: MESSAGE_COLUMNS,
     time: 'created_at',
     id: 'id',
