@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import { CLINIC_MESSAGES, clinicRole, clinicThreadMapping } from '../adapters/clinic.ts';
-import { resolveMapping, type FieldRef } from '../mapping/mapping.ts';
+import { resolveMapping, type FieldRef, type ResolvedMapping } from '../mapping/mapping.ts';
 import { MappedReader } from '../mapping/source.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
 import { createEngine, postgresDialect } from '../sources/sql-engine.ts';
@@ -17,7 +17,7 @@ import type {
   SourceMessagePage,
   SourceMetrics,
 } from '../sources/types.ts';
-import type { PgConnection } from './client.ts';
+import type { PgConnection, Row } from './client.ts';
 
 // The WhatsApp clinic bot (seed 001) in its primary store, PostgreSQL. Its threads are the clinic's one
 // mapping (adapters/clinic.ts: conversation_messages' columns as the bot's versions spell them, roles by
@@ -61,20 +61,34 @@ function readerOf(db: PgConnection): Promise<MappedReader> {
 /** A mapped part of a message as SQL on the messages table `m`. */
 const column = (ref: FieldRef | null): string => (ref ? `m.${postgresDialect.quote(ref.column)}` : 'NULL');
 
+/** A conversation `c` with its message count and last message time, as the thread's mapping reads them. */
+function conversationSelect(mapping: ResolvedMapping): string {
+  const conv = column(mapping.conversation);
+  return `SELECT c.id::text AS id, c.phone, coalesce(c.updated_at, c.created_at) AS updated, coalesce(c.updated_at, c.created_at)::text AS k,
+            (SELECT count(*)::int FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id) AS n,
+            (SELECT max(${column(mapping.time)}) FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id) AS last
+     FROM conversations c`;
+}
+
+const conversationOf = (r: Row): SourceConversation => ({
+  id: String(r.id),
+  title: String(r.phone ?? r.id),
+  messages: Number(r.n),
+  lastActivity: iso(r.last) ?? iso(r.updated),
+});
+
 export async function clinicConversationsPg(
   db: PgConnection,
   query: ConversationQuery,
 ): Promise<ConversationPage> {
   const { mapping } = await readerOf(db);
-  const conv = column(mapping.conversation);
-  const time = column(mapping.time);
   return db.read(async (tx) => {
     const params: unknown[] = [];
     const where: string[] = [];
     if (query.search?.trim()) {
       params.push(`%${query.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       where.push(
-        `(c.phone ILIKE $${params.length} OR EXISTS (SELECT 1 FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id AND ${column(mapping.text)} ILIKE $${params.length}))`,
+        `(c.phone ILIKE $${params.length} OR EXISTS (SELECT 1 FROM ${CLINIC_MESSAGES} m WHERE ${column(mapping.conversation)} = c.id AND ${column(mapping.text)} ILIKE $${params.length}))`,
       );
     }
     if (query.after) {
@@ -87,22 +101,14 @@ export async function clinicConversationsPg(
       );
     }
     const rows = await tx.rows(
-      `SELECT c.id::text AS id, c.phone, coalesce(c.updated_at, c.created_at) AS updated, coalesce(c.updated_at, c.created_at)::text AS k,
-              (SELECT count(*)::int FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id) AS n,
-              (SELECT max(${time}) FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id) AS last
-       FROM conversations c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `${conversationSelect(mapping)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY coalesce(c.updated_at, c.created_at) DESC, c.id::text DESC LIMIT ${query.limit + 1}`,
       params,
     );
     const shown = rows.slice(0, query.limit);
     const last = shown[shown.length - 1];
     return {
-      conversations: shown.map((r) => ({
-        id: String(r.id),
-        title: String(r.phone ?? r.id),
-        messages: Number(r.n),
-        lastActivity: iso(r.last) ?? iso(r.updated),
-      })),
+      conversations: shown.map(conversationOf),
       next: rows.length > query.limit && last ? encodeCursor([String(last.k), String(last.id)]) : null,
     };
   });
@@ -110,25 +116,10 @@ export async function clinicConversationsPg(
 
 export async function clinicConversationPg(db: PgConnection, id: string): Promise<SourceConversation> {
   const { mapping } = await readerOf(db);
-  const conv = column(mapping.conversation);
-  return db.read(async (tx) => {
-    const rows = await tx.rows(
-      `SELECT c.id::text AS id, c.phone, coalesce(c.updated_at, c.created_at) AS updated,
-              (SELECT count(*)::int FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id) AS n,
-              (SELECT max(${column(mapping.time)}) FROM ${CLINIC_MESSAGES} m WHERE ${conv} = c.id) AS last
-       FROM conversations c WHERE c.id::text = $1`,
-      [id],
-    );
-    const r = rows[0];
-    if (!r)
-      throw new AppError('not_found', `no conversation ${JSON.stringify(id.slice(0, 80))} in this database`);
-    return {
-      id: String(r.id),
-      title: String(r.phone ?? r.id),
-      messages: Number(r.n),
-      lastActivity: iso(r.last) ?? iso(r.updated),
-    };
-  });
+  const rows = await db.read((tx) => tx.rows(`${conversationSelect(mapping)} WHERE c.id::text = $1`, [id]));
+  if (!rows[0])
+    throw new AppError('not_found', `no conversation ${JSON.stringify(id.slice(0, 80))} in this database`);
+  return conversationOf(rows[0]);
 }
 
 export async function clinicMessagesPg(db: PgConnection, query: MessageQuery): Promise<SourceMessagePage> {
