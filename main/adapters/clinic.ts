@@ -5,6 +5,7 @@ import {
   type MessagePage,
   type MessageRole,
 } from '../../shared/domain.ts';
+import type { ChatMapping } from '../../shared/contract/mapping.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
@@ -28,9 +29,11 @@ import {
 import type { Chart, FigureTable } from '../sources/types.ts';
 import type { ConversationList, PageInput } from './types.ts';
 
-// WhatsApp clinic bot (seed 001): the SQLite fallback of its PostgreSQL schema. Ids are TEXT uuids
-// (gen_random_uuid()), so messages are paged by rowid and the rowid is exposed as Message.id.
-// Column names vary between the bot's versions: each role is looked up among a few candidates.
+// WhatsApp clinic bot (seed 001), declared once: its thread is a mapping (clinicThreadMapping) of
+// conversation_messages, read by the SQLite fallback here and by its primary store, PostgreSQL, through the
+// one SQL layer (main/pg/clinic.ts). Column names vary between the bot's versions: each part is the first of
+// a few candidates the table has. In the SQLite fallback ids are TEXT uuids (gen_random_uuid()), so messages
+// are paged by rowid (the one SQLite thread order) and the rowid is exposed as Message.id.
 
 const COLS = {
   convKey: ['id', 'conversation_id'],
@@ -43,6 +46,37 @@ const COLS = {
   direction: ['direction', 'sender', 'sender_type', 'role', 'from'],
   type: ['message_type', 'type'],
 } as const;
+
+export const CLINIC_MESSAGES = 'conversation_messages';
+
+/** The parts of a clinic message, each the first of the bot's spellings the table has (any case), or null. */
+export function clinicColumns(columns: readonly string[]) {
+  const pick = (candidates: readonly string[]): string | null => {
+    for (const candidate of candidates) {
+      const found = columns.find((c) => c.toLowerCase() === candidate);
+      if (found !== undefined) return found;
+    }
+    return null;
+  };
+  return {
+    conversation: pick(['conversation_id']),
+    time: pick(COLS.time),
+    role: pick(COLS.direction),
+    text: pick(COLS.content),
+    type: pick(COLS.type),
+    id: pick(['id']),
+  };
+}
+
+/**
+ * The clinic's thread as a mapping over conversation_messages (roles by clinicRole): null when the table
+ * has no conversation_id or no text column.
+ */
+export function clinicThreadMapping(columns: readonly string[]): ChatMapping | null {
+  const { conversation, time, role, text, id } = clinicColumns(columns);
+  if (conversation === null || text === null) return null;
+  return { table: CLINIC_MESSAGES, conversation, time, role, text, id };
+}
 
 function requireTable(db: ReadableDb, name: string): SchemaObject {
   const table = tableIfAny(db, name);
@@ -125,10 +159,7 @@ export function clinicRole(raw: unknown): MessageRole {
 }
 
 function mapperFor(messages: SchemaObject): (row: Record<string, unknown>, key: number) => Message {
-  const content = pickColumn(messages, COLS.content);
-  const time = pickColumn(messages, COLS.time);
-  const direction = pickColumn(messages, COLS.direction);
-  const type = pickColumn(messages, COLS.type);
+  const { text: content, time, role: direction, type } = clinicColumns(messages.columns.map((c) => c.name));
   const mapped = new Set([
     'conversation_id',
     ...[content, time, direction].filter((c): c is string => !!c).map((c) => c.toLowerCase()),
@@ -152,7 +183,7 @@ function mapperFor(messages: SchemaObject): (row: Record<string, unknown>, key: 
 }
 
 export function clinicMessages(db: ReadableDb, conversationId: string, request: PageInput): MessagePage {
-  const messages = requireTable(db, 'conversation_messages');
+  const messages = requireTable(db, CLINIC_MESSAGES);
   const fk = pickColumn(messages, ['conversation_id']);
   if (!fk) throw new AppError('not_found', 'conversation_messages has no conversation_id column');
   // A conversation id may have been stored as text or as an integer: match either, by the index if any.
@@ -160,7 +191,14 @@ export function clinicMessages(db: ReadableDb, conversationId: string, request: 
   const where = numeric ? `${quoteIdent(fk)} IN (?, ?)` : `${quoteIdent(fk)} = ?`;
   const params: unknown[] = numeric ? [conversationId, BigInt(conversationId)] : [conversationId];
   return pageByRowid(
-    { db, table: messages, time: pickColumn(messages, COLS.time), where, params, map: mapperFor(messages) },
+    {
+      db,
+      table: messages,
+      time: clinicColumns(messages.columns.map((c) => c.name)).time,
+      where,
+      params,
+      map: mapperFor(messages),
+    },
     request,
   );
 }

@@ -1,5 +1,16 @@
 import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
+import {
+  decodeKey,
+  keysetPage,
+  keysetWalk,
+  readTable,
+  type Bound,
+  type Direction,
+  type Key,
+  type KeysetReader,
+  type KeysetTable,
+} from '../sources/keyset.ts';
 import type {
   Chart,
   ConversationPage,
@@ -76,23 +87,29 @@ export function timeTarget(iso: string, mapping: ResolvedMapping, dialect: strin
   return text;
 }
 
-type Key = (string | number | null)[];
+export type StreamRows = (sql: string, params: unknown[], pageSize: number) => AsyncIterable<Row[]>;
 
-export class MappedSource implements Source {
+/**
+ * A mapped table's conversations and threads, on any engine: what a mapped Source reads, and what a kind
+ * declared as a mapping reads inside its own Source (the clinic bot in PostgreSQL, main/pg/clinic.ts).
+ */
+export class MappedReader {
   private readonly q: (id: string) => string;
   private readonly t: string;
   private readonly idExpr: string;
   private readonly convExpr: string;
   private readonly timeExpr: string | null;
   private readonly textExpr: string;
-  private readonly base: Source;
-  private readonly engine: SqlEngine;
+  protected readonly engine: SqlEngine;
   readonly mapping: ResolvedMapping;
 
-  constructor(base: Source, engine: SqlEngine, mapping: ResolvedMapping) {
-    this.base = base;
+  /** Streams one statement's rows a page at a time (PostgreSQL's server-side cursor: one snapshot). */
+  private readonly stream: StreamRows | undefined;
+
+  constructor(engine: SqlEngine, mapping: ResolvedMapping, options: { stream?: StreamRows } = {}) {
     this.engine = engine;
     this.mapping = mapping;
+    this.stream = options.stream;
     const d = engine.dialect;
     this.q = (id) => d.quote(id);
     this.t = d.quote(mapping.table);
@@ -121,22 +138,6 @@ export class MappedSource implements Source {
   private expr(ref: FieldRef): string {
     const column = this.q(ref.column);
     return ref.path.length ? this.engine.dialect.jsonText(column, ref.path) : column;
-  }
-
-  summary(): SourceSummary {
-    return { ...this.base.summary(), kind: this.mapping.kind, hasConversations: true, tenantScoped: false };
-  }
-
-  async info(): Promise<SourceInfo> {
-    return { ...(await this.base.info()), ...this.summary() };
-  }
-
-  async tenants(): Promise<Tenant[]> {
-    return [];
-  }
-
-  sqlEngine(): SqlEngine {
-    return this.engine;
   }
 
   /** The selected time as the cursor keeps it: native times as text (compared back as the same type). */
@@ -186,31 +187,51 @@ export class MappedSource implements Source {
     return [time ?? null, id];
   }
 
-  private decodeKey(cursor: string): Key {
-    return decodeCursor(cursor, this.timeExpr ? 2 : 1);
-  }
-
-  /** `(time, id) <op> (key)` spelled out (row comparison is not portable across the three engines). */
-  private keyCondition(op: '<' | '>', key: Key, params: Params): string {
-    if (!this.timeExpr) return `${this.idExpr} ${op} ${params.add(key[0])}`;
-    return `(${this.timeExpr} ${op} ${params.add(key[0])} OR (${this.timeExpr} = ${params.add(key[0])} AND ${this.idExpr} ${op} ${params.add(key[1])}))`;
-  }
-
   private order(direction: 'ASC' | 'DESC'): string {
     return this.timeExpr
       ? `${this.timeExpr} ${direction}, ${this.idExpr} ${direction}`
       : `${this.idExpr} ${direction}`;
   }
 
+  /** One conversation's thread as a keyset table: ordered by (time, id), or by the id where there is no time. */
+  private thread(conversationId: string): KeysetTable {
+    return {
+      dialect: this.engine.dialect,
+      rows: (sql, params) => this.engine.rows(sql, params),
+      select: this.selectList(),
+      from: this.t,
+      where: (add) => {
+        const conv = this.conversationCondition(conversationId, add);
+        if (conv === null) throw this.notFound(conversationId);
+        return conv;
+      },
+      columns: this.timeExpr ? [{ expr: this.timeExpr }, { expr: this.idExpr }] : [{ expr: this.idExpr }],
+    };
+  }
+
+  private reader(conversationId: string): KeysetReader<Row> {
+    const thread = this.thread(conversationId);
+    return {
+      read: (direction: Direction, bound: Bound | null, n: number) => readTable(thread, direction, bound, n),
+      keyOf: (row) => this.keyOf(row),
+      decode: (cursor) => decodeKey(cursor, this.timeExpr ? 2 : 1),
+      // Without a time column (LangChain) there is nothing to jump by: the thread's first page.
+      at: (at) =>
+        this.timeExpr
+          ? { key: [timeTarget(at, this.mapping, this.engine.dialect.name)], inclusive: true }
+          : null,
+    };
+  }
+
   /** The conversation filter: the id given as the column's type expects it. */
-  private conversationCondition(id: string, params: Params): string | null {
+  private conversationCondition(id: string, add: (value: unknown) => string): string | null {
     if (this.mapping.conversation.path.length > 0)
-      return `${this.engine.dialect.castText(this.convExpr)} = ${params.add(id)}`;
+      return `${this.engine.dialect.castText(this.convExpr)} = ${add(id)}`;
     if (this.mapping.conversationClass === 'integer') {
       if (!/^-?\d{1,19}$/.test(id)) return null;
-      return `${this.convExpr} = ${params.add(Number.isSafeInteger(Number(id)) ? Number(id) : id)}`;
+      return `${this.convExpr} = ${add(Number.isSafeInteger(Number(id)) ? Number(id) : id)}`;
     }
-    return `${this.convExpr} = ${params.add(id)}`;
+    return `${this.convExpr} = ${add(id)}`;
   }
 
   private notFound(id: string): AppError {
@@ -220,30 +241,9 @@ export class MappedSource implements Source {
     );
   }
 
-  private async select(
-    conversationId: string,
-    where: (params: Params) => string[],
-    direction: 'ASC' | 'DESC',
-    limit: number,
-  ): Promise<Row[]> {
-    const params = new Params(this.engine.dialect);
-    const conv = this.conversationCondition(conversationId, params);
-    if (conv === null) throw this.notFound(conversationId);
-    const conditions = [conv, ...where(params)];
-    return this.engine.rows(
-      `SELECT ${this.selectList()} FROM ${this.t} WHERE ${conditions.join(' AND ')} ORDER BY ${this.order(direction)} LIMIT ${limit}`,
-      params.values,
-    );
-  }
-
-  private async exists(conversationId: string, op: '<' | '>', key: Key): Promise<boolean> {
-    const rows = await this.select(conversationId, (p) => [this.keyCondition(op, key, p)], 'ASC', 1);
-    return rows.length > 0;
-  }
-
   async conversation(id: string): Promise<SourceConversation> {
     const params = new Params(this.engine.dialect);
-    const conv = this.conversationCondition(id, params);
+    const conv = this.conversationCondition(id, (v) => params.add(v));
     if (conv === null) throw this.notFound(id);
     const rows = await this.engine.rows(
       `SELECT count(*) AS n${this.turnCount ? `, ${this.turnCount} AS turns` : ''}, ${this.timeExpr ? this.lastSelect() : 'NULL'} AS last FROM ${this.t} WHERE ${conv}`,
@@ -264,7 +264,7 @@ export class MappedSource implements Source {
    * to a person). Read from the thread's first few rows only, by the conversation key.
    */
   private async titleOf(id: string): Promise<string | null> {
-    const rows = await this.select(id, () => [], 'ASC', TITLE_ROWS);
+    const rows = await readTable(this.thread(id), 'newer', null, TITLE_ROWS);
     for (const row of rows) {
       const m = this.message(row, id);
       const text = m.text?.replace(/\s+/g, ' ').trim();
@@ -328,49 +328,11 @@ export class MappedSource implements Source {
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
     const id = query.conversationId;
-    const limit = query.limit;
-    if (query.at !== undefined) {
-      // Without a time column (LangChain) there is nothing to jump by: the thread's first page.
-      const target = this.timeExpr ? timeTarget(query.at, this.mapping, this.engine.dialect.name) : null;
-      const rows = await this.select(
-        id,
-        (p) => (target === null ? [] : [`${this.timeExpr} >= ${p.add(target)}`]),
-        'ASC',
-        limit + 1,
-      );
-      if (rows.length === 0) return this.messages({ conversationId: id, limit });
-      const shown = rows.slice(0, limit);
-      const first = this.keyOf(shown[0]!);
-      return {
-        messages: shown.map((r) => this.message(r, id)),
-        older: (await this.exists(id, '<', first)) ? encodeCursor(first) : null,
-        newer: rows.length > limit ? encodeCursor(this.keyOf(shown[shown.length - 1]!)) : null,
-      };
-    }
-    if (query.after !== undefined) {
-      const key = this.decodeKey(query.after);
-      const rows = await this.select(id, (p) => [this.keyCondition('>', key, p)], 'ASC', limit + 1);
-      const shown = rows.slice(0, limit);
-      return {
-        messages: shown.map((r) => this.message(r, id)),
-        older: shown.length ? encodeCursor(this.keyOf(shown[0]!)) : encodeCursor(key),
-        newer: rows.length > limit ? encodeCursor(this.keyOf(shown[shown.length - 1]!)) : null,
-      };
-    }
-    const before = query.before === undefined ? null : this.decodeKey(query.before);
-    const rows = await this.select(
-      id,
-      (p) => (before ? [this.keyCondition('<', before, p)] : []),
-      'DESC',
-      limit + 1,
-    );
-    if (!before && rows.length === 0) await this.conversation(id); // not_found for an unknown id
-    const shown = rows.slice(0, limit).reverse();
-    return {
-      messages: shown.map((r) => this.message(r, id)),
-      older: rows.length > limit ? encodeCursor(this.keyOf(shown[0]!)) : null,
-      newer: before ? encodeCursor(shown.length ? this.keyOf(shown[shown.length - 1]!) : before) : null,
-    };
+    const page = await keysetPage(this.reader(id), query);
+    // An empty thread from its newest end: the conversation is not there (not_found).
+    if (page.rows.length === 0 && query.before === undefined && query.after === undefined)
+      await this.conversation(id);
+    return { messages: page.rows.map((r) => this.message(r, id)), older: page.older, newer: page.newer };
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
@@ -380,7 +342,7 @@ export class MappedSource implements Source {
     const params = new Params(d);
     const conditions = [d.likeContains(this.textExpr, params.add(containsPattern(needle)))];
     if (query.conversationId !== undefined) {
-      const conv = this.conversationCondition(query.conversationId, params);
+      const conv = this.conversationCondition(query.conversationId, (v) => params.add(v));
       if (conv === null) return [];
       conditions.push(conv);
     }
@@ -460,21 +422,45 @@ export class MappedSource implements Source {
     pageSize?: number;
   }): AsyncGenerator<SourceMessage[]> {
     await this.conversation(options.conversationId);
+    const id = options.conversationId;
     const pageSize = options.pageSize ?? 1000;
-    let key: Key | null = null;
-    for (;;) {
-      const from = key;
-      const rows = await this.select(
-        options.conversationId,
-        (p) => (from ? [this.keyCondition('>', from, p)] : []),
-        'ASC',
+    let pages: AsyncIterable<Row[]>;
+    if (this.stream) {
+      const params = new Params(this.engine.dialect);
+      const where = this.thread(id).where((v) => params.add(v));
+      pages = this.stream(
+        `SELECT ${this.selectList()} FROM ${this.t} WHERE ${where} ORDER BY ${this.order('ASC')}`,
+        params.values,
         pageSize,
       );
-      if (rows.length === 0) return;
-      yield rows.map((r) => this.message(r, options.conversationId));
-      if (rows.length < pageSize) return;
-      key = this.keyOf(rows[rows.length - 1]!);
-    }
+    } else pages = keysetWalk(this.reader(id), pageSize);
+    for await (const rows of pages) yield rows.map((r) => this.message(r, id));
+  }
+}
+
+/** A mapped table as a Source: the wrapped Source keeps its tables, row counts and SQL console. */
+export class MappedSource extends MappedReader implements Source {
+  private readonly base: Source;
+
+  constructor(base: Source, engine: SqlEngine, mapping: ResolvedMapping) {
+    super(engine, mapping);
+    this.base = base;
+  }
+
+  summary(): SourceSummary {
+    return { ...this.base.summary(), kind: this.mapping.kind, hasConversations: true, tenantScoped: false };
+  }
+
+  async info(): Promise<SourceInfo> {
+    return { ...(await this.base.info()), ...this.summary() };
+  }
+
+  async tenants(): Promise<Tenant[]> {
+    return [];
+  }
+
+  sqlEngine(): SqlEngine {
+    return this.engine;
   }
 
   query(sql: string, options?: { limit?: number; conversationId?: string }): Promise<QueryResult> {

@@ -1,6 +1,8 @@
 import { AppError } from '../../shared/errors.ts';
 import type { MessageRole } from '../../shared/domain.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
+import { decodeKey, keysetClause, keysetPage, type KeyColumn, type KeyPart } from '../sources/keyset.ts';
+import { mysqlDialect } from '../sources/sql-engine.ts';
 import type {
   Chart,
   ConversationPage,
@@ -89,6 +91,10 @@ interface Conversation {
 }
 
 const keyOf = (m: Msg): Key => [m.createdAt, m.id];
+/** A pager key (always this store's own: time and id as text) as the tiers compare it. */
+const tierKey = (key: readonly KeyPart[]): Key => [String(key[0]), String(key[1] ?? '')];
+/** A thread's order in every tier: (createdAt, id). */
+const THREAD_KEY: readonly KeyColumn[] = [{ expr: 'createdAt' }, { expr: 'id' }];
 const q = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
 
 function roleOf(raw: string): MessageRole {
@@ -129,13 +135,12 @@ function toMessage(m: Msg, archiveRoot: string | null, companyId: string): Sourc
 }
 
 function parseKey(cursor: string): Key {
-  const [time, id] = decodeCursor(cursor, 2);
-  if (typeof time !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(time)))
-    throw new AppError(
-      'invalid_input',
-      'that cursor is not one this source gave out: start from the first page',
-    );
-  return [time, id];
+  const [time, id] = decodeKey(
+    cursor,
+    2,
+    ([t, i]) => typeof t === 'string' && typeof i === 'string' && !Number.isNaN(Date.parse(t)),
+  );
+  return [time as string, id as string];
 }
 
 function parseAt(at: string): string {
@@ -373,32 +378,38 @@ export class MessagingStore {
     inclusive: boolean,
     n: number,
   ): Promise<Msg[]> {
-    const order = direction === 'older' ? 'DESC' : 'ASC';
-    const op = direction === 'older' ? '<' : '>';
     const parts: string[] = [];
     const params: unknown[] = [];
+    const add = (value: unknown): string => {
+      params.push(value);
+      return '?';
+    };
+    // A jump (`inclusive`) compares the time alone: every message from that moment on.
+    const keyset = (): { where: string | null; order: string } =>
+      keysetClause(
+        mysqlDialect,
+        THREAD_KEY,
+        direction,
+        bound && {
+          key: inclusive ? [mysqlFromIso(bound[0])] : [mysqlFromIso(bound[0]), bound[1]],
+          inclusive,
+        },
+        add,
+      );
+    let order = '';
     for (const { tier, table } of this.dbTiers) {
-      let cond = 'clientId = ? AND conversationId = ?';
-      params.push(c.clientId, c.id);
-      if (bound) {
-        const at = mysqlFromIso(bound[0]);
-        if (inclusive) {
-          cond += ` AND createdAt ${op}= ?`;
-          params.push(at);
-        } else {
-          cond += ` AND (createdAt ${op} ? OR (createdAt = ? AND id ${op} ?))`;
-          params.push(at, at, bound[1]);
-        }
-      }
+      const conversation = `clientId = ${add(c.clientId)} AND conversationId = ${add(c.id)}`;
+      const clause = keyset();
+      order = clause.order;
       parts.push(
         `(SELECT '${tier}' AS tier, id, conversationId, role, content, ${this.responseColumn} AS responseTimeMs, createdAt
-          FROM ${q(table)} WHERE ${cond} ORDER BY createdAt ${order}, id ${order} LIMIT ${n})`,
+          FROM ${q(table)} WHERE ${conversation}${clause.where ? ` AND ${clause.where}` : ''} ORDER BY ${order} LIMIT ${n})`,
       );
     }
     const sql =
       parts.length === 1
         ? parts[0]!.slice(1, -1)
-        : `${parts.join(' UNION ALL ')} ORDER BY createdAt ${order}, id ${order} LIMIT ${n}`;
+        : `${parts.join(' UNION ALL ')} ORDER BY ${order} LIMIT ${n}`;
     const rows = await this.db.rows(sql, params);
     return rows.map((r) => ({
       id: String(r.id),
@@ -571,41 +582,21 @@ export class MessagingStore {
   async messages(query: MessageQuery): Promise<SourceMessagePage & { warnings?: string[] }> {
     const ctx = await this.threadContext(query.conversationId, query.tenant);
     const warnings: ArchiveWarning[] = [];
-    const n = query.limit;
-    let rows: Msg[];
-    let olderMore: boolean | null = null;
-    let newerMore: boolean | null = null;
-    if (query.after !== undefined) {
-      const got = await this.side(ctx, 'newer', parseKey(query.after), false, n + 1, warnings);
-      newerMore = got.length > n;
-      rows = got.slice(0, n);
-    } else if (query.at !== undefined) {
-      const at = parseAt(query.at);
-      const got = await this.side(ctx, 'newer', [at, ''], true, n + 1, warnings);
-      newerMore = got.length > n;
-      rows = got.slice(0, n);
-      if (rows.length === 0) {
-        const newest = await this.side(ctx, 'older', null, false, n + 1, warnings);
-        olderMore = newest.length > n;
-        rows = newest.slice(0, n).reverse();
-        newerMore = false;
-      }
-    } else {
-      const bound = query.before !== undefined ? parseKey(query.before) : null;
-      const got = await this.side(ctx, 'older', bound, false, n + 1, warnings);
-      olderMore = got.length > n;
-      rows = got.slice(0, n).reverse();
-      if (bound === null) newerMore = false;
-    }
-    if (rows.length === 0) return { messages: [], older: null, newer: null, ...warned(warnings) };
-    const first = keyOf(rows[0]!);
-    const last = keyOf(rows[rows.length - 1]!);
-    olderMore ??= await this.beyond(ctx, 'older', first, warnings);
-    newerMore ??= await this.beyond(ctx, 'newer', last, warnings);
+    const page = await keysetPage<Msg>(
+      {
+        read: (direction, bound, n) =>
+          this.side(ctx, direction, bound && tierKey(bound.key), !!bound?.inclusive, n, warnings),
+        keyOf: (m) => [...keyOf(m)],
+        beyond: (direction, key) => this.beyond(ctx, direction, tierKey(key), warnings),
+        decode: (cursor) => [...parseKey(cursor)],
+        at: (at) => ({ key: [parseAt(at), ''], inclusive: true }),
+      },
+      query,
+    );
     return {
-      messages: rows.map((m) => toMessage(m, this.archive?.root ?? null, ctx.c.companyId)),
-      older: olderMore ? encodeCursor([first[0], first[1]]) : null,
-      newer: newerMore ? encodeCursor([last[0], last[1]]) : null,
+      messages: page.rows.map((m) => toMessage(m, this.archive?.root ?? null, ctx.c.companyId)),
+      older: page.older,
+      newer: page.newer,
       ...warned(warnings),
     };
   }

@@ -1,5 +1,7 @@
 import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../sources/cursor.ts';
+import { decodeKey, keysetPage, readTable, type KeysetReader, type KeysetTable } from '../sources/keyset.ts';
+import { postgresDialect } from '../sources/sql-engine.ts';
 import type {
   Chart,
   ConversationPage,
@@ -17,7 +19,6 @@ import type {
   Tenant,
 } from '../sources/types.ts';
 import type { PgConnection, ReadTx, Row } from './client.ts';
-import { pageThread, type ThreadSpec } from './thread.ts';
 
 // EvoSense (seed 002) on PostgreSQL + pgvector. Every query is scoped by tenant_id first, so it runs
 // unchanged on Citus with tenant_id as the distribution column, and uses the seed's indexes:
@@ -93,16 +94,38 @@ function mapMessage(row: Row): SourceMessage {
 const MESSAGE_COLUMNS =
   'id::text AS id, chat_id, sender, text, created_at, sentiment, emotion, satisfaction, tone, summary, connection_id::text AS connection_id, embedding IS NOT NULL AS has_embedding';
 
-function threadSpec(tenant: string, chatId: string): ThreadSpec {
-  return {
+/** A jump target as PostgreSQL reads a timestamptz: a date or an ISO 8601 time, else one clear error. */
+function parseAt(at: string): string {
+  const trimmed = at.trim();
+  if (!/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(trimmed))
+    throw new AppError(
+      'invalid_input',
+      `not a date or time: ${JSON.stringify(trimmed.slice(0, 40))} (use YYYY-MM-DD or ISO 8601)`,
+    );
+  return trimmed;
+}
+
+/**
+ * A chat's thread on the one keyset pager (main/sources/keyset.ts): (created_at, id) compared as a row, so
+ * idx_message_chat_id hands a top-N; cursors hold both as PostgreSQL prints them.
+ */
+function threadReader(tx: ReadTx, tenant: string, chatId: string): KeysetReader<Row> {
+  const table: KeysetTable = {
+    dialect: postgresDialect,
+    rows: (sql, params) => tx.rows(sql, params),
+    select: `${MESSAGE_COLUMNS}, created_at::text AS ci_time_key, id::text AS ci_id_key`,
     from: 'messages_message',
-    where: 'tenant_id = $1 AND chat_id = $2',
-    params: [tenant, chatId],
-    select: MESSAGE_COLUMNS,
-    time: 'created_at',
-    id: 'id',
-    idType: 'bigint',
-    map: mapMessage,
+    where: (add) => `tenant_id = ${add(tenant)} AND chat_id = ${add(chatId)}`,
+    columns: [
+      { expr: 'created_at', param: (p) => `${p}::timestamptz` },
+      { expr: 'id', param: (p) => `${p}::bigint` },
+    ],
+  };
+  return {
+    read: (direction, bound, n) => readTable(table, direction, bound, n),
+    keyOf: (row) => [String(row.ci_time_key), String(row.ci_id_key)],
+    decode: (cursor) => decodeKey(cursor, 2, (key) => key.every((part) => typeof part === 'string')),
+    at: (at) => ({ key: [parseAt(at)], inclusive: true }),
   };
 }
 
@@ -296,7 +319,8 @@ export async function evoConversation(
 export async function evoMessages(db: PgConnection, query: MessageQuery): Promise<SourceMessagePage> {
   return db.read(async (tx) => {
     const tenant = String((await requireTenant(tx, query.tenant)).id);
-    return pageThread(tx, threadSpec(tenant, query.conversationId), query);
+    const page = await keysetPage(threadReader(tx, tenant, query.conversationId), query);
+    return { messages: page.rows.map(mapMessage), older: page.older, newer: page.newer };
   });
 }
 

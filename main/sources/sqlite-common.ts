@@ -2,6 +2,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { jsonSafeValue } from '../sqlite/values.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeIdCursor } from './keyset.ts';
 import type {
   ConversationPage,
   ConversationQuery,
@@ -46,16 +47,8 @@ export function conversationPage(all: SourceConversation[], query: ConversationQ
   };
 }
 
-export function numericCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const [value] = decodeCursor(cursor, 1);
-  if (typeof value !== 'number' || !Number.isSafeInteger(value))
-    throw new AppError(
-      'invalid_input',
-      'that cursor is not one this source gave out: start from the first page',
-    );
-  return value;
-}
+/** A message-key cursor of the SQLite kinds (main/sources/keyset.ts). */
+export const numericCursor = decodeIdCursor;
 
 type ForwardPager = (conversationId: string, after: number | undefined, limit: number) => SourceMessagePage;
 

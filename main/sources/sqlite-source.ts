@@ -7,7 +7,7 @@ import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { atKey } from './thread-order.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeIdCursor, idCursor } from './keyset.ts';
 import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
 import { conversationById, conversationKeysetPage } from './sqlite-conversations.ts';
 import type { FileDetection, RecognisedFile, SqliteFileKind } from './sqlite-file.ts';
@@ -212,8 +212,8 @@ export class SqliteFileSource implements Source {
     const page = this.kind.messages(this.db, this.path, conversationId, request);
     return {
       messages: page.messages.map((m) => sourceMessageOf(m, conversationId)),
-      older: page.olderCursor === null ? null : encodeCursor([page.olderCursor]),
-      newer: page.newerCursor === null ? null : encodeCursor([page.newerCursor]),
+      older: page.olderCursor === null ? null : idCursor(page.olderCursor),
+      newer: page.newerCursor === null ? null : idCursor(page.newerCursor),
     };
   }
 
@@ -249,7 +249,7 @@ export class SqliteFileSource implements Source {
       if (page.messages.length === 0) return;
       yield page.messages;
       if (page.newer === null) return;
-      after = Number(decodeCursor(page.newer, 1)[0]);
+      after = decodeIdCursor(page.newer)!;
     }
   }
 
