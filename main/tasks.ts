@@ -6,6 +6,7 @@
 // A capability adds its task with one line in `taskTable` (and its type comes along with it).
 
 import type { OperationItem } from './api/offload.ts';
+import type { StepItem } from './api/steps.ts';
 import type { StatementRequest } from './query/execute.ts';
 import type { TablePageItem } from './query/table-page.ts';
 import type { RecoverWorkInput } from './recover/work.ts';
@@ -57,6 +58,11 @@ export const taskTable = {
    */
   operation: async (item: OperationItem, ctx: TaskContext) =>
     (await import('./api/offload.ts')).runOperationTask(item, ctx),
+  /**
+   * The worker half of an operation that runs on the main thread for its memory: its file, SQLite or
+   * server work (main/api/steps.ts). Loaded on first use, as `operation`.
+   */
+  step: async (item: StepItem, ctx: TaskContext) => (await import('./api/steps.ts')).runStepTask(item, ctx),
   /** Closes this worker's cached read connections under a folder ('' = all), before or after a write. */
   'sqlite.release': (prefix: string) => {
     if (prefix === '') readonlyCache.closeAll();
@@ -74,6 +80,7 @@ registerTasks(taskTable);
 // The modules the tasks above import on first use, loaded before a task's deadline starts.
 registerLoaders({
   operation: () => import('./api/offload.ts'),
+  step: () => import('./api/steps.ts'),
   'sql.statement': () => import('./query/execute.ts'),
   'sql.tablePage': () => import('./query/table-page.ts'),
   'sql.describe': () => import('./query/table-page.ts'),

@@ -148,8 +148,8 @@ export const sourceOperations = {
     z.object({ sources: z.array(SourceRef), canConnect: z.boolean() }),
     { runs: 'main' },
   ),
-  // Runs on main: it adds the source to the session's registry (this process's memory) and opens it once
-  // here to check the URL and password; every read of it then runs in the pool (main/api/offload.ts).
+  // Runs on main: it adds the source to the session's registry (this process's memory); the connection
+  // that checks the URL and password is made in a worker (main/api/steps.ts).
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
@@ -181,8 +181,8 @@ export const sourceOperations = {
     ConnectionsOut,
     { runs: 'main' },
   ),
-  // Runs on main: the session registry and the app's keychain are this process's (opened once here, as
-  // sources.connect; its reads run in the pool).
+  // Runs on main: the session registry and the app's keychain are this process's; the connection is made
+  // in a worker, as sources.connect.
   'sources.connectSaved': query(
     'Open a saved server connection (its password unsealed in the main process only).',
     z.object({ savedId: z.string().min(1).max(64) }),

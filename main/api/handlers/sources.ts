@@ -1,5 +1,6 @@
 import { SavedConnections } from '../../sources/saved.ts';
-import { sourceSession } from '../../sources/session.ts';
+import { sourceSession, type Probe } from '../../sources/session.ts';
+import { runStep } from '../steps.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 
@@ -18,13 +19,21 @@ function remember(ctx: HandlerContext, url: string): void {
   if (ctx.rememberRecent !== false) connections(ctx).remember(url);
 }
 
+/** Opens a source of the session in a worker of the pool; the registry keeps its kind (main/api/steps.ts). */
+export const probeInWorker =
+  (ctx: HandlerContext): Probe =>
+  (entry) =>
+    runStep(ctx, 'sources.open', entry, {
+      describe: `opening ${entry.label} (sources): it did not answer and the request was stopped; other requests go on`,
+    });
+
 // Server sources in the app (contract: shared/contract/sources.ts). Every read goes through the Source
-// model; PostgreSQL work is async socket I/O, so the main process never blocks on the server.
+// model, in a worker of the pool: the main process keeps the registry and never connects itself.
 
 export const sourceHandlers = {
   'sources.list': () => ({ sources: sourceSession.list(), canConnect: sourceSession.canConnect }),
   'sources.connect': async ({ url, password, archive }, ctx) => {
-    const ref = await sourceSession.connect(url, password, archive);
+    const ref = await sourceSession.connect(url, password, archive, probeInWorker(ctx));
     remember(ctx, url);
     return ref;
   },
@@ -37,7 +46,7 @@ export const sourceHandlers = {
   'sources.connectSaved': async ({ savedId }, ctx) => {
     const store = connections(ctx);
     const { url, password } = store.unlock(savedId);
-    const ref = await sourceSession.connect(url, password);
+    const ref = await sourceSession.connect(url, password, undefined, probeInWorker(ctx));
     remember(ctx, url);
     return ref;
   },
