@@ -11,6 +11,7 @@ import { resolveMapping } from '../mapping/mapping.ts';
 import { saveMapping } from '../mapping/store.ts';
 import { fleetIndexFor } from '../fleet/registry.ts';
 import { refreshIndex } from '../fleet/refresh.ts';
+import { keychainAnswers, SavedConnections, type ConnectionsView } from '../sources/saved.ts';
 import { sourceSession, type SessionEntrySnapshot } from '../sources/session.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import type { TaskContext } from '../workers/tasks.ts';
@@ -63,7 +64,47 @@ function refreshFleetStep(
   });
 }
 
+/** What the saved connections' steps need of the context: the file's folder, the clock, the keychain's answers. */
+interface ConnectionsPlace {
+  userDataDir: string;
+  nowMs: number;
+  /** The keychain works (main thread's answer) and the password it sealed for a save, if any. */
+  keychain: { available: boolean; sealed: string | null };
+  /** False in browser mode: the recent server URLs are neither shown nor written. */
+  rememberRecent: boolean;
+}
+
+const connectionsAt = (place: ConnectionsPlace) =>
+  new SavedConnections(place.userDataDir, keychainAnswers(place.keychain), () => new Date(place.nowMs));
+
+const viewOf = (place: ConnectionsPlace, store: SavedConnections): ConnectionsView => {
+  const shown = store.view();
+  return place.rememberRecent ? shown : { ...shown, recent: [] };
+};
+
 const steps = {
+  'connections.view': (place: ConnectionsPlace) => viewOf(place, connectionsAt(place)),
+  'connections.save': (item: { place: ConnectionsPlace; save: Parameters<SavedConnections['save']>[0] }) => {
+    const store = connectionsAt(item.place);
+    store.save(item.save);
+    return viewOf(item.place, store);
+  },
+  'connections.forget': (item: {
+    place: ConnectionsPlace;
+    saved?: string | undefined;
+    recent?: string | undefined;
+  }) => {
+    const store = connectionsAt(item.place);
+    store.forget({ saved: item.saved, recent: item.recent });
+    return viewOf(item.place, store);
+  },
+  'connections.sealed': (item: { place: ConnectionsPlace; savedId: string }) =>
+    connectionsAt(item.place).sealed(item.savedId),
+  /** A server URL just opened goes to the recent list (without its password). */
+  'connections.remember': (item: { place: ConnectionsPlace; url: string }) => {
+    if (item.place.rememberRecent) connectionsAt(item.place).remember(item.url);
+    return null;
+  },
   'sources.open': openSourceStep,
   'sources.saveMapping': saveMappingStep,
   'fleet.refresh': refreshFleetStep,

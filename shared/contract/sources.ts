@@ -162,14 +162,14 @@ export const sourceOperations = {
   ),
   // Saved connections and recent server sources live in Chat Inspector's own settings folder, like the
   // recent list of roots: remembering them is not a write to anyone's data (no `writes`).
-  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
+  // Runs on main: the app's keychain is reachable only here; the file is read and written in a worker.
   'sources.connections': query(
     'Saved server connections (passwords sealed by the OS keychain, never returned) and recently opened server URLs.',
     z.object({}),
     ConnectionsOut,
     { runs: 'main' },
   ),
-  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
+  // Runs on main: the app's keychain is reachable only here; the file is read and written in a worker.
   'sources.save': query(
     'Save a server connection: the URL without its password; the password only sealed by the OS keychain, when asked.',
     z.object({
@@ -189,7 +189,7 @@ export const sourceOperations = {
     SourceRef,
     { runs: 'main' },
   ),
-  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
+  // Runs on main: the app's keychain is reachable only here; the file is read and written in a worker.
   'sources.forget': query(
     'Forget a saved connection (with its sealed password) or a recent server URL.',
     z.object({ saved: z.string().max(64).optional(), recent: z.string().max(64).optional() }),
