@@ -42,12 +42,20 @@ export const taskTable = {
   /** One read-only statement on a mapped SQLite file (main/mapping): off the main thread in the app. */
   'mapping.rows': (item: SqliteRowsItem) => sqliteRowsTask(item),
   /** One read-only statement of the SQL console, stopped at its limit by the pool (main/query/runner.ts). */
-  'sql.statement': async (request: StatementRequest) =>
-    (await import('./query/execute.ts')).runStatement(request),
+  'sql.statement': async (request: StatementRequest) => {
+    (await import('./query/runner.ts')).refuseFolder(request.path);
+    return (await import('./query/execute.ts')).runStatement(request);
+  },
   /** A sorted, filtered page of a table: its schema read and its statement (main/query/table-page.ts). */
-  'sql.tablePage': async (item: TablePageItem) => (await import('./query/table-page.ts')).readTablePage(item),
+  'sql.tablePage': async (item: TablePageItem) => {
+    (await import('./query/runner.ts')).refuseFolder(item.path);
+    return (await import('./query/table-page.ts')).readTablePage(item);
+  },
   /** A possibly damaged file described as far as it can be read (quick_check apart). */
-  'sql.describe': async (path: string) => (await import('./query/table-page.ts')).describeFileTolerant(path),
+  'sql.describe': async (path: string) => {
+    (await import('./query/runner.ts')).refuseFolder(path);
+    return (await import('./query/table-page.ts')).describeFileTolerant(path);
+  },
   /** The page work of a recovery started on a main thread (main/recover/recover.ts); cancel is seen at once. */
   'recover.work': async (item: RecoverWorkInput, ctx: TaskContext) =>
     (await import('./recover/recover.ts')).recoverWorkTask(item, ctx),
@@ -81,9 +89,9 @@ registerTasks(taskTable);
 registerLoaders({
   operation: () => import('./api/offload.ts'),
   step: () => import('./api/steps.ts'),
-  'sql.statement': () => import('./query/execute.ts'),
-  'sql.tablePage': () => import('./query/table-page.ts'),
-  'sql.describe': () => import('./query/table-page.ts'),
+  'sql.statement': () => Promise.all([import('./query/execute.ts'), import('./query/runner.ts')]),
+  'sql.tablePage': () => Promise.all([import('./query/table-page.ts'), import('./query/runner.ts')]),
+  'sql.describe': () => Promise.all([import('./query/table-page.ts'), import('./query/runner.ts')]),
   'recover.work': () => import('./recover/recover.ts'),
 });
 serveTasks();

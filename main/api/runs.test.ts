@@ -243,3 +243,31 @@ describe('operations that run on main for its memory', () => {
     expect(touches.length).toBeGreaterThan(0);
   });
 });
+
+describe('the SQL console and the file screen on a folder', () => {
+  it('are refused with one line by the worker that would read it, not stat-ed on the main thread', async () => {
+    const root = join(base, 'folder-root');
+    mkdirSync(join(root, 'looks.db'), { recursive: true });
+    const context = createContext({
+      userDataDir: join(base, 'home'),
+      roots: [root],
+      rememberRecent: false,
+      pool: new WorkerPool(0),
+      offload: null,
+    });
+    const invoke = createInvoke({ operations, handlers });
+    const path = join(root, 'looks.db');
+    for (const [name, input] of [
+      ['sql.run', { path, sql: 'SELECT 1' }],
+      ['file.query', { path, table: 't' }],
+      ['file.inspect', { path }],
+    ] as const) {
+      const error = (await invoke(name, input, context).catch((e: unknown) => e)) as {
+        code?: string;
+        message?: string;
+      };
+      expect([name, error.code]).toEqual([name, 'invalid_input']);
+      expect(error.message).toMatch(/is a folder, not a database file/);
+    }
+  });
+});
