@@ -41,11 +41,11 @@ export function tablePageWithDeadline(
  * main thread that routed the request does not stat the path itself). A missing file is left to the open.
  */
 export function refuseFolder(path: string): void {
-  let isFolder = false;
+  let stats;
   try {
-    isFolder = statSync(path).isDirectory();
+    stats = statSync(path, { throwIfNoEntry: false });
   } catch {
-    return;
+    return; // unreadable: the open says why
   }
-  if (isFolder) throw new AppError('invalid_input', `${path}: is a folder, not a database file`);
+  if (stats?.isDirectory()) throw new AppError('invalid_input', `${path}: is a folder, not a database file`);
 }
