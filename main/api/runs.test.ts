@@ -198,6 +198,15 @@ describe('operations that run on main for its memory', () => {
     const stepPool = {
       size: 1,
       run: (task: string, item: { name: string }) => {
+        // The SQL console's and file screen's own tasks: a statement, a table page, a description.
+        if (task === 'sql.statement') {
+          steps.push(task);
+          return Promise.resolve({ output: 'cells', columns: [], rows: [], capped: false, elapsedMs: 0 });
+        }
+        if (task === 'sql.tablePage' || task === 'sql.describe') {
+          steps.push(task);
+          return Promise.resolve({});
+        }
         if (task !== 'step') return Promise.reject(new Error(`unexpected task ${task}`));
         steps.push(item.name);
         return Promise.resolve(answers[item.name]);
@@ -226,13 +235,18 @@ describe('operations that run on main for its memory', () => {
       );
       await invoke('sources.connectSaved', { savedId: 'abcdefabcdef' }, context);
       await invoke('sources.forget', { saved: 'abcdefabcdef' }, context);
+      await invoke('file.inspect', { path: file }, context);
+      await invoke('file.query', { path: file, table: 't' }, context);
+      await invoke('sql.run', { path: file, sql: 'SELECT 1' }, context);
       const { jobId } = (await invoke('fleet.refresh', { root }, context)) as { jobId: string };
       for (let i = 0; i < 200 && context.jobs.poll(jobId, 0).state === 'running'; i++)
         await new Promise((r) => setTimeout(r, 5));
       expect(context.jobs.poll(jobId, 0).state).toBe('done');
     });
     expect(touches).toEqual([]);
-    expect([...new Set(steps)].sort()).toEqual(Object.keys(answers).sort());
+    expect([...new Set(steps)].sort()).toEqual(
+      [...Object.keys(answers), 'sql.describe', 'sql.statement', 'sql.tablePage'].sort(),
+    );
   });
 
   it('the watch above sees a file touched on this thread (it can fail)', async () => {
