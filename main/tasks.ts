@@ -6,6 +6,7 @@
 // A capability adds its task with one line in `taskTable` (and its type comes along with it).
 
 import type { OperationItem } from './api/offload.ts';
+import type { StepItem } from './api/steps.ts';
 import type { StatementRequest } from './query/execute.ts';
 import type { TablePageItem } from './query/table-page.ts';
 import type { RecoverWorkInput } from './recover/work.ts';
@@ -41,12 +42,20 @@ export const taskTable = {
   /** One read-only statement on a mapped SQLite file (main/mapping): off the main thread in the app. */
   'mapping.rows': (item: SqliteRowsItem) => sqliteRowsTask(item),
   /** One read-only statement of the SQL console, stopped at its limit by the pool (main/query/runner.ts). */
-  'sql.statement': async (request: StatementRequest) =>
-    (await import('./query/execute.ts')).runStatement(request),
+  'sql.statement': async (request: StatementRequest) => {
+    (await import('./query/runner.ts')).refuseFolder(request.path);
+    return (await import('./query/execute.ts')).runStatement(request);
+  },
   /** A sorted, filtered page of a table: its schema read and its statement (main/query/table-page.ts). */
-  'sql.tablePage': async (item: TablePageItem) => (await import('./query/table-page.ts')).readTablePage(item),
+  'sql.tablePage': async (item: TablePageItem) => {
+    (await import('./query/runner.ts')).refuseFolder(item.path);
+    return (await import('./query/table-page.ts')).readTablePage(item);
+  },
   /** A possibly damaged file described as far as it can be read (quick_check apart). */
-  'sql.describe': async (path: string) => (await import('./query/table-page.ts')).describeFileTolerant(path),
+  'sql.describe': async (path: string) => {
+    (await import('./query/runner.ts')).refuseFolder(path);
+    return (await import('./query/table-page.ts')).describeFileTolerant(path);
+  },
   /** The page work of a recovery started on a main thread (main/recover/recover.ts); cancel is seen at once. */
   'recover.work': async (item: RecoverWorkInput, ctx: TaskContext) =>
     (await import('./recover/recover.ts')).recoverWorkTask(item, ctx),
@@ -57,6 +66,11 @@ export const taskTable = {
    */
   operation: async (item: OperationItem, ctx: TaskContext) =>
     (await import('./api/offload.ts')).runOperationTask(item, ctx),
+  /**
+   * The worker half of an operation that runs on the main thread for its memory: its file, SQLite or
+   * server work (main/api/steps.ts). Loaded on first use, as `operation`.
+   */
+  step: async (item: StepItem, ctx: TaskContext) => (await import('./api/steps.ts')).runStepTask(item, ctx),
   /** Closes this worker's cached read connections under a folder ('' = all), before or after a write. */
   'sqlite.release': (prefix: string) => {
     if (prefix === '') readonlyCache.closeAll();
@@ -74,9 +88,10 @@ registerTasks(taskTable);
 // The modules the tasks above import on first use, loaded before a task's deadline starts.
 registerLoaders({
   operation: () => import('./api/offload.ts'),
-  'sql.statement': () => import('./query/execute.ts'),
-  'sql.tablePage': () => import('./query/table-page.ts'),
-  'sql.describe': () => import('./query/table-page.ts'),
+  step: () => import('./api/steps.ts'),
+  'sql.statement': () => Promise.all([import('./query/execute.ts'), import('./query/runner.ts')]),
+  'sql.tablePage': () => Promise.all([import('./query/table-page.ts'), import('./query/runner.ts')]),
+  'sql.describe': () => Promise.all([import('./query/table-page.ts'), import('./query/runner.ts')]),
   'recover.work': () => import('./recover/recover.ts'),
 });
 serveTasks();

@@ -6,6 +6,7 @@ import { maskSecrets } from '../../shared/secrets.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import { callHandler } from './call.ts';
+import { isReleaseNotice, lowerFence, raiseFence, refuseIfFenced } from './fence.ts';
 import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
 import { handlers } from './handlers/index.ts';
 import { snapshotContext } from './offload.ts';
@@ -50,6 +51,8 @@ function dispatcher(registry: OperationRegistry): Invoke {
     const def = registry.operations[name]!;
     const handler = registry.handlers[name];
     const input = parseOrThrow(def.input, rawInput ?? {}, name);
+    // A chat or file a write is changing right now is not read meanwhile (main/api/fence.ts).
+    if (!def.writes) refuseIfFenced(name, input);
     const offloaded = registry.offload !== false && def.runs === 'worker';
     const pool = offloaded ? ctx.offload : undefined;
     const call = (job: JobContext | undefined): Promise<unknown> =>
@@ -69,13 +72,15 @@ export const invoke: Invoke = createInvoke({ operations, handlers });
 /** The context a handler gets: the write capability for writing operations only. */
 function contextFor(def: OperationDef, ctx: HandlerContext): HandlerContext | WriteHandlerContext {
   if (!def.writes) return ctx;
-  const write: WriteAccess = {
-    releaseConnections: (prefix) => {
-      readonlyCache.closeUnder(prefix);
-      ctx.offload?.broadcast('sqlite.release', prefix);
-    },
-  };
+  const write: WriteAccess = { releaseConnections: (prefix) => releaseEverywhere(ctx, prefix) };
   return { ...ctx, write };
+}
+
+/** Closes the cached read connections under `prefix` ('' = all) of this thread and of both pools' workers. */
+function releaseEverywhere(ctx: HandlerContext, prefix: string): void {
+  readonlyCache.closeUnder(prefix);
+  ctx.offload?.broadcast('sqlite.release', prefix);
+  if (ctx.pool !== ctx.offload) ctx.pool.broadcast('sqlite.release', prefix);
 }
 
 async function runInWorker(
@@ -87,12 +92,21 @@ async function runInWorker(
   job: JobContext | undefined,
 ): Promise<unknown> {
   const item = { name: name as never, input, context: snapshotContext(ctx) };
+  // A write in the worker says what it is about to change: every other thread lets go of it, and reads of
+  // it are refused until the write moves on or ends.
+  const owner = Symbol(name);
+  const onNotice = (notice: unknown): void => {
+    if (!def.writes || !isReleaseNotice(notice)) return;
+    releaseEverywhere(ctx, notice.release);
+    raiseFence(owner, name, notice.release);
+  };
   try {
     if (job) {
       return await pool.run('operation', item, {
         signal: job.signal,
         onProgress: (done, total, current) => job.progress(done, total, current),
         onEvent: (event) => job.emit(event),
+        onNotice,
         fanOut: ctx.pool,
       });
     }
@@ -100,9 +114,11 @@ async function runInWorker(
     return await pool.run('operation', item, {
       deadlineMs: def.writes ? undefined : (ctx.deadlineMs ?? DEFAULT_DEADLINE_MS),
       describe: describeRequest(name, def, input),
+      onNotice,
       fanOut: ctx.pool,
     });
   } finally {
+    lowerFence(owner);
     // Files may have been replaced: no worker keeps reading the old ones through a cached connection.
     if (def.writes) pool.broadcast('sqlite.release', '');
   }

@@ -13,6 +13,7 @@ import { sourceSession, type SessionEntrySnapshot } from '../sources/session.ts'
 import type { TaskContext } from '../workers/tasks.ts';
 import type { HandlerContext, WriteAccess, WriteHandlerContext } from './context.ts';
 import { callHandler } from './call.ts';
+import type { ReleaseNotice } from './fence.ts';
 import { handlers } from './handlers/index.ts';
 
 /** The parts of a HandlerContext a worker needs, as plain data. */
@@ -121,12 +122,19 @@ export async function runOperationTask(item: OperationItem, task: TaskContext): 
     // The coordinators' fan-out reaches the main process's pool (WorkerPool.run's fanOut).
     pool: { get: () => task.fanOut ?? unavailable('the worker pool', item.name) },
   });
-  const ctx = (def.writes ? Object.assign(base, { write: workerWriteAccess }) : base) as
+  const ctx = (def.writes ? Object.assign(base, { write: workerWriteAccess(task) }) : base) as
     HandlerContext | WriteHandlerContext;
   return callHandler(item.name, def, handlers[item.name], item.input, ctx, task);
 }
 
-/** In a worker, releasing connections closes this worker's own; the dispatcher tells the others after. */
-const workerWriteAccess: WriteAccess = {
-  releaseConnections: (prefix) => readonlyCache.closeUnder(prefix),
-};
+/**
+ * In a worker, releasing connections closes this worker's own and tells the main process at once
+ * (a ReleaseNotice, main/api/dispatch.ts): it closes every other thread's and refuses reads of that path
+ * while the write goes on. The dispatcher closes them all again after the write.
+ */
+const workerWriteAccess = (task: TaskContext): WriteAccess => ({
+  releaseConnections: (prefix) => {
+    readonlyCache.closeUnder(prefix);
+    task.notify?.({ release: prefix } satisfies ReleaseNotice);
+  },
+});

@@ -4,11 +4,13 @@ import { throwIfCancelled, type JobContext } from '../jobs/job.ts';
 import { compareIds, listChats, type ChatLocation } from '../store/layout.ts';
 import { scanItemOf, type ScanItem } from '../store/summary.ts';
 import { WorkerPool } from '../workers/pool.ts';
+import type { FanOut } from '../workers/tasks.ts';
 import type { FleetIndex } from './index.ts';
 import { sameChatIdentity, withFindings, type VisitOutcome } from './visit.ts';
 
 export interface RefreshOptions {
-  pool: WorkerPool;
+  /** Where each chat is read: the process's pool, or its fan-out from the worker the refresh runs in. */
+  pool: FanOut & { readonly size: number };
   now?: Date;
   /** From this many chats on, their files are stat'ed in the workers (default IDENTITY_IN_WORKERS_MIN). */
   identityInWorkersFrom?: number;

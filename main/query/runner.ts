@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { AppError } from '../../shared/errors.ts';
 import type { WorkerPool } from '../workers/pool.ts';
 import type { StatementRequest, StatementResult } from './execute.ts';
 import type { TablePageItem, TablePageResult } from './sql.ts';
@@ -32,4 +34,18 @@ export function tablePageWithDeadline(
   timeoutMs: number,
 ): Promise<TablePageResult> {
   return pool.run('sql.tablePage', item, { deadlineMs: timeoutMs, timeoutMessage: overLimit(timeoutMs) });
+}
+
+/**
+ * In the worker, before a statement, a table page or a description: a folder is refused with one line (the
+ * main thread that routed the request does not stat the path itself). A missing file is left to the open.
+ */
+export function refuseFolder(path: string): void {
+  let stats;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return; // unreadable: the open says why
+  }
+  if (stats?.isDirectory()) throw new AppError('invalid_input', `${path}: is a folder, not a database file`);
 }

@@ -155,6 +155,62 @@ function holdsClearPassword(url: string): boolean {
   }
 }
 
+export type SealedConnection = Pick<SavedConnection, 'url' | 'name' | 'sealedPassword'>;
+
+const keychainWorks = (encryptor: Encryptor | null): boolean => {
+  try {
+    return encryptor?.isEncryptionAvailable() ?? false;
+  } catch {
+    return false;
+  }
+};
+
+/** The keychain's half of `unlock`: the password unsealed (the app keeps its keychain on its main thread). */
+export function unseal(
+  entry: SealedConnection,
+  encryptor: Encryptor | null,
+): { url: string; password: string | undefined } {
+  if (entry.sealedPassword === null) return { url: entry.url, password: undefined };
+  if (!keychainWorks(encryptor))
+    throw new AppError(
+      'invalid_input',
+      "the saved password is sealed by the desktop app's OS keychain, which is not available here; connect with the password instead",
+    );
+  try {
+    return {
+      url: entry.url,
+      password: encryptor!.decryptString(Buffer.from(entry.sealedPassword, 'base64')),
+    };
+  } catch {
+    throw new AppError(
+      'corrupt',
+      `the saved password of "${entry.name}" could not be unsealed by the OS keychain (another user or machine?); forget it and save it again`,
+    );
+  }
+}
+
+/**
+ * A keychain's answers given in advance (where the file is written, in a worker, the keychain is not):
+ * whether it works, and the password it sealed on the main thread. It unseals nothing.
+ */
+export function keychainAnswers(answers: { available: boolean; sealed: string | null }): Encryptor {
+  return {
+    isEncryptionAvailable: () => answers.available,
+    encryptString: () => {
+      if (answers.sealed === null) throw new AppError('internal', 'no password was sealed for this save');
+      return Buffer.from(answers.sealed, 'base64');
+    },
+    decryptString: () => {
+      throw new AppError('internal', 'passwords are unsealed where the keychain is (unseal)');
+    },
+  };
+}
+
+/** The password `save` would seal: given apart, else the one in the URL (plain URL parsing, no file). */
+export function passwordToSeal(input: { url: string; password?: string | undefined }): string | undefined {
+  return input.password || splitServerUrl(input.url).password || undefined;
+}
+
 export class SavedConnections {
   private readonly file: string;
   private readonly encryptor: Encryptor | null;
@@ -167,11 +223,7 @@ export class SavedConnections {
   }
 
   get canSavePasswords(): boolean {
-    try {
-      return this.encryptor?.isEncryptionAvailable() ?? false;
-    } catch {
-      return false;
-    }
+    return keychainWorks(this.encryptor);
   }
 
   /** The file's content, or the reason it is not trusted (then nothing of it is used). */
@@ -271,27 +323,16 @@ export class SavedConnections {
 
   /** The URL and (unsealed) password of a saved connection, to connect with; never sent to the renderer. */
   unlock(id: string): { url: string; password: string | undefined } {
+    return unseal(this.sealed(id), this.encryptor);
+  }
+
+  /** A saved connection as stored (its password still sealed): the file's half of `unlock`. */
+  sealed(id: string): SealedConnection {
     const { content, problem } = this.load();
     if (problem !== null) throw new AppError('corrupt', problem);
     const entry = content.saved.find((c) => c.id === id);
     if (!entry) throw new AppError('not_found', 'that saved connection is not there any more');
-    if (entry.sealedPassword === null) return { url: entry.url, password: undefined };
-    if (!this.canSavePasswords)
-      throw new AppError(
-        'invalid_input',
-        "the saved password is sealed by the desktop app's OS keychain, which is not available here; connect with the password instead",
-      );
-    try {
-      return {
-        url: entry.url,
-        password: this.encryptor!.decryptString(Buffer.from(entry.sealedPassword, 'base64')),
-      };
-    } catch {
-      throw new AppError(
-        'corrupt',
-        `the saved password of "${entry.name}" could not be unsealed by the OS keychain (another user or machine?); forget it and save it again`,
-      );
-    }
+    return { url: entry.url, name: entry.name, sealedPassword: entry.sealedPassword };
   }
 
   /** Puts a server source that was just opened at the top of the recent list (its URL without password). */

@@ -38,6 +38,13 @@ const plainOptions = (options: OpenOptions | undefined): SessionEntrySnapshot['o
   ...(options?.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
 });
 
+/**
+ * Opens one source as the session would, somewhere: the app's handlers pass a probe that opens it in a
+ * worker thread (main/api/steps.ts), so the main process never touches the file or the server; without
+ * one (the CLI, tests) it is opened on this thread. What comes back is all the registry keeps.
+ */
+export type Probe = (entry: SessionEntrySnapshot) => Promise<{ kind: string | null }>;
+
 const sameOpen = (entry: Entry, next: SessionEntrySnapshot): boolean =>
   entry.locator === next.locator &&
   entry.archive === next.archive &&
@@ -82,6 +89,7 @@ export class SourceSession {
     url: string,
     password?: string,
     archiveFolder?: string,
+    probe?: Probe,
   ): Promise<{ id: string; label: string; kind: string | null }> {
     const server = kindOf(url)?.server;
     if (!server)
@@ -103,12 +111,22 @@ export class SourceSession {
       );
     const entry = known ?? this.add(locator, { archive });
     try {
-      await this.open(entry.id);
+      await this.probe(entry, probe);
     } catch (error) {
       if (!known) this.entries.delete(entry.id);
       throw error;
     }
     return { id: entry.id, label: entry.label, kind: entry.kind };
+  }
+
+  /** Opens an entry with `probe` (elsewhere; it keeps the kind) or on this thread. */
+  private async probe(entry: Entry, probe: Probe | undefined): Promise<void> {
+    if (!probe) {
+      await this.open(entry.id);
+      return;
+    }
+    const { kind } = await probe(this.snapshotOf(entry));
+    entry.kind = kind;
   }
 
   /**
@@ -118,11 +136,12 @@ export class SourceSession {
   async openFile(
     path: string,
     options: OpenOptions = {},
+    probe?: Probe,
   ): Promise<{ id: string; label: string; kind: string | null }> {
     const entry = this.add(path, { label: path });
     entry.options = { ...options, ...entry.options };
     try {
-      await this.open(entry.id);
+      await this.probe(entry, probe);
     } catch (error) {
       this.entries.delete(entry.id);
       throw error;
@@ -139,6 +158,41 @@ export class SourceSession {
     entry.options = { ...entry.options, ...options };
     if (old) await old.then((s) => s.close()).catch(() => {});
     return this.open(id);
+  }
+
+  /**
+   * Records options a worker opened an id with (a mapping saved there: main/api/steps.ts) and the kind it
+   * found; a Source this thread had open is closed, to be opened again with them.
+   */
+  async update(id: string, options: OpenOptions, kind: string | null): Promise<void> {
+    const entry = this.require(id);
+    const old = entry.source;
+    entry.source = null;
+    entry.options = { ...entry.options, ...options };
+    entry.kind = kind;
+    if (old) await old.then((s) => s.close()).catch(() => {});
+  }
+
+  /** One source of the session as plain data (see snapshot). */
+  snapshotEntry(id: string): SessionEntrySnapshot {
+    return this.snapshotOf(this.require(id));
+  }
+
+  private require(id: string): Entry {
+    const entry = this.entries.get(id);
+    if (!entry) throw new AppError('not_found', 'that source is not open in this session; connect again');
+    return entry;
+  }
+
+  private snapshotOf(e: Entry): SessionEntrySnapshot {
+    return {
+      id: e.id,
+      locator: e.locator,
+      label: e.label,
+      kind: e.kind,
+      archive: e.archive,
+      options: plainOptions(e.options),
+    };
   }
 
   list(): { id: string; label: string; kind: string | null }[] {
@@ -164,14 +218,7 @@ export class SourceSession {
 
   /** The session's sources as plain data, for the worker threads that read them (main/api/offload.ts). */
   snapshot(): SessionEntrySnapshot[] {
-    return [...this.entries.values()].map((e) => ({
-      id: e.id,
-      locator: e.locator,
-      label: e.label,
-      kind: e.kind,
-      archive: e.archive,
-      options: plainOptions(e.options),
-    }));
+    return [...this.entries.values()].map((e) => this.snapshotOf(e));
   }
 
   /**
@@ -179,10 +226,19 @@ export class SourceSession {
    * thread on first use and kept while its locator and options stay the same (a new mapping reopens it).
    */
   adopt(snapshot: readonly SessionEntrySnapshot[]): void {
+    this.adoptEntries(snapshot, true);
+  }
+
+  /** One source of the main process's registry, the others kept (a worker opening it: main/api/steps.ts). */
+  adoptOne(entry: SessionEntrySnapshot): void {
+    this.adoptEntries([entry], false);
+  }
+
+  private adoptEntries(snapshot: readonly SessionEntrySnapshot[], whole: boolean): void {
     const next = new Map(snapshot.map((s) => [s.id, s]));
     for (const [id, entry] of this.entries) {
       const wanted = next.get(id);
-      if (wanted && sameOpen(entry, wanted)) continue;
+      if (wanted ? sameOpen(entry, wanted) : !whole) continue;
       this.entries.delete(id);
       void entry.source?.then((s) => s.close()).catch(() => {});
     }

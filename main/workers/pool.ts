@@ -25,6 +25,9 @@
 //       - fan-out: a task may map items over the caller's pool (`fanOut`, its ctx.fanOut in the worker);
 //         each item's outcome is passed on to the task as it comes, so coordinators run off the main thread.
 //
+//       - notices: a task may tell its caller something at once (ctx.notify → onNotice), e.g. a write in a
+//         worker asking the calling process to close the other threads' connections to a file first.
+//
 //   pool.warm(task)
 //       Starts every worker now with the task's code loaded (a process that serves a window).
 //
@@ -83,6 +86,8 @@ export interface RunOptions {
   timeoutMessage?: string;
   onProgress?: (done: number, total: number | null, current?: string | null) => void;
   onEvent?: (event: unknown) => void;
+  /** A notice the task sends while it goes on (TaskContext.notify), handled at once on this thread. */
+  onNotice?: (notice: unknown) => void;
   /** Where the task's own fan-outs go (TaskContext.fanOut): the calling process's pool of per-item work. */
   fanOut?: WorkerPool;
 }
@@ -186,6 +191,7 @@ export class WorkerPool {
         signal: signal ?? new AbortController().signal,
         progress: (done, total, current) => options.onProgress?.(done, total, current),
         emit: (event) => options.onEvent?.(event),
+        notify: (notice) => options.onNotice?.(notice),
         fanOut: options.fanOut,
       };
       const outcome = await runItem(task, item, ctx);
@@ -257,6 +263,7 @@ export class WorkerPool {
           if (reply.kind === 'started') startDeadline();
           else if (reply.kind === 'progress') options.onProgress?.(reply.done, reply.total, reply.current);
           else if (reply.kind === 'event') options.onEvent?.(reply.event);
+          else if (reply.kind === 'notice') options.onNotice?.(reply.notice);
           else if (reply.kind === 'map') this.serveFanOut(slot, reply, options);
           else if (reply.kind === 'temp') {
             if (reply.tracked) temps.set(reply.path, trackTemp(reply.path));

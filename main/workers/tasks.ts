@@ -17,6 +17,12 @@ export interface TaskContext extends JobContext {
    * `fanOut`) as if it were there: the coordinators of per-chat work run off the main thread this way.
    */
   readonly fanOut?: FanOut;
+  /**
+   * Tells the caller something at once, while the task goes on (RunOptions.onNotice): e.g. a write in a
+   * worker asks the calling process to close every other thread's connections to a file before it changes
+   * it. Absent where nobody listens (batch work).
+   */
+  readonly notify?: (notice: unknown) => void;
 }
 
 /** The part of a pool a coordinator uses (WorkerPool.map), reachable from a worker. */

@@ -23,6 +23,8 @@ export type WorkerReply =
   | { kind: 'started'; id: number }
   | { kind: 'progress'; id: number; done: number; total: number | null; current?: string | null }
   | { kind: 'event'; id: number; event: unknown }
+  /** A notice for the caller while the task goes on (TaskContext.notify). */
+  | { kind: 'notice'; id: number; notice: unknown }
   | { kind: 'result'; id: number; outcome: ItemOutcome }
   /** A temporary path the running task made (tracked) or removed/renamed (untracked). */
   | { kind: 'temp'; id: number; path: string; tracked: boolean }
@@ -144,6 +146,7 @@ export function serveTasks(): void {
       signal: controller.signal,
       progress: (done, total, current) => send({ kind: 'progress', id, done, total, current }),
       emit: (event) => send({ kind: 'event', id, event }),
+      notify: (notice) => send({ kind: 'notice', id, notice }),
       fanOut: remoteFanOut(id, send, maps),
     };
     const outcome = await runItem(request.task, request.item, ctx);

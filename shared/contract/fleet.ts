@@ -160,8 +160,8 @@ export const SearchSummary = z.object({
 export type SearchSummary = z.infer<typeof SearchSummary>;
 
 export const fleetOperations = {
-  // Runs on main: one refresh per index at a time is kept in this process's memory (fleet/registry.ts);
-  // each chat's visit runs in the pool.
+  // Runs on main: one refresh per index at a time is kept in this process's memory; the index is read and
+  // written in a worker (main/api/steps.ts), each chat's visit in the pool.
   'fleet.refresh': job(
     "Bring the root's fleet index up to date: new or changed chats are read (figures and quick check in one visit), vanished ones dropped. Each event says how many rows were written since the last one; the rows themselves are read with fleet.page.",
     z.object({ root: PathInput }),

@@ -183,8 +183,8 @@ export type RotateResult = z.infer<typeof RotateResult>;
 export const MaintenanceStep = z.object({ step: z.string(), detail: z.string().nullable() });
 
 export const maintenanceOperations = {
-  // Runs on main: before VACUUM it closes every worker's cached connection to the DB (broadcast from this
-  // process, WriteAccess.releaseConnections); each chat's figures and VACUUM attempt run in the pool.
+  // Runs in a worker: before each VACUUM it has every other thread close its connections to the DB, and
+  // reads of that DB are refused until it moves on (WriteAccess.releaseConnections, main/api/fence.ts).
   'maintenance.vacuum': job(
     "Compact DBs whose free pages exceed a threshold, in place: a checked backup copy first (<name>.bak-<time>), then VACUUM on the live file under SQLite's own locks, every row compared before and after; a DB another process has open is waited for, then refused.",
     z.object({
@@ -201,10 +201,10 @@ export const maintenanceOperations = {
     }),
     VacuumOutcome,
     VacuumResult,
-    { writes: true, runs: 'main' },
+    { writes: true },
   ),
-  // Runs on main: before moving a chat it closes every worker's cached connection under it (broadcast
-  // from this process); each chat's figures run in the pool.
+  // Runs in a worker: before moving a chat it has every other thread close its connections under it, and
+  // reads of that chat are refused meanwhile (as maintenance.vacuum).
   'maintenance.archiveInactive': job(
     'Archive chats inactive for more than N days into one verified backup archive, then remove them from the root (through a trash folder, removed after a second verification).',
     z.object({
@@ -218,7 +218,7 @@ export const maintenanceOperations = {
     }),
     MaintenanceStep,
     ArchiveInactiveResult,
-    { writes: true, runs: 'main' },
+    { writes: true },
   ),
   'maintenance.alerts': job(
     "The seed's alerts: DBs over a size, inactive users, integrity errors (quick check) and slow chats (newest-page query time), read-only.",

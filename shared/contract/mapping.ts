@@ -49,8 +49,8 @@ export const MappingGuessOut = z.object({
 export type MappingGuessOut = z.infer<typeof MappingGuessOut>;
 
 export const mappingOperations = {
-  // Runs on main: it adds the file to the session's registry (this process's memory), opened once here for
-  // its kind (the mapping's statements in the pool); every read of it then runs in the pool.
+  // Runs on main: it adds the file to the session's registry (this process's memory); the file is opened
+  // in a worker (main/api/steps.ts), which gives back its kind.
   'sources.openFile': query(
     'An SQLite file already opened in the app, as a source: LangChain, Rasa and mapped tables read as conversations.',
     z.object({ path: PathInput }),
@@ -67,8 +67,8 @@ export const mappingOperations = {
     z.object({ id: SourceId, mapping: ChatMapping, limit: pageLimit(50, 10) }),
     z.object({ conversationId: z.string().nullable(), messages: z.array(SourceMessageOut) }),
   ),
-  // Runs on main: it changes the source's options in the session's registry (this process's memory);
-  // workers open the source again with them at their next read.
+  // Runs on main: it changes the source's options in the session's registry (this process's memory); the
+  // check, the saved file and the reopening run in a worker (main/api/steps.ts).
   'sources.mapping.save': query(
     "Use a mapping for this source and remember it in Chat Inspector's own folder (null forgets it).",
     z.object({ id: SourceId, mapping: ChatMapping.nullable() }),

@@ -152,8 +152,8 @@ export const sourceOperations = {
     z.object({ sources: z.array(SourceRef), canConnect: z.boolean() }),
     { runs: 'main' },
   ),
-  // Runs on main: it adds the source to the session's registry (this process's memory) and opens it once
-  // here to check the URL and password; every read of it then runs in the pool (main/api/offload.ts).
+  // Runs on main: it adds the source to the session's registry (this process's memory); the connection
+  // that checks the URL and password is made in a worker (main/api/steps.ts).
   'sources.connect': query(
     'Open a server source by URL (postgres://, postgresql://, mysql:// or mariadb://); the password may be given apart from the URL; a MySQL messaging database may name its cold-archive folder.',
     z.object({
@@ -166,14 +166,14 @@ export const sourceOperations = {
   ),
   // Saved connections and recent server sources live in Chat Inspector's own settings folder, like the
   // recent list of roots: remembering them is not a write to anyone's data (no `writes`).
-  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
+  // Runs on main: the app's keychain is reachable only here; the file is read and written in a worker.
   'sources.connections': query(
     'Saved server connections (passwords sealed by the OS keychain, never returned) and recently opened server URLs.',
     z.object({}),
     ConnectionsOut,
     { runs: 'main' },
   ),
-  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
+  // Runs on main: the app's keychain is reachable only here; the file is read and written in a worker.
   'sources.save': query(
     'Save a server connection: the URL without its password; the password only sealed by the OS keychain, when asked.',
     z.object({
@@ -185,15 +185,15 @@ export const sourceOperations = {
     ConnectionsOut,
     { runs: 'main' },
   ),
-  // Runs on main: the session registry and the app's keychain are this process's (opened once here, as
-  // sources.connect; its reads run in the pool).
+  // Runs on main: the session registry and the app's keychain are this process's; the connection is made
+  // in a worker, as sources.connect.
   'sources.connectSaved': query(
     'Open a saved server connection (its password unsealed in the main process only).',
     z.object({ savedId: z.string().min(1).max(64) }),
     SourceRef,
     { runs: 'main' },
   ),
-  // Runs on main: the saved connections' file is sealed with the app's keychain, reachable only here.
+  // Runs on main: the app's keychain is reachable only here; the file is read and written in a worker.
   'sources.forget': query(
     'Forget a saved connection (with its sealed password) or a recent server URL.',
     z.object({ saved: z.string().max(64).optional(), recent: z.string().max(64).optional() }),

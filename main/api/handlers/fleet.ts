@@ -1,11 +1,11 @@
 import { indexVerifiedArchives } from '../../backup/last-backup.ts';
 import type { BackupLookup } from '../../fleet/index.ts';
-import { FleetIndexUnavailable } from '../../fleet/index-db.ts';
-import { refreshIndex } from '../../fleet/refresh.ts';
-import { exclusive, fleetIndexFor } from '../../fleet/registry.ts';
+import { FleetIndexUnavailable, indexPathFor } from '../../fleet/index-db.ts';
+import { fleetIndexFor } from '../../fleet/registry.ts';
 import { searchRoot } from '../../fleet/search.ts';
 import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
+import { runStep } from '../steps.ts';
 import { archiveFolders } from './backup.ts';
 
 const indexOf = (root: string, ctx: HandlerContext) =>
@@ -17,10 +17,32 @@ const backupsOf = (ctx: HandlerContext): BackupLookup => ({
   now: ctx.now(),
 });
 
+/** The refresh of each index running now (by the index's path): a second one waits for it, then finds little to read. */
+const refreshing = new Map<string, Promise<unknown>>();
+
+function oneRefreshAtATime<T>(indexPath: string, refresh: () => Promise<T>): Promise<T> {
+  const next = (refreshing.get(indexPath) ?? Promise.resolve()).catch(() => undefined).then(refresh);
+  const tail = next.catch(() => undefined);
+  refreshing.set(indexPath, tail);
+  void tail.then(() => {
+    if (refreshing.get(indexPath) === tail) refreshing.delete(indexPath);
+  });
+  return next;
+}
+
 export const fleetHandlers = {
+  // The index is read and written in a worker (main/api/steps.ts), each chat in the fan-out pool; this
+  // thread only keeps one refresh per index at a time.
   'fleet.refresh': ({ root }, ctx, job) => {
-    const index = indexOf(root, ctx);
-    return exclusive(index, () => refreshIndex(index, job, { pool: ctx.pool, now: ctx.now() }));
+    const real = ctx.places.requireRoot(root);
+    return oneRefreshAtATime(indexPathFor(ctx.userDataDir, real), () =>
+      runStep(
+        ctx,
+        'fleet.refresh',
+        { userDataDir: ctx.userDataDir, root: real, nowMs: ctx.now().getTime(), poolSize: ctx.pool.size },
+        { job },
+      ),
+    );
   },
   'fleet.page': ({ root, sort, desc, filter, after, offset, limit, lastBackups }, ctx) =>
     indexOf(root, ctx).page({

@@ -3,10 +3,12 @@ import type { SqlEngine } from '../../sources/sql-engine.ts';
 import { guessMapping } from '../../mapping/guess.ts';
 import { resolveMapping } from '../../mapping/mapping.ts';
 import { MappedSource } from '../../mapping/source.ts';
-import { savedMapping, saveMapping } from '../../mapping/store.ts';
+import { savedMapping } from '../../mapping/store.ts';
 import { sourceSession } from '../../sources/session.ts';
 import type { Source } from '../../sources/types.ts';
 import type { Handlers } from '../types.ts';
+import { runStep } from '../steps.ts';
+import { probeInWorker } from './sources.ts';
 
 // Mapping any chat-like schema onto conversations in the app (contract: shared/contract/mapping.ts). The
 // remembered mapping is an app setting in Chat Inspector's own folder (like the recent list), never a write
@@ -21,19 +23,9 @@ async function sourceWithEngine(id: string): Promise<{ source: Source; engine: S
 }
 
 export const mappingHandlers = {
-  'sources.openFile': ({ path }, ctx) => {
-    const pool = ctx.offload;
-    // The mapping's statements run in a worker (the conversations of a big table are an aggregation).
-    return sourceSession.openFile(
-      ctx.places.requireFile(path),
-      pool
-        ? {
-            sqliteRows: (file, sql, params) =>
-              pool.run('mapping.rows', { path: file, sql, params }, { deadlineMs: ctx.deadlineMs ?? 10_000 }),
-          }
-        : {},
-    );
-  },
+  // Opened in a worker (its kind detected there); every read of it then runs in the pool, statements too.
+  'sources.openFile': ({ path }, ctx) =>
+    sourceSession.openFile(ctx.places.requireFile(path), {}, probeInWorker(ctx)),
   'sources.mapping.guess': async ({ id }, ctx) => {
     const { source, engine } = await sourceWithEngine(id);
     const { tables, guess } = await guessMapping(engine, await engine.tables());
@@ -58,16 +50,22 @@ export const mappingHandlers = {
     return { conversationId: first.id, messages: page.messages };
   },
   'sources.mapping.save': async ({ id, mapping }, ctx) => {
-    const { source, engine } = await sourceWithEngine(id);
-    // Checked before it is remembered: a mapping that names no real column is refused, nothing written.
-    if (mapping) await resolveMapping(engine, await engine.tables(), mapping);
-    saveMapping(source.summary().source, mapping, ctx.userDataDir);
-    // Options merge into the source's own (a worker for SQLite files): the mapping is set or cleared here.
-    const reopened = await sourceSession.reopen(id, {
-      mapping: mapping ?? undefined,
-      mappingHome: ctx.userDataDir,
-    });
-    const summary = reopened.summary();
-    return { kind: summary.kind, hasConversations: summary.hasConversations };
+    // Checked against the source, remembered and opened again with it in a worker (main/api/steps.ts);
+    // the registry then keeps the new options, which every worker opens the source with at its next read.
+    const saved = await runStep(
+      ctx,
+      'sources.saveMapping',
+      { entry: sourceSession.snapshotEntry(id), mapping, userDataDir: ctx.userDataDir },
+      {
+        describe:
+          'saving the mapping (sources.mapping.save): the source did not answer and the request was stopped',
+      },
+    );
+    await sourceSession.update(
+      id,
+      { mapping: mapping ?? undefined, mappingHome: ctx.userDataDir },
+      saved.kind,
+    );
+    return saved;
   },
 } satisfies Partial<Handlers>;

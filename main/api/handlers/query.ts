@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { listDbFiles } from '../../store/files.ts';
@@ -22,12 +22,8 @@ const statementPool = (ctx: HandlerContext): WorkerPool => ctx.offload ?? ctx.po
 /** How long describing a file may take before the request is stopped (ctx.deadlineMs overrides). */
 const DESCRIBE_DEADLINE_MS = 10_000;
 
-function fileOf(path: string, ctx: HandlerContext): string {
-  const real = ctx.places.requireFile(path);
-  if (statSync(real).isDirectory())
-    throw new AppError('invalid_input', `${path}: is a folder, not a database file`);
-  return real;
-}
+/** The allowed file's real path; the worker that reads it refuses a folder (query/runner.ts refuseFolder). */
+const fileOf = (path: string, ctx: HandlerContext): string => ctx.places.requireFile(path);
 
 export const queryHandlers = {
   'chat.learning': ({ root, chatId, tree }, ctx) => {
