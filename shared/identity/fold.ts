@@ -5,9 +5,17 @@
 const COMBINING_MARK = /\p{M}/gu;
 const SPACE_RUN = /\s+/gu;
 /** Typographic apostrophes written in names (D’Ávila, O‘Neill) compare as the plain one. */
-const APOSTROPHES = /[\u2018\u2019\u02bc\u0060\u00b4]/gu;
+const APOSTROPHES = /[\u2018\u2019\u02bc\u00b4]/gu;
 /** Lower-casing a whole word writes a Greek final sigma as ς, one letter at a time as σ: both compare as σ. */
 const FINAL_SIGMA = /ς/gu;
+
+const SPACE = /\s/u;
+
+function isSpace(char: string): boolean {
+  const code = char.charCodeAt(0);
+  if (code < 0x80) return code === 32 || (code >= 9 && code <= 13);
+  return SPACE.test(char);
+}
 
 /** One code point folded: decomposed (NFD), combining marks dropped, lower case. */
 function foldCodePoint(char: string): string {
@@ -50,28 +58,45 @@ export interface FoldedText {
  * space is collapsed but not trimmed, so offsets stay meaningful at both ends.
  */
 export function foldWithOrigin(text: string): FoldedText {
-  let folded = '';
+  const pieces: string[] = [];
   const origin: number[] = [];
   let inSpace = false;
-  let at = 0;
-  for (const char of text) {
-    const start = at;
-    at += char.length;
-    if (/\s/u.test(char)) {
+  for (let at = 0; at < text.length;) {
+    const code = text.codePointAt(at)!;
+    const width = code > 0xffff ? 2 : 1;
+    if (code < 0x80 ? code === 32 || (code >= 9 && code <= 13) : isSpace(String.fromCodePoint(code))) {
       if (!inSpace) {
-        folded += ' ';
-        origin.push(start);
+        pieces.push(' ');
+        origin.push(at);
       }
       inSpace = true;
-      continue;
+    } else {
+      inSpace = false;
+      const piece =
+        code < 0x80
+          ? code >= 65 && code <= 90
+            ? String.fromCharCode(code + 32)
+            : text[at]!
+          : foldedCodePoint(code);
+      pieces.push(piece);
+      for (let i = 0; i < piece.length; i++) origin.push(at);
     }
-    inSpace = false;
-    const piece = foldCodePoint(char);
-    for (let i = 0; i < piece.length; i++) origin.push(start);
-    folded += piece;
+    at += width;
   }
   origin.push(text.length);
-  return { folded, origin };
+  return { folded: pieces.join(''), origin };
+}
+
+/** Folded code points met so far (a text's accented letters are few; each is folded once). */
+const FOLDED = new Map<number, string>();
+
+function foldedCodePoint(code: number): string {
+  let folded = FOLDED.get(code);
+  if (folded === undefined) {
+    folded = foldCodePoint(String.fromCodePoint(code));
+    if (FOLDED.size < 4096) FOLDED.set(code, folded);
+  }
+  return folded;
 }
 
 /** Where `needle` occurs in `text`, compared folded; spans are offsets in the original text. */

@@ -129,29 +129,38 @@ const PRIORITY: Record<TextIdentifierKind, number> = { email: 0, cnpj: 1, cpf: 2
  * shape: an 11-digit run that is a valid CPF is a CPF).
  */
 export function findIdentifiers(text: string): FoundIdentifier[] {
-  if (!text || !/[\d@]/.test(text)) return [];
-  const candidates: FoundIdentifier[] = [
-    ...collect(text, EMAIL, (m) => {
-      const value = parseEmail(m);
-      return value ? { kind: 'email', value } : null;
-    }),
-    ...collect(text, CNPJ, (m) => {
-      const value = m.replace(/[./-]/g, '');
-      return isValidCnpj(value) ? { kind: 'cnpj', value } : null;
-    }),
-    ...collect(text, CPF, (m) => {
-      const value = m.replace(/\D/g, '');
-      return isValidCpf(value) ? { kind: 'cpf', value } : null;
-    }),
-    ...collect(text, CEP_PUNCTUATED, (m) => ({ kind: 'cep', value: m.replace(/\D/g, '') })),
-    ...collect(text, CEP_LABELLED, (m) => (m === '00000000' ? null : { kind: 'cep', value: m })),
-    ...collect(text, PHONE, (m, start) => {
-      const phone = readPhone(text, start, m);
-      if (!phone) return null;
-      const value = phone.kind === 'br' ? `${phone.areaCode ?? ''}${phone.subscriber}` : phone.digits;
-      return { kind: 'phone', value, phone };
-    }),
-  ];
+  if (!text) return [];
+  const hasAt = text.includes('@');
+  // Every kind but an address has 8 digits or more: most messages have fewer and are done here.
+  if (!hasAt && !atLeastDigits(text, 8)) return [];
+  const candidates: FoundIdentifier[] = hasAt
+    ? collect(text, EMAIL, (m) => {
+        const value = parseEmail(m);
+        return value ? { kind: 'email', value } : null;
+      })
+    : [];
+  if (atLeastDigits(text, 8))
+    candidates.push(
+      ...collect(text, CNPJ, (m) => {
+        const value = m.replace(/[./-]/g, '');
+        return isValidCnpj(value) ? { kind: 'cnpj', value } : null;
+      }),
+      ...collect(text, CPF, (m) => {
+        const value = m.replace(/\D/g, '');
+        return isValidCpf(value) ? { kind: 'cpf', value } : null;
+      }),
+      ...collect(text, CEP_PUNCTUATED, (m) => ({ kind: 'cep', value: m.replace(/\D/g, '') })),
+      ...(/cep/i.test(text)
+        ? collect(text, CEP_LABELLED, (m) => (m === '00000000' ? null : { kind: 'cep', value: m }))
+        : []),
+      ...collect(text, PHONE, (m, start) => {
+        const phone = readPhone(text, start, m);
+        if (!phone) return null;
+        const value = phone.kind === 'br' ? `${phone.areaCode ?? ''}${phone.subscriber}` : phone.digits;
+        return { kind: 'phone', value, phone };
+      }),
+    );
+  if (candidates.length <= 1) return candidates;
   candidates.sort(
     (a, b) => b.end - b.start - (a.end - a.start) || PRIORITY[a.kind] - PRIORITY[b.kind] || a.start - b.start,
   );
@@ -159,4 +168,14 @@ export function findIdentifiers(text: string): FoundIdentifier[] {
   for (const candidate of candidates)
     if (chosen.every((c) => candidate.end <= c.start || candidate.start >= c.end)) chosen.push(candidate);
   return chosen.sort((a, b) => a.start - b.start);
+}
+
+/** Whether `text` holds at least `count` digits (counted until there are enough). */
+function atLeastDigits(text: string, count: number): boolean {
+  let seen = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57 && ++seen >= count) return true;
+  }
+  return false;
 }
