@@ -71,13 +71,14 @@ export function foldWithOrigin(text: string): FoldedText {
       }
       inSpace = true;
     } else {
-      inSpace = false;
       const piece =
         code < 0x80
           ? code >= 65 && code <= 90
             ? String.fromCharCode(code + 32)
             : text[at]!
           : foldedCodePoint(code);
+      // A lone combining mark folds to nothing and does not end a run of spaces.
+      if (piece !== '') inSpace = false;
       pieces.push(piece);
       for (let i = 0; i < piece.length; i++) origin.push(at);
     }

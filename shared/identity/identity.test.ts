@@ -217,6 +217,40 @@ describe('names and search, accent- and case-folded', () => {
     ]);
     expect(findFolded('sem nada', '   ')).toEqual([]);
   });
+
+  it('foldWithOrigin and foldForSearch agree on any mix of letters, marks, spaces and symbols', () => {
+    const alphabet = [
+      'a',
+      'Á',
+      'ç',
+      'Ç',
+      'ã',
+      '\u0301',
+      '\u0303',
+      ' ',
+      '\t',
+      '\n',
+      '\u00a0',
+      'İ',
+      'Σ',
+      'ς',
+      '’',
+      'ß',
+      '🇧🇷',
+      '1',
+      '-',
+      'Z',
+    ];
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    for (let n = 0; n < 2000; n++) {
+      const text = Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join('');
+      const { folded, origin } = foldWithOrigin(text);
+      expect(folded.trim(), JSON.stringify(text)).toBe(foldForSearch(text));
+      expect(origin).toHaveLength(folded.length + 1);
+      expect(origin.every((o, i) => i === 0 || o >= origin[i - 1]!)).toBe(true);
+    }
+  });
 });
 
 describe('parseIdentifier and identifierMatches', () => {

@@ -90,4 +90,12 @@ describe('identifiers inside a message', () => {
     expect(found('98765432100')).toEqual([['cpf', '98765432100']]);
     expect(found('')).toEqual([]);
   });
+
+  it('a number written right beside other figures is still found', () => {
+    expect(found('CPF 529.982.247-25 11 98765-4321')).toEqual([
+      ['cpf', '529.982.247-25'],
+      ['phone', '11 98765-4321'],
+    ]);
+    expect(found('pedido 123 (11) 3456-7890')).toEqual([['phone', '(11) 3456-7890']]);
+  });
 });

@@ -120,6 +120,48 @@ function collect(
   return found;
 }
 
+function phoneFound(phone: Phone, start: number, end: number): FoundIdentifier {
+  const value = phone.kind === 'br' ? `${phone.areaCode ?? ''}${phone.subscriber}` : phone.digits;
+  return { kind: 'phone', start, end, value, phone };
+}
+
+/**
+ * The phone numbers among the candidates. A candidate that is no number as a whole may hold one beside
+ * other figures written next to it ("CPF 529.982.247-25 11 98765-4321", "pedido 123 (11) 3456-7890"): its
+ * space-separated parts are read again, the longest run of parts that is a number first, left to right.
+ */
+function phonesIn(text: string): FoundIdentifier[] {
+  const found: FoundIdentifier[] = [];
+  for (const match of text.matchAll(PHONE)) {
+    const start = match.index;
+    const whole = readPhone(text, start, match[0]);
+    if (whole) {
+      found.push(phoneFound(whole, start, start + match[0].length));
+      continue;
+    }
+    const parts = [...match[0].matchAll(/\S+/g)].map((p) => ({
+      start: start + p.index,
+      end: start + p.index + p[0].length,
+    }));
+    if (parts.length < 2) continue;
+    for (let i = 0; i < parts.length;) {
+      let taken = 0;
+      for (let j = parts.length - 1; j >= i && !taken; j--) {
+        if (i === 0 && j === parts.length - 1) continue; // the whole: read already
+        const from = parts[i]!.start;
+        const to = parts[j]!.end;
+        const phone = readPhone(text, from, text.slice(from, to));
+        if (phone) {
+          found.push(phoneFound(phone, from, to));
+          taken = j - i + 1;
+        }
+      }
+      i += taken || 1;
+    }
+  }
+  return found;
+}
+
 /** The order a kind wins when two overlap at the same place and length. */
 const PRIORITY: Record<TextIdentifierKind, number> = { email: 0, cnpj: 1, cpf: 2, cep: 3, phone: 4 };
 
@@ -153,12 +195,7 @@ export function findIdentifiers(text: string): FoundIdentifier[] {
       ...(/cep/i.test(text)
         ? collect(text, CEP_LABELLED, (m) => (m === '00000000' ? null : { kind: 'cep', value: m }))
         : []),
-      ...collect(text, PHONE, (m, start) => {
-        const phone = readPhone(text, start, m);
-        if (!phone) return null;
-        const value = phone.kind === 'br' ? `${phone.areaCode ?? ''}${phone.subscriber}` : phone.digits;
-        return { kind: 'phone', value, phone };
-      }),
+      ...phonesIn(text),
     );
   if (candidates.length <= 1) return candidates;
   candidates.sort(
