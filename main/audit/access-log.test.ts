@@ -219,7 +219,18 @@ describe('the access log', () => {
         const p = spawn(NODE, ['--input-type=module', '-e', child, dir, who], { stdio: 'inherit' });
         p.on('exit', resolve);
       });
-    expect(await Promise.all([run('alpha'), run('beta')])).toEqual([0, 0]);
+    const both = Promise.all([run('alpha'), run('beta')]);
+    let done = false;
+    void both.then(() => (done = true));
+    // Verified again and again while they write: a line being appended is never taken for a cut one.
+    const seen: unknown[] = [];
+    while (!done) {
+      const check = verifyAccessLog(dir);
+      if (!check.ok) seen.push(check);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    expect(seen).toEqual([]);
+    expect(await both).toEqual([0, 0]);
     expect(verifyAccessLog(dir)).toMatchObject({ ok: true, entries: 300 });
     const written = lines().map(
       (l) => JSON.parse(l) as { seq: number; osUser: string; conversation: string },

@@ -241,7 +241,11 @@ function withLock<T>(dir: string, waitMs: number, work: () => T): T {
     return work();
   } finally {
     const read = readOwnFile(path, 4096);
-    if (read.kind === 'content' && read.bytes.toString('utf8') === token) unlinkSync(path);
+    try {
+      if (read.kind === 'content' && read.bytes.toString('utf8') === token) unlinkSync(path);
+    } catch {
+      // Already gone (broken as stale by a process that judged this one dead): nothing to release.
+    }
   }
 }
 
@@ -405,6 +409,17 @@ function parseEntry(line: string): AccessEntry | null {
  * says were written), `head_missing` (entries, but no head to check the tail against).
  */
 export function verifyAccessLog(dir: string): AccessLogVerification {
+  // Under the writers' lock, so a line being appended is not taken for a cut one; without it where the
+  // lock cannot be made (a read-only folder, an auditor's copy): nothing writes there then.
+  try {
+    return withLock(dir, 2000, () => verifyChain(dir));
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'access_log_unwritable') return verifyChain(dir);
+    throw error;
+  }
+}
+
+function verifyChain(dir: string): AccessLogVerification {
   const { lines, torn } = readLines(dir);
   const entries: (AccessEntry | null)[] = lines.map(parseEntry);
   const fail = (problem: AccessLogProblem, line: number | null, message: string): AccessLogVerification => ({
