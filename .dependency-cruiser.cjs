@@ -3,7 +3,7 @@
 
 const FEATURES = '^main/(access|backup|export|fleet|integrity|maintenance|query|recover|store|fixtures)/';
 const KINDS = '^main/(adapters|pg|mysql|mapping|kinds)/';
-const MECHANISMS = '^main/(sqlite|fs|workers|jobs|config)/';
+const MECHANISMS = '^main/(sqlite|fs|workers|jobs|config|audit)/';
 const TRANSPORTS = '^(main/(cli|server|app)|preload)/';
 const DRIVERS = '^node_modules/(pg|pg-cursor|mysql2|better-sqlite3)/';
 const NOT_TESTS = '(\\.test\\.tsx?$|^main/testing/|^e2e/|^bench/|^scripts/)';
@@ -21,7 +21,7 @@ module.exports = {
     {
       name: 'mechanisms-know-no-feature',
       comment:
-        'sqlite/, fs/, workers/, jobs/, config/ serve every feature and know none (the task table is main/tasks.ts)',
+        'sqlite/, fs/, workers/, jobs/, config/, audit/ serve every feature and know none (the task table is main/tasks.ts)',
       severity: 'error',
       from: { path: MECHANISMS, pathNot: NOT_TESTS },
       to: { path: [FEATURES, KINDS, '^main/(api|sources|cli|server|app)/', '^main/tasks\\.ts$'] },

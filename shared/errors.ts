@@ -25,6 +25,8 @@ export const ErrorCode = z.enum([
   'permission_denied',
   'connection_lost',
   'read_only',
+  /** The access log (who viewed a person's history) could not be written: the view was refused. */
+  'access_log_unwritable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,8 +1,25 @@
-// Masking of personal data in exports: phone numbers (Brazilian and international), e-mail addresses and
-// names (the chat's own first/last/username, plus capitalised common Brazilian first names).
-// Replacements are visible tokens ([phone], [email], [name]) so a reader knows something was there.
+// Masking of personal data in exports (export --redact, a subject's bundle): e-mail addresses, CPFs and
+// CNPJs (only with valid check digits, punctuated or not), CEPs, phone numbers (+55 in every written form,
+// and other countries'), the chat's own names (accents and case aside: "Joao" masks "João") and capitalised
+// common Brazilian first names. What is an identifier is decided by shared/identity (the same rules the
+// subject search uses). Replacements are visible tokens ([cpf], [phone], [name], …) so a reader knows
+// something was there.
 
-export const MASK = { phone: '[phone]', email: '[email]', name: '[name]' } as const;
+import {
+  findIdentifiers,
+  foldForSearch,
+  foldWithOrigin,
+  type TextIdentifierKind,
+} from '../../shared/identity/index.ts';
+
+export const MASK = {
+  phone: '[phone]',
+  email: '[email]',
+  name: '[name]',
+  cpf: '[cpf]',
+  cnpj: '[cnpj]',
+  cep: '[cep]',
+} as const satisfies Record<TextIdentifierKind | 'name', string>;
 
 /** Common Brazilian first names (IBGE's most frequent), matched only when capitalised as a name. */
 export const COMMON_BR_FIRST_NAMES: readonly string[] = [
@@ -130,38 +147,6 @@ export const COMMON_BR_FIRST_NAMES: readonly string[] = [
   'Kelly',
 ];
 
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
-
-/**
- * Phone candidates: an optional +country code, an optional (area code), then digits in groups separated by
- * single spaces, dots or hyphens. Validated afterwards so dates, decimals, prices and ids are left alone.
- */
-const PHONE =
-  /(?<![\p{L}\p{N}+/.,:-])(?:\+\s?\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d+(?:[\s.-]\d+)*(?![\p{L}\p{N}]|[.,:-]\d)/gu;
-
-function looksLikePhone(candidate: string): boolean {
-  const digits = candidate.replace(/\D/g, '');
-  if (digits.length < 8 || digits.length > 15) return false;
-  if (/^\d{4}-\d{2}-\d{2}/.test(candidate) || /^\d{2}[./-]\d{2}[./-]\d{4}$/.test(candidate)) return false; // dates
-  const international = candidate.startsWith('+');
-  const areaCode = /\(\d{2,4}\)/.test(candidate);
-  const groups = candidate
-    .replace(/^\+\s?\d{1,3}[\s.-]?/, '')
-    .replace(/\(\d{2,4}\)[\s.-]?/, '')
-    .split(/[\s.-]/);
-  if (international) return digits.length >= 8;
-  if (groups.length === 1 && !areaCode) {
-    // A bare digit run: only Brazil's shapes (DDD + 8/9 digits, mobiles start with 9; or 55 + DDD + number).
-    return /^[1-9]{2}9?\d{8}$/.test(digits)
-      ? digits.length === 10 || digits[2] === '9'
-      : /^55[1-9]{2}9?\d{8}$/.test(digits);
-  }
-  // Grouped: every group but a leading DDD has 2+ digits, and the last one 4 (BR) or 3+ (elsewhere).
-  if (groups.some((g, i) => g.length < 2 && i > 0) || (groups[0]?.length ?? 0) < 2) return false;
-  const last = groups[groups.length - 1] ?? '';
-  return last.length >= 3 && (areaCode || groups.length >= 2);
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -175,36 +160,91 @@ export interface RedactorOptions {
 
 export type Redact = (text: string) => string;
 
+interface Span {
+  start: number;
+  end: number;
+  token: string;
+}
+
+const NOT_ASCII = /[^\t\n\r -~]/;
+
+/** The spans of `pattern` matched in the folded text, as offsets of the original. */
+function foldedSpans(
+  original: string,
+  { folded, origin }: { folded: string; origin: number[] | null },
+  pattern: RegExp,
+  keep?: (written: string) => boolean,
+): Span[] {
+  const spans: Span[] = [];
+  for (const match of folded.matchAll(pattern)) {
+    const start = origin ? origin[match.index]! : match.index;
+    const end = origin ? origin[match.index + match[0].length]! : match.index + match[0].length;
+    if (end > start && (!keep || keep(original.slice(start, end))))
+      spans.push({ start, end, token: MASK.name });
+  }
+  return spans;
+}
+
+/** An alternation of folded words, longest first, matched whole (no letter, digit or _ either side). */
+function wordsPattern(words: Iterable<string>, prefix: string): RegExp | null {
+  const sorted = [...new Set(words)]
+    .sort((a, b) => b.length - a.length)
+    .map((word) => escapeRegExp(word).replace(/ /g, '\\s+'));
+  return sorted.length ? new RegExp(`${prefix}(?:${sorted.join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : null;
+}
+
+/** A first name after São, Santo or Santa is a place (São Paulo, Santo André, Santa Maria), not a person. */
+const NOT_A_SAINT = '(?<!\\b(?:sao|santo|santa|sto\\.|sta\\.) )';
+
+/** Written as a name: a capital first letter, not all in capitals ("Maria", not "maria" nor "MARIA"). */
+function capitalised(word: string): boolean {
+  const first = word.charAt(0);
+  return first !== first.toLowerCase() && word !== word.toUpperCase();
+}
+
 export function createRedactor(options: RedactorOptions = {}): Redact {
   const own = new Set<string>();
   for (const raw of options.names ?? []) {
     if (!raw) continue;
-    const clean = raw.replace(/^@/, '').trim();
+    const clean = foldForSearch(raw.replace(/^@/, ''));
     if (clean.length >= 2) own.add(clean);
     // A full name also masks its parts ("Ana Souza" → "Ana", "Souza").
-    for (const part of clean.split(/\s+/)) if (part.length >= 3) own.add(part);
+    for (const part of clean.split(' ')) if (part.length >= 3) own.add(part);
   }
-  const sorted = [...own].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  const ownRe = sorted.length
-    ? new RegExp(`(?<![\\p{L}\\p{N}_@])@?(?:${sorted.join('|')})(?![\\p{L}\\p{N}_])`, 'giu')
-    : null;
+  // Compared folded, so "Joao", "JOÃO" and "joão" are the chat's "João"; an @ in front goes with the name.
+  const ownRe = wordsPattern(own, '(?<![\\p{L}\\p{N}_@])@?');
   const commonRe =
     options.commonNames === false
       ? null
-      : new RegExp(
-          `(?<![\\p{L}\\p{N}_])(?:${[...COMMON_BR_FIRST_NAMES]
-            .sort((a, b) => b.length - a.length)
-            .map(escapeRegExp)
-            .join('|')})(?![\\p{L}\\p{N}_])`,
-          'gu',
-        );
+      : wordsPattern(COMMON_BR_FIRST_NAMES.map(foldForSearch), `(?<![\\p{L}\\p{N}_])${NOT_A_SAINT}`);
   return (text: string): string => {
     if (!text) return text;
-    let out = text.replace(EMAIL, MASK.email);
-    out = out.replace(PHONE, (m) => (looksLikePhone(m) ? MASK.phone : m));
-    if (ownRe) out = out.replace(ownRe, MASK.name);
-    if (commonRe) out = out.replace(commonRe, MASK.name);
-    return out;
+    const spans: Span[] = findIdentifiers(text).map((f) => ({
+      start: f.start,
+      end: f.end,
+      token: MASK[f.kind],
+    }));
+    if (ownRe || commonRe) {
+      // Printable ASCII folds to its lower case, offset for offset (most English messages): no map needed.
+      const folded = !NOT_ASCII.test(text)
+        ? { folded: text.toLowerCase(), origin: null }
+        : foldWithOrigin(text);
+      if (ownRe) spans.push(...foldedSpans(text, folded, ownRe));
+      if (commonRe) spans.push(...foldedSpans(text, folded, commonRe, capitalised));
+    }
+    if (spans.length === 0) return text;
+    // Identifiers first (an address holding a name is an address), then names where nothing else is.
+    const chosen: Span[] = [];
+    for (const span of spans)
+      if (chosen.every((c) => span.end <= c.start || span.start >= c.end)) chosen.push(span);
+    chosen.sort((a, b) => a.start - b.start);
+    let out = '';
+    let at = 0;
+    for (const span of chosen) {
+      out += text.slice(at, span.start) + span.token;
+      at = span.end;
+    }
+    return out + text.slice(at);
   };
 }
 

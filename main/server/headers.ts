@@ -74,6 +74,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   permission_denied: 403,
   connection_lost: 502,
   read_only: 403,
+  access_log_unwritable: 503,
 };
 
 /**
