@@ -1,5 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// Every store kind, registered once, as each entry point does (the per-chat root is one of them).
+import '../main/kinds/index.ts';
 import { closeFleetIndexes } from '../main/fleet/registry.ts';
 import { openSource } from '../main/sources/index.ts';
 import type { Source } from '../main/sources/types.ts';

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMessaging } from '../main/fixtures/messaging.ts';
 import { mariaDbAvailability, startMariaDb } from '../main/testing/mariadb-server.ts';
+// Every store kind, registered once, as each entry point does.
+import '../main/kinds/index.ts';
 import { openSource } from '../main/sources/index.ts';
 import { argValue } from './common.ts';
 

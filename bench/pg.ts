@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { EVOSENSE_SCHEMA, TOPICS } from '../main/fixtures/evosense.ts';
 import { startTestServer } from '../main/testing/pg-server.ts';
+// Every store kind, registered once, as each entry point does.
+import '../main/kinds/index.ts';
 import { openSource } from '../main/sources/index.ts';
 import { argValue } from './common.ts';
 

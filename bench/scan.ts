@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from '../main/sqlite/driver.ts';
 import { listChats } from '../main/store/layout.ts';
-import { argValue, benchRoot, fmt, median, ratio, timeIt } from './common.ts';
+import { argValue, benchRoot, cpuMsSince, fmt, median, ratio, timeIt } from './common.ts';
 
 /** The baseline the issue names: one thread, open each chat's two DBs read-only, count rows. */
 export function minimalCountLoop(root: string): number {
@@ -32,7 +32,10 @@ export function countChats(dirs: readonly string[]): number {
  * this machine's cores go in parallel on this work. A pass that does the raw loop's work and more cannot
  * beat this ratio; on a 2-vCPU virtual machine it is about 0.6×, not 0.5×.
  */
-export async function parallelCountLoop(root: string, threads: number): Promise<number> {
+export async function parallelCountLoop(
+  root: string,
+  threads: number,
+): Promise<{ ms: number; cpuMs: number }> {
   const dirs = listChats(root).chats.map((chat) => chat.dir);
   const workers = Array.from(
     { length: threads },
@@ -41,6 +44,7 @@ export async function parallelCountLoop(root: string, threads: number): Promise<
   try {
     await Promise.all(workers.map((w) => new Promise((ready) => w.once('message', ready))));
     const share = Math.ceil(dirs.length / threads);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const totals = await Promise.all(
       workers.map(
@@ -52,8 +56,11 @@ export async function parallelCountLoop(root: string, threads: number): Promise<
           }),
       ),
     );
+    const ms = performance.now() - started;
+    // This process's CPU time: its worker threads' work (the main thread only waits).
+    const cpuMs = cpuMsSince(cpuBefore);
     if (totals.reduce((a, b) => a + b, 0) <= 0) throw new Error('the parallel count loop counted nothing');
-    return performance.now() - started;
+    return { ms, cpuMs };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
