@@ -4,8 +4,6 @@ import { resolve } from 'node:path';
 import { operations } from '../../../shared/contract/index.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { describeKind, entryAt } from '../../fs/entry.ts';
-import { treeNamed } from '../../store/layout.ts';
-import { MAP_HELP } from '../../mapping/cli.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { formatMigrationSummary, skippedFiles } from '../format/backup.ts';
@@ -13,6 +11,7 @@ import { addInputOptions, inputFrom } from '../input-options.ts';
 import { runJob, runQuery } from '../invoke.ts';
 import { CliExit, printJson, noteChatTrees } from '../output.ts';
 import { ANY_SOURCE_HELP } from '../source-help.ts';
+import { MAP_HELP } from '../map-option.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 
@@ -270,20 +269,29 @@ export function registerBackupCommands(program: Command): void {
       await printOutput('recover.run', { result, events: [] }, opts.json === true);
     });
 
-  program
+  const exportCommand = program
     .command('export')
     .description(
       'export chats as JSON, CSV or a printable HTML transcript (streamed); CSV is one file for messages and sessions, told apart by its "record" column (UTF-8 with BOM, RFC 4180)',
     )
     .argument('<source>', `${ANY_SOURCE_HELP} (other than a data root: one --chat)`)
     .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
-    .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
-    .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
-    .option('--map <mapping>', MAP_HELP)
-    .option(
-      '--archive <dir>',
-      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
-    )
+    .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)');
+  addInputOptions(exportCommand, operations['locator.export'].input, {
+    statementTimeoutMs: {
+      flag: 'statement-timeout',
+      placeholder: 'ms',
+      help: 'server statement time limit in ms (default 5000)',
+    },
+  });
+  exportCommand.option('--map <mapping>', MAP_HELP);
+  addInputOptions(exportCommand, operations['locator.export'].input, {
+    archive: {
+      placeholder: 'dir',
+      help: "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    },
+  });
+  exportCommand
     .requiredOption('--format <format>', 'json, csv or html')
     .requiredOption('--out <file>', 'the file to write')
     .option(
@@ -309,12 +317,13 @@ export function registerBackupCommands(program: Command): void {
           archive?: string;
           tree?: string;
         },
+        command: Command,
       ) => {
         // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
         if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file') {
           if (opts.tree !== undefined)
             throw new AppError('invalid_input', '--tree applies to a data root (a folder of chat trees)');
-          return exportSourceCommand(rootArg, opts);
+          return exportSourceCommand(command, rootArg, opts);
         }
         if (opts.map !== undefined)
           throw new AppError(
@@ -322,12 +331,13 @@ export function registerBackupCommands(program: Command): void {
             '--map works on an SQLite file or a database URL, not on a data root (its chats are already conversations)',
           );
         const root = requireDir(rootArg);
-        if (opts.tree !== undefined) treeNamed(root, opts.tree);
+        const out = resolve(opts.out);
+        const ctx = cliContext([root], { outputs: [out] });
+        if (opts.tree !== undefined)
+          await runQuery(ctx, 'root.check', { root, tree: opts.tree, chats: false });
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');
         }
-        const out = resolve(opts.out);
-        const ctx = cliContext([root], { outputs: [out] });
         const result = await runJob(
           ctx,
           'export.run',

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import { ensureDemoRoot } from '../../api/host.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { startServer } from '../../server/server.ts';
 import { defaultStaticDir } from '../../server/static.ts';
@@ -54,8 +55,6 @@ export function registerServeCommands(program: Command): void {
         root = resolve(rootArg);
         if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such file or folder`);
       } else {
-        // Loaded only when needed: the fixture generator is not part of every CLI start.
-        const { ensureDemoRoot } = await import('../../fixtures/demo-root.ts');
         root = demoRoot = await ensureDemoRoot(userDataDir);
       }
       const staticDir = defaultStaticDir();
