@@ -87,7 +87,7 @@ export const locatorOperations = {
     }),
   ),
   // A job: a conversation of any size is streamed to the file, with progress and cancel.
-  'locator.export': job(
+  'export.source': job(
     'Export one conversation of a located source (an SQLite file or a database URL) as JSON, CSV or printable HTML, optionally masking phones, e-mails and names.',
     z.object({
       ...OpenFields,

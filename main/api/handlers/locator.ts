@@ -126,7 +126,7 @@ export const locatorHandlers = {
         similar: await source.similar({ tenant, messageId, limit }),
       };
     }),
-  'locator.export': ({ conversationId, tenant, format, out, redact, overwrite, ...located }, ctx, job) =>
+  'export.source': ({ conversationId, tenant, format, out, redact, overwrite, ...located }, ctx, job) =>
     withLocated(ctx, located, async (source) => {
       await requireTenantChoice(source, tenant);
       const target = resolveOutput(ctx, out, 'exports', 'conversation', `.${format}`);

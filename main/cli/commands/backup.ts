@@ -277,7 +277,7 @@ export function registerBackupCommands(program: Command): void {
     .argument('<source>', `${ANY_SOURCE_HELP} (other than a data root: one --chat)`)
     .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
     .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)');
-  addInputOptions(exportCommand, operations['locator.export'].input, {
+  addInputOptions(exportCommand, operations['export.source'].input, {
     statementTimeoutMs: {
       flag: 'statement-timeout',
       placeholder: 'ms',
@@ -285,7 +285,7 @@ export function registerBackupCommands(program: Command): void {
     },
   });
   exportCommand.option('--map <mapping>', MAP_HELP);
-  addInputOptions(exportCommand, operations['locator.export'].input, {
+  addInputOptions(exportCommand, operations['export.source'].input, {
     archive: {
       placeholder: 'dir',
       help: "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",

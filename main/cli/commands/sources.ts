@@ -139,7 +139,7 @@ export async function exportSourceCommand(
   const out = resolve(opts.out);
   const result = await runJob(
     locatorContext(locator, opts.archive, [out]),
-    'locator.export',
+    'export.source',
     {
       ...openFields('locator.info', command, locator, opts),
       conversationId: opts.chat[0]!,
@@ -151,7 +151,7 @@ export async function exportSourceCommand(
     },
     { label: 'Exporting' },
   );
-  await printOutput('locator.export', { result, events: [] }, opts.json === true);
+  await printOutput('export.source', { result, events: [] }, opts.json === true);
 }
 
 /** `demo --postgres URL`: the EvoSense demo data in a given, empty database (the one command here that writes). */

@@ -135,7 +135,7 @@ export const locatorFormats = {
       );
     },
   },
-  'locator.export': {
+  'export.source': {
     json: ({ result }) => result,
     human: ({ result }) =>
       console.log(
