@@ -8,8 +8,9 @@ import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { exitCodeOf, reportToHtml } from '../../../shared/integrity-report.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
-import { addInputOptions, inputFrom } from '../input-options.ts';
+import { addInputOptions, cliOption, inputFrom } from '../input-options.ts';
 import { runJob, runQuery } from '../invoke.ts';
+import { PathOption, WorkersOption } from '../options.ts';
 
 interface CheckOpts {
   json?: boolean;
@@ -59,8 +60,8 @@ export function registerIntegrityCommands(program: Command): void {
     full: { help: 'also run integrity_check, foreign_key_check and look for orphan rows (slower)' },
   })
     .option('--json', 'print JSON for scripts')
-    .option('--html <file>', 'also write the report as a self-contained HTML page')
-    .option('--workers <n>', 'worker threads (0 = check in this thread)')
+    .addOption(cliOption('--html <file>', 'also write the report as a self-contained HTML page', PathOption))
+    .addOption(cliOption('--workers <n>', 'worker threads (0 = check in this thread)', WorkersOption))
     .action(async (targetArg: string, opts: CheckOpts) => {
       const target = resolve(targetArg);
       const kind = targetKind(target);

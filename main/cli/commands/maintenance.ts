@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { operations } from '../../../shared/contract/index.ts';
 import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
 import { ArchivePlan } from '../../../shared/contract/maintenance.ts';
@@ -8,7 +9,7 @@ import { AppError } from '../../../shared/errors.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
-import { addInputOptions, inputFrom } from '../input-options.ts';
+import { addInputOptions, cliOption, inputFrom } from '../input-options.ts';
 import { runJob, runQuery } from '../invoke.ts';
 import { CliExit, noteChatTrees } from '../output.ts';
 
@@ -52,6 +53,9 @@ function readPlan(path: string): ArchivePlan {
     );
   }
 }
+
+/** `archive-inactive --days N`: whole days without activity (the operation takes fractions; the CLI, days). */
+const DaysOption = z.number().int().min(1);
 
 export function registerMaintenanceCommands(program: Command): void {
   const vacuum = program
@@ -100,7 +104,16 @@ export function registerMaintenanceCommands(program: Command): void {
       'archive chats inactive for more than N days into one verified archive (restore brings them back), then remove them from the root; --dry-run lists them',
     )
     .argument('<root>', 'data root')
-    .requiredOption('--days <n>', 'inactive for more than this many days (last activity from the DBs)');
+    .addOption(
+      cliOption(
+        '--days <n>',
+        'inactive for more than this many days (last activity from the DBs)',
+        DaysOption,
+        {
+          required: true,
+        },
+      ),
+    );
   addInputOptions(archive, operations['maintenance.archiveInactive'].input, {
     outDir: {
       flag: 'out',

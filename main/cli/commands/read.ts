@@ -11,6 +11,8 @@ import { writeStdout } from '../output.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { runQuery } from '../invoke.ts';
+import { cliOption } from '../input-options.ts';
+import { PathOption, WorkersOption } from '../options.ts';
 import { demoMysql, demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
@@ -33,7 +35,7 @@ export function registerReadCommands(program: Command): void {
     .description('list chats: id, name, level, messages, sessions, last active, size, health')
     .argument('<root>', 'data root (the folder holding chat_<id> folders, or the bot folder)')
     .option('--json', 'print JSON for scripts')
-    .option('--workers <n>', 'worker threads (0 = read in this thread)')
+    .addOption(cliOption('--workers <n>', 'worker threads (0 = read in this thread)', WorkersOption))
     .option('--no-index', "read every chat, without reading or writing Chat Inspector's fleet index")
     .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
@@ -86,9 +88,12 @@ export function registerReadCommands(program: Command): void {
     .argument('[dir]', 'a new or empty folder')
     .option('--postgres <url>', 'instead: fill this empty PostgreSQL database with EvoSense demo data')
     .option('--mysql <url>', 'instead: fill this empty MySQL/MariaDB database with seed-003 messaging data')
-    .option(
-      '--archive <dir>',
-      'with --mysql: the new cold-archive folder to write (.jsonl.gz per company and month)',
+    .addOption(
+      cliOption(
+        '--archive <dir>',
+        'with --mysql: the new cold-archive folder to write (.jsonl.gz per company and month)',
+        PathOption,
+      ),
     )
     .option('--json', 'print JSON for scripts')
     .action(
