@@ -26,6 +26,11 @@ export function isServerLocator(locator: string): boolean {
   return kindOf(locator)?.server !== undefined;
 }
 
+/** True for a server URL whose kind reads a cold-archive folder beside it (mysql:// messaging). */
+export function serverTakesArchive(locator: string): boolean {
+  return kindOf(locator)?.server?.takesArchive === true;
+}
+
 /** Browser mode: only the URLs given at start may be opened (a page cannot make the server connect anywhere). */
 export function restrictSourcesToRegistered(): void {
   sourceSession.restrictToRegistered();

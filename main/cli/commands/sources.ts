@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { operations, type InputOf } from '../../../shared/contract/index.ts';
 import { AppError } from '../../../shared/errors.ts';
-import { isServerLocator, registerSourceUrl, restrictSourcesToRegistered } from '../../api/host.ts';
+import {
+  isServerLocator,
+  registerSourceUrl,
+  restrictSourcesToRegistered,
+  serverTakesArchive,
+} from '../../api/host.ts';
 import type { HandlerContext } from '../../api/context.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { cliContext } from '../context.ts';
@@ -109,12 +114,11 @@ export function allowServeSources(
     if (!isServerLocator(url))
       throw new AppError('invalid_input', '--source takes a postgres:// or mysql:// URL');
   }
-  const isMysql = (url: string): boolean => /^(mysql|mariadb):\/\//i.test(url.trim());
-  if (archive !== undefined && !all.some(isMysql))
+  if (archive !== undefined && !all.some(serverTakesArchive))
     throw new AppError('invalid_input', '--archive goes with a mysql:// messaging source');
   restrictSourcesToRegistered();
   // The cold-archive folder goes with the MySQL sources (browser mode cannot name another folder).
-  for (const url of all) registerSourceUrl(url, isMysql(url) ? archive : undefined);
+  for (const url of all) registerSourceUrl(url, serverTakesArchive(url) ? archive : undefined);
   return rootOrUrl !== undefined && isServerLocator(rootOrUrl) ? undefined : rootOrUrl;
 }
 
