@@ -47,9 +47,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: TRANSPORTS,
-        // Until every command runs through invoke (main/cli/invoke.ts): the lead removes this exemption
-        // when the CLI conversion merges.
-        pathNot: [NOT_TESTS, '^main/cli/commands/(sources|read|serve|backup|maintenance|integrity)\\.ts$'],
+        pathNot: NOT_TESTS,
       },
       to: {
         path: [FEATURES, KINDS, '^main/sources/'],

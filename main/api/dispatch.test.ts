@@ -55,7 +55,7 @@ describe('the contract', () => {
     const writes = operationNames.filter((name) => operations[name].writes);
     for (const name of writes)
       expect(name).toMatch(
-        /^(backup\.restore|recover|metadata|migrate|export|backup\.create|maintenance\.(vacuum|archiveInactive|backupRotate)$)/,
+        /^(backup\.restore|recover|metadata|migrate|export|backup\.create|demo\.(root|postgres|mysql)$|maintenance\.(vacuum|archiveInactive|backupRotate)$)/,
       );
     expect(operations['chat.detail'].writes).toBe(false);
     expect(operations['chats.scan'].writes).toBe(false);

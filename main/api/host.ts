@@ -2,6 +2,7 @@ import { ensureDemoRoot } from '../fixtures/demo-root.ts';
 import { listIntoIndex } from '../fleet/refresh.ts';
 import { fleetIndexFor } from '../fleet/registry.ts';
 import { keychainFrom } from '../sources/saved.ts';
+import { kindOf } from '../sources/registry.ts';
 import { sourceSession } from '../sources/session.ts';
 import type { HandlerContext } from './context.ts';
 
@@ -12,9 +13,22 @@ import type { HandlerContext } from './context.ts';
 
 export { ensureDemoRoot, keychainFrom };
 
-/** A server URL given at start: listed on the Sources screen, connected when opened there. */
-export function registerSourceUrl(url: string): void {
-  sourceSession.register(url);
+/**
+ * A server URL given at start (with a MySQL messaging database's cold-archive folder): listed on the Sources
+ * screen, connected when opened there; the CLI's reads of it (locator.*) open it by its URL.
+ */
+export function registerSourceUrl(url: string, archive?: string): void {
+  sourceSession.register(url, archive);
+}
+
+/** True for a postgres:// or mysql:// (mariadb://) URL: a server source rather than a path. */
+export function isServerLocator(locator: string): boolean {
+  return kindOf(locator)?.server !== undefined;
+}
+
+/** True for a server URL whose kind reads a cold-archive folder beside it (mysql:// messaging). */
+export function serverTakesArchive(locator: string): boolean {
+  return kindOf(locator)?.server?.takesArchive === true;
 }
 
 /** Browser mode: only the URLs given at start may be opened (a page cannot make the server connect anywhere). */

@@ -76,6 +76,9 @@ function descriptionOf(schema: z.ZodType): string | undefined {
 /** "a whole number from 1 to 100000", "user, bot", "a path (not empty)": what a valid value looks like. */
 export function expectedOf(schema: z.ZodType): string | undefined {
   const { inner } = unwrap(schema);
+  // `.meta({ expected: 'a size such as 500M, 2G or 20G' })`: a rule no schema check words well.
+  const said = (inner.meta() as { expected?: unknown } | undefined)?.expected;
+  if (typeof said === 'string') return said;
   const known = KNOWN_VALUES.get(ruleOf(inner));
   if (known) return known;
   if (inner instanceof z.ZodEnum) return (inner.options as string[]).join(', ');
@@ -214,15 +217,48 @@ export function addInputOptions(
   return command;
 }
 
-/** True when `--flag` of `command` was derived from an operation's input (checked by its schema). */
+/** The schemas of the CLI's own knobs (`--workers`, `--port`...), by their commander Option. */
+const knobSchemas = new WeakMap<Option, z.ZodType>();
+
+/**
+ * A CLI-only option (`--workers`, `--port`...), declared with its zod schema beside the command that owns
+ * it (`.addOption(cliOption(...))`): checked before the command runs exactly as the options derived from an
+ * operation's input are (one error line, exit 2), but not part of any operation's input.
+ */
+export function cliOption(
+  flags: string,
+  help: string,
+  schema: z.ZodType,
+  options: { required?: boolean } = {},
+): Option {
+  const option = new Option(flags, help);
+  if (options.required) option.makeOptionMandatory();
+  knobSchemas.set(option, schema);
+  return option;
+}
+
+/** The CLI knobs of `command` with their schemas, by commander attribute name. */
+function knobsOf(command: Command): [string, DerivedField][] {
+  return command.options.flatMap((option): [string, DerivedField][] => {
+    const schema = knobSchemas.get(option);
+    return schema && option.long
+      ? [[option.attributeName(), { field: option.attributeName(), schema, label: option.long }]]
+      : [];
+  });
+}
+
+/** True when `--flag` of `command` has a schema (derived from an operation's input, or a CLI knob's own). */
 export function isDerivedOption(command: Command, attributeName: string): boolean {
-  return derivedOptions.get(command)?.has(attributeName) ?? false;
+  return (
+    (derivedOptions.get(command)?.has(attributeName) ?? false) ||
+    knobsOf(command).some(([attribute]) => attribute === attributeName)
+  );
 }
 
 /** Checks the derived options and arguments `command` was given (see validateCommandInput). */
 export function checkDerivedInput(command: Command): void {
   const values = command.opts<Record<string, unknown>>();
-  for (const [attribute, derived] of derivedOptions.get(command) ?? []) {
+  for (const [attribute, derived] of [...(derivedOptions.get(command) ?? []), ...knobsOf(command)]) {
     const value = values[attribute];
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item === 'string') check(derived, item);

@@ -1,5 +1,4 @@
 import { redactError } from '../../shared/secrets.ts';
-import type { JobContext } from '../jobs/job.ts';
 import { chatTrees } from '../api/host.ts';
 
 /**
@@ -62,42 +61,6 @@ export function progressLine(label: string): {
       drawn = false;
     },
   };
-}
-
-/** A job context for the CLI: progress on stderr (see progressLine); Ctrl-C cancels the job cleanly. */
-export function cliJobContext<E>(
-  label: string,
-  onEvent?: (event: E) => void,
-): JobContext<E> & { finish(): void } {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  const line = progressLine(label);
-  return {
-    signal: controller.signal,
-    progress: (done, total, current) => line.draw(done, total, current),
-    emit(event) {
-      onEvent?.(event);
-    },
-    finish() {
-      process.off('SIGINT', onSigint);
-      line.clear();
-    },
-  };
-}
-
-/** Runs a job function with a CLI context and always clears the progress line. */
-export async function runCliJob<E, R>(
-  label: string,
-  run: (ctx: JobContext<E>) => Promise<R>,
-  onEvent?: (event: E) => void,
-): Promise<R> {
-  const ctx = cliJobContext<E>(label, onEvent);
-  try {
-    return await run(ctx);
-  } finally {
-    ctx.finish();
-  }
 }
 
 export function formatBytes(bytes: number): string {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateChatLogs, generateLangChain, generateRasa } from '../fixtures/frameworks.ts';
 import { fingerprintTree } from '../testing/tree.ts';
-import { parseMapOption } from './cli.ts';
+import { parseMapOption } from '../cli/map-option.ts';
 
 // `conversations`, `messages` and `export` with `--map`, and on LangChain/Rasa files, as scripts run them:
 // a child process, its output and exit code. Bad mappings are one line on stderr, exit 2, nothing written.

@@ -5,6 +5,7 @@ import { fleetOperations } from './fleet.ts';
 import type { JobDef, OperationDef, QueryDef } from './define.ts';
 import { integrityOperations } from './integrity.ts';
 import { jobOperations } from './jobs.ts';
+import { locatorOperations } from './locator.ts';
 import { sourceOperations } from './sources.ts';
 import { queryOperations } from './query.ts';
 import { maintenanceOperations } from './maintenance.ts';
@@ -27,6 +28,7 @@ export const operations = {
   ...maintenanceOperations,
   ...mappingOperations,
   ...messagingOperations,
+  ...locatorOperations,
 } as const satisfies Record<string, OperationDef>;
 
 export type Operations = typeof operations;
@@ -63,3 +65,4 @@ export * from './backup.ts';
 export * from './fleet.ts';
 export * from './sources.ts';
 export * from './mapping.ts';
+export * from './locator.ts';

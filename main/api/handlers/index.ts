@@ -6,6 +6,7 @@ import { fileHandlers } from './files.ts';
 import { fleetHandlers } from './fleet.ts';
 import { integrityHandlers } from './integrity.ts';
 import { jobHandlers } from './jobs.ts';
+import { locatorHandlers } from './locator.ts';
 import { sourceHandlers } from './sources.ts';
 import { queryHandlers } from './query.ts';
 import { maintenanceHandlers } from './maintenance.ts';
@@ -25,4 +26,5 @@ export const handlers: Handlers = {
   ...maintenanceHandlers,
   ...mappingHandlers,
   ...messagingHandlers,
+  ...locatorHandlers,
 };

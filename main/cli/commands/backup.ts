@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { operations } from '../../../shared/contract/index.ts';
+import { z } from 'zod';
+import { ExportFormat, operations } from '../../../shared/contract/index.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { describeKind, entryAt } from '../../fs/entry.ts';
-import { treeNamed } from '../../store/layout.ts';
-import { MAP_HELP } from '../../mapping/cli.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { formatMigrationSummary, skippedFiles } from '../format/backup.ts';
-import { addInputOptions, inputFrom } from '../input-options.ts';
+import { addInputOptions, cliOption, inputFrom } from '../input-options.ts';
+import { PathOption, SizeOption, WorkersOption } from '../options.ts';
 import { runJob, runQuery } from '../invoke.ts';
 import { CliExit, printJson, noteChatTrees } from '../output.ts';
 import { ANY_SOURCE_HELP } from '../source-help.ts';
+import { MAP_HELP } from '../map-option.ts';
 import { runBackupRotation } from './maintenance.ts';
 import { exportSourceCommand, isServerLocator } from './sources.ts';
 
@@ -31,6 +32,23 @@ function requireFile(path: string): string {
   if (!statSync(full).isFile()) throw new AppError('invalid_input', `${path}: is not a file`);
   return full;
 }
+
+/** `--keep N`: how many verified archives `--out-dir` keeps. */
+const KeepOption = z.number().int().min(1);
+
+/** `--wait SECONDS`: how long a backup keeps trying a locked DB. */
+const WaitOption = z.number().min(0).max(86_400).meta({ noun: 'a number of seconds' });
+
+/**
+ * `export --chat ID`: a database source's conversation ids are not chat numbers (EvoSense: a WhatsApp chat
+ * id); a data root still checks its chat ids (export.run's input) when it exports.
+ */
+const ConversationOption = z
+  .string()
+  .trim()
+  .min(1)
+  .max(512)
+  .meta({ expected: 'a conversation id (not empty)' });
 
 const GiB = 1024 ** 3;
 
@@ -90,13 +108,19 @@ export function registerBackupCommands(program: Command): void {
   addInputOptions(backup, operations['backup.create'].input, {
     out: { placeholder: 'file', help: 'the archive to write (FILE.tar.gz; never overwritten)' },
   })
-    .option(
-      '--out-dir <dir>',
-      'instead of --out: a timestamped archive into this folder, verified, keeping the newest --keep',
+    .addOption(
+      cliOption(
+        '--out-dir <dir>',
+        'instead of --out: a timestamped archive into this folder, verified, keeping the newest --keep',
+        PathOption,
+      ),
     )
-    .option(
-      '--keep <n>',
-      'with --out-dir: how many verified archives to keep (default 7; the newest is never removed)',
+    .addOption(
+      cliOption(
+        '--keep <n>',
+        'with --out-dir: how many verified archives to keep (default 7; the newest is never removed)',
+        KeepOption,
+      ),
     );
   addInputOptions(backup, operations['backup.create'].input, {
     chatIds: { flag: 'chat', placeholder: 'id', help: 'only these chats (repeatable)' },
@@ -105,10 +129,13 @@ export function registerBackupCommands(program: Command): void {
     },
     check: { help: 'also run quick_check on every DB while backing up (slower; verify always does)' },
   })
-    .option('--workers <n>', 'worker threads (0 = copy in this thread)')
-    .option(
-      '--wait <seconds>',
-      'how long to keep trying to read a DB another program keeps locked before leaving it out (default 30)',
+    .addOption(cliOption('--workers <n>', 'worker threads (0 = copy in this thread)', WorkersOption))
+    .addOption(
+      cliOption(
+        '--wait <seconds>',
+        'how long to keep trying to read a DB another program keeps locked before leaving it out (default 30)',
+        WaitOption,
+      ),
     )
     .option('--json', 'print JSON for scripts')
     .action(
@@ -159,8 +186,10 @@ export function registerBackupCommands(program: Command): void {
       "check every checksum, row count and quick_check of every DB inside an archive; exit 0 ok, 1 it holds files already damaged when backed up (restore leaves them out), 2 refused (restore would refuse it too), 3 an archive without a manifest (an operator's own tar of data/chats/chat_<id>/) whose DBs all pass their checks but whose checksums and row counts cannot be proven",
     )
     .argument('<archive>', 'FILE.tar.gz made by "backup"')
-    .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
-    .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
+    .addOption(
+      cliOption('--max-total <size>', 'refuse archives that expand beyond this (default 20G)', SizeOption),
+    )
+    .addOption(cliOption('--max-file <size>', 'refuse entries larger than this (default 2G)', SizeOption))
     .option('--max-ratio <n>', 'refuse archives that expand more than n:1 (default 200; gzip bombs ~1000:1)')
     .option('--json', 'print JSON for scripts')
     .action(
@@ -206,8 +235,10 @@ export function registerBackupCommands(program: Command): void {
       help: 'how long to wait for the bot to let go of a DB before refusing (default 10)',
     },
   })
-    .option('--max-total <size>', 'refuse archives that expand beyond this (default 20G)')
-    .option('--max-file <size>', 'refuse entries larger than this (default 2G)')
+    .addOption(
+      cliOption('--max-total <size>', 'refuse archives that expand beyond this (default 20G)', SizeOption),
+    )
+    .addOption(cliOption('--max-file <size>', 'refuse entries larger than this (default 2G)', SizeOption))
     .option('--max-ratio <n>', 'refuse archives that expand more than n:1 (default 200; gzip bombs ~1000:1)')
     .option('--json', 'print JSON for scripts')
     .action(async (archiveArg: string, opts: ArchiveLimitOpts & { json?: boolean }) => {
@@ -270,22 +301,35 @@ export function registerBackupCommands(program: Command): void {
       await printOutput('recover.run', { result, events: [] }, opts.json === true);
     });
 
-  program
+  const exportCommand = program
     .command('export')
     .description(
       'export chats as JSON, CSV or a printable HTML transcript (streamed); CSV is one file for messages and sessions, told apart by its "record" column (UTF-8 with BOM, RFC 4180)',
     )
     .argument('<source>', `${ANY_SOURCE_HELP} (other than a data root: one --chat)`)
-    .requiredOption('--chat <id...>', 'the chat(s) to export (repeatable)')
-    .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)')
-    .option('--statement-timeout <ms>', 'server statement time limit in ms (default 5000)')
-    .option('--map <mapping>', MAP_HELP)
-    .option(
-      '--archive <dir>',
-      "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    .addOption(
+      cliOption('--chat <id...>', 'the chat(s) to export (repeatable)', ConversationOption, {
+        required: true,
+      }),
     )
-    .requiredOption('--format <format>', 'json, csv or html')
-    .requiredOption('--out <file>', 'the file to write')
+    .option('--tenant <id>', 'the tenant, for multi-tenant databases (EvoSense)');
+  addInputOptions(exportCommand, operations['export.source'].input, {
+    statementTimeoutMs: {
+      flag: 'statement-timeout',
+      placeholder: 'ms',
+      help: 'server statement time limit in ms (default 5000)',
+    },
+  });
+  exportCommand.option('--map <mapping>', MAP_HELP);
+  addInputOptions(exportCommand, operations['export.source'].input, {
+    archive: {
+      placeholder: 'dir',
+      help: "a MySQL messaging database's cold archive folder (<company>/<YYYY-MM>.jsonl.gz)",
+    },
+  });
+  exportCommand
+    .addOption(cliOption('--format <format>', 'json, csv or html', ExportFormat, { required: true }))
+    .addOption(cliOption('--out <file>', 'the file to write', PathOption, { required: true }))
     .option(
       '--tree <tree>',
       "a data root's chat tree to export the chats' copies from (e.g. data/chats); without it, a chat's copy in the first tree holding it",
@@ -309,12 +353,13 @@ export function registerBackupCommands(program: Command): void {
           archive?: string;
           tree?: string;
         },
+        command: Command,
       ) => {
         // Server URLs and single files are Sources (main/sources/export.ts); a data root keeps exportChats.
         if (isServerLocator(rootArg) || entryAt(resolve(rootArg)).kind === 'file') {
           if (opts.tree !== undefined)
             throw new AppError('invalid_input', '--tree applies to a data root (a folder of chat trees)');
-          return exportSourceCommand(rootArg, opts);
+          return exportSourceCommand(command, rootArg, opts);
         }
         if (opts.map !== undefined)
           throw new AppError(
@@ -322,12 +367,13 @@ export function registerBackupCommands(program: Command): void {
             '--map works on an SQLite file or a database URL, not on a data root (its chats are already conversations)',
           );
         const root = requireDir(rootArg);
-        if (opts.tree !== undefined) treeNamed(root, opts.tree);
+        const out = resolve(opts.out);
+        const ctx = cliContext([root], { outputs: [out] });
+        if (opts.tree !== undefined)
+          await runQuery(ctx, 'root.check', { root, tree: opts.tree, chats: false });
         if (opts.format !== 'json' && opts.format !== 'csv' && opts.format !== 'html') {
           throw new AppError('invalid_input', '--format must be json, csv or html');
         }
-        const out = resolve(opts.out);
-        const ctx = cliContext([root], { outputs: [out] });
         const result = await runJob(
           ctx,
           'export.run',

@@ -6,11 +6,11 @@ import { AppError } from '../../../shared/errors.ts';
 import { entryAt } from '../../fs/entry.ts';
 import { removeTemp, trackTemp } from '../../fs/temp.ts';
 import { exitCodeOf, reportToHtml } from '../../../shared/integrity-report.ts';
-import { requireChatFolders, treeNamed } from '../../store/layout.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
-import { addInputOptions, inputFrom } from '../input-options.ts';
-import { runJob } from '../invoke.ts';
+import { addInputOptions, cliOption, inputFrom } from '../input-options.ts';
+import { runJob, runQuery } from '../invoke.ts';
+import { PathOption, WorkersOption } from '../options.ts';
 
 interface CheckOpts {
   json?: boolean;
@@ -60,12 +60,11 @@ export function registerIntegrityCommands(program: Command): void {
     full: { help: 'also run integrity_check, foreign_key_check and look for orphan rows (slower)' },
   })
     .option('--json', 'print JSON for scripts')
-    .option('--html <file>', 'also write the report as a self-contained HTML page')
-    .option('--workers <n>', 'worker threads (0 = check in this thread)')
+    .addOption(cliOption('--html <file>', 'also write the report as a self-contained HTML page', PathOption))
+    .addOption(cliOption('--workers <n>', 'worker threads (0 = check in this thread)', WorkersOption))
     .action(async (targetArg: string, opts: CheckOpts) => {
       const target = resolve(targetArg);
       const kind = targetKind(target);
-      if (kind === 'root') requireChatFolders(target, targetArg);
       const { chatIds, tree, full } = inputFrom(command) as {
         chatIds?: string[];
         tree?: string;
@@ -76,11 +75,11 @@ export function registerIntegrityCommands(program: Command): void {
       }
       if (kind === 'file' && tree !== undefined)
         throw new AppError('invalid_input', '--tree applies to a data root, not to a single file');
-      // Said before the progress line starts, as a mistyped option is.
-      if (kind === 'root' && tree !== undefined) treeNamed(target, tree);
       const ctx = cliContext([target], {
         workers: opts.workers === undefined ? undefined : Number(opts.workers),
       });
+      // Said before the progress line starts, as a mistyped option is.
+      if (kind === 'root') await runQuery(ctx, 'root.check', { root: target, shownAs: targetArg, tree });
       const label = full === true ? 'Checking (full)' : 'Checking';
       const result =
         kind === 'root'

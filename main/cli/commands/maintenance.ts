@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { operations } from '../../../shared/contract/index.ts';
 import type { AlertThresholds } from '../../../shared/contract/maintenance.ts';
 import { ArchivePlan } from '../../../shared/contract/maintenance.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { entryAt } from '../../fs/entry.ts';
-import { requireChatFolders, treeNamed } from '../../store/layout.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
-import { addInputOptions, inputFrom } from '../input-options.ts';
-import { runJob } from '../invoke.ts';
+import { addInputOptions, cliOption, inputFrom } from '../input-options.ts';
+import { runJob, runQuery } from '../invoke.ts';
 import { CliExit, noteChatTrees } from '../output.ts';
 
 function requireDir(path: string, what = 'data root'): string {
@@ -54,6 +54,9 @@ function readPlan(path: string): ArchivePlan {
   }
 }
 
+/** `archive-inactive --days N`: whole days without activity (the operation takes fractions; the CLI, days). */
+const DaysOption = z.number().int().min(1);
+
 export function registerMaintenanceCommands(program: Command): void {
   const vacuum = program
     .command('vacuum')
@@ -79,13 +82,14 @@ export function registerMaintenanceCommands(program: Command): void {
     .action(async (rootArg: string, opts: { json?: boolean }) => {
       const root = requireDir(rootArg);
       const input = inputFrom(vacuum) as { tree?: string };
-      if (input.tree !== undefined) treeNamed(root, input.tree);
+      const ctx = cliContext([root]);
+      if (input.tree !== undefined)
+        await runQuery(ctx, 'root.check', { root, tree: input.tree, chats: false });
       else
         noteChatTrees(
           root,
           'a chat in more than one is vacuumed in the first holding it (--tree for another), starting from',
         );
-      const ctx = cliContext([root]);
       const result = await runJob(ctx, 'maintenance.vacuum', { ...input, root }, { label: 'Vacuuming' });
       await printOutput('maintenance.vacuum', { result, events: [] }, opts.json === true);
       if (result.outcomes.some((o) => o.status === 'failed')) process.exitCode = 2;
@@ -100,7 +104,16 @@ export function registerMaintenanceCommands(program: Command): void {
       'archive chats inactive for more than N days into one verified archive (restore brings them back), then remove them from the root; --dry-run lists them',
     )
     .argument('<root>', 'data root')
-    .requiredOption('--days <n>', 'inactive for more than this many days (last activity from the DBs)');
+    .addOption(
+      cliOption(
+        '--days <n>',
+        'inactive for more than this many days (last activity from the DBs)',
+        DaysOption,
+        {
+          required: true,
+        },
+      ),
+    );
   addInputOptions(archive, operations['maintenance.archiveInactive'].input, {
     outDir: {
       flag: 'out',
@@ -152,10 +165,10 @@ export function registerMaintenanceCommands(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (rootArg: string, opts: { json?: boolean }) => {
       const root = requireDir(rootArg);
-      requireChatFolders(root, rootArg);
       const input = inputFrom(alerts) as { thresholds?: Partial<AlertThresholds>; backupDirs?: string[] };
       const backupDirs = (input.backupDirs ?? []).map((d) => requireDir(d, 'folder of archives'));
       const ctx = cliContext([root, ...backupDirs]);
+      await runQuery(ctx, 'root.check', { root, shownAs: rootArg });
       const result = await runJob(
         ctx,
         'maintenance.alerts',

@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
-import { readdirSync, rmdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { isChatId } from '../../../shared/contract/primitives.ts';
 import type { ChatSummary } from '../../../shared/domain.ts';
-import { writeDemoRoot } from '../../fixtures/demo-root.ts';
 import { describeKind, entryAt, kindOf } from '../../fs/entry.ts';
-import { requireChatFolders } from '../../store/layout.ts';
 import { withScan, writeScanJson } from '../scan.ts';
 import { printScanTable } from '../format/fleet.ts';
-import { printJson, writeStdout } from '../output.ts';
+import { writeStdout } from '../output.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
 import { runQuery } from '../invoke.ts';
+import { cliOption } from '../input-options.ts';
+import { PathOption, WorkersOption } from '../options.ts';
 import { demoMysql, demoPostgres } from './sources.ts';
 
 /** The data root as the person gave it (a root that is itself a link is taken: it is what they named). */
@@ -35,14 +35,14 @@ export function registerReadCommands(program: Command): void {
     .description('list chats: id, name, level, messages, sessions, last active, size, health')
     .argument('<root>', 'data root (the folder holding chat_<id> folders, or the bot folder)')
     .option('--json', 'print JSON for scripts')
-    .option('--workers <n>', 'worker threads (0 = read in this thread)')
+    .addOption(cliOption('--workers <n>', 'worker threads (0 = read in this thread)', WorkersOption))
     .option('--no-index', "read every chat, without reading or writing Chat Inspector's fleet index")
     .action(async (rootArg: string, opts: { json?: boolean; workers?: string; index?: boolean }) => {
       const root = requireDir(rootArg);
-      requireChatFolders(root, rootArg);
       const ctx = cliContext([root], {
         workers: opts.workers === undefined ? undefined : Number(opts.workers),
       });
+      await runQuery(ctx, 'root.check', { root, shownAs: rootArg });
       await withScan(root, ctx, opts.index !== false, async (scan) => {
         if (opts.json) return writeScanJson(scan, writeStdout);
         const chats: ChatSummary[] = [];
@@ -88,9 +88,12 @@ export function registerReadCommands(program: Command): void {
     .argument('[dir]', 'a new or empty folder')
     .option('--postgres <url>', 'instead: fill this empty PostgreSQL database with EvoSense demo data')
     .option('--mysql <url>', 'instead: fill this empty MySQL/MariaDB database with seed-003 messaging data')
-    .option(
-      '--archive <dir>',
-      'with --mysql: the new cold-archive folder to write (.jsonl.gz per company and month)',
+    .addOption(
+      cliOption(
+        '--archive <dir>',
+        'with --mysql: the new cold-archive folder to write (.jsonl.gz per company and month)',
+        PathOption,
+      ),
     )
     .option('--json', 'print JSON for scripts')
     .action(
@@ -112,18 +115,13 @@ export function registerReadCommands(program: Command): void {
           throw new AppError('invalid_input', 'give a new or empty folder (or --postgres URL)');
         const dir = resolve(dirArg);
         const { kind } = entryAt(dir);
-        if (kind !== 'missing') {
-          // lstat: a link to an empty folder is not an empty folder (it would be replaced, not followed).
-          if (kind !== 'directory' || readdirSync(dir).length > 0) {
-            throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
-          }
-          rmdirSync(dir); // written beside it and renamed into place, so a half demo never exists
-        }
-        await writeDemoRoot(dir);
-        if (opts.json) return printJson({ root: dir, chats: `${dir}/chats`, legacy: `${dir}/legacy` });
-        console.log(`Demo data root written to ${dir}`);
-        console.log(`  chats:  ${dir}/chats   (healthy chats, one of each damaged kind, stray entries)`);
-        console.log(`  legacy: ${dir}/legacy  (user_history.db, duiliocode.db, clinic.db)`);
+        // lstat: a link to an empty folder is not an empty folder (it would be replaced, not followed).
+        if (kind !== 'missing' && (kind !== 'directory' || readdirSync(dir).length > 0))
+          throw new AppError('conflict', `${dirArg}: already exists and is not empty; choose a new folder`);
+        // Written beside it and renamed into place (demo.root), so a half demo never exists.
+        const written = await runQuery(cliContext([], { outputs: [dir] }), 'demo.root', { dir });
+        await printOutput('demo.root', written, opts.json === true);
+        if (opts.json) return;
         console.log(`Try: chat-inspector scan ${dirArg}`);
       },
     );

@@ -5,7 +5,8 @@ import { SearchInput, type SearchHit } from '../../../shared/contract/fleet.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { cliContext } from '../context.ts';
 import { printOutput } from '../format/index.ts';
-import { addInputArguments, addInputOptions, inputFrom } from '../input-options.ts';
+import { addInputArguments, addInputOptions, cliOption, inputFrom } from '../input-options.ts';
+import { WorkersOption } from '../options.ts';
 import { runJob } from '../invoke.ts';
 
 interface SearchOpts {
@@ -34,7 +35,7 @@ export function registerSearchCommands(program: Command): void {
     limit: { help: 'list at most this many hits (the total is always exact)' },
   })
     .option('--json', 'print JSON for scripts')
-    .option('--workers <n>', 'worker threads (0 = search in this thread)')
+    .addOption(cliOption('--workers <n>', 'worker threads (0 = search in this thread)', WorkersOption))
     .action(async (rootArg: string, _query: string, opts: SearchOpts) => {
       const root = resolve(rootArg);
       if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such folder`);

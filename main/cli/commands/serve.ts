@@ -2,20 +2,19 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { AppError } from '../../../shared/errors.ts';
+import { ensureDemoRoot } from '../../api/host.ts';
 import { defaultUserDataDir } from '../../config/paths.ts';
 import { startServer } from '../../server/server.ts';
 import { defaultStaticDir } from '../../server/static.ts';
 import { allowServeSources } from './sources.ts';
 import { ANY_SOURCE_HELP, SERVER_SOURCE_HELP } from '../source-help.ts';
+import { cliOption } from '../input-options.ts';
+import { PathOption } from '../options.ts';
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new AppError('invalid_input', `--port ${value}: not a port number (0-65535)`);
-  return port;
-}
+/** `--port N`: where browser mode listens (0: a free port). */
+const PortOption = z.number().int().min(0).max(65535);
 
 /** Opens the address in the person's browser when there is a display to show it on; silent otherwise. */
 export function openInBrowser(url: string): void {
@@ -41,12 +40,19 @@ export function registerServeCommands(program: Command): void {
     .description('serve the Chat Inspector UI to a browser on 127.0.0.1 only, behind a random per-run token')
     .argument('[source]', `what to open: ${ANY_SOURCE_HELP}; without it, the demo root`)
     .option('--source <url...>', `${SERVER_SOURCE_HELP} the browser may read (repeatable; no other server)`)
-    .option('--archive <dir>', 'the cold-archive folder of the mysql:// messaging source given')
-    .option('--port <n>', 'port to listen on (default: a free one)')
+    .addOption(
+      cliOption(
+        '--archive <dir>',
+        'the cold-archive folder of the mysql:// messaging source given',
+        PathOption,
+      ),
+    )
+    .addOption(cliOption('--port <n>', 'port to listen on (default: a free one)', PortOption))
     .option('--open', 'open the address in the default browser')
     .action(async (rootOrUrl: string | undefined, opts: ServeOptions) => {
       const rootArg = allowServeSources(rootOrUrl, opts.source, opts.archive);
-      const port = parsePort(opts.port);
+      // Checked by PortOption before the command runs.
+      const port = opts.port === undefined ? 0 : Number(opts.port);
       const userDataDir = defaultUserDataDir();
       let root: string;
       let demoRoot: string | null = null;
@@ -54,8 +60,6 @@ export function registerServeCommands(program: Command): void {
         root = resolve(rootArg);
         if (!existsSync(root)) throw new AppError('not_found', `${rootArg}: no such file or folder`);
       } else {
-        // Loaded only when needed: the fixture generator is not part of every CLI start.
-        const { ensureDemoRoot } = await import('../../fixtures/demo-root.ts');
         root = demoRoot = await ensureDemoRoot(userDataDir);
       }
       const staticDir = defaultStaticDir();

@@ -5,6 +5,7 @@ import { chatFormats } from './chat.ts';
 import { filesFormats } from './files.ts';
 import { fleetFormats } from './fleet.ts';
 import { integrityFormats } from './integrity.ts';
+import { locatorFormats } from './locator.ts';
 import { maintenanceFormats } from './maintenance.ts';
 
 import type { Formatter, Formatters, JobOutput } from './types.ts';
@@ -18,6 +19,7 @@ const formatters: Formatters = {
   ...filesFormats,
   ...fleetFormats,
   ...integrityFormats,
+  ...locatorFormats,
   ...maintenanceFormats,
 };
 
