@@ -66,8 +66,20 @@ function dispatcher(registry: OperationRegistry): Invoke {
   };
 }
 
-/** The one entry point every transport calls (Electron IPC, HTTP, tests). */
+/** The one entry point every transport calls (Electron IPC, HTTP, the CLI, tests). */
 export const invoke: Invoke = createInvoke({ operations, handlers });
+
+/**
+ * The entry point of the window's transports (Electron IPC, browser mode's HTTP): operations declared
+ * `cliOnly` are unknown there, so a page cannot ask to fill a folder or a database with demo data.
+ */
+export const invokeFromWindow: Invoke = (name, rawInput, ctx) => {
+  const def = Object.prototype.hasOwnProperty.call(operations, name)
+    ? (operations as Readonly<Record<string, OperationDef>>)[name]
+    : undefined;
+  if (def?.cliOnly) return Promise.reject(new AppError('unknown_operation', `unknown operation: ${name}`));
+  return invoke(name, rawInput, ctx);
+};
 
 /** The context a handler gets: the write capability for writing operations only. */
 function contextFor(def: OperationDef, ctx: HandlerContext): HandlerContext | WriteHandlerContext {

@@ -3,7 +3,7 @@ import { IPC_INVOKE_CHANNEL } from '../../shared/contract/index.ts';
 import { AppError, asAppError } from '../../shared/errors.ts';
 import { IPC_DROP_CHANNEL, IPC_PICK_CHANNEL, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
-import { invoke } from '../api/dispatch.ts';
+import { invokeFromWindow } from '../api/dispatch.ts';
 import { registerJobPush } from '../jobs/push.ts';
 import { checkDroppedPath } from './drop.ts';
 import { isAppUrl } from './origin.ts';
@@ -49,7 +49,7 @@ export function registerIpc({ context, window, onPlacesChanged }: IpcOptions): v
     if (typeof name !== 'string')
       return failure(new AppError('invalid_input', 'the operation name must be a string'));
     try {
-      return { ok: true, value: await invoke(name, input, context) };
+      return { ok: true, value: await invokeFromWindow(name, input, context) };
     } catch (error) {
       return failure(error);
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -483,6 +483,12 @@ describe('browser mode server', () => {
     const unknown = await api('no.such.thing', {});
     expect(unknown.status).toBe(404);
     expect(errorOf(unknown).code).toBe('unknown_operation');
+    // The demo writers are the command line's alone: a page cannot fill a served folder with demo data.
+    const demoDir = join(gen.root, 'demo-from-page');
+    const demo = await api('demo.root', { dir: demoDir });
+    expect(demo.status).toBe(404);
+    expect(errorOf(demo).code).toBe('unknown_operation');
+    expect(existsSync(demoDir)).toBe(false);
     const empty = await api('', {});
     expect(empty.status).toBe(404);
     const notJson = await raw({

@@ -8,7 +8,7 @@ import { HTTP_API_PREFIX, JOB_EVENTS_PREFIX } from '../../shared/contract/index.
 import { AppError, asAppError, errorMessage, type ErrorCode } from '../../shared/errors.ts';
 import { paintPrefs, TOKEN_QUERY, type Reply } from '../../shared/transport.ts';
 import type { HandlerContext } from '../api/context.ts';
-import { invoke } from '../api/dispatch.ts';
+import { invokeFromWindow } from '../api/dispatch.ts';
 import { registerSourceUrl, restrictSourcesToRegistered } from '../api/host.ts';
 import { redactError, redactSecrets } from '../../shared/secrets.ts';
 import { cursorParam, streamJobEvents } from '../jobs/push.ts';
@@ -181,7 +181,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     let reply: Reply;
     let status = 200;
     try {
-      reply = { ok: true, value: await invoke(name, input, context) };
+      reply = { ok: true, value: await invokeFromWindow(name, input, context) };
     } catch (error) {
       const appError = redactError(error);
       if (!(error instanceof AppError)) log(`chat-inspector serve: ${name}: ${appError.message}`);

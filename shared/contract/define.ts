@@ -16,6 +16,7 @@ export interface QueryDef<
    */
   readonly writes: W;
   readonly runs: Runs;
+  readonly cliOnly: boolean;
 }
 
 /**
@@ -30,6 +31,11 @@ export type Runs = 'worker' | 'main';
 export interface OperationOptions<W extends boolean> {
   writes?: W;
   runs?: Runs;
+  /**
+   * Only the command line may call it (the demo writers: they fill an empty folder or database a person
+   * names on the command line; neither the window nor a browser page may ask for that).
+   */
+  cliOnly?: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export interface JobDef<
   readonly result: R;
   readonly writes: W;
   readonly runs: Runs;
+  readonly cliOnly: boolean;
 }
 
 export type OperationDef = QueryDef | JobDef;
@@ -67,6 +74,7 @@ export function query<I extends z.ZodType, O extends z.ZodType, W extends boolea
     output,
     writes: (options.writes ?? false) as W,
     runs: options.runs ?? 'worker',
+    cliOnly: options.cliOnly ?? false,
   };
 }
 
@@ -85,6 +93,7 @@ export function job<I extends z.ZodType, E extends z.ZodType, R extends z.ZodTyp
     result,
     writes: (options.writes ?? false) as W,
     runs: options.runs ?? 'worker',
+    cliOnly: options.cliOnly ?? false,
   };
 }
 

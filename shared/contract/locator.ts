@@ -120,7 +120,7 @@ export const locatorOperations = {
     'Write the demo data root (healthy chats, one of each damaged kind, stray entries, legacy files) into a new or empty folder.',
     z.object({ dir: PathInput }),
     z.object({ root: z.string(), chats: z.string(), legacy: z.string() }),
-    { writes: true },
+    { writes: true, cliOnly: true },
   ),
   'demo.postgres': query(
     'Fill an empty PostgreSQL database (a URL the session knows) with the EvoSense demo data.',
@@ -133,7 +133,7 @@ export const locatorOperations = {
       ),
       messages: z.number().int(),
     }),
-    { writes: true },
+    { writes: true, cliOnly: true },
   ),
   'demo.mysql': query(
     "Fill an empty MySQL/MariaDB database (a URL the session knows) with seed 003's messaging demo, and write its cold archive into a new or empty folder.",
@@ -152,6 +152,6 @@ export const locatorOperations = {
       ),
       messages: z.object({ hot: z.number().int(), warm: z.number().int(), cold: z.number().int() }),
     }),
-    { writes: true },
+    { writes: true, cliOnly: true },
   ),
 };
