@@ -9,11 +9,12 @@ import { threadFieldsOf } from '../../shared/message-fields.ts';
 import type { HandlerContext } from '../api/context.ts';
 import { invoke } from '../api/dispatch.ts';
 import { readonlyCache } from '../sqlite/cache.ts';
-import { withReadonly } from '../sqlite/open.ts';
+import { openReadonly, withReadonly } from '../sqlite/open.ts';
+import { tableIfAny } from '../sqlite/catalog.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { detectKind } from './file-kinds.ts';
 import { userHistoryMessages } from './user-history.ts';
-import { clinicMessages } from './clinic.ts';
+import { clinicMessages, clinicSqliteReader, clinicThreadMapping } from './clinic.ts';
 import { percentile } from './stats.ts';
 import {
   CLINIC_DDL,
@@ -476,18 +477,31 @@ describe('clinic', () => {
     }
   });
 
-  it('pages on the rowid b-tree even though ids are TEXT uuids', () => {
-    withReadonly(paths.clinic, (db) => {
+  it('reads its thread through the mapping PostgreSQL reads: keyset pages on (time, rowid), no OFFSET', async () => {
+    const { db } = openReadonly(paths.clinic);
+    try {
       const rec = recordingDb(db);
-      const page = clinicMessages(rec.db, clinicIds[2]!, { limit: 20 });
-      clinicMessages(rec.db, clinicIds[2]!, { limit: 20, before: page.olderCursor! });
-      for (const s of rec.statements.filter((x) => x.sql.includes('conversation_messages'))) {
-        const plan = queryPlan(db, s.sql, s.args).join(' | ');
-        expect(plan).not.toMatch(/TEMP B-TREE/);
-        if (/rowid [<>] \?/.test(s.sql))
-          expect(plan).toMatch(/SEARCH conversation_messages USING INTEGER PRIMARY KEY \(rowid[<>]\?\)/);
-      }
-    });
+      const reader = await clinicSqliteReader(rec.db);
+      const columns = tableIfAny(db, 'conversation_messages')!.columns.map((c) => c.name);
+      // The clinic declared once (clinicThreadMapping); the fallback's TEXT uuids give way to the rowid.
+      expect(reader.mapping.spec).toEqual({ ...clinicThreadMapping(columns)!, id: null });
+      const newest = await clinicMessages(rec.db, clinicIds[2]!, { limit: 20 });
+      const older = await clinicMessages(rec.db, clinicIds[2]!, { limit: 20, before: newest.older! });
+      expect(newest.messages.map((m) => m.text)).toEqual(
+        Array.from({ length: 20 }, (_, t) => `msg ${220 + t}`),
+      );
+      expect(older.messages.map((m) => m.text)).toEqual(
+        Array.from({ length: 20 }, (_, t) => `msg ${200 + t}`),
+      );
+      const reads = rec.statements.filter(
+        (s) => s.sql.includes('"conversation_messages"') && /ORDER BY/.test(s.sql),
+      );
+      expect(reads.length).toBeGreaterThan(0);
+      for (const s of reads) expect(s.sql).not.toMatch(/OFFSET/i);
+      expect(reads.some((s) => /rowid [<>]/.test(s.sql))).toBe(true);
+    } finally {
+      db.close();
+    }
   });
 
   it('has chatbot_metrics series and api_call_logs status classes and latency', async () => {

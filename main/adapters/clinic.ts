@@ -1,18 +1,15 @@
-import {
-  NO_LEARNING_FIELDS,
-  type ConversationRef,
-  type Message,
-  type MessagePage,
-  type MessageRole,
-} from '../../shared/domain.ts';
+import type { ConversationRef, MessageRole } from '../../shared/domain.ts';
 import type { ChatMapping } from '../../shared/contract/mapping.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { latest, toIso } from '../sources/time.ts';
-import { parseJsonish } from './json.ts';
-import { leftovers, pageByRowid } from './paging.ts';
+import { resolveMapping, type MappingExtras } from '../mapping/mapping.ts';
+import { MappedReader } from '../mapping/source.ts';
+import { sqliteEngine } from '../sources/sql-engine.ts';
+import type { ThreadQuery } from '../sources/sqlite-file.ts';
+import { extraValue, parseJsonish } from './json.ts';
 import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts';
 import {
   COUNT_WINDOW,
@@ -26,14 +23,14 @@ import {
   statusClass,
   truthy,
 } from './stats.ts';
-import type { Chart, FigureTable } from '../sources/types.ts';
-import type { ConversationList, PageInput } from './types.ts';
+import type { Chart, FigureTable, SourceMessagePage } from '../sources/types.ts';
+import type { ConversationList } from './types.ts';
 
 // WhatsApp clinic bot (seed 001), declared once: its thread is a mapping (clinicThreadMapping) of
-// conversation_messages, read by the SQLite fallback here and by its primary store, PostgreSQL, through the
-// one SQL layer (main/pg/clinic.ts). Column names vary between the bot's versions: each part is the first of
-// a few candidates the table has. In the SQLite fallback ids are TEXT uuids (gen_random_uuid()), so messages
-// are paged by rowid (the one SQLite thread order) and the rowid is exposed as Message.id.
+// conversation_messages, read through the one SQL layer (main/mapping: MappedReader, keyset pages) by the
+// SQLite fallback here and by its primary store, PostgreSQL (main/pg/clinic.ts). Column names vary between
+// the bot's versions: each part is the first of a few candidates the table has. In the SQLite fallback ids
+// are TEXT uuids (gen_random_uuid()), so the rowid is the order key after the time, and Message.id.
 
 const COLS = {
   convKey: ['id', 'conversation_id'],
@@ -158,49 +155,81 @@ export function clinicRole(raw: unknown): MessageRole {
   return 'bot';
 }
 
-function mapperFor(messages: SchemaObject): (row: Record<string, unknown>, key: number) => Message {
-  const { text: content, time, role: direction, type } = clinicColumns(messages.columns.map((c) => c.name));
-  const mapped = new Set([
-    'conversation_id',
-    ...[content, time, direction].filter((c): c is string => !!c).map((c) => c.toLowerCase()),
-  ]);
-  return (row, key) => {
-    const rawType = type ? textOrNull(row[type]) : null;
-    const extra: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(leftovers(row, mapped))) extra[name] = parseJsonish(value);
-    return {
-      id: key,
-      sessionId: textOrNull(row.conversation_id),
-      role: clinicRole(direction ? row[direction] : null),
-      rawRole: direction ? textOrNull(row[direction]) : null,
-      content: content ? textOrNull(row[content]) : null,
-      ...NO_LEARNING_FIELDS,
-      isVoice: rawType !== null && /audio|voice|ptt/i.test(rawType),
-      timestamp: time ? toIso(row[time]) : null,
-      extra: Object.keys(extra).length > 0 ? extra : null,
-    };
+/**
+ * What a clinic message carries beside the mapped parts, declared with the mapping: every other column of
+ * conversation_messages (the uuid id, message_type, metadata...) rides in `extra`, JSON text parsed, with
+ * the conversation as sessionId and audio/voice/ptt messages marked as voice.
+ */
+export function clinicMappingExtras(columns: readonly string[]): MappingExtras {
+  const { conversation, text, time, role, type } = clinicColumns(columns);
+  const mapped = new Set([conversation, text, time, role].filter((c): c is string => c !== null));
+  const extras: Record<string, string> = {};
+  for (const column of columns) if (!mapped.has(column)) extras[column] = column;
+  return {
+    kind: 'clinic',
+    roleOf: clinicRole,
+    extras,
+    finish(message, values) {
+      const extra: Record<string, unknown> = { sessionId: message.conversationId };
+      const rawType = type === null ? null : textOrNull(values[type]);
+      if (rawType !== null && /audio|voice|ptt/i.test(rawType)) extra.voice = true;
+      for (const [name, value] of Object.entries(values)) {
+        const kept = extraValue(value);
+        if (kept !== undefined) extra[name] = parseJsonish(kept);
+      }
+      message.extra = extra;
+    },
   };
 }
 
-export function clinicMessages(db: ReadableDb, conversationId: string, request: PageInput): MessagePage {
-  const messages = requireTable(db, CLINIC_MESSAGES);
-  const fk = pickColumn(messages, ['conversation_id']);
-  if (!fk) throw new AppError('not_found', 'conversation_messages has no conversation_id column');
-  // A conversation id may have been stored as text or as an integer: match either, by the index if any.
-  const numeric = /^-?\d{1,18}$/.test(conversationId);
-  const where = numeric ? `${quoteIdent(fk)} IN (?, ?)` : `${quoteIdent(fk)} = ?`;
-  const params: unknown[] = numeric ? [conversationId, BigInt(conversationId)] : [conversationId];
-  return pageByRowid(
-    {
-      db,
-      table: messages,
-      time: clinicColumns(messages.columns.map((c) => c.name)).time,
-      where,
-      params,
-      map: mapperFor(messages),
-    },
-    request,
-  );
+/** The clinic's thread read through its mapping, once per connection (a Source's life). */
+const sqliteReaders = new WeakMap<ReadableDb, Promise<MappedReader>>();
+
+async function openSqliteReader(db: ReadableDb): Promise<MappedReader> {
+  const engine = sqliteEngine(db);
+  const tables = await engine.tables();
+  const columns = tables.find((t) => t.name === CLINIC_MESSAGES)?.columns.map((c) => c.name) ?? [];
+  const mapping = clinicThreadMapping(columns);
+  if (!mapping)
+    throw new AppError('not_found', `${CLINIC_MESSAGES} has no conversation_id or no message text column`);
+  const resolved = await resolveMapping(engine, tables, mapping, clinicMappingExtras(columns));
+  // The fallback's ids are TEXT uuids (gen_random_uuid()): the rowid is the order key and Message.id.
+  return new MappedReader(engine, { ...resolved, id: null, spec: { ...resolved.spec, id: null } });
+}
+
+/** The SQLite fallback's thread: the clinic's one mapping, read by the one SQL layer (as on PostgreSQL). */
+export function clinicSqliteReader(db: ReadableDb): Promise<MappedReader> {
+  let reader = sqliteReaders.get(db);
+  if (!reader) {
+    reader = openSqliteReader(db);
+    reader.catch(() => sqliteReaders.delete(db));
+    sqliteReaders.set(db, reader);
+  }
+  return reader;
+}
+
+export async function clinicMessages(
+  db: ReadableDb,
+  conversationId: string,
+  query: ThreadQuery,
+): Promise<SourceMessagePage> {
+  const reader = await clinicSqliteReader(db);
+  try {
+    return await reader.messages({ ...query, conversationId });
+  } catch (error) {
+    // A conversation listed from its table may have no message yet: an empty thread, not a missing one.
+    if (error instanceof AppError && error.code === 'not_found' && listedConversation(db, conversationId))
+      return { messages: [], older: null, newer: null };
+    throw error;
+  }
+}
+
+function listedConversation(db: ReadableDb, id: string): boolean {
+  const conversations = tableIfAny(db, 'conversations');
+  const key = conversations ? pickColumn(conversations, COLS.convKey) : null;
+  if (!conversations || !key) return false;
+  const sql = `SELECT 1 FROM ${quoteIdent(conversations.name)} WHERE CAST(${quoteIdent(key)} AS TEXT) = ? LIMIT 1`;
+  return db.prepare(sql).get(id) !== undefined;
 }
 
 /** chatbot_metrics per date and api_call_logs status classes and latency (newest RECENT_ROWS rows). */

@@ -1,17 +1,16 @@
-import {
-  NO_LEARNING_FIELDS,
-  type ConversationRef,
-  type Message,
-  type MessagePage,
-} from '../../shared/domain.ts';
+import type { ConversationRef } from '../../shared/domain.ts';
 import { AppError } from '../../shared/errors.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { textOrNull } from '../sqlite/values.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import { roleOf } from './per-chat-messages.ts';
 import { toIso } from '../sources/time.ts';
-import { parseJsonish } from './json.ts';
-import { leftovers, pageByRowid } from './paging.ts';
+import { extraValue, parseJsonish } from './json.ts';
+import { threadPage } from '../mapping/source.ts';
+import { decodeKey, readTable, type KeysetReader, type KeysetTable } from '../sources/keyset.ts';
+import { sqliteDialect, sqliteEngine, type Row } from '../sources/sql-engine.ts';
+import type { ThreadQuery } from '../sources/sqlite-file.ts';
+import { atKey, timeKey } from '../sources/thread-order.ts';
 import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts';
 import {
   COUNT_WINDOW,
@@ -25,8 +24,8 @@ import {
   sortedNumbers,
   truthy,
 } from './stats.ts';
-import type { Chart, FigureTable } from '../sources/types.ts';
-import type { ConversationList, PageInput } from './types.ts';
+import type { Chart, FigureTable, SourceMessage, SourceMessagePage } from '../sources/types.ts';
+import type { ConversationList } from './types.ts';
 
 // DuilioCode assistant (seed 004): SQLAlchemy models in one SQLite file.
 // conversation_history(user_id, session_id, role, content, model, workspace_path, extra_data JSON, created_at);
@@ -136,51 +135,86 @@ const MAPPED = new Set([
   'extra_data',
 ]);
 
-function mapHistoryRow(row: Record<string, unknown>, key: number): Message {
+/** Selected beside a row: its rowid (a column of the same name cannot hide it) and its time as one number. */
+const KEY = 'ci$key';
+const TIME = 'ci$time';
+
+function messageOfRow(row: Row, conversationId: string): SourceMessage {
   const extra: Record<string, unknown> = {};
+  const sessionId = textOrNull(row.session_id);
+  if (sessionId !== null) extra.sessionId = sessionId;
   if (row.model !== null && row.model !== undefined) extra.model = row.model;
   if (row.workspace_path !== null && row.workspace_path !== undefined)
     extra.workspacePath = row.workspace_path;
   if (row.extra_data !== null && row.extra_data !== undefined && row.extra_data !== '')
     extra.extraData = parseJsonish(row.extra_data);
-  Object.assign(extra, leftovers(row, MAPPED));
+  for (const [name, value] of Object.entries(row)) {
+    if (name === KEY || name === TIME || MAPPED.has(name.toLowerCase())) continue;
+    const kept = extraValue(value);
+    if (kept !== undefined) extra[name] = kept;
+  }
   return {
-    id: key,
-    sessionId: textOrNull(row.session_id),
+    id: String(row[KEY]),
+    conversationId,
+    timestamp: toIso(row.created_at),
     role: roleOf(row.role),
     rawRole: textOrNull(row.role),
-    content: textOrNull(row.content),
-    ...NO_LEARNING_FIELDS,
-    timestamp: toIso(row.created_at),
+    text: textOrNull(row.content),
+    analysis: null,
     extra: Object.keys(extra).length > 0 ? extra : null,
   };
 }
 
-export function duilioMessages(db: ReadableDb, conversationId: string, request: PageInput): MessagePage {
+/**
+ * One (user_id, session_id) pair's thread for the keyset pager (main/sources/keyset.ts): by time (read in any
+ * format SQLite's date functions read, as one number), then rowid; a conversation without a time column by
+ * rowid alone. Cursors are that (time, rowid) key.
+ */
+function historyReader(db: ReadableDb, conversationId: string): KeysetReader<Row> {
   const table = historyTable(db);
+  const rowid = table.rowidName;
+  if (!rowid) throw new AppError('corrupt', `${table.name} has no rowid: its messages cannot be paged`);
   const [user, session] = resolvePair(db, table, conversationId);
-  const conds: string[] = [];
-  const params: unknown[] = [];
-  for (const [names, value] of [
-    [['user_id'], user],
-    [['session_id'], session],
-  ] as const) {
-    const name = pickColumn(table, names);
-    if (!name) continue;
-    conds.push(`${quoteIdent(name)} IS ?`);
-    params.push(value);
-  }
-  return pageByRowid(
-    {
-      db,
-      table,
-      time: pickColumn(table, ['created_at', 'timestamp']),
-      where: conds.length ? conds.join(' AND ') : '1',
-      params,
-      map: mapHistoryRow,
+  const time = pickColumn(table, ['created_at', 'timestamp']);
+  const timeExpr = time ? timeKey(time) : null;
+  const thread: KeysetTable = {
+    dialect: sqliteDialect,
+    rows: sqliteEngine(db).rows,
+    select: `*, ${rowid} AS "${KEY}"${timeExpr ? `, ${timeExpr} AS "${TIME}"` : ''}`,
+    from: quoteIdent(table.name),
+    where: (add) => {
+      const conds: string[] = [];
+      for (const [names, value] of [
+        [['user_id'], user],
+        [['session_id'], session],
+      ] as const) {
+        const name = pickColumn(table, names);
+        if (name) conds.push(`${quoteIdent(name)} IS ${add(value)}`);
+      }
+      return conds.length ? conds.join(' AND ') : '1';
     },
-    request,
-  );
+    columns: timeExpr ? [{ expr: timeExpr }, { expr: rowid }] : [{ expr: rowid }],
+  };
+  const arity = timeExpr ? 2 : 1;
+  return {
+    read: (direction, bound, n) => readTable(thread, direction, bound, n),
+    keyOf: (row) => (timeExpr ? [row[TIME] as number, row[KEY] as number] : [row[KEY] as number]),
+    decode: (cursor) => decodeKey(cursor, arity, (key) => key.every((part) => typeof part === 'number')),
+    at: (at) => (timeExpr ? { key: [atKey(at)], inclusive: true } : null),
+  };
+}
+
+export async function duilioMessages(
+  db: ReadableDb,
+  conversationId: string,
+  query: ThreadQuery,
+): Promise<SourceMessagePage> {
+  const page = await threadPage(historyReader(db, conversationId), query);
+  return {
+    messages: page.rows.map((row) => messageOfRow(row, conversationId)),
+    older: page.older,
+    newer: page.newer,
+  };
 }
 
 export function duilioMetrics(db: ReadableDb): { charts: Chart[]; tables: FigureTable[] } {

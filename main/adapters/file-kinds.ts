@@ -1,12 +1,16 @@
 import { basename, dirname } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
+import type { MessagePage } from '../../shared/domain.ts';
+import { decodeIdCursor, idCursor } from '../sources/keyset.ts';
 import type {
   FileDetection,
   FileExpectation,
+  PageInput,
   RecognisedFile,
   SqliteFileKind,
 } from '../sources/sqlite-file.ts';
+import { sourceMessageOf } from '../sources/sqlite-source.ts';
 import { CHAT_DIR_PATTERN, CONVERSATIONS_DB, EXPECTED_TABLES, PROFILE_DB } from './per-chat-schema.ts';
 import { clinicConversations, clinicMessages, clinicMetrics } from './clinic.ts';
 import { detectClinic, detectDuilioCode, detectPerChat, detectUserHistory } from './detect.ts';
@@ -41,6 +45,31 @@ const DUILIOCODE_TABLES: FileExpectation['expected'] = {
 /** The clinic bot's SQLite fallback (seed 001): the conversation tables every version has. */
 const CLINIC_TABLES: FileExpectation['expected'] = { conversations: null, conversation_messages: null };
 
+/** A message key below every real one: the page after it is the oldest. */
+const BEFORE_EVERY_KEY = Number.MIN_SAFE_INTEGER;
+
+/**
+ * The English-teacher bot's layouts page by message key (main/sources/thread-order.ts): their pages in the
+ * one message model, the key as an opaque cursor.
+ */
+function keyPages(
+  read: (db: ReadableDb, path: string, id: string, request: PageInput) => MessagePage,
+): SqliteFileKind['messages'] {
+  return async (db, path, id, query) => {
+    const page = read(db, path, id, {
+      before: decodeIdCursor(query.before),
+      after: query.oldest ? BEFORE_EVERY_KEY : decodeIdCursor(query.after),
+      at: query.at,
+      limit: query.limit,
+    });
+    return {
+      messages: page.messages.map((m) => sourceMessageOf(m, id)),
+      older: page.olderCursor === null ? null : idCursor(page.olderCursor),
+      newer: page.newerCursor === null ? null : idCursor(page.newerCursor),
+    };
+  };
+}
+
 /**
  * A chat folder's id as SQLite can hold it; null beyond the 64-bit integers (no row can carry such an id,
  * and binding it would fail: the integrity check says so apart).
@@ -58,7 +87,7 @@ const userHistoryFileKind: SqliteFileKind = {
   detect: detectUserHistory,
   conversationRelation: userHistoryRelation,
   conversations: (db, _path, limit) => userHistoryConversations(db, limit),
-  messages: (db, _path, id, request) => userHistoryMessages(db, id, request),
+  messages: keyPages((db, _path, id, request) => userHistoryMessages(db, id, request)),
   metrics: (db) => messageMetrics(db, true),
   expectation: (_detection, _path, tables) => ({
     expected: USER_HISTORY_TABLES,
@@ -80,7 +109,7 @@ const duilioCodeFileKind: SqliteFileKind = {
   detect: detectDuilioCode,
   conversationRelation: duilioRelation,
   conversations: (db, _path, limit) => duilioConversations(db, limit),
-  messages: (db, _path, id, request) => duilioMessages(db, id, request),
+  messages: (db, _path, id, query) => duilioMessages(db, id, query),
   metrics: (db) => duilioMetrics(db),
   expectation: () => ({ expected: DUILIOCODE_TABLES, extraTables: false }),
 };
@@ -91,7 +120,7 @@ const clinicFileKind: SqliteFileKind = {
   detect: detectClinic,
   conversationRelation: clinicRelation,
   conversations: (db, _path, limit) => clinicConversations(db, limit),
-  messages: (db, _path, id, request) => clinicMessages(db, id, request),
+  messages: (db, _path, id, query) => clinicMessages(db, id, query),
   metrics: (db) => clinicMetrics(db),
   expectation: () => ({ expected: CLINIC_TABLES, extraTables: false }),
 };
@@ -101,7 +130,7 @@ const perChatFileKind: SqliteFileKind = {
   label: "one chat's file (per-chat layout)",
   detect: detectPerChat,
   conversations: (db, path) => ({ conversations: [perChatConversation(db, path)], capped: false }),
-  messages: (db, path, id, request) => perChatMessages(db, path, id, request),
+  messages: keyPages(perChatMessages),
   metrics: (db, detection) =>
     detection.perChatFile === 'conversations' && detection.hasConversations
       ? messageMetrics(db, false)
@@ -134,9 +163,7 @@ const genericFileKind: SqliteFileKind = {
   label: 'SQLite database (no known chatbot schema)',
   detect: () => ({ kind: 'generic', perChatFile: null, hasConversations: false, signals: [] }),
   conversations: () => ({ conversations: [], capped: false }),
-  messages: () => {
-    throw noConversations('generic');
-  },
+  messages: () => Promise.reject(noConversations('generic')),
   metrics: (db) => tablesOnly(db),
   expectation: () => ({ expected: null, extraTables: false }),
 };

@@ -63,3 +63,15 @@ export function parseJsonish(value: unknown): unknown {
     return value;
   }
 }
+
+/**
+ * A column's value as a message's `extra` keeps it: big integers as text, blobs as their size, long text
+ * cut; undefined for no value (NULL).
+ */
+export function extraValue(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  if (typeof value === 'string' && value.length > 2000) return `${value.slice(0, 2000)}…`;
+  return value;
+}

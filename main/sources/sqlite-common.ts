@@ -10,6 +10,7 @@ import type {
   MessageSearchQuery,
   QueryResult,
   SourceConversation,
+  SourceMessage,
   SourceMessagePage,
 } from './types.ts';
 
@@ -52,6 +53,21 @@ export const numericCursor = decodeIdCursor;
 
 type ForwardPager = (conversationId: string, after: number | undefined, limit: number) => SourceMessagePage;
 
+/** A search hit when the message's text contains `needle` (lower case), with a snippet around it. */
+export function hitOf(conversationId: string, message: SourceMessage, needle: string): MessageHit | null {
+  const text = message.text ?? '';
+  const at = text.toLowerCase().indexOf(needle);
+  if (at < 0) return null;
+  const start = Math.max(0, at - 50);
+  return {
+    conversationId,
+    messageId: message.id,
+    timestamp: message.timestamp,
+    role: message.role,
+    snippet: `${start > 0 ? '…' : ''}${text.slice(start, at + needle.length + 70)}`,
+  };
+}
+
 /** Text search by reading the conversations' messages page by page (file stores without a text index). */
 export function scanSearch(ids: string[], query: MessageSearchQuery, page: ForwardPager): MessageHit[] {
   const needle = query.text.trim().toLowerCase();
@@ -62,17 +78,9 @@ export function scanSearch(ids: string[], query: MessageSearchQuery, page: Forwa
     for (;;) {
       const p = page(id, after, 1000);
       for (const m of p.messages) {
-        const text = m.text ?? '';
-        const at = text.toLowerCase().indexOf(needle);
-        if (at < 0) continue;
-        const start = Math.max(0, at - 50);
-        hits.push({
-          conversationId: id,
-          messageId: m.id,
-          timestamp: m.timestamp,
-          role: m.role,
-          snippet: `${start > 0 ? '…' : ''}${text.slice(start, at + needle.length + 70)}`,
-        });
+        const hit = hitOf(id, m, needle);
+        if (!hit) continue;
+        hits.push(hit);
         if (hits.length >= query.limit) return hits;
       }
       if (p.newer === null || p.messages.length === 0) break;

@@ -1,6 +1,6 @@
-import type { ConversationRef, FileKind, MessagePage } from '../../shared/domain.ts';
+import type { ConversationRef, FileKind } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
-import type { Chart, FigureTable } from './types.ts';
+import type { Chart, FigureTable, MessageQuery, SourceMessagePage } from './types.ts';
 
 // A kind of single SQLite file (user_history, DuilioCode, clinic, a chat's own file): how it is recognised
 // and read. The kinds are declared with the SQLite adapters (main/adapters/file-kinds.ts) and handed to the
@@ -31,6 +31,9 @@ export interface PageInput {
   limit: number;
 }
 
+/** A page of a file's thread: a Source's MessageQuery without the conversation and tenant. */
+export type ThreadQuery = Omit<MessageQuery, 'conversationId' | 'tenant'>;
+
 /** What a complete file of a kind holds, for the integrity check (main/integrity/file.ts). */
 export interface FileExpectation {
   /** Tables and their required columns (null columns: only the table's presence); null: nothing expected. */
@@ -53,8 +56,16 @@ export interface SqliteFileKind {
    */
   conversationRelation?(db: ReadableDb): string;
   conversations(db: ReadableDb, path: string, limit: number): ConversationList;
-  /** One page of a conversation, in the one thread order (main/sources/thread-order.ts). */
-  messages(db: ReadableDb, path: string, conversationId: string, request: PageInput): MessagePage;
+  /**
+   * One page of a conversation in time order, with the kind's own opaque cursors (the keyset pager of
+   * main/sources/keyset.ts, or thread-order.ts's for the English-teacher bot's layouts).
+   */
+  messages(
+    db: ReadableDb,
+    path: string,
+    conversationId: string,
+    query: ThreadQuery,
+  ): Promise<SourceMessagePage>;
   metrics(db: ReadableDb, detection: FileDetection): { charts: Chart[]; tables: FigureTable[] };
   /** What the integrity check expects of the file (`tables`: each table's columns as read). */
   expectation(detection: FileDetection, path: string, tables: Map<string, string[]>): FileExpectation;

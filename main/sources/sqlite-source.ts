@@ -7,10 +7,9 @@ import { entryAt, requireRegularFile } from '../fs/entry.ts';
 import { quoteIdent } from '../sqlite/identifiers.ts';
 import { openReadonly, type ReadableDb } from '../sqlite/open.ts';
 import { atKey } from './thread-order.ts';
-import { decodeIdCursor, idCursor } from './keyset.ts';
-import { conversationPage, numericCursor, scanSearch, sqliteQuery } from './sqlite-common.ts';
+import { conversationPage, hitOf, sqliteQuery } from './sqlite-common.ts';
 import { conversationById, conversationKeysetPage } from './sqlite-conversations.ts';
-import type { FileDetection, RecognisedFile, SqliteFileKind } from './sqlite-file.ts';
+import type { FileDetection, RecognisedFile, SqliteFileKind, ThreadQuery } from './sqlite-file.ts';
 import type {
   ConversationPage,
   ConversationQuery,
@@ -199,39 +198,43 @@ export class SqliteFileSource implements Source {
       );
   }
 
-  private page(
-    conversationId: string,
-    request: {
-      before?: number | undefined;
-      after?: number | undefined;
-      at?: string | undefined;
-      limit: number;
-    },
-  ): SourceMessagePage {
-    // Every kind pages in the one thread order (main/sources/thread-order.ts), `at` included.
-    const page = this.kind.messages(this.db, this.path, conversationId, request);
-    return {
-      messages: page.messages.map((m) => sourceMessageOf(m, conversationId)),
-      older: page.olderCursor === null ? null : idCursor(page.olderCursor),
-      newer: page.newerCursor === null ? null : idCursor(page.newerCursor),
-    };
+  /** A page of a thread, by the file kind's own pager and cursors. */
+  private page(conversationId: string, query: ThreadQuery): Promise<SourceMessagePage> {
+    return this.kind.messages(this.db, this.path, conversationId, query);
   }
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
     this.requireConversations();
     if (query.at !== undefined) atKey(query.at); // an unreadable date is refused before any paging
-    return this.page(query.conversationId, {
-      before: numericCursor(query.before),
-      after: query.oldest ? Number.MIN_SAFE_INTEGER : numericCursor(query.after),
-      at: query.at,
-      limit: query.limit,
-    });
+    return this.page(query.conversationId, query);
+  }
+
+  /** A whole thread from its start, a page at a time (search and export hold one page). */
+  private async *walk(conversationId: string, pageSize: number): AsyncGenerator<SourceMessage[]> {
+    let page = await this.page(conversationId, { oldest: true, limit: pageSize });
+    for (;;) {
+      if (page.messages.length === 0) return;
+      yield page.messages;
+      if (page.newer === null) return;
+      page = await this.page(conversationId, { after: page.newer, limit: pageSize });
+    }
   }
 
   async searchMessages(query: MessageSearchQuery): Promise<MessageHit[]> {
     this.requireConversations();
+    const needle = query.text.trim().toLowerCase();
+    if (!needle) return [];
     const ids = query.conversationId !== undefined ? [query.conversationId] : this.conversationIds();
-    return scanSearch(ids, query, (id, after, limit) => this.page(id, { after, limit }));
+    const hits: MessageHit[] = [];
+    for (const id of ids)
+      for await (const messages of this.walk(id, 1000))
+        for (const message of messages) {
+          const hit = hitOf(id, message, needle);
+          if (!hit) continue;
+          hits.push(hit);
+          if (hits.length >= query.limit) return hits;
+        }
+    return hits;
   }
 
   async metrics(): Promise<SourceMetrics> {
@@ -243,14 +246,7 @@ export class SqliteFileSource implements Source {
     pageSize?: number;
   }): AsyncGenerator<SourceMessage[]> {
     this.requireConversations();
-    let after = Number.MIN_SAFE_INTEGER;
-    for (;;) {
-      const page = this.page(options.conversationId, { after, limit: options.pageSize ?? 1000 });
-      if (page.messages.length === 0) return;
-      yield page.messages;
-      if (page.newer === null) return;
-      after = decodeIdCursor(page.newer)!;
-    }
+    yield* this.walk(options.conversationId, options.pageSize ?? 1000);
   }
 
   async query(sql: string, options: { limit?: number } = {}): Promise<QueryResult> {
