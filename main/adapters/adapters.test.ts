@@ -493,6 +493,12 @@ describe('clinic', () => {
       expect(older.messages.map((m) => m.text)).toEqual(
         Array.from({ length: 20 }, (_, t) => `msg ${200 + t}`),
       );
+      // The thread's start (the Home key): the oldest page, with the way on to newer ones.
+      const oldest = await clinicMessages(rec.db, clinicIds[2]!, { limit: 20, oldest: true });
+      expect(oldest.messages.map((m) => m.text)).toEqual(Array.from({ length: 20 }, (_, t) => `msg ${t}`));
+      expect(oldest.older).toBeNull();
+      const next = await clinicMessages(rec.db, clinicIds[2]!, { limit: 20, after: oldest.newer! });
+      expect(next.messages[0]!.text).toBe('msg 20');
       const reads = rec.statements.filter(
         (s) => s.sql.includes('"conversation_messages"') && /ORDER BY/.test(s.sql),
       );
