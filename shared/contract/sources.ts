@@ -64,8 +64,8 @@ export type SourceInfoOut = z.infer<typeof SourceInfoOut>;
 export const SourceConversationOut = z.object({
   id: z.string(),
   title: z.string(),
-  /** Messages in the conversation (with `search`: the matching ones). */
-  messages: z.number().int(),
+  /** Messages in the conversation (with `search`: the matching ones); null when they could not be read. */
+  messages: z.number().int().nullable(),
   lastActivity: z.string().nullable(),
   /** Rows that are not messages (Rasa: actions, slots, session starts...), counted apart from `messages`. */
   events: z.number().int().optional(),
