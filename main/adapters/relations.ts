@@ -5,8 +5,8 @@ import { pickColumn, tableIfAny, type SchemaObject } from '../sqlite/catalog.ts'
 import { COUNT_WINDOW } from './stats.ts';
 
 // The conversations of the chat-like file kinds (seed 000's user_history, seed 004's duiliocode, seed 001's
-// clinic fallback) as one SQL relation each: rows (id TEXT, title TEXT, n INTEGER, ck TEXT sort key, raw_a,
-// raw_b), which the SQLite file Source pages by keyset (main/sources/sqlite-conversations.ts). The figures
+// clinic fallback) as one SQL relation each: rows (id TEXT, title TEXT, subtitle TEXT, n INTEGER, ck TEXT
+// sort key, raw_a, raw_b), which the SQLite file Source pages by keyset (main/sources/sqlite-conversations.ts). The figures
 // are the adapters': counts over the newest COUNT_WINDOW rows, titles from the profile / phone / session,
 // the same conversation ids.
 
@@ -50,7 +50,8 @@ export function userHistoryRelation(db: ReadableDb): string {
     FROM (${newest(messages, `chat_id, ${ts ? quoteIdent(ts) : 'NULL'} AS ts`, COUNT_WINDOW)}) GROUP BY chat_id`;
   const profile = tableIfAny(db, 'user_profile');
   if (!profile || !pickColumn(profile, ['chat_id'])) {
-    return `SELECT CAST(cid AS TEXT) AS id, 'Chat ' || CAST(cid AS TEXT) AS title, n, ${sortKey('last')} AS ck,
+    return `SELECT CAST(cid AS TEXT) AS id, 'Chat ' || CAST(cid AS TEXT) AS title,
+              'chat ' || CAST(cid AS TEXT) AS subtitle, n, ${sortKey('last')} AS ck,
               last AS raw_a, NULL AS raw_b
             FROM (${counted}) WHERE cid IS NOT NULL`;
   }
@@ -61,7 +62,10 @@ export function userHistoryRelation(db: ReadableDb): string {
   const name = `coalesce(${full}, CASE WHEN typeof(${username}) = 'text' AND ${username} <> '' THEN '@' || ${username} END)`;
   const active = `p.${col(profile, ['last_active'])}`;
   const id = `CAST(coalesce(m.cid, p.chat_id) AS TEXT)`;
-  return `SELECT ${id} AS id, coalesce(${name}, 'Chat ' || ${id}) AS title, coalesce(m.n, 0) AS n,
+  const level = nonEmptyText(`p.${col(profile, ['current_level'])}`);
+  const subtitle = `'chat ' || ${id} || coalesce(' · level ' || ${level}, '')`;
+  return `SELECT ${id} AS id, coalesce(${name}, 'Chat ' || ${id}) AS title, ${subtitle} AS subtitle,
+            coalesce(m.n, 0) AS n,
             ${later(sortKey('m.last'), sortKey(active))} AS ck, m.last AS raw_a, ${active} AS raw_b
           FROM (${counted}) m
           FULL OUTER JOIN (SELECT * FROM ${quoteIdent(profile.name)} LIMIT ${COUNT_WINDOW}) p ON p.chat_id = m.cid
@@ -81,7 +85,7 @@ export function duilioRelation(db: ReadableDb): string {
   // JSON.stringify([user, session]) of the adapter's text values: json_array of the values as text.
   const pair = 'json_array(CAST(u AS TEXT), CAST(s AS TEXT))';
   return `SELECT CASE WHEN length(${pair}) <= 200 THEN ${pair} ELSE '#' || coalesce(min(k), 0) END AS id,
-            coalesce(CAST(s AS TEXT), '(no session)') AS title, count(*) AS n, ${sortKey('max(ts)')} AS ck,
+            coalesce(CAST(s AS TEXT), '(no session)') AS title, 'user ' || CAST(u AS TEXT) AS subtitle, count(*) AS n, ${sortKey('max(ts)')} AS ck,
             max(ts) AS raw_a, NULL AS raw_b
           FROM (${inner}) GROUP BY u, s`;
 }
@@ -97,7 +101,9 @@ export function clinicRelation(db: ReadableDb): string {
   const listed = newest(
     conversations,
     `${keyExpr} AS k, ${col(conversations, ['phone', 'phone_number'])} AS phone,
-     ${col(conversations, ['updated_at', 'last_message_at', 'last_interaction', 'created_at'])} AS updated`,
+     ${col(conversations, ['updated_at', 'last_message_at', 'last_interaction', 'created_at'])} AS updated,
+     ${col(conversations, ['patient_name', 'name', 'contact_name', 'user_name'])} AS name,
+     ${col(conversations, ['state', 'status', 'current_state', 'stage'])} AS state`,
     COUNT_WINDOW,
   );
   const counted = `SELECT CAST(c AS TEXT) AS cid, count(*) AS n, max(ts) AS last FROM (${newest(
@@ -105,8 +111,11 @@ export function clinicRelation(db: ReadableDb): string {
     `${col(messages, ['conversation_id'])} AS c, ${col(messages, ['created_at', 'timestamp', 'sent_at', 'received_at'])} AS ts`,
     COUNT_WINDOW,
   )}) GROUP BY 1`;
+  // The patient's name and the conversation's state, each where it has one, joined by " · ".
+  const name = `nullif(CAST(c.name AS TEXT), '')`;
+  const state = `nullif(CAST(c.state AS TEXT), '')`;
   return `SELECT CAST(c.k AS TEXT) AS id, coalesce(CAST(c.phone AS TEXT), 'conversation ' || CAST(c.k AS TEXT)) AS title,
-            coalesce(m.n, 0) AS n, ${later(sortKey('c.updated'), sortKey('m.last'))} AS ck,
+            coalesce(${name} || ' · ' || ${state}, ${name}, ${state}) AS subtitle, coalesce(m.n, 0) AS n, ${later(sortKey('c.updated'), sortKey('m.last'))} AS ck,
             c.updated AS raw_a, m.last AS raw_b
           FROM (${listed}) c LEFT JOIN (${counted}) m ON m.cid = CAST(c.k AS TEXT)
           WHERE c.k IS NOT NULL AND CAST(c.k AS TEXT) <> ''`;

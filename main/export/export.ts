@@ -339,11 +339,17 @@ export async function exportFromSource(
   const out = resolve(options.out);
   checkTarget(out, options.overwrite ?? false);
   const conversation = await source.conversation(options.conversationId, { tenant: options.tenant });
+  const total = conversation.messages;
+  if (total === null)
+    throw new AppError(
+      'corrupt',
+      `conversation ${options.conversationId}: its messages cannot be read; recover it first`,
+    );
   const redacted = options.redact ?? false;
   const redact = redacted ? createRedactor({}) : null;
   const shownId = redact ? redact(conversation.id) : conversation.id;
   return writeExport(
-    exportRun(options, out, `Conversation ${shownId} — transcript`, conversation.messages),
+    exportRun(options, out, `Conversation ${shownId} — transcript`, total),
     [
       () => ({
         header: {
@@ -353,7 +359,7 @@ export async function exportFromSource(
           profile: null,
           preferences: null,
           progress: [],
-          messages: conversation.messages,
+          messages: total,
           sessions: 0,
         },
         sessions: [],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateRoot } from '../fixtures/index.ts';
+import { cli } from '../testing/cli.ts';
 import { indexPathFor } from '../fleet/index-db.ts';
 import { closeFleetIndexes } from '../fleet/registry.ts';
 import { openSource } from '../sources/index.ts';
@@ -78,6 +79,38 @@ describe('per-chat root Source through the fleet index', () => {
     await source.close();
   });
 
+  it('lists a chat whose conversations.db cannot be read with messages null, in the Source and the CLI', async () => {
+    const root = join(base, 'broken');
+    const generated = generateRoot(root, {
+      chats: 2,
+      messagesPerChat: [5, 6],
+      broken: ['not_sqlite'],
+      seed: 15,
+      now: NOW,
+    });
+    const broken = generated.chats.find((c) => c.kind === 'not_sqlite')!;
+    const healthy = generated.chats.filter((c) => c.kind === 'healthy');
+    const own = join(base, 'own-broken');
+    const source = await openSource(root, { mappingHome: own });
+    const page = await source.conversations({ limit: 10 });
+    const counts = new Map(page.conversations.map((c) => [c.id, c.messages]));
+    expect(counts.get(broken.chatId)).toBeNull();
+    for (const chat of healthy) expect(counts.get(chat.chatId)).toBe(chat.messages);
+    expect((await source.conversation(broken.chatId)).messages).toBeNull();
+    await source.close();
+
+    const env = { CHAT_INSPECTOR_HOME: own };
+    const json = cli(['conversations', root, '--json'], { env });
+    expect(json.code, json.stderr).toBe(0);
+    const listed = (JSON.parse(json.stdout) as { conversations: { id: string; messages: number | null }[] })
+      .conversations;
+    expect(listed.find((c) => c.id === broken.chatId)?.messages).toBeNull();
+    const human = cli(['conversations', root], { env });
+    expect(human.code, human.stderr).toBe(0);
+    const row = human.stdout.split('\n').find((line) => line.startsWith(`${broken.chatId} `));
+    expect(row).toMatch(/ could not be read /);
+  });
+
   it('reads every chat instead when the index cannot be made (its folder is a file)', async () => {
     const root = join(base, 'no-index');
     const generated = generateRoot(root, { chats: 2, messagesPerChat: [5, 6], seed: 14, now: NOW });
@@ -87,6 +120,26 @@ describe('per-chat root Source through the fleet index', () => {
     writeFileSync(own, 'not a folder');
     const source = await openSource(root, { mappingHome: own });
     expect(await listed(source)).toEqual(generated.chats.map((c) => c.chatId).sort());
+    await source.close();
+  });
+
+  it('without an index, lists a chat whose conversations.db cannot be read with messages null', async () => {
+    const root = join(base, 'broken-no-index');
+    const generated = generateRoot(root, {
+      chats: 1,
+      messagesPerChat: [5, 6],
+      broken: ['missing_file'],
+      seed: 16,
+      now: NOW,
+    });
+    const own = join(base, 'own-blocked-broken');
+    writeFileSync(own, 'not a folder');
+    const source = await openSource(root, { mappingHome: own });
+    const page = await source.conversations({ limit: 10 });
+    const broken = generated.chats.find((c) => c.kind === 'missing_file')!;
+    const healthy = generated.chats.find((c) => c.kind === 'healthy')!;
+    expect(page.conversations.find((c) => c.id === broken.chatId)?.messages).toBeNull();
+    expect(page.conversations.find((c) => c.id === healthy.chatId)?.messages).toBe(healthy.messages);
     await source.close();
   });
 });

@@ -238,7 +238,7 @@ export class PerChatRootSource implements Source {
     } catch {
       // a damaged profile.db leaves the default title; the thread is still readable
     }
-    let messages = 0;
+    let messages: number | null = null;
     let last: string | null = null;
     try {
       const figures = withDb(join(dir, CONVERSATIONS_DB), (db) =>
@@ -252,7 +252,7 @@ export class PerChatRootSource implements Source {
       messages = Number(figures[0]);
       last = toIso(figures[1]);
     } catch {
-      // a chat whose conversations.db cannot be read is listed with 0 messages
+      // a chat whose conversations.db cannot be read is listed with messages null (not read, not 0)
     }
     return { id: chatId, title, messages, lastActivity: last };
   }
@@ -409,12 +409,12 @@ function indexOrNull(ownDir: string, root: string): FleetIndex | null {
   }
 }
 
-/** A chat's row of the index as a conversation: counts not known (yet) read as 0, as an unread chat's. */
+/** A chat's row of the index as a conversation: a count not known (conversations.db unread) stays null. */
 function conversationOf(row: FleetRow): SourceConversation {
   return {
     id: row.chatId,
     title: row.name ?? `Chat ${row.chatId}`,
-    messages: row.messages ?? 0,
+    messages: row.messages,
     lastActivity: row.lastActive,
   };
 }

@@ -122,7 +122,7 @@ describe.skipIf(!availability.ok)(`PostgreSQL sources${skipReason}`, () => {
 
     it("lists every tenant's conversations with exact counts and last activity", async () => {
       for (const tenant of evo.tenants) {
-        const seen = new Map<string, { messages: number; last: string | null }>();
+        const seen = new Map<string, { messages: number | null; last: string | null }>();
         let after: string | undefined;
         do {
           const page = await source.conversations({ tenant: tenant.id, limit: 4, after });

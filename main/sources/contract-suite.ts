@@ -161,6 +161,16 @@ export function sourceContractSuite(name: string, setup: () => Promise<ContractF
         forwards.push(...page.messages);
       }
       expect(forwards.map((m) => m.id)).toEqual(backwards.map((m) => m.id));
+      // The oldest page (the thread's Home key): its first messages, nothing older.
+      const oldest = await source.messages({
+        conversationId: truth.conversation.id,
+        tenant: truth.tenant,
+        limit: 3,
+        oldest: true,
+      });
+      expect(oldest.messages.map((m) => m.id)).toEqual(backwards.slice(0, 3).map((m) => m.id));
+      expect(oldest.older).toBeNull();
+      expect(oldest.newer === null).toBe(backwards.length <= 3);
     });
 
     it('jumps to a time: the page starts at the first message on or after it', async () => {

@@ -90,6 +90,15 @@ describe('one keyset pager', () => {
       }
       expect(forwards).toEqual(thread.texts);
 
+      // The oldest page (the thread's Home): the first messages, nothing older, the rest newer.
+      const first = await keysetPage(r, { limit: 3, oldest: true });
+      expect(first.rows.map((row) => String(row.body))).toEqual(thread.texts.slice(0, 3));
+      expect(first.older).toBeNull();
+      expect(first.newer).not.toBeNull();
+      const whole = await keysetPage(r, { limit: thread.messages, oldest: true });
+      expect(whole.rows.map((row) => String(row.body))).toEqual(thread.texts);
+      expect(whole.newer).toBeNull();
+
       const exported: string[] = [];
       for await (const rows of keysetWalk(r, 4)) exported.push(...rows.map((row) => String(row.body)));
       expect(exported).toEqual(thread.texts);

@@ -3,8 +3,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { Params } from './sql-engine.ts';
 import type { Row, RowsFn, SqlDialect } from './sql.ts';
 
-// The one keyset pager of a thread, for every kind: the newest page, older than a cursor, newer than a
-// cursor, or from a moment on. A page asks for one row more than it shows, to know whether the pager can go
+// The one keyset pager of a thread, for every kind: the newest page, the oldest, older than a cursor, newer
+// than a cursor, or from a moment on. A page asks for one row more than it shows, to know whether the pager can go
 // on that way; the other way is one read of a single row. No OFFSET anywhere. A cursor is the opaque
 // encoding (cursor.ts) of the order key of a page's first or last row: (time, id), or the id alone. Cursors
 // live as long as the page that gave them out (nothing stores them), so their parts are each kind's own.
@@ -32,6 +32,8 @@ export interface KeysetRequest {
   after?: string | undefined;
   /** A moment: the page starting at the first row on or after it. */
   at?: string | undefined;
+  /** The oldest page (the start of the thread), where no cursor or moment is given. */
+  oldest?: boolean | undefined;
 }
 
 export interface KeysetReader<R> {
@@ -80,6 +82,11 @@ export async function keysetPage<R>(reader: KeysetReader<R>, request: KeysetRequ
     const got = await reader.read('older', { key: reader.decode(request.before), inclusive: false }, n + 1);
     olderMore = got.length > n;
     rows = got.slice(0, n).reverse();
+  } else if (request.oldest) {
+    const got = await reader.read('newer', null, n + 1);
+    olderMore = false;
+    newerMore = got.length > n;
+    rows = got.slice(0, n);
   } else rows = await newest();
   if (rows.length === 0) return { rows, older: null, newer: null };
   const first = reader.keyOf(rows[0]!);

@@ -5,13 +5,14 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { ConversationPage, ConversationQuery, SourceConversation } from './types.ts';
 
 // Conversations of a chat-like SQLite file as SQL keyset pages: the file's kind gives its conversations as
-// one relation (id, title, messages, sort key: main/sources/sqlite-file.ts), ordered most recent activity
+// one relation (id, title, subtitle, messages, sort key: main/sources/sqlite-file.ts), ordered most recent activity
 // first then id, and a page is `WHERE (key, id) after the cursor ... LIMIT n`. JavaScript receives one
 // page, never the whole list.
 
 type Row = {
   id: string;
   title: string;
+  subtitle: string | null;
   n: number | bigint;
   ck: string | null;
   raw_a: unknown;
@@ -24,6 +25,7 @@ function conversationOf(row: Row): SourceConversation {
   return {
     id: row.id,
     title: row.title,
+    subtitle: row.subtitle,
     messages: Number(row.n),
     lastActivity: latest(toIso(rawTime(row.raw_a)), toIso(rawTime(row.raw_b))),
   };

@@ -57,6 +57,7 @@ describe('SQL keyset pages of a file’s conversations', () => {
         expect(c, c.id).toEqual({
           id: truth.id,
           title: truth.title,
+          subtitle: truth.subtitle,
           messages: truth.messages,
           lastActivity: truth.lastActive,
         });

@@ -145,6 +145,7 @@ export class SqliteFileSource implements Source {
     return this.kind.conversations(this.db, this.path, 1_000_000).conversations.map((c) => ({
       id: c.id,
       title: c.title,
+      subtitle: c.subtitle,
       messages: c.messages,
       lastActivity: c.lastActive,
     }));

@@ -52,10 +52,7 @@ export interface MessageQuery {
   before?: string | undefined;
   /** Newer than this cursor (the `newer` of a page). */
   after?: string | undefined;
-  /**
-   * The oldest page (the start of the conversation), where no cursor is given. Honoured by the per-chat
-   * root and SQLite file Sources (the thread's Home key); the server and mapped Sources do not read it yet.
-   */
+  /** The oldest page (the start of the conversation: the thread's Home key), where no cursor is given. */
   oldest?: boolean | undefined;
   /** ISO date or datetime: the page starting at the first message on or after it. */
   at?: string | undefined;

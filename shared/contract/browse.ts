@@ -208,7 +208,11 @@ export const browseOperations = {
   'file.conversations': query(
     'Conversations of a chat-like legacy file (user_history, duiliocode, clinic).',
     z.object({ path: PathInput, limit: pageLimit(5000, 500) }),
-    z.object({ conversations: z.array(ConversationRef), capped: z.boolean() }),
+    z.object({
+      // Read through the file's Source: a count that could not be read is null, never 0.
+      conversations: z.array(ConversationRef.extend({ messages: z.number().int().nullable() })),
+      capped: z.boolean(),
+    }),
   ),
   'file.messages': query(
     'A page of one conversation of a chat-like file (read through its SQLite file Source), in the one message model.',

@@ -64,8 +64,10 @@ export type SourceInfoOut = z.infer<typeof SourceInfoOut>;
 export const SourceConversationOut = z.object({
   id: z.string(),
   title: z.string(),
-  /** Messages in the conversation (with `search`: the matching ones). */
-  messages: z.number().int(),
+  /** A second line where the store gives one ("chat 123 · level B1", "user u1", a clinic's state). */
+  subtitle: z.string().nullable().optional(),
+  /** Messages in the conversation (with `search`: the matching ones); null when they could not be read. */
+  messages: z.number().int().nullable(),
   lastActivity: z.string().nullable(),
   /** Rows that are not messages (Rasa: actions, slots, session starts...), counted apart from `messages`. */
   events: z.number().int().optional(),

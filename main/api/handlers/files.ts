@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { AppError } from '../../../shared/errors.ts';
-import { cellValue, conversations, describeFile, legacyMetrics, tablePage } from '../../adapters/index.ts';
+import { cellValue, describeFile, legacyMetrics, tablePage } from '../../adapters/index.ts';
 import { frameworkOf } from '../../mapping/hint.ts';
 import { withSource, type Source } from '../../sources/index.ts';
 import { readonlyCache } from '../../sqlite/cache.ts';
@@ -9,8 +9,8 @@ import type { HandlerContext } from '../context.ts';
 import type { Handlers } from '../types.ts';
 
 // Single-file operations (legacy, foreign and generic SQLite). Each checks the path against the allow-list.
-// A conversation's messages are read through the file's Source (main/sources: the one message model, opaque
-// cursors), as every other store's are. Tables, cells and figures are read in main/adapters/ through the
+// A file's conversations and a conversation's messages are read through the file's Source (main/sources:
+// the one conversation and message model, keyset pages), as every other store's are. Tables, cells and figures are read in main/adapters/ through the
 // bounded connection cache, so paging a table opens the file once. SQLite's own errors become the stable
 // codes (corrupt, locked, ...).
 
@@ -57,7 +57,22 @@ export const fileHandlers = {
   'file.cell': ({ path, table, rowid, column }, ctx) =>
     withFile(path, ctx, (db) => cellValue(db, table, rowid, column)),
   'file.conversations': ({ path, limit }, ctx) =>
-    withFile(path, ctx, (db, real) => conversations(db, real, limit)),
+    withFileSource(path, ctx, async (source) => {
+      // A file of no chat-like kind (a profile.db, a generic file) has none: an empty list, as before.
+      if (!source.summary().hasConversations) return { conversations: [], capped: false };
+      const page = await source.conversations({ limit });
+      return {
+        conversations: page.conversations.map((c) => ({
+          id: c.id,
+          title: c.title,
+          subtitle: c.subtitle ?? null,
+          messages: c.messages,
+          lastActive: c.lastActivity,
+        })),
+        // More than `limit`: the first page only (the screen says so).
+        capped: page.next !== null,
+      };
+    }),
   'file.messages': ({ path, conversationId, before, after, oldest, limit }, ctx) =>
     withFileSource(path, ctx, (source) => source.messages({ conversationId, before, after, oldest, limit })),
   'file.metrics': ({ path }, ctx) => withFile(path, ctx, (db) => legacyMetrics(db)),

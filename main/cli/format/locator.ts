@@ -86,7 +86,7 @@ export const locatorFormats = {
             page.conversations.map((c) => [
               oneLine(c.id, 60),
               oneLine(c.title, 40),
-              String(c.messages),
+              c.messages === null ? 'could not be read' : String(c.messages),
               shortTime(c.lastActivity),
             ]),
           ),

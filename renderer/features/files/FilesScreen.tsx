@@ -286,7 +286,9 @@ function Conversations({ path }: { path: string }) {
                 <span className="nav-item-title">{c.title}</span>
                 <span className="nav-item-sub">
                   {c.subtitle ? `${c.subtitle} · ` : ''}
-                  {t('files.messages', { count: c.messages, n: formatNumber(c.messages) })}
+                  {c.messages === null
+                    ? t('files.messagesUnreadable')
+                    : t('files.messages', { count: c.messages, n: formatNumber(c.messages) })}
                   {c.lastActive ? ` · ${formatRelative(c.lastActive)}` : ''}
                 </span>
               </button>

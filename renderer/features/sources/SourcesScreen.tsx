@@ -232,7 +232,10 @@ function Conversations({
                   <span className="nav-item-title mono">{c.title}</span>
                   <span className="nav-item-sub">
                     {c.title !== c.id ? <span className="mono">{c.id} · </span> : null}
-                    {t('messagesCount', { count: c.messages, formatted: formatNumber(c.messages) })} ·{' '}
+                    {c.messages === null
+                      ? t('messagesUnreadable')
+                      : t('messagesCount', { count: c.messages, formatted: formatNumber(c.messages) })}{' '}
+                    ·{' '}
                     {c.events ? (
                       <span data-events={c.events}>
                         {t('eventsCount', { count: c.events, formatted: formatNumber(c.events) })} ·{' '}
