@@ -6,8 +6,7 @@ import type { ReadableDb } from '../sqlite/open.ts';
 import { roleOf } from './per-chat-messages.ts';
 import { toIso } from '../sources/time.ts';
 import { extraValue, parseJsonish } from './json.ts';
-import { threadPage } from '../mapping/source.ts';
-import { decodeKey, readTable, type KeysetReader, type KeysetTable } from '../sources/keyset.ts';
+import { decodeKey, keysetPage, readTable, type KeysetReader, type KeysetTable } from '../sources/keyset.ts';
 import { sqliteDialect, sqliteEngine, type Row } from '../sources/sql-engine.ts';
 import type { ThreadQuery } from '../sources/sqlite-file.ts';
 import { atKey, timeKey } from '../sources/thread-order.ts';
@@ -209,7 +208,7 @@ export async function duilioMessages(
   conversationId: string,
   query: ThreadQuery,
 ): Promise<SourceMessagePage> {
-  const page = await threadPage(historyReader(db, conversationId), query);
+  const page = await keysetPage(historyReader(db, conversationId), query);
   return {
     messages: page.rows.map((row) => messageOfRow(row, conversationId)),
     older: page.older,

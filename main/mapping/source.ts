@@ -8,9 +8,7 @@ import {
   type Bound,
   type Direction,
   type Key,
-  type KeysetPage,
   type KeysetReader,
-  type KeysetRequest,
   type KeysetTable,
 } from '../sources/keyset.ts';
 import type {
@@ -87,25 +85,6 @@ export function timeTarget(iso: string, mapping: ResolvedMapping, dialect: strin
   if (/Z$/.test(sample)) text += 'Z';
   else if (/[+-]00:?00$/.test(sample)) text += sample.slice(-6).includes(':') ? '+00:00' : '+00';
   return text;
-}
-
-/**
- * A thread page by the keyset pager, or its oldest page (the thread's start, the Home key) when `oldest` is
- * asked: one read from the old end, one row more than shown to know whether a newer page follows.
- */
-export async function threadPage<R>(
-  reader: KeysetReader<R>,
-  query: KeysetRequest & { oldest?: boolean | undefined },
-): Promise<KeysetPage<R>> {
-  if (!query.oldest) return keysetPage(reader, query);
-  const got = await reader.read('newer', null, query.limit + 1);
-  const rows = got.slice(0, query.limit);
-  const last = rows[rows.length - 1];
-  return {
-    rows,
-    older: null,
-    newer: got.length > query.limit && last !== undefined ? encodeCursor(reader.keyOf(last)) : null,
-  };
 }
 
 export type StreamRows = (sql: string, params: unknown[], pageSize: number) => AsyncIterable<Row[]>;
@@ -349,7 +328,7 @@ export class MappedReader {
 
   async messages(query: MessageQuery): Promise<SourceMessagePage> {
     const id = query.conversationId;
-    const page = await threadPage(this.reader(id), query);
+    const page = await keysetPage(this.reader(id), query);
     // An empty thread from either end: the conversation is not there (not_found).
     if (page.rows.length === 0 && query.before === undefined && query.after === undefined)
       await this.conversation(id);

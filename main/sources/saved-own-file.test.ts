@@ -21,14 +21,14 @@ afterEach(() => {
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 /**
- * `serve ROOT` in a child with at most 16 GB of address space (each V8 isolate reserves address space for
- * its code: the first page's answers run in a worker thread, which cannot start under 4 GB); resolves with
- * its address once listening. Reading /dev/zero would still exhaust it.
+ * `serve ROOT` in a child with at most 20 GB of address space (each V8 isolate reserves address space for
+ * its code, and serve starts its worker threads at boot: under 16 GB the boot itself failed about one time
+ * in two); resolves with its address once listening. Reading /dev/zero would still exhaust it.
  */
 async function serve(home: string): Promise<{ child: ChildProcess; origin: string; token: string }> {
   const child = spawn(
     'sh',
-    ['-c', 'ulimit -v 16000000; exec "$@"', 'sh', NODE, CLI, 'serve', root, '--port', '0'],
+    ['-c', 'ulimit -v 20000000; exec "$@"', 'sh', NODE, CLI, 'serve', root, '--port', '0'],
     { cwd: REPO, env: { ...process.env, CHAT_INSPECTOR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
