@@ -1,5 +1,6 @@
 // The seed-000 message model (the `messages` table of a chat's conversations.db and of user_history):
 // a kind's reading, shared by the per-chat kinds and by the features that show a chat (store/, fleet/).
+import { THREAD_FIELDS } from '../../shared/message-fields.ts';
 import type { Message, MessagePage, MessageRole } from '../../shared/domain.ts';
 import type { ReadableDb } from '../sqlite/open.ts';
 import type { SourceMessage } from '../sources/types.ts';
@@ -66,25 +67,16 @@ export function mapMessageRow(row: Record<string, unknown>): Message {
   };
 }
 
-/** The seed-000 fields a SourceMessage of this layout carries in `extra` (the row's own extras beside them). */
-const OWN_FIELDS = [
-  'sessionId',
-  'voice',
-  'voiceDuration',
-  'originalContent',
-  'corrections',
-  'vocabulary',
-  'hasErrors',
-  'responseTime',
-  'confidence',
-] as const;
+/**
+ * The seed-000 fields a SourceMessage of this layout carries in `extra` (the row's own extras beside them):
+ * the thread's fields (shared/message-fields.ts) but the model, which seed 000 does not write.
+ */
+const OWN_FIELDS: readonly string[] = THREAD_FIELDS.filter((key) => key !== 'model');
 
 /** The app's seed-000 view of a message of this layout (the thread's bubbles: corrections, voice...). */
 export function messageOfSource(m: SourceMessage): Message {
   const all = m.extra ?? {};
-  const rest = Object.fromEntries(
-    Object.entries(all).filter(([key]) => !(OWN_FIELDS as readonly string[]).includes(key)),
-  );
+  const rest = Object.fromEntries(Object.entries(all).filter(([key]) => !OWN_FIELDS.includes(key)));
   const voice = all.voice;
   return {
     id: Number(m.id),
