@@ -58,6 +58,7 @@ export async function refreshIndex(
   const changed: ChatLocation[] = [];
   const fresh: ChatLocation[] = [];
   const vanished: string[] = [];
+  const listedUnchecked = new Set<string>();
   const inWorkers =
     listed.length >= (options.identityInWorkersFrom ?? IDENTITY_IN_WORKERS_MIN) && options.pool.size > 0;
   let next = 0;
@@ -73,7 +74,13 @@ export async function refreshIndex(
       }
       next++;
       const stale = s.lastActive !== '' && s.lastActive < inactiveBefore && !s.inactive;
-      if (s.health === 'unchecked' || stale) changed.push(c);
+      if (s.health === 'unchecked') {
+        // Listed but not read yet: read it, but leave its row as it is when we write (another process
+        // refreshing the same index may have read it since; marking it unchecked again would hide that row
+        // from the other process's list).
+        changed.push(c);
+        listedUnchecked.add(c.chatId);
+      } else if (stale) changed.push(c);
       // A chat with copies in other trees (rare) is compared here, copies included.
       else if (inWorkers && !c.copies && !s.identity.includes('\n'))
         toCompare.push({ chat: c, identity: s.identity });
@@ -104,6 +111,7 @@ export async function refreshIndex(
   index.transaction(() => {
     for (const id of vanished) index.remove(id);
     for (const c of toVisit) {
+      if (listedUnchecked.has(c.chatId)) continue;
       if (known.has(c.chatId)) index.markUnchecked(c.chatId);
       else index.addUnchecked(c.chatId, c.tree);
     }
